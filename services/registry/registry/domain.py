@@ -1,0 +1,394 @@
+"""The registry's rules: organisations, their identifiers and status, and inquiries.
+
+Pure Python, no I/O. Every refusal is a `DomainError` with a machine code and a
+message in Polish, naming the field at fault where there is one.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from wspolpraca.errors import DomainError
+from wspolpraca.rules import DatedRules
+
+# --- identifiers: NIP, REGON, KRS ---------------------------------------------------
+
+_SEPARATORS = frozenset(" \t\u00a0\u202f-\u2010\u2011\u2012\u2013\u2014\u2212")
+_DIGITS = frozenset("0123456789")
+
+_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+_REGON9_WEIGHTS = (8, 9, 2, 3, 4, 5, 6, 7)
+_REGON14_WEIGHTS = (2, 4, 8, 5, 0, 9, 7, 3, 6, 1, 2, 4, 8)
+
+
+def normalize_digits(
+    raw: str,
+    *,
+    field: str = "identifier",
+    code: str = "invalid_identifier",
+    label: str = "numer",
+) -> str:
+    """The digits of `raw`, with spaces and dashes removed.
+
+    Any other character that is not an ASCII digit is refused, as is an empty value.
+    `field`, `code` and `label` (the Polish name of the number) shape the error.
+    """
+    subject = label[:1].upper() + label[1:]
+    if not isinstance(raw, str):
+        raise DomainError(code, f"{subject} podaj jako tekst złożony z cyfr.", field=field)
+    digits: list[str] = []
+    for char in raw:
+        if char in _DIGITS:
+            digits.append(char)
+        elif char not in _SEPARATORS:
+            raise DomainError(
+                code, f"{subject} może zawierać tylko cyfry, spacje i myślniki.", field=field
+            )
+    if not digits:
+        raise DomainError(code, f"Podaj {label}.", field=field)
+    return "".join(digits)
+
+
+def _weighted_sum(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=False))
+
+
+def _all_zeros(digits: str) -> bool:
+    return set(digits) == {"0"}
+
+
+def nip_checksum_ok(digits: str) -> bool:
+    """A 10-digit NIP whose weighted sum mod 11 equals the 10th digit (10 never does)."""
+    remainder = _weighted_sum(digits[:9], _NIP_WEIGHTS) % 11
+    return remainder != 10 and remainder == int(digits[9])
+
+
+def regon_checksum_ok(digits: str) -> bool:
+    """A 9- or 14-digit REGON with valid check digits (a remainder of 10 counts as 0)."""
+    if len(digits) == 9:
+        return _mod11_zero_for_ten(digits[:8], _REGON9_WEIGHTS) == int(digits[8])
+    if len(digits) == 14:
+        return regon_checksum_ok(digits[:9]) and (
+            _mod11_zero_for_ten(digits[:13], _REGON14_WEIGHTS) == int(digits[13])
+        )
+    return False
+
+
+def _mod11_zero_for_ten(digits: str, weights: tuple[int, ...]) -> int:
+    return _weighted_sum(digits, weights) % 11 % 10
+
+
+def validate_nip(raw: str) -> str:
+    """The NIP as 10 digits, or DomainError("invalid_nip", field="nip")."""
+    digits = normalize_digits(raw, field="nip", code="invalid_nip", label="NIP")
+    if len(digits) != 10:
+        raise DomainError(
+            "invalid_nip", f"NIP musi mieć 10 cyfr (podano {len(digits)}).", field="nip"
+        )
+    if _all_zeros(digits) or not nip_checksum_ok(digits):
+        raise DomainError(
+            "invalid_nip", "NIP jest niepoprawny: cyfra kontrolna się nie zgadza.", field="nip"
+        )
+    return digits
+
+
+def validate_regon(raw: str) -> str:
+    """The REGON as 9 or 14 digits, or DomainError("invalid_regon", field="regon")."""
+    digits = normalize_digits(raw, field="regon", code="invalid_regon", label="REGON")
+    if len(digits) not in (9, 14):
+        raise DomainError(
+            "invalid_regon",
+            f"REGON musi mieć 9 albo 14 cyfr (podano {len(digits)}).",
+            field="regon",
+        )
+    if len(digits) == 14 and not regon_checksum_ok(digits[:9]):
+        raise DomainError(
+            "invalid_regon",
+            "REGON jest niepoprawny: pierwsze 9 cyfr nie tworzy poprawnego numeru REGON.",
+            field="regon",
+        )
+    if _all_zeros(digits) or not regon_checksum_ok(digits):
+        raise DomainError(
+            "invalid_regon",
+            "REGON jest niepoprawny: cyfra kontrolna się nie zgadza.",
+            field="regon",
+        )
+    return digits
+
+
+def validate_krs(raw: str) -> str:
+    """The KRS number as 10 digits, zero-padded on the left (it has no check digit)."""
+    digits = normalize_digits(raw, field="krs", code="invalid_krs", label="numer KRS")
+    if len(digits) > 10:
+        raise DomainError(
+            "invalid_krs",
+            f"Numer KRS ma najwyżej 10 cyfr (podano {len(digits)}).",
+            field="krs",
+        )
+    if _all_zeros(digits):
+        raise DomainError(
+            "invalid_krs", "Numer KRS nie może składać się z samych zer.", field="krs"
+        )
+    return digits.zfill(10)
+
+
+# --- legal forms ---------------------------------------------------------------------
+
+
+class LegalForm(StrEnum):
+    """Legal forms of the organisations of art. 3 ust. 2 and 3 of the Act."""
+
+    ASSOCIATION = "association"
+    ORDINARY_ASSOCIATION = "ordinary_association"
+    FOUNDATION = "foundation"
+    CHURCH_LEGAL_PERSON = "church_legal_person"
+    SOCIAL_COOPERATIVE = "social_cooperative"
+    SPORTS_CLUB = "sports_club"
+    NONPROFIT_COMPANY = "nonprofit_company"
+    LOCAL_GOVERNMENT_ASSOCIATION = "local_government_association"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _LEGAL_FORM_LABELS[self]
+
+
+_LEGAL_FORM_LABELS: Mapping[LegalForm, str] = {
+    LegalForm.ASSOCIATION: "stowarzyszenie",
+    LegalForm.ORDINARY_ASSOCIATION: "stowarzyszenie zwykłe",
+    LegalForm.FOUNDATION: "fundacja",
+    LegalForm.CHURCH_LEGAL_PERSON: "osoba prawna lub jednostka organizacyjna kościoła "
+    "albo związku wyznaniowego",
+    LegalForm.SOCIAL_COOPERATIVE: "spółdzielnia socjalna",
+    LegalForm.SPORTS_CLUB: "klub sportowy",
+    LegalForm.NONPROFIT_COMPANY: "spółka niedziałająca w celu osiągnięcia zysku "
+    "(spółka non-profit)",
+    LegalForm.LOCAL_GOVERNMENT_ASSOCIATION: "stowarzyszenie jednostek samorządu terytorialnego",
+    LegalForm.OTHER: "inny podmiot, o którym mowa w art. 3 ust. 3 ustawy",
+}
+
+
+def parse_legal_form(code: str) -> LegalForm:
+    """The legal form for an API code, or DomainError("invalid_legal_form")."""
+    try:
+        return LegalForm(code)
+    except ValueError:
+        raise DomainError(
+            "invalid_legal_form", f"Nieznana forma prawna: „{code}”.", field="legal_form"
+        ) from None
+
+
+# --- organisation status -------------------------------------------------------------
+
+
+class OrganizationStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    SUSPENDED = "suspended"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        return _ORGANIZATION_STATUS_LABELS[self]
+
+
+_ORGANIZATION_STATUS_LABELS: Mapping[OrganizationStatus, str] = {
+    OrganizationStatus.PENDING: "oczekująca na weryfikację",
+    OrganizationStatus.VERIFIED: "zweryfikowana",
+    OrganizationStatus.SUSPENDED: "zawieszona",
+    OrganizationStatus.ARCHIVED: "zarchiwizowana",
+}
+
+
+def _require_reason(reason: str | None) -> str:
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise DomainError("reason_required", "Podaj powód.", field="reason")
+    return text
+
+
+def _organization_transition(
+    status: OrganizationStatus | str,
+    allowed_from: Iterable[OrganizationStatus],
+    target: OrganizationStatus,
+    action_pl: str,
+) -> OrganizationStatus:
+    current = OrganizationStatus(status)
+    if current not in allowed_from:
+        raise DomainError(
+            "invalid_transition",
+            f"Nie można {action_pl} organizacji o statusie „{current.label}”.",
+            status=409,
+        )
+    return target
+
+
+def verify(status: OrganizationStatus | str) -> OrganizationStatus:
+    """pending → verified: the office checked the organisation against the registers."""
+    return _organization_transition(
+        status, {OrganizationStatus.PENDING}, OrganizationStatus.VERIFIED, "zweryfikować"
+    )
+
+
+def suspend(status: OrganizationStatus | str, reason: str) -> OrganizationStatus:
+    """verified → suspended, for a stated reason."""
+    _require_reason(reason)
+    return _organization_transition(
+        status, {OrganizationStatus.VERIFIED}, OrganizationStatus.SUSPENDED, "zawiesić"
+    )
+
+
+def reinstate(status: OrganizationStatus | str) -> OrganizationStatus:
+    """suspended → verified."""
+    return _organization_transition(
+        status, {OrganizationStatus.SUSPENDED}, OrganizationStatus.VERIFIED, "przywrócić"
+    )
+
+
+def archive(status: OrganizationStatus | str, reason: str) -> OrganizationStatus:
+    """pending, verified or suspended → archived, for a stated reason; archived is final."""
+    _require_reason(reason)
+    return _organization_transition(
+        status,
+        {OrganizationStatus.PENDING, OrganizationStatus.VERIFIED, OrganizationStatus.SUSPENDED},
+        OrganizationStatus.ARCHIVED,
+        "zarchiwizować",
+    )
+
+
+# --- search --------------------------------------------------------------------------
+
+# Letters that Unicode does not decompose into a base letter and a combining mark.
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
+
+
+def search_key(text: str) -> str:
+    """`text` lowercased, without diacritics (Polish and others), whitespace collapsed.
+
+    "  Fundacja  ŁÓDŹ " → "fundacja lodz". Store it next to a name to match queries
+    that ignore case and diacritics.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+# --- inquiries -----------------------------------------------------------------------
+
+
+class InquiryStatus(StrEnum):
+    RECEIVED = "received"
+    ROUTED = "routed"
+    ASSIGNED = "assigned"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return _INQUIRY_STATUS_LABELS[self]
+
+
+_INQUIRY_STATUS_LABELS: Mapping[InquiryStatus, str] = {
+    InquiryStatus.RECEIVED: "przyjęte",
+    InquiryStatus.ROUTED: "przekazane do wydziału",
+    InquiryStatus.ASSIGNED: "przydzielone",
+    InquiryStatus.ANSWERED: "z odpowiedzią",
+    InquiryStatus.CLOSED: "zamknięte",
+}
+
+INQUIRY_RESPONSE_DAYS = "inquiry_response_days"
+"""The rule (in the registry's rules file) giving the days the city has to answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentAreas:
+    """A department of the city hall and the areas of public benefit it handles."""
+
+    code: str
+    areas: frozenset[str]
+
+
+def route_inquiry(area: str, departments: Iterable[DepartmentAreas]) -> str | None:
+    """The code of the department that handles `area` (the first by code when several
+    do), or None: then the inquiry stays with the liaison office."""
+    handling = sorted(d.code for d in departments if area in d.areas)
+    return handling[0] if handling else None
+
+
+def response_deadline(received_at: datetime, rules: DatedRules) -> datetime:
+    """When the answer is due: the number of calendar days in force on the day the
+    inquiry was received, counted from that moment, in its own timezone."""
+    if received_at.tzinfo is None or received_at.utcoffset() is None:
+        raise ValueError("received_at must carry a timezone")
+    days = rules.value(INQUIRY_RESPONSE_DAYS, received_at.date())
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ValueError(f"rule {INQUIRY_RESPONSE_DAYS!r} must be a positive integer, not {days!r}")
+    # Aware arithmetic keeps the wall-clock time, so a deadline across a DST change
+    # stays at the same local hour.
+    return received_at + timedelta(days=days)
+
+
+def is_overdue(deadline: datetime, status: InquiryStatus | str, now: datetime) -> bool:
+    """An inquiry not yet answered whose deadline has passed."""
+    if InquiryStatus(status) in (InquiryStatus.ANSWERED, InquiryStatus.CLOSED):
+        return False
+    return now > deadline
+
+
+def _inquiry_transition(
+    status: InquiryStatus | str,
+    allowed_from: Iterable[InquiryStatus],
+    target: InquiryStatus,
+    action_pl: str,
+) -> InquiryStatus:
+    current = InquiryStatus(status)
+    if current not in allowed_from:
+        raise DomainError(
+            "invalid_transition",
+            f"Nie można {action_pl} o statusie „{current.label}”.",
+            status=409,
+        )
+    return target
+
+
+def route(status: InquiryStatus | str) -> InquiryStatus:
+    """received → routed (or routed again to another department)."""
+    return _inquiry_transition(
+        status,
+        {InquiryStatus.RECEIVED, InquiryStatus.ROUTED},
+        InquiryStatus.ROUTED,
+        "przekazać zapytania",
+    )
+
+
+def assign(status: InquiryStatus | str) -> InquiryStatus:
+    """received or routed → assigned to a person."""
+    return _inquiry_transition(
+        status,
+        {InquiryStatus.RECEIVED, InquiryStatus.ROUTED},
+        InquiryStatus.ASSIGNED,
+        "przydzielić zapytania",
+    )
+
+
+def answer(status: InquiryStatus | str, answer_text: str) -> InquiryStatus:
+    """received, routed or assigned → answered, with a non-empty answer."""
+    if not isinstance(answer_text, str) or not answer_text.strip():
+        raise DomainError("answer_required", "Wpisz treść odpowiedzi.", field="answer")
+    return _inquiry_transition(
+        status,
+        {InquiryStatus.RECEIVED, InquiryStatus.ROUTED, InquiryStatus.ASSIGNED},
+        InquiryStatus.ANSWERED,
+        "udzielić odpowiedzi na zapytanie",
+    )
+
+
+def close(status: InquiryStatus | str) -> InquiryStatus:
+    """answered → closed."""
+    return _inquiry_transition(
+        status, {InquiryStatus.ANSWERED}, InquiryStatus.CLOSED, "zamknąć zapytania"
+    )

@@ -1,0 +1,188 @@
+"""MongoDB access of the registry: collections, indexes and queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from registry.domain import search_key
+from wspolpraca.errors import Conflict, NotFound
+from wspolpraca.mongo import Collection, DomainGauge, Transaction
+from wspolpraca.pagination import Page, paginate
+
+ORGANIZATIONS = "organizations"
+DEPARTMENTS = "departments"
+INQUIRIES = "inquiries"
+
+COLLECTIONS = (
+    Collection(
+        ORGANIZATIONS,
+        (
+            # unique identifiers: two concurrent registrations cannot both win
+            IndexModel([("nip", ASCENDING)], name="nip_unique", unique=True),
+            IndexModel([("krs", ASCENDING)], name="krs_unique", unique=True,
+                       partialFilterExpression={"krs": {"$type": "string"}}),
+            IndexModel([("status", ASCENDING), ("_id", ASCENDING)], name="status"),
+            IndexModel([("areas", ASCENDING), ("_id", ASCENDING)], name="areas"),
+            IndexModel([("name_key", ASCENDING)], name="name_key"),
+        ),
+    ),
+    Collection(DEPARTMENTS, (IndexModel([("areas", ASCENDING)], name="areas"),)),
+    Collection(
+        INQUIRIES,
+        (
+            IndexModel([("status", ASCENDING), ("deadline", ASCENDING)], name="open_by_deadline"),
+            IndexModel([("department", ASCENDING), ("_id", ASCENDING)], name="department"),
+        ),
+    ),
+)
+
+DUPLICATE_MESSAGES = {
+    "nip": "Organizacja o tym numerze NIP jest już zarejestrowana.",
+    "krs": "Organizacja o tym numerze KRS jest już zarejestrowana.",
+}
+
+
+def duplicate_field(error: DuplicateKeyError) -> str:
+    details = error.details or {}
+    key = details.get("keyPattern") or details.get("keyValue") or {}
+    if key:
+        return next(iter(key))
+    match = re.search(r"index: (\w+?)_unique", str(error))
+    return match.group(1) if match else "id"
+
+
+class Organizations:
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[ORGANIZATIONS]
+        self.session = tx.session
+
+    def add(self, organization: dict[str, Any]) -> None:
+        try:
+            self.collection.insert_one(organization, session=self.session)
+        except DuplicateKeyError as exc:
+            field = duplicate_field(exc)
+            raise Conflict(f"duplicate_{field}",
+                           DUPLICATE_MESSAGES.get(field, "Taka organizacja już istnieje."),
+                           field=field) from None
+
+    def get(self, organization_id: str) -> dict[str, Any]:
+        found = self.collection.find_one({"_id": organization_id}, session=self.session)
+        if found is None:
+            raise NotFound("Nie ma takiej organizacji.")
+        return found
+
+    def replace(self, organization: dict[str, Any], expected_version: int) -> None:
+        """Write the new state if nobody changed it since it was read."""
+        try:
+            result = self.collection.replace_one(
+                {"_id": organization["_id"], "version": expected_version},
+                organization, session=self.session)
+        except DuplicateKeyError as exc:
+            field = duplicate_field(exc)
+            raise Conflict(f"duplicate_{field}",
+                           DUPLICATE_MESSAGES.get(field, "Taka organizacja już istnieje."),
+                           field=field) from None
+        if result.matched_count != 1:
+            raise Conflict("concurrent_update",
+                           "Organizację zmieniono w międzyczasie; spróbuj ponownie.")
+
+
+def organization_query(q: str | None, area: str | None, status: str | None,
+                       district: str | None) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if q:
+        # anchored at word starts, escaped: user input never becomes a pattern
+        query["name_key"] = {"$regex": r"(^|\s)" + re.escape(search_key(q))}
+    if area:
+        query["areas"] = area
+    if status:
+        query["status"] = status
+    if district:
+        query["district_key"] = search_key(district)
+    return query
+
+
+def list_page(db, collection: str, query: dict[str, Any], limit: int, cursor: str | None) -> Page:
+    return paginate(db[collection], query, limit, cursor)
+
+
+class Departments:
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[DEPARTMENTS]
+        self.session = tx.session
+
+    def add(self, department: dict[str, Any]) -> None:
+        try:
+            self.collection.insert_one(department, session=self.session)
+        except DuplicateKeyError:
+            raise Conflict("duplicate_code", "Wydział o tym kodzie już istnieje.",
+                           field="code") from None
+
+    def get(self, code: str) -> dict[str, Any]:
+        found = self.collection.find_one({"_id": code}, session=self.session)
+        if found is None:
+            raise NotFound("Nie ma takiego wydziału.")
+        return found
+
+    def save(self, department: dict[str, Any]) -> None:
+        self.collection.replace_one({"_id": department["_id"]}, department, session=self.session)
+
+    def handling(self) -> list[dict[str, Any]]:
+        return list(self.collection.find({}, {"areas": 1}, session=self.session))
+
+
+class Inquiries:
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[INQUIRIES]
+        self.session = tx.session
+
+    def add(self, inquiry: dict[str, Any]) -> None:
+        self.collection.insert_one(inquiry, session=self.session)
+
+    def get(self, inquiry_id: str) -> dict[str, Any]:
+        found = self.collection.find_one({"_id": inquiry_id}, session=self.session)
+        if found is None:
+            raise NotFound("Nie ma takiego zapytania.")
+        return found
+
+    def save(self, inquiry: dict[str, Any]) -> None:
+        self.collection.replace_one({"_id": inquiry["_id"]}, inquiry, session=self.session)
+
+
+OPEN_INQUIRY_STATUSES = ["received", "routed", "assigned"]
+
+
+def overdue_inquiry_ids(db, now: datetime, limit: int = 500) -> list[str]:
+    cursor = db[INQUIRIES].find(
+        {"status": {"$in": OPEN_INQUIRY_STATUSES}, "deadline": {"$lt": now},
+         "overdue_reported": {"$ne": True}},
+        {"_id": 1},
+    ).sort("deadline", ASCENDING).limit(limit)
+    return [doc["_id"] for doc in cursor]
+
+
+def _count_by(db, collection: str, field: str, label: str) -> list[tuple[dict[str, str], float]]:
+    groups = db[collection].aggregate([{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}])
+    return [({label: str(g["_id"])}, float(g["n"])) for g in groups]
+
+
+def _inquiries_open_and_overdue(db) -> list[tuple[dict[str, str], float]]:
+    from wspolpraca.envelope import utcnow
+
+    open_filter = {"status": {"$in": OPEN_INQUIRY_STATUSES}}
+    overdue = db[INQUIRIES].count_documents({**open_filter, "deadline": {"$lt": utcnow()}})
+    return [({"state": "open"}, float(db[INQUIRIES].count_documents(open_filter))),
+            ({"state": "overdue"}, float(overdue))]
+
+
+GAUGES = (
+    DomainGauge("wspolpraca_registry_organizations", "Organisations by status.", ("status",),
+                lambda db: _count_by(db, ORGANIZATIONS, "status", "status")),
+    DomainGauge("wspolpraca_registry_inquiries", "Inquiries open and overdue.", ("state",),
+                _inquiries_open_and_overdue),
+)

@@ -1,0 +1,199 @@
+"""Request, response and event schemas of the registry."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from registry.areas import area_codes
+from registry.domain import InquiryStatus, LegalForm, OrganizationStatus
+from wspolpraca.pagination import PageQuery
+
+NonEmpty = validate.Length(min=1)
+Name = validate.Length(min=2, max=300)
+KNOWN_AREA = validate.OneOf(sorted(area_codes()), error="Nieznany obszar działalności: {input}.")
+
+
+def AreaCode() -> fields.String:  # noqa: N802 - reads as a field type
+    # membership is checked by `validate_areas`, which names the unknown code
+    return fields.String(validate=validate.Length(min=1, max=60))
+
+
+def one_of(enum) -> validate.OneOf:
+    return validate.OneOf([member.value for member in enum])
+
+
+class AddressSchema(Schema):
+    street = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    postal_code = fields.String(required=True, validate=validate.Regexp(r"^\d{2}-\d{3}$"))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class RepresentativeSchema(Schema):
+    name = fields.String(required=True, validate=Name)
+    function = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    email = fields.Email(load_default=None)
+    phone = fields.String(load_default=None, validate=validate.Length(max=30))
+
+
+class PublicBenefitStatusSchema(Schema):
+    granted = fields.Boolean(required=True)
+    since = fields.Date(load_default=None)
+
+
+class OrganizationCreateSchema(Schema):
+    name = fields.String(required=True, validate=Name)
+    legal_form = fields.String(required=True, validate=one_of(LegalForm))
+    nip = fields.String(required=True, validate=validate.Length(max=20))
+    regon = fields.String(load_default=None, validate=validate.Length(max=25))
+    krs = fields.String(load_default=None, validate=validate.Length(max=20))
+    areas = fields.List(AreaCode(), required=True)
+    email = fields.Email(required=True)
+    phone = fields.String(load_default=None, validate=validate.Length(max=30))
+    website = fields.Url(load_default=None)
+    address = fields.Nested(AddressSchema, load_default=None)
+    district = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    representatives = fields.List(fields.Nested(RepresentativeSchema), load_default=list)
+    public_benefit_status = fields.Nested(PublicBenefitStatusSchema, load_default=None)
+
+
+class OrganizationUpdateSchema(Schema):
+    name = fields.String(validate=Name)
+    legal_form = fields.String(validate=one_of(LegalForm))
+    regon = fields.String(allow_none=True, validate=validate.Length(max=25))
+    krs = fields.String(allow_none=True, validate=validate.Length(max=20))
+    areas = fields.List(AreaCode())
+    email = fields.Email()
+    phone = fields.String(allow_none=True, validate=validate.Length(max=30))
+    website = fields.Url(allow_none=True)
+    address = fields.Nested(AddressSchema, allow_none=True)
+    district = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
+    representatives = fields.List(fields.Nested(RepresentativeSchema))
+    public_benefit_status = fields.Nested(PublicBenefitStatusSchema, allow_none=True)
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class OrganizationQuerySchema(PageQuery):
+    q = fields.String(validate=validate.Length(min=1, max=200))
+    area = fields.String(validate=KNOWN_AREA)
+    status = fields.String(validate=one_of(OrganizationStatus))
+    district = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class OrganizationSchema(Schema):
+    id = fields.String(attribute="_id")
+    name = fields.String()
+    legal_form = fields.String()
+    nip = fields.String()
+    regon = fields.String(allow_none=True)
+    krs = fields.String(allow_none=True)
+    areas = fields.List(fields.String())
+    email = fields.String()
+    phone = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    address = fields.Nested(AddressSchema, allow_none=True)
+    district = fields.String(allow_none=True)
+    representatives = fields.List(fields.Nested(RepresentativeSchema))
+    public_benefit_status = fields.Dict(allow_none=True)
+    status = fields.String()
+    status_reason = fields.String(allow_none=True)
+    verified_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class PublicOrganizationSchema(OrganizationSchema):
+    """What the public may read: no representatives or their contact details."""
+
+    class Meta:
+        exclude = ("representatives", "status_reason", "phone")
+
+
+class AreaSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class AreasSchema(Schema):
+    version = fields.String()
+    items = fields.List(fields.Nested(AreaSchema))
+
+
+class DepartmentCreateSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{1,39}$", error="Kod: małe litery, cyfry i podkreślenia (2–40)."))
+    name = fields.String(required=True, validate=Name)
+    areas = fields.List(AreaCode(), load_default=list)
+    contact_person = fields.String(required=True, validate=Name)
+    email = fields.Email(required=True)
+
+
+class DepartmentUpdateSchema(Schema):
+    name = fields.String(validate=Name)
+    areas = fields.List(AreaCode())
+    contact_person = fields.String(validate=Name)
+    email = fields.Email()
+
+
+class DepartmentSchema(Schema):
+    code = fields.String(attribute="_id")
+    name = fields.String()
+    areas = fields.List(fields.String())
+    contact_person = fields.String()
+    email = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class DepartmentQuerySchema(PageQuery):
+    area = fields.String(validate=KNOWN_AREA)
+
+
+class InquiryCreateSchema(Schema):
+    subject = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+    area = fields.String(required=True, validate=KNOWN_AREA)
+    name = fields.String(required=True, validate=Name)
+    email = fields.Email(required=True)
+    organization_id = fields.String(load_default=None,
+                                    validate=validate.Regexp(r"^[0-9a-f]{24}$"))
+
+
+class InquiryRouteSchema(Schema):
+    department = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class InquiryAssignSchema(Schema):
+    assignee = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class InquiryAnswerSchema(Schema):
+    answer = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+
+
+class InquiryQuerySchema(PageQuery):
+    status = fields.String(validate=one_of(InquiryStatus))
+    department = fields.String(validate=validate.Length(min=1, max=40))
+    overdue = fields.Boolean()
+
+
+class InquirySchema(Schema):
+    id = fields.String(attribute="_id")
+    subject = fields.String()
+    text = fields.String()
+    area = fields.String()
+    name = fields.String()
+    email = fields.String()
+    organization_id = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    status = fields.String()
+    received_at = fields.DateTime()
+    deadline = fields.DateTime()
+    answer = fields.String(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()

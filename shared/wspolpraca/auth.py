@@ -1,0 +1,117 @@
+"""JWT bearer authentication and roles (DESIGN.md, "Authentication and roles")."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+
+import jwt
+
+from wspolpraca.config import DEFAULT_AUDIENCE, DEVELOPMENT_JWT_SECRET, Settings
+from wspolpraca.errors import Forbidden, Unauthorized
+
+ROLES = ("admin", "officer", "department", "ngo", "committee")
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    org_id: str | None = None
+    department: str | None = None
+
+    def has_any(self, roles: tuple[str, ...] | frozenset[str]) -> bool:
+        return "admin" in self.roles or bool(self.roles & set(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & {"admin", "officer"})
+
+    def require(self, *roles: str) -> None:
+        if not self.has_any(roles):
+            raise Forbidden()
+
+
+def decode_token(token: str, settings: Settings) -> Principal:
+    if settings.jwt_public_key:
+        key, algorithms = settings.jwt_public_key, ["RS256"]
+    else:
+        key, algorithms = settings.jwt_secret or "", ["HS256"]
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=algorithms,
+            audience=settings.jwt_audience,
+            options={"require": ["sub", "exp", "aud"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("Token wygasł.") from None
+    except jwt.InvalidTokenError:
+        raise Unauthorized("Niepoprawny token.") from None
+    roles = claims.get("roles") or []
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise Unauthorized("Niepoprawne role w tokenie.")
+    return Principal(
+        sub=str(claims["sub"]),
+        roles=frozenset(r for r in roles if r in ROLES),
+        org_id=claims.get("org_id"),
+        department=claims.get("department"),
+    )
+
+
+def principal_from_header(header: str | None, settings: Settings) -> Principal | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Oczekiwano nagłówka Authorization: Bearer <token>.")
+    return decode_token(token.strip(), settings)
+
+
+def mint_token(
+    sub: str,
+    roles: list[str],
+    *,
+    org_id: str | None = None,
+    department: str | None = None,
+    secret: str = DEVELOPMENT_JWT_SECRET,
+    audience: str = DEFAULT_AUDIENCE,
+    ttl_seconds: int = 8 * 3600,
+) -> str:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
+    claims: dict = {"sub": sub, "roles": roles, "aud": audience,
+                    "iat": int(time.time()), "exp": int(time.time()) + ttl_seconds}
+    if org_id:
+        claims["org_id"] = org_id
+    if department:
+        claims["department"] = department
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    parser = argparse.ArgumentParser(
+        prog="python -m wspolpraca.auth", description="Mint a development token (HS256)."
+    )
+    parser.add_argument("--sub", default="dev-user")
+    parser.add_argument("--role", action="append", choices=ROLES, required=True)
+    parser.add_argument("--org-id")
+    parser.add_argument("--department")
+    parser.add_argument("--ttl", type=int, default=8 * 3600, help="seconds")
+    args = parser.parse_args(argv)
+    secret = os.environ.get("WSPOLPRACA_JWT_SECRET") or DEVELOPMENT_JWT_SECRET
+    audience = os.environ.get("WSPOLPRACA_JWT_AUDIENCE") or DEFAULT_AUDIENCE
+    sys.stdout.write(mint_token(args.sub, args.role, org_id=args.org_id,
+                                department=args.department, secret=secret,
+                                audience=audience, ttl_seconds=args.ttl) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

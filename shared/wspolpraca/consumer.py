@@ -1,0 +1,188 @@
+"""The idempotent event handler entrypoint.
+
+`@event_handler("registry", "organization.registered")` on a service method that
+takes one `CloudEvent`. Compared with nameko's own handler it
+
+- dedupes by event id: a worker records `<queue>:<event id>` in
+  `processed_events` inside the same transaction as its effect (see
+  `Store.transaction`), and an event already recorded is acknowledged unhandled;
+- retries a failing handler with backoff through per-delay retry queues
+  (`<queue>.retry.<ms>ms`, whose messages expire back into the queue);
+- then parks the message in `<queue>.dlq` with the error, instead of acking it
+  away. A message is acknowledged only after its copy is safely published.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from functools import partial
+
+from kombu import Connection, Producer, Queue
+from nameko.events import EventHandler
+
+from wspolpraca import context, metrics
+from wspolpraca.config import settings_of
+from wspolpraca.envelope import CloudEvent, InvalidEnvelope, format_time, utcnow
+from wspolpraca.mongo import AlreadyProcessed, Mongo
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-wspolpraca-attempts"
+ERROR_HEADER = "x-wspolpraca-error"
+
+
+def retry_queue_name(queue: str, delay: float) -> str:
+    return f"{queue}.retry.{int(delay * 1000)}ms"
+
+
+def dead_letter_queue_name(queue: str) -> str:
+    return f"{queue}.dlq"
+
+
+class IdempotentEventHandler(EventHandler):
+    def __init__(self, source_service: str, event_type: str, **kwargs) -> None:
+        super().__init__(source_service, event_type, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()  # declares the exchange and `self.queue` as nameko does
+        self.settings = settings_of(self.container.config)
+        self.delays = self.settings.consumer_retry_delays
+        self.store = next(
+            (d for d in self.container.dependencies if isinstance(d, Mongo)), None
+        )
+        name = self.queue.name
+        self.dead_letter_queue = Queue(dead_letter_queue_name(name), durable=True,
+                                       auto_delete=False)
+        self.retry_queues = [
+            Queue(
+                retry_queue_name(name, delay),
+                durable=True,
+                auto_delete=False,
+                queue_arguments={
+                    "x-message-ttl": int(delay * 1000),
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": name,
+                },
+            )
+            for delay in self.delays
+        ]
+        with self._connection() as connection:
+            channel = connection.channel()
+            for queue in [self.dead_letter_queue, *self.retry_queues]:
+                queue(channel).declare()
+
+    @property
+    def consumer_key(self) -> str:
+        return self.queue.name
+
+    def _connection(self) -> Connection:
+        return Connection(self.settings.amqp_uri, transport_options={"confirm_publish": True},
+                          connect_timeout=5)
+
+    # message flow ----------------------------------------------------------
+    def handle_message(self, body, message) -> None:
+        self.container.spawn_managed_thread(partial(self._dispatch, body, message))
+
+    def _dispatch(self, body, message) -> None:
+        try:
+            event = CloudEvent.from_dict(body)
+        except InvalidEnvelope as exc:
+            log.error("poison message on %s: %s", self.queue.name, exc)
+            self._park(message, body, f"invalid envelope: {exc}", "unknown")
+            return
+        if self.store is not None and self.store.is_processed(self.consumer_key, event.id):
+            self._count(event, "duplicate")
+            self.queue_consumer.ack_message(message)
+            return
+        data = {
+            context.CORRELATION_ID: event.correlation_id or event.id,
+            context.CAUSATION_ID: event.id,
+            context.EVENT_ID: event.id,
+            context.CONSUMER: self.consumer_key,
+        }
+        started = time.perf_counter()
+        self.container.spawn_worker(
+            self, (event,), {}, context_data=data,
+            handle_result=partial(self._handle_result, message, body, event, started),
+        )
+
+    def _handle_result(self, message, body, event: CloudEvent, started: float, worker_ctx,
+                       result=None, exc_info=None):
+        metrics.EVENT_HANDLING_DURATION.labels(
+            service=self.container.service_name, type=event.type
+        ).observe(time.perf_counter() - started)
+        if exc_info is None:
+            if self.store is not None and not worker_ctx.data.get(context.PROCESSED_RECORDED):
+                self.store.record_processed(self.consumer_key, event.id)
+            self._count(event, "ok")
+            self.queue_consumer.ack_message(message)
+        elif isinstance(exc_info[1], AlreadyProcessed):
+            self._count(event, "duplicate")
+            self.queue_consumer.ack_message(message)
+        else:
+            error = "".join(traceback.format_exception_only(*exc_info[:2])).strip()
+            self._retry_or_park(message, body, event, error)
+        return result, exc_info
+
+    # the consumer is itself the entrypoint; nameko's default ack path is replaced
+    def handle_message_processed(self, message, result=None, exc_info=None):  # pragma: no cover
+        raise NotImplementedError
+
+    def _retry_or_park(self, message, body, event: CloudEvent, error: str) -> None:
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        if attempts <= len(self.delays):
+            queue = self.retry_queues[attempts - 1]
+            log.warning("handler %s failed on %s (attempt %d), retrying in %ss: %s",
+                        self.consumer_key, event.id, attempts, self.delays[attempts - 1], error)
+            if self._republish(message, body, queue.name, attempts, error):
+                self._count(event, "retry")
+        else:
+            log.error("handler %s failed on %s after %d attempts, dead-lettered: %s",
+                      self.consumer_key, event.id, attempts, error)
+            self._park(message, body, error, event.type, attempts)
+
+    def _park(self, message, body, error: str, event_type: str, attempts: int = 1) -> None:
+        if self._republish(message, body, self.dead_letter_queue.name, attempts, error):
+            metrics.EVENTS_CONSUMED.labels(
+                service=self.container.service_name, type=event_type, outcome="dead"
+            ).inc()
+
+    def _republish(self, message, body, queue_name: str, attempts: int, error: str) -> bool:
+        """Publish the copy (confirmed, persistent), then ack; on failure requeue the original."""
+        headers = dict(message.headers or {})
+        headers.update({
+            ATTEMPTS_HEADER: attempts,
+            ERROR_HEADER: error[-2000:],
+            "x-wspolpraca-failed-at": format_time(utcnow()),
+            "x-wspolpraca-queue": self.queue.name,
+        })
+        try:
+            with self._connection() as connection:
+                Producer(connection.channel()).publish(
+                    message.body,
+                    exchange="",
+                    routing_key=queue_name,
+                    content_type=message.content_type,
+                    content_encoding=message.content_encoding,
+                    delivery_mode=2,
+                    headers=headers,
+                    message_id=message.properties.get("message_id"),
+                    retry=True,
+                    retry_policy={"max_retries": 3},
+                )
+        except Exception:
+            log.exception("could not move a failed message to %s; requeued", queue_name)
+            self.queue_consumer.requeue_message(message)
+            return False
+        self.queue_consumer.ack_message(message)
+        return True
+
+    def _count(self, event: CloudEvent, outcome: str) -> None:
+        metrics.EVENTS_CONSUMED.labels(
+            service=self.container.service_name, type=event.type, outcome=outcome
+        ).inc()
+
+
+event_handler = IdempotentEventHandler.decorator

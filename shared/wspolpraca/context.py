@@ -1,0 +1,30 @@
+"""What one worker knows about the request or event that started it.
+
+nameko keeps it in `worker_ctx.data`; `current` mirrors it in a green-thread
+local so that logging can stamp every line with the correlation id.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+CORRELATION_ID = "correlation_id"
+CAUSATION_ID = "causation_id"
+EVENT_ID = "event_id"
+CONSUMER = "consumer"
+PROCESSED_RECORDED = "processed_recorded"
+
+current = threading.local()
+
+
+def bind(data: dict[str, Any]) -> None:
+    current.correlation_id = data.get(CORRELATION_ID)
+
+
+def unbind() -> None:
+    current.correlation_id = None
+
+
+def correlation_id() -> str | None:
+    return getattr(current, "correlation_id", None)

@@ -1,0 +1,363 @@
+"""HTTP entrypoints: JSON in and out, errors as DESIGN.md says, auth, metrics.
+
+`@api("POST", "/api/v1/organizations", roles=("ngo", "officer"), body=OrganizationIn,
+response=OrganizationOut, status=201)` marks a thin service method. Before a worker
+starts, the entrypoint authenticates the caller, checks the role and parses the
+JSON body (and the query string) with the marshmallow schemas, so a bad request
+never reaches the service. The method gets `request` (with `.principal`), its path
+values, and `body` / `query` when schemas are given.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from eventlet.event import Event
+from kombu import Connection
+from marshmallow import RAISE, Schema, ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer
+from pymongo import MongoClient
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from wspolpraca import context, metrics
+from wspolpraca.auth import Principal, principal_from_header
+from wspolpraca.config import settings_of
+from wspolpraca.envelope import format_time
+from wspolpraca.errors import (
+    DomainError,
+    Forbidden,
+    MalformedRequest,
+    Unauthorized,
+    ValidationFailed,
+)
+from wspolpraca.pagination import Page
+
+log = logging.getLogger(__name__)
+
+PUBLIC = None  # roles=PUBLIC: anyone, token optional
+CORRELATION_HEADER = "X-Correlation-Id"
+_SAFE_CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+# JSON ----------------------------------------------------------------------
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def json_response(payload: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(
+        json.dumps(payload, ensure_ascii=False, default=_default),
+        status=status,
+        headers=headers,
+        mimetype="application/json",
+    )
+
+
+def error_response(error: DomainError, correlation_id: str | None = None) -> Response:
+    headers = {CORRELATION_HEADER: correlation_id} if correlation_id else None
+    if error.status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="wspolpraca"'}
+    return json_response(error.to_body(), error.status, headers)
+
+
+def internal_error(correlation_id: str | None) -> Response:
+    error = DomainError(
+        "internal_error",
+        "Wewnętrzny błąd serwera. Zgłoś go, podając identyfikator korelacji.",
+        status=500,
+    )
+    return error_response(error, correlation_id)
+
+
+# request parsing -----------------------------------------------------------
+def forbidden_keys(value: Any, path: str = "") -> list[str]:
+    """Paths of keys that could act as MongoDB operators or field paths."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
+                found.append(where)
+            else:
+                found.extend(forbidden_keys(item, where))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(forbidden_keys(item, f"{path}.{index}" if path else str(index)))
+    return found
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as `{"field.sub": [..]}`."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                flat[name] = list(value)
+            else:
+                flat.update(flatten_messages(value, name))
+    elif isinstance(messages, list):
+        flat[prefix or "_schema"] = [str(m) for m in messages]
+    else:
+        flat[prefix or "_schema"] = [str(messages)]
+    return flat
+
+
+def load(schema: Schema, data: Any) -> Any:
+    bad = forbidden_keys(data)
+    if bad:
+        raise DomainError(
+            "forbidden_key",
+            "Nazwy pól nie mogą zaczynać się od '$' ani zawierać kropki.",
+            fields={key: ["Niedozwolona nazwa pola."] for key in bad},
+        )
+    try:
+        return schema.load(data, unknown=RAISE)
+    except ValidationError as exc:
+        raise ValidationFailed(flatten_messages(exc.messages)) from None
+
+
+def parse_json_body(request: Request) -> Any:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise MalformedRequest("Brak treści żądania (oczekiwano obiektu JSON).")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedRequest() from None
+    if not isinstance(data, dict):
+        raise MalformedRequest("Treść żądania musi być obiektem JSON.")
+    return data
+
+
+def parse_query(request: Request, schema: Schema) -> Any:
+    data: dict[str, Any] = {}
+    many = {name for name, f in schema.fields.items() if f.__class__.__name__ == "List"}
+    for key in request.args:
+        values = request.args.getlist(key)
+        data[key] = values if key in many else values[-1]
+    return load(schema, data)
+
+
+# the entrypoint ------------------------------------------------------------
+class ApiServer(WebServer):
+    """nameko's web server answering every failure in JSON, plus the built-in routes."""
+
+    def get_wsgi_app(self):
+        return ApiApp(self)
+
+    def make_url_map(self) -> Map:
+        url_map = super().make_url_map()
+        for path in BUILTIN_ROUTES:
+            url_map.add(Rule(path, methods=["GET"], endpoint=path))
+        return url_map
+
+
+class ApiApp:
+    def __init__(self, server: ApiServer) -> None:
+        self.server = server
+        self.url_map = server.make_url_map()
+        self.builtins = Builtins(server)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        adapter = self.url_map.bind_to_environ(environ)
+        started = time.perf_counter()
+        route = "unmatched"
+        try:
+            endpoint, values = adapter.match()
+            if isinstance(endpoint, str):
+                route = endpoint
+                response = self.builtins.answer(endpoint)
+            else:
+                route = endpoint.url
+                request.path_values = values
+                response = endpoint.handle_request(request)
+        except NotFound:
+            response = json_response(
+                {"error": {"code": "not_found", "message": "Nie ma takiego adresu."}}, 404)
+        except MethodNotAllowed as exc:
+            response = json_response(
+                {"error": {"code": "method_not_allowed",
+                           "message": "Ta metoda nie jest dozwolona dla tego adresu."}},
+                405, {"Allow": ", ".join(exc.valid_methods or [])})
+        except HTTPException as exc:
+            response = json_response(
+                {"error": {"code": "http_error", "message": exc.description or exc.name}},
+                exc.code or 400)
+        except Exception:
+            log.exception("unexpected failure routing %s %s", request.method, request.path)
+            response = internal_error(None)
+        elapsed = time.perf_counter() - started
+        service = self.server.container.service_name
+        metrics.HTTP_REQUESTS.labels(service=service, method=request.method, route=route,
+                                     status=str(response.status_code)).inc()
+        metrics.HTTP_DURATION.labels(service=service, method=request.method,
+                                     route=route).observe(elapsed)
+        return response(environ, start_response)
+
+
+class HttpApi(HttpRequestHandler):
+    server = ApiServer()
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        *,
+        roles: tuple[str, ...] | None = PUBLIC,
+        body: type[Schema] | None = None,
+        query: type[Schema] | None = None,
+        response: type[Schema] | None = None,
+        status: int = 200,
+        summary: str = "",
+        tag: str | None = None,
+        **kwargs,
+    ) -> None:
+        kwargs.setdefault("expected_exceptions", (DomainError,))
+        super().__init__(method, url, **kwargs)
+        self.roles = roles
+        self.body_schema = body
+        self.query_schema = query
+        self.response_schema = response
+        self.status = status
+        self.summary = summary
+        self.tag = tag
+
+    def setup(self) -> None:
+        super().setup()
+        self.settings = settings_of(self.container.config)
+
+    def handle_request(self, request: Request) -> Response:
+        supplied = request.headers.get(CORRELATION_HEADER, "")
+        correlation_id = supplied if _SAFE_CORRELATION.match(supplied) else str(uuid.uuid4())
+        started = time.perf_counter()
+        try:
+            request.principal = self.authorize(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            if self.body_schema is not None:
+                kwargs["body"] = load(self.body_schema(), parse_json_body(request))
+            if self.query_schema is not None:
+                kwargs["query"] = parse_query(request, self.query_schema())
+            done = Event()
+            self.container.spawn_worker(
+                self, args, kwargs,
+                context_data={context.CORRELATION_ID: correlation_id,
+                              context.CAUSATION_ID: correlation_id},
+                handle_result=partial(self.handle_result, done),
+            )
+            response = self.response_from_result(done.wait())
+        except DomainError as exc:
+            response = error_response(exc, correlation_id)
+        except Exception:
+            log.exception("unexpected failure in %s %s", request.method, self.url,
+                          extra={"correlation": correlation_id})
+            response = internal_error(correlation_id)
+        response.headers[CORRELATION_HEADER] = correlation_id
+        log.info("%s %s %s", request.method, request.path, response.status_code,
+                 extra={"method": request.method, "route": self.url,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+        return response
+
+    def authorize(self, request: Request) -> Principal | None:
+        principal = principal_from_header(request.headers.get("Authorization"), self.settings)
+        if self.roles is PUBLIC:
+            return principal
+        if principal is None:
+            raise Unauthorized()
+        if not principal.has_any(self.roles):
+            raise Forbidden()
+        return principal
+
+    def response_from_result(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        status = self.status
+        if isinstance(result, tuple):
+            status, result = result
+        if isinstance(result, Page):
+            schema = self.response_schema() if self.response_schema else None
+            items = [schema.dump(i) for i in result.items] if schema else result.items
+            return json_response({"items": items, "next_cursor": result.next_cursor}, status)
+        if self.response_schema is not None and result is not None:
+            result = self.response_schema().dump(result)
+        return json_response(result, status)
+
+    def handle_result(self, event, worker_ctx, result, exc_info):
+        # re-raise in the request's thread so DomainError becomes its JSON answer
+        if exc_info is not None:
+            event.send_exception(*exc_info)
+        else:
+            event.send(result)
+        return result, exc_info
+
+
+api = HttpApi.decorator
+
+
+# built-in routes -------------------------------------------------------------
+BUILTIN_ROUTES = ("/health/live", "/health/ready", "/metrics", "/api/v1/openapi.json")
+
+
+class Builtins:
+    def __init__(self, server: ApiServer) -> None:
+        self.server = server
+        self._openapi: dict | None = None
+        self._mongo: MongoClient | None = None
+
+    def answer(self, route: str) -> Response:
+        if route == "/health/live":
+            return json_response({"status": "ok", "service": self.server.container.service_name})
+        if route == "/health/ready":
+            return self.ready()
+        if route == "/metrics":
+            return Response(metrics.exposition(),
+                            mimetype="text/plain; version=0.0.4; charset=utf-8")
+        return json_response(self.openapi())
+
+    def ready(self) -> Response:
+        settings = settings_of(self.server.container.config)
+        checks = {"mongodb": "ok", "rabbitmq": "ok"}
+        try:
+            if self._mongo is None:
+                self._mongo = MongoClient(settings.mongo_uri, serverSelectionTimeoutMS=2000,
+                                          connectTimeoutMS=2000)
+            self._mongo.admin.command("ping")
+        except Exception as exc:  # noqa: BLE001
+            checks["mongodb"] = f"unavailable: {type(exc).__name__}"
+        try:
+            with Connection(settings.amqp_uri, connect_timeout=2) as connection:
+                connection.ensure_connection(max_retries=1)
+        except Exception as exc:  # noqa: BLE001
+            checks["rabbitmq"] = f"unavailable: {type(exc).__name__}"
+        healthy = all(v == "ok" for v in checks.values())
+        return json_response({"status": "ok" if healthy else "unavailable", "checks": checks},
+                             200 if healthy else 503)
+
+    def openapi(self) -> dict:
+        if self._openapi is None:
+            from wspolpraca.openapi import build_openapi
+
+            providers = [p for p in self.server._providers if isinstance(p, HttpApi)]
+            self._openapi = build_openapi(self.server.container.service_name, providers)
+        return self._openapi

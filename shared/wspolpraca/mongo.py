@@ -1,0 +1,265 @@
+"""The MongoDB dependency: one client per service, its own database, and the
+unit of work that writes a state change together with its events.
+
+An event is never sent from a request handler: `Transaction.emit` stores it in
+the `outbox` collection inside the same MongoDB transaction as the change, and
+the relay (`wspolpraca.outbox`) publishes it after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from nameko.extensions import DependencyProvider
+from pymongo import ASCENDING, IndexModel, MongoClient
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+from pymongo.errors import CollectionInvalid, DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from wspolpraca import context
+from wspolpraca.config import Settings, settings_of
+from wspolpraca.envelope import CloudEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+OUTBOX = "outbox"
+PROCESSED = "processed_events"
+LOCKS = "locks"
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A collection the service owns and the indexes it needs, created at start."""
+
+    name: str
+    indexes: tuple[IndexModel, ...] = ()
+
+
+INFRASTRUCTURE_COLLECTIONS = (
+    Collection(
+        OUTBOX,
+        (
+            IndexModel([("status", ASCENDING), ("created_at", ASCENDING)], name="pending"),
+            IndexModel([("sent_at", ASCENDING)], name="sent_at"),
+        ),
+    ),
+    Collection(PROCESSED, (IndexModel([("processed_at", ASCENDING)], name="processed_at"),)),
+    Collection(LOCKS),
+)
+
+
+@dataclass(frozen=True)
+class DomainGauge:
+    """A domain figure computed from the service's database when Prometheus scrapes."""
+
+    name: str
+    documentation: str
+    labels: tuple[str, ...]
+    source: Callable[[Database], Iterable[tuple[dict[str, str], float]]]
+
+
+class AlreadyProcessed(Exception):
+    """The event this worker handles was already handled by the same consumer."""
+
+
+def connect(settings: Settings) -> MongoClient:
+    return MongoClient(
+        settings.mongo_uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5000,
+        connectTimeoutMS=5000,
+        appname=f"wspolpraca-{settings.service}",
+    )
+
+
+def ensure_schema(db: Database, collections: Iterable[Collection]) -> None:
+    """Create collections and indexes up front (never implicitly inside a transaction)."""
+    existing = set(db.list_collection_names())
+    for collection in collections:
+        if collection.name not in existing:
+            try:
+                db.create_collection(collection.name)
+            except CollectionInvalid:
+                pass  # created by a concurrent start
+        if collection.indexes:
+            db[collection.name].create_indexes(list(collection.indexes))
+
+
+def processed_key(consumer: str, event_id: str) -> str:
+    return f"{consumer}:{event_id}"
+
+
+class Transaction:
+    """One MongoDB transaction: the documents it writes and the events it emits."""
+
+    def __init__(self, store: Store, session: ClientSession) -> None:
+        self.store = store
+        self.session = session
+        self.db = store.db
+        self.events: list[CloudEvent] = []
+
+    def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> CloudEvent:
+        event = CloudEvent(
+            service=self.store.service,
+            routing_key=routing_key,
+            subject=subject,
+            data=data,
+            correlation_id=self.store.correlation_id,
+            causation_id=self.store.causation_id,
+        )
+        self.db[OUTBOX].insert_one(outbox_record(event), session=self.session)
+        self.events.append(event)
+        return event
+
+
+def outbox_record(event: CloudEvent) -> dict[str, Any]:
+    return {
+        "_id": event.id,
+        "status": "pending",
+        "created_at": utcnow(),
+        "exchange": event.exchange,
+        "routing_key": event.routing_key,
+        "type": event.type,
+        "body": event.to_dict(),
+    }
+
+
+class Store:
+    """What a worker gets as `self.db`: the database and the unit of work."""
+
+    def __init__(self, provider: Mongo, worker_data: dict[str, Any]) -> None:
+        self.provider = provider
+        self.db: Database = provider.db
+        self.client: MongoClient = provider.client
+        self.service: str = provider.settings.service
+        self.worker_data = worker_data
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.worker_data.get(context.CORRELATION_ID)
+
+    @property
+    def causation_id(self) -> str | None:
+        return self.worker_data.get(context.CAUSATION_ID)
+
+    def __getitem__(self, name: str):
+        return self.db[name]
+
+    def transaction(self, work: Callable[[Transaction], T]) -> T:
+        """Run `work` in a transaction, retried on transient errors, and wake the relay.
+
+        A worker started by an event records that event as processed in the same
+        transaction, so its effect and its dedupe mark commit or vanish together.
+        """
+        done: list[Transaction] = []
+
+        def attempt(session: ClientSession) -> T:
+            tx = Transaction(self, session)
+            self._mark_processed(session)
+            result = work(tx)
+            done[:] = [tx]
+            return result
+
+        with self.client.start_session() as session:
+            result = session.with_transaction(
+                attempt,
+                read_concern=ReadConcern("snapshot"),
+                write_concern=WriteConcern("majority"),
+            )
+        if done and done[0].events:
+            self.provider.events_committed()
+        return result
+
+    def _mark_processed(self, session: ClientSession) -> None:
+        event_id = self.worker_data.get(context.EVENT_ID)
+        consumer = self.worker_data.get(context.CONSUMER)
+        if not event_id or not consumer or self.worker_data.get(context.PROCESSED_RECORDED):
+            return
+        try:
+            self.db[PROCESSED].insert_one(
+                {"_id": processed_key(consumer, event_id), "processed_at": utcnow()},
+                session=session,
+            )
+        except DuplicateKeyError:
+            raise AlreadyProcessed(event_id) from None
+        self.worker_data[context.PROCESSED_RECORDED] = True
+
+
+class Mongo(DependencyProvider):
+    """`db = Mongo(collections)`: the service's own database, its schema created at start.
+
+    It also runs the outbox relay of the service (unless disabled by settings).
+    """
+
+    def __init__(self, collections: Iterable[Collection] = (),
+                 gauges: Iterable[DomainGauge] = ()) -> None:
+        self.collections = tuple(collections)
+        self.gauges = tuple(gauges)
+        self.client: MongoClient | None = None
+        self.relay = None
+
+    def setup(self) -> None:
+        from wspolpraca.outbox import OutboxRelay
+
+        self.settings = settings_of(self.container.config)
+        self.client = connect(self.settings)
+        self.db = self.client[self.settings.mongo_database]
+        ensure_schema(self.db, INFRASTRUCTURE_COLLECTIONS + self.collections)
+        if self.settings.relay_enabled:
+            self.relay = OutboxRelay(self.settings, self.db)
+        self._register_gauges()
+
+    def _register_gauges(self) -> None:
+        from wspolpraca.metrics import SCRAPE_TIME
+        from wspolpraca.outbox import outbox_backlog
+
+        db, service = self.db, self.settings.service
+        SCRAPE_TIME.register(
+            service, "wspolpraca_outbox_pending", "Events committed and not yet published.", [],
+            lambda: [({}, float(outbox_backlog(db)[0]))],
+        )
+        SCRAPE_TIME.register(
+            service, "wspolpraca_outbox_oldest_age_seconds",
+            "Age of the oldest event waiting in the outbox.", [],
+            lambda: [({}, outbox_backlog(db)[1])],
+        )
+        for gauge in self.gauges:
+            SCRAPE_TIME.register(service, gauge.name, gauge.documentation, list(gauge.labels),
+                                 lambda gauge=gauge: gauge.source(db))
+
+    def start(self) -> None:
+        if self.relay is not None:
+            self.container.spawn_managed_thread(self.relay.run)
+
+    def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+        if self.client is not None:
+            self.client.close()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def events_committed(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
+
+    def get_dependency(self, worker_ctx) -> Store:
+        return Store(self, worker_ctx.data)
+
+    def is_processed(self, consumer: str, event_id: str) -> bool:
+        return self.db[PROCESSED].find_one({"_id": processed_key(consumer, event_id)}) is not None
+
+    def record_processed(self, consumer: str, event_id: str) -> None:
+        self.db[PROCESSED].update_one(
+            {"_id": processed_key(consumer, event_id)},
+            {"$setOnInsert": {"processed_at": utcnow()}},
+            upsert=True,
+        )

@@ -1,0 +1,96 @@
+"""OpenAPI 3 of a service, generated with apispec from its entrypoints' schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object",
+                           "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            },
+        }
+    },
+}
+
+_PATH_VALUE = re.compile(r"<(?:[a-z_]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+def openapi_path(url: str) -> str:
+    return _PATH_VALUE.sub(r"{\1}", url)
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _schema_name(schema_cls: type) -> str:
+    name = schema_cls.__name__
+    return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+
+
+def build_openapi(service: str, providers: list[Any]) -> dict:
+    spec = APISpec(
+        title=f"wspolpraca {service}",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        info={"description": f"API of the {service} service of wspolpraca."},
+    )
+    spec.components.schema("Error", ERROR_SCHEMA)
+    spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    paths: dict[str, dict[str, dict]] = {}
+    for provider in sorted(providers, key=lambda p: (p.url, p.method)):
+        path = openapi_path(provider.url)
+        for method in provider.method.lower().split(","):
+            operation: dict[str, Any] = {
+                "operationId": provider.method_name,
+                "summary": provider.summary or provider.method_name.replace("_", " "),
+                "tags": [provider.tag or service],
+                "parameters": [
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                    for name in _PATH_VALUE.findall(provider.url)
+                ],
+                "responses": {
+                    "400": _error("Malformed JSON"),
+                    "422": _error("Validation failed or a rule of the Act refused it"),
+                },
+            }
+            if provider.query_schema is not None:
+                operation["parameters"].append({"in": "query", "schema": provider.query_schema})
+            if provider.body_schema is not None:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": provider.body_schema}},
+                }
+            ok: dict[str, Any] = {"description": "Success"}
+            if provider.response_schema is not None:
+                ok["content"] = {"application/json": {"schema": provider.response_schema}}
+            operation["responses"][str(provider.status)] = ok
+            if provider.roles is not None:
+                operation["security"] = [{"bearer": []}]
+                operation["description"] = "Roles: " + ", ".join(provider.roles)
+                operation["responses"]["401"] = _error("Missing or invalid token")
+                operation["responses"]["403"] = _error("Role not allowed")
+            if "<" in provider.url:
+                operation["responses"]["404"] = _error("Not found")
+            if method in ("post", "put", "patch", "delete"):
+                operation["responses"]["409"] = _error("Duplicate or state conflict")
+            paths.setdefault(path, {})[method] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

@@ -1,0 +1,141 @@
+"""pytest fixtures: a real SecantusDB server, a fresh RabbitMQ vhost, running services.
+
+Load with `pytest_plugins = ["wspolpraca.testing.plugin"]` in a conftest.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+from nameko.containers import ServiceContainer
+from pymongo import MongoClient
+
+from wspolpraca.auth import mint_token
+from wspolpraca.config import DEVELOPMENT_JWT_SECRET, Settings
+from wspolpraca.secantus import SecantusServer, free_port
+from wspolpraca.testing.rabbit import EventListener, Vhost, broker_reachable
+
+
+@pytest.fixture(scope="session")
+def secantus() -> Iterator[SecantusServer]:
+    with tempfile.TemporaryDirectory(prefix="secantus-test-") as storage:
+        server = SecantusServer(storage).start()
+        yield server
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(secantus: SecantusServer) -> str:
+    return secantus.uri
+
+
+@pytest.fixture(scope="session")
+def mongo_client(mongo_uri: str) -> Iterator[MongoClient]:
+    client = MongoClient(mongo_uri, tz_aware=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def amqp_uri() -> Iterator[str]:
+    if not broker_reachable():
+        pytest.fail("RabbitMQ is not answering on 127.0.0.1:5672 (`make test` starts it)")
+    vhost = Vhost().create()
+    yield vhost.uri
+    vhost.delete()
+
+
+def make_settings(service: str, mongo_uri: str, amqp_uri: str, **overrides) -> Settings:
+    values = dict(
+        service=service,
+        amqp_uri=amqp_uri,
+        mongo_uri=mongo_uri,
+        mongo_database=f"{service}_{uuid.uuid4().hex[:8]}",
+        http_port=free_port(),
+        jwt_secret=DEVELOPMENT_JWT_SECRET,
+        max_workers=20,
+        relay_poll_seconds=0.1,
+        timers_enabled=False,
+        consumer_retry_delays=(0.2, 0.4),
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+class RunningService:
+    def __init__(self, container: ServiceContainer, settings: Settings) -> None:
+        self.container = container
+        self.settings = settings
+        self.base_url = f"http://127.0.0.1:{settings.http_port}"
+        self.http = requests.Session()
+        self.client = MongoClient(settings.mongo_uri, tz_aware=True)
+        self.db = self.client[settings.mongo_database]
+
+    def stop(self) -> None:
+        self.container.stop()
+        self.client.close()
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def request(self, method: str, path: str, token: str | None = None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(method, self.url(path), headers=headers, timeout=30, **kwargs)
+
+    def get(self, path, token=None, **kw):
+        return self.request("GET", path, token, **kw)
+
+    def post(self, path, token=None, **kw):
+        return self.request("POST", path, token, **kw)
+
+    def patch(self, path, token=None, **kw):
+        return self.request("PATCH", path, token, **kw)
+
+
+@pytest.fixture
+def start_service(mongo_uri: str, amqp_uri: str):
+    """`start_service(ServiceClass, **settings_overrides) -> RunningService`."""
+    started: list[RunningService] = []
+
+    def start(service_cls, **overrides) -> RunningService:
+        settings = make_settings(service_cls.name, mongo_uri, amqp_uri, **overrides)
+        container = ServiceContainer(service_cls, settings.nameko_config())
+        container.start()
+        running = RunningService(container, settings)
+        started.append(running)
+        return running
+
+    yield start
+    for running in reversed(started):
+        running.stop()
+
+
+@pytest.fixture
+def listen(amqp_uri: str):
+    """`listen("registry") -> EventListener` bound to that service's events."""
+    listeners: list[EventListener] = []
+
+    def start(service: str, routing_key: str = "#") -> EventListener:
+        listener = EventListener(amqp_uri, service, routing_key).start()
+        listeners.append(listener)
+        return listener
+
+    yield start
+    for listener in listeners:
+        listener.stop()
+
+
+@pytest.fixture(scope="session")
+def token():
+    """`token("officer")`, `token("ngo", org_id=...)`: a development JWT."""
+
+    def mint(*roles: str, sub: str | None = None, **claims) -> str:
+        return mint_token(sub or f"user-{uuid.uuid4().hex[:6]}", list(roles), **claims)
+
+    return mint

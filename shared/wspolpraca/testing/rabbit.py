@@ -1,0 +1,136 @@
+"""A fresh RabbitMQ virtual host per test session, and an event listener."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from urllib.parse import quote
+
+import pika
+
+BROKER_HOST = "127.0.0.1"
+BROKER_PORT = 5672
+
+
+def broker_reachable(host: str = BROKER_HOST, port: int = BROKER_PORT) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=120)
+
+
+class Vhost:
+    """A virtual host of its own, so tests never see another run's messages."""
+
+    def __init__(self, prefix: str = "wspolpraca-test") -> None:
+        self.name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+    @property
+    def uri(self) -> str:
+        return f"amqp://guest:guest@{BROKER_HOST}:{BROKER_PORT}/{quote(self.name, safe='')}"
+
+    def create(self) -> Vhost:
+        rabbitmqctl("add_vhost", self.name)
+        rabbitmqctl("set_permissions", "-p", self.name, "guest", ".*", ".*", ".*")
+        return self
+
+    def delete(self) -> None:
+        try:
+            rabbitmqctl("delete_vhost", self.name)
+        except subprocess.CalledProcessError:
+            pass
+
+
+class EventListener:
+    """Collects the events one service publishes, through a queue of its own.
+
+    Bind it before acting; `wait_for` blocks until the wanted events arrived.
+    """
+
+    def __init__(self, amqp_uri: str, service: str, routing_key: str = "#") -> None:
+        self.amqp_uri = amqp_uri
+        self.exchange = f"{service}.events"
+        self.routing_key = routing_key
+        self.messages: list[dict] = []
+        self.properties: list = []
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._stop = False
+        self.queue = f"test-listener-{uuid.uuid4().hex[:8]}"
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> EventListener:
+        self._thread.start()
+        if not self._ready.wait(20):
+            raise RuntimeError("event listener did not start")
+        return self
+
+    def _run(self) -> None:
+        connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
+        channel = connection.channel()
+        channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+        channel.queue_declare(self.queue, exclusive=True)
+        channel.queue_bind(self.queue, self.exchange, routing_key=self.routing_key)
+        self._ready.set()
+        while not self._stop:
+            method, properties, body = channel.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                connection.sleep(0.02)
+                continue
+            with self._lock:
+                self.messages.append(json.loads(body))
+                self.properties.append(properties)
+        connection.close()
+
+    def stop(self) -> None:
+        self._stop = True
+        self._thread.join(10)
+
+    def of_type(self, event_type: str) -> list[dict]:
+        with self._lock:
+            return [m for m in self.messages if m.get("type") == event_type]
+
+    def wait_for(self, event_type: str, count: int = 1, timeout: float = 15.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.of_type(event_type)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(
+            f"expected {count} {event_type} event(s), got {len(self.of_type(event_type))}; "
+            f"seen: {[m.get('type') for m in self.messages]}"
+        )
+
+    def settle(self, quiet: float = 1.0) -> list[dict]:
+        """All events once none arrived for `quiet` seconds."""
+        last = -1
+        while True:
+            time.sleep(quiet)
+            with self._lock:
+                if len(self.messages) == last:
+                    return list(self.messages)
+                last = len(self.messages)
+
+
+def queue_messages(amqp_uri: str, queue: str) -> list[tuple[dict, dict]]:
+    """Drain a queue (e.g. a DLQ): [(body, headers)]."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    found = []
+    while True:
+        method, properties, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            break
+        found.append((json.loads(body), dict(properties.headers or {})))
+    connection.close()
+    return found
