@@ -1,4 +1,8 @@
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message="\\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 # The services run on eventlet; patch before anything imports socket or threading.
 eventlet.monkey_patch()

@@ -1,0 +1,57 @@
+# wspolpraca: `make run` runs the whole system locally, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SECANTUS := .secantus
+SERVICES := $(wildcard services/*)
+
+.PHONY: install rabbitmq run status stop test lint unit integration bench token clean
+
+install: $(VENV)/.installed $(SECANTUS)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade "pip<26"
+	$(BIN)/pip install -q -r requirements-dev.txt -e shared $(addprefix -e ,$(SERVICES))
+	touch $@
+
+# SecantusDB (GPL) lives in its own environment and only ever runs as a server process.
+$(SECANTUS)/.installed:
+	test -x $(SECANTUS)/bin/python || $(PYTHON) -m venv $(SECANTUS)
+	$(SECANTUS)/bin/pip install -q "SecantusDB==0.7.0b3"
+	touch $@
+
+rabbitmq:
+	infra/scripts/ensure-rabbitmq.sh
+
+run: install rabbitmq
+	$(BIN)/python -m wspolpraca.local run
+
+status:
+	$(BIN)/python -m wspolpraca.local status
+
+stop:
+	$(BIN)/python -m wspolpraca.local stop
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install rabbitmq lint
+	$(BIN)/pytest
+
+unit: install
+	$(BIN)/pytest tests/unit
+
+integration: install rabbitmq
+	$(BIN)/pytest tests/integration tests/contract
+
+bench: install rabbitmq
+	$(BIN)/python bench/throughput.py
+
+# make token ROLE=officer [ORG=<id>] [DEPT=<code>]
+ROLE ?= officer
+token: install
+	@$(BIN)/python -m wspolpraca.auth --role $(ROLE) $(if $(ORG),--org-id $(ORG)) $(if $(DEPT),--department $(DEPT))
+
+clean:
+	rm -rf $(VENV) $(SECANTUS) .pytest_cache .ruff_cache

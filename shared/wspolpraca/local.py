@@ -1,0 +1,158 @@
+"""The local run: `make run` starts the embedded database and every service.
+
+`python -m wspolpraca.local run|status|stop`. RabbitMQ is expected on AMQP_URI
+(`make run` starts the local broker first). Without MONGO_URI the embedded
+SecantusDB server runs with its data under .data/, so a restart keeps
+everything. Each service is its own process; Ctrl-C (or `make stop`) stops them
+all cleanly, the database last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from wspolpraca.config import SERVICE_PORTS
+from wspolpraca.secantus import SecantusServer
+
+DATA = Path(os.environ.get("WSPOLPRACA_DATA", ".data"))
+PIDFILE = DATA / "run.pid"
+EMBEDDED_MONGO_PORT = int(os.environ.get("WSPOLPRACA_EMBEDDED_MONGO_PORT", "27027"))
+
+
+def installed_services() -> list[str]:
+    return [name for name in SERVICE_PORTS if importlib.util.find_spec(name) is not None]
+
+
+def say(message: str) -> None:
+    print(json.dumps({"service": "local", "message": message}, ensure_ascii=False), flush=True)
+
+
+class Supervisor:
+    def __init__(self, services: list[str]) -> None:
+        self.services = services
+        self.children: dict[str, subprocess.Popen] = {}
+        self.database: SecantusServer | None = None
+        self.stopping = False
+        self.env = dict(os.environ)
+
+    def start_database(self) -> None:
+        if self.env.get("MONGO_URI") or any(
+                self.env.get(f"MONGO_URI_{s.upper()}") for s in self.services):
+            return
+        DATA.mkdir(parents=True, exist_ok=True)
+        self.database = SecantusServer(DATA / "secantus", port=EMBEDDED_MONGO_PORT,
+                                       log_path=DATA / "secantus.log").start()
+        self.env["MONGO_URI"] = self.database.uri
+        say(f"embedded SecantusDB on {self.database.uri} (data in {DATA / 'secantus'})")
+
+    def spawn(self, service: str) -> None:
+        self.children[service] = subprocess.Popen(
+            [sys.executable, "-m", "wspolpraca.runner", service], env=self.env)
+        say(f"{service} started (pid {self.children[service].pid}, "
+            f"http://127.0.0.1:{SERVICE_PORTS[service]})")
+
+    def run(self) -> int:
+        DATA.mkdir(parents=True, exist_ok=True)
+        PIDFILE.write_text(str(os.getpid()))
+        signal.signal(signal.SIGINT, self._stop_signal)
+        signal.signal(signal.SIGTERM, self._stop_signal)
+        try:
+            self.start_database()
+            for service in self.services:
+                self.spawn(service)
+            restarts: dict[str, list[float]] = {}
+            while not self.stopping:
+                time.sleep(0.5)
+                for service, child in list(self.children.items()):
+                    if child.poll() is None or self.stopping:
+                        continue
+                    recent = [t for t in restarts.get(service, []) if time.time() - t < 60]
+                    if len(recent) >= 5:
+                        say(f"{service} keeps failing (exit {child.returncode}); stopping all")
+                        self.stopping = True
+                        break
+                    say(f"{service} exited with {child.returncode}; restarting")
+                    restarts[service] = [*recent, time.time()]
+                    self.spawn(service)
+        finally:
+            self.shutdown()
+        return 0
+
+    def _stop_signal(self, signum, frame) -> None:
+        self.stopping = True
+
+    def shutdown(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for service, child in self.children.items():
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{service} did not stop in time; killed")
+                child.kill()
+                child.wait()
+        if self.database is not None:
+            self.database.stop()
+        PIDFILE.unlink(missing_ok=True)
+        say("stopped")
+
+
+def status() -> int:
+    worst = 0
+    for service in installed_services():
+        url = f"http://127.0.0.1:{SERVICE_PORTS[service]}/health/ready"
+        try:
+            with urllib.request.urlopen(url, timeout=3) as response:
+                state = json.loads(response.read())["status"]
+        except urllib.error.HTTPError as exc:
+            state = f"not ready ({exc.code})"
+            worst = 1
+        except OSError:
+            state = "down"
+            worst = 1
+        print(f"{service:<14} {url:<44} {state}")
+    return worst
+
+
+def stop() -> int:
+    if not PIDFILE.exists():
+        print("nothing to stop (no .data/run.pid)")
+        return 0
+    pid = int(PIDFILE.read_text())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        PIDFILE.unlink(missing_ok=True)
+        print("the local run was not running")
+        return 0
+    for _ in range(60):
+        if not PIDFILE.exists():
+            print("stopped")
+            return 0
+        time.sleep(0.5)
+    print("still stopping; check the `make run` terminal")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wspolpraca.local")
+    parser.add_argument("command", choices=["run", "status", "stop"])
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return Supervisor(installed_services()).run()
+    return status() if args.command == "status" else stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""The idempotent event handler against the real broker and database."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+import pika
+import pytest
+
+from wspolpraca.consumer import dead_letter_queue_name, event_handler
+from wspolpraca.envelope import CloudEvent
+from wspolpraca.mongo import Collection, Mongo
+from wspolpraca.testing.rabbit import queue_messages
+
+FAILURES_WANTED: dict[str, int] = {}
+ATTEMPTS: Counter = Counter()
+
+
+class Sink:
+    name = "sink"
+    db = Mongo([Collection("seen")])
+
+    @event_handler("registry", "organization.registered")
+    def on_registered(self, event: CloudEvent) -> None:
+        ATTEMPTS[event.id] += 1
+        if ATTEMPTS[event.id] <= FAILURES_WANTED.get(event.id, 0):
+            raise RuntimeError(f"planned failure {ATTEMPTS[event.id]}")
+
+        def work(tx):
+            tx.db["seen"].insert_one({"event_id": event.id, "data": event.data},
+                                     session=tx.session)
+
+        self.db.transaction(work)
+
+    @event_handler("registry", "department.created")
+    def on_department(self, event: CloudEvent) -> None:
+        # no transaction of its own: the entrypoint records the event as processed
+        self.db["seen"].insert_one({"event_id": event.id, "kind": "department"})
+
+
+QUEUE = "evt-registry-organization.registered--sink.on_registered"
+
+
+def publish(amqp_uri: str, body: bytes | dict, routing_key: str) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.exchange_declare("registry.events", exchange_type="topic", durable=True)
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+    channel.basic_publish("registry.events", routing_key, payload,
+                          pika.BasicProperties(content_type="application/json",
+                                               delivery_mode=2))
+    connection.close()
+
+
+def an_event(routing_key: str = "organization.registered") -> CloudEvent:
+    return CloudEvent(service="registry", routing_key=routing_key, subject="org-1",
+                      data={"id": "org-1", "name": "Fundacja"})
+
+
+def wait_until(predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def sink(start_service):
+    return start_service(Sink)
+
+
+def seen(sink, event_id: str) -> int:
+    return sink.db["seen"].count_documents({"event_id": event_id})
+
+
+def test_the_queue_is_named_as_nameko_names_it_so_departments_can_find_it(sink, amqp_uri):
+    event = an_event()
+    publish(amqp_uri, event.to_dict(), "organization.registered")
+    wait_until(lambda: seen(sink, event.id) == 1)
+    assert sink.db["processed_events"].count_documents({"_id": f"{QUEUE}:{event.id}"}) == 1
+
+
+def test_an_event_delivered_twice_takes_effect_once(sink, amqp_uri):
+    event = an_event()
+    publish(amqp_uri, event.to_dict(), "organization.registered")
+    publish(amqp_uri, event.to_dict(), "organization.registered")
+    wait_until(lambda: seen(sink, event.id) == 1)
+    time.sleep(0.5)
+    assert seen(sink, event.id) == 1
+
+
+def test_a_handler_without_a_transaction_is_deduplicated_too(sink, amqp_uri):
+    event = an_event("department.created")
+    for _ in range(3):
+        publish(amqp_uri, event.to_dict(), "department.created")
+    wait_until(lambda: seen(sink, event.id) >= 1)
+    time.sleep(0.5)
+    assert seen(sink, event.id) == 1
+
+
+def test_a_failing_handler_is_retried_with_backoff_until_it_succeeds(sink, amqp_uri):
+    event = an_event()
+    FAILURES_WANTED[event.id] = 2  # the test settings allow two retries
+    publish(amqp_uri, event.to_dict(), "organization.registered")
+    wait_until(lambda: seen(sink, event.id) == 1)
+    assert ATTEMPTS[event.id] == 3
+    assert queue_messages(amqp_uri, dead_letter_queue_name(QUEUE)) == []
+
+
+def test_a_handler_that_keeps_failing_parks_the_event_in_the_dead_letter_queue(sink, amqp_uri):
+    event = an_event()
+    FAILURES_WANTED[event.id] = 99
+    publish(amqp_uri, event.to_dict(), "organization.registered")
+    parked: list = []
+    wait_until(lambda: parked.extend(queue_messages(amqp_uri, dead_letter_queue_name(QUEUE)))
+               or parked)
+    body, headers = parked[0]
+    assert body["id"] == event.id
+    assert headers["x-wspolpraca-attempts"] == 3
+    assert "planned failure" in headers["x-wspolpraca-error"]
+    assert headers["x-wspolpraca-queue"] == QUEUE
+    assert seen(sink, event.id) == 0
+    assert ATTEMPTS[event.id] == 3
+
+
+def test_a_poison_message_goes_straight_to_the_dead_letter_queue(sink, amqp_uri):
+    publish(amqp_uri, b'{"not": "a cloud event"}', "organization.registered")
+    parked: list = []
+    wait_until(lambda: parked.extend(queue_messages(amqp_uri, dead_letter_queue_name(QUEUE)))
+               or parked)
+    assert parked[0][0] == {"not": "a cloud event"}
+    assert "invalid envelope" in parked[0][1]["x-wspolpraca-error"]
+    # and the queue keeps flowing
+    event = an_event()
+    publish(amqp_uri, event.to_dict(), "organization.registered")
+    wait_until(lambda: seen(sink, event.id) == 1)
