@@ -270,11 +270,12 @@ class HttpApi(HttpRequestHandler):
             response = error_response(exc, correlation_id)
         except Exception:
             log.exception("unexpected failure in %s %s", request.method, self.url,
-                          extra={"correlation": correlation_id})
+                          extra={"correlation_id": correlation_id})
             response = internal_error(correlation_id)
         response.headers[CORRELATION_HEADER] = correlation_id
         log.info("%s %s %s", request.method, request.path, response.status_code,
                  extra={"method": request.method, "route": self.url,
+                        "correlation_id": correlation_id,
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
         return response

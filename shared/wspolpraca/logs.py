@@ -26,7 +26,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        correlation = context.correlation_id()
+        correlation = getattr(record, "correlation_id", None) or context.correlation_id()
         if correlation:
             line["correlation_id"] = correlation
         for key in ("method", "route", "status", "duration_ms", "event_type", "event_id"):
