@@ -1,0 +1,72 @@
+import time
+
+import jwt
+import pytest
+
+from wspolpraca.auth import decode_token, mint_token, principal_from_header
+from wspolpraca.config import (
+    DEVELOPMENT_JWT_SECRET,
+    ConfigurationError,
+    load_settings,
+    resolve_mongo,
+)
+from wspolpraca.errors import DomainError
+
+ENV = {"MONGO_URI": "mongodb://db:27017/?replicaSet=rs0"}
+
+
+def settings(**env):
+    return load_settings("registry", {**ENV, **env})
+
+
+def test_a_minted_token_carries_roles_organisation_and_department():
+    principal = decode_token(mint_token("u1", ["ngo"], org_id="o1"), settings())
+    assert principal.sub == "u1" and principal.roles == {"ngo"} and principal.org_id == "o1"
+    assert principal.has_any(("ngo",)) and not principal.has_any(("officer",))
+
+
+def test_admin_passes_every_role_check():
+    assert decode_token(mint_token("a", ["admin"]), settings()).has_any(("officer",))
+
+
+@pytest.mark.parametrize("token", [
+    jwt.encode({"sub": "u", "roles": ["officer"], "aud": "wspolpraca",
+                "exp": int(time.time()) - 10}, DEVELOPMENT_JWT_SECRET, algorithm="HS256"),
+    jwt.encode({"sub": "u", "roles": ["officer"], "aud": "other",
+                "exp": int(time.time()) + 60}, DEVELOPMENT_JWT_SECRET, algorithm="HS256"),
+    jwt.encode({"sub": "u", "roles": ["officer"], "aud": "wspolpraca",
+                "exp": int(time.time()) + 60}, "another-secret-of-at-least-thirty-two-bytes", algorithm="HS256"),
+    jwt.encode({"roles": ["officer"], "aud": "wspolpraca",
+                "exp": int(time.time()) + 60}, DEVELOPMENT_JWT_SECRET, algorithm="HS256"),
+    "not-a-jwt",
+])
+def test_expired_foreign_forged_or_malformed_tokens_are_unauthorized(token):
+    with pytest.raises(DomainError) as refused:
+        decode_token(token, settings())
+    assert refused.value.status == 401
+
+
+def test_a_header_that_is_not_bearer_is_unauthorized():
+    with pytest.raises(DomainError):
+        principal_from_header("Basic abc", settings())
+    assert principal_from_header(None, settings()) is None
+
+
+def test_production_refuses_to_start_without_a_secret():
+    with pytest.raises(ConfigurationError):
+        settings(WSPOLPRACA_ENV="production")
+    assert settings(WSPOLPRACA_ENV="production", WSPOLPRACA_JWT_SECRET="s").production
+
+
+def test_each_service_uses_its_own_uri_or_a_database_named_after_it():
+    assert resolve_mongo("grants", {"MONGO_URI_GRANTS": "mongodb://h/grants_db?x=1"}) == (
+        "mongodb://h/grants_db?x=1", "grants_db")
+    assert resolve_mongo("grants", ENV)[1] == "grants"
+    with pytest.raises(ConfigurationError):
+        resolve_mongo("grants", {})
+
+
+def test_ports_follow_the_design_and_can_be_overridden():
+    assert settings().http_port == 8001
+    assert settings(WSPOLPRACA_HTTP_PORT_REGISTRY="9001").http_port == 9001
+    assert settings(WSPOLPRACA_RETRY_DELAYS="1,2").consumer_retry_delays == (1.0, 2.0)
