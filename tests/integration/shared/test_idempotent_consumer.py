@@ -139,3 +139,17 @@ def test_a_poison_message_goes_straight_to_the_dead_letter_queue(sink, amqp_uri)
     event = an_event()
     publish(amqp_uri, event.to_dict(), "organization.registered")
     wait_until(lambda: seen(sink, event.id) == 1)
+
+
+def test_an_operator_can_inspect_and_replay_a_parked_event(sink, amqp_uri):
+    from wspolpraca.dlq import parked, replay
+
+    event = an_event()
+    FAILURES_WANTED[event.id] = 3  # fails every delivery of the first round
+    publish(amqp_uri, event.to_dict(), "organization.registered")
+    wait_until(lambda: bool(parked(amqp_uri, QUEUE)))
+    [item] = parked(amqp_uri, QUEUE)
+    assert item["attempts"] == 3 and "planned failure" in item["error"]
+    assert replay(amqp_uri, QUEUE) == 1  # the cause is fixed: the 4th attempt succeeds
+    wait_until(lambda: seen(sink, event.id) == 1)
+    assert parked(amqp_uri, QUEUE) == []
