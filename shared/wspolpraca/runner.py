@@ -19,7 +19,7 @@ import signal  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from wspolpraca import logs  # noqa: E402
-from wspolpraca.config import SERVICE_PORTS, load_settings  # noqa: E402
+from wspolpraca.config import SERVICE_PORTS, Settings, load_settings  # noqa: E402
 
 log = logging.getLogger("wspolpraca.runner")
 
@@ -32,25 +32,19 @@ def service_class(service: str) -> type:
     raise SystemExit(f"{service}.service defines no nameko service named {service!r}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m wspolpraca.runner")
-    parser.add_argument("service", choices=sorted(SERVICE_PORTS))
-    parser.add_argument("--log-level", default="INFO")
-    args = parser.parse_args(argv)
-
-    logs.configure(args.service, args.log_level)
-    settings = load_settings(args.service)
+def serve(service_cls: type, settings: Settings) -> None:
+    """Run one service until SIGTERM or SIGINT, then stop it cleanly."""
     runner = ServiceRunner(settings.nameko_config())
-    runner.add_service(service_class(args.service))
+    runner.add_service(service_cls)
 
     def shutdown(signum, frame):
-        log.info("stopping %s (signal %s)", args.service, signum)
+        log.info("stopping %s (signal %s)", settings.service, signum)
         eventlet.spawn_n(runner.stop)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     runner.start()
-    log.info("%s listening on %s", args.service, settings.http_address)
+    log.info("%s listening on %s", settings.service, settings.http_address)
     waiter = eventlet.spawn(runner.wait)
     while True:
         try:
@@ -58,7 +52,17 @@ def main(argv: list[str] | None = None) -> int:
             break
         except OSError:  # interrupted system call while waiting
             continue
-    log.info("%s stopped", args.service)
+    log.info("%s stopped", settings.service)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wspolpraca.runner")
+    parser.add_argument("service", choices=sorted(SERVICE_PORTS))
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+
+    logs.configure(args.service, args.log_level)
+    serve(service_class(args.service), load_settings(args.service))
     return 0
 
 
