@@ -89,8 +89,14 @@ def internal_error(correlation_id: str | None) -> Response:
 
 
 # request parsing -----------------------------------------------------------
-def forbidden_keys(value: Any, path: str = "") -> list[str]:
+MAX_DEPTH = 32
+
+
+def forbidden_keys(value: Any, path: str = "", depth: int = 0) -> list[str]:
     """Paths of keys that could act as MongoDB operators or field paths."""
+    if depth > MAX_DEPTH:
+        raise DomainError("too_deep", f"Dane zagnieżdżone głębiej niż {MAX_DEPTH} poziomy.",
+                          field=path or "_schema")
     found: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
@@ -98,10 +104,11 @@ def forbidden_keys(value: Any, path: str = "") -> list[str]:
             if not isinstance(key, str) or key.startswith("$") or "." in key or "\x00" in key:
                 found.append(where)
             else:
-                found.extend(forbidden_keys(item, where))
+                found.extend(forbidden_keys(item, where, depth + 1))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found.extend(forbidden_keys(item, f"{path}.{index}" if path else str(index)))
+            found.extend(forbidden_keys(item, f"{path}.{index}" if path else str(index),
+                                        depth + 1))
     return found
 
 
@@ -144,9 +151,20 @@ def parse_json_body(request: Request) -> Any:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise MalformedRequest() from None
+    except RecursionError:
+        raise MalformedRequest("Treść żądania jest zagnieżdżona zbyt głęboko.") from None
     if not isinstance(data, dict):
         raise MalformedRequest("Treść żądania musi być obiektem JSON.")
     return data
+
+
+def refuse_unexpected_body(request: Request) -> None:
+    """An action without a body accepts none, or `{}`; anything else is a mistake."""
+    if not request.get_data(cache=True).strip():
+        return
+    data = parse_json_body(request)
+    if data:
+        raise ValidationFailed({key: ["Nieznane pole."] for key in data})
 
 
 def parse_query(request: Request, schema: Schema) -> Any:
@@ -256,6 +274,8 @@ class HttpApi(HttpRequestHandler):
             args, kwargs = self.get_entrypoint_parameters(request)
             if self.body_schema is not None:
                 kwargs["body"] = load(self.body_schema(), parse_json_body(request))
+            else:
+                refuse_unexpected_body(request)
             if self.query_schema is not None:
                 kwargs["query"] = parse_query(request, self.query_schema())
             done = Event()

@@ -46,7 +46,8 @@ INFRASTRUCTURE_COLLECTIONS = (
     Collection(
         OUTBOX,
         (
-            IndexModel([("status", ASCENDING), ("created_at", ASCENDING)], name="pending"),
+            IndexModel([("status", ASCENDING), ("created_at", ASCENDING), ("seq", ASCENDING)],
+                       name="pending_in_order"),
             IndexModel([("sent_at", ASCENDING)], name="sent_at"),
         ),
     ),
@@ -104,6 +105,7 @@ class Transaction:
         self.session = session
         self.db = store.db
         self.events: list[CloudEvent] = []
+        self.started_at = utcnow()
 
     def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> CloudEvent:
         event = CloudEvent(
@@ -114,16 +116,19 @@ class Transaction:
             correlation_id=self.store.correlation_id,
             causation_id=self.store.causation_id,
         )
-        self.db[OUTBOX].insert_one(outbox_record(event), session=self.session)
+        record = outbox_record(event, self.started_at, len(self.events))
+        self.db[OUTBOX].insert_one(record, session=self.session)
         self.events.append(event)
         return event
 
 
-def outbox_record(event: CloudEvent) -> dict[str, Any]:
+def outbox_record(event: CloudEvent, created_at, seq: int) -> dict[str, Any]:
+    """Events of one transaction share `created_at` and keep their order in `seq`."""
     return {
         "_id": event.id,
         "status": "pending",
-        "created_at": utcnow(),
+        "created_at": created_at,
+        "seq": seq,
         "exchange": event.exchange,
         "routing_key": event.routing_key,
         "type": event.type,

@@ -37,8 +37,9 @@ def _error(description: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-def _schema_name(schema_cls: type) -> str:
-    name = schema_cls.__name__
+def _schema_name(schema) -> str:
+    # apispec passes a class for top-level schemas and an instance for nested ones
+    name = (schema if isinstance(schema, type) else type(schema)).__name__
     return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
 
 

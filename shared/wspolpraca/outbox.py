@@ -103,7 +103,7 @@ class OutboxRelay:
         records = list(
             self.db[OUTBOX]
             .find({"status": "pending"})
-            .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+            .sort([("created_at", ASCENDING), ("seq", ASCENDING)])
             .limit(BATCH_SIZE)
         )
         if not records:

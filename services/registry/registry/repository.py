@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import datetime
 from typing import Any
@@ -9,10 +11,10 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from registry.domain import search_key
-from wspolpraca.errors import Conflict, NotFound
+from registry.domain import DEPARTMENT_CODE, search_key
+from wspolpraca.errors import Conflict, DomainError, NotFound
 from wspolpraca.mongo import Collection, DomainGauge, Transaction
-from wspolpraca.pagination import Page, paginate
+from wspolpraca.pagination import Page, encode_cursor, paginate
 
 ORGANIZATIONS = "organizations"
 DEPARTMENTS = "departments"
@@ -109,6 +111,28 @@ def organization_query(q: str | None, area: str | None, status: str | None,
 
 def list_page(db, collection: str, query: dict[str, Any], limit: int, cursor: str | None) -> Page:
     return paginate(db[collection], query, limit, cursor)
+
+
+def department_page(db, query: dict[str, Any], limit: int, cursor: str | None) -> Page:
+    """A page of departments in code order. Departments are keyed by their code, not by
+    an ObjectId, so their cursor carries the last code (the shared `paginate` accepts
+    ObjectId cursors only)."""
+    if cursor:
+        query = {"$and": [query, {"_id": {"$gt": _department_cursor(cursor)}}]}
+    docs = list(db[DEPARTMENTS].find(query).sort("_id", ASCENDING).limit(limit + 1))
+    more = len(docs) > limit
+    docs = docs[:limit]
+    return Page(docs, encode_cursor(docs[-1]["_id"]) if more and docs else None)
+
+
+def _department_cursor(cursor: str) -> str:
+    try:
+        code = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        code = ""
+    if not DEPARTMENT_CODE.match(code):
+        raise DomainError("invalid_cursor", "Niepoprawny kursor stronicowania.", field="cursor")
+    return code
 
 
 class Departments:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.areas import area_codes
-from registry.domain import InquiryStatus, LegalForm, OrganizationStatus
+from registry.domain import DEPARTMENT_CODE, InquiryStatus, LegalForm, OrganizationStatus
 from wspolpraca.pagination import PageQuery
 
 NonEmpty = validate.Length(min=1)
@@ -124,7 +124,7 @@ class AreasSchema(Schema):
 
 class DepartmentCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(
-        r"^[a-z][a-z0-9_]{1,39}$", error="Kod: małe litery, cyfry i podkreślenia (2–40)."))
+        DEPARTMENT_CODE, error="Kod: małe litery, cyfry i podkreślenia (2–40)."))
     name = fields.String(required=True, validate=Name)
     areas = fields.List(AreaCode(), load_default=list)
     contact_person = fields.String(required=True, validate=Name)

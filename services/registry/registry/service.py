@@ -187,10 +187,13 @@ class DepartmentsMixin:
             if "areas" in changes:
                 changes["areas"] = validate_areas(changes["areas"]) \
                     if changes["areas"] else []
+            changed = sorted(k for k, v in changes.items() if current.get(k) != v)
+            if not changed:
+                return current
             record = {**current, **changes, "updated_at": utcnow()}
             departments.save(record)
             tx.emit("department.updated", code, {**records.department_payload(record),
-                                                 "changed_fields": sorted(changes)})
+                                                 "changed_fields": changed})
             return record
 
         return self.db.transaction(work)
@@ -199,7 +202,7 @@ class DepartmentsMixin:
          summary="City departments and the areas they handle")
     def list_departments(self, request, query):
         found = {"areas": query["area"]} if query.get("area") else {}
-        return repository.list_page(self.db, DEPARTMENTS, found, query["limit"], query["cursor"])
+        return repository.department_page(self.db, found, query["limit"], query["cursor"])
 
     @api("GET", "/api/v1/departments/<code>", response=DepartmentSchema)
     def get_department(self, request, code):

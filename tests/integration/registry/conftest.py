@@ -1,4 +1,5 @@
 import pytest
+from registry_helpers import organization_body  # noqa: F401 - kept for older tests
 
 from registry.service import RegistryService
 
@@ -13,15 +14,7 @@ def officer(token):
     return token("officer")
 
 
-def organization_body(**overrides):
-    body = {
-        "name": "Stowarzyszenie Przyjaciół Łąk",
-        "legal_form": "association",
-        "nip": "526-025-02-74",
-        "regon": "123456785",
-        "krs": "12345",
-        "areas": ["ecology"],
-        "email": "biuro@laki.example.pl",
-    }
-    body.update(overrides)
-    return body
+@pytest.fixture
+def events(listen):
+    """The events the registry publishes, collected from before the test acts."""
+    return listen("registry")

@@ -1,0 +1,153 @@
+"""Helpers shared by the registry's integration tests: valid identifiers, request
+bodies, error-shape checks and a snapshot of the registry's database."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+ORGANIZATIONS_PATH = "/api/v1/organizations"
+DEPARTMENTS_PATH = "/api/v1/departments"
+INQUIRIES_PATH = "/api/v1/inquiries"
+
+STATE_COLLECTIONS = ("organizations", "departments", "inquiries")
+
+_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+_seeds = itertools.count(100_000_001)
+
+
+def nip_from(base: int) -> str | None:
+    """The valid NIP whose first nine digits are `base`, or None if no check digit fits."""
+    digits = f"{base:09d}"
+    remainder = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
+    return None if remainder == 10 else digits + str(remainder)
+
+
+def fresh_nip() -> str:
+    """A valid NIP not used before in this test run."""
+    while True:
+        candidate = nip_from(next(_seeds))
+        if candidate is not None:
+            return candidate
+
+
+def dashed(nip: str) -> str:
+    """A NIP written the way people type it: 526-025-02-74."""
+    return f"{nip[:3]}-{nip[3:6]}-{nip[6:8]}-{nip[8:]}"
+
+
+_krs = itertools.count(700_001)
+
+
+def fresh_krs() -> str:
+    return str(next(_krs))
+
+
+def organization_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Stowarzyszenie Przyjaciół Łąk",
+        "legal_form": "association",
+        "nip": fresh_nip(),
+        "regon": "123456785",
+        "areas": ["ecology"],
+        "email": "biuro@laki.example.pl",
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def register(registry, token: str, **overrides: Any) -> dict[str, Any]:
+    response = registry.post(ORGANIZATIONS_PATH, token, json=organization_body(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def register_verified(registry, ngo_token: str, officer: str, **overrides: Any) -> dict:
+    organization = register(registry, ngo_token, **overrides)
+    response = registry.post(f"{ORGANIZATIONS_PATH}/{organization['id']}/verify", officer)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def department_body(code: str = "culture_dept", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "code": code,
+        "name": "Wydział Kultury",
+        "areas": ["culture"],
+        "contact_person": "Anna Nowak",
+        "email": "kultura@um.example.pl",
+    }
+    body.update(overrides)
+    return body
+
+
+def create_department(registry, officer: str, code: str = "culture_dept",
+                      **overrides: Any) -> dict[str, Any]:
+    response = registry.post(DEPARTMENTS_PATH, officer, json=department_body(code, **overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def inquiry_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "subject": "Dostęp do sali na próby chóru",
+        "text": "Czy możemy korzystać z sali w domu kultury w czwartki?",
+        "area": "culture",
+        "name": "Jan Kowalski",
+        "email": "jan@chor.example.pl",
+    }
+    body.update(overrides)
+    return body
+
+
+def file_inquiry(registry, token: str | None = None, **overrides: Any) -> dict[str, Any]:
+    response = registry.post(INQUIRIES_PATH, token, json=inquiry_body(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def assert_error(response, status: int, code: str | None = None,
+                 fields: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The response is the JSON error of DESIGN.md with this status (and code, fields)."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers.get("Content-Type", "").startswith("application/json"), \
+        response.headers
+    body = response.json()
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert isinstance(error.get("code"), str) and error["code"], body
+    assert isinstance(error.get("message"), str) and error["message"], body
+    if code is not None:
+        assert error["code"] == code, body
+    for field in fields:
+        assert field in error.get("fields", {}), body
+        assert error["fields"][field], body
+    return error
+
+
+def db_state(db) -> dict[str, Any]:
+    """Everything a request could change: the documents and the outbox's events."""
+    state: dict[str, Any] = {
+        name: sorted(db[name].find(), key=lambda doc: str(doc["_id"]))
+        for name in STATE_COLLECTIONS
+    }
+    # the relay flips outbox records from pending to sent on its own; the ids are what count
+    state["outbox"] = sorted(str(doc["_id"]) for doc in db["outbox"].find({}, {"_id": 1}))
+    return state
+
+
+def db_counts(db) -> dict[str, int]:
+    return {name: db[name].count_documents({}) for name in (*STATE_COLLECTIONS, "outbox")}
+
+
+def wait_for_count(listener, count: int, timeout: float = 15.0) -> list[dict]:
+    """Block until the listener holds at least `count` events; return them all."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with listener._lock:
+            if len(listener.messages) >= count:
+                return list(listener.messages)
+        time.sleep(0.02)
+    raise AssertionError(f"expected {count} events, got "
+                         f"{[m.get('type') for m in listener.messages]}")
