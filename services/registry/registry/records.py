@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from registry import domain
-from registry.areas import validate_areas
+from wspolpraca.areas import validate_areas
 from wspolpraca.envelope import format_time
 from wspolpraca.pagination import new_id
 

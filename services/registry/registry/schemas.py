@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.areas import area_codes
 from registry.domain import DEPARTMENT_CODE, InquiryStatus, LegalForm, OrganizationStatus
+from wspolpraca.areas import area_codes
+from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
 
 NonEmpty = validate.Length(min=1)
-Name = validate.Length(min=2, max=300)
 KNOWN_AREA = validate.OneOf(sorted(area_codes()), error="Nieznany obszar działalności: {input}.")
 
 
@@ -29,7 +29,7 @@ class AddressSchema(Schema):
 
 
 class RepresentativeSchema(Schema):
-    name = fields.String(required=True, validate=Name)
+    name = Text(required=True, min_length=2, max_length=300)
     function = fields.String(required=True, validate=validate.Length(min=1, max=100))
     email = fields.Email(load_default=None)
     phone = fields.String(load_default=None, validate=validate.Length(max=30))
@@ -41,7 +41,7 @@ class PublicBenefitStatusSchema(Schema):
 
 
 class OrganizationCreateSchema(Schema):
-    name = fields.String(required=True, validate=Name)
+    name = Text(required=True, min_length=2, max_length=300)
     legal_form = fields.String(required=True, validate=one_of(LegalForm))
     nip = fields.String(required=True, validate=validate.Length(max=20))
     regon = fields.String(load_default=None, validate=validate.Length(max=25))
@@ -57,7 +57,7 @@ class OrganizationCreateSchema(Schema):
 
 
 class OrganizationUpdateSchema(Schema):
-    name = fields.String(validate=Name)
+    name = Text(min_length=2, max_length=300)
     legal_form = fields.String(validate=one_of(LegalForm))
     regon = fields.String(allow_none=True, validate=validate.Length(max=25))
     krs = fields.String(allow_none=True, validate=validate.Length(max=20))
@@ -125,16 +125,16 @@ class AreasSchema(Schema):
 class DepartmentCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(
         DEPARTMENT_CODE, error="Kod: małe litery, cyfry i podkreślenia (2–40)."))
-    name = fields.String(required=True, validate=Name)
+    name = Text(required=True, min_length=2, max_length=300)
     areas = fields.List(AreaCode(), load_default=list)
-    contact_person = fields.String(required=True, validate=Name)
+    contact_person = Text(required=True, min_length=2, max_length=300)
     email = fields.Email(required=True)
 
 
 class DepartmentUpdateSchema(Schema):
-    name = fields.String(validate=Name)
+    name = Text(min_length=2, max_length=300)
     areas = fields.List(AreaCode())
-    contact_person = fields.String(validate=Name)
+    contact_person = Text(min_length=2, max_length=300)
     email = fields.Email()
 
 
@@ -153,10 +153,10 @@ class DepartmentQuerySchema(PageQuery):
 
 
 class InquiryCreateSchema(Schema):
-    subject = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    subject = Text(required=True, min_length=3, max_length=300)
     text = fields.String(required=True, validate=validate.Length(min=1, max=20000))
     area = fields.String(required=True, validate=KNOWN_AREA)
-    name = fields.String(required=True, validate=Name)
+    name = Text(required=True, min_length=2, max_length=300)
     email = fields.Email(required=True)
     organization_id = fields.String(load_default=None,
                                     validate=validate.Regexp(r"^[0-9a-f]{24}$"))

@@ -11,7 +11,6 @@ from pathlib import Path
 from nameko.timer import timer
 
 from registry import domain, records, repository
-from registry.areas import AREAS, AREAS_VERSION, validate_areas
 from registry.repository import (
     DEPARTMENTS,
     INQUIRIES,
@@ -39,6 +38,7 @@ from registry.schemas import (
     PublicOrganizationSchema,
     ReasonSchema,
 )
+from wspolpraca.areas import AREAS, AREAS_VERSION, validate_areas
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Forbidden, NotFound

@@ -2,7 +2,7 @@
 
 import pytest
 
-from registry.areas import AREAS, AREAS_VERSION, area_codes, area_name, validate_areas
+from wspolpraca.areas import AREAS, AREAS_VERSION, area_codes, area_name, validate_areas
 from wspolpraca.errors import DomainError
 
 

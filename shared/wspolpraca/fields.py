@@ -1,0 +1,73 @@
+"""marshmallow fields every service needs: money as a decimal string, non-blank text."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from marshmallow import ValidationError, fields, validate
+
+CENT = Decimal("0.01")
+MONEY_PATTERN = r"^-?\d{1,12}(\.\d{1,2})?$"
+
+
+def to_money(value: Decimal | str | int) -> Decimal:
+    """A money amount with exactly two decimals (never a float)."""
+    if isinstance(value, float):
+        raise TypeError("money is never a float")
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(value: Decimal) -> str:
+    return f"{to_money(value):.2f}"
+
+
+class Money(fields.Field):
+    """PLN as a JSON string with at most two decimals: `"150000.00"`; stored as a string too.
+
+    A JSON number is refused so that no amount ever passes through a float.
+    """
+
+    default_error_messages = {
+        "invalid": "Kwota musi być tekstem z co najwyżej dwoma miejscami po przecinku, "
+                   "np. \"1500.00\".",
+        "negative": "Kwota nie może być ujemna.",
+    }
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.allow_negative = allow_negative
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+        if not isinstance(value, str) or not validate.Regexp(MONEY_PATTERN)._regex.match(value):
+            raise self.make_error("invalid")
+        try:
+            amount = to_money(value)
+        except InvalidOperation:
+            raise self.make_error("invalid") from None
+        if amount < 0 and not self.allow_negative:
+            raise self.make_error("negative")
+        return amount
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return format_money(Decimal(str(value)) if not isinstance(value, Decimal) else value)
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Pole nie może być puste.")
+
+
+class Text(fields.String):
+    """A string that must hold something besides white space; loaded stripped."""
+
+    def __init__(self, *, min_length: int = 1, max_length: int = 2000, **kwargs) -> None:
+        validators = [validate.Length(min=min_length, max=max_length), not_blank]
+        extra = kwargs.pop("validate", None)
+        if extra is not None:
+            validators.extend(extra if isinstance(extra, list) else [extra])
+        super().__init__(validate=validators, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
