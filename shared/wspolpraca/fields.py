@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from marshmallow import ValidationError, fields, validate
 
 CENT = Decimal("0.01")
-MONEY_PATTERN = r"^-?\d{1,12}(\.\d{1,2})?$"
+MONEY_PATTERN = re.compile(r"^-?\d{1,12}(\.\d{1,2})?$")
 
 
 def to_money(value: Decimal | str | int) -> Decimal:
@@ -38,7 +39,7 @@ class Money(fields.Field):
         self.allow_negative = allow_negative
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
-        if not isinstance(value, str) or not validate.Regexp(MONEY_PATTERN)._regex.match(value):
+        if not isinstance(value, str) or not MONEY_PATTERN.match(value):
             raise self.make_error("invalid")
         try:
             amount = to_money(value)
