@@ -42,8 +42,12 @@ def dead_letter_queue_name(queue: str) -> str:
 
 
 class IdempotentEventHandler(EventHandler):
-    def __init__(self, source_service: str, event_type: str, **kwargs) -> None:
+    def __init__(self, source_service: str, event_type: str, *, precheck: bool = True,
+                 **kwargs) -> None:
+        """`precheck=False` for a handler whose every effect is in `self.db.transaction`:
+        the transaction itself refuses a duplicate, so the extra look-up is saved."""
         super().__init__(source_service, event_type, **kwargs)
+        self.precheck = precheck
 
     def setup(self) -> None:
         super().setup()  # declares the exchange and `self.queue` as nameko does
@@ -92,7 +96,8 @@ class IdempotentEventHandler(EventHandler):
             log.error("poison message on %s: %s", self.queue.name, exc)
             self._park(message, body, f"invalid envelope: {exc}", "unknown")
             return
-        if self.store is not None and self.store.is_processed(self.consumer_key, event.id):
+        if (self.precheck and self.store is not None
+                and self.store.is_processed(self.consumer_key, event.id)):
             self._count(event, "duplicate")
             self.queue_consumer.ack_message(message)
             return

@@ -264,6 +264,10 @@ class HttpApi(HttpRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.settings = settings_of(self.container.config)
+        # schema instances are stateless between calls: build them once, not per request
+        self._body = self.body_schema() if self.body_schema else None
+        self._query = self.query_schema() if self.query_schema else None
+        self._response = self.response_schema() if self.response_schema else None
 
     def handle_request(self, request: Request) -> Response:
         supplied = request.headers.get(CORRELATION_HEADER, "")
@@ -272,12 +276,12 @@ class HttpApi(HttpRequestHandler):
         try:
             request.principal = self.authorize(request)
             args, kwargs = self.get_entrypoint_parameters(request)
-            if self.body_schema is not None:
-                kwargs["body"] = load(self.body_schema(), parse_json_body(request))
+            if self._body is not None:
+                kwargs["body"] = load(self._body, parse_json_body(request))
             else:
                 refuse_unexpected_body(request)
-            if self.query_schema is not None:
-                kwargs["query"] = parse_query(request, self.query_schema())
+            if self._query is not None:
+                kwargs["query"] = parse_query(request, self._query)
             done = Event()
             self.container.spawn_worker(
                 self, args, kwargs,
@@ -317,11 +321,11 @@ class HttpApi(HttpRequestHandler):
         if isinstance(result, tuple):
             status, result = result
         if isinstance(result, Page):
-            schema = self.response_schema() if self.response_schema else None
+            schema = self._response
             items = [schema.dump(i) for i in result.items] if schema else result.items
             return json_response({"items": items, "next_cursor": result.next_cursor}, status)
-        if self.response_schema is not None and result is not None:
-            result = self.response_schema().dump(result)
+        if self._response is not None and result is not None:
+            result = self._response.dump(result)
         return json_response(result, status)
 
     def handle_result(self, event, worker_ctx, result, exc_info):

@@ -105,6 +105,7 @@ class Transaction:
         self.session = session
         self.db = store.db
         self.events: list[CloudEvent] = []
+        self.records: list[dict[str, Any]] = []
         self.started_at = utcnow()
 
     def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> CloudEvent:
@@ -119,6 +120,7 @@ class Transaction:
         record = outbox_record(event, self.started_at, len(self.events))
         self.db[OUTBOX].insert_one(record, session=self.session)
         self.events.append(event)
+        self.records.append(record)
         return event
 
 
@@ -178,8 +180,8 @@ class Store:
                 read_concern=ReadConcern("snapshot"),
                 write_concern=WriteConcern("majority"),
             )
-        if done and done[0].events:
-            self.provider.events_committed()
+        if done and done[0].records:
+            self.provider.events_committed(done[0].records)
         return result
 
     def _mark_processed(self, session: ClientSession) -> None:
@@ -252,9 +254,9 @@ class Mongo(DependencyProvider):
     def kill(self) -> None:
         self.stop()
 
-    def events_committed(self) -> None:
+    def events_committed(self, records: list[dict[str, Any]]) -> None:
         if self.relay is not None:
-            self.relay.wake()
+            self.relay.committed(records)
 
     def get_dependency(self, worker_ctx) -> Store:
         return Store(self, worker_ctx.data)

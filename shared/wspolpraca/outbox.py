@@ -1,11 +1,18 @@
 """The outbox relay: publishes committed events to `<service>.events`.
 
-Runs in the service's process as a managed green thread. It takes pending outbox
-records in commit order, publishes each as a persistent message with publisher
-confirms (message id = event id), then marks the batch sent. A crash between the
-publish and the mark sends those events again after restart; consumers dedupe by
-event id. Only one relay per service publishes at a time (a lease in `locks`),
-so scaled-out instances do not race each other.
+Runs in the service's process as a managed green thread. Two ways in:
+
+- the hand-off: after a transaction commits, `Store.transaction` hands the relay the
+  outbox records it wrote, which are published at once (no query);
+- the sweep: at start and every few seconds the relay reads pending records from the
+  database, oldest first, so nothing committed is left behind by a crash, a lost
+  hand-off or another instance of the service.
+
+A batch is published as persistent messages (message id = event id) and the relay
+waits for RabbitMQ's confirms of the whole batch (pipelined, not one round trip per
+message), then marks the confirmed records sent. A crash between the publish and the
+mark sends those events again; consumers dedupe by event id. Only one relay per service
+publishes at a time (a lease in `locks`), so scaled-out instances do not race.
 """
 
 from __future__ import annotations
@@ -16,9 +23,12 @@ import os
 import socket
 import threading
 import time
+from collections import OrderedDict, deque
 from datetime import timedelta
+from typing import Any
 
-from kombu import Connection, Exchange, Producer
+import amqp
+from kombu import Connection
 from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -32,12 +42,10 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 LEASE_SECONDS = 15.0
+SWEEP_SECONDS = 2.0
+CONFIRM_TIMEOUT = 30.0
 SENT_RETENTION = timedelta(days=7)
-
-
-def event_exchange(service: str) -> Exchange:
-    # Declared exactly as nameko declares it, so `@event_handler(service, ...)` works too.
-    return Exchange(f"{service}.events", type="topic", durable=True, auto_delete=False)
+REMEMBERED_SENT = 20_000
 
 
 def encode(body: dict) -> str:
@@ -57,6 +65,83 @@ def acquire_lease(db: Database, name: str, owner: str, seconds: float) -> bool:
     return True
 
 
+class PublishFailed(Exception):
+    pass
+
+
+class ConfirmingPublisher:
+    """One AMQP channel in confirm mode; publishes a batch, then awaits all its confirms."""
+
+    def __init__(self, amqp_uri: str, service: str) -> None:
+        params = Connection(amqp_uri)
+        self.connection = amqp.Connection(
+            host=f"{params.hostname}:{params.port or 5672}",
+            userid=params.userid, password=params.password,
+            virtual_host=params.virtual_host or "/", connect_timeout=5,
+        )
+        self.connection.connect()
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare(f"{service}.events", "topic", durable=True,
+                                      auto_delete=False)
+        self.channel.confirm_select()
+        self.channel.events["basic_ack"].add(self._acked)
+        self.channel.events["basic_nack"].add(self._nacked)
+        self._next_tag = 0
+        self._waiting: OrderedDict[int, str] = OrderedDict()
+        self._confirmed: list[str] = []
+        self._refused: list[str] = []
+
+    def _settle(self, delivery_tag: int, multiple: bool, into: list[str]) -> None:
+        tags = [t for t in self._waiting if t <= delivery_tag] if multiple else [delivery_tag]
+        for tag in tags:
+            event_id = self._waiting.pop(tag, None)
+            if event_id is not None:
+                into.append(event_id)
+
+    def _acked(self, delivery_tag: int, multiple: bool) -> None:
+        self._settle(delivery_tag, multiple, self._confirmed)
+
+    def _nacked(self, delivery_tag: int, multiple: bool) -> None:
+        self._settle(delivery_tag, multiple, self._refused)
+
+    def publish(self, records: list[dict[str, Any]]) -> list[str]:
+        """Publish the records; return the ids RabbitMQ confirmed (in publish order)."""
+        self._confirmed, self._refused = [], []
+        for record in records:
+            body = record["body"]
+            message = amqp.Message(
+                encode(body).encode("utf-8"),
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=2,
+                message_id=record["_id"],
+                type=record["type"],
+                application_headers={"correlationid": body.get("correlationid")},
+            )
+            self.channel.basic_publish(message, exchange=record["exchange"],
+                                       routing_key=record["routing_key"])
+            self._next_tag += 1
+            self._waiting[self._next_tag] = record["_id"]
+        deadline = time.monotonic() + CONFIRM_TIMEOUT
+        while self._waiting:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PublishFailed(f"{len(self._waiting)} publish(es) not confirmed in time")
+            try:
+                self.connection.drain_events(timeout=min(remaining, 1.0))
+            except TimeoutError:
+                continue
+        if self._refused:
+            log.warning("RabbitMQ refused %d event(s); they stay pending", len(self._refused))
+        return self._confirmed
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection
+            pass
+
+
 class OutboxRelay:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
@@ -67,12 +152,18 @@ class OutboxRelay:
                       or f"{socket.gethostname()}:{settings.service}")
         self._wake = threading.Event()
         self._stopped = False
-        self._connection: Connection | None = None
-        self._producer: Producer | None = None
+        self._handed_off: deque[dict[str, Any]] = deque()
+        self._recently_sent: OrderedDict[str, None] = OrderedDict()
+        self._publisher: ConfirmingPublisher | None = None
         self._lease_until = 0.0
+        self._last_sweep = 0.0
         self._last_purge = 0.0
 
     # lifecycle -------------------------------------------------------------
+    def committed(self, records: list[dict[str, Any]]) -> None:
+        self._handed_off.extend(records)
+        self._wake.set()
+
     def wake(self) -> None:
         self._wake.set()
 
@@ -85,11 +176,12 @@ class OutboxRelay:
         backoff = 0.5
         while not self._stopped:
             try:
-                if self._hold_lease() and self.publish_pending() == BATCH_SIZE:
-                    continue  # a full batch: more are probably waiting
+                busy = self._hold_lease() and self.relay_once()
                 self._purge_sent()
                 backoff = 0.5
-            except Exception:
+                if busy:
+                    continue
+            except Exception:  # the relay must outlive any fault
                 log.exception("outbox relay failed; retrying in %.1fs", backoff)
                 self._close()
                 self._wake.wait(backoff)
@@ -98,41 +190,48 @@ class OutboxRelay:
             self._wake.clear()
 
     # work ------------------------------------------------------------------
+    def relay_once(self) -> bool:
+        """Publish what was handed off, and sweep when due; True when more may be waiting."""
+        sent = 0
+        if self._handed_off:
+            batch = []
+            while self._handed_off and len(batch) < BATCH_SIZE:
+                record = self._handed_off.popleft()
+                if record["_id"] not in self._recently_sent:
+                    batch.append(record)
+            sent += self._publish(batch)
+            if self._handed_off:
+                return True
+        if time.monotonic() - self._last_sweep >= SWEEP_SECONDS:
+            swept = self.publish_pending()
+            self._last_sweep = time.monotonic() if swept < BATCH_SIZE else 0.0
+            sent += swept
+        return sent >= BATCH_SIZE
+
     def publish_pending(self) -> int:
-        """Publish one batch of pending events; returns how many were sent."""
-        records = list(
-            self.db[OUTBOX]
+        """Publish one batch of pending records from the database, oldest first."""
+        records = [
+            r for r in self.db[OUTBOX]
             .find({"status": "pending"})
             .sort([("created_at", ASCENDING), ("seq", ASCENDING)])
             .limit(BATCH_SIZE)
-        )
+            if r["_id"] not in self._recently_sent
+        ]
+        return self._publish(records)
+
+    def _publish(self, records: list[dict[str, Any]]) -> int:
         if not records:
             return 0
-        producer = self._ensure_producer()
-        sent: list[str] = []
-        try:
-            for record in records:
-                body = record["body"]
-                producer.publish(
-                    encode(body),
-                    exchange=record["exchange"],
-                    routing_key=record["routing_key"],
-                    content_type="application/json",
-                    content_encoding="utf-8",
-                    delivery_mode=2,
-                    message_id=record["_id"],
-                    type=record["type"],
-                    headers={"correlationid": body.get("correlationid")},
-                    retry=False,
-                )
-                sent.append(record["_id"])
+        if self._publisher is None:
+            self._publisher = ConfirmingPublisher(self.settings.amqp_uri, self.settings.service)
+        confirmed = self._publisher.publish(records)
+        if confirmed:
+            self._mark_sent(confirmed)
+            types = {r["_id"]: r["type"] for r in records}
+            for event_id in confirmed:
                 metrics.EVENTS_PUBLISHED.labels(
-                    service=self.settings.service, type=record["type"]
-                ).inc()
-        finally:
-            if sent:
-                self._mark_sent(sent)
-        return len(sent)
+                    service=self.settings.service, type=types[event_id]).inc()
+        return len(confirmed)
 
     def _mark_sent(self, ids: list[str]) -> None:
         now = utcnow()
@@ -140,29 +239,15 @@ class OutboxRelay:
             [UpdateOne({"_id": i}, {"$set": {"status": "sent", "sent_at": now}}) for i in ids],
             ordered=False,
         )
-
-    def _ensure_producer(self) -> Producer:
-        if self._producer is None:
-            connection = Connection(
-                self.settings.amqp_uri,
-                transport_options={"confirm_publish": True},
-                connect_timeout=5,
-            )
-            connection.ensure_connection(max_retries=1)
-            channel = connection.channel()
-            exchange = event_exchange(self.settings.service)
-            exchange(channel).declare()
-            self._connection = connection
-            self._producer = Producer(channel)
-        return self._producer
+        for event_id in ids:
+            self._recently_sent[event_id] = None
+        while len(self._recently_sent) > REMEMBERED_SENT:
+            self._recently_sent.popitem(last=False)
 
     def _close(self) -> None:
-        connection, self._connection, self._producer = self._connection, None, None
-        if connection is not None:
-            try:
-                connection.release()
-            except Exception:  # noqa: BLE001 - closing a broken connection
-                pass
+        publisher, self._publisher = self._publisher, None
+        if publisher is not None:
+            publisher.close()
 
     def _hold_lease(self) -> bool:
         now = time.monotonic()
@@ -173,6 +258,7 @@ class OutboxRelay:
             self._lease_until = now + LEASE_SECONDS
             return True
         self._lease_until = 0.0
+        self._handed_off.clear()  # the lease holder's sweep publishes them
         return False
 
     def _purge_sent(self) -> None:
@@ -190,9 +276,9 @@ class OutboxRelay:
 
 def outbox_backlog(db: Database) -> tuple[int, float]:
     """How many events wait and how old the oldest one is, in seconds."""
-    pending = db[OUTBOX].count_documents({"status": "pending"})
-    if not pending:
-        return 0, 0.0
     oldest = db[OUTBOX].find_one({"status": "pending"}, sort=[("created_at", ASCENDING)])
-    age = (utcnow() - oldest["created_at"]).total_seconds() if oldest else 0.0
+    if oldest is None:
+        return 0, 0.0
+    pending = db[OUTBOX].count_documents({"status": "pending"})
+    age = (utcnow() - oldest["created_at"]).total_seconds()
     return pending, max(age, 0.0)
