@@ -46,7 +46,7 @@ integration: install rabbitmq
 	$(BIN)/pytest tests/integration tests/contract
 
 bench: install rabbitmq
-	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
 
 # make token ROLE=officer [ORG=<id>] [DEPT=<code>]
 ROLE ?= officer

@@ -1,0 +1,849 @@
+"""Throughput benchmark: raw pika versus our durable event path, in one run.
+
+    .venv/bin/python bench/throughput.py [--events N] [--concurrency C]
+
+1. Baseline: raw pika. A publisher with `confirm_delivery()` (one confirm per
+   message) sends N persistent CloudEvent-sized messages to a durable queue; a
+   consumer in a second process (own connection, manual acks, prefetch 100)
+   takes them. Rate = N / (first publish -> last consume).
+2. Durable path: the registry service as a real process (`python -m
+   wspolpraca.runner registry`) and `bench_consumer` (bench/consumer_service.py,
+   the project's idempotent `event_handler`, one transaction per event) as
+   another. C client threads POST N organisations; each commits the organisation
+   and its outbox record, the relay publishes with confirms, the consumer records
+   the event. Rate = N / (first request -> consumer's `seen` holds N events).
+
+It prints both rates and their ratio (target >= 0.5; see bench/README.md) and
+writes the figures to bench/results/throughput-<timestamp>.json. The ratio never
+fails the run; lost events, HTTP errors or a crashed process do (exit 1).
+Everything runs on its own RabbitMQ vhost and a fresh SecantusDB in a temp dir,
+both removed at the end, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pika
+import requests
+from pymongo import MongoClient
+
+from wspolpraca.auth import mint_token
+from wspolpraca.envelope import CloudEvent
+from wspolpraca.pagination import new_id
+from wspolpraca.secantus import SecantusServer, free_port, secantus_binary
+from wspolpraca.testing.rabbit import Vhost, broker_reachable
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+TARGET_RATIO = 0.5
+
+BASELINE_QUEUE = "bench.baseline"
+CONSUMER_DB = "bench_consumer"
+REGISTRY_DB = "registry"
+# must match bench/consumer_service.py (not imported here: it pulls in nameko)
+CONSUMER_QUEUE = "evt-registry-organization.registered--bench_consumer.record_registration"
+
+_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+_REGON_WEIGHTS = (8, 9, 2, 3, 4, 5, 6, 7)
+
+
+class BenchFailure(RuntimeError):
+    """Something broke: the run's figures are not to be trusted."""
+
+
+# --- test data -------------------------------------------------------------------
+def nips(count: int, seed: int) -> list[str]:
+    """`count` distinct valid NIPs (check digit = weighted sum of 9 digits mod 11, not 10)."""
+    found: list[str] = []
+    prefix = random.Random(seed).randrange(100_000_000, 900_000_000)
+    while len(found) < count:
+        digits = f"{prefix:09d}"
+        prefix += 1
+        remainder = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
+        if remainder != 10:
+            found.append(digits + str(remainder))
+    return found
+
+
+def regon(index: int) -> str:
+    digits = f"{10_000_000 + index % 89_999_999:08d}"
+    check = sum(int(d) * w for d, w in zip(digits, _REGON_WEIGHTS, strict=True)) % 11 % 10
+    return digits + str(check)
+
+
+def registration(index: int, nip: str) -> dict:
+    """A realistic POST /api/v1/organizations body (its event is about 600-700 bytes)."""
+    return {
+        "name": f"Stowarzyszenie Przyjaciół Łąk i Pól nr {index}",
+        "legal_form": "association",
+        "nip": nip,
+        "regon": regon(index),
+        "areas": ["culture", "education", "seniors"],
+        "email": f"biuro{index}@laki.example.pl",
+        "phone": "+48 22 123 45 67",
+        "website": "https://laki.example.pl",
+        "address": {"street": "ul. Łąkowa 12/3", "postal_code": "00-950", "city": "Warszawa"},
+        "district": "Śródmieście",
+        "representatives": [{"name": "Anna Kowalska", "function": "prezeska",
+                             "email": "anna.kowalska@laki.example.pl"}],
+        "public_benefit_status": {"granted": True, "since": "2015-06-01"},
+    }
+
+
+def sample_event_body() -> bytes:
+    """What the relay publishes for one registration, as the baseline's message."""
+    body = registration(1000, nips(1, 0)[0])
+    organization_id = new_id()  # the registry's ids are ObjectId strings
+    data = {"id": organization_id, **{k: body.get(k) for k in (
+        "name", "legal_form", "nip", "regon", "krs", "areas", "email", "district")},
+        "status": "pending", "public_benefit_status": {"granted": True, "since": "2015-06-01"}}
+    event = CloudEvent(service="registry", routing_key="organization.registered",
+                       subject=organization_id, data=data, correlation_id=str(uuid.uuid4()))
+    return json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# --- measuring helpers -----------------------------------------------------------
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 4)
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1], 4),
+            "mean": round(statistics.fmean(ordered), 4)}
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float, float] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2:].split()
+    return int(fields[1]), int(fields[11]) / _TICKS, int(fields[12]) / _TICKS  # ppid, user, sys
+
+
+def tree_cpu(root: int) -> tuple[float, float]:
+    """(user, system) CPU seconds used so far by `root` and its live descendants."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            found = _stat(int(entry.name))
+            if found:
+                table[int(entry.name)] = found
+    user = system = 0.0
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table:
+            user += table[pid][1]
+            system += table[pid][2]
+            todo.extend(p for p, row in table.items() if row[0] == pid)
+    return user, system
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores spent busy since boot (user, nice, system, irq, softirq, steal)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _TICKS
+
+
+def rabbitmq_pid() -> int | None:
+    try:
+        out = subprocess.run(["rabbitmqctl", "status", "--formatter", "json"],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+        return int(json.loads(out)["pid"])
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError):
+        return None
+
+
+class CpuMeter:
+    """CPU seconds per component between `start()` and `stop()`."""
+
+    def __init__(self, pids: dict[str, int | None]) -> None:
+        self.pids = {name: pid for name, pid in pids.items() if pid}
+        self._start: dict[str, float] = {}
+        self._wall = 0.0
+
+    def _sample(self) -> dict[str, tuple[float, float]]:
+        sample = {name: tree_cpu(pid) for name, pid in self.pids.items()}
+        own = os.times()
+        sample["bench client"] = (own.user, own.system)
+        sample["whole machine"] = (machine_busy(), 0.0)
+        return sample
+
+    def start(self) -> None:
+        self._start, self._wall = self._sample(), time.monotonic()
+
+    def stop(self) -> dict:
+        end, wall = self._sample(), time.monotonic() - self._wall
+        used, system = {}, {}
+        for name, (user_end, sys_end) in end.items():
+            user_start, sys_start = self._start.get(name, (0.0, 0.0))
+            used[name] = round(user_end - user_start + sys_end - sys_start, 2)
+            system[name] = round(sys_end - sys_start, 2)
+        machine = used.pop("whole machine")
+        system.pop("whole machine")
+        ours = sum(used.values())
+        return {"wall_seconds": round(wall, 2), "cpu_seconds": used,
+                "of_which_system": system,
+                "cores_busy": round(ours / wall, 2) if wall else None,
+                # kernel work outside process context and anything else running on the box
+                "other_cpu_seconds": round(max(machine - ours, 0.0), 2),
+                "machine_cores_busy": round(machine / wall, 2) if wall else None}
+
+
+# --- processes -------------------------------------------------------------------
+class Process:
+    """A child process in its own session, stopped by SIGTERM, then killed."""
+
+    def __init__(self, name: str, argv: list[str], env: dict, log_path: Path) -> None:
+        self.name = name
+        self.log_path = log_path
+        self._log = open(log_path, "ab")
+        self.popen = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=self._log,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def check_alive(self) -> None:
+        if self.popen.poll() is not None:
+            raise BenchFailure(f"{self.name} exited with {self.popen.returncode}; "
+                               f"its last log lines:\n{tail(self.log_path)}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait()
+        self._log.close()
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+class Profiler:
+    """py-spy on the service processes during the measured phase (--py-spy DIR)."""
+
+    def __init__(self, out_dir: Path | None) -> None:
+        self.out_dir = out_dir
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, targets: dict[str, int]) -> None:
+        if self.out_dir is None:
+            return
+        exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for name, pid in targets.items():
+            # collapsed stacks, one per line with a sample count: grep/sort them, or
+            # load them into speedscope or inferno for a flame graph
+            self.procs.append(subprocess.Popen(
+                [exe, "record", "--pid", str(pid), "--rate", "200", "--nonblocking",
+                 "--format", "raw", "-o", str(self.out_dir / f"{name}.txt")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in self.procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.procs.clear()
+
+
+# --- baseline: raw pika --------------------------------------------------------
+def _baseline_consumer(amqp_uri: str, queue: str, count: int, ready, results) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.queue_declare(queue, durable=True)
+    channel.basic_qos(prefetch_count=100)
+    seen: set[str] = set()
+    stamps = {"first": None, "last": None}
+
+    def on_message(ch, method, properties, body):
+        if stamps["first"] is None:
+            stamps["first"] = time.monotonic()
+        json.loads(body)
+        seen.add(properties.message_id)
+        ch.basic_ack(method.delivery_tag)
+        if len(seen) >= count:
+            stamps["last"] = time.monotonic()
+            ch.stop_consuming()
+
+    channel.basic_consume(queue, on_message, auto_ack=False)
+    ready.set()
+    channel.start_consuming()
+    results.put({"distinct": len(seen), **stamps})
+    connection.close()
+
+
+def run_baseline(amqp_uri: str, count: int, body: bytes, rabbit: int | None) -> dict:
+    setup = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    setup.channel().queue_declare(BASELINE_QUEUE, durable=True)
+    setup.close()
+
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Event(), context.Queue()
+    consumer = context.Process(target=_baseline_consumer, name="baseline-consumer",
+                               args=(amqp_uri, BASELINE_QUEUE, count, ready, results))
+    consumer.start()
+    try:
+        if not ready.wait(30):
+            raise BenchFailure("the baseline consumer did not start")
+        connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        channel = connection.channel()
+        channel.confirm_delivery()
+        cpu = CpuMeter({"rabbitmq": rabbit, "baseline consumer": consumer.pid})
+        cpu.start()
+        started = time.monotonic()
+        for _ in range(count):
+            channel.basic_publish(
+                "", BASELINE_QUEUE, body,
+                pika.BasicProperties(delivery_mode=2, content_type="application/json",
+                                     message_id=str(uuid.uuid4()),
+                                     type="registry.organization.registered"),
+            )
+        published = time.monotonic()
+        connection.close()
+        timeout = max(60.0, count / 100)
+        try:
+            outcome = results.get(timeout=timeout)
+        except Exception as exc:  # queue.Empty
+            raise BenchFailure(f"the baseline consumer did not get {count} messages "
+                               f"in {timeout:.0f}s") from exc
+        usage = cpu.stop()
+        consumer.join(10)
+    finally:
+        if consumer.is_alive():
+            consumer.terminate()
+            consumer.join(5)
+    if outcome["distinct"] != count:
+        raise BenchFailure(f"baseline: {outcome['distinct']} of {count} messages consumed")
+    elapsed = outcome["last"] - started
+    return {
+        "events": count,
+        "message_bytes": len(body),
+        "seconds": round(elapsed, 3),
+        "rate": round(count / elapsed, 1),
+        "publish_rate": round(count / (published - started), 1),
+        "cpu": usage,
+    }
+
+
+# --- durable path --------------------------------------------------------------
+class Clients:
+    """C threads, one requests.Session each, POSTing registrations from a shared list."""
+
+    def __init__(self, url: str, token: str, concurrency: int) -> None:
+        self.url = url
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.concurrency = concurrency
+
+    def run(self, bodies: list[dict]) -> dict:
+        lock = threading.Lock()
+        todo = iter(bodies)
+        go = threading.Event()
+        done: list[tuple[float, float, int, str | None]] = []
+        failures: list[str] = []
+
+        def worker() -> None:
+            with requests.Session() as session:
+                go.wait()
+                while True:
+                    with lock:
+                        body = next(todo, None)
+                    if body is None:
+                        return
+                    sent = time.monotonic()
+                    try:
+                        response = session.post(self.url, json=body, headers=self.headers,
+                                                timeout=60)
+                        status = response.status_code
+                        org_id = response.json().get("id") if status == 201 else None
+                        if status != 201:
+                            failures.append(f"{status}: {response.text[:300]}")
+                    except (requests.RequestException, ValueError) as exc:
+                        status, org_id = 0, None
+                        failures.append(f"{type(exc).__name__}: {exc}")
+                    with lock:
+                        done.append((sent, time.monotonic(), status, org_id))
+
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(self.concurrency)]
+        for thread in threads:
+            thread.start()
+        started, started_wall = time.monotonic(), time.time()
+        go.set()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.5)
+        finished = max((d[1] for d in done), default=started)
+        ok = [d for d in done if d[2] == 201]
+        return {
+            "started": started,
+            "started_wall": started_wall,
+            "seconds": finished - started,
+            "completed": len(done),
+            "ok": len(ok),
+            "errors": len(done) - len(ok),
+            "error_samples": failures[:5],
+            "latency": percentiles([d[1] - d[0] for d in ok]),
+            "organization_ids": [d[3] for d in ok],
+        }
+
+
+def wait_until(predicate, timeout: float, what: str, alive=()) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in alive:
+            process.check_alive()
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise BenchFailure(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def registry_ready(base_url: str) -> bool:
+    try:
+        return requests.get(base_url + "/health/ready", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def queue_state(amqp_uri: str, queue: str) -> tuple[int, int] | None:
+    """(messages, consumers) of a queue, or None if it does not exist."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        declared = connection.channel().queue_declare(queue, passive=True)
+        return declared.method.message_count, declared.method.consumer_count
+    except pika.exceptions.ChannelClosedByBroker:
+        return None
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def wait_consumed(seen, target: int, processes, stall_timeout: float,
+                  poll: float) -> float:
+    """Poll the consumer's `seen` count until it reaches `target`; the moment it did.
+
+    Counting is not free on SecantusDB (about 6 ms of its CPU per 1,000 documents),
+    so the poll interval adapts: about half the expected time to completion,
+    between `poll` and 2 s. The precise end comes from the consumer's own
+    timestamps afterwards; this only detects completion.
+    """
+    last_count, last_progress = -1, time.monotonic()
+    previous: tuple[float, int] | None = None
+    while True:
+        count = seen.estimated_document_count()
+        now = time.monotonic()
+        if count >= target:
+            return now
+        if count != last_count:
+            last_count, last_progress = count, now
+        elif now - last_progress > stall_timeout:
+            raise BenchFailure(f"consumer stalled at {count}/{target} events for "
+                               f"{stall_timeout:.0f}s")
+        for process in processes:
+            process.check_alive()
+        interval = 0.5
+        if previous is not None and count > previous[1]:
+            rate = (count - previous[1]) / (now - previous[0])
+            interval = (target - count) / rate / 2
+        previous = (now, count)
+        time.sleep(min(2.0, max(poll, interval)))
+
+
+def scrape_http_duration(base_url: str) -> tuple[float, float] | None:
+    """(sum, count) of server-side durations of POST /api/v1/organizations (/metrics)."""
+    try:
+        text = requests.get(base_url + "/metrics", timeout=10).text
+    except requests.RequestException:
+        return None
+    values = {}
+    for kind in ("sum", "count"):
+        match = re.search(
+            rf'wspolpraca_http_request_duration_seconds_{kind}\{{[^}}]*method="POST"'
+            rf'[^}}]*route="/api/v1/organizations"[^}}]*\}} ([0-9.e+-]+)', text)
+        if not match:
+            return None
+        values[kind] = float(match.group(1))
+    return values["sum"], values["count"]
+
+
+def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: SecantusServer,
+                workdir: Path, rabbit: int | None, stack: ExitStack, profiler: Profiler) -> dict:
+    port = free_port()
+    env = {**os.environ, "MONGO_URI": registry_db.uri, "AMQP_URI": amqp_uri,
+           "WSPOLPRACA_HTTP_PORT_REGISTRY": str(port), "WSPOLPRACA_TIMERS": "off",
+           "PYTHONUNBUFFERED": "1"}
+    env.pop("MONGO_URI_REGISTRY", None)
+    if args.max_workers:
+        env["WSPOLPRACA_MAX_WORKERS"] = str(args.max_workers)
+    # the consumer first, so its queue is bound before the relay publishes anything
+    consumer = Process("bench_consumer", [sys.executable, str(BENCH / "run_consumer.py")],
+                       {**env, "MONGO_URI": consumer_db.uri, "BENCH_CONSUMER_DB": CONSUMER_DB},
+                       workdir / "consumer.log")
+    stack.callback(consumer.stop)
+    registry = Process("registry", [sys.executable, "-m", "wspolpraca.runner", "registry",
+                                    "--log-level", args.service_log_level],
+                       env, workdir / "registry.log")
+    stack.callback(registry.stop)
+    processes = (consumer, registry)
+
+    base_url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: (queue_state(amqp_uri, CONSUMER_QUEUE) or (0, 0))[1] >= 1, 60,
+               "bench_consumer to consume its queue", processes)
+    wait_until(lambda: registry_ready(base_url), 60, "registry /health/ready", processes)
+
+    token = mint_token("bench-officer", ["officer", "ngo"])
+    clients = Clients(base_url + "/api/v1/organizations", token, args.concurrency)
+    registry_mongo = MongoClient(registry_db.uri, tz_aware=True)
+    stack.callback(registry_mongo.close)
+    consumer_mongo = MongoClient(consumer_db.uri, tz_aware=True)
+    stack.callback(consumer_mongo.close)
+    seen = consumer_mongo[CONSUMER_DB]["seen"]
+    outbox = registry_mongo[REGISTRY_DB]["outbox"]
+
+    numbers = nips(args.warmup + args.events, seed=args.seed)
+    bodies = [registration(i, nip) for i, nip in enumerate(numbers)]
+
+    # warm-up: connection pools, code paths, the relay's producer
+    if args.warmup:
+        warm = clients.run(bodies[:args.warmup])
+        if warm["errors"]:
+            raise BenchFailure(f"warm-up: {warm['errors']} failed requests, e.g. "
+                               f"{warm['error_samples']}")
+        wait_consumed(seen, args.warmup, processes, args.stall_timeout, args.poll)
+    http_before = scrape_http_duration(base_url) or (0.0, 0.0)
+
+    databases = {"secantusdb": registry_db.process.pid}
+    if consumer_db is not registry_db:
+        databases = {"secantusdb (registry)": registry_db.process.pid,
+                     "secantusdb (consumer)": consumer_db.process.pid}
+    cpu = CpuMeter({"registry": registry.pid, "bench_consumer": consumer.pid, **databases,
+                    "rabbitmq": rabbit})
+    cpu.start()
+    profiler.start({"registry": registry.pid, "bench_consumer": consumer.pid,
+                    **{name.replace(" (", "-").rstrip(")"): pid
+                       for name, pid in databases.items()}})
+    try:
+        http = clients.run(bodies[args.warmup:])
+        consumed_at = wait_consumed(seen, args.warmup + http["ok"], processes,
+                                    args.stall_timeout, args.poll)
+    finally:
+        profiler.stop()
+    usage = cpu.stop()
+    started, started_wall = http["started"], http["started_wall"]
+    since = datetime.fromtimestamp(started_wall, UTC)
+
+    # what happened to each registration: outbox (relay) and consumer timestamps
+    time.sleep(0.5)  # let any duplicate delivery land before counting
+    records = {r["_id"]: r for r in outbox.find(
+        {"created_at": {"$gte": since}, "type": "registry.organization.registered"},
+        {"created_at": 1, "sent_at": 1, "status": 1, "body.subject": 1})}
+    consumed = {s["_id"]: s for s in seen.find({"received_at": {"$gte": since}})}
+    problems = []
+    if http["errors"]:
+        problems.append(f"{http['errors']} HTTP requests failed, e.g. {http['error_samples']}")
+    expected = set(http["organization_ids"])
+    subjects = {r["body"]["subject"] for r in records.values()}
+    if expected - subjects:
+        problems.append(f"{len(expected - subjects)} registrations have no outbox record")
+    unsent = [i for i, r in records.items() if r.get("status") != "sent"]
+    if unsent:
+        problems.append(f"{len(unsent)} outbox records not marked sent")
+    missing = set(records) - set(consumed)
+    if missing:
+        problems.append(f"{len(missing)} published events never reached the consumer")
+    if {c["subject"] for c in consumed.values()} != subjects:
+        problems.append("the consumer saw events the registry did not emit (or vice versa)")
+    processed = consumer_mongo[CONSUMER_DB]["processed_events"].count_documents({})
+    total_seen = seen.count_documents({})
+    if processed != total_seen:
+        problems.append(f"processed_events ({processed}) != seen ({total_seen})")
+    state = queue_state(amqp_uri, CONSUMER_QUEUE + ".dlq")
+    if state and state[0]:
+        problems.append(f"{state[0]} events dead-lettered")
+
+    def offset(moment: datetime) -> float:
+        return moment.timestamp() - started_wall
+
+    sent_at = [offset(r["sent_at"]) for r in records.values() if r.get("sent_at")]
+    received = [offset(c["received_at"]) for c in consumed.values()]
+    relay_lag = [(r["sent_at"] - r["created_at"]).total_seconds()
+                 for r in records.values() if r.get("sent_at")]
+    end_to_end = [(consumed[i]["received_at"] - r["created_at"]).total_seconds()
+                  for i, r in records.items() if i in consumed]
+    count = http["ok"]
+    polled = consumed_at - started
+    # the moment the N-th event was committed by the consumer (its own clock stamp);
+    # the poll only detected it, up to one poll interval later
+    elapsed = max(received) if received and len(consumed) >= count else polled
+    sample = outbox.find({"created_at": {"$gte": since}}, {"body": 1}).limit(50)
+    event_sizes = [len(json.dumps(r["body"], ensure_ascii=False, separators=(",", ":")).encode())
+                   for r in sample]
+    return {
+        "events": count,
+        "concurrency": args.concurrency,
+        "max_workers": args.max_workers or "service default (20)",
+        "consumer_db": "separate" if consumer_db is not registry_db else "shared",
+        "warmup": args.warmup,
+        "event_bytes": round(statistics.fmean(event_sizes)) if event_sizes else None,
+        "seconds": round(elapsed, 3),
+        "rate": round(count / elapsed, 1) if elapsed else None,
+        "http": {
+            "completed": http["completed"],
+            "errors": http["errors"],
+            "seconds": round(http["seconds"], 3),
+            "rate": round(http["completed"] / http["seconds"], 1) if http["seconds"] else None,
+            "latency": http["latency"],
+            "server_mean": _delta_mean(http_before, scrape_http_duration(base_url)),
+        },
+        "stages_done_at": {  # seconds after the first request
+            "http": round(http["seconds"], 3),
+            "relay_published": round(max(sent_at), 3) if sent_at else None,
+            "consumer_committed": round(max(received), 3) if received else None,
+            "consumer_count_polled": round(polled, 3),
+        },
+        "relay_lag": percentiles(relay_lag),
+        "end_to_end_lag": percentiles(end_to_end),
+        "cpu": usage,
+        "problems": problems,
+    }
+
+
+def _delta_mean(before: tuple[float, float],
+                after: tuple[float, float] | None) -> float | None:
+    """Mean of the measured requests only (the histogram also holds the warm-up)."""
+    if after is None or after[1] <= before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 4)
+
+
+# --- report --------------------------------------------------------------------
+def report(results: dict) -> str:
+    base, durable = results.get("baseline"), results["durable"]
+    ratio = results.get("ratio")
+    http = durable["http"]
+    stages = durable["stages_done_at"]
+    cpu = durable["cpu"]
+    width = 48
+    rows = []
+    if base:
+        rows.append(("baseline: raw pika, confirm per message", f"{base['rate']:>10,.1f} msgs/s"))
+    rows.append(("durable: HTTP -> outbox -> relay -> consumer",
+                 f"{durable['rate']:>10,.1f} events/s"))
+    if ratio is not None:
+        rows += [("ratio durable / baseline", f"{ratio:>10.3f}"),
+                 ("target", f"{TARGET_RATIO:>10.3f}"),
+                 ("verdict", f"{results['verdict']:>10}")]
+    lines = ["", "=" * 72, f"wspolpraca throughput benchmark  ({results['started']})",
+             "=" * 72]
+    lines += [f"{name:<{width}}{value}" for name, value in rows]
+    lines += [
+        "-" * 72,
+        f"events {durable['events']} (+{durable['warmup']} warm-up), concurrency "
+        f"{durable['concurrency']}, max_workers {durable['max_workers']}, "
+        f"consumer db {durable['consumer_db']}",
+    ]
+    if base:
+        lines.append(f"baseline: {base['events']} msgs of {base['message_bytes']} B in "
+                     f"{base['seconds']:.2f}s (publisher alone {base['publish_rate']:,.0f} "
+                     f"msgs/s; {base['cpu']['cores_busy']} cores busy)")
+    lines += [
+        f"durable: events of {durable['event_bytes']} B, {durable['seconds']:.2f}s from the "
+        f"first request to the last consumer commit",
+        f"  HTTP only: {http['rate']:,.1f} requests/s, latency p50 {http['latency'].get('p50')}s"
+        f" p95 {http['latency'].get('p95')}s, server mean {http['server_mean']}s, "
+        f"errors {http['errors']}",
+        f"  stages done after (s): HTTP {stages['http']}, relay {stages['relay_published']}, "
+        f"consumer {stages['consumer_committed']} (count polled {stages['consumer_count_polled']})",
+        f"  relay lag (commit -> marked sent) p50 {durable['relay_lag'].get('p50')}s "
+        f"p95 {durable['relay_lag'].get('p95')}s max {durable['relay_lag'].get('max')}s",
+        f"  end-to-end (commit -> consumer) p50 {durable['end_to_end_lag'].get('p50')}s "
+        f"p95 {durable['end_to_end_lag'].get('p95')}s max {durable['end_to_end_lag'].get('max')}s",
+        f"  CPU ms per event ({cpu['cores_busy']} of {os.cpu_count()} cores busy): " + ", ".join(
+            f"{name} {seconds * 1000 / max(durable['events'], 1):.2f}"
+            for name, seconds in cpu["cpu_seconds"].items()),
+        f"  whole machine {cpu['machine_cores_busy']} cores busy; CPU outside the measured "
+        f"processes {cpu['other_cpu_seconds']}s" + (
+            "  (!) other load on the machine: figures are noisy"
+            if cpu["other_cpu_seconds"] > 0.15 * cpu["wall_seconds"] else ""),
+        "=" * 72,
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/throughput.py", description=__doc__.split(
+        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=6000,
+                        help="N: messages / registrations per path (default 6000)")
+    parser.add_argument("--concurrency", type=int, default=32,
+                        help="C: concurrent HTTP clients (default 32)")
+    parser.add_argument("--max-workers", type=int, default=None,
+                        help="WSPOLPRACA_MAX_WORKERS for both services (default: theirs, 20)")
+    parser.add_argument("--warmup", type=int, default=200,
+                        help="registrations sent and consumed before measuring (default 200)")
+    parser.add_argument("--poll", type=float, default=0.1,
+                        help="shortest interval between counts of the consumer's collection "
+                             "(the interval adapts to the expected time left)")
+    parser.add_argument("--stall-timeout", type=float, default=60.0,
+                        help="fail when the consumer makes no progress for this long")
+    parser.add_argument("--service-log-level", default="INFO",
+                        help="log level of the registry process (default INFO, as deployed)")
+    parser.add_argument("--py-spy", type=Path, default=None, metavar="DIR",
+                        help="profile registry, consumer and SecantusDB with py-spy "
+                             "(raw collapsed stacks in DIR)")
+    parser.add_argument("--separate-consumer-db", action="store_true",
+                        help="give bench_consumer its own SecantusDB server (as a deployment "
+                             "with MONGO_URI_<SERVICE> per service would)")
+    parser.add_argument("--skip-baseline", action="store_true",
+                        help="durable path only (for profiling; no ratio)")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temp dir (service logs, SecantusDB files)")
+    args = parser.parse_args(argv)
+    if args.events < 1 or args.concurrency < 1:
+        parser.error("--events and --concurrency must be positive")
+    if args.seed is None:
+        args.seed = random.randrange(1 << 30)
+    return args
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    # also when started in the background, where SIGINT arrives ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if not broker_reachable():
+        print("RabbitMQ is not answering on 127.0.0.1:5672", file=sys.stderr)
+        return 2
+    secantus_binary()  # fails early with the install hint
+    started = datetime.now(UTC)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    workdir = Path(tempfile.mkdtemp(prefix="wspolpraca-bench-"))
+    results: dict = {"started": started.isoformat(timespec="seconds"),
+                     "target_ratio": TARGET_RATIO,
+                     "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0],
+                                 "load_average_at_start": os.getloadavg()},
+                     "args": {k: (str(v) if isinstance(v, Path) else v)
+                              for k, v in vars(args).items()}}
+    failed: str | None = None
+    with ExitStack() as stack:
+        try:
+            if not args.keep:
+                stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+            print(f"work dir {workdir}; starting SecantusDB and a RabbitMQ vhost ...",
+                  flush=True)
+            vhost = Vhost(prefix="wspolpraca-bench").create()
+            stack.callback(vhost.delete)
+            secantus = SecantusServer(workdir / "secantus", log_path=workdir / "secantus.log")
+            stack.callback(secantus.stop)
+            secantus.start()
+            consumer_db = secantus
+            if args.separate_consumer_db:
+                consumer_db = SecantusServer(workdir / "secantus-consumer",
+                                             log_path=workdir / "secantus-consumer.log")
+                stack.callback(consumer_db.stop)
+                consumer_db.start()
+            rabbit = rabbitmq_pid()
+            profiler = Profiler(args.py_spy)
+            stack.callback(profiler.stop)
+
+            body = sample_event_body()
+            if not args.skip_baseline:
+                print(f"baseline: raw pika, {args.events} confirmed persistent messages of "
+                      f"{len(body)} B ...", flush=True)
+                results["baseline"] = run_baseline(vhost.uri, args.events, body, rabbit)
+                print(f"  {results['baseline']['rate']:,.1f} msgs/s", flush=True)
+            print(f"durable path: {args.events} registrations from {args.concurrency} "
+                  f"clients (+{args.warmup} warm-up) ...", flush=True)
+            results["durable"] = run_durable(args, vhost.uri, secantus, consumer_db, workdir,
+                                             rabbit, stack, profiler)
+            print(f"  {results['durable']['rate']:,.1f} events/s", flush=True)
+            if results["durable"]["problems"]:
+                failed = "; ".join(results["durable"]["problems"])
+        except KeyboardInterrupt:
+            print("\ninterrupted: stopping everything ...", file=sys.stderr, flush=True)
+            return 130
+        except BenchFailure as exc:
+            failed = str(exc)
+        except Exception as exc:  # noqa: BLE001 - report, keep the logs, clean up
+            traceback.print_exc()
+            failed = f"{type(exc).__name__}: {exc}"
+        finally:
+            if args.keep:
+                results["work_dir"] = str(workdir)
+            if failed:
+                keep = RESULTS / f"throughput-{stamp}-logs"
+                keep.mkdir(parents=True, exist_ok=True)
+                for log in workdir.glob("*.log"):
+                    shutil.copy(log, keep / log.name)
+                results["logs_kept"] = str(keep)
+            # stop the services (ExitStack) before printing; Ctrl-C here must not leak them
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    if "baseline" in results and "durable" in results:
+        results["ratio"] = round(results["durable"]["rate"] / results["baseline"]["rate"], 4)
+        results["verdict"] = "PASS" if results["ratio"] >= TARGET_RATIO else "BELOW TARGET"
+    if "durable" in results:
+        print(report(results))
+    if failed:
+        results["failure"] = failed
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"throughput-{stamp}.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    print(f"results: {out.relative_to(ROOT)}")
+    if failed:
+        print(f"FAILED: {failed}\nlogs: {results.get('logs_kept')}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
