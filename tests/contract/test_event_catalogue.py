@@ -213,9 +213,30 @@ def test_every_event_is_routed_to_its_service_exchange_by_its_type(catalogue):
         assert event_type == f"{service}.{routing_key}", event_type
 
 
+# Non-financial cooperation (issue 11); their examples are in test_registry_cooperation_events.py.
+REGISTRY_COOPERATION_TYPES = (
+    "registry.resource.created",
+    "registry.resource.updated",
+    "registry.booking.requested",
+    "registry.booking.approved",
+    "registry.booking.refused",
+    "registry.booking.cancelled",
+    "registry.patronage.requested",
+    "registry.patronage.granted",
+    "registry.patronage.refused",
+    "registry.training.published",
+    "registry.training.registered",
+    "registry.training.unregistered",
+    "registry.training.attendance_recorded",
+    "registry.training.cancelled",
+    "registry.partnership.signed",
+    "registry.volunteering.posted",
+)
+
+
 def test_the_registry_events_are_catalogued(catalogue):
     catalogued = {t for t in catalogue.event_types() if t.startswith("registry.")}
-    assert catalogued == set(EXAMPLES)
+    assert catalogued == set(EXAMPLES) | set(REGISTRY_COOPERATION_TYPES)
 
 
 # --- (b) example events ---------------------------------------------------------------------

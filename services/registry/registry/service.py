@@ -10,7 +10,9 @@ from pathlib import Path
 
 from nameko.timer import timer
 
-from registry import domain, records, repository
+from registry import cooperation_repository, domain, records, repository
+from registry.partnerships import PartnershipsMixin
+from registry.patronages import PatronagesMixin
 from registry.repository import (
     DEPARTMENTS,
     INQUIRIES,
@@ -19,6 +21,7 @@ from registry.repository import (
     Inquiries,
     Organizations,
 )
+from registry.resources import ResourcesMixin
 from registry.schemas import (
     AreasSchema,
     DepartmentCreateSchema,
@@ -38,6 +41,7 @@ from registry.schemas import (
     PublicOrganizationSchema,
     ReasonSchema,
 )
+from registry.trainings import TrainingsMixin
 from wspolpraca.areas import AREAS, AREAS_VERSION, validate_areas
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
@@ -373,8 +377,10 @@ class InquiriesMixin:
         return flagged
 
 
-class RegistryService(OrganizationsMixin, DepartmentsMixin, InquiriesMixin):
+class RegistryService(OrganizationsMixin, DepartmentsMixin, InquiriesMixin, ResourcesMixin,
+                      TrainingsMixin, PatronagesMixin, PartnershipsMixin):
     name = "registry"
 
-    db = Mongo(repository.COLLECTIONS, repository.GAUGES)
+    db = Mongo(repository.COLLECTIONS + cooperation_repository.COLLECTIONS,
+               repository.GAUGES + cooperation_repository.GAUGES)
     log_context = WorkerLogContext()
