@@ -1,0 +1,1 @@
+"""The consultations service: consultations of draft acts and the dialogue councils."""

@@ -1,0 +1,216 @@
+"""The consultations service's events in the catalogue (`infra/asyncapi/asyncapi.yaml`):
+an example of every type validates, a missing or extra field or a wrong value does not.
+(What the integration tests made the service publish is checked by
+`test_event_catalogue.py` for every service.)"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wspolpraca.envelope import CloudEvent
+from wspolpraca.testing.contract import Catalogue, load_catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE_PATH = ROOT / "infra" / "asyncapi" / "asyncapi.yaml"
+
+CONSULTATION_ID = "665f1c2a9b1e8a0012345678"
+COMMENT_ID = "665f1c2a9b1e8a0012340001"
+COUNCIL_ID = "665f1c2a9b1e8a0012340002"
+MEMBER_ID = "665f1c2a9b1e8a0012340003"
+ORG_ID = "665f1c2a9b1e8a0012340004"
+REQUEST_ID = "665f1c2a9b1e8a0012340005"
+MEETING_ID = "665f1c2a9b1e8a0012340006"
+OPENS = "2026-03-02T09:00:00.000Z"
+CLOSES = "2026-03-16T09:00:00.000Z"
+TIME = "2026-03-20T10:15:30.123Z"
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_catalogue(CATALOGUE_PATH)
+
+
+def consultation(**changes: Any) -> dict[str, Any]:
+    data = {
+        "id": CONSULTATION_ID,
+        "title": "Projekt programu współpracy na 2027 rok",
+        "subject": "Roczny program współpracy z organizacjami pozarządowymi",
+        "act_kind": "cooperation_programme",
+        "programme_id": "665f1c2a9b1e8a0099999999",
+        "sections": ["§ 1 Cele", "§ 2 Zadania priorytetowe"],
+        "forms": ["written_comments", "meeting"],
+        "opens_at": OPENS,
+        "closes_at": CLOSES,
+        "addressees": {"scope": "areas", "areas": ["culture", "sport"]},
+        "residents_may_comment": True,
+        "status": "open",
+    }
+    data.update(changes)
+    return data
+
+
+def member_change(**changes: Any) -> dict[str, Any]:
+    data = {
+        "council_id": COUNCIL_ID,
+        "council_name": "Rada Działalności Pożytku Publicznego",
+        "member": {"id": MEMBER_ID, "name": "Anna Nowak", "side": "ngo",
+                   "organization_id": ORG_ID},
+        "members": 5,
+        "ngo_members": 3,
+        "ngo_share_ok": True,
+    }
+    data.update(changes)
+    return data
+
+
+def opinion(status: str, **changes: Any) -> dict[str, Any]:
+    data = {"id": REQUEST_ID, "council_id": COUNCIL_ID,
+            "subject": "Projekt programu współpracy na 2027 rok",
+            "consultation_id": CONSULTATION_ID, "status": status,
+            "requested_at": OPENS, "deadline": "2026-03-16T09:00:00.000Z"}
+    data.update(changes)
+    return data
+
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "consultations.consultation.opened": consultation(),
+    "consultations.consultation.comment_submitted": {
+        "id": COMMENT_ID, "consultation_id": CONSULTATION_ID,
+        "consultation_title": "Projekt programu współpracy na 2027 rok",
+        "section": "§ 1 Cele", "organization_id": ORG_ID, "author_kind": "organization",
+        "submitted_at": TIME},
+    "consultations.consultation.closed": consultation(
+        status="closed", closed_at=CLOSES, closed_by="timer", comments=12),
+    "consultations.consultation.report_published": consultation(
+        status="report_published", closed_at=CLOSES, published_at=TIME, comments=12,
+        hidden=1, accepted=4, partly_accepted=3, rejected=4),
+    "consultations.consultation.meeting_scheduled": {
+        "id": MEETING_ID, "title": "Spotkanie konsultacyjne", "starts_at": OPENS,
+        "ends_at": "2026-03-02T11:00:00.000Z", "place": "Urząd Miasta, sala 101",
+        "consultation_id": CONSULTATION_ID,
+        "consultation_title": "Projekt programu współpracy na 2027 rok"},
+    "consultations.council.created": {
+        "id": COUNCIL_ID, "name": "Rada Działalności Pożytku Publicznego",
+        "kind": "public_benefit_council", "term_start": "2026-03-01",
+        "term_end": "2029-02-28", "request_id": REQUEST_ID,
+        "members": [{"id": MEMBER_ID, "name": "Anna Nowak", "side": "ngo",
+                     "organization_id": ORG_ID}]},
+    "consultations.council.member_appointed": member_change(appointed_at=TIME),
+    "consultations.council.member_left": member_change(left_at=TIME, reason="Rezygnacja",
+                                                       members=4, ngo_members=2),
+    "consultations.council.meeting_scheduled": {
+        "id": MEETING_ID, "title": "Posiedzenie RDPP nr 1", "starts_at": OPENS,
+        "ends_at": "2026-03-02T12:00:00.000Z", "place": "Ratusz",
+        "council_id": COUNCIL_ID, "council_name": "Rada Działalności Pożytku Publicznego",
+        "agenda": ["Wybór przewodniczącego"]},
+    "consultations.council.opinion_requested": opinion("requested"),
+    "consultations.council.opinion_issued": opinion(
+        "issued", issued_at=TIME, opinion="Opinia pozytywna."),
+    "consultations.council.opinion_lapsed": opinion("lapsed", lapsed_at=TIME),
+    "consultations.council_request.overdue": {
+        "id": REQUEST_ID, "kind": "sector_commission", "name": "Komisja ds. Kultury",
+        "supporters": [ORG_ID], "received_at": OPENS, "deadline": CLOSES, "days_late": 3},
+}
+
+VARIANTS: list[tuple[str, dict[str, Any]]] = [
+    ("consultations.consultation.opened", consultation(
+        act_kind="draft_act", programme_id=None, sections=[], status="planned",
+        addressees={"scope": "all", "areas": []}, residents_may_comment=False)),
+    ("consultations.consultation.comment_submitted", {
+        **EXAMPLES["consultations.consultation.comment_submitted"], "section": None,
+        "organization_id": None, "author_kind": "resident"}),
+    ("consultations.consultation.closed", consultation(
+        status="closed", closed_at=CLOSES, closed_by="user-officer", comments=0)),
+    ("consultations.council.created", {
+        **EXAMPLES["consultations.council.created"], "request_id": None,
+        "members": [{"id": MEMBER_ID, "name": "Jan Kowalski", "side": "city",
+                     "organization_id": None}]}),
+    ("consultations.council.member_left", member_change(
+        left_at=TIME, reason=None, ngo_share_ok=False)),
+    ("consultations.council.meeting_scheduled", {
+        **EXAMPLES["consultations.council.meeting_scheduled"], "agenda": []}),
+    ("consultations.council.opinion_requested", opinion("requested", consultation_id=None)),
+]
+
+WRONG_VALUES: list[tuple[str, str, Any]] = [
+    ("consultations.consultation.opened", "status", "closed"),
+    ("consultations.consultation.opened", "forms", []),
+    ("consultations.consultation.opened", "forms", ["survey"]),
+    ("consultations.consultation.opened", "opens_at", "2026-03-02"),
+    ("consultations.consultation.opened", "addressees", {"scope": "districts", "areas": []}),
+    ("consultations.consultation.comment_submitted", "author_kind", "company"),
+    ("consultations.consultation.comment_submitted", "organization_id", "org-1"),
+    ("consultations.consultation.closed", "comments", -1),
+    ("consultations.consultation.report_published", "rejected", 1.5),
+    ("consultations.consultation.meeting_scheduled", "place", ""),
+    ("consultations.council.created", "kind", "club"),
+    ("consultations.council.created", "members", []),
+    ("consultations.council.created", "term_end", "28.02.2029"),
+    ("consultations.council.member_appointed", "member",
+     {"id": MEMBER_ID, "name": "Anna", "side": "business", "organization_id": None}),
+    ("consultations.council.opinion_issued", "status", "requested"),
+    ("consultations.council.opinion_lapsed", "lapsed_at", None),
+    ("consultations.council_request.overdue", "days_late", -2),
+]
+
+
+def event(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    service, routing_key = event_type.split(".", 1)
+    subject = data.get("id") or data.get("council_id")
+    return CloudEvent(service=service, routing_key=routing_key, subject=subject,
+                      data=copy.deepcopy(data)).to_dict()
+
+
+def test_the_consultations_events_are_catalogued(catalogue):
+    catalogued = {t for t in catalogue.event_types() if t.startswith("consultations.")}
+    assert catalogued == set(EXAMPLES)
+
+
+def test_they_are_routed_to_the_consultations_exchange(catalogue):
+    for event_type in EXAMPLES:
+        assert catalogue.route_of(event_type) == ("consultations.events",
+                                                  event_type.split(".", 1)[1])
+
+
+@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
+def test_the_example_validates(catalogue, event_type):
+    assert catalogue.validate(event(event_type, EXAMPLES[event_type])) == []
+
+
+@pytest.mark.parametrize(("event_type", "data"), VARIANTS,
+                         ids=[f"{t}-{i}" for i, (t, _) in enumerate(VARIANTS)])
+def test_other_shapes_the_code_produces_validate(catalogue, event_type, data):
+    assert catalogue.validate(event(event_type, data)) == []
+
+
+@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
+def test_an_event_missing_a_data_key_does_not_validate(catalogue, event_type):
+    for key in EXAMPLES[event_type]:
+        data = {k: v for k, v in EXAMPLES[event_type].items() if k != key}
+        errors = catalogue.validate(event(event_type, data))
+        assert any(f"'{key}' is a required property" in error for error in errors), key
+
+
+@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
+def test_an_extra_field_in_data_does_not_validate(catalogue, event_type):
+    data = {**EXAMPLES[event_type], "text": "Treść uwagi"}
+    errors = catalogue.validate(event(event_type, data))
+    assert errors and all(error.startswith("data") for error in errors)
+
+
+@pytest.mark.parametrize(("event_type", "key", "value"), WRONG_VALUES,
+                         ids=[f"{t}-{k}-{i}" for i, (t, k, _) in enumerate(WRONG_VALUES)])
+def test_a_wrong_value_does_not_validate(catalogue, event_type, key, value):
+    data = {**EXAMPLES[event_type], key: value}
+    errors = catalogue.validate(event(event_type, data))
+    assert errors and all(error.startswith(f"data.{key}") for error in errors), errors
+
+
+def test_the_source_must_be_the_consultations_service(catalogue):
+    wrong = event("consultations.council.created", EXAMPLES["consultations.council.created"])
+    wrong["source"] = "/wspolpraca/grants"
+    assert catalogue.validate(wrong) != []
