@@ -1,0 +1,449 @@
+"""Pure functions that turn validated input into stored records and event payloads, and
+stored records back into the typed values the domain works with.
+
+Money is stored as a string with two decimals ("1234.50") and, where the database must
+compare it (the programme's funds), as whole grosze too. Dates are "YYYY-MM-DD" strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from grants import domain
+from wspolpraca.envelope import format_time
+from wspolpraca.fields import format_money, to_money
+from wspolpraca.pagination import new_id
+
+
+def money(value: Decimal) -> str:
+    return format_money(value)
+
+
+def optional_money(value: Decimal | None) -> str | None:
+    return None if value is None else format_money(value)
+
+
+def day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# --- programmes ---------------------------------------------------------------------------
+
+
+def new_programme(data: dict[str, Any], created_by: str, now: datetime) -> dict[str, Any]:
+    funds = [{"area": f["area"], "amount": money(f["amount"]),
+              "planned_grosze": domain.grosze(f["amount"]), "committed_grosze": 0,
+              "available_grosze": domain.grosze(f["amount"])} for f in data["funds"]]
+    return {
+        "_id": new_id(),
+        "year": data["year"],
+        "title": data["title"],
+        "goals": data["goals"],
+        "priority_tasks": data["priority_tasks"],
+        "funds": funds,
+        "total_grosze": sum(f["planned_grosze"] for f in funds),
+        "status": domain.ProgrammeStatus.DRAFT.value,
+        "created_by": created_by,
+        "adopted_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def fund_of(programme: dict[str, Any], area: str) -> dict[str, Any] | None:
+    return next((f for f in programme["funds"] if f["area"] == area), None)
+
+
+def programme_view(record: dict[str, Any], warnings: list[str],
+                   deadline: date) -> dict[str, Any]:
+    funds = [{"area": f["area"], "amount": domain.from_grosze(f["planned_grosze"]),
+              "committed": domain.from_grosze(f["committed_grosze"]),
+              "remaining": domain.from_grosze(f["available_grosze"])} for f in record["funds"]]
+    return {**record, "funds": funds, "total_funds": domain.from_grosze(record["total_grosze"]),
+            "warnings": warnings, "adoption_deadline": deadline}
+
+
+def programme_payload(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": record["_id"],
+        "year": record["year"],
+        "title": record["title"],
+        "status": record["status"],
+        "funds": [{"area": f["area"], "amount": f["amount"]} for f in record["funds"]],
+        "total_funds": money(domain.from_grosze(record["total_grosze"])),
+        "adopted_at": format_time(record["adopted_at"]) if record.get("adopted_at") else None,
+    }
+
+
+# --- competitions -------------------------------------------------------------------------
+
+
+def new_competition(data: dict[str, Any], programme_id: str, created_by: str,
+                    now: datetime) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "year": data["task_start"].year,
+        "programme_id": programme_id,
+        "title": data["title"],
+        "area": data["area"],
+        "mode": data["mode"],
+        "budget": money(data["budget"]),
+        "budget_grosze": domain.grosze(data["budget"]),
+        "submission_deadline": data["submission_deadline"],
+        "task_start": day(data["task_start"]),
+        "task_end": day(data["task_end"]),
+        "min_own_contribution_pct": str(data["min_own_contribution_pct"]),
+        "criteria": data["criteria"],
+        "task_description": data.get("task_description"),
+        "award_rules": data.get("award_rules"),
+        "delivery_conditions": data.get("delivery_conditions"),
+        "selection_deadline": day(data.get("selection_deadline")),
+        "funds_spent_this_year": optional_money(data.get("funds_spent_this_year")),
+        "funds_spent_last_year": optional_money(data.get("funds_spent_last_year")),
+        "status": domain.CompetitionStatus.DRAFT.value,
+        "funds_committed": False,
+        "published_at": None,
+        "closed_at": None,
+        "resolved_at": None,
+        "cancel_reason": None,
+        "awarded": None,
+        "created_by": created_by,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+def competition_terms(record: dict[str, Any]) -> dict[str, Any]:
+    """The stored competition with typed values for the domain."""
+    return {
+        **record,
+        "budget": Decimal(record["budget"]),
+        "task_start": date.fromisoformat(record["task_start"]),
+        "task_end": date.fromisoformat(record["task_end"]),
+        "min_own_contribution_pct": Decimal(record["min_own_contribution_pct"]),
+    }
+
+
+def competition_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    payload = {
+        "id": record["_id"],
+        "year": record["year"],
+        "title": record["title"],
+        "area": record["area"],
+        "mode": record["mode"],
+        "budget": record["budget"],
+        "status": record["status"],
+        "submission_deadline": format_time(record["submission_deadline"]),
+        "task_start": record["task_start"],
+        "task_end": record["task_end"],
+        "min_own_contribution_pct": record["min_own_contribution_pct"],
+        "criteria": [{"name": c["name"], "max_points": c["max_points"]}
+                     for c in record["criteria"]],
+        "published_at": format_time(record["published_at"]) if record.get("published_at")
+        else None,
+    }
+    payload.update(extra)
+    return payload
+
+
+# --- offers -------------------------------------------------------------------------------
+
+
+def _own_contribution(own: dict[str, Any]) -> dict[str, Any]:
+    stored = {"financial": money(own["financial"]), "non_financial": money(own["non_financial"]),
+              "volunteer_work": None}
+    volunteers = own.get("volunteer_work")
+    if volunteers:
+        stored["volunteer_work"] = {
+            "hours": str(volunteers["hours"]), "hourly_rate": money(volunteers["hourly_rate"]),
+            "value": money(domain.volunteer_value(volunteers["hours"],
+                                                  volunteers["hourly_rate"]))}
+    return stored
+
+
+def offer_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": data["title"],
+        "requested_amount": money(data["requested_amount"]),
+        "own_contribution": _own_contribution(data["own_contribution"]),
+        "total_cost": money(data["total_cost"]),
+        "task_start": day(data["task_start"]),
+        "task_end": day(data["task_end"]),
+        "cost_items": [{"name": i["name"], "amount": money(i["amount"])}
+                       for i in data["cost_items"]],
+        "description": data.get("description"),
+        "expected_results": data.get("expected_results"),
+    }
+
+
+def new_offer(data: dict[str, Any], competition_id: str, submitted_by: str,
+              now: datetime) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "competition_id": competition_id,
+        "organization_id": data["organization_id"],
+        "partners": list(data.get("partners", [])),
+        **offer_fields(data),
+        "status": domain.OfferStatus.SUBMITTED.value,
+        "status_reason": None,
+        "awarded_amount": None,
+        "submitted_by": submitted_by,
+        "submitted_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+def offer_terms(record: dict[str, Any]) -> dict[str, Any]:
+    """The stored offer with typed values (what the formal check reads)."""
+    own = record["own_contribution"]
+    volunteers = own.get("volunteer_work")
+    return {
+        **record,
+        "requested_amount": Decimal(record["requested_amount"]),
+        "total_cost": Decimal(record["total_cost"]),
+        "own_contribution": {
+            "financial": Decimal(own["financial"]),
+            "non_financial": Decimal(own["non_financial"]),
+            "volunteer_work": {"hours": Decimal(volunteers["hours"]),
+                               "hourly_rate": Decimal(volunteers["hourly_rate"])}
+            if volunteers else None,
+        },
+        "task_start": date.fromisoformat(record["task_start"]),
+        "task_end": date.fromisoformat(record["task_end"]),
+        "cost_items": [{"name": i["name"], "amount": Decimal(i["amount"])}
+                       for i in record["cost_items"]],
+    }
+
+
+def offer_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    own = record["own_contribution"]
+    payload = {
+        "id": record["_id"],
+        "competition_id": record["competition_id"],
+        "organization_id": record["organization_id"],
+        "partners": record["partners"],
+        "title": record["title"],
+        "requested_amount": record["requested_amount"],
+        "own_contribution": {"financial": own["financial"],
+                             "non_financial": own["non_financial"]},
+        "total_cost": record["total_cost"],
+        "task_start": record["task_start"],
+        "task_end": record["task_end"],
+        "status": record["status"],
+    }
+    payload.update(extra)
+    return payload
+
+
+# --- committee ----------------------------------------------------------------------------
+
+
+def committee_members(competition_id: str, members: list[dict[str, Any]],
+                      excluded: list[str], now: datetime) -> list[dict[str, Any]]:
+    return [{
+        "_id": f"{competition_id}:{m['user_id']}",
+        "competition_id": competition_id,
+        "user_id": m["user_id"],
+        "name": m["name"],
+        "kind": m["kind"],
+        "organization_id": m.get("organization_id"),
+        "excluded": m["user_id"] in excluded,
+        "declared_at": None,
+        "assigned_offers": None,
+        "appointed_at": now,
+    } for m in members]
+
+
+def committee_payload(competition_id: str, members: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "competition_id": competition_id,
+        "members": [{"user_id": m["user_id"], "name": m["name"], "kind": m["kind"],
+                     "organization_id": m["organization_id"], "excluded": m["excluded"]}
+                    for m in members],
+    }
+
+
+def new_score(offer: dict[str, Any], member: str, scores: list[dict[str, Any]],
+              now: datetime) -> dict[str, Any]:
+    return {
+        "_id": f"{offer['_id']}:{member}",
+        "competition_id": offer["competition_id"],
+        "offer_id": offer["_id"],
+        "member": member,
+        "scores": [{"criterion": s["criterion"], "points": s["points"],
+                    "comment": s.get("comment")} for s in scores],
+        "total": int(domain.total_points(scores)),
+        "scored_at": now,
+    }
+
+
+def score_payload(score: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "offer_id": score["offer_id"],
+        "competition_id": score["competition_id"],
+        "member": score["member"],
+        "scores": [{"criterion": s["criterion"], "points": s["points"]}
+                   for s in score["scores"]],
+        "total": score["total"],
+        "scored_at": format_time(score["scored_at"]),
+    }
+
+
+def award_payload(offer: dict[str, Any], competition: dict[str, Any],
+                  amount: Decimal) -> dict[str, Any]:
+    return {
+        "offer_id": offer["_id"],
+        "competition_id": competition["_id"],
+        "organization_id": offer["organization_id"],
+        "area": competition["area"],
+        "year": competition["year"],
+        "requested_amount": offer["requested_amount"],
+        "awarded_amount": money(to_money(amount)),
+        "partial": to_money(amount) < Decimal(offer["requested_amount"]),
+    }
+
+
+# --- small grants (art. 19a) --------------------------------------------------------------
+
+
+def new_small_grant(data: dict[str, Any], submitted_by: str, now: datetime) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "year": data["task_start"].year,
+        "organization_id": data["organization_id"],
+        "area": data["area"],
+        **offer_fields(data),
+        "amount_grosze": domain.grosze(data["requested_amount"]),
+        "status": domain.SmallGrantStatus.SUBMITTED.value,
+        "status_reason": None,
+        "submitted_by": submitted_by,
+        "submitted_at": now,
+        "published_at": None,
+        "comments_until": None,
+        "decided_at": None,
+        "comments_count": 0,
+        "version": 1,
+    }
+
+
+def small_grant_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    payload = {
+        "id": record["_id"],
+        "year": record["year"],
+        "organization_id": record["organization_id"],
+        "area": record["area"],
+        "title": record["title"],
+        "requested_amount": record["requested_amount"],
+        "total_cost": record["total_cost"],
+        "task_start": record["task_start"],
+        "task_end": record["task_end"],
+        "status": record["status"],
+        "comments_until": format_time(record["comments_until"])
+        if record.get("comments_until") else None,
+    }
+    payload.update(extra)
+    return payload
+
+
+def new_comment(small_grant_id: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {"_id": new_id(), "small_grant_id": small_grant_id, "author": data["author"],
+            "organization_id": data.get("organization_id"), "text": data["text"],
+            "created_at": now}
+
+
+# --- contracts and settlement -------------------------------------------------------------
+
+
+def budget_update(data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {"total_cost": money(data["total_cost"]),
+            "own_contribution": _own_contribution(data["own_contribution"]),
+            "cost_items": [{"name": i["name"], "amount": money(i["amount"])}
+                           for i in data["cost_items"]],
+            "updated_at": now}
+
+
+def new_contract(offer: dict[str, Any], data: dict[str, Any], report_due: date,
+                 created_by: str, now: datetime) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "offer_id": offer["_id"],
+        "competition_id": offer["competition_id"],
+        "organization_id": offer["organization_id"],
+        "amount": offer["awarded_amount"],
+        "signed_on": day(data["signed_on"]),
+        "task_start": offer["task_start"],
+        "task_end": offer["task_end"],
+        "schedule": [{"activity": s["activity"], "starts_on": day(s["starts_on"]),
+                      "ends_on": day(s["ends_on"])} for s in data["schedule"]],
+        "tranches": [{"amount": money(t["amount"]), "due_on": day(t["due_on"])}
+                     for t in data["tranches"]],
+        "status": domain.ContractStatus.SIGNED.value,
+        "report": None,
+        "report_due_on": day(report_due),
+        "overdue_reported": False,
+        "unused_amount": None,
+        "unused_due_on": None,
+        "returned_amount": None,
+        "status_reason": None,
+        "created_by": created_by,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+def contract_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    payload = {
+        "id": record["_id"],
+        "offer_id": record["offer_id"],
+        "competition_id": record["competition_id"],
+        "organization_id": record["organization_id"],
+        "amount": record["amount"],
+        "task_start": record["task_start"],
+        "task_end": record["task_end"],
+        "report_due_on": record["report_due_on"],
+        "status": record["status"],
+    }
+    payload.update(extra)
+    return payload
+
+
+def new_report(data: dict[str, Any], unused: Decimal, now: datetime) -> dict[str, Any]:
+    return {
+        "status": domain.ReportStatus.SUBMITTED.value,
+        "achieved_results": data["achieved_results"],
+        "activities": data.get("activities"),
+        "expenses": [{"source": e["source"], "name": e.get("name"), "amount": money(e["amount"])}
+                     for e in data["expenses"]],
+        "personal_contribution": money(data["personal_contribution"]),
+        "in_kind_contribution": money(data["in_kind_contribution"]),
+        "volunteer_hours": None if data.get("volunteer_hours") is None
+        else str(data["volunteer_hours"]),
+        "unused_amount": money(unused),
+        "corrections": None,
+        "submitted_at": now,
+    }
+
+
+def report_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    report = record["report"]
+    by_source: dict[str, Decimal] = {}
+    for expense in report["expenses"]:
+        by_source[expense["source"]] = by_source.get(expense["source"], Decimal("0")) + \
+            Decimal(expense["amount"])
+    payload = {
+        "contract_id": record["_id"],
+        "organization_id": record["organization_id"],
+        "amount": record["amount"],
+        "expenses_by_source": {k: money(v) for k, v in sorted(by_source.items())},
+        "personal_contribution": report["personal_contribution"],
+        "in_kind_contribution": report["in_kind_contribution"],
+        "unused_amount": report["unused_amount"],
+        "submitted_at": format_time(report["submitted_at"]),
+    }
+    payload.update(extra)
+    return payload

@@ -1,0 +1,313 @@
+"""MongoDB access of the grants service: collections, indexes and the conditional updates
+that keep money safe under concurrency."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from grants import domain
+from wspolpraca.errors import Conflict, DomainError, NotFound
+from wspolpraca.fields import format_money
+from wspolpraca.mongo import Collection, DomainGauge, Transaction
+
+PROGRAMMES = "programmes"
+COMPETITIONS = "competitions"
+OFFERS = "offers"
+ORGANIZATIONS = "organizations"
+COMMITTEE = "committee_members"
+SCORES = "scores"
+SMALL_GRANTS = "small_grants"
+COMMENTS = "small_grant_comments"
+TOTALS = "small_grant_totals"
+CONTRACTS = "contracts"
+
+COLLECTIONS = (
+    Collection(PROGRAMMES, (IndexModel([("year", ASCENDING)], name="year_unique",
+                                       unique=True),)),
+    Collection(COMPETITIONS, (
+        IndexModel([("status", ASCENDING), ("_id", ASCENDING)], name="status"),
+        IndexModel([("area", ASCENDING), ("_id", ASCENDING)], name="area"),
+    )),
+    Collection(OFFERS, (
+        IndexModel([("competition_id", ASCENDING), ("_id", ASCENDING)], name="competition"),
+        IndexModel([("organization_id", ASCENDING), ("_id", ASCENDING)], name="organization"),
+    )),
+    Collection(ORGANIZATIONS),
+    Collection(COMMITTEE, (IndexModel([("competition_id", ASCENDING)], name="competition"),
+                           IndexModel([("user_id", ASCENDING)], name="user"))),
+    Collection(SCORES, (IndexModel([("competition_id", ASCENDING)], name="competition"),)),
+    Collection(SMALL_GRANTS, (
+        IndexModel([("status", ASCENDING), ("_id", ASCENDING)], name="status"),
+        IndexModel([("organization_id", ASCENDING), ("_id", ASCENDING)], name="organization"),
+    )),
+    Collection(COMMENTS, (IndexModel([("small_grant_id", ASCENDING), ("_id", ASCENDING)],
+                                     name="small_grant"),)),
+    Collection(TOTALS),
+    Collection(CONTRACTS, (
+        # one contract per award: two officers signing at once cannot both win
+        IndexModel([("offer_id", ASCENDING)], name="offer_unique", unique=True),
+        IndexModel([("organization_id", ASCENDING), ("_id", ASCENDING)], name="organization"),
+        IndexModel([("status", ASCENDING), ("report_due_on", ASCENDING)], name="report_due"),
+    )),
+)
+
+
+class _Repository:
+    collection_name = ""
+    not_found = "Nie znaleziono."
+
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[self.collection_name]
+        self.session = tx.session
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        found = self.collection.find_one({"_id": record_id}, session=self.session)
+        if found is None:
+            raise NotFound(self.not_found)
+        return found
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.collection.insert_one(record, session=self.session)
+
+    def replace(self, record: dict[str, Any], expected_version: int) -> None:
+        """Write the new state if nobody changed it since it was read."""
+        result = self.collection.replace_one(
+            {"_id": record["_id"], "version": expected_version},
+            {**record, "version": expected_version + 1}, session=self.session)
+        if result.matched_count != 1:
+            raise Conflict("concurrent_update", "Zmieniono to w międzyczasie; spróbuj ponownie.")
+        record["version"] = expected_version + 1
+
+
+class Programmes(_Repository):
+    collection_name = PROGRAMMES
+    not_found = "Nie ma takiego programu współpracy."
+
+    def add(self, record: dict[str, Any]) -> None:
+        try:
+            self.collection.insert_one(record, session=self.session)
+        except DuplicateKeyError:
+            raise Conflict("duplicate_year",
+                           f"Program współpracy na rok {record['year']} już istnieje.",
+                           field="year") from None
+
+    def set_status(self, programme_id: str, expected: str, status: str, **changes) -> None:
+        result = self.collection.update_one({"_id": programme_id, "status": expected},
+                                            {"$set": {"status": status, **changes}},
+                                            session=self.session)
+        if result.matched_count != 1:
+            raise Conflict("concurrent_update", "Program zmieniono w międzyczasie.")
+
+    def adopted_for(self, year: int) -> dict[str, Any]:
+        found = self.collection.find_one({"year": year}, session=self.session)
+        if found is None or found["status"] != domain.ProgrammeStatus.ADOPTED:
+            raise DomainError("no_adopted_programme",
+                              f"Brak uchwalonego programu współpracy na rok {year}.",
+                              field="task_start")
+        return found
+
+    def commit(self, programme: dict[str, Any], area: str, amount_grosze: int,
+               field: str) -> None:
+        """Take `amount_grosze` from the area's remaining funds, or refuse.
+
+        The condition is checked by the database in the same update, so two transactions
+        committing the last funds cannot both succeed (the loser's transaction conflicts,
+        is retried, and then finds too little left)."""
+        result = self.collection.update_one(
+            {"_id": programme["_id"], "status": domain.ProgrammeStatus.ADOPTED.value,
+             "funds": {"$elemMatch": {"area": area,
+                                      "available_grosze": {"$gte": amount_grosze}}}},
+            {"$inc": {"funds.$.available_grosze": -amount_grosze,
+                      "funds.$.committed_grosze": amount_grosze}},
+            session=self.session)
+        if result.matched_count == 1:
+            return
+        current = self.get(programme["_id"])
+        fund = next((f for f in current["funds"] if f["area"] == area), None)
+        domain.check_funds_available(
+            area, domain.from_grosze(fund["planned_grosze"]) if fund else None,
+            domain.from_grosze(fund["committed_grosze"]) if fund else domain.ZERO,
+            domain.from_grosze(amount_grosze), field=field)
+        raise DomainError("insufficient_programme_funds",  # pragma: no cover - defensive
+                          f"Brak {format_money(domain.from_grosze(amount_grosze))} zł.",
+                          field=field)
+
+    def release(self, programme_id: str, area: str, amount_grosze: int) -> None:
+        if amount_grosze <= 0:
+            return
+        self.collection.update_one(
+            {"_id": programme_id, "funds.area": area},
+            {"$inc": {"funds.$.available_grosze": amount_grosze,
+                      "funds.$.committed_grosze": -amount_grosze}},
+            session=self.session)
+
+
+class Competitions(_Repository):
+    collection_name = COMPETITIONS
+    not_found = "Nie ma takiego konkursu."
+
+
+class Offers(_Repository):
+    collection_name = OFFERS
+    not_found = "Nie ma takiej oferty."
+
+    def of_competition(self, competition_id: str,
+                       statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"competition_id": competition_id}
+        if statuses:
+            query["status"] = {"$in": list(statuses)}
+        return list(self.collection.find(query, session=self.session).sort("_id", ASCENDING))
+
+
+class Organizations(_Repository):
+    collection_name = ORGANIZATIONS
+    not_found = "Nie ma takiej organizacji."
+
+    def view(self, organization_id: str) -> domain.OrganizationView | None:
+        found = self.collection.find_one({"_id": organization_id}, session=self.session)
+        if found is None:
+            return None
+        return domain.OrganizationView(found["_id"], found["status"],
+                                       frozenset(found.get("areas", [])))
+
+    def apply(self, organization_id: str, data: dict[str, Any], event_time: str) -> bool:
+        """Upsert the projection unless a later event already wrote it (order-tolerant)."""
+        current = self.collection.find_one({"_id": organization_id}, session=self.session)
+        if current is not None and current.get("event_time", "") > event_time:
+            return False
+        record = {"_id": organization_id, "name": data.get("name"),
+                  "status": data.get("status"), "areas": data.get("areas") or [],
+                  "event_time": event_time}
+        self.collection.replace_one({"_id": organization_id}, record, upsert=True,
+                                    session=self.session)
+        return True
+
+
+class Committee(_Repository):
+    collection_name = COMMITTEE
+    not_found = "Nie jesteś członkiem komisji tego konkursu."
+
+    def of_competition(self, competition_id: str) -> list[dict[str, Any]]:
+        return list(self.collection.find({"competition_id": competition_id},
+                                         session=self.session).sort("_id", ASCENDING))
+
+    def member(self, competition_id: str, user_id: str) -> dict[str, Any] | None:
+        return self.collection.find_one({"_id": f"{competition_id}:{user_id}"},
+                                        session=self.session)
+
+    def save(self, record: dict[str, Any]) -> None:
+        self.collection.replace_one({"_id": record["_id"]}, record, upsert=True,
+                                    session=self.session)
+
+
+class Scores(_Repository):
+    collection_name = SCORES
+
+    def save(self, record: dict[str, Any]) -> None:
+        self.collection.replace_one({"_id": record["_id"]}, record, upsert=True,
+                                    session=self.session)
+
+    def of_competition(self, competition_id: str) -> list[dict[str, Any]]:
+        return list(self.collection.find({"competition_id": competition_id},
+                                         session=self.session))
+
+
+class SmallGrants(_Repository):
+    collection_name = SMALL_GRANTS
+    not_found = "Nie ma takiej oferty w trybie małej dotacji."
+
+
+class Contracts(_Repository):
+    collection_name = CONTRACTS
+    not_found = "Nie ma takiej umowy."
+
+    def add(self, record: dict[str, Any]) -> None:
+        try:
+            self.collection.insert_one(record, session=self.session)
+        except DuplicateKeyError:
+            raise Conflict("duplicate_contract", "Umowa dla tej oferty już istnieje.",
+                           field="offer_id") from None
+
+
+def competitions_past_deadline(db, now, limit: int = 200) -> list[str]:
+    cursor = db[COMPETITIONS].find(
+        {"status": domain.CompetitionStatus.ANNOUNCED.value,
+         "submission_deadline": {"$lt": now}}, {"_id": 1}).limit(limit)
+    return [doc["_id"] for doc in cursor]
+
+
+OPEN_CONTRACT_STATUSES = ["signed", "in_progress", "report_due"]
+
+
+def contracts_to_check(db, today_iso: str, limit: int = 500) -> list[str]:
+    """Contracts whose task ended or whose report is overdue and not yet reported."""
+    cursor = db[CONTRACTS].find(
+        {"status": {"$in": OPEN_CONTRACT_STATUSES},
+         "$or": [{"task_end": {"$lt": today_iso}, "status": {"$ne": "report_due"}},
+                 {"report": None, "report_due_on": {"$lt": today_iso},
+                  "overdue_reported": False}]},
+        {"_id": 1}).limit(limit)
+    return [doc["_id"] for doc in cursor]
+
+
+class SmallGrantTotals:
+    """Small grants awarded per year: for the city and per organisation (art. 19a ust. 4-5).
+
+    Each award adds to both counters with an update whose filter carries the cap, so the
+    database refuses the one that would cross it, however many officers award at once."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[TOTALS]
+        self.session = tx.session
+
+    @staticmethod
+    def city_key(year: int) -> str:
+        return f"city:{year}"
+
+    @staticmethod
+    def organization_key(year: int, organization_id: str) -> str:
+        return f"organization:{year}:{organization_id}"
+
+    def total(self, key: str) -> int:
+        found = self.collection.find_one({"_id": key}, session=self.session)
+        return found["awarded_grosze"] if found else 0
+
+    def add_within(self, key: str, amount_grosze: int, cap_grosze: int) -> bool:
+        self.collection.update_one({"_id": key}, {"$setOnInsert": {"awarded_grosze": 0}},
+                                   upsert=True, session=self.session)
+        result = self.collection.update_one(
+            {"_id": key, "awarded_grosze": {"$lte": cap_grosze - amount_grosze}},
+            {"$inc": {"awarded_grosze": amount_grosze}}, session=self.session)
+        return result.matched_count == 1
+
+
+def _count_by(db, collection: str, field: str, label: str) -> list[tuple[dict[str, str], float]]:
+    groups = db[collection].aggregate([{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}])
+    return [({label: str(g["_id"])}, float(g["n"])) for g in groups]
+
+
+def _money_awarded(db) -> list[tuple[dict[str, str], float]]:
+    total = sum(domain.grosze(Decimal(o["awarded_amount"]))
+                for o in db[OFFERS].find({"status": domain.OfferStatus.FUNDED.value},
+                                         {"awarded_amount": 1}))
+    small = sum(g["amount_grosze"] for g in db[SMALL_GRANTS].find(
+        {"status": domain.SmallGrantStatus.AWARDED.value}, {"amount_grosze": 1}))
+    return [({"kind": "competition"}, total / 100), ({"kind": "small_grant"}, small / 100)]
+
+
+GAUGES = (
+    DomainGauge("wspolpraca_grants_competitions", "Competitions by state.", ("state",),
+                lambda db: _count_by(db, COMPETITIONS, "status", "state")),
+    DomainGauge("wspolpraca_grants_offers", "Offers by status.", ("status",),
+                lambda db: _count_by(db, OFFERS, "status", "status")),
+    DomainGauge("wspolpraca_grants_small_grants", "Small grants by status.", ("status",),
+                lambda db: _count_by(db, SMALL_GRANTS, "status", "status")),
+    DomainGauge("wspolpraca_grants_contracts", "Contracts by status.", ("status",),
+                lambda db: _count_by(db, CONTRACTS, "status", "status")),
+    DomainGauge("wspolpraca_grants_money_awarded_pln", "Money awarded, in PLN.", ("kind",),
+                _money_awarded),
+)

@@ -1,0 +1,464 @@
+"""Request and response schemas of the grants service."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from grants.domain import CompetitionStatus, MemberKind, Mode, OfferStatus
+from wspolpraca.areas import area_codes
+from wspolpraca.fields import Money, Text
+from wspolpraca.pagination import PageQuery
+
+KNOWN_AREA = validate.OneOf(sorted(area_codes()), error="Nieznany obszar działalności: {input}.")
+OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
+
+
+def Area() -> fields.String:  # noqa: N802 - reads as a field type
+    return fields.String(required=True, validate=KNOWN_AREA)
+
+
+def ObjectIdField(**kwargs) -> fields.String:  # noqa: N802
+    return fields.String(validate=OBJECT_ID, **kwargs)
+
+
+def one_of(enum) -> validate.OneOf:
+    return validate.OneOf([member.value for member in enum])
+
+
+class ExactDecimal(fields.Decimal):
+    """A number as a JSON string or integer (never a float), up to two places."""
+
+    def __init__(self, maximum: int, **kwargs) -> None:
+        super().__init__(places=2, validate=validate.Range(0, maximum), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float | bool):
+            raise ValidationError("Podaj liczbę całkowitą lub tekst, np. \"10.5\".")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
+
+
+def Percent(**kwargs) -> ExactDecimal:  # noqa: N802
+    return ExactDecimal(100, **kwargs)
+
+
+# --- programmes ---------------------------------------------------------------------------
+
+
+class FundSchema(Schema):
+    area = Area()
+    amount = Money(required=True)
+
+
+class PriorityTaskSchema(Schema):
+    area = Area()
+    task = Text(required=True, max_length=1000)
+
+
+class ProgrammeCreateSchema(Schema):
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(2011, 2100))
+    title = Text(required=True, min_length=3, max_length=300)
+    goals = fields.List(Text(max_length=2000), load_default=list)
+    priority_tasks = fields.List(fields.Nested(PriorityTaskSchema), load_default=list)
+    funds = fields.List(fields.Nested(FundSchema), required=True)
+
+
+class FundViewSchema(Schema):
+    area = fields.String()
+    amount = Money()
+    committed = Money()
+    remaining = Money()
+
+
+class ProgrammeSchema(Schema):
+    id = fields.String(attribute="_id")
+    year = fields.Integer()
+    title = fields.String()
+    goals = fields.List(fields.String())
+    priority_tasks = fields.List(fields.Nested(PriorityTaskSchema))
+    funds = fields.List(fields.Nested(FundViewSchema))
+    total_funds = Money()
+    status = fields.String()
+    adoption_deadline = fields.Date()
+    warnings = fields.List(fields.String())
+    adopted_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ProgrammeQuerySchema(PageQuery):
+    year = fields.Integer(validate=validate.Range(2011, 2100))
+
+
+# --- competitions -------------------------------------------------------------------------
+
+
+class CriterionSchema(Schema):
+    name = Text(required=True, max_length=300)
+    max_points = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100))
+
+
+class CompetitionCreateSchema(Schema):
+    title = Text(required=True, min_length=3, max_length=300)
+    area = Area()
+    mode = fields.String(required=True, validate=one_of(Mode))
+    budget = Money(required=True)
+    submission_deadline = fields.AwareDateTime(required=True)
+    task_start = fields.Date(required=True)
+    task_end = fields.Date(required=True)
+    min_own_contribution_pct = Percent(required=True)
+    criteria = fields.List(fields.Nested(CriterionSchema), required=True,
+                           validate=validate.Length(min=1, max=30))
+    # what the announcement states (art. 13 ust. 2)
+    task_description = Text(load_default=None, max_length=20000)
+    award_rules = Text(load_default=None, max_length=20000)
+    delivery_conditions = Text(load_default=None, max_length=20000)
+    selection_deadline = fields.Date(load_default=None)
+    funds_spent_this_year = Money(load_default=None)
+    funds_spent_last_year = Money(load_default=None)
+
+
+class CompetitionSchema(Schema):
+    id = fields.String(attribute="_id")
+    year = fields.Integer()
+    title = fields.String()
+    area = fields.String()
+    mode = fields.String()
+    budget = Money()
+    submission_deadline = fields.DateTime()
+    task_start = fields.String()
+    task_end = fields.String()
+    min_own_contribution_pct = fields.String()
+    criteria = fields.List(fields.Nested(CriterionSchema))
+    task_description = fields.String(allow_none=True)
+    award_rules = fields.String(allow_none=True)
+    delivery_conditions = fields.String(allow_none=True)
+    selection_deadline = fields.String(allow_none=True)
+    funds_spent_this_year = Money(allow_none=True)
+    funds_spent_last_year = Money(allow_none=True)
+    programme_id = fields.String()
+    status = fields.String()
+    published_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    awarded = Money(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class CompetitionQuerySchema(PageQuery):
+    status = fields.String(validate=one_of(CompetitionStatus))
+    area = fields.String(validate=KNOWN_AREA)
+    year = fields.Integer(validate=validate.Range(2011, 2100))
+
+
+class ReasonSchema(Schema):
+    reason = Text(required=True, max_length=2000)
+
+
+# --- offers -------------------------------------------------------------------------------
+
+
+class CostItemSchema(Schema):
+    name = Text(required=True, max_length=300)
+    amount = Money(required=True)
+
+
+class VolunteerWorkSchema(Schema):
+    hours = ExactDecimal(1_000_000, required=True)
+    hourly_rate = Money(required=True)
+
+
+class OwnContributionSchema(Schema):
+    financial = Money(required=True)
+    non_financial = Money(required=True)
+    volunteer_work = fields.Nested(VolunteerWorkSchema, load_default=None)
+
+
+class OfferFieldsSchema(Schema):
+    title = Text(required=True, min_length=3, max_length=300)
+    requested_amount = Money(required=True)
+    own_contribution = fields.Nested(OwnContributionSchema, required=True)
+    total_cost = Money(required=True)
+    task_start = fields.Date(required=True)
+    task_end = fields.Date(required=True)
+    cost_items = fields.List(fields.Nested(CostItemSchema), required=True,
+                             validate=validate.Length(min=1, max=200))
+    description = Text(load_default=None, max_length=20000)
+    expected_results = Text(load_default=None, max_length=20000)
+
+
+class OfferCreateSchema(OfferFieldsSchema):
+    organization_id = ObjectIdField(required=True)
+    partners = fields.List(ObjectIdField(), load_default=list,
+                           validate=validate.Length(max=20))
+
+
+class OfferSchema(Schema):
+    id = fields.String(attribute="_id")
+    competition_id = fields.String()
+    organization_id = fields.String()
+    partners = fields.List(fields.String())
+    title = fields.String()
+    requested_amount = Money()
+    own_contribution = fields.Dict()
+    total_cost = Money()
+    task_start = fields.String()
+    task_end = fields.String()
+    cost_items = fields.List(fields.Nested(CostItemSchema))
+    description = fields.String(allow_none=True)
+    expected_results = fields.String(allow_none=True)
+    status = fields.String()
+    status_reason = fields.String(allow_none=True)
+    awarded_amount = Money(allow_none=True)
+    submitted_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class OfferQuerySchema(PageQuery):
+    status = fields.String(validate=one_of(OfferStatus))
+    organization_id = ObjectIdField()
+    competition_id = ObjectIdField()
+
+
+# --- committee ----------------------------------------------------------------------------
+
+
+class MemberSchema(Schema):
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, max_length=300)
+    kind = fields.String(required=True, validate=one_of(MemberKind))
+    organization_id = ObjectIdField(load_default=None)
+
+
+class CommitteeSchema(Schema):
+    members = fields.List(fields.Nested(MemberSchema), required=True,
+                          validate=validate.Length(min=1, max=50))
+
+
+class DeclarationSchema(Schema):
+    no_conflict_of_interest = fields.Boolean(required=True, validate=validate.Equal(
+        True, error="Oświadczenie musi potwierdzać brak konfliktu interesów."))
+
+
+class AssignmentSchema(Schema):
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    offer_ids = fields.List(ObjectIdField(), required=True, validate=validate.Length(max=500))
+
+
+class AssignmentsSchema(Schema):
+    assignments = fields.List(fields.Nested(AssignmentSchema), required=True,
+                              validate=validate.Length(min=1, max=50))
+
+
+class CommitteeMemberViewSchema(Schema):
+    user_id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    organization_id = fields.String(allow_none=True)
+    excluded = fields.Boolean()
+    declared_at = fields.DateTime(allow_none=True)
+    assigned_offers = fields.List(fields.String(), allow_none=True)
+
+
+class CommitteeViewSchema(Schema):
+    competition_id = fields.String()
+    members = fields.List(fields.Nested(CommitteeMemberViewSchema))
+
+
+class ScoreItemSchema(Schema):
+    criterion = Text(required=True, max_length=300)
+    points = fields.Integer(required=True, strict=True)
+    comment = fields.String(load_default=None, validate=validate.Length(max=5000))
+
+
+class ScoreSchema(Schema):
+    scores = fields.List(fields.Nested(ScoreItemSchema), required=True,
+                         validate=validate.Length(min=1, max=30))
+
+
+class ScoreViewSchema(Schema):
+    offer_id = fields.String()
+    member = fields.String()
+    scores = fields.List(fields.Nested(ScoreItemSchema))
+    total = fields.Integer()
+    scored_at = fields.DateTime()
+
+
+class RankingItemSchema(Schema):
+    offer_id = fields.String()
+    organization_id = fields.String()
+    title = fields.String()
+    requested_amount = Money()
+    average = fields.String()
+    scored_by = fields.Integer()
+    proposed_amount = Money()
+
+
+class RankingSchema(Schema):
+    competition_id = fields.String()
+    budget = Money()
+    items = fields.List(fields.Nested(RankingItemSchema))
+
+
+class AwardSchema(Schema):
+    offer_id = ObjectIdField(required=True)
+    amount = Money(required=True)
+
+
+class ResultsSchema(Schema):
+    awards = fields.List(fields.Nested(AwardSchema), required=True,
+                         validate=validate.Length(min=1, max=1000))
+
+
+class ResultItemSchema(Schema):
+    offer_id = fields.String()
+    organization_id = fields.String()
+    title = fields.String()
+    requested_amount = Money()
+    awarded_amount = Money()
+    funded = fields.Boolean()
+    average = fields.String(allow_none=True)
+
+
+class ResultsViewSchema(Schema):
+    competition_id = fields.String()
+    title = fields.String()
+    status = fields.String()
+    budget = Money()
+    awarded = Money()
+    resolved_at = fields.DateTime()
+    items = fields.List(fields.Nested(ResultItemSchema))
+
+
+# --- small grants (art. 19a) --------------------------------------------------------------
+
+
+class SmallGrantCreateSchema(OfferFieldsSchema):
+    organization_id = ObjectIdField(required=True)
+    area = Area()
+
+
+class SmallGrantSchema(Schema):
+    id = fields.String(attribute="_id")
+    year = fields.Integer()
+    organization_id = fields.String()
+    area = fields.String()
+    title = fields.String()
+    requested_amount = Money()
+    own_contribution = fields.Dict()
+    total_cost = Money()
+    task_start = fields.String()
+    task_end = fields.String()
+    cost_items = fields.List(fields.Nested(CostItemSchema))
+    description = fields.String(allow_none=True)
+    expected_results = fields.String(allow_none=True)
+    status = fields.String()
+    status_reason = fields.String(allow_none=True)
+    submitted_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
+    comments_until = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    comments_count = fields.Integer()
+
+
+class SmallGrantQuerySchema(PageQuery):
+    status = fields.String(validate=validate.OneOf(
+        ["submitted", "published", "awarded", "refused"]))
+    organization_id = ObjectIdField()
+
+
+class CommentCreateSchema(Schema):
+    author = Text(required=True, max_length=300)
+    text = Text(required=True, max_length=10000)
+    organization_id = ObjectIdField(load_default=None)
+
+
+class CommentSchema(Schema):
+    id = fields.String(attribute="_id")
+    small_grant_id = fields.String()
+    author = fields.String()
+    organization_id = fields.String(allow_none=True)
+    text = fields.String()
+    created_at = fields.DateTime()
+
+
+# --- contracts and settlement -------------------------------------------------------------
+
+
+class BudgetUpdateSchema(Schema):
+    total_cost = Money(required=True)
+    own_contribution = fields.Nested(OwnContributionSchema, required=True)
+    cost_items = fields.List(fields.Nested(CostItemSchema), required=True,
+                             validate=validate.Length(min=1, max=200))
+
+
+class TrancheSchema(Schema):
+    amount = Money(required=True)
+    due_on = fields.Date(required=True)
+
+
+class ScheduleItemSchema(Schema):
+    activity = Text(required=True, max_length=1000)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+
+class ContractCreateSchema(Schema):
+    offer_id = ObjectIdField(required=True)
+    signed_on = fields.Date(required=True)
+    schedule = fields.List(fields.Nested(ScheduleItemSchema), load_default=list,
+                           validate=validate.Length(max=100))
+    tranches = fields.List(fields.Nested(TrancheSchema), required=True,
+                           validate=validate.Length(min=1, max=24))
+
+
+class ExpenseSchema(Schema):
+    source = fields.String(required=True, validate=validate.OneOf(
+        ["grant", "own_financial", "other_public", "other"]))
+    name = Text(load_default=None, max_length=300)
+    amount = Money(required=True)
+
+
+class TaskReportSchema(Schema):
+    achieved_results = Text(required=True, max_length=20000)
+    activities = Text(load_default=None, max_length=20000)
+    expenses = fields.List(fields.Nested(ExpenseSchema), required=True,
+                           validate=validate.Length(min=1, max=500))
+    personal_contribution = Money(required=True)
+    in_kind_contribution = Money(required=True)
+    volunteer_hours = ExactDecimal(1_000_000, load_default=None)
+
+
+class SettleSchema(Schema):
+    returned_amount = Money(required=True)
+
+
+class ContractSchema(Schema):
+    id = fields.String(attribute="_id")
+    offer_id = fields.String()
+    competition_id = fields.String()
+    organization_id = fields.String()
+    amount = Money()
+    signed_on = fields.String()
+    task_start = fields.String()
+    task_end = fields.String()
+    schedule = fields.List(fields.Dict())
+    tranches = fields.List(fields.Dict())
+    status = fields.String()
+    report = fields.Dict(allow_none=True)
+    report_due_on = fields.String()
+    unused_amount = Money(allow_none=True)
+    unused_due_on = fields.String(allow_none=True)
+    returned_amount = Money(allow_none=True)
+    status_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ContractQuerySchema(PageQuery):
+    status = fields.String(validate=validate.OneOf(
+        ["signed", "in_progress", "report_due", "settled", "terminated"]))

@@ -1,0 +1,230 @@
+"""Helpers shared by the grants integration tests: organisations verified through the real
+registry, request bodies, dates relative to today, error and database checks."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+PROGRAMMES = "/api/v1/programmes"
+COMPETITIONS = "/api/v1/competitions"
+OFFERS = "/api/v1/offers"
+STATE_COLLECTIONS = ("programmes", "competitions", "offers", "committee_members", "scores")
+
+_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+_seeds = itertools.count(300_000_001)
+
+
+def fresh_nip() -> str:
+    while True:
+        digits = f"{next(_seeds):09d}"
+        remainder = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
+        if remainder != 10:
+            return digits + str(remainder)
+
+
+def today() -> date:
+    return datetime.now(WARSAW).date()
+
+
+YEAR = today().year + 1
+TASK_START = f"{YEAR}-03-01"
+TASK_END = f"{YEAR}-10-31"
+
+
+def at_warsaw(day: date, hour: int, minute: int = 0) -> str:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=WARSAW).isoformat()
+
+
+def deadline_in(days: int, hour: int = 12) -> str:
+    return at_warsaw(today() + timedelta(days=days), hour)
+
+
+def assert_error(response, status: int, code: str | None = None,
+                 fields: tuple[str, ...] = ()) -> dict[str, Any]:
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers.get("Content-Type", "").startswith("application/json")
+    error = response.json()["error"]
+    assert error["code"] and error["message"]
+    if code is not None:
+        assert error["code"] == code, error
+    for field in fields:
+        assert error.get("fields", {}).get(field), error
+    return error
+
+
+def db_state(db) -> dict[str, Any]:
+    state: dict[str, Any] = {name: sorted(db[name].find(), key=lambda d: str(d["_id"]))
+                             for name in STATE_COLLECTIONS}
+    state["outbox"] = sorted(str(d["_id"]) for d in db["outbox"].find({}, {"_id": 1}))
+    return state
+
+
+def wait_until(check, timeout: float = 15.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# --- organisations, through the registry's API and events --------------------------------
+
+
+def verified_organization(registry, grants, token, officer, areas=("culture",),
+                          verify: bool = True) -> tuple[str, str]:
+    """(organisation id, a token of its representative), known to grants."""
+    ngo = token("ngo")
+    response = registry.post("/api/v1/organizations", ngo, json={
+        "name": "Fundacja Teatr Ulicy", "legal_form": "foundation", "nip": fresh_nip(),
+        "areas": list(areas), "email": "biuro@teatr.example.pl"})
+    assert response.status_code == 201, response.text
+    org_id = response.json()["id"]
+    status = "pending"
+    if verify:
+        response = registry.post(f"/api/v1/organizations/{org_id}/verify", officer)
+        assert response.status_code == 200, response.text
+        status = "verified"
+    wait_until(lambda: (grants.db["organizations"].find_one({"_id": org_id}) or {}).get(
+        "status") == status, what=f"grants to see {org_id} {status}")
+    return org_id, token("ngo", org_id=org_id)
+
+
+# --- programmes and competitions ----------------------------------------------------------
+
+
+def programme_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "year": YEAR, "title": f"Program współpracy na {YEAR} rok",
+        "goals": ["Wzmacnianie aktywności obywatelskiej"],
+        "priority_tasks": [{"area": "culture", "task": "Festiwale osiedlowe"}],
+        "funds": [{"area": "culture", "amount": "200000.00"},
+                  {"area": "sport", "amount": "50000.00"}],
+    }
+    body.update(overrides)
+    return body
+
+
+def adopted_programme(grants, officer, **overrides: Any) -> dict[str, Any]:
+    response = grants.post(PROGRAMMES, officer, json=programme_body(**overrides))
+    assert response.status_code == 201, response.text
+    response = grants.post(f"{PROGRAMMES}/{response.json()['id']}/adopt", officer)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def competition_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Organizacja festiwali osiedlowych", "area": "culture", "mode": "supporting",
+        "budget": "100000.00", "submission_deadline": deadline_in(25),
+        "task_start": TASK_START, "task_end": TASK_END, "min_own_contribution_pct": "10",
+        "criteria": [{"name": "Jakość", "max_points": 10}, {"name": "Koszty", "max_points": 5}],
+        "task_description": "Festiwale w dzielnicach", "award_rules": "Zgodnie z programem",
+        "delivery_conditions": "Dostępność dla osób z niepełnosprawnościami",
+        "funds_spent_this_year": "80000.00", "funds_spent_last_year": "75000.00",
+    }
+    body.update(overrides)
+    return body
+
+
+def create_competition(grants, officer, **overrides: Any) -> dict[str, Any]:
+    response = grants.post(COMPETITIONS, officer, json=competition_body(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def announced_competition(grants, officer, **overrides: Any) -> dict[str, Any]:
+    competition = create_competition(grants, officer, **overrides)
+    response = grants.post(f"{COMPETITIONS}/{competition['id']}/announce", officer)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def offer_body(org_id: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "organization_id": org_id, "title": "Festiwal na Bałutach",
+        "requested_amount": "9000.00",
+        "own_contribution": {"financial": "500.00", "non_financial": "500.00",
+                             "volunteer_work": {"hours": "10", "hourly_rate": "40.00"}},
+        "total_cost": "10000.00", "task_start": TASK_START, "task_end": TASK_END,
+        "cost_items": [{"name": "Scena", "amount": "6000.00"},
+                       {"name": "Honoraria", "amount": "4000.00"}],
+    }
+    body.update(overrides)
+    return body
+
+
+def submit_offer(grants, ngo, competition_id, org_id, **overrides: Any) -> dict[str, Any]:
+    response = grants.post(f"{COMPETITIONS}/{competition_id}/offers", ngo,
+                           json=offer_body(org_id, **overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def pass_deadline(grants, competition_id: str, seconds: int = 1) -> None:
+    """Move the competition's deadline to `seconds` ago (the clock has moved on)."""
+    grants.db["competitions"].update_one(
+        {"_id": competition_id},
+        {"$set": {"submission_deadline": datetime.now(UTC) - timedelta(seconds=seconds)}})
+
+
+# --- small grants -------------------------------------------------------------------------
+
+SMALL_GRANTS = "/api/v1/small-grants"
+
+
+def small_grant_body(org_id: str, amount: str = "10000.00", days: int = 90,
+                     **overrides: Any) -> dict[str, Any]:
+    start = date(YEAR, 4, 1)
+    own = "100.00"
+    total = add_money(amount, own)
+    body: dict[str, Any] = {
+        "organization_id": org_id, "area": "culture", "title": "Koncert w parku",
+        "requested_amount": amount,
+        "own_contribution": {"financial": own, "non_financial": "0.00"},
+        "total_cost": total, "task_start": start.isoformat(),
+        "task_end": (start + timedelta(days=days - 1)).isoformat(),
+        "cost_items": [{"name": "Nagłośnienie", "amount": total}],
+    }
+    body.update(overrides)
+    return body
+
+
+def add_money(a: str, b: str) -> str:
+    return f"{Decimal(a) + Decimal(b):.2f}"
+
+
+def submit_small_grant(grants, ngo, org_id, amount="10000.00", **overrides) -> dict[str, Any]:
+    response = grants.post(SMALL_GRANTS, ngo, json=small_grant_body(org_id, amount, **overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def published_small_grant(grants, officer, ngo, org_id, amount="10000.00",
+                          **overrides) -> dict[str, Any]:
+    small = submit_small_grant(grants, ngo, org_id, amount, **overrides)
+    response = grants.post(f"{SMALL_GRANTS}/{small['id']}/publish", officer)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def pass_publication(grants, small_grant_id: str, seconds: int = 1) -> None:
+    """The 7 days of publication ended `seconds` ago (the clock has moved on)."""
+    grants.db["small_grants"].update_one(
+        {"_id": small_grant_id},
+        {"$set": {"comments_until": datetime.now(UTC) - timedelta(seconds=seconds)}})
+
+
+def awarded_small_grant(grants, officer, ngo, org_id, amount="10000.00") -> dict[str, Any]:
+    small = published_small_grant(grants, officer, ngo, org_id, amount)
+    pass_publication(grants, small["id"])
+    response = grants.post(f"{SMALL_GRANTS}/{small['id']}/award", officer)
+    assert response.status_code == 200, response.text
+    return response.json()

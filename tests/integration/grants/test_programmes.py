@@ -1,0 +1,86 @@
+"""Cooperation programmes: drafting, adoption, funds per area, bad input."""
+
+from __future__ import annotations
+
+from grants_helpers import (
+    PROGRAMMES,
+    YEAR,
+    adopted_programme,
+    assert_error,
+    db_state,
+    programme_body,
+)
+
+
+def test_a_programme_is_drafted_and_adopted_with_its_events(grants, officer, events):
+    response = grants.post(PROGRAMMES, officer, json=programme_body())
+    assert response.status_code == 201, response.text
+    programme = response.json()
+    assert programme["status"] == "draft"
+    assert programme["total_funds"] == "250000.00"
+    assert programme["adoption_deadline"] == f"{YEAR - 1}-11-30"
+    assert programme["funds"][0] == {"area": "culture", "amount": "200000.00",
+                                     "committed": "0.00", "remaining": "200000.00"}
+    stored = grants.db["programmes"].find_one({"_id": programme["id"]})
+    assert stored["funds"][0]["amount"] == "200000.00"  # money is a string, never a float
+    assert stored["funds"][0]["planned_grosze"] == 20_000_000
+
+    assert grants.post(f"{PROGRAMMES}/{programme['id']}/consult", officer).json()[
+        "status"] == "consulted"
+    adopted = grants.post(f"{PROGRAMMES}/{programme['id']}/adopt", officer)
+    assert adopted.status_code == 200 and adopted.json()["status"] == "adopted"
+    assert_error(grants.post(f"{PROGRAMMES}/{programme['id']}/adopt", officer), 409,
+                 "invalid_state")
+
+    drafted = events.wait_for("grants.programme.drafted")[0]
+    assert drafted["subject"] == programme["id"]
+    assert drafted["data"]["funds"][1] == {"area": "sport", "amount": "50000.00"}
+    assert events.wait_for("grants.programme.adopted")[0]["data"]["status"] == "adopted"
+
+
+def test_one_programme_per_year(grants, officer):
+    adopted_programme(grants, officer)
+    assert_error(grants.post(PROGRAMMES, officer, json=programme_body()), 409, "duplicate_year",
+                 ("year",))
+
+
+def test_bad_programmes_change_nothing_and_send_nothing(grants, officer, token, events):
+    before = db_state(grants.db)
+    assert_error(grants.post(PROGRAMMES, officer, json=programme_body(
+        funds=[{"area": "culture", "amount": 1000.5}])), 422, "validation_failed",
+        ("funds.0.amount",))
+    assert_error(grants.post(PROGRAMMES, officer, json=programme_body(
+        funds=[{"area": "culture", "amount": "1.00"}, {"area": "culture", "amount": "2.00"}])),
+        422, "duplicate_area", ("funds.1.area",))
+    assert_error(grants.post(PROGRAMMES, officer, json=programme_body(
+        funds=[{"area": "cooking", "amount": "1.00"}])), 422, "validation_failed")
+    assert_error(grants.post(PROGRAMMES, officer, json=programme_body(budget="1.00")), 422,
+                 "validation_failed", ("budget",))
+    assert_error(grants.post(PROGRAMMES, officer, data="{not json",
+                             headers={"Content-Type": "application/json"}), 400,
+                 "malformed_json")
+    assert_error(grants.post(PROGRAMMES, None, json=programme_body()), 401)
+    assert_error(grants.post(PROGRAMMES, token("ngo"), json=programme_body()), 403)
+    assert db_state(grants.db) == before
+    assert events.settle(0.5) == []
+
+
+def test_a_programme_not_adopted_by_30_november_is_flagged(grants, officer):
+    response = grants.post(PROGRAMMES, officer, json=programme_body(year=2020))
+    assert response.status_code == 201
+    assert response.json()["warnings"][0].startswith("programme_not_adopted_by_deadline")
+    listed = grants.get(f"{PROGRAMMES}?year=2020", officer).json()["items"]
+    assert [p["year"] for p in listed] == [2020]
+
+
+def test_openapi_and_domain_metrics_are_served(grants, officer):
+    adopted_programme(grants, officer)
+    spec = grants.get("/api/v1/openapi.json")
+    assert spec.status_code == 200, spec.text
+    paths = spec.json()["paths"]
+    for path in ("/api/v1/programmes", "/api/v1/competitions/{id}/announce",
+                 "/api/v1/small-grants/{id}/comments", "/api/v1/contracts/{id}/settle"):
+        assert path in paths, sorted(paths)
+    metrics = grants.get("/metrics").text
+    assert "wspolpraca_grants_money_awarded_pln" in metrics
+    assert 'route="/api/v1/programmes/<id>/adopt"' in metrics or "/adopt" in metrics
