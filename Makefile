@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: install rabbitmq run status stop test lint unit integration bench token clean
+.PHONY: install rabbitmq promtool run status stop test lint unit integration bench catalogue token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -24,6 +24,9 @@ $(SECANTUS)/.installed:
 rabbitmq:
 	infra/scripts/ensure-rabbitmq.sh
 
+promtool:
+	infra/scripts/ensure-promtool.sh
+
 run: install rabbitmq
 	$(BIN)/python -m wspolpraca.local run
 
@@ -36,7 +39,7 @@ stop:
 lint: install
 	$(BIN)/ruff check .
 
-test: install rabbitmq lint
+test: install rabbitmq promtool lint
 	$(BIN)/pytest
 
 unit: install
@@ -47,6 +50,10 @@ integration: install rabbitmq
 
 bench: install rabbitmq
 	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
+
+# The event catalogue (infra/asyncapi/asyncapi.yaml) as a browsable page: build/catalogue/index.html
+catalogue: install
+	$(BIN)/python infra/asyncapi/render.py --out build/catalogue/index.html
 
 # make token ROLE=officer [ORG=<id>] [DEPT=<code>]
 ROLE ?= officer

@@ -24,6 +24,7 @@ from nameko.events import EventHandler
 
 from wspolpraca import context, metrics
 from wspolpraca.config import settings_of
+from wspolpraca.dlq_metrics import register_dlq_gauge
 from wspolpraca.envelope import CloudEvent, InvalidEnvelope, format_time, utcnow
 from wspolpraca.mongo import AlreadyProcessed, Mongo
 
@@ -76,6 +77,7 @@ class IdempotentEventHandler(EventHandler):
             channel = connection.channel()
             for queue in [self.dead_letter_queue, *self.retry_queues]:
                 queue(channel).declare()
+        register_dlq_gauge(self.container.service_name, self.settings.amqp_uri, [name])
 
     @property
     def consumer_key(self) -> str:
