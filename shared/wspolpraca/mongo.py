@@ -66,6 +66,14 @@ class DomainGauge:
     source: Callable[[Database], Iterable[tuple[dict[str, str], float]]]
 
 
+def count_by(db: Database, collection: str, field: str, label: str,
+             query: dict[str, Any] | None = None) -> list[tuple[dict[str, str], float]]:
+    """Documents per value of `field`, as samples of a `DomainGauge` labelled `label`."""
+    pipeline: list[dict[str, Any]] = [{"$match": query}] if query else []
+    pipeline.append({"$group": {"_id": f"${field}", "n": {"$sum": 1}}})
+    return [({label: str(g["_id"])}, float(g["n"])) for g in db[collection].aggregate(pipeline)]
+
+
 class AlreadyProcessed(Exception):
     """The event this worker handles was already handled by the same consumer."""
 

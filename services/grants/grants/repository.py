@@ -3,6 +3,7 @@ that keep money safe under concurrency."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from grants import domain
 from wspolpraca.errors import Conflict, DomainError, NotFound
 from wspolpraca.fields import format_money
-from wspolpraca.mongo import Collection, DomainGauge, Transaction
+from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 
 PROGRAMMES = "programmes"
 COMPETITIONS = "competitions"
@@ -285,29 +286,53 @@ class SmallGrantTotals:
         return result.matched_count == 1
 
 
-def _count_by(db, collection: str, field: str, label: str) -> list[tuple[dict[str, str], float]]:
-    groups = db[collection].aggregate([{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}])
-    return [({label: str(g["_id"])}, float(g["n"])) for g in groups]
-
-
 def _money_awarded(db) -> list[tuple[dict[str, str], float]]:
-    total = sum(domain.grosze(Decimal(o["awarded_amount"]))
-                for o in db[OFFERS].find({"status": domain.OfferStatus.FUNDED.value},
-                                         {"awarded_amount": 1}))
-    small = sum(g["amount_grosze"] for g in db[SMALL_GRANTS].find(
-        {"status": domain.SmallGrantStatus.AWARDED.value}, {"amount_grosze": 1}))
-    return [({"kind": "competition"}, total / 100), ({"kind": "small_grant"}, small / 100)]
+    """PLN awarded per area of public benefit and kind (competition grant or small grant)."""
+    areas = {c["_id"]: c["area"] for c in db[COMPETITIONS].find({}, {"area": 1})}
+    grosze: dict[tuple[str, str], int] = {}
+    for offer in db[OFFERS].find({"status": domain.OfferStatus.FUNDED.value},
+                                 {"awarded_amount": 1, "competition_id": 1}):
+        key = (areas.get(offer["competition_id"], "unknown"), "competition")
+        grosze[key] = grosze.get(key, 0) + domain.grosze(Decimal(offer["awarded_amount"]))
+    for grant in db[SMALL_GRANTS].find({"status": domain.SmallGrantStatus.AWARDED.value},
+                                       {"amount_grosze": 1, "area": 1}):
+        key = (grant["area"], "small_grant")
+        grosze[key] = grosze.get(key, 0) + grant["amount_grosze"]
+    return [({"area": area, "kind": kind}, amount / 100)
+            for (area, kind), amount in sorted(grosze.items())]
+
+
+def _task_reports(db) -> list[tuple[dict[str, str], float]]:
+    """Task reports by state: due (not yet submitted), overdue, or the report's own status."""
+    today = datetime.now(UTC).date()
+    counts: dict[str, int] = {}
+    for contract in db[CONTRACTS].find({}, {"status": 1, "report": 1, "report_due_on": 1}):
+        report = contract.get("report")
+        if report is not None:
+            state = report["status"]
+        elif contract["status"] in (domain.ContractStatus.SETTLED,
+                                    domain.ContractStatus.TERMINATED):
+            continue
+        elif domain.report_overdue(contract["status"], None,
+                                   date.fromisoformat(contract["report_due_on"]), today):
+            state = "overdue"
+        else:
+            state = "due"
+        counts[state] = counts.get(state, 0) + 1
+    return [({"state": state}, float(n)) for state, n in sorted(counts.items())]
 
 
 GAUGES = (
     DomainGauge("wspolpraca_grants_competitions", "Competitions by state.", ("state",),
-                lambda db: _count_by(db, COMPETITIONS, "status", "state")),
-    DomainGauge("wspolpraca_grants_offers", "Offers by status.", ("status",),
-                lambda db: _count_by(db, OFFERS, "status", "status")),
-    DomainGauge("wspolpraca_grants_small_grants", "Small grants by status.", ("status",),
-                lambda db: _count_by(db, SMALL_GRANTS, "status", "status")),
-    DomainGauge("wspolpraca_grants_contracts", "Contracts by status.", ("status",),
-                lambda db: _count_by(db, CONTRACTS, "status", "status")),
-    DomainGauge("wspolpraca_grants_money_awarded_pln", "Money awarded, in PLN.", ("kind",),
-                _money_awarded),
+                lambda db: count_by(db, COMPETITIONS, "status", "state")),
+    DomainGauge("wspolpraca_grants_offers", "Offers by state.", ("state",),
+                lambda db: count_by(db, OFFERS, "status", "state")),
+    DomainGauge("wspolpraca_grants_small_grants", "Small grants by state.", ("state",),
+                lambda db: count_by(db, SMALL_GRANTS, "status", "state")),
+    DomainGauge("wspolpraca_grants_contracts", "Contracts by state.", ("state",),
+                lambda db: count_by(db, CONTRACTS, "status", "state")),
+    DomainGauge("wspolpraca_grants_money_awarded_pln", "Money awarded, in PLN, by area and kind.",
+                ("area", "kind"), _money_awarded),
+    DomainGauge("wspolpraca_grants_task_reports", "Task reports by state (due, overdue, ...).",
+                ("state",), _task_reports),
 )

@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from registry.cooperation_domain import BookingStatus, RegistrationStatus
 from wspolpraca.errors import Conflict, NotFound
-from wspolpraca.mongo import Collection, DomainGauge, Transaction
+from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 
 RESOURCES = "resources"
 BOOKINGS = "bookings"
@@ -178,19 +178,14 @@ class VolunteeringNeeds(_Store):
     missing = "Nie ma takiego ogłoszenia."
 
 
-def _count_by(db, collection: str, field: str, label: str) -> list[tuple[dict[str, str], float]]:
-    groups = db[collection].aggregate([{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}])
-    return [({label: str(g["_id"])}, float(g["n"])) for g in groups]
-
-
 GAUGES = (
     DomainGauge("wspolpraca_registry_resources", "City rooms and equipment by kind.", ("kind",),
-                lambda db: _count_by(db, RESOURCES, "kind", "kind")),
+                lambda db: count_by(db, RESOURCES, "kind", "kind")),
     DomainGauge("wspolpraca_registry_bookings", "Bookings of city resources by status.",
-                ("status",), lambda db: _count_by(db, BOOKINGS, "status", "status")),
+                ("status",), lambda db: count_by(db, BOOKINGS, "status", "status")),
     DomainGauge("wspolpraca_registry_patronages", "Patronage requests by status.", ("status",),
-                lambda db: _count_by(db, PATRONAGES, "status", "status")),
+                lambda db: count_by(db, PATRONAGES, "status", "status")),
     DomainGauge("wspolpraca_registry_training_registrations",
                 "Registrations for trainings by status.", ("status",),
-                lambda db: _count_by(db, REGISTRATIONS, "status", "status")),
+                lambda db: count_by(db, REGISTRATIONS, "status", "status")),
 )

@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from registry.domain import DEPARTMENT_CODE, search_key
 from wspolpraca.errors import Conflict, DomainError, NotFound
-from wspolpraca.mongo import Collection, DomainGauge, Transaction
+from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 from wspolpraca.pagination import Page, encode_cursor, paginate
 
 ORGANIZATIONS = "organizations"
@@ -190,11 +190,6 @@ def overdue_inquiry_ids(db, now: datetime, limit: int = 500) -> list[str]:
     return [doc["_id"] for doc in cursor]
 
 
-def _count_by(db, collection: str, field: str, label: str) -> list[tuple[dict[str, str], float]]:
-    groups = db[collection].aggregate([{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}])
-    return [({label: str(g["_id"])}, float(g["n"])) for g in groups]
-
-
 def _inquiries_open_and_overdue(db) -> list[tuple[dict[str, str], float]]:
     from wspolpraca.envelope import utcnow
 
@@ -206,7 +201,7 @@ def _inquiries_open_and_overdue(db) -> list[tuple[dict[str, str], float]]:
 
 GAUGES = (
     DomainGauge("wspolpraca_registry_organizations", "Organisations by status.", ("status",),
-                lambda db: _count_by(db, ORGANIZATIONS, "status", "status")),
+                lambda db: count_by(db, ORGANIZATIONS, "status", "status")),
     DomainGauge("wspolpraca_registry_inquiries", "Inquiries open and overdue.", ("state",),
                 _inquiries_open_and_overdue),
 )
