@@ -215,7 +215,7 @@ def test_overview_shows_red_events_outbox_and_dlq() -> None:
 def test_liaison_board_shows_the_business_figures() -> None:
     assert LIAISON_METRICS <= _metrics_of("liaison")
     exprs = " ".join(expr for name, _, expr in QUERIES if name == "liaison")
-    assert "max by (area) (wspolpraca_grants_money_awarded_pln)" in exprs
+    assert "sum by (area) (max by (area, kind) (wspolpraca_grants_money_awarded_pln))" in exprs
     assert 'wspolpraca_registry_inquiries{state="overdue"}' in exprs
 
 
