@@ -58,6 +58,7 @@ def organization(**changes: Any) -> dict[str, Any]:
         "district": "Śródmieście",
         "status": "pending",
         "public_benefit_status": {"granted": True, "since": "2019-05-01"},
+        "version": 1,
     }
     data.update(changes)
     return data

@@ -11,7 +11,7 @@ from wspolpraca.envelope import format_time
 from wspolpraca.pagination import new_id
 
 ORGANIZATION_EVENT_FIELDS = ("name", "legal_form", "nip", "regon", "krs", "areas", "email",
-                             "district", "status", "public_benefit_status")
+                             "district", "status", "public_benefit_status", "version")
 
 
 def _identifiers(data: dict[str, Any]) -> dict[str, Any]:
