@@ -1,0 +1,1 @@
+"""The reporting service: the event log, read models, statistics, open data, reports."""

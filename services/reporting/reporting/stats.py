@@ -1,0 +1,367 @@
+"""The figures of a year, computed from the read models (pure: any `find(collection)`).
+
+The statistics API, the annual report and its every format all come from `summary`,
+so their figures are equal by construction. Money is summed as `Decimal` and given
+out as strings with two decimals; counts are integers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from reporting import projections as p
+from wspolpraca.areas import AREAS_BY_CODE
+from wspolpraca.fields import format_money
+
+ZERO = Decimal("0.00")
+
+
+class Source(Protocol):
+    def find(self, collection: str) -> list[dict[str, Any]]: ...
+
+    def count_between(self, collection: str, field: str, low: str, high: str) -> int: ...
+
+
+def year_of(value: Any) -> int | None:
+    if not value or len(str(value)) < 4 or not str(value)[:4].isdigit():
+        return None
+    return int(str(value)[:4])
+
+
+def month_of(value: Any) -> int | None:
+    text = str(value or "")
+    return int(text[5:7]) if len(text) >= 7 and text[5:7].isdigit() else None
+
+
+def amount(value: Any) -> Decimal:
+    return Decimal(str(value)) if value not in (None, "") else ZERO
+
+
+def area_name(code: str | None) -> str:
+    area = AREAS_BY_CODE.get(code or "")
+    return area.name if area else (code or "nieokreślony")
+
+
+def days_between(start: str, end: str) -> float | None:
+    try:
+        a = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        b = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return None
+    if a.tzinfo is None or b.tzinfo is None:
+        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    return (b - a).total_seconds() / 86400
+
+
+class Data:
+    """The read models a year's figures need, loaded once."""
+
+    def __init__(self, source: Source) -> None:
+        self.organizations = source.find(p.ORGANIZATIONS)
+        self.competitions = {c["_id"]: c for c in source.find(p.COMPETITIONS)}
+        self.offers = source.find(p.OFFERS)
+        self.small_grants = source.find(p.SMALL_GRANTS)
+        self.consultations = source.find(p.CONSULTATIONS)
+        self.source = source
+        self.councils = source.find(p.COUNCILS)
+        self.opinions = source.find(p.OPINIONS)
+        self.inquiries = source.find(p.INQUIRIES)
+        self.contracts = source.find(p.CONTRACTS)
+        self.task_reports = source.find(p.TASK_REPORTS)
+        self.bookings = source.find(p.BOOKINGS)
+        self.patronages = source.find(p.PATRONAGES)
+        self.partnerships = source.find(p.PARTNERSHIPS)
+        self.trainings = source.find(p.TRAININGS)
+        self.programmes = source.find(p.PROGRAMMES)
+        self.org_names = {o["_id"]: o.get("name") for o in self.organizations}
+
+    def offer_competition(self, offer: dict[str, Any]) -> dict[str, Any]:
+        return self.competitions.get(offer.get("competition_id") or "", {})
+
+    def offer_year(self, offer: dict[str, Any]) -> int | None:
+        return self.offer_competition(offer).get("year") or offer.get("year")
+
+    def offer_area(self, offer: dict[str, Any]) -> str | None:
+        return self.offer_competition(offer).get("area") or offer.get("area")
+
+    def offer_mode(self, offer: dict[str, Any]) -> str | None:
+        return self.offer_competition(offer).get("mode")
+
+    def offers_of(self, year: int) -> list[dict[str, Any]]:
+        return [o for o in self.offers if self.offer_year(o) == year]
+
+    def small_grants_of(self, year: int) -> list[dict[str, Any]]:
+        return [g for g in self.small_grants
+                if (g.get("year") or year_of(g.get("submitted_at") or g.get("first_seen_at")))
+                == year]
+
+
+def money(value: Decimal) -> str:
+    return format_money(value)
+
+
+def summary(source: Source, year: int, data: Data | None = None) -> dict[str, Any]:
+    d = data or Data(source)
+    orgs_registered = [o for o in d.organizations
+                       if year_of(o.get("registered_at") or o.get("first_seen_at")) == year]
+    orgs_verified = [o for o in d.organizations if year_of(o.get("verified_at")) == year]
+    competitions = [c for c in d.competitions.values() if c.get("year") == year]
+    announced = [c for c in competitions if c.get("announced_at")]
+    resolved = [c for c in competitions if c.get("status") == "resolved"]
+    cancelled = [c for c in competitions if c.get("status") == "cancelled"]
+    offers = d.offers_of(year)
+    counted = [o for o in offers if o.get("status") != "withdrawn"]
+    funded = [o for o in offers if o.get("status") == "funded"]
+    not_funded = [o for o in offers if o.get("status") == "not_funded"]
+    requested = sum((amount(o.get("requested_amount")) for o in counted), ZERO)
+    awarded = sum((amount(o.get("awarded_amount")) for o in funded), ZERO)
+    small = d.small_grants_of(year)
+    small_awarded = [g for g in small if g.get("status") == "awarded"]
+    small_amount = sum((amount(g.get("awarded_amount")) for g in small_awarded), ZERO)
+    all_grants = awarded + small_amount
+    share = (small_amount * 100 / all_grants).quantize(Decimal("0.01")) if all_grants else ZERO
+    consultations = [c for c in d.consultations if year_of(c.get("opens_at")) == year]
+    comments_by_month = [
+        d.source.count_between(p.COMMENTS, "submitted_at", f"{year}-{m:02d}",
+                               f"{year + m // 12}-{m % 12 + 1:02d}")
+        for m in range(1, 13)]
+    opinions = [o for o in d.opinions if year_of(o.get("requested_at")) == year]
+    received = [i for i in d.inquiries if year_of(i.get("received_at")) == year]
+    answered = [i for i in d.inquiries if year_of(i.get("answered_at")) == year]
+    response_days = [x for x in (days_between(i.get("received_at"), i.get("answered_at"))
+                                 for i in answered) if x is not None]
+    contracts_signed = [c for c in d.contracts if year_of(c.get("signed_at")) == year]
+    contracts_terminated = [c for c in d.contracts if year_of(c.get("terminated_at")) == year]
+    bookings = [b for b in d.bookings
+                if b.get("status") == "approved" and year_of(b.get("starts_at")) == year]
+    patronages = [x for x in d.patronages
+                  if x.get("status") == "granted" and year_of(x.get("starts_at")) == year]
+    partnerships = [x for x in d.partnerships
+                    if year_of(x.get("starts_on") or x.get("signed_at")) == year]
+    cooperating = ({o.get("organization_id") for o in funded}
+                   | {g.get("organization_id") for g in small_awarded}
+                   | {b.get("organization_id") for b in bookings}) - {None}
+
+    return {
+        "year": year,
+        "organizations": {
+            "registered": len(orgs_registered),
+            "verified": len(orgs_verified),
+            "total_verified": sum(o.get("status") == "verified" for o in d.organizations),
+            "cooperating": len(cooperating),
+        },
+        "competitions": {"announced": len(announced), "resolved": len(resolved),
+                         "cancelled": len(cancelled)},
+        "offers": {
+            "submitted": len(offers),
+            "funded": len(funded),
+            "not_funded": len(not_funded),
+            "withdrawn": sum(o.get("status") == "withdrawn" for o in offers),
+            "rejected_formally": sum(o.get("status") == "rejected_formally" for o in offers),
+        },
+        "money": {
+            "requested": money(requested),
+            "awarded": money(awarded),
+            "by_mode": {
+                mode: money(sum((amount(o.get("awarded_amount")) for o in funded
+                                 if d.offer_mode(o) == mode), ZERO))
+                for mode in ("supporting", "entrusting")
+            },
+        },
+        "small_grants": {
+            "submitted": len(small),
+            "awarded": len(small_awarded),
+            "amount": money(small_amount),
+            "share_of_grant_funds_pct": money(share),
+        },
+        "contracts": {
+            "signed": len(contracts_signed),
+            "amount": money(sum((amount(c.get("amount")) for c in contracts_signed), ZERO)),
+            "terminated": len(contracts_terminated),
+            "settled": sum(year_of(c.get("settled_at")) == year for c in d.contracts),
+            "returned": money(sum((amount(c.get("returned_amount")) for c in d.contracts
+                                   if year_of(c.get("settled_at")) == year), ZERO)),
+            "reports_submitted": sum(year_of(r.get("submitted_at")) == year
+                                     for r in d.task_reports),
+            "reports_accepted": sum(year_of(r.get("accepted_at")) == year
+                                    for r in d.task_reports),
+            "reports_overdue": sum(year_of(r.get("overdue_at")) == year
+                                   for r in d.task_reports),
+        },
+        "consultations": {
+            "held": len(consultations),
+            "comments": sum(comments_by_month),
+            "reports_published": sum(c.get("status") == "report_published"
+                                     for c in consultations),
+        },
+        "councils": {
+            "active": sum(1 for c in d.councils
+                          if (year_of(c.get("term_start")) or 0) <= year
+                          <= (year_of(c.get("term_end")) or 9999)),
+            "opinions_requested": len(opinions),
+            "opinions_issued": sum(o.get("status") == "issued" for o in opinions),
+            "opinions_lapsed": sum(o.get("status") == "lapsed" for o in opinions),
+        },
+        "inquiries": {
+            "received": len(received),
+            "answered": len(answered),
+            "answered_on_time": sum(i.get("on_time") is True for i in answered),
+            "mean_response_days": (round(sum(response_days) / len(response_days), 1)
+                                   if response_days else None),
+        },
+        "cooperation": {
+            "bookings_approved": len(bookings),
+            "patronages_granted": len(patronages),
+            "partnerships": len(partnerships),
+        },
+        "by_area": by_area(d, year, competitions, offers, small),
+        "by_department": by_department(received, answered),
+        "by_district": by_district(orgs_registered),
+        "months": months(d, year, orgs_registered, offers, small_awarded, comments_by_month),
+    }
+
+
+def by_area(d: Data, year: int, competitions, offers, small) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = defaultdict(lambda: {
+        "competitions": 0, "offers_submitted": 0, "offers_funded": 0, "offers_not_funded": 0,
+        "requested": ZERO, "awarded": ZERO, "small_grants": 0, "small_grants_amount": ZERO,
+    })
+    for c in competitions:
+        if c.get("announced_at"):
+            rows[c.get("area") or ""]["competitions"] += 1
+    for o in offers:
+        row = rows[d.offer_area(o) or ""]
+        row["offers_submitted"] += 1
+        if o.get("status") != "withdrawn":
+            row["requested"] += amount(o.get("requested_amount"))
+        if o.get("status") == "funded":
+            row["offers_funded"] += 1
+            row["awarded"] += amount(o.get("awarded_amount"))
+        if o.get("status") == "not_funded":
+            row["offers_not_funded"] += 1
+    for g in small:
+        if g.get("status") == "awarded":
+            row = rows[g.get("area") or ""]
+            row["small_grants"] += 1
+            row["small_grants_amount"] += amount(g.get("awarded_amount"))
+    result = []
+    for code in sorted(rows):
+        row = rows[code]
+        result.append({
+            "area": code or None, "name": area_name(code),
+            **{k: (money(v) if isinstance(v, Decimal) else v) for k, v in row.items()},
+        })
+    return result
+
+
+def by_department(received, answered) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = defaultdict(lambda: {"received": 0, "answered": 0})
+    for i in received:
+        rows[i.get("department") or ""]["received"] += 1
+    for i in answered:
+        rows[i.get("department") or ""]["answered"] += 1
+    return [{"department": code or None, **rows[code]} for code in sorted(rows)]
+
+
+def by_district(registered) -> list[dict[str, Any]]:
+    counts = Counter(o.get("district") or "" for o in registered)
+    return [{"district": code or None, "organizations_registered": counts[code]}
+            for code in sorted(counts)]
+
+
+def months(d: Data, year: int, registered, offers, small_awarded, comments_by_month):
+    rows = [{"month": m, "organizations_registered": 0, "offers_submitted": 0,
+             "offers_funded": 0, "awarded": ZERO, "small_grants_amount": ZERO,
+             "comments": 0} for m in range(1, 13)]
+
+    def row(value: Any) -> dict[str, Any] | None:
+        if year_of(value) != year:
+            return None
+        m = month_of(value)
+        return rows[m - 1] if m else None
+
+    for o in registered:
+        if (r := row(o.get("registered_at") or o.get("first_seen_at"))) is not None:
+            r["organizations_registered"] += 1
+    for o in offers:
+        if (r := row(o.get("submitted_at"))) is not None:
+            r["offers_submitted"] += 1
+        if o.get("status") == "funded" and (r := row(o.get("awarded_at"))) is not None:
+            r["offers_funded"] += 1
+            r["awarded"] += amount(o.get("awarded_amount"))
+    for g in small_awarded:
+        if (r := row(g.get("awarded_at"))) is not None:
+            r["small_grants_amount"] += amount(g.get("awarded_amount"))
+    for r, count in zip(rows, comments_by_month, strict=True):
+        r["comments"] = count
+    return [{k: (money(v) if isinstance(v, Decimal) else v) for k, v in r.items()}
+            for r in rows]
+
+
+def grants(source: Source, year: int, area: str | None = None,
+           organization_id: str | None = None, data: Data | None = None) -> dict[str, Any]:
+    """What the city gave, to whom, for what: every award of the year, per organisation
+    and per area."""
+    d = data or Data(source)
+    items = []
+    for o in d.offers_of(year):
+        if o.get("status") != "funded":
+            continue
+        competition = d.offer_competition(o)
+        items.append({
+            "kind": "competition", "id": o["_id"], "title": o.get("title"),
+            "organization_id": o.get("organization_id"), "area": d.offer_area(o),
+            "competition_id": o.get("competition_id"),
+            "competition_title": competition.get("title"), "mode": competition.get("mode"),
+            "requested": amount(o.get("requested_amount")),
+            "amount": amount(o.get("awarded_amount")),
+        })
+    for g in d.small_grants_of(year):
+        if g.get("status") != "awarded":
+            continue
+        items.append({
+            "kind": "small_grant", "id": g["_id"], "title": g.get("title"),
+            "organization_id": g.get("organization_id"), "area": g.get("area"),
+            "competition_id": None, "competition_title": None, "mode": None,
+            "requested": amount(g.get("requested_amount")),
+            "amount": amount(g.get("awarded_amount")),
+        })
+    if area:
+        items = [i for i in items if i["area"] == area]
+    if organization_id:
+        items = [i for i in items if i["organization_id"] == organization_id]
+    items.sort(key=lambda i: (d.org_names.get(i["organization_id"]) or "", i["id"]))
+
+    per_org: dict[str, dict[str, Any]] = {}
+    per_area: dict[str, dict[str, Any]] = {}
+    for i in items:
+        org = per_org.setdefault(i["organization_id"] or "", {
+            "organization_id": i["organization_id"],
+            "name": d.org_names.get(i["organization_id"]),
+            "grants": 0, "amount": ZERO, "items": []})
+        org["grants"] += 1
+        org["amount"] += i["amount"]
+        org["items"].append({**i, "requested": money(i["requested"]),
+                             "amount": money(i["amount"])})
+        ar = per_area.setdefault(i["area"] or "", {
+            "area": i["area"], "name": area_name(i["area"]), "grants": 0,
+            "organizations": set(), "amount": ZERO})
+        ar["grants"] += 1
+        ar["organizations"].add(i["organization_id"])
+        ar["amount"] += i["amount"]
+    total = sum((i["amount"] for i in items), ZERO)
+    return {
+        "year": year,
+        "total": money(total),
+        "grants": len(items),
+        "organizations": sorted(
+            ({**o, "amount": money(o["amount"])} for o in per_org.values()),
+            key=lambda o: (-Decimal(o["amount"]), o["name"] or "")),
+        "areas": sorted(
+            ({**a, "organizations": len(a["organizations"]), "amount": money(a["amount"])}
+             for a in per_area.values()),
+            key=lambda a: (-Decimal(a["amount"]), a["area"] or "")),
+    }
