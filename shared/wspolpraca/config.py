@@ -42,6 +42,7 @@ class Settings:
     relay_poll_seconds: float = 0.5
     timers_enabled: bool = True
     consumer_retry_delays: tuple[float, ...] = (1.0, 5.0, 30.0)
+    max_body_bytes: int = 1024 * 1024
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -110,6 +111,7 @@ def load_settings(service: str, env: dict[str, str] | None = None) -> Settings:
         consumer_retry_delays=(
             tuple(float(d) for d in delays.split(",")) if delays else (1.0, 5.0, 30.0)
         ),
+        max_body_bytes=int(env.get("WSPOLPRACA_MAX_BODY_BYTES", str(1024 * 1024))),
     )
 
 

@@ -26,7 +26,12 @@ from marshmallow import RAISE, Schema, ValidationError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
 from pymongo import MongoClient
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+)
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -273,6 +278,7 @@ class HttpApi(HttpRequestHandler):
         supplied = request.headers.get(CORRELATION_HEADER, "")
         correlation_id = supplied if _SAFE_CORRELATION.match(supplied) else str(uuid.uuid4())
         started = time.perf_counter()
+        request.max_content_length = self.settings.max_body_bytes
         try:
             request.principal = self.authorize(request)
             args, kwargs = self.get_entrypoint_parameters(request)
@@ -292,7 +298,12 @@ class HttpApi(HttpRequestHandler):
             response = self.response_from_result(done.wait())
         except DomainError as exc:
             response = error_response(exc, correlation_id)
-        except Exception:
+        except RequestEntityTooLarge:
+            limit_kib = self.settings.max_body_bytes // 1024
+            response = error_response(DomainError(
+                "payload_too_large", f"Treść żądania jest za duża (najwyżej {limit_kib} KiB).",
+                status=413), correlation_id)
+        except Exception:  # never leak internals
             log.exception("unexpected failure in %s %s", request.method, self.url,
                           extra={"correlation_id": correlation_id})
             response = internal_error(correlation_id)

@@ -241,3 +241,13 @@ def test_a_bad_body_sent_to_a_write_endpoint_that_takes_none_is_refused_too(
     assert_error(response, response.status_code)
     assert db_state(registry.db) == before
     assert len(events.settle(0.5)) == seeded
+
+
+def test_a_body_over_the_size_limit_is_refused_with_413_and_changes_nothing(registry, token):
+    huge = {"name": "x" * (1024 * 1024 + 10), "legal_form": "foundation", "nip": "5260250274",
+            "areas": ["culture"], "email": "a@b.pl"}
+    response = registry.post("/api/v1/organizations", token("ngo"), json=huge)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert registry.db["organizations"].count_documents({}) == 0
+    assert registry.db["outbox"].count_documents({}) == 0
