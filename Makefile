@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: install rabbitmq promtool run status stop test lint unit integration bench catalogue token clean
+.PHONY: install rabbitmq promtool run status stop test lint unit integration bench catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -54,6 +54,12 @@ bench: install rabbitmq
 # The event catalogue (infra/asyncapi/asyncapi.yaml) as a browsable page: build/catalogue/index.html
 catalogue: install
 	$(BIN)/python infra/asyncapi/render.py --out build/catalogue/index.html
+
+# Rebuild the reporting projections from its event log (the local run's embedded database
+# unless MONGO_URI or MONGO_URI_REPORTING is set).
+rebuild: install
+	MONGO_URI=$${MONGO_URI:-mongodb://127.0.0.1:$${WSPOLPRACA_EMBEDDED_MONGO_PORT:-27027}/?directConnection=true} \
+		$(BIN)/python -m reporting.rebuild
 
 # make token ROLE=officer [ORG=<id>] [DEPT=<code>]
 ROLE ?= officer

@@ -122,8 +122,15 @@ class EventListener:
                 last = len(self.messages)
 
 
+def _decoded(body: bytes):
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body  # a poison message need not be JSON
+
+
 def queue_messages(amqp_uri: str, queue: str) -> list[tuple[dict, dict]]:
-    """Drain a queue (e.g. a DLQ): [(body, headers)]."""
+    """Drain a queue (e.g. a DLQ): [(body, headers)], bodies decoded when they are JSON."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     channel = connection.channel()
     found = []
@@ -131,6 +138,6 @@ def queue_messages(amqp_uri: str, queue: str) -> list[tuple[dict, dict]]:
         method, properties, body = channel.basic_get(queue, auto_ack=True)
         if method is None:
             break
-        found.append((json.loads(body), dict(properties.headers or {})))
+        found.append((_decoded(body), dict(properties.headers or {})))
     connection.close()
     return found
