@@ -1,0 +1,172 @@
+"""Notifications fan-out: E events × S webhook subscriptions, and a slow receiver's effect.
+
+```
+.venv/bin/python bench/notifications_fanout.py [--events 100] [--subscriptions 100]
+                                               [--slow-seconds 1.0] [--concurrency 50]
+```
+
+RabbitMQ must run on 127.0.0.1:5672 and SecantusDB be installed (`make install`). The run
+makes its own vhost and SecantusDB server and removes both. The notifications service runs
+in this process (eventlet); the webhook receivers run in a second process
+(`notifications_receiver.py`), so receiving does not compete with the dispatcher's green
+threads.
+
+Two rounds, each E events published to `registry.events` (`inquiry.closed`, which has no
+default recipients, so every delivery is a webhook of a subscription):
+
+1. **all fast**: S subscriptions, every receiver answers at once. Prints deliveries per second
+   from the first publish to the last delivery received (E × S deliveries, each recorded,
+   claimed, signed, POSTed and marked sent with its `notification.sent` event).
+2. **one slow**: the same with one of the S receivers sleeping `--slow-seconds` per request.
+   Prints the deliveries per second of the S − 1 fast receivers, and the ratio to round 1: the
+   slow receiver's effect on the others (1.0 = none). It holds at most one dispatcher slot
+   per request in flight (`--concurrency` slots in all), so the ratio stays near 1 while the
+   slots are not exhausted.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+warnings.filterwarnings("ignore", message="\\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pika  # noqa: E402
+import requests  # noqa: E402
+from nameko.containers import ServiceContainer  # noqa: E402
+
+from notifications.service import NotificationsService  # noqa: E402
+from wspolpraca.auth import mint_token  # noqa: E402
+from wspolpraca.envelope import CloudEvent  # noqa: E402
+from wspolpraca.secantus import SecantusServer, free_port  # noqa: E402
+from wspolpraca.testing.plugin import make_settings  # noqa: E402
+from wspolpraca.testing.rabbit import Vhost, broker_reachable  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"not done within {timeout}s")
+
+
+def stats(receiver: str) -> dict[str, list[float]]:
+    return requests.get(f"{receiver}/stats", timeout=5).json()
+
+
+def publish_events(amqp_uri: str, count: int, round_name: str) -> float:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.exchange_declare("registry.events", exchange_type="topic", durable=True)
+    started = time.time()
+    for number in range(count):
+        event = CloudEvent(service="registry", routing_key="inquiry.closed",
+                           subject=f"{number:024x}",
+                           data={"id": f"{number:024x}", "subject": f"{round_name} {number}",
+                                 "area": "culture", "status": "closed"})
+        channel.basic_publish("registry.events", "inquiry.closed",
+                              json.dumps(event.to_dict()).encode(),
+                              pika.BasicProperties(content_type="application/json",
+                                                   delivery_mode=2, message_id=event.id))
+    connection.close()
+    return started
+
+
+def run_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
+              name: str, slow: bool) -> dict:
+    db["subscriptions"].update_many({}, {"$set": {"status": "cancelled"}})
+    for number in range(args.subscriptions):
+        path = f"/slow/{name}/{number}" if slow and number == 0 else f"/fast/{name}/{number}"
+        response = requests.post(f"{service_url}/api/v1/subscriptions", json={
+            "channel": "webhook", "target": receiver + path,
+            "event_types": ["registry.inquiry.closed"]},
+            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        response.raise_for_status()
+    fast_subscriptions = args.subscriptions - (1 if slow else 0)
+    expected = args.events * fast_subscriptions
+    started = publish_events(amqp_uri, args.events, name)
+
+    def fast_done():
+        groups = {k: v for k, v in stats(receiver).items() if k.startswith(f"/fast/{name}")}
+        return groups if sum(v[0] for v in groups.values()) >= expected else None
+
+    groups = wait_for(fast_done, timeout=args.timeout)
+    last = max(v[2] for v in groups.values())
+    slow_count = stats(receiver).get(f"/slow/{name}", [0])[0]
+    return {"deliveries": expected, "seconds": last - started,
+            "rate": expected / (last - started), "slow_delivered": slow_count}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/notifications_fanout.py")
+    parser.add_argument("--events", type=int, default=100)
+    parser.add_argument("--subscriptions", type=int, default=100)
+    parser.add_argument("--slow-seconds", type=float, default=1.0)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--timeout", type=float, default=900.0)
+    args = parser.parse_args(argv)
+    if not broker_reachable():
+        print("RabbitMQ is not answering on 127.0.0.1:5672", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="bench-notifications-") as workdir:
+        secantus = SecantusServer(workdir).start()
+        vhost = Vhost(prefix="wspolpraca-bench").create()
+        port = free_port()
+        receiver_process = subprocess.Popen(
+            [sys.executable, str(HERE / "notifications_receiver.py"), str(port),
+             str(args.slow_seconds)], stdout=subprocess.PIPE, text=True)
+        container = None
+        try:
+            assert receiver_process.stdout.readline().strip() == "ready"
+            receiver = f"http://127.0.0.1:{port}"
+            settings = make_settings("notifications", secantus.uri, vhost.uri, extra={
+                "dispatcher_poll_seconds": 0.05, "dispatcher_concurrency": args.concurrency,
+                "webhook_timeout": args.slow_seconds + 10, "smtp_port": free_port()})
+            container = ServiceContainer(NotificationsService, settings.nameko_config())
+            container.start()
+            service_url = f"http://127.0.0.1:{settings.http_port}"
+            from pymongo import MongoClient
+
+            db = MongoClient(secantus.uri)[settings.mongo_database]
+            token = mint_token("bench", ["officer"])
+            print(f"{args.events} events x {args.subscriptions} webhook subscriptions, "
+                  f"dispatcher concurrency {args.concurrency}", flush=True)
+            fast = run_round(service_url, token, receiver, vhost.uri, db, args, "fast", False)
+            print(f"all fast:  {fast['deliveries']:>6} deliveries in {fast['seconds']:7.2f} s "
+                  f"{fast['rate']:9.1f} deliveries/s", flush=True)
+            slow = run_round(service_url, token, receiver, vhost.uri, db, args, "slow", True)
+            print(f"one slow:  {slow['deliveries']:>6} fast deliveries in "
+                  f"{slow['seconds']:7.2f} s {slow['rate']:9.1f} deliveries/s "
+                  f"(slow receiver: {slow['slow_delivered']} of {args.events} done by then, "
+                  f"{args.slow_seconds:g} s each)")
+            print(f"ratio fast deliveries/s with a slow receiver / without: "
+                  f"{slow['rate'] / fast['rate']:.3f}")
+        finally:
+            if container is not None:
+                container.kill()
+            receiver_process.terminate()
+            receiver_process.wait(timeout=10)
+            vhost.delete()
+            secantus.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

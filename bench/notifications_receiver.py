@@ -1,0 +1,59 @@
+"""A webhook receiver for bench/notifications_fanout.py, in its own process.
+
+`python bench/notifications_receiver.py PORT SLOW_SECONDS`: answers 200 to every POST, after
+SLOW_SECONDS for paths starting with /slow; GET /stats returns, per path prefix (the path
+without its last segment), the count of requests and the first and last arrival times.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+STATS: dict[str, list[float]] = {}
+LOCK = threading.Lock()
+
+
+def main() -> None:
+    port, slow = int(sys.argv[1]), float(sys.argv[2])
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if self.path.startswith("/slow"):
+                time.sleep(slow)
+            now = time.time()
+            group = self.path.rsplit("/", 1)[0]
+            with LOCK:
+                entry = STATS.setdefault(group, [0, now, now])
+                entry[0] += 1
+                entry[2] = now
+            self._answer(200, b"")
+
+        def do_GET(self):
+            with LOCK:
+                body = json.dumps(STATS).encode()
+            self._answer(200, body)
+
+        def _answer(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    print("ready", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Settings of the notifications service: SMTP, public links, webhook delivery.
+
+Read from the environment, then overridden by `Settings.extra` and by the nameko
+container config key `NOTIFICATIONS` (a dict), so tests can point at their own SMTP server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from notifications.domain import RetryPolicy
+from wspolpraca.config import Settings
+
+CONFIG_KEY = "NOTIFICATIONS"
+
+ENV = {
+    "smtp_host": "SMTP_HOST",
+    "smtp_port": "SMTP_PORT",
+    "smtp_user": "SMTP_USER",
+    "smtp_password": "SMTP_PASSWORD",
+    "smtp_tls": "SMTP_TLS",
+    "smtp_timeout": "SMTP_TIMEOUT_SECONDS",
+    "mail_from": "SMTP_FROM",
+    "public_url": "WSPOLPRACA_PUBLIC_URL",
+    "link_secret": "NOTIFICATIONS_LINK_SECRET",
+    "webhook_timeout": "WEBHOOK_TIMEOUT_SECONDS",
+    "retry_base_seconds": "WEBHOOK_RETRY_BASE_SECONDS",
+    "retry_cap_seconds": "WEBHOOK_RETRY_CAP_SECONDS",
+    "max_attempts": "WEBHOOK_MAX_ATTEMPTS",
+    "suspend_after": "WEBHOOK_SUSPEND_AFTER",
+    "email_retry_seconds": "EMAIL_RETRY_SECONDS",
+    "dispatcher_poll_seconds": "NOTIFICATIONS_POLL_SECONDS",
+    "dispatcher_concurrency": "NOTIFICATIONS_CONCURRENCY",
+    "per_subscription_concurrency": "WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION",
+    "dispatcher_enabled": "NOTIFICATIONS_DISPATCHER",
+}
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: str = "none"             # none | starttls | ssl
+    smtp_timeout: float = 10.0
+    mail_from: str = "Współpraca <powiadomienia@wspolpraca.localhost>"
+    public_url: str = "http://127.0.0.1:8080"
+    link_secret: str | None = None     # signs unsubscribe and calendar links; JWT secret if unset
+    webhook_timeout: float = 10.0
+    retry_base_seconds: float = 30.0
+    retry_cap_seconds: float = 3600.0
+    max_attempts: int = 8
+    suspend_after: int = 5
+    email_retry_seconds: float = 60.0  # SMTP down: the message waits and is tried again
+    dispatcher_poll_seconds: float = 1.0
+    dispatcher_concurrency: int = 50
+    per_subscription_concurrency: int = 4
+    dispatcher_enabled: bool = True
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.retry_base_seconds, self.retry_cap_seconds, self.max_attempts,
+                           self.suspend_after)
+
+    def own_addresses(self, settings: Settings) -> list[str]:
+        return [self.public_url, f"http://127.0.0.1:{settings.http_port}",
+                f"http://localhost:{settings.http_port}"]
+
+
+def _convert(name: str, value: Any) -> Any:
+    kind = {f.name: f.type for f in fields(NotificationSettings)}[name]
+    if value is None or not isinstance(value, str):
+        return value
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if kind == "str | None":
+        return value or None
+    return value
+
+
+def load_notification_settings(settings: Settings, container_config: Mapping[str, Any],
+                               env: Mapping[str, str] | None = None) -> NotificationSettings:
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for name, variable in ENV.items():
+        if env.get(variable):
+            values[name] = _convert(name, env[variable])
+    for source in (settings.extra or {}, container_config.get(CONFIG_KEY) or {}):
+        for key, value in source.items():
+            name = key if key in ENV else next((n for n, v in ENV.items() if v == key), None)
+            if name:
+                values[name] = _convert(name, value)
+    if not values.get("link_secret"):
+        values["link_secret"] = settings.jwt_secret or settings.jwt_public_key or "wspolpraca"
+    return NotificationSettings(**values)

@@ -1,0 +1,361 @@
+"""The dispatcher: sends the deliveries the event handlers recorded as pending.
+
+An event handler writes one delivery record per (event, recipient) with a unique id in
+the same transaction as the consumed event, so a redelivered event records nothing new.
+The dispatcher (a managed green thread, like the outbox relay) claims due pending
+deliveries one by one (`find_one_and_update` to `sending` with a lease, so two
+dispatchers never take the same one and a crashed one's claims expire) and sends each in
+its own green thread of a bounded pool: a slow receiver holds one slot, not the others.
+The result is recorded in one transaction with the `notification.sent` /
+`notification.failed` event. A crash between sending and recording sends that one message
+again (at least once); receivers dedupe by the `X-Wspolpraca-Delivery` header.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from eventlet.greenpool import GreenPool
+from nameko.extensions import DependencyProvider
+
+from notifications import domain, records, repository
+from notifications.channels import (
+    MailRefused,
+    MailUnavailable,
+    Renderer,
+    build_message,
+    event_context,
+    post_webhook,
+    send_email,
+)
+from notifications.config import NotificationSettings, load_notification_settings
+from notifications.domain import Channel, DeliveryStatus, Outcome, Recipient, SubscriptionStatus
+from notifications.repository import DELIVERIES, SUBSCRIPTIONS, Deliveries, Inbox
+from wspolpraca.config import settings_of
+from wspolpraca.envelope import utcnow
+from wspolpraca.mongo import Mongo, Store, Transaction
+
+log = logging.getLogger(__name__)
+
+CLAIM_GRACE_SECONDS = 30.0
+USER_AGENT = "wspolpraca-notifications/0.1"
+
+
+def encode_event(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def slot_key(record: dict[str, Any]) -> str | None:
+    """Webhook sends are limited per subscription; other sends only by the pool."""
+    return record.get("subscription_id") if record["channel"] == Channel.WEBHOOK else None
+
+
+class Dispatcher(DependencyProvider):
+    """`dispatcher = Dispatcher()`: the service's sending machinery (a worker gets it whole)."""
+
+    def setup(self) -> None:
+        self.settings = settings_of(self.container.config)
+        self.config: NotificationSettings = load_notification_settings(
+            self.settings, self.container.config)
+        self.mongo: Mongo = next(d for d in self.container.dependencies if isinstance(d, Mongo))
+        self.renderer = Renderer()
+        self.pool = GreenPool(self.config.dispatcher_concurrency)
+        self.rng = random.Random()
+        self._wake = threading.Event()
+        self._stopped = False
+        self.in_flight: Counter[str | None] = Counter()
+
+    def start(self) -> None:
+        if self.config.dispatcher_enabled:
+            self.container.spawn_managed_thread(self.run)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx) -> Dispatcher:
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def db(self):
+        return self.mongo.db
+
+    def store(self) -> Store:
+        return Store(self.mongo, {})
+
+    # links ---------------------------------------------------------------------------------
+    def unsubscribe_url(self, payload: dict[str, str]) -> str:
+        token = domain.make_token(self.config.link_secret, payload)
+        return (f"{self.config.public_url.rstrip('/')}/api/v1/subscriptions/unsubscribe?"
+                + urlencode({"token": token}))
+
+    # the loop ------------------------------------------------------------------------------
+    def run(self) -> None:
+        while not self._stopped:
+            try:
+                self.dispatch_due()
+            except Exception:
+                if self._stopped:
+                    break
+                log.exception("notification dispatcher failed; trying again")
+            self._wake.wait(self.config.dispatcher_poll_seconds)
+            self._wake.clear()
+
+    def dispatch_due(self) -> int:
+        """Claim the due deliveries (as many as there are free slots, in one batch) and send
+        each in its own green thread, with its subscription as read at claim time. A
+        subscription has at most `per_subscription_concurrency` sends in flight."""
+        free = self.pool.free()
+        if free <= 0:
+            return 0
+        now = utcnow()
+        lease = now + timedelta(seconds=self.config.webhook_timeout + CLAIM_GRACE_SECONDS)
+        limit = self.config.per_subscription_concurrency
+        busy = sorted(k for k, n in self.in_flight.items() if k is not None and n >= limit)
+        due = repository.due_delivery_ids(self.db, now, free, busy)
+        if not due:
+            return 0
+        claimed = repository.claim_batch(self.db, due, now, lease, uuid.uuid4().hex)
+        take, back = domain.within_limits(claimed, self.in_flight, limit)
+        if back:
+            repository.release(self.db, [r["_id"] for r in back])
+        wanted = {r["subscription_id"] for r in take if r.get("subscription_id")}
+        subscriptions = {s["_id"]: s for s in self.db[SUBSCRIPTIONS].find(
+            {"_id": {"$in": sorted(wanted)}})} if wanted else {}
+        for record in take:
+            self.in_flight[slot_key(record)] += 1
+            self.pool.spawn_n(self._deliver_safely, record,
+                              subscriptions.get(record.get("subscription_id")))
+        return len(take)
+
+    def _deliver_safely(self, record: dict[str, Any], subscription: dict | None) -> None:
+        try:
+            self.deliver(record, subscription)
+        except Exception:
+            log.exception("delivery %s failed unexpectedly; it will be claimed again",
+                          record["_id"])
+        finally:
+            key = slot_key(record)
+            self.in_flight[key] -= 1
+            if self.in_flight[key] <= 0:
+                del self.in_flight[key]
+
+    def deliver(self, record: dict[str, Any], subscription: dict | None = None) -> None:
+        if record.get("subscription_id") and subscription is None:
+            subscription = self.db[SUBSCRIPTIONS].find_one({"_id": record["subscription_id"]})
+        if record["channel"] == Channel.WEBHOOK:
+            self._deliver_webhook(record, subscription)
+        elif record["channel"] == Channel.EMAIL:
+            self._deliver_email(record, subscription)
+        else:
+            self._finish(record, Outcome.SENT, None, None, None)
+
+    # webhooks ------------------------------------------------------------------------------
+    def _deliver_webhook(self, record: dict[str, Any], subscription: dict | None) -> None:
+        if subscription is None or subscription["status"] != SubscriptionStatus.ACTIVE:
+            self._finish(record, Outcome.DEAD, None, "subscription not active", None,
+                         count_failure=False)
+            return
+        body = encode_event(record["event"])
+        headers = {
+            "Content-Type": "application/cloudevents+json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            domain.SIGNATURE_HEADER: domain.sign(subscription["secret"], body),
+            domain.DELIVERY_HEADER: record["_id"],
+            domain.EVENT_TYPE_HEADER: record["event_type"],
+        }
+        result = post_webhook(subscription["target"], body, headers,
+                              self.config.webhook_timeout)
+        outcome = domain.attempt_outcome(result.status, record["attempts"] + 1,
+                                         self.config.retry_policy)
+        retry_after = domain.parse_retry_after(result.retry_after, utcnow())
+        error = domain.redact(result.error or "", subscription["secret"]) or None
+        self._finish(record, outcome, result.status, error, retry_after)
+
+    # email ---------------------------------------------------------------------------------
+    def _deliver_email(self, record: dict[str, Any], subscription: dict | None) -> None:
+        if record.get("subscription_id"):
+            if subscription is None or subscription["status"] != SubscriptionStatus.ACTIVE:
+                self._finish(record, Outcome.DEAD, None, "subscription not active", None,
+                             count_failure=False)
+                return
+        recipient = Recipient(record["channel"], record["target"], record["audience"],
+                              record.get("subscription_id"))
+        unsubscribe = self.unsubscribe_url(
+            domain.unsubscribe_payload(recipient, record["event_type"]))
+        rendered = self.renderer.render(
+            record["event_type"],
+            event_context(record["event"], self.config.public_url, unsubscribe))
+        message = build_message(self.config, record["target"], rendered, unsubscribe,
+                                record["_id"], record["event_type"])
+        try:
+            send_email(self.config, message)
+        except MailUnavailable as exc:
+            # the SMTP server is away: the message waits and goes out when it is back
+            self._finish(record, Outcome.RETRY, None, f"SMTP unavailable: {exc}",
+                         self.config.email_retry_seconds, count_failure=False, email=True)
+            return
+        except MailRefused as exc:
+            self._finish(record, Outcome.DEAD, None, f"SMTP refused: {exc}", None,
+                         count_failure=False)
+            return
+        self._finish(record, Outcome.SENT, None, None, None)
+
+    # recording the result ------------------------------------------------------------------
+    def _finish(self, record: dict[str, Any], outcome: Outcome, status: int | None,
+                error: str | None, retry_after: float | None, *, count_failure: bool = True,
+                email: bool = False) -> None:
+        now = utcnow()
+        attempts = record["attempts"] + 1
+        changes: dict[str, Any] = {"attempts": attempts, "updated_at": now,
+                                   "last_status_code": status, "last_error": error,
+                                   "claimed_until": None}
+        if outcome == Outcome.SENT:
+            changes.update(status=DeliveryStatus.SENT.value, sent_at=now, last_error=None)
+        elif outcome == Outcome.RETRY:
+            delay = retry_after if email else domain.backoff_delay(
+                attempts, self.config.retry_policy, self.rng, retry_after)
+            changes.update(status=DeliveryStatus.PENDING.value,
+                           next_attempt_at=now + timedelta(seconds=delay))
+        else:
+            changes.update(status=DeliveryStatus.DEAD.value, next_attempt_at=None)
+        if outcome == Outcome.RETRY:
+            self.db[DELIVERIES].update_one({"_id": record["_id"]}, {"$set": changes})
+            return
+        updated = {**record, **changes}
+
+        def work(tx: Transaction) -> None:
+            tx.db[DELIVERIES].update_one({"_id": record["_id"]}, {"$set": changes},
+                                         session=tx.session)
+            if outcome == Outcome.SENT:
+                self._on_sent(tx, updated)
+            else:
+                self._on_dead(tx, updated, count_failure, now)
+
+        self.store().transaction(work)
+        if outcome == Outcome.DEAD:
+            log.warning("delivery %s of %s dead-lettered after %d attempts: %s",
+                        record["_id"], record["event_type"], attempts, error)
+        if self.pool.free() <= 1:
+            self.wake()  # the pool was full: there may be due deliveries waiting for a slot
+
+    def _on_sent(self, tx: Transaction, record: dict[str, Any]) -> None:
+        if record.get("subscription_id") and record["channel"] == Channel.WEBHOOK:
+            # written only when there is something to reset: concurrent successes of one
+            # subscription then do not conflict on its document
+            tx.db[SUBSCRIPTIONS].update_one(
+                {"_id": record["subscription_id"], "consecutive_failures": {"$ne": 0}},
+                {"$set": {"consecutive_failures": 0}}, session=tx.session)
+        tx.emit("notification.sent", record["_id"], records.delivery_payload(
+            record, status=DeliveryStatus.SENT.value))
+
+    def _on_dead(self, tx: Transaction, record: dict[str, Any], count_failure: bool,
+                 now: datetime) -> None:
+        suspended = False
+        failures = 0
+        subscription = None
+        if count_failure and record.get("subscription_id"):
+            subscription = tx.db[SUBSCRIPTIONS].find_one_and_update(
+                {"_id": record["subscription_id"]}, {"$inc": {"consecutive_failures": 1}},
+                session=tx.session, return_document=True)
+            failures = subscription["consecutive_failures"] if subscription else 0
+            if (subscription and subscription["status"] == SubscriptionStatus.ACTIVE
+                    and domain.should_suspend(failures, self.config.retry_policy)):
+                tx.db[SUBSCRIPTIONS].update_one(
+                    {"_id": subscription["_id"]},
+                    {"$set": {"status": SubscriptionStatus.SUSPENDED.value,
+                              "suspended_at": now, "updated_at": now}},
+                    session=tx.session)
+                suspended = True
+        event = tx.emit("notification.failed", record["_id"], records.delivery_payload(
+            record, status=DeliveryStatus.DEAD.value, last_error=record.get("last_error"),
+            last_status_code=record.get("last_status_code"),
+            subscription_suspended=suspended,
+            consecutive_failures=failures))
+        if suspended and subscription is not None:
+            self._tell_owner(tx, subscription, event.to_dict(), now)
+
+    def _tell_owner(self, tx: Transaction, subscription: dict[str, Any],
+                    event: dict[str, Any], now: datetime) -> None:
+        """A suspended subscription's owner hears of it in the inbox and, if known, by email."""
+        owner = subscription["owner"]
+        inbox = Recipient(Channel.INBOX, owner, owner)
+        rendered = self.renderer.render(event["type"],
+                                        event_context(event, self.config.public_url, None))
+        inbox_record = records.new_delivery(inbox, event, now)
+        inbox_record.update(status=DeliveryStatus.SENT.value, sent_at=now)
+        if Deliveries(tx).add(inbox_record):
+            Inbox(tx).add(records.new_inbox_item(owner, event, rendered.subject,
+                                                 rendered.summary, inbox_record["_id"], now))
+        if subscription.get("owner_email"):
+            Deliveries(tx).add(records.new_delivery(
+                Recipient(Channel.EMAIL, subscription["owner_email"], owner), event, now))
+
+    # digests -------------------------------------------------------------------------------
+    def send_due_digests(self, now: datetime | None = None) -> int:
+        """Send every digest that is due; returns how many emails went out."""
+        now = now or utcnow()
+        sent = 0
+        for subscription in self.db[SUBSCRIPTIONS].find(
+                {"status": SubscriptionStatus.ACTIVE.value,
+                 "digest": {"$in": [domain.Digest.DAILY.value, domain.Digest.WEEKLY.value]}}):
+            since = subscription.get("last_digest_at") or subscription["created_at"]
+            if not domain.digest_due(subscription["digest"], since, now):
+                continue
+            if self._send_digest(subscription, now):
+                sent += 1
+        return sent
+
+    def _send_digest(self, subscription: dict[str, Any], now: datetime) -> bool:
+        items = list(self.db[DELIVERIES].find(
+            {"subscription_id": subscription["_id"], "status": DeliveryStatus.DIGEST.value}))
+        if not items:
+            self.db[SUBSCRIPTIONS].update_one({"_id": subscription["_id"]},
+                                              {"$set": {"last_digest_at": now}})
+            return False
+        groups = []
+        for group in domain.group_digest(items):
+            titled = [{"title": self.renderer.render(
+                i["event_type"], event_context(i["event"], self.config.public_url, None)
+            ).subject, "event_id": i["event_id"]} for i in group.items]
+            groups.append({"event_type": group.event_type, "entries": titled})
+        recipient = Recipient(Channel.EMAIL, subscription["target"], subscription["owner"],
+                              subscription["_id"])
+        unsubscribe = self.unsubscribe_url(domain.unsubscribe_payload(recipient, "digest"))
+        rendered = self.renderer.render("digest", {
+            "groups": groups, "count": len(items), "period": subscription["digest"],
+            "public_url": self.config.public_url, "unsubscribe_url": unsubscribe})
+        key = f"digest-{subscription['_id']}-{now:%Y%m%d%H%M%S}"
+        try:
+            send_email(self.config, build_message(self.config, subscription["target"],
+                                                  rendered, unsubscribe, key, "digest"))
+        except (MailUnavailable, MailRefused) as exc:
+            log.warning("digest for subscription %s not sent: %s", subscription["_id"], exc)
+            return False
+        ids = [i["_id"] for i in items]
+
+        def work(tx: Transaction) -> None:
+            tx.db[DELIVERIES].update_many(
+                {"_id": {"$in": ids}, "status": DeliveryStatus.DIGEST.value},
+                {"$set": {"status": DeliveryStatus.DIGESTED.value, "sent_at": now,
+                          "updated_at": now}}, session=tx.session)
+            tx.db[SUBSCRIPTIONS].update_one({"_id": subscription["_id"]},
+                                            {"$set": {"last_digest_at": now}},
+                                            session=tx.session)
+
+        self.store().transaction(work)
+        return True

@@ -1,0 +1,585 @@
+"""The rules of notifications, pure Python (no I/O).
+
+- which subscriptions an event matches, and who hears about it without subscribing
+  (the defaults of issue 6: an NGO about its own affairs, a department about inquiries
+  routed to it, the liaison office about new and overdue inquiries, NGOs of an area about
+  new competitions and consultations in it);
+- the webhook signature, the retry decision by HTTP status and the backoff with jitter;
+- signed one-click unsubscribe tokens;
+- digests: when one is due and how its items are grouped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import random
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from wspolpraca.errors import DomainError
+
+SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
+EVENT_TYPE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*\.[a-z][a-z_0-9]*$")
+EVENT_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)?\.\*$")
+SIGNATURE_HEADER = "X-Wspolpraca-Signature"
+DELIVERY_HEADER = "X-Wspolpraca-Delivery"
+EVENT_TYPE_HEADER = "X-Wspolpraca-Event-Type"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+    INBOX = "inbox"
+
+
+class Digest(StrEnum):
+    NONE = "none"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"      # waiting for the dispatcher (or for its next attempt)
+    SENDING = "sending"      # claimed by a dispatcher
+    SENT = "sent"
+    DEAD = "dead"            # gave up: dead-lettered, visible in the delivery log
+    DIGEST = "digest"        # waiting for the subscriber's digest
+    DIGESTED = "digested"    # went out in a digest
+
+
+# --- event types and subscriptions --------------------------------------------------------
+
+def validate_event_types(event_types: Sequence[str]) -> list[str]:
+    """`<service>.<aggregate>.<verb>`, or a prefix pattern `registry.*`, `registry.inquiry.*`."""
+    if not event_types:
+        raise DomainError("no_event_types", "Podaj co najmniej jeden typ zdarzenia.",
+                          field="event_types")
+    checked: list[str] = []
+    for event_type in event_types:
+        service = event_type.split(".", 1)[0]
+        if (not (EVENT_TYPE.match(event_type) or EVENT_PATTERN.match(event_type))
+                or service not in SERVICES):
+            raise DomainError("unknown_event_type",
+                              f"Nieznany typ zdarzenia: {event_type!r} (oczekiwano np. "
+                              "'registry.inquiry.answered' albo 'registry.*').",
+                              field="event_types")
+        if event_type not in checked:
+            checked.append(event_type)
+    return checked
+
+
+def type_selected(patterns: Iterable[str], event_type: str) -> bool:
+    for pattern in patterns:
+        if pattern == event_type:
+            return True
+        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+def district_key(value: str | None) -> str | None:
+    """A district compared ignoring case, spaces and Polish diacritics."""
+    if not value:
+        return None
+    value = value.replace("ł", "l").replace("Ł", "L")
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return " ".join(plain.lower().split()) or None
+
+
+def validate_webhook_target(target: str, own_addresses: Iterable[str] = ()) -> str:
+    """An http(s) URL with a host, not pointing at this service itself."""
+    parts = urlsplit(target.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DomainError("invalid_target", "Adres webhooka musi być adresem http(s).",
+                          field="target")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname.lower()
+    for own in own_addresses:
+        own_parts = urlsplit(own)
+        own_port = own_parts.port or (443 if own_parts.scheme == "https" else 80)
+        if own_parts.hostname and own_parts.hostname.lower() == host and own_port == port:
+            raise DomainError("invalid_target",
+                              "Webhook nie może wskazywać na sam serwis powiadomień.",
+                              field="target")
+    return target.strip()
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def validate_target(channel: str, target: str | None, own_addresses: Iterable[str] = (),
+                    default_email: str | None = None) -> str | None:
+    if channel == Channel.WEBHOOK:
+        if not target:
+            raise DomainError("invalid_target", "Podaj adres webhooka.", field="target")
+        return validate_webhook_target(target, own_addresses)
+    if channel == Channel.EMAIL:
+        target = target or default_email
+        if not target or not EMAIL.match(target):
+            raise DomainError("invalid_target", "Podaj poprawny adres e-mail.", field="target")
+        return target.strip()
+    return None  # the inbox of the subscriber
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# --- what an event says -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What matching needs to know about an event, read from its CloudEvent data."""
+
+    type: str
+    subject: str
+    areas: frozenset[str] = frozenset()
+    district: str | None = None
+    organization_id: str | None = None
+    department: str | None = None
+    email: str | None = None
+    contact_email: str | None = None
+    everyone: bool = False           # addressed to every organisation (not only some areas)
+
+
+def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> EventFacts:
+    areas: set[str] = set()
+    if isinstance(data.get("areas"), list):
+        areas.update(a for a in data["areas"] if isinstance(a, str))
+    if isinstance(data.get("area"), str):
+        areas.add(data["area"])
+    addressees = data.get("addressees")
+    everyone = False
+    if isinstance(addressees, dict):
+        areas.update(a for a in addressees.get("areas") or [] if isinstance(a, str))
+        everyone = addressees.get("scope") == "all"
+    organization_id = data.get("organization_id")
+    if organization_id is None and event_type.startswith("registry.organization."):
+        organization_id = data.get("id") or subject
+    return EventFacts(
+        type=event_type,
+        subject=subject,
+        areas=frozenset(areas),
+        district=data.get("district"),
+        organization_id=organization_id,
+        department=data.get("department") or (
+            data.get("code") if event_type.startswith("registry.department.") else None),
+        email=data.get("email"),
+        contact_email=data.get("contact_email"),
+        everyone=everyone,
+    )
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    channel: str
+    target: str | None
+    event_types: tuple[str, ...]
+    owner: str                       # the audience that owns it: user:<sub>, dept:<code>, ...
+    areas: tuple[str, ...] = ()
+    district: str | None = None
+    digest: str = Digest.NONE
+    status: str = SubscriptionStatus.ACTIVE
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Subscription:
+        return cls(id=record["_id"], channel=record["channel"], target=record.get("target"),
+                   event_types=tuple(record["event_types"]), owner=record["owner"],
+                   areas=tuple(record.get("areas") or ()), district=record.get("district"),
+                   digest=record.get("digest", Digest.NONE),
+                   status=record.get("status", SubscriptionStatus.ACTIVE))
+
+
+def subscription_matches(subscription: Subscription, facts: EventFacts) -> bool:
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        return False
+    if not type_selected(subscription.event_types, facts.type):
+        return False
+    if subscription.areas and not (set(subscription.areas) & facts.areas):
+        return False
+    if subscription.district and district_key(subscription.district) != district_key(
+            facts.district):
+        return False
+    return True
+
+
+# --- recipients ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Recipient:
+    """One delivery to make: a channel, its target (an address, a URL, an inbox audience)."""
+
+    channel: str
+    target: str
+    audience: str                   # whose inbox / who is told: org:<id>, dept:<code>, ...
+    subscription_id: str | None = None
+    digest: str = Digest.NONE
+
+    @property
+    def key(self) -> str:
+        if self.subscription_id:
+            return f"sub:{self.subscription_id}"
+        return f"default:{self.channel}:{self.target}"
+
+
+class Directory(Protocol):
+    """What the defaults need to look up (the service's projections of registry data)."""
+
+    def organization(self, organization_id: str) -> Mapping[str, Any] | None: ...
+
+    def department(self, code: str) -> Mapping[str, Any] | None: ...
+
+    def organizations_in_areas(self, areas: Iterable[str] | None
+                               ) -> Iterable[Mapping[str, Any]]:
+        """Organisations working in any of `areas`; all of them for None."""
+
+
+def _organization(facts: EventFacts, directory: Directory, email: str | None = None
+                  ) -> list[Recipient]:
+    if not facts.organization_id:
+        return []
+    audience = f"org:{facts.organization_id}"
+    found = [Recipient(Channel.INBOX, audience, audience)]
+    if email is None:
+        known = directory.organization(facts.organization_id)
+        email = known.get("email") if known else None
+    if email:
+        found.append(Recipient(Channel.EMAIL, email, audience))
+    return found
+
+
+def _organization_itself(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    return _organization(facts, directory, facts.email)
+
+
+def _department(facts: EventFacts, directory: Directory, email: bool = True) -> list[Recipient]:
+    if not facts.department:
+        return []
+    audience = f"dept:{facts.department}"
+    found = [Recipient(Channel.INBOX, audience, audience)]
+    known = directory.department(facts.department) if email else None
+    if known and known.get("email"):
+        found.append(Recipient(Channel.EMAIL, known["email"], audience))
+    return found
+
+
+def _liaison_office(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    return [Recipient(Channel.INBOX, "role:officer", "role:officer")]
+
+
+def _inquiry_answered(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    found = [r for r in _organization(facts, directory) if r.channel == Channel.INBOX]
+    email = facts.contact_email
+    if not email and facts.organization_id:
+        known = directory.organization(facts.organization_id)
+        email = known.get("email") if known else None
+    if email:
+        audience = f"org:{facts.organization_id}" if facts.organization_id else f"email:{email}"
+        found.append(Recipient(Channel.EMAIL, email, audience))
+    return found
+
+
+def _inquiry_overdue(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    return _department(facts, directory, email=False) + _liaison_office(facts, directory)
+
+
+def _organizations_of_the_area(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    found: list[Recipient] = []
+    areas = None if facts.everyone else sorted(facts.areas)
+    for organization in directory.organizations_in_areas(areas):
+        if organization.get("status", "verified") != "verified":
+            continue
+        audience = f"org:{organization['_id']}"
+        found.append(Recipient(Channel.INBOX, audience, audience))
+        if organization.get("email"):
+            found.append(Recipient(Channel.EMAIL, organization["email"], audience))
+    return found
+
+
+def _all_of(*rules: Callable[[EventFacts, Directory], list[Recipient]]):
+    def rule(facts: EventFacts, directory: Directory) -> list[Recipient]:
+        return [r for each in rules for r in each(facts, directory)]
+    return rule
+
+
+DefaultRule = Callable[[EventFacts, Directory], list[Recipient]]
+
+DEFAULT_RULES: dict[str, DefaultRule] = {
+    # registry: an NGO hears about its own affairs, a department about inquiries routed to it
+    "registry.organization.registered": _organization_itself,
+    "registry.organization.verified": _organization_itself,
+    "registry.organization.suspended": _organization_itself,
+    "registry.organization.reinstated": _organization_itself,
+    "registry.organization.archived": _organization_itself,
+    "registry.inquiry.received": _liaison_office,
+    "registry.inquiry.routed": _department,
+    "registry.inquiry.answered": _inquiry_answered,
+    "registry.inquiry.overdue": _inquiry_overdue,
+    # grants and consultations (their handlers are added when those services publish):
+    # an NGO hears about every new competition and consultation in its areas
+    "grants.competition.announced": _organizations_of_the_area,
+    "consultations.consultation.opened": _organizations_of_the_area,
+    # and about its own offers' results
+    "grants.grant.awarded": _organization,
+    "grants.offer.not_funded": _organization,
+    "grants.offer.rejected_formally": _organization,
+}
+
+
+def default_recipients(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    rule = DEFAULT_RULES.get(facts.type)
+    return rule(facts, directory) if rule else []
+
+
+def plan_deliveries(facts: EventFacts, subscriptions: Iterable[Subscription],
+                    directory: Directory,
+                    opted_out: Callable[[str, str], bool] = lambda target, t: False,
+                    subscription_target: Callable[[Subscription], str] | None = None,
+                    ) -> list[Recipient]:
+    """Every delivery an event causes: matching subscriptions first, then the defaults
+    that nobody opted out of and that a subscription does not already cover."""
+    planned: list[Recipient] = []
+    covered: set[tuple[str, str]] = set()
+    for subscription in subscriptions:
+        if not subscription_matches(subscription, facts):
+            continue
+        target = (subscription_target(subscription) if subscription_target
+                  else subscription.target or subscription.owner)
+        planned.append(Recipient(subscription.channel, target, subscription.owner,
+                                 subscription.id, subscription.digest))
+        covered.add((subscription.channel, target))
+    seen: set[str] = set()
+    for recipient in default_recipients(facts, directory):
+        if (recipient.channel, recipient.target) in covered or recipient.key in seen:
+            continue
+        if recipient.channel == Channel.EMAIL and opted_out(recipient.target, facts.type):
+            continue
+        seen.add(recipient.key)
+        planned.append(recipient)
+    return planned
+
+
+def delivery_id(event_id: str, recipient_key: str) -> str:
+    """The unique key of one (event, recipient) delivery: a redelivered event maps to it again."""
+    return hashlib.sha256(f"{event_id}|{recipient_key}".encode()).hexdigest()[:32]
+
+
+# --- inbox audiences ----------------------------------------------------------------------
+
+def audiences_of(sub: str, roles: Iterable[str], org_id: str | None,
+                 department: str | None) -> list[str]:
+    audiences = [f"user:{sub}"]
+    if org_id:
+        audiences.append(f"org:{org_id}")
+    if department:
+        audiences.append(f"dept:{department}")
+    audiences.extend(f"role:{role}" for role in sorted(roles) if role != "admin")
+    if "admin" in roles:
+        audiences.append("role:officer")
+    return audiences
+
+
+def owner_of(sub: str, roles: Iterable[str], org_id: str | None, department: str | None,
+             for_system: bool = False) -> str:
+    """Who owns a new subscription: the department for a department's system, else the person."""
+    if for_system and department:
+        return f"dept:{department}"
+    return f"user:{sub}"
+
+
+# --- webhooks -----------------------------------------------------------------------------
+
+def sign(secret: str, body: bytes) -> str:
+    """`sha256=<hex HMAC-SHA256 of the raw body with the subscription secret>`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
+    return bool(header) and hmac.compare_digest(sign(secret, body), header)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    DEAD = "dead"
+
+
+def retryable(status: int | None) -> bool:
+    """A timeout or a connection failure (no status), a 5xx or a 429 may pass later;
+    any other 4xx (or a redirect) will not."""
+    if status is None:
+        return True
+    return status >= 500 or status == 429
+
+
+def delivered(status: int | None) -> bool:
+    return status is not None and 200 <= status < 300
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float = 30.0
+    cap_seconds: float = 3600.0
+    max_attempts: int = 8
+    suspend_after: int = 5          # consecutive dead deliveries suspend a subscription
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random | None = None,
+                  retry_after: float | None = None) -> float:
+    """The wait after failed attempt number `attempt` (1-based): exponential, capped, with
+    "equal jitter" (half fixed, half random) so that receivers that fail together are not
+    hit again all at once. A 429's Retry-After, when longer, wins (still capped)."""
+    rng = rng or random.Random()
+    ceiling = min(policy.cap_seconds, policy.base_seconds * 2 ** (attempt - 1))
+    delay = ceiling / 2 + rng.uniform(0, ceiling / 2)
+    if retry_after is not None and retry_after > delay:
+        delay = min(retry_after, policy.cap_seconds)
+    return delay
+
+
+def attempt_outcome(status: int | None, attempts: int, policy: RetryPolicy) -> Outcome:
+    if delivered(status):
+        return Outcome.SENT
+    if retryable(status) and attempts < policy.max_attempts:
+        return Outcome.RETRY
+    return Outcome.DEAD
+
+
+def within_limits(claimed: Sequence[Mapping[str, Any]], in_flight: Mapping[str, int],
+                  per_subscription: int) -> tuple[list[Mapping[str, Any]],
+                                                   list[Mapping[str, Any]]]:
+    """Split claimed deliveries into those to send now and those to hand back: one
+    subscription never holds more than `per_subscription` sends at once, so a slow
+    receiver cannot take every slot of the dispatcher."""
+    counts = dict(in_flight)
+    take: list[Mapping[str, Any]] = []
+    back: list[Mapping[str, Any]] = []
+    for record in claimed:
+        key = record.get("subscription_id") if record.get("channel") == Channel.WEBHOOK else None
+        if key is None:
+            take.append(record)
+        elif counts.get(key, 0) < per_subscription:
+            counts[key] = counts.get(key, 0) + 1
+            take.append(record)
+        else:
+            back.append(record)
+    return take, back
+
+
+def should_suspend(consecutive_failures: int, policy: RetryPolicy) -> bool:
+    return consecutive_failures >= policy.suspend_after
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(float(value.strip()), 0.0)
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if now is None or moment is None:
+        return None
+    return max((moment - now).total_seconds(), 0.0)
+
+
+SECRET_LIKE = re.compile(r"(?i)(secret|token|password|authorization|signature)=([^&\s]+)")
+
+
+def redact(text: str, *secrets_: str) -> str:
+    """An error text safe for logs and the delivery log: no secrets, no tokens, bounded."""
+    for value in secrets_:
+        if value:
+            text = text.replace(value, "***")
+    return SECRET_LIKE.sub(r"\1=***", text)[:500]
+
+
+# --- unsubscribe tokens -------------------------------------------------------------------
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode())
+
+
+def make_token(key: str, payload: Mapping[str, Any]) -> str:
+    body = _b64(json.dumps(dict(payload), separators=(",", ":"), sort_keys=True).encode())
+    mac = hmac.new(key.encode(), b"unsubscribe:" + body.encode(), hashlib.sha256).digest()
+    return f"{body}.{_b64(mac)}"
+
+
+def read_token(key: str, token: str) -> dict[str, Any]:
+    invalid = DomainError("invalid_token", "Link jest niepoprawny albo uszkodzony.",
+                          field="token", status=400)
+    body, _, mac = token.partition(".")
+    if not body or not mac:
+        raise invalid
+    expected = hmac.new(key.encode(), b"unsubscribe:" + body.encode(), hashlib.sha256).digest()
+    try:
+        if not hmac.compare_digest(expected, _unb64(mac)):
+            raise invalid
+        payload = json.loads(_unb64(body))
+    except (binascii.Error, ValueError):
+        raise invalid from None
+    if not isinstance(payload, dict):
+        raise invalid
+    return payload
+
+
+def unsubscribe_payload(recipient: Recipient, event_type: str) -> dict[str, str]:
+    """A subscription is cancelled by its id; a default email is opted out per address
+    and event type."""
+    if recipient.subscription_id:
+        return {"s": recipient.subscription_id}
+    return {"e": recipient.target, "t": event_type}
+
+
+# --- digests ------------------------------------------------------------------------------
+
+DIGEST_PERIODS = {Digest.DAILY: timedelta(days=1), Digest.WEEKLY: timedelta(days=7)}
+
+
+def digest_due(period: str, since: datetime, now: datetime) -> bool:
+    """A digest goes out one period after the previous one (or the subscription's start)."""
+    span = DIGEST_PERIODS.get(Digest(period))
+    return span is not None and now >= since + span
+
+
+@dataclass
+class DigestGroup:
+    event_type: str
+    items: list[Mapping[str, Any]] = field(default_factory=list)
+
+
+def group_digest(items: Iterable[Mapping[str, Any]]) -> list[DigestGroup]:
+    """The waiting items of one digest, grouped by event type in order of first appearance,
+    each group in time order."""
+    groups: dict[str, DigestGroup] = {}
+    for item in sorted(items, key=lambda i: (i["created_at"], i["_id"])):
+        groups.setdefault(item["event_type"], DigestGroup(item["event_type"])).items.append(item)
+    return list(groups.values())

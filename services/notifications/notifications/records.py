@@ -1,0 +1,156 @@
+"""Pure builders of stored documents and event payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from notifications.domain import (
+    Channel,
+    DeliveryStatus,
+    Digest,
+    Recipient,
+    SubscriptionStatus,
+    delivery_id,
+)
+from wspolpraca.pagination import new_id
+
+
+def new_subscription(body: dict[str, Any], target: str | None, event_types: list[str],
+                     owner: str, created_by: str, secret: str, now: datetime) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "channel": body["channel"],
+        "target": target,
+        "event_types": event_types,
+        "areas": body.get("areas") or [],
+        "district": body.get("district"),
+        "digest": body.get("digest") or Digest.NONE.value,
+        "owner": owner,
+        "owner_email": body.get("owner_email"),
+        "created_by": created_by,
+        "secret": secret,            # needed to sign webhooks; never returned after creation
+        "status": SubscriptionStatus.ACTIVE.value,
+        "consecutive_failures": 0,
+        "created_at": now,
+        "updated_at": now,
+        "last_digest_at": None,
+    }
+
+
+def new_delivery(recipient: Recipient, event: dict[str, Any], now: datetime) -> dict[str, Any]:
+    waits_for_digest = (recipient.channel == Channel.EMAIL
+                        and recipient.digest != Digest.NONE.value)
+    return {
+        "_id": delivery_id(event["id"], recipient.key),
+        "event_id": event["id"],
+        "event_type": event["type"],
+        "subject": event["subject"],
+        "channel": recipient.channel,
+        "target": recipient.target,
+        "audience": recipient.audience,
+        "subscription_id": recipient.subscription_id,
+        "status": (DeliveryStatus.DIGEST if waits_for_digest else DeliveryStatus.PENDING).value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "claimed_until": None,
+        "last_error": None,
+        "last_status_code": None,
+        "created_at": now,
+        "updated_at": now,
+        "sent_at": None,
+        "event": event,
+    }
+
+
+def new_inbox_item(audience: str, event: dict[str, Any], title: str, text: str,
+                   key: str, now: datetime) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "delivery_id": key,
+        "audience": audience,
+        "event_id": event.get("id"),
+        "event_type": event.get("type"),
+        "subject": event.get("subject"),
+        "title": title,
+        "text": text,
+        "created_at": now,
+        "read_by": [],
+    }
+
+
+def inbox_view(item: dict[str, Any], user: str) -> dict[str, Any]:
+    return {**item, "read": user in item.get("read_by", [])}
+
+
+def delivery_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """What `notification.sent` / `notification.failed` say: no target (an address or a URL
+    may carry personal data or a token), no secret, no message body."""
+    payload = {
+        "delivery_id": record["_id"],
+        "event_id": record["event_id"],
+        "event_type": record["event_type"],
+        "channel": record["channel"],
+        "subscription_id": record.get("subscription_id"),
+        "attempts": record["attempts"],
+    }
+    payload.update(extra)
+    return payload
+
+
+def new_calendar_entry(body: dict[str, Any], now: datetime,
+                       source_event_id: str | None = None) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "title": body["title"],
+        "kind": body.get("kind", "event"),
+        "starts_at": body["starts_at"],
+        "ends_at": body.get("ends_at"),
+        "location": body.get("location"),
+        "description": body.get("description"),
+        "areas": body.get("areas") or [],
+        "audiences": body.get("audiences") or ["public"],
+        "source_event_id": source_event_id,
+        "created_at": now,
+    }
+
+
+def parse_time(value: str) -> datetime:
+    """An RFC 3339 time as the services write it (`...Z` or an offset)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def calendar_entry_from_event(event_type: str, subject: str,
+                              data: dict[str, Any]) -> dict[str, Any] | None:
+    """The calendar entry an event puts in the feed (deadlines, meetings), or None.
+    Keyed by what it is about, so a later event about the same thing replaces it."""
+    if event_type == "grants.competition.announced" and data.get("submission_deadline"):
+        return {"_id": f"competition-deadline-{subject}", "kind": "deadline",
+                "title": f"Termin składania ofert: {data.get('title', '')}".strip(),
+                "starts_at": parse_time(data["submission_deadline"]), "ends_at": None,
+                "location": None, "description": None,
+                "areas": [data["area"]] if data.get("area") else [], "audiences": ["public"]}
+    if event_type == "consultations.consultation.opened" and data.get("closes_at"):
+        addressees = data.get("addressees") or {}
+        return {"_id": f"consultation-closes-{subject}", "kind": "deadline",
+                "title": f"Koniec konsultacji: {data.get('title', '')}".strip(),
+                "starts_at": parse_time(data["closes_at"]), "ends_at": None,
+                "location": None, "description": data.get("subject"),
+                "areas": list(addressees.get("areas") or []), "audiences": ["public"]}
+    if event_type == "consultations.consultation.meeting_scheduled":
+        return {"_id": f"consultation-meeting-{subject}", "kind": "consultation_meeting",
+                "title": data["title"], "starts_at": parse_time(data["starts_at"]),
+                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
+                "location": data.get("place"),
+                "description": f"Konsultacje: {data.get('consultation_title', '')}",
+                "areas": [], "audiences": ["public"]}
+    if event_type == "consultations.council.meeting_scheduled":
+        agenda = data.get("agenda") or []
+        return {"_id": f"council-meeting-{subject}", "kind": "council_meeting",
+                "title": f"{data.get('council_name', 'Rada')}: {data['title']}",
+                "starts_at": parse_time(data["starts_at"]),
+                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
+                "location": data.get("place"),
+                "description": "Porządek obrad: " + "; ".join(agenda) if agenda else None,
+                "areas": [], "audiences": ["public"]}
+    return None

@@ -1,0 +1,238 @@
+"""MongoDB access of the notifications service: collections, indexes and queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from notifications.domain import DeliveryStatus, SubscriptionStatus
+from wspolpraca.errors import NotFound
+from wspolpraca.mongo import Collection, DomainGauge, Transaction
+from wspolpraca.pagination import Page, decode_cursor, encode_cursor
+
+SUBSCRIPTIONS = "subscriptions"
+DELIVERIES = "deliveries"
+INBOX = "inbox"
+ORGANIZATIONS = "organizations"   # projection of registry events
+DEPARTMENTS = "departments"       # projection of registry events
+OPTOUTS = "optouts"
+CALENDAR = "calendar_entries"
+
+COLLECTIONS = (
+    Collection(SUBSCRIPTIONS, (
+        IndexModel([("owner", ASCENDING), ("_id", ASCENDING)], name="owner"),
+        IndexModel([("status", ASCENDING), ("digest", ASCENDING)], name="status_digest"),
+    )),
+    Collection(DELIVERIES, (
+        IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="due"),
+        IndexModel([("status", ASCENDING), ("claimed_until", ASCENDING)], name="claimed"),
+        IndexModel([("subscription_id", ASCENDING), ("_id", ASCENDING)], name="subscription"),
+        IndexModel([("event_id", ASCENDING)], name="event"),
+    )),
+    Collection(INBOX, (
+        IndexModel([("audience", ASCENDING), ("_id", DESCENDING)], name="audience"),
+        IndexModel([("delivery_id", ASCENDING)], name="delivery_unique", unique=True),
+    )),
+    Collection(ORGANIZATIONS, (IndexModel([("areas", ASCENDING)], name="areas"),)),
+    Collection(DEPARTMENTS),
+    Collection(OPTOUTS),
+    Collection(CALENDAR, (
+        IndexModel([("starts_at", ASCENDING)], name="starts_at"),
+        IndexModel([("source_event_id", ASCENDING)], name="source_event",
+                   unique=True, partialFilterExpression={"source_event_id": {"$type": "string"}}),
+    )),
+)
+
+ACTIVE_STATUSES = [DeliveryStatus.PENDING.value]
+
+
+class Subscriptions:
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[SUBSCRIPTIONS]
+        self.session = tx.session
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.collection.insert_one(record, session=self.session)
+
+    def get(self, subscription_id: str) -> dict[str, Any]:
+        found = self.collection.find_one({"_id": subscription_id}, session=self.session)
+        if found is None:
+            raise NotFound("Nie ma takiej subskrypcji.")
+        return found
+
+    def save(self, record: dict[str, Any]) -> None:
+        self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)
+
+    def active(self) -> list[dict[str, Any]]:
+        return list(self.collection.find({"status": SubscriptionStatus.ACTIVE.value},
+                                         session=self.session))
+
+
+class Deliveries:
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[DELIVERIES]
+        self.session = tx.session
+
+    def add(self, record: dict[str, Any]) -> bool:
+        """False when this (event, recipient) delivery is already recorded: never twice."""
+        try:
+            self.collection.insert_one(record, session=self.session)
+        except DuplicateKeyError:
+            return False
+        return True
+
+
+class Inbox:
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[INBOX]
+        self.session = tx.session
+
+    def add(self, item: dict[str, Any]) -> bool:
+        try:
+            self.collection.insert_one(item, session=self.session)
+        except DuplicateKeyError:
+            return False
+        return True
+
+
+class Directory:
+    """The registry data the default recipients need, from this service's projections."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.db = tx.db
+        self.session = tx.session
+
+    def organization(self, organization_id: str) -> Mapping[str, Any] | None:
+        return self.db[ORGANIZATIONS].find_one({"_id": organization_id}, session=self.session)
+
+    def department(self, code: str) -> Mapping[str, Any] | None:
+        return self.db[DEPARTMENTS].find_one({"_id": code}, session=self.session)
+
+    def organizations_in_areas(self, areas: Iterable[str] | None
+                               ) -> list[Mapping[str, Any]]:
+        if areas is None:
+            query: dict[str, Any] = {}
+        else:
+            areas = list(areas)
+            if not areas:
+                return []
+            query = {"areas": {"$in": areas}}
+        return list(self.db[ORGANIZATIONS].find(query, session=self.session)
+                    .sort("_id", ASCENDING))
+
+
+def project(tx: Transaction, collection: str, key: str, values: dict[str, Any],
+            event_time: str, version: int | None = None) -> None:
+    """Upsert a projection, keeping the newest state: by the record's `version` when the
+    events carry one (registry organisations do), else by the event time."""
+    current = tx.db[collection].find_one({"_id": key}, session=tx.session)
+    if current is not None:
+        if version is not None and current.get("version") is not None:
+            if current["version"] >= version:
+                return
+        elif current.get("event_time", "") > event_time:
+            return
+    fields = {**values, "event_time": event_time}
+    if version is not None:
+        fields["version"] = version
+    tx.db[collection].update_one({"_id": key}, {"$set": fields}, upsert=True,
+                                 session=tx.session)
+
+
+def opted_out(tx: Transaction):
+    def check(email: str, event_type: str) -> bool:
+        found = tx.db[OPTOUTS].find_one(
+            {"_id": {"$in": [optout_id(email, event_type), optout_id(email, "*")]}},
+            session=tx.session)
+        return found is not None
+    return check
+
+
+def optout_id(email: str, event_type: str) -> str:
+    return f"{email.strip().lower()}|{event_type}"
+
+
+def newest_first_page(collection, query: dict[str, Any], limit: int,
+                      cursor: str | None) -> Page:
+    if cursor:
+        query = {"$and": [query, {"_id": {"$lt": decode_cursor(cursor)}}]}
+    docs = list(collection.find(query).sort("_id", DESCENDING).limit(limit + 1))
+    more = len(docs) > limit
+    docs = docs[:limit]
+    return Page(docs, encode_cursor(docs[-1]["_id"]) if more and docs else None)
+
+
+def claim(db, delivery_id: str, now: datetime, until: datetime) -> dict[str, Any] | None:
+    """Take one due delivery for sending; None if another dispatcher took it first."""
+    return db[DELIVERIES].find_one_and_update(
+        {"_id": delivery_id, "$or": [
+            {"status": DeliveryStatus.PENDING.value, "next_attempt_at": {"$lte": now}},
+            {"status": DeliveryStatus.SENDING.value, "claimed_until": {"$lt": now}},
+        ]},
+        {"$set": {"status": DeliveryStatus.SENDING.value, "claimed_until": until}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+def claim_batch(db, delivery_ids: list[str], now: datetime, until: datetime,
+                token: str) -> list[dict[str, Any]]:
+    """Claim many due deliveries in two operations; returns those this claim won."""
+    db[DELIVERIES].update_many(
+        {"_id": {"$in": delivery_ids}, "$or": [
+            {"status": DeliveryStatus.PENDING.value, "next_attempt_at": {"$lte": now}},
+            {"status": DeliveryStatus.SENDING.value, "claimed_until": {"$lt": now}},
+        ]},
+        {"$set": {"status": DeliveryStatus.SENDING.value, "claimed_until": until,
+                  "claim": token}},
+    )
+    return list(db[DELIVERIES].find({"_id": {"$in": delivery_ids}, "claim": token}))
+
+
+def due_delivery_ids(db, now: datetime, limit: int, skip_subscriptions: list[str] = ()
+                     ) -> list[str]:
+    """Pending deliveries whose time has come (oldest first), then claims that expired
+    (their dispatcher died while sending), leaving out subscriptions at their limit."""
+    pending: dict[str, Any] = {"status": DeliveryStatus.PENDING.value,
+                               "next_attempt_at": {"$lte": now}}
+    expired: dict[str, Any] = {"status": DeliveryStatus.SENDING.value,
+                               "claimed_until": {"$lt": now}}
+    if skip_subscriptions:
+        pending["subscription_id"] = {"$nin": list(skip_subscriptions)}
+        expired["subscription_id"] = {"$nin": list(skip_subscriptions)}
+    found = [doc["_id"] for doc in db[DELIVERIES].find(pending, {"_id": 1})
+             .sort("next_attempt_at", ASCENDING).limit(limit)]
+    if len(found) < limit:
+        found += [doc["_id"] for doc in db[DELIVERIES].find(expired, {"_id": 1})
+                  .limit(limit - len(found))]
+    return found
+
+
+def release(db, delivery_ids: list[str]) -> None:
+    """Hand claimed deliveries back unsent (their time stays as it was)."""
+    db[DELIVERIES].update_many(
+        {"_id": {"$in": delivery_ids}, "status": DeliveryStatus.SENDING.value},
+        {"$set": {"status": DeliveryStatus.PENDING.value, "claimed_until": None}})
+
+
+def _deliveries_by_status(db) -> list[tuple[dict[str, str], float]]:
+    groups = db[DELIVERIES].aggregate([
+        {"$group": {"_id": {"channel": "$channel", "status": "$status"}, "n": {"$sum": 1}}}])
+    return [({"channel": str(g["_id"]["channel"]), "status": str(g["_id"]["status"])},
+             float(g["n"])) for g in groups]
+
+
+def _subscriptions_by_status(db) -> list[tuple[dict[str, str], float]]:
+    groups = db[SUBSCRIPTIONS].aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])
+    return [({"status": str(g["_id"])}, float(g["n"])) for g in groups]
+
+
+GAUGES = (
+    DomainGauge("wspolpraca_notifications_deliveries", "Deliveries by channel and status.",
+                ("channel", "status"), _deliveries_by_status),
+    DomainGauge("wspolpraca_notifications_subscriptions", "Subscriptions by status.",
+                ("status",), _subscriptions_by_status),
+)

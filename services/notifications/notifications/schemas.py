@@ -1,0 +1,131 @@
+"""Request and response schemas of the notifications service."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from notifications.domain import Channel, DeliveryStatus, Digest
+from wspolpraca.fields import Text
+from wspolpraca.pagination import PageQuery
+
+
+def one_of(enum) -> validate.OneOf:
+    return validate.OneOf([member.value for member in enum])
+
+
+class SubscriptionCreateSchema(Schema):
+    channel = fields.String(required=True, validate=one_of(Channel))
+    target = fields.String(load_default=None, validate=validate.Length(min=1, max=2000))
+    event_types = fields.List(fields.String(validate=validate.Length(min=1, max=120)),
+                              required=True, validate=validate.Length(min=1, max=100))
+    areas = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
+                        load_default=list)
+    district = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    digest = fields.String(load_default=Digest.NONE.value, validate=one_of(Digest))
+    owner_email = fields.Email(load_default=None)
+    for_department = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def digest_only_for_email(self, data, **kwargs):
+        if data.get("digest", "none") != "none" and data.get("channel") != Channel.EMAIL:
+            raise ValidationError("Zestawienie (digest) dotyczy tylko kanału e-mail.",
+                                  field_name="digest")
+
+
+class SubscriptionSchema(Schema):
+    id = fields.String(attribute="_id")
+    channel = fields.String()
+    target = fields.String(allow_none=True)
+    event_types = fields.List(fields.String())
+    areas = fields.List(fields.String())
+    district = fields.String(allow_none=True)
+    digest = fields.String()
+    owner = fields.String()
+    status = fields.String()
+    consecutive_failures = fields.Integer()
+    suspended_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class SubscriptionCreatedSchema(SubscriptionSchema):
+    secret = fields.String()
+
+
+class SubscriptionQuerySchema(PageQuery):
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ["active", "suspended", "cancelled"]))
+
+
+class DeliverySchema(Schema):
+    id = fields.String(attribute="_id")
+    event_id = fields.String()
+    event_type = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    last_status_code = fields.Integer(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+
+
+class DeliveryQuerySchema(PageQuery):
+    status = fields.String(load_default=None, validate=one_of(DeliveryStatus))
+
+
+class InboxItemSchema(Schema):
+    id = fields.String(attribute="_id")
+    event_id = fields.String(allow_none=True)
+    event_type = fields.String(allow_none=True)
+    subject = fields.String(allow_none=True)
+    title = fields.String()
+    text = fields.String()
+    created_at = fields.DateTime()
+    read = fields.Boolean()
+
+
+class InboxQuerySchema(PageQuery):
+    unread = fields.Boolean(load_default=None)
+
+
+class UnreadCountSchema(Schema):
+    unread = fields.Integer()
+
+
+class UnsubscribeQuerySchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CalendarEntryCreateSchema(Schema):
+    title = Text(required=True, max_length=300)
+    kind = fields.String(load_default="event", validate=validate.OneOf(
+        ["event", "training", "meeting", "deadline", "council_meeting", "consultation_meeting"]))
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(load_default=None)
+    location = fields.String(load_default=None, validate=validate.Length(max=300))
+    description = fields.String(load_default=None, validate=validate.Length(max=5000))
+    areas = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
+                        load_default=list)
+
+    @validates_schema
+    def ends_after_start(self, data, **kwargs):
+        if data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError("Koniec musi być po początku.", field_name="ends_at")
+
+
+class CalendarEntrySchema(Schema):
+    id = fields.String(attribute="_id")
+    title = fields.String()
+    kind = fields.String()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime(allow_none=True)
+    location = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    areas = fields.List(fields.String())
+
+
+class CalendarFeedSchema(Schema):
+    url = fields.String()

@@ -1,0 +1,486 @@
+"""The notifications service: subscriptions, email, signed webhooks, inbox, digests, calendar.
+
+Event handlers only record what is to be delivered (one delivery per (event, recipient),
+written in the transaction that marks the event consumed); the `Dispatcher` sends.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from nameko.timer import timer
+from werkzeug.wrappers import Response
+
+from notifications import domain, records, repository
+from notifications.channels import event_context
+from notifications.dispatcher import Dispatcher
+from notifications.domain import Channel, DeliveryStatus, SubscriptionStatus
+from notifications.ical import build_calendar
+from notifications.repository import (
+    CALENDAR,
+    DELIVERIES,
+    DEPARTMENTS,
+    INBOX,
+    OPTOUTS,
+    ORGANIZATIONS,
+    SUBSCRIPTIONS,
+    Deliveries,
+    Directory,
+    Inbox,
+    Subscriptions,
+)
+from notifications.schemas import (
+    CalendarEntryCreateSchema,
+    CalendarEntrySchema,
+    CalendarFeedSchema,
+    DeliveryQuerySchema,
+    DeliverySchema,
+    InboxItemSchema,
+    InboxQuerySchema,
+    SubscriptionCreatedSchema,
+    SubscriptionCreateSchema,
+    SubscriptionQuerySchema,
+    SubscriptionSchema,
+    UnreadCountSchema,
+    UnsubscribeQuerySchema,
+)
+from wspolpraca.auth import Principal
+from wspolpraca.consumer import event_handler
+from wspolpraca.envelope import CloudEvent, utcnow
+from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
+from wspolpraca.http import api
+from wspolpraca.logs import WorkerLogContext
+from wspolpraca.mongo import Mongo, Transaction
+from wspolpraca.pagination import Page, paginate
+
+MEMBERS = ("officer", "department", "ngo", "committee")
+DIGEST_CHECK_SECONDS = 300
+CALENDAR_HORIZON_PAST = timedelta(days=90)
+
+
+def audiences(principal: Principal) -> list[str]:
+    return domain.audiences_of(principal.sub, principal.roles, principal.org_id,
+                               principal.department)
+
+
+class NotifyMixin:
+    db: Mongo
+    dispatcher: Dispatcher
+
+    def notify(self, event: CloudEvent, project=None) -> int:
+        """Record every delivery the event causes, in the handler's transaction."""
+        now = utcnow()
+        body = event.to_dict()
+        facts = domain.event_facts(event.type, event.subject, event.data)
+        renderer = self.dispatcher.renderer
+        public_url = self.dispatcher.config.public_url
+
+        def work(tx: Transaction) -> int:
+            if project is not None:
+                project(tx)
+            subscriptions = [domain.Subscription.from_record(r) for r in tx.db[SUBSCRIPTIONS]
+                             .find(subscription_filter(event.type), session=tx.session)]
+            planned = domain.plan_deliveries(facts, subscriptions, Directory(tx),
+                                             repository.opted_out(tx))
+            added = 0
+            for recipient in planned:
+                record = records.new_delivery(recipient, body, now)
+                if recipient.channel == Channel.INBOX:
+                    record.update(status=DeliveryStatus.SENT.value, sent_at=now)
+                    if Deliveries(tx).add(record):
+                        rendered = renderer.render(event.type,
+                                                   event_context(body, public_url, None))
+                        Inbox(tx).add(records.new_inbox_item(
+                            recipient.target, body, rendered.subject, rendered.summary,
+                            record["_id"], now))
+                        added += 1
+                elif Deliveries(tx).add(record):
+                    added += 1
+            return added
+
+        added = self.db.transaction(work)
+        if added:
+            self.dispatcher.wake()
+        return added
+
+
+def subscription_filter(event_type: str) -> dict[str, Any]:
+    service, aggregate, _ = event_type.split(".", 2)
+    return {"status": SubscriptionStatus.ACTIVE.value,
+            "event_types": {"$in": [event_type, f"{service}.*", f"{service}.{aggregate}.*"]}}
+
+
+class RegistryEventsMixin(NotifyMixin):
+    """The registry's events: projections of organisations and departments, notifications."""
+
+    def _organization(self, event: CloudEvent) -> int:
+        data = event.data
+        values = {k: data.get(k) for k in ("name", "email", "areas", "district", "status")}
+
+        def project(tx: Transaction) -> None:
+            version = data.get("version")
+            repository.project(tx, ORGANIZATIONS, data.get("id") or event.subject, values,
+                               event.time, version if isinstance(version, int) else None)
+
+        return self.notify(event, project)
+
+    @event_handler("registry", "organization.registered")
+    def on_organization_registered(self, event: CloudEvent) -> int:
+        return self._organization(event)
+
+    @event_handler("registry", "organization.updated")
+    def on_organization_updated(self, event: CloudEvent) -> int:
+        return self._organization(event)
+
+    @event_handler("registry", "organization.verified")
+    def on_organization_verified(self, event: CloudEvent) -> int:
+        return self._organization(event)
+
+    @event_handler("registry", "organization.suspended")
+    def on_organization_suspended(self, event: CloudEvent) -> int:
+        return self._organization(event)
+
+    @event_handler("registry", "organization.reinstated")
+    def on_organization_reinstated(self, event: CloudEvent) -> int:
+        return self._organization(event)
+
+    @event_handler("registry", "organization.archived")
+    def on_organization_archived(self, event: CloudEvent) -> int:
+        return self._organization(event)
+
+    def _department(self, event: CloudEvent) -> int:
+        data = event.data
+        values = {k: data.get(k) for k in ("name", "email", "areas", "contact_person")}
+
+        def project(tx: Transaction) -> None:
+            repository.project(tx, DEPARTMENTS, data.get("code") or event.subject, values,
+                               event.time)
+
+        return self.notify(event, project)
+
+    @event_handler("registry", "department.created")
+    def on_department_created(self, event: CloudEvent) -> int:
+        return self._department(event)
+
+    @event_handler("registry", "department.updated")
+    def on_department_updated(self, event: CloudEvent) -> int:
+        return self._department(event)
+
+    @event_handler("registry", "inquiry.received")
+    def on_inquiry_received(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "inquiry.routed")
+    def on_inquiry_routed(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "inquiry.assigned")
+    def on_inquiry_assigned(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "inquiry.answered")
+    def on_inquiry_answered(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "inquiry.closed")
+    def on_inquiry_closed(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "inquiry.overdue")
+    def on_inquiry_overdue(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+
+class GrantsAndConsultationsEventsMixin(NotifyMixin):
+    """Events of grants and consultations as catalogued in infra/asyncapi/asyncapi.yaml:
+    NGOs of the area hear about new competitions and consultations, an organisation about
+    its offers' results; deadlines and meetings go into the calendar."""
+
+    def _with_calendar(self, event: CloudEvent) -> int:
+        entry = records.calendar_entry_from_event(event.type, event.subject, event.data)
+
+        def project(tx: Transaction) -> None:
+            if entry is not None:
+                repository.project(tx, CALENDAR, entry["_id"],
+                                   {k: v for k, v in entry.items() if k != "_id"}, event.time)
+
+        return self.notify(event, project)
+
+    @event_handler("grants", "competition.announced")
+    def on_competition_announced(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+    @event_handler("grants", "grant.awarded")
+    def on_grant_awarded(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "offer.not_funded")
+    def on_offer_not_funded(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "offer.rejected_formally")
+    def on_offer_rejected_formally(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("consultations", "consultation.opened")
+    def on_consultation_opened(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+    @event_handler("consultations", "consultation.meeting_scheduled")
+    def on_consultation_meeting_scheduled(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+    @event_handler("consultations", "council.meeting_scheduled")
+    def on_council_meeting_scheduled(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+
+class SubscriptionsMixin:
+    db: Mongo
+    dispatcher: Dispatcher
+
+    def _own(self, principal: Principal, record: dict[str, Any]) -> None:
+        if principal.is_staff or record["owner"] in audiences(principal):
+            return
+        raise NotFound("Nie ma takiej subskrypcji.")
+
+    @api("POST", "/api/v1/subscriptions", roles=MEMBERS, body=SubscriptionCreateSchema,
+         response=SubscriptionCreatedSchema, status=201,
+         summary="Subscribe to event types (the secret for webhook signatures is shown once)")
+    def create_subscription(self, request, body):
+        principal: Principal = request.principal
+        if body["for_department"] and not principal.department:
+            raise Forbidden("Subskrypcję wydziału może założyć tylko pracownik wydziału.")
+        event_types = domain.validate_event_types(body["event_types"])
+        target = domain.validate_target(
+            body["channel"], body.get("target"),
+            self.dispatcher.config.own_addresses(self.dispatcher.settings),
+            body.get("owner_email"))
+        from wspolpraca.areas import validate_areas
+
+        if body.get("areas"):
+            body["areas"] = validate_areas(body["areas"])
+        owner = domain.owner_of(principal.sub, principal.roles, principal.org_id,
+                                principal.department, body["for_department"])
+        record = records.new_subscription(body, target, event_types, owner, principal.sub,
+                                          domain.new_secret(), utcnow())
+
+        def work(tx: Transaction):
+            Subscriptions(tx).add(record)
+            return record
+
+        return self.db.transaction(work)
+
+    @api("GET", "/api/v1/subscriptions", roles=MEMBERS, query=SubscriptionQuerySchema,
+         response=SubscriptionSchema, summary="My subscriptions (all of them for officers)")
+    def list_subscriptions(self, request, query):
+        principal: Principal = request.principal
+        found: dict[str, Any] = {}
+        if not principal.is_staff:
+            found["owner"] = {"$in": audiences(principal)}
+        if query.get("status"):
+            found["status"] = query["status"]
+        return paginate(self.db[SUBSCRIPTIONS], found, query["limit"], query["cursor"])
+
+    @api("GET", "/api/v1/subscriptions/unsubscribe", query=UnsubscribeQuerySchema,
+         summary="One-click unsubscribe (the signed link in every email)")
+    def unsubscribe_link(self, request, query):
+        return self._unsubscribe(query["token"])
+
+    @api("POST", "/api/v1/subscriptions/unsubscribe", query=UnsubscribeQuerySchema,
+         summary="One-click unsubscribe (RFC 8058 List-Unsubscribe-Post)")
+    def unsubscribe_post(self, request, query):
+        return self._unsubscribe(query["token"])
+
+    def _unsubscribe(self, token: str) -> Response:
+        payload = domain.read_token(self.dispatcher.config.link_secret, token)
+        now = utcnow()
+        if "s" in payload:
+            self.db[SUBSCRIPTIONS].update_one(
+                {"_id": payload["s"]},
+                {"$set": {"status": SubscriptionStatus.CANCELLED.value, "updated_at": now}})
+        elif "e" in payload and "t" in payload:
+            key = repository.optout_id(payload["e"], payload["t"])
+            self.db[OPTOUTS].update_one(
+                {"_id": key}, {"$setOnInsert": {"email": payload["e"], "event_type": payload["t"],
+                                                "created_at": now}}, upsert=True)
+        else:
+            raise DomainError("invalid_token", "Link jest niepoprawny.", status=400)
+        html = ("<!DOCTYPE html><html lang=\"pl\"><head><meta charset=\"utf-8\">"
+                "<title>Wypisano</title></head><body><p>Wypisano z powiadomień. "
+                "Nie będziesz już otrzymywać tych wiadomości.</p></body></html>")
+        return Response(html, status=200, mimetype="text/html")
+
+    @api("GET", "/api/v1/subscriptions/<id>", roles=MEMBERS, response=SubscriptionSchema)
+    def get_subscription(self, request, id):
+        record = self.db[SUBSCRIPTIONS].find_one({"_id": id})
+        if record is None:
+            raise NotFound("Nie ma takiej subskrypcji.")
+        self._own(request.principal, record)
+        return record
+
+    def _set_status(self, request, id: str, status: str, allowed_from: tuple[str, ...]):
+        def work(tx: Transaction):
+            subscriptions = Subscriptions(tx)
+            record = subscriptions.get(id)
+            self._own(request.principal, record)
+            if record["status"] not in allowed_from:
+                raise Conflict("invalid_state",
+                               f"Subskrypcja ma stan {record['status']}; nie można tego zrobić.")
+            record.update(status=status, updated_at=utcnow(), consecutive_failures=0)
+            subscriptions.save(record)
+            return record
+
+        return self.db.transaction(work)
+
+    @api("POST", "/api/v1/subscriptions/<id>/cancel", roles=MEMBERS,
+         response=SubscriptionSchema, summary="Cancel a subscription")
+    def cancel_subscription(self, request, id):
+        return self._set_status(request, id, SubscriptionStatus.CANCELLED.value,
+                                (SubscriptionStatus.ACTIVE.value,
+                                 SubscriptionStatus.SUSPENDED.value))
+
+    @api("POST", "/api/v1/subscriptions/<id>/resume", roles=MEMBERS,
+         response=SubscriptionSchema, summary="Resume a suspended subscription")
+    def resume_subscription(self, request, id):
+        return self._set_status(request, id, SubscriptionStatus.ACTIVE.value,
+                                (SubscriptionStatus.SUSPENDED.value,))
+
+    @api("GET", "/api/v1/subscriptions/<id>/deliveries", roles=MEMBERS,
+         query=DeliveryQuerySchema, response=DeliverySchema,
+         summary="The delivery log of a subscription (status, attempts, last error)")
+    def list_deliveries(self, request, id, query):
+        record = self.db[SUBSCRIPTIONS].find_one({"_id": id})
+        if record is None:
+            raise NotFound("Nie ma takiej subskrypcji.")
+        self._own(request.principal, record)
+        found: dict[str, Any] = {"subscription_id": id}
+        if query.get("status"):
+            found["status"] = query["status"]
+        return repository.newest_first_page(self.db[DELIVERIES], found, query["limit"],
+                                            query["cursor"])
+
+    @api("POST", "/api/v1/subscriptions/<id>/deliveries/<delivery_id>/retry", roles=MEMBERS,
+         response=DeliverySchema, summary="Send a dead-lettered delivery again")
+    def retry_delivery(self, request, id, delivery_id):
+        record = self.db[SUBSCRIPTIONS].find_one({"_id": id})
+        if record is None:
+            raise NotFound("Nie ma takiej subskrypcji.")
+        self._own(request.principal, record)
+        now = utcnow()
+        updated = self.db[DELIVERIES].find_one_and_update(
+            {"_id": delivery_id, "subscription_id": id, "status": DeliveryStatus.DEAD.value},
+            {"$set": {"status": DeliveryStatus.PENDING.value, "next_attempt_at": now,
+                      "attempts": 0, "updated_at": now}}, return_document=True)
+        if updated is None:
+            raise Conflict("not_dead", "Ponowić można tylko doręczenie, które się nie udało.")
+        self.dispatcher.wake()
+        return updated
+
+
+class InboxMixin:
+    db: Mongo
+
+    @api("GET", "/api/v1/inbox", roles=MEMBERS, query=InboxQuerySchema,
+         response=InboxItemSchema, summary="My inbox, newest first")
+    def list_inbox(self, request, query):
+        principal: Principal = request.principal
+        found: dict[str, Any] = {"audience": {"$in": audiences(principal)}}
+        if query.get("unread") is True:
+            found["read_by"] = {"$ne": principal.sub}
+        elif query.get("unread") is False:
+            found["read_by"] = principal.sub
+        page = repository.newest_first_page(self.db[INBOX], found, query["limit"],
+                                            query["cursor"])
+        return Page([records.inbox_view(i, principal.sub) for i in page.items],
+                    page.next_cursor)
+
+    @api("GET", "/api/v1/inbox/unread-count", roles=MEMBERS, response=UnreadCountSchema,
+         summary="How many of my inbox items I have not read")
+    def unread_count(self, request):
+        principal: Principal = request.principal
+        return {"unread": self.db[INBOX].count_documents(
+            {"audience": {"$in": audiences(principal)}, "read_by": {"$ne": principal.sub}})}
+
+    @api("POST", "/api/v1/inbox/<id>/read", roles=MEMBERS, response=InboxItemSchema,
+         summary="Mark one inbox item read")
+    def mark_read(self, request, id):
+        principal: Principal = request.principal
+        item = self.db[INBOX].find_one_and_update(
+            {"_id": id, "audience": {"$in": audiences(principal)}},
+            {"$addToSet": {"read_by": principal.sub}}, return_document=True)
+        if item is None:
+            raise NotFound("Nie ma takiej wiadomości.")
+        return records.inbox_view(item, principal.sub)
+
+    @api("POST", "/api/v1/inbox/read-all", roles=MEMBERS, response=UnreadCountSchema,
+         summary="Mark all my inbox items read")
+    def mark_all_read(self, request):
+        principal: Principal = request.principal
+        self.db[INBOX].update_many({"audience": {"$in": audiences(principal)}},
+                                   {"$addToSet": {"read_by": principal.sub}})
+        return {"unread": 0}
+
+
+class CalendarMixin:
+    db: Mongo
+    dispatcher: Dispatcher
+
+    @api("POST", "/api/v1/calendar/events", roles=("officer",), body=CalendarEntryCreateSchema,
+         response=CalendarEntrySchema, status=201,
+         summary="Publish a city event, training or meeting in the calendar")
+    def publish_calendar_entry(self, request, body):
+        from wspolpraca.areas import validate_areas
+
+        if body.get("areas"):
+            body["areas"] = validate_areas(body["areas"])
+        record = records.new_calendar_entry(body, utcnow())
+        self.db[CALENDAR].insert_one(record)
+        return record
+
+    def _ical(self, audience_list: list[str], name: str) -> Response:
+        since = utcnow() - CALENDAR_HORIZON_PAST
+        entries = list(self.db[CALENDAR].find(
+            {"audiences": {"$in": audience_list}, "starts_at": {"$gte": since}}
+        ).sort("starts_at", 1))
+        body = build_calendar(entries, name, utcnow())
+        return Response(body, status=200, mimetype="text/calendar",
+                        headers={"Content-Disposition": "inline; filename=calendar.ics"})
+
+    @api("GET", "/api/v1/calendar.ics", summary="The public calendar (iCalendar)")
+    def public_calendar(self, request):
+        return self._ical(["public"], "Współpraca: kalendarz")
+
+    @api("GET", "/api/v1/calendar/feed", roles=MEMBERS, response=CalendarFeedSchema,
+         summary="The address of my personal calendar feed (signed, for calendar apps)")
+    def calendar_feed(self, request):
+        principal: Principal = request.principal
+        token = domain.make_token(self.dispatcher.config.link_secret,
+                                  {"c": audiences(principal)})
+        base = self.dispatcher.config.public_url.rstrip("/")
+        return {"url": f"{base}/api/v1/calendar/my.ics?" + urlencode({"token": token})}
+
+    @api("GET", "/api/v1/calendar/my.ics", query=UnsubscribeQuerySchema,
+         summary="A personal calendar feed (public and own entries), by its signed link")
+    def personal_calendar(self, request, query):
+        payload = domain.read_token(self.dispatcher.config.link_secret, query["token"])
+        if not isinstance(payload.get("c"), list):
+            raise DomainError("invalid_token", "Link jest niepoprawny.", status=400)
+        return self._ical(["public", *payload["c"]], "Współpraca: mój kalendarz")
+
+
+class NotificationsService(RegistryEventsMixin, GrantsAndConsultationsEventsMixin,
+                           SubscriptionsMixin, InboxMixin, CalendarMixin):
+    name = "notifications"
+
+    db = Mongo(repository.COLLECTIONS, repository.GAUGES)
+    dispatcher = Dispatcher()
+    log_context = WorkerLogContext()
+
+    @timer(interval=DIGEST_CHECK_SECONDS)
+    def send_digests(self) -> int:
+        if not self.db.provider.settings.timers_enabled:
+            return 0
+        return self.dispatcher.send_due_digests()

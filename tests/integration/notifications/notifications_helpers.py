@@ -1,0 +1,187 @@
+"""Helpers of the notifications integration tests: a real local HTTP receiver, a real SMTP
+server (aiosmtpd, in its own process so it can be stopped and started again), publishing
+CloudEvents and polling."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import mailbox
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pika
+
+from wspolpraca.envelope import CloudEvent
+from wspolpraca.secantus import free_port
+
+# Small delays so that retries, dead letters and suspension happen within a test.
+FAST = {
+    "retry_base_seconds": 0.05,
+    "retry_cap_seconds": 0.2,
+    "max_attempts": 3,
+    "suspend_after": 2,
+    "dispatcher_poll_seconds": 0.05,
+    "email_retry_seconds": 0.2,
+    "webhook_timeout": 1.0,
+    "smtp_timeout": 1.0,
+    "public_url": "https://wspolpraca.test",
+}
+
+
+def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout}s: {predicate}")
+        time.sleep(interval)
+
+
+# --- HTTP receiver ----------------------------------------------------------------------------
+
+class Receiver:
+    """Answers by path: /ok 200, /fail 500, /gone 404, /busy 429, /slow (sleeps, then 200),
+    /flaky (500 for the first `flaky_failures` requests, then 200)."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.slow_answered = 0
+        self.lock = threading.Lock()
+        self.slow_seconds = 3.0
+        self.flaky_failures = 2
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.requests.append({"path": self.path, "headers": dict(self.headers),
+                                              "body": body, "at": time.monotonic()})
+                    seen = sum(1 for r in receiver.requests if r["path"] == self.path)
+                status = 200
+                if self.path.startswith("/fail"):
+                    status = 500
+                elif self.path.startswith("/gone"):
+                    status = 404
+                elif self.path.startswith("/busy"):
+                    status = 429
+                elif self.path.startswith("/slow"):
+                    time.sleep(receiver.slow_seconds)
+                    with receiver.lock:
+                        receiver.slow_answered += 1
+                elif self.path.startswith("/flaky"):
+                    status = 500 if seen <= receiver.flaky_failures else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def at(self, path: str) -> list[dict]:
+        with self.lock:
+            return [r for r in self.requests if r["path"] == path]
+
+
+# --- SMTP server ------------------------------------------------------------------------------
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) writing what arrives to a maildir."""
+
+    def __init__(self, directory: Path, login: tuple[str, str] | None = None) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.login = login
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> SmtpServer:
+        if self.login:
+            command = [sys.executable, str(Path(__file__).with_name("smtp_auth_server.py")),
+                       str(self.port), str(self.directory), *self.login]
+        else:
+            command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
+                       "-c", "aiosmtpd.handlers.Mailbox", str(self.directory)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_until(self._answers, timeout=10)
+        return self
+
+    def _answers(self) -> bool:
+        import socket
+
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                return sock.recv(3) == b"220"
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        if not (self.directory / "new").exists():
+            return []
+        box = mailbox.Maildir(str(self.directory), create=False)
+        found = [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+                 for key in box.keys()]
+        return sorted(found, key=lambda m: str(m["Date"]))
+
+    def to(self, address: str, event_type: str | None = None
+           ) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages() if m["To"] == address
+                and (event_type is None or m["X-Wspolpraca-Event-Type"] == event_type)]
+
+
+def text_of(message: email.message.EmailMessage, subtype: str = "plain") -> str:
+    part = message.get_body(preferencelist=(subtype,))
+    return part.get_content() if part is not None else ""
+
+
+# --- events -----------------------------------------------------------------------------------
+
+def publish(amqp_uri: str, event: CloudEvent) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.exchange_declare(event.exchange, exchange_type="topic", durable=True)
+        channel.basic_publish(event.exchange, event.routing_key,
+                              json.dumps(event.to_dict()).encode(),
+                              pika.BasicProperties(content_type="application/json",
+                                                   delivery_mode=2, message_id=event.id))
+    finally:
+        connection.close()
+
+
+def routed_inquiry(department: str = "culture", area: str = "culture",
+                   **data) -> CloudEvent:
+    payload = {"id": "665f1c2a9b1e8a0087654321", "subject": "Sala na próby chóru",
+               "area": area, "organization_id": None, "department": department,
+               "status": "routed", "received_at": "2025-03-04T10:15:30.123Z",
+               "deadline": "2025-03-18T10:15:30.123Z", **data}
+    return CloudEvent(service="registry", routing_key="inquiry.routed",
+                      subject=payload["id"], data=payload)

@@ -1,0 +1,45 @@
+"""Deadlines and meetings that events put into the calendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from notifications.records import calendar_entry_from_event
+
+
+def test_a_competition_puts_its_offer_deadline_in_the_calendar():
+    entry = calendar_entry_from_event("grants.competition.announced", "c1", {
+        "title": "Kultura", "area": "culture", "submission_deadline": "2027-04-15T10:00:00.000Z"})
+    assert entry["_id"] == "competition-deadline-c1" and entry["kind"] == "deadline"
+    assert entry["title"] == "Termin składania ofert: Kultura"
+    assert entry["starts_at"] == datetime(2027, 4, 15, 10, tzinfo=UTC)
+    assert entry["areas"] == ["culture"] and entry["audiences"] == ["public"]
+
+
+def test_a_consultation_puts_its_closing_in_the_calendar():
+    entry = calendar_entry_from_event("consultations.consultation.opened", "k1", {
+        "title": "Program", "subject": "Program współpracy",
+        "closes_at": "2027-03-16T09:00:00.000Z",
+        "addressees": {"scope": "areas", "areas": ["sport"]}})
+    assert entry["title"] == "Koniec konsultacji: Program" and entry["areas"] == ["sport"]
+
+
+def test_a_council_meeting_is_a_calendar_entry_with_its_agenda():
+    entry = calendar_entry_from_event("consultations.council.meeting_scheduled", "m1", {
+        "title": "Posiedzenie nr 3", "council_name": "RDPP", "place": "Sala 1",
+        "starts_at": "2027-03-10T16:00:00.000Z", "ends_at": "2027-03-10T18:00:00+00:00",
+        "agenda": ["Opinia", "Sprawy różne"]})
+    assert entry["title"] == "RDPP: Posiedzenie nr 3" and entry["location"] == "Sala 1"
+    assert entry["ends_at"] == datetime(2027, 3, 10, 18, tzinfo=UTC)
+    assert entry["description"] == "Porządek obrad: Opinia; Sprawy różne"
+
+
+def test_a_consultation_meeting_is_a_calendar_entry():
+    entry = calendar_entry_from_event("consultations.consultation.meeting_scheduled", "m2", {
+        "title": "Spotkanie otwarte", "place": "Dom Kultury", "consultation_title": "Program",
+        "starts_at": "2027-03-05T17:00:00.000Z", "ends_at": "2027-03-05T19:00:00.000Z"})
+    assert entry["kind"] == "consultation_meeting" and entry["location"] == "Dom Kultury"
+
+
+def test_other_events_put_nothing_in_the_calendar():
+    assert calendar_entry_from_event("registry.inquiry.routed", "q1", {}) is None
