@@ -47,6 +47,8 @@ class IdempotentEventHandler(EventHandler):
                  **kwargs) -> None:
         """`precheck=False` for a handler whose every effect is in `self.db.transaction`:
         the transaction itself refuses a duplicate, so the extra look-up is saved."""
+        # a duplicate caught by the transaction is an expected outcome, not an error to log
+        kwargs.setdefault("expected_exceptions", (AlreadyProcessed,))
         super().__init__(source_service, event_type, **kwargs)
         self.precheck = precheck
 

@@ -269,6 +269,11 @@ class Mongo(DependencyProvider):
     def get_dependency(self, worker_ctx) -> Store:
         return Store(self, worker_ctx.data)
 
+    def background_store(self) -> Store:
+        """A Store for the service's own background threads (dispatchers, sweeps): its
+        transactions emit events like a worker's, with no correlation to inherit."""
+        return Store(self, {})
+
     def is_processed(self, consumer: str, event_id: str) -> bool:
         return self.db[PROCESSED].find_one({"_id": processed_key(consumer, event_id)}) is not None
 

@@ -95,7 +95,7 @@ class Dispatcher(DependencyProvider):
         return self.mongo.db
 
     def store(self) -> Store:
-        return Store(self.mongo, {})
+        return self.mongo.background_store()
 
     # links ---------------------------------------------------------------------------------
     def unsubscribe_url(self, payload: dict[str, str]) -> str:
