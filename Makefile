@@ -51,6 +51,10 @@ integration: install rabbitmq
 bench: install rabbitmq
 	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
 
+# a competition year of the grants service (bench/README.md); BENCH_ARGS="--offers 1200"
+bench-grants: install rabbitmq
+	$(BIN)/python bench/grants_year.py $(BENCH_ARGS)
+
 # The event catalogue (infra/asyncapi/asyncapi.yaml) as a browsable page: build/catalogue/index.html
 catalogue: install
 	$(BIN)/python infra/asyncapi/render.py --out build/catalogue/index.html
@@ -61,10 +65,10 @@ rebuild: install
 	MONGO_URI=$${MONGO_URI:-mongodb://127.0.0.1:$${WSPOLPRACA_EMBEDDED_MONGO_PORT:-27027}/?directConnection=true} \
 		$(BIN)/python -m reporting.rebuild
 
-# make token ROLE=officer [ORG=<id>] [DEPT=<code>]
+# make token ROLE=officer [SUB=<user id>] [ORG=<id>] [DEPT=<code>]
 ROLE ?= officer
 token: install
-	@$(BIN)/python -m wspolpraca.auth --role $(ROLE) $(if $(ORG),--org-id $(ORG)) $(if $(DEPT),--department $(DEPT))
+	@$(BIN)/python -m wspolpraca.auth --role $(ROLE) $(if $(SUB),--sub $(SUB)) $(if $(ORG),--org-id $(ORG)) $(if $(DEPT),--department $(DEPT))
 
 clean:
 	rm -rf $(VENV) $(SECANTUS) .pytest_cache .ruff_cache

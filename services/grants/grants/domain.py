@@ -397,6 +397,84 @@ def check_may_score(member: Mapping | None, offer_id: str) -> None:
                           status=403)
 
 
+def conflicted(member: Mapping, offer: Mapping) -> bool:
+    """The member's organisation filed the offer or is its partner: they may not assess it."""
+    organization = member.get("organization_id")
+    return bool(organization) and (organization == offer.get("organization_id")
+                                   or organization in (offer.get("partners") or ()))
+
+
+def check_assignable(member: Mapping | None, offers: Sequence[Mapping], field: str) -> None:
+    """Offers may be assigned only to a member who is not excluded (art. 15 ust. 2d) and
+    whose organisation is neither the bidder nor a partner of any of them."""
+    if member is None or member.get("excluded"):
+        raise DomainError("not_a_member", "Ta osoba nie jest członkiem komisji.", field=field)
+    clashing = sorted(o["_id"] for o in offers if conflicted(member, o))
+    if clashing:
+        raise DomainError("member_conflicted",
+                          f"Konflikt interesów przy ofertach: {', '.join(clashing)}.",
+                          field=field)
+
+
+def select_offers(offers: Sequence[Mapping], offer_ids: Iterable[str] | None = None,
+                  minimum: Decimal | None = None,
+                  maximum: Decimal | None = None) -> list[Mapping]:
+    """The offers an officer picked by filter: among `offer_ids` (when given), with the
+    requested amount between `minimum` and `maximum` (inclusive, when given)."""
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise DomainError("invalid_range", "Kwota „od” jest większa niż kwota „do”.",
+                          field="distribute.filter.requested_amount_min")
+    wanted = set(offer_ids) if offer_ids is not None else None
+    return [o for o in offers
+            if (wanted is None or o["_id"] in wanted)
+            and (minimum is None or o["requested_amount"] >= minimum)
+            and (maximum is None or o["requested_amount"] <= maximum)]
+
+
+def distribute_offers(offers: Sequence[Mapping], members: Sequence[Mapping],
+                      per_offer: int) -> dict[str, list[str]]:
+    """Spread `offers` among `members` so that each offer has `per_offer` assessors among
+    them.
+
+    Members already assigned an offer (it is in their `assigned_offers`) count towards
+    `per_offer`; an offer that has enough is left alone (so `members=[x], per_offer=1`
+    gives x every offer not yet assigned to x). New assessors are taken round-robin in the
+    order the members were given, the least loaded first (offers already assigned count
+    as load), never an excluded member or one whose organisation bids for the offer.
+    Returns the new offer ids per user id; all or nothing: if some offer cannot get
+    enough assessors, nothing is assigned.
+    """
+    for index, member in enumerate(members):
+        if member.get("excluded"):
+            raise DomainError("not_a_member", "Ta osoba nie jest członkiem komisji.",
+                              field=f"distribute.user_ids.{index}")
+    load = {m["user_id"]: len(m.get("assigned_offers") or ()) for m in members}
+    has = {m["user_id"]: set(m.get("assigned_offers") or ()) for m in members}
+    order = {m["user_id"]: position for position, m in enumerate(members)}
+    new: dict[str, list[str]] = {m["user_id"]: [] for m in members}
+    short: list[str] = []
+    turn = 0
+    for offer in sorted(offers, key=lambda o: o["_id"]):
+        needed = per_offer - sum(1 for ids in has.values() if offer["_id"] in ids)
+        if needed <= 0:
+            continue
+        eligible = [m["user_id"] for m in members
+                    if offer["_id"] not in has[m["user_id"]] and not conflicted(m, offer)]
+        if len(eligible) < needed:
+            short.append(offer["_id"])
+            continue
+        eligible.sort(key=lambda u: (load[u], (order[u] - turn) % len(members)))
+        for user_id in eligible[:needed]:
+            new[user_id].append(offer["_id"])
+            load[user_id] += 1
+        turn = (order[eligible[needed - 1]] + 1) % len(members)
+    if short:
+        raise DomainError("not_enough_members",
+                          f"Za mało członków komisji bez konfliktu interesów dla ofert: "
+                          f"{', '.join(short[:20])}.", field="distribute.per_offer")
+    return {user_id: ids for user_id, ids in new.items() if ids}
+
+
 def total_points(scores: Sequence[Mapping]) -> Decimal:
     return sum((Decimal(str(s["points"])) for s in scores), Decimal(0))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from grants.domain import CompetitionStatus, MemberKind, Mode, OfferStatus
 from wspolpraca.areas import area_codes
@@ -249,9 +249,40 @@ class AssignmentSchema(Schema):
     offer_ids = fields.List(ObjectIdField(), required=True, validate=validate.Length(max=500))
 
 
+class OfferFilterSchema(Schema):
+    """Which offers of the competition to distribute (only submitted offers are assessed)."""
+
+    offer_ids = fields.List(ObjectIdField(), load_default=None,
+                            validate=validate.Length(min=1, max=1000))
+    requested_amount_min = Money(load_default=None)
+    requested_amount_max = Money(load_default=None)
+
+
+class DistributionSchema(Schema):
+    user_ids = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
+                           required=True, validate=validate.Length(min=1, max=50))
+    per_offer = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 50))
+    filter = fields.Nested(OfferFilterSchema, load_default=dict)
+
+    @validates_schema
+    def _distinct(self, data, **kwargs):
+        if len(set(data["user_ids"])) != len(data["user_ids"]):
+            raise ValidationError("Członek komisji podany dwa razy.", field_name="user_ids")
+
+
 class AssignmentsSchema(Schema):
-    assignments = fields.List(fields.Nested(AssignmentSchema), required=True,
+    """Either explicit `assignments` (offer ids per member) or `distribute`: offers picked by
+    a filter, spread round-robin among the given members, `per_offer` assessors each."""
+
+    assignments = fields.List(fields.Nested(AssignmentSchema), load_default=None,
                               validate=validate.Length(min=1, max=50))
+    distribute = fields.Nested(DistributionSchema, load_default=None)
+
+    @validates_schema
+    def _one_way(self, data, **kwargs):
+        if (data.get("assignments") is None) == (data.get("distribute") is None):
+            raise ValidationError("Podaj albo „assignments”, albo „distribute”.",
+                                  field_name="assignments")
 
 
 class CommitteeMemberViewSchema(Schema):

@@ -497,25 +497,62 @@ class CommitteeMixin:
     def assign_offers(self, request, id, body):
         def work(tx: Transaction):
             committee = Committee(tx)
-            offer_ids = {o["_id"] for o in Offers(tx).of_competition(id, OPEN_OFFER)}
+            offers = {o["_id"]: o for o in Offers(tx).of_competition(id, OPEN_OFFER)}
+            if body["distribute"] is not None:
+                new = self._distribution(id, committee, offers, body["distribute"])
+            else:
+                new = self._explicit_assignments(id, committee, offers, body["assignments"])
             changed = []
-            for index, assignment in enumerate(body["assignments"]):
-                member = committee.member(id, assignment["user_id"])
-                if member is None or member["excluded"]:
-                    raise DomainError("not_a_member", "Ta osoba nie jest członkiem komisji.",
-                                      field=f"assignments.{index}.user_id")
-                unknown = sorted(set(assignment["offer_ids"]) - offer_ids)
-                if unknown:
-                    raise DomainError("offer_not_in_competition",
-                                      f"Oferty spoza konkursu: {', '.join(unknown)}.",
-                                      field=f"assignments.{index}.offer_ids")
+            for user_id, offer_ids in new.items():
+                member = committee.member(id, user_id)
                 assigned = set(member.get("assigned_offers") or [])
-                member["assigned_offers"] = sorted(assigned | set(assignment["offer_ids"]))
+                member["assigned_offers"] = sorted(assigned | set(offer_ids))
                 committee.save(member)
                 changed.append(member)
             return {"competition_id": id, "members": changed}
 
         return self.db.transaction(work)
+
+    @staticmethod
+    def _explicit_assignments(id: str, committee: Committee, offers: dict,
+                              assignments: list[dict]) -> dict[str, list[str]]:
+        new: dict[str, list[str]] = {}
+        for index, assignment in enumerate(assignments):
+            unknown = sorted(set(assignment["offer_ids"]) - set(offers))
+            if unknown:
+                raise DomainError("offer_not_in_competition",
+                                  f"Oferty spoza konkursu: {', '.join(unknown)}.",
+                                  field=f"assignments.{index}.offer_ids")
+            domain.check_assignable(committee.member(id, assignment["user_id"]),
+                                    [offers[o] for o in assignment["offer_ids"]],
+                                    f"assignments.{index}.user_id")
+            new.setdefault(assignment["user_id"], []).extend(assignment["offer_ids"])
+        return new
+
+    @staticmethod
+    def _distribution(id: str, committee: Committee, offers: dict,
+                      distribute: dict) -> dict[str, list[str]]:
+        found = distribute["filter"]
+        if found.get("offer_ids"):
+            unknown = sorted(set(found["offer_ids"]) - set(offers))
+            if unknown:
+                raise DomainError("offer_not_in_competition",
+                                  f"Oferty spoza konkursu: {', '.join(unknown)}.",
+                                  field="distribute.filter.offer_ids")
+        by_user = {m["user_id"]: m for m in committee.of_competition(id)}
+        members = []
+        for index, user_id in enumerate(distribute["user_ids"]):
+            member = by_user.get(user_id)
+            if member is None or member["excluded"]:
+                raise DomainError("not_a_member", "Ta osoba nie jest członkiem komisji.",
+                                  field=f"distribute.user_ids.{index}")
+            members.append(member)
+        typed = [{**o, "requested_amount": Decimal(o["requested_amount"])}
+                 for o in offers.values()]
+        chosen = domain.select_offers(typed, found.get("offer_ids"),
+                                      found.get("requested_amount_min"),
+                                      found.get("requested_amount_max"))
+        return domain.distribute_offers(chosen, members, distribute["per_offer"])
 
     @api("POST", "/api/v1/offers/<id>/scores", roles=("committee",), body=ScoreSchema,
          response=ScoreViewSchema, status=201,

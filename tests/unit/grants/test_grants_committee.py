@@ -99,3 +99,103 @@ def test_awards_above_the_budget_or_the_request_are_refused():
     with pytest.raises(DomainError) as refused:
         domain.check_awards({"a": Decimal("1.00")}, by_id, Decimal("100000.00"))
     assert refused.value.code == "offer_not_decided"
+
+
+# --- assigning offers in bulk, by filter --------------------------------------------------
+
+
+def _offer(offer_id: str, amount: str = "1000.00", organization: str = "org-x",
+           partners=()) -> dict:
+    return {"_id": offer_id, "requested_amount": Decimal(amount),
+            "organization_id": organization, "partners": list(partners)}
+
+
+def _member(user_id: str, organization: str | None = None, assigned=None,
+            excluded: bool = False) -> dict:
+    return {"user_id": user_id, "kind": "ngo" if organization else "official",
+            "organization_id": organization, "assigned_offers": assigned,
+            "excluded": excluded}
+
+
+def test_offers_are_selected_by_requested_amount_inclusive():
+    offers = [_offer("o1", "500.00"), _offer("o2", "1000.00"), _offer("o3", "5000.00")]
+    picked = domain.select_offers(offers, minimum=Decimal("1000.00"),
+                                  maximum=Decimal("5000.00"))
+    assert [o["_id"] for o in picked] == ["o2", "o3"]
+    assert [o["_id"] for o in domain.select_offers(offers, offer_ids=["o1", "o3"])] \
+        == ["o1", "o3"]
+    assert len(domain.select_offers(offers)) == 3
+
+
+def test_an_amount_range_upside_down_is_refused():
+    with pytest.raises(DomainError) as refused:
+        domain.select_offers([], minimum=Decimal("2"), maximum=Decimal("1"))
+    assert refused.value.code == "invalid_range"
+
+
+def test_offers_are_spread_round_robin_evenly():
+    offers = [_offer(f"o{i}") for i in range(7)]
+    new = domain.distribute_offers(offers, [_member("a"), _member("b"), _member("c")], 1)
+    assert new == {"a": ["o0", "o3", "o6"], "b": ["o1", "o4"], "c": ["o2", "o5"]}
+
+
+def test_each_offer_gets_the_requested_number_of_distinct_assessors():
+    offers = [_offer(f"o{i}") for i in range(6)]
+    new = domain.distribute_offers(offers, [_member("a"), _member("b"), _member("c")], 2)
+    per_offer: dict[str, list[str]] = {}
+    for user_id, ids in new.items():
+        for offer_id in ids:
+            per_offer.setdefault(offer_id, []).append(user_id)
+    assert all(len(set(users)) == 2 for users in per_offer.values())
+    assert len(per_offer) == 6
+    assert sorted(len(ids) for ids in new.values()) == [4, 4, 4]
+
+
+def test_assessors_an_offer_already_has_count_and_are_not_chosen_again():
+    offers = [_offer("o1"), _offer("o2")]
+    new = domain.distribute_offers(
+        offers, [_member("a", assigned=["o1", "o2"]), _member("b", assigned=["o2"])], 2)
+    assert new == {"b": ["o1"]}
+
+
+def test_one_member_gets_every_offer_not_yet_assigned_to_them():
+    offers = [_offer("o1"), _offer("o2"), _offer("o3")]
+    assert domain.distribute_offers(offers, [_member("a", assigned=["o2"])], 1) \
+        == {"a": ["o1", "o3"]}
+
+
+def test_the_least_loaded_member_is_chosen_first():
+    new = domain.distribute_offers([_offer("o1"), _offer("o2")],
+                                   [_member("a", assigned=["x1", "x2"]), _member("b")], 1)
+    assert new == {"b": ["o1", "o2"]}
+
+
+def test_a_nominee_never_assesses_an_offer_of_their_organisation_or_its_partner():
+    offers = [_offer("o1", organization="org-1"), _offer("o2", partners=["org-1"]),
+              _offer("o3")]
+    new = domain.distribute_offers(offers, [_member("nominee", "org-1"), _member("a")], 1)
+    assert new == {"a": ["o1", "o2"], "nominee": ["o3"]}
+
+
+def test_an_excluded_member_gets_no_offers_art_15_ust_2d():
+    with pytest.raises(DomainError) as refused:
+        domain.distribute_offers([_offer("o1")], [_member("a"), _member("b", excluded=True)], 1)
+    assert (refused.value.code, refused.value.field) == ("not_a_member",
+                                                         "distribute.user_ids.1")
+
+
+def test_nothing_is_assigned_when_an_offer_cannot_get_enough_assessors():
+    offers = [_offer("o1"), _offer("o2", organization="org-1")]
+    with pytest.raises(DomainError) as refused:
+        domain.distribute_offers(offers, [_member("a"), _member("n", "org-1")], 2)
+    assert refused.value.code == "not_enough_members"
+    assert "o2" in refused.value.message
+
+
+def test_a_conflicted_member_may_not_be_assigned_the_offer_explicitly():
+    with pytest.raises(DomainError) as refused:
+        domain.check_assignable(_member("n", "org-1"), [_offer("o1", organization="org-1")],
+                                "assignments.0.user_id")
+    assert (refused.value.code, refused.value.field) == ("member_conflicted",
+                                                         "assignments.0.user_id")
+    domain.check_assignable(_member("a"), [_offer("o1", organization="org-1")], "f")

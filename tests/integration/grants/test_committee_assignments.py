@@ -1,0 +1,122 @@
+"""Assigning offers to committee members in bulk, by filter: round-robin, N assessors per
+offer, never to an excluded nominee; refused requests change nothing."""
+
+from __future__ import annotations
+
+from grants_helpers import (
+    COMPETITIONS,
+    OFFERS,
+    adopted_programme,
+    announced_competition,
+    assert_error,
+    db_state,
+    pass_deadline,
+    submit_offer,
+    verified_organization,
+)
+
+SCORES = {"scores": [{"criterion": "Jakość", "points": 7},
+                     {"criterion": "Koszty", "points": 3}]}
+
+
+def assigned(grants, cid: str) -> dict[str, list[str]]:
+    return {m["user_id"]: m["assigned_offers"]
+            for m in grants.db["committee_members"].find({"competition_id": cid})}
+
+
+def test_an_officer_distributes_offers_by_filter_among_members(grants, registry, officer,
+                                                                token):
+    orgs = [verified_organization(registry, grants, token, officer) for _ in range(4)]
+    adopted_programme(grants, officer)
+    cid = announced_competition(grants, officer, budget="50000.00")["id"]
+    small, large = [], []
+    for index, (org_id, ngo) in enumerate(orgs):
+        small.append(submit_offer(grants, ngo, cid, org_id)["id"])  # 9,000.00
+        if index < 2:
+            large.append(submit_offer(
+                grants, ngo, cid, org_id, requested_amount="12000.00", total_cost="13500.00",
+                own_contribution={"financial": "1000.00", "non_financial": "500.00"},
+                cost_items=[{"name": "Scena", "amount": "13500.00"}])["id"])
+    pass_deadline(grants, cid)
+    assert grants.post(f"{COMPETITIONS}/{cid}/close", officer).status_code == 200
+    members = [{"user_id": f"official-{i}", "name": f"Urzędnik {i}", "kind": "official"}
+               for i in range(3)]
+    members.append({"user_id": "nominee", "name": "Ewa Oferentka", "kind": "ngo",
+                    "organization_id": orgs[0][0]})  # her organisation bids: excluded
+    assert grants.post(f"{COMPETITIONS}/{cid}/committee", officer,
+                       json={"members": members}).status_code == 201
+    url = f"{COMPETITIONS}/{cid}/committee/assignments"
+
+    # refused: the excluded nominee, an unknown member, both ways at once, nothing at all,
+    # an offer of another competition, a range upside down; nothing changes
+    before = db_state(grants.db)
+    distribute = {"user_ids": ["official-0", "nominee"]}
+    assert_error(grants.post(url, officer, json={"distribute": distribute}), 422,
+                 "not_a_member", ("distribute.user_ids.1",))
+    assert_error(grants.post(url, officer, json={"distribute": {"user_ids": ["stranger"]}}),
+                 422, "not_a_member")
+    assert_error(grants.post(url, officer, json={
+        "distribute": {"user_ids": ["official-0"]},
+        "assignments": [{"user_id": "official-0", "offer_ids": small}]}), 422,
+        "validation_failed")
+    assert_error(grants.post(url, officer, json={}), 422, "validation_failed")
+    assert_error(grants.post(url, officer, json={"distribute": {
+        "user_ids": ["official-0"], "filter": {"offer_ids": ["0" * 24]}}}), 422,
+        "offer_not_in_competition")
+    assert_error(grants.post(url, officer, json={"distribute": {
+        "user_ids": ["official-0"], "filter": {"requested_amount_min": "10000.00",
+                                               "requested_amount_max": "9000.00"}}}), 422,
+        "invalid_range")
+    assert_error(grants.post(url, officer, json={"distribute": {
+        "user_ids": ["official-0", "official-1"], "per_offer": 3}}), 422,
+        "not_enough_members")
+    assert_error(grants.post(url, officer, json={"distribute": {
+        "user_ids": ["official-0", "official-0"]}}), 422, "validation_failed")
+    assert_error(grants.post(url, officer, json={
+        "assignments": [{"user_id": "nominee", "offer_ids": small}]}), 422, "not_a_member")
+    assert db_state(grants.db) == before
+
+    # the large offers (12,000.00 and up) to two members each, round-robin
+    response = grants.post(url, officer, json={"distribute": {
+        "user_ids": ["official-0", "official-1", "official-2"], "per_offer": 2,
+        "filter": {"requested_amount_min": "12000.00"}}})
+    assert response.status_code == 200, response.text
+    now = assigned(grants, cid)
+    assert now["nominee"] is None
+    assert sorted(now["official-0"] + now["official-1"] + (now["official-2"] or [])) \
+        == sorted(large * 2)
+    assert all(len(set(ids)) == len(ids) for ids in now.values() if ids)
+
+    # then everything still short of two assessors: the small offers, spread evenly; the
+    # large ones already have two and are left alone
+    response = grants.post(url, officer, json={"distribute": {
+        "user_ids": ["official-0", "official-1", "official-2"], "per_offer": 2}})
+    assert response.status_code == 200, response.text
+    now = assigned(grants, cid)
+    load = sorted(len(now[f"official-{i}"]) for i in range(3))
+    assert load == [4, 4, 4]
+    for offer_id in small + large:
+        assert sum(offer_id in now[f"official-{i}"] for i in range(3)) == 2
+
+    # nothing left to distribute: a repeated call changes nothing
+    again = grants.post(url, officer, json={"distribute": {
+        "user_ids": ["official-0", "official-1", "official-2"], "per_offer": 2}})
+    assert again.status_code == 200 and again.json()["members"] == []
+    assert assigned(grants, cid) == now
+
+    # one member, every offer not yet assigned to them
+    response = grants.post(url, officer, json={"distribute": {"user_ids": ["official-0"]}})
+    assert response.status_code == 200, response.text
+    assert sorted(assigned(grants, cid)["official-0"]) == sorted(small + large)
+    assert {i: assigned(grants, cid)[i] for i in ("official-1", "official-2")} \
+        == {i: now[i] for i in ("official-1", "official-2")}
+
+    # a member scores what was assigned to them, and only that
+    official = token("committee", sub="official-1")
+    assert grants.post(f"{COMPETITIONS}/{cid}/committee/declaration", official,
+                       json={"no_conflict_of_interest": True}).status_code == 200
+    mine = now["official-1"]
+    other = next(o for o in small + large if o not in mine)
+    assert grants.post(f"{OFFERS}/{mine[0]}/scores", official, json=SCORES).status_code == 201
+    assert_error(grants.post(f"{OFFERS}/{other}/scores", official, json=SCORES), 403,
+                 "offer_not_assigned")
