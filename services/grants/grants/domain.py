@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from wspolpraca.errors import Conflict, DomainError
 from wspolpraca.fields import format_money, to_money
 from wspolpraca.rules import DatedRules
+from wspolpraca.workdays import add_working_days
 
 CITY_ZONE = ZoneInfo("Europe/Warsaw")
 ZERO = Decimal("0.00")
@@ -575,6 +576,16 @@ def check_small_grant(offer: Mapping, today: date, rules: DatedRules) -> None:
         raise DomainError("small_grant_too_long",
                           f"Zadanie w trybie małej dotacji trwa najwyżej {days} dni "
                           "(art. 19a ust. 1 pkt 2).", field="task_end")
+
+
+def publication_due_on(received_on: date, rules: DatedRules) -> date:
+    """The city publishes the offer within 7 working days of receiving it (art. 19a ust. 3)."""
+    working_days = int(rules.value("small_grant_publish_within_working_days", on=received_on))
+    return add_working_days(received_on, working_days)
+
+
+def publication_overdue(status: str, due_on: date, today: date) -> bool:
+    return status == SmallGrantStatus.SUBMITTED and today > due_on
 
 
 def publication_ends(published_at: datetime, rules: DatedRules) -> datetime:

@@ -310,7 +310,8 @@ def award_payload(offer: dict[str, Any], competition: dict[str, Any],
 # --- small grants (art. 19a) --------------------------------------------------------------
 
 
-def new_small_grant(data: dict[str, Any], submitted_by: str, now: datetime) -> dict[str, Any]:
+def new_small_grant(data: dict[str, Any], submitted_by: str, now: datetime,
+                    publication_due_on: date) -> dict[str, Any]:
     return {
         "_id": new_id(),
         "year": data["task_start"].year,
@@ -323,6 +324,8 @@ def new_small_grant(data: dict[str, Any], submitted_by: str, now: datetime) -> d
         "submitted_by": submitted_by,
         "submitted_at": now,
         "published_at": None,
+        "publication_due_on": publication_due_on.isoformat(),
+        "published_late": None,
         "comments_until": None,
         "decided_at": None,
         "comments_count": 0,

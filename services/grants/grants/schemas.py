@@ -391,6 +391,8 @@ class SmallGrantSchema(Schema):
     status_reason = fields.String(allow_none=True)
     submitted_at = fields.DateTime()
     published_at = fields.DateTime(allow_none=True)
+    publication_due_on = fields.String(allow_none=True)
+    published_late = fields.Boolean(allow_none=True)
     comments_until = fields.DateTime(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     comments_count = fields.Integer()
@@ -400,6 +402,7 @@ class SmallGrantQuerySchema(PageQuery):
     status = fields.String(validate=validate.OneOf(
         ["submitted", "published", "awarded", "refused"]))
     organization_id = ObjectIdField()
+    publication_overdue = fields.Boolean()
 
 
 class CommentCreateSchema(Schema):

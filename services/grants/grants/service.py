@@ -722,7 +722,9 @@ class SmallGrantsMixin:
             domain.check_eligible(Organizations(tx).view(body["organization_id"]), body["area"])
             programme = Programmes(tx).adopted_for(body["task_start"].year)
             _check_funds(programme, body["area"], body["requested_amount"], "requested_amount")
-            record = records.new_small_grant(body, principal.sub, now)
+            received_on = domain.local_date(now)
+            record = records.new_small_grant(body, principal.sub, now,
+                                             domain.publication_due_on(received_on, RULES))
             self._check_caps(tx, record, programme, now)
             SmallGrants(tx).add(record)
             tx.emit("small_grant.submitted", record["_id"], records.small_grant_payload(record))
@@ -736,6 +738,10 @@ class SmallGrantsMixin:
     def list_small_grants(self, request, query):
         principal: Principal | None = request.principal
         found: dict = {k: query[k] for k in ("status", "organization_id") if query.get(k)}
+        if query.get("publication_overdue"):
+            # received more than 7 working days ago and still not published (art. 19a ust. 3)
+            found["status"] = domain.SmallGrantStatus.SUBMITTED.value
+            found["publication_due_on"] = {"$lt": domain.local_date(utcnow()).isoformat()}
         if not _is_runner(principal):
             visible: list[dict] = [{"status": {"$ne": domain.SmallGrantStatus.SUBMITTED.value}}]
             if principal is not None and principal.org_id:
@@ -757,8 +763,11 @@ class SmallGrantsMixin:
             status = domain.publish_small_grant(record["status"])
             now = utcnow()
             version = record["version"]
+            due_on = record.get("publication_due_on")
             record.update(status=status, published_at=now,
-                          comments_until=domain.publication_ends(now, RULES))
+                          comments_until=domain.publication_ends(now, RULES),
+                          published_late=bool(due_on) and domain.local_date(now)
+                          > date.fromisoformat(due_on))
             small_grants.replace(record, version)
             tx.emit("small_grant.published", id, records.small_grant_payload(
                 record, published_at=format_time(now)))

@@ -166,3 +166,22 @@ def test_two_officers_awarding_the_last_funds_at_once_cannot_both_succeed(
     events.wait_for("grants.small_grant.awarded")
     events.settle(0.5)
     assert len(events.of_type("grants.small_grant.awarded")) == 1
+
+
+def test_offers_the_city_has_not_published_within_7_working_days_are_listed_as_overdue(
+        grants, registry, officer, token):
+    org_id, ngo = verified_organization(registry, grants, token, officer)
+    adopted_programme(grants, officer)
+    late = submit_small_grant(grants, ngo, org_id, "5000.00", days=30)
+    on_time = submit_small_grant(grants, ngo, org_id, "5000.00", days=30)
+    assert late["publication_due_on"] and late["published_late"] is None
+    grants.db["small_grants"].update_one({"_id": late["id"]},
+                                         {"$set": {"publication_due_on": "2020-01-02"}})
+    overdue = grants.get(SMALL_GRANTS, officer, params={"publication_overdue": "true"}).json()
+    assert [item["id"] for item in overdue["items"]] == [late["id"]]
+    published = grants.post(f"{SMALL_GRANTS}/{late['id']}/publish", officer).json()
+    assert published["published_late"] is True
+    assert grants.post(f"{SMALL_GRANTS}/{on_time['id']}/publish",
+                       officer).json()["published_late"] is False
+    assert grants.get(SMALL_GRANTS, officer,
+                      params={"publication_overdue": "true"}).json()["items"] == []

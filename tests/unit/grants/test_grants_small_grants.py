@@ -109,3 +109,16 @@ def test_a_small_grant_is_published_once():
     assert domain.publish_small_grant("submitted") == "published"
     with pytest.raises(DomainError):
         domain.publish_small_grant("published")
+
+
+def test_the_city_publishes_the_offer_within_7_working_days_of_receipt_art_19a_ust_3():
+    # received on Thursday 18 Dec 2025: Christmas and New Year's Day do not count
+    assert domain.publication_due_on(date(2025, 12, 18), RULES) == date(2026, 1, 2)
+    assert domain.publication_due_on(date(2026, 11, 23), RULES) == date(2026, 12, 2)
+
+
+def test_an_offer_not_published_by_its_due_day_is_overdue_art_19a_ust_3():
+    due = date(2026, 12, 2)
+    assert not domain.publication_overdue("submitted", due, due)
+    assert domain.publication_overdue("submitted", due, date(2026, 12, 3))
+    assert not domain.publication_overdue("published", due, date(2026, 12, 3))
