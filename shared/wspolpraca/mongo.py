@@ -174,12 +174,16 @@ class Store:
         transaction, so its effect and its dedupe mark commit or vanish together.
         """
         done: list[Transaction] = []
+        marked: list[bool] = []
 
         def attempt(session: ClientSession) -> T:
+            # with_transaction may run this again after a transient error (a write
+            # conflict): each attempt starts afresh, the processed mark included
             tx = Transaction(self, session)
-            self._mark_processed(session)
+            marked_now = self._mark_processed(session)
             result = work(tx)
             done[:] = [tx]
+            marked[:] = [marked_now]
             return result
 
         with self.client.start_session() as session:
@@ -188,15 +192,18 @@ class Store:
                 read_concern=ReadConcern("snapshot"),
                 write_concern=WriteConcern("majority"),
             )
+        if marked and marked[0]:
+            self.worker_data[context.PROCESSED_RECORDED] = True  # only once it committed
         if done and done[0].records:
             self.provider.events_committed(done[0].records)
         return result
 
-    def _mark_processed(self, session: ClientSession) -> None:
+    def _mark_processed(self, session: ClientSession) -> bool:
+        """Record the worker's event as processed in this transaction (once per worker)."""
         event_id = self.worker_data.get(context.EVENT_ID)
         consumer = self.worker_data.get(context.CONSUMER)
         if not event_id or not consumer or self.worker_data.get(context.PROCESSED_RECORDED):
-            return
+            return False
         try:
             self.db[PROCESSED].insert_one(
                 {"_id": processed_key(consumer, event_id), "processed_at": utcnow()},
@@ -204,7 +211,7 @@ class Store:
             )
         except DuplicateKeyError:
             raise AlreadyProcessed(event_id) from None
-        self.worker_data[context.PROCESSED_RECORDED] = True
+        return True
 
 
 class Mongo(DependencyProvider):

@@ -9,6 +9,7 @@ from pymongo import ASCENDING, IndexModel
 
 from wspolpraca.errors import NotFound
 from wspolpraca.mongo import Collection, DomainGauge, Transaction
+from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
 
 CONSULTATIONS = "consultations"
 COMMENTS = "comments"
@@ -16,7 +17,6 @@ COUNCILS = "councils"
 COUNCIL_REQUESTS = "council_requests"
 COUNCIL_MEETINGS = "council_meetings"
 OPINION_REQUESTS = "opinion_requests"
-ORGANIZATIONS = "organizations"  # projection of the registry's organisations
 
 COLLECTIONS = (
     Collection(CONSULTATIONS, (
@@ -36,7 +36,7 @@ COLLECTIONS = (
     Collection(COUNCIL_MEETINGS, (
         IndexModel([("council_id", ASCENDING), ("_id", ASCENDING)], name="council"),
     )),
-    Collection(ORGANIZATIONS),
+    ORGANIZATION_DIRECTORY,
     Collection(OPINION_REQUESTS, (
         IndexModel([("status", ASCENDING), ("deadline", ASCENDING)], name="open_by_deadline"),
         IndexModel([("council_id", ASCENDING), ("_id", ASCENDING)], name="council"),
@@ -75,19 +75,6 @@ class Documents:
 
     def find(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         return list(self.collection.find(query, session=self.session).sort("_id", ASCENDING))
-
-
-def project_organization(tx: Transaction, data: dict[str, Any], event_time: datetime) -> bool:
-    """Keep what the registry last said about an organisation; an event older than the
-    one already applied is ignored (events may arrive out of order)."""
-    collection = tx.db[ORGANIZATIONS]
-    current = collection.find_one({"_id": data["id"]}, session=tx.session)
-    if current is not None and current["event_time"] > event_time:
-        return False
-    collection.replace_one({"_id": data["id"]}, {
-        "_id": data["id"], "name": data["name"], "status": data["status"],
-        "areas": data["areas"], "event_time": event_time}, upsert=True, session=tx.session)
-    return True
 
 
 def organizations_by_id(tx: Transaction, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -50,12 +50,12 @@ from consultations.schemas import (
     ReportQuerySchema,
 )
 from wspolpraca.auth import Principal
-from wspolpraca.consumer import event_handler
-from wspolpraca.envelope import CloudEvent, format_time, utcnow
+from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Conflict, Forbidden, NotFound, Unauthorized
 from wspolpraca.http import api
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo, Transaction
+from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import Page, PageQuery, paginate
 from wspolpraca.rules import DatedRules
 
@@ -583,47 +583,7 @@ class CouncilsMixin:
         return lapsed
 
 
-class OrganizationsProjectionMixin:
-    """What the registry says about organisations: who is verified and in which areas
-    (who may comment on a consultation addressed to some areas, who may support a
-    request to create a council)."""
-
-    db: Mongo
-
-    def _project(self, event: CloudEvent) -> None:
-        moment = datetime.fromisoformat(event.time.replace("Z", "+00:00"))
-
-        def work(tx: Transaction):
-            repository.project_organization(tx, event.data, moment)
-
-        self.db.transaction(work)
-
-    @event_handler("registry", "organization.registered")
-    def on_organization_registered(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.updated")
-    def on_organization_updated(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.verified")
-    def on_organization_verified(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.suspended")
-    def on_organization_suspended(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.reinstated")
-    def on_organization_reinstated(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.archived")
-    def on_organization_archived(self, event: CloudEvent) -> None:
-        self._project(event)
-
-
-class ConsultationsService(ConsultationsMixin, CouncilsMixin, OrganizationsProjectionMixin):
+class ConsultationsService(ConsultationsMixin, CouncilsMixin, OrganizationDirectoryMixin):
     name = "consultations"
 
     db = Mongo(repository.COLLECTIONS, repository.GAUGES)

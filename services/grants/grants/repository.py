@@ -14,11 +14,11 @@ from grants import domain
 from wspolpraca.errors import Conflict, DomainError, NotFound
 from wspolpraca.fields import format_money
 from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
+from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
 
 PROGRAMMES = "programmes"
 COMPETITIONS = "competitions"
 OFFERS = "offers"
-ORGANIZATIONS = "organizations"
 COMMITTEE = "committee_members"
 SCORES = "scores"
 SMALL_GRANTS = "small_grants"
@@ -37,7 +37,7 @@ COLLECTIONS = (
         IndexModel([("competition_id", ASCENDING), ("_id", ASCENDING)], name="competition"),
         IndexModel([("organization_id", ASCENDING), ("_id", ASCENDING)], name="organization"),
     )),
-    Collection(ORGANIZATIONS),
+    ORGANIZATION_DIRECTORY,
     Collection(COMMITTEE, (IndexModel([("competition_id", ASCENDING)], name="competition"),
                            IndexModel([("user_id", ASCENDING)], name="user"))),
     Collection(SCORES, (IndexModel([("competition_id", ASCENDING)], name="competition"),)),
@@ -174,18 +174,6 @@ class Organizations(_Repository):
             return None
         return domain.OrganizationView(found["_id"], found["status"],
                                        frozenset(found.get("areas", [])))
-
-    def apply(self, organization_id: str, data: dict[str, Any], event_time: str) -> bool:
-        """Upsert the projection unless a later event already wrote it (order-tolerant)."""
-        current = self.collection.find_one({"_id": organization_id}, session=self.session)
-        if current is not None and current.get("event_time", "") > event_time:
-            return False
-        record = {"_id": organization_id, "name": data.get("name"),
-                  "status": data.get("status"), "areas": data.get("areas") or [],
-                  "event_time": event_time}
-        self.collection.replace_one({"_id": organization_id}, record, upsert=True,
-                                    session=self.session)
-        return True
 
 
 class Committee(_Repository):

@@ -65,13 +65,13 @@ from grants.schemas import (
     TaskReportSchema,
 )
 from wspolpraca.auth import Principal
-from wspolpraca.consumer import event_handler
-from wspolpraca.envelope import CloudEvent, format_time, utcnow
+from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
 from wspolpraca.fields import to_money
 from wspolpraca.http import api
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo, Transaction
+from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import Page, PageQuery, paginate
 from wspolpraca.rules import DatedRules
 
@@ -1064,44 +1064,8 @@ class ContractsMixin:
         return flagged
 
 
-class OrganizationProjectionMixin:
-    """grants' own copy of what it needs about organisations, from the registry's events."""
-
-    db: Mongo
-
-    def _project(self, event: CloudEvent) -> None:
-        def work(tx: Transaction):
-            Organizations(tx).apply(event.subject, event.data, event.time)
-
-        self.db.transaction(work)
-
-    @event_handler("registry", "organization.registered")
-    def on_organization_registered(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.updated")
-    def on_organization_updated(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.verified")
-    def on_organization_verified(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.suspended")
-    def on_organization_suspended(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.reinstated")
-    def on_organization_reinstated(self, event: CloudEvent) -> None:
-        self._project(event)
-
-    @event_handler("registry", "organization.archived")
-    def on_organization_archived(self, event: CloudEvent) -> None:
-        self._project(event)
-
-
 class GrantsService(ProgrammesMixin, CompetitionsMixin, OffersMixin, CommitteeMixin,
-                    SmallGrantsMixin, ContractsMixin, OrganizationProjectionMixin):
+                    SmallGrantsMixin, ContractsMixin, OrganizationDirectoryMixin):
     name = "grants"
 
     db = Mongo(repository.COLLECTIONS, repository.GAUGES)

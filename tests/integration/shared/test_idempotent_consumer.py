@@ -8,6 +8,7 @@ from collections import Counter
 
 import pika
 import pytest
+from pymongo.errors import OperationFailure
 
 from wspolpraca.consumer import dead_letter_queue_name, event_handler
 from wspolpraca.envelope import CloudEvent
@@ -31,6 +32,19 @@ class Sink:
         def work(tx):
             tx.db["seen"].insert_one({"event_id": event.id, "data": event.data},
                                      session=tx.session)
+
+        self.db.transaction(work)
+
+    @event_handler("registry", "department.updated")
+    def on_department_updated(self, event: CloudEvent) -> None:
+        # the first attempt of the transaction hits a write conflict, as under load
+        def work(tx):
+            ATTEMPTS[event.id] += 1
+            if ATTEMPTS[event.id] == 1:
+                conflict = OperationFailure("WriteConflict", 112)
+                conflict._add_error_label("TransientTransactionError")
+                raise conflict
+            tx.db["seen"].insert_one({"event_id": event.id}, session=tx.session)
 
         self.db.transaction(work)
 
@@ -153,3 +167,16 @@ def test_an_operator_can_inspect_and_replay_a_parked_event(sink, amqp_uri):
     assert replay(amqp_uri, QUEUE) == 1  # the cause is fixed: the 4th attempt succeeds
     wait_until(lambda: seen(sink, event.id) == 1)
     assert parked(amqp_uri, QUEUE) == []
+
+
+def test_a_transaction_retried_after_a_write_conflict_still_records_the_event_as_processed(
+        sink, amqp_uri):
+    event = an_event("department.updated")
+    publish(amqp_uri, event.to_dict(), "department.updated")
+    wait_until(lambda: seen(sink, event.id) == 1)
+    key = f"evt-registry-department.updated--sink.on_department_updated:{event.id}"
+    wait_until(lambda: sink.db["processed_events"].count_documents({"_id": key}) == 1)
+    publish(amqp_uri, event.to_dict(), "department.updated")  # redelivered: no second effect
+    time.sleep(0.7)
+    assert seen(sink, event.id) == 1
+    assert ATTEMPTS[event.id] == 2
