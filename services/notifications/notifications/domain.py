@@ -3,7 +3,9 @@
 - which subscriptions an event matches, and who hears about it without subscribing
   (the defaults of issue 6: an NGO about its own affairs, a department about inquiries
   routed to it, the liaison office about new and overdue inquiries, NGOs of an area about
-  new competitions and consultations in it);
+  new competitions and consultations in it, committee and council members, reports coming
+  due and overdue, booking and patronage decisions, training registrations and reminders);
+- reminders: when a report's or a training's reminder is due, and when it has expired;
 - the webhook signature, the retry decision by HTTP status and the backoff with jitter;
 - signed one-click unsubscribe tokens;
 - digests: when one is due and how its items are grouped.
@@ -22,7 +24,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -157,6 +159,10 @@ class EventFacts:
     email: str | None = None
     contact_email: str | None = None
     everyone: bool = False           # addressed to every organisation (not only some areas)
+    users: frozenset[str] = frozenset()   # people (user ids, `sub`) the event is about
+    person_email: str | None = None  # a person's own address (a training registration)
+    council_id: str | None = None
+    council_member: str | None = None     # the council member an event is about (its id)
 
 
 def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> EventFacts:
@@ -173,6 +179,22 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
     organization_id = data.get("organization_id")
     if organization_id is None and event_type.startswith("registry.organization."):
         organization_id = data.get("id") or subject
+    users: set[str] = set()
+    person_email = None
+    if event_type == "grants.committee.appointed":
+        # every member who may score (a nominee of a bidding organisation may not)
+        users.update(m["user_id"] for m in data.get("members") or []
+                     if isinstance(m, dict) and m.get("user_id") and not m.get("excluded"))
+    registration = data.get("registration")
+    if isinstance(registration, dict):
+        if registration.get("person"):
+            users.add(registration["person"])
+        person_email = registration.get("email")
+        organization_id = organization_id or registration.get("organization_id")
+    member = data.get("member")
+    council_member = member.get("id") if isinstance(member, dict) else None
+    if isinstance(member, dict) and organization_id is None:
+        organization_id = member.get("organization_id")
     return EventFacts(
         type=event_type,
         subject=subject,
@@ -184,6 +206,10 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
         email=data.get("email"),
         contact_email=data.get("contact_email"),
         everyone=everyone,
+        users=frozenset(users),
+        person_email=person_email,
+        council_id=data.get("council_id"),
+        council_member=council_member,
     )
 
 
@@ -251,6 +277,9 @@ class Directory(Protocol):
                                ) -> Iterable[Mapping[str, Any]]:
         """Organisations working in any of `areas`; all of them for None."""
 
+    def council_members(self, council_id: str) -> Iterable[Mapping[str, Any]]:
+        """The present members of a council (`_id`, `organization_id`), from its events."""
+
 
 def _organization(facts: EventFacts, directory: Directory, email: str | None = None
                   ) -> list[Recipient]:
@@ -314,6 +343,49 @@ def _organizations_of_the_area(facts: EventFacts, directory: Directory) -> list[
     return found
 
 
+def _people(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    """The people an event names by user id: their inbox, and their own address if given."""
+    found: list[Recipient] = []
+    for user in sorted(facts.users):
+        audience = f"user:{user}"
+        found.append(Recipient(Channel.INBOX, audience, audience))
+        if facts.person_email:
+            found.append(Recipient(Channel.EMAIL, facts.person_email, audience))
+    return found
+
+
+def council_member_audience(member_id: str) -> str:
+    """A council member's inbox: the consultations service knows members by a record id of
+    its own (no user account, no address), so their items are kept under that id."""
+    return f"council_member:{member_id}"
+
+
+def _council_member(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    """The appointed member (by the id the event carries) and the organisation that
+    nominated them, if any."""
+    found: list[Recipient] = []
+    if facts.council_member:
+        audience = council_member_audience(facts.council_member)
+        found.append(Recipient(Channel.INBOX, audience, audience))
+    return found + _organization(facts, directory)
+
+
+def _council(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    """Every present member of the council; an NGO-side member through the organisation
+    that nominated them too (its inbox and address)."""
+    if not facts.council_id:
+        return []
+    found: list[Recipient] = []
+    for member in directory.council_members(facts.council_id):
+        audience = council_member_audience(str(member["_id"]))
+        found.append(Recipient(Channel.INBOX, audience, audience))
+        if member.get("organization_id"):
+            found.extend(_organization(
+                EventFacts(facts.type, facts.subject,
+                           organization_id=member["organization_id"]), directory))
+    return found
+
+
 def _all_of(*rules: Callable[[EventFacts, Directory], list[Recipient]]):
     def rule(facts: EventFacts, directory: Directory) -> list[Recipient]:
         return [r for each in rules for r in each(facts, directory)]
@@ -321,6 +393,11 @@ def _all_of(*rules: Callable[[EventFacts, Directory], list[Recipient]]):
 
 
 DefaultRule = Callable[[EventFacts, Directory], list[Recipient]]
+
+# Reminders are raised by this service's own timer (not published on the broker): their
+# types live under `notifications.reminder.*` so that they can be subscribed to.
+REPORT_DUE_REMINDER = "notifications.reminder.report_due"
+TRAINING_REMINDER = "notifications.reminder.training"
 
 DEFAULT_RULES: dict[str, DefaultRule] = {
     # registry: an NGO hears about its own affairs, a department about inquiries routed to it
@@ -341,6 +418,23 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     "grants.grant.awarded": _organization,
     "grants.offer.not_funded": _organization,
     "grants.offer.rejected_formally": _organization,
+    # a committee member hears of the appointment (grants emits no event when offers are
+    # assigned to a member, so the assignment itself cannot be told yet)
+    "grants.committee.appointed": _people,
+    # reports coming due (the reminder the `send_reminders` timer raises) and overdue
+    REPORT_DUE_REMINDER: _organization,
+    "grants.task_report.overdue": _all_of(_organization, _liaison_office),
+    # council members about their appointment, meetings and opinion requests
+    "consultations.council.member_appointed": _council_member,
+    "consultations.council.meeting_scheduled": _council,
+    "consultations.council.opinion_requested": _council,
+    # issue 11: booking and patronage decisions, training registrations and reminders
+    "registry.booking.approved": _organization,
+    "registry.booking.refused": _organization,
+    "registry.patronage.granted": _organization,
+    "registry.patronage.refused": _organization,
+    "registry.training.registered": _people,
+    TRAINING_REMINDER: _people,
 }
 
 
@@ -583,3 +677,77 @@ def group_digest(items: Iterable[Mapping[str, Any]]) -> list[DigestGroup]:
     for item in sorted(items, key=lambda i: (i["created_at"], i["_id"])):
         groups.setdefault(item["event_type"], DigestGroup(item["event_type"])).items.append(item)
     return list(groups.values())
+
+
+# --- reminders ----------------------------------------------------------------------------
+# A small schedule, filled from events: a report's due date (`grants.contract.signed`) and
+# a training's start (`registry.training.registered` / `.published`). The `send_reminders`
+# timer raises each reminder once, between `due_at` and `expires_at`.
+
+REPORT_REMINDER_DAYS = 7
+REPORT_REMINDER_HOUR = 8          # local time of the day the report reminder goes out
+TRAINING_REMINDER_BEFORE = timedelta(days=1)
+LOCAL_ZONE = "Europe/Warsaw"
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"       # the report came in, the person unregistered, ...
+    EXPIRED = "expired"           # its moment passed before it could go out
+
+
+def _local_moment(day: date, hour: int) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo(LOCAL_ZONE)).astimezone(UTC)
+
+
+def local_today(now: datetime) -> date:
+    """The date in the city (due dates are local dates)."""
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(LOCAL_ZONE)).date()
+
+
+def report_reminder_window(report_due_on: date) -> tuple[datetime, datetime]:
+    """From 08:00 (Warsaw) seven days before the due date to the end of the due date; after
+    that the report is overdue and `grants.task_report.overdue` tells the organisation."""
+    due_at = _local_moment(report_due_on - timedelta(days=REPORT_REMINDER_DAYS),
+                           REPORT_REMINDER_HOUR)
+    return due_at, _local_moment(report_due_on + timedelta(days=1), 0)
+
+
+def training_reminder_window(starts_at: datetime) -> tuple[datetime, datetime]:
+    """From a day before the start until the start (someone who registers later than a day
+    before is reminded at once)."""
+    return starts_at - TRAINING_REMINDER_BEFORE, starts_at
+
+
+def reminder_outcome(status: str, due_at: datetime, expires_at: datetime,
+                     now: datetime) -> str | None:
+    """What the timer does with a reminder now: `sent` (raise it), `expired`, or None
+    (not yet, or no longer pending)."""
+    if status != ReminderStatus.PENDING:
+        return None
+    if now >= expires_at:
+        return ReminderStatus.EXPIRED.value
+    if now >= due_at:
+        return ReminderStatus.SENT.value
+    return None
+
+
+def report_reminder_id(contract_id: str) -> str:
+    return f"report-due:{contract_id}"
+
+
+def training_reminder_id(training_id: str, registration_id: str) -> str:
+    return f"training:{training_id}:{registration_id}"
+
+
+def reminder_event_id(reminder_id: str) -> str:
+    """The same reminder always has the same event id (a UUID, as events' ids are), so its
+    deliveries are recorded once even if it were raised twice."""
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"wspolpraca:reminder:{reminder_id}"))

@@ -13,7 +13,7 @@ DEFAULT_DURATION = timedelta(hours=1)
 KIND_CATEGORIES = {
     "event": "Wydarzenie", "training": "Szkolenie", "meeting": "Spotkanie",
     "deadline": "Termin", "council_meeting": "Posiedzenie rady",
-    "consultation_meeting": "Spotkanie konsultacyjne",
+    "consultation_meeting": "Spotkanie konsultacyjne", "booking": "Rezerwacja",
 }
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from notifications.domain import (
+    REPORT_DUE_REMINDER,
+    REPORT_REMINDER_DAYS,
+    TRAINING_REMINDER,
     Channel,
     DeliveryStatus,
     Digest,
     Recipient,
     SubscriptionStatus,
     delivery_id,
+    report_reminder_id,
+    report_reminder_window,
+    training_reminder_id,
+    training_reminder_window,
 )
 from wspolpraca.pagination import new_id
 
@@ -153,4 +160,87 @@ def calendar_entry_from_event(event_type: str, subject: str,
                 "location": data.get("place"),
                 "description": "Porządek obrad: " + "; ".join(agenda) if agenda else None,
                 "areas": [], "audiences": ["public"]}
+    if event_type == "consultations.council.opinion_requested":
+        return {"_id": f"council-opinion-{subject}", "kind": "deadline",
+                "title": f"Termin opinii rady: {data['subject']}",
+                "starts_at": parse_time(data["deadline"]), "ends_at": None, "location": None,
+                "description": None, "areas": [], "audiences": ["public"]}
+    if event_type in ("registry.booking.approved", "registry.booking.cancelled"):
+        # an approved booking is the organisation's (and the managing department's) affair;
+        # a cancelled one leaves every feed
+        audiences = [f"org:{data['organization_id']}", f"dept:{data['department']}"]
+        return {"_id": f"booking-{subject}", "kind": "booking",
+                "title": f"Rezerwacja: {data['resource_name']}, {data['title']}",
+                "starts_at": parse_time(data["starts_at"]),
+                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
+                "location": data.get("place"),
+                "description": f"Organizacja: {data.get('organization_name', '')}",
+                "areas": [],
+                "audiences": audiences if event_type.endswith(".approved") else []}
+    if event_type == "registry.patronage.granted":
+        what = ("Pod honorowym patronatem Prezydenta Miasta" if data.get("kind") == "patronage"
+                else "Wydarzenie promowane przez miasto")
+        return {"_id": f"patronage-{subject}", "kind": "event", "title": data["name"],
+                "starts_at": parse_time(data["starts_at"]),
+                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
+                "location": data.get("place"),
+                "description": f"{what}. Organizator: {data.get('organization_name', '')}",
+                "areas": list(data.get("areas") or []), "audiences": ["public"]}
+    if event_type in ("registry.training.published", "registry.training.cancelled"):
+        return {"_id": f"training-{subject}", "kind": "training", "title": data["title"],
+                "starts_at": parse_time(data["starts_at"]),
+                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
+                "location": data.get("place"), "description": data.get("topic"),
+                "areas": [],
+                "audiences": ["public"] if event_type.endswith(".published") else []}
     return None
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+def report_reminder(data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The reminder of a contract's report, 7 days before `report_due_on`."""
+    due_on = date.fromisoformat(data["report_due_on"])
+    due_at, expires_at = report_reminder_window(due_on)
+    return {
+        "_id": report_reminder_id(data["id"]),
+        "type": REPORT_DUE_REMINDER,
+        "subject": data["id"],
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "data": {"contract_id": data["id"], "offer_id": data.get("offer_id"),
+                 "competition_id": data.get("competition_id"),
+                 "organization_id": data["organization_id"], "amount": data.get("amount"),
+                 "task_end": data.get("task_end"), "report_due_on": data["report_due_on"],
+                 "days_left": REPORT_REMINDER_DAYS},
+        "updated_at": now,
+    }
+
+
+def training_reminder(data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The reminder of one registration, a day before the training starts."""
+    registration = data["registration"]
+    due_at, expires_at = training_reminder_window(parse_time(data["starts_at"]))
+    return {
+        "_id": training_reminder_id(data["id"], registration["id"]),
+        "type": TRAINING_REMINDER,
+        "subject": data["id"],
+        "training_id": data["id"],
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "data": {"training_id": data["id"], "title": data["title"], "kind": data.get("kind"),
+                 "topic": data.get("topic"), "place": data.get("place"),
+                 "starts_at": data["starts_at"], "ends_at": data.get("ends_at"),
+                 "registration": {"id": registration["id"], "person": registration["person"],
+                                  "email": registration.get("email"),
+                                  "organization_id": registration.get("organization_id")}},
+        "updated_at": now,
+    }
+
+
+def reminder_data_moved(reminder_data: dict[str, Any], training: dict[str, Any]
+                        ) -> dict[str, Any]:
+    """A pending training reminder after the training was published again (a new time or
+    place): the registration stays, the training's details are the new ones."""
+    return {**reminder_data, **{k: training.get(k) for k in
+                                ("title", "kind", "topic", "place", "starts_at", "ends_at")}}

@@ -21,6 +21,8 @@ ORGANIZATIONS = "organizations"   # projection of registry events
 DEPARTMENTS = "departments"       # projection of registry events
 OPTOUTS = "optouts"
 CALENDAR = "calendar_entries"
+REMINDERS = "reminders"           # the schedule of report and training reminders
+COUNCIL_MEMBERS = "council_members"   # projection of consultations' council events
 
 COLLECTIONS = (
     Collection(SUBSCRIPTIONS, (
@@ -45,6 +47,12 @@ COLLECTIONS = (
         IndexModel([("source_event_id", ASCENDING)], name="source_event",
                    unique=True, partialFilterExpression={"source_event_id": {"$type": "string"}}),
     )),
+    Collection(REMINDERS, (
+        IndexModel([("status", ASCENDING), ("due_at", ASCENDING)], name="due"),
+        IndexModel([("training_id", ASCENDING)], name="training"),
+    )),
+    Collection(COUNCIL_MEMBERS, (
+        IndexModel([("council_id", ASCENDING), ("active", ASCENDING)], name="council"),)),
 )
 
 ACTIVE_STATUSES = [DeliveryStatus.PENDING.value]
@@ -123,6 +131,75 @@ class Directory:
             query = {"areas": {"$in": areas}}
         return list(self.db[ORGANIZATIONS].find(query, session=self.session)
                     .sort("_id", ASCENDING))
+
+    def council_members(self, council_id: str) -> list[Mapping[str, Any]]:
+        return list(self.db[COUNCIL_MEMBERS].find({"council_id": council_id, "active": True},
+                                                  session=self.session).sort("_id", ASCENDING))
+
+
+class Reminders:
+    """The schedule: one reminder per report and per training registration."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[REMINDERS]
+        self.session = tx.session
+
+    def schedule(self, record: dict[str, Any], event_time: str,
+                 revive_cancelled: bool = False) -> None:
+        """Add or move a reminder; one already sent stays as it is, so a redelivered or
+        repeated event never raises it again. A cancelled one comes back only when asked
+        (a person who registers again) and only for a newer event than the cancelling one,
+        since events of different types may arrive in any order."""
+        key = record["_id"]
+        values = {k: v for k, v in record.items() if k != "_id"}
+        current = self.collection.find_one({"_id": key}, session=self.session)
+        if current is None:
+            self.collection.insert_one({**record, "status": "pending", "sent_at": None,
+                                        "event_time": event_time}, session=self.session)
+        elif current["status"] in ("pending", "expired") or (
+                revive_cancelled and current["status"] == "cancelled"
+                and current.get("event_time", "") < event_time):
+            self.collection.update_one(
+                {"_id": key}, {"$set": {**values, "status": "pending", "event_time": event_time}},
+                session=self.session)
+
+    def cancel(self, query: dict[str, Any], now: datetime, event_time: str,
+               tombstone: str | None = None) -> None:
+        """Cancel pending reminders; with `tombstone` (a reminder id) a cancellation that
+        arrives before the event that schedules it is kept, so that one is not raised."""
+        self.collection.update_many(
+            {**query, "status": "pending"},
+            {"$set": {"status": "cancelled", "updated_at": now, "event_time": event_time}},
+            session=self.session)
+        if tombstone is not None and self.collection.find_one(
+                {"_id": tombstone}, session=self.session) is None:
+            self.collection.insert_one({"_id": tombstone, "status": "cancelled",
+                                        "event_time": event_time, "updated_at": now},
+                                       session=self.session)
+
+    def pending_of_training(self, training_id: str) -> list[dict[str, Any]]:
+        return list(self.collection.find({"training_id": training_id, "status": "pending"},
+                                         session=self.session))
+
+    def settle(self, reminder_id: str, status: str, now: datetime) -> bool:
+        """Mark a pending reminder sent or expired; False if it no longer was pending."""
+        return self.collection.update_one(
+            {"_id": reminder_id, "status": "pending"},
+            {"$set": {"status": status, "sent_at": now if status == "sent" else None,
+                      "updated_at": now}}, session=self.session).modified_count == 1
+
+
+def project_council_member(tx: Transaction, council_id: str, member: Mapping[str, Any],
+                           active: bool, event_time: str) -> None:
+    project(tx, COUNCIL_MEMBERS, member["id"],
+            {"council_id": council_id, "name": member.get("name"),
+             "side": member.get("side"), "organization_id": member.get("organization_id"),
+             "active": active}, event_time)
+
+
+def due_reminders(db, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
+    return list(db[REMINDERS].find({"status": "pending", "due_at": {"$lte": now}})
+                .sort("due_at", ASCENDING).limit(limit))
 
 
 def project(tx: Transaction, collection: str, key: str, values: dict[str, Any],

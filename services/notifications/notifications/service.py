@@ -29,6 +29,7 @@ from notifications.repository import (
     Deliveries,
     Directory,
     Inbox,
+    Reminders,
     Subscriptions,
 )
 from notifications.schemas import (
@@ -48,7 +49,7 @@ from notifications.schemas import (
 )
 from wspolpraca.auth import Principal
 from wspolpraca.consumer import event_handler
-from wspolpraca.envelope import CloudEvent, utcnow
+from wspolpraca.envelope import CloudEvent, format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
 from wspolpraca.http import api
 from wspolpraca.logs import WorkerLogContext
@@ -57,6 +58,7 @@ from wspolpraca.pagination import Page, paginate
 
 MEMBERS = ("officer", "department", "ngo", "committee")
 DIGEST_CHECK_SECONDS = 300
+REMINDER_CHECK_SECONDS = 300
 CALENDAR_HORIZON_PAST = timedelta(days=90)
 
 
@@ -104,6 +106,19 @@ class NotifyMixin:
         if added:
             self.dispatcher.wake()
         return added
+
+    def _with_calendar(self, event: CloudEvent, also=None) -> int:
+        """Notify, and put (or replace) the event's calendar entry in the same transaction."""
+        entry = records.calendar_entry_from_event(event.type, event.subject, event.data)
+
+        def project(tx: Transaction) -> None:
+            if entry is not None:
+                repository.project(tx, CALENDAR, entry["_id"],
+                                   {k: v for k, v in entry.items() if k != "_id"}, event.time)
+            if also is not None:
+                also(tx)
+
+        return self.notify(event, project)
 
 
 def subscription_filter(event_type: str) -> dict[str, Any]:
@@ -198,16 +213,6 @@ class GrantsAndConsultationsEventsMixin(NotifyMixin):
     NGOs of the area hear about new competitions and consultations, an organisation about
     its offers' results; deadlines and meetings go into the calendar."""
 
-    def _with_calendar(self, event: CloudEvent) -> int:
-        entry = records.calendar_entry_from_event(event.type, event.subject, event.data)
-
-        def project(tx: Transaction) -> None:
-            if entry is not None:
-                repository.project(tx, CALENDAR, entry["_id"],
-                                   {k: v for k, v in entry.items() if k != "_id"}, event.time)
-
-        return self.notify(event, project)
-
     @event_handler("grants", "competition.announced")
     def on_competition_announced(self, event: CloudEvent) -> int:
         return self._with_calendar(event)
@@ -235,6 +240,149 @@ class GrantsAndConsultationsEventsMixin(NotifyMixin):
     @event_handler("consultations", "council.meeting_scheduled")
     def on_council_meeting_scheduled(self, event: CloudEvent) -> int:
         return self._with_calendar(event)
+
+    # a committee member hears of the appointment (the inbox of their user id)
+    @event_handler("grants", "committee.appointed")
+    def on_committee_appointed(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    # reports: a reminder 7 days before the due date (`send_reminders`), then overdue
+    @event_handler("grants", "contract.signed")
+    def on_contract_signed(self, event: CloudEvent) -> int:
+        now = utcnow()
+        return self.notify(event, lambda tx: Reminders(tx).schedule(
+            records.report_reminder(event.data, now), event.time))
+
+    @event_handler("grants", "task_report.submitted")
+    def on_task_report_submitted(self, event: CloudEvent) -> int:
+        now = utcnow()
+        key = domain.report_reminder_id(event.data["contract_id"])
+        return self.notify(event, lambda tx: Reminders(tx).cancel(
+            {"_id": key}, now, event.time, tombstone=key))
+
+    @event_handler("grants", "task_report.overdue")
+    def on_task_report_overdue(self, event: CloudEvent) -> int:
+        now = utcnow()
+        key = domain.report_reminder_id(event.data["id"])
+        return self.notify(event, lambda tx: Reminders(tx).cancel(
+            {"_id": key}, now, event.time, tombstone=key))
+
+    # councils: members are projected from their events, so that meetings and opinion
+    # requests reach every present member
+    @event_handler("consultations", "council.created")
+    def on_council_created(self, event: CloudEvent) -> int:
+        def project(tx: Transaction) -> None:
+            for member in event.data.get("members") or []:
+                repository.project_council_member(tx, event.data["id"], member, True,
+                                                  event.time)
+        return self.notify(event, project)
+
+    @event_handler("consultations", "council.member_appointed")
+    def on_council_member_appointed(self, event: CloudEvent) -> int:
+        return self.notify(event, lambda tx: repository.project_council_member(
+            tx, event.data["council_id"], event.data["member"], True, event.time))
+
+    @event_handler("consultations", "council.member_left")
+    def on_council_member_left(self, event: CloudEvent) -> int:
+        return self.notify(event, lambda tx: repository.project_council_member(
+            tx, event.data["council_id"], event.data["member"], False, event.time))
+
+    @event_handler("consultations", "council.opinion_requested")
+    def on_council_opinion_requested(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+
+class CooperationEventsMixin(NotifyMixin):
+    """Issue 11: booking and patronage decisions reach the organisation; approved bookings
+    (the organisation's and department's feeds), granted patronages and published trainings
+    (public) go into the calendar; a registered person is reminded the day before."""
+
+    @event_handler("registry", "booking.approved")
+    def on_booking_approved(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+    @event_handler("registry", "booking.refused")
+    def on_booking_refused(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "booking.cancelled")
+    def on_booking_cancelled(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+    @event_handler("registry", "patronage.granted")
+    def on_patronage_granted(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+    @event_handler("registry", "patronage.refused")
+    def on_patronage_refused(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "training.published")
+    def on_training_published(self, event: CloudEvent) -> int:
+        now = utcnow()
+
+        def move_reminders(tx: Transaction) -> None:
+            # published again (a new time or place): pending reminders follow it
+            reminders = Reminders(tx)
+            for reminder in reminders.pending_of_training(event.data["id"]):
+                data = records.reminder_data_moved(reminder["data"], event.data)
+                reminders.schedule(records.training_reminder(
+                    {**data, "id": event.data["id"]}, now), reminder["event_time"])
+
+        return self._with_calendar(event, move_reminders)
+
+    @event_handler("registry", "training.cancelled")
+    def on_training_cancelled(self, event: CloudEvent) -> int:
+        now = utcnow()
+        return self._with_calendar(event, lambda tx: Reminders(tx).cancel(
+            {"training_id": event.data["id"]}, now, event.time))
+
+    @event_handler("registry", "training.registered")
+    def on_training_registered(self, event: CloudEvent) -> int:
+        now = utcnow()
+
+        def schedule(tx: Transaction) -> None:
+            if event.data["registration"]["status"] == "registered":  # not the waiting list
+                Reminders(tx).schedule(records.training_reminder(event.data, now),
+                                       event.time, revive_cancelled=True)
+
+        return self.notify(event, schedule)
+
+    @event_handler("registry", "training.unregistered")
+    def on_training_unregistered(self, event: CloudEvent) -> int:
+        now = utcnow()
+        key = domain.training_reminder_id(event.data["id"], event.data["registration"]["id"])
+        return self.notify(event, lambda tx: Reminders(tx).cancel(
+            {"_id": key}, now, event.time, tombstone=key))
+
+    def send_due_reminders(self, now=None) -> int:
+        """Raise every reminder whose time has come, once: the reminder is marked sent in
+        the transaction that records its deliveries (whose ids follow from its own)."""
+        now = now or utcnow()
+        raised = 0
+        for reminder in repository.due_reminders(self.db, now):
+            outcome = domain.reminder_outcome(reminder["status"], reminder["due_at"],
+                                              reminder["expires_at"], now)
+            if outcome is None:
+                continue
+            if outcome == domain.ReminderStatus.EXPIRED:
+                self.db.transaction(lambda tx, r=reminder: Reminders(tx).settle(
+                    r["_id"], domain.ReminderStatus.EXPIRED.value, now))
+                continue
+            service, aggregate, verb = reminder["type"].split(".", 2)
+            event = CloudEvent(service=service, routing_key=f"{aggregate}.{verb}",
+                               subject=reminder["subject"], data=reminder["data"],
+                               id=domain.reminder_event_id(reminder["_id"]),
+                               time=format_time(now))
+            settled = []
+
+            def claim(tx: Transaction, r=reminder, settled=settled) -> None:
+                settled.append(Reminders(tx).settle(r["_id"], domain.ReminderStatus.SENT.value,
+                                                   now))
+
+            self.notify(event, claim)
+            raised += 1 if settled and settled[-1] else 0
+        return raised
 
 
 class SubscriptionsMixin:
@@ -472,7 +620,8 @@ class CalendarMixin:
 
 
 class NotificationsService(RegistryEventsMixin, GrantsAndConsultationsEventsMixin,
-                           SubscriptionsMixin, InboxMixin, CalendarMixin):
+                           CooperationEventsMixin, SubscriptionsMixin, InboxMixin,
+                           CalendarMixin):
     name = "notifications"
 
     db = Mongo(repository.COLLECTIONS, repository.GAUGES)
@@ -484,3 +633,10 @@ class NotificationsService(RegistryEventsMixin, GrantsAndConsultationsEventsMixi
         if not self.db.provider.settings.timers_enabled:
             return 0
         return self.dispatcher.send_due_digests()
+
+    @timer(interval=REMINDER_CHECK_SECONDS)
+    def send_reminders(self) -> int:
+        """Reports coming due (7 days before) and trainings (the day before)."""
+        if not self.db.provider.settings.timers_enabled:
+            return 0
+        return self.send_due_reminders()
