@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: install rabbitmq promtool run status stop test lint unit integration bench catalogue rebuild token clean
+.PHONY: install rabbitmq promtool run status stop demo test lint unit integration bench catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -35,6 +35,11 @@ status:
 
 stop:
 	$(BIN)/python -m wspolpraca.local stop
+
+# a demo city year through the public APIs of a running system (`make run`); safe to run twice.
+# TIME_TRAVEL=1 also runs the steps that wait for a deadline (see scripts/demo.py)
+demo: install
+	$(BIN)/python scripts/demo.py
 
 lint: install
 	$(BIN)/ruff check .

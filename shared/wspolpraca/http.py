@@ -23,6 +23,7 @@ from typing import Any
 from eventlet.event import Event
 from kombu import Connection
 from marshmallow import RAISE, Schema, ValidationError
+from nameko.messaging import QueueConsumer
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
 from pymongo import MongoClient
@@ -386,6 +387,13 @@ class Builtins:
                 connection.ensure_connection(max_retries=1)
         except Exception as exc:  # noqa: BLE001
             checks["rabbitmq"] = f"unavailable: {type(exc).__name__}"
+        # events published before the consumers' queues exist would never reach them
+        consumers = [e for e in self.server.container.subextensions
+                     if isinstance(e, QueueConsumer)]
+        if any(not consumer._consumers_ready.ready() for consumer in consumers):
+            checks["consumers"] = "starting"
+        elif consumers:
+            checks["consumers"] = "ok"
         healthy = all(v == "ok" for v in checks.values())
         return json_response({"status": "ok" if healthy else "unavailable", "checks": checks},
                              200 if healthy else 503)

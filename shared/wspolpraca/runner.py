@@ -37,7 +37,12 @@ def serve(service_cls: type, settings: Settings) -> None:
     runner = ServiceRunner(settings.nameko_config())
     runner.add_service(service_cls)
 
+    stopping: list[int] = []
+
     def shutdown(signum, frame):
+        if stopping:  # Ctrl-C reaches the whole process group, then the supervisor's SIGTERM
+            return
+        stopping.append(signum)
         log.info("stopping %s (signal %s)", settings.service, signum)
         eventlet.spawn_n(runner.stop)
 

@@ -1,0 +1,536 @@
+"""A city's year end to end: the five services as real processes (`python -m
+wspolpraca.runner <service>`) on the test session's SecantusDB (a database per service) and
+RabbitMQ vhost, driven only through HTTP and AMQP, as a department's system would.
+
+Steps that wait for a date are not waited for: the competition stays open for offers (its
+deadline is at least 21 days away) and the small grant stays published for comments.
+Notifications go to a real SMTP server (aiosmtpd, its own process) and a local webhook
+receiver; a department queue is declared and bound as infra/rabbitmq/definitions.json does.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import hmac
+import json
+import mailbox
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+import pika
+import pytest
+import requests
+
+from wspolpraca.auth import mint_token
+from wspolpraca.config import DEVELOPMENT_JWT_SECRET
+from wspolpraca.secantus import free_port
+
+pytestmark = pytest.mark.integration
+
+SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
+DEFINITIONS = Path(__file__).resolve().parents[2] / "infra" / "rabbitmq" / "definitions.json"
+WARSAW = ZoneInfo("Europe/Warsaw")
+# the department queue this test plays: culture's competitions and inquiries
+DEPARTMENT_QUEUES = ("dept.culture.competitions", "dept.culture.inquiries")
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout}s: {predicate.__doc__ or predicate}")
+        time.sleep(interval)
+
+
+# --- the outside world: a webhook receiver, an SMTP server, a department's queues ------------
+
+class Receiver:
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.requests.append({"path": self.path, "headers": dict(self.headers),
+                                              "body": body})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def received(self) -> list[dict]:
+        with self.lock:
+            return list(self.requests)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SmtpServer:
+    """aiosmtpd in its own process, writing what arrives to a maildir."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
+             "-c", "aiosmtpd.handlers.Mailbox", str(directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self._answers, timeout=15)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.3) as sock:
+                return sock.recv(3) == b"220"
+        except OSError:
+            return False
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        if not (self.directory / "new").exists():
+            return []
+        box = mailbox.Maildir(str(self.directory), create=False)
+        return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+                for key in box.keys()]
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def declare_department_queues(amqp_uri: str) -> None:
+    """The culture department's queues with the bindings of infra/rabbitmq/definitions.json."""
+    definitions = json.loads(DEFINITIONS.read_text())
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    for binding in definitions["bindings"]:
+        if binding["destination"] not in DEPARTMENT_QUEUES:
+            continue
+        channel.exchange_declare(binding["source"], exchange_type="topic", durable=True)
+        channel.queue_declare(binding["destination"], durable=True)
+        channel.queue_bind(binding["destination"], binding["source"],
+                           routing_key=binding["routing_key"])
+    connection.close()
+
+
+def drain(amqp_uri: str, queue: str) -> list[dict]:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    found = []
+    while True:
+        method, _, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            break
+        found.append(json.loads(body))
+    connection.close()
+    return found
+
+
+def stop_process(process: subprocess.Popen, signalled: bool = False) -> None:
+    """SIGTERM (once: a second one makes a nameko runner stop twice), 20 s, then SIGKILL."""
+    if process.poll() is None:
+        if not signalled:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# --- the city: five processes ----------------------------------------------------------------
+
+class Api:
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, token: str | None = None, body=None,
+             expect: int = 200, retry_422: bool = False, **params) -> dict:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for _ in range(80 if retry_422 else 1):
+            response = self.http.request(method, self.base + path, headers=headers, json=body,
+                                         params=params, timeout=30)
+            # another service's events take a moment to arrive (organisations projected)
+            if not (retry_422 and response.status_code == 422):
+                break
+            time.sleep(0.25)
+        assert response.status_code == expect, \
+            f"{method} {path} -> {response.status_code}: {response.text[:1000]}"
+        return response.json() if "json" in response.headers.get("Content-Type", "") else {}
+
+    def get(self, path, token=None, **kw):
+        return self.call("GET", path, token, **kw)
+
+    def post(self, path, token=None, body=None, expect=201, **kw):
+        return self.call("POST", path, token, body, expect=expect, **kw)
+
+
+class City:
+    def __init__(self, mongo_uri: str, amqp_uri: str, workdir: Path) -> None:
+        self.amqp_uri = amqp_uri
+        self.workdir = workdir
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.logs: list = []
+        self.ports = {service: free_port() for service in SERVICES}
+        self.receiver = Receiver()
+        self.smtp = SmtpServer(workdir / "maildir")
+        suffix = uuid.uuid4().hex[:8]
+        self.env = {**os.environ, "AMQP_URI": amqp_uri, "WSPOLPRACA_TIMERS": "off",
+                    "WSPOLPRACA_JWT_SECRET": DEVELOPMENT_JWT_SECRET,
+                    "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port),
+                    "NOTIFICATIONS_POLL_SECONDS": "0.1", "EMAIL_RETRY_SECONDS": "0.5",
+                    "WEBHOOK_RETRY_BASE_SECONDS": "0.1", "WEBHOOK_RETRY_CAP_SECONDS": "0.5",
+                    "WSPOLPRACA_PUBLIC_URL": "https://wspolpraca.test"}
+        self.env.pop("MONGO_URI", None)
+        for service in SERVICES:
+            self.env[f"MONGO_URI_{service.upper()}"] = mongo_uri.replace(
+                "/?", f"/e2e_{service}_{suffix}?")
+            self.env[f"WSPOLPRACA_HTTP_PORT_{service.upper()}"] = str(self.ports[service])
+        self.api = {service: Api(port) for service, port in self.ports.items()}
+
+    def start(self) -> City:
+        for service in SERVICES:
+            log = open(self.workdir / f"{service}.log", "wb")
+            self.logs.append(log)
+            self.processes[service] = subprocess.Popen(
+                [sys.executable, "-m", "wspolpraca.runner", service], env=self.env,
+                stdout=log, stderr=subprocess.STDOUT)
+        for service in SERVICES:
+            wait_until(lambda s=service: self._ready(s), timeout=60)
+        wait_until(self._consuming, timeout=30, interval=0.5)
+        return self
+
+    def _consuming(self) -> bool:
+        """Every event handler's queue is consumed, and no new one appeared for a while:
+        /health/ready answers before nameko has bound them all (see the report), and an event
+        published to an exchange before its queue is bound is lost."""
+        vhost = unquote(urlsplit(self.amqp_uri).path.lstrip("/"))
+        listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name",
+                                  "consumers"], capture_output=True, text=True, timeout=60)
+        queues = [line.split("\t") for line in listing.stdout.splitlines()
+                  if line.startswith("evt-") and ".retry." not in line
+                  and ".dlq" not in line.split("\t")[0]]
+        state = (len(queues), all(q[1] != "0" for q in queues))
+        stable = state == getattr(self, "_last_state", None) and state[1] and state[0] > 0
+        self._last_state = state
+        return stable
+
+    def _ready(self, service: str) -> bool:
+        if self.processes[service].poll() is not None:
+            raise AssertionError(f"{service} exited: {self.log(service)[-3000:]}")
+        try:
+            return requests.get(f"{self.api[service].base}/health/ready", timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    def log(self, service: str) -> str:
+        return (self.workdir / f"{service}.log").read_text(errors="replace")
+
+    def stop(self) -> dict[str, int]:
+        """SIGTERM to all, then each gets 20 s before it is killed; the exit codes."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            stop_process(process, signalled=True)
+        for log in self.logs:
+            log.close()
+        self.logs = []
+        if self.smtp.process.poll() is None:
+            self.smtp.stop()
+            self.receiver.stop()
+        return {service: process.returncode for service, process in self.processes.items()}
+
+
+@pytest.fixture(scope="module")
+def city(mongo_uri, amqp_uri, tmp_path_factory):
+    declare_department_queues(amqp_uri)
+    running = City(mongo_uri, amqp_uri, tmp_path_factory.mktemp("city"))
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def year_done(city):
+    """Walks the year once; the tests below check what it left behind."""
+    return walk_the_year(city)
+
+
+# --- the year --------------------------------------------------------------------------------
+
+def nip(n: int) -> str:
+    weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+    seed = int(hashlib.sha256(f"e2e/{uuid.uuid4()}/{n}".encode()).hexdigest(), 16)
+    while True:
+        digits = str(1 + seed % 9) + f"{(seed // 9) % 10**8:08d}"
+        check = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+        if check != 10:
+            return digits + str(check)
+        seed += 1
+
+
+def walk_the_year(city: City) -> dict:
+    registry, grants = city.api["registry"], city.api["grants"]
+    consultations, notifications = city.api["consultations"], city.api["notifications"]
+    officer = mint_token("e2e-officer", ["officer"])
+    culture_dept = mint_token("e2e-culture", ["department"], department="culture")
+    year = datetime.now(WARSAW).year + 1
+    done: dict = {"year": year}
+
+    # the culture department's system subscribes to a signed webhook
+    webhook = notifications.post("/api/v1/subscriptions", culture_dept, {
+        "channel": "webhook", "target": city.receiver.url + "/culture",
+        "event_types": ["registry.inquiry.routed"], "for_department": True})
+    done["webhook_secret"] = webhook["secret"]
+
+    registry.post("/api/v1/departments", officer, {
+        "code": "culture", "name": "Wydział Kultury", "areas": ["culture"],
+        "contact_person": "Michał Wiśniewski", "email": "kultura@um.example.pl"})
+
+    # registration -> verification
+    orgs = []
+    for n in range(6):
+        areas = ["culture"] if n < 5 else ["seniors", "culture"]
+        org = registry.post("/api/v1/organizations", mint_token(f"e2e-ngo-{n}", ["ngo"]), {
+            "name": f"Fundacja Miejska nr {n}", "legal_form": "foundation", "nip": nip(n),
+            "areas": areas, "email": f"biuro{n}@fundacja{n}.example.pl"})
+        registry.post(f"/api/v1/organizations/{org['id']}/verify", officer, expect=200)
+        orgs.append(org)
+    done["orgs"] = orgs
+    ngo = [mint_token(f"e2e-ngo-{n}", ["ngo"], org_id=o["id"]) for n, o in enumerate(orgs)]
+    public = registry.get("/api/v1/organizations", q="Fundacja Miejska", limit=50)
+    assert {o["id"] for o in public["items"]} == {o["id"] for o in orgs}
+
+    # the programme, its consultation, adoption
+    programme = grants.post("/api/v1/programmes", officer, {
+        "year": year, "title": f"Program współpracy na {year} rok",
+        "funds": [{"area": "culture", "amount": "100000.00"},
+                  {"area": "seniors", "amount": "20000.00"}]})
+    grants.post(f"/api/v1/programmes/{programme['id']}/consult", officer, expect=200)
+    now = datetime.now(UTC).replace(microsecond=0)
+    consultation = consultations.post("/api/v1/consultations", officer, {
+        "title": f"Projekt programu współpracy na {year} rok",
+        "subject": "Roczny program współpracy", "act_kind": "cooperation_programme",
+        "programme_id": programme["id"], "draft_text": "§ 1. Cele programu.",
+        "sections": ["§ 1 Cele"], "forms": ["written_comments"],
+        "opens_at": now.isoformat(), "closes_at": (now + timedelta(days=14)).isoformat(),
+        "addressees": {"scope": "all"}, "residents_may_comment": True})
+    org_comment = consultations.post(
+        f"/api/v1/consultations/{consultation['id']}/comments", ngo[5],
+        {"author": "Ewa Malinowska", "organization_id": orgs[5]["id"],
+         "text": "Dodać zadanie dla seniorów.", "section": "§ 1 Cele"}, retry_422=True)
+    resident = consultations.post(f"/api/v1/consultations/{consultation['id']}/comments", None,
+                                  {"author": "Jan Nowicki", "text": "Więcej kultury."})
+    consultations.post(f"/api/v1/consultations/{consultation['id']}/close", officer, expect=200)
+    for comment, decision in ((org_comment, "accepted"), (resident, "rejected")):
+        consultations.post(f"/api/v1/consultations/{consultation['id']}/comments/"
+                           f"{comment['id']}/answer", officer,
+                           {"decision": decision, "reason": "Uzasadnienie."}, expect=200)
+    consultations.post(f"/api/v1/consultations/{consultation['id']}/report/publish", officer,
+                       expect=200)
+    grants.post(f"/api/v1/programmes/{programme['id']}/adopt", officer, expect=200)
+
+    # a competition announced, offers submitted (closing waits for its deadline)
+    deadline_day = datetime.now(WARSAW).date() + timedelta(days=25)
+    deadline = datetime(deadline_day.year, deadline_day.month, deadline_day.day, 12,
+                        tzinfo=WARSAW).isoformat()
+    competition = grants.post("/api/v1/competitions", officer, {
+        "title": "Festiwale osiedlowe", "area": "culture", "mode": "supporting",
+        "budget": "20000.00", "submission_deadline": deadline,
+        "task_start": f"{year}-03-01", "task_end": f"{year}-10-31",
+        "min_own_contribution_pct": "10",
+        "criteria": [{"name": "Jakość", "max_points": 10}],
+        "task_description": "Festiwale w dzielnicach", "award_rules": "Zgodnie z programem"})
+    grants.post(f"/api/v1/competitions/{competition['id']}/announce", officer, expect=200)
+    requested = ["9000.00", "8000.00"]
+    for n, amount in enumerate(requested):
+        grants.post(f"/api/v1/competitions/{competition['id']}/offers", ngo[n], {
+            "organization_id": orgs[n]["id"], "title": f"Festiwal nr {n}",
+            "requested_amount": amount,
+            "own_contribution": {"financial": "2000.00", "non_financial": "0.00"},
+            "total_cost": f"{Decimal(amount) + 2000}", "task_start": f"{year}-03-01",
+            "task_end": f"{year}-10-31",
+            "cost_items": [{"name": "Scena", "amount": f"{Decimal(amount) + 2000}"}]},
+            retry_422=True)
+    refused = grants.post(f"/api/v1/competitions/{competition['id']}/close", officer,
+                          expect=409)
+    assert refused["error"]["code"] == "deadline_not_passed"
+    done["requested"] = sum(Decimal(a) for a in requested)
+
+    # a small grant, published, commented by a resident
+    small = grants.post("/api/v1/small-grants", ngo[2], {
+        "organization_id": orgs[2]["id"], "area": "culture", "title": "Koncert w parku",
+        "requested_amount": "5000.00",
+        "own_contribution": {"financial": "100.00", "non_financial": "0.00"},
+        "total_cost": "5100.00", "task_start": f"{year}-04-01", "task_end": f"{year}-06-29",
+        "cost_items": [{"name": "Nagłośnienie", "amount": "5100.00"}]}, retry_422=True)
+    grants.post(f"/api/v1/small-grants/{small['id']}/publish", officer, expect=200)
+    grants.post(f"/api/v1/small-grants/{small['id']}/comments", None,
+                {"author": "Jan Mieszkaniec", "text": "Świetny pomysł"})
+
+    # the council, its opinion
+    request = consultations.post("/api/v1/councils/requests", ngo[0], {
+        "kind": "public_benefit_council", "name": "Rada Działalności Pożytku Publicznego",
+        "supporters": [o["id"] for o in orgs[:5]], "justification": "Stały dialog."},
+        retry_422=True)
+    council = consultations.post("/api/v1/councils", officer, {
+        "name": "Rada Działalności Pożytku Publicznego", "kind": "public_benefit_council",
+        "term_start": datetime.now(WARSAW).date().isoformat(), "request_id": request["id"],
+        "members": [{"name": "Anna Nowak", "side": "ngo", "organization_id": orgs[0]["id"]},
+                    {"name": "Jan Kowalski", "side": "city"}]})
+    opinion = consultations.post(f"/api/v1/councils/{council['id']}/opinion-requests", officer,
+                                 {"subject": "Projekt programu współpracy",
+                                  "consultation_id": consultation["id"]})
+    consultations.post(f"/api/v1/councils/{council['id']}/opinion-requests/{opinion['id']}"
+                       "/opinion", officer, {"opinion": "Pozytywna."}, expect=200)
+
+    # inquiries: one routed to culture and answered by it, one waiting
+    inquiry = registry.post("/api/v1/inquiries", None, {
+        "subject": "Dotacja na festiwal", "text": "Czy można?", "area": "culture",
+        "name": "Jan Pytający", "email": "jan@example.pl"})
+    assert inquiry["department"] == "culture" and inquiry["status"] == "routed"
+    registry.post(f"/api/v1/inquiries/{inquiry['id']}/answer", culture_dept,
+                  {"answer": "Tak, w trybie małego grantu."}, expect=200)
+    registry.post("/api/v1/inquiries", None, {
+        "subject": "Klub seniora", "text": "Gdzie?", "area": "seniors",
+        "name": "Maria Pytająca", "email": "maria@example.pl"})
+    done.update(competition=competition, inquiry=inquiry, consultation=consultation)
+    return done
+
+
+# --- what the year left behind ---------------------------------------------------------------
+
+def test_the_department_queue_receives_its_events(city, year_done):
+    wanted = {"competitions": {"grants.competition.announced"},
+              "inquiries": {"registry.inquiry.received", "registry.inquiry.routed",
+                            "registry.inquiry.answered"}}
+    seen: dict[str, list[dict]] = {"competitions": [], "inquiries": []}
+
+    def arrived():
+        for kind in seen:
+            seen[kind] += drain(city.amqp_uri, f"dept.culture.{kind}")
+        return all(wanted[k] <= {e["type"] for e in seen[k]} for k in wanted)
+
+    wait_until(arrived)
+    # (the session's vhost is shared with other tests: look at this year's records)
+    competitions = seen["competitions"]
+    assert {e["type"].split(".")[1] for e in competitions} == {"competition"}
+    [announced] = [e for e in competitions if e["type"] == "grants.competition.announced"
+                   and e["subject"] == year_done["competition"]["id"]]
+    assert announced["specversion"] == "1.0" and announced["data"]["area"] == "culture"
+    # both inquiries arrive (the queue is bound to inquiry.*), nothing else does
+    assert {e["type"].split(".")[1] for e in seen["inquiries"]} == {"inquiry"}
+    mine = [e for e in seen["inquiries"] if e["subject"] == year_done["inquiry"]["id"]]
+    assert [e["type"] for e in mine] == ["registry.inquiry.received",
+                                         "registry.inquiry.routed",
+                                         "registry.inquiry.answered"]
+
+
+def test_the_department_webhook_gets_signed_events(city, year_done):
+    def routed():
+        return [r for r in city.receiver.received()
+                if r["headers"].get("X-Wspolpraca-Event-Type") == "registry.inquiry.routed"]
+
+    [request] = wait_until(routed)
+    expected = "sha256=" + hmac.new(year_done["webhook_secret"].encode(), request["body"],
+                                    hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(request["headers"]["X-Wspolpraca-Signature"], expected)
+    event = json.loads(request["body"])
+    assert event["subject"] == year_done["inquiry"]["id"]
+    assert event["data"]["department"] == "culture"
+    assert request["headers"]["X-Wspolpraca-Delivery"]
+
+
+def test_organisations_get_emails(city, year_done):
+    orgs = year_done["orgs"]
+    wanted = {("registry.organization.verified", o["email"]) for o in orgs}
+    # every organisation of the area hears about the competition
+    wanted |= {("grants.competition.announced", o["email"]) for o in orgs}
+
+    def mailed():
+        return {(m["X-Wspolpraca-Event-Type"], m["To"]) for m in city.smtp.messages()}
+
+    try:
+        wait_until(lambda: wanted <= mailed(), timeout=40)
+    except AssertionError:
+        inboxes = {o["email"]: [i.get("type") or i.get("event_type") for i in
+                                city.api["notifications"].get(
+                                    "/api/v1/inbox",
+                                    mint_token(f"e2e-ngo-{n}", ["ngo"], org_id=o["id"]))["items"]]
+                   for n, o in enumerate(orgs)}
+        raise AssertionError(f"missing: {sorted(wanted - mailed())}; inboxes: {inboxes}") from None
+
+
+def test_the_figures_match_what_was_done(city, year_done):
+    reporting = city.api["reporting"]
+    this_year = datetime.now(UTC).year
+    expected_now = {
+        ("organizations", "registered"): 6, ("organizations", "verified"): 6,
+        ("consultations", "held"): 1, ("consultations", "comments"): 2,
+        ("consultations", "reports_published"): 1,
+        ("councils", "opinions_requested"): 1, ("councils", "opinions_issued"): 1,
+        ("inquiries", "received"): 2, ("inquiries", "answered"): 1,
+    }
+    expected_next = {
+        ("competitions", "announced"): 1, ("offers", "submitted"): 2,
+        ("money", "requested"): f"{year_done['requested']:.2f}",
+        ("small_grants", "submitted"): 1, ("small_grants", "awarded"): 0,
+    }
+    for year, expected in ((this_year, expected_now), (year_done["year"], expected_next)):
+        def matches(year=year, expected=expected):
+            summary = reporting.get("/api/v1/stats/summary", year=year)
+            got = {key: summary[key[0]][key[1]] for key in expected}
+            matches.last = got
+            return got == expected
+
+        try:
+            wait_until(matches)
+        except AssertionError:
+            raise AssertionError(f"{year}: expected {expected}, got {matches.last}") from None
+    report = reporting.get(f"/api/v1/reports/annual/{year_done['year']}")
+    assert report["year"] == year_done["year"]
+    assert report["summary"]["offers"]["submitted"] == 2
+    assert report["summary"]["money"]["requested"] == f"{year_done['requested']:.2f}"
+    [culture] = [row for row in report["summary"]["by_area"] if row["area"] == "culture"]
+    assert culture["competitions"] == 1 and culture["offers_submitted"] == 2
+    pdf = requests.get(f"{reporting.base}/api/v1/reports/annual/{year_done['year']}",
+                       params={"format": "pdf"}, timeout=60)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_every_service_stops_cleanly_on_sigterm(city, year_done):
+    started = time.monotonic()
+    codes = city.stop()
+    assert codes == dict.fromkeys(SERVICES, 0), {
+        service: city.log(service)[-2000:] for service, code in codes.items() if code != 0}
+    assert time.monotonic() - started < 20

@@ -1,0 +1,43 @@
+"""The service runner as a real process: readiness and a clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from wspolpraca.config import DEVELOPMENT_JWT_SECRET
+from wspolpraca.secantus import free_port
+
+
+def test_a_service_stops_cleanly_when_ctrl_c_and_then_sigterm_arrive(mongo_uri, amqp_uri):
+    port = free_port()
+    env = {**os.environ, "AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri,
+           "WSPOLPRACA_HTTP_PORT_CONSULTATIONS": str(port), "WSPOLPRACA_TIMERS": "off",
+           "WSPOLPRACA_JWT_SECRET": DEVELOPMENT_JWT_SECRET}
+    process = subprocess.Popen([sys.executable, "-m", "wspolpraca.runner", "consultations"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        ready = None
+        while time.monotonic() < deadline:
+            try:
+                ready = requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
+                if ready.ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        assert ready is not None and ready.ok
+        assert ready.json()["checks"]["consumers"] == "ok"  # its event queues are bound
+        process.send_signal(signal.SIGINT)  # Ctrl-C on `make run` reaches every process
+        process.send_signal(signal.SIGTERM)  # and the supervisor asks again
+        assert process.wait(15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
