@@ -38,6 +38,7 @@ import requests
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.rabbit import Vhost
 
 pytestmark = pytest.mark.integration
 
@@ -270,9 +271,18 @@ class City:
 
 
 @pytest.fixture(scope="module")
-def city(mongo_uri, amqp_uri, tmp_path_factory):
-    declare_department_queues(amqp_uri)
-    running = City(mongo_uri, amqp_uri, tmp_path_factory.mktemp("city"))
+def city_vhost():
+    """A vhost of the city's own: the durable queues its services declare would otherwise
+    keep collecting the other tests' events after the city stops."""
+    vhost = Vhost("wspolpraca-e2e").create()
+    yield vhost.uri
+    vhost.delete()
+
+
+@pytest.fixture(scope="module")
+def city(mongo_uri, city_vhost, tmp_path_factory):
+    declare_department_queues(city_vhost)
+    running = City(mongo_uri, city_vhost, tmp_path_factory.mktemp("city"))
     try:
         running.start()
         yield running

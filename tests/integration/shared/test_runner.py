@@ -12,9 +12,18 @@ import requests
 
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.rabbit import Vhost
 
 
-def test_a_service_stops_cleanly_when_ctrl_c_and_then_sigterm_arrive(mongo_uri, amqp_uri):
+def test_a_service_stops_cleanly_when_ctrl_c_and_then_sigterm_arrive(mongo_uri):
+    vhost = Vhost("wspolpraca-runner").create()  # its queues must not outlive the test
+    try:
+        run_and_interrupt(mongo_uri, vhost.uri)
+    finally:
+        vhost.delete()
+
+
+def run_and_interrupt(mongo_uri: str, amqp_uri: str) -> None:
     port = free_port()
     env = {**os.environ, "AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri,
            "WSPOLPRACA_HTTP_PORT_CONSULTATIONS": str(port), "WSPOLPRACA_TIMERS": "off",
