@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
 import jwt
+from jwt import PyJWKClient
 
 from wspolpraca.config import DEFAULT_AUDIENCE, DEVELOPMENT_JWT_SECRET, Settings
 from wspolpraca.errors import Forbidden, Unauthorized
@@ -34,11 +36,47 @@ class Principal:
             raise Forbidden()
 
 
-def decode_token(token: str, settings: Settings) -> Principal:
+_jwks_clients: dict[tuple[str, float, float, float], PyJWKClient] = {}
+_jwks_lock = threading.Lock()
+
+
+def jwks_client(settings: Settings) -> PyJWKClient:
+    """One client per JWKS URL and process: the key set is cached for
+    `jwt_jwks_cache_seconds`, and a token signed with a `kid` not in the cache makes it fetch
+    the set again (the identity provider rotated its keys), at most once per
+    `jwt_jwks_cooldown_seconds`, so tokens with made-up kids cannot flood the provider."""
+    assert settings.jwt_jwks_url
+    cache_key = (settings.jwt_jwks_url, settings.jwt_jwks_timeout,
+                 settings.jwt_jwks_cache_seconds, settings.jwt_jwks_cooldown_seconds)
+    with _jwks_lock:
+        client = _jwks_clients.get(cache_key)
+        if client is None:
+            client = PyJWKClient(settings.jwt_jwks_url, cache_jwk_set=True,
+                                 lifespan=settings.jwt_jwks_cache_seconds,
+                                 timeout=settings.jwt_jwks_timeout,
+                                 cooldown_duration=settings.jwt_jwks_cooldown_seconds)
+            _jwks_clients[cache_key] = client
+        return client
+
+
+def _verification_key(token: str, settings: Settings) -> tuple[object, list[str]]:
+    """The key and the only algorithm accepted: JWKS, else the public key, else the secret
+    (never `none`, never HS256 with a public key as its secret)."""
+    if settings.jwt_jwks_url:
+        try:
+            return jwks_client(settings).get_signing_key_from_jwt(token).key, ["RS256"]
+        except jwt.PyJWKClientConnectionError:
+            raise Unauthorized("Nie można teraz sprawdzić tokenu (dostawca tożsamości "
+                               "nie odpowiada).") from None
+        except jwt.PyJWTError:
+            raise Unauthorized("Niepoprawny token.") from None
     if settings.jwt_public_key:
-        key, algorithms = settings.jwt_public_key, ["RS256"]
-    else:
-        key, algorithms = settings.jwt_secret or "", ["HS256"]
+        return settings.jwt_public_key, ["RS256"]
+    return settings.jwt_secret or "", ["HS256"]
+
+
+def decode_token(token: str, settings: Settings) -> Principal:
+    key, algorithms = _verification_key(token, settings)
     try:
         claims = jwt.decode(
             token,

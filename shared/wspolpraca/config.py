@@ -35,6 +35,10 @@ class Settings:
     http_port: int
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_jwks_timeout: float = 5.0
+    jwt_jwks_cache_seconds: float = 300.0
+    jwt_jwks_cooldown_seconds: float = 10.0
     jwt_audience: str = DEFAULT_AUDIENCE
     production: bool = False
     max_workers: int = 20
@@ -85,10 +89,15 @@ def load_settings(service: str, env: dict[str, str] | None = None) -> Settings:
     production = env.get("WSPOLPRACA_ENV", "development").lower() == "production"
     secret = env.get("WSPOLPRACA_JWT_SECRET") or None
     public_key = env.get("WSPOLPRACA_JWT_PUBLIC_KEY") or None
-    if not secret and not public_key:
+    jwks_url = env.get("WSPOLPRACA_JWT_JWKS_URL") or None
+    if production and secret == DEVELOPMENT_JWT_SECRET:
+        raise ConfigurationError(
+            "Production mode refuses the documented development WSPOLPRACA_JWT_SECRET.")
+    if not secret and not public_key and not jwks_url:
         if production:
             raise ConfigurationError(
-                "Production mode needs WSPOLPRACA_JWT_SECRET or WSPOLPRACA_JWT_PUBLIC_KEY."
+                "Production mode needs WSPOLPRACA_JWT_SECRET, WSPOLPRACA_JWT_PUBLIC_KEY "
+                "or WSPOLPRACA_JWT_JWKS_URL."
             )
         secret = DEVELOPMENT_JWT_SECRET
     mongo_uri, database = resolve_mongo(service, env)
@@ -103,6 +112,10 @@ def load_settings(service: str, env: dict[str, str] | None = None) -> Settings:
         http_port=port,
         jwt_secret=secret,
         jwt_public_key=public_key,
+        jwt_jwks_url=jwks_url,
+        jwt_jwks_timeout=float(env.get("WSPOLPRACA_JWT_JWKS_TIMEOUT_SECONDS", "5")),
+        jwt_jwks_cache_seconds=float(env.get("WSPOLPRACA_JWT_JWKS_CACHE_SECONDS", "300")),
+        jwt_jwks_cooldown_seconds=float(env.get("WSPOLPRACA_JWT_JWKS_COOLDOWN_SECONDS", "10")),
         jwt_audience=env.get("WSPOLPRACA_JWT_AUDIENCE", DEFAULT_AUDIENCE),
         production=production,
         max_workers=int(env.get("WSPOLPRACA_MAX_WORKERS", "20")),
