@@ -3,14 +3,18 @@
 The notifications service POSTs each CloudEvent as JSON with
 
     X-Wspolpraca-Signature: sha256=<hex HMAC-SHA256 of the raw request body, keyed by the secret>
+    X-Wspolpraca-Timestamp: <Unix seconds when this attempt was sent>
+    X-Wspolpraca-Signature-Timestamped: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">
 
-(the secret is shown once, when the subscription is created). Verify the signature over the
-*raw bytes* of the body, before parsing it: re-serialised JSON would not match. Compare with
-`hmac.compare_digest` (constant time). If the delivery carries a timestamp header
-(`X-Wspolpraca-Timestamp`, Unix seconds), a delivery further than `max_age` from now is refused,
-so a captured request cannot be replayed much later. Deliveries are retried, and the same event
-may arrive twice: deduplicate by the `X-Wspolpraca-Delivery` header or the CloudEvent `id` (see
-consumer.py's `ProcessedEvents`).
+(the secret is shown once, when the subscription is created). Verify over the *raw bytes* of
+the body, before parsing it: re-serialised JSON would not match. Compare with
+`hmac.compare_digest` (constant time). `verify` checks the timestamped signature and refuses a
+delivery sent further than `max_age` (5 minutes) from now, so a captured request cannot be
+replayed later: its timestamp is signed, so it cannot be refreshed without the secret.
+`require_timestamp=False` also accepts a delivery that carries only the body signature (from
+a platform older than the timestamp); leave it on otherwise. Deliveries are retried (each
+attempt with a new timestamp), and the same event may arrive twice: deduplicate by the
+`X-Wspolpraca-Delivery` header or the CloudEvent `id` (see consumer.py's `ProcessedEvents`).
 
     WEBHOOK_SECRET=... python webhook_receiver.py --port 8090
 
@@ -33,6 +37,7 @@ log = logging.getLogger("webhook_receiver")
 
 SIGNATURE_HEADER = "X-Wspolpraca-Signature"
 TIMESTAMP_HEADER = "X-Wspolpraca-Timestamp"
+TIMESTAMPED_SIGNATURE_HEADER = "X-Wspolpraca-Signature-Timestamped"
 MAX_AGE_SECONDS = 300.0
 MAX_BODY_BYTES = 1_000_000
 
@@ -49,6 +54,11 @@ def signature_is_valid(secret: str | bytes, body: bytes, header: str | None) -> 
     return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
 
 
+def sign_timestamped(secret: str | bytes, timestamp: str, body: bytes) -> str:
+    """The timestamped header value the platform sends for `body` sent at `timestamp`."""
+    return sign(secret, timestamp.encode() + b"." + body)
+
+
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     lowered = name.lower()
     for key, value in headers.items():
@@ -58,19 +68,24 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def verify(secret: str | bytes, body: bytes, headers: Mapping[str, str], *,
-           max_age: float = MAX_AGE_SECONDS, now: float | None = None) -> str | None:
+           max_age: float = MAX_AGE_SECONDS, now: float | None = None,
+           require_timestamp: bool = True) -> str | None:
     """None if the delivery is authentic and fresh, otherwise why it is refused."""
     if not signature_is_valid(secret, body, _header(headers, SIGNATURE_HEADER)):
         return "bad signature"
     stamp = _header(headers, TIMESTAMP_HEADER)
-    if stamp is not None:
-        try:
-            sent_at = float(stamp)
-        except ValueError:
-            return "bad timestamp"
-        current = time.time() if now is None else now
-        if abs(current - sent_at) > max_age:
-            return "stale delivery"
+    stamped = _header(headers, TIMESTAMPED_SIGNATURE_HEADER)
+    if stamp is None and stamped is None:
+        return "missing timestamp" if require_timestamp else None
+    if stamp is None or not stamp.strip().isdigit():
+        return "bad timestamp"
+    stamp = stamp.strip()
+    if not stamped or not hmac.compare_digest(sign_timestamped(secret, stamp, body).encode(),
+                                              stamped.strip().encode()):
+        return "bad timestamped signature"
+    current = time.time() if now is None else now
+    if abs(current - int(stamp)) > max_age:
+        return "stale delivery"
     return None
 
 

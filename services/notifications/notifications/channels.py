@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -15,6 +16,7 @@ import requests
 from jinja2 import Environment, FileSystemLoader, TemplateNotFound
 from jinja2.runtime import Undefined
 
+from notifications import domain
 from notifications.config import NotificationSettings
 
 TEMPLATES = Path(__file__).with_name("templates") / "email"
@@ -127,6 +129,15 @@ class PostResult:
     status: int | None
     error: str | None
     retry_after: str | None = None
+
+
+def signature_headers(secret: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    """The body's signature (DESIGN.md), the time of sending and the signature of both."""
+    timestamp = str(int(time.time() if now is None else now))
+    return {domain.SIGNATURE_HEADER: domain.sign(secret, body),
+            domain.TIMESTAMP_HEADER: timestamp,
+            domain.TIMESTAMPED_SIGNATURE_HEADER: domain.sign_timestamped(secret, timestamp,
+                                                                         body)}
 
 
 def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,

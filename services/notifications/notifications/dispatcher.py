@@ -35,6 +35,7 @@ from notifications.channels import (
     event_context,
     post_webhook,
     send_email,
+    signature_headers,
 )
 from notifications.config import NotificationSettings, load_notification_settings
 from notifications.domain import Channel, DeliveryStatus, Outcome, Recipient, SubscriptionStatus
@@ -174,7 +175,7 @@ class Dispatcher(DependencyProvider):
         headers = {
             "Content-Type": "application/cloudevents+json; charset=utf-8",
             "User-Agent": USER_AGENT,
-            domain.SIGNATURE_HEADER: domain.sign(subscription["secret"], body),
+            **signature_headers(subscription["secret"], body),
             domain.DELIVERY_HEADER: record["_id"],
             domain.EVENT_TYPE_HEADER: record["event_type"],
         }

@@ -35,6 +35,10 @@ SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
 EVENT_TYPE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*\.[a-z][a-z_0-9]*$")
 EVENT_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)?\.\*$")
 SIGNATURE_HEADER = "X-Wspolpraca-Signature"
+# the time of sending, and a signature binding it to the body, so a captured delivery cannot
+# be replayed later with a fresh timestamp (receivers allow a tolerance window)
+TIMESTAMP_HEADER = "X-Wspolpraca-Timestamp"
+TIMESTAMPED_SIGNATURE_HEADER = "X-Wspolpraca-Signature-Timestamped"
 DELIVERY_HEADER = "X-Wspolpraca-Delivery"
 EVENT_TYPE_HEADER = "X-Wspolpraca-Event-Type"
 
@@ -508,6 +512,22 @@ def sign(secret: str, body: bytes) -> str:
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
     return bool(header) and hmac.compare_digest(sign(secret, body), header)
+
+
+def sign_timestamped(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the subscription secret>`."""
+    return sign(secret, timestamp.encode() + b"." + body)
+
+
+def timestamped_signature_valid(secret: str, body: bytes, timestamp: str | None,
+                                header: str | None, now: float,
+                                tolerance_seconds: float = 300.0) -> bool:
+    """Authentic and sent within `tolerance_seconds` of `now` (Unix seconds)."""
+    if not timestamp or not header or not timestamp.isdigit():
+        return False
+    if abs(now - int(timestamp)) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(sign_timestamped(secret, timestamp, body), header)
 
 
 class Outcome(StrEnum):

@@ -9,7 +9,7 @@ import time
 import pytest
 from notifications_helpers import publish, routed_inquiry, wait_until
 
-from notifications.domain import signature_valid
+from notifications.domain import signature_valid, timestamped_signature_valid
 
 SUBSCRIPTIONS = "/api/v1/subscriptions"
 
@@ -83,6 +83,9 @@ def test_a_department_webhook_gets_the_signed_cloudevent_once(notifications, dep
     [request] = wait_until(lambda: receiver.at("/ok"))
     body = request["body"]
     assert signature_valid(created["secret"], body, request["headers"]["X-Wspolpraca-Signature"])
+    assert timestamped_signature_valid(
+        created["secret"], body, request["headers"]["X-Wspolpraca-Timestamp"],
+        request["headers"]["X-Wspolpraca-Signature-Timestamped"], now=time.time())
     sent = json.loads(body)
     assert sent["id"] == event.id and sent["type"] == "registry.inquiry.routed"
     assert sent["data"]["department"] == "culture" and sent["specversion"] == "1.0"

@@ -241,9 +241,29 @@ SECRET = "s3cr3t-shown-once"
 BODY = json.dumps(an_inquiry().to_dict()).encode()
 
 
+NOW = 1_767_225_600  # a delivery's time of sending in these tests
+
+
+def signed(secret: str = SECRET, body: bytes = BODY, at: int = NOW) -> dict[str, str]:
+    """The headers the platform sends (notifications.channels.signature_headers)."""
+    from notifications.channels import signature_headers
+
+    return signature_headers(secret, body, now=at)
+
+
 def test_a_correct_signature_is_accepted() -> None:
     header = "sha256=" + hmac.new(SECRET.encode(), BODY, hashlib.sha256).hexdigest()
-    assert receiver.verify(SECRET, BODY, {"X-Wspolpraca-Signature": header}) is None
+    headers = signed()
+    assert headers["X-Wspolpraca-Signature"] == header
+    stamped = hmac.new(SECRET.encode(), f"{NOW}.".encode() + BODY, hashlib.sha256).hexdigest()
+    assert headers["X-Wspolpraca-Signature-Timestamped"] == "sha256=" + stamped
+    assert headers["X-Wspolpraca-Timestamp"] == str(NOW)
+    assert receiver.verify(SECRET, BODY, headers, now=NOW) is None
+    # a delivery from a platform before the timestamp, only when asked for
+    assert receiver.verify(SECRET, BODY, {"X-Wspolpraca-Signature": header},
+                           require_timestamp=False) is None
+    assert receiver.verify(SECRET, BODY, {"X-Wspolpraca-Signature": header}) == (
+        "missing timestamp")
 
 
 @pytest.mark.parametrize("header", [
@@ -254,23 +274,34 @@ def test_a_correct_signature_is_accepted() -> None:
     "sha256=" + "a" * 10,
 ])
 def test_a_wrong_or_missing_signature_is_refused(header) -> None:
-    headers = {} if header is None else {"X-Wspolpraca-Signature": header}
-    assert receiver.verify(SECRET, BODY, headers) == "bad signature"
+    headers = signed()
+    del headers["X-Wspolpraca-Signature"]
+    if header is not None:
+        headers["X-Wspolpraca-Signature"] = header
+    assert receiver.verify(SECRET, BODY, headers, now=NOW) == "bad signature"
 
 
 def test_a_signature_of_another_body_or_secret_is_refused() -> None:
-    header = receiver.sign(SECRET, BODY)
-    assert receiver.verify(SECRET, BODY + b" ", {"X-Wspolpraca-Signature": header})
-    assert receiver.verify("other-secret", BODY, {"X-Wspolpraca-Signature": header})
+    headers = signed()
+    assert receiver.verify(SECRET, BODY + b" ", headers, now=NOW)
+    assert receiver.verify("other-secret", BODY, headers, now=NOW)
 
 
-def test_a_stale_delivery_is_refused_when_it_carries_a_timestamp() -> None:
-    headers = {"x-wspolpraca-signature": receiver.sign(SECRET, BODY),
-               "X-Wspolpraca-Timestamp": "1000"}
+def test_a_replayed_old_delivery_is_refused_even_with_a_fresh_timestamp() -> None:
+    headers = {k.lower(): v for k, v in signed(at=1000).items()}   # header names any case
     assert receiver.verify(SECRET, BODY, headers, now=1000 + 299) is None
+    assert receiver.verify(SECRET, BODY, headers, now=1000 - 299) is None
     assert receiver.verify(SECRET, BODY, headers, now=1000 + 301) == "stale delivery"
-    headers["X-Wspolpraca-Timestamp"] = "yesterday"
-    assert receiver.verify(SECRET, BODY, headers, now=1000) == "bad timestamp"
+    # the attacker refreshes the timestamp: the timestamped signature no longer matches
+    replayed = {**headers, "x-wspolpraca-timestamp": str(1000 + 301)}
+    assert receiver.verify(SECRET, BODY, replayed, now=1000 + 301) == (
+        "bad timestamped signature")
+    # or drops the timestamped signature
+    stripped = {k: v for k, v in replayed.items() if k != "x-wspolpraca-signature-timestamped"}
+    assert receiver.verify(SECRET, BODY, stripped, now=1000 + 301) == (
+        "bad timestamped signature")
+    assert receiver.verify(SECRET, BODY, {**headers, "x-wspolpraca-timestamp": "yesterday"},
+                           now=1000) == "bad timestamp"
 
 
 def test_the_receiver_answers_204_to_a_signed_delivery_and_401_otherwise() -> None:
@@ -281,12 +312,14 @@ def test_the_receiver_answers_204_to_a_signed_delivery_and_401_otherwise() -> No
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
-        good = requests.post(url, data=BODY, timeout=10,
-                             headers={"X-Wspolpraca-Signature": receiver.sign(SECRET, BODY)})
+        good = requests.post(url, data=BODY, timeout=10, headers=signed(at=int(time.time())))
         assert good.status_code == 204
         bad = requests.post(url, data=BODY, timeout=10,
-                            headers={"X-Wspolpraca-Signature": receiver.sign("wrong", BODY)})
+                            headers=signed("wrong", at=int(time.time())))
         assert bad.status_code == 401
+        replay = requests.post(url, data=BODY, timeout=10,
+                               headers=signed(at=int(time.time()) - 3600))
+        assert replay.status_code == 401 and replay.text == "stale delivery"
     finally:
         server.shutdown()
         server.server_close()
