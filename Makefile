@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: install rabbitmq promtool run status stop demo test lint unit integration bench catalogue rebuild token clean
+.PHONY: install rabbitmq promtool nginx run status stop demo test lint unit integration bench catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -27,6 +27,10 @@ rabbitmq:
 promtool:
 	infra/scripts/ensure-promtool.sh
 
+# nginx checks and runs the reverse proxy's configuration in the tests (infra/proxy/nginx.conf)
+nginx:
+	infra/scripts/ensure-nginx.sh
+
 run: install rabbitmq
 	$(BIN)/python -m wspolpraca.local run
 
@@ -44,7 +48,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
-test: install rabbitmq promtool lint
+test: install rabbitmq promtool nginx lint
 	$(BIN)/pytest
 
 unit: install

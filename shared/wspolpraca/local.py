@@ -20,7 +20,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from wspolpraca.config import SERVICE_PORTS
+from wspolpraca import topology
+from wspolpraca.config import DEFAULT_AMQP_URI, SERVICE_PORTS
 from wspolpraca.secantus import SecantusServer
 
 DATA = Path(os.environ.get("WSPOLPRACA_DATA", ".data"))
@@ -54,6 +55,36 @@ class Supervisor:
         self.env["MONGO_URI"] = self.database.uri
         say(f"embedded SecantusDB on {self.database.uri} (data in {DATA / 'secantus'})")
 
+    def declare_topology(self) -> subprocess.Popen | None:
+        """The exchanges, department queues and bindings of infra/rabbitmq/definitions.json,
+        before any service publishes (a department queue must exist before its events are);
+        the dead-letter policies through the management API, or a `rabbitmqctl` left running
+        while the services start (it takes seconds; `finish_topology` waits for it)."""
+        amqp_uri = self.env.get("AMQP_URI", DEFAULT_AMQP_URI)
+        definitions = topology.load(topology.DEFINITIONS, topology.vhost_of(amqp_uri))
+        applied = topology.declare(amqp_uri, definitions)
+        say(f"broker topology of {topology.DEFINITIONS.name}: {len(applied.created)} declared, "
+            f"{len(applied.existing)} already there (left as they are), "
+            f"{applied.bindings} bindings")
+        if topology.set_policies_by_management_api(amqp_uri, definitions):
+            say(f"{len(definitions['policies'])} dead-letter policies set (management API)")
+            return None
+        if not topology.local_broker(amqp_uri):
+            say("dead-letter policies NOT set: the broker's management API does not answer")
+            return None
+        try:
+            return topology.set_policies_by_rabbitmqctl(definitions)
+        except OSError as exc:
+            say(f"dead-letter policies NOT set: rabbitmqctl: {exc}")
+            return None
+
+    def finish_topology(self, process: subprocess.Popen | None) -> None:
+        if process is None:
+            return
+        problem = topology.finish_rabbitmqctl(process)
+        say("dead-letter policies set (rabbitmqctl import_definitions)" if problem is None
+            else f"dead-letter policies NOT set: {problem}")
+
     def spawn(self, service: str) -> None:
         self.children[service] = subprocess.Popen(
             [sys.executable, "-m", "wspolpraca.runner", service], env=self.env)
@@ -66,9 +97,11 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._stop_signal)
         signal.signal(signal.SIGTERM, self._stop_signal)
         try:
+            policies = self.declare_topology()
             self.start_database()
             for service in self.services:
                 self.spawn(service)
+            self.finish_topology(policies)
             restarts: dict[str, list[float]] = {}
             while not self.stopping:
                 time.sleep(0.5)

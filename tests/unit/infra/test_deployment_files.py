@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -113,10 +115,30 @@ def test_every_compose_variable_has_a_development_default() -> None:
     assert [var for text in _strings(RAW_COMPOSE) for var in _undefaulted(text)] == []
 
 
-def test_compose_runs_the_registry_and_only_known_services() -> None:
-    assert "registry" in APP_SERVICES
-    assert set(APP_SERVICES) <= set(DESIGN_PORTS)
-    assert {"rabbitmq", "mongo"} <= set(SERVICES)
+def test_compose_runs_all_five_services_and_the_infrastructure() -> None:
+    assert APP_SERVICES == sorted(DESIGN_PORTS)
+    assert {"rabbitmq", "mongo", "proxy", "prometheus", "grafana", "mailpit"} <= set(SERVICES)
+
+
+def test_docker_compose_accepts_the_file() -> None:
+    """`docker compose config` where the docker CLI has its compose plugin (the structure is
+    checked by every other test here either way)."""
+    docker = shutil.which("docker")
+    if not docker or subprocess.run([docker, "compose", "version"], capture_output=True,
+                                    timeout=60).returncode != 0:
+        pytest.skip("no `docker compose` here; the file's structure is checked by the tests below")
+    result = subprocess.run([docker, "compose", "-f", str(COMPOSE_FILE), "config", "--quiet"],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_restarts_and_reports_readiness(name: str) -> None:
+    spec = SERVICES[name]
+    assert spec["restart"] in {"unless-stopped", "always", "on-failure"}
+    test = " ".join(spec["healthcheck"]["test"])
+    assert "/health/ready" in test and "os.environ['PORT']" in test
+    assert spec["healthcheck"].get("start_period")
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -185,6 +207,39 @@ def test_app_service_builds_the_shared_image(name: str) -> None:
     build = SERVICES[name]["build"]
     assert (ROOT / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
     assert DOCKERFILE.is_file()
+
+
+def test_every_long_running_container_restarts() -> None:
+    assert {name: spec.get("restart") for name, spec in SERVICES.items()} == dict.fromkeys(
+        SERVICES, "unless-stopped")
+
+
+def test_notifications_send_mail_to_mailpit() -> None:
+    env = _environment(SERVICES["notifications"])
+    assert env["SMTP_HOST"] == "mailpit" and env["SMTP_PORT"] == "1025"
+    assert SERVICES["mailpit"]["image"].startswith("axllent/mailpit")
+
+
+def test_prometheus_loads_the_alert_rules_it_is_configured_with() -> None:
+    config = _load_prometheus()
+    for rule_file in config["rule_files"]:
+        assert _mount_target("prometheus", f"./infra/prometheus/{rule_file}") == \
+            f"/etc/prometheus/{rule_file}"
+    assert _mount_target("prometheus", "./infra/prometheus/prometheus.yml") == \
+        "/etc/prometheus/prometheus.yml"
+
+
+def test_grafana_is_provisioned_with_the_datasource_and_the_dashboards() -> None:
+    provisioning = ROOT / "infra" / "grafana" / "provisioning"
+    assert _mount_target("grafana", "./infra/grafana/provisioning") == "/etc/grafana/provisioning"
+    dashboards = yaml.safe_load((provisioning / "dashboards" / "wspolpraca.yml").read_text())
+    [provider] = dashboards["providers"]
+    assert _mount_target("grafana", "./infra/grafana/dashboards") == provider["options"]["path"]
+    assert list((ROOT / "infra" / "grafana" / "dashboards").glob("*.json"))
+    datasources = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())
+    [datasource] = datasources["datasources"]
+    assert urlsplit(datasource["url"]).hostname == "prometheus"
+    assert "prometheus" in SERVICES
 
 
 def test_bind_mounted_files_exist() -> None:

@@ -1,0 +1,182 @@
+"""The broker topology of infra/rabbitmq/definitions.json on a broker that did not load it.
+
+docker-compose's RabbitMQ imports the file at boot; the local run's broker (Debian's
+rabbitmq-server) does not, so `make run` applies it here before the services start: the
+services' exchanges, the department queues and their dead-letter queues, their bindings (so no
+event is lost before a department's consumer first connects) and the dead-letter policies.
+
+Idempotent and careful with what exists (FIELD-NOTES: re-declaring a queue with other arguments
+fails with 406 PRECONDITION_FAILED): an exchange or queue that already exists is left exactly as
+it is (a passive declare finds it); only missing ones are declared, with the file's attributes.
+Bindings are idempotent. Dead-lettering comes from the file's policies, never from queue
+arguments, so it can be changed on a running broker; policies cannot be set over AMQP, so they
+go through the management API when it answers, else `rabbitmqctl import_definitions` (a local
+broker), else a warning. Everything declared for vhost `/` in the file is applied to the vhost
+of the AMQP URI.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import subprocess
+import tempfile
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pika
+from pika.exceptions import ChannelClosedByBroker
+
+DEFINITIONS = Path(__file__).resolve().parents[2] / "infra" / "rabbitmq" / "definitions.json"
+
+
+@dataclass
+class Applied:
+    """What `declare` did: names of the objects it created and of those it found."""
+
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    bindings: int = 0
+
+
+def load(path: Path = DEFINITIONS, vhost: str = "/") -> dict:
+    """The file's objects of vhost `/`, moved to `vhost`."""
+    definitions = json.loads(Path(path).read_text(encoding="utf-8"))
+    moved = {}
+    for section in ("exchanges", "queues", "bindings", "policies"):
+        moved[section] = [{**item, "vhost": vhost} for item in definitions.get(section, [])
+                          if item.get("vhost", "/") == "/"]
+    return moved
+
+
+def vhost_of(amqp_uri: str) -> str:
+    return unquote(urlsplit(amqp_uri).path[1:]) or "/"
+
+
+def _exists(connection, declare) -> bool:
+    """A passive declare on a channel of its own: a missing object closes the channel (404)."""
+    channel = connection.channel()
+    try:
+        declare(channel)
+    except ChannelClosedByBroker as exc:
+        if exc.reply_code == 404:
+            return False
+        raise
+    channel.close()
+    return True
+
+
+def declare(amqp_uri: str, definitions: dict) -> Applied:
+    """Exchanges, queues and bindings over AMQP; what exists is not touched."""
+    applied = Applied()
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    # a passive declare of a missing object is expected here; pika would warn of each one
+    channel_log = logging.getLogger("pika.channel")
+    level = channel_log.level
+    channel_log.setLevel(logging.ERROR)
+    try:
+        for exchange in definitions["exchanges"]:
+            name = exchange["name"]
+            if _exists(connection, lambda ch, n=name: ch.exchange_declare(n, passive=True)):
+                applied.existing.append(name)
+                continue
+            connection.channel().exchange_declare(
+                name, exchange_type=exchange["type"], durable=exchange["durable"],
+                auto_delete=exchange["auto_delete"], internal=exchange["internal"],
+                arguments=exchange.get("arguments") or None)
+            applied.created.append(name)
+        for queue in definitions["queues"]:
+            name = queue["name"]
+            if _exists(connection, lambda ch, n=name: ch.queue_declare(n, passive=True)):
+                applied.existing.append(name)
+                continue
+            connection.channel().queue_declare(
+                name, durable=queue["durable"], auto_delete=queue["auto_delete"],
+                arguments=queue.get("arguments") or None)
+            applied.created.append(name)
+        channel = connection.channel()
+        for binding in definitions["bindings"]:
+            if binding["destination_type"] == "queue":
+                channel.queue_bind(binding["destination"], binding["source"],
+                                   routing_key=binding["routing_key"],
+                                   arguments=binding.get("arguments") or None)
+            else:
+                channel.exchange_bind(binding["destination"], binding["source"],
+                                      routing_key=binding["routing_key"],
+                                      arguments=binding.get("arguments") or None)
+            applied.bindings += 1
+    finally:
+        channel_log.setLevel(level)
+        connection.close()
+    return applied
+
+
+def _policies_document(definitions: dict) -> dict:
+    return {"policies": definitions["policies"]}
+
+
+def set_policies_by_management_api(amqp_uri: str, definitions: dict,
+                                   port: int = 15672, timeout: float = 5) -> bool:
+    """POST /api/definitions of the management plugin; False when it does not answer."""
+    parts = urlsplit(amqp_uri)
+    credentials = f"{unquote(parts.username or 'guest')}:{unquote(parts.password or 'guest')}"
+    request = urllib.request.Request(
+        f"http://{parts.hostname or '127.0.0.1'}:{port}/api/definitions",
+        data=json.dumps(_policies_document(definitions)).encode(), method="POST",
+        headers={"Content-Type": "application/json",
+                 "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status < 300
+    except OSError:
+        return False
+
+
+def set_policies_by_rabbitmqctl(definitions: dict, timeout: float = 120) -> subprocess.Popen:
+    """`rabbitmqctl import_definitions` of the policies alone, started (it takes seconds);
+    the caller waits for it (`finish_rabbitmqctl`)."""
+    handle, path = tempfile.mkstemp(prefix="wspolpraca-policies-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(_policies_document(definitions), out)
+    os.chmod(path, 0o644)  # the broker's node (user rabbitmq) reads it, not rabbitmqctl
+    process = subprocess.Popen(["rabbitmqctl", "-q", "import_definitions", path],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process.definitions_file = path  # type: ignore[attr-defined]
+    return process
+
+
+def finish_rabbitmqctl(process: subprocess.Popen, timeout: float = 120) -> str | None:
+    """Waits for `set_policies_by_rabbitmqctl`; None when it worked, else what went wrong."""
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        output = f"timed out after {timeout}s: {output}"
+    finally:
+        Path(process.definitions_file).unlink(missing_ok=True)  # type: ignore[attr-defined]
+    return None if process.returncode == 0 else (output or f"exit {process.returncode}").strip()
+
+
+def local_broker(amqp_uri: str) -> bool:
+    return (urlsplit(amqp_uri).hostname or "127.0.0.1") in {"127.0.0.1", "localhost", "::1"}
+
+
+def apply(amqp_uri: str, path: Path = DEFINITIONS) -> tuple[Applied, str | None]:
+    """Declares the topology and sets the policies, waiting for both; (what was declared,
+    None or why the policies could not be set)."""
+    definitions = load(path, vhost_of(amqp_uri))
+    applied = declare(amqp_uri, definitions)
+    if not definitions["policies"] or set_policies_by_management_api(amqp_uri, definitions):
+        return applied, None
+    if not local_broker(amqp_uri):
+        return applied, "the management API does not answer and the broker is not local"
+    try:
+        process = set_policies_by_rabbitmqctl(definitions)
+    except OSError as exc:
+        return applied, f"rabbitmqctl: {exc}"
+    return applied, finish_rabbitmqctl(process)

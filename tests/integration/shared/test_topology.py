@@ -1,0 +1,135 @@
+"""The local run declares infra/rabbitmq/definitions.json on a broker that did not load it
+(wspolpraca.topology): department queues exist and collect their events before any consumer
+connects, their dead letters go to their own `.dlq` by policy, a second run changes nothing, and
+a queue that already exists with other arguments is left as it is (no 406 PRECONDITION_FAILED).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pika
+import pytest
+
+from wspolpraca import topology
+from wspolpraca.local import Supervisor
+from wspolpraca.testing.rabbit import Vhost
+
+pytestmark = pytest.mark.integration
+
+DEFINITIONS = json.loads(topology.DEFINITIONS.read_text(encoding="utf-8"))
+QUEUES = sorted(q["name"] for q in DEFINITIONS["queues"])
+
+
+@pytest.fixture
+def vhost():
+    created = Vhost("wspolpraca-topology").create()
+    yield created
+    created.delete()
+
+
+def _queues(vhost: Vhost) -> dict[str, dict]:
+    listing = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "-p", vhost.name, "name", "arguments", "messages",
+         "--formatter", "json"], capture_output=True, text=True, timeout=120, check=True)
+    queues = {q["name"]: q for q in json.loads(listing.stdout or "[]")}
+    for queue in queues.values():  # 3.10 lists arguments as [[name, type, value], ...]
+        if isinstance(queue["arguments"], list):
+            queue["arguments"] = {name: value for name, _, value in queue["arguments"]}
+    return queues
+
+
+def _policies(vhost: Vhost) -> dict[str, dict]:
+    listing = subprocess.run(["rabbitmqctl", "-q", "list_policies", "-p", vhost.name,
+                              "--formatter", "json"], capture_output=True, text=True,
+                             timeout=120, check=True)
+    return {p["name"]: p for p in json.loads(listing.stdout or "[]")}
+
+
+def _publish(uri: str, exchange: str, routing_key: str, body: dict) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(uri))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.basic_publish(exchange, routing_key, json.dumps(body).encode(),
+                          pika.BasicProperties(delivery_mode=2), mandatory=True)
+    connection.close()
+
+
+def _get(uri: str, queue: str) -> list[dict]:
+    connection = pika.BlockingConnection(pika.URLParameters(uri))
+    channel = connection.channel()
+    found = []
+    while (message := channel.basic_get(queue, auto_ack=True))[0] is not None:
+        found.append(json.loads(message[2]))
+    connection.close()
+    return found
+
+
+def test_the_local_run_declares_the_department_queues_before_any_consumer(vhost) -> None:
+    supervisor = Supervisor([])
+    supervisor.env["AMQP_URI"] = vhost.uri
+    supervisor.finish_topology(supervisor.declare_topology())
+
+    assert set(_queues(vhost)) == set(QUEUES)
+    # an event published now, with no department consumer anywhere, waits in its queue
+    _publish(vhost.uri, "grants.events", "competition.announced", {"id": "e-1"})
+    _publish(vhost.uri, "registry.events", "inquiry.received", {"id": "e-2"})
+    assert _get(vhost.uri, "dept.culture.competitions") == [{"id": "e-1"}]
+    assert _get(vhost.uri, "dept.culture.inquiries") == [{"id": "e-2"}]
+    assert _get(vhost.uri, "dept.social_policy.inquiries") == [{"id": "e-2"}]
+    assert _get(vhost.uri, "dept.sport.bookings") == []
+
+    policies = _policies(vhost)
+    assert set(policies) == {p["name"] for p in DEFINITIONS["policies"]}
+    for expected in DEFINITIONS["policies"]:
+        got = policies[expected["name"]]
+        definition = got["definition"]
+        definition = json.loads(definition) if isinstance(definition, str) else definition
+        assert (got["pattern"], got["apply-to"], definition) == (
+            expected["pattern"], expected["apply-to"], expected["definition"])
+
+
+def test_dead_letters_of_a_department_queue_land_in_its_dlq(vhost) -> None:
+    applied, problem = topology.apply(vhost.uri)
+    assert problem is None
+    assert sorted(applied.created) == sorted(
+        [e["name"] for e in DEFINITIONS["exchanges"]] + QUEUES)
+    _publish(vhost.uri, "grants.events", "competition.announced", {"id": "poison"})
+    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
+    channel = connection.channel()
+    deadline = time.monotonic() + 30
+    while (message := channel.basic_get("dept.culture.competitions"))[0] is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    channel.basic_reject(message[0].delivery_tag, requeue=False)
+    connection.close()
+    deadline = time.monotonic() + 30
+    while not (parked := _get(vhost.uri, "dept.culture.competitions.dlq")):
+        assert time.monotonic() < deadline, "the rejected message was not dead-lettered"
+        time.sleep(0.2)
+    assert parked == [{"id": "poison"}]
+
+
+def test_applying_twice_changes_nothing_and_existing_queues_keep_their_arguments(vhost) -> None:
+    # a queue an operator declared earlier with arguments of its own (a length limit)
+    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
+    connection.channel().queue_declare("dept.culture.competitions", durable=True,
+                                       arguments={"x-max-length": 1000})
+    connection.close()
+    _publish(vhost.uri, "", "dept.culture.competitions", {"id": "kept"})
+
+    first, problem = topology.apply(vhost.uri)
+    assert problem is None
+    assert "dept.culture.competitions" in first.existing
+    second, problem = topology.apply(vhost.uri)
+    assert problem is None
+    assert second.created == []
+    assert sorted(second.existing) == sorted(first.existing + first.created)
+
+    queues = _queues(vhost)
+    assert queues["dept.culture.competitions"]["arguments"] == {"x-max-length": 1000}
+    assert queues["dept.culture.competitions"]["messages"] == 1
+    assert all(queues[name]["arguments"] == {} for name in QUEUES
+               if name != "dept.culture.competitions")
