@@ -1,4 +1,4 @@
-"""Helpers of the monitoring tests: find promtool, list the metric names a PromQL query reads."""
+"""Helpers of the infrastructure tests: find promtool and nginx; the metrics PromQL reads."""
 
 from __future__ import annotations
 
@@ -15,15 +15,20 @@ PROMETHEUS_DIR = ROOT / "infra" / "prometheus"
 CATALOGUE_FILE = PROMETHEUS_DIR / "metrics.yml"
 
 
-def promtool() -> str:
-    """The promtool binary. Missing: a failure on CI (CI=true), a skip on a developer's machine."""
-    found = shutil.which("promtool")
+def required_tool(name: str, script: str, *fallbacks: str) -> str:
+    """A tool `make test` installs (with infra/scripts/<script>). Missing: a failure on CI
+    (CI=true), a skip on a developer's machine."""
+    found = shutil.which(name) or next((f for f in fallbacks if os.path.exists(f)), None)
     if found:
         return found
-    message = "promtool is missing (`make test` installs it: infra/scripts/ensure-promtool.sh)"
+    message = f"{name} is missing (`make test` installs it: infra/scripts/{script})"
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(message)
     pytest.skip(message)
+
+
+def promtool() -> str:
+    return required_tool("promtool", "ensure-promtool.sh")
 
 
 # --- PromQL ------------------------------------------------------------------------------------

@@ -12,9 +12,7 @@ without it these tests fail on CI (CI=true) and are skipped on a developer's mac
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from promql_support import required_tool
 
 ROOT = Path(__file__).resolve().parents[3]
 NGINX_CONF = ROOT / "infra" / "proxy" / "nginx.conf"
@@ -96,14 +95,7 @@ def test_compose_runs_the_proxy_on_8080_with_this_configuration() -> None:
 # --- nginx itself ---------------------------------------------------------------------------
 
 def _nginx() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
-                                      else None)
-    if found:
-        return found
-    message = "nginx is missing (`make test` installs it: infra/scripts/ensure-nginx.sh)"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(message)
-    pytest.skip(message)
+    return required_tool("nginx", "ensure-nginx.sh", "/usr/sbin/nginx")
 
 
 def _free_port() -> int:
