@@ -2,10 +2,15 @@
 wspolpraca.runner <service>`) on the test session's SecantusDB (a database per service) and
 RabbitMQ vhost, driven only through HTTP and AMQP, as a department's system would.
 
-Steps that wait for a date are not waited for: the competition stays open for offers (its
-deadline is at least 21 days away) and the small grant stays published for comments.
+Steps that wait for a date are not waited for: as `TIME_TRAVEL=1 make demo` does, the test
+moves its own records' deadlines a second into the past in its own database (the competition's
+deadline for offers, the small grant's comment period) and goes on. The competition is then
+closed by the grants service's timer (shortened to half a second here), the committee declares
+no conflict of interest and scores, the results are confirmed, the contract is signed, the task
+report submitted and accepted and the contract settled; the small grant is awarded.
 Notifications go to a real SMTP server (aiosmtpd, its own process) and a local webhook
-receiver; a department queue is declared and bound as infra/rabbitmq/definitions.json does.
+receiver; the department queues are declared and bound as the local run does it, from
+infra/rabbitmq/definitions.json (wspolpraca.topology).
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ from zoneinfo import ZoneInfo
 import pika
 import pytest
 import requests
+from pymongo import MongoClient
 
+from wspolpraca import topology
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
@@ -43,10 +50,7 @@ from wspolpraca.testing.rabbit import Vhost
 pytestmark = pytest.mark.integration
 
 SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
-DEFINITIONS = Path(__file__).resolve().parents[2] / "infra" / "rabbitmq" / "definitions.json"
 WARSAW = ZoneInfo("Europe/Warsaw")
-# the department queue this test plays: culture's competitions and inquiries
-DEPARTMENT_QUEUES = ("dept.culture.competitions", "dept.culture.inquiries")
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
@@ -125,21 +129,6 @@ class SmtpServer:
         stop_process(self.process)
 
 
-def declare_department_queues(amqp_uri: str) -> None:
-    """The culture department's queues with the bindings of infra/rabbitmq/definitions.json."""
-    definitions = json.loads(DEFINITIONS.read_text())
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    for binding in definitions["bindings"]:
-        if binding["destination"] not in DEPARTMENT_QUEUES:
-            continue
-        channel.exchange_declare(binding["source"], exchange_type="topic", durable=True)
-        channel.queue_declare(binding["destination"], durable=True)
-        channel.queue_bind(binding["destination"], binding["source"],
-                           routing_key=binding["routing_key"])
-    connection.close()
-
-
 def drain(amqp_uri: str, queue: str) -> list[dict]:
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     channel = connection.channel()
@@ -173,7 +162,8 @@ class Api:
         self.http = requests.Session()
 
     def call(self, method: str, path: str, token: str | None = None, body=None,
-             expect: int = 200, retry_422: bool = False, **params) -> dict:
+             expect: int | tuple[int, ...] = 200, retry_422: bool = False,
+             **params) -> dict:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         for _ in range(80 if retry_422 else 1):
             response = self.http.request(method, self.base + path, headers=headers, json=body,
@@ -182,7 +172,8 @@ class Api:
             if not (retry_422 and response.status_code == 422):
                 break
             time.sleep(0.25)
-        assert response.status_code == expect, \
+        expected = expect if isinstance(expect, tuple) else (expect,)
+        assert response.status_code in expected, \
             f"{method} {path} -> {response.status_code}: {response.text[:1000]}"
         return response.json() if "json" in response.headers.get("Content-Type", "") else {}
 
@@ -209,6 +200,9 @@ class City:
                     "NOTIFICATIONS_POLL_SECONDS": "0.1", "EMAIL_RETRY_SECONDS": "0.5",
                     "WEBHOOK_RETRY_BASE_SECONDS": "0.1", "WEBHOOK_RETRY_CAP_SECONDS": "0.5",
                     "WSPOLPRACA_PUBLIC_URL": "https://wspolpraca.test"}
+        # only grants runs its timers (closing competitions past their deadline), quickly
+        self.service_env = {"grants": {"WSPOLPRACA_TIMERS": "on",
+                                       "GRANTS_COMPETITION_CHECK_SECONDS": "0.5"}}
         self.env.pop("MONGO_URI", None)
         for service in SERVICES:
             self.env[f"MONGO_URI_{service.upper()}"] = mongo_uri.replace(
@@ -221,7 +215,8 @@ class City:
             log = open(self.workdir / f"{service}.log", "wb")
             self.logs.append(log)
             self.processes[service] = subprocess.Popen(
-                [sys.executable, "-m", "wspolpraca.runner", service], env=self.env,
+                [sys.executable, "-m", "wspolpraca.runner", service],
+                env={**self.env, **self.service_env.get(service, {})},
                 stdout=log, stderr=subprocess.STDOUT)
         for service in SERVICES:
             wait_until(lambda s=service: self._ready(s), timeout=60)
@@ -250,6 +245,17 @@ class City:
             return requests.get(f"{self.api[service].base}/health/ready", timeout=2).ok
         except requests.ConnectionError:
             return False
+
+    def move_into_the_past(self, service: str, collection: str, record_id: str,
+                           field: str) -> None:
+        """Time travel in this test's own database: `field` of one record a second ago."""
+        uri = self.env[f"MONGO_URI_{service.upper()}"]
+        with MongoClient(uri) as client:
+            database = client.get_default_database()
+            result = database[collection].update_one(
+                {"_id": record_id},
+                {"$set": {field: datetime.now(UTC) - timedelta(seconds=1)}})
+        assert result.matched_count == 1, f"{collection} {record_id} not found"
 
     def log(self, service: str) -> str:
         return (self.workdir / f"{service}.log").read_text(errors="replace")
@@ -281,7 +287,8 @@ def city_vhost():
 
 @pytest.fixture(scope="module")
 def city(mongo_uri, city_vhost, tmp_path_factory):
-    declare_department_queues(city_vhost)
+    _, problem = topology.apply(city_vhost)  # what `make run` does on the local broker
+    assert problem is None, problem
     running = City(mongo_uri, city_vhost, tmp_path_factory.mktemp("city"))
     try:
         running.start()
@@ -293,7 +300,9 @@ def city(mongo_uri, city_vhost, tmp_path_factory):
 @pytest.fixture(scope="module")
 def year_done(city):
     """Walks the year once; the tests below check what it left behind."""
-    return walk_the_year(city)
+    done = walk_the_year(city)
+    after_the_deadlines(city, done)
+    return done
 
 
 # --- the year --------------------------------------------------------------------------------
@@ -340,6 +349,16 @@ def walk_the_year(city: City) -> dict:
     ngo = [mint_token(f"e2e-ngo-{n}", ["ngo"], org_id=o["id"]) for n, o in enumerate(orgs)]
     public = registry.get("/api/v1/organizations", q="Fundacja Miejska", limit=50)
     assert {o["id"] for o in public["items"]} == {o["id"] for o in orgs}
+
+    def notifications_know_them_verified():
+        """Who hears of a competition is decided when it is announced, from the notification
+        service's own projection of the organisations: let the verifications reach it first
+        (as they would in the minutes between an officer's verification and an announcement)."""
+        return all("registry.organization.verified" in {
+            i.get("type") or i.get("event_type") for i in
+            notifications.get("/api/v1/inbox", token)["items"]} for token in ngo)
+
+    wait_until(notifications_know_them_verified, timeout=60, interval=0.5)
 
     # the programme, its consultation, adoption
     programme = grants.post("/api/v1/programmes", officer, {
@@ -434,14 +453,97 @@ def walk_the_year(city: City) -> dict:
     registry.post("/api/v1/inquiries", None, {
         "subject": "Klub seniora", "text": "Gdzie?", "area": "seniors",
         "name": "Maria Pytająca", "email": "maria@example.pl"})
-    done.update(competition=competition, inquiry=inquiry, consultation=consultation)
+    done.update(competition=competition, inquiry=inquiry, consultation=consultation,
+                small_grant=small, programme=programme)
     return done
+
+
+def after_the_deadlines(city: City, done: dict) -> None:
+    """The steps that wait for a date, with the test's own deadlines moved into the past."""
+    grants = city.api["grants"]
+    officer = mint_token("e2e-officer", ["officer"])
+    orgs, year = done["orgs"], done["year"]
+    cid = done["competition"]["id"]
+
+    # the deadline for offers passes: the grants service's timer closes the competition
+    city.move_into_the_past("grants", "competitions", cid, "submission_deadline")
+
+    def closed():
+        return grants.get(f"/api/v1/competitions/{cid}", officer)["status"] == "closed"
+
+    wait_until(closed, timeout=30)
+
+    # the committee: two officials and an NGO member nominated by an organisation that did
+    # not bid; each declares no conflict of interest, then scores every offer
+    committee = [("e2e-official-1", "Anna Urzędniczka", "official"),
+                 ("e2e-official-2", "Tomasz Referent", "official"),
+                 ("e2e-ngo-member", "Barbara Społeczna", "ngo")]
+    grants.post(f"/api/v1/competitions/{cid}/committee", officer, {
+        "members": [{"user_id": user, "name": name, "kind": kind,
+                     **({"organization_id": orgs[4]["id"]} if kind == "ngo" else {})}
+                    for user, name, kind in committee]})
+    members = [mint_token(user, ["committee"]) for user, _, _ in committee]
+    offers = sorted(grants.get("/api/v1/offers", officer, competition_id=cid)["items"],
+                    key=lambda o: o["requested_amount"], reverse=True)
+    assert [o["organization_id"] for o in offers] == [orgs[0]["id"], orgs[1]["id"]]
+    refused = grants.post(f"/api/v1/offers/{offers[0]['id']}/scores", members[0],
+                          {"scores": [{"criterion": "Jakość", "points": 9}]}, expect=(403, 409))
+    assert refused["error"]["code"]  # no score before the declaration
+    for member in members:
+        grants.post(f"/api/v1/competitions/{cid}/committee/declaration", member,
+                    {"no_conflict_of_interest": True}, expect=200)
+    for rank, offer in enumerate(offers):
+        for member in members:
+            grants.post(f"/api/v1/offers/{offer['id']}/scores", member,
+                        {"scores": [{"criterion": "Jakość", "points": 9 - 4 * rank}]})
+
+    # the results: the first offer funded in full, the second not
+    funded, not_funded = offers
+    grants.post(f"/api/v1/competitions/{cid}/results", officer, {"awards": [
+        {"offer_id": funded["id"], "amount": funded["requested_amount"]},
+        {"offer_id": not_funded["id"], "amount": "0.00"}]}, expect=(200, 201))
+    assert grants.get(f"/api/v1/competitions/{cid}", officer)["status"] == "resolved"
+
+    # the contract, the task report, the settlement (250.00 of the grant unspent, returned)
+    amount = Decimal(funded["requested_amount"])
+    first = (amount * Decimal("0.7")).quantize(Decimal("0.01"))
+    today = datetime.now(WARSAW).date().isoformat()
+    contract = grants.post("/api/v1/contracts", officer, {
+        "offer_id": funded["id"], "signed_on": today,
+        "schedule": [{"activity": "Festiwal", "starts_on": f"{year}-03-01",
+                      "ends_on": f"{year}-10-31"}],
+        "tranches": [{"amount": str(first), "due_on": f"{year}-03-01"},
+                     {"amount": str(amount - first), "due_on": f"{year}-07-01"}]})
+    grants.post(f"/api/v1/contracts/{contract['id']}/start", officer, expect=200)
+    grants.post(f"/api/v1/contracts/{contract['id']}/report", mint_token(
+        "e2e-ngo-0", ["ngo"], org_id=orgs[0]["id"]), {
+        "achieved_results": "Trzy festiwale, 1200 uczestników.",
+        "activities": "Festiwale w trzech dzielnicach.",
+        "expenses": [{"source": "grant", "name": "Scena", "amount": str(amount - 250)},
+                     {"source": "own_financial", "name": "Scena", "amount": "2000.00"}],
+        "personal_contribution": "0.00", "in_kind_contribution": "0.00",
+        "volunteer_hours": "40"}, expect=(200, 201))
+    accepted = grants.post(f"/api/v1/contracts/{contract['id']}/report/accept", officer,
+                           expect=200)
+    settled = grants.post(f"/api/v1/contracts/{contract['id']}/settle", officer,
+                          {"returned_amount": accepted.get("unused_amount", "250.00")},
+                          expect=200)
+    assert settled["status"] == "settled"
+
+    # the small grant, after its 7 days of comments
+    sid = done["small_grant"]["id"]
+    city.move_into_the_past("grants", "small_grants", sid, "comments_until")
+    awarded = grants.post(f"/api/v1/small-grants/{sid}/award", officer, expect=200)
+    assert awarded["status"] == "awarded"
+    done.update(funded=funded, not_funded=not_funded, contract=contract, awarded=amount,
+                returned=Decimal(settled.get("returned_amount") or "250.00"))
 
 
 # --- what the year left behind ---------------------------------------------------------------
 
 def test_the_department_queue_receives_its_events(city, year_done):
-    wanted = {"competitions": {"grants.competition.announced"},
+    wanted = {"competitions": {"grants.competition.announced", "grants.competition.closed",
+                               "grants.competition.resolved"},
               "inquiries": {"registry.inquiry.received", "registry.inquiry.routed",
                             "registry.inquiry.answered"}}
     seen: dict[str, list[dict]] = {"competitions": [], "inquiries": []}
@@ -455,9 +557,11 @@ def test_the_department_queue_receives_its_events(city, year_done):
     # (the session's vhost is shared with other tests: look at this year's records)
     competitions = seen["competitions"]
     assert {e["type"].split(".")[1] for e in competitions} == {"competition"}
-    [announced] = [e for e in competitions if e["type"] == "grants.competition.announced"
-                   and e["subject"] == year_done["competition"]["id"]]
-    assert announced["specversion"] == "1.0" and announced["data"]["area"] == "culture"
+    mine = [e for e in competitions if e["subject"] == year_done["competition"]["id"]]
+    assert [e["type"] for e in mine] == ["grants.competition.announced",
+                                         "grants.competition.closed",
+                                         "grants.competition.resolved"]
+    assert all(e["specversion"] == "1.0" and e["data"]["area"] == "culture" for e in mine)
     # both inquiries arrive (the queue is bound to inquiry.*), nothing else does
     assert {e["type"].split(".")[1] for e in seen["inquiries"]} == {"inquiry"}
     mine = [e for e in seen["inquiries"] if e["subject"] == year_done["inquiry"]["id"]]
@@ -475,6 +579,11 @@ def test_the_department_webhook_gets_signed_events(city, year_done):
     expected = "sha256=" + hmac.new(year_done["webhook_secret"].encode(), request["body"],
                                     hashlib.sha256).hexdigest()
     assert hmac.compare_digest(request["headers"]["X-Wspolpraca-Signature"], expected)
+    stamped = request["headers"]["X-Wspolpraca-Timestamp"].encode() + b"." + request["body"]
+    expected = "sha256=" + hmac.new(year_done["webhook_secret"].encode(), stamped,
+                                    hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(request["headers"]["X-Wspolpraca-Signature-Timestamped"],
+                               expected)
     event = json.loads(request["body"])
     assert event["subject"] == year_done["inquiry"]["id"]
     assert event["data"]["department"] == "culture"
@@ -486,6 +595,11 @@ def test_organisations_get_emails(city, year_done):
     wanted = {("registry.organization.verified", o["email"]) for o in orgs}
     # every organisation of the area hears about the competition
     wanted |= {("grants.competition.announced", o["email"]) for o in orgs}
+    # and the bidders hear about their results
+    by_id = {o["id"]: o for o in orgs}
+    wanted |= {("grants.grant.awarded", by_id[year_done["funded"]["organization_id"]]["email"]),
+               ("grants.offer.not_funded",
+                by_id[year_done["not_funded"]["organization_id"]]["email"])}
 
     def mailed():
         return {(m["X-Wspolpraca-Event-Type"], m["To"]) for m in city.smtp.messages()}
@@ -510,11 +624,18 @@ def test_the_figures_match_what_was_done(city, year_done):
         ("consultations", "reports_published"): 1,
         ("councils", "opinions_requested"): 1, ("councils", "opinions_issued"): 1,
         ("inquiries", "received"): 2, ("inquiries", "answered"): 1,
+        # contracts count in the year they are signed, settled, reported
+        ("contracts", "signed"): 1, ("contracts", "amount"): f"{year_done['awarded']:.2f}",
+        ("contracts", "reports_submitted"): 1, ("contracts", "reports_accepted"): 1,
+        ("contracts", "settled"): 1, ("contracts", "returned"): f"{year_done['returned']:.2f}",
     }
     expected_next = {
-        ("competitions", "announced"): 1, ("offers", "submitted"): 2,
+        ("competitions", "announced"): 1, ("competitions", "resolved"): 1,
+        ("offers", "submitted"): 2, ("offers", "funded"): 1, ("offers", "not_funded"): 1,
         ("money", "requested"): f"{year_done['requested']:.2f}",
-        ("small_grants", "submitted"): 1, ("small_grants", "awarded"): 0,
+        ("money", "awarded"): f"{year_done['awarded']:.2f}",
+        ("small_grants", "submitted"): 1, ("small_grants", "awarded"): 1,
+        ("small_grants", "amount"): "5000.00",
     }
     for year, expected in ((this_year, expected_now), (year_done["year"], expected_next)):
         def matches(year=year, expected=expected):
@@ -531,16 +652,18 @@ def test_the_figures_match_what_was_done(city, year_done):
     assert report["year"] == year_done["year"]
     assert report["summary"]["offers"]["submitted"] == 2
     assert report["summary"]["money"]["requested"] == f"{year_done['requested']:.2f}"
+    assert report["summary"]["money"]["awarded"] == f"{year_done['awarded']:.2f}"
+    assert report["summary"]["small_grants"]["amount"] == "5000.00"
     [culture] = [row for row in report["summary"]["by_area"] if row["area"] == "culture"]
     assert culture["competitions"] == 1 and culture["offers_submitted"] == 2
+    assert culture["offers_funded"] == 1
     pdf = requests.get(f"{reporting.base}/api/v1/reports/annual/{year_done['year']}",
                        params={"format": "pdf"}, timeout=60)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 def test_every_service_stops_cleanly_on_sigterm(city, year_done):
-    started = time.monotonic()
+    # (a service still running 20 s after SIGTERM is killed, and its exit code is not 0)
     codes = city.stop()
     assert codes == dict.fromkeys(SERVICES, 0), {
         service: city.log(service)[-2000:] for service, code in codes.items() if code != 0}
-    assert time.monotonic() - started < 20
