@@ -72,12 +72,12 @@ catalogue: install
 # unless MONGO_URI or MONGO_URI_REPORTING is set).
 rebuild: install
 	MONGO_URI=$${MONGO_URI:-mongodb://127.0.0.1:$${WSPOLPRACA_EMBEDDED_MONGO_PORT:-27027}/?directConnection=true} \
-		$(BIN)/python -m reporting.rebuild
+		$(BIN)/wspolpraca-admin rebuild
 
 # make token ROLE=officer [SUB=<user id>] [ORG=<id>] [DEPT=<code>]
 ROLE ?= officer
 token: install
-	@$(BIN)/python -m wspolpraca.auth --role $(ROLE) $(if $(SUB),--sub $(SUB)) $(if $(ORG),--org-id $(ORG)) $(if $(DEPT),--department $(DEPT))
+	@$(BIN)/wspolpraca-admin token --role $(ROLE) $(if $(SUB),--sub $(SUB)) $(if $(ORG),--org-id $(ORG)) $(if $(DEPT),--department $(DEPT))
 
 clean:
 	rm -rf $(VENV) $(SECANTUS) .pytest_cache .ruff_cache

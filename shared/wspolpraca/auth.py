@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import threading
 import time
@@ -132,23 +131,10 @@ def mint_token(
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
+    """`python -m wspolpraca.auth --role officer ...`: the CLI's `wspolpraca-admin token`."""
+    from wspolpraca.cli import run
 
-    parser = argparse.ArgumentParser(
-        prog="python -m wspolpraca.auth", description="Mint a development token (HS256)."
-    )
-    parser.add_argument("--sub", default="dev-user")
-    parser.add_argument("--role", action="append", choices=ROLES, required=True)
-    parser.add_argument("--org-id")
-    parser.add_argument("--department")
-    parser.add_argument("--ttl", type=int, default=8 * 3600, help="seconds")
-    args = parser.parse_args(argv)
-    secret = os.environ.get("WSPOLPRACA_JWT_SECRET") or DEVELOPMENT_JWT_SECRET
-    audience = os.environ.get("WSPOLPRACA_JWT_AUDIENCE") or DEFAULT_AUDIENCE
-    sys.stdout.write(mint_token(args.sub, args.role, org_id=args.org_id,
-                                department=args.department, secret=secret,
-                                audience=audience, ttl_seconds=args.ttl) + "\n")
-    return 0
+    return run(["token", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

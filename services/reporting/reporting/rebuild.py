@@ -1,4 +1,4 @@
-"""Rebuild every read model from the event log: `python -m reporting.rebuild`.
+"""Rebuild every read model from the event log: `wspolpraca-admin rebuild`.
 
 The handlers keep logging and projecting while this runs, and nothing is lost:
 
@@ -15,11 +15,11 @@ every projection is an idempotent, order-independent merge (see `projections`).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from pymongo import ASCENDING
 from pymongo.database import Database
@@ -33,6 +33,12 @@ from wspolpraca.envelope import CloudEvent, utcnow
 
 MARGIN = timedelta(seconds=60)
 BATCH = 1000
+
+
+class ProgressBar(Protocol):
+    def advance(self, count: int = 1) -> None: ...
+
+    def finish(self) -> None: ...
 
 
 class Progress:
@@ -89,12 +95,14 @@ def _apply_live(db: Database, event: CloudEvent) -> None:
 
 
 def rebuild(db: Database, out: TextIO | None = sys.stderr,
-            margin: timedelta = MARGIN) -> dict[str, Any]:
+            margin: timedelta = MARGIN,
+            progress_bar: Callable[[int], ProgressBar] | None = None) -> dict[str, Any]:
+    """`progress_bar(total)` makes the bar of the replay (default: `Progress` on `out`)."""
     started = time.perf_counter()
     watermark = utcnow()
     upto = {"logged_at": {"$lte": watermark}}
     total = db[EVENTS].count_documents(upto)
-    progress = Progress(total, out)
+    progress = progress_bar(total) if progress_bar else Progress(total, out)
     memory = MemoryStore()
     replayed = 0
     # read in the server's natural order (sorting there is slower) and order by time here
@@ -128,27 +136,10 @@ def rebuild(db: Database, out: TextIO | None = sys.stderr,
 
 
 def main(argv: list[str] | None = None) -> int:
-    from wspolpraca.config import ConfigurationError, load_settings
-    from wspolpraca.mongo import connect
+    """`python -m reporting.rebuild`: the operator CLI's `wspolpraca-admin rebuild`."""
+    from wspolpraca.cli import run
 
-    parser = argparse.ArgumentParser(prog="python -m reporting.rebuild",
-                                     description="Rebuild the reporting read models from "
-                                                 "the event log.")
-    parser.parse_args(argv)
-    try:
-        settings = load_settings("reporting")
-    except ConfigurationError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    client = connect(settings)
-    try:
-        result = rebuild(client[settings.mongo_database], out=sys.stderr)
-    finally:
-        client.close()
-    print(f"rebuilt {result['documents']} documents from {result['events']} events "
-          f"({result['events_per_second']} events/s), caught up {result['caught_up']} "
-          f"in {result['seconds']} s")
-    return 0
+    return run(["rebuild", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,331 @@
+"""The operators' command line: `wspolpraca-admin` (or `python -m wspolpraca.cli`).
+
+Thin: each command parses its options and calls the code that owns the job
+(`wspolpraca.auth`, `wspolpraca.dlq`, `wspolpraca.outbox`, `reporting.rebuild`,
+`reporting.opendata`, `wspolpraca.organization_import`). It reads the same environment
+as the services: AMQP_URI, MONGO_URI / MONGO_URI_<SERVICE>, WSPOLPRACA_JWT_SECRET.
+See docs/operations.md, "The operator CLI".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from wspolpraca.auth import ROLES, mint_token
+from wspolpraca.config import (
+    DEFAULT_AMQP_URI,
+    DEFAULT_AUDIENCE,
+    DEVELOPMENT_JWT_SECRET,
+    SERVICE_PORTS,
+    ConfigurationError,
+    load_settings,
+    resolve_mongo,
+)
+
+app = typer.Typer(help="Operator tasks of the wspolpraca platform.", no_args_is_help=True,
+                  add_completion=False)
+dlq_app = typer.Typer(help="Dead-lettered events per consumer queue.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _amqp_uri() -> str:
+    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+def _bar(transient: bool = False) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=transient)
+
+
+# tokens ---------------------------------------------------------------------------------
+@app.command()
+def token(
+    role: Annotated[list[str], typer.Option("--role", "-r", help=f"one of {', '.join(ROLES)}; "
+                                            "repeat for several")],
+    sub: Annotated[str, typer.Option(help="the user id")] = "dev-user",
+    org_id: Annotated[str | None, typer.Option(help="the organisation (role ngo)")] = None,
+    department: Annotated[str | None, typer.Option(help="the department code")] = None,
+    ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 8 * 3600,
+) -> None:
+    """Mint a token (HS256 with WSPOLPRACA_JWT_SECRET, or the development secret)."""
+    secret = os.environ.get("WSPOLPRACA_JWT_SECRET") or DEVELOPMENT_JWT_SECRET
+    audience = os.environ.get("WSPOLPRACA_JWT_AUDIENCE") or DEFAULT_AUDIENCE
+    try:
+        minted = mint_token(sub, role, org_id=org_id, department=department, secret=secret,
+                            audience=audience, ttl_seconds=ttl)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    typer.echo(minted)
+
+
+# dead letters ---------------------------------------------------------------------------
+def _consumer_queue(queue: str) -> str:
+    from wspolpraca.dlq import DLQ_SUFFIX
+
+    return queue[:-len(DLQ_SUFFIX)] if queue.endswith(DLQ_SUFFIX) else queue
+
+
+@dlq_app.command("list")
+def dlq_list(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
+    non_empty: Annotated[bool, typer.Option(help="only the queues holding messages")] = False,
+) -> None:
+    """Every `*.dlq` queue of the broker's vhost, with its depth."""
+    from wspolpraca.dlq import QueueListingUnavailable, dead_letter_queues
+
+    try:
+        depths = dead_letter_queues(_amqp_uri())
+    except QueueListingUnavailable as exc:
+        raise _fail(str(exc)) from None
+    if non_empty:
+        depths = {q: n for q, n in depths.items() if n}
+    if as_json:
+        typer.echo(json.dumps({f"{q}.dlq": n for q, n in depths.items()}))
+        return
+    table = Table("dead-letter queue", "messages")
+    for queue, count in depths.items():
+        table.add_row(f"{queue}.dlq", str(count), style="bold red" if count else None)
+    console.print(table)
+
+
+@dlq_app.command("show")
+def dlq_show(queue: Annotated[str, typer.Argument(help="the consumer queue (or its .dlq)")],
+             limit: Annotated[int, typer.Option(help="at most this many")] = 100) -> None:
+    """The messages parked in a queue's DLQ, and why (they stay parked); JSON lines."""
+    from wspolpraca.dlq import parked
+
+    for item in parked(_amqp_uri(), _consumer_queue(queue), limit):
+        typer.echo(json.dumps(item, ensure_ascii=False))
+
+
+@dlq_app.command("replay")
+def dlq_replay(queue: Annotated[str, typer.Argument(help="the consumer queue (or its .dlq)")],
+               limit: Annotated[int | None, typer.Option(help="at most this many")] = None
+               ) -> None:
+    """Move parked messages back to their queue, attempts reset (consumers are idempotent)."""
+    from wspolpraca.dlq import replay
+
+    moved = replay(_amqp_uri(), _consumer_queue(queue), limit)
+    typer.echo(f"replayed {moved} message(s) to {_consumer_queue(queue)}")
+
+
+@dlq_app.command("purge")
+def dlq_purge(queue: Annotated[str, typer.Argument(help="the consumer queue (or its .dlq)")],
+              yes: Annotated[bool, typer.Option("--yes", "-y",
+                                                help="do not ask for confirmation")] = False
+              ) -> None:
+    """Delete every message parked in a queue's DLQ (they are lost: show them first)."""
+    from wspolpraca.dlq import dead_letter_queue_name, purge
+
+    name = _consumer_queue(queue)
+    if not yes:
+        typer.confirm(f"Delete every message in {dead_letter_queue_name(name)}?", abort=True)
+    typer.echo(f"purged {purge(_amqp_uri(), name)} message(s) from "
+               f"{dead_letter_queue_name(name)}")
+
+
+# the outbox ------------------------------------------------------------------------------
+@app.command()
+def outbox(
+    service: Annotated[list[str] | None, typer.Option(help="only these services")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
+) -> None:
+    """Events waiting in each service's outbox: how many and the oldest one's age."""
+    from pymongo import MongoClient
+
+    from wspolpraca.outbox import outbox_backlog
+
+    figures: dict[str, dict] = {}
+    for name in service or list(SERVICE_PORTS):
+        try:
+            uri, database = resolve_mongo(name, dict(os.environ))
+        except ConfigurationError as exc:
+            raise _fail(str(exc), 2) from None
+        client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+        try:
+            pending, age = outbox_backlog(client[database])
+        finally:
+            client.close()
+        figures[name] = {"pending": pending, "oldest_age_seconds": round(age, 1)}
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    table = Table("service", "pending", "oldest (s)")
+    for name, row in figures.items():
+        table.add_row(name, str(row["pending"]), f"{row['oldest_age_seconds']:.1f}")
+    console.print(table)
+
+
+# reporting --------------------------------------------------------------------------------
+class _RichBar:
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress = progress
+        self.task = progress.add_task("replaying events", total=total)
+
+    def advance(self, count: int = 1) -> None:
+        self.progress.advance(self.task, count)
+
+    def finish(self) -> None:
+        self.progress.refresh()
+
+
+def _reporting_db():
+    from wspolpraca.mongo import connect
+
+    try:
+        settings = load_settings("reporting")
+    except ConfigurationError as exc:
+        raise _fail(str(exc), 2) from None
+    client = connect(settings)
+    return client, client[settings.mongo_database]
+
+
+@app.command()
+def rebuild() -> None:
+    """Rebuild the reporting read models from its event log (safe while it runs)."""
+    from reporting.rebuild import rebuild as rebuild_projections
+
+    client, db = _reporting_db()
+    try:
+        with _bar() as progress:
+            result = rebuild_projections(db, progress_bar=lambda total: _RichBar(progress, total))
+    finally:
+        client.close()
+    typer.echo(f"rebuilt {result['documents']} documents from {result['events']} events "
+               f"({result['events_per_second']} events/s), caught up {result['caught_up']} "
+               f"in {result['seconds']} s")
+
+
+@app.command("export")
+def export_open_data(
+    out: Annotated[Path, typer.Option(help="the directory to write to")] = Path("open-data"),
+    dataset: Annotated[list[str] | None, typer.Option(help="only these datasets")] = None,
+    fmt: Annotated[list[str] | None, typer.Option("--format", help="csv and/or json")] = None,
+    year: Annotated[int | None, typer.Option(help="only this year")] = None,
+) -> None:
+    """Write the open datasets (the API's /api/v1/open-data files) from reporting's database."""
+    from reporting import opendata, stats
+    from reporting.repository import Reader
+
+    names = dataset or list(opendata.DATASETS)
+    unknown = [n for n in names if n not in opendata.DATASETS]
+    if unknown:
+        raise _fail(f"unknown dataset(s): {', '.join(unknown)} "
+                    f"(known: {', '.join(opendata.DATASETS)})", 2)
+    formats = fmt or ["csv", "json"]
+    if set(formats) - {"csv", "json"}:
+        raise _fail("formats: csv, json", 2)
+    out.mkdir(parents=True, exist_ok=True)
+    client, db = _reporting_db()
+    try:
+        data = stats.Data(Reader(db))
+        with _bar() as progress:
+            task = progress.add_task("exporting", total=len(names))
+            for name in names:
+                found = opendata.DATASETS[name]
+                items = opendata.rows(found, data, year)
+                if "csv" in formats:
+                    (out / f"{name}.csv").write_text(opendata.to_csv(found, items),
+                                                     encoding="utf-8")
+                if "json" in formats:
+                    (out / f"{name}.json").write_text(opendata.to_json(found, items),
+                                                      encoding="utf-8")
+                progress.advance(task)
+    finally:
+        client.close()
+    typer.echo(f"wrote {len(names)} dataset(s) to {out}")
+
+
+# the organisations import -----------------------------------------------------------------
+@app.command("import-organizations")
+def import_organizations(
+    csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                             help="UTF-8 CSV with a header row")],
+    registry_url: Annotated[str, typer.Option(envvar="WSPOLPRACA_REGISTRY_URL",
+                                              help="the registry's base URL")]
+    = f"http://127.0.0.1:{SERVICE_PORTS['registry']}",
+    api_token: Annotated[str | None, typer.Option(
+        "--token", envvar="WSPOLPRACA_TOKEN",
+        help="an officer's token (default: one minted with WSPOLPRACA_JWT_SECRET)")] = None,
+    state: Annotated[Path | None, typer.Option(
+        help="the resume journal (default: <csv>.state.jsonl)")] = None,
+    report: Annotated[Path | None, typer.Option(
+        help="the rejected rows (default: <csv>.rejected.csv)")] = None,
+    limit: Annotated[int | None, typer.Option(help="send at most this many rows now")] = None,
+) -> None:
+    """Register organisations from a CSV through the registry's API, resumably."""
+    from wspolpraca import organization_import as oi
+
+    if api_token is None:
+        secret = os.environ.get("WSPOLPRACA_JWT_SECRET") or DEVELOPMENT_JWT_SECRET
+        audience = os.environ.get("WSPOLPRACA_JWT_AUDIENCE") or DEFAULT_AUDIENCE
+        api_token = mint_token("wspolpraca-admin-import", ["officer"], secret=secret,
+                               audience=audience, ttl_seconds=24 * 3600)
+    state = state or csv_file.with_name(csv_file.name + ".state.jsonl")
+    report = report or csv_file.with_name(csv_file.stem + ".rejected.csv")
+    rows = oi.read_rows(csv_file)
+    journal = oi.Journal(state)
+    client = oi.RegistryClient(registry_url, api_token)
+    try:
+        with _bar() as progress:
+            task = progress.add_task("importing rows", total=len(rows))
+            outcome = oi.import_rows(rows, client, journal, limit=limit,
+                                     on_row=lambda row, result: progress.advance(task))
+    except oi.RegistryUnavailable as exc:
+        raise _fail(f"stopped: {exc}; re-run the same command to resume ({state})") from None
+    finally:
+        journal.close()
+    oi.write_report(report, outcome.rejected)
+    if outcome.rejected:
+        table = Table("row", "nip", "field", "code", "message", title="rejected rows")
+        for r in outcome.rejected[:50]:
+            table.add_row(str(r.row), r.nip, r.field, r.code, r.message)
+        console.print(table)
+    typer.echo(f"imported {outcome.imported}, already imported {outcome.skipped}, "
+               f"rejected {outcome.rows_rejected} (report: {report}), "
+               f"not sent yet {outcome.remaining}")
+    if outcome.remaining:
+        raise typer.Exit(3)
+    if outcome.rows_rejected:
+        raise typer.Exit(1)
+
+
+def run(args: list[str]) -> int:
+    """Run one command line (for the older entry points); its exit status."""
+    try:
+        app(args, prog_name="wspolpraca-admin")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def main() -> None:
+    app(prog_name="wspolpraca-admin")
+
+
+if __name__ == "__main__":
+    main()
