@@ -51,7 +51,7 @@ def _amqp_uri() -> str:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]{message}[/red]")
+    err.print(f"[red]{message}[/red]", soft_wrap=True, markup=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -250,7 +250,7 @@ def export_open_data(
                 items = opendata.rows(found, data, year)
                 if "csv" in formats:
                     (out / f"{name}.csv").write_text(opendata.to_csv(found, items),
-                                                     encoding="utf-8")
+                                                     encoding="utf-8", newline="")
                 if "json" in formats:
                     (out / f"{name}.json").write_text(opendata.to_json(found, items),
                                                       encoding="utf-8")

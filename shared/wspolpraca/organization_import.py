@@ -7,9 +7,10 @@ outbox like any other. A refused row is reported with the API's own code and Pol
 
 Resumable: a journal (JSON lines, appended and flushed per row) records each row as `sending`
 before its request and `imported` or `rejected` after it. A re-run skips the rows imported
-(the same row number and the same content); a row left `sending` by an interruption whose
-NIP the registry now reports taken was imported by that interrupted run, and counts as
-imported. Rejected rows are tried again (the file may have been corrected).
+(the same row number and the same content); a row left `sending` by an interruption that the
+registry now refuses as a duplicate counts as imported if the registry holds an organisation
+of that name and NIP (the interrupted run registered it before it could write it down).
+Rejected rows are tried again (the file may have been corrected).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,6 +142,18 @@ class RegistryClient:
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout
 
+    def find(self, name: str, nip: str) -> str | None:
+        """The id of the registered organisation called `name` with this NIP, if any."""
+        digits = re.sub(r"\D", "", nip)
+        try:
+            response = self.session.get(self.base_url + ENDPOINT,
+                                        params={"q": name, "limit": 100}, timeout=self.timeout)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise RegistryUnavailable(f"the registry did not answer: {exc}") from exc
+        return next((o["id"] for o in response.json().get("items", [])
+                     if re.sub(r"\D", "", o.get("nip") or "") == digits), None)
+
     def register(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         try:
             response = self.session.post(self.base_url + ENDPOINT, json=body,
@@ -175,15 +189,17 @@ def import_rows(rows: list[Row], client: RegistryClient, journal: Journal, *,
         tried += 1
         resumed = state == "sending"
         journal.record(row, "sending", nip=row.values.get("nip", ""))
-        status, answer = client.register(payload(row))
+        body = payload(row)
+        status, answer = client.register(body)
         error = answer.get("error") or {}
         if status == 201:
             journal.record(row, "imported", id=answer.get("id"))
             outcome.imported += 1
             result = "imported"
-        elif resumed and status == 409 and error.get("code") == "duplicate_nip":
+        elif (resumed and status == 409 and str(error.get("code", "")).startswith("duplicate_")
+              and (earlier := client.find(body["name"], row.values.get("nip", "")))):
             # the interrupted run's request was registered before it could be journalled
-            journal.record(row, "imported", id=None, resumed=True)
+            journal.record(row, "imported", id=earlier, resumed=True)
             outcome.imported += 1
             result = "imported"
         else:
