@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import jwt
@@ -95,6 +98,35 @@ def test_a_csv_is_imported_row_by_row_interrupted_and_resumed(cli, registry, tmp
     assert "imported 0, already imported 5, rejected 6" in again.stdout
     assert registry.db["organizations"].count_documents({}) == 5
     assert len(report_of(tmp_path / "organizacje.rejected.csv")) == len(report)
+
+
+def test_an_import_killed_midway_resumes_without_duplicates(cli, registry, tmp_path):
+    rows = [good(f"Stowarzyszenie numer {n}") for n in range(120)]
+    source = write_csv(tmp_path / "big.csv", rows)
+    state = tmp_path / "big.csv.state.jsonl"
+
+    def imported_lines() -> int:
+        text = state.read_text(encoding="utf-8") if state.exists() else ""
+        return text.count('"state": "imported"')
+
+    command = [sys.executable, "-m", "wspolpraca.cli", "import-organizations", str(source),
+               "--registry-url", registry.base_url]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: imported_lines() >= 5 or process.poll() is not None, timeout=120)
+        process.send_signal(signal.SIGKILL)  # a crash, not a polite stop
+    finally:
+        process.wait(timeout=60)
+    done_before = imported_lines()
+    assert 5 <= done_before < len(rows), "the import finished before it could be killed"
+    # the registered ones are those journalled, plus at most the one in flight
+    assert registry.db["organizations"].count_documents({}) in (done_before, done_before + 1)
+
+    resumed = cli("import-organizations", str(source), "--registry-url", registry.base_url)
+    assert resumed.exit_code == 0, resumed.output
+    assert f"already imported {done_before}, rejected 0" in resumed.stdout
+    assert registry.db["organizations"].count_documents({}) == len(rows)
+    assert all(registered(registry, row["nip"]) == 1 for row in rows)
 
 
 def test_a_row_interrupted_after_its_request_counts_as_imported(cli, registry, officer,
