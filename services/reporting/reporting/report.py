@@ -189,6 +189,19 @@ def _short(name: str, width: int = 28) -> str:
     return name if len(name) <= width else name[:width - 1].rstrip(" ,") + "…"
 
 
+def _from_zero(axes, values: list[float], horizontal: bool = False) -> None:
+    """Amounts and counts start at zero; with nothing to show, say so (not a -0.04..0.04
+    axis around empty bars)."""
+    limit = axes.set_xlim if horizontal else axes.set_ylim
+    if any(values):
+        limit(0, None)
+        return
+    limit(0, 1)
+    (axes.set_xticks if horizontal else axes.set_yticks)([])
+    axes.text(0.5, 0.5, "brak danych", transform=axes.transAxes, ha="center", va="center",
+              color="#718096")
+
+
 def charts(report: dict[str, Any]) -> dict[str, str]:
     from matplotlib.figure import Figure
 
@@ -205,6 +218,8 @@ def charts(report: dict[str, Any]) -> dict[str, str]:
               left=[float(Decimal(r["awarded"])) for r in areas], label="małe granty",
               color="#68d391")
     axes.set_title("Przyznane środki według obszarów (PLN)")
+    _from_zero(axes, [float(Decimal(r["awarded"]) + Decimal(r["small_grants_amount"]))
+                      for r in areas], horizontal=True)
     if areas:
         axes.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
@@ -212,17 +227,20 @@ def charts(report: dict[str, Any]) -> dict[str, str]:
 
     figure = Figure(figsize=(4.5, 3))
     axes = figure.add_subplot()
-    axes.bar(["dofinansowane", "niedofinansowane"],
-             [s["offers"]["funded"], s["offers"]["not_funded"]], color=["#2b6cb0", "#e53e3e"])
+    counts = [s["offers"]["funded"], s["offers"]["not_funded"]]
+    axes.bar(["dofinansowane", "niedofinansowane"], counts, color=["#2b6cb0", "#e53e3e"])
     axes.set_title("Oferty: dofinansowane i nie")
+    _from_zero(axes, counts)
     figure.tight_layout()
     result["offers"] = _png(figure)
 
     figure = Figure(figsize=(7, 3))
     axes = figure.add_subplot()
-    axes.bar(MONTHS, [float(Decimal(m["awarded"])) + float(Decimal(m["small_grants_amount"]))
-                      for m in s["months"]], color="#2b6cb0")
+    monthly = [float(Decimal(m["awarded"])) + float(Decimal(m["small_grants_amount"]))
+               for m in s["months"]]
+    axes.bar(MONTHS, monthly, color="#2b6cb0")
     axes.set_title("Przyznane środki miesiąc po miesiącu (PLN)")
+    _from_zero(axes, monthly)
     figure.tight_layout()
     result["months"] = _png(figure)
     return result
