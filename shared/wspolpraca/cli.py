@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -89,6 +90,21 @@ def _consumer_queue(queue: str) -> str:
     return queue[:-len(DLQ_SUFFIX)] if queue.endswith(DLQ_SUFFIX) else queue
 
 
+@contextmanager
+def _broker_errors(queue: str | None = None):
+    """A missing queue or an unreachable broker as a one-line message, not a traceback."""
+    from pika.exceptions import AMQPConnectionError, ChannelClosedByBroker
+
+    try:
+        yield
+    except ChannelClosedByBroker as exc:
+        if exc.reply_code == 404:
+            raise _fail(f"no such queue: {queue}.dlq") from None
+        raise _fail(f"the broker refused: {exc.reply_text}") from None
+    except AMQPConnectionError as exc:
+        raise _fail(f"cannot reach RabbitMQ at AMQP_URI: {exc!r}") from None
+
+
 @dlq_app.command("list")
 def dlq_list(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
@@ -98,7 +114,8 @@ def dlq_list(
     from wspolpraca.dlq import QueueListingUnavailable, dead_letter_queues
 
     try:
-        depths = dead_letter_queues(_amqp_uri())
+        with _broker_errors():
+            depths = dead_letter_queues(_amqp_uri())
     except QueueListingUnavailable as exc:
         raise _fail(str(exc)) from None
     if non_empty:
@@ -118,7 +135,9 @@ def dlq_show(queue: Annotated[str, typer.Argument(help="the consumer queue (or i
     """The messages parked in a queue's DLQ, and why (they stay parked); JSON lines."""
     from wspolpraca.dlq import parked
 
-    for item in parked(_amqp_uri(), _consumer_queue(queue), limit):
+    with _broker_errors(_consumer_queue(queue)):
+        found = parked(_amqp_uri(), _consumer_queue(queue), limit)
+    for item in found:
         typer.echo(json.dumps(item, ensure_ascii=False))
 
 
@@ -129,7 +148,8 @@ def dlq_replay(queue: Annotated[str, typer.Argument(help="the consumer queue (or
     """Move parked messages back to their queue, attempts reset (consumers are idempotent)."""
     from wspolpraca.dlq import replay
 
-    moved = replay(_amqp_uri(), _consumer_queue(queue), limit)
+    with _broker_errors(_consumer_queue(queue)):
+        moved = replay(_amqp_uri(), _consumer_queue(queue), limit)
     typer.echo(f"replayed {moved} message(s) to {_consumer_queue(queue)}")
 
 
@@ -144,8 +164,9 @@ def dlq_purge(queue: Annotated[str, typer.Argument(help="the consumer queue (or 
     name = _consumer_queue(queue)
     if not yes:
         typer.confirm(f"Delete every message in {dead_letter_queue_name(name)}?", abort=True)
-    typer.echo(f"purged {purge(_amqp_uri(), name)} message(s) from "
-               f"{dead_letter_queue_name(name)}")
+    with _broker_errors(name):
+        purged = purge(_amqp_uri(), name)
+    typer.echo(f"purged {purged} message(s) from {dead_letter_queue_name(name)}")
 
 
 # the outbox ------------------------------------------------------------------------------

@@ -7,12 +7,13 @@ import uuid
 
 import pika
 import pytest
-from cli_helpers import database_uri
+from cli_helpers import database_uri, wait_until
 from registry_helpers import organization_body
 
 from registry.service import RegistryService
-from wspolpraca.consumer import dead_letter_queue_name
-from wspolpraca.envelope import utcnow
+from wspolpraca.consumer import dead_letter_queue_name, event_handler
+from wspolpraca.envelope import CloudEvent, utcnow
+from wspolpraca.mongo import Collection, Mongo
 
 pytestmark = pytest.mark.integration
 
@@ -75,6 +76,11 @@ def test_list_show_replay_and_purge_dead_letters(cli, amqp_uri):
     assert depth(amqp_uri, f"{queue}.dlq") == 0
     assert depth(amqp_uri, queue) == 2  # the replayed messages are untouched
 
+    missing = cli("dlq", "show", f"cli-missing-{uuid.uuid4().hex[:8]}")
+    assert missing.exit_code == 1 and "no such queue" in missing.output
+    down = cli("dlq", "replay", queue, env={"AMQP_URI": "amqp://guest:guest@127.0.0.1:1/"})
+    assert down.exit_code == 1 and "cannot reach RabbitMQ" in down.output
+
 
 def test_the_old_dlq_module_still_replays(amqp_uri, monkeypatch, capsys):
     from wspolpraca.dlq import main
@@ -108,3 +114,48 @@ def test_outbox_backlog_per_service(cli, start_service, officer, mongo_uri):
     assert "registry" in table and "grants" not in table
     unset = cli("outbox", env={"MONGO_URI": "", "MONGO_URI_REGISTRY": ""})
     assert unset.exit_code == 2 and "MONGO_URI" in unset.output
+
+
+BROKEN = {"on": True}
+
+
+class CliSink:
+    """A consumer that fails until its cause is "fixed", to park and then replay an event."""
+
+    name = "cli_sink"
+    db = Mongo([Collection("seen")])
+
+    @event_handler("registry", "organization.registered")
+    def on_registered(self, event: CloudEvent) -> None:
+        if BROKEN["on"]:
+            raise RuntimeError("the projection is broken")
+        self.db.transaction(lambda tx: tx.db["seen"].insert_one({"event_id": event.id},
+                                                                session=tx.session))
+
+
+def test_a_parked_event_of_a_real_consumer_is_replayed_after_the_fix(cli, start_service,
+                                                                      amqp_uri):
+    sink = start_service(CliSink)
+    queue = "evt-registry-organization.registered--cli_sink.on_registered"
+    event = CloudEvent(service="registry", routing_key="organization.registered",
+                       subject="org-1", data={"id": "org-1", "name": "Fundacja"})
+    connection, channel = _channel(amqp_uri)
+    channel.confirm_delivery()
+    channel.basic_publish("registry.events", "organization.registered",
+                          json.dumps(event.to_dict()),
+                          pika.BasicProperties(content_type="application/json", delivery_mode=2,
+                                               message_id=event.id))  # as the relay publishes
+    connection.close()
+
+    def parked() -> int:
+        return json.loads(cli("dlq", "list", "--json").stdout).get(f"{queue}.dlq", 0)
+
+    wait_until(lambda: parked() == 1)  # after its retries
+    shown = [json.loads(line) for line in cli("dlq", "show", queue).stdout.splitlines()]
+    assert [m["message_id"] for m in shown] == [event.id]
+    assert "the projection is broken" in shown[0]["error"]
+
+    BROKEN["on"] = False
+    assert "replayed 1 message(s)" in cli("dlq", "replay", queue).stdout
+    wait_until(lambda: sink.db["seen"].count_documents({"event_id": event.id}) == 1)
+    assert parked() == 0
