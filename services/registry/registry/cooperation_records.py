@@ -196,6 +196,7 @@ def training_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "seats_taken": record["seats_taken"],
         "waiting": record["waiting"],
         "status": record["status"],
+        "version": record["version"],
     }
     payload.update(extra)
     return payload

@@ -156,6 +156,14 @@ class Registrations(_Store):
             {"training_id": training_id, "status": RegistrationStatus.WAITLISTED.value},
             sort=[("queue_number", ASCENDING)], session=self.session)
 
+    def active(self, training_id: str) -> list[dict[str, Any]]:
+        """Who holds a seat or a place on the waiting list, in the order they registered."""
+        return list(self.collection.find(
+            {"training_id": training_id,
+             "status": {"$in": [RegistrationStatus.REGISTERED.value,
+                                RegistrationStatus.WAITLISTED.value]}},
+            sort=[("queue_number", ASCENDING)], session=self.session))
+
     def registered(self, training_id: str, ids: list[str]) -> list[dict[str, Any]]:
         return list(self.collection.find(
             {"training_id": training_id, "_id": {"$in": ids}}, session=self.session))

@@ -180,8 +180,11 @@ class TrainingsMixin:
             version = training["version"]
             training.update(status=status.value, reason=body["reason"])
             trainings.write(training, version)
-            tx.emit("training.cancelled", id,
-                    records.training_payload(training, reason=body["reason"]))
+            # the people to tell: every seat and every place on the waiting list
+            told = [records.registration_payload(r)
+                    for r in Registrations(tx).active(id)]
+            tx.emit("training.cancelled", id, records.training_payload(
+                training, reason=body["reason"], registrations=told))
             return training
 
         return self.db.transaction(work)

@@ -42,12 +42,13 @@ BOOKINGS = "bookings"
 PATRONAGES = "patronages"
 PARTNERSHIPS = "partnerships"
 TRAININGS = "trainings"
+VOLUNTEERING = "volunteering"
 DELIVERIES = "deliveries"
 
 READ_MODELS = (
     ORGANIZATIONS, DEPARTMENTS, INQUIRIES, PROGRAMMES, COMPETITIONS, OFFERS, CONTRACTS,
     TASK_REPORTS, SMALL_GRANTS, CONSULTATIONS, COMMENTS, COUNCILS, OPINIONS, MEETINGS,
-    BOOKINGS, PATRONAGES, PARTNERSHIPS, TRAININGS, DELIVERIES,
+    BOOKINGS, PATRONAGES, PARTNERSHIPS, TRAININGS, VOLUNTEERING, DELIVERIES,
 )
 
 
@@ -233,20 +234,29 @@ def partnership(event: CloudEvent, store: Store) -> None:
           firsts={"signed_at": event_time(event)})
 
 
-TRAINING_RANK = {"published": 0, "registered": 0, "unregistered": 0,
-                 "attendance_recorded": 1, "cancelled": 2}
-
-
 def training(event: CloudEvent, store: Store) -> None:
+    """The training's record `version` (+1 on every change: a registration, attendance, the
+    cancellation) orders its events, so the counters of the newest state win whatever the
+    clocks say; a cancellation is final."""
     data = event.data
     kind = event.routing_key.split(".")[1]
-    groups = {"data": (0, pick(data, "kind", "title", "topic", "starts_at", "ends_at",
-                               "seats", "seats_taken"))}
-    if kind in ("published", "cancelled"):
-        groups["status"] = (TRAINING_RANK[kind], {"status": kind})
+    version = data.get("version") if isinstance(data.get("version"), int) else 0
+    groups = {"data": (version, pick(data, "kind", "title", "topic", "starts_at", "ends_at",
+                                     "seats", "seats_taken", "waiting"))}
+    if data.get("status") in ("published", "cancelled"):
+        groups["status"] = (version + (1 << 40 if data["status"] == "cancelled" else 0),
+                            {"status": data["status"]})
     if kind == "attendance_recorded":
-        groups["attendance"] = (0, {"attended": data.get("attended")})
+        groups["attendance"] = (version, {"attended": data.get("attended")})
     merge(store, TRAININGS, data.get("id") or event.subject, event, groups=groups)
+
+
+def volunteering(event: CloudEvent, store: Store) -> None:
+    data = event.data
+    merge(store, VOLUNTEERING, data.get("id") or event.subject, event,
+          fields=pick(data, "organization_id", "areas", "district", "volunteers_needed",
+                      "starts_on", "ends_on"),
+          firsts={"posted_at": event_time(event)})
 
 
 # grants --------------------------------------------------------------------
@@ -472,6 +482,7 @@ PROJECTIONS: dict[str, Projection] = {
     **_types("registry", "partnership.signed", partnership),
     **_types("registry", "training.published training.registered training.unregistered "
              "training.attendance_recorded training.cancelled", training),
+    **_types("registry", "volunteering.posted", volunteering),
     **_types("grants", "programme.drafted programme.adopted", programme),
     **_types("grants", "competition.announced competition.closed competition.cancelled "
              "competition.resolved", competition),

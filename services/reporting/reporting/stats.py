@@ -75,6 +75,7 @@ class Data:
         self.patronages = source.find(p.PATRONAGES)
         self.partnerships = source.find(p.PARTNERSHIPS)
         self.trainings = source.find(p.TRAININGS)
+        self.volunteering = source.find(p.VOLUNTEERING)
         self.programmes = source.find(p.PROGRAMMES)
         self.org_names = {o["_id"]: o.get("name") for o in self.organizations}
 
@@ -212,15 +213,51 @@ def summary(source: Source, year: int, data: Data | None = None) -> dict[str, An
             "mean_response_days": (round(sum(response_days) / len(response_days), 1)
                                    if response_days else None),
         },
-        "cooperation": {
-            "bookings_approved": len(bookings),
-            "patronages_granted": len(patronages),
-            "partnerships": len(partnerships),
-        },
+        "cooperation": cooperation(d, year, bookings, patronages, partnerships),
         "by_area": by_area(d, year, competitions, offers, small),
         "by_department": by_department(received, answered),
         "by_district": by_district(orgs_registered),
         "months": months(d, year, orgs_registered, offers, small_awarded, comments_by_month),
+    }
+
+
+def hours(bookings: list[dict[str, Any]]) -> float:
+    """The hours of the bookings, summed exactly (each is given with two decimals)."""
+    total = sum((Decimal(str(b.get("hours") or 0)) for b in bookings), Decimal("0"))
+    return float(total.quantize(Decimal("0.01")))
+
+
+def cooperation(d: Data, year: int, bookings, patronages, partnerships) -> dict[str, Any]:
+    """The non-financial forms of cooperation: rooms and equipment lent (approved bookings
+    not cancelled, by the year they start in, with their hours), patronage and promotion
+    granted, trainings and city events held (not cancelled) with the people registered and,
+    where attendance was recorded, who attended, partnerships, volunteering needs."""
+    rooms = [b for b in bookings if b.get("resource_kind") == "room"]
+    equipment = [b for b in bookings if b.get("resource_kind") == "equipment"]
+    trainings = [t for t in d.trainings
+                 if t.get("status") != "cancelled" and year_of(t.get("starts_at")) == year]
+    recorded = [t for t in trainings if t.get("attended") is not None]
+    volunteering = [v for v in d.volunteering if year_of(v.get("posted_at")) == year]
+    return {
+        "bookings_approved": len(bookings),
+        "rooms_lent": len(rooms),
+        "room_hours": hours(rooms),
+        "equipment_lent": len(equipment),
+        "equipment_hours": hours(equipment),
+        "hours_lent": hours(bookings),
+        "patronages_granted": len(patronages),
+        "mayor_patronages": sum(x.get("kind") == "patronage" for x in patronages),
+        "promotions": sum(x.get("kind") == "promotion" for x in patronages),
+        "trainings_held": len(trainings),
+        "training_sessions": sum(t.get("kind") == "training" for t in trainings),
+        "consultancy_hours_sessions": sum(t.get("kind") == "consultancy" for t in trainings),
+        "city_events": sum(t.get("kind") == "event" for t in trainings),
+        "participants_registered": sum(int(t.get("seats_taken") or 0) for t in trainings),
+        "trainings_with_attendance": len(recorded),
+        "participants_attended": sum(int(t.get("attended") or 0) for t in recorded),
+        "partnerships": len(partnerships),
+        "volunteering_posted": len(volunteering),
+        "volunteers_needed": sum(int(v.get("volunteers_needed") or 0) for v in volunteering),
     }
 
 
