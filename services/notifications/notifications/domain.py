@@ -4,7 +4,8 @@
   (the defaults of issue 6: an NGO about its own affairs, a department about inquiries
   routed to it, the liaison office about new and overdue inquiries, NGOs of an area about
   new competitions and consultations in it, committee and council members, reports coming
-  due and overdue, booking and patronage decisions, training registrations and reminders);
+  due and overdue, booking and patronage decisions, training registrations, reminders and
+  cancellations);
 - reminders: when a report's or a training's reminder is due, and when it has expired;
 - the webhook signature, the retry decision by HTTP status and the backoff with jitter;
 - signed one-click unsubscribe tokens;
@@ -167,6 +168,9 @@ class EventFacts:
     person_email: str | None = None  # a person's own address (a training registration)
     council_id: str | None = None
     council_member: str | None = None     # the council member an event is about (its id)
+    # people an event names with their own addresses (user id, email): the registrations
+    # of a cancelled training, its seats and its waiting list
+    registrants: tuple[tuple[str, str | None], ...] = ()
 
 
 def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> EventFacts:
@@ -195,6 +199,10 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
             users.add(registration["person"])
         person_email = registration.get("email")
         organization_id = organization_id or registration.get("organization_id")
+    registrants = tuple(
+        (str(r["person"]), r.get("email") if isinstance(r.get("email"), str) else None)
+        for r in data.get("registrations") or []
+        if isinstance(r, dict) and r.get("person"))
     member = data.get("member")
     council_member = member.get("id") if isinstance(member, dict) else None
     if isinstance(member, dict) and organization_id is None:
@@ -214,6 +222,7 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
         person_email=person_email,
         council_id=data.get("council_id"),
         council_member=council_member,
+        registrants=registrants,
     )
 
 
@@ -358,6 +367,18 @@ def _people(facts: EventFacts, directory: Directory) -> list[Recipient]:
     return found
 
 
+def _registrants(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    """Everyone an event lists with their own address (a cancelled training's seats and
+    waiting list): their inbox and their email."""
+    found: list[Recipient] = []
+    for user, address in facts.registrants:
+        audience = f"user:{user}"
+        found.append(Recipient(Channel.INBOX, audience, audience))
+        if address:
+            found.append(Recipient(Channel.EMAIL, address, audience))
+    return found
+
+
 def council_member_audience(member_id: str) -> str:
     """A council member's inbox: the consultations service knows members by a record id of
     its own (no user account, no address), so their items are kept under that id."""
@@ -438,6 +459,7 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     "registry.patronage.granted": _organization,
     "registry.patronage.refused": _organization,
     "registry.training.registered": _people,
+    "registry.training.cancelled": _registrants,
     TRAINING_REMINDER: _people,
 }
 

@@ -226,7 +226,10 @@ def test_attendance_is_recorded_after_the_training_started(registry, publish, to
 
 def test_a_cancelled_training_takes_no_registrations(registry, publish, token, officer,
                                                      events):
-    item = publish()
+    item = publish(seats=1)
+    for n in range(3):
+        register(registry, person(token, n), item["id"], n)
+    unregister(registry, person(token, 2), item["id"])
     path = f"{TRAININGS_PATH}/{item['id']}/cancel"
     assert_error(registry.post(path, officer, json={}), 422, fields=("reason",))
     response = registry.post(path, officer, json={"reason": "Choroba prowadzącej."})
@@ -235,6 +238,10 @@ def test_a_cancelled_training_takes_no_registrations(registry, publish, token, o
     assert response.json()["status"] == "cancelled"
     (event,) = events.wait_for(CANCELLED)
     assert event["data"]["reason"] == "Choroba prowadzącej."
-    assert_error(register(registry, person(token, 1), item["id"], 1), 409, "training_cancelled")
+    # the people to tell: the seat and the waiting list, not who had unregistered
+    assert [(r["person"], r["email"], r["status"]) for r in event["data"]["registrations"]] == [
+        ("person-0", "osoba0@ngo.example.pl", "registered"),
+        ("person-1", "osoba1@ngo.example.pl", "waitlisted")]
+    assert_error(register(registry, person(token, 3), item["id"], 3), 409, "training_cancelled")
     assert_error(registry.post(path, officer, json={"reason": "Znowu."}), 409,
                  "invalid_transition")
