@@ -185,3 +185,18 @@ def routed_inquiry(department: str = "culture", area: str = "culture",
                "deadline": "2025-03-18T10:15:30.123Z", **data}
     return CloudEvent(service="registry", routing_key="inquiry.routed",
                       subject=payload["id"], data=payload)
+
+
+def feed(service, token=None) -> list[str]:
+    """The summaries of the public calendar's entries, or of a member's personal feed."""
+    from urllib.parse import urlsplit
+
+    from icalendar import Calendar
+
+    if token is None:
+        body = service.get("/api/v1/calendar.ics").content
+    else:
+        url = service.get("/api/v1/calendar/feed", token).json()["url"]
+        parts = urlsplit(url)
+        body = service.get(f"{parts.path}?{parts.query}").content
+    return sorted(str(e["summary"]) for e in Calendar.from_ical(body).walk("VEVENT"))

@@ -10,12 +10,10 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from icalendar import Calendar
 from nameko.testing.services import entrypoint_hook
-from notifications_helpers import FAST, publish, text_of, wait_until
+from notifications_helpers import FAST, feed, publish, text_of, wait_until
 
 from notifications.domain import local_today
 from notifications.service import NotificationsService
@@ -62,16 +60,6 @@ def send_reminders(service) -> int:
 def inbox_titles(service, token, event_type=None) -> list[str]:
     items = service.get("/api/v1/inbox", token).json()["items"]
     return [i["title"] for i in items if event_type is None or i["event_type"] == event_type]
-
-
-def feed(service, token=None) -> list[str]:
-    if token is None:
-        body = service.get("/api/v1/calendar.ics").content
-    else:
-        url = service.get("/api/v1/calendar/feed", token).json()["url"]
-        parts = urlsplit(url)
-        body = service.get(f"{parts.path}?{parts.query}").content
-    return sorted(str(e["summary"]) for e in Calendar.from_ical(body).walk("VEVENT"))
 
 
 # --- bookings, patronage, trainings (issue 11) ---------------------------------------------

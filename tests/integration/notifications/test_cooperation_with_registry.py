@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
-from notifications_helpers import text_of, wait_until
+from notifications_helpers import feed, text_of, wait_until
 from registry_helpers_for_notifications import organization_body
 
 from registry.service import RegistryService
@@ -33,16 +31,6 @@ def local(days: int, hour: int) -> datetime:
 def ok(response, status: int = 200) -> dict:
     assert response.status_code == status, response.text
     return response.json()
-
-
-def feed(notifications, token=None) -> list[str]:
-    if token is None:
-        body = notifications.get("/api/v1/calendar.ics").content
-    else:
-        url = notifications.get("/api/v1/calendar/feed", token).json()["url"]
-        parts = urlsplit(url)
-        body = notifications.get(f"{parts.path}?{parts.query}").content
-    return sorted(str(e["summary"]) for e in Calendar.from_ical(body).walk("VEVENT"))
 
 
 def test_an_approved_booking_and_a_granted_patronage_reach_the_calendar_feeds(

@@ -10,25 +10,17 @@ import io
 from collections import Counter
 from datetime import date, timedelta
 from datetime import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pypdf
+from cooperation_helpers import ALL_DAYS, CITY, local
 from openpyxl import load_workbook
 from reporting_helpers import register, summary, wait_until
 
 from reporting.rebuild import rebuild
 from wspolpraca.envelope import utcnow
 
-CITY = ZoneInfo("Europe/Warsaw")
 ANNUAL = "/api/v1/reports/annual"
 SECTION = "Współpraca pozafinansowa"
-ALL_DAYS = [{"day": d, "opens": "00:00", "closes": "24:00"}
-            for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
-
-
-def local(days: int, hour: int, minute: int = 0) -> dt:
-    day = dt.now(CITY).date() + timedelta(days=days)
-    return dt(day.year, day.month, day.day, hour, minute, tzinfo=CITY)
 
 
 def ok(response, status: int = 200) -> dict:
