@@ -112,14 +112,17 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.states: dict[int, dict[str, Any]] = {}
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if text:
+            for line in text.splitlines():
                 try:
                     entry = json.loads(line)
                 except ValueError:
                     continue  # a line cut short by the interruption
                 self.states[entry["row"]] = entry
         self._handle = path.open("a", encoding="utf-8")
+        if text and not text.endswith("\n"):
+            self._handle.write("\n")  # end the line the interruption cut short
 
     def state(self, row: Row) -> str | None:
         entry = self.states.get(row.number)
