@@ -185,10 +185,10 @@ def test_the_registry_flows_reach_the_statistics_the_annual_report_and_survive_a
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
     flat = " ".join(text.split())
     assert "Współpraca pozafinansowa" in flat
-    assert f"łącznie na {c['hours_lent']} godz." in flat
-    assert f"użyczyło organizacjom lokali i sprzętu {c['bookings_approved']} razy" in flat
-    assert f"przeprowadziło {c['trainings_held']} szkoleń" in flat
-    assert f"{c['participants_registered']} zapisanych uczestników" in flat
+    assert (f"nieodpłatne użyczenia lokali i sprzętu miasta: {c['bookings_approved']} "
+            f"(łącznie {c['hours_lent']} godz.)") in flat
+    assert f"dla organizacji: {c['trainings_held']}, zapisani uczestnicy: " \
+        f"{c['participants_registered']}, obecni: {c['participants_attended']}" in flat
 
     before = {k: summary(reporting, k) for k in years}
     annual_before = reporting.get(f"{ANNUAL}/{y}?format=csv").content

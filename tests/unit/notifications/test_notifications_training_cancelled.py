@@ -51,6 +51,6 @@ def test_the_message_says_why_in_polish_escaped_in_html():
     rendered = Renderer().render(CANCELLED, event_context(
         {"id": "e1", "type": CANCELLED, "subject": "t1", "data": DATA}, "https://w.pl", None))
     assert rendered.subject == "Odwołane: Księgowość <w NGO>"
-    assert "zostało odwołane" in rendered.text
+    assert "odwołaliśmy „Księgowość <w NGO>”" in rendered.text
     assert "Powód: Choroba <prowadzącej>" in rendered.text
     assert "Choroba &lt;prowadzącej&gt;" in rendered.html and "<prowadzącej>" not in rendered.html
