@@ -177,6 +177,7 @@ def outbox(
 ) -> None:
     """Events waiting in each service's outbox: how many and the oldest one's age."""
     from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
 
     from wspolpraca.outbox import outbox_backlog
 
@@ -189,16 +190,23 @@ def outbox(
         client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
         try:
             pending, age = outbox_backlog(client[database])
+            figures[name] = {"pending": pending, "oldest_age_seconds": round(age, 1)}
+        except PyMongoError as exc:
+            figures[name] = {"error": str(exc).split(",")[0]}
         finally:
             client.close()
-        figures[name] = {"pending": pending, "oldest_age_seconds": round(age, 1)}
     if as_json:
         typer.echo(json.dumps(figures))
-        return
-    table = Table("service", "pending", "oldest (s)")
-    for name, row in figures.items():
-        table.add_row(name, str(row["pending"]), f"{row['oldest_age_seconds']:.1f}")
-    console.print(table)
+    else:
+        table = Table("service", "pending", "oldest (s)")
+        for name, row in figures.items():
+            if "error" in row:
+                table.add_row(name, "?", row["error"], style="red")
+            else:
+                table.add_row(name, str(row["pending"]), f"{row['oldest_age_seconds']:.1f}")
+        console.print(table)
+    if any("error" in row for row in figures.values()):
+        raise typer.Exit(1)
 
 
 # reporting --------------------------------------------------------------------------------

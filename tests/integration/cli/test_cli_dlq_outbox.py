@@ -112,6 +112,11 @@ def test_outbox_backlog_per_service(cli, start_service, officer, mongo_uri):
     assert all(figures[s]["pending"] == 0 for s in figures if s != "registry")
     table = cli("outbox", "--service", "registry", env=env).stdout
     assert "registry" in table and "grants" not in table
+    down = cli("outbox", "--json", env={
+        **env, "MONGO_URI_GRANTS": "mongodb://127.0.0.1:1/grants?serverSelectionTimeoutMS=500"})
+    assert down.exit_code == 1  # one database unreachable: the others are still reported
+    assert "error" in json.loads(down.stdout)["grants"]
+    assert json.loads(down.stdout)["registry"]["pending"] == 3
     unset = cli("outbox", env={"MONGO_URI": "", "MONGO_URI_REGISTRY": ""})
     assert unset.exit_code == 2 and "MONGO_URI" in unset.output
 
