@@ -34,6 +34,17 @@ class Principal:
         if not self.has_any(roles):
             raise Forbidden()
 
+    def acts_for(self, organization_id: str | None) -> bool:
+        """The representative of this organisation (an admin acts for any)."""
+        return "admin" in self.roles or (
+            self.org_id is not None and self.org_id == organization_id)
+
+    def runs(self, department: str | None) -> bool:
+        """Staff, or the department that owns the thing (`department` None: staff only)."""
+        return self.is_staff or (
+            "department" in self.roles and department is not None
+            and self.department == department)
+
 
 _jwks_clients: dict[tuple[str, float, float, float], PyJWKClient] = {}
 _jwks_lock = threading.Lock()

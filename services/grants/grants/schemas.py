@@ -118,6 +118,9 @@ class CompetitionCreateSchema(Schema):
     selection_deadline = fields.Date(load_default=None)
     funds_spent_this_year = Money(load_default=None)
     funds_spent_last_year = Money(load_default=None)
+    # the department that runs it: a department's own code when it drafts; an officer may
+    # name one (none: only the liaison office runs it)
+    department = fields.String(load_default=None, validate=validate.Length(min=1, max=60))
 
 
 class CompetitionSchema(Schema):
@@ -145,6 +148,7 @@ class CompetitionSchema(Schema):
     resolved_at = fields.DateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     awarded = Money(allow_none=True)
+    department = fields.String(allow_none=True)
     created_at = fields.DateTime()
 
 

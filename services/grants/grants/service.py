@@ -90,6 +90,18 @@ def _is_runner(principal: Principal | None) -> bool:
     return principal is not None and (principal.is_staff or "department" in principal.roles)
 
 
+def _check_runs(principal: Principal, competition: dict) -> None:
+    """Staff, or the department that drafted the competition (art. 15: the body that
+    announced it runs it); another department is refused."""
+    if not principal.runs(competition.get("department")):
+        raise Forbidden("Ten konkurs prowadzi inny wydział.")
+
+
+def _check_acts_for(principal: Principal, organization_id: str) -> None:
+    if not principal.acts_for(organization_id):
+        raise Forbidden("Ofertę składasz tylko w imieniu własnej organizacji.")
+
+
 def _check_funds(programme: dict, area: str, amount: Decimal, field: str) -> None:
     """Enough of the programme's funds left in the area (checked again, by the database,
     when the amount is committed)."""
@@ -177,6 +189,12 @@ class CompetitionsMixin:
     @api("POST", "/api/v1/competitions", roles=RUNNERS, body=CompetitionCreateSchema,
          response=CompetitionSchema, status=201, summary="Draft an open competition")
     def create_competition(self, request, body):
+        principal: Principal = request.principal
+        department = body.pop("department", None)
+        if not principal.is_staff:
+            if department not in (None, principal.department):
+                raise Forbidden("Wydział przygotowuje konkursy tylko we własnym imieniu.")
+            department = principal.department
         domain.check_competition(body)
 
         def work(tx: Transaction):
@@ -184,6 +202,7 @@ class CompetitionsMixin:
             _check_funds(programme, body["area"], body["budget"], "budget")
             record = records.new_competition(body, programme["_id"], request.principal.sub,
                                              utcnow())
+            record["department"] = department
             Competitions(tx).add(record)
             return record
 
@@ -215,6 +234,7 @@ class CompetitionsMixin:
         def work(tx: Transaction):
             competitions = Competitions(tx)
             record = competitions.get(id)
+            _check_runs(request.principal, record)
             status = domain.announce(record["status"])
             now = utcnow()
             terms = records.competition_terms(record)
@@ -235,7 +255,7 @@ class CompetitionsMixin:
     @api("POST", "/api/v1/competitions/<id>/close", roles=RUNNERS, response=CompetitionSchema,
          summary="Close the competition for offers once the deadline has passed")
     def close_competition(self, request, id):
-        return self._close(id)
+        return self._close(id, request.principal)
 
     @timer(interval=COMPETITION_CHECK_SECONDS)
     def close_due_competitions(self) -> int:
@@ -251,10 +271,12 @@ class CompetitionsMixin:
             closed += 1
         return closed
 
-    def _close(self, id: str) -> dict:
+    def _close(self, id: str, principal: Principal | None = None) -> dict:
         def work(tx: Transaction):
             competitions = Competitions(tx)
             record = competitions.get(id)
+            if principal is not None:
+                _check_runs(principal, record)
             now = utcnow()
             status = domain.close_for_offers(record["status"], record["submission_deadline"],
                                              now)
@@ -274,6 +296,7 @@ class CompetitionsMixin:
         def work(tx: Transaction):
             competitions = Competitions(tx)
             record = competitions.get(id)
+            _check_runs(request.principal, record)
             status = domain.cancel(record["status"])
             if record.get("funds_committed"):
                 Programmes(tx).release(record["programme_id"], record["area"],
@@ -293,8 +316,23 @@ class CompetitionsMixin:
 class OffersMixin:
     db: Mongo
 
+    def _runs_competition_of(self, principal: Principal, competition_id: str) -> bool:
+        if principal.is_staff:
+            return True
+        if "department" not in principal.roles:
+            return False
+        competition = self.db[COMPETITIONS].find_one({"_id": competition_id},
+                                                     {"department": 1})
+        return competition is not None and principal.runs(competition.get("department"))
+
+    def _departments_competitions(self, principal: Principal) -> list[str]:
+        if "department" not in principal.roles or not principal.department:
+            return []
+        return [c["_id"] for c in self.db[COMPETITIONS].find(
+            {"department": principal.department}, {"_id": 1})]
+
     def _may_read_offer(self, principal: Principal, offer: dict) -> None:
-        if _is_runner(principal):
+        if self._runs_competition_of(principal, offer["competition_id"]):
             return
         if principal.org_id and (principal.org_id == offer["organization_id"]
                                  or principal.org_id in offer.get("partners", [])):
@@ -321,8 +359,7 @@ class OffersMixin:
          summary="Submit an offer for the representative's own verified organisation")
     def submit_offer(self, request, id, body):
         principal: Principal = request.principal
-        if principal.org_id != body["organization_id"]:
-            raise Forbidden("Ofertę składasz tylko w imieniu własnej organizacji.")
+        _check_acts_for(principal, body["organization_id"])
 
         def work(tx: Transaction):
             competition = self._open_competition(tx, id)
@@ -342,8 +379,11 @@ class OffersMixin:
         principal: Principal = request.principal
         found: dict = {k: query[k] for k in ("status", "competition_id", "organization_id")
                        if query.get(k)}
-        if not _is_runner(principal):
+        if not principal.is_staff:
             allowed: list[dict] = []
+            run = self._departments_competitions(principal)
+            if run:
+                allowed.append({"competition_id": {"$in": run}})
             if principal.org_id:
                 allowed += [{"organization_id": principal.org_id},
                             {"partners": principal.org_id}]
@@ -377,7 +417,7 @@ class OffersMixin:
 
     def _own_offer(self, tx: Transaction, principal: Principal, id: str) -> dict:
         record = Offers(tx).get(id)
-        if principal.org_id != record["organization_id"]:
+        if not principal.acts_for(record["organization_id"]):
             raise NotFound("Nie ma takiej oferty.")
         return record
 
@@ -421,6 +461,7 @@ class OffersMixin:
             offers = Offers(tx)
             record = offers.get(id)
             competition = Competitions(tx).get(record["competition_id"])
+            _check_runs(request.principal, competition)
             status = domain.reject_formally(record["status"], competition["status"])
             version = record["version"]
             record.update(status=status, status_reason=body["reason"], updated_at=utcnow())
@@ -445,6 +486,7 @@ class CommitteeMixin:
         def work(tx: Transaction):
             competitions = Competitions(tx)
             competition = competitions.get(id)
+            _check_runs(request.principal, competition)
             status = domain.start_evaluation(competition["status"])
             offers = Offers(tx).of_competition(id)
             bidders = {o["organization_id"] for o in offers} | {
@@ -469,8 +511,8 @@ class CommitteeMixin:
     def get_committee(self, request, id):
         members = list(self.db[repository.COMMITTEE].find({"competition_id": id}))
         principal: Principal = request.principal
-        if not _is_runner(principal) and not any(m["user_id"] == principal.sub
-                                                 for m in members):
+        if not self._runs_competition_of(principal, id) and not any(
+                m["user_id"] == principal.sub for m in members):
             raise NotFound("Nie ma takiej komisji.")
         return {"competition_id": id, "members": members}
 
@@ -499,6 +541,7 @@ class CommitteeMixin:
          summary="Assign offers to committee members in bulk")
     def assign_offers(self, request, id, body):
         def work(tx: Transaction):
+            _check_runs(request.principal, Competitions(tx).get(id))
             committee = Committee(tx)
             offers = {o["_id"]: o for o in Offers(tx).of_competition(id, OPEN_OFFER)}
             if body["distribute"] is not None:
@@ -606,7 +649,7 @@ class CommitteeMixin:
         principal: Principal = request.principal
         if competition is None:
             raise NotFound("Nie ma takiego konkursu.")
-        if not _is_runner(principal):
+        if not self._runs_competition_of(principal, id):
             member = self.db[repository.COMMITTEE].find_one({"_id": f"{id}:{principal.sub}"})
             if member is None or member["excluded"]:
                 raise NotFound("Nie ma takiego konkursu.")
@@ -716,8 +759,7 @@ class SmallGrantsMixin:
                  "(art. 19a ust. 1)")
     def submit_small_grant(self, request, body):
         principal: Principal = request.principal
-        if principal.org_id != body["organization_id"]:
-            raise Forbidden("Ofertę składasz tylko w imieniu własnej organizacji.")
+        _check_acts_for(principal, body["organization_id"])
         now = utcnow()
         domain.check_small_grant(body, domain.local_date(now), RULES)
 
@@ -875,7 +917,7 @@ class ContractsMixin:
         def work(tx: Transaction):
             offers = Offers(tx)
             offer = offers.get(id)
-            if request.principal.org_id != offer["organization_id"]:
+            if not request.principal.acts_for(offer["organization_id"]):
                 raise NotFound("Nie ma takiej oferty.")
             if offer["status"] != domain.OfferStatus.FUNDED \
                     or offer["awarded_amount"] == offer["requested_amount"]:
@@ -901,6 +943,7 @@ class ContractsMixin:
     def sign_contract(self, request, body):
         def work(tx: Transaction):
             offer = Offers(tx).get(body["offer_id"])
+            _check_runs(request.principal, Competitions(tx).get(offer["competition_id"]))
             if offer["status"] != domain.OfferStatus.FUNDED:
                 raise Conflict("offer_not_funded", "Umowę zawiera się tylko dla przyznanej "
                                                    "dotacji.")
@@ -925,8 +968,9 @@ class ContractsMixin:
 
     def _contract(self, principal: Principal, id: str) -> dict:
         record = self.db[CONTRACTS].find_one({"_id": id})
-        if record is None or not (_is_runner(principal)
-                                  or principal.org_id == record["organization_id"]):
+        if record is None or not (
+                self._runs_competition_of(principal, record["competition_id"])
+                or principal.acts_for(record["organization_id"])):
             raise NotFound("Nie ma takiej umowy.")
         return record
 
@@ -936,7 +980,10 @@ class ContractsMixin:
     def list_contracts(self, request, query):
         principal: Principal = request.principal
         found: dict = {"status": query["status"]} if query.get("status") else {}
-        if not _is_runner(principal):
+        run = self._departments_competitions(principal)
+        if not principal.is_staff and run:
+            found["competition_id"] = {"$in": run}
+        elif not principal.is_staff:
             if not principal.org_id:
                 return Page([], None)
             found["organization_id"] = principal.org_id
@@ -947,12 +994,17 @@ class ContractsMixin:
     def get_contract(self, request, id):
         return self._contract(request.principal, id)
 
-    def _contract_step(self, id: str, step, owner: str | None = None) -> dict:
+    def _contract_step(self, id: str, step, owner: Principal | None = None,
+                       runner: Principal | None = None) -> dict:
+        """`owner`: the organisation's representative acts; `runner`: the department that
+        runs the competition (or staff)."""
         def work(tx: Transaction):
             contracts = Contracts(tx)
             record = contracts.get(id)
-            if owner is not None and owner != record["organization_id"]:
+            if owner is not None and not owner.acts_for(record["organization_id"]):
                 raise NotFound("Nie ma takiej umowy.")
+            if runner is not None:
+                _check_runs(runner, Competitions(tx).get(record["competition_id"]))
             version = record["version"]
             emitted = step(tx, record, utcnow())
             record["updated_at"] = utcnow()
@@ -970,7 +1022,7 @@ class ContractsMixin:
         def step(tx, record, now):
             record["status"] = domain.start_contract(record["status"])
 
-        return self._contract_step(id, step)
+        return self._contract_step(id, step, runner=request.principal)
 
     @api("POST", "/api/v1/contracts/<id>/report", roles=("ngo",), body=TaskReportSchema,
          response=ContractSchema, status=201,
@@ -983,7 +1035,7 @@ class ContractsMixin:
             record["report"] = records.new_report(body, unused, now)
             return "task_report.submitted", records.report_payload(record)
 
-        return self._contract_step(id, step, owner=request.principal.org_id or "")
+        return self._contract_step(id, step, owner=request.principal)
 
     @api("POST", "/api/v1/contracts/<id>/report/accept", roles=RUNNERS,
          response=ContractSchema, summary="Accept the task report; unused funds fall due")
@@ -998,7 +1050,7 @@ class ContractsMixin:
             return "task_report.accepted", records.report_payload(
                 record, unused_due_on=record["unused_due_on"])
 
-        return self._contract_step(id, step)
+        return self._contract_step(id, step, runner=request.principal)
 
     @api("POST", "/api/v1/contracts/<id>/report/corrections", roles=RUNNERS, body=ReasonSchema,
          response=ContractSchema, summary="Send the task report back for corrections")
@@ -1007,7 +1059,7 @@ class ContractsMixin:
             record["report"]["status"] = domain.review_report(record["report"], False)
             record["report"]["corrections"] = body["reason"]
 
-        return self._contract_step(id, step)
+        return self._contract_step(id, step, runner=request.principal)
 
     @api("POST", "/api/v1/contracts/<id>/settle", roles=RUNNERS, body=SettleSchema,
          response=ContractSchema,
@@ -1022,7 +1074,7 @@ class ContractsMixin:
                 record, returned_amount=record["returned_amount"],
                 unused_due_on=record["unused_due_on"])
 
-        return self._contract_step(id, step)
+        return self._contract_step(id, step, runner=request.principal)
 
     @api("POST", "/api/v1/contracts/<id>/terminate", roles=RUNNERS, body=ReasonSchema,
          response=ContractSchema, summary="Terminate the contract, with a reason")
@@ -1033,7 +1085,7 @@ class ContractsMixin:
             return "contract.terminated", records.contract_payload(record,
                                                                    reason=body["reason"])
 
-        return self._contract_step(id, step)
+        return self._contract_step(id, step, runner=request.principal)
 
     @timer(interval=CONTRACT_CHECK_SECONDS)
     def check_contracts(self) -> int:

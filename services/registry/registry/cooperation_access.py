@@ -18,9 +18,7 @@ RULES = DatedRules.load(Path(__file__).with_name("rules.toml"))
 
 def acting_for(principal: Principal, organization_id: str) -> None:
     """A representative acts only for the organisation of their token (admin for any)."""
-    if "admin" in principal.roles:
-        return
-    if principal.org_id != organization_id:
+    if not principal.acts_for(organization_id):
         raise Forbidden("Możesz działać tylko w imieniu własnej organizacji.")
 
 
@@ -40,8 +38,5 @@ def verified_organization(tx: Transaction, organization_id: str) -> dict[str, An
 
 def may_manage(principal: Principal, department: str) -> None:
     """An officer, or the department that manages the thing."""
-    if principal.is_staff:
-        return
-    if "department" in principal.roles and principal.department == department:
-        return
-    raise Forbidden("Tym zasobem zarządza inny wydział.")
+    if not principal.runs(department):
+        raise Forbidden("Tym zasobem zarządza inny wydział.")

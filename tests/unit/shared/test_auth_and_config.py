@@ -70,3 +70,15 @@ def test_ports_follow_the_design_and_can_be_overridden():
     assert settings().http_port == 8001
     assert settings(WSPOLPRACA_HTTP_PORT_REGISTRY="9001").http_port == 9001
     assert settings(WSPOLPRACA_RETRY_DELAYS="1,2").consumer_retry_delays == (1.0, 2.0)
+
+
+def test_a_representative_acts_for_its_own_organisation_and_a_department_runs_its_own():
+    from wspolpraca.auth import Principal
+
+    ngo = Principal("u", frozenset({"ngo"}), org_id="o1")
+    assert ngo.acts_for("o1") and not ngo.acts_for("o2") and not ngo.acts_for(None)
+    assert Principal("a", frozenset({"admin"})).acts_for("o2")
+    culture = Principal("d", frozenset({"department"}), department="culture")
+    assert culture.runs("culture") and not culture.runs("sport") and not culture.runs(None)
+    assert Principal("o", frozenset({"officer"})).runs(None)
+    assert not Principal("n", frozenset({"ngo"}), department="culture").runs("culture")
