@@ -662,6 +662,10 @@ def where_to_look(year: int) -> None:
     say(f"grants {year}:         {REPORTING}/api/v1/stats/grants?year={year}")
     say(f"open data:           {REPORTING}/api/v1/open-data")
     say(f"public calendar:     {NOTIFICATIONS}/api/v1/calendar.ics")
+    maildir = Path(__file__).resolve().parents[1] / ".data" / "mail" / "new"
+    if maildir.is_dir():
+        say(f"emails sent:         {maildir} ({sum(1 for _ in maildir.iterdir())} messages "
+            "so far, one file each)")
     for name, url in [("registry", REGISTRY), ("grants", GRANTS),
                       ("consultations", CONSULTATIONS), ("notifications", NOTIFICATIONS),
                       ("reporting", REPORTING)]:

@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,9 @@ from wspolpraca.secantus import SecantusServer
 DATA = Path(os.environ.get("WSPOLPRACA_DATA", ".data"))
 PIDFILE = DATA / "run.pid"
 EMBEDDED_MONGO_PORT = int(os.environ.get("WSPOLPRACA_EMBEDDED_MONGO_PORT", "27027"))
+# where the local run's SMTP server keeps the notifications' email (a maildir)
+MAILDIR = DATA / "mail"
+LOCAL_SMTP_PORT = 1025  # the notifications service's default SMTP_PORT
 
 
 def installed_services() -> list[str]:
@@ -42,8 +46,13 @@ class Supervisor:
         self.services = services
         self.children: dict[str, subprocess.Popen] = {}
         self.database: SecantusServer | None = None
+        self.mail: subprocess.Popen | None = None
         self.stopping = False
         self.env = dict(os.environ)
+        # links in emails (one-click unsubscribe, calendar feeds) are the notification service's
+        # own paths: without the docker-compose proxy, its own address
+        port = self.env.get("WSPOLPRACA_HTTP_PORT_NOTIFICATIONS", SERVICE_PORTS["notifications"])
+        self.env.setdefault("WSPOLPRACA_PUBLIC_URL", f"http://127.0.0.1:{port}")
 
     def start_database(self) -> None:
         if self.env.get("MONGO_URI") or any(
@@ -54,6 +63,39 @@ class Supervisor:
                                        log_path=DATA / "secantus.log").start()
         self.env["MONGO_URI"] = self.database.uri
         say(f"embedded SecantusDB on {self.database.uri} (data in {DATA / 'secantus'})")
+
+    def start_mail(self) -> None:
+        """Without SMTP_HOST the notifications service mails 127.0.0.1:1025: catch it there in a
+        maildir under .data/mail (aiosmtpd, its own process), unless something (a Mailpit)
+        already listens."""
+        if self.env.get("SMTP_HOST") or "notifications" not in self.services:
+            return
+        port = int(self.env.get("SMTP_PORT") or LOCAL_SMTP_PORT)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                say(f"email: the SMTP server already on 127.0.0.1:{port}")
+                return
+        except OSError:
+            pass
+        if importlib.util.find_spec("aiosmtpd") is None:
+            say(f"email: no SMTP server on 127.0.0.1:{port}; messages wait and are retried")
+            return
+        for folder in ("tmp", "new", "cur"):  # a maildir (aiosmtpd creates none of them)
+            (MAILDIR / folder).mkdir(parents=True, exist_ok=True)
+        self.mail = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+             "-c", "aiosmtpd.handlers.Mailbox", str(MAILDIR)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        say(f"email: SMTP on 127.0.0.1:{port}, every message kept in {MAILDIR}/new")
+
+    def stop_mail(self) -> None:
+        if self.mail is not None and self.mail.poll() is None:
+            self.mail.terminate()
+            try:
+                self.mail.wait(10)
+            except subprocess.TimeoutExpired:
+                self.mail.kill()
+                self.mail.wait()
 
     def declare_topology(self) -> subprocess.Popen | None:
         """The exchanges, department queues and bindings of infra/rabbitmq/definitions.json,
@@ -99,6 +141,7 @@ class Supervisor:
         try:
             policies = self.declare_topology()
             self.start_database()
+            self.start_mail()
             for service in self.services:
                 self.spawn(service)
             self.finish_topology(policies)
@@ -135,6 +178,7 @@ class Supervisor:
                 say(f"{service} did not stop in time; killed")
                 child.kill()
                 child.wait()
+        self.stop_mail()
         if self.database is not None:
             self.database.stop()
         PIDFILE.unlink(missing_ok=True)

@@ -1,7 +1,10 @@
-"""The local run declares infra/rabbitmq/definitions.json on a broker that did not load it
+"""What the local run (`make run`, wspolpraca.local) sets up around the services.
+
+It declares infra/rabbitmq/definitions.json on a broker that did not load it
 (wspolpraca.topology): department queues exist and collect their events before any consumer
 connects, their dead letters go to their own `.dlq` by policy, a second run changes nothing, and
 a queue that already exists with other arguments is left as it is (no 406 PRECONDITION_FAILED).
+Without SMTP_HOST it catches the notifications' email in a maildir under .data/mail.
 """
 
 from __future__ import annotations
@@ -133,3 +136,33 @@ def test_applying_twice_changes_nothing_and_existing_queues_keep_their_arguments
     assert queues["dept.culture.competitions"]["messages"] == 1
     assert all(queues[name]["arguments"] == {} for name in QUEUES
                if name != "dept.culture.competitions")
+
+
+def test_the_local_run_catches_the_notifications_email_in_a_maildir(tmp_path, monkeypatch):
+    import smtplib
+
+    from wspolpraca import local
+    from wspolpraca.secantus import free_port
+
+    monkeypatch.setattr(local, "MAILDIR", tmp_path / "mail")
+    supervisor = Supervisor(["notifications"])
+    supervisor.env.pop("SMTP_HOST", None)
+    supervisor.env["SMTP_PORT"] = str(free_port())
+    supervisor.start_mail()
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client = smtplib.SMTP("127.0.0.1", int(supervisor.env["SMTP_PORT"]), timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the local SMTP server did not start"
+                time.sleep(0.2)
+        with client:
+            client.sendmail("powiadomienia@wspolpraca.localhost", ["biuro@fundacja.example.pl"],
+                            "Subject: Test\r\n\r\nTre\u015b\u0107".encode())
+        [kept] = list((tmp_path / "mail" / "new").iterdir())
+        assert b"biuro@fundacja.example.pl" in kept.read_bytes()
+    finally:
+        supervisor.stop_mail()
+    assert supervisor.mail.returncode is not None
