@@ -19,6 +19,7 @@ import email
 import email.policy
 import hashlib
 import hmac
+import io
 import json
 import mailbox
 import os
@@ -40,6 +41,7 @@ import pika
 import pytest
 import requests
 from pymongo import MongoClient
+from pypdf import PdfReader
 
 from wspolpraca import topology
 from wspolpraca.auth import mint_token
@@ -660,6 +662,11 @@ def test_the_figures_match_what_was_done(city, year_done):
     pdf = requests.get(f"{reporting.base}/api/v1/reports/annual/{year_done['year']}",
                        params={"format": "pdf"}, timeout=60)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert f"za rok {year_done['year']}" in text
+    # the summary's money rows: requested and awarded in competitions, the small grant
+    for figure in (year_done["requested"], year_done["awarded"], Decimal("5000.00")):
+        assert f"{figure:.2f}" in text, figure
 
 
 def test_every_service_stops_cleanly_on_sigterm(city, year_done):
