@@ -214,7 +214,9 @@ def _from_zero(axes, values: list[float], horizontal: bool = False) -> None:
         limit(0, None)
         return
     limit(0, 1)
-    (axes.set_xticks if horizontal else axes.set_yticks)([])
+    axes.set_yticks([])
+    if horizontal:  # no amounts, and no categories either
+        axes.set_xticks([])
     axes.text(0.5, 0.5, "brak danych", transform=axes.transAxes, ha="center", va="center",
               color="#718096")
 
@@ -237,9 +239,11 @@ def charts(report: dict[str, Any]) -> dict[str, str]:
     axes.set_title("Przyznane środki według obszarów (PLN)")
     _from_zero(axes, [float(Decimal(r["awarded"]) + Decimal(r["small_grants_amount"]))
                       for r in areas], horizontal=True)
-    if areas:
-        axes.legend(loc="lower right", fontsize=8)
-    figure.tight_layout()
+    if areas:  # below the chart, never over the longest bar
+        figure.legend(loc="lower center", ncol=2, fontsize=8, frameon=False)
+        figure.tight_layout(rect=(0, 0.07, 1, 1))
+    else:
+        figure.tight_layout()
     result["money_by_area"] = _png(figure)
 
     figure = Figure(figsize=(4.5, 3))
