@@ -369,7 +369,7 @@ class Builtins:
             return self.ready()
         if route == "/metrics":
             return Response(metrics.exposition(),
-                            mimetype="text/plain; version=0.0.4; charset=utf-8")
+                            content_type="text/plain; version=0.0.4; charset=utf-8")
         return json_response(self.openapi())
 
     def ready(self) -> Response:

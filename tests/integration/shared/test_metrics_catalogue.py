@@ -71,7 +71,8 @@ def scraped(start_service, token):
 
     response = registry.get("/metrics")
     assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/plain")
+    # the Prometheus text format, its charset said once (a mimetype would get a second one)
+    assert response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     families = {family.name: family for family in text_string_to_metric_families(response.text)}
     return families, organization_id
 
