@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient
 from pymongo.client_session import ClientSession
+from pymongo.collection import Collection as PymongoCollection
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid, DuplicateKeyError
 from pymongo.read_concern import ReadConcern
@@ -36,10 +37,16 @@ LOCKS = "locks"
 
 @dataclass(frozen=True)
 class Collection:
-    """A collection the service owns and the indexes it needs, created at start."""
+    """A collection the service owns and the indexes it needs, created at start.
+
+    `migrate`, when given, runs at every start after the indexes exist: it brings
+    documents stored by an older version up to date (so it must be idempotent and cheap
+    when there is nothing to do).
+    """
 
     name: str
     indexes: tuple[IndexModel, ...] = ()
+    migrate: Callable[[PymongoCollection], None] | None = None
 
 
 INFRASTRUCTURE_COLLECTIONS = (
@@ -99,6 +106,8 @@ def ensure_schema(db: Database, collections: Iterable[Collection]) -> None:
                 pass  # created by a concurrent start
         if collection.indexes:
             db[collection.name].create_indexes(list(collection.indexes))
+        if collection.migrate is not None:
+            collection.migrate(db[collection.name])
 
 
 def processed_key(consumer: str, event_id: str) -> str:

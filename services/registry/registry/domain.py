@@ -278,6 +278,27 @@ def search_key(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+# Longer query words are looked up by their first letters and confirmed by the regex.
+SEARCH_PREFIX_LENGTH = 12
+
+
+def word_prefixes(key: str) -> list[str]:
+    """Every start of every word of a search key, up to `SEARCH_PREFIX_LENGTH` letters.
+
+    "klub orzel" → ["k", "kl", "klu", "klub", "o", "or", ...]. Stored beside the key and
+    indexed, it lets a search find its candidates by equality (an index lookup) instead of
+    running a pattern over every name.
+    """
+    return sorted({word[:end] for word in key.split()
+                   for end in range(1, min(len(word), SEARCH_PREFIX_LENGTH) + 1)})
+
+
+def query_prefix(key: str) -> str | None:
+    """The stored prefix every name matching the query `key` must have (its first word)."""
+    words = key.split()
+    return words[0][:SEARCH_PREFIX_LENGTH] if words else None
+
+
 # --- inquiries -----------------------------------------------------------------------
 
 

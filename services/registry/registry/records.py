@@ -33,6 +33,7 @@ def _public_benefit(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _searchable(record: dict[str, Any]) -> None:
     record["name_key"] = domain.search_key(record["name"])
+    record["name_prefixes"] = domain.word_prefixes(record["name_key"])
     record["district_key"] = domain.search_key(record["district"]) if record.get("district") \
         else None
 

@@ -8,10 +8,10 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from registry.domain import DEPARTMENT_CODE, search_key
+from registry.domain import DEPARTMENT_CODE, query_prefix, search_key, word_prefixes
 from wspolpraca.errors import Conflict, DomainError, NotFound
 from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 from wspolpraca.pagination import Page, encode_cursor, paginate
@@ -19,6 +19,19 @@ from wspolpraca.pagination import Page, encode_cursor, paginate
 ORGANIZATIONS = "organizations"
 DEPARTMENTS = "departments"
 INQUIRIES = "inquiries"
+
+
+
+def backfill_name_prefixes(organizations) -> None:
+    """Organisations stored before names were searchable by word prefixes get them."""
+    missing = list(organizations.find({"name_prefixes": {"$exists": False}}, {"name_key": 1}))
+    for begin in range(0, len(missing), 500):
+        organizations.bulk_write([
+            UpdateOne({"_id": doc["_id"], "name_prefixes": {"$exists": False}},
+                      {"$set": {"name_prefixes": word_prefixes(doc.get("name_key") or "")}})
+            for doc in missing[begin:begin + 500]
+        ], ordered=False)
+
 
 COLLECTIONS = (
     Collection(
@@ -31,7 +44,9 @@ COLLECTIONS = (
             IndexModel([("status", ASCENDING), ("_id", ASCENDING)], name="status"),
             IndexModel([("areas", ASCENDING), ("_id", ASCENDING)], name="areas"),
             IndexModel([("name_key", ASCENDING)], name="name_key"),
+            IndexModel([("name_prefixes", ASCENDING)], name="name_prefixes"),
         ),
+        migrate=backfill_name_prefixes,
     ),
     Collection(DEPARTMENTS, (IndexModel([("areas", ASCENDING)], name="areas"),)),
     Collection(
@@ -98,8 +113,12 @@ def organization_query(q: str | None, area: str | None, status: str | None,
                        district: str | None) -> dict[str, Any]:
     query: dict[str, Any] = {}
     if q:
+        key = search_key(q)
+        prefix = query_prefix(key)
+        if prefix:  # the candidates by an index lookup; the pattern only confirms them
+            query["name_prefixes"] = prefix
         # anchored at word starts, escaped: user input never becomes a pattern
-        query["name_key"] = {"$regex": r"(^|\s)" + re.escape(search_key(q))}
+        query["name_key"] = {"$regex": r"(^|\s)" + re.escape(key)}
     if area:
         query["areas"] = area
     if status:

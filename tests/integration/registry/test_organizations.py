@@ -21,6 +21,8 @@ from registry_helpers import (
     wait_for_count,
 )
 
+from registry.service import RegistryService
+
 REGISTERED = "registry.organization.registered"
 
 
@@ -345,6 +347,21 @@ def test_search_by_name_ignores_case_and_polish_diacritics(registry, officer, ci
 def test_regex_metacharacters_in_q_are_taken_literally(registry, city, q, expected):
     response = registry.get(ORGANIZATIONS_PATH, params={"q": q})
     assert names(response) == expected
+
+
+def test_organisations_stored_before_word_prefixes_are_found_after_a_restart(
+        start_service, registry, token, officer):
+    older = register_verified(registry, token("ngo"), officer, name="Fundacja Dawna Przystań")
+    registry.db["organizations"].update_one({"_id": older["id"]},
+                                            {"$unset": {"name_prefixes": ""}})
+    registry.stop()
+
+    restarted = start_service(RegistryService, mongo_database=registry.settings.mongo_database)
+
+    stored = restarted.db["organizations"].find_one({"_id": older["id"]})
+    assert "przyst" in stored["name_prefixes"]
+    assert names(restarted.get(ORGANIZATIONS_PATH, params={"q": "przystan"})) == [
+        "Fundacja Dawna Przystań"]
 
 
 def test_search_by_area_status_and_district(registry, officer, city):
