@@ -10,8 +10,9 @@ Runs in the service's process as a managed green thread. Two ways in:
 
 A batch is published as persistent messages (message id = event id) and the relay
 waits for RabbitMQ's confirms of the whole batch (pipelined, not one round trip per
-message), then marks the confirmed records sent. A crash between the publish and the
-mark sends those events again; consumers dedupe by event id. Only one relay per service
+message); the confirmed records are marked sent a moment later, up to a thousand at a
+time, while the next batches go out. A crash between the publish and the mark sends
+those events again; consumers dedupe by event id. Only one relay per service
 publishes at a time (a lease in `locks`), so scaled-out instances do not race.
 """
 
@@ -46,6 +47,12 @@ SWEEP_SECONDS = 2.0
 CONFIRM_TIMEOUT = 30.0
 SENT_RETENTION = timedelta(days=7)
 REMEMBERED_SENT = 20_000
+# Confirmed events are marked sent in the database a little later, in larger batches, so
+# the next batch is published without waiting for the marks (the slower half of the work
+# on the database). Marks are flushed once this many wait, when the relay runs out of
+# work, before every sweep and at stop.
+MARK_BATCH = 1000
+MARK_DELAY_SECONDS = 1.0
 
 
 def encode(body: dict) -> str:
@@ -154,6 +161,8 @@ class OutboxRelay:
         self._stopped = False
         self._handed_off: deque[dict[str, Any]] = deque()
         self._recently_sent: OrderedDict[str, None] = OrderedDict()
+        self._unmarked: list[str] = []  # confirmed by RabbitMQ, not yet marked sent
+        self._unmarked_since = 0.0
         self._publisher: ConfirmingPublisher | None = None
         self._lease_until = 0.0
         self._last_sweep = 0.0
@@ -170,6 +179,10 @@ class OutboxRelay:
     def stop(self) -> None:
         self._stopped = True
         self._wake.set()
+        try:
+            self.flush_marks()
+        except PyMongoError:  # left pending: published again after the restart, deduped
+            log.warning("could not mark %d sent event(s) at stop", len(self._unmarked))
         self._close()
 
     def run(self) -> None:
@@ -201,15 +214,22 @@ class OutboxRelay:
                     batch.append(record)
             sent += self._publish(batch)
             if self._handed_off:
+                self._flush_marks_when_due()
                 return True
         if time.monotonic() - self._last_sweep >= SWEEP_SECONDS:
             swept = self.publish_pending()
             self._last_sweep = time.monotonic() if swept < BATCH_SIZE else 0.0
             sent += swept
-        return sent >= BATCH_SIZE
+        busy = sent >= BATCH_SIZE
+        if busy:
+            self._flush_marks_when_due()
+        else:
+            self.flush_marks()
+        return busy
 
     def publish_pending(self) -> int:
         """Publish one batch of pending records from the database, oldest first."""
+        self.flush_marks()  # else published-but-unmarked records would fill the page
         records = [
             r for r in self.db[OUTBOX]
             .find({"status": "pending"})
@@ -226,19 +246,38 @@ class OutboxRelay:
             self._publisher = ConfirmingPublisher(self.settings.amqp_uri, self.settings.service)
         confirmed = self._publisher.publish(records)
         if confirmed:
-            self._mark_sent(confirmed)
+            self._remember_sent(confirmed)
+            if not self._unmarked:
+                self._unmarked_since = time.monotonic()
+            self._unmarked.extend(confirmed)
             types = {r["_id"]: r["type"] for r in records}
             for event_id in confirmed:
                 metrics.EVENTS_PUBLISHED.labels(
                     service=self.settings.service, type=types[event_id]).inc()
         return len(confirmed)
 
-    def _mark_sent(self, ids: list[str]) -> None:
-        now = utcnow()
-        self.db[OUTBOX].bulk_write(
-            [UpdateOne({"_id": i}, {"$set": {"status": "sent", "sent_at": now}}) for i in ids],
-            ordered=False,
-        )
+    def _flush_marks_when_due(self) -> None:
+        if len(self._unmarked) >= MARK_BATCH or (
+                self._unmarked and time.monotonic() - self._unmarked_since >= MARK_DELAY_SECONDS):
+            self.flush_marks()
+
+    def flush_marks(self) -> None:
+        """Mark every confirmed event sent (kept for the next try if the database fails)."""
+        while self._unmarked:
+            ids, self._unmarked = self._unmarked[:MARK_BATCH], self._unmarked[MARK_BATCH:]
+            now = utcnow()
+            try:
+                self.db[OUTBOX].bulk_write(
+                    [UpdateOne({"_id": i}, {"$set": {"status": "sent", "sent_at": now}})
+                     for i in ids],
+                    ordered=False,
+                )
+            except PyMongoError:
+                self._unmarked[:0] = ids
+                raise
+        self._unmarked_since = time.monotonic()
+
+    def _remember_sent(self, ids: list[str]) -> None:
         for event_id in ids:
             self._recently_sent[event_id] = None
         while len(self._recently_sent) > REMEMBERED_SENT:

@@ -1,0 +1,169 @@
+"""The outbox relay alone against raw pika, in one run.
+
+    .venv/bin/python bench/relay.py [--events N]
+
+1. Baseline: raw pika, as in bench/throughput.py: N persistent CloudEvents published with
+   one confirm per message to a durable queue, taken by a consumer in a second process.
+   Rate = N / (first publish -> last message consumed).
+2. Ours: N committed outbox records are already in SecantusDB (written before the clock
+   starts); the project's `OutboxRelay` publishes them in batches with pipelined confirms
+   and marks them sent, to `registry.events` bound to a durable queue that the same kind
+   of consumer empties. Rate = N / (first batch -> last message consumed), for the two ways
+   records reach the relay: the sweep (read from the database, as after a crash or on
+   another instance) and the in-memory hand-off after commit (the normal path).
+
+Target: relay >= 0.9 x raw pika. The ratio never fails the run; lost messages do (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pika
+from pymongo import MongoClient
+from throughput import (
+    RESULTS,
+    ROOT,
+    BenchFailure,
+    _baseline_consumer,
+    nips,
+    registration,
+    run_baseline,
+    sample_event_body,
+)
+
+from wspolpraca.config import Settings
+from wspolpraca.envelope import CloudEvent, utcnow
+from wspolpraca.mongo import INFRASTRUCTURE_COLLECTIONS, OUTBOX, ensure_schema, outbox_record
+from wspolpraca.outbox import OutboxRelay
+from wspolpraca.pagination import new_id
+from wspolpraca.secantus import SecantusServer, secantus_binary
+from wspolpraca.testing.rabbit import Vhost, broker_reachable
+
+TARGET_RATIO = 0.9
+ROUTING_KEY = "organization.registered"
+
+
+def outbox_records(count: int) -> list[dict]:
+    created = utcnow()
+    found = []
+    for index, nip in enumerate(nips(count, seed=count)):
+        body = registration(index, nip)
+        subject = new_id()
+        event = CloudEvent(service="registry", routing_key=ROUTING_KEY, subject=subject,
+                           data={"id": subject, "status": "pending",
+                                 **{k: body[k] for k in ("name", "nip", "areas", "email")}},
+                           correlation_id=str(uuid.uuid4()))
+        found.append(outbox_record(event, created, index))
+    return found
+
+
+def run_relay(amqp_uri: str, mongo_uri: str, count: int, way: str) -> dict:
+    queue = f"bench.relay.{way}"
+    setup = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = setup.channel()
+    channel.exchange_declare("registry.events", "topic", durable=True)
+    channel.queue_declare(queue, durable=True)
+    channel.queue_bind(queue, "registry.events", ROUTING_KEY)
+    setup.close()
+
+    client = MongoClient(mongo_uri, tz_aware=True)
+    db = client[f"relay_{way}"]
+    ensure_schema(db, INFRASTRUCTURE_COLLECTIONS)
+    records = outbox_records(count)
+    for begin in range(0, count, 2000):
+        db[OUTBOX].insert_many(records[begin:begin + 2000], ordered=False)
+    settings = Settings(service="registry", amqp_uri=amqp_uri, mongo_uri=mongo_uri,
+                        mongo_database=db.name, http_port=0)
+    relay = OutboxRelay(settings, db)
+
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Event(), context.Queue()
+    consumer = context.Process(target=_baseline_consumer, name=f"relay-consumer-{way}",
+                               args=(amqp_uri, queue, count, ready, results))
+    consumer.start()
+    try:
+        if not ready.wait(30):
+            raise BenchFailure("the relay's consumer did not start")
+        started = time.monotonic()
+        if way == "hand-off":
+            relay.committed(records)
+            while relay.relay_once():
+                pass
+        else:
+            while relay.publish_pending():
+                pass
+        published = time.monotonic()
+        outcome = results.get(timeout=max(60.0, count / 100))
+        consumer.join(10)
+    finally:
+        relay.stop()
+        if consumer.is_alive():
+            consumer.terminate()
+            consumer.join(5)
+    pending = db[OUTBOX].count_documents({"status": "pending"})
+    client.close()
+    if outcome["distinct"] != count or pending:
+        raise BenchFailure(f"relay ({way}): {outcome['distinct']} of {count} consumed, "
+                           f"{pending} left pending")
+    elapsed = outcome["last"] - started
+    return {"events": count, "seconds": round(elapsed, 3), "rate": round(count / elapsed, 1),
+            "publish_and_mark_rate": round(count / (published - started), 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/relay.py", description=__doc__.split(
+        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=6000)
+    args = parser.parse_args(argv)
+    if not broker_reachable():
+        print("RabbitMQ is not answering on 127.0.0.1:5672", file=sys.stderr)
+        return 2
+    secantus_binary()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    workdir = Path(tempfile.mkdtemp(prefix="wspolpraca-bench-"))
+    outcome: dict = {"args": vars(args), "target_ratio": TARGET_RATIO}
+    print(f"relay: {args.events:,} events per path ...", flush=True)
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        vhost = Vhost(prefix="wspolpraca-bench").create()
+        stack.callback(vhost.delete)
+        secantus = SecantusServer(workdir / "secantus", log_path=workdir / "secantus.log")
+        stack.callback(secantus.stop)
+        secantus.start()
+        try:
+            outcome["baseline"] = run_baseline(vhost.uri, args.events, sample_event_body(), None)
+            for way in ("hand-off", "sweep"):
+                outcome[way] = run_relay(vhost.uri, secantus.uri, args.events, way)
+        except BenchFailure as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            return 1
+    base = outcome["baseline"]["rate"]
+    rows = [("baseline: raw pika, confirm per message", f"{base:,.1f} msgs/s")]
+    for way in ("hand-off", "sweep"):
+        rate = outcome[way]["rate"]
+        outcome[f"ratio_{way}"] = round(rate / base, 3)
+        rows.append((f"relay ({way}) -> consumer", f"{rate:,.1f} events/s"))
+        rows.append((f"ratio relay ({way}) / baseline", f"{rate / base:.3f}"))
+    verdict = "PASS" if outcome["ratio_hand-off"] >= TARGET_RATIO else "BELOW TARGET"
+    rows += [("target", f"{TARGET_RATIO:.3f}"), ("verdict (hand-off, the normal path)", verdict)]
+    print("\n".join(f"{label:<48}{value:>22}" for label, value in rows))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"relay-{stamp}.json"
+    out.write_text(json.dumps(outcome, indent=2) + "\n")
+    print(f"results: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
