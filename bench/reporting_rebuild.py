@@ -14,7 +14,7 @@ a temporary directory, then
    the replay rate in events/s (target at least 5,000) and the whole rebuild time;
 2. builds the annual report from those read models and prints its time as JSON
    and as PDF (target under 5 s), twice: the first PDF of a process also pays for
-   importing matplotlib and WeasyPrint, the second is what a running service sees.
+   importing WeasyPrint, the second is what a running service sees.
 
 Besides the targets it prints, as a baseline measured in the same run, how fast the
 same server returns the raw log (a plain `find` of every event), so the replay rate
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{result['documents']} documents written: {result['seconds']} s")
 
             timings = []
-            for _ in range(2):  # cold (first import of matplotlib and WeasyPrint), then warm
+            for _ in range(2):  # cold (first import of WeasyPrint), then warm
                 started = time.perf_counter()
                 built = report.build(Reader(db), YEAR)
                 json_seconds = time.perf_counter() - started

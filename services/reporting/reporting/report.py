@@ -6,7 +6,6 @@ statistics API gives) rendered as JSON, CSV, XLSX, HTML with charts, or PDF.
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 from decimal import Decimal
@@ -14,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from reporting import charts as drawing
 from reporting import stats
 from wspolpraca.envelope import format_time, utcnow
 
@@ -192,79 +192,28 @@ def _cell(value: Any) -> Any:
 
 
 # charts ------------------------------------------------------------------------
-def _png(figure) -> str:
-    """The chart as a PNG data URI (WeasyPrint lays PNGs out far faster than SVGs)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    out = io.BytesIO()
-    FigureCanvasAgg(figure)
-    figure.savefig(out, format="png", dpi=110)
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-
-
 def _short(name: str, width: int = 28) -> str:
     return name if len(name) <= width else name[:width - 1].rstrip(" ,") + "…"
 
 
-def _from_zero(axes, values: list[float], horizontal: bool = False) -> None:
-    """Amounts and counts start at zero; with nothing to show, say so (not a -0.04..0.04
-    axis around empty bars)."""
-    limit = axes.set_xlim if horizontal else axes.set_ylim
-    if any(values):
-        limit(0, None)
-        return
-    limit(0, 1)
-    axes.set_yticks([])
-    if horizontal:  # no amounts, and no categories either
-        axes.set_xticks([])
-    axes.text(0.5, 0.5, "brak danych", transform=axes.transAxes, ha="center", va="center",
-              color="#718096")
-
-
 def charts(report: dict[str, Any]) -> dict[str, str]:
-    from matplotlib.figure import Figure
-
     s = report["summary"]
-    result = {}
-
-    figure = Figure(figsize=(7, 3.2))
-    axes = figure.add_subplot()
     areas = [r for r in s["by_area"] if Decimal(r["awarded"]) + Decimal(r["small_grants_amount"])]
-    labels = [_short(r["name"]) for r in areas]
-    axes.barh(labels, [float(Decimal(r["awarded"])) for r in areas], label="konkursy",
-              color="#2b6cb0")
-    axes.barh(labels, [float(Decimal(r["small_grants_amount"])) for r in areas],
-              left=[float(Decimal(r["awarded"])) for r in areas], label="małe granty",
-              color="#68d391")
-    axes.set_title("Przyznane środki według obszarów (PLN)")
-    _from_zero(axes, [float(Decimal(r["awarded"]) + Decimal(r["small_grants_amount"]))
-                      for r in areas], horizontal=True)
-    if areas:  # below the chart, never over the longest bar
-        figure.legend(loc="lower center", ncol=2, fontsize=8, frameon=False)
-        figure.tight_layout(rect=(0, 0.07, 1, 1))
-    else:
-        figure.tight_layout()
-    result["money_by_area"] = _png(figure)
-
-    figure = Figure(figsize=(4.5, 3))
-    axes = figure.add_subplot()
-    counts = [s["offers"]["funded"], s["offers"]["not_funded"]]
-    axes.bar(["dofinansowane", "niedofinansowane"], counts, color=["#2b6cb0", "#e53e3e"])
-    axes.set_title("Oferty: dofinansowane i nie")
-    _from_zero(axes, counts)
-    figure.tight_layout()
-    result["offers"] = _png(figure)
-
-    figure = Figure(figsize=(7, 3))
-    axes = figure.add_subplot()
-    monthly = [float(Decimal(m["awarded"])) + float(Decimal(m["small_grants_amount"]))
-               for m in s["months"]]
-    axes.bar(MONTHS, monthly, color="#2b6cb0")
-    axes.set_title("Przyznane środki miesiąc po miesiącu (PLN)")
-    _from_zero(axes, monthly)
-    figure.tight_layout()
-    result["months"] = _png(figure)
-    return result
+    return {
+        "money_by_area": drawing.horizontal_stacked(
+            "Przyznane środki według obszarów (PLN)", [_short(r["name"]) for r in areas],
+            [("konkursy", drawing.BLUE, [float(Decimal(r["awarded"])) for r in areas]),
+             ("małe granty", drawing.GREEN,
+              [float(Decimal(r["small_grants_amount"])) for r in areas])]),
+        "offers": drawing.vertical(
+            "Oferty: dofinansowane i nie", ["dofinansowane", "niedofinansowane"],
+            [s["offers"]["funded"], s["offers"]["not_funded"]], (drawing.BLUE, drawing.RED),
+            width=480),
+        "months": drawing.vertical(
+            "Przyznane środki miesiąc po miesiącu (PLN)", MONTHS,
+            [float(Decimal(m["awarded"])) + float(Decimal(m["small_grants_amount"]))
+             for m in s["months"]]),
+    }
 
 
 _environment = Environment(loader=PackageLoader("reporting", "templates"),
