@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: install rabbitmq promtool nginx run status stop demo test lint unit integration bench catalogue rebuild token clean
+.PHONY: install rabbitmq promtool nginx run status stop demo test lint unit integration bench bench-throughput catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -57,7 +57,13 @@ unit: install
 integration: install rabbitmq
 	$(BIN)/pytest tests/integration tests/contract
 
+# the benchmark suite (bench/README.md): every benchmark in its own process, one table of
+# ratios and verdicts; BENCH_ARGS="--quick" for small sizes, "--only relay search" for some
 bench: install rabbitmq
+	$(BIN)/python bench/suite.py $(BENCH_ARGS)
+
+# the durable-path benchmark alone; BENCH_ARGS="--events 2000"
+bench-throughput: install rabbitmq
 	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
 
 # a competition year of the grants service (bench/README.md); BENCH_ARGS="--offers 1200"

@@ -24,11 +24,13 @@ can be read as a ratio of what reading alone costs.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from pymongo import MongoClient
 
@@ -40,6 +42,7 @@ from wspolpraca.envelope import CloudEvent, format_time
 from wspolpraca.mongo import ensure_schema
 from wspolpraca.secantus import SecantusServer
 
+RESULTS = Path(__file__).resolve().parent / "results"
 YEAR = 2026
 
 
@@ -158,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{result['events_per_second'] / read_rate:.2f}); whole rebuild with "
                   f"{result['documents']} documents written: {result['seconds']} s")
 
+            figures = {"events": result["events"],
+                       "events_per_second": result["events_per_second"],
+                       "read_rate": round(read_rate, 1), "rebuild_seconds": result["seconds"]}
             timings = []
             for _ in range(2):  # cold (first import of WeasyPrint), then warm
                 started = time.perf_counter()
@@ -169,9 +175,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"({len(pdf)} bytes) {timings[1][1]:.2f} s; the first in the process "
                   f"(imports included) {timings[0][1]:.2f} s; awarded "
                   f"{built['summary']['money']['awarded']} PLN")
+            figures.update(report_json_seconds=round(timings[1][0], 2),
+                           report_pdf_seconds=round(timings[1][1], 2),
+                           first_pdf_seconds=round(timings[0][1], 2))
         finally:
             client.close()
             server.stop()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"rebuild-{stamp}.json").write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 
 
