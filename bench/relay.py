@@ -17,23 +17,15 @@ Target: relay >= 0.9 x raw pika. The ratio never fails the run; lost messages do
 
 from __future__ import annotations
 
-import argparse
-import json
 import multiprocessing
-import shutil
 import sys
-import tempfile
 import time
 import uuid
-from contextlib import ExitStack
-from datetime import UTC, datetime
-from pathlib import Path
 
+import harness
 import pika
 from pymongo import MongoClient
 from throughput import (
-    RESULTS,
-    ROOT,
     BenchFailure,
     _baseline_consumer,
     nips,
@@ -47,8 +39,6 @@ from wspolpraca.envelope import CloudEvent, utcnow
 from wspolpraca.mongo import INFRASTRUCTURE_COLLECTIONS, OUTBOX, ensure_schema, outbox_record
 from wspolpraca.outbox import OutboxRelay
 from wspolpraca.pagination import new_id
-from wspolpraca.secantus import SecantusServer, secantus_binary
-from wspolpraca.testing.rabbit import Vhost, broker_reachable
 
 TARGET_RATIO = 0.9
 ROUTING_KEY = "organization.registered"
@@ -122,29 +112,17 @@ def run_relay(amqp_uri: str, mongo_uri: str, count: int, way: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench/relay.py", description=__doc__.split(
-        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser("bench/relay.py", __doc__)
     parser.add_argument("--events", type=int, default=6000)
     args = parser.parse_args(argv)
-    if not broker_reachable():
-        print("RabbitMQ is not answering on 127.0.0.1:5672", file=sys.stderr)
-        return 2
-    secantus_binary()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    workdir = Path(tempfile.mkdtemp(prefix="wspolpraca-bench-"))
     outcome: dict = {"args": vars(args), "target_ratio": TARGET_RATIO}
     print(f"relay: {args.events:,} events per path ...", flush=True)
-    with ExitStack() as stack:
-        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-        vhost = Vhost(prefix="wspolpraca-bench").create()
-        stack.callback(vhost.delete)
-        secantus = SecantusServer(workdir / "secantus", log_path=workdir / "secantus.log")
-        stack.callback(secantus.stop)
-        secantus.start()
+    with harness.infrastructure() as bench:
         try:
-            outcome["baseline"] = run_baseline(vhost.uri, args.events, sample_event_body(), None)
+            outcome["baseline"] = run_baseline(bench.vhost.uri, args.events,
+                                               sample_event_body(), None)
             for way in ("hand-off", "sweep"):
-                outcome[way] = run_relay(vhost.uri, secantus.uri, args.events, way)
+                outcome[way] = run_relay(bench.vhost.uri, bench.secantus.uri, args.events, way)
         except BenchFailure as exc:
             print(f"FAILED: {exc}", file=sys.stderr)
             return 1
@@ -157,11 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"ratio relay ({way}) / baseline", f"{rate / base:.3f}"))
     verdict = "PASS" if outcome["ratio_hand-off"] >= TARGET_RATIO else "BELOW TARGET"
     rows += [("target", f"{TARGET_RATIO:.3f}"), ("verdict (hand-off, the normal path)", verdict)]
-    print("\n".join(f"{label:<48}{value:>22}" for label, value in rows))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"relay-{stamp}.json"
-    out.write_text(json.dumps(outcome, indent=2) + "\n")
-    print(f"results: {out.relative_to(ROOT)}")
+    harness.print_rows(rows)
+    harness.save("relay", outcome)
     return 0
 
 

@@ -13,22 +13,17 @@ Pillow and WeasyPrint). Target: < 150 MiB per service.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
+import harness
 import requests
-from throughput import RESULTS, ROOT, BenchFailure, Process, wait_until
+from throughput import BenchFailure, Process, wait_until
 
-from wspolpraca.secantus import SecantusServer, free_port, secantus_binary
-from wspolpraca.testing.rabbit import Vhost, broker_reachable
+from wspolpraca.secantus import free_port
 
 TARGET_MIB = 150.0
 SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
@@ -74,13 +69,8 @@ def ready(url: str) -> bool:
         return False
 
 
-def run(args, workdir: Path, stack: ExitStack) -> dict:
-    vhost = Vhost(prefix="wspolpraca-bench").create()
-    stack.callback(vhost.delete)
-    secantus = SecantusServer(workdir / "secantus", log_path=workdir / "secantus.log")
-    stack.callback(secantus.stop)
-    secantus.start()
-
+def run(args, bench: harness.Bench) -> dict:
+    workdir, vhost, secantus, stack = bench.workdir, bench.vhost, bench.secantus, bench.stack
     port = free_port()
     bare = Process("bare", [sys.executable, "-c", BARE_SERVICE % {"amqp": vhost.uri,
                                                                     "port": port}],
@@ -127,22 +117,14 @@ def run(args, workdir: Path, stack: ExitStack) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench/rss.py", description=__doc__.split(
-        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser("bench/rss.py", __doc__)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args(argv)
-    if not broker_reachable():
-        print("RabbitMQ is not answering on 127.0.0.1:5672", file=sys.stderr)
-        return 2
-    secantus_binary()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    workdir = Path(tempfile.mkdtemp(prefix="wspolpraca-bench-"))
     print(f"rss: five services and a bare nameko service, {args.requests} requests each ...",
           flush=True)
-    with ExitStack() as stack:
-        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+    with harness.infrastructure() as bench:
         try:
-            outcome = run(args, workdir, stack)
+            outcome = run(args, bench)
         except BenchFailure as exc:
             print(f"FAILED: {exc}", file=sys.stderr)
             return 1
@@ -159,11 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     outcome["target_mib"] = TARGET_MIB
     rows += [("target per service", f"< {TARGET_MIB:.0f} MiB"),
              ("verdict", "PASS" if worst < TARGET_MIB else "ABOVE TARGET")]
-    print("\n".join(f"{label:<48}{value:>22}" for label, value in rows))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"rss-{stamp}.json"
-    out.write_text(json.dumps(outcome, indent=2) + "\n")
-    print(f"results: {out.relative_to(ROOT)}")
+    harness.print_rows(rows)
+    harness.save("rss", outcome)
     return 0
 
 

@@ -18,24 +18,17 @@ filled), so loading 20,000 takes seconds, not the minutes 20,000 POSTs would.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 import threading
 import time
-from contextlib import ExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 
+import harness
 import requests
 from pymongo import ASCENDING, MongoClient
 from throughput import (
-    RESULTS,
-    ROOT,
     BenchFailure,
     Process,
     nips,
@@ -48,8 +41,7 @@ from registry import records
 from registry.repository import COLLECTIONS, ORGANIZATIONS, organization_query
 from wspolpraca.areas import area_codes
 from wspolpraca.mongo import ensure_schema
-from wspolpraca.secantus import SecantusServer, free_port, secantus_binary
-from wspolpraca.testing.rabbit import Vhost, broker_reachable
+from wspolpraca.secantus import free_port
 
 TARGET_P99_SECONDS = 0.050
 PAGE = 20
@@ -129,12 +121,8 @@ def query_params(rng: random.Random) -> dict:
     return params
 
 
-def run(args, workdir: Path, stack: ExitStack) -> dict:
-    vhost = Vhost(prefix="wspolpraca-bench").create()
-    stack.callback(vhost.delete)
-    secantus = SecantusServer(workdir / "secantus", log_path=workdir / "secantus.log")
-    stack.callback(secantus.stop)
-    secantus.start()
+def run(args, bench: harness.Bench) -> dict:
+    secantus, vhost, stack, workdir = bench.secantus, bench.vhost, bench.stack, bench.workdir
     mongo = MongoClient(secantus.uri, tz_aware=True, maxPoolSize=args.clients + 5)
     stack.callback(mongo.close)
     db = mongo["registry"]
@@ -206,25 +194,17 @@ def report(outcome: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench/search.py", description=__doc__.split(
-        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = harness.parser("bench/search.py", __doc__)
     parser.add_argument("--organizations", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    if not broker_reachable():
-        print("RabbitMQ is not answering on 127.0.0.1:5672", file=sys.stderr)
-        return 2
-    secantus_binary()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    workdir = Path(tempfile.mkdtemp(prefix="wspolpraca-bench-"))
     print(f"search: {args.organizations:,} organisations, {args.clients} clients, "
           f"{args.requests:,} requests per side ...", flush=True)
-    with ExitStack() as stack:
-        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+    with harness.infrastructure() as bench:
         try:
-            outcome = run(args, workdir, stack)
+            outcome = run(args, bench)
         except BenchFailure as exc:
             print(f"FAILED: {exc}", file=sys.stderr)
             return 1
@@ -232,10 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     outcome["p99_ratio"] = round(outcome["ours"]["p99"] / outcome["baseline"]["p99"], 3)
     outcome["target_p99_seconds"] = TARGET_P99_SECONDS
     print(report(outcome))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"search-{stamp}.json"
-    out.write_text(json.dumps(outcome, indent=2) + "\n")
-    print(f"results: {out.relative_to(ROOT)}")
+    harness.save("search", outcome)
     return 0
 
 
