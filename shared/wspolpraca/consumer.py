@@ -19,8 +19,11 @@ import time
 import traceback
 from functools import partial
 
+import amqp.exceptions
 from kombu import Connection, Producer, Queue
+from kombu.exceptions import OperationalError
 from nameko.events import EventHandler
+from pymongo.errors import PyMongoError
 
 from wspolpraca import context, metrics
 from wspolpraca.config import settings_of
@@ -31,6 +34,8 @@ from wspolpraca.mongo import AlreadyProcessed, Mongo
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-wspolpraca-attempts"
+# what settling a message on a connection that died raises; nameko catches only the first
+LOST_CONNECTION = (amqp.exceptions.ConnectionError, OperationalError, OSError)
 ERROR_HEADER = "x-wspolpraca-error"
 
 
@@ -100,10 +105,9 @@ class IdempotentEventHandler(EventHandler):
             log.error("poison message on %s: %s", self.queue.name, exc)
             self._park(message, body, f"invalid envelope: {exc}", "unknown")
             return
-        if (self.precheck and self.store is not None
-                and self.store.is_processed(self.consumer_key, event.id)):
+        if self.precheck and self._already_processed(event):
             self._count(event, "duplicate")
-            self.queue_consumer.ack_message(message)
+            self._ack(message)
             return
         data = {
             context.CORRELATION_ID: event.correlation_id or event.id,
@@ -124,12 +128,20 @@ class IdempotentEventHandler(EventHandler):
         ).observe(time.perf_counter() - started)
         if exc_info is None:
             if self.store is not None and not worker_ctx.data.get(context.PROCESSED_RECORDED):
-                self.store.record_processed(self.consumer_key, event.id)
+                try:
+                    self.store.record_processed(self.consumer_key, event.id)
+                except PyMongoError as exc:
+                    # the handler had no transaction of its own, so its effect is not
+                    # undone: the redelivery repeats it (at least once), never loses it
+                    log.warning("could not record %s as processed by %s: %s; requeued",
+                                event.id, self.consumer_key, exc)
+                    self._requeue(message)
+                    return result, exc_info
             self._count(event, "ok")
-            self.queue_consumer.ack_message(message)
+            self._ack(message)
         elif isinstance(exc_info[1], AlreadyProcessed):
             self._count(event, "duplicate")
-            self.queue_consumer.ack_message(message)
+            self._ack(message)
         else:
             error = "".join(traceback.format_exception_only(*exc_info[:2])).strip()
             self._retry_or_park(message, body, event, error)
@@ -183,10 +195,37 @@ class IdempotentEventHandler(EventHandler):
                 )
         except Exception:
             log.exception("could not move a failed message to %s; requeued", queue_name)
-            self.queue_consumer.requeue_message(message)
+            self._requeue(message)
             return False
-        self.queue_consumer.ack_message(message)
+        self._ack(message)
         return True
+
+    def _already_processed(self, event: CloudEvent) -> bool:
+        """The look-up before handling; when the database does not answer, the handler's
+        own transaction (which records the event) is the check."""
+        if self.store is None:
+            return False
+        try:
+            return self.store.is_processed(self.consumer_key, event.id)
+        except PyMongoError:
+            return False
+
+    def _ack(self, message) -> None:
+        """Ack, unless the broker connection died meanwhile: then the broker has already
+        taken the message back and redelivers it (the dedupe absorbs the second delivery).
+        An error here must not escape: it would kill the whole service container."""
+        try:
+            self.queue_consumer.ack_message(message)
+        except LOST_CONNECTION as exc:
+            log.warning("could not ack on %s (connection lost: %s); it will be redelivered",
+                        self.queue.name, exc)
+
+    def _requeue(self, message) -> None:
+        try:
+            self.queue_consumer.requeue_message(message)
+        except LOST_CONNECTION as exc:
+            log.warning("could not requeue on %s (connection lost: %s); it will be "
+                        "redelivered", self.queue.name, exc)
 
     def _count(self, event: CloudEvent, outcome: str) -> None:
         metrics.EVENTS_CONSUMED.labels(
