@@ -23,6 +23,7 @@ import amqp.exceptions
 from kombu import Connection, Producer, Queue
 from kombu.exceptions import OperationalError
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
 from pymongo.errors import PyMongoError
 
 from wspolpraca import context, metrics
@@ -47,7 +48,22 @@ def dead_letter_queue_name(queue: str) -> str:
     return f"{queue}.dlq"
 
 
+class ParkingQueueConsumer(QueueConsumer):
+    """nameko's shared queue consumer, except that a body kombu cannot decode (not JSON,
+    not UTF-8) goes to its handler's dead-letter queue: kombu's default acks it away."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            park = getattr(provider, "park_undecodable", None)
+            if park is not None:
+                consumer.on_decode_error = park
+        return consumers
+
+
 class IdempotentEventHandler(EventHandler):
+    queue_consumer = ParkingQueueConsumer()
+
     def __init__(self, source_service: str, event_type: str, *, precheck: bool = True,
                  **kwargs) -> None:
         """`precheck=False` for a handler whose every effect is in `self.db.transaction`:
@@ -97,6 +113,11 @@ class IdempotentEventHandler(EventHandler):
     # message flow ----------------------------------------------------------
     def handle_message(self, body, message) -> None:
         self.container.spawn_managed_thread(partial(self._dispatch, body, message))
+
+    def park_undecodable(self, message, exc: Exception) -> None:
+        log.error("undecodable message on %s: %s", self.queue.name, exc)
+        self.container.spawn_managed_thread(
+            partial(self._park, message, None, f"undecodable body: {exc}", "unknown"))
 
     def _dispatch(self, body, message) -> None:
         try:

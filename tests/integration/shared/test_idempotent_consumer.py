@@ -180,3 +180,62 @@ def test_a_transaction_retried_after_a_write_conflict_still_records_the_event_as
     time.sleep(0.7)
     assert seen(sink, event.id) == 1
     assert ATTEMPTS[event.id] == 2
+
+
+def test_an_event_that_keeps_failing_does_not_hold_up_the_queue(sink, amqp_uri):
+    stuck, after = an_event(), an_event()
+    FAILURES_WANTED[stuck.id] = 99
+    publish(amqp_uri, stuck.to_dict(), "organization.registered")
+    wait_until(lambda: ATTEMPTS[stuck.id] >= 1)
+    publish(amqp_uri, after.to_dict(), "organization.registered")  # while `stuck` retries
+    wait_until(lambda: seen(sink, after.id) == 1)
+    parked: list = []
+    wait_until(lambda: parked.extend(queue_messages(amqp_uri, dead_letter_queue_name(QUEUE)))
+               or parked)
+    assert [body["id"] for body, _ in parked] == [stuck.id]
+    assert ATTEMPTS[stuck.id] == 3  # bounded: the first delivery and two retries
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe{ not json", b"[1, 2, 3]", b'{"id": 1}'],
+                         ids=["invalid-utf8-and-json", "json-array", "envelope-without-fields"])
+def test_a_malformed_body_is_parked_and_the_queue_keeps_flowing(sink, amqp_uri, body):
+    publish(amqp_uri, body, "organization.registered")
+    parked: list = []
+    wait_until(lambda: parked.extend(queue_messages(amqp_uri, dead_letter_queue_name(QUEUE)))
+               or parked)
+    assert len(parked) == 1
+    assert parked[0][1]["x-wspolpraca-queue"] == QUEUE and parked[0][1]["x-wspolpraca-error"]
+    event = an_event()
+    publish(amqp_uri, event.to_dict(), "organization.registered")
+    wait_until(lambda: seen(sink, event.id) == 1)
+
+
+def test_the_operator_command_replays_the_dead_letter_queue_and_a_second_replay_is_harmless(
+        sink, amqp_uri):
+    import os
+    import subprocess
+    import sys
+
+    event = an_event()
+    FAILURES_WANTED[event.id] = 3
+    publish(amqp_uri, event.to_dict(), "organization.registered")
+    env = {**os.environ, "AMQP_URI": amqp_uri}
+
+    def dlq(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "wspolpraca.dlq", *args, QUEUE], env=env,
+                              capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout
+
+    wait_until(lambda: event.id in dlq("show"))
+    [shown] = [json.loads(line) for line in dlq("show").splitlines()]
+    assert shown["attempts"] == 3 and "planned failure" in shown["error"]
+    copy = json.loads(shown["body"])
+    assert dlq("replay").strip() == "replayed 1 message(s)"
+    wait_until(lambda: seen(sink, event.id) == 1)
+    assert dlq("show") == ""
+    publish(amqp_uri, copy, "organization.registered")  # replayed again by mistake
+    key = f"{QUEUE}:{event.id}"
+    wait_until(lambda: ATTEMPTS[event.id] == 4 or sink.db["processed_events"].count_documents(
+        {"_id": key}) == 1)
+    time.sleep(0.5)
+    assert seen(sink, event.id) == 1
