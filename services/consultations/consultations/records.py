@@ -199,6 +199,8 @@ def new_member(data: dict[str, Any], now: datetime) -> dict[str, Any]:
         "name": data["name"],
         "side": data["side"],
         "organization_id": data.get("organization_id"),
+        "user_id": data.get("user_id"),
+        "email": data.get("email"),
         "appointed_at": now,
         "left_at": None,
         "left_reason": None,
@@ -230,7 +232,8 @@ def council_view(council: dict[str, Any]) -> dict[str, Any]:
 
 def member_payload(member: dict[str, Any]) -> dict[str, Any]:
     return {"id": member["_id"], "name": member["name"], "side": member["side"],
-            "organization_id": member["organization_id"]}
+            "organization_id": member["organization_id"],
+            "user_id": member.get("user_id"), "email": member.get("email")}
 
 
 def composition(council: dict[str, Any]) -> dict[str, Any]:

@@ -154,6 +154,10 @@ class MemberCreateSchema(Schema):
     name = Text(required=True, min_length=2, max_length=300)
     side = fields.String(required=True, validate=one_of(Side))
     organization_id = fields.String(load_default=None, validate=OBJECT_ID)
+    # how the member is told of meetings and opinion requests (both optional): the user
+    # account they log in with (`sub`) and their address
+    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    email = fields.Email(load_default=None)
 
     @validates_schema
     def organisation_for_ngo_side(self, data, **kwargs):
@@ -176,6 +180,7 @@ class MemberSchema(Schema):
     name = fields.String()
     side = fields.String()
     organization_id = fields.String(allow_none=True)
+    # (the member's user_id and email are not shown: the councils are public)
     appointed_at = fields.DateTime()
     left_at = fields.DateTime(allow_none=True)
     left_reason = fields.String(allow_none=True)

@@ -251,6 +251,7 @@ def committee_members(competition_id: str, members: list[dict[str, Any]],
         "name": m["name"],
         "kind": m["kind"],
         "organization_id": m.get("organization_id"),
+        "email": m.get("email"),
         "excluded": m["user_id"] in excluded,
         "declared_at": None,
         "assigned_offers": None,
@@ -264,6 +265,21 @@ def committee_payload(competition_id: str, members: list[dict[str, Any]]) -> dic
         "members": [{"user_id": m["user_id"], "name": m["name"], "kind": m["kind"],
                      "organization_id": m["organization_id"], "excluded": m["excluded"]}
                     for m in members],
+    }
+
+
+def offers_assigned_payload(competition: dict[str, Any], member: dict[str, Any],
+                            offers: list[dict[str, Any]]) -> dict[str, Any]:
+    """`committee.offers_assigned`: the offers newly assigned to one member to score."""
+    return {
+        "competition_id": competition["_id"],
+        "competition_title": competition["title"],
+        "member": {"user_id": member["user_id"], "name": member["name"],
+                   "email": member.get("email")},
+        "offers": [{"id": o["_id"], "title": o["title"],
+                    "organization_id": o["organization_id"],
+                    "requested_amount": o["requested_amount"]} for o in offers],
+        "assigned_offers": len(member.get("assigned_offers") or []),
     }
 
 

@@ -236,6 +236,9 @@ class MemberSchema(Schema):
     name = Text(required=True, max_length=300)
     kind = fields.String(required=True, validate=one_of(MemberKind))
     organization_id = ObjectIdField(load_default=None)
+    # where the member is told of offers assigned to them (optional: the inbox of
+    # `user_id` is always told)
+    email = fields.Email(load_default=None)
 
 
 class CommitteeSchema(Schema):
@@ -295,6 +298,7 @@ class CommitteeMemberViewSchema(Schema):
     kind = fields.String()
     organization_id = fields.String(allow_none=True)
     excluded = fields.Boolean()
+    email = fields.String(allow_none=True)
     declared_at = fields.DateTime(allow_none=True)
     assigned_offers = fields.List(fields.String(), allow_none=True)
 

@@ -549,12 +549,17 @@ class CommitteeMixin:
             else:
                 new = self._explicit_assignments(id, committee, offers, body["assignments"])
             changed = []
+            competition = Competitions(tx).get(id) if new else None
             for user_id, offer_ids in new.items():
                 member = committee.member(id, user_id)
                 assigned = set(member.get("assigned_offers") or [])
+                added = sorted(set(offer_ids) - assigned)
                 member["assigned_offers"] = sorted(assigned | set(offer_ids))
                 committee.save(member)
                 changed.append(member)
+                if added:  # the member is told of the offers new to them
+                    tx.emit("committee.offers_assigned", id, records.offers_assigned_payload(
+                        competition, member, [offers[o] for o in added]))
             return {"competition_id": id, "members": changed}
 
         return self.db.transaction(work)

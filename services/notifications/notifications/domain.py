@@ -128,6 +128,8 @@ def validate_webhook_target(target: str, own_addresses: Iterable[str] = ()) -> s
     return target.strip()
 
 
+COMMITTEE_OFFERS_ASSIGNED = "grants.committee.offers_assigned"
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -171,6 +173,8 @@ class EventFacts:
     # people an event names with their own addresses (user id, email): the registrations
     # of a cancelled training, its seats and its waiting list
     registrants: tuple[tuple[str, str | None], ...] = ()
+    council_member_user: str | None = None   # ... their user account, if consultations has it
+    council_member_email: str | None = None  # ... and their address
 
 
 def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> EventFacts:
@@ -193,6 +197,13 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
         # every member who may score (a nominee of a bidding organisation may not)
         users.update(m["user_id"] for m in data.get("members") or []
                      if isinstance(m, dict) and m.get("user_id") and not m.get("excluded"))
+    member = data.get("member")
+    if event_type == COMMITTEE_OFFERS_ASSIGNED:
+        # the one member given offers to score: their inbox, and their address if given
+        if isinstance(member, dict) and member.get("user_id"):
+            users.add(member["user_id"])
+            person_email = member.get("email")
+        member = None   # not a council member
     registration = data.get("registration")
     if isinstance(registration, dict):
         if registration.get("person"):
@@ -203,8 +214,9 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
         (str(r["person"]), r.get("email") if isinstance(r.get("email"), str) else None)
         for r in data.get("registrations") or []
         if isinstance(r, dict) and r.get("person"))
-    member = data.get("member")
     council_member = member.get("id") if isinstance(member, dict) else None
+    council_member_user = member.get("user_id") if isinstance(member, dict) else None
+    council_member_email = member.get("email") if isinstance(member, dict) else None
     if isinstance(member, dict) and organization_id is None:
         organization_id = member.get("organization_id")
     return EventFacts(
@@ -223,6 +235,8 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
         council_id=data.get("council_id"),
         council_member=council_member,
         registrants=registrants,
+        council_member_user=council_member_user,
+        council_member_email=council_member_email,
     )
 
 
@@ -379,31 +393,41 @@ def _registrants(facts: EventFacts, directory: Directory) -> list[Recipient]:
     return found
 
 
-def council_member_audience(member_id: str) -> str:
-    """A council member's inbox: the consultations service knows members by a record id of
-    its own (no user account, no address), so their items are kept under that id."""
-    return f"council_member:{member_id}"
+def council_member_audience(member_id: str, user_id: str | None = None) -> str:
+    """A council member's inbox: their user's (`user:<sub>`) when consultations knows their
+    account, else one kept under the member record id (`council_member:<id>`, which no
+    login maps to: consultations appointed them without an account)."""
+    return f"user:{user_id}" if user_id else f"council_member:{member_id}"
+
+
+def _council_member_reached(member_id: str, user_id: str | None,
+                            email: str | None) -> list[Recipient]:
+    audience = council_member_audience(member_id, user_id)
+    found = [Recipient(Channel.INBOX, audience, audience)]
+    if email:
+        found.append(Recipient(Channel.EMAIL, email, audience))
+    return found
 
 
 def _council_member(facts: EventFacts, directory: Directory) -> list[Recipient]:
-    """The appointed member (by the id the event carries) and the organisation that
+    """The appointed member (their inbox and address) and the organisation that
     nominated them, if any."""
     found: list[Recipient] = []
     if facts.council_member:
-        audience = council_member_audience(facts.council_member)
-        found.append(Recipient(Channel.INBOX, audience, audience))
+        found = _council_member_reached(facts.council_member, facts.council_member_user,
+                                        facts.council_member_email)
     return found + _organization(facts, directory)
 
 
 def _council(facts: EventFacts, directory: Directory) -> list[Recipient]:
-    """Every present member of the council; an NGO-side member through the organisation
-    that nominated them too (its inbox and address)."""
+    """Every present member of the council (their inbox and address); an NGO-side member
+    through the organisation that nominated them too (its inbox and address)."""
     if not facts.council_id:
         return []
     found: list[Recipient] = []
     for member in directory.council_members(facts.council_id):
-        audience = council_member_audience(str(member["_id"]))
-        found.append(Recipient(Channel.INBOX, audience, audience))
+        found.extend(_council_member_reached(str(member["_id"]), member.get("user_id"),
+                                             member.get("email")))
         if member.get("organization_id"):
             found.extend(_organization(
                 EventFacts(facts.type, facts.subject,
@@ -443,9 +467,9 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     "grants.grant.awarded": _organization,
     "grants.offer.not_funded": _organization,
     "grants.offer.rejected_formally": _organization,
-    # a committee member hears of the appointment (grants emits no event when offers are
-    # assigned to a member, so the assignment itself cannot be told yet)
+    # a committee member hears of the appointment, then of the offers assigned to score
     "grants.committee.appointed": _people,
+    COMMITTEE_OFFERS_ASSIGNED: _people,
     # reports coming due (the reminder the `send_reminders` timer raises) and overdue
     REPORT_DUE_REMINDER: _organization,
     "grants.task_report.overdue": _all_of(_organization, _liaison_office),

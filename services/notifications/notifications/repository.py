@@ -194,6 +194,7 @@ def project_council_member(tx: Transaction, council_id: str, member: Mapping[str
     project(tx, COUNCIL_MEMBERS, member["id"],
             {"council_id": council_id, "name": member.get("name"),
              "side": member.get("side"), "organization_id": member.get("organization_id"),
+             "user_id": member.get("user_id"), "email": member.get("email"),
              "active": active}, event_time)
 
 

@@ -246,6 +246,11 @@ class GrantsAndConsultationsEventsMixin(NotifyMixin):
     def on_committee_appointed(self, event: CloudEvent) -> int:
         return self.notify(event)
 
+    # and of the offers assigned to them to score (their inbox, and email if given)
+    @event_handler("grants", "committee.offers_assigned")
+    def on_committee_offers_assigned(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
     # reports: a reminder 7 days before the due date (`send_reminders`), then overdue
     @event_handler("grants", "contract.signed")
     def on_contract_signed(self, event: CloudEvent) -> int:

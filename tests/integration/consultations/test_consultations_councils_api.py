@@ -74,6 +74,9 @@ def test_bad_council_input_is_refused(service, officer):
         ("members.0.side",))
     assert_error(service.post(COUNCILS, officer, json=council_body(members=[])), 422,
                  "members_required")
+    assert_error(service.post(COUNCILS, officer, json=council_body(members=[
+        {"name": "Jan", "side": "city", "email": "nie-adres", "user_id": ""}])), 422,
+        "validation_failed", ("members.0.email", "members.0.user_id"))
     assert_error(service.post(COUNCILS, officer, json=council_body(term_start="01.03.2026")),
                  422, "validation_failed", ("term_start",))
 
@@ -94,11 +97,16 @@ def test_members_are_appointed_and_leave(service, officer, events):
     council = create_council(service, officer)
     appointed = service.post(path(council["id"], "members"), officer,
                              json={"name": "Ola Społeczna", "side": "ngo",
-                                   "organization_id": org_id()})
+                                   "organization_id": org_id(), "user_id": "rada-ola",
+                                   "email": "ola@rada.example.pl"})
     assert appointed.status_code == 201, appointed.text
     member = appointed.json()["members"][-1]
+    assert "email" not in member and "user_id" not in member  # the council is public
     (event,) = events.wait_for(APPOINTED)
     assert event["data"]["member"]["name"] == "Ola Społeczna"
+    # how notifications reach the member (both optional)
+    assert (event["data"]["member"]["user_id"], event["data"]["member"]["email"]) == (
+        "rada-ola", "ola@rada.example.pl")
     assert (event["data"]["members"], event["data"]["ngo_members"]) == (5, 3)
 
     left = service.post(path(council["id"], "members", member["id"], "leave"), officer,

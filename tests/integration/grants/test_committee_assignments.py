@@ -1,5 +1,6 @@
 """Assigning offers to committee members in bulk, by filter: round-robin, N assessors per
-offer, never to an excluded nominee; refused requests change nothing."""
+offer, never to an excluded nominee; refused requests change nothing. Each member given
+offers new to them is told by `grants.committee.offers_assigned`."""
 
 from __future__ import annotations
 
@@ -24,8 +25,16 @@ def assigned(grants, cid: str) -> dict[str, list[str]]:
             for m in grants.db["committee_members"].find({"competition_id": cid})}
 
 
+def told(events, count: int) -> dict[str, list[dict]]:
+    """The `committee.offers_assigned` events so far, by member."""
+    found: dict[str, list[dict]] = {}
+    for event in events.wait_for("grants.committee.offers_assigned", count):
+        found.setdefault(event["data"]["member"]["user_id"], []).append(event)
+    return found
+
+
 def test_an_officer_distributes_offers_by_filter_among_members(grants, registry, officer,
-                                                                token):
+                                                                token, events):
     orgs = [verified_organization(registry, grants, token, officer) for _ in range(4)]
     adopted_programme(grants, officer)
     cid = announced_competition(grants, officer, budget="50000.00")["id"]
@@ -41,6 +50,7 @@ def test_an_officer_distributes_offers_by_filter_among_members(grants, registry,
     assert grants.post(f"{COMPETITIONS}/{cid}/close", officer).status_code == 200
     members = [{"user_id": f"official-{i}", "name": f"Urzędnik {i}", "kind": "official"}
                for i in range(3)]
+    members[0]["email"] = "urzednik0@miasto.example.pl"
     members.append({"user_id": "nominee", "name": "Ewa Oferentka", "kind": "ngo",
                     "organization_id": orgs[0][0]})  # her organisation bids: excluded
     assert grants.post(f"{COMPETITIONS}/{cid}/committee", officer,
@@ -86,6 +96,18 @@ def test_an_officer_distributes_offers_by_filter_among_members(grants, registry,
     assert sorted(now["official-0"] + now["official-1"] + (now["official-2"] or [])) \
         == sorted(large * 2)
     assert all(len(set(ids)) == len(ids) for ids in now.values() if ids)
+    first = told(events, sum(1 for ids in now.values() if ids))
+    assert "nominee" not in first
+    for user_id, [event] in first.items():
+        data = event["data"]
+        assert event["subject"] == cid and data["competition_id"] == cid
+        assert sorted(o["id"] for o in data["offers"]) == sorted(now[user_id])
+        assert data["assigned_offers"] == len(now[user_id])
+        assert data["competition_title"]
+        assert all(o["requested_amount"] == "12000.00" for o in data["offers"])
+    assert first["official-0"][0]["data"]["member"] == {
+        "user_id": "official-0", "name": "Urzędnik 0", "email": "urzednik0@miasto.example.pl"}
+    after_first = now
 
     # then everything still short of two assessors: the small offers, spread evenly; the
     # large ones already have two and are left alone
@@ -97,6 +119,10 @@ def test_an_officer_distributes_offers_by_filter_among_members(grants, registry,
     assert load == [4, 4, 4]
     for offer_id in small + large:
         assert sum(offer_id in now[f"official-{i}"] for i in range(3)) == 2
+    second = told(events, len(first) + 3)
+    for user_id in ("official-0", "official-1", "official-2"):
+        new_to_them = set(now[user_id]) - set(after_first[user_id] or [])
+        assert {o["id"] for o in second[user_id][-1]["data"]["offers"]} == new_to_them
 
     # nothing left to distribute: a repeated call changes nothing
     again = grants.post(url, officer, json={"distribute": {
@@ -108,6 +134,11 @@ def test_an_officer_distributes_offers_by_filter_among_members(grants, registry,
     response = grants.post(url, officer, json={"distribute": {"user_ids": ["official-0"]}})
     assert response.status_code == 200, response.text
     assert sorted(assigned(grants, cid)["official-0"]) == sorted(small + large)
+    # told once more, of only the offers new to them (the repeated call told nobody)
+    last = told(events, len(first) + 4)
+    assert sum(len(v) for v in last.values()) == len(first) + 4
+    assert {o["id"] for o in last["official-0"][-1]["data"]["offers"]} == \
+        set(small + large) - set(now["official-0"])
     assert {i: assigned(grants, cid)[i] for i in ("official-1", "official-2")} \
         == {i: now[i] for i in ("official-1", "official-2")}
 

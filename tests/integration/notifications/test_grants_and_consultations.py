@@ -139,3 +139,37 @@ def test_a_consultation_for_everyone_and_meetings_reach_everyone_and_the_calenda
     meeting = calendar.walk("VEVENT")[0]
     assert str(meeting["location"]) == "Sala Sesyjna"
     assert str(meeting["description"]) == "Porządek obrad: Opinia o programie; Sprawy różne"
+
+
+def test_a_committee_member_is_told_of_the_offers_assigned_to_score(
+        notifications, amqp_uri, smtp, token):
+    offers = [{"id": "665f1c2a9b1e8a00000000d1", "title": "Teatr <b>na</b> podwórku",
+               "organization_id": CULTURE_NGO, "requested_amount": "12000.00"},
+              {"id": "665f1c2a9b1e8a00000000d2", "title": "Chór osiedlowy",
+               "organization_id": SPORT_NGO, "requested_amount": "9000.00"}]
+    event = send(amqp_uri, "grants", "committee.offers_assigned", COMPETITION, {
+        "competition_id": COMPETITION, "competition_title": "Kultura na podwórkach",
+        "member": {"user_id": "official-7", "name": "Urszula Urzędniczka",
+                   "email": "u.urzedniczka@miasto.example.pl"},
+        "offers": offers, "assigned_offers": 5})
+    publish(amqp_uri, event)  # a duplicate tells nothing twice
+    assigned = "grants.committee.offers_assigned"
+    [mail] = wait_until(lambda: smtp.to("u.urzedniczka@miasto.example.pl", assigned))
+    assert mail["Subject"] == "Oferty do oceny: Kultura na podwórkach (2)"
+    text = text_of(mail)
+    assert "- Teatr <b>na</b> podwórku (wnioskowana kwota: 12000.00 zł)" in text
+    assert "- Chór osiedlowy (wnioskowana kwota: 9000.00 zł)" in text
+    assert "Łącznie ma Pani/Pan do oceny 5 ofert(y)." in text
+    assert "Teatr &lt;b&gt;na&lt;/b&gt; podwórku" in text_of(mail, "html")
+    assert mail["List-Unsubscribe"]
+    member = token("committee", sub="official-7")
+    items = wait_until(lambda: [i for i in notifications.get("/api/v1/inbox", member)
+                                .json()["items"] if i["event_type"] == assigned])
+    assert [i["title"] for i in items] == ["Oferty do oceny: Kultura na podwórkach (2)"]
+    assert "Chór osiedlowy" in items[0]["text"]
+    time.sleep(0.5)
+    assert len(smtp.to("u.urzedniczka@miasto.example.pl", assigned)) == 1
+    # another member's token sees nothing of it
+    other = token("committee", sub="official-8")
+    assert [i for i in notifications.get("/api/v1/inbox", other).json()["items"]
+            if i["event_type"] == assigned] == []

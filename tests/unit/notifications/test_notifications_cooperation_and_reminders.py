@@ -77,6 +77,36 @@ def test_committee_members_who_may_score_hear_of_their_appointment_in_their_inbo
     assert found == [inbox("user:u-anna")]
 
 
+def test_a_committee_member_hears_of_the_offers_assigned_to_score_in_inbox_and_by_email():
+    data = {"competition_id": "c1", "competition_title": "Kultura",
+            "member": {"user_id": "u-anna", "name": "Anna", "email": "anna@miasto.example.pl"},
+            "offers": [{"id": "o1", "title": "Teatr", "organization_id": ORG,
+                        "requested_amount": "9000.00"}], "assigned_offers": 1}
+    found = planned("grants.committee.offers_assigned", data)
+    assert found == [inbox("user:u-anna"), email("anna@miasto.example.pl", "user:u-anna")]
+    data["member"] = {"user_id": "u-jan", "name": "Jan", "email": None}
+    assert planned("grants.committee.offers_assigned", data) == [inbox("user:u-jan")]
+
+
+def test_council_members_with_an_account_and_an_address_hear_there():
+    directory = FakeDirectory([{"_id": ORG, "email": "biuro@ngo.example.pl"}], {"rada2": [
+        {"_id": "m1", "organization_id": ORG, "user_id": "u-ewa",
+         "email": "ewa@rada.example.pl"},
+        {"_id": "m2", "organization_id": None, "user_id": "u-jan", "email": None},
+        {"_id": "m3", "organization_id": None, "user_id": None,
+         "email": "maria@rada.example.pl"}]})
+    assert planned("consultations.council.meeting_scheduled",
+                   {"id": "p1", "council_id": "rada2"}, directory=directory) == [
+        inbox("user:u-ewa"), email("ewa@rada.example.pl", "user:u-ewa"), *org_recipients(),
+        inbox("user:u-jan"), inbox("council_member:m3"),
+        email("maria@rada.example.pl", "council_member:m3")]
+    data = {"council_id": "rada2", "council_name": "RDPP",
+            "member": {"id": "m9", "name": "Ewa", "side": "ngo", "organization_id": ORG,
+                       "user_id": "u-ewa", "email": "ewa@rada.example.pl"}}
+    assert planned("consultations.council.member_appointed", data) == [
+        inbox("user:u-ewa"), email("ewa@rada.example.pl", "user:u-ewa"), *org_recipients()]
+
+
 def test_a_council_meeting_and_an_opinion_request_reach_every_present_member():
     expected = [inbox("council_member:m1"), *org_recipients(), inbox("council_member:m2"),
                 inbox("council_member:m3")]
@@ -229,6 +259,9 @@ def test_a_refused_booking_tells_the_reason_in_polish_escaped_in_html():
     ("grants.committee.appointed", {"competition_id": "c1", "members": [
         {"user_id": "u1", "name": "Anna", "kind": "official", "excluded": False}]},
      "Powołanie do komisji konkursowej"),
+    ("grants.committee.offers_assigned", {"competition_title": "Kultura", "offers": [
+        {"title": "Teatr", "requested_amount": "9000.00"}], "assigned_offers": 1},
+     "Oferty do oceny: Kultura (1)"),
     (REPORT_DUE_REMINDER, {"contract_id": "k1", "report_due_on": "2027-06-30",
                            "days_left": 7, "amount": "5000.00", "task_end": "2027-05-31"},
      "Przypomnienie: sprawozdanie do 2027-06-30"),

@@ -1,0 +1,84 @@
+"""Council members with a user account and an address (both optional in consultations) are
+told of their appointment, of meetings and of opinion requests: in the inbox of their user
+and by email. End to end: the consultations service and this one, over the real broker."""
+
+from __future__ import annotations
+
+from bson import ObjectId
+from notifications_helpers import text_of, wait_until
+
+from consultations.service import ConsultationsService
+
+COUNCILS = "/api/v1/councils"
+MEETING = "consultations.council.meeting_scheduled"
+REQUESTED = "consultations.council.opinion_requested"
+APPOINTED = "consultations.council.member_appointed"
+
+
+def inbox_types(service, token: str) -> list[str]:
+    return sorted(i["event_type"] for i in service.get("/api/v1/inbox", token).json()["items"])
+
+
+def test_council_members_hear_of_meetings_and_opinion_requests_in_their_inbox_and_by_email(
+        start_service, notifications, smtp, token):
+    consultations = start_service(ConsultationsService)
+    officer = token("officer")
+    anna_org = str(ObjectId())
+    council = consultations.post(COUNCILS, officer, json={
+        "name": "Rada Działalności Pożytku Publicznego", "kind": "public_benefit_council",
+        "term_start": "2026-03-01", "members": [
+            {"name": "Anna Nowak", "side": "ngo", "organization_id": anna_org,
+             "user_id": "rada-anna", "email": "anna@rada.example.pl"},
+            {"name": "Piotr Wiśniewski", "side": "ngo", "organization_id": str(ObjectId())},
+            {"name": "Jan Kowalski", "side": "city", "user_id": "rada-jan",
+             "email": "jan@miasto.example.pl"},
+            {"name": "Maria Zielińska", "side": "city"}]})
+    assert council.status_code == 201, council.text
+    council = council.json()
+    assert all("email" not in m and "user_id" not in m for m in council["members"])  # public
+    # (events of different types may arrive in any order: wait for the membership)
+    wait_until(lambda: notifications.db["council_members"].count_documents(
+        {"council_id": council["id"], "active": True}) == 4)
+    assert consultations.post(f"{COUNCILS}/{council['id']}/meetings", officer, json={
+        "title": "Posiedzenie nr 1", "starts_at": "2027-03-10T16:00:00Z",
+        "ends_at": "2027-03-10T18:00:00Z", "place": "Sala Sesyjna",
+        "agenda": ["Opinia o programie"]}).status_code == 201
+    assert consultations.post(f"{COUNCILS}/{council['id']}/opinion-requests", officer, json={
+        "subject": "Projekt programu współpracy na 2027 rok"}).status_code == 201
+
+    for address in ("jan@miasto.example.pl", "anna@rada.example.pl"):
+        [meeting] = wait_until(lambda a=address: smtp.to(a, MEETING))
+        assert meeting["Subject"] == \
+            "Posiedzenie: Rada Działalności Pożytku Publicznego, Posiedzenie nr 1"
+        assert "Sala Sesyjna" in text_of(meeting)
+        assert meeting["List-Unsubscribe"]
+        [opinion] = wait_until(lambda a=address: smtp.to(a, REQUESTED))
+        assert "Projekt programu współpracy na 2027 rok" in text_of(opinion)
+    jan = token("department", sub="rada-jan", department="culture")
+    anna = token("ngo", sub="rada-anna", org_id=anna_org)
+    assert wait_until(lambda: inbox_types(notifications, jan) == [MEETING, REQUESTED])
+    # Anna also sees what her organisation is told (it nominated her): each item once
+    assert wait_until(lambda: inbox_types(notifications, anna) == [
+        MEETING, MEETING, REQUESTED, REQUESTED])
+    # a member without an account is kept under their member id, with no email
+    maria = next(m for m in council["members"] if m["name"] == "Maria Zielińska")
+    assert notifications.db["inbox"].count_documents(
+        {"audience": f"council_member:{maria['id']}"}) == 2
+    assert notifications.db["inbox"].count_documents({"audience": "user:rada-jan"}) == 2
+
+    # a member appointed later hears of it, then of the next meeting
+    appointed = consultations.post(f"{COUNCILS}/{council['id']}/members", officer, json={
+        "name": "Ola Społeczna", "side": "ngo", "organization_id": str(ObjectId()),
+        "user_id": "rada-ola", "email": "ola@rada.example.pl"})
+    assert appointed.status_code == 201, appointed.text
+    [mail] = wait_until(lambda: smtp.to("ola@rada.example.pl", APPOINTED))
+    assert "Rada Działalności Pożytku Publicznego" in mail["Subject"] + text_of(mail)
+    wait_until(lambda: notifications.db["council_members"].count_documents(
+        {"council_id": council["id"], "active": True}) == 5)
+    assert consultations.post(f"{COUNCILS}/{council['id']}/meetings", officer, json={
+        "title": "Posiedzenie nr 2", "starts_at": "2027-04-10T16:00:00Z",
+        "ends_at": "2027-04-10T18:00:00Z", "place": "Sala nr 2"}).status_code == 201
+    wait_until(lambda: smtp.to("ola@rada.example.pl", MEETING))
+    ola = token("ngo", sub="rada-ola")
+    assert wait_until(lambda: inbox_types(notifications, ola) == sorted([APPOINTED, MEETING]))
+    assert len(smtp.to("jan@miasto.example.pl", MEETING)) == 2
