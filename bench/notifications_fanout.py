@@ -3,6 +3,7 @@
 ```
 .venv/bin/python bench/notifications_fanout.py [--events 100] [--subscriptions 100]
                                                [--slow-seconds 1.0] [--concurrency 50]
+                                               [--timeout 900]
 ```
 
 RabbitMQ must run on 127.0.0.1:5672 and SecantusDB be installed (`make install`). The run
@@ -19,9 +20,14 @@ default recipients, so every delivery is a webhook of a subscription):
    claimed, signed, POSTed and marked sent with its `notification.sent` event).
 2. **one slow**: the same with one of the S receivers sleeping `--slow-seconds` per request.
    Prints the deliveries per second of the S − 1 fast receivers, and the ratio to round 1: the
-   slow receiver's effect on the others (1.0 = none). It holds at most one dispatcher slot
-   per request in flight (`--concurrency` slots in all), so the ratio stays near 1 while the
-   slots are not exhausted.
+   slow receiver's effect on the others (1.0 = none). The slow subscription holds at most
+   `per_subscription_concurrency` (4) dispatcher slots of `--concurrency`, so the ratio stays
+   near 1 while the slots are not exhausted. The round then waits for the slow receiver's E
+   deliveries too, which cannot take less than E × slow-seconds / 4 (25 s at the defaults),
+   and prints how long they took against that floor.
+
+Every wait is bounded by `--timeout` seconds per round; a round that runs out prints what
+was delivered by then and the run exits with status 1 (never hangs).
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ from wspolpraca.testing.plugin import make_settings  # noqa: E402
 from wspolpraca.testing.rabbit import Vhost, broker_reachable  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+PER_SUBSCRIPTION = 4   # the service's default WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1):
@@ -89,6 +96,10 @@ def publish_events(amqp_uri: str, count: int, round_name: str) -> float:
     return started
 
 
+def receiver_counts(receiver: str, prefix: str) -> int:
+    return sum(v[0] for k, v in stats(receiver).items() if k.startswith(prefix))
+
+
 def run_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
               name: str, slow: bool) -> dict:
     db["subscriptions"].update_many({}, {"$set": {"status": "cancelled"}})
@@ -102,16 +113,37 @@ def run_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, ar
     fast_subscriptions = args.subscriptions - (1 if slow else 0)
     expected = args.events * fast_subscriptions
     started = publish_events(amqp_uri, args.events, name)
+    deadline = time.monotonic() + args.timeout
 
     def fast_done():
         groups = {k: v for k, v in stats(receiver).items() if k.startswith(f"/fast/{name}")}
         return groups if sum(v[0] for v in groups.values()) >= expected else None
 
-    groups = wait_for(fast_done, timeout=args.timeout)
+    try:
+        groups = wait_for(fast_done, timeout=deadline - time.monotonic())
+    except TimeoutError:
+        raise RoundIncomplete(
+            f"{name}: {receiver_counts(receiver, f'/fast/{name}')} of {expected} fast "
+            f"deliveries within {args.timeout:g} s") from None
     last = max(v[2] for v in groups.values())
-    slow_count = stats(receiver).get(f"/slow/{name}", [0])[0]
-    return {"deliveries": expected, "seconds": last - started,
-            "rate": expected / (last - started), "slow_delivered": slow_count}
+    result = {"deliveries": expected, "seconds": last - started,
+              "rate": expected / (last - started)}
+    if slow:
+        slow_by_then = receiver_counts(receiver, f"/slow/{name}")
+        try:
+            wait_for(lambda: receiver_counts(receiver, f"/slow/{name}") >= args.events,
+                     timeout=max(deadline - time.monotonic(), 1.0), interval=0.25)
+        except TimeoutError:
+            raise RoundIncomplete(
+                f"{name}: the slow receiver got {receiver_counts(receiver, f'/slow/{name}')}"
+                f" of {args.events} within {args.timeout:g} s") from None
+        slow_last = stats(receiver)[f"/slow/{name}"][2]
+        result.update(slow_by_then=slow_by_then, slow_seconds=slow_last - started)
+    return result
+
+
+class RoundIncomplete(Exception):
+    """A round ran out of its --timeout: what was done by then."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             receiver = f"http://127.0.0.1:{port}"
             settings = make_settings("notifications", secantus.uri, vhost.uri, extra={
                 "dispatcher_poll_seconds": 0.05, "dispatcher_concurrency": args.concurrency,
-                "webhook_timeout": args.slow_seconds + 10, "smtp_port": free_port()})
+                "webhook_timeout": args.slow_seconds + 10, "smtp_port": free_port(),
+                "per_subscription_concurrency": PER_SUBSCRIPTION})
             container = ServiceContainer(NotificationsService, settings.nameko_config())
             container.start()
             service_url = f"http://127.0.0.1:{settings.http_port}"
@@ -148,14 +181,25 @@ def main(argv: list[str] | None = None) -> int:
             token = mint_token("bench", ["officer"])
             print(f"{args.events} events x {args.subscriptions} webhook subscriptions, "
                   f"dispatcher concurrency {args.concurrency}", flush=True)
-            fast = run_round(service_url, token, receiver, vhost.uri, db, args, "fast", False)
-            print(f"all fast:  {fast['deliveries']:>6} deliveries in {fast['seconds']:7.2f} s "
-                  f"{fast['rate']:9.1f} deliveries/s", flush=True)
-            slow = run_round(service_url, token, receiver, vhost.uri, db, args, "slow", True)
+            per_subscription = PER_SUBSCRIPTION
+            try:
+                fast = run_round(service_url, token, receiver, vhost.uri, db, args, "fast",
+                                 False)
+                print(f"all fast:  {fast['deliveries']:>6} deliveries in "
+                      f"{fast['seconds']:7.2f} s {fast['rate']:9.1f} deliveries/s", flush=True)
+                slow = run_round(service_url, token, receiver, vhost.uri, db, args, "slow",
+                                 True)
+            except RoundIncomplete as exc:
+                print(f"incomplete: {exc}", flush=True)
+                return 1
+            floor = args.events * args.slow_seconds / per_subscription
             print(f"one slow:  {slow['deliveries']:>6} fast deliveries in "
                   f"{slow['seconds']:7.2f} s {slow['rate']:9.1f} deliveries/s "
-                  f"(slow receiver: {slow['slow_delivered']} of {args.events} done by then, "
-                  f"{args.slow_seconds:g} s each)")
+                  f"(the slow receiver had {slow['slow_by_then']} of {args.events} by then)",
+                  flush=True)
+            print(f"slow receiver: {args.events} deliveries of {args.slow_seconds:g} s each "
+                  f"done {slow['slow_seconds']:7.2f} s after the first publish (floor with "
+                  f"{per_subscription} at a time: {floor:.2f} s)")
             print(f"ratio fast deliveries/s with a slow receiver / without: "
                   f"{slow['rate'] / fast['rate']:.3f}")
         finally:

@@ -214,3 +214,22 @@ def test_the_source_must_be_the_consultations_service(catalogue):
     wrong = event("consultations.council.created", EXAMPLES["consultations.council.created"])
     wrong["source"] = "/wspolpraca/grants"
     assert catalogue.validate(wrong) != []
+
+
+def test_a_council_member_may_carry_a_user_account_and_an_address(catalogue):
+    """Added later, optional: events without them (above) stay valid."""
+    member = {"id": MEMBER_ID, "name": "Anna Nowak", "side": "ngo", "organization_id": ORG_ID,
+              "user_id": "rada-anna", "email": "anna@rada.example.pl"}
+    assert catalogue.validate(event("consultations.council.member_appointed",
+                                    member_change(member=member,
+                                                  appointed_at="2026-03-01T10:00:00.000Z"))
+                              ) == []
+    unknown = {**member, "user_id": None, "email": None}
+    assert catalogue.validate(event("consultations.council.member_appointed",
+                                    member_change(member=unknown,
+                                                  appointed_at="2026-03-01T10:00:00.000Z"))
+                              ) == []
+    wrong = {**member, "user_id": 7}
+    assert catalogue.validate(event("consultations.council.member_appointed",
+                                    member_change(member=wrong,
+                                                  appointed_at="2026-03-01T10:00:00.000Z")))

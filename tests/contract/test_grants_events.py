@@ -81,6 +81,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
          "organization_id": None, "excluded": False},
         {"user_id": "nominee-1", "name": "Ewa Oferentka", "kind": "ngo",
          "organization_id": ORG_ID, "excluded": True}]},
+    "grants.committee.offers_assigned": {
+        "competition_id": COMPETITION_ID, "competition_title": "Kultura na podwórkach",
+        "member": {"user_id": "official-1", "name": "Anna Urzędnik",
+                   "email": "anna@miasto.example.pl"},
+        "offers": [{"id": OFFER_ID, "title": "Teatr", "organization_id": ORG_ID,
+                    "requested_amount": "9000.00"}], "assigned_offers": 3},
     "grants.offer.scored": {"offer_id": OFFER_ID, "competition_id": COMPETITION_ID,
                             "member": "official-1",
                             "scores": [{"criterion": "Jakość", "points": 10}],

@@ -95,18 +95,26 @@ def build_message(settings: NotificationSettings, to: str, rendered: Rendered,
     return message
 
 
+def tls_context(settings: NotificationSettings) -> ssl.SSLContext:
+    """Certificates and host names are always checked; `smtp_ca_file` adds a CA to trust."""
+    return ssl.create_default_context(cafile=settings.smtp_ca_file)
+
+
 def send_email(settings: NotificationSettings, message: EmailMessage) -> None:
+    """Send one message: plain, STARTTLS or implicit TLS (`smtp_tls`), with a login when
+    `smtp_user` is set. Errors name only their kind and SMTP code (never the credentials
+    or the server's text), since they go to the delivery log."""
     timeout = settings.smtp_timeout
     try:
         if settings.smtp_tls == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 settings.smtp_host, settings.smtp_port, timeout=timeout,
-                context=ssl.create_default_context())
+                context=tls_context(settings))
         else:
             client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
         with client:
             if settings.smtp_tls == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=tls_context(settings))
             if settings.smtp_user:
                 client.login(settings.smtp_user, settings.smtp_password or "")
             client.send_message(message)

@@ -15,6 +15,7 @@ from notifications.domain import RetryPolicy
 from wspolpraca.config import Settings
 
 CONFIG_KEY = "NOTIFICATIONS"
+SMTP_TLS_MODES = ("none", "starttls", "ssl")
 
 ENV = {
     "smtp_host": "SMTP_HOST",
@@ -22,6 +23,7 @@ ENV = {
     "smtp_user": "SMTP_USER",
     "smtp_password": "SMTP_PASSWORD",
     "smtp_tls": "SMTP_TLS",
+    "smtp_ca_file": "SMTP_CA_FILE",
     "smtp_timeout": "SMTP_TIMEOUT_SECONDS",
     "mail_from": "SMTP_FROM",
     "public_url": "WSPOLPRACA_PUBLIC_URL",
@@ -45,7 +47,8 @@ class NotificationSettings:
     smtp_port: int = 1025
     smtp_user: str | None = None
     smtp_password: str | None = None
-    smtp_tls: str = "none"             # none | starttls | ssl
+    smtp_tls: str = "none"             # none | starttls | ssl (implicit TLS, port 465)
+    smtp_ca_file: str | None = None    # a CA bundle to trust besides the system's (a city CA)
     smtp_timeout: float = 10.0
     mail_from: str = "Współpraca <powiadomienia@wspolpraca.localhost>"
     public_url: str = "http://127.0.0.1:8080"
@@ -98,6 +101,9 @@ def load_notification_settings(settings: Settings, container_config: Mapping[str
             name = key if key in ENV else next((n for n, v in ENV.items() if v == key), None)
             if name:
                 values[name] = _convert(name, value)
+    if values.get("smtp_tls", "none") not in SMTP_TLS_MODES:
+        raise ValueError(f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, "
+                         f"not {values['smtp_tls']!r}")
     if not values.get("link_secret"):
         values["link_secret"] = settings.jwt_secret or settings.jwt_public_key or "wspolpraca"
     return NotificationSettings(**values)

@@ -106,19 +106,38 @@ class Receiver:
 
 # --- SMTP server ------------------------------------------------------------------------------
 
-class SmtpServer:
-    """A real SMTP server (aiosmtpd) writing what arrives to a maildir."""
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1 (and localhost), made with the openssl CLI:
+    (certificate, key). The certificate is its own CA, so it is also the CA file to trust."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key
 
-    def __init__(self, directory: Path, login: tuple[str, str] | None = None) -> None:
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) writing what arrives to a maildir; with `login`, it
+    requires that login, and with `tls` (`starttls` or `ssl`, given `certificate`) TLS."""
+
+    def __init__(self, directory: Path, login: tuple[str, str] | None = None,
+                 tls: str = "none", certificate: tuple[Path, Path] | None = None) -> None:
         self.directory = directory
         self.port = free_port()
         self.login = login
+        self.tls = tls
+        self.certificate = certificate
         self.process: subprocess.Popen | None = None
 
     def start(self) -> SmtpServer:
         if self.login:
             command = [sys.executable, str(Path(__file__).with_name("smtp_auth_server.py")),
                        str(self.port), str(self.directory), *self.login]
+            if self.tls != "none":
+                assert self.certificate, "TLS needs a certificate"
+                command += [self.tls, *map(str, self.certificate)]
         else:
             command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
                        "-c", "aiosmtpd.handlers.Mailbox", str(self.directory)]
@@ -131,7 +150,13 @@ class SmtpServer:
         import socket
 
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                if self.tls == "ssl":
+                    import ssl
+
+                    context = ssl.create_default_context(cafile=str(self.certificate[0]))
+                    with context.wrap_socket(sock, server_hostname="127.0.0.1") as tls:
+                        return tls.recv(3) == b"220"
                 return sock.recv(3) == b"220"
         except OSError:
             return False
