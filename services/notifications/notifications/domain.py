@@ -784,6 +784,11 @@ def report_reminder_window(report_due_on: date) -> tuple[datetime, datetime]:
     return due_at, _local_moment(report_due_on + timedelta(days=1), 0)
 
 
+def report_due_moment(report_due_on: date) -> datetime:
+    """A report's due date as a calendar deadline: the end of that day in the city."""
+    return _local_moment(report_due_on, 23) + timedelta(minutes=59)
+
+
 def training_reminder_window(starts_at: datetime) -> tuple[datetime, datetime]:
     """From a day before the start until the start (someone who registers later than a day
     before is reminded at once)."""

@@ -15,6 +15,7 @@ from notifications.domain import (
     Recipient,
     SubscriptionStatus,
     delivery_id,
+    report_due_moment,
     report_reminder_id,
     report_reminder_window,
     training_reminder_id,
@@ -165,6 +166,17 @@ def calendar_entry_from_event(event_type: str, subject: str,
                 "title": f"Termin opinii rady: {data['subject']}",
                 "starts_at": parse_time(data["deadline"]), "ends_at": None, "location": None,
                 "description": None, "areas": [], "audiences": ["public"]}
+    if event_type == "grants.contract.signed" and data.get("report_due_on"):
+        # the report's due date: the organisation's affair, and the liaison office's
+        return {"_id": f"report-due-{subject}", "kind": "deadline",
+                "title": f"Termin sprawozdania z realizacji zadania (umowa na "
+                         f"{data.get('amount', '')} zł)",
+                "starts_at": report_due_moment(date.fromisoformat(data["report_due_on"])),
+                "ends_at": None, "location": None,
+                "description": f"Zadanie realizowane {data.get('task_start', '')} – "
+                               f"{data.get('task_end', '')}; umowa {subject}.",
+                "areas": [],
+                "audiences": [f"org:{data['organization_id']}", "role:officer"]}
     if event_type in ("registry.booking.approved", "registry.booking.cancelled"):
         # an approved booking is the organisation's (and the managing department's) affair;
         # a cancelled one leaves every feed

@@ -255,7 +255,7 @@ class GrantsAndConsultationsEventsMixin(NotifyMixin):
     @event_handler("grants", "contract.signed")
     def on_contract_signed(self, event: CloudEvent) -> int:
         now = utcnow()
-        return self.notify(event, lambda tx: Reminders(tx).schedule(
+        return self._with_calendar(event, lambda tx: Reminders(tx).schedule(
             records.report_reminder(event.data, now), event.time))
 
     @event_handler("grants", "task_report.submitted")

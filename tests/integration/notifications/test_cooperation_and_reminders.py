@@ -227,6 +227,11 @@ def test_a_report_coming_due_is_reminded_once_seven_days_before_and_an_overdue_o
     wait_until(lambda: running.db["reminders"].count_documents({}) == 3
                and running.db["reminders"].find_one({"_id": f"report-due:{submitted}",
                                                      "status": "cancelled"}))
+    # each due date is in the organisation's calendar, not the public one
+    entry = running.db["calendar_entries"].find_one({"_id": f"report-due-{soon}"})
+    assert entry["kind"] == "deadline" and entry["audiences"] == [f"org:{NGO}", "role:officer"]
+    public = running.get("/api/v1/calendar.ics").text
+    assert "Termin sprawozdania" not in public
     assert send_reminders(running) == 1
     assert send_reminders(running) == 0
     [mail] = wait_until(lambda: smtp.to(NGO_EMAIL, "notifications.reminder.report_due"))

@@ -41,5 +41,19 @@ def test_a_consultation_meeting_is_a_calendar_entry():
     assert entry["kind"] == "consultation_meeting" and entry["location"] == "Dom Kultury"
 
 
+def test_a_signed_contract_puts_its_report_due_date_in_the_organisations_and_offices_feeds():
+    entry = calendar_entry_from_event("grants.contract.signed", "k1", {
+        "id": "k1", "organization_id": "o1", "amount": "15000.00", "task_start": "2027-05-01",
+        "task_end": "2027-11-30", "report_due_on": "2027-12-30"})
+    assert entry["_id"] == "report-due-k1" and entry["kind"] == "deadline"
+    assert entry["title"] == "Termin sprawozdania z realizacji zadania (umowa na 15000.00 zł)"
+    # the end of the due date in Warsaw (CET in winter: UTC+1)
+    assert entry["starts_at"] == datetime(2027, 12, 30, 22, 59, tzinfo=UTC)
+    assert entry["audiences"] == ["org:o1", "role:officer"]
+    summer = calendar_entry_from_event("grants.contract.signed", "k2", {
+        "organization_id": "o1", "report_due_on": "2027-07-30"})
+    assert summer["starts_at"] == datetime(2027, 7, 30, 21, 59, tzinfo=UTC)
+
+
 def test_other_events_put_nothing_in_the_calendar():
     assert calendar_entry_from_event("registry.inquiry.routed", "q1", {}) is None
