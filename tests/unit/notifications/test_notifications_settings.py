@@ -41,3 +41,22 @@ def test_defaults_are_plain_smtp_to_mailpit_without_login():
 def test_an_unknown_tls_mode_is_refused():
     with pytest.raises(ValueError, match="SMTP_TLS"):
         load_notification_settings(settings(), {}, env={"SMTP_TLS": "tls1.3"})
+
+
+def test_even_at_debug_the_services_keep_pymongos_command_log_quiet():
+    """pymongo's DEBUG command log shows stored documents (a subscription's secret): the
+    logging set-up keeps it at WARNING whatever the level asked for."""
+    import logging
+
+    from wspolpraca.logs import configure
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, logging.getLogger("pymongo").level)
+    try:
+        configure("notifications", "DEBUG")
+        assert logging.getLogger("pymongo.command").getEffectiveLevel() == logging.WARNING
+        assert root.getEffectiveLevel() == logging.DEBUG
+    finally:
+        root.handlers[:], level, pymongo_level = saved
+        root.setLevel(level)
+        logging.getLogger("pymongo").setLevel(pymongo_level)
