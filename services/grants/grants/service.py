@@ -541,7 +541,8 @@ class CommitteeMixin:
          summary="Assign offers to committee members in bulk")
     def assign_offers(self, request, id, body):
         def work(tx: Transaction):
-            _check_runs(request.principal, Competitions(tx).get(id))
+            competition = Competitions(tx).get(id)
+            _check_runs(request.principal, competition)
             committee = Committee(tx)
             offers = {o["_id"]: o for o in Offers(tx).of_competition(id, OPEN_OFFER)}
             if body["distribute"] is not None:
@@ -549,7 +550,6 @@ class CommitteeMixin:
             else:
                 new = self._explicit_assignments(id, committee, offers, body["assignments"])
             changed = []
-            competition = Competitions(tx).get(id) if new else None
             for user_id, offer_ids in new.items():
                 member = committee.member(id, user_id)
                 assigned = set(member.get("assigned_offers") or [])
