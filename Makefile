@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: install rabbitmq promtool nginx run status stop demo test lint unit integration bench bench-throughput catalogue rebuild token clean
+.PHONY: install rabbitmq promtool nginx run status stop demo test lint unit integration bench bench-throughput bench-notifications catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -69,6 +69,11 @@ bench-throughput: install rabbitmq
 # a competition year of the grants service (bench/README.md); BENCH_ARGS="--offers 1200"
 bench-grants: install rabbitmq
 	$(BIN)/python bench/grants_year.py $(BENCH_ARGS)
+
+# the notifications fan-out and a slow receiver's effect (bench/README.md);
+# BENCH_ARGS="--events 50 --subscriptions 50"
+bench-notifications: install rabbitmq
+	$(BIN)/python bench/notifications_fanout.py $(BENCH_ARGS)
 
 # The event catalogue (infra/asyncapi/asyncapi.yaml) as a browsable page: build/catalogue/index.html
 catalogue: install
