@@ -13,7 +13,10 @@ waits for RabbitMQ's confirms of the whole batch (pipelined, not one round trip 
 message); the confirmed records are marked sent a moment later, up to a thousand at a
 time, while the next batches go out. A crash between the publish and the mark sends
 those events again; consumers dedupe by event id. Only one relay per service
-publishes at a time (a lease in `locks`), so scaled-out instances do not race.
+publishes at a time (a lease in `locks`), so scaled-out instances do not race: each instance
+has an owner name of its own (host, process and a random part, or `WSPOLPRACA_INSTANCE`), a
+relay that stops gives its lease back so another takes over at once, and one that dies loses
+it when it expires (`LEASE_SECONDS`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections import OrderedDict, deque
 from datetime import timedelta
 from typing import Any
@@ -70,6 +74,10 @@ def acquire_lease(db: Database, name: str, owner: str, seconds: float) -> bool:
     except DuplicateKeyError:
         return False  # somebody else holds an unexpired lease
     return True
+
+
+def release_lease(db: Database, name: str, owner: str) -> None:
+    db[LOCKS].delete_one({"_id": name, "owner": owner})
 
 
 class PublishFailed(Exception):
@@ -153,10 +161,12 @@ class OutboxRelay:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        # Stable across restarts on one host, so a restarted relay resumes at once
-        # instead of waiting for its own old lease to expire.
+        # Unique per instance, even for several instances on one host (or in one process):
+        # two relays with one owner name would both believe they hold the lease.
         self.owner = (os.environ.get("WSPOLPRACA_INSTANCE")
-                      or f"{socket.gethostname()}:{settings.service}")
+                      or f"{socket.gethostname()}:{settings.service}:{os.getpid()}:"
+                         f"{uuid.uuid4().hex[:8]}")
+        self.lease_name = f"outbox-relay:{settings.service}"
         self._wake = threading.Event()
         self._stopped = False
         self._handed_off: deque[dict[str, Any]] = deque()
@@ -184,6 +194,12 @@ class OutboxRelay:
         except PyMongoError:  # left pending: published again after the restart, deduped
             log.warning("could not mark %d sent event(s) at stop", len(self._unmarked))
         self._close()
+        if self._lease_until:
+            self._lease_until = 0.0
+            try:  # hand over at once rather than after the lease expires
+                release_lease(self.db, self.lease_name, self.owner)
+            except PyMongoError:
+                log.warning("could not release the outbox relay lease", exc_info=True)
 
     def run(self) -> None:
         backoff = 0.5
@@ -289,11 +305,12 @@ class OutboxRelay:
             publisher.close()
 
     def _hold_lease(self) -> bool:
+        if self._stopped:
+            return False
         now = time.monotonic()
         if now < self._lease_until - LEASE_SECONDS / 3:
             return True
-        if acquire_lease(self.db, f"outbox-relay:{self.settings.service}", self.owner,
-                         LEASE_SECONDS):
+        if acquire_lease(self.db, self.lease_name, self.owner, LEASE_SECONDS):
             self._lease_until = now + LEASE_SECONDS
             return True
         self._lease_until = 0.0

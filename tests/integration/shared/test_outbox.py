@@ -17,7 +17,7 @@ from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError
 from wspolpraca.http import api
 from wspolpraca.mongo import Collection, Mongo
-from wspolpraca.outbox import acquire_lease
+from wspolpraca.outbox import acquire_lease, release_lease
 from wspolpraca.secantus import free_port
 
 
@@ -70,6 +70,10 @@ def test_only_one_relay_holds_the_lease_until_it_expires(mongo_client):
     db["locks"].update_one({"_id": "relay"},
                            {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
     assert acquire_lease(db, "relay", "b", 30)
+    release_lease(db, "relay", "a")  # not the holder: changes nothing
+    assert not acquire_lease(db, "relay", "a", 30)
+    release_lease(db, "relay", "b")  # a relay that stops hands over at once
+    assert acquire_lease(db, "relay", "a", 30)
 
 
 def _start_registry(env: dict) -> subprocess.Popen:
