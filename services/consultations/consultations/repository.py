@@ -102,7 +102,19 @@ def late_request_ids(db, now: datetime, limit: int = 200) -> list[str]:
 
 
 def _consultations_by_status(db) -> list[tuple[dict[str, str], float]]:
-    groups = db[CONSULTATIONS].aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])
+    """Consultations by what they are now (the stored state and the clock together): a stored
+    `open` one is `planned` before it opens and `closed` once its closing time passed."""
+    from wspolpraca.envelope import utcnow
+
+    now = utcnow()
+    groups = db[CONSULTATIONS].aggregate([
+        {"$group": {"_id": {"$switch": {"branches": [
+            {"case": {"$and": [{"$eq": ["$status", "open"]}, {"$gt": ["$opens_at", now]}]},
+             "then": "planned"},
+            {"case": {"$and": [{"$eq": ["$status", "open"]}, {"$lte": ["$closes_at", now]}]},
+             "then": "closed"},
+        ], "default": "$status"}}, "n": {"$sum": 1}}},
+    ])
     return [({"status": str(g["_id"])}, float(g["n"])) for g in groups]
 
 
@@ -112,7 +124,8 @@ def _opinions_by_status(db) -> list[tuple[dict[str, str], float]]:
 
 
 GAUGES = (
-    DomainGauge("wspolpraca_consultations_consultations", "Consultations by stored status.",
+    DomainGauge("wspolpraca_consultations_consultations",
+                "Consultations by status now (planned, open, closed, report_published).",
                 ("status",), _consultations_by_status),
     DomainGauge("wspolpraca_consultations_comments", "Comments submitted.", (),
                 lambda db: [({}, float(db[COMMENTS].estimated_document_count()))]),

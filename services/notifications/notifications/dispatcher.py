@@ -40,6 +40,7 @@ from notifications.channels import (
 from notifications.config import NotificationSettings, load_notification_settings
 from notifications.domain import Channel, DeliveryStatus, Outcome, Recipient, SubscriptionStatus
 from notifications.repository import DELIVERIES, SUBSCRIPTIONS, Deliveries, Inbox
+from wspolpraca import metrics
 from wspolpraca.config import settings_of
 from wspolpraca.envelope import utcnow
 from wspolpraca.mongo import Mongo, Store, Transaction
@@ -47,6 +48,13 @@ from wspolpraca.mongo import Mongo, Store, Transaction
 log = logging.getLogger(__name__)
 
 CLAIM_GRACE_SECONDS = 30.0
+DELIVERIES_TOTAL = metrics.Counter(
+    "wspolpraca_notification_deliveries_total",
+    "Delivery attempts by channel and outcome (sent, failed = will retry, dead = gave up).",
+    ["service", "channel", "outcome"],
+    registry=metrics.REGISTRY,
+)
+METRIC_OUTCOMES = {Outcome.SENT: "sent", Outcome.RETRY: "failed", Outcome.DEAD: "dead"}
 USER_AGENT = "wspolpraca-notifications/0.1"
 
 
@@ -73,6 +81,9 @@ class Dispatcher(DependencyProvider):
         self._wake = threading.Event()
         self._stopped = False
         self.in_flight: Counter[str | None] = Counter()
+        for channel in (Channel.WEBHOOK, Channel.EMAIL):  # every series from the start,
+            for outcome in METRIC_OUTCOMES.values():       # so rates and ratios exist at 0
+                DELIVERIES_TOTAL.labels(self.settings.service, channel.value, outcome)
 
     def start(self) -> None:
         if self.config.dispatcher_enabled:
@@ -234,8 +245,11 @@ class Dispatcher(DependencyProvider):
                            next_attempt_at=now + timedelta(seconds=delay))
         else:
             changes.update(status=DeliveryStatus.DEAD.value, next_attempt_at=None)
+        attempt = DELIVERIES_TOTAL.labels(self.settings.service, record["channel"],
+                                          METRIC_OUTCOMES[outcome])
         if outcome == Outcome.RETRY:
             self.db[DELIVERIES].update_one({"_id": record["_id"]}, {"$set": changes})
+            attempt.inc()
             return
         updated = {**record, **changes}
 
@@ -248,6 +262,7 @@ class Dispatcher(DependencyProvider):
                 self._on_dead(tx, updated, count_failure, now)
 
         self.store().transaction(work)
+        attempt.inc()
         if outcome == Outcome.DEAD:
             log.warning("delivery %s of %s dead-lettered after %d attempts: %s",
                         record["_id"], record["event_type"], attempts, error)

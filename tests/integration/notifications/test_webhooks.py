@@ -155,13 +155,26 @@ def test_a_receiver_answering_429_is_retried(notifications, dept, receiver, amqp
     assert len(receiver.at("/busy")) == 3
 
 
+def _webhook_attempts(service) -> dict[str, float]:
+    """wspolpraca_notification_deliveries_total of webhooks by outcome (process-wide)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = text_string_to_metric_families(service.get("/metrics").text)
+    family = next(f for f in families if f.name == "wspolpraca_notification_deliveries")
+    return {s.labels["outcome"]: s.value for s in family.samples if s.name.endswith("_total")
+            and s.labels["channel"] == "webhook" and s.labels["service"] == "notifications"}
+
+
 def test_a_receiver_that_recovers_gets_the_event(notifications, dept, receiver, amqp_uri):
+    before = _webhook_attempts(notifications)
     receiver.flaky_failures = 2
     created = subscribe(notifications, dept, receiver.url + "/flaky")
     publish(amqp_uri, routed_inquiry())
     [sent] = wait_until(lambda: deliveries(notifications, dept, created["id"], status="sent"))
     assert sent["attempts"] == 3
     assert len(receiver.at("/flaky")) == 3
+    after = _webhook_attempts(notifications)
+    assert {k: after[k] - before[k] for k in after} == {"sent": 1, "failed": 2, "dead": 0}
 
 
 def test_a_subscription_that_keeps_failing_is_suspended_and_its_owner_told(
