@@ -15,7 +15,6 @@ check), and scraped. Then, per service:
 
 from __future__ import annotations
 
-import itertools
 import re
 import sys
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from grants.service import GrantsService
 from notifications.service import NotificationsService
 from registry.service import RegistryService
 from reporting.service import ReportingService
+from wspolpraca.testing.identifiers import fresh_nip
 from wspolpraca.testing.plugin import RunningService
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -52,16 +52,6 @@ DESIGN_SHARED = {  # DESIGN.md, "Metrics": name -> labels besides `service`
     "wspolpraca_outbox_pending": set(),
     "wspolpraca_outbox_oldest_age_seconds": set(),
 }
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-_seeds = itertools.count(310_000_001)
-
-
-def _fresh_nip() -> str:
-    while True:
-        digits = f"{next(_seeds):09d}"
-        check = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
-        if check != 10:
-            return digits + str(check)
 
 
 def _catalogue() -> dict[str, dict]:
@@ -99,7 +89,7 @@ class Scrape:
 
 def _registry(service: RunningService, token) -> Scrape:
     officer, ngo = token("officer"), token("ngo")
-    body = {"name": "Fundacja Metryk", "legal_form": "foundation", "nip": _fresh_nip(),
+    body = {"name": "Fundacja Metryk", "legal_form": "foundation", "nip": fresh_nip(),
             "areas": ["culture"], "email": "biuro@metryki.example.pl"}
     created = service.post("/api/v1/organizations", ngo, json=body)
     assert created.status_code == 201, created.text

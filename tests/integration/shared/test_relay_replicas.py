@@ -9,7 +9,6 @@ survivor's relay takes over once the lease expires, publishing what is registere
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import subprocess
@@ -24,21 +23,12 @@ from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.outbox import LEASE_SECONDS
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.identifiers import fresh_nip
 
 pytestmark = pytest.mark.integration
 
 EVENT = "registry.organization.registered"
 LEASE = "outbox-relay:registry"
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-_seeds = itertools.count(420_000_001)
-
-
-def _fresh_nip() -> str:
-    while True:
-        digits = f"{next(_seeds):09d}"
-        check = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
-        if check != 10:
-            return digits + str(check)
 
 
 class Replica:
@@ -75,7 +65,7 @@ class Replica:
                 self.url + "/api/v1/organizations",
                 headers={"Authorization": f"Bearer {token}"},
                 json={"name": f"Stowarzyszenie Repliki {self.name} {n}",
-                      "legal_form": "association", "nip": _fresh_nip(), "areas": ["culture"],
+                      "legal_form": "association", "nip": fresh_nip(), "areas": ["culture"],
                       "email": f"biuro{n}@{self.name}.example.pl"},
                 timeout=30)
             assert response.status_code == 201, response.text
