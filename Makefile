@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: install rabbitmq promtool nginx run status stop demo test lint unit integration bench bench-throughput bench-notifications catalogue rebuild token clean
+.PHONY: install rabbitmq promtool nginx run status stop demo test lint unit integration faults bench bench-throughput bench-notifications catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -56,6 +56,11 @@ unit: install
 
 integration: install rabbitmq
 	$(BIN)/pytest tests/integration tests/contract
+
+# Fault injection (tests/faults, about 3 minutes): services SIGKILLed, RabbitMQ and the
+# database restarted under a stream of commands; prints the figures. A RabbitMQ node of its own.
+faults: install rabbitmq
+	WSPOLPRACA_FAULTS=1 $(BIN)/pytest tests/faults -s
 
 # the benchmark suite (bench/README.md): every benchmark in its own process, one table of
 # ratios and verdicts; BENCH_ARGS="--quick" for small sizes, "--only relay search" for some

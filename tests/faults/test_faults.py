@@ -198,7 +198,7 @@ class Driver:
 
     def worker(self, commands: queue.Queue) -> None:
         while True:
-            while self.tally.started >= self.tally.released:
+            while self.tally.started >= self.tally.released and not commands.empty():
                 time.sleep(0.02)
             try:
                 command = commands.get_nowait()
@@ -350,6 +350,7 @@ def inject_faults(city: City, node: RabbitNode, db: SecantusServer, tally: Tally
         # strike before the slice is through: a few commands are still in flight
         wait_until(lambda: tally.done >= tally.released - 4, timeout=300, interval=0.02)
         log.append(f"{name} at {tally.done} done, {tally.started - tally.done} in flight")
+        print(f"{time.strftime('%H:%M:%S')} {log[-1]}", flush=True)
         tally.released = min(total, tally.released + slice_size)
         fault()
     tally.released = total
@@ -379,6 +380,8 @@ def test_no_accepted_command_is_lost_or_doubled_under_faults(city, rabbit_node, 
             inject_faults(city, rabbit_node, secantus, driver.tally, len(stream), faults_log)
         except BaseException as exc:  # noqa: BLE001 - reported below
             fault_errors.append(exc)
+        finally:
+            driver.tally.released = len(stream)  # never leave the clients waiting
 
     injector = threading.Thread(target=faults, daemon=True)
     clients = [threading.Thread(target=driver.worker, args=(pending,), daemon=True)
@@ -389,6 +392,7 @@ def test_no_accepted_command_is_lost_or_doubled_under_faults(city, rabbit_node, 
     for thread in clients:
         thread.join(600)
     injector.join(300)
+    print(f"{time.strftime('%H:%M:%S')} stream done: {driver.tally.done}", flush=True)
     assert not fault_errors, fault_errors
     assert not driver.tally.rejected, driver.tally.rejected[:5]
 
@@ -427,6 +431,7 @@ def test_no_accepted_command_is_lost_or_doubled_under_faults(city, rabbit_node, 
                    for s in SERVICES)
 
     wait_until(all_published, timeout=120, what="every outbox published")
+    print(f"{time.strftime('%H:%M:%S')} every outbox published", flush=True)
 
     def processed(service: str) -> Counter:
         seen: Counter = Counter()
