@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: install rabbitmq promtool nginx run status stop demo test lint unit integration faults bench bench-throughput bench-notifications catalogue rebuild token clean
+.PHONY: audit install rabbitmq promtool nginx run status stop demo test lint unit integration faults bench bench-throughput bench-notifications catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -95,5 +95,15 @@ ROLE ?= officer
 token: install
 	@$(BIN)/wspolpraca-admin token --role $(ROLE) $(if $(SUB),--sub $(SUB)) $(if $(ORG),--org-id $(ORG)) $(if $(DEPT),--department $(DEPT))
 
+# Known vulnerabilities in the installed dependencies (pip-audit in its own environment
+# .audit/). --strict: a package it could not check fails the target, so an unreachable
+# vulnerability source never passes as "no known vulnerabilities" (docs/operations.md).
+# AUDIT_ARGS="-s osv" asks OSV instead of PyPI's JSON API.
+AUDIT := .audit
+audit: install
+	test -x $(AUDIT)/bin/pip-audit || ($(PYTHON) -m venv $(AUDIT) && $(AUDIT)/bin/pip install -q "pip-audit>=2.10,<3")
+	$(AUDIT)/bin/pip-audit --path $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+		--skip-editable --strict --progress-spinner off $(AUDIT_ARGS)
+
 clean:
-	rm -rf $(VENV) $(SECANTUS) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SECANTUS) $(AUDIT) .pytest_cache .ruff_cache

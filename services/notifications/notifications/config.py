@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from notifications.domain import RetryPolicy
-from wspolpraca.config import Settings
+from wspolpraca.config import ConfigurationError, Settings
 
 CONFIG_KEY = "NOTIFICATIONS"
 SMTP_TLS_MODES = ("none", "starttls", "ssl")
@@ -105,5 +105,9 @@ def load_notification_settings(settings: Settings, container_config: Mapping[str
         raise ValueError(f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, "
                          f"not {values['smtp_tls']!r}")
     if not values.get("link_secret"):
+        if settings.production and not settings.jwt_secret:
+            # an RS256 public key is public: links signed with it could be forged
+            raise ConfigurationError(
+                "Production mode with RS256 tokens needs NOTIFICATIONS_LINK_SECRET.")
         values["link_secret"] = settings.jwt_secret or settings.jwt_public_key or "wspolpraca"
     return NotificationSettings(**values)

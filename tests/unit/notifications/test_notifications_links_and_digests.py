@@ -80,3 +80,19 @@ def test_digest_items_are_grouped_by_event_type_in_time_order():
     assert [g.event_type for g in groups] == ["registry.inquiry.answered",
                                               "registry.inquiry.routed"]
     assert [i["_id"] for i in groups[1].items] == ["d3", "d1"]
+
+
+def test_links_are_never_signed_with_a_public_key_in_production():
+    from notifications.config import load_notification_settings
+    from wspolpraca.config import ConfigurationError, load_settings
+
+    env = {"MONGO_URI": "mongodb://db/", "WSPOLPRACA_ENV": "production",
+           "WSPOLPRACA_JWT_PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----..."}
+    settings = load_settings("notifications", env)
+    with pytest.raises(ConfigurationError):
+        load_notification_settings(settings, {}, env={})
+    assert load_notification_settings(
+        settings, {}, env={"NOTIFICATIONS_LINK_SECRET": "from-the-vault"}).link_secret == (
+        "from-the-vault")
+    hs = load_settings("notifications", {**env, "WSPOLPRACA_JWT_SECRET": "vault-secret"})
+    assert load_notification_settings(hs, {}, env={}).link_secret == "vault-secret"
