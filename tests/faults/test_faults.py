@@ -16,7 +16,6 @@ organisation projections); the reporting figures equal the commands accepted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import queue
@@ -34,6 +33,7 @@ from pymongo import MongoClient
 
 from wspolpraca.auth import mint_token
 from wspolpraca.secantus import SecantusServer
+from wspolpraca.testing.identifiers import fresh_nip
 
 from .harness import SERVICES, City, RabbitNode, Tap, wait_until
 
@@ -55,17 +55,6 @@ CONSUMERS = {
     "grants.offer.submitted": ("reporting",),
     "consultations.consultation.comment_submitted": ("reporting",),
 }
-
-
-def nip(n: int, salt: str) -> str:
-    weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-    seed = int(hashlib.sha256(f"faults/{salt}/{n}".encode()).hexdigest(), 16)
-    while True:
-        digits = str(1 + seed % 9) + f"{(seed // 9) % 10**8:08d}"
-        check = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
-        if check != 10:
-            return digits + str(check)
-        seed += 1
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +235,7 @@ def seed(city: City, year: int, salt: str) -> dict:
     for n in range(SEED_ORGANIZATIONS):
         org = post("registry", "/api/v1/organizations", {
             "name": f"Fundacja Zasiewu nr {n}", "legal_form": "foundation",
-            "nip": nip(n, "seed" + salt), "areas": ["culture"],
+            "nip": fresh_nip(), "areas": ["culture"],
             "email": f"biuro{n}@zasiew.example.pl"}, token=mint_token("seed", ["ngo"]))
         post("registry", f"/api/v1/organizations/{org['id']}/verify", expect=200)
         orgs.append(org["id"])
@@ -265,7 +254,7 @@ def city_mongo_uri(city: City) -> str:
 def commands(seeded: dict, year: int, salt: str) -> list[Command]:
     made: list[Command] = []
     for n in range(REGISTRATIONS):
-        number = nip(n, salt)
+        number = fresh_nip()
         made.append(Command(
             "registration", "registry", "/api/v1/organizations",
             {"name": f"Stowarzyszenie Próbne nr {n}", "legal_form": "association",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
 import time
 from collections import Counter
+from urllib.parse import unquote, urlsplit
 
 import pika
 import pytest
@@ -17,6 +20,7 @@ from wspolpraca.testing.rabbit import queue_messages
 
 FAILURES_WANTED: dict[str, int] = {}
 ATTEMPTS: Counter = Counter()
+HELD, RELEASE = threading.Event(), threading.Event()
 
 
 class Sink:
@@ -47,6 +51,14 @@ class Sink:
             tx.db["seen"].insert_one({"event_id": event.id}, session=tx.session)
 
         self.db.transaction(work)
+
+    @event_handler("registry", "inquiry.received")
+    def on_inquiry(self, event: CloudEvent) -> None:
+        # held until the test has cut the broker connection under it
+        HELD.set()
+        RELEASE.wait(30)
+        self.db.transaction(lambda tx: tx.db["seen"].insert_one({"event_id": event.id},
+                                                                 session=tx.session))
 
     @event_handler("registry", "department.created")
     def on_department(self, event: CloudEvent) -> None:
@@ -237,5 +249,22 @@ def test_the_operator_command_replays_the_dead_letter_queue_and_a_second_replay_
     key = f"{QUEUE}:{event.id}"
     wait_until(lambda: ATTEMPTS[event.id] == 4 or sink.db["processed_events"].count_documents(
         {"_id": key}) == 1)
+    time.sleep(0.5)
+    assert seen(sink, event.id) == 1
+
+
+def test_a_broker_connection_lost_before_the_ack_does_not_kill_the_service(sink, amqp_uri):
+    event = an_event("inquiry.received")
+    publish(amqp_uri, event.to_dict(), "inquiry.received")
+    assert HELD.wait(15)
+    vhost = unquote(urlsplit(amqp_uri).path.lstrip("/"))
+    subprocess.run(["rabbitmqctl", "-q", "close_all_connections", "-p", vhost, "test"],
+                   check=True, capture_output=True, timeout=60)
+    RELEASE.set()  # the handler commits, then acks on a dead connection
+    wait_until(lambda: seen(sink, event.id) == 1)
+    # the broker redelivers it on the new connection: no second effect, and the service lives
+    later = an_event()
+    publish(amqp_uri, later.to_dict(), "organization.registered")
+    wait_until(lambda: seen(sink, later.id) == 1, timeout=30)
     time.sleep(0.5)
     assert seen(sink, event.id) == 1
