@@ -3,30 +3,19 @@ registry, request bodies, dates relative to today, error and database checks."""
 
 from __future__ import annotations
 
-import itertools
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wspolpraca.testing.identifiers import fresh_nip
+
 WARSAW = ZoneInfo("Europe/Warsaw")
 PROGRAMMES = "/api/v1/programmes"
 COMPETITIONS = "/api/v1/competitions"
 OFFERS = "/api/v1/offers"
 STATE_COLLECTIONS = ("programmes", "competitions", "offers", "committee_members", "scores")
-
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-_seeds = itertools.count(300_000_001)
-
-
-def fresh_nip() -> str:
-    while True:
-        digits = f"{next(_seeds):09d}"
-        remainder = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
-        if remainder != 10:
-            return digits + str(remainder)
-
 
 def today() -> date:
     return datetime.now(WARSAW).date()
