@@ -17,7 +17,7 @@ from pymongo import MongoClient
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET, Settings
 from wspolpraca.secantus import SecantusServer, free_port
-from wspolpraca.testing.rabbit import EventListener, Vhost, broker_reachable
+from wspolpraca.testing.rabbit import EventListener, Vhost, broker_reachable, delete_queues
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +79,17 @@ class RunningService:
         self.container.stop()
         self.client.close()
 
+    def queues(self) -> list[str]:
+        """The broker queues this service's entrypoints declared (with retry and DLQ queues)."""
+        names = set()
+        for entrypoint in self.container.entrypoints:
+            for queue in [getattr(entrypoint, "queue", None),
+                          getattr(entrypoint, "dead_letter_queue", None),
+                          *getattr(entrypoint, "retry_queues", [])]:
+                if queue is not None and getattr(queue, "name", None):
+                    names.add(queue.name)
+        return sorted(names)
+
     def url(self, path: str) -> str:
         return self.base_url + path
 
@@ -114,6 +125,8 @@ def start_service(mongo_uri: str, amqp_uri: str):
     yield start
     for running in reversed(started):
         running.stop()
+    # The session shares one vhost: a later test must not inherit this test's backlog.
+    delete_queues(amqp_uri, sorted({q for running in started for q in running.queues()}))
 
 
 @pytest.fixture

@@ -122,6 +122,24 @@ class EventListener:
                 last = len(self.messages)
 
 
+def delete_queues(amqp_uri: str, queues: list[str]) -> None:
+    """Delete queues (missing ones are fine), so that a service started by a later test of the
+    session does not consume what was published into this test's durable queues."""
+    if not queues:
+        return
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        for queue in queues:
+            channel = connection.channel()
+            try:
+                channel.queue_delete(queue)
+            except pika.exceptions.ChannelClosedByBroker:
+                continue
+            channel.close()
+    finally:
+        connection.close()
+
+
 def _decoded(body: bytes):
     try:
         return json.loads(body)
