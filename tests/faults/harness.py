@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -24,19 +23,11 @@ import requests
 
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.waiting import wait_until
 
 SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
 
 
-def wait_until(predicate, timeout: float = 60.0, interval: float = 0.2, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s: {what or predicate}")
-        time.sleep(interval)
 
 
 class RabbitNode:

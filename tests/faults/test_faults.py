@@ -34,8 +34,9 @@ from pymongo import MongoClient
 from wspolpraca.auth import mint_token
 from wspolpraca.secantus import SecantusServer
 from wspolpraca.testing.identifiers import fresh_nip
+from wspolpraca.testing.waiting import wait_until
 
-from .harness import SERVICES, City, RabbitNode, Tap, wait_until
+from .harness import SERVICES, City, RabbitNode, Tap
 
 pytestmark = [
     pytest.mark.integration,

@@ -37,7 +37,6 @@ from grants_helpers import (
     offer_body,
     pass_deadline,
     small_grant_body,
-    wait_until,
 )
 from nameko.containers import ServiceContainer
 from registry_helpers import department_body, inquiry_body, organization_body
@@ -49,6 +48,7 @@ from registry.service import RegistryService
 from reporting.service import ReportingService
 from wspolpraca.auth import mint_token
 from wspolpraca.testing.plugin import RunningService, make_settings
+from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

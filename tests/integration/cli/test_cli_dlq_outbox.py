@@ -7,13 +7,14 @@ import uuid
 
 import pika
 import pytest
-from cli_helpers import database_uri, wait_until
+from cli_helpers import database_uri
 from registry_helpers import organization_body
 
 from registry.service import RegistryService
 from wspolpraca.consumer import dead_letter_queue_name, event_handler
 from wspolpraca.envelope import CloudEvent, utcnow
 from wspolpraca.mongo import Collection, Mongo
+from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

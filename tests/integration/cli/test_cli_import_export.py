@@ -13,10 +13,12 @@ from pathlib import Path
 
 import jwt
 import pytest
-from cli_helpers import database_uri, wait_until
-from registry_helpers import dashed, fresh_krs, fresh_nip
+from cli_helpers import database_uri
+from registry_helpers import dashed, fresh_krs
 
 from wspolpraca.config import DEFAULT_AUDIENCE, DEVELOPMENT_JWT_SECRET
+from wspolpraca.testing.identifiers import fresh_nip
+from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -3,13 +3,13 @@ registry, request bodies, dates relative to today, error and database checks."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from wspolpraca.testing.identifiers import fresh_nip
+from wspolpraca.testing.waiting import wait_until
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 PROGRAMMES = "/api/v1/programmes"
@@ -54,14 +54,6 @@ def db_state(db) -> dict[str, Any]:
     return state
 
 
-def wait_until(check, timeout: float = 15.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # --- organisations, through the registry's API and events --------------------------------

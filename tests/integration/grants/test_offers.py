@@ -19,8 +19,9 @@ from grants_helpers import (
     pass_deadline,
     submit_offer,
     verified_organization,
-    wait_until,
 )
+
+from wspolpraca.testing.waiting import wait_until
 
 
 def offers_path(competition_id: str) -> str:

@@ -19,6 +19,7 @@ import pika
 
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.waiting import wait_until
 
 # Small delays so that retries, dead letters and suspension happen within a test.
 FAST = {
@@ -34,15 +35,6 @@ FAST = {
 }
 
 
-def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s: {predicate}")
-        time.sleep(interval)
 
 
 # --- HTTP receiver ----------------------------------------------------------------------------

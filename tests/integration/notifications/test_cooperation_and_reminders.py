@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from nameko.testing.services import entrypoint_hook
-from notifications_helpers import FAST, feed, publish, text_of, wait_until
+from notifications_helpers import FAST, feed, publish, text_of
 
 from notifications.domain import local_today
 from notifications.service import NotificationsService
 from wspolpraca.envelope import CloudEvent, format_time, utcnow
 from wspolpraca.testing.contract import load_catalogue
+from wspolpraca.testing.waiting import wait_until
 
 CATALOGUE = load_catalogue(Path(__file__).resolve().parents[3] / "infra" / "asyncapi"
                            / "asyncapi.yaml")

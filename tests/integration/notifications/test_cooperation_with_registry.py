@@ -10,11 +10,12 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from notifications_helpers import feed, text_of, wait_until
+from notifications_helpers import feed, text_of
 from registry_helpers_for_notifications import organization_body
 
 from registry.service import RegistryService
 from wspolpraca.envelope import utcnow
+from wspolpraca.testing.waiting import wait_until
 
 TRAININGS = "/api/v1/trainings"
 CANCELLED = "registry.training.cancelled"

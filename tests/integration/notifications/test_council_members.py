@@ -5,9 +5,10 @@ and by email. End to end: the consultations service and this one, over the real 
 from __future__ import annotations
 
 from bson import ObjectId
-from notifications_helpers import text_of, wait_until
+from notifications_helpers import text_of
 
 from consultations.service import ConsultationsService
+from wspolpraca.testing.waiting import wait_until
 
 COUNCILS = "/api/v1/councils"
 MEETING = "consultations.council.meeting_scheduled"

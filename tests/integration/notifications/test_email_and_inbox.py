@@ -8,11 +8,12 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from notifications_helpers import publish, routed_inquiry, text_of, wait_until
+from notifications_helpers import publish, routed_inquiry, text_of
 
 from notifications.domain import signature_valid
 from registry.service import RegistryService
 from wspolpraca.envelope import utcnow
+from wspolpraca.testing.waiting import wait_until
 
 SUBSCRIPTIONS = "/api/v1/subscriptions"
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-from notifications_helpers import publish, text_of, wait_until
+from notifications_helpers import publish, text_of
 
 from notifications.domain import signature_valid
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.testing.contract import load_catalogue
+from wspolpraca.testing.waiting import wait_until
 
 CATALOGUE = load_catalogue(Path(__file__).resolve().parents[3] / "infra" / "asyncapi"
                            / "asyncapi.yaml")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from notifications import repository
 from wspolpraca.envelope import utcnow
+from wspolpraca.testing.waiting import wait_until
 
 
 def test_health_openapi_and_metrics(notifications):
@@ -37,7 +38,7 @@ def test_a_due_delivery_is_claimed_by_one_dispatcher_only(start_notifications):
 
 
 def test_the_organisation_projection_keeps_the_highest_version(notifications, amqp_uri):
-    from notifications_helpers import publish, wait_until
+    from notifications_helpers import publish
 
     from wspolpraca.envelope import CloudEvent
 

@@ -15,10 +15,10 @@ from notifications_helpers import (
     publish,
     routed_inquiry,
     self_signed_certificate,
-    wait_until,
 )
 
 from notifications.service import NotificationsService
+from wspolpraca.testing.waiting import wait_until
 
 USER, PASSWORD = "powiadomienia", "Tajne-Haslo-SMTP-42"
 SUBSCRIPTIONS = "/api/v1/subscriptions"

@@ -8,9 +8,10 @@ import logging
 import time
 
 import pytest
-from notifications_helpers import publish, routed_inquiry, wait_until
+from notifications_helpers import publish, routed_inquiry
 
 from notifications.domain import signature_valid, timestamped_signature_valid
+from wspolpraca.testing.waiting import wait_until
 
 SUBSCRIPTIONS = "/api/v1/subscriptions"
 

@@ -7,29 +7,14 @@ import itertools
 import time
 from typing import Any
 
+from wspolpraca.testing.identifiers import fresh_nip
+
 ORGANIZATIONS_PATH = "/api/v1/organizations"
 DEPARTMENTS_PATH = "/api/v1/departments"
 INQUIRIES_PATH = "/api/v1/inquiries"
 
 STATE_COLLECTIONS = ("organizations", "departments", "inquiries")
 
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-_seeds = itertools.count(100_000_001)
-
-
-def nip_from(base: int) -> str | None:
-    """The valid NIP whose first nine digits are `base`, or None if no check digit fits."""
-    digits = f"{base:09d}"
-    remainder = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
-    return None if remainder == 10 else digits + str(remainder)
-
-
-def fresh_nip() -> str:
-    """A valid NIP not used before in this test run."""
-    while True:
-        candidate = nip_from(next(_seeds))
-        if candidate is not None:
-            return candidate
 
 
 def dashed(nip: str) -> str:

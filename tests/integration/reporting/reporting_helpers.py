@@ -3,11 +3,8 @@ services do, waiting for the projections, and organisations through the registry
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 import pika
 from reporting_factory import (
@@ -21,10 +18,10 @@ from reporting_factory import (
 )
 
 from wspolpraca.envelope import CloudEvent
+from wspolpraca.testing.identifiers import fresh_nip
+from wspolpraca.testing.waiting import wait_until
 
 SUMMARY = "/api/v1/stats/summary"
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-_seeds = itertools.count(300_000_001)
 
 
 def queue_name(source: str) -> str:
@@ -52,15 +49,6 @@ def publish(amqp_uri: str, events: Iterable[CloudEvent | tuple[str, dict]]) -> N
     connection.close()
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 20.0, every: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(every)
-    raise AssertionError(f"condition not met in {timeout} s (last: {last!r})")
 
 
 def logged(reporting) -> int:
@@ -71,14 +59,6 @@ def summary(reporting, year: int = 2026) -> dict:
     response = reporting.get(f"{SUMMARY}?year={year}")
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def fresh_nip() -> str:
-    while True:
-        digits = f"{next(_seeds):09d}"
-        remainder = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
-        if remainder != 10:
-            return digits + str(remainder)
 
 
 def register(registry, token: str, name: str, *, district: str | None = None,

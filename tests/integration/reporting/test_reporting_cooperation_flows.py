@@ -14,10 +14,11 @@ from datetime import datetime as dt
 import pypdf
 from cooperation_helpers import ALL_DAYS, CITY, local
 from openpyxl import load_workbook
-from reporting_helpers import register, summary, wait_until
+from reporting_helpers import register, summary
 
 from reporting.rebuild import rebuild
 from wspolpraca.envelope import utcnow
+from wspolpraca.testing.waiting import wait_until
 
 ANNUAL = "/api/v1/reports/annual"
 SECTION = "Współpraca pozafinansowa"

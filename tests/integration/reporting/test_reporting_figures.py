@@ -7,9 +7,10 @@ import csv
 import io
 
 from reporting_factory import awarded, comment, competition, consultation, oid
-from reporting_helpers import fill, logged, publish, summary, wait_until
+from reporting_helpers import fill, logged, publish, summary
 
 from reporting.rebuild import rebuild
+from wspolpraca.testing.waiting import wait_until
 
 
 def test_the_figures_follow_the_events(registry, reporting, amqp_uri, token, officer):

@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from reporting_helpers import summary, wait_until
+from reporting_helpers import summary
 
 from consultations.service import ConsultationsService
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "consultations"))
 from consultations_helpers import comment, create_council, open_consultation
+
+from wspolpraca.testing.waiting import wait_until
 
 
 @pytest.fixture

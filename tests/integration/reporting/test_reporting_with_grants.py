@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from reporting_helpers import summary, wait_until
+from reporting_helpers import summary
 
 from grants.service import GrantsService
 
@@ -20,6 +20,8 @@ from grants_helpers import (
     submit_offer,
     verified_organization,
 )
+
+from wspolpraca.testing.waiting import wait_until
 
 
 @pytest.fixture

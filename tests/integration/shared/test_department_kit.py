@@ -26,6 +26,7 @@ import requests
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.secantus import free_port
 from wspolpraca.testing.rabbit import queue_messages
+from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -97,11 +98,6 @@ def an_inquiry() -> CloudEvent:
                       data={"id": "inq-1", "department": "culture"})
 
 
-def wait_until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 class Recorder:

@@ -17,6 +17,7 @@ from wspolpraca.consumer import dead_letter_queue_name, event_handler
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.mongo import Collection, Mongo
 from wspolpraca.testing.rabbit import queue_messages
+from wspolpraca.testing.waiting import wait_until
 
 FAILURES_WANTED: dict[str, int] = {}
 ATTEMPTS: Counter = Counter()
@@ -86,13 +87,6 @@ def an_event(routing_key: str = "organization.registered") -> CloudEvent:
                       data={"id": "org-1", "name": "Fundacja"})
 
 
-def wait_until(predicate, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture
