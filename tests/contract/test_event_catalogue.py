@@ -8,7 +8,6 @@ conftest runs tests/contract last). Alone they skip.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,11 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from wspolpraca.envelope import CloudEvent
 from wspolpraca.testing.contract import (
-    Catalogue,
-    load_catalogue,
     published_events,
     published_records,
 )
+from wspolpraca.testing.event_examples import CatalogueExamples
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_PATH = ROOT / "infra" / "asyncapi" / "asyncapi.yaml"
@@ -30,11 +27,6 @@ CATALOGUE_PATH = ROOT / "infra" / "asyncapi" / "asyncapi.yaml"
 # DESIGN.md, "Shape": the services whose events the catalogue must document. Outboxes of
 # other databases (test doubles such as the outbox tests' `flaky`) are not checked.
 PROJECT_SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue(CATALOGUE_PATH)
 
 
 # --- example events, by hand, for every registry type ---------------------------------------
@@ -171,14 +163,6 @@ WRONG_VALUES: list[tuple[str, str, Any]] = [
 ]
 
 
-def event(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The event as the services build it (`wspolpraca.envelope`)."""
-    service, routing_key = event_type.split(".", 1)
-    subject = data.get("id") or data.get("code")
-    return CloudEvent(service=service, routing_key=routing_key, subject=subject,
-                      data=copy.deepcopy(data)).to_dict()
-
-
 # --- (a) the catalogue itself ---------------------------------------------------------------
 
 
@@ -239,31 +223,16 @@ def test_the_registry_events_are_catalogued(catalogue):
 # --- (b) example events ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
-def test_the_example_validates(catalogue, event_type):
-    assert catalogue.validate(event(event_type, EXAMPLES[event_type])) == []
+class TestRegistryEvents(CatalogueExamples):
+    examples = EXAMPLES
+    variants = VARIANTS
+    wrong_values = WRONG_VALUES
+    extra_field = ("representatives", [{"name": "Jan Kowalski"}])
+    complete = False  # with the cooperation types, above
+    subject_of = staticmethod(lambda data: data.get("id") or data.get("code"))
 
 
-@pytest.mark.parametrize(("event_type", "data"), VARIANTS,
-                         ids=[f"{t}-{i}" for i, (t, _) in enumerate(VARIANTS)])
-def test_other_shapes_the_code_produces_validate(catalogue, event_type, data):
-    assert catalogue.validate(event(event_type, data)) == []
-
-
-@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
-def test_an_event_missing_a_data_key_does_not_validate(catalogue, event_type):
-    for key in EXAMPLES[event_type]:
-        data = {k: v for k, v in EXAMPLES[event_type].items() if k != key}
-        errors = catalogue.validate(event(event_type, data))
-        assert any(f"'{key}' is a required property" in error for error in errors), key
-
-
-@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
-def test_an_extra_field_in_data_does_not_validate(catalogue, event_type):
-    data = {**EXAMPLES[event_type], "representatives": [{"name": "Jan Kowalski"}]}
-    errors = catalogue.validate(event(event_type, data))
-    assert errors and all(error.startswith("data:") for error in errors)
-    assert "'representatives' was unexpected" in errors[0]
+event = TestRegistryEvents.event
 
 
 @pytest.mark.parametrize("event_type", sorted(EXAMPLES))
@@ -283,14 +252,6 @@ def test_an_unknown_type_is_an_error(catalogue):
     assert catalogue.validate(unknown) == [
         "type: unknown event type 'registry.organization.deleted': not in the catalogue"]
     assert catalogue.schema_for("registry.organization.deleted") is None
-
-
-@pytest.mark.parametrize(("event_type", "key", "value"), WRONG_VALUES,
-                         ids=[f"{t}-{k}-{i}" for i, (t, k, _) in enumerate(WRONG_VALUES)])
-def test_a_wrong_value_does_not_validate(catalogue, event_type, key, value):
-    data = {**EXAMPLES[event_type], key: value}
-    errors = catalogue.validate(event(event_type, data))
-    assert errors and all(error.startswith(f"data.{key}") for error in errors), errors
 
 
 @pytest.mark.parametrize(("attribute", "value"), [

@@ -6,17 +6,9 @@ grants publish; these examples pin the shapes by hand, including what must be re
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from wspolpraca.envelope import CloudEvent
-from wspolpraca.testing.contract import Catalogue, load_catalogue
-
-ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE_PATH = ROOT / "infra" / "asyncapi" / "asyncapi.yaml"
+from wspolpraca.testing.event_examples import CatalogueExamples
 
 PROGRAMME_ID = "665f1c2a9b1e8a0011111111"
 COMPETITION_ID = "665f1c2a9b1e8a0022222222"
@@ -28,11 +20,6 @@ CONTRACT_ID = "665f1c2a9b1e8a0088888888"
 COMMENT_ID = "665f1c2a9b1e8a0077777777"
 TIME = "2026-03-04T10:15:30.123Z"
 LATER = "2026-03-11T10:15:30.123Z"
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue(CATALOGUE_PATH)
 
 
 def programme(**changes: Any) -> dict[str, Any]:
@@ -181,44 +168,13 @@ WRONG_VALUES: list[tuple[str, str, Any]] = [
 ]
 
 
-def event(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    service, routing_key = event_type.split(".", 1)
-    subject = (data.get("id") or data.get("offer_id") or data.get("small_grant_id")
-               or data.get("contract_id") or data.get("competition_id"))
-    return CloudEvent(service=service, routing_key=routing_key, subject=subject,
-                      data=copy.deepcopy(data)).to_dict()
+def _subject(data: dict[str, Any]) -> str | None:
+    return (data.get("id") or data.get("offer_id") or data.get("small_grant_id")
+            or data.get("contract_id") or data.get("competition_id"))
 
 
-def test_the_grants_events_are_catalogued_and_routed_to_grants_events(catalogue):
-    catalogued = {t for t in catalogue.event_types() if t.startswith("grants.")}
-    assert catalogued == set(EXAMPLES)
-    for event_type in catalogued:
-        assert catalogue.route_of(event_type) == ("grants.events", event_type.split(".", 1)[1])
-
-
-@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
-def test_the_example_validates(catalogue, event_type):
-    assert catalogue.validate(event(event_type, EXAMPLES[event_type])) == []
-
-
-@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
-def test_an_event_missing_a_data_key_does_not_validate(catalogue, event_type):
-    for key in EXAMPLES[event_type]:
-        data = {k: v for k, v in EXAMPLES[event_type].items() if k != key}
-        errors = catalogue.validate(event(event_type, data))
-        assert any(f"'{key}' is a required property" in error for error in errors), key
-
-
-@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
-def test_an_extra_field_in_data_does_not_validate(catalogue, event_type):
-    data = {**EXAMPLES[event_type], "representatives": [{"name": "Jan Kowalski"}]}
-    errors = catalogue.validate(event(event_type, data))
-    assert errors and any("'representatives' was unexpected" in e for e in errors)
-
-
-@pytest.mark.parametrize(("event_type", "key", "value"), WRONG_VALUES,
-                         ids=[f"{t}-{k}-{i}" for i, (t, k, _) in enumerate(WRONG_VALUES)])
-def test_a_wrong_value_does_not_validate(catalogue, event_type, key, value):
-    data = {**EXAMPLES[event_type], key: value}
-    errors = catalogue.validate(event(event_type, data))
-    assert errors and all(error.startswith(f"data.{key}") for error in errors), errors
+class TestGrantsEvents(CatalogueExamples):
+    examples = EXAMPLES
+    wrong_values = WRONG_VALUES
+    extra_field = ("representatives", [{"name": "Jan Kowalski"}])
+    subject_of = staticmethod(_subject)
