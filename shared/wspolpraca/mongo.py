@@ -125,6 +125,19 @@ class Transaction:
         self.records: list[dict[str, Any]] = []
         self.started_at = utcnow()
 
+    def insert_once(self, collection: str, record: dict[str, Any],
+                    key: tuple[str, ...] = ("_id",)) -> bool:
+        """Insert `record` unless a document with its `key` fields exists; True if inserted.
+
+        Not `insert_one` with `except DuplicateKeyError`: on MongoDB a failed write aborts the
+        whole transaction, so the transaction's next operation would fail (NoSuchTransaction).
+        """
+        result = self.db[collection].update_one(
+            {name: record[name] for name in key},
+            {"$setOnInsert": {k: v for k, v in record.items() if k not in key}},
+            upsert=True, session=self.session)
+        return result.upserted_id is not None
+
     def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> CloudEvent:
         event = CloudEvent(
             service=self.store.service,

@@ -493,6 +493,27 @@ def default_recipients(facts: EventFacts, directory: Directory) -> list[Recipien
     return rule(facts, directory) if rule else []
 
 
+# The announcements an organisation verified after them is still told of, and the data field
+# that says until when they are open.
+ANNOUNCEMENTS_OPEN_UNTIL = {
+    "grants.competition.announced": "submission_deadline",
+    "consultations.consultation.opened": "closes_at",
+}
+
+
+def late_announcement_recipients(organization_id: str, facts: EventFacts,
+                                 directory: Directory,
+                                 opted_out: Callable[[str, str], bool] = lambda target, t: False,
+                                 ) -> list[Recipient]:
+    """An organisation verified while a competition or consultation of its areas is open hears
+    of it as if it had been verified before the announcement: events of two services arrive in
+    any order, and the announcement may have been handled here first. Only the organisation's
+    own default recipients; the delivery ids make a second telling impossible."""
+    audience = f"org:{organization_id}"
+    return [recipient for recipient in plan_deliveries(facts, [], directory, opted_out)
+            if recipient.audience == audience]
+
+
 def plan_deliveries(facts: EventFacts, subscriptions: Iterable[Subscription],
                     directory: Directory,
                     opted_out: Callable[[str, str], bool] = lambda target, t: False,

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
 from notifications.domain import DeliveryStatus, SubscriptionStatus
 from wspolpraca.errors import NotFound
@@ -23,6 +22,7 @@ OPTOUTS = "optouts"
 CALENDAR = "calendar_entries"
 REMINDERS = "reminders"           # the schedule of report and training reminders
 COUNCIL_MEMBERS = "council_members"   # projection of consultations' council events
+ANNOUNCEMENTS = "announcements"   # open competitions and consultations, for late verifications
 
 COLLECTIONS = (
     Collection(SUBSCRIPTIONS, (
@@ -53,6 +53,7 @@ COLLECTIONS = (
     )),
     Collection(COUNCIL_MEMBERS, (
         IndexModel([("council_id", ASCENDING), ("active", ASCENDING)], name="council"),)),
+    Collection(ANNOUNCEMENTS, (IndexModel([("open_until", ASCENDING)], name="open_until"),)),
 )
 
 ACTIVE_STATUSES = [DeliveryStatus.PENDING.value]
@@ -82,29 +83,23 @@ class Subscriptions:
 
 class Deliveries:
     def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
         self.collection = tx.db[DELIVERIES]
         self.session = tx.session
 
     def add(self, record: dict[str, Any]) -> bool:
         """False when this (event, recipient) delivery is already recorded: never twice."""
-        try:
-            self.collection.insert_one(record, session=self.session)
-        except DuplicateKeyError:
-            return False
-        return True
+        return self.tx.insert_once(DELIVERIES, record)
 
 
 class Inbox:
     def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
         self.collection = tx.db[INBOX]
         self.session = tx.session
 
     def add(self, item: dict[str, Any]) -> bool:
-        try:
-            self.collection.insert_one(item, session=self.session)
-        except DuplicateKeyError:
-            return False
-        return True
+        return self.tx.insert_once(INBOX, item, key=("delivery_id",))
 
 
 class Directory:
@@ -219,6 +214,18 @@ def project(tx: Transaction, collection: str, key: str, values: dict[str, Any],
         fields["version"] = version
     tx.db[collection].update_one({"_id": key}, {"$set": fields}, upsert=True,
                                  session=tx.session)
+
+
+def keep_announcement(tx: Transaction, event: dict[str, Any], open_until: datetime) -> None:
+    tx.db[ANNOUNCEMENTS].update_one(
+        {"_id": event["id"]}, {"$setOnInsert": {"event": event, "open_until": open_until}},
+        upsert=True, session=tx.session)
+
+
+def open_announcements(tx: Transaction, now: datetime) -> list[dict[str, Any]]:
+    """The announcement events whose competition or consultation is still open."""
+    return [record["event"] for record in tx.db[ANNOUNCEMENTS].find(
+        {"open_until": {"$gt": now}}, session=tx.session).sort("open_until", ASCENDING)]
 
 
 def opted_out(tx: Transaction):

@@ -18,6 +18,7 @@ from notifications.channels import event_context
 from notifications.dispatcher import Dispatcher
 from notifications.domain import Channel, DeliveryStatus, SubscriptionStatus
 from notifications.ical import build_calendar
+from notifications.records import parse_time
 from notifications.repository import (
     CALENDAR,
     DELIVERIES,
@@ -76,35 +77,37 @@ class NotifyMixin:
         now = utcnow()
         body = event.to_dict()
         facts = domain.event_facts(event.type, event.subject, event.data)
-        renderer = self.dispatcher.renderer
-        public_url = self.dispatcher.config.public_url
 
         def work(tx: Transaction) -> int:
-            if project is not None:
-                project(tx)
+            added = (project(tx) or 0) if project is not None else 0
             subscriptions = [domain.Subscription.from_record(r) for r in tx.db[SUBSCRIPTIONS]
                              .find(subscription_filter(event.type), session=tx.session)]
             planned = domain.plan_deliveries(facts, subscriptions, Directory(tx),
                                              repository.opted_out(tx))
-            added = 0
-            for recipient in planned:
-                record = records.new_delivery(recipient, body, now)
-                if recipient.channel == Channel.INBOX:
-                    record.update(status=DeliveryStatus.SENT.value, sent_at=now)
-                    if Deliveries(tx).add(record):
-                        rendered = renderer.render(event.type,
-                                                   event_context(body, public_url, None))
-                        Inbox(tx).add(records.new_inbox_item(
-                            recipient.target, body, rendered.subject, rendered.summary,
-                            record["_id"], now))
-                        added += 1
-                elif Deliveries(tx).add(record):
-                    added += 1
-            return added
+            return added + self.record_deliveries(tx, planned, body, now)
 
         added = self.db.transaction(work)
         if added:
             self.dispatcher.wake()
+        return added
+
+    def record_deliveries(self, tx: Transaction, planned, body: dict[str, Any], now) -> int:
+        """Store each planned delivery once (an inbox item is delivered at once)."""
+        added = 0
+        for recipient in planned:
+            record = records.new_delivery(recipient, body, now)
+            if recipient.channel == Channel.INBOX:
+                record.update(status=DeliveryStatus.SENT.value, sent_at=now)
+                if Deliveries(tx).add(record):
+                    rendered = self.dispatcher.renderer.render(
+                        body["type"], event_context(body, self.dispatcher.config.public_url,
+                                                    None))
+                    Inbox(tx).add(records.new_inbox_item(
+                        recipient.target, body, rendered.subject, rendered.summary,
+                        record["_id"], now))
+                    added += 1
+            elif Deliveries(tx).add(record):
+                added += 1
         return added
 
     def _with_calendar(self, event: CloudEvent, also=None) -> int:
@@ -120,6 +123,17 @@ class NotifyMixin:
 
         return self.notify(event, project)
 
+    def _announcement(self, event: CloudEvent) -> int:
+        """A new competition or consultation: notified, in the calendar, and kept while open
+        for the organisations verified later."""
+        open_until = event.data.get(domain.ANNOUNCEMENTS_OPEN_UNTIL[event.type])
+
+        def keep(tx: Transaction) -> None:
+            if isinstance(open_until, str):
+                repository.keep_announcement(tx, event.to_dict(), parse_time(open_until))
+
+        return self._with_calendar(event, keep)
+
 
 def subscription_filter(event_type: str) -> dict[str, Any]:
     service, aggregate, _ = event_type.split(".", 2)
@@ -130,16 +144,38 @@ def subscription_filter(event_type: str) -> dict[str, Any]:
 class RegistryEventsMixin(NotifyMixin):
     """The registry's events: projections of organisations and departments, notifications."""
 
-    def _organization(self, event: CloudEvent) -> int:
+    def _organization(self, event: CloudEvent, also=None) -> int:
         data = event.data
         values = {k: data.get(k) for k in ("name", "email", "areas", "district", "status")}
 
-        def project(tx: Transaction) -> None:
+        def project(tx: Transaction) -> int | None:
             version = data.get("version")
             repository.project(tx, ORGANIZATIONS, data.get("id") or event.subject, values,
                                event.time, version if isinstance(version, int) else None)
+            return also(tx) if also is not None else None
 
         return self.notify(event, project)
+
+    def _tell_of_open_announcements(self, event: CloudEvent):
+        """For a verification: the open competitions and consultations of the organisation's
+        areas it has not been told of (see domain.late_announcement_recipients)."""
+        organization_id = event.data.get("id") or event.subject
+
+        def tell(tx: Transaction) -> int:
+            now = utcnow()
+            known = Directory(tx).organization(organization_id)
+            if not known or known.get("status") != "verified":
+                return 0  # a later event (a suspension, say) has already been applied
+            added = 0
+            for announcement in repository.open_announcements(tx, now):
+                facts = domain.event_facts(announcement["type"], announcement["subject"],
+                                           announcement["data"])
+                planned = domain.late_announcement_recipients(
+                    organization_id, facts, Directory(tx), repository.opted_out(tx))
+                added += self.record_deliveries(tx, planned, announcement, now)
+            return added
+
+        return tell
 
     @event_handler("registry", "organization.registered")
     def on_organization_registered(self, event: CloudEvent) -> int:
@@ -151,7 +187,7 @@ class RegistryEventsMixin(NotifyMixin):
 
     @event_handler("registry", "organization.verified")
     def on_organization_verified(self, event: CloudEvent) -> int:
-        return self._organization(event)
+        return self._organization(event, also=self._tell_of_open_announcements(event))
 
     @event_handler("registry", "organization.suspended")
     def on_organization_suspended(self, event: CloudEvent) -> int:
@@ -215,7 +251,7 @@ class GrantsAndConsultationsEventsMixin(NotifyMixin):
 
     @event_handler("grants", "competition.announced")
     def on_competition_announced(self, event: CloudEvent) -> int:
-        return self._with_calendar(event)
+        return self._announcement(event)
 
     @event_handler("grants", "grant.awarded")
     def on_grant_awarded(self, event: CloudEvent) -> int:
@@ -231,7 +267,7 @@ class GrantsAndConsultationsEventsMixin(NotifyMixin):
 
     @event_handler("consultations", "consultation.opened")
     def on_consultation_opened(self, event: CloudEvent) -> int:
-        return self._with_calendar(event)
+        return self._announcement(event)
 
     @event_handler("consultations", "consultation.meeting_scheduled")
     def on_consultation_meeting_scheduled(self, event: CloudEvent) -> int:

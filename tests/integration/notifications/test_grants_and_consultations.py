@@ -99,6 +99,34 @@ def test_a_competition_reaches_the_ngos_of_its_area_and_a_departments_webhook(
     assert deadline.decoded("dtstart").isoformat() == "2027-04-15T10:00:00+00:00"
 
 
+def test_an_organisation_verified_after_an_announcement_still_hears_of_it_once(
+        notifications, organizations, amqp_uri, smtp, token):
+    """The registry's verification and grants' announcement come over two exchanges, in any
+    order: an organisation verified while the competition is open is told of it then."""
+    send(amqp_uri, "grants", "competition.announced", COMPETITION, competition())
+    closed = "665f1c2a9b1e8a00000000c2"
+    send(amqp_uri, "grants", "competition.announced", closed, competition(
+        id=closed, title="Konkurs zamknięty", submission_deadline="2026-01-15T10:00:00.000Z"))
+    wait_until(lambda: len(smtp.to("kultura@ngo.example.pl", ANNOUNCED)) == 2)
+    assert smtp.to("nowa@ngo.example.pl") == []
+    verified = send(amqp_uri, "registry", "organization.verified", PENDING_NGO, {
+        **organization(PENDING_NGO, "nowa@ngo.example.pl", ["culture"]), "version": 3})
+    [mail] = wait_until(lambda: smtp.to("nowa@ngo.example.pl", ANNOUNCED))
+    assert mail["Subject"] == "Nowy konkurs ofert: Kultura <na> podwórkach"
+    inbox = notifications.get("/api/v1/inbox", token("ngo", org_id=PENDING_NGO)).json()["items"]
+    assert [i["title"] for i in inbox if i["event_type"] == ANNOUNCED] == [
+        "Nowy konkurs ofert: Kultura <na> podwórkach"]
+    publish(amqp_uri, verified)  # redelivered: no second telling
+    send(amqp_uri, "registry", "organization.verified", PENDING_NGO, {
+        **organization(PENDING_NGO, "nowa@ngo.example.pl", ["culture"]), "version": 4})
+    wait_until(lambda: notifications.db["organizations"].find_one(
+        {"_id": PENDING_NGO, "version": 4}))
+    time.sleep(0.5)
+    # the open competition only: the closed one is not told to the newly verified
+    assert len(smtp.to("nowa@ngo.example.pl", ANNOUNCED)) == 1
+    assert len(smtp.to("kultura@ngo.example.pl", ANNOUNCED)) == 2
+
+
 def test_a_grant_reaches_its_organisation(notifications, organizations, amqp_uri, smtp):
     send(amqp_uri, "grants", "grant.awarded", "665f1c2a9b1e8a00000000f1", {
         "offer_id": "665f1c2a9b1e8a00000000f1", "competition_id": COMPETITION,

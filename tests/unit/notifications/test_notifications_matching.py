@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from notifications.domain import (
+    ANNOUNCEMENTS_OPEN_UNTIL,
     Channel,
     Recipient,
     Subscription,
     default_recipients,
     delivery_id,
     event_facts,
+    late_announcement_recipients,
     plan_deliveries,
     subscription_matches,
     type_selected,
@@ -197,3 +199,34 @@ def test_an_organisation_hears_its_own_offers_results_at_its_known_address():
         assert default_recipients(facts, directory) == [
             Recipient(Channel.INBOX, "org:o1", "org:o1"),
             Recipient(Channel.EMAIL, "a@x.pl", "org:o1")]
+
+
+# --- an organisation verified after an announcement ------------------------------------------
+
+ANNOUNCEMENT = event_facts("grants.competition.announced", "c1",
+                           {"id": "c1", "area": "culture", "title": "Kultura"})
+
+
+def test_an_organisation_verified_late_is_told_of_an_open_competition_of_its_area():
+    directory = FakeDirectory(organizations=[
+        {"_id": "o1", "areas": ["culture"], "status": "verified", "email": "o1@ngo.pl"},
+        {"_id": "o2", "areas": ["culture"], "status": "verified", "email": "o2@ngo.pl"}])
+    assert late_announcement_recipients("o1", ANNOUNCEMENT, directory) == [
+        Recipient(Channel.INBOX, "org:o1", "org:o1"),
+        Recipient(Channel.EMAIL, "o1@ngo.pl", "org:o1")]
+
+
+def test_only_the_organisation_of_its_area_and_only_if_it_did_not_opt_out():
+    directory = FakeDirectory(organizations=[
+        {"_id": "o1", "areas": ["sport"], "status": "verified", "email": "o1@ngo.pl"},
+        {"_id": "o2", "areas": ["culture"], "status": "verified", "email": "o2@ngo.pl"}])
+    assert late_announcement_recipients("o1", ANNOUNCEMENT, directory) == []
+    assert late_announcement_recipients(
+        "o2", ANNOUNCEMENT, directory, opted_out=lambda email, event_type: True) == [
+        Recipient(Channel.INBOX, "org:o2", "org:o2")]
+
+
+def test_the_announcements_told_late_are_the_open_competitions_and_consultations():
+    assert ANNOUNCEMENTS_OPEN_UNTIL == {
+        "grants.competition.announced": "submission_deadline",
+        "consultations.consultation.opened": "closes_at"}
