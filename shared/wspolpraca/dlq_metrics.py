@@ -73,11 +73,13 @@ class DlqDepthGauge:
         self._lock = threading.Lock()
 
     def add(self, queues: Iterable[str]) -> None:
+        """Count `queues` too; the next scrape reads the broker anew, since the consumer that
+        calls this has just declared its DLQ (a cached "no such queue" is stale)."""
         with self._lock:
             for queue in queues:
                 if queue not in self.queues:
                     self.queues.append(queue)
-                    self._read_at = None  # read the new queue at the next scrape
+            self._read_at = None
 
     def samples(self) -> list[tuple[dict[str, str], float]]:
         with self._lock:

@@ -109,24 +109,36 @@ class RunningService:
         return self.request("PATCH", path, token, **kw)
 
 
+def run_service(service_cls, mongo_uri: str, amqp_uri: str, **overrides) -> RunningService:
+    """Start `service_cls` in this process on the test database and vhost; end it with
+    `stop_services`, never with `stop` alone."""
+    settings = make_settings(service_cls.name, mongo_uri, amqp_uri, **overrides)
+    container = ServiceContainer(service_cls, settings.nameko_config())
+    container.start()
+    return RunningService(container, settings)
+
+
+def stop_services(started: list[RunningService], amqp_uri: str) -> None:
+    """Stop the services (last started first) and delete the queues they declared: the session
+    shares one vhost, and a durable queue left behind would keep collecting other tests' events
+    for the next test that starts the same service."""
+    for running in reversed(started):
+        running.stop()
+    delete_queues(amqp_uri, sorted({q for running in started for q in running.queues()}))
+
+
 @pytest.fixture
 def start_service(mongo_uri: str, amqp_uri: str):
     """`start_service(ServiceClass, **settings_overrides) -> RunningService`."""
     started: list[RunningService] = []
 
     def start(service_cls, **overrides) -> RunningService:
-        settings = make_settings(service_cls.name, mongo_uri, amqp_uri, **overrides)
-        container = ServiceContainer(service_cls, settings.nameko_config())
-        container.start()
-        running = RunningService(container, settings)
+        running = run_service(service_cls, mongo_uri, amqp_uri, **overrides)
         started.append(running)
         return running
 
     yield start
-    for running in reversed(started):
-        running.stop()
-    # The session shares one vhost: a later test must not inherit this test's backlog.
-    delete_queues(amqp_uri, sorted({q for running in started for q in running.queues()}))
+    stop_services(started, amqp_uri)
 
 
 @pytest.fixture

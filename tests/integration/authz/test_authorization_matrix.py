@@ -38,7 +38,6 @@ from grants_helpers import (
     pass_deadline,
     small_grant_body,
 )
-from nameko.containers import ServiceContainer
 from registry_helpers import department_body, inquiry_body, organization_body
 
 from consultations.service import ConsultationsService
@@ -47,7 +46,7 @@ from notifications.service import NotificationsService
 from registry.service import RegistryService
 from reporting.service import ReportingService
 from wspolpraca.auth import mint_token
-from wspolpraca.testing.plugin import RunningService, make_settings
+from wspolpraca.testing.plugin import RunningService, run_service, stop_services
 from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -283,13 +282,6 @@ class City:
     bodies: dict[tuple[str, str, str], dict] = field(default_factory=dict)
 
 
-def _start(service_cls, mongo_uri: str, amqp_uri: str) -> RunningService:
-    settings = make_settings(service_cls.name, mongo_uri, amqp_uri)
-    container = ServiceContainer(service_cls, settings.nameko_config())
-    container.start()
-    return RunningService(container, settings)
-
-
 def _created(response: requests.Response) -> dict:
     assert response.status_code in (200, 201), response.text
     return response.json()
@@ -297,12 +289,11 @@ def _created(response: requests.Response) -> dict:
 
 @pytest.fixture(scope="module")
 def city(mongo_uri, amqp_uri):
-    services = {name: _start(cls, mongo_uri, amqp_uri) for name, cls in SERVICES.items()}
+    services = {name: run_service(cls, mongo_uri, amqp_uri) for name, cls in SERVICES.items()}
     try:
         yield _build_city(services)
     finally:
-        for running in services.values():
-            running.stop()
+        stop_services(list(services.values()), amqp_uri)
 
 
 def _build_city(services: dict[str, RunningService]) -> City:

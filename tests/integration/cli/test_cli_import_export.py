@@ -170,8 +170,9 @@ def test_open_data_export_and_rebuild(cli, registry, reporting, officer, tmp_pat
                          officer).status_code == 200
 
     def projected():
+        # both events: the registration may be projected after the verification
         found = reporting.db["organizations"].find_one({"_id": public["_id"]})
-        return found and found.get("status") == "verified"
+        return found and found.get("status") == "verified" and found.get("registered_at")
 
     wait_until(projected)
     env = {"MONGO_URI_REPORTING": database_uri(reporting)}

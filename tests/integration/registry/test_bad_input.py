@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import jwt
 import pytest
-from nameko.containers import ServiceContainer
 from registry_helpers import (
     DEPARTMENTS_PATH,
     INQUIRIES_PATH,
@@ -34,7 +33,7 @@ from registry_helpers import (
 from registry.service import RegistryService
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEFAULT_AUDIENCE, DEVELOPMENT_JWT_SECRET
-from wspolpraca.testing.plugin import RunningService, make_settings
+from wspolpraca.testing.plugin import RunningService, run_service, stop_services
 from wspolpraca.testing.rabbit import EventListener
 
 DEPARTMENT = "culture_dept"
@@ -51,10 +50,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(mongo_uri, amqp_uri):
-    settings = make_settings("registry", mongo_uri, amqp_uri)
-    container = ServiceContainer(RegistryService, settings.nameko_config())
-    container.start()
-    registry = RunningService(container, settings)
+    registry = run_service(RegistryService, mongo_uri, amqp_uri)
     events = EventListener(amqp_uri, "registry").start()
     try:
         officer = mint_token("officer-1", ["officer"])
@@ -67,7 +63,7 @@ def world(mongo_uri, amqp_uri):
         yield World(registry, events, organization, inquiry, seeded)
     finally:
         events.stop()
-        registry.stop()
+        stop_services([registry], amqp_uri)
 
 
 @pytest.fixture
