@@ -168,6 +168,10 @@ def outbox_record(event: CloudEvent, created_at, seq: int) -> dict[str, Any]:
     }
 
 
+class _CommittedBefore(Exception):
+    """Raised out of a retried attempt to stop with_transaction: the earlier one committed."""
+
+
 class Store:
     """What a worker gets as `self.db`: the database and the unit of work."""
 
@@ -197,28 +201,49 @@ class Store:
         """
         done: list[Transaction] = []
         marked: list[bool] = []
+        results: list[T] = []
 
         def attempt(session: ClientSession) -> T:
             # with_transaction may run this again after a transient error (a write
             # conflict): each attempt starts afresh, the processed mark included
+            if done and self._committed_before(done[0]):
+                raise _CommittedBefore
             tx = Transaction(self, session)
             marked_now = self._mark_processed(session)
             result = work(tx)
             done[:] = [tx]
             marked[:] = [marked_now]
+            results[:] = [result]
             return result
 
         with self.client.start_session() as session:
-            result = session.with_transaction(
-                attempt,
-                read_concern=ReadConcern("snapshot"),
-                write_concern=WriteConcern("majority"),
-            )
+            try:
+                result = session.with_transaction(
+                    attempt,
+                    read_concern=ReadConcern("snapshot"),
+                    write_concern=WriteConcern("majority"),
+                )
+            except _CommittedBefore:
+                result = results[0]
         if marked and marked[0]:
             self.worker_data[context.PROCESSED_RECORDED] = True  # only once it committed
         if done and done[0].records:
             self.provider.events_committed(done[0].records)
         return result
+
+    def _committed_before(self, earlier: Transaction) -> bool:
+        """Did an earlier attempt commit although its commit seemed to fail?
+
+        A commit whose answer is lost (the database restarted under it) is retried by
+        pymongo; a server that lost the transaction then answers NoSuchTransaction, and
+        with_transaction runs the work again, which would do it twice. An attempt that
+        emitted events committed if its first outbox record is there. (A worker started by
+        an event is guarded by its processed mark as well.)
+        """
+        if not earlier.records:
+            return False
+        return self.db[OUTBOX].find_one({"_id": earlier.records[0]["_id"]}, {"_id": 1}) \
+            is not None
 
     def _mark_processed(self, session: ClientSession) -> bool:
         """Record the worker's event as processed in this transaction (once per worker)."""

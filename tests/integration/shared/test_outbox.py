@@ -10,6 +10,8 @@ import time
 from datetime import timedelta
 
 import requests
+from pymongo.client_session import ClientSession
+from pymongo.errors import OperationFailure
 
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
@@ -60,6 +62,31 @@ def test_a_change_that_is_rolled_back_never_publishes_its_event(start_service, l
     assert flaky.db["things"].count_documents({}) == 0
     assert flaky.db["outbox"].count_documents({}) == 0
     assert events.settle(0.7) == []
+
+
+def test_a_commit_that_landed_although_its_answer_was_lost_is_not_done_again(
+        start_service, listen, monkeypatch):
+    """The database restarts under a commit: the commit is stored, pymongo gets an error,
+    and the server, having lost the transaction, answers NoSuchTransaction to the retried
+    commit, so with_transaction runs the work again. The work must not be done twice."""
+    events = listen("flaky")
+    flaky = start_service(Flaky)
+    real_commit = ClientSession.commit_transaction
+    lost = []
+
+    def commit_and_lose_the_answer(session):
+        real_commit(session)
+        if not lost:
+            lost.append(True)
+            raise OperationFailure("Transaction was lost", code=251, details={
+                "errorLabels": ["TransientTransactionError"], "code": 251})
+
+    monkeypatch.setattr(ClientSession, "commit_transaction", commit_and_lose_the_answer)
+    assert flaky.post("/things/ok").status_code == 201
+    assert lost
+    assert flaky.db["things"].count_documents({}) == 1
+    events.wait_for("flaky.thing.created")
+    assert len(events.settle(0.7)) == 1
 
 
 def test_only_one_relay_holds_the_lease_until_it_expires(mongo_client):
