@@ -40,6 +40,13 @@ class MalformedRequest(DomainError):
         super().__init__("malformed_json", message, status=400)
 
 
+class UnsupportedMediaType(DomainError):
+    def __init__(self) -> None:
+        super().__init__("unsupported_media_type",
+                         "Treść żądania musi być JSON-em (Content-Type: application/json).",
+                         status=415)
+
+
 class ValidationFailed(DomainError):
     def __init__(self, fields: dict[str, list[str]], message: str = "Niepoprawne dane.") -> None:
         super().__init__("validation_failed", message, status=422, fields=fields)

@@ -8,7 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from marshmallow import ValidationError, fields, validate
 
 CENT = Decimal("0.01")
-MONEY_PATTERN = re.compile(r"^-?\d{1,12}(\.\d{1,2})?$")
+# ASCII digits only (`\d` takes any script's) and the whole string (`$` allows a final newline)
+MONEY_JSON_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+MONEY_PATTERN = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,2})?")
 
 
 def to_money(value: Decimal | str | int) -> Decimal:
@@ -39,7 +41,7 @@ class Money(fields.Field):
         self.allow_negative = allow_negative
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
-        if not isinstance(value, str) or not MONEY_PATTERN.match(value):
+        if not isinstance(value, str) or not MONEY_PATTERN.fullmatch(value):
             raise self.make_error("invalid")
         try:
             amount = to_money(value)
@@ -53,6 +55,31 @@ class Money(fields.Field):
         if value is None:
             return None
         return format_money(Decimal(str(value)) if not isinstance(value, Decimal) else value)
+
+
+class ExactDecimal(fields.Decimal):
+    """A non-negative number up to `maximum` with at most two places, as a JSON string or
+    integer (never a float): hours, percentages."""
+
+    PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+    default_error_messages = {
+        "exact": "Podaj liczbę całkowitą lub tekst z co najwyżej dwoma miejscami po przecinku, "
+                 "np. \"10.5\".",
+    }
+
+    def __init__(self, maximum: int, **kwargs) -> None:
+        super().__init__(places=2, validate=validate.Range(0, maximum), **kwargs)
+        self.maximum = maximum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        valid = (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, str) and re.fullmatch(self.PATTERN[1:-1], value))
+        if not valid:
+            raise self.make_error("exact")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
 
 
 def not_blank(value: str) -> None:

@@ -45,9 +45,11 @@ from wspolpraca.errors import (
     Forbidden,
     MalformedRequest,
     Unauthorized,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from wspolpraca.pagination import Page
+from wspolpraca.rules import RuleNotInForce
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +151,27 @@ def load(schema: Schema, data: Any) -> Any:
         raise ValidationFailed(flatten_messages(exc.messages)) from None
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _require_json(request: Request) -> None:
+    """A body said to be something else than JSON is refused (415); one without a
+    Content-Type is read as JSON."""
+    mimetype = request.mimetype
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType()
+
+
+def date_out_of_range(exc: RuleNotInForce) -> DomainError:
+    """A date before the first rule in force (a term starting in the year 31, say)."""
+    since = f" (stosujemy je od {exc.applies_from.isoformat()})" if exc.applies_from else ""
+    return DomainError("date_out_of_range",
+                       f"Data {exc.on.isoformat()} jest sprzed obowiązywania przepisów{since}.",
+                       status=422)
+
+
 def parse_json_body(request: Request) -> Any:
+    _require_json(request)
     raw = request.get_data(cache=True)
     if not raw.strip():
         raise MalformedRequest("Brak treści żądania (oczekiwano obiektu JSON).")
@@ -164,8 +186,12 @@ def parse_json_body(request: Request) -> Any:
     return data
 
 
-def refuse_unexpected_body(request: Request) -> None:
-    """An action without a body accepts none, or `{}`; anything else is a mistake."""
+def refuse_unexpected_body(request: Request, *, forms: bool = False) -> None:
+    """An action without a body accepts none, or `{}`; anything else is a mistake. With
+    `forms`, a form body is allowed too (and ignored): RFC 8058's one-click unsubscribe posts
+    `List-Unsubscribe=One-Click`."""
+    if forms and request.mimetype in FORM_TYPES:
+        return
     if not request.get_data(cache=True).strip():
         return
     data = parse_json_body(request)
@@ -255,6 +281,7 @@ class HttpApi(HttpRequestHandler):
         status: int = 200,
         summary: str = "",
         tag: str | None = None,
+        forms: bool = False,
         **kwargs,
     ) -> None:
         kwargs.setdefault("expected_exceptions", (DomainError,))
@@ -266,6 +293,7 @@ class HttpApi(HttpRequestHandler):
         self.status = status
         self.summary = summary
         self.tag = tag
+        self.forms = forms  # a form body is accepted and ignored (see refuse_unexpected_body)
 
     def setup(self) -> None:
         super().setup()
@@ -286,7 +314,7 @@ class HttpApi(HttpRequestHandler):
             if self._body is not None:
                 kwargs["body"] = load(self._body, parse_json_body(request))
             else:
-                refuse_unexpected_body(request)
+                refuse_unexpected_body(request, forms=self.forms)
             if self._query is not None:
                 kwargs["query"] = parse_query(request, self._query)
             done = Event()
@@ -299,6 +327,13 @@ class HttpApi(HttpRequestHandler):
             response = self.response_from_result(done.wait())
         except DomainError as exc:
             response = error_response(exc, correlation_id)
+        except RuleNotInForce as exc:
+            if exc.on is None:  # an unknown rule: our mistake, not the caller's
+                log.exception("unknown rule in %s %s", request.method, self.url,
+                              extra={"correlation_id": correlation_id})
+                response = internal_error(correlation_id)
+            else:  # a date from before the law (as the rules file knows it) applied
+                response = error_response(date_out_of_range(exc), correlation_id)
         except RequestEntityTooLarge:
             limit_kib = self.settings.max_body_bytes // 1024
             response = error_response(DomainError(

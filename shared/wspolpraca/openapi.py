@@ -8,6 +8,9 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from wspolpraca.fields import MONEY_JSON_PATTERN, ExactDecimal, Money
+from wspolpraca.pagination import PageQuery
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -43,14 +46,37 @@ def _schema_name(schema) -> str:
     return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
 
 
+def _page_of(schema) -> dict:
+    """A list endpoint's answer (`wspolpraca.pagination.Page` as `HttpApi` sends it)."""
+    items = schema if schema is not None else {}
+    return {"type": "object", "required": ["items", "next_cursor"],
+            "additionalProperties": False,
+            "properties": {"items": {"type": "array", "items": items},
+                           "next_cursor": {"type": "string", "nullable": True}}}
+
+
+def _decimal_property(converter, field, ret: dict, **kwargs) -> dict:
+    """apispec attribute function (bound to its converter): our decimals as they travel."""
+    if isinstance(field, Money):
+        return {"type": "string", "pattern": MONEY_JSON_PATTERN, "example": "1500.00"}
+    if isinstance(field, ExactDecimal):
+        for key in ("type", "minimum", "maximum"):  # apispec's number, bounds as strings
+            ret.pop(key, None)
+        return {"anyOf": [{"type": "string", "pattern": ExactDecimal.PATTERN},
+                          {"type": "integer", "minimum": 0, "maximum": field.maximum}]}
+    return {}
+
+
 def build_openapi(service: str, providers: list[Any]) -> dict:
+    marshmallow = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
         title=f"wspolpraca {service}",
         version="1.0.0",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        plugins=[marshmallow],
         info={"description": f"API of the {service} service of wspolpraca."},
     )
+    marshmallow.converter.add_attribute_function(_decimal_property)
     spec.components.schema("Error", ERROR_SCHEMA)
     spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -68,9 +94,18 @@ def build_openapi(service: str, providers: list[Any]) -> dict:
                 ],
                 "responses": {
                     "400": _error("Malformed JSON"),
+                    # public operations too refuse a token that is present but invalid
+                    "401": _error("Missing or invalid token"),
+                    # a path's id, or one the body or query refers to
+                    "404": _error("Not found"),
                     "422": _error("Validation failed or a rule of the Act refused it"),
+                    # the web server's own answer (eventlet): a request line over 8 KiB
+                    "414": {"description": "URI too long"},
                 },
             }
+            if provider.body_schema is not None or method in ("post", "put", "patch"):
+                operation["responses"]["413"] = _error("Body too large")
+                operation["responses"]["415"] = _error("Body not JSON")
             if provider.query_schema is not None:
                 operation["parameters"].append({"in": "query", "schema": provider.query_schema})
             if provider.body_schema is not None:
@@ -79,16 +114,17 @@ def build_openapi(service: str, providers: list[Any]) -> dict:
                     "content": {"application/json": {"schema": provider.body_schema}},
                 }
             ok: dict[str, Any] = {"description": "Success"}
-            if provider.response_schema is not None:
+            lists = isinstance(provider.query_schema, type) and \
+                issubclass(provider.query_schema, PageQuery)
+            if lists:
+                ok["content"] = {"application/json": {"schema": _page_of(provider.response_schema)}}
+            elif provider.response_schema is not None:
                 ok["content"] = {"application/json": {"schema": provider.response_schema}}
             operation["responses"][str(provider.status)] = ok
             if provider.roles is not None:
                 operation["security"] = [{"bearer": []}]
                 operation["description"] = "Roles: " + ", ".join(provider.roles)
-                operation["responses"]["401"] = _error("Missing or invalid token")
                 operation["responses"]["403"] = _error("Role not allowed")
-            if "<" in provider.url:
-                operation["responses"]["404"] = _error("Not found")
             if method in ("post", "put", "patch", "delete"):
                 operation["responses"]["409"] = _error("Duplicate or state conflict")
             paths.setdefault(path, {})[method] = operation

@@ -37,11 +37,13 @@ class InvalidRules(ValueError):
 class RuleNotInForce(KeyError):
     """No value of a rule applies on the date asked (or the rule is unknown)."""
 
-    def __init__(self, name: str, on: date | None, message: str) -> None:
+    def __init__(self, name: str, on: date | None, message: str,
+                 applies_from: date | None = None) -> None:
         super().__init__(message)
         self.name = name
-        self.on = on
+        self.on = on  # None: the rule is unknown
         self.message = message
+        self.applies_from = applies_from  # the rule's first date, when `on` is before it
 
     def __str__(self) -> str:  # KeyError would show the repr of the message
         return self.message
@@ -133,6 +135,7 @@ class DatedRules:
                 day,
                 f"rule {name!r} is not in force on {day.isoformat()}: "
                 f"its first value applies from {entries[0].valid_from.isoformat()}",
+                entries[0].valid_from,
             )
         return in_force
 

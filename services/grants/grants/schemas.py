@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from grants.domain import CompetitionStatus, MemberKind, Mode, OfferStatus
 from wspolpraca.areas import area_codes
-from wspolpraca.fields import Money, Text
+from wspolpraca.fields import ExactDecimal, Money, Text
 from wspolpraca.pagination import PageQuery
 
 KNOWN_AREA = validate.OneOf(sorted(area_codes()), error="Nieznany obszar działalności: {input}.")
@@ -23,21 +23,6 @@ def ObjectIdField(**kwargs) -> fields.String:  # noqa: N802
 
 def one_of(enum) -> validate.OneOf:
     return validate.OneOf([member.value for member in enum])
-
-
-class ExactDecimal(fields.Decimal):
-    """A number as a JSON string or integer (never a float), up to two places."""
-
-    def __init__(self, maximum: int, **kwargs) -> None:
-        super().__init__(places=2, validate=validate.Range(0, maximum), **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, float | bool):
-            raise ValidationError("Podaj liczbę całkowitą lub tekst, np. \"10.5\".")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else str(value)
 
 
 def Percent(**kwargs) -> ExactDecimal:  # noqa: N802

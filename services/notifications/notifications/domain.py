@@ -590,7 +590,7 @@ def timestamped_signature_valid(secret: str, body: bytes, timestamp: str | None,
                                 header: str | None, now: float,
                                 tolerance_seconds: float = 300.0) -> bool:
     """Authentic and sent within `tolerance_seconds` of `now` (Unix seconds)."""
-    if not timestamp or not header or not timestamp.isdigit():
+    if not timestamp or not header or not (timestamp.isascii() and timestamp.isdigit()):
         return False
     if abs(now - int(timestamp)) > tolerance_seconds:
         return False

@@ -479,7 +479,7 @@ class SubscriptionsMixin:
         return self._unsubscribe(query["token"])
 
     @api("POST", "/api/v1/subscriptions/unsubscribe", query=UnsubscribeQuerySchema,
-         summary="One-click unsubscribe (RFC 8058 List-Unsubscribe-Post)")
+         forms=True, summary="One-click unsubscribe (RFC 8058 List-Unsubscribe-Post)")
     def unsubscribe_post(self, request, query):
         return self._unsubscribe(query["token"])
 

@@ -109,7 +109,7 @@ def checked(values: dict[str, Any]) -> dict[str, Any]:
         value = result[name]
         if value is None:
             continue
-        if not isinstance(value, str) or not MONEY_PATTERN.match(value):
+        if not isinstance(value, str) or not MONEY_PATTERN.fullmatch(value):
             raise PoisonEvent(f"{name} is not an amount: {value!r}")
         result[name] = format_money(value)
     return result

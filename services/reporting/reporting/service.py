@@ -94,7 +94,7 @@ class ReportingService:
          summary="The annual report on the cooperation programme's execution "
                  "(json, csv, xlsx, html or pdf)")
     def annual_report(self, request, year, query):
-        if not year.isdigit() or not 2000 <= int(year) <= 2100:
+        if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= 2100:
             raise DomainError("invalid_year", "Rok musi być liczbą od 2000 do 2100.",
                               field="year")
         fmt = query["format"]

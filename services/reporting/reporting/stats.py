@@ -25,15 +25,19 @@ class Source(Protocol):
     def count_between(self, collection: str, field: str, low: str, high: str) -> int: ...
 
 
+def _ascii_number(text: str) -> int | None:
+    # not str.isdigit alone: it takes "¹" and other digits int() refuses
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def year_of(value: Any) -> int | None:
-    if not value or len(str(value)) < 4 or not str(value)[:4].isdigit():
-        return None
-    return int(str(value)[:4])
+    text = str(value or "")
+    return _ascii_number(text[:4]) if len(text) >= 4 else None
 
 
 def month_of(value: Any) -> int | None:
     text = str(value or "")
-    return int(text[5:7]) if len(text) >= 7 and text[5:7].isdigit() else None
+    return _ascii_number(text[5:7]) if len(text) >= 7 else None
 
 
 def amount(value: Any) -> Decimal:
