@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: audit install rabbitmq promtool nginx run status stop demo test lint unit integration faults bench bench-throughput bench-notifications catalogue rebuild token clean
+.PHONY: audit install rabbitmq promtool nginx run status stop demo test lint unit integration faults fuzz bench bench-throughput bench-notifications catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -61,6 +61,13 @@ integration: install rabbitmq
 # database restarted under a stream of commands; prints the figures. A RabbitMQ node of its own.
 faults: install rabbitmq
 	WSPOLPRACA_FAULTS=1 $(BIN)/pytest tests/faults -s
+
+# Fuzzing (tests/fuzz and the Hypothesis properties): `make test` runs them with a few
+# examples per operation; this runs FUZZ_EXAMPLES (default 100) of each, about 15 minutes.
+FUZZ_EXAMPLES ?= 100
+fuzz: install rabbitmq
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz tests/unit/properties \
+		--hypothesis-profile=fuzz
 
 # the benchmark suite (bench/README.md): every benchmark in its own process, one table of
 # ratios and verdicts; BENCH_ARGS="--quick" for small sizes, "--only relay search" for some
