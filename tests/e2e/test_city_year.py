@@ -23,6 +23,7 @@ import io
 import json
 import mailbox
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -48,6 +49,10 @@ from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
 from wspolpraca.testing.rabbit import Vhost
+
+LINK_SECRET = "e2e-link-secret-3f9c1b7a"
+SMTP_PASSWORD = "e2e-smtp-password-8d2e4c6f"
+PHONE = "+48 601 234 567"
 
 pytestmark = pytest.mark.integration
 
@@ -201,7 +206,9 @@ class City:
                     "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp.port),
                     "NOTIFICATIONS_POLL_SECONDS": "0.1", "EMAIL_RETRY_SECONDS": "0.5",
                     "WEBHOOK_RETRY_BASE_SECONDS": "0.1", "WEBHOOK_RETRY_CAP_SECONDS": "0.5",
-                    "WSPOLPRACA_PUBLIC_URL": "https://wspolpraca.test"}
+                    "WSPOLPRACA_PUBLIC_URL": "https://wspolpraca.test",
+                    # secrets the logs must never show (the SMTP server asks for no login)
+                    "NOTIFICATIONS_LINK_SECRET": LINK_SECRET, "SMTP_PASSWORD": SMTP_PASSWORD}
         # only grants runs its timers (closing competitions past their deadline), quickly
         self.service_env = {"grants": {"WSPOLPRACA_TIMERS": "on",
                                        "GRANTS_COMPETITION_CHECK_SECONDS": "0.5"}}
@@ -344,7 +351,7 @@ def walk_the_year(city: City) -> dict:
         areas = ["culture"] if n < 5 else ["seniors", "culture"]
         org = registry.post("/api/v1/organizations", mint_token(f"e2e-ngo-{n}", ["ngo"]), {
             "name": f"Fundacja Miejska nr {n}", "legal_form": "foundation", "nip": nip(n),
-            "areas": areas, "email": f"biuro{n}@fundacja{n}.example.pl"})
+            "areas": areas, "email": f"biuro{n}@fundacja{n}.example.pl", "phone": PHONE})
         registry.post(f"/api/v1/organizations/{org['id']}/verify", officer, expect=200)
         orgs.append(org)
     done["orgs"] = orgs
@@ -674,3 +681,23 @@ def test_every_service_stops_cleanly_on_sigterm(city, year_done):
     codes = city.stop()
     assert codes == dict.fromkeys(SERVICES, 0), {
         service: city.log(service)[-2000:] for service, code in codes.items() if code != 0}
+
+
+def test_the_logs_hold_no_secrets_or_personal_data(city, year_done):
+    """Every line the five services logged over the whole year and their stop: no secret
+    (the JWT signing secret, the link secret, the SMTP password, a webhook's secret), no
+    bearer token or signed link, no e-mail address or phone number of anybody."""
+    secrets = {"the JWT secret": DEVELOPMENT_JWT_SECRET, "the link secret": LINK_SECRET,
+               "the SMTP password": SMTP_PASSWORD,
+               "a webhook secret": year_done["webhook_secret"]}
+    for service in SERVICES:
+        text = city.log(service)
+        assert len(text.splitlines()) > 10, f"{service} logged (almost) nothing"
+        for what, value in secrets.items():
+            assert value not in text, f"{service} logged {what}"
+        assert not re.search(r"eyJ[\w-]{10,}\.[\w-]{10,}\.", text), f"{service} logged a JWT"
+        assert "token=" not in text, f"{service} logged a signed link"
+        addresses = re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)
+        assert addresses == [], f"{service} logged e-mail addresses: {sorted(set(addresses))}"
+        assert PHONE not in text and "601234567" not in text.replace(" ", ""), \
+            f"{service} logged a phone number"
