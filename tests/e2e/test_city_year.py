@@ -49,6 +49,7 @@ from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
 from wspolpraca.testing.rabbit import Vhost
+from wspolpraca.testing.waiting import wait_until
 
 LINK_SECRET = "e2e-link-secret-3f9c1b7a"
 SMTP_PASSWORD = "e2e-smtp-password-8d2e4c6f"
@@ -58,17 +59,6 @@ pytestmark = pytest.mark.integration
 
 SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
 WARSAW = ZoneInfo("Europe/Warsaw")
-
-
-def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true after {timeout}s: {predicate.__doc__ or predicate}")
-        time.sleep(interval)
 
 
 # --- the outside world: a webhook receiver, an SMTP server, a department's queues ------------

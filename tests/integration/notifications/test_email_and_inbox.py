@@ -102,6 +102,23 @@ def test_the_answer_reaches_the_asker_and_the_unsubscribe_link_stops_the_next(
     assert len(smtp.to("jan@chor.example.pl")) == 1
 
 
+def test_a_mail_client_unsubscribes_with_the_rfc_8058_one_click_post(
+        notifications, registry, officer, smtp):
+    create_department(registry, officer)
+    answer(registry, officer, file_inquiry(registry)["id"], "Tak.")
+    [mail] = wait_until(lambda: smtp.to("jan@chor.example.pl"))
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = mail["List-Unsubscribe"].strip("<>")
+    not_a_form = notifications.post(local(link), data=b"<unsubscribe/>",
+                                    headers={"Content-Type": "application/xml"})
+    assert not_a_form.status_code == 415
+    assert not_a_form.json()["error"]["code"] == "unsupported_media_type"
+    # what a mail client sends (RFC 8058 section 3.1)
+    posted = notifications.post(local(link), data={"List-Unsubscribe": "One-Click"})
+    assert posted.status_code == 200, posted.text
+    assert notifications.db["optouts"].count_documents({}) == 1
+
+
 def test_an_organisation_hears_of_its_verification_by_email_and_in_its_inbox(
         notifications, registry, officer, token, smtp):
     from registry_helpers_for_notifications import organization_body
