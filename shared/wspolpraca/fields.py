@@ -17,7 +17,8 @@ def to_money(value: Decimal | str | int) -> Decimal:
     """A money amount with exactly two decimals (never a float)."""
     if isinstance(value, float):
         raise TypeError("money is never a float")
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount.copy_abs() if amount.is_zero() else amount  # "-0.00" is 0.00
 
 
 def format_money(value: Decimal) -> str:

@@ -104,6 +104,11 @@ def test_money_travels_as_text_and_comes_back_the_same(amount):
     assert Amounts().load({"amount": format_money(amount)})["amount"] == amount
 
 
+@given(st.sampled_from(["-0", "-0.0", "-0.00", "0", "0.00"]))
+def test_zero_is_zero_whichever_sign_it_is_written_with(text):
+    assert format_money(Amounts().load({"amount": text})["amount"]) == "0.00"
+
+
 @given(st.text(max_size=16))
 def test_money_is_plain_ascii_digits_with_at_most_two_decimals(text):
     try:
@@ -111,7 +116,8 @@ def test_money_is_plain_ascii_digits_with_at_most_two_decimals(text):
     except ValidationError:
         return
     assert format_money(loaded) == format_money(Decimal(text))
-    assert text.isascii() and "\n" not in text and not text.startswith("-")
+    assert text.isascii() and "\n" not in text
+    assert not text.startswith("-") or loaded == 0
 
 
 @given(st.one_of(st.floats(), st.booleans(), st.text(max_size=12), st.integers()))
