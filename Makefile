@@ -63,7 +63,7 @@ faults: install rabbitmq
 	WSPOLPRACA_FAULTS=1 $(BIN)/pytest tests/faults -s
 
 # Fuzzing (tests/fuzz and the Hypothesis properties): `make test` runs them with a few
-# examples per operation; this runs FUZZ_EXAMPLES (default 100) of each, about 15 minutes.
+# examples per operation; this runs FUZZ_EXAMPLES (default 100) of each, about 6 minutes.
 FUZZ_EXAMPLES ?= 100
 fuzz: install rabbitmq
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz tests/unit/properties \
