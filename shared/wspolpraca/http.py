@@ -328,7 +328,7 @@ class HttpApi(HttpRequestHandler):
         except DomainError as exc:
             response = error_response(exc, correlation_id)
         except RuleNotInForce as exc:
-            if exc.on is None:  # an unknown rule: our mistake, not the caller's
+            if exc.applies_from is None:  # an unknown rule: our mistake, not the caller's
                 log.exception("unknown rule in %s %s", request.method, self.url,
                               extra={"correlation_id": correlation_id})
                 response = internal_error(correlation_id)

@@ -206,7 +206,7 @@ class Store:
         def attempt(session: ClientSession) -> T:
             # with_transaction may run this again after a transient error (a write
             # conflict): each attempt starts afresh, the processed mark included
-            if done and self._committed_before(done[0]):
+            if done and self._committed_before(done[0], session):
                 raise _CommittedBefore
             tx = Transaction(self, session)
             marked_now = self._mark_processed(session)
@@ -231,19 +231,21 @@ class Store:
             self.provider.events_committed(done[0].records)
         return result
 
-    def _committed_before(self, earlier: Transaction) -> bool:
+    def _committed_before(self, earlier: Transaction, session: ClientSession) -> bool:
         """Did an earlier attempt commit although its commit seemed to fail?
 
         A commit whose answer is lost (the database restarted under it) is retried by
         pymongo; a server that lost the transaction then answers NoSuchTransaction, and
         with_transaction runs the work again, which would do it twice. An attempt that
-        emitted events committed if its first outbox record is there. (A worker started by
-        an event is guarded by its processed mark as well.)
+        emitted events committed if its first outbox record is there (read in the new
+        attempt's snapshot, so only what is committed counts, and a failed read is transient
+        like the rest of the attempt). A worker started by an event is guarded by its
+        processed mark as well; one that neither emits nor consumes is not guarded.
         """
         if not earlier.records:
             return False
-        return self.db[OUTBOX].find_one({"_id": earlier.records[0]["_id"]}, {"_id": 1}) \
-            is not None
+        return self.db[OUTBOX].find_one({"_id": earlier.records[0]["_id"]}, {"_id": 1},
+                                        session=session) is not None
 
     def _mark_processed(self, session: ClientSession) -> bool:
         """Record the worker's event as processed in this transaction (once per worker)."""

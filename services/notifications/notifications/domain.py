@@ -502,16 +502,18 @@ ANNOUNCEMENTS_OPEN_UNTIL = {
 
 
 def late_announcement_recipients(organization_id: str, facts: EventFacts,
-                                 directory: Directory,
+                                 subscriptions: Iterable[Subscription], directory: Directory,
                                  opted_out: Callable[[str, str], bool] = lambda target, t: False,
                                  ) -> list[Recipient]:
     """An organisation verified while a competition or consultation of its areas is open hears
     of it as if it had been verified before the announcement: events of two services arrive in
     any order, and the announcement may have been handled here first. Only the organisation's
-    own default recipients; the delivery ids make a second telling impossible."""
+    own default recipients, and not where a subscription already delivered the announcement;
+    the delivery ids make a second telling impossible."""
     audience = f"org:{organization_id}"
-    return [recipient for recipient in plan_deliveries(facts, [], directory, opted_out)
-            if recipient.audience == audience]
+    return [recipient for recipient in plan_deliveries(facts, subscriptions, directory,
+                                                       opted_out)
+            if recipient.subscription_id is None and recipient.audience == audience]
 
 
 def plan_deliveries(facts: EventFacts, subscriptions: Iterable[Subscription],

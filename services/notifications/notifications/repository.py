@@ -216,14 +216,54 @@ def project(tx: Transaction, collection: str, key: str, values: dict[str, Any],
                                  session=tx.session)
 
 
+# One document every announcement, ending and late telling writes: two of them running at
+# once then conflict and one is retried on a fresh snapshot. Without it an announcement and a
+# verification handled at the same moment would each miss the other, and nobody would tell
+# the newly verified organisation.
+ANNOUNCEMENTS_GUARD = "guard"
+
+
+def _serialize_with_announcements(tx: Transaction) -> None:
+    tx.db[ANNOUNCEMENTS].update_one({"_id": ANNOUNCEMENTS_GUARD}, {"$inc": {"writes": 1}},
+                                    upsert=True, session=tx.session)
+
+
+def _ended_id(subject: str) -> str:
+    return f"ended:{subject}"
+
+
 def keep_announcement(tx: Transaction, event: dict[str, Any], open_until: datetime) -> None:
+    """Keep an announcement while its competition or consultation is open (unless it has
+    already ended: the ending may be handled before the announcement)."""
+    _serialize_with_announcements(tx)
+    if tx.db[ANNOUNCEMENTS].find_one({"_id": _ended_id(event["subject"])},
+                                     session=tx.session) is not None:
+        return
     tx.db[ANNOUNCEMENTS].update_one(
-        {"_id": event["id"]}, {"$setOnInsert": {"event": event, "open_until": open_until}},
+        {"_id": event["id"]},
+        {"$setOnInsert": {"event": event, "subject": event["subject"],
+                          "open_until": open_until}},
         upsert=True, session=tx.session)
+
+
+def end_announcement(tx: Transaction, subject: str, now: datetime) -> list[str]:
+    """A competition cancelled or a consultation closed early: nobody verified later is told
+    of it. Returns the ids of its announcement events."""
+    _serialize_with_announcements(tx)
+    tx.db[ANNOUNCEMENTS].update_one({"_id": _ended_id(subject)},
+                                    {"$setOnInsert": {"ended_at": now}},
+                                    upsert=True, session=tx.session)
+    ids = [record["_id"] for record in tx.db[ANNOUNCEMENTS].find(
+        {"subject": subject, "open_until": {"$gt": now}}, {"_id": 1}, session=tx.session)]
+    if ids:
+        tx.db[ANNOUNCEMENTS].update_many({"_id": {"$in": ids}}, {"$set": {"open_until": now}},
+                                         session=tx.session)
+    return ids
 
 
 def open_announcements(tx: Transaction, now: datetime) -> list[dict[str, Any]]:
     """The announcement events whose competition or consultation is still open."""
+    _serialize_with_announcements(tx)
     return [record["event"] for record in tx.db[ANNOUNCEMENTS].find(
         {"open_until": {"$gt": now}}, session=tx.session).sort("open_until", ASCENDING)]
 

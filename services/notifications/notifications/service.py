@@ -170,8 +170,12 @@ class RegistryEventsMixin(NotifyMixin):
             for announcement in repository.open_announcements(tx, now):
                 facts = domain.event_facts(announcement["type"], announcement["subject"],
                                            announcement["data"])
+                subscriptions = [domain.Subscription.from_record(r) for r in tx.db[SUBSCRIPTIONS]
+                                 .find(subscription_filter(announcement["type"]),
+                                       session=tx.session)]
                 planned = domain.late_announcement_recipients(
-                    organization_id, facts, Directory(tx), repository.opted_out(tx))
+                    organization_id, facts, subscriptions, Directory(tx),
+                    repository.opted_out(tx))
                 added += self.record_deliveries(tx, planned, announcement, now)
             return added
 
@@ -268,6 +272,26 @@ class GrantsAndConsultationsEventsMixin(NotifyMixin):
     @event_handler("consultations", "consultation.opened")
     def on_consultation_opened(self, event: CloudEvent) -> int:
         return self._announcement(event)
+
+    @event_handler("grants", "competition.cancelled")
+    def on_competition_cancelled(self, event: CloudEvent) -> int:
+        """Its deadline leaves the calendar; nobody verified later is told of it."""
+        def work(tx: Transaction) -> int:
+            repository.end_announcement(tx, event.subject, utcnow())
+            tx.db[CALENDAR].delete_one({"_id": f"competition-deadline-{event.subject}"},
+                                       session=tx.session)
+            return 0
+
+        return self.db.transaction(work)
+
+    @event_handler("consultations", "consultation.closed")
+    def on_consultation_closed(self, event: CloudEvent) -> int:
+        """Closed (early, or at its time): nobody verified later is told of it."""
+        def work(tx: Transaction) -> int:
+            repository.end_announcement(tx, event.subject, utcnow())
+            return 0
+
+        return self.db.transaction(work)
 
     @event_handler("consultations", "consultation.meeting_scheduled")
     def on_consultation_meeting_scheduled(self, event: CloudEvent) -> int:

@@ -79,6 +79,11 @@ def test_bad_council_input_is_refused(service, officer):
         "validation_failed", ("members.0.email", "members.0.user_id"))
     assert_error(service.post(COUNCILS, officer, json=council_body(term_start="01.03.2026")),
                  422, "validation_failed", ("term_start",))
+    # a date before any rule in force (the term's length has no value then): not a 500
+    before_the_law = service.post(COUNCILS, officer, json=council_body(term_start="0031-02-16"))
+    assert_error(before_the_law, 422, "date_out_of_range")
+    assert "0031-02-16" in before_the_law.json()["error"]["message"]
+    assert service.db["councils"].count_documents({}) == 0
 
 
 def test_the_public_reads_councils_without_a_token(service, officer, token):

@@ -127,6 +127,25 @@ def test_an_organisation_verified_after_an_announcement_still_hears_of_it_once(
     assert len(smtp.to("kultura@ngo.example.pl", ANNOUNCED)) == 2
 
 
+def test_a_cancelled_competition_leaves_the_calendar_and_is_not_told_to_the_later_verified(
+        notifications, organizations, amqp_uri, smtp):
+    send(amqp_uri, "grants", "competition.announced", COMPETITION, competition())
+    wait_until(lambda: smtp.to("kultura@ngo.example.pl", ANNOUNCED))
+    assert notifications.db["calendar_entries"].find_one(
+        {"_id": f"competition-deadline-{COMPETITION}"})
+    send(amqp_uri, "grants", "competition.cancelled", COMPETITION,
+         competition(status="cancelled", reason="Zmiana budżetu."))
+    wait_until(lambda: notifications.db["announcements"].find_one(
+        {"_id": f"ended:{COMPETITION}"}))
+    assert notifications.db["calendar_entries"].find_one(
+        {"_id": f"competition-deadline-{COMPETITION}"}) is None
+    send(amqp_uri, "registry", "organization.verified", PENDING_NGO, {
+        **organization(PENDING_NGO, "nowa@ngo.example.pl", ["culture"]), "version": 3})
+    wait_until(lambda: smtp.to("nowa@ngo.example.pl"))  # told of its verification only
+    time.sleep(0.5)
+    assert smtp.to("nowa@ngo.example.pl", ANNOUNCED) == []
+
+
 def test_a_grant_reaches_its_organisation(notifications, organizations, amqp_uri, smtp):
     send(amqp_uri, "grants", "grant.awarded", "665f1c2a9b1e8a00000000f1", {
         "offer_id": "665f1c2a9b1e8a00000000f1", "competition_id": COMPETITION,

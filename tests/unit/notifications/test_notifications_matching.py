@@ -211,7 +211,7 @@ def test_an_organisation_verified_late_is_told_of_an_open_competition_of_its_are
     directory = FakeDirectory(organizations=[
         {"_id": "o1", "areas": ["culture"], "status": "verified", "email": "o1@ngo.pl"},
         {"_id": "o2", "areas": ["culture"], "status": "verified", "email": "o2@ngo.pl"}])
-    assert late_announcement_recipients("o1", ANNOUNCEMENT, directory) == [
+    assert late_announcement_recipients("o1", ANNOUNCEMENT, [], directory) == [
         Recipient(Channel.INBOX, "org:o1", "org:o1"),
         Recipient(Channel.EMAIL, "o1@ngo.pl", "org:o1")]
 
@@ -220,10 +220,19 @@ def test_only_the_organisation_of_its_area_and_only_if_it_did_not_opt_out():
     directory = FakeDirectory(organizations=[
         {"_id": "o1", "areas": ["sport"], "status": "verified", "email": "o1@ngo.pl"},
         {"_id": "o2", "areas": ["culture"], "status": "verified", "email": "o2@ngo.pl"}])
-    assert late_announcement_recipients("o1", ANNOUNCEMENT, directory) == []
+    assert late_announcement_recipients("o1", ANNOUNCEMENT, [], directory) == []
     assert late_announcement_recipients(
-        "o2", ANNOUNCEMENT, directory, opted_out=lambda email, event_type: True) == [
+        "o2", ANNOUNCEMENT, [], directory, opted_out=lambda email, event_type: True) == [
         Recipient(Channel.INBOX, "org:o2", "org:o2")]
+
+
+def test_what_a_subscription_already_delivered_is_not_told_again_by_default():
+    directory = FakeDirectory(organizations=[
+        {"_id": "o1", "areas": ["culture"], "status": "verified", "email": "o1@ngo.pl"}])
+    mine = subscription(owner="org:o1", channel=Channel.EMAIL, target="o1@ngo.pl",
+                        event_types=["grants.competition.announced"])
+    assert late_announcement_recipients("o1", ANNOUNCEMENT, [mine], directory) == [
+        Recipient(Channel.INBOX, "org:o1", "org:o1")]
 
 
 def test_the_announcements_told_late_are_the_open_competitions_and_consultations():
