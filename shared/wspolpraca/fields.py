@@ -8,9 +8,15 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from marshmallow import ValidationError, fields, validate
 
 CENT = Decimal("0.01")
-# ASCII digits only (`\d` takes any script's) and the whole string (`$` allows a final newline)
-MONEY_JSON_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+# Matched with fullmatch: ASCII digits only (`\d` takes any script's), and the whole string
+# (`$` would allow a final newline). `json_pattern` gives them to JSON Schema.
 MONEY_PATTERN = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,2})?")
+EXACT_DECIMAL_PATTERN = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+
+
+def json_pattern(pattern: re.Pattern[str]) -> str:
+    """The JSON Schema `pattern` (a search, so anchored) that fullmatches as `pattern` does."""
+    return f"^{pattern.pattern}$"
 
 
 def to_money(value: Decimal | str | int) -> Decimal:
@@ -62,7 +68,6 @@ class ExactDecimal(fields.Decimal):
     """A non-negative number up to `maximum` with at most two places, as a JSON string or
     integer (never a float): hours, percentages."""
 
-    PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
     default_error_messages = {
         "exact": "Podaj liczbę całkowitą lub tekst z co najwyżej dwoma miejscami po przecinku, "
                  "np. \"10.5\".",
@@ -74,7 +79,7 @@ class ExactDecimal(fields.Decimal):
 
     def _deserialize(self, value, attr, data, **kwargs):
         valid = (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, str) and re.fullmatch(self.PATTERN[1:-1], value))
+            isinstance(value, str) and EXACT_DECIMAL_PATTERN.fullmatch(value))
         if not valid:
             raise self.make_error("exact")
         return super()._deserialize(value, attr, data, **kwargs)

@@ -164,10 +164,9 @@ def _require_json(request: Request) -> None:
 
 def date_out_of_range(exc: RuleNotInForce) -> DomainError:
     """A date before the first rule in force (a term starting in the year 31, say)."""
-    since = f" (stosujemy je od {exc.applies_from.isoformat()})" if exc.applies_from else ""
     return DomainError("date_out_of_range",
-                       f"Data {exc.on.isoformat()} jest sprzed obowiązywania przepisów{since}.",
-                       status=422)
+                       f"Data {exc.on.isoformat()} jest sprzed obowiązywania przepisów "
+                       f"(stosujemy je od {exc.applies_from.isoformat()}).", status=422)
 
 
 def parse_json_body(request: Request) -> Any:

@@ -8,7 +8,13 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from wspolpraca.fields import MONEY_JSON_PATTERN, ExactDecimal, Money
+from wspolpraca.fields import (
+    EXACT_DECIMAL_PATTERN,
+    MONEY_PATTERN,
+    ExactDecimal,
+    Money,
+    json_pattern,
+)
 from wspolpraca.pagination import PageQuery
 
 ERROR_SCHEMA = {
@@ -58,11 +64,11 @@ def _page_of(schema) -> dict:
 def _decimal_property(converter, field, ret: dict, **kwargs) -> dict:
     """apispec attribute function (bound to its converter): our decimals as they travel."""
     if isinstance(field, Money):
-        return {"type": "string", "pattern": MONEY_JSON_PATTERN, "example": "1500.00"}
+        return {"type": "string", "pattern": json_pattern(MONEY_PATTERN), "example": "1500.00"}
     if isinstance(field, ExactDecimal):
         for key in ("type", "minimum", "maximum"):  # apispec's number, bounds as strings
             ret.pop(key, None)
-        return {"anyOf": [{"type": "string", "pattern": ExactDecimal.PATTERN},
+        return {"anyOf": [{"type": "string", "pattern": json_pattern(EXACT_DECIMAL_PATTERN)},
                           {"type": "integer", "minimum": 0, "maximum": field.maximum}]}
     return {}
 

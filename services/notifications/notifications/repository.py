@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
-from notifications.domain import DeliveryStatus, SubscriptionStatus
+from notifications.domain import DeliveryStatus, Subscription, SubscriptionStatus
 from wspolpraca.errors import NotFound
 from wspolpraca.mongo import Collection, DomainGauge, Transaction
 from wspolpraca.pagination import Page, decode_cursor, encode_cursor
@@ -84,8 +84,6 @@ class Subscriptions:
 class Deliveries:
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
-        self.collection = tx.db[DELIVERIES]
-        self.session = tx.session
 
     def add(self, record: dict[str, Any]) -> bool:
         """False when this (event, recipient) delivery is already recorded: never twice."""
@@ -95,8 +93,6 @@ class Deliveries:
 class Inbox:
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
-        self.collection = tx.db[INBOX]
-        self.session = tx.session
 
     def add(self, item: dict[str, Any]) -> bool:
         return self.tx.insert_once(INBOX, item, key=("delivery_id",))
@@ -266,6 +262,16 @@ def open_announcements(tx: Transaction, now: datetime) -> list[dict[str, Any]]:
     _serialize_with_announcements(tx)
     return [record["event"] for record in tx.db[ANNOUNCEMENTS].find(
         {"open_until": {"$gt": now}}, session=tx.session).sort("open_until", ASCENDING)]
+
+
+def subscriptions_for(tx: Transaction, event_type: str) -> list[Subscription]:
+    """The active subscriptions that may match `event_type` (by its type, its aggregate's
+    pattern or its service's); `domain.subscription_matches` decides the rest."""
+    service, aggregate, _ = event_type.split(".", 2)
+    return [Subscription.from_record(r) for r in tx.db[SUBSCRIPTIONS].find(
+        {"status": SubscriptionStatus.ACTIVE.value,
+         "event_types": {"$in": [event_type, f"{service}.*", f"{service}.{aggregate}.*"]}},
+        session=tx.session)]
 
 
 def opted_out(tx: Transaction):

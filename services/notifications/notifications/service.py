@@ -80,10 +80,8 @@ class NotifyMixin:
 
         def work(tx: Transaction) -> int:
             added = (project(tx) or 0) if project is not None else 0
-            subscriptions = [domain.Subscription.from_record(r) for r in tx.db[SUBSCRIPTIONS]
-                             .find(subscription_filter(event.type), session=tx.session)]
-            planned = domain.plan_deliveries(facts, subscriptions, Directory(tx),
-                                             repository.opted_out(tx))
+            planned = domain.plan_deliveries(facts, repository.subscriptions_for(tx, event.type),
+                                             Directory(tx), repository.opted_out(tx))
             return added + self.record_deliveries(tx, planned, body, now)
 
         added = self.db.transaction(work)
@@ -135,12 +133,6 @@ class NotifyMixin:
         return self._with_calendar(event, keep)
 
 
-def subscription_filter(event_type: str) -> dict[str, Any]:
-    service, aggregate, _ = event_type.split(".", 2)
-    return {"status": SubscriptionStatus.ACTIVE.value,
-            "event_types": {"$in": [event_type, f"{service}.*", f"{service}.{aggregate}.*"]}}
-
-
 class RegistryEventsMixin(NotifyMixin):
     """The registry's events: projections of organisations and departments, notifications."""
 
@@ -166,16 +158,14 @@ class RegistryEventsMixin(NotifyMixin):
             known = Directory(tx).organization(organization_id)
             if not known or known.get("status") != "verified":
                 return 0  # a later event (a suspension, say) has already been applied
+            directory, opted_out = Directory(tx), repository.opted_out(tx)
             added = 0
             for announcement in repository.open_announcements(tx, now):
                 facts = domain.event_facts(announcement["type"], announcement["subject"],
                                            announcement["data"])
-                subscriptions = [domain.Subscription.from_record(r) for r in tx.db[SUBSCRIPTIONS]
-                                 .find(subscription_filter(announcement["type"]),
-                                       session=tx.session)]
                 planned = domain.late_announcement_recipients(
-                    organization_id, facts, subscriptions, Directory(tx),
-                    repository.opted_out(tx))
+                    organization_id, facts, repository.subscriptions_for(tx, announcement["type"]),
+                    directory, opted_out)
                 added += self.record_deliveries(tx, planned, announcement, now)
             return added
 
@@ -273,25 +263,24 @@ class GrantsAndConsultationsEventsMixin(NotifyMixin):
     def on_consultation_opened(self, event: CloudEvent) -> int:
         return self._announcement(event)
 
-    @event_handler("grants", "competition.cancelled")
-    def on_competition_cancelled(self, event: CloudEvent) -> int:
-        """Its deadline leaves the calendar; nobody verified later is told of it."""
+    def _ended(self, event: CloudEvent, calendar_entry: str | None = None) -> int:
+        """A competition or consultation over before its time: nobody verified later is told
+        of it, and `calendar_entry` (its deadline) leaves the calendar."""
         def work(tx: Transaction) -> int:
             repository.end_announcement(tx, event.subject, utcnow())
-            tx.db[CALENDAR].delete_one({"_id": f"competition-deadline-{event.subject}"},
-                                       session=tx.session)
+            if calendar_entry is not None:
+                tx.db[CALENDAR].delete_one({"_id": calendar_entry}, session=tx.session)
             return 0
 
         return self.db.transaction(work)
+
+    @event_handler("grants", "competition.cancelled")
+    def on_competition_cancelled(self, event: CloudEvent) -> int:
+        return self._ended(event, calendar_entry=f"competition-deadline-{event.subject}")
 
     @event_handler("consultations", "consultation.closed")
     def on_consultation_closed(self, event: CloudEvent) -> int:
-        """Closed (early, or at its time): nobody verified later is told of it."""
-        def work(tx: Transaction) -> int:
-            repository.end_announcement(tx, event.subject, utcnow())
-            return 0
-
-        return self.db.transaction(work)
+        return self._ended(event)  # early or at its time; its closing stays in the calendar
 
     @event_handler("consultations", "consultation.meeting_scheduled")
     def on_consultation_meeting_scheduled(self, event: CloudEvent) -> int:
