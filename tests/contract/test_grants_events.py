@@ -35,7 +35,8 @@ def competition(**changes: Any) -> dict[str, Any]:
             "area": "culture", "mode": "supporting", "budget": "100000.00",
             "status": "announced", "submission_deadline": TIME, "task_start": "2027-03-01",
             "task_end": "2027-10-31", "min_own_contribution_pct": "10.00",
-            "criteria": [{"name": "Jakość", "max_points": 10}], "published_at": TIME}
+            "criteria": [{"name": "Jakość", "max_points": 10}], "published_at": TIME,
+            "department": "culture"}
     data.update(changes)
     return data
 
@@ -137,6 +138,18 @@ EXAMPLES.update({
     "grants.task_report.submitted": report(),
     "grants.task_report.accepted": report(unused_due_on="2027-11-15"),
     "grants.task_report.overdue": contract(status="report_due", days_overdue=2),
+    "grants.results.confirmed": {
+        "competition_id": COMPETITION_ID, "year": 2027, "department": "sport",
+        "awarded": "7000.00",
+        "awards": [{"offer_id": OFFER_ID, "organization_id": ORG_ID,
+                    "awarded_amount": "7000.00"}],
+        "acknowledged_overlaps": [{
+            "offer_id": OFFER_ID, "organization_id": ORG_ID,
+            "reason": "Kontynuacja projektu: inne turnusy, inne koszty.",
+            "overlaps": [{"kind": "small_grant", "id": SMALL_GRANT_ID, "score": 91,
+                          "reasons": ["ten sam tytuł", "pokrywające się terminy",
+                                      "te same pozycje kosztorysu: 3 z 5"]}]}],
+        "confirmed_at": TIME},
 })
 
 WRONG_VALUES: list[tuple[str, str, Any]] = [
@@ -149,6 +162,9 @@ WRONG_VALUES: list[tuple[str, str, Any]] = [
     ("grants.competition.announced", "task_start", "1 March 2027"),
     ("grants.competition.closed", "offers_submitted", -1),
     ("grants.competition.cancelled", "reason", ""),
+    ("grants.competition.announced", "department", 7),
+    ("grants.results.confirmed", "acknowledged_overlaps", [{"offer_id": OFFER_ID}]),
+    ("grants.results.confirmed", "awarded", "7000"),
     ("grants.offer.submitted", "status", "withdrawn"),
     ("grants.offer.submitted", "requested_amount", "9000.5"),
     ("grants.offer.not_funded", "awarded_amount", "1.00"),
@@ -178,3 +194,5 @@ class TestGrantsEvents(CatalogueExamples):
     wrong_values = WRONG_VALUES
     extra_field = ("representatives", [{"name": "Jan Kowalski"}])
     subject_of = staticmethod(_subject)
+    # competitions drafted before the department was carried have none
+    optional = frozenset({"department"})

@@ -144,6 +144,7 @@ def competition_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
                      for c in record["criteria"]],
         "published_at": format_time(record["published_at"]) if record.get("published_at")
         else None,
+        "department": record.get("department"),
     }
     payload.update(extra)
     return payload
@@ -176,6 +177,8 @@ def offer_fields(data: dict[str, Any]) -> dict[str, Any]:
                        for i in data["cost_items"]],
         "description": data.get("description"),
         "expected_results": data.get("expected_results"),
+        "place": data.get("place"),
+        "beneficiaries": data.get("beneficiaries"),
     }
 
 
@@ -320,6 +323,30 @@ def award_payload(offer: dict[str, Any], competition: dict[str, Any],
         "requested_amount": offer["requested_amount"],
         "awarded_amount": money(to_money(amount)),
         "partial": to_money(amount) < Decimal(offer["requested_amount"]),
+    }
+
+
+def results_payload(competition: dict[str, Any], offers: dict[str, dict[str, Any]],
+                    awards: dict[str, Decimal], overlaps: dict[str, Any],
+                    acknowledged: dict[str, str], now: datetime) -> dict[str, Any]:
+    """`results.confirmed`: the awards as confirmed, with every double funding the officer
+    acknowledged (the similar applications already funded and the reason)."""
+    return {
+        "competition_id": competition["_id"],
+        "year": competition["year"],
+        "department": competition.get("department"),
+        "awarded": money(sum(awards.values(), Decimal("0.00"))),
+        "awards": [{"offer_id": offer_id, "organization_id": offers[offer_id]["organization_id"],
+                    "awarded_amount": money(to_money(amount))}
+                   for offer_id, amount in sorted(awards.items())],
+        "acknowledged_overlaps": [{
+            "offer_id": offer_id,
+            "organization_id": offers[offer_id]["organization_id"],
+            "reason": acknowledged[offer_id],
+            "overlaps": [{"kind": m.kind, "id": m.id, "score": m.score,
+                          "reasons": list(m.reasons)} for m in overlap.matches],
+        } for offer_id, overlap in sorted(overlaps.items())],
+        "confirmed_at": format_time(now),
     }
 
 

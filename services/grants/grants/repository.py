@@ -25,6 +25,8 @@ SMALL_GRANTS = "small_grants"
 COMMENTS = "small_grant_comments"
 TOTALS = "small_grant_totals"
 CONTRACTS = "contracts"
+# the read model of similar applications (grants/coordination.py), keyed "<kind>:<id>"
+SIMILAR = "similar_applications"
 
 COLLECTIONS = (
     Collection(PROGRAMMES, (IndexModel([("year", ASCENDING)], name="year_unique",
@@ -54,6 +56,7 @@ COLLECTIONS = (
         IndexModel([("organization_id", ASCENDING), ("_id", ASCENDING)], name="organization"),
         IndexModel([("status", ASCENDING), ("report_due_on", ASCENDING)], name="report_due"),
     )),
+    Collection(SIMILAR),
 )
 
 

@@ -177,6 +177,9 @@ class OfferFieldsSchema(Schema):
                              validate=validate.Length(min=1, max=200))
     description = Text(load_default=None, max_length=20000)
     expected_results = Text(load_default=None, max_length=20000)
+    # where the task is carried out and for whom (compared for double funding, where recorded)
+    place = Text(load_default=None, max_length=300)
+    beneficiaries = Text(load_default=None, max_length=2000)
 
 
 class OfferCreateSchema(OfferFieldsSchema):
@@ -199,9 +202,15 @@ class OfferSchema(Schema):
     cost_items = fields.List(fields.Nested(CostItemSchema))
     description = fields.String(allow_none=True)
     expected_results = fields.String(allow_none=True)
+    place = fields.String(allow_none=True)
+    beneficiaries = fields.String(allow_none=True)
     status = fields.String()
     status_reason = fields.String(allow_none=True)
     awarded_amount = Money(allow_none=True)
+    # the formal check's warnings (never a rejection): similar applications of the
+    # organisation for an overlapping period
+    warnings = fields.List(fields.String())
+    double_funding_acknowledgement = fields.Dict(allow_none=True)
     submitted_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer()
@@ -333,9 +342,20 @@ class AwardSchema(Schema):
     amount = Money(required=True)
 
 
+class AcknowledgementSchema(Schema):
+    """An officer's explicit confirmation that funding this offer is meant although a
+    similar application of the organisation is funded for an overlapping period."""
+
+    offer_id = ObjectIdField(required=True)
+    reason = Text(required=True, min_length=3, max_length=2000)
+
+
 class ResultsSchema(Schema):
     awards = fields.List(fields.Nested(AwardSchema), required=True,
                          validate=validate.Length(min=1, max=1000))
+    acknowledged_overlaps = fields.List(fields.Nested(AcknowledgementSchema),
+                                        load_default=list,
+                                        validate=validate.Length(max=1000))
 
 
 class ResultItemSchema(Schema):
@@ -356,6 +376,25 @@ class ResultsViewSchema(Schema):
     awarded = Money()
     resolved_at = fields.DateTime()
     items = fields.List(fields.Nested(ResultItemSchema))
+
+
+class SimilarItemSchema(Schema):
+    kind = fields.String(metadata={"enum": ["offer", "small_grant"]})
+    id = fields.String()
+    competition_id = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    organization_id = fields.String()
+    title = fields.String()
+    task_start = fields.String()
+    task_end = fields.String()
+    status = fields.String()
+    score = fields.Integer(metadata={"description": "0-100, higher is more alike"})
+    reasons = fields.List(fields.String(), metadata={"description": "In Polish, e.g. "
+                                                     "„ten sam tytuł”"})
+
+
+class SimilarListSchema(Schema):
+    items = fields.List(fields.Nested(SimilarItemSchema))
 
 
 # --- small grants (art. 19a) --------------------------------------------------------------
@@ -380,8 +419,11 @@ class SmallGrantSchema(Schema):
     cost_items = fields.List(fields.Nested(CostItemSchema))
     description = fields.String(allow_none=True)
     expected_results = fields.String(allow_none=True)
+    place = fields.String(allow_none=True)
+    beneficiaries = fields.String(allow_none=True)
     status = fields.String()
     status_reason = fields.String(allow_none=True)
+    warnings = fields.List(fields.String())
     submitted_at = fields.DateTime()
     published_at = fields.DateTime(allow_none=True)
     publication_due_on = fields.String(allow_none=True)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from nameko.timer import timer
 
-from grants import domain, records, repository
+from grants import coordination, domain, records, repository
+from grants.coordination import SimilarMixin
 from grants.repository import (
     COMMENTS,
     COMPETITIONS,
@@ -367,10 +368,15 @@ class OffersMixin:
                                 body["partners"])
             record = records.new_offer(body, id, principal.sub, utcnow())
             Offers(tx).add(record)
+            coordination.refresh(tx, "offer", record, record["submitted_at"])
             tx.emit("offer.submitted", record["_id"], records.offer_payload(record))
             return record
 
-        return self.db.transaction(work)
+        return self._with_warnings("offer", self.db.transaction(work))
+
+    def _with_warnings(self, kind: str, record: dict) -> dict:
+        """The formal check's warnings beside the application (never a rejection)."""
+        return {**record, "warnings": coordination.warnings_for(self.db, kind, record["_id"])}
 
     @api("GET", "/api/v1/offers", roles=("officer", "department", "ngo", "committee"),
          query=OfferQuerySchema, response=OfferSchema,
@@ -404,7 +410,7 @@ class OffersMixin:
         if record is None:
             raise NotFound("Nie ma takiej oferty.")
         self._may_read_offer(request.principal, record)
-        return record
+        return self._with_warnings("offer", record)
 
     def _open_competition(self, tx: Transaction, id: str) -> dict:
         competition = Competitions(tx).get(id)
@@ -434,9 +440,10 @@ class OffersMixin:
             version = record["version"]
             record.update(records.offer_fields(body), updated_at=now)
             Offers(tx).replace(record, version)
+            coordination.refresh(tx, "offer", record, now)
             return record
 
-        return self.db.transaction(work)
+        return self._with_warnings("offer", self.db.transaction(work))
 
     @api("POST", "/api/v1/offers/<id>/withdraw", roles=("ngo",), response=OfferSchema,
          summary="Withdraw an offer (until the deadline)")
@@ -669,6 +676,7 @@ class CommitteeMixin:
         awards = {a["offer_id"]: a["amount"] for a in body["awards"]}
         if len(awards) != len(body["awards"]):
             raise DomainError("duplicate_offer", "Oferta podana dwa razy.", field="awards")
+        acknowledged = {a["offer_id"]: a["reason"] for a in body["acknowledged_overlaps"]}
 
         def work(tx: Transaction):
             competitions = Competitions(tx)
@@ -679,6 +687,9 @@ class CommitteeMixin:
             typed = {k: {"requested_amount": Decimal(o["requested_amount"])}
                      for k, o in offers.items()}
             total = domain.check_awards(awards, typed, Decimal(competition["budget"]))
+            # funding the same costs twice needs an acknowledgement with a reason (422)
+            overlaps = {o.offer_id: o for o in coordination.overlaps_of_results(
+                tx, sorted(k for k, a in awards.items() if a > 0), acknowledged)}
             now = utcnow()
             for offer_id, amount in awards.items():
                 offer = offers[offer_id]
@@ -687,6 +698,9 @@ class CommitteeMixin:
                 offer.update(status=(domain.OfferStatus.FUNDED if funded
                                      else domain.OfferStatus.NOT_FUNDED).value,
                              awarded_amount=records.money(amount), updated_at=now)
+                if offer_id in overlaps:
+                    offer["double_funding_acknowledgement"] = coordination.acknowledgement(
+                        overlaps[offer_id], acknowledged[offer_id], request.principal.sub, now)
                 offers_repo.replace(offer, version)
                 if funded:
                     tx.emit("grant.awarded", offer_id,
@@ -704,6 +718,8 @@ class CommitteeMixin:
                 competition, awarded=records.money(total),
                 funded=sum(1 for a in awards.values() if a > 0),
                 not_funded=sum(1 for a in awards.values() if a == 0)))
+            tx.emit("results.confirmed", id, records.results_payload(
+                competition, offers, awards, overlaps, acknowledged, now))
             return competition
 
         self.db.transaction(work)
@@ -777,10 +793,11 @@ class SmallGrantsMixin:
                                              domain.publication_due_on(received_on, RULES))
             self._check_caps(tx, record, programme, now)
             SmallGrants(tx).add(record)
+            coordination.refresh(tx, "small_grant", record, now)
             tx.emit("small_grant.submitted", record["_id"], records.small_grant_payload(record))
             return record
 
-        return self.db.transaction(work)
+        return self._with_warnings("small_grant", self.db.transaction(work))
 
     @api("GET", "/api/v1/small-grants", query=SmallGrantQuerySchema,
          response=SmallGrantSchema,
@@ -802,7 +819,12 @@ class SmallGrantsMixin:
     @api("GET", "/api/v1/small-grants/<id>", response=SmallGrantSchema,
          summary="One small grant offer (public once published)")
     def get_small_grant(self, request, id):
-        return self._small_grant_view(request.principal, id)
+        record = self._small_grant_view(request.principal, id)
+        principal: Principal | None = request.principal
+        if _is_runner(principal) or (principal is not None
+                                     and principal.acts_for(record["organization_id"])):
+            return self._with_warnings("small_grant", record)
+        return record  # the public reads the published offer, not the office's warnings
 
     @api("POST", "/api/v1/small-grants/<id>/publish", roles=RUNNERS, response=SmallGrantSchema,
          summary="Publish the offer for 7 days of comments (art. 19a ust. 3)")
@@ -1125,7 +1147,7 @@ class ContractsMixin:
 
 
 class GrantsService(ProgrammesMixin, CompetitionsMixin, OffersMixin, CommitteeMixin,
-                    SmallGrantsMixin, ContractsMixin, OrganizationDirectoryMixin):
+                    SmallGrantsMixin, ContractsMixin, SimilarMixin, OrganizationDirectoryMixin):
     name = "grants"
 
     db = Mongo(repository.COLLECTIONS, repository.GAUGES)

@@ -7,7 +7,6 @@ message in Polish, naming the field at fault where there is one.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from enum import StrEnum
 
 from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
+from wspolpraca.text import search_key  # noqa: F401 - re-exported for the registry
 
 # --- identifiers: NIP, REGON, KRS ---------------------------------------------------
 
@@ -263,19 +263,7 @@ def archive(status: OrganizationStatus | str, reason: str) -> OrganizationStatus
 
 # --- search --------------------------------------------------------------------------
 
-# Letters that Unicode does not decompose into a base letter and a combining mark.
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
-
-
-def search_key(text: str) -> str:
-    """`text` lowercased, without diacritics (Polish and others), whitespace collapsed.
-
-    "  Fundacja  ŁÓDŹ " → "fundacja lodz". Store it next to a name to match queries
-    that ignore case and diacritics.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
+# `search_key` (case and diacritics folded) lives in wspolpraca.text; re-exported here.
 
 
 # Longer query words are looked up by their first letters and confirmed by the regex.

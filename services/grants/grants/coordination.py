@@ -1,0 +1,218 @@
+"""Coordination across departments: the read model of similar applications, its endpoints,
+and what the formal check and the results confirmation read from it.
+
+When an offer or a small-grant application arrives (or an offer is amended) its matches
+among the organisation's other applications are computed (grants/similarity.py) and kept in
+`similar_applications`, one document per application, on both sides of every match, in the
+submission's own transaction. Reading them is one document plus the current state of the
+matched applications, however many offers the city has.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from grants import similarity
+from grants.repository import COMPETITIONS, OFFERS, SIMILAR, SMALL_GRANTS
+from grants.schemas import SimilarListSchema
+from wspolpraca.auth import Principal
+from wspolpraca.envelope import format_time
+from wspolpraca.errors import Forbidden, NotFound
+from wspolpraca.http import api
+from wspolpraca.mongo import Mongo, Transaction
+
+KINDS = {"offer": OFFERS, "small_grant": SMALL_GRANTS}
+_FIELDS = {"organization_id": 1, "title": 1, "description": 1, "task_start": 1, "task_end": 1,
+           "cost_items": 1, "place": 1, "beneficiaries": 1, "requested_amount": 1,
+           "status": 1, "competition_id": 1}
+
+
+def application_of(kind: str, record: dict[str, Any]) -> similarity.Application:
+    return similarity.Application(
+        kind=kind, id=record["_id"], organization_id=record["organization_id"],
+        title=record["title"], task_start=date.fromisoformat(record["task_start"]),
+        task_end=date.fromisoformat(record["task_end"]),
+        cost_items=tuple((i["name"], Decimal(i["amount"])) for i in record["cost_items"]),
+        description=record.get("description"), place=record.get("place"),
+        beneficiaries=record.get("beneficiaries"),
+        requested_amount=Decimal(record["requested_amount"]))
+
+
+def read_key(kind: str, record_id: str) -> str:
+    return f"{kind}:{record_id}"
+
+
+def _match_doc(match: similarity.Match) -> dict[str, Any]:
+    return {"kind": match.kind, "id": match.id, "score": match.score,
+            "reasons": list(match.reasons), "shared_costs": match.shared_costs}
+
+
+def match_of(doc: dict[str, Any]) -> similarity.Match:
+    return similarity.Match(doc["kind"], doc["id"], doc["score"], tuple(doc["reasons"]),
+                            doc.get("shared_costs", 0))
+
+
+def _candidates(tx: Transaction, application: similarity.Application) -> list:
+    """The organisation's other applications whose task periods overlap (dates are
+    `YYYY-MM-DD` strings, so they compare as dates)."""
+    found = []
+    for kind, collection in KINDS.items():
+        for record in tx.db[collection].find(
+                {"organization_id": application.organization_id,
+                 "task_start": {"$lte": application.task_end.isoformat()},
+                 "task_end": {"$gte": application.task_start.isoformat()},
+                 "status": {"$nin": sorted(similarity.IGNORED)}}, _FIELDS,
+                session=tx.session):
+            if (kind, record["_id"]) != application.key:
+                found.append(application_of(kind, record))
+    return found
+
+
+def refresh(tx: Transaction, kind: str, record: dict[str, Any], now: datetime) -> list:
+    """Recompute the application's matches and put them on both sides; the matches, best
+    first."""
+    me = application_of(kind, record)
+    candidates = _candidates(tx, me)
+    mine = similarity.find_similar(me, candidates)
+    collection = tx.db[SIMILAR]
+    own_key = read_key(kind, me.id)
+    before = collection.find_one({"_id": own_key}, session=tx.session) or {}
+    collection.replace_one({"_id": own_key}, {
+        "_id": own_key, "kind": kind, "id": me.id, "organization_id": me.organization_id,
+        "matches": [_match_doc(m) for m in mine], "computed_at": now},
+        upsert=True, session=tx.session)
+    others = {c.key: c for c in candidates}
+    affected = set(others) | {(m["kind"], m["id"]) for m in before.get("matches", [])}
+    for other_key in sorted(affected):
+        other = others.get(other_key)
+        theirs = similarity.compare(other, me) if other is not None else None
+        doc_key = read_key(*other_key)
+        doc = collection.find_one({"_id": doc_key}, session=tx.session)
+        kept = [m for m in (doc or {}).get("matches", [])
+                if (m["kind"], m["id"]) != me.key]
+        if theirs is None and (doc is None or len(kept) == len(doc["matches"])):
+            continue  # nothing to change on that side
+        if theirs is not None:
+            kept.append(_match_doc(theirs))
+        kept.sort(key=lambda m: (-m["score"], m["kind"], m["id"]))
+        collection.replace_one({"_id": doc_key}, {
+            "_id": doc_key, "kind": other_key[0], "id": other_key[1],
+            "organization_id": me.organization_id, "matches": kept,
+            "computed_at": (doc or {}).get("computed_at", now)},
+            upsert=True, session=tx.session)
+    return mine
+
+
+def matches(db, kind: str, record_id: str, session=None) -> list[similarity.Match]:
+    doc = db[SIMILAR].find_one({"_id": read_key(kind, record_id)}, session=session)
+    return [match_of(m) for m in (doc or {}).get("matches", [])]
+
+
+def described(db, keys, session=None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The current state of the matched applications, with the department that runs the
+    competition of each offer (small grants are the liaison office's)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, collection in KINDS.items():
+        ids = sorted({i for k, i in keys if k == kind})
+        if ids:
+            for record in db[collection].find({"_id": {"$in": ids}}, _FIELDS,
+                                              session=session):
+                found[(kind, record["_id"])] = record
+    competition_ids = sorted({r["competition_id"] for (k, _), r in found.items()
+                              if k == "offer"})
+    departments = {c["_id"]: c.get("department") for c in db[COMPETITIONS].find(
+        {"_id": {"$in": competition_ids}}, {"department": 1}, session=session)}
+    for (kind, _), record in found.items():
+        record["department"] = departments.get(record.get("competition_id")) \
+            if kind == "offer" else None
+    return found
+
+
+def label(kind: str, record: dict[str, Any] | None, record_id: str) -> str:
+    if record is None:
+        return record_id
+    what = "oferta" if kind == "offer" else "mała dotacja"
+    where = f", wydział {record['department']}" if record.get("department") else ""
+    return f"{what} „{record['title']}” ({record_id}{where})"
+
+
+def items(db, kind: str, record_id: str) -> list[dict[str, Any]]:
+    """The similar endpoint's items, best first; withdrawn applications are left out."""
+    found = matches(db, kind, record_id)
+    current = described(db, [m.key for m in found])
+    result = []
+    for match in found:
+        record = current.get(match.key)
+        if record is None or record["status"] in similarity.IGNORED:
+            continue
+        result.append({"kind": match.kind, "id": match.id,
+                       "competition_id": record.get("competition_id"),
+                       "department": record["department"],
+                       "organization_id": record["organization_id"],
+                       "title": record["title"], "task_start": record["task_start"],
+                       "task_end": record["task_end"], "status": record["status"],
+                       "score": match.score, "reasons": list(match.reasons)})
+    return result
+
+
+def warnings_for(db, kind: str, record_id: str) -> list[str]:
+    found = [m for m in matches(db, kind, record_id)]
+    current = described(db, [m.key for m in found])
+    live = [m for m in found if m.key in current
+            and current[m.key]["status"] not in similarity.IGNORED]
+    return similarity.warnings(live, {k: label(k[0], r, k[1]) for k, r in current.items()})
+
+
+def overlaps_of_results(tx: Transaction, funded: list[str],
+                        acknowledged: dict[str, str]) -> list[similarity.Overlap]:
+    """The double funding the confirmed awards would cause; refused unless every one is
+    acknowledged with a reason."""
+    by_offer = {offer_id: matches(tx.db, "offer", offer_id, tx.session)
+                for offer_id in funded}
+    keys = {m.key for found in by_offer.values() for m in found}
+    current = described(tx.db, keys, tx.session)
+    statuses = {k: r["status"] for k, r in current.items()}
+    overlaps = similarity.double_funding(funded, by_offer, statuses)
+    similarity.check_acknowledged(overlaps, acknowledged,
+                                  {k: label(k[0], r, k[1]) for k, r in current.items()})
+    return overlaps
+
+
+def acknowledgement(overlap: similarity.Overlap, reason: str, by: str,
+                    now: datetime) -> dict[str, Any]:
+    return {"reason": reason, "acknowledged_by": by, "acknowledged_at": format_time(now),
+            "overlaps": [{"kind": m.kind, "id": m.id, "score": m.score,
+                          "reasons": list(m.reasons)} for m in overlap.matches]}
+
+
+class SimilarMixin:
+    """`GET .../similar`: the officer, and the department running the offer's competition."""
+
+    db: Mongo
+
+    @api("GET", "/api/v1/offers/<id>/similar", roles=("officer", "department"),
+         response=SimilarListSchema,
+         summary="The organisation's other applications (every department, competitions and "
+                 "small grants) for an overlapping period with similar content, best first")
+    def similar_to_offer(self, request, id):
+        principal: Principal = request.principal
+        offer = self.db[OFFERS].find_one({"_id": id}, {"competition_id": 1})
+        if offer is None:
+            raise NotFound("Nie ma takiej oferty.")
+        competition = self.db[COMPETITIONS].find_one({"_id": offer["competition_id"]},
+                                                     {"department": 1}) or {}
+        if not principal.runs(competition.get("department")):
+            raise Forbidden("Podobne wnioski widzi biuro pełnomocnika i wydział, który "
+                            "prowadzi ten konkurs.")
+        return {"items": items(self.db, "offer", id)}
+
+    @api("GET", "/api/v1/small-grants/<id>/similar", roles=("officer",),
+         response=SimilarListSchema,
+         summary="The organisation's other applications similar to this small grant "
+                 "application, best first")
+    def similar_to_small_grant(self, request, id):
+        if self.db[SMALL_GRANTS].find_one({"_id": id}, {"_id": 1}) is None:
+            raise NotFound("Nie ma takiej oferty w trybie małej dotacji.")
+        return {"items": items(self.db, "small_grant", id)}
