@@ -1,0 +1,175 @@
+"""Coordination across departments (issue #22): one organisation's similar applications to
+two departments' competitions and a small grant, the similar endpoints, the formal check's
+warning, and the acknowledgement that confirming double funding needs."""
+
+from __future__ import annotations
+
+from grants_helpers import (
+    COMPETITIONS,
+    OFFERS,
+    SMALL_GRANTS,
+    YEAR,
+    adopted_programme,
+    announced_competition,
+    assert_error,
+    db_state,
+    pass_deadline,
+    submit_offer,
+    submit_small_grant,
+    verified_organization,
+)
+
+CAMP = dict(
+    title="Letni obóz dla dzieci z Bałut", requested_amount="18000.00", total_cost="20000.00",
+    own_contribution={"financial": "2000.00", "non_financial": "0.00"},
+    task_start=f"{YEAR}-07-01", task_end=f"{YEAR}-08-31",
+    description="Dwa turnusy obozu wypoczynkowego nad jeziorem dla dzieci z rodzin "
+                "w trudnej sytuacji.",
+    cost_items=[{"name": "Zakwaterowanie", "amount": "12000.00"},
+                {"name": "Wyżywienie", "amount": "6000.00"},
+                {"name": "Transport", "amount": "2000.00"}])
+# the same camp sent to the sports department, a word changed, partly the same weeks
+CAMP_AGAIN = dict(CAMP, title="LETNI OBÓZ dla dzieci z Balut", task_start=f"{YEAR}-08-01",
+                  task_end=f"{YEAR}-09-15")
+WORKSHOPS = dict(
+    title="Warsztaty ekologiczne dla seniorów", requested_amount="4000.00",
+    total_cost="4500.00", own_contribution={"financial": "500.00", "non_financial": "0.00"},
+    task_start=f"{YEAR}-07-01", task_end=f"{YEAR}-10-31",
+    description="Cykl spotkań o segregacji odpadów i ogrodach społecznych.",
+    cost_items=[{"name": "Materiały", "amount": "1500.00"},
+                {"name": "Honoraria prowadzących", "amount": "3000.00"}])
+
+
+def under_evaluation(grants, officer, competition_id: str) -> None:
+    pass_deadline(grants, competition_id)
+    assert grants.post(f"{COMPETITIONS}/{competition_id}/close", officer).status_code == 200
+    response = grants.post(f"{COMPETITIONS}/{competition_id}/committee", officer, json={
+        "members": [{"user_id": "official-1", "name": "Anna Urzędnik", "kind": "official"}]})
+    assert response.status_code == 201, response.text
+
+
+def test_similar_applications_across_departments_and_the_acknowledged_double_funding(
+        grants, registry, officer, token, events):
+    org_id, ngo = verified_organization(registry, grants, token, officer,
+                                        areas=("culture", "sport"))
+    other_id, other_ngo = verified_organization(registry, grants, token, officer,
+                                                areas=("culture", "sport"))
+    adopted_programme(grants, officer)
+    culture = announced_competition(grants, officer, department="culture",
+                                    title="Wypoczynek letni dzieci")
+    sport = announced_competition(grants, officer, department="sport", area="sport",
+                                  budget="40000.00", title="Aktywne wakacje")
+    camp = submit_offer(grants, ngo, culture["id"], org_id, **CAMP)
+    workshops = submit_offer(grants, ngo, culture["id"], org_id, **WORKSHOPS)
+    # another organisation's identical camp is not this organisation's double funding
+    stranger = submit_offer(grants, other_ngo, sport["id"], other_id, **CAMP)
+    assert camp["warnings"] == [] and stranger["warnings"] == []
+    again = submit_offer(grants, ngo, sport["id"], org_id, **CAMP_AGAIN)
+
+    # the formal check warns (never rejects) on the later application
+    assert again["status"] == "submitted"
+    [warning] = again["warnings"]
+    assert warning.startswith("possible_double_funding:") and camp["id"] in warning
+
+    # the similar endpoint: only the near-identical one, with its reasons, in both directions
+    culture_desk = token("department", department="culture")
+    sport_desk = token("department", department="sport")
+    response = grants.get(f"{OFFERS}/{again['id']}/similar", sport_desk)
+    assert response.status_code == 200, response.text
+    [item] = response.json()["items"]
+    assert {k: item[k] for k in ("kind", "id", "competition_id", "department",
+                                 "organization_id", "title", "task_start", "task_end",
+                                 "status")} == {
+        "kind": "offer", "id": camp["id"], "competition_id": culture["id"],
+        "department": "culture", "organization_id": org_id, "title": CAMP["title"],
+        "task_start": CAMP["task_start"], "task_end": CAMP["task_end"],
+        "status": "submitted"}
+    assert item["score"] >= 90
+    assert {"ten sam tytuł", "pokrywające się terminy",
+            "te same pozycje kosztorysu: 3 z 3"} <= set(item["reasons"])
+    items = grants.get(f"{OFFERS}/{camp['id']}/similar", officer).json()["items"]
+    assert [(i["id"], i["department"]) for i in items] == [(again["id"], "sport")]
+    assert grants.get(f"{OFFERS}/{workshops['id']}/similar", officer).json()["items"] == []
+    # the committee sees the warning on the offer
+    assert grants.get(f"{OFFERS}/{camp['id']}", officer).json()["warnings"]
+
+    # who may ask: the officer and the department running the competition; others 403
+    assert_error(grants.get(f"{OFFERS}/{camp['id']}/similar", sport_desk), 403)
+    assert grants.get(f"{OFFERS}/{camp['id']}/similar", culture_desk).status_code == 200
+    assert_error(grants.get(f"{OFFERS}/{camp['id']}/similar", ngo), 403)
+    assert_error(grants.get(f"{OFFERS}/{camp['id']}/similar", token("committee")), 403)
+    assert_error(grants.get(f"{OFFERS}/{camp['id']}/similar"), 401)
+    assert_error(grants.get(f"{OFFERS}/{'0' * 24}/similar", officer), 404)
+
+    # a small grant for the same camp is found too
+    small = submit_small_grant(grants, ngo, org_id, amount="9000.00", **{
+        "title": CAMP["title"], "task_start": f"{YEAR}-07-01", "task_end": f"{YEAR}-08-31",
+        "own_contribution": {"financial": "3000.00", "non_financial": "0.00"},
+        "total_cost": "12000.00", "cost_items": [CAMP["cost_items"][0]]})
+    found = grants.get(f"{SMALL_GRANTS}/{small['id']}/similar", officer).json()["items"]
+    assert {i["id"] for i in found} == {camp["id"], again["id"]}
+    assert all(i["kind"] == "offer" for i in found)
+    assert_error(grants.get(f"{SMALL_GRANTS}/{small['id']}/similar", culture_desk), 403)
+    assert small["id"] in {i["id"] for i in grants.get(
+        f"{OFFERS}/{camp['id']}/similar", officer).json()["items"]}
+
+    # culture funds the camp first: nothing else is funded, no acknowledgement needed
+    under_evaluation(grants, officer, culture["id"])
+    response = grants.post(f"{COMPETITIONS}/{culture['id']}/results", officer, json={"awards": [
+        {"offer_id": camp["id"], "amount": "18000.00"},
+        {"offer_id": workshops["id"], "amount": "4000.00"}]})
+    assert response.status_code == 200, response.text
+
+    # sport would fund the same costs again: 422 naming the overlap, nothing changed
+    under_evaluation(grants, officer, sport["id"])
+    awards = [{"offer_id": again["id"], "amount": "18000.00"},
+              {"offer_id": stranger["id"], "amount": "18000.00"}]
+    before = db_state(grants.db)
+    error = assert_error(grants.post(f"{COMPETITIONS}/{sport['id']}/results", officer,
+                                     json={"awards": awards}),
+                         422, "double_funding_not_acknowledged", ("acknowledged_overlaps",))
+    [named] = error["fields"]["acknowledged_overlaps"]
+    assert again["id"] in named and camp["id"] in named and "wydział culture" in named
+    assert db_state(grants.db) == before
+    assert_error(grants.post(f"{COMPETITIONS}/{sport['id']}/results", officer, json={
+        "awards": awards, "acknowledged_overlaps": [{"offer_id": again["id"]}]}), 422)
+
+    reason = "Drugi turnus w innym terminie; koszty rozdzielone między wydziały."
+    response = grants.post(f"{COMPETITIONS}/{sport['id']}/results", officer, json={
+        "awards": awards,
+        "acknowledged_overlaps": [{"offer_id": again["id"], "reason": reason}]})
+    assert response.status_code == 200, response.text
+    acknowledged = grants.get(f"{OFFERS}/{again['id']}", officer).json()[
+        "double_funding_acknowledgement"]
+    assert acknowledged["reason"] == reason
+    assert [o["id"] for o in acknowledged["overlaps"]] == [camp["id"]]
+
+    confirmed = [e for e in events.wait_for("grants.results.confirmed", 2)
+                 if e["subject"] == sport["id"]]
+    [event] = confirmed
+    assert event["data"]["department"] == "sport"
+    [recorded] = event["data"]["acknowledged_overlaps"]
+    assert recorded["offer_id"] == again["id"] and recorded["reason"] == reason
+    assert recorded["overlaps"][0]["id"] == camp["id"]
+    assert "pokrywające się terminy" in recorded["overlaps"][0]["reasons"]
+    announced = events.wait_for("grants.competition.announced", 2)
+    assert {e["data"]["department"] for e in announced} == {"culture", "sport"}
+
+
+def test_an_amended_offer_is_compared_again(grants, registry, officer, token):
+    org_id, ngo = verified_organization(registry, grants, token, officer)
+    adopted_programme(grants, officer)
+    first = announced_competition(grants, officer)
+    second = announced_competition(grants, officer)
+    camp = submit_offer(grants, ngo, first["id"], org_id, **CAMP)
+    other = submit_offer(grants, ngo, second["id"], org_id, **WORKSHOPS)
+    assert grants.get(f"{OFFERS}/{camp['id']}/similar", officer).json()["items"] == []
+
+    body = {k: v for k, v in CAMP.items()}
+    response = grants.patch(f"{OFFERS}/{other['id']}", ngo, json=body)
+    assert response.status_code == 200, response.text
+    assert [i["id"] for i in grants.get(f"{OFFERS}/{camp['id']}/similar",
+                                        officer).json()["items"]] == [other["id"]]
+    response = grants.patch(f"{OFFERS}/{other['id']}", ngo, json=WORKSHOPS)
+    assert response.status_code == 200, response.text
+    assert grants.get(f"{OFFERS}/{camp['id']}/similar", officer).json()["items"] == []
