@@ -44,11 +44,12 @@ PARTNERSHIPS = "partnerships"
 TRAININGS = "trainings"
 VOLUNTEERING = "volunteering"
 DELIVERIES = "deliveries"
+COOPERATION = "cooperation"  # each organisation's cooperation (reporting/cooperation.py)
 
 READ_MODELS = (
     ORGANIZATIONS, DEPARTMENTS, INQUIRIES, PROGRAMMES, COMPETITIONS, OFFERS, CONTRACTS,
     TASK_REPORTS, SMALL_GRANTS, CONSULTATIONS, COMMENTS, COUNCILS, OPINIONS, MEETINGS,
-    BOOKINGS, PATRONAGES, PARTNERSHIPS, TRAININGS, VOLUNTEERING, DELIVERIES,
+    BOOKINGS, PATRONAGES, PARTNERSHIPS, TRAININGS, VOLUNTEERING, DELIVERIES, COOPERATION,
 )
 
 
@@ -512,8 +513,11 @@ PROJECTIONS: dict[str, Projection] = {
 def apply(event: CloudEvent, store: Store) -> bool:
     """Apply one event to the read models; False for a type no read model uses
     (it is still kept in the event log)."""
+    from reporting import cooperation  # its own read model; it builds on this module
+
+    used = cooperation.apply(event, store)
     projection = PROJECTIONS.get(event.type)
     if projection is None:
-        return False
+        return used
     projection(event, store)
     return True

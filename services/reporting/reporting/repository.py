@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
 
-from reporting.projections import COMMENTS, READ_MODELS, normalize_time
+from reporting.projections import COMMENTS, COOPERATION, READ_MODELS, normalize_time
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.mongo import Collection, DomainGauge, Transaction
 
@@ -20,8 +20,12 @@ COLLECTIONS = (
         IndexModel([("time", ASCENDING), ("_id", ASCENDING)], name="time_order"),
         IndexModel([("type", ASCENDING)], name="type"),
     )),
-    *(Collection(name) for name in READ_MODELS if name != COMMENTS),
+    *(Collection(name) for name in READ_MODELS if name not in (COMMENTS, COOPERATION)),
     Collection(COMMENTS, (IndexModel([("submitted_at", ASCENDING)], name="submitted_at"),)),
+    Collection(COOPERATION, (
+        IndexModel([("organization_id", ASCENDING)], name="organization"),
+        IndexModel([("form", ASCENDING), ("year", ASCENDING)], name="form_year"),
+    )),
 )
 
 

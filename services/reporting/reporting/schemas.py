@@ -27,3 +27,7 @@ class OpenDataQuerySchema(Schema):
 class ReportQuerySchema(Schema):
     format = fields.String(load_default="json",
                            validate=validate.OneOf(["json", "csv", "xlsx", "html", "pdf"]))
+
+
+class DepartmentsQuerySchema(YearQuerySchema):
+    """`GET /api/v1/stats/departments?year=`."""

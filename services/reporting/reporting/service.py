@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from reporting import opendata, projections, report, repository, stats
+from reporting import cooperation, opendata, projections, report, repository, stats
 from reporting.repository import EventLog, MongoStore, Reader, log_record
 from reporting.schemas import (
+    DepartmentsQuerySchema,
     GrantsQuerySchema,
     OpenDataQuerySchema,
     ReportQuerySchema,
@@ -68,6 +69,22 @@ class ReportingService:
     def stats_grants(self, request, query):
         return stats.grants(Reader(self.db.db), query["year"], query["area"],
                             query["organization_id"])
+
+    @api("GET", "/api/v1/stats/organizations/<id>",
+         summary="One organisation's whole cooperation with the city, from the events, with "
+                 "yearly totals (officer, departments and the organisation itself: all of it; "
+                 "anyone else: the public part)")
+    def stats_organization(self, request, id):
+        principal = request.principal
+        full = principal is not None and (
+            principal.is_staff or "department" in principal.roles or principal.acts_for(id))
+        return cooperation.history(self.db.db, id, full)
+
+    @api("GET", "/api/v1/stats/departments", roles=("officer",), query=DepartmentsQuerySchema,
+         summary="Per department: its competitions, funds, organisations, and the "
+                 "organisations it shares with other departments")
+    def stats_departments(self, request, query):
+        return cooperation.departments(self.db.db, query["year"])
 
     # open data ---------------------------------------------------------------
     @api("GET", "/api/v1/open-data", summary="The data dictionary of the open datasets")
