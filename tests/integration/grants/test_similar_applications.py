@@ -4,6 +4,9 @@ warning, and the acknowledgement that confirming double funding needs."""
 
 from __future__ import annotations
 
+from reporting.service import ReportingService
+from wspolpraca.testing.waiting import wait_until
+
 from grants_helpers import (
     COMPETITIONS,
     OFFERS,
@@ -49,7 +52,10 @@ def under_evaluation(grants, officer, competition_id: str) -> None:
 
 
 def test_similar_applications_across_departments_and_the_acknowledged_double_funding(
-        grants, registry, officer, token, events):
+        grants, registry, start_service, officer, token, events):
+    """The done-when test of issue #22: grants, registry and reporting as services on the
+    real broker and database."""
+    reporting = start_service(ReportingService)
     org_id, ngo = verified_organization(registry, grants, token, officer,
                                         areas=("culture", "sport"))
     other_id, other_ngo = verified_organization(registry, grants, token, officer,
@@ -154,6 +160,38 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
     assert "pokrywające się terminy" in recorded["overlaps"][0]["reasons"]
     announced = events.wait_for("grants.competition.announced", 2)
     assert {e["data"]["department"] for e in announced} == {"culture", "sport"}
+
+    # reporting: the organisation's history and the departments' overview show both
+    def history(who=officer) -> dict:
+        response = reporting.get(f"/api/v1/stats/organizations/{org_id}", who)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    wait_until(lambda: sum(e["status"] == "funded" for e in history()["history"]
+                           if e["form"] == "offer") == 3, what="the three awards in the history")
+    full = history()
+    assert full["departments"] == ["culture", "sport"]
+    [totals] = full["years"]
+    assert (totals["year"], totals["offers"], totals["offers_funded"], totals["awarded"],
+            totals["small_grants"]) == (YEAR, 3, 3, "40000.00", 1)
+    assert history(ngo)["scope"] == "full"
+    public = history(None)
+    assert public["scope"] == "public"
+    assert {e["form"] for e in public["history"]} == {"offer"}  # the small grant is unpublished
+    assert history(other_ngo)["scope"] == "public"
+
+    response = reporting.get(f"/api/v1/stats/departments?year={YEAR}", officer)
+    assert response.status_code == 200, response.text
+    rows = {r["department"]: r for r in response.json()["departments"]}
+    assert rows["culture"]["competitions"] == 1 and rows["sport"]["competitions"] == 1
+    assert rows["sport"]["awarded"] == "36000.00"
+    [shared] = rows["sport"]["shared_organizations"]
+    assert shared["organization_id"] == org_id
+    assert [(o["department"], o["funded"]) for o in shared["also_with"]] == [
+        ("culture", 2), (None, 0)]
+    assert [s["organization_id"] for s in rows["culture"]["shared_organizations"]] == [org_id]
+    assert_error(reporting.get(f"/api/v1/stats/departments?year={YEAR}", sport_desk), 403)
+    assert_error(reporting.get(f"/api/v1/stats/departments?year={YEAR}"), 401)
 
 
 def test_an_amended_offer_is_compared_again(grants, registry, officer, token):
