@@ -4,9 +4,6 @@ warning, and the acknowledgement that confirming double funding needs."""
 
 from __future__ import annotations
 
-from reporting.service import ReportingService
-from wspolpraca.testing.waiting import wait_until
-
 from grants_helpers import (
     COMPETITIONS,
     OFFERS,
@@ -21,6 +18,9 @@ from grants_helpers import (
     submit_small_grant,
     verified_organization,
 )
+
+from reporting.service import ReportingService
+from wspolpraca.testing.waiting import wait_until
 
 CAMP = dict(
     title="Letni obóz dla dzieci z Bałut", requested_amount="18000.00", total_cost="20000.00",
