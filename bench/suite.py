@@ -73,6 +73,19 @@ def _rebuild(r: dict) -> list[tuple[str, str, str, str]]:
              f"{rate / r['read_rate']:.2f} x read", "PASS" if rate >= 5000 else "BELOW")]
 
 
+def _similarity(r: dict) -> list[tuple[str, str, str, str]]:
+    rows = [(f"similarity check, {size['offers']:,} offers",
+             f"{size['ours_ms']:.1f} ms/offer (storing alone {size['baseline_ms']:.1f})",
+             f"{size['ours_ms'] / size['baseline_ms']:.2f} x store", "-")
+            for size in r["sizes"]]
+    first, last = r["sizes"][0]["offers"], r["sizes"][-1]["offers"]
+    rows.append((f"similarity cost per offer, {last:,} vs {first:,}",
+                 "the check reads the organisation's own applications only",
+                 f"{r['growth']:.2f} (<= {r['target_growth']})",
+                 "PASS" if r["growth"] <= r["target_growth"] else "ABOVE"))
+    return rows
+
+
 SUITE = (
     Benchmark("throughput", "throughput.py", (), ("--events", "1000"), "throughput", _durable),
     Benchmark("relay", "relay.py", (), ("--events", "1000"), "relay", _relay),
@@ -82,6 +95,8 @@ SUITE = (
               ("--organizations", "2000", "--competitions", "30", "--offers", "600",
                "--events", "10000"), "rebuild", _rebuild),
     Benchmark("rss", "rss.py", (), ("--requests", "40"), "rss", _rss),
+    Benchmark("similarity", "similarity.py", ("--sizes", "600", "6000"),
+              ("--sizes", "60", "600"), "similarity", _similarity),
 )
 
 

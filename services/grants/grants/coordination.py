@@ -78,18 +78,23 @@ def refresh(tx: Transaction, kind: str, record: dict[str, Any], now: datetime) -
     mine = similarity.find_similar(me, candidates)
     collection = tx.db[SIMILAR]
     own_key = read_key(kind, me.id)
-    before = collection.find_one({"_id": own_key}, session=tx.session) or {}
+    others = {c.key: c for c in candidates}
+    # the read model of this application and of every candidate, in one query
+    docs = {d["_id"]: d for d in collection.find(
+        {"_id": {"$in": [own_key, *(read_key(*k) for k in others)]}}, session=tx.session)}
+    before = docs.get(own_key) or {}
     collection.replace_one({"_id": own_key}, {
         "_id": own_key, "kind": kind, "id": me.id, "organization_id": me.organization_id,
         "matches": [_match_doc(m) for m in mine], "computed_at": now},
         upsert=True, session=tx.session)
-    others = {c.key: c for c in candidates}
+    # an amended application may have left periods it overlapped before
     affected = set(others) | {(m["kind"], m["id"]) for m in before.get("matches", [])}
     for other_key in sorted(affected):
         other = others.get(other_key)
         theirs = similarity.compare(other, me) if other is not None else None
         doc_key = read_key(*other_key)
-        doc = collection.find_one({"_id": doc_key}, session=tx.session)
+        doc = docs.get(doc_key) if other is not None else collection.find_one(
+            {"_id": doc_key}, session=tx.session)
         kept = [m for m in (doc or {}).get("matches", [])
                 if (m["kind"], m["id"]) != me.key]
         if theirs is None and (doc is None or len(kept) == len(doc["matches"])):

@@ -3,6 +3,7 @@
 import json
 import sys
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,24 @@ def test_percentiles():
     assert found["p50"] == 51.0
     assert found["max"] == 100.0
     assert throughput.percentiles([]) == {}
+
+
+def test_the_similarity_bench_year_has_twins_and_consistent_offers():
+    import similarity
+    import suite
+
+    batch = similarity.offers(300, seed=7)
+    assert len(batch) == 300 and len({o["_id"] for o in batch}) == 300
+    for offer in batch:
+        assert sum(Decimal(i["amount"]) for i in offer["cost_items"]) \
+            == Decimal(offer["total_cost"]) == Decimal(offer["requested_amount"])
+        assert offer["task_start"] <= offer["task_end"]
+    titles = [(o["organization_id"], o["title"].casefold()) for o in batch]
+    assert len(set(titles)) < len(titles)  # the same project sent twice
+    [row, *_] = suite._similarity({"sizes": [
+        {"offers": 600, "ours_ms": 3.0, "baseline_ms": 1.5},
+        {"offers": 6000, "ours_ms": 3.3, "baseline_ms": 1.5}],
+        "growth": 1.1, "target_growth": 1.5})
+    assert row[2] == "2.00 x store"
+    assert suite._similarity({"sizes": [{"offers": 6, "ours_ms": 1, "baseline_ms": 1}],
+                              "growth": 2.0, "target_growth": 1.5})[-1][3] == "ABOVE"
