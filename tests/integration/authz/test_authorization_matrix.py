@@ -171,6 +171,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("grants", "GET", "/api/v1/offers"): rule("ngo ngo2 dept dept2 cm cm2 STAFF"),
     ("grants", "GET", "/api/v1/offers/{id}"): rule("ngo dept cm STAFF", "ngo2 dept2 cm2"),
     ("grants", "PATCH", "/api/v1/offers/{id}"): rule("NGO", "ngo2"),
+    ("grants", "GET", "/api/v1/offers/{id}/similar"): rule("RUN", "dept2"),
     ("grants", "POST", "/api/v1/offers/{id}/withdraw"): rule("NGO", "ngo2", destructive=True),
     ("grants", "POST", "/api/v1/offers/{id}/reject"): rule("RUN", "dept2", destructive=True),
     ("grants", "POST", "/api/v1/offers/{id}/budget-update"): rule("NGO", "ngo2"),
@@ -207,6 +208,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("grants", "POST", "/api/v1/small-grants/{id}/comments"): public(),
     ("grants", "GET", "/api/v1/small-grants/{id}/comments"): public(),
     ("grants", "POST", "/api/v1/small-grants/{id}/award"): STAFF_D,
+    ("grants", "GET", "/api/v1/small-grants/{id}/similar"): STAFF,
     ("grants", "POST", "/api/v1/small-grants/{id}/refuse"): STAFF_D,
     # consultations ---------------------------------------------------------------------
     ("consultations", "GET", "/api/v1/consultations"): public(),
@@ -266,6 +268,9 @@ RULES: dict[tuple[str, str, str], Rule] = {
     # reporting -------------------------------------------------------------------------
     ("reporting", "GET", "/api/v1/stats/summary"): public(),
     ("reporting", "GET", "/api/v1/stats/grants"): public(),
+    ("reporting", "GET", "/api/v1/stats/organizations/{id}"): public(
+        note="the public part for anyone but officers, departments and the organisation"),
+    ("reporting", "GET", "/api/v1/stats/departments"): STAFF,
     ("reporting", "GET", "/api/v1/open-data"): public(),
     ("reporting", "GET", "/api/v1/open-data/{dataset}.{fmt}"): public(),
     ("reporting", "GET", "/api/v1/reports/annual/{year}"): public(),
