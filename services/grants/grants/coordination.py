@@ -74,9 +74,15 @@ def refresh(tx: Transaction, kind: str, record: dict[str, Any], now: datetime) -
     """Recompute the application's matches and put them on both sides; the matches, best
     first."""
     me = application_of(kind, record)
+    collection = tx.db[SIMILAR]
+    # two applications of one organisation arriving at once must see each other: both
+    # write the organisation's guard, so one transaction conflicts, is retried, and then
+    # reads the other's committed application
+    collection.update_one({"_id": f"organization:{me.organization_id}"},
+                          {"$inc": {"applications_checked": 1}}, upsert=True,
+                          session=tx.session)
     candidates = _candidates(tx, me)
     mine = similarity.find_similar(me, candidates)
-    collection = tx.db[SIMILAR]
     own_key = read_key(kind, me.id)
     others = {c.key: c for c in candidates}
     # the read model of this application and of every candidate, in one query

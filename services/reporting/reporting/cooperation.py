@@ -19,6 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from reporting import projections as p
+from reporting.stats import amount as _amount
+from reporting.stats import year_of as _year
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.fields import format_money
 
@@ -214,30 +216,26 @@ def council(event: CloudEvent, store) -> None:
                       or p.event_time(event))
 
 
-def _types(service: str, names: str, projection) -> dict[str, Any]:
-    return {f"{service}.{name}": projection for name in names.split()}
-
-
 PROJECTIONS = {
-    **_types("grants", "competition.announced competition.closed competition.cancelled "
+    **p._types("grants", "competition.announced competition.closed competition.cancelled "
              "competition.resolved", competition),
-    **_types("grants", "offer.submitted offer.withdrawn offer.rejected_formally "
+    **p._types("grants", "offer.submitted offer.withdrawn offer.rejected_formally "
              "offer.not_funded", offer),
-    **_types("grants", "grant.awarded", grant_awarded),
-    **_types("grants", "small_grant.submitted small_grant.published small_grant.awarded "
+    **p._types("grants", "grant.awarded", grant_awarded),
+    **p._types("grants", "small_grant.submitted small_grant.published small_grant.awarded "
              "small_grant.refused", small_grant),
-    **_types("grants", "contract.signed contract.terminated contract.settled", contract),
-    **_types("grants", "task_report.submitted task_report.accepted task_report.overdue",
+    **p._types("grants", "contract.signed contract.terminated contract.settled", contract),
+    **p._types("grants", "task_report.submitted task_report.accepted task_report.overdue",
              task_report),
-    **_types("registry", "booking.requested booking.approved booking.refused "
+    **p._types("registry", "booking.requested booking.approved booking.refused "
              "booking.cancelled", booking),
-    **_types("registry", "patronage.requested patronage.granted patronage.refused",
+    **p._types("registry", "patronage.requested patronage.granted patronage.refused",
              patronage),
-    **_types("registry", "training.registered training.unregistered", training),
-    **_types("registry", "partnership.signed", partnership),
-    **_types("registry", "volunteering.posted", volunteering),
-    **_types("consultations", "consultation.comment_submitted", consultation_comment),
-    **_types("consultations", "council.created council.member_appointed council.member_left",
+    **p._types("registry", "training.registered training.unregistered", training),
+    **p._types("registry", "partnership.signed", partnership),
+    **p._types("registry", "volunteering.posted", volunteering),
+    **p._types("consultations", "consultation.comment_submitted", consultation_comment),
+    **p._types("consultations", "council.created council.member_appointed council.member_left",
              council),
 }
 
@@ -251,15 +249,6 @@ def apply(event: CloudEvent, store) -> bool:
 
 
 # --- reading ---------------------------------------------------------------------------
-
-
-def _amount(value: Any) -> Decimal:
-    return Decimal(str(value)) if value not in (None, "") else ZERO
-
-
-def _year(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
 
 
 def report_timeliness(doc: dict[str, Any]) -> str | None:

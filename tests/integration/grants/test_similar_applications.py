@@ -4,6 +4,8 @@ warning, and the acknowledgement that confirming double funding needs."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from grants_helpers import (
     COMPETITIONS,
     OFFERS,
@@ -211,3 +213,23 @@ def test_an_amended_offer_is_compared_again(grants, registry, officer, token):
     response = grants.patch(f"{OFFERS}/{other['id']}", ngo, json=WORKSHOPS)
     assert response.status_code == 200, response.text
     assert grants.get(f"{OFFERS}/{camp['id']}/similar", officer).json()["items"] == []
+
+
+def test_two_similar_offers_arriving_at_once_see_each_other(grants, registry, officer, token):
+    org_id, ngo = verified_organization(registry, grants, token, officer)
+    adopted_programme(grants, officer)
+    first = announced_competition(grants, officer)
+    second = announced_competition(grants, officer)
+
+    def submit(competition_id):
+        return grants.post(f"{COMPETITIONS}/{competition_id}/offers", ngo,
+                           json={"organization_id": org_id, **CAMP})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(submit, [first["id"], second["id"]]))
+    assert [r.status_code for r in responses] == [201, 201], [r.text for r in responses]
+    a, b = (r.json()["id"] for r in responses)
+    assert [i["id"] for i in grants.get(f"{OFFERS}/{a}/similar", officer).json()["items"]] \
+        == [b]
+    assert [i["id"] for i in grants.get(f"{OFFERS}/{b}/similar", officer).json()["items"]] \
+        == [a]
