@@ -31,3 +31,28 @@ class ReportQuerySchema(Schema):
 
 class DepartmentsQuerySchema(YearQuerySchema):
     """`GET /api/v1/stats/departments?year=`."""
+
+
+class OrganizationHistorySchema(Schema):
+    """`GET /api/v1/stats/organizations/{id}` (docs/coordination.md)."""
+
+    organization_id = fields.String()
+    name = fields.String(allow_none=True)
+    scope = fields.String(metadata={"enum": ["full", "public"]})
+    departments = fields.List(fields.String())
+    years = fields.List(fields.Dict(), metadata={
+        "description": "Yearly totals: counts as integers, money as strings; the public "
+                       "part keeps only the public totals"})
+    history = fields.List(fields.Dict(), metadata={
+        "description": "Every form of cooperation, oldest first: form, label, id, date, "
+                       "year, title, status, department and the form's own figures"})
+
+
+class DepartmentsOverviewSchema(Schema):
+    """`GET /api/v1/stats/departments?year=` (docs/coordination.md)."""
+
+    year = fields.Integer()
+    departments = fields.List(fields.Dict(), metadata={
+        "description": "department (null: the liaison office), competitions, budget, "
+                       "awarded, offers, small_grants, organizations {applied, funded}, "
+                       "shared_organizations [{organization_id, name, also_with}]"})

@@ -9,9 +9,11 @@ from werkzeug.wrappers import Response
 from reporting import cooperation, opendata, projections, report, repository, stats
 from reporting.repository import EventLog, MongoStore, Reader, log_record
 from reporting.schemas import (
+    DepartmentsOverviewSchema,
     DepartmentsQuerySchema,
     GrantsQuerySchema,
     OpenDataQuerySchema,
+    OrganizationHistorySchema,
     ReportQuerySchema,
     YearQuerySchema,
 )
@@ -70,7 +72,7 @@ class ReportingService:
         return stats.grants(Reader(self.db.db), query["year"], query["area"],
                             query["organization_id"])
 
-    @api("GET", "/api/v1/stats/organizations/<id>",
+    @api("GET", "/api/v1/stats/organizations/<id>", response=OrganizationHistorySchema,
          summary="One organisation's whole cooperation with the city, from the events, with "
                  "yearly totals (officer, departments and the organisation itself: all of it; "
                  "anyone else: the public part)")
@@ -81,6 +83,7 @@ class ReportingService:
         return cooperation.history(self.db.db, id, full)
 
     @api("GET", "/api/v1/stats/departments", roles=("officer",), query=DepartmentsQuerySchema,
+         response=DepartmentsOverviewSchema,
          summary="Per department: its competitions, funds, organisations, and the "
                  "organisations it shares with other departments")
     def stats_departments(self, request, query):
