@@ -59,3 +59,23 @@ def test_a_missing_or_null_field_is_left_alone():
 def test_the_reminders_raised_here_declare_their_personal_data_too():
     assert personal_fields()["notifications.reminder.training"] == (
         "registration.email", "registration.person")
+
+
+def test_an_email_of_a_redacted_event_reads_well_without_the_names():
+    from notifications.channels import Renderer, event_context
+
+    appointed = redacted(event("consultations.council.member_appointed", {
+        "council_id": "c1", "council_name": "Rada Pożytku", "members": 9, "ngo_members": 5,
+        "member": {"id": "m1", "name": "Jan Kowalski", "email": "jan@example.pl",
+                   "user_id": "u1", "side": "ngo", "organization_id": "o1"}}))
+    assigned = redacted(event("registry.inquiry.assigned", {
+        "id": "q", "subject": "Sala", "assignee": "Anna Nowak"}))
+    committee = redacted(event("grants.committee.appointed", {
+        "competition_id": "c", "members": [{"user_id": "u", "name": "Ewa Lis",
+                                            "kind": "ngo", "excluded": False}]}))
+    texts = [Renderer().render(e["type"], event_context(e, "https://w.pl", None)).text
+             for e in (appointed, assigned, committee)]
+    assert "Nowa osoba (z ramienia organizacji pozarządowych) zostaje członkiem" in texts[0]
+    assert "„Sala” przydzielono do rozpatrzenia." in texts[1]
+    assert "- członek komisji (przedstawiciel organizacji)" in texts[2]
+    assert not any(name in " ".join(texts) for name in ("Kowalski", "Nowak", "Ewa Lis"))
