@@ -118,3 +118,11 @@ def test_every_email_property_of_the_catalogue_is_personal_or_an_organisations(s
         for schema in schemas:
             emails(schema, "", found)
         assert found <= set(fields[message.get("name", name)]), name
+
+
+def test_the_table_of_docs_notifications_is_current():
+    from notifications.personal_data import personal_fields
+
+    docs = CATALOGUE.parents[2] / "docs" / "notifications.md"
+    assert audience.markdown_table(personal_fields()) in docs.read_text(encoding="utf-8"), (
+        "run: cd services/notifications && python -m notifications.audience")

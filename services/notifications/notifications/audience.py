@@ -25,7 +25,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from notifications.domain import REPORT_DUE_REMINDER, TRAINING_REMINDER, Subscription
+from notifications.domain import (
+    DEFAULT_RULES,
+    REPORT_DUE_REMINDER,
+    TRAINING_REMINDER,
+    Subscription,
+)
 from wspolpraca.errors import DomainError
 
 STAFF_ROLES = frozenset({"admin", "officer", "department"})
@@ -177,7 +182,7 @@ _OFFER = {"competition": _competition_id,
 _BY_COMPETITION = {"department": _department_of_competition(_competition_id)}
 _DEPARTMENTAL = {"department": _own_department}
 
-STAFF_ONLY = "staff only"
+STAFF_ONLY = "none (staff only)"
 COMMITTEE = frozenset({"committee"})
 
 RULES: dict[str, Rule] = {
@@ -193,7 +198,7 @@ RULES: dict[str, Rule] = {
     "registry.resource.created": _public(**_DEPARTMENTAL),
     "registry.resource.updated": _public(**_DEPARTMENTAL),
     **{f"registry.booking.{verb}": _of_organization(
-        "the organisation that books (the managing department among staff)", **_DEPARTMENTAL)
+        "the organisation that books", **_DEPARTMENTAL)
        for verb in ("requested", "approved", "refused", "cancelled")},
     "registry.patronage.requested": _of_organization(),
     "registry.patronage.granted": _public(organizations=_organization),
@@ -408,3 +413,46 @@ def reader_of(sub: str, roles: Iterable[str], org_id: str | None, department: st
     """The reader a new subscription records, from its creator's token."""
     return Reader(user=sub, roles=frozenset(roles), org_id=org_id,
                   department=department, for_department=for_department and bool(department))
+
+
+# --- in words, for the documentation and the catalogue page ----------------------------------
+
+def receivers(event_type: str) -> tuple[str, str]:
+    """Who receives a type by subscription (webhook, email, inbox): (staff, others)."""
+    rule = RULES[event_type]
+    if not rule.deliverable:
+        return ("nobody: refused at subscription (422 `undeliverable_event_type`)", "nobody")
+    staff = ("all; a department's own subscription only its department's"
+             if rule.department is not None else "all")
+    others = [("everyone signed in" if rule.public else rule.who)] if (
+        rule.public or rule.who) else []
+    if rule.public and rule.organizations is not _nobody:
+        others.append("the organisation it concerns")
+    if rule.competition is not None and rule.public:
+        others.append("the competition's committee")
+    return staff, "; ".join(others) or STAFF_ONLY
+
+
+def told_by_default(event_type: str) -> bool:
+    """Does someone hear of this type without subscribing (domain.DEFAULT_RULES)?"""
+    return event_type in DEFAULT_RULES
+
+
+def markdown_table(personal: Mapping[str, Sequence[str]]) -> str:
+    """Every type with whom it reaches by subscription, what others do not get, and
+    whether some are told without subscribing (the table of docs/notifications.md)."""
+    lines = ["| event type | staff (officer, admin, departments) | others (NGOs, committee "
+             "members, persons) | removed for others | told without subscribing |",
+             "| --- | --- | --- | --- | --- |"]
+    for event_type in sorted(RULES):
+        staff, others = receivers(event_type)
+        removed = ", ".join(f"`{p}`" for p in personal.get(event_type, ())) or "–"
+        told = "yes" if told_by_default(event_type) else "–"
+        lines.append(f"| `{event_type}` | {staff} | {others} | {removed} | {told} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - prints the table of docs/notifications.md
+    from notifications.personal_data import personal_fields
+
+    print(markdown_table(personal_fields()), end="")
