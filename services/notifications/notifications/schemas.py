@@ -43,6 +43,9 @@ class SubscriptionSchema(Schema):
     district = fields.String(allow_none=True)
     digest = fields.String()
     owner = fields.String()
+    # the department's own subscription (owner `dept:<code>`): what concerns the department
+    for_department = fields.Function(lambda record: str(record.get("owner", "")).startswith(
+        "dept:"))
     status = fields.String()
     consecutive_failures = fields.Integer()
     suspended_at = fields.DateTime(allow_none=True)

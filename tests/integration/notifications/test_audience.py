@@ -139,7 +139,7 @@ def test_a_sport_webhook_gets_sports_booking_requests_and_not_cultures_inquiries
     created = subscribe(notifications, sport, receiver.url + "/sport",
                         ["registry.inquiry.routed", "registry.booking.requested"])
     assert created.status_code == 201, created.text
-    assert created.json()["owner"] == "dept:sport"
+    assert created.json()["owner"] == "dept:sport" and created.json()["for_department"]
     publish(amqp_uri, routed_inquiry(department="culture", area="culture"))
     send(amqp_uri, "registry", "booking.requested", "665f1c2a9b1e8a00000000d3",
          booking("culture", number=3))
