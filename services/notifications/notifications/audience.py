@@ -118,13 +118,14 @@ def _own_department(data: Data, competitions: Competitions) -> str | None:
 
 
 def _department_of_competition(key: Callable[[Data], str | None]):
-    """The department that runs the competition an event is about (None: the liaison
-    office runs it, or it is not known here)."""
-    def department(data: Data, competitions: Competitions) -> str | None:
+    """The department that runs the competition an event is about; a competition that
+    names none (the liaison office runs it, or it is not known here yet) is city-wide."""
+    def department(data: Data, competitions: Competitions) -> str | NotDepartmental:
         if _text(data.get("department")):
             return data["department"]
         competition_id = key(data)
-        return competitions.department_of(competition_id) if competition_id else None
+        found = competitions.department_of(competition_id) if competition_id else None
+        return found or CITY_WIDE
     return department
 
 
@@ -149,7 +150,7 @@ class Rule:
     competition: Callable[[Data], str | None] | None = None
     # the department an event belongs to (a department's own subscription receives only
     # its own); None for a city-wide type
-    department: Callable[[Data, Competitions], str | None] | None = None
+    department: Callable[[Data, Competitions], str | None | NotDepartmental] | None = None
     deliverable: bool = True
     who: str = ""          # in words, for the documentation (Polish is not needed here)
 

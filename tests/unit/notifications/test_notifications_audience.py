@@ -202,6 +202,16 @@ def test_a_departments_subscription_gets_the_competitions_it_runs():
     assert may_receive(SPORT, "grants.offer.submitted", offer, runs_it) == Access.FULL
     assert may_receive(SPORT, "grants.competition.announced",
                        {"id": COMPETITION, "department": "sport"}, NONE_KNOWN)
+    assert may_receive(SPORT, "grants.competition.announced",
+                       {"id": COMPETITION, "department": "culture"}, NONE_KNOWN) is None
+
+
+def test_a_competition_that_names_no_department_is_every_departments():
+    """The liaison office's own competitions (and those not known here yet)."""
+    assert may_receive(SPORT, "grants.competition.announced",
+                       {"id": COMPETITION, "department": None}, NONE_KNOWN) == Access.FULL
+    offer = {"organization_id": OUR_ORG, "competition_id": COMPETITION}
+    assert may_receive(SPORT, "grants.offer.submitted", offer, NONE_KNOWN) == Access.FULL
 
 
 def test_a_departments_subscription_gets_city_wide_events():
