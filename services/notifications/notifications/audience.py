@@ -186,6 +186,9 @@ _DEPARTMENTAL = {"department": _own_department}
 STAFF_ONLY = "none (staff only)"
 COMMITTEE = frozenset({"committee"})
 
+_REGISTRANT = _of_organization("the registered person and their organisation",
+                              organizations=_registration_organization, persons=_registrant)
+
 RULES: dict[str, Rule] = {
     # registry: an organisation's own record; departments and resources are public
     **{f"registry.organization.{verb}": _of_organization(organizations=_organization_itself)
@@ -206,20 +209,14 @@ RULES: dict[str, Rule] = {
     "registry.patronage.refused": _of_organization(),
     "registry.training.published": _public(),
     "registry.training.cancelled": _public(),
-    "registry.training.registered": _of_organization(
-        "the registered person and their organisation",
-        organizations=_registration_organization, persons=_registrant),
-    "registry.training.unregistered": _of_organization(
-        "the registered person and their organisation",
-        organizations=_registration_organization, persons=_registrant),
+    "registry.training.registered": _REGISTRANT,
+    "registry.training.unregistered": _REGISTRANT,
     "registry.training.attendance_recorded": Rule(who=STAFF_ONLY),
     "registry.partnership.signed": _public(organizations=_parties),
     "registry.volunteering.posted": _public(organizations=_organization),
     # consultations: public, except a comment (its organisation) and a council request
-    "consultations.consultation.opened": _public(),
-    "consultations.consultation.closed": _public(),
-    "consultations.consultation.report_published": _public(),
-    "consultations.consultation.meeting_scheduled": _public(),
+    **{f"consultations.consultation.{verb}": _public()
+       for verb in ("opened", "closed", "report_published", "meeting_scheduled")},
     "consultations.consultation.comment_submitted": _of_organization(
         "the organisation that commented"),
     # a council's composition: staff only (the members and the organisations that
@@ -227,10 +224,9 @@ RULES: dict[str, Rule] = {
     "consultations.council.created": Rule(who=STAFF_ONLY),
     "consultations.council.member_appointed": Rule(who=STAFF_ONLY),
     "consultations.council.member_left": Rule(who=STAFF_ONLY),
-    "consultations.council.meeting_scheduled": _public(),
-    "consultations.council.opinion_requested": _public(),
-    "consultations.council.opinion_issued": _public(),
-    "consultations.council.opinion_lapsed": _public(),
+    **{f"consultations.council.{verb}": _public()
+       for verb in ("meeting_scheduled", "opinion_requested", "opinion_issued",
+                    "opinion_lapsed")},
     "consultations.council_request.overdue": _of_organization(
         "the organisations that asked for the council", organizations=_supporters),
     # grants: programmes, announcements and results are public; an offer, a contract and
@@ -260,9 +256,7 @@ RULES: dict[str, Rule] = {
     "grants.small_grant.refused": _of_organization(),
     # this service's own: reminders (raised here, never on the broker) ...
     REPORT_DUE_REMINDER: _of_organization(),
-    TRAINING_REMINDER: _of_organization("the registered person and their organisation",
-                                        organizations=_registration_organization,
-                                        persons=_registrant),
+    TRAINING_REMINDER: _REGISTRANT,
     # ... and what it says of its own deliveries: delivering it would loop
     "notifications.notification.sent": Rule(deliverable=False, who="nobody (would loop)"),
     "notifications.notification.failed": Rule(deliverable=False, who="nobody (would loop)"),
