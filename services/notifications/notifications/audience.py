@@ -76,6 +76,13 @@ def _organization(data: Data) -> set[str]:
     return {o for o in [_text(data.get("organization_id"))] if o}
 
 
+def _bidders(data: Data) -> set[str]:
+    """The organisation of an offer and its partners in a joint offer."""
+    partners = data.get("partners")
+    return _organization(data) | (
+        {p for p in partners if isinstance(p, str)} if isinstance(partners, list) else set())
+
+
 def _organization_itself(data: Data) -> set[str]:
     return {o for o in [_text(data.get("id"))] if o}
 
@@ -236,7 +243,8 @@ RULES: dict[str, Rule] = {
     **{f"grants.competition.{verb}": _public(**_COMPETITION)
        for verb in ("announced", "closed", "cancelled", "resolved")},
     **{f"grants.offer.{verb}": _of_organization(
-        "the organisation that bid, and the competition's committee", **_OFFER)
+        "the organisations that bid (partners too), and the competition's committee",
+        organizations=_bidders, **_OFFER)
        for verb in ("submitted", "withdrawn", "rejected_formally", "not_funded")},
     "grants.grant.awarded": _public(organizations=_organization, **_OFFER),
     "grants.committee.appointed": Rule(who="the competition's committee", **_OFFER),

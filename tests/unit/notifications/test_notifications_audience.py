@@ -146,6 +146,11 @@ def test_an_ngo_receives_its_own_offers_and_not_its_rivals():
     assert may_receive(NGO, "grants.task_report.submitted", theirs, NONE_KNOWN) is None
 
 
+def test_a_partner_in_a_joint_offer_receives_it_too():
+    joint = {"organization_id": RIVAL_ORG, "partners": [OUR_ORG], "competition_id": COMPETITION}
+    assert may_receive(NGO, "grants.offer.not_funded", joint, NONE_KNOWN) == Access.REDACTED
+
+
 def test_an_ngo_receives_public_events_without_personal_data():
     assert may_receive(NGO, "consultations.consultation.opened", {}, NONE_KNOWN) == \
         Access.REDACTED
