@@ -15,7 +15,7 @@ from nameko.containers import ServiceContainer
 from pymongo import MongoClient
 
 from wspolpraca.auth import mint_token
-from wspolpraca.config import DEVELOPMENT_JWT_SECRET, Settings
+from wspolpraca.config import DEFAULT_AUDIENCE, DEVELOPMENT_JWT_SECRET, Settings
 from wspolpraca.secantus import SecantusServer, free_port
 from wspolpraca.testing.rabbit import EventListener, Vhost, broker_reachable, delete_queues
 
@@ -161,6 +161,8 @@ def token():
     """`token("officer")`, `token("ngo", org_id=...)`: a development JWT."""
 
     def mint(*roles: str, sub: str | None = None, **claims) -> str:
+        claims.setdefault("secret", DEVELOPMENT_JWT_SECRET)  # what make_settings configures
+        claims.setdefault("audience", DEFAULT_AUDIENCE)
         return mint_token(sub or f"user-{uuid.uuid4().hex[:6]}", list(roles), **claims)
 
     return mint
