@@ -43,7 +43,7 @@ from registry.schemas import (
 )
 from registry.trainings import TrainingsMixin
 from wspolpraca.areas import AREAS, AREAS_VERSION, validate_areas
-from wspolpraca.auth import Principal
+from wspolpraca.auth import Principal, check_speaks_for
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Forbidden, NotFound
 from wspolpraca.http import api
@@ -220,8 +220,11 @@ class InquiriesMixin:
     db: Mongo
 
     @api("POST", "/api/v1/inquiries", body=InquiryCreateSchema, response=InquirySchema,
-         status=201, summary="File an inquiry with the liaison office (anyone may)")
+         status=201, rate_limited=True,
+         summary="File an inquiry with the liaison office (anyone may; in an "
+                 "organisation's name only its representative)")
     def file_inquiry(self, request, body):
+        check_speaks_for(request.principal, body.get("organization_id"))
         now = utcnow()
         record = records.new_inquiry(body, domain.response_deadline(now, RULES), now)
 
