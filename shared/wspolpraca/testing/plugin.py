@@ -61,6 +61,7 @@ def make_settings(service: str, mongo_uri: str, amqp_uri: str, **overrides) -> S
         relay_poll_seconds=0.1,
         timers_enabled=False,
         consumer_retry_delays=(0.2, 0.4),
+        rate_limit_writes=0,  # tests write fast from one address; the limit's own tests set it
     )
     values.update(overrides)
     return Settings(**values)

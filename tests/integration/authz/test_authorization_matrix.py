@@ -219,6 +219,8 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("consultations", "POST",
      "/api/v1/consultations/{id}/comments/{comment_id}/hide"): STAFF_D,
     ("consultations", "POST",
+     "/api/v1/consultations/{id}/comments/{comment_id}/spam"): STAFF_D,
+    ("consultations", "POST",
      "/api/v1/consultations/{id}/comments/{comment_id}/answer"): STAFF,
     ("consultations", "GET", "/api/v1/consultations/{id}/report"): public(),
     ("consultations", "POST", "/api/v1/consultations/{id}/report/publish"): STAFF,
