@@ -40,6 +40,33 @@ def test_a_forged_or_damaged_token_is_refused(mangle):
     assert raised.value.status == 400
 
 
+def test_an_unsubscribe_token_does_not_show_the_address_it_unsubscribes():
+    """Issue 15 item 12b: the payload was base64 JSON, the address readable by anyone."""
+    import base64
+
+    token = make_token("key", {"e": "jan.kowalski@example.pl", "t": "registry.inquiry.answered"})
+    assert token.startswith("v2.")
+    sealed = token.split(".", 1)[1]
+    raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+    assert b"jan.kowalski" not in raw and b"inquiry" not in raw and "jan" not in token
+    assert read_token("key", token) == {"e": "jan.kowalski@example.pl",
+                                        "t": "registry.inquiry.answered"}
+    assert make_token("key", {"s": "x"}) != make_token("key", {"s": "x"})  # not linkable
+
+
+def test_links_of_the_first_version_in_emails_already_sent_still_work():
+    import base64
+    import hashlib
+    import hmac
+
+    body = base64.urlsafe_b64encode(b'{"s":"abc"}').decode().rstrip("=")
+    mac = hmac.new(b"key", b"unsubscribe:" + body.encode(), hashlib.sha256).digest()
+    legacy = f"{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    assert read_token("key", legacy) == {"s": "abc"}
+    with pytest.raises(DomainError):
+        read_token("other", legacy)
+
+
 def test_a_token_signed_with_another_key_is_refused():
     with pytest.raises(DomainError):
         read_token("key", make_token("other", {"s": "abc"}))
