@@ -110,12 +110,24 @@ class OrganizationsMixin:
         def work(tx: Transaction):
             organizations = Organizations(tx)
             current = organizations.get(id)
-            record, changed = records.updated_organization(current, body, utcnow())
+            now = utcnow()
+            record, changed = records.updated_organization(current, body, now)
             if not changed:
                 return current
+            to_verify = domain.fields_to_verify_again(current["status"], current, record,
+                                                      changed, principal.is_staff)
+            reason = domain.reverification_reason(to_verify) if to_verify else None
+            if to_verify:
+                status = domain.return_to_verification(current["status"])
+                record = records.with_status(record, status.value, reason, now)
             organizations.replace(record, current["version"])
             tx.emit("organization.updated", id,
                     records.organization_payload(record, changed_fields=changed))
+            if to_verify:
+                tx.emit("organization.returned_to_verification", id,
+                        records.organization_payload(record, reason=reason,
+                                                     changed_by=principal.sub,
+                                                     changed_at=format_time(now)))
             return record
 
         return self.db.transaction(work)
