@@ -1,4 +1,5 @@
-"""Rate limits on public writes (comments, inquiries, subscriptions, sign-ups), per client.
+"""Rate limits on public writes (comments, inquiries, subscriptions, training sign-ups), per
+client address.
 
 The proxy's `limit_req` (infra/proxy/nginx.conf) is the first line; this is the second, in
 each service instance, so a service reached without the proxy (or a proxy without limits) is

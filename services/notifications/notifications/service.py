@@ -494,7 +494,8 @@ class SubscriptionsMixin:
         return pages.unsubscribe_confirmation(query["token"], payload)
 
     @api("POST", "/api/v1/subscriptions/unsubscribe", query=UnsubscribeQuerySchema,
-         forms=True, rate_limited=True,
+         forms=True,  # not rate-limited: mail providers post one-click unsubscribes for
+         # many people from few addresses, and a signed token creates nothing
          summary="Unsubscribe: the confirmation page's form, or a mail client's RFC 8058 "
                  "one-click POST (List-Unsubscribe-Post)")
     def unsubscribe_post(self, request, query):
