@@ -522,7 +522,7 @@ def inquiries(orgs: list[dict]) -> None:
             tally("inquiries", False)
             continue
         org = orgs[n * 5]
-        inquiry = call("POST", f"{REGISTRY}/api/v1/inquiries", None, {
+        inquiry = call("POST", f"{REGISTRY}/api/v1/inquiries", ngo_token(org), {
             "subject": subject, "text": text, "area": area, "name": f"Biuro: {org['name']}",
             "email": f"biuro@{slug(org['name'])[:40]}.example.pl",
             "organization_id": org["id"]}).json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -46,6 +47,19 @@ class Principal:
             and self.department == department)
 
 
+def check_speaks_for(principal: Principal | None, organization_id: str | None) -> None:
+    """A public form (a comment, an inquiry) may name an organisation only when that
+    organisation's representative sends it: 401 for the anonymous (signing in would help),
+    403 for anyone else, staff included (an officer is not the organisation's voice)."""
+    if organization_id is None:
+        return
+    if principal is None:
+        raise Unauthorized("W imieniu organizacji występuje jej przedstawiciel po "
+                           "zalogowaniu.")
+    if not principal.acts_for(organization_id):
+        raise Forbidden("Możesz występować tylko w imieniu organizacji, którą reprezentujesz.")
+
+
 _jwks_clients: dict[tuple[str, float, float, float], PyJWKClient] = {}
 _jwks_lock = threading.Lock()
 
@@ -85,28 +99,54 @@ def _verification_key(token: str, settings: Settings) -> tuple[object, list[str]
     return settings.jwt_secret or "", ["HS256"]
 
 
+# The longest a claim that reaches a query may be (ids are 24 or 32 hex digits, department
+# codes short snake_case words); anything longer is not a real identifier.
+MAX_CLAIM_LENGTH = 128
+
+
+def _text_claim(claims: dict, name: str, *, required: bool = False) -> str | None:
+    """A claim that must be a short non-empty string (or absent, when not required): a
+    number, a list or an object in `org_id` or `department` would reach a MongoDB query as
+    an operator or a type the code does not expect."""
+    value = claims.get(name)
+    if value is None and not required:
+        return None
+    if (not isinstance(value, str) or not value.strip() or len(value) > MAX_CLAIM_LENGTH
+            or any(ord(c) < 32 for c in value)):
+        raise Unauthorized(f"Niepoprawne pole „{name}” w tokenie: oczekiwano krótkiego "
+                           "napisu.")
+    return value
+
+
 def decode_token(token: str, settings: Settings) -> Principal:
     key, algorithms = _verification_key(token, settings)
+    required = ["sub", "exp", "aud"] + (["iss"] if settings.jwt_issuer else [])
     try:
         claims = jwt.decode(
             token,
             key,
             algorithms=algorithms,
             audience=settings.jwt_audience,
-            options={"require": ["sub", "exp", "aud"]},
+            issuer=settings.jwt_issuer,
+            leeway=settings.jwt_leeway_seconds,
+            options={"require": required},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Token wygasł.") from None
+    except jwt.InvalidIssuerError:
+        raise Unauthorized("Token wystawił nieznany wystawca.") from None
     except jwt.InvalidTokenError:
         raise Unauthorized("Niepoprawny token.") from None
-    roles = claims.get("roles") or []
+    roles = claims.get("roles")
+    if roles is None:
+        roles = []
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise Unauthorized("Niepoprawne role w tokenie.")
     return Principal(
-        sub=str(claims["sub"]),
+        sub=_text_claim(claims, "sub", required=True) or "",
         roles=frozenset(r for r in roles if r in ROLES),
-        org_id=claims.get("org_id"),
-        department=claims.get("department"),
+        org_id=_text_claim(claims, "org_id"),
+        department=_text_claim(claims, "department"),
     )
 
 
@@ -125,15 +165,25 @@ def mint_token(
     *,
     org_id: str | None = None,
     department: str | None = None,
-    secret: str = DEVELOPMENT_JWT_SECRET,
-    audience: str = DEFAULT_AUDIENCE,
+    secret: str | None = None,
+    audience: str | None = None,
+    issuer: str | None = None,
     ttl_seconds: int = 8 * 3600,
 ) -> str:
+    """An HS256 token. What is not given comes from the configuration the services read
+    (`WSPOLPRACA_JWT_SECRET`, `WSPOLPRACA_JWT_AUDIENCE`, `WSPOLPRACA_JWT_ISSUER`), so `make
+    token`, `make demo` and every development helper work against a system started with its
+    own secret; with none set, the documented development secret."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
+    secret = secret or os.environ.get("WSPOLPRACA_JWT_SECRET") or DEVELOPMENT_JWT_SECRET
+    audience = audience or os.environ.get("WSPOLPRACA_JWT_AUDIENCE") or DEFAULT_AUDIENCE
+    issuer = issuer or os.environ.get("WSPOLPRACA_JWT_ISSUER") or None
     claims: dict = {"sub": sub, "roles": roles, "aud": audience,
                     "iat": int(time.time()), "exp": int(time.time()) + ttl_seconds}
+    if issuer:
+        claims["iss"] = issuer
     if org_id:
         claims["org_id"] = org_id
     if department:

@@ -49,6 +49,7 @@ from wspolpraca.errors import (
     ValidationFailed,
 )
 from wspolpraca.pagination import Page
+from wspolpraca.ratelimit import SlidingWindowLimiter, client_address
 from wspolpraca.rules import RuleNotInForce
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ def error_response(error: DomainError, correlation_id: str | None = None) -> Res
     headers = {CORRELATION_HEADER: correlation_id} if correlation_id else None
     if error.status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="wspolpraca"'}
+    if getattr(error, "headers", None):
+        headers = {**(headers or {}), **error.headers}
     return json_response(error.to_body(), error.status, headers)
 
 
@@ -214,6 +217,15 @@ class ApiServer(WebServer):
     def get_wsgi_app(self):
         return ApiApp(self)
 
+    def write_limiter(self) -> SlidingWindowLimiter:
+        """The instance's one budget of public writes per client address."""
+        limiter = getattr(self, "_write_limiter", None)
+        if limiter is None:
+            settings = settings_of(self.container.config)
+            limiter = self._write_limiter = SlidingWindowLimiter(
+                settings.rate_limit_writes, settings.rate_limit_window_seconds)
+        return limiter
+
     def make_url_map(self) -> Map:
         url_map = super().make_url_map()
         for path in BUILTIN_ROUTES:
@@ -281,6 +293,7 @@ class HttpApi(HttpRequestHandler):
         summary: str = "",
         tag: str | None = None,
         forms: bool = False,
+        rate_limited: bool = False,
         **kwargs,
     ) -> None:
         kwargs.setdefault("expected_exceptions", (DomainError,))
@@ -293,6 +306,8 @@ class HttpApi(HttpRequestHandler):
         self.summary = summary
         self.tag = tag
         self.forms = forms  # a form body is accepted and ignored (see refuse_unexpected_body)
+        # a public write: limited per client address (wspolpraca.ratelimit), staff excepted
+        self.rate_limited = rate_limited
 
     def setup(self) -> None:
         super().setup()
@@ -309,6 +324,8 @@ class HttpApi(HttpRequestHandler):
         request.max_content_length = self.settings.max_body_bytes
         try:
             request.principal = self.authorize(request)
+            if self.rate_limited:
+                self.limit_rate(request)
             args, kwargs = self.get_entrypoint_parameters(request)
             if self._body is not None:
                 kwargs["body"] = load(self._body, parse_json_body(request))
@@ -359,6 +376,14 @@ class HttpApi(HttpRequestHandler):
         if not principal.has_any(self.roles):
             raise Forbidden()
         return principal
+
+    def limit_rate(self, request: Request) -> None:
+        principal = request.principal
+        if principal is not None and principal.is_staff:
+            return
+        self.server.write_limiter().hit(client_address(
+            request.remote_addr, request.headers.get("X-Forwarded-For"),
+            self.settings.trusted_proxies))
 
     def response_from_result(self, result: Any) -> Response:
         if isinstance(result, Response):

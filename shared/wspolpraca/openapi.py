@@ -133,6 +133,14 @@ def build_openapi(service: str, providers: list[Any]) -> dict:
                 operation["responses"]["403"] = _error("Role not allowed")
             if method in ("post", "put", "patch", "delete"):
                 operation["responses"]["409"] = _error("Duplicate or state conflict")
+            if getattr(provider, "rate_limited", False):
+                # a public write: naming an organisation one does not represent is refused
+                operation["responses"]["403"] = _error("Not a representative of the organisation")
+                operation["responses"]["429"] = {
+                    **_error("Too many writes from this client address; try again later"),
+                    "headers": {"Retry-After": {"description": "seconds to wait",
+                                                "schema": {"type": "integer"}}},
+                }
             paths.setdefault(path, {})[method] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

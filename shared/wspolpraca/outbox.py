@@ -17,6 +17,14 @@ publishes at a time (a lease in `locks`), so scaled-out instances do not race: e
 has an owner name of its own (host, process and a random part, or `WSPOLPRACA_INSTANCE`), a
 relay that stops gives its lease back so another takes over at once, and one that dies loses
 it when it expires (`LEASE_SECONDS`).
+
+The lease outlives the worst batch: it is longer than a publish waiting for all its confirms
+(`CONFIRM_TIMEOUT`), it is renewed every `LEASE_RENEW_SECONDS` while the relay waits for
+confirms, and it is checked (renewed) again just before confirmed events are marked sent. A
+relay that finds another owner in the lease (it stalled past its lease and a second relay took
+over) stops at once: it abandons the batch, marks nothing and forgets what it had not marked;
+the lease holder publishes those events again and consumers dedupe. So two relays never
+publish side by side, and events do not go out of order behind a stalled broker.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -46,9 +55,12 @@ from wspolpraca.mongo import LOCKS, OUTBOX
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
-LEASE_SECONDS = 15.0
-SWEEP_SECONDS = 2.0
 CONFIRM_TIMEOUT = 30.0
+# Twice the longest wait for confirms: even a relay that could not renew during a whole stalled
+# publish still holds the lease when it gives up. Renewed far more often than it expires.
+LEASE_SECONDS = 2 * CONFIRM_TIMEOUT
+LEASE_RENEW_SECONDS = 5.0
+SWEEP_SECONDS = 2.0
 SENT_RETENTION = timedelta(days=7)
 REMEMBERED_SENT = 20_000
 # Confirmed events are marked sent in the database a little later, in larger batches, so
@@ -82,6 +94,10 @@ def release_lease(db: Database, name: str, owner: str) -> None:
 
 class PublishFailed(Exception):
     pass
+
+
+class LeaseLost(Exception):
+    """Another relay holds the lease now: stop publishing and mark nothing."""
 
 
 class ConfirmingPublisher:
@@ -119,8 +135,15 @@ class ConfirmingPublisher:
     def _nacked(self, delivery_tag: int, multiple: bool) -> None:
         self._settle(delivery_tag, multiple, self._refused)
 
-    def publish(self, records: list[dict[str, Any]]) -> list[str]:
-        """Publish the records; return the ids RabbitMQ confirmed (in publish order)."""
+    def _drain(self, timeout: float) -> None:
+        """Wait up to `timeout` for the broker's confirms (TimeoutError when none came)."""
+        self.connection.drain_events(timeout=timeout)
+
+    def publish(self, records: list[dict[str, Any]],
+                keep_alive: Callable[[], None] = lambda: None) -> list[str]:
+        """Publish the records; return the ids RabbitMQ confirmed (in publish order).
+        `keep_alive` is called while the confirms are awaited (the relay renews its lease
+        there, and raises LeaseLost to abandon the batch)."""
         self._confirmed, self._refused = [], []
         for record in records:
             body = record["body"]
@@ -139,11 +162,12 @@ class ConfirmingPublisher:
             self._waiting[self._next_tag] = record["_id"]
         deadline = time.monotonic() + CONFIRM_TIMEOUT
         while self._waiting:
+            keep_alive()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise PublishFailed(f"{len(self._waiting)} publish(es) not confirmed in time")
             try:
-                self.connection.drain_events(timeout=min(remaining, 1.0))
+                self._drain(min(remaining, 1.0))
             except TimeoutError:
                 continue
         if self._refused:
@@ -174,7 +198,9 @@ class OutboxRelay:
         self._unmarked: list[str] = []  # confirmed by RabbitMQ, not yet marked sent
         self._unmarked_since = 0.0
         self._publisher: ConfirmingPublisher | None = None
+        self.publisher_class: type[ConfirmingPublisher] = ConfirmingPublisher
         self._lease_until = 0.0
+        self._lease_renewed = 0.0
         self._last_sweep = 0.0
         self._last_purge = 0.0
 
@@ -191,7 +217,7 @@ class OutboxRelay:
         self._wake.set()
         try:
             self.flush_marks()
-        except PyMongoError:  # left pending: published again after the restart, deduped
+        except (PyMongoError, LeaseLost):  # left pending: published again, deduped
             log.warning("could not mark %d sent event(s) at stop", len(self._unmarked))
         self._close()
         if self._lease_until:
@@ -210,6 +236,10 @@ class OutboxRelay:
                 backoff = 0.5
                 if busy:
                     continue
+            except LeaseLost:
+                log.warning("the outbox relay lost its lease to another instance; "
+                            "it stops publishing until the lease is free again")
+                self._close()
             except Exception:  # the relay must outlive any fault
                 log.exception("outbox relay failed; retrying in %.1fs", backoff)
                 self._close()
@@ -259,8 +289,8 @@ class OutboxRelay:
         if not records:
             return 0
         if self._publisher is None:
-            self._publisher = ConfirmingPublisher(self.settings.amqp_uri, self.settings.service)
-        confirmed = self._publisher.publish(records)
+            self._publisher = self.publisher_class(self.settings.amqp_uri, self.settings.service)
+        confirmed = self._publisher.publish(records, keep_alive=self._renew_lease)
         if confirmed:
             self._remember_sent(confirmed)
             if not self._unmarked:
@@ -278,13 +308,17 @@ class OutboxRelay:
             self.flush_marks()
 
     def flush_marks(self) -> None:
-        """Mark every confirmed event sent (kept for the next try if the database fails)."""
+        """Mark every confirmed event sent (kept for the next try if the database fails),
+        only while this relay still holds the lease (LeaseLost otherwise, nothing marked)."""
         while self._unmarked:
+            self._renew_lease(force=True)
             ids, self._unmarked = self._unmarked[:MARK_BATCH], self._unmarked[MARK_BATCH:]
             now = utcnow()
             try:
                 self.db[OUTBOX].bulk_write(
-                    [UpdateOne({"_id": i}, {"$set": {"status": "sent", "sent_at": now}})
+                    [UpdateOne({"_id": i, "status": "pending"},
+                               {"$set": {"status": "sent", "sent_at": now,
+                                         "sent_by": self.owner}})
                      for i in ids],
                     ordered=False,
                 )
@@ -307,15 +341,41 @@ class OutboxRelay:
     def _hold_lease(self) -> bool:
         if self._stopped:
             return False
+        try:
+            self._renew_lease()
+        except LeaseLost:
+            return False
+        return True
+
+    def _renew_lease(self, force: bool = False) -> None:
+        """Take or renew the lease when due (always when `force`d); LeaseLost when another
+        relay holds it, or when this one could not renew it before it ran out."""
         now = time.monotonic()
-        if now < self._lease_until - LEASE_SECONDS / 3:
-            return True
-        if acquire_lease(self.db, self.lease_name, self.owner, LEASE_SECONDS):
-            self._lease_until = now + LEASE_SECONDS
-            return True
-        self._lease_until = 0.0
-        self._handed_off.clear()  # the lease holder's sweep publishes them
-        return False
+        if not force and now < self._lease_until and (
+                now - self._lease_renewed < LEASE_RENEW_SECONDS):
+            return
+        try:
+            held = acquire_lease(self.db, self.lease_name, self.owner, LEASE_SECONDS)
+        except PyMongoError:
+            if now < self._lease_until:  # a database hiccup: still ours until it runs out
+                log.warning("could not renew the outbox relay lease", exc_info=True)
+                return
+            held = False
+        if held:
+            self._lease_until, self._lease_renewed = now + LEASE_SECONDS, now
+            return
+        self._lose_lease()
+        raise LeaseLost()
+
+    def _lose_lease(self) -> None:
+        """Another relay publishes now: forget the batch in hand and what was not marked
+        (the holder's sweep publishes those again), so nothing is marked by this one."""
+        if self._lease_until:
+            log.info("outbox relay %s does not hold the lease", self.owner)
+        self._lease_until = self._lease_renewed = 0.0
+        self._handed_off.clear()
+        self._unmarked.clear()
+        self._recently_sent.clear()
 
     def _purge_sent(self) -> None:
         now = time.monotonic()

@@ -70,6 +70,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "consultation_title": "Projekt programu współpracy na 2027 rok",
         "section": "§ 1 Cele", "organization_id": ORG_ID, "author_kind": "organization",
         "submitted_at": TIME},
+    "consultations.consultation.comment_marked_spam": {
+        "id": COMMENT_ID, "consultation_id": CONSULTATION_ID,
+        "consultation_title": "Projekt programu współpracy na 2027 rok", "marked_at": TIME},
     "consultations.consultation.closed": consultation(
         status="closed", closed_at=CLOSES, closed_by="timer", comments=12),
     "consultations.consultation.report_published": consultation(

@@ -94,6 +94,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         status="verified", changed_fields=["areas", "phone"]),
     "registry.organization.verified": status_change("verified", None),
     "registry.organization.suspended": status_change("suspended", "Brak sprawozdania."),
+    "registry.organization.returned_to_verification": status_change(
+        "pending", "Organizacja zmieniła dane sprawdzane przy weryfikacji (nazwa); wymaga "
+        "ponownej weryfikacji."),
     "registry.organization.reinstated": status_change("verified", None),
     "registry.organization.archived": status_change("archived", "Likwidacja."),
     "registry.department.created": department(),

@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pika
@@ -614,6 +614,23 @@ def test_organisations_get_emails(city, year_done):
         raise AssertionError(f"missing: {sorted(wanted - mailed())}; inboxes: {inboxes}") from None
 
 
+def test_an_emails_unsubscribe_link_asks_first_and_then_unsubscribes(city, year_done):
+    """A GET (a mail scanner) shows the Polish confirmation page; the form's POST
+    unsubscribes; the link does not show the address (issue 15, item 12b)."""
+    mail = wait_until(lambda: next((m for m in city.smtp.messages()
+                                    if m["List-Unsubscribe"]), None), timeout=40)
+    link = mail["List-Unsubscribe"].strip("<>")
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    year_done["unsubscribe_token"] = token
+    assert mail["To"].split("@")[0] not in token
+    notifications = city.api["notifications"]
+    path = f"{urlsplit(link).path}?{urlsplit(link).query}"
+    page = notifications.http.get(notifications.base + path, timeout=30)
+    assert page.status_code == 200 and 'method="post"' in page.text, page.text[:500]
+    done = notifications.http.post(notifications.base + path, timeout=30)
+    assert done.status_code == 200 and "Wypisano" in done.text
+
+
 def test_the_figures_match_what_was_done(city, year_done):
     reporting = city.api["reporting"]
     this_year = datetime.now(UTC).year
@@ -687,6 +704,8 @@ def test_the_logs_hold_no_secrets_or_personal_data(city, year_done):
             assert value not in text, f"{service} logged {what}"
         assert not re.search(r"eyJ[\w-]{10,}\.[\w-]{10,}\.", text), f"{service} logged a JWT"
         assert "token=" not in text, f"{service} logged a signed link"
+        if year_done.get("unsubscribe_token"):
+            assert year_done["unsubscribe_token"] not in text, f"{service} logged a token"
         addresses = re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)
         assert addresses == [], f"{service} logged e-mail addresses: {sorted(set(addresses))}"
         assert PHONE not in text and "601234567" not in text.replace(" ", ""), \

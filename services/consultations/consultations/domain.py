@@ -207,6 +207,20 @@ def check_may_hide(hidden: bool, reason: str | None,
     return text
 
 
+SPAM_REASON = "Spam"
+
+
+def check_may_mark_spam(spam: bool, status: ConsultationStatus) -> None:
+    """Spam is set aside with one action, no reason to write: it needs no answer, and the
+    report leaves it out (counting it), so a flood of it cannot hold the report back. Once
+    the report is published, the comments it lists stay as they are."""
+    if spam:
+        raise DomainError("already_spam", "Ta uwaga jest już oznaczona jako spam.", status=409)
+    if status is ConsultationStatus.REPORT_PUBLISHED:
+        raise DomainError("report_published", "Sprawozdanie jest już opublikowane; uwag nie "
+                          "można już oznaczać jako spam.", status=409)
+
+
 def check_may_answer(status: ConsultationStatus, decision: str, reason: str | None) -> Decision:
     """The city answers comments once the consultation is closed and until the report
     is published; every answer states its reason."""
@@ -233,7 +247,8 @@ def check_may_close(status: ConsultationStatus) -> None:
 
 
 def unanswered(comments: Iterable[Mapping]) -> list[Mapping]:
-    """Comments still waiting for the city's answer (hidden comments need none)."""
+    """Comments still waiting for the city's answer (hidden comments, spam among them,
+    need none)."""
     return [c for c in comments if not c.get("hidden") and not c.get("answer")]
 
 

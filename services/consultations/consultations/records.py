@@ -99,6 +99,7 @@ def new_comment(consultation_id: str, data: dict[str, Any], submitted_by: str | 
         "hidden_reason": None,
         "hidden_by": None,
         "hidden_at": None,
+        "spam": False,
         "answer": None,
     }
 
@@ -116,8 +117,19 @@ def comment_payload(comment: dict[str, Any], consultation: dict[str, Any]) -> di
     }
 
 
+def spam_payload(comment: dict[str, Any], consultation: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": comment["_id"],
+        "consultation_id": consultation["_id"],
+        "consultation_title": consultation["title"],
+        "marked_at": format_time(comment["hidden_at"]),
+    }
+
+
 def public_comment(comment: dict[str, Any]) -> dict[str, Any]:
     """A hidden comment is listed, with the reason, but its text is withheld."""
+    if comment.get("spam"):  # nor the name a spammer chose
+        return {**comment, "text": None, "author": None}
     if comment.get("hidden"):
         return {**comment, "text": None}
     return comment
@@ -148,7 +160,10 @@ def meeting_payload(meeting: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 def report(consultation: dict[str, Any], comments: list[dict[str, Any]],
            now: datetime) -> dict[str, Any]:
-    """The consultation report: every comment, in order, with the city's answer."""
+    """The consultation report: every comment, in order, with the city's answer; comments
+    marked as spam are left out of the list and only counted."""
+    spam = [c for c in comments if c.get("spam")]
+    comments = [c for c in comments if not c.get("spam")]
     items = []
     for number, comment in enumerate(comments, start=1):
         answer = comment.get("answer")
@@ -185,6 +200,7 @@ def report(consultation: dict[str, Any], comments: list[dict[str, Any]],
         "meetings": [meeting_payload(m) for m in consultation.get("meetings", [])],
         "summary": {"comments": len(comments),
                     "hidden": sum(1 for c in comments if c.get("hidden")),
+                    "spam": len(spam),
                     **domain.decision_counts(comments)},
         "comments": items,
     }

@@ -129,6 +129,7 @@ class CommentSchema(Schema):
     hidden = fields.Boolean()
     hidden_reason = fields.String(allow_none=True)
     hidden_at = fields.DateTime(allow_none=True)
+    spam = fields.Boolean()
     answer = fields.Nested(AnswerOutSchema, allow_none=True)
 
 

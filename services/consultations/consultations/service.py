@@ -49,9 +49,9 @@ from consultations.schemas import (
     ReasonSchema,
     ReportQuerySchema,
 )
-from wspolpraca.auth import Principal
+from wspolpraca.auth import Principal, check_speaks_for
 from wspolpraca.envelope import format_time, utcnow
-from wspolpraca.errors import Conflict, Forbidden, NotFound, Unauthorized
+from wspolpraca.errors import Conflict, Forbidden, NotFound
 from wspolpraca.http import api
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo, Transaction
@@ -124,7 +124,7 @@ class ConsultationsMixin:
                         query["cursor"])
         if _is_staff(request.principal):
             return page  # the moderators see what they hid
-        return _page(page, records.public_comment)
+        return _page(page, records.public_comment)  # spam too is listed without its text
 
     @api("GET", "/api/v1/consultations/<id>/report", query=ReportQuerySchema,
          summary="The consultation report: JSON, HTML or PDF (public once published)")
@@ -208,18 +208,13 @@ class ConsultationsMixin:
     # --- comments -----------------------------------------------------------------
 
     @api("POST", "/api/v1/consultations/<id>/comments", body=CommentCreateSchema,
-         response=CommentSchema, status=201,
+         response=CommentSchema, status=201, rate_limited=True,
          summary="Comment while the consultation is open (organisations; residents where "
                  "allowed)")
     def submit_comment(self, request, id, body):
         principal: Principal | None = request.principal
         organization_id = body.get("organization_id")
-        if organization_id is not None:
-            if principal is None:
-                raise Unauthorized("Uwagę w imieniu organizacji zgłasza jej przedstawiciel "
-                                   "po zalogowaniu.")
-            if not principal.is_staff and principal.org_id != organization_id:
-                raise Forbidden("Możesz zgłaszać uwagi tylko w imieniu własnej organizacji.")
+        check_speaks_for(principal, organization_id)
 
         def work(tx: Transaction):
             now = utcnow()
@@ -266,6 +261,27 @@ class ConsultationsMixin:
                            hidden_at=utcnow())
 
         return self._comment_step(id, comment_id, step)
+
+    @api("POST", "/api/v1/consultations/<id>/comments/<comment_id>/spam", roles=STAFF,
+         response=CommentSchema,
+         summary="Mark a comment as spam, in one action: hidden, needing no answer, left out "
+                 "of the report (counted there); `consultation.comment_marked_spam`")
+    def mark_comment_spam(self, request, id, comment_id):
+        def work(tx: Transaction):
+            now = utcnow()
+            consultation = Documents(tx, CONSULTATIONS).get(id)
+            comments = Documents(tx, COMMENTS)
+            comment = comments.get(comment_id, consultation_id=id)
+            domain.check_may_mark_spam(bool(comment.get("spam")),
+                                       records.status_now(consultation, now))
+            comment.update(spam=True, hidden=True, hidden_reason=domain.SPAM_REASON,
+                           hidden_by=request.principal.sub, hidden_at=now)
+            comments.save(comment)
+            tx.emit("consultation.comment_marked_spam", id,
+                    records.spam_payload(comment, consultation))
+            return comment
+
+        return self.db.transaction(work)
 
     @api("POST", "/api/v1/consultations/<id>/comments/<comment_id>/answer", roles=STAFF,
          body=AnswerSchema, response=CommentSchema,

@@ -66,7 +66,7 @@ from grants.schemas import (
     SmallGrantSchema,
     TaskReportSchema,
 )
-from wspolpraca.auth import Principal
+from wspolpraca.auth import Principal, check_speaks_for
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
 from wspolpraca.fields import to_money
@@ -848,9 +848,12 @@ class SmallGrantsMixin:
         return self.db.transaction(work)
 
     @api("POST", "/api/v1/small-grants/<id>/comments", body=CommentCreateSchema,
-         response=CommentSchema, status=201,
-         summary="Comment on a published offer (anyone, during the 7 days)")
+         response=CommentSchema, status=201, rate_limited=True,
+         summary="Comment on a published offer (anyone, during the 7 days; in an "
+                 "organisation's name only its representative)")
     def comment_small_grant(self, request, id, body):
+        check_speaks_for(request.principal, body.get("organization_id"))
+
         def work(tx: Transaction):
             small_grants = SmallGrants(tx)
             record = small_grants.get(id)

@@ -12,9 +12,11 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from notifications.domain import RetryPolicy
-from wspolpraca.config import ConfigurationError, Settings
+from wspolpraca.config import ConfigurationError, Settings, check_production_secret
 
 CONFIG_KEY = "NOTIFICATIONS"
+# Documented development default of NOTIFICATIONS_LINK_SECRET; production requires its own.
+DEVELOPMENT_LINK_SECRET = "wspolpraca-development-link-secret-do-not-use-in-production"
 SMTP_TLS_MODES = ("none", "starttls", "ssl")
 
 ENV = {
@@ -52,7 +54,7 @@ class NotificationSettings:
     smtp_timeout: float = 10.0
     mail_from: str = "Współpraca <powiadomienia@wspolpraca.localhost>"
     public_url: str = "http://127.0.0.1:8080"
-    link_secret: str | None = None     # signs unsubscribe and calendar links; JWT secret if unset
+    link_secret: str | None = None     # signs unsubscribe and calendar links (its own secret)
     webhook_timeout: float = 10.0
     retry_base_seconds: float = 30.0
     retry_cap_seconds: float = 3600.0
@@ -104,10 +106,23 @@ def load_notification_settings(settings: Settings, container_config: Mapping[str
     if values.get("smtp_tls", "none") not in SMTP_TLS_MODES:
         raise ValueError(f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, "
                          f"not {values['smtp_tls']!r}")
-    if not values.get("link_secret"):
-        if settings.production and not settings.jwt_secret:
-            # an RS256 public key is public: links signed with it could be forged
-            raise ConfigurationError(
-                "Production mode with RS256 tokens needs NOTIFICATIONS_LINK_SECRET.")
-        values["link_secret"] = settings.jwt_secret or settings.jwt_public_key or "wspolpraca"
+    values["link_secret"] = _link_secret(settings, values.get("link_secret"))
     return NotificationSettings(**values)
+
+
+def _link_secret(settings: Settings, configured: str | None) -> str:
+    """The secret of unsubscribe and calendar links is its own: never the JWT secret (a
+    leaked link secret must not mint tokens, nor a rotated JWT secret break every link)."""
+    if not settings.production:
+        return configured or DEVELOPMENT_LINK_SECRET
+    if not configured:
+        raise ConfigurationError("Production mode needs NOTIFICATIONS_LINK_SECRET "
+                                 "(its own secret, not the JWT secret).")
+    check_production_secret("NOTIFICATIONS_LINK_SECRET", configured)
+    if configured == DEVELOPMENT_LINK_SECRET:
+        raise ConfigurationError("Production mode refuses the documented development "
+                                 "NOTIFICATIONS_LINK_SECRET.")
+    if configured == settings.jwt_secret:
+        raise ConfigurationError("NOTIFICATIONS_LINK_SECRET must differ from "
+                                 "WSPOLPRACA_JWT_SECRET.")
+    return configured

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -29,6 +30,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from wspolpraca.errors import DomainError
 
@@ -723,15 +728,45 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode())
 
 
+# Links (unsubscribe, calendar feeds) carry their payload encrypted and authenticated
+# (Fernet: AES-128-CBC and HMAC-SHA256, from `cryptography`), with a key derived from the link
+# secret by HKDF: an address in an unsubscribe link is unreadable to whoever sees the link (a
+# mail scanner, a proxy's log, a forwarded email). Tokens of the first version (payload
+# readable, HMAC-signed) are still read, so links in emails already sent keep working.
+TOKEN_VERSION = "v2"
+
+
+@functools.lru_cache(maxsize=8)
+def _fernet(key: str) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"wspolpraca link tokens v2").derive(key.encode("utf-8"))
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
 def make_token(key: str, payload: Mapping[str, Any]) -> str:
-    body = _b64(json.dumps(dict(payload), separators=(",", ":"), sort_keys=True).encode())
-    mac = hmac.new(key.encode(), b"unsubscribe:" + body.encode(), hashlib.sha256).digest()
-    return f"{body}.{_b64(mac)}"
+    plain = json.dumps(dict(payload), separators=(",", ":"), sort_keys=True).encode()
+    return f"{TOKEN_VERSION}.{_fernet(key).encrypt(plain).decode().rstrip('=')}"
 
 
 def read_token(key: str, token: str) -> dict[str, Any]:
     invalid = DomainError("invalid_token", "Link jest niepoprawny albo uszkodzony.",
                           field="token", status=400)
+    version, _, sealed = token.partition(".")
+    if version == TOKEN_VERSION:
+        try:
+            plain = _fernet(key).decrypt((sealed + "=" * (-len(sealed) % 4)).encode())
+            payload = json.loads(plain)
+        except (InvalidToken, ValueError):
+            raise invalid from None
+    else:
+        payload = _read_signed_token(key, token, invalid)
+    if not isinstance(payload, dict):
+        raise invalid
+    return payload
+
+
+def _read_signed_token(key: str, token: str, invalid: DomainError) -> Any:
+    """A first-version token: base64 JSON and its HMAC (no longer minted)."""
     body, _, mac = token.partition(".")
     if not body or not mac:
         raise invalid
@@ -739,12 +774,9 @@ def read_token(key: str, token: str) -> dict[str, Any]:
     try:
         if not hmac.compare_digest(expected, _unb64(mac)):
             raise invalid
-        payload = json.loads(_unb64(body))
+        return json.loads(_unb64(body))
     except (binascii.Error, ValueError):
         raise invalid from None
-    if not isinstance(payload, dict):
-        raise invalid
-    return payload
 
 
 def unsubscribe_payload(recipient: Recipient, event_type: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
-from notifications import audience, domain, personal_data, records, repository
+from notifications import audience, domain, pages, personal_data, records, repository
 from notifications.channels import event_context
 from notifications.dispatcher import Dispatcher
 from notifications.domain import Channel, DeliveryStatus, SubscriptionStatus
@@ -568,7 +568,7 @@ class SubscriptionsMixin:
         raise NotFound("Nie ma takiej subskrypcji.")
 
     @api("POST", "/api/v1/subscriptions", roles=MEMBERS, body=SubscriptionCreateSchema,
-         response=SubscriptionCreatedSchema, status=201,
+         response=SubscriptionCreatedSchema, status=201, rate_limited=True,
          summary="Subscribe to event types (the secret for webhook signatures is shown once)")
     def create_subscription(self, request, body):
         principal: Principal = request.principal
@@ -613,33 +613,39 @@ class SubscriptionsMixin:
         return paginate(self.db[SUBSCRIPTIONS], found, query["limit"], query["cursor"])
 
     @api("GET", "/api/v1/subscriptions/unsubscribe", query=UnsubscribeQuerySchema,
-         summary="One-click unsubscribe (the signed link in every email)")
+         summary="The unsubscribe link of every email: a confirmation page (Polish HTML) "
+                 "with a POST form; a GET changes nothing (mail scanners follow links)")
     def unsubscribe_link(self, request, query):
-        return self._unsubscribe(query["token"])
+        payload = self._unsubscribe_payload(query["token"])
+        return pages.unsubscribe_confirmation(query["token"], payload)
 
     @api("POST", "/api/v1/subscriptions/unsubscribe", query=UnsubscribeQuerySchema,
-         forms=True, summary="One-click unsubscribe (RFC 8058 List-Unsubscribe-Post)")
+         forms=True,  # not rate-limited: mail providers post one-click unsubscribes for
+         # many people from few addresses, and a signed token creates nothing
+         summary="Unsubscribe: the confirmation page's form, or a mail client's RFC 8058 "
+                 "one-click POST (List-Unsubscribe-Post)")
     def unsubscribe_post(self, request, query):
         return self._unsubscribe(query["token"])
 
-    def _unsubscribe(self, token: str) -> Response:
+    def _unsubscribe_payload(self, token: str) -> dict:
         payload = domain.read_token(self.dispatcher.config.link_secret, token)
+        if "s" in payload or ("e" in payload and "t" in payload):
+            return payload
+        raise DomainError("invalid_token", "Link jest niepoprawny.", status=400)
+
+    def _unsubscribe(self, token: str) -> Response:
+        payload = self._unsubscribe_payload(token)
         now = utcnow()
         if "s" in payload:
             self.db[SUBSCRIPTIONS].update_one(
                 {"_id": payload["s"]},
                 {"$set": {"status": SubscriptionStatus.CANCELLED.value, "updated_at": now}})
-        elif "e" in payload and "t" in payload:
+        else:
             key = repository.optout_id(payload["e"], payload["t"])
             self.db[OPTOUTS].update_one(
                 {"_id": key}, {"$setOnInsert": {"email": payload["e"], "event_type": payload["t"],
                                                 "created_at": now}}, upsert=True)
-        else:
-            raise DomainError("invalid_token", "Link jest niepoprawny.", status=400)
-        html = ("<!DOCTYPE html><html lang=\"pl\"><head><meta charset=\"utf-8\">"
-                "<title>Wypisano</title></head><body><p>Wypisano z powiadomień. "
-                "Nie będziesz już otrzymywać tych wiadomości.</p></body></html>")
-        return Response(html, status=200, mimetype="text/html")
+        return pages.unsubscribed()
 
     @api("GET", "/api/v1/subscriptions/<id>", roles=MEMBERS, response=SubscriptionSchema)
     def get_subscription(self, request, id):

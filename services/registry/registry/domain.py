@@ -261,6 +261,48 @@ def archive(status: OrganizationStatus | str, reason: str) -> OrganizationStatus
     )
 
 
+# What the office checked against the official registers (KRS, REGON, the OPP list) and the
+# statute when it verified the organisation, with how the field is named to people. Contact
+# data (email, phone, website, address, district, representatives) is not verified.
+VERIFIED_FIELDS: Mapping[str, str] = {
+    "name": "nazwa",
+    "legal_form": "forma prawna",
+    "krs": "numer KRS",
+    "regon": "REGON",
+    "areas": "nowe sfery działalności pożytku publicznego",
+    "public_benefit_status": "status organizacji pożytku publicznego",
+}
+
+
+def fields_to_verify_again(status: OrganizationStatus | str, before: Mapping,
+                           after: Mapping, changed: Iterable[str],
+                           by_staff: bool) -> list[str]:
+    """A verified organisation that changes, by its own hand, what the office verified goes
+    back to verification (pending): a renamed organisation, a new KRS or REGON, another
+    legal form or OPP status may be another organisation, and new areas open competitions in
+    them. Dropping areas narrows what it may do and needs no check; an officer's own change
+    is checked as it is made. Returns the fields that need checking (none: it stays)."""
+    if by_staff or OrganizationStatus(status) is not OrganizationStatus.VERIFIED:
+        return []
+    fields = [f for f in changed if f in VERIFIED_FIELDS]
+    if "areas" in fields and set(after.get("areas") or []) <= set(before.get("areas") or []):
+        fields.remove("areas")
+    return fields
+
+
+def reverification_reason(fields: Iterable[str]) -> str:
+    return ("Organizacja zmieniła dane sprawdzane przy weryfikacji ("
+            + ", ".join(VERIFIED_FIELDS[f] for f in fields)
+            + "); wymaga ponownej weryfikacji.")
+
+
+def return_to_verification(status: OrganizationStatus | str) -> OrganizationStatus:
+    """verified → pending: changed data waits for the office's check again."""
+    return _organization_transition(
+        status, {OrganizationStatus.VERIFIED}, OrganizationStatus.PENDING,
+        "przywrócić do weryfikacji")
+
+
 # --- search --------------------------------------------------------------------------
 
 # `search_key` (case and diacritics folded) lives in wspolpraca.text; re-exported here.

@@ -43,7 +43,7 @@ from registry.schemas import (
 )
 from registry.trainings import TrainingsMixin
 from wspolpraca.areas import AREAS, AREAS_VERSION, validate_areas
-from wspolpraca.auth import Principal
+from wspolpraca.auth import Principal, check_speaks_for
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Forbidden, NotFound
 from wspolpraca.http import api
@@ -110,12 +110,24 @@ class OrganizationsMixin:
         def work(tx: Transaction):
             organizations = Organizations(tx)
             current = organizations.get(id)
-            record, changed = records.updated_organization(current, body, utcnow())
+            now = utcnow()
+            record, changed = records.updated_organization(current, body, now)
             if not changed:
                 return current
+            to_verify = domain.fields_to_verify_again(current["status"], current, record,
+                                                      changed, principal.is_staff)
+            reason = domain.reverification_reason(to_verify) if to_verify else None
+            if to_verify:
+                status = domain.return_to_verification(current["status"])
+                record = records.with_status(record, status.value, reason, now)
             organizations.replace(record, current["version"])
             tx.emit("organization.updated", id,
                     records.organization_payload(record, changed_fields=changed))
+            if to_verify:
+                tx.emit("organization.returned_to_verification", id,
+                        records.organization_payload(record, reason=reason,
+                                                     changed_by=principal.sub,
+                                                     changed_at=format_time(now)))
             return record
 
         return self.db.transaction(work)
@@ -220,8 +232,11 @@ class InquiriesMixin:
     db: Mongo
 
     @api("POST", "/api/v1/inquiries", body=InquiryCreateSchema, response=InquirySchema,
-         status=201, summary="File an inquiry with the liaison office (anyone may)")
+         status=201, rate_limited=True,
+         summary="File an inquiry with the liaison office (anyone may; in an "
+                 "organisation's name only its representative)")
     def file_inquiry(self, request, body):
+        check_speaks_for(request.principal, body.get("organization_id"))
         now = utcnow()
         record = records.new_inquiry(body, domain.response_deadline(now, RULES), now)
 

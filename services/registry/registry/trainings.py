@@ -59,7 +59,7 @@ class TrainingsMixin:
             raise NotFound("Nie ma takiego szkolenia.")
         return record
 
-    @api("POST", "/api/v1/trainings/<id>/registrations", roles=("ngo",),
+    @api("POST", "/api/v1/trainings/<id>/registrations", roles=("ngo",), rate_limited=True,
          body=RegistrationCreateSchema, response=RegistrationSchema, status=201,
          summary="Register for a training (a seat, or the waiting list when full); "
                  "registering again changes nothing (200)")

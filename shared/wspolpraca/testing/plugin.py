@@ -15,7 +15,7 @@ from nameko.containers import ServiceContainer
 from pymongo import MongoClient
 
 from wspolpraca.auth import mint_token
-from wspolpraca.config import DEVELOPMENT_JWT_SECRET, Settings
+from wspolpraca.config import DEFAULT_AUDIENCE, DEVELOPMENT_JWT_SECRET, Settings
 from wspolpraca.secantus import SecantusServer, free_port
 from wspolpraca.testing.rabbit import EventListener, Vhost, broker_reachable, delete_queues
 
@@ -61,6 +61,7 @@ def make_settings(service: str, mongo_uri: str, amqp_uri: str, **overrides) -> S
         relay_poll_seconds=0.1,
         timers_enabled=False,
         consumer_retry_delays=(0.2, 0.4),
+        rate_limit_writes=0,  # tests write fast from one address; the limit's own tests set it
     )
     values.update(overrides)
     return Settings(**values)
@@ -161,6 +162,8 @@ def token():
     """`token("officer")`, `token("ngo", org_id=...)`: a development JWT."""
 
     def mint(*roles: str, sub: str | None = None, **claims) -> str:
+        claims.setdefault("secret", DEVELOPMENT_JWT_SECRET)  # what make_settings configures
+        claims.setdefault("audience", DEFAULT_AUDIENCE)
         return mint_token(sub or f"user-{uuid.uuid4().hex[:6]}", list(roles), **claims)
 
     return mint

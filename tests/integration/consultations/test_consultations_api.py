@@ -350,7 +350,7 @@ def test_moderation_closing_answers_and_the_report(service, officer, token, even
 
     report = service.get(path(cid, "report")).json()
     assert report["published"] is True
-    assert report["summary"] == {"comments": 3, "hidden": 1, "accepted": 0,
+    assert report["summary"] == {"comments": 3, "hidden": 1, "spam": 0, "accepted": 0,
                                  "partly_accepted": 1, "rejected": 1}
     assert [c["text"] for c in report["comments"]] == [texts[0], texts[1], None]
     assert report["comments"][0]["answer"]["decision_label"] == "uwzględniona częściowo"

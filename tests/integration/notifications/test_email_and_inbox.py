@@ -3,9 +3,11 @@ digests, driven by the real registry through its HTTP API."""
 
 from __future__ import annotations
 
+import base64
+import re
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from notifications_helpers import publish, routed_inquiry, text_of
@@ -16,6 +18,18 @@ from wspolpraca.envelope import utcnow
 from wspolpraca.testing.waiting import wait_until
 
 SUBSCRIPTIONS = "/api/v1/subscriptions"
+
+
+def _b64_decoded(token: str) -> str:
+    """Whatever base64 in the token says, as text (a readable payload would show here)."""
+    found = []
+    for part in token.split("."):
+        try:
+            found.append(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode(
+                "utf-8", "replace"))
+        except ValueError:
+            pass
+    return " ".join(found)
 
 
 @pytest.fixture
@@ -89,10 +103,23 @@ def test_the_answer_reaches_the_asker_and_the_unsubscribe_link_stops_the_next(
     link = next(line.split(": ", 1)[1] for line in text.splitlines()
                 if line.startswith("Wypisz się jednym kliknięciem"))
     assert link.startswith("https://wspolpraca.test/api/v1/subscriptions/unsubscribe?token=")
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    # the address is not readable from the link (issue 15, item 12b)
+    assert "jan@chor" not in token and "jan@chor" not in _b64_decoded(token)
+    # a GET (a mail scanner following the link) only shows the confirmation page
     clicked = notifications.get(local(link))
-    assert clicked.status_code == 200 and "Wypisano" in clicked.text
+    assert clicked.status_code == 200 and clicked.headers["Content-Type"].startswith(
+        "text/html")
+    assert '<html lang="pl">' in clicked.text and 'method="post"' in clicked.text
+    assert "Wypisz mnie" in clicked.text and clicked.headers["Referrer-Policy"] == "no-referrer"
+    assert notifications.db["optouts"].count_documents({}) == 0
     forged = notifications.get(local(link)[:-3] + "xyz")
     assert forged.status_code == 400
+    # the page's form posts back to the same address, with the token
+    action = re.search(r'action="([^"]+)"', clicked.text).group(1).replace("&amp;", "&")
+    posted = notifications.post(urljoin(local(link), action))
+    assert posted.status_code == 200 and "Wypisano" in posted.text
+    assert notifications.db["optouts"].count_documents({}) == 1
     second = file_inquiry(registry, subject="Drugie pytanie")
     answer(registry, officer, second["id"], "Odpowiedź druga")
     wait_until(lambda: notifications.db["deliveries"].count_documents(

@@ -429,6 +429,11 @@ BAD_AUTHORIZATION = {
     "wrong-secret": lambda: "Bearer " + forged(secret="somebody-elses-secret-of-32-bytes!"),
     "alg-none": lambda: "Bearer " + unsigned(),
     "roles-not-a-list": lambda: "Bearer " + forged(roles="officer"),
+    # claims that would reach a query as an operator or an unexpected type (issue 15, 12c)
+    "org-id-an-operator": lambda: "Bearer " + forged(roles=["ngo"], org_id={"$ne": None}),
+    "department-a-list": lambda: "Bearer " + forged(roles=["department"],
+                                                    department=["culture", "sport"]),
+    "subject-a-number": lambda: "Bearer " + forged(sub=42),
     "tampered": lambda: "Bearer " + forged()[:-3] + "abc",
 }
 

@@ -296,9 +296,9 @@ def test_a_department_lists_only_its_own_inquiries(registry, officer, culture_to
 
 def test_an_ngo_lists_and_reads_only_its_own_organisations_inquiries(registry, token, culture):
     organization = register(registry, token("ngo"))
-    own = file_inquiry(registry, organization_id=organization["id"])
-    file_inquiry(registry)
     ngo = token("ngo", org_id=organization["id"])
+    own = file_inquiry(registry, ngo, organization_id=organization["id"])
+    file_inquiry(registry)
 
     assert ids(registry.get(INQUIRIES_PATH, ngo)) == [own["id"]]
     read = registry.get(inquiry_path(own["id"]), ngo)

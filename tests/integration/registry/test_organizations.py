@@ -534,3 +534,48 @@ def test_changing_an_unknown_organisation_is_404(registry, officer):
     assert_error(registry.patch(org_path("0123456789abcdef01234567"), officer,
                                 json={"name": "Nowa nazwa"}), 404)
 
+
+
+# --- what sends a verified organisation back to verification (issue 15, item 6) --------------
+
+
+def test_a_verified_organisation_renamed_by_itself_goes_back_to_verification(
+        registry, token, officer, events):
+    organization = register_verified(registry, token("ngo"), officer)
+    own = token("ngo", org_id=organization["id"])
+    events.wait_for("registry.organization.verified")
+
+    response = registry.patch(org_path(organization["id"]), own,
+                              json={"name": "=HYPERLINK(\"http://evil.example\")",
+                                    "phone": "+48 600 000 000"})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "pending"
+    (updated,) = events.wait_for("registry.organization.updated")
+    (returned,) = events.wait_for("registry.organization.returned_to_verification")
+    assert updated["data"]["status"] == returned["data"]["status"] == "pending"
+    assert "nazwa" in returned["data"]["reason"]
+    assert returned["data"]["changed_by"] and returned["data"]["version"] == \
+        updated["data"]["version"]
+    # no longer among the verified the public sees, until an officer verifies it again
+    public = registry.get(ORGANIZATIONS_PATH, params={"q": "hyperlink"}).json()["items"]
+    assert public == []
+    again = registry.post(f"{org_path(organization['id'])}/verify", officer)
+    assert again.status_code == 200 and again.json()["status"] == "verified"
+
+
+@pytest.mark.parametrize("change,back", [
+    ({"krs": "0000999999"}, True),
+    ({"areas": ["culture", "sport", "ecology"]}, True),  # a new area: competitions in it
+    ({"legal_form": "foundation"}, True),
+    ({"areas": ["culture"]}, False),                     # dropping an area narrows it
+    ({"email": "nowy@fundacja.example.pl", "district": "Bałuty"}, False),  # contact data
+])
+def test_what_a_representative_changes_decides_whether_it_is_verified_again(
+        registry, token, officer, change, back):
+    organization = register_verified(registry, token("ngo"), officer,
+                                     areas=["culture", "sport"])
+    own = token("ngo", org_id=organization["id"])
+    response = registry.patch(org_path(organization["id"]), own, json=change)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == ("pending" if back else "verified")

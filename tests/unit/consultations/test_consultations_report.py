@@ -52,9 +52,17 @@ def test_the_report_lists_every_comment_with_its_answer():
     assert report["comments"][0]["answer"]["decision_label"] == "uwzględniona częściowo"
     assert report["comments"][2]["text"] is None
     assert report["comments"][2]["hidden_reason"] == "Wulgaryzmy"
-    assert report["summary"] == {"comments": 3, "hidden": 1, "accepted": 0,
+    assert report["summary"] == {"comments": 3, "hidden": 1, "spam": 0, "accepted": 0,
                                  "partly_accepted": 1, "rejected": 1}
     assert report["published"] is False
+
+
+def test_spam_is_left_out_of_the_report_and_counted():
+    spam = {**comment(4, "Kup teraz!", None, hidden=True, reason="Spam"), "spam": True}
+    report = records.report(consultation(), [*COMMENTS, spam], NOW)
+    assert [c["number"] for c in report["comments"]] == [1, 2, 3]
+    assert all(c["id"] != spam["_id"] for c in report["comments"])
+    assert report["summary"]["spam"] == 1 and report["summary"]["comments"] == 3
 
 
 def test_the_html_report_is_polish_and_escapes_what_people_wrote():

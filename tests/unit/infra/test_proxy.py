@@ -136,6 +136,9 @@ class Stub:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
+ACCESS_LOG: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory):
     """nginx with this configuration, each upstream `<service>:<port>` a local stub."""
@@ -148,6 +151,8 @@ def proxy(tmp_path_factory):
         text = re.sub(rf"\b{service}:{port};", f"127.0.0.1:{stubs[service].port};", text)
     port = _free_port()
     text = text.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    ACCESS_LOG["path"] = tmp_path / "access.log"
+    text = text.replace("access_log /dev/stdout", f"access_log {ACCESS_LOG['path']}")
     conf = tmp_path / "nginx.conf"
     conf.write_text(text, encoding="utf-8")
     process = subprocess.Popen([nginx, "-c", str(conf), "-g", _globals(tmp_path) + " daemon off;"],
@@ -208,3 +213,33 @@ def test_anything_else_is_a_json_404(proxy, uri) -> None:
     answer = requests.get(proxy + uri, timeout=10)
     assert answer.status_code == 404, answer.text
     assert answer.json()["error"]["code"] == "not_found"
+
+
+# --- secrets stay out of the log; public writes are limited (issue 15, items 8 and 12b) -----
+
+def test_the_access_log_never_holds_a_query_string(proxy) -> None:
+    secret = "tok3n-that-must-not-be-logged"
+    for uri in (f"/api/v1/calendar/my.ics?token={secret}",
+                f"/api/v1/subscriptions/unsubscribe?token={secret}"):
+        assert requests.get(proxy + uri, timeout=10).status_code == 200
+    text = NGINX_CONF.read_text(encoding="utf-8")
+    assert not re.search(r"\$(request|request_uri|args|query_string|arg_\w+|http_referer)\b",
+                         text.split("log_format", 1)[1].split(";", 1)[0])
+    log = ACCESS_LOG["path"]
+    deadline = time.monotonic() + 10
+    while "/api/v1/subscriptions/unsubscribe" not in log.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "nginx wrote no access log line"
+        time.sleep(0.05)
+    written = log.read_text(encoding="utf-8")
+    assert "/api/v1/calendar/my.ics" in written and secret not in written
+
+
+def test_public_writes_are_limited_per_client_address_with_the_json_error(proxy) -> None:
+    answers = [requests.post(proxy + "/api/v1/inquiries", json={}, timeout=10)
+               for _ in range(15)]
+    limited = [a for a in answers if a.status_code == 429]
+    assert limited, [a.status_code for a in answers]
+    assert limited[0].json()["error"]["code"] == "rate_limited"
+    assert int(limited[0].headers["Retry-After"]) > 0
+    # reads are never limited by the proxy
+    assert requests.get(proxy + "/api/v1/inquiries", timeout=10).status_code == 200

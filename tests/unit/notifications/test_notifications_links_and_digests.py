@@ -40,6 +40,33 @@ def test_a_forged_or_damaged_token_is_refused(mangle):
     assert raised.value.status == 400
 
 
+def test_an_unsubscribe_token_does_not_show_the_address_it_unsubscribes():
+    """Issue 15 item 12b: the payload was base64 JSON, the address readable by anyone."""
+    import base64
+
+    token = make_token("key", {"e": "jan.kowalski@example.pl", "t": "registry.inquiry.answered"})
+    assert token.startswith("v2.")
+    sealed = token.split(".", 1)[1]
+    raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+    assert b"jan.kowalski" not in raw and b"inquiry" not in raw and "jan" not in token
+    assert read_token("key", token) == {"e": "jan.kowalski@example.pl",
+                                        "t": "registry.inquiry.answered"}
+    assert make_token("key", {"s": "x"}) != make_token("key", {"s": "x"})  # not linkable
+
+
+def test_links_of_the_first_version_in_emails_already_sent_still_work():
+    import base64
+    import hashlib
+    import hmac
+
+    body = base64.urlsafe_b64encode(b'{"s":"abc"}').decode().rstrip("=")
+    mac = hmac.new(b"key", b"unsubscribe:" + body.encode(), hashlib.sha256).digest()
+    legacy = f"{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    assert read_token("key", legacy) == {"s": "abc"}
+    with pytest.raises(DomainError):
+        read_token("other", legacy)
+
+
 def test_a_token_signed_with_another_key_is_refused():
     with pytest.raises(DomainError):
         read_token("key", make_token("other", {"s": "abc"}))
@@ -82,6 +109,10 @@ def test_digest_items_are_grouped_by_event_type_in_time_order():
     assert [i["_id"] for i in groups[1].items] == ["d3", "d1"]
 
 
+LINK_SECRET = "a-link-secret-from-the-vault-0123456789abcdef"
+JWT_SECRET = "a-jwt-secret-from-the-vault-0123456789abcdef"
+
+
 def test_links_are_never_signed_with_a_public_key_in_production():
     from notifications.config import load_notification_settings
     from wspolpraca.config import ConfigurationError, load_settings
@@ -92,7 +123,26 @@ def test_links_are_never_signed_with_a_public_key_in_production():
     with pytest.raises(ConfigurationError):
         load_notification_settings(settings, {}, env={})
     assert load_notification_settings(
-        settings, {}, env={"NOTIFICATIONS_LINK_SECRET": "from-the-vault"}).link_secret == (
-        "from-the-vault")
-    hs = load_settings("notifications", {**env, "WSPOLPRACA_JWT_SECRET": "vault-secret"})
-    assert load_notification_settings(hs, {}, env={}).link_secret == "vault-secret"
+        settings, {}, env={"NOTIFICATIONS_LINK_SECRET": LINK_SECRET}).link_secret == LINK_SECRET
+
+
+def test_production_requires_a_link_secret_of_its_own_never_the_jwt_secret():
+    """Issue 15 item 7: the link secret never falls back to the JWT secret."""
+    from notifications.config import DEVELOPMENT_LINK_SECRET, load_notification_settings
+    from wspolpraca.config import ConfigurationError, load_settings
+
+    env = {"MONGO_URI": "mongodb://db/", "WSPOLPRACA_ENV": "production",
+           "WSPOLPRACA_JWT_SECRET": JWT_SECRET}
+    hs = load_settings("notifications", env)
+    with pytest.raises(ConfigurationError, match="NOTIFICATIONS_LINK_SECRET"):
+        load_notification_settings(hs, {}, env={})
+    for weak in ("short-link-secret", DEVELOPMENT_LINK_SECRET, JWT_SECRET,
+                 "dev-only-link-secret-change-me"):
+        with pytest.raises(ConfigurationError):
+            load_notification_settings(hs, {}, env={"NOTIFICATIONS_LINK_SECRET": weak})
+    assert load_notification_settings(
+        hs, {}, env={"NOTIFICATIONS_LINK_SECRET": LINK_SECRET}).link_secret == LINK_SECRET
+    development = load_settings("notifications", {"MONGO_URI": "mongodb://db/",
+                                                   "WSPOLPRACA_JWT_SECRET": JWT_SECRET})
+    assert load_notification_settings(development, {}, env={}).link_secret == (
+        DEVELOPMENT_LINK_SECRET)

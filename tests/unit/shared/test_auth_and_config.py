@@ -31,7 +31,7 @@ def test_admin_passes_every_role_check():
 
 @pytest.mark.parametrize("token", [
     jwt.encode({"sub": "u", "roles": ["officer"], "aud": "wspolpraca",
-                "exp": int(time.time()) - 10}, DEVELOPMENT_JWT_SECRET, algorithm="HS256"),
+                "exp": int(time.time()) - 120}, DEVELOPMENT_JWT_SECRET, algorithm="HS256"),
     jwt.encode({"sub": "u", "roles": ["officer"], "aud": "other",
                 "exp": int(time.time()) + 60}, DEVELOPMENT_JWT_SECRET, algorithm="HS256"),
     jwt.encode({"sub": "u", "roles": ["officer"], "aud": "wspolpraca",
@@ -55,7 +55,54 @@ def test_a_header_that_is_not_bearer_is_unauthorized():
 def test_production_refuses_to_start_without_a_secret():
     with pytest.raises(ConfigurationError):
         settings(WSPOLPRACA_ENV="production")
-    assert settings(WSPOLPRACA_ENV="production", WSPOLPRACA_JWT_SECRET="s").production
+    strong = "0123456789abcdef0123456789abcdef"
+    assert settings(WSPOLPRACA_ENV="production", WSPOLPRACA_JWT_SECRET=strong).production
+
+
+@pytest.mark.parametrize("secret", [
+    "s", "31-bytes-is-one-byte-too-short!",            # short
+    DEVELOPMENT_JWT_SECRET, "dev-only-jwt-secret-change-me",   # documented
+])
+def test_production_refuses_a_short_or_documented_jwt_secret(secret):
+    """Issue 15 item 7: compose's old default (`dev-only-jwt-secret-change-me`) was accepted."""
+    with pytest.raises(ConfigurationError):
+        settings(WSPOLPRACA_ENV="production", WSPOLPRACA_JWT_SECRET=secret)
+    assert settings(WSPOLPRACA_JWT_SECRET=secret).jwt_secret == secret  # development: any
+
+
+def test_development_helpers_mint_with_the_configured_secret_audience_and_issuer(monkeypatch):
+    """Issue 15 item 7: `make demo` signed with the development secret whatever was set."""
+
+    monkeypatch.setenv("WSPOLPRACA_JWT_SECRET", "the-city-s-own-secret-0123456789abcdef")
+    monkeypatch.setenv("WSPOLPRACA_JWT_AUDIENCE", "city-aud")
+    monkeypatch.setenv("WSPOLPRACA_JWT_ISSUER", "https://id.city.example")
+    token = mint_token("u1", ["officer"])
+    claims = jwt.decode(token, "the-city-s-own-secret-0123456789abcdef",
+                          algorithms=["HS256"], audience="city-aud",
+                          issuer="https://id.city.example")
+    assert claims["sub"] == "u1"
+    configured = load_settings("registry", {"MONGO_URI": "mongodb://db:27017/",
+                                            "WSPOLPRACA_JWT_SECRET":
+                                            "the-city-s-own-secret-0123456789abcdef",
+                                            "WSPOLPRACA_JWT_AUDIENCE": "city-aud",
+                                            "WSPOLPRACA_JWT_ISSUER": "https://id.city.example"})
+    assert decode_token(token, configured).roles == {"officer"}
+
+
+def test_the_demo_mints_with_the_configured_secret(monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+
+    monkeypatch.setenv("WSPOLPRACA_JWT_SECRET", "the-city-s-own-secret-0123456789abcdef")
+    path = Path(__file__).resolve().parents[3] / "scripts" / "demo.py"
+    spec = importlib.util.spec_from_file_location("demo_under_test", path)
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    jwt.decode(demo.OFFICER, "the-city-s-own-secret-0123456789abcdef",
+                 algorithms=["HS256"], audience="wspolpraca")
+    jwt.decode(demo.ngo_token({"id": "a" * 24}), "the-city-s-own-secret-0123456789abcdef",
+                 algorithms=["HS256"], audience="wspolpraca")
 
 
 def test_each_service_uses_its_own_uri_or_a_database_named_after_it():

@@ -71,7 +71,7 @@ def test_a_valid_hs256_token_is_accepted():
 
 
 def test_an_expired_token_is_refused_as_expired():
-    token = jwt.encode(claims(exp=int(time.time()) - 5), DEVELOPMENT_JWT_SECRET,
+    token = jwt.encode(claims(exp=int(time.time()) - 120), DEVELOPMENT_JWT_SECRET,
                        algorithm="HS256")
     assert "wygasł" in refused(token, settings()).message
 
@@ -113,7 +113,7 @@ def test_rs256_with_the_configured_public_key(rsa_keys):
     config = settings(WSPOLPRACA_JWT_PUBLIC_KEY=public)
     assert decode_token(jwt.encode(claims(), private, algorithm="RS256"), config).sub == "u1"
     refused(jwt.encode(claims(), other_private, algorithm="RS256"), config)
-    refused(jwt.encode(claims(exp=int(time.time()) - 5), private, algorithm="RS256"), config)
+    refused(jwt.encode(claims(exp=int(time.time()) - 120), private, algorithm="RS256"), config)
     refused(jwt.encode(claims(aud="x"), private, algorithm="RS256"), config)
     # a development HS256 token is no longer accepted once a public key is configured
     refused(jwt.encode(claims(), DEVELOPMENT_JWT_SECRET, algorithm="HS256"), config)
@@ -191,7 +191,7 @@ def test_rs256_through_jwks_with_key_rotation_by_kid(rsa_keys, jwks):
     assert decode_token(signed(old_private, "k1"), config).sub == "u1"
     assert decode_token(signed(old_private, "k1", sub="u2"), config).sub == "u2"
     assert jwks.fetches == 1, "the key set is cached between tokens"
-    refused(signed(old_private, "k1", exp=int(time.time()) - 5), config)
+    refused(signed(old_private, "k1", exp=int(time.time()) - 120), config)
     refused(signed(old_private, "k1", aud="x"), config)
     refused(signed(new_private, "k1"), config)          # signed by a key that is not k1
 
@@ -247,10 +247,46 @@ def test_production_refuses_the_development_secret_or_no_key_at_all(rsa_keys):
                     WSPOLPRACA_JWT_PUBLIC_KEY=rsa_keys[0][1]).jwt_secret is None
     assert settings(WSPOLPRACA_ENV="production",
                     WSPOLPRACA_JWT_JWKS_URL="https://idp.example/jwks").jwt_secret is None
+    vault = "s3cr3t-from-the-vault-0123456789abcdef"
     assert settings(WSPOLPRACA_ENV="production",
-                    WSPOLPRACA_JWT_SECRET="s3cr3t-from-the-vault").jwt_secret == (
-        "s3cr3t-from-the-vault")
+                    WSPOLPRACA_JWT_SECRET=vault).jwt_secret == vault
 
 
 def test_outside_production_the_documented_development_secret_is_the_default():
     assert settings().jwt_secret == DEVELOPMENT_JWT_SECRET
+
+
+# --- issuer, leeway and claim types (issue 15, item 12c) -----------------------------------
+
+def hs(**overrides) -> str:
+    return jwt.encode(claims(**overrides), DEVELOPMENT_JWT_SECRET, algorithm="HS256")
+
+
+def test_the_issuer_is_checked_when_one_is_configured():
+    configured = settings(WSPOLPRACA_JWT_ISSUER="https://id.city.example")
+    assert decode_token(hs(iss="https://id.city.example"), configured).sub == "u1"
+    assert "wystawca" in refused(hs(iss="https://evil.example"), configured).message
+    refused(hs(), configured)  # no issuer at all
+    assert decode_token(hs(iss="https://anything.example"), settings()).sub == "u1"
+
+
+def test_a_small_clock_skew_is_allowed_and_configurable():
+    now = int(time.time())
+    late = hs(exp=now - 5)
+    assert decode_token(late, settings()).sub == "u1"  # 30 s leeway by default
+    refused(late, settings(WSPOLPRACA_JWT_LEEWAY_SECONDS="0"))
+    refused(hs(exp=now - 120), settings())
+    early = hs(nbf=now + 10, iat=now + 10)
+    assert decode_token(early, settings()).sub == "u1"
+
+
+@pytest.mark.parametrize("claim,value", [
+    ("org_id", {"$ne": None}), ("org_id", ["a", "b"]), ("org_id", 42), ("org_id", ""),
+    ("org_id", "x" * 500), ("department", {"$gt": ""}), ("department", 7),
+    ("department", True), ("sub", 12), ("sub", {"id": 1}), ("sub", ""),
+    ("roles", "officer"), ("roles", {"officer": True}), ("roles", [1]),
+])
+def test_claims_of_the_wrong_type_are_refused_before_they_reach_a_query(claim, value):
+    error = refused(hs(**{claim: value}), settings())
+    if claim != "sub":  # PyJWT itself refuses a `sub` that is not a string
+        assert claim in error.message or "role" in error.message
