@@ -16,6 +16,7 @@ from typing import Any
 
 from reporting.projections import COMMENTS
 from reporting.stats import Data, amount, money
+from wspolpraca.exports import csv_row
 
 
 @dataclass(frozen=True)
@@ -218,8 +219,8 @@ def to_csv(dataset: Dataset, items: list[dict[str, Any]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([f.name for f in dataset.fields])
     for row in items:
-        writer.writerow(["" if row[f.name] is None
-                         else ";".join(row[f.name]) if isinstance(row[f.name], list)
-                         else str(row[f.name]).lower() if isinstance(row[f.name], bool)
-                         else row[f.name] for f in dataset.fields])
+        writer.writerow(csv_row(["" if row[f.name] is None
+                                 else ";".join(row[f.name]) if isinstance(row[f.name], list)
+                                 else str(row[f.name]).lower() if isinstance(row[f.name], bool)
+                                 else row[f.name] for f in dataset.fields]))
     return out.getvalue()
