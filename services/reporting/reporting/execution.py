@@ -127,8 +127,7 @@ def achieved(summary: dict[str, Any], indicator: str, area: str | None) -> Decim
 def _number(value: Decimal | None) -> str | None:
     if value is None:
         return None
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value != value.to_integral() \
-        else str(int(value))
+    return str(int(value)) if value == value.to_integral_value() else f"{value:.2f}"
 
 
 def measures(summary: dict[str, Any], programme: dict[str, Any] | None

@@ -372,7 +372,7 @@ def to_html(report: dict[str, Any]) -> str:
     return _environment.get_template("annual.html").render(
         report=report, s=report["summary"], labels=SUMMARY_LABELS, modes=MODE_LABELS,
         charts=charts(report), chart_empty=empty_charts(report),
-        month_rows=month_rows(report), top=TOP_ORGANIZATIONS,
+        month_rows=month_rows(report), top=TOP_ORGANIZATIONS, area_name=stats.area_name,
         programme_sections=PROGRAMME_SECTIONS, calendar_sections=CALENDAR_SECTIONS,
         notes={"programme_year": how_counted(stats.PROGRAMME_YEAR, year),
                "calendar_year": how_counted(stats.CALENDAR_YEAR, year),
