@@ -112,6 +112,21 @@ FUNDS = {"culture": "900000.00", "sport": "700000.00", "seniors": "300000.00",
          "education": "350000.00", "ecology": "150000.00", "addiction_prevention": "180000.00",
          "volunteering": "50000.00", "ngo_support": "80000.00"}
 
+# the programme's measures of execution (art. 5a ust. 4); `indicator`: counted by the platform
+MEASURES = [
+    {"name": "Ogłoszone otwarte konkursy ofert", "unit": "szt.", "target": "6",
+     "indicator": "competitions_announced"},
+    {"name": "Oferty dofinansowane", "unit": "szt.", "target": "12",
+     "indicator": "offers_funded"},
+    {"name": "Środki przyznane na kulturę", "unit": "zł", "target": "150000.00",
+     "area": "culture", "indicator": "funds_awarded"},
+    {"name": "Organizacje współpracujące", "unit": "szt.", "target": "20",
+     "indicator": "organizations_cooperating"},
+    {"name": "Uczestnicy szkoleń dla organizacji", "unit": "os.", "target": "40",
+     "indicator": "participants_registered"},
+    {"name": "Ocena współpracy w ankiecie organizacji", "unit": "%", "target": "75"},
+]
+
 # (title, area, budget, mode)
 COMPETITIONS = [
     ("Festiwale i wydarzenia kulturalne w dzielnicach", "culture", "60000.00", "supporting"),
@@ -304,7 +319,10 @@ def programme(year: int) -> dict:
                 ("sport", "Sport dzieci i młodzieży"),
                 ("seniors", "Aktywizacja osób starszych"),
                 ("ecology", "Zielone podwórka")]],
-            "funds": [{"area": a, "amount": v} for a, v in FUNDS.items()]}).json()
+            "funds": [{"area": a, "amount": v} for a, v in FUNDS.items()],
+            # the council's resolution and the measures the annual report assesses it by
+            "resolution": {"number": f"LXX/{year - 1}/{year - 1}", "date": f"{year - 1}-11-26"},
+            "measures": MEASURES}).json()
         tally("programme", True)
         call("POST", f"{GRANTS}/api/v1/programmes/{record['id']}/consult", OFFICER)
     return record

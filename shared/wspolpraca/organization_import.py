@@ -26,6 +26,8 @@ from typing import Any
 
 import requests
 
+from wspolpraca.exports import csv_row
+
 COLUMNS = ("name", "legal_form", "nip", "regon", "krs", "areas", "email", "phone", "website",
            "street", "postal_code", "city", "district")
 ADDRESS = ("street", "postal_code", "city")
@@ -221,5 +223,5 @@ def write_report(path: Path, found: list[Rejection]) -> None:
         writer = csv.writer(handle)
         writer.writerow(["row", "nip", "field", "code", "message"])
         for r in found:
-            writer.writerow([r.row, r.nip, r.field, r.code, r.message])
+            writer.writerow(csv_row([r.row, r.nip, r.field, r.code, r.message]))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from eventlet import patcher, tpool
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+from wspolpraca.documents import off_the_hub
 
 _ENV = Environment(loader=PackageLoader("consultations", "templates"),
                    autoescape=select_autoescape(["html"]), trim_blocks=True,
@@ -33,15 +34,7 @@ def render_pdf(report: dict[str, Any]) -> bytes:
     return HTML(string=render_html(report)).write_pdf()
 
 
-_RENDERING = patcher.original("threading").Lock()
-
-
-def _render_pdf_alone(report: dict[str, Any]) -> bytes:
-    with _RENDERING:  # one rendering at a time: fontconfig is not fully thread-safe
-        return render_pdf(report)
-
-
 def render_pdf_off_the_hub(report: dict[str, Any]) -> bytes:
     """`render_pdf` in a native thread, so a long report does not stop the service's
     other requests (eventlet runs them all in one OS thread)."""
-    return tpool.execute(_render_pdf_alone, report)
+    return off_the_hub(render_pdf, report)

@@ -43,6 +43,12 @@ def new_programme(data: dict[str, Any], created_by: str, now: datetime) -> dict[
         "goals": data["goals"],
         "priority_tasks": data["priority_tasks"],
         "funds": funds,
+        "resolution": {"number": data["resolution"]["number"],
+                       "date": data["resolution"]["date"].isoformat()}
+        if data.get("resolution") else None,
+        "measures": [{"name": m["name"], "unit": m["unit"], "target": f"{m['target']:f}",
+                      "area": m.get("area"), "indicator": m.get("indicator")}
+                     for m in data.get("measures") or []],
         "total_grosze": sum(f["planned_grosze"] for f in funds),
         "status": domain.ProgrammeStatus.DRAFT.value,
         "created_by": created_by,
@@ -74,6 +80,11 @@ def programme_payload(record: dict[str, Any]) -> dict[str, Any]:
         "funds": [{"area": f["area"], "amount": f["amount"]} for f in record["funds"]],
         "total_funds": money(domain.from_grosze(record["total_grosze"])),
         "adopted_at": format_time(record["adopted_at"]) if record.get("adopted_at") else None,
+        # the programme's contents the annual report needs (art. 5a ust. 4); optional,
+        # absent from programmes drafted before they were recorded
+        "resolution": record.get("resolution"),
+        "priority_tasks": record.get("priority_tasks") or [],
+        "measures": record.get("measures") or [],
     }
 
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from grants.domain import CompetitionStatus, MemberKind, Mode, OfferStatus
 from wspolpraca.areas import area_codes
 from wspolpraca.fields import ExactDecimal, Money, Text
+from wspolpraca.measures import INDICATORS
 from wspolpraca.pagination import PageQuery
 
 KNOWN_AREA = validate.OneOf(sorted(area_codes()), error="Nieznany obszar działalności: {input}.")
@@ -42,12 +43,39 @@ class PriorityTaskSchema(Schema):
     task = Text(required=True, max_length=1000)
 
 
+class ResolutionSchema(Schema):
+    """The council's resolution adopting the programme (its number and date)."""
+    number = Text(required=True, max_length=100)
+    date = fields.Date(required=True)
+
+
+class ResolutionViewSchema(Schema):
+    number = fields.String()
+    date = fields.String(metadata={"format": "date"})
+
+
+class MeasureSchema(Schema):
+    """How the programme's execution is assessed (art. 5a ust. 4): a measure with its unit
+    and target value, in one area or for the whole city; `indicator` names what the
+    platform counts for it (wspolpraca.measures), none when it is counted elsewhere."""
+    name = Text(required=True, min_length=3, max_length=300)
+    unit = Text(required=True, max_length=30)
+    target = ExactDecimal(maximum=10**12, required=True, as_string=True)
+    area = fields.String(load_default=None, allow_none=True, validate=KNOWN_AREA)
+    indicator = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.OneOf(sorted(INDICATORS), error="Nieznany wskaźnik: {input}."))
+
+
 class ProgrammeCreateSchema(Schema):
     year = fields.Integer(required=True, strict=True, validate=validate.Range(2011, 2100))
     title = Text(required=True, min_length=3, max_length=300)
     goals = fields.List(Text(max_length=2000), load_default=list)
     priority_tasks = fields.List(fields.Nested(PriorityTaskSchema), load_default=list)
     funds = fields.List(fields.Nested(FundSchema), required=True)
+    resolution = fields.Nested(ResolutionSchema, load_default=None, allow_none=True)
+    measures = fields.List(fields.Nested(MeasureSchema), load_default=list,
+                           validate=validate.Length(max=100))
 
 
 class FundViewSchema(Schema):
@@ -64,6 +92,8 @@ class ProgrammeSchema(Schema):
     goals = fields.List(fields.String())
     priority_tasks = fields.List(fields.Nested(PriorityTaskSchema))
     funds = fields.List(fields.Nested(FundViewSchema))
+    resolution = fields.Nested(ResolutionViewSchema, allow_none=True)
+    measures = fields.List(fields.Nested(MeasureSchema))
     total_funds = Money()
     status = fields.String()
     adoption_deadline = fields.Date()

@@ -16,6 +16,7 @@ from typing import Any
 
 from reporting.projections import COMMENTS
 from reporting.stats import Data, amount, money
+from wspolpraca.exports import csv_row
 
 
 @dataclass(frozen=True)
@@ -190,8 +191,18 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
 )}
 
 
+FORMATS_NOTE = (
+    "CSV i JSON są w formacie maszynowym: kwoty jako liczby z kropką dziesiętną i dwoma "
+    "miejscami po przecinku (\"178500.00\", w złotych), daty ISO 8601 (RRRR-MM-DD), czas "
+    "RFC 3339 w UTC, wartości logiczne true/false, listy w CSV rozdzielone średnikiem; CSV w "
+    "UTF-8 z przecinkiem jako separatorem. Komórka CSV, która zaczynałaby się od =, +, -, @, "
+    "tabulatora lub CR (a nie jest liczbą), ma na początku apostrof, żeby arkusz nie odczytał "
+    "jej jako formuły. Formatowanie polskie (\"178 500,00 zł\", \"7 grudnia 2026\") mają "
+    "tylko dokumenty dla ludzi: sprawozdanie w HTML, PDF i XLSX.")
+
+
 def dictionary() -> dict[str, Any]:
-    return {"datasets": [{
+    return {"formats": FORMATS_NOTE, "datasets": [{
         "name": ds.name, "title": ds.title,
         "formats": ["csv", "json"],
         "path": f"/api/v1/open-data/{ds.name}.{{csv|json}}",
@@ -218,8 +229,8 @@ def to_csv(dataset: Dataset, items: list[dict[str, Any]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([f.name for f in dataset.fields])
     for row in items:
-        writer.writerow(["" if row[f.name] is None
-                         else ";".join(row[f.name]) if isinstance(row[f.name], list)
-                         else str(row[f.name]).lower() if isinstance(row[f.name], bool)
-                         else row[f.name] for f in dataset.fields])
+        writer.writerow(csv_row(["" if row[f.name] is None
+                                 else ";".join(row[f.name]) if isinstance(row[f.name], list)
+                                 else str(row[f.name]).lower() if isinstance(row[f.name], bool)
+                                 else row[f.name] for f in dataset.fields]))
     return out.getvalue()

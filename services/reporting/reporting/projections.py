@@ -265,7 +265,8 @@ def programme(event: CloudEvent, store: Store) -> None:
     data = event.data
     kind = event.routing_key.split(".")[1]
     merge(store, PROGRAMMES, data.get("id") or event.subject, event,
-          groups={"data": (0, pick(data, "year", "title", "funds", "total_funds")),
+          groups={"data": (0, pick(data, "year", "title", "funds", "total_funds",
+                                   "resolution", "priority_tasks", "measures")),
                   "status": (1 if kind == "adopted" else 0,
                              {"status": "adopted" if kind == "adopted" else "draft"})},
           firsts={"adopted_at": normalize_time(data.get("adopted_at"))})
@@ -336,7 +337,7 @@ def contract(event: CloudEvent, store: Store) -> None:
           groups={"status": (CONTRACT_RANK.get(kind, 0), {"status": kind})},
           firsts=firsts,
           fill=pick(data, "offer_id", "competition_id", "organization_id", "amount",
-                    "returned_amount"))
+                    "returned_amount", "task_start"))
 
 
 TASK_REPORT_RANK = {"overdue": 0, "submitted": 1, "accepted": 2}

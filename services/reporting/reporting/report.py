@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from reporting import charts as drawing
-from reporting import stats
+from reporting import execution, stats
+from wspolpraca import polish as pl
 from wspolpraca.envelope import format_time, utcnow
+from wspolpraca.exports import csv_row, workbook_bytes
 
 TITLE = "Sprawozdanie z realizacji programu współpracy z organizacjami pozarządowymi"
 MONTHS = ("sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru")
+MONTH_NAMES = ("styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec",
+               "sierpień", "wrzesień", "październik", "listopad", "grudzień")
 CONTENT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -35,7 +41,8 @@ SUMMARY_LABELS: dict[str, dict[str, str]] = {
                      "resolved": "rozstrzygnięte", "cancelled": "unieważnione"},
     "offers": {"_": "Oferty", "submitted": "złożone", "funded": "dofinansowane",
                "not_funded": "niedofinansowane", "withdrawn": "wycofane",
-               "rejected_formally": "odrzucone formalnie"},
+               "rejected_formally": "odrzucone formalnie",
+               "under_evaluation": "w ocenie (bez rozstrzygnięcia)"},
     "money": {"_": "Środki (PLN)", "requested": "wnioskowane", "awarded": "przyznane"},
     "small_grants": {"_": "Małe granty", "submitted": "złożone", "awarded": "przyznane",
                      "amount": "kwota przyznana (PLN)",
@@ -78,102 +85,228 @@ TOP_ORGANIZATIONS = 50
 """The HTML and PDF list the organisations given the most; XLSX and open data list all."""
 MODE_LABELS = {"supporting": "wspieranie", "entrusting": "powierzanie"}
 
+CITY = os.environ.get("WSPOLPRACA_CITY", "Miasto")
+"""The city on the report's cover (`WSPOLPRACA_CITY`, e.g. „Miasto Stołeczne Warszawa”)."""
+PREPARED_BY = os.environ.get(
+    "WSPOLPRACA_REPORT_PREPARED_BY",
+    "Pełnomocnik ds. współpracy z organizacjami pozarządowymi")
+"""Who prepares the report (`WSPOLPRACA_REPORT_PREPARED_BY`): the cover and signature."""
 
-def build(source: stats.Source, year: int) -> dict[str, Any]:
+MONEY_KEYS = frozenset({"requested", "awarded", "amount", "returned", "small_grants_amount",
+                        "planned", "paid"})
+PERCENT_KEYS = frozenset({"share_of_grant_funds_pct", "execution_pct"})
+DECIMAL_KEYS = frozenset({"room_hours", "equipment_hours", "hours_lent", "mean_response_days"})
+
+HOW_COUNTED = {
+    stats.PROGRAMME_YEAR:
+        "Jak liczono: według roku programu. Konkursy i małe granty na zadania roku {year} "
+        "oraz ich oferty, dotacje, umowy, sprawozdania z zadań i rozliczenia, bez względu na "
+        "datę zdarzenia (np. umowa podpisana w grudniu {prev} na zadanie roku {year} należy "
+        "do roku {year}).",
+    stats.CALENDAR_YEAR:
+        "Jak liczono: według roku kalendarzowego. Zdarzenia z datą od 1 stycznia do "
+        "31 grudnia {year}: rejestracja i weryfikacja organizacji, otwarcie konsultacji, "
+        "złożenie uwagi, wniosek o opinię rady, wpływ zapytania lub odpowiedź, początek "
+        "użyczenia, patronatu, szkolenia lub partnerstwa, ogłoszenie potrzeby wolontariatu.",
+    "months":
+        "Jak liczono: według daty zdarzenia, z regułą każdej kolumny. Oferty, dotacje, małe "
+        "granty i umowy należą do zadań roku {year}; te z nich, które miały miejsce przed "
+        "1 stycznia lub po 31 grudnia {year}, są w wierszach „przed” i „po”, więc kolumny "
+        "sumują się do wartości z podsumowania. Nowe organizacje i uwagi: rok kalendarzowy.",
+    "cooperating":
+        "Organizacje współpracujące: z dotacją lub małym grantem na zadania roku {year} albo "
+        "z użyczeniem lokalu lub sprzętu rozpoczętym w roku {year}.",
+}
+PROGRAMME_SECTIONS = ("competitions", "offers", "money", "small_grants", "contracts")
+CALENDAR_SECTIONS = ("organizations", "consultations", "councils", "inquiries")
+
+
+def how_counted(kind: str, year: int) -> str:
+    return HOW_COUNTED[kind].format(year=year, prev=year - 1)
+
+
+def value_kind(key: str) -> str:
+    if key in MONEY_KEYS:
+        return "money"
+    if key in PERCENT_KEYS:
+        return "percent"
+    if key in DECIMAL_KEYS:
+        return "decimal"
+    return "count"
+
+
+def polish(value: Any, key: str) -> str:
+    """A figure of the report as a person reads it: `252 000,00 zł`, `7,03 %`, `12 345`."""
+    kind = value_kind(key)
+    if kind == "money":
+        return pl.money(value)
+    if kind == "percent":
+        return pl.percent(value)
+    if kind == "decimal":
+        return pl.number(value, 2) if key != "mean_response_days" else pl.number(value, 1)
+    return pl.number(value)
+
+
+def build(source: stats.Source, year: int, *, city: str | None = None,
+          prepared_by: str | None = None) -> dict[str, Any]:
     data = stats.Data(source)
+    summary = stats.summary(source, year, data)
+    programme = execution.programme_of(data, year)
     return {
         "year": year,
         "title": f"{TITLE} za rok {year}",
+        "city": city or CITY,
+        "prepared_by": prepared_by or PREPARED_BY,
+        "period": {"from": f"{year}-01-01", "to": f"{year}-12-31"},
         "generated_at": format_time(utcnow()),
-        "summary": stats.summary(source, year, data),
+        "counted_by": stats.COUNTED_BY,
+        "summary": summary,
         "grants": stats.grants(source, year, data=data),
+        "programme": programme,
+        "execution": execution.execution(data, year, summary, programme),
     }
 
 
 def rows(report: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """The figures as (section, indicator, value) rows, in Polish."""
+    return [(section, label, value) for section, label, value, _ in keyed_rows(report)]
+
+
+def keyed_rows(report: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
+    """(section, indicator, value, key) rows: the key tells how the value is formatted."""
     s = report["summary"]
-    result: list[tuple[str, str, Any]] = []
+    result: list[tuple[str, str, Any, str]] = []
     for section, labels in SUMMARY_LABELS.items():
         for key, label in labels.items():
             if key != "_":
-                result.append((labels["_"], label, s[section][key]))
+                result.append((labels["_"], label, s[section][key], key))
     for mode, value in s["money"]["by_mode"].items():
-        result.append(("Środki (PLN)", f"przyznane, tryb: {MODE_LABELS[mode]}", value))
+        result.append(("Środki (PLN)", f"przyznane, tryb: {MODE_LABELS[mode]}", value,
+                       "awarded"))
     for row in s["by_area"]:
         for key, label in (("competitions", "konkursy"), ("offers_submitted", "oferty"),
                            ("offers_funded", "oferty dofinansowane"),
                            ("requested", "wnioskowane (PLN)"), ("awarded", "przyznane (PLN)"),
                            ("small_grants", "małe granty"),
                            ("small_grants_amount", "małe granty (PLN)")):
-            result.append((f"Obszar: {row['name']}", label, row[key]))
+            result.append((f"Obszar: {row['name']}", label, row[key], key))
     for row in s["months"]:
-        result.append((f"Miesiąc {row['month']:02d}", "przyznane dotacje (PLN)", row["awarded"]))
+        result.append((f"Miesiąc {row['month']:02d}", "przyznane dotacje (PLN)",
+                       row["awarded"], "awarded"))
         result.append((f"Miesiąc {row['month']:02d}", "złożone oferty",
-                       row["offers_submitted"]))
+                       row["offers_submitted"], "offers_submitted"))
     return result
 
 
 def to_csv(report: dict[str, Any]) -> bytes:
+    """Machine-formatted (dot decimals, ISO dates), like the open data."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["sekcja", "wskaźnik", "wartość"])
     for section, label, value in rows(report):
-        writer.writerow([section, label, "" if value is None else value])
+        writer.writerow(csv_row([section, label, "" if value is None else value]))
     return out.getvalue().encode("utf-8")
+
+
+XLSX_FORMATS = {"money": pl.XLSX_MONEY, "percent": pl.XLSX_PERCENT,
+                "decimal": pl.XLSX_HOURS, "count": pl.XLSX_COUNT}
+
+
+def _append(sheet: Any, values: list[Any], keys: list[str | None]) -> None:
+    """A row of numbers kept as numbers, each with its Polish number format."""
+    sheet.append([_cell(v) if k else v for v, k in zip(values, keys, strict=True)])
+    for column, key in enumerate(keys, start=1):
+        cell = sheet.cell(sheet.max_row, column)
+        if key and isinstance(cell.value, (int, float, Decimal)):
+            cell.number_format = XLSX_FORMATS[value_kind(key)]
 
 
 def to_xlsx(report: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    money_format = "#,##0.00"
     book = Workbook()
     sheet = book.active
     sheet.title = "Podsumowanie"
     sheet.append([report["title"]])
     sheet["A1"].font = Font(bold=True)
     sheet.append(["sekcja", "wskaźnik", "wartość"])
-    for section, label, value in rows(report)[:_summary_rows(report)]:
-        sheet.append([section, label, _cell(value)])
-        if isinstance(value, str):
-            sheet.cell(sheet.max_row, 3).number_format = money_format
+    for section, label, value, key in keyed_rows(report)[:_summary_rows(report)]:
+        _append(sheet, [section, label, value], [None, None, key])
+    sheet.append([])
+    for label, value in (("Miasto", report["city"]), ("Sporządził(a)", report["prepared_by"])):
+        sheet.append(["Dane sprawozdania", label, value])
+    sheet.append(["Dane sprawozdania", "Data sporządzenia", _date(report["generated_at"])])
+    sheet.cell(sheet.max_row, 3).number_format = pl.XLSX_DATE
 
     areas = book.create_sheet("Obszary")
-    columns = ("area", "name", "competitions", "offers_submitted", "offers_funded",
-               "offers_not_funded", "requested", "awarded", "small_grants",
-               "small_grants_amount")
+    columns = ("competitions", "offers_submitted", "offers_funded", "offers_not_funded",
+               "requested", "awarded", "small_grants", "small_grants_amount")
     areas.append(["kod", "obszar", "konkursy", "oferty", "dofinansowane",
                   "niedofinansowane", "wnioskowane (PLN)", "przyznane (PLN)", "małe granty",
                   "małe granty (PLN)"])
     for row in report["summary"]["by_area"]:
-        areas.append([_cell(row[c]) if c not in ("area", "name") else row[c] for c in columns])
+        _append(areas, [row["area"], row["name"], *(row[c] for c in columns)],
+                [None, None, *columns])
 
     months = book.create_sheet("Miesiące")
-    month_columns = ("month", "organizations_registered", "offers_submitted",
-                     "offers_funded", "awarded", "small_grants_amount", "comments")
+    month_columns = ("organizations_registered", "offers_submitted", "offers_funded",
+                     "awarded", "small_grants_amount", "contracts_signed", "comments")
     months.append(["miesiąc", "nowe organizacje", "oferty", "dofinansowane",
-                   "przyznane (PLN)", "małe granty (PLN)", "uwagi w konsultacjach"])
-    for row in report["summary"]["months"]:
-        months.append([_cell(row[c]) for c in month_columns])
+                   "przyznane (PLN)", "małe granty (PLN)", "zawarte umowy",
+                   "uwagi w konsultacjach"])
+    for label, row in month_rows(report):
+        _append(months, [label, *(row[c] for c in month_columns)], [None, *month_columns])
+
+    plan = book.create_sheet("Realizacja programu")
+    plan.append(["obszar", "planowane (PLN)", "przyznane (PLN)", "przekazane (PLN)",
+                 "zwrócone (PLN)", "wykonanie (%)"])
+    funds_columns = ("planned", "awarded", "paid", "returned", "execution_pct")
+    for row in report["execution"]["funds"]:
+        _append(plan, [row["name"], *(row[c] for c in funds_columns)], [None, *funds_columns])
+    plan.append([])
+    plan.append(["miernik", "obszar", "jednostka", "wartość docelowa", "osiągnięta",
+                 "wykonanie (%)"])
+    for m in report["execution"]["measures"]:
+        _append(plan, [m["name"], m["area_name"], m["unit"], m["target"], m["achieved"],
+                       m["execution_pct"]], [None, None, None, "target", "achieved",
+                                             "execution_pct"])
 
     grants = book.create_sheet("Dotacje")
     grants.append(["organizacja", "tryb", "obszar", "zadanie", "konkurs",
                    "wnioskowane (PLN)", "przyznane (PLN)"])
     for organization in report["grants"]["organizations"]:
         for item in organization["items"]:
-            grants.append([organization["name"] or organization["organization_id"],
-                           "konkurs" if item["kind"] == "competition" else "mały grant",
-                           item["area"], item["title"], item["competition_title"],
-                           _cell(item["requested"]), _cell(item["amount"])])
-    for ws in (areas, months, grants):
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, float):
-                    cell.number_format = money_format
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+            _append(grants, [organization["name"] or organization["organization_id"],
+                             "konkurs" if item["kind"] == "competition" else "mały grant",
+                             item["area"], item["title"], item["competition_title"],
+                             item["requested"], item["amount"]],
+                    [None, None, None, None, None, "requested", "amount"])
+    return workbook_bytes(book)
+
+
+def _date(value: str) -> date:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+
+
+def month_rows(report: dict[str, Any], names: tuple[str, ...] = MONTH_NAMES
+               ) -> list[tuple[str, dict[str, Any]]]:
+    """The months in Polish, with the rows before and after the year when they hold
+    anything (the programme year's events outside the calendar year)."""
+    s = report["summary"]
+    year = report["year"]
+    result = []
+    before, after = s["outside_year"]["before"], s["outside_year"]["after"]
+    if _any(before):
+        result.append((f"przed {year}", before))
+    result.extend((names[r["month"] - 1], r) for r in s["months"])
+    if _any(after):
+        result.append((f"po {year}", after))
+    return result
+
+
+def _any(row: dict[str, Any]) -> bool:
+    return any(Decimal(str(v)) for v in row.values())
 
 
 def _summary_rows(report: dict[str, Any]) -> int:
@@ -182,10 +315,10 @@ def _summary_rows(report: dict[str, Any]) -> int:
 
 
 def _cell(value: Any) -> Any:
-    """Money strings become numbers in the spreadsheet (two decimals kept by the format)."""
+    """Money strings become exact numbers in the spreadsheet (two decimals by the format)."""
     if isinstance(value, str):
         try:
-            return float(Decimal(value))
+            return Decimal(value)
         except ArithmeticError:
             return value
     return value
@@ -199,6 +332,7 @@ def _short(name: str, width: int = 28) -> str:
 def charts(report: dict[str, Any]) -> dict[str, str]:
     s = report["summary"]
     areas = [r for r in s["by_area"] if Decimal(r["awarded"]) + Decimal(r["small_grants_amount"])]
+    months = month_rows(report, MONTHS)
     return {
         "money_by_area": drawing.horizontal_stacked(
             "Przyznane środki według obszarów (PLN)", [_short(r["name"]) for r in areas],
@@ -210,26 +344,48 @@ def charts(report: dict[str, Any]) -> dict[str, str]:
             [s["offers"]["funded"], s["offers"]["not_funded"]], (drawing.BLUE, drawing.RED),
             width=480),
         "months": drawing.vertical(
-            "Przyznane środki miesiąc po miesiącu (PLN)", MONTHS,
+            "Przyznane środki miesiąc po miesiącu (PLN)", [label for label, _ in months],
             [float(Decimal(m["awarded"])) + float(Decimal(m["small_grants_amount"]))
-             for m in s["months"]]),
+             for _, m in months]),
     }
+
+
+def empty_charts(report: dict[str, Any]) -> dict[str, bool]:
+    """Which charts have nothing to show: their section says so in words instead."""
+    s = report["summary"]
+    awarded = Decimal(s["money"]["awarded"]) + Decimal(s["small_grants"]["amount"])
+    return {"money_by_area": not awarded,
+            "offers": not (s["offers"]["funded"] or s["offers"]["not_funded"]),
+            "months": not awarded}
 
 
 _environment = Environment(loader=PackageLoader("reporting", "templates"),
                            autoescape=select_autoescape(["html"]))
+_environment.filters.update({
+    "zl": pl.money, "liczba": pl.number, "procent": pl.percent, "data": pl.long_date,
+    "ilosc": pl.quantity, "godziny": lambda v: pl.number(v, 2), "figure": polish,
+})
 
 
 def to_html(report: dict[str, Any]) -> str:
+    year = report["year"]
     return _environment.get_template("annual.html").render(
         report=report, s=report["summary"], labels=SUMMARY_LABELS, modes=MODE_LABELS,
-        charts=charts(report), months=MONTHS, top=TOP_ORGANIZATIONS)
+        charts=charts(report), chart_empty=empty_charts(report),
+        month_rows=month_rows(report), top=TOP_ORGANIZATIONS, area_name=stats.area_name,
+        programme_sections=PROGRAMME_SECTIONS, calendar_sections=CALENDAR_SECTIONS,
+        notes={"programme_year": how_counted(stats.PROGRAMME_YEAR, year),
+               "calendar_year": how_counted(stats.CALENDAR_YEAR, year),
+               "months": how_counted("months", year),
+               "cooperating": how_counted("cooperating", year)})
 
 
 def to_pdf(report: dict[str, Any]) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=to_html(report)).write_pdf()
+    # tagged (PDF/UA-1): headings, tables and the charts' alternative texts reach screen
+    # readers; the language and the title come from the HTML
+    return HTML(string=to_html(report)).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
 
 
 def render(report: dict[str, Any], fmt: str) -> bytes:

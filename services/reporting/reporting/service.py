@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from reporting import cooperation, opendata, projections, report, repository, stats
+from reporting import cooperation, opendata, projections, rendered, report, repository, stats
 from reporting.repository import EventLog, MongoStore, Reader, log_record
 from reporting.schemas import (
     DepartmentsOverviewSchema,
@@ -18,11 +18,16 @@ from reporting.schemas import (
     YearQuerySchema,
 )
 from wspolpraca.consumer import event_handler
+from wspolpraca.documents import off_the_hub
 from wspolpraca.envelope import CloudEvent, utcnow
 from wspolpraca.errors import DomainError, NotFound
 from wspolpraca.http import api, json_response
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo, Transaction
+
+DOCUMENTS = rendered.RenderedReports(lambda built, fmt: off_the_hub(report.render, built, fmt))
+"""The annual reports rendered (off the hub), kept per year and format until their figures
+change: shared by the service's workers."""
 
 
 class ReportingService:
@@ -119,9 +124,17 @@ class ReportingService:
                               field="year")
         fmt = query["format"]
         built = report.build(Reader(self.db.db), int(year))
-        if fmt == "json":
-            return built
-        filename = f"sprawozdanie-{year}.{fmt}"
-        disposition = "inline" if fmt == "html" else f'attachment; filename="{filename}"'
-        return Response(report.render(built, fmt), content_type=report.CONTENT_TYPES[fmt],
-                        headers={"Content-Disposition": disposition})
+        tag = rendered.fingerprint(built, fmt)
+        if request.if_none_match.contains_weak(tag):
+            response = Response(status=304)
+        elif fmt == "json":
+            response = json_response(built)
+        else:
+            tag, content = DOCUMENTS.get(built, fmt)
+            filename = f"sprawozdanie-{year}.{fmt}"
+            disposition = "inline" if fmt == "html" else f'attachment; filename="{filename}"'
+            response = Response(content, content_type=report.CONTENT_TYPES[fmt],
+                                headers={"Content-Disposition": disposition})
+        response.set_etag(tag, weak=True)
+        response.headers["Cache-Control"] = "public, no-cache"
+        return response

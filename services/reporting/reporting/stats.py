@@ -18,6 +18,29 @@ from wspolpraca.fields import format_money
 
 ZERO = Decimal("0.00")
 
+PROGRAMME_YEAR = "programme_year"
+CALENDAR_YEAR = "calendar_year"
+COUNTED_BY: dict[str, str] = {
+    "organizations": CALENDAR_YEAR, "competitions": PROGRAMME_YEAR,
+    "offers": PROGRAMME_YEAR, "money": PROGRAMME_YEAR, "small_grants": PROGRAMME_YEAR,
+    "contracts": PROGRAMME_YEAR, "by_area": PROGRAMME_YEAR, "grants": PROGRAMME_YEAR,
+    "consultations": CALENDAR_YEAR, "councils": CALENDAR_YEAR, "inquiries": CALENDAR_YEAR,
+    "cooperation": CALENDAR_YEAR, "by_department": CALENDAR_YEAR,
+    "by_district": CALENDAR_YEAR,
+}
+"""Which "year" each figure of `summary` belongs to (docs/reporting.md says the same):
+
+- the programme year Y: competitions and small grants for tasks of year Y (their `year`),
+  their offers, awards, contracts, task reports and settlements, whenever the event
+  happened (a contract signed in December Y-1 for a task of Y is Y's);
+- the calendar year Y: what happens on a date (registrations and verifications,
+  consultations opened, comments, council opinions requested, inquiries received or
+  answered, rooms and equipment lent, patronages, trainings, partnerships, volunteering).
+
+`organizations.cooperating` joins both: organisations with a grant of programme year Y or
+a room or equipment lent in calendar year Y. The months follow each figure's own rule (see
+`months`)."""
+
 
 class Source(Protocol):
     def find(self, collection: str) -> list[dict[str, Any]]: ...
@@ -82,6 +105,8 @@ class Data:
         self.volunteering = source.find(p.VOLUNTEERING)
         self.programmes = source.find(p.PROGRAMMES)
         self.org_names = {o["_id"]: o.get("name") for o in self.organizations}
+        self.offers_by_id = {o["_id"]: o for o in self.offers}
+        self.contracts_by_id = {c["_id"]: c for c in self.contracts}
 
     def offer_competition(self, offer: dict[str, Any]) -> dict[str, Any]:
         return self.competitions.get(offer.get("competition_id") or "", {})
@@ -102,6 +127,29 @@ class Data:
         return [g for g in self.small_grants
                 if (g.get("year") or year_of(g.get("submitted_at") or g.get("first_seen_at")))
                 == year]
+
+    def contract_year(self, contract: dict[str, Any]) -> int | None:
+        """The programme year of a contract: its competition's (or offer's) year, whenever it
+        was signed; the year its task starts, or was signed, when neither is known yet."""
+        competition = self.competitions.get(contract.get("competition_id") or "")
+        if competition and competition.get("year"):
+            return competition["year"]
+        offer = self.offers_by_id.get(contract.get("offer_id") or "")
+        return ((offer and self.offer_year(offer)) or year_of(contract.get("task_start"))
+                or year_of(contract.get("signed_at")))
+
+    def contracts_of(self, year: int) -> list[dict[str, Any]]:
+        return [c for c in self.contracts if self.contract_year(c) == year]
+
+    def task_reports_of(self, year: int) -> list[dict[str, Any]]:
+        """Task reports of the year's contracts (a report is keyed by its contract's id)."""
+        result = []
+        for r in self.task_reports:
+            contract = self.contracts_by_id.get(r["_id"])
+            moment = r.get("submitted_at") or r.get("accepted_at") or r.get("overdue_at")
+            if (self.contract_year(contract) if contract else year_of(moment)) == year:
+                result.append(r)
+        return result
 
 
 def money(value: Decimal) -> str:
@@ -138,8 +186,10 @@ def summary(source: Source, year: int, data: Data | None = None) -> dict[str, An
     answered = [i for i in d.inquiries if year_of(i.get("answered_at")) == year]
     response_days = [x for x in (days_between(i.get("received_at"), i.get("answered_at"))
                                  for i in answered) if x is not None]
-    contracts_signed = [c for c in d.contracts if year_of(c.get("signed_at")) == year]
-    contracts_terminated = [c for c in d.contracts if year_of(c.get("terminated_at")) == year]
+    contracts = d.contracts_of(year)
+    contracts_signed = [c for c in contracts if c.get("signed_at")]
+    contracts_settled = [c for c in contracts if c.get("settled_at")]
+    task_reports = d.task_reports_of(year)
     bookings = [b for b in d.bookings
                 if b.get("status") == "approved" and year_of(b.get("starts_at")) == year]
     patronages = [x for x in d.patronages
@@ -166,6 +216,7 @@ def summary(source: Source, year: int, data: Data | None = None) -> dict[str, An
             "not_funded": len(not_funded),
             "withdrawn": sum(o.get("status") == "withdrawn" for o in offers),
             "rejected_formally": sum(o.get("status") == "rejected_formally" for o in offers),
+            "under_evaluation": sum(o.get("status") == "submitted" for o in offers),
         },
         "money": {
             "requested": money(requested),
@@ -185,16 +236,13 @@ def summary(source: Source, year: int, data: Data | None = None) -> dict[str, An
         "contracts": {
             "signed": len(contracts_signed),
             "amount": money(sum((amount(c.get("amount")) for c in contracts_signed), ZERO)),
-            "terminated": len(contracts_terminated),
-            "settled": sum(year_of(c.get("settled_at")) == year for c in d.contracts),
-            "returned": money(sum((amount(c.get("returned_amount")) for c in d.contracts
-                                   if year_of(c.get("settled_at")) == year), ZERO)),
-            "reports_submitted": sum(year_of(r.get("submitted_at")) == year
-                                     for r in d.task_reports),
-            "reports_accepted": sum(year_of(r.get("accepted_at")) == year
-                                    for r in d.task_reports),
-            "reports_overdue": sum(year_of(r.get("overdue_at")) == year
-                                   for r in d.task_reports),
+            "terminated": sum(bool(c.get("terminated_at")) for c in contracts),
+            "settled": len(contracts_settled),
+            "returned": money(sum((amount(c.get("returned_amount"))
+                                   for c in contracts_settled), ZERO)),
+            "reports_submitted": sum(bool(r.get("submitted_at")) for r in task_reports),
+            "reports_accepted": sum(bool(r.get("accepted_at")) for r in task_reports),
+            "reports_overdue": sum(bool(r.get("overdue_at")) for r in task_reports),
         },
         "consultations": {
             "held": len(consultations),
@@ -221,7 +269,8 @@ def summary(source: Source, year: int, data: Data | None = None) -> dict[str, An
         "by_area": by_area(d, year, competitions, offers, small),
         "by_department": by_department(received, answered),
         "by_district": by_district(orgs_registered),
-        "months": months(d, year, orgs_registered, offers, small_awarded, comments_by_month),
+        **months(year, orgs_registered, offers, small_awarded, contracts_signed,
+                 comments_by_month),
     }
 
 
@@ -313,16 +362,32 @@ def by_district(registered) -> list[dict[str, Any]]:
             for code in sorted(counts)]
 
 
-def months(d: Data, year: int, registered, offers, small_awarded, comments_by_month):
-    rows = [{"month": m, "organizations_registered": 0, "offers_submitted": 0,
-             "offers_funded": 0, "awarded": ZERO, "small_grants_amount": ZERO,
-             "comments": 0} for m in range(1, 13)]
+MONTH_COUNTS = ("organizations_registered", "offers_submitted", "offers_funded",
+                "contracts_signed", "comments")
+MONTH_AMOUNTS = ("awarded", "small_grants_amount")
+
+
+def months(year: int, registered, offers, small_awarded, contracts_signed,
+           comments_by_month) -> dict[str, Any]:
+    """Month by month, by the date of each event, with the rules of the figures above:
+    the programme year's offers, awards and contracts (and only they) may fall before
+    January or after December of the year (an offer filed in December for next year's
+    task): those are in `outside_year` (`before`, `after`), so the months and the two
+    rows add up to the year's totals. Registrations and comments are the calendar year's."""
+    def empty() -> dict[str, Any]:
+        return {**{k: 0 for k in MONTH_COUNTS}, **{k: ZERO for k in MONTH_AMOUNTS}}
+
+    rows = [{"month": m, **empty()} for m in range(1, 13)]
+    outside = {"before": empty(), "after": empty()}
 
     def row(value: Any) -> dict[str, Any] | None:
-        if year_of(value) != year:
+        at = year_of(value)
+        if at is None:
             return None
+        if at != year:
+            return outside["before" if at < year else "after"]
         m = month_of(value)
-        return rows[m - 1] if m else None
+        return rows[m - 1] if m and 1 <= m <= 12 else None
 
     for o in registered:
         if (r := row(o.get("registered_at") or o.get("first_seen_at"))) is not None:
@@ -336,10 +401,17 @@ def months(d: Data, year: int, registered, offers, small_awarded, comments_by_mo
     for g in small_awarded:
         if (r := row(g.get("awarded_at"))) is not None:
             r["small_grants_amount"] += amount(g.get("awarded_amount"))
+    for c in contracts_signed:
+        if (r := row(c.get("signed_at"))) is not None:
+            r["contracts_signed"] += 1
     for r, count in zip(rows, comments_by_month, strict=True):
         r["comments"] = count
-    return [{k: (money(v) if isinstance(v, Decimal) else v) for k, v in r.items()}
-            for r in rows]
+
+    def out(r: dict[str, Any]) -> dict[str, Any]:
+        return {k: (money(v) if isinstance(v, Decimal) else v) for k, v in r.items()}
+
+    return {"months": [out(r) for r in rows],
+            "outside_year": {name: out(r) for name, r in outside.items()}}
 
 
 def grants(source: Source, year: int, area: str | None = None,

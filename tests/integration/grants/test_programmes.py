@@ -84,3 +84,45 @@ def test_openapi_and_domain_metrics_are_served(grants, officer):
     metrics = grants.get("/metrics").text
     assert "wspolpraca_grants_money_awarded_pln" in metrics
     assert 'route="/api/v1/programmes/<id>/adopt"' in metrics or "/adopt" in metrics
+
+
+MEASURES = [
+    {"name": "Organizacje, które otrzymały dotacje", "unit": "szt.", "target": "40",
+     "indicator": "organizations_cooperating"},
+    {"name": "Środki przyznane na kulturę", "unit": "zł", "target": "200000.00",
+     "area": "culture", "indicator": "funds_awarded"},
+    {"name": "Zadowolenie uczestników", "unit": "%", "target": 80},
+]
+
+
+def test_a_programme_carries_its_resolution_priority_tasks_and_measures(
+        grants, officer, events):
+    body = programme_body(resolution={"number": "XL/1234/2025", "date": f"{YEAR - 1}-11-20"},
+                          measures=MEASURES)
+    response = grants.post(PROGRAMMES, officer, json=body)
+    assert response.status_code == 201, response.text
+    programme = response.json()
+    assert programme["resolution"] == {"number": "XL/1234/2025", "date": f"{YEAR - 1}-11-20"}
+    assert [m["target"] for m in programme["measures"]] == ["40.00", "200000.00", "80.00"]
+    assert programme["measures"][2]["indicator"] is None
+    assert programme["measures"][2]["area"] is None
+    adopted = grants.post(f"{PROGRAMMES}/{programme['id']}/adopt", officer)
+    assert adopted.status_code == 200, adopted.text
+    for kind in ("drafted", "adopted"):
+        data = events.wait_for(f"grants.programme.{kind}")[0]["data"]
+        assert data["resolution"] == {"number": "XL/1234/2025", "date": f"{YEAR - 1}-11-20"}
+        assert data["priority_tasks"] == [{"area": "culture", "task": "Festiwale osiedlowe"}]
+        assert data["measures"][1] == {"name": "Środki przyznane na kulturę", "unit": "zł",
+                                       "target": "200000.00", "area": "culture",
+                                       "indicator": "funds_awarded"}
+
+
+def test_a_measure_with_an_unknown_indicator_area_or_no_target_is_refused(grants, officer):
+    for measure, field in (({**MEASURES[0], "indicator": "happiness"}, "indicator"),
+                           ({**MEASURES[0], "area": "mars"}, "area"),
+                           ({"name": "Cel", "unit": "szt."}, "target"),
+                           ({**MEASURES[0], "target": 1.5}, "target")):
+        response = grants.post(PROGRAMMES, officer, json=programme_body(measures=[measure]))
+        assert response.status_code == 422, response.text
+        assert f"measures.0.{field}" in response.json()["error"]["fields"], response.text
+    assert grants.db["programmes"].count_documents({}) == 0

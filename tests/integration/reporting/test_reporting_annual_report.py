@@ -9,6 +9,8 @@ import pypdf
 from openpyxl import load_workbook
 from reporting_helpers import fill, summary
 
+from wspolpraca.polish import as_spaces, money
+
 ANNUAL = "/api/v1/reports/annual"
 
 
@@ -44,7 +46,10 @@ def test_the_annual_report_in_every_format_equals_the_statistics(
     assert as_pdf.content.startswith(b"%PDF-")
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(as_pdf.content)).pages)
     assert "za rok 2026" in text
-    assert figures["money"]["awarded"] in text and figures["small_grants"]["amount"] in text
+    # figures for people the Polish way: "15 000,50 zł"
+    text = as_spaces(text)
+    assert as_spaces(money(figures["money"]["awarded"])) in text
+    assert as_spaces(money(figures["small_grants"]["amount"])) in text
 
 
 def test_an_unknown_year_or_format_is_refused_and_an_empty_year_is_a_report(reporting):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from datetime import date, timedelta
 from datetime import datetime as dt
@@ -18,6 +19,7 @@ from reporting_helpers import register, summary
 
 from reporting.rebuild import rebuild
 from wspolpraca.envelope import utcnow
+from wspolpraca.polish import as_spaces, number
 from wspolpraca.testing.waiting import wait_until
 
 ANNUAL = "/api/v1/reports/annual"
@@ -179,15 +181,15 @@ def test_the_registry_flows_reach_the_statistics_the_annual_report_and_survive_a
     assert values[(SECTION, "godziny użyczenia lokali")] == c["room_hours"]
 
     html = reporting.get(f"{ANNUAL}/{y}?format=html").text
-    assert "6. Współpraca pozafinansowa" in html
+    assert "7. Współpraca pozafinansowa" in html
 
     pdf = reporting.get(f"{ANNUAL}/{y}?format=pdf")
     assert pdf.headers["Content-Type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
-    flat = " ".join(text.split())
+    flat = re.sub(r"strona \d+ z \d+ ", "", " ".join(text.split()))  # without page footers
     assert "Współpraca pozafinansowa" in flat
     assert (f"nieodpłatne użyczenia lokali i sprzętu miasta: {c['bookings_approved']} "
-            f"(łącznie {c['hours_lent']} godz.)") in flat
+            f"(łącznie {as_spaces(number(c['hours_lent'], 2))} godz.)") in flat  # Polish: "4,50"
     assert f"dla organizacji: {c['trainings_held']}, zapisani uczestnicy: " \
         f"{c['participants_registered']}, obecni: {c['participants_attended']}" in flat
 

@@ -96,7 +96,7 @@ def test_a_terminal_state_outranks_a_later_clock():
 def test_a_year_without_data_gives_zeros():
     s = figures(year_story(), 2019)
     assert s["offers"] == {"submitted": 0, "funded": 0, "not_funded": 0, "withdrawn": 0,
-                           "rejected_formally": 0}
+                           "rejected_formally": 0, "under_evaluation": 0}
     assert s["money"]["awarded"] == "0.00"
     assert s["small_grants"]["share_of_grant_funds_pct"] == "0.00"
     assert s["inquiries"]["mean_response_days"] is None

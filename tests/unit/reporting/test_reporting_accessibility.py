@@ -1,0 +1,40 @@
+"""The annual report's HTML has no axe-core violations in a real browser, and its PDF is
+tagged (issue #21). The browser runs in a subprocess, away from eventlet."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+from test_reporting_execution import built
+
+from reporting import report
+
+HERE = Path(__file__).resolve().parent
+BROWSER = shutil.which("chromium") and all(
+    importlib.util.find_spec(name) for name in ("playwright", "axe_playwright_python"))
+
+
+@pytest.mark.skipif(not BROWSER, reason="needs Chromium, playwright and axe-playwright-python")
+def test_the_html_report_has_no_axe_violations(tmp_path):
+    page = tmp_path / "sprawozdanie.html"
+    page.write_text(report.to_html(built()), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(HERE / "axe_check.py"), str(page)],
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_pdf_is_tagged_with_its_language_and_title():
+    reader = pypdf.PdfReader(io.BytesIO(report.to_pdf(built())))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
+    assert str(catalog.get("/Lang", "")).startswith("pl")
+    assert reader.metadata.title.startswith("Sprawozdanie z realizacji programu współpracy")
