@@ -200,7 +200,7 @@ RULES: dict[str, Rule] = {
     # registry: an organisation's own record; departments and resources are public
     **{f"registry.organization.{verb}": _of_organization(organizations=_organization_itself)
        for verb in ("registered", "updated", "verified", "suspended", "reinstated",
-                    "archived")},
+                    "archived", "returned_to_verification")},
     "registry.department.created": _public(),
     "registry.department.updated": _public(),
     **{f"registry.inquiry.{verb}": _of_organization(
@@ -224,8 +224,9 @@ RULES: dict[str, Rule] = {
     # consultations: public, except a comment (its organisation) and a council request
     **{f"consultations.consultation.{verb}": _public()
        for verb in ("opened", "closed", "report_published", "meeting_scheduled")},
-    "consultations.consultation.comment_submitted": _of_organization(
-        "the organisation that commented"),
+    **{f"consultations.consultation.{verb}": _of_organization(
+        "the organisation that commented") for verb in ("comment_submitted",
+                                                         "comment_marked_spam")},
     # a council's composition: staff only (the members and the organisations that
     # nominated them are told by default; the public reads it on the website)
     "consultations.council.created": Rule(who=STAFF_ONLY),
@@ -257,6 +258,8 @@ RULES: dict[str, Rule] = {
        for verb in ("signed", "terminated", "settled")},
     **{f"grants.task_report.{verb}": _of_organization(**_BY_COMPETITION)
        for verb in ("submitted", "accepted", "overdue")},
+    # the results as confirmed, with the double funding the officer acknowledged: staff
+    "grants.results.confirmed": Rule(who=STAFF_ONLY),
     "grants.small_grant.submitted": _of_organization(),
     "grants.small_grant.published": _public(organizations=_organization),
     "grants.small_grant.commented": _of_organization(),

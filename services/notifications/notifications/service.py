@@ -481,6 +481,18 @@ class MoreEventsMixin(NotifyMixin):
     def on_consultation_comment_submitted(self, event: CloudEvent) -> int:
         return self.notify(event)
 
+    @event_handler("registry", "organization.returned_to_verification")
+    def on_organization_returned_to_verification(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("consultations", "consultation.comment_marked_spam")
+    def on_consultation_comment_marked_spam(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "results.confirmed")
+    def on_results_confirmed(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
     @event_handler("consultations", "consultation.report_published")
     def on_consultation_report_published(self, event: CloudEvent) -> int:
         return self.notify(event)
