@@ -66,6 +66,7 @@ from grants.schemas import (
     TaskReportSchema,
 )
 from wspolpraca.auth import Principal
+from wspolpraca.departments import LIAISON_OFFICE
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
 from wspolpraca.fields import to_money
@@ -202,7 +203,7 @@ class CompetitionsMixin:
             _check_funds(programme, body["area"], body["budget"], "budget")
             record = records.new_competition(body, programme["_id"], request.principal.sub,
                                              utcnow())
-            record["department"] = department
+            record["department"] = department or LIAISON_OFFICE
             Competitions(tx).add(record)
             return record
 
@@ -214,10 +215,15 @@ class CompetitionsMixin:
         found: dict = {k: query[k] for k in ("area", "year") if query.get(k)}
         if query.get("status"):
             found["status"] = query["status"]
+        if query.get("department"):
+            # competitions drafted before every competition named its department: the office's
+            found["department"] = {"$in": [None, LIAISON_OFFICE]} \
+                if query["department"] == LIAISON_OFFICE else query["department"]
         if not _is_runner(request.principal):
             public = [s.value for s in domain.PUBLIC_COMPETITION_STATUSES]
             if query.get("status") and query["status"] not in public:
-                return Page([], None)
+                raise Forbidden("Konkursy przed ogłoszeniem widzą tylko biuro i wydziały; "
+                                f"publicznie dostępne stany: {', '.join(public)}.")
             found.setdefault("status", {"$in": public})
             found["published_at"] = {"$ne": None}
         return paginate(self.db[COMPETITIONS], found, query["limit"], query["cursor"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.domain import DEPARTMENT_CODE, InquiryStatus, LegalForm, OrganizationStatus
+from registry.domain import InquiryStatus, LegalForm, OrganizationStatus
 from wspolpraca.areas import area_codes
+from wspolpraca.departments import DEPARTMENT_CODE
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
 
