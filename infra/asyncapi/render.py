@@ -117,6 +117,33 @@ def _inline(text: str) -> str:
     return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
 
 
+def receivers(name: str) -> dict[str, Any] | None:
+    """Who receives an event type from the notifications service (webhook, email, inbox)
+    and what is removed for those who are not staff: its rules, notifications.audience,
+    when the service is installed (`make install`); None otherwise."""
+    try:
+        from notifications import audience
+    except ImportError:  # pragma: no cover - rendering without the services installed
+        return None
+    if name not in audience.RULES:
+        return None
+    staff, others = audience.receivers(name)
+    return {"staff": staff, "others": others, "told": audience.told_by_default(name)}
+
+
+def personal_fields(spec: dict, message: dict) -> list[str]:
+    """The paths of `data` the catalogue marks `x-personal-data` (see notifications'
+    personal_data module, which reads the same marks)."""
+    try:
+        from notifications.personal_data import catalogue_personal_fields
+    except ImportError:  # pragma: no cover
+        return []
+    name = message.get("name")
+    return catalogue_personal_fields(
+        {"components": {**spec.get("components", {}), "messages": {name: message}}}
+    ).get(name, [])
+
+
 def build_model(spec: dict, definitions: dict) -> dict[str, Any]:
     services: dict[str, list[dict]] = defaultdict(list)
     for channel_name, raw_channel in spec.get("channels", {}).items():
@@ -142,6 +169,8 @@ def build_model(spec: dict, definitions: dict) -> dict[str, Any]:
                 "queues_html": Markup(", ").join(
                     Markup("<code>{}</code>").format(queue) for queue in queues),
                 "schema": schema_html(message.get("payload", {})),
+                "receivers": receivers(name),
+                "personal": personal_fields(spec, message),
             })
     for events in services.values():
         events.sort(key=lambda event: event["name"])
@@ -215,6 +244,17 @@ TEMPLATE = """<!doctype html>
  <p class="meta">Department queues receiving it:
  {% if event.queues %}{{ event.queues_html }}
  {% else %}none yet (ask for one: docs/departments.md){% endif %}</p>
+ {% if event.receivers %}
+ <p class="meta">By subscription (webhook, email, inbox), staff receive:
+  {{ event.receivers.staff }}; others: {{ event.receivers.others }}.
+  {% if event.receivers.told %}
+  Some are told without subscribing (docs/notifications.md).
+  {% endif %}</p>
+ {% endif %}
+ {% if event.personal %}<p class="meta">Personal data, removed for anyone who is not staff:
+  {% for path in event.personal %}<code>{{ path }}</code>{{ ", " if not loop.last }}
+  {% endfor %}</p>
+ {% endif %}
  <details><summary>JSON Schema of the message</summary><pre>{{ event.schema }}</pre></details>
 </section>
 {% endfor %}

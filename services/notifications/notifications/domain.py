@@ -251,6 +251,7 @@ class Subscription:
     district: str | None = None
     digest: str = Digest.NONE
     status: str = SubscriptionStatus.ACTIVE
+    reader: Mapping[str, Any] | None = None   # who it delivers to (see audience.Reader)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Subscription:
@@ -258,7 +259,8 @@ class Subscription:
                    event_types=tuple(record["event_types"]), owner=record["owner"],
                    areas=tuple(record.get("areas") or ()), district=record.get("district"),
                    digest=record.get("digest", Digest.NONE),
-                   status=record.get("status", SubscriptionStatus.ACTIVE))
+                   status=record.get("status", SubscriptionStatus.ACTIVE),
+                   reader=record.get("reader"))
 
 
 def subscription_matches(subscription: Subscription, facts: EventFacts) -> bool:
@@ -285,6 +287,7 @@ class Recipient:
     audience: str                   # whose inbox / who is told: org:<id>, dept:<code>, ...
     subscription_id: str | None = None
     digest: str = Digest.NONE
+    redacted: bool = False          # sent without the event's personal data
 
     @property
     def key(self) -> str:
@@ -478,6 +481,9 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     "consultations.council.meeting_scheduled": _council,
     "consultations.council.opinion_requested": _council,
     # issue 11: booking and patronage decisions, training registrations and reminders
+    # issue 23: a booking request is the managing department's to decide (and the office's)
+    "registry.booking.requested": _all_of(_department, _liaison_office),
+    "registry.patronage.requested": _liaison_office,
     "registry.booking.approved": _organization,
     "registry.booking.refused": _organization,
     "registry.patronage.granted": _organization,
@@ -520,18 +526,25 @@ def plan_deliveries(facts: EventFacts, subscriptions: Iterable[Subscription],
                     directory: Directory,
                     opted_out: Callable[[str, str], bool] = lambda target, t: False,
                     subscription_target: Callable[[Subscription], str] | None = None,
+                    access: Callable[[Subscription], str | None] | None = None,
                     ) -> list[Recipient]:
-    """Every delivery an event causes: matching subscriptions first, then the defaults
-    that nobody opted out of and that a subscription does not already cover."""
+    """Every delivery an event causes: matching subscriptions first (those whose
+    subscriber may receive it, `access`: None for no, "redacted" for without personal
+    data), then the defaults that nobody opted out of and that a subscription does not
+    already cover. The defaults reach the people an event is addressed to, as it is."""
     planned: list[Recipient] = []
     covered: set[tuple[str, str]] = set()
     for subscription in subscriptions:
         if not subscription_matches(subscription, facts):
             continue
+        view = access(subscription) if access is not None else "full"
+        if view is None:
+            continue
         target = (subscription_target(subscription) if subscription_target
                   else subscription.target or subscription.owner)
         planned.append(Recipient(subscription.channel, target, subscription.owner,
-                                 subscription.id, subscription.digest))
+                                 subscription.id, subscription.digest,
+                                 redacted=view == "redacted"))
         covered.add((subscription.channel, target))
     seen: set[str] = set()
     for recipient in default_recipients(facts, directory):

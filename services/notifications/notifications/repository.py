@@ -23,6 +23,9 @@ CALENDAR = "calendar_entries"
 REMINDERS = "reminders"           # the schedule of report and training reminders
 COUNCIL_MEMBERS = "council_members"   # projection of consultations' council events
 ANNOUNCEMENTS = "announcements"   # open competitions and consultations, for late verifications
+# projection of grants events: a competition's department (`<id>`) and the committee
+# members who may score in it (`committee:<id>`), for audience.may_receive
+COMPETITIONS = "competitions"
 
 COLLECTIONS = (
     Collection(SUBSCRIPTIONS, (
@@ -54,6 +57,7 @@ COLLECTIONS = (
     Collection(COUNCIL_MEMBERS, (
         IndexModel([("council_id", ASCENDING), ("active", ASCENDING)], name="council"),)),
     Collection(ANNOUNCEMENTS, (IndexModel([("open_until", ASCENDING)], name="open_until"),)),
+    Collection(COMPETITIONS),
 )
 
 ACTIVE_STATUSES = [DeliveryStatus.PENDING.value]
@@ -126,6 +130,37 @@ class Directory:
     def council_members(self, council_id: str) -> list[Mapping[str, Any]]:
         return list(self.db[COUNCIL_MEMBERS].find({"council_id": council_id, "active": True},
                                                   session=self.session).sort("_id", ASCENDING))
+
+
+class Competitions:
+    """What audience.may_receive needs of competitions (`audience.Competitions`)."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.collection = tx.db[COMPETITIONS]
+        self.session = tx.session
+
+    def department_of(self, competition_id: str) -> str | None:
+        found = self.collection.find_one({"_id": competition_id}, session=self.session)
+        return found.get("department") if found else None
+
+    def committee(self, competition_id: str) -> list[str]:
+        found = self.collection.find_one({"_id": f"committee:{competition_id}"},
+                                         session=self.session)
+        return list(found.get("members") or []) if found else []
+
+
+def project_competition(tx: Transaction, event_type: str, data: Mapping[str, Any],
+                        event_time: str) -> None:
+    """Keep a competition's department and its committee (the members who may score)."""
+    if event_type == "grants.committee.appointed" and data.get("competition_id"):
+        members = sorted(m["user_id"] for m in data.get("members") or []
+                         if isinstance(m, Mapping) and m.get("user_id")
+                         and not m.get("excluded"))
+        project(tx, COMPETITIONS, f"committee:{data['competition_id']}",
+                {"members": members}, event_time)
+    elif event_type.startswith("grants.competition.") and data.get("id"):
+        project(tx, COMPETITIONS, data["id"], {"department": data.get("department")},
+                event_time)
 
 
 class Reminders:

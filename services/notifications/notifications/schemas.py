@@ -23,7 +23,9 @@ class SubscriptionCreateSchema(Schema):
     district = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
     digest = fields.String(load_default=Digest.NONE.value, validate=one_of(Digest))
     owner_email = fields.Email(load_default=None)
-    for_department = fields.Boolean(load_default=False)
+    # the department's own subscription, scoped to what concerns it; the default for a
+    # department's token (False: the person's own, every event they may read)
+    for_department = fields.Boolean(load_default=None, allow_none=True)
 
     @validates_schema
     def digest_only_for_email(self, data, **kwargs):
@@ -41,6 +43,9 @@ class SubscriptionSchema(Schema):
     district = fields.String(allow_none=True)
     digest = fields.String()
     owner = fields.String()
+    # the department's own subscription (owner `dept:<code>`): what concerns the department
+    for_department = fields.Function(lambda record: str(record.get("owner", "")).startswith(
+        "dept:"))
     status = fields.String()
     consecutive_failures = fields.Integer()
     suspended_at = fields.DateTime(allow_none=True)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
-from notifications import domain, records, repository
+from notifications import audience, domain, personal_data, records, repository
 from notifications.channels import event_context
 from notifications.dispatcher import Dispatcher
 from notifications.domain import Channel, DeliveryStatus, SubscriptionStatus
@@ -27,6 +27,7 @@ from notifications.repository import (
     OPTOUTS,
     ORGANIZATIONS,
     SUBSCRIPTIONS,
+    Competitions,
     Deliveries,
     Directory,
     Inbox,
@@ -80,8 +81,11 @@ class NotifyMixin:
 
         def work(tx: Transaction) -> int:
             added = (project(tx) or 0) if project is not None else 0
-            planned = domain.plan_deliveries(facts, repository.subscriptions_for(tx, event.type),
-                                             Directory(tx), repository.opted_out(tx))
+            repository.project_competition(tx, event.type, event.data, event.time)
+            planned = domain.plan_deliveries(
+                facts, repository.subscriptions_for(tx, event.type), Directory(tx),
+                repository.opted_out(tx),
+                access=audience.access_for(event.type, event.data, Competitions(tx)))
             return added + self.record_deliveries(tx, planned, body, now)
 
         added = self.db.transaction(work)
@@ -93,15 +97,16 @@ class NotifyMixin:
         """Store each planned delivery once (an inbox item is delivered at once)."""
         added = 0
         for recipient in planned:
-            record = records.new_delivery(recipient, body, now)
+            sent = personal_data.redacted(body) if recipient.redacted else body
+            record = records.new_delivery(recipient, sent, now)
             if recipient.channel == Channel.INBOX:
                 record.update(status=DeliveryStatus.SENT.value, sent_at=now)
                 if Deliveries(tx).add(record):
                     rendered = self.dispatcher.renderer.render(
-                        body["type"], event_context(body, self.dispatcher.config.public_url,
+                        body["type"], event_context(sent, self.dispatcher.config.public_url,
                                                     None))
                     Inbox(tx).add(records.new_inbox_item(
-                        recipient.target, body, rendered.subject, rendered.summary,
+                        recipient.target, sent, rendered.subject, rendered.summary,
                         record["_id"], now))
                     added += 1
             elif Deliveries(tx).add(record):
@@ -439,6 +444,120 @@ class CooperationEventsMixin(NotifyMixin):
         return raised
 
 
+class MoreEventsMixin(NotifyMixin):
+    """Issue 23: every other event type of the catalogue is delivered to its subscribers
+    (who may read it: audience.RULES); a booking request also reaches the department
+    that manages the resource and the liaison office without subscribing."""
+
+    @event_handler("registry", "booking.requested")
+    def on_booking_requested(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "patronage.requested")
+    def on_patronage_requested(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "resource.created")
+    def on_resource_created(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "resource.updated")
+    def on_resource_updated(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "training.attendance_recorded")
+    def on_training_attendance_recorded(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "partnership.signed")
+    def on_partnership_signed(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("registry", "volunteering.posted")
+    def on_volunteering_posted(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("consultations", "consultation.comment_submitted")
+    def on_consultation_comment_submitted(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("consultations", "consultation.report_published")
+    def on_consultation_report_published(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("consultations", "council.opinion_issued")
+    def on_council_opinion_issued(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("consultations", "council.opinion_lapsed")
+    def on_council_opinion_lapsed(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("consultations", "council_request.overdue")
+    def on_council_request_overdue(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "programme.drafted")
+    def on_programme_drafted(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "programme.adopted")
+    def on_programme_adopted(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "competition.closed")
+    def on_competition_closed(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "competition.resolved")
+    def on_competition_resolved(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "offer.submitted")
+    def on_offer_submitted(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "offer.withdrawn")
+    def on_offer_withdrawn(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "offer.scored")
+    def on_offer_scored(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "contract.terminated")
+    def on_contract_terminated(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "contract.settled")
+    def on_contract_settled(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "task_report.accepted")
+    def on_task_report_accepted(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "small_grant.submitted")
+    def on_small_grant_submitted(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "small_grant.published")
+    def on_small_grant_published(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "small_grant.commented")
+    def on_small_grant_commented(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "small_grant.awarded")
+    def on_small_grant_awarded(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("grants", "small_grant.refused")
+    def on_small_grant_refused(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+
 class SubscriptionsMixin:
     db: Mongo
     dispatcher: Dispatcher
@@ -453,9 +572,15 @@ class SubscriptionsMixin:
          summary="Subscribe to event types (the secret for webhook signatures is shown once)")
     def create_subscription(self, request, body):
         principal: Principal = request.principal
+        if body["for_department"] is None:  # a department's token subscribes its department
+            body["for_department"] = bool(principal.department
+                                          and "department" in principal.roles)
         if body["for_department"] and not principal.department:
             raise Forbidden("Subskrypcję wydziału może założyć tylko pracownik wydziału.")
         event_types = domain.validate_event_types(body["event_types"])
+        reader = audience.reader_of(principal.sub, principal.roles, principal.org_id,
+                                    principal.department, body["for_department"])
+        audience.check_subscription(reader, event_types)
         target = domain.validate_target(
             body["channel"], body.get("target"),
             self.dispatcher.config.own_addresses(self.dispatcher.settings),
@@ -468,6 +593,7 @@ class SubscriptionsMixin:
                                 principal.department, body["for_department"])
         record = records.new_subscription(body, target, event_types, owner, principal.sub,
                                           domain.new_secret(), utcnow())
+        record["reader"] = reader.to_record()
 
         def work(tx: Transaction):
             Subscriptions(tx).add(record)
@@ -674,8 +800,8 @@ class CalendarMixin:
 
 
 class NotificationsService(RegistryEventsMixin, GrantsAndConsultationsEventsMixin,
-                           CooperationEventsMixin, SubscriptionsMixin, InboxMixin,
-                           CalendarMixin):
+                           CooperationEventsMixin, MoreEventsMixin, SubscriptionsMixin,
+                           InboxMixin, CalendarMixin):
     name = "notifications"
 
     db = Mongo(repository.COLLECTIONS, repository.GAUGES)

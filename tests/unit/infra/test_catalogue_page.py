@@ -144,3 +144,19 @@ def test_make_catalogue_renders_into_build() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^catalogue:.*\n\t.*infra/asyncapi/render\.py", makefile, re.MULTILINE)
     assert render.OUT == ROOT / "build" / "catalogue" / "index.html"
+
+
+def test_every_event_says_who_receives_it_and_what_is_personal(page) -> None:
+    """Issue 23: the page states per type who receives it by subscription; issue 15: which
+    of its fields are personal data, removed for anyone who is not staff."""
+    _, parsed = page
+    for name in MESSAGES:
+        assert "By subscription (webhook, email, inbox), staff receive:" in parsed.sections[
+            render.anchor("event", name)], name
+    requested = parsed.sections[render.anchor("event", "registry.booking.requested")]
+    assert "a department's own subscription only its department's" in requested
+    appointed = parsed.sections[render.anchor("event", "consultations.council.member_appointed")]
+    assert "removed for anyone who is not staff: member.email, member.name" in " ".join(
+        appointed.split())
+    failed = parsed.sections[render.anchor("event", "notifications.notification.failed")]
+    assert "undeliverable_event_type" in failed
