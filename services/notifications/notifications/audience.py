@@ -76,6 +76,13 @@ def _organization(data: Data) -> set[str]:
     return {o for o in [_text(data.get("organization_id"))] if o}
 
 
+def _bidders(data: Data) -> set[str]:
+    """The organisation of an offer and its partners in a joint offer."""
+    partners = data.get("partners")
+    return _organization(data) | (
+        {p for p in partners if isinstance(p, str)} if isinstance(partners, list) else set())
+
+
 def _organization_itself(data: Data) -> set[str]:
     return {o for o in [_text(data.get("id"))] if o}
 
@@ -118,13 +125,14 @@ def _own_department(data: Data, competitions: Competitions) -> str | None:
 
 
 def _department_of_competition(key: Callable[[Data], str | None]):
-    """The department that runs the competition an event is about (None: the liaison
-    office runs it, or it is not known here)."""
-    def department(data: Data, competitions: Competitions) -> str | None:
+    """The department that runs the competition an event is about; a competition that
+    names none (the liaison office runs it, or it is not known here yet) is city-wide."""
+    def department(data: Data, competitions: Competitions) -> str | NotDepartmental:
         if _text(data.get("department")):
             return data["department"]
         competition_id = key(data)
-        return competitions.department_of(competition_id) if competition_id else None
+        found = competitions.department_of(competition_id) if competition_id else None
+        return found or CITY_WIDE
     return department
 
 
@@ -149,7 +157,7 @@ class Rule:
     competition: Callable[[Data], str | None] | None = None
     # the department an event belongs to (a department's own subscription receives only
     # its own); None for a city-wide type
-    department: Callable[[Data, Competitions], str | None] | None = None
+    department: Callable[[Data, Competitions], str | None | NotDepartmental] | None = None
     deliverable: bool = True
     who: str = ""          # in words, for the documentation (Polish is not needed here)
 
@@ -185,6 +193,9 @@ _DEPARTMENTAL = {"department": _own_department}
 STAFF_ONLY = "none (staff only)"
 COMMITTEE = frozenset({"committee"})
 
+_REGISTRANT = _of_organization("the registered person and their organisation",
+                              organizations=_registration_organization, persons=_registrant)
+
 RULES: dict[str, Rule] = {
     # registry: an organisation's own record; departments and resources are public
     **{f"registry.organization.{verb}": _of_organization(organizations=_organization_itself)
@@ -205,20 +216,14 @@ RULES: dict[str, Rule] = {
     "registry.patronage.refused": _of_organization(),
     "registry.training.published": _public(),
     "registry.training.cancelled": _public(),
-    "registry.training.registered": _of_organization(
-        "the registered person and their organisation",
-        organizations=_registration_organization, persons=_registrant),
-    "registry.training.unregistered": _of_organization(
-        "the registered person and their organisation",
-        organizations=_registration_organization, persons=_registrant),
+    "registry.training.registered": _REGISTRANT,
+    "registry.training.unregistered": _REGISTRANT,
     "registry.training.attendance_recorded": Rule(who=STAFF_ONLY),
     "registry.partnership.signed": _public(organizations=_parties),
     "registry.volunteering.posted": _public(organizations=_organization),
     # consultations: public, except a comment (its organisation) and a council request
-    "consultations.consultation.opened": _public(),
-    "consultations.consultation.closed": _public(),
-    "consultations.consultation.report_published": _public(),
-    "consultations.consultation.meeting_scheduled": _public(),
+    **{f"consultations.consultation.{verb}": _public()
+       for verb in ("opened", "closed", "report_published", "meeting_scheduled")},
     "consultations.consultation.comment_submitted": _of_organization(
         "the organisation that commented"),
     # a council's composition: staff only (the members and the organisations that
@@ -226,10 +231,9 @@ RULES: dict[str, Rule] = {
     "consultations.council.created": Rule(who=STAFF_ONLY),
     "consultations.council.member_appointed": Rule(who=STAFF_ONLY),
     "consultations.council.member_left": Rule(who=STAFF_ONLY),
-    "consultations.council.meeting_scheduled": _public(),
-    "consultations.council.opinion_requested": _public(),
-    "consultations.council.opinion_issued": _public(),
-    "consultations.council.opinion_lapsed": _public(),
+    **{f"consultations.council.{verb}": _public()
+       for verb in ("meeting_scheduled", "opinion_requested", "opinion_issued",
+                    "opinion_lapsed")},
     "consultations.council_request.overdue": _of_organization(
         "the organisations that asked for the council", organizations=_supporters),
     # grants: programmes, announcements and results are public; an offer, a contract and
@@ -239,7 +243,8 @@ RULES: dict[str, Rule] = {
     **{f"grants.competition.{verb}": _public(**_COMPETITION)
        for verb in ("announced", "closed", "cancelled", "resolved")},
     **{f"grants.offer.{verb}": _of_organization(
-        "the organisation that bid, and the competition's committee", **_OFFER)
+        "the organisations that bid (partners too), and the competition's committee",
+        organizations=_bidders, **_OFFER)
        for verb in ("submitted", "withdrawn", "rejected_formally", "not_funded")},
     "grants.grant.awarded": _public(organizations=_organization, **_OFFER),
     "grants.committee.appointed": Rule(who="the competition's committee", **_OFFER),
@@ -259,9 +264,7 @@ RULES: dict[str, Rule] = {
     "grants.small_grant.refused": _of_organization(),
     # this service's own: reminders (raised here, never on the broker) ...
     REPORT_DUE_REMINDER: _of_organization(),
-    TRAINING_REMINDER: _of_organization("the registered person and their organisation",
-                                        organizations=_registration_organization,
-                                        persons=_registrant),
+    TRAINING_REMINDER: _REGISTRANT,
     # ... and what it says of its own deliveries: delivering it would loop
     "notifications.notification.sent": Rule(deliverable=False, who="nobody (would loop)"),
     "notifications.notification.failed": Rule(deliverable=False, who="nobody (would loop)"),

@@ -19,6 +19,7 @@ import pika
 
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.contract import load_catalogue
 from wspolpraca.testing.waiting import wait_until
 
 # Small delays so that retries, dead letters and suspension happen within a test.
@@ -192,6 +193,19 @@ def publish(amqp_uri: str, event: CloudEvent) -> None:
                                                    delivery_mode=2, message_id=event.id))
     finally:
         connection.close()
+
+
+CATALOGUE = load_catalogue(Path(__file__).resolve().parents[3] / "infra" / "asyncapi"
+                           / "asyncapi.yaml")
+
+
+def send(amqp_uri: str, service: str, routing_key: str, subject: str, data: dict
+         ) -> CloudEvent:
+    """Publish an event whose body the catalogue accepts (the test would be wrong otherwise)."""
+    event = CloudEvent(service=service, routing_key=routing_key, subject=subject, data=data)
+    assert CATALOGUE.validate(event.to_dict()) == [], CATALOGUE.validate(event.to_dict())
+    publish(amqp_uri, event)
+    return event
 
 
 def routed_inquiry(department: str = "culture", area: str = "culture",

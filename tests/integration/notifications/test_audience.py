@@ -7,28 +7,17 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from notifications_helpers import publish, routed_inquiry
+from notifications_helpers import publish, routed_inquiry, send
 
 from notifications.domain import signature_valid
-from wspolpraca.envelope import CloudEvent, format_time, utcnow
-from wspolpraca.testing.contract import load_catalogue
+from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.testing.waiting import wait_until
 
 SUBSCRIPTIONS = "/api/v1/subscriptions"
-CATALOGUE = load_catalogue(Path(__file__).resolve().parents[3] / "infra" / "asyncapi"
-                           / "asyncapi.yaml")
 OUR_ORG = "665f1c2a9b1e8a0000000011"
 RIVAL_ORG = "665f1c2a9b1e8a0000000012"
-
-
-def send(amqp_uri, service, routing_key, subject, data) -> CloudEvent:
-    event = CloudEvent(service=service, routing_key=routing_key, subject=subject, data=data)
-    assert CATALOGUE.validate(event.to_dict()) == [], CATALOGUE.validate(event.to_dict())
-    publish(amqp_uri, event)
-    return event
 
 
 def subscribe(service, token, url, event_types, **extra):

@@ -9,30 +9,19 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from nameko.testing.services import entrypoint_hook
-from notifications_helpers import FAST, feed, publish, text_of
+from notifications_helpers import FAST, feed, publish, send, text_of
 
 from notifications.domain import local_today
 from notifications.service import NotificationsService
-from wspolpraca.envelope import CloudEvent, format_time, utcnow
-from wspolpraca.testing.contract import load_catalogue
+from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.testing.waiting import wait_until
 
-CATALOGUE = load_catalogue(Path(__file__).resolve().parents[3] / "infra" / "asyncapi"
-                           / "asyncapi.yaml")
 NGO = "665f1c2a9b1e8a0000000011"
 NGO_EMAIL = "chor@ngo.example.pl"
 OTHER_NGO = "665f1c2a9b1e8a0000000012"
-
-
-def send(amqp_uri, service, routing_key, subject, data) -> CloudEvent:
-    event = CloudEvent(service=service, routing_key=routing_key, subject=subject, data=data)
-    assert CATALOGUE.validate(event.to_dict()) == [], CATALOGUE.validate(event.to_dict())
-    publish(amqp_uri, event)
-    return event
 
 
 def at(moment) -> str:

@@ -6,31 +6,19 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-from notifications_helpers import publish, text_of
+from notifications_helpers import publish, send, text_of
 
 from notifications.domain import signature_valid
-from wspolpraca.envelope import CloudEvent
-from wspolpraca.testing.contract import load_catalogue
 from wspolpraca.testing.waiting import wait_until
 
-CATALOGUE = load_catalogue(Path(__file__).resolve().parents[3] / "infra" / "asyncapi"
-                           / "asyncapi.yaml")
 CULTURE_NGO = "665f1c2a9b1e8a0000000001"
 SPORT_NGO = "665f1c2a9b1e8a0000000002"
 PENDING_NGO = "665f1c2a9b1e8a0000000003"
 COMPETITION = "665f1c2a9b1e8a00000000c1"
 ANNOUNCED = "grants.competition.announced"
-
-
-def send(amqp_uri, service, routing_key, subject, data) -> CloudEvent:
-    event = CloudEvent(service=service, routing_key=routing_key, subject=subject, data=data)
-    assert CATALOGUE.validate(event.to_dict()) == [], CATALOGUE.validate(event.to_dict())
-    publish(amqp_uri, event)
-    return event
 
 
 def organization(org_id, email, areas, status="verified"):

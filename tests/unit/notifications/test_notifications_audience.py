@@ -146,6 +146,11 @@ def test_an_ngo_receives_its_own_offers_and_not_its_rivals():
     assert may_receive(NGO, "grants.task_report.submitted", theirs, NONE_KNOWN) is None
 
 
+def test_a_partner_in_a_joint_offer_receives_it_too():
+    joint = {"organization_id": RIVAL_ORG, "partners": [OUR_ORG], "competition_id": COMPETITION}
+    assert may_receive(NGO, "grants.offer.not_funded", joint, NONE_KNOWN) == Access.REDACTED
+
+
 def test_an_ngo_receives_public_events_without_personal_data():
     assert may_receive(NGO, "consultations.consultation.opened", {}, NONE_KNOWN) == \
         Access.REDACTED
@@ -202,6 +207,16 @@ def test_a_departments_subscription_gets_the_competitions_it_runs():
     assert may_receive(SPORT, "grants.offer.submitted", offer, runs_it) == Access.FULL
     assert may_receive(SPORT, "grants.competition.announced",
                        {"id": COMPETITION, "department": "sport"}, NONE_KNOWN)
+    assert may_receive(SPORT, "grants.competition.announced",
+                       {"id": COMPETITION, "department": "culture"}, NONE_KNOWN) is None
+
+
+def test_a_competition_that_names_no_department_is_every_departments():
+    """The liaison office's own competitions (and those not known here yet)."""
+    assert may_receive(SPORT, "grants.competition.announced",
+                       {"id": COMPETITION, "department": None}, NONE_KNOWN) == Access.FULL
+    offer = {"organization_id": OUR_ORG, "competition_id": COMPETITION}
+    assert may_receive(SPORT, "grants.offer.submitted", offer, NONE_KNOWN) == Access.FULL
 
 
 def test_a_departments_subscription_gets_city_wide_events():
