@@ -35,7 +35,8 @@ def competition(**changes: Any) -> dict[str, Any]:
             "area": "culture", "mode": "supporting", "budget": "100000.00",
             "status": "announced", "submission_deadline": TIME, "task_start": "2027-03-01",
             "task_end": "2027-10-31", "min_own_contribution_pct": "10.00",
-            "criteria": [{"name": "Jakość", "max_points": 10}], "published_at": TIME}
+            "criteria": [{"name": "Jakość", "max_points": 10}], "published_at": TIME,
+            "department": "culture"}
     data.update(changes)
     return data
 
@@ -146,6 +147,7 @@ WRONG_VALUES: list[tuple[str, str, Any]] = [
     ("grants.competition.announced", "budget", "100000"),
     ("grants.competition.announced", "budget", 100000.00),
     ("grants.competition.announced", "mode", "grant"),
+    ("grants.competition.announced", "department", "Wydział Kultury"),
     ("grants.competition.announced", "task_start", "1 March 2027"),
     ("grants.competition.closed", "offers_submitted", -1),
     ("grants.competition.cancelled", "reason", ""),
@@ -177,4 +179,6 @@ class TestGrantsEvents(CatalogueExamples):
     examples = EXAMPLES
     wrong_values = WRONG_VALUES
     extra_field = ("representatives", [{"name": "Jan Kowalski"}])
+    # who runs the competition: in every event since issue 23, absent from older ones
+    optional = frozenset({"department"})
     subject_of = staticmethod(_subject)
