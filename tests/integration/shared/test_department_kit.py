@@ -28,7 +28,7 @@ import requests
 
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.secantus import free_port
-from wspolpraca.testing.rabbit import queue_messages
+from wspolpraca.testing.rabbit import queue_depth, queue_messages
 from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -272,15 +272,7 @@ def test_with_department_only_its_events_are_handled_and_the_rest_skipped(
         "0 duplicates acknowledged again")
     consumer.stop()
     thread.join(10)
-    assert _depth(amqp_uri, department_queue) == 0  # the skipped one was acknowledged
-
-
-def _depth(amqp_uri: str, queue: str) -> int:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
-        return connection.channel().queue_declare(queue, passive=True).method.message_count
-    finally:
-        connection.close()
+    assert queue_depth(amqp_uri, department_queue) == 0  # the skipped one was acknowledged
 
 
 def test_the_kit_prints_a_summary_when_stopped(amqp_uri, department_queue, tmp_path):

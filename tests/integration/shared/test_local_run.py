@@ -18,7 +18,7 @@ import pytest
 
 from wspolpraca import topology
 from wspolpraca.local import Supervisor
-from wspolpraca.testing.rabbit import Vhost
+from wspolpraca.testing.rabbit import Vhost, queue_depth
 
 pytestmark = pytest.mark.integration
 
@@ -170,14 +170,6 @@ def test_the_local_run_catches_the_notifications_email_in_a_maildir(tmp_path, mo
 
 # --- a clean start (`make clean-run`) -------------------------------------------------------
 
-def _depth(uri: str, queue: str) -> int:
-    connection = pika.BlockingConnection(pika.URLParameters(uri))
-    try:
-        return connection.channel().queue_declare(queue, passive=True).method.message_count
-    finally:
-        connection.close()
-
-
 def test_a_clean_start_empties_the_platforms_queues_on_the_local_broker(
         vhost, tmp_path, monkeypatch) -> None:
     import wspolpraca.local as local
@@ -198,9 +190,9 @@ def test_a_clean_start_empties_the_platforms_queues_on_the_local_broker(
     supervisor.env["AMQP_URI"] = vhost.uri
     supervisor.clean_start()
 
-    assert _depth(vhost.uri, "dept.culture.inquiries") == 0
-    assert _depth(vhost.uri, "dept.social_policy.inquiries") == 0
-    assert _depth(vhost.uri, "someone-elses.queue") == 1  # not the platform's: untouched
+    assert queue_depth(vhost.uri, "dept.culture.inquiries") == 0
+    assert queue_depth(vhost.uri, "dept.social_policy.inquiries") == 0
+    assert queue_depth(vhost.uri, "someone-elses.queue") == 1  # not the platform's: untouched
     assert not data.exists()  # moved aside, never deleted
     assert [p.name.startswith(".data.before-clean-") for p in tmp_path.iterdir()] == [True]
 
