@@ -799,8 +799,13 @@ class SmallGrantsMixin:
             found["status"] = domain.SmallGrantStatus.SUBMITTED.value
             found["publication_due_on"] = {"$lt": domain.local_date(utcnow()).isoformat()}
         if not _is_runner(principal):
+            own = principal is not None and principal.org_id is not None
+            if not own and (query.get("publication_overdue") or query.get("status") ==
+                            domain.SmallGrantStatus.SUBMITTED.value):
+                raise Forbidden("Oferty przed publikacją widzą tylko biuro, wydziały i "
+                                "organizacja, która je złożyła.")
             visible: list[dict] = [{"status": {"$ne": domain.SmallGrantStatus.SUBMITTED.value}}]
-            if principal is not None and principal.org_id:
+            if own:
                 visible.append({"organization_id": principal.org_id})
             found = {"$and": [found, {"$or": visible}]}
         return paginate(self.db[SMALL_GRANTS], found, query["limit"], query["cursor"])

@@ -68,3 +68,10 @@ def test_a_bad_department_code_is_refused(grants, officer):
                  "validation_failed", ("department",))
     assert_error(grants.post(COMPETITIONS, officer, json=competition_body(
         department="Wydział Sportu")), 422, "validation_failed", ("department",))
+
+
+def test_the_public_asking_for_unpublished_small_grants_is_refused(grants):
+    for query in ("status=submitted", "publication_overdue=true"):
+        assert_error(grants.get(f"/api/v1/small-grants?{query}"), 403, "forbidden")
+    listed = grants.get("/api/v1/small-grants?status=published")
+    assert listed.status_code == 200 and listed.json()["items"] == []
