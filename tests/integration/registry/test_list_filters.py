@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from cooperation_helpers import PATRONAGES_PATH, Ngo
 from registry_helpers import (
+    DEPARTMENTS_PATH,
     INQUIRIES_PATH,
     ORGANIZATIONS_PATH,
     assert_error,
     create_department,
+    department_body,
     file_inquiry,
     register,
 )
@@ -56,3 +58,9 @@ def test_asking_for_others_patronage_requests_is_refused(registry, token, office
                        ngo.token)
     assert own.status_code == 200 and own.json()["items"] == []
     assert registry.get(f"{PATRONAGES_PATH}?status=granted").status_code == 200
+
+
+def test_the_liaison_offices_code_is_not_a_departments(registry, officer):
+    """Competitions the office runs itself say `liaison_office`: no department may take it."""
+    response = registry.post(DEPARTMENTS_PATH, officer, json=department_body("liaison_office"))
+    assert_error(response, 422, "validation_failed", ("code",))
