@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: audit install rabbitmq promtool nginx run status stop demo test lint unit integration faults fuzz bench bench-throughput bench-notifications catalogue rebuild token clean
+.PHONY: audit install rabbitmq promtool nginx run clean-run status stop demo test lint unit integration faults fuzz bench bench-throughput bench-notifications catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -33,6 +33,10 @@ nginx:
 
 run: install rabbitmq
 	$(BIN)/python -m wspolpraca.local run
+
+# a new city: .data/ moved aside and the platform's queues emptied on the LOCAL broker only
+clean-run: install rabbitmq
+	$(BIN)/python -m wspolpraca.local run --clean
 
 status:
 	$(BIN)/python -m wspolpraca.local status

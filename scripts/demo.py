@@ -334,6 +334,11 @@ def adopt(record: dict) -> dict:
     return record
 
 
+def department_for(area: str) -> str:
+    """The demo department handling the area runs its competitions (else the liaison office)."""
+    return next((code for code, _, areas, _ in DEPARTMENTS if area in areas), "liaison_office")
+
+
 def competitions(year: int, programme_record: dict, orgs: list[dict]) -> list[dict]:
     say("== competitions and offers")
     remaining = {f["area"]: Decimal(f.get("remaining", f["amount"]))
@@ -372,7 +377,8 @@ def competitions(year: int, programme_record: dict, orgs: list[dict]) -> list[di
                          {"name": "Koszty", "max_points": 5},
                          {"name": "Doświadczenie", "max_points": 5}],
             "task_description": f"{title}: zadanie publiczne na {year} rok.",
-            "award_rules": "Zgodnie z programem współpracy i ogłoszeniem."}).json()
+            "award_rules": "Zgodnie z programem współpracy i ogłoszeniem.",
+            "department": department_for(area)}).json()
         call("POST", f"{GRANTS}/api/v1/competitions/{competition['id']}/announce", OFFICER)
         tally("competitions", True)
         offers = []

@@ -8,7 +8,11 @@ What it does, and why:
 - consumes the department's durable queue `dept.<code>.<purpose>`, declared by the city in
   `infra/rabbitmq/definitions.json` (it exists before the first start, so no event is lost);
   by default it only checks that the queue exists (a passive declare, which a read-only user may
-  do); `--declare` declares it with the same attributes, for a local broker without definitions;
+  do) and exits at once (status 2) when it does not; `--declare` declares it with the same
+  attributes, for a local broker without definitions;
+- `--department CODE`: handles only the events concerning that department (those whose `data`
+  names it in `department`: inquiries routed to it, bookings of its resources, competitions it
+  runs); the others are acknowledged and skipped, and counted;
 - manual acknowledgements: a message is acknowledged only after it was handled and recorded,
   so a crash means redelivery, never loss;
 - prefetch: at most `--prefetch` unacknowledged messages at a time;
@@ -21,7 +25,9 @@ What it does, and why:
   operator can inspect it and replay it once fixed;
 - reconnects with exponential backoff (1 s, 2 s, 4 s ... at most 60 s, with jitter) when the
   broker restarts or the connection drops;
-- stops gracefully on SIGINT/SIGTERM: the message being handled is finished and acknowledged.
+- stops gracefully on SIGINT/SIGTERM: the message being handled is finished and acknowledged,
+  and one line sums up what was handled, skipped and dead-lettered;
+- quiet: pika's own INFO lines are off unless `-v`.
 
 Only pika (`pip install "pika>=1.3,<2"`) and the standard library are needed.
 """
@@ -35,13 +41,14 @@ import os
 import random
 import signal
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pika
-from pika.exceptions import AMQPChannelError, AMQPConnectionError
+from pika.exceptions import AMQPChannelError, AMQPConnectionError, ChannelClosedByBroker
 
 log = logging.getLogger("department_consumer")
 
@@ -50,6 +57,15 @@ Handler = Callable[[dict[str, Any], sqlite3.Connection], None]
 
 class TryLater(Exception):
     """Raised by a handler for a temporary failure: the message is requeued after a pause."""
+
+
+class QueueMissing(Exception):
+    """The queue is not on the broker: waiting for it would wait for ever."""
+
+    def __init__(self, queue: str) -> None:
+        super().__init__(f"queue {queue} does not exist: ask the platform's operators, "
+                         "or use --declare on a local broker")
+        self.queue = queue
 
 
 class ProcessedEvents:
@@ -105,6 +121,7 @@ class DepartmentConsumer:
         max_backoff: float = 60.0,
         retry_pause: float = 5.0,
         connection_name: str | None = None,
+        department: str | None = None,
     ) -> None:
         self.amqp_uri = amqp_uri
         self.queue = queue
@@ -116,7 +133,10 @@ class DepartmentConsumer:
         self.max_backoff = max_backoff
         self.retry_pause = retry_pause
         self.connection_name = connection_name or f"{queue}@{os.uname().nodename}"
+        self.department = department  # handle only the events concerning it
         self.connections = 0  # successful connections so far (reconnects = connections - 1)
+        # what happened to the messages taken off the queue
+        self.counts = {"handled": 0, "duplicates": 0, "skipped": 0, "dead-lettered": 0}
         self._stopping = threading.Event()
 
     # lifecycle ---------------------------------------------------------------------------
@@ -124,8 +144,22 @@ class DepartmentConsumer:
         """Ask the consumer to stop; safe from a signal handler or another thread."""
         self._stopping.set()
 
+    def summary(self) -> str:
+        counts = self.counts
+        return (f"{self.queue}: {counts['handled']} handled, {counts['skipped']} skipped "
+                f"(other departments), {counts['dead-lettered']} dead-lettered, "
+                f"{counts['duplicates']} duplicates acknowledged again")
+
+    def concerns_us(self, event: dict[str, Any]) -> bool:
+        """Whether the event concerns our department (always, without `--department`)."""
+        if self.department is None:
+            return True
+        data = event.get("data")
+        return isinstance(data, dict) and data.get("department") == self.department
+
     def run(self) -> None:
-        """Consume until `stop()`; reconnect with exponential backoff when the link drops."""
+        """Consume until `stop()`; reconnect with exponential backoff when the link drops.
+        Raises `QueueMissing` at once when the queue does not exist."""
         backoff = self.initial_backoff
         try:
             while not self._stopping.is_set():
@@ -160,7 +194,12 @@ class DepartmentConsumer:
                 # (dead-lettering comes from the city's policy, never from queue arguments).
                 channel.queue_declare(self.queue, durable=True, auto_delete=False, arguments={})
             else:
-                channel.queue_declare(self.queue, passive=True)
+                try:
+                    channel.queue_declare(self.queue, passive=True)
+                except ChannelClosedByBroker as exc:
+                    if exc.reply_code == 404:  # NOT_FOUND: retrying cannot help
+                        raise QueueMissing(self.queue) from None
+                    raise
             channel.basic_qos(prefetch_count=self.prefetch)
             self.connections += 1
             log.info("consuming %s (prefetch %d)", self.queue, self.prefetch)
@@ -183,6 +222,13 @@ class DepartmentConsumer:
         except ValueError as exc:
             log.error("rejecting a malformed message (%s); it goes to %s.dlq", exc, self.queue)
             channel.basic_reject(method.delivery_tag, requeue=False)
+            self.counts["dead-lettered"] += 1
+            return
+        if not self.concerns_us(event):
+            log.debug("event %s (%s) concerns another department; skipped", event["id"],
+                      event.get("type"))
+            channel.basic_ack(method.delivery_tag)
+            self.counts["skipped"] += 1
             return
         try:
             handled = self.processed.handle_once(event, self.handler)
@@ -196,10 +242,12 @@ class DepartmentConsumer:
             log.exception("event %s (%s) failed; it goes to %s.dlq",
                           event["id"], event.get("type"), self.queue)
             channel.basic_reject(method.delivery_tag, requeue=False)
+            self.counts["dead-lettered"] += 1
             return
         if not handled:
             log.info("event %s already handled; acknowledged again", event["id"])
         channel.basic_ack(method.delivery_tag)
+        self.counts["handled" if handled else "duplicates"] += 1
 
 
 # --- write your handling here ----------------------------------------------------------------
@@ -222,15 +270,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefetch", type=int, default=10)
     parser.add_argument("--declare", action="store_true",
                         help="declare the queue (local broker without the city's definitions)")
+    parser.add_argument("--department", metavar="CODE",
+                        help="handle only the events concerning this department (data.department);"
+                             " acknowledge and skip the rest")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also the RabbitMQ client's (pika's) own log lines")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # pika logs every connection step at INFO: quiet unless asked
+    logging.getLogger("pika").setLevel(logging.INFO if args.verbose else logging.WARNING)
     consumer = DepartmentConsumer(
         os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"), args.queue, handle,
         state_path=args.state, prefetch=args.prefetch, declare=args.declare,
+        department=args.department,
     )
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: consumer.stop())
-    consumer.run()
+    try:
+        consumer.run()
+    except QueueMissing as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    log.info("stopped: %s", consumer.summary())
     return 0
 
 

@@ -37,6 +37,7 @@ from wspolpraca.config import (
     load_settings,
     resolve_mongo,
 )
+from wspolpraca.departments import DEFAULT_PURPOSES, STANDARD_PURPOSES, permission_pattern
 
 app = typer.Typer(help="Operator tasks of the wspolpraca platform.", no_args_is_help=True,
                   add_completion=False)
@@ -81,6 +82,56 @@ def token(
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
     typer.echo(minted)
+
+
+# department queues ------------------------------------------------------------------------
+@app.command("department-queues")
+def department_queues(
+    code: Annotated[str, typer.Argument(help="the department's code in the registry, e.g. sport")],
+    purpose: Annotated[list[str] | None, typer.Option(
+        "--purpose", "-p", help="repeat for several; default: "
+        + ", ".join(DEFAULT_PURPOSES) + "; also: "
+        + ", ".join(p for p in STANDARD_PURPOSES if p not in DEFAULT_PURPOSES))] = None,
+    user: Annotated[bool, typer.Option(help="also the broker user dept_<code>, allowed to read "
+                                       "these queues only")] = True,
+    rotate_password: Annotated[bool, typer.Option(
+        help="give an existing dept_<code> user a new password")] = False,
+) -> None:
+    """Declare a department's standard queues `dept.<code>.<purpose>` (each with its `.dlq`,
+    binding and dead-letter policy, as in infra/rabbitmq/definitions.json) and create its broker
+    user; the password is printed once. Idempotent: what exists is left as it is."""
+    from wspolpraca import topology
+
+    amqp_uri = _amqp_uri()
+    try:
+        definitions = topology.department_definitions(
+            code, list(purpose or DEFAULT_PURPOSES), topology.vhost_of(amqp_uri))
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+    with _broker_errors():
+        applied, policy_problem = topology.apply_definitions(amqp_uri, definitions)
+    for queue in definitions["queues"]:
+        state = "declared" if queue["name"] in applied.created else "already there"
+        typer.echo(f"queue {queue['name']}: {state}")
+    for binding in definitions["bindings"]:
+        typer.echo(f"bound {binding['destination']} to {binding['source']} "
+                   f"by {binding['routing_key']}")
+    if policy_problem:
+        raise _fail(f"dead-letter policies not set: {policy_problem}")
+    if not user:
+        return
+    try:
+        made = topology.department_user(amqp_uri, code, rotate=rotate_password)
+    except (OSError, RuntimeError) as exc:
+        raise _fail(f"broker user not created: {exc}") from None
+    typer.echo(f"user {made.name}: may read {permission_pattern(code)} only "
+               f"(vhost {topology.vhost_of(amqp_uri)})")
+    if made.password is None:
+        typer.echo(f"user {made.name} already exists: its password is unchanged "
+                   "(--rotate-password to issue a new one)")
+    else:
+        typer.echo(f"password of {made.name} (shown once, keep it in the city's secret "
+                   f"store): {made.password}")
 
 
 # dead letters ---------------------------------------------------------------------------
@@ -133,12 +184,17 @@ def dlq_list(
 def dlq_show(queue: Annotated[str, typer.Argument(help="the consumer queue (or its .dlq)")],
              limit: Annotated[int, typer.Option(help="at most this many")] = 100) -> None:
     """The messages parked in a queue's DLQ, and why (they stay parked); JSON lines."""
-    from wspolpraca.dlq import parked
+    from wspolpraca.dlq import dead_letter_queue_name, parked
 
     with _broker_errors(_consumer_queue(queue)):
         found = parked(_amqp_uri(), _consumer_queue(queue), limit)
     for item in found:
         typer.echo(json.dumps(item, ensure_ascii=False))
+    # the count on stderr, so that stdout stays JSON lines
+    more = f" (at most {limit} shown)" if len(found) >= limit else ""
+    noun = "message" if len(found) == 1 else "messages"
+    typer.echo(f"{len(found)} {noun} in {dead_letter_queue_name(_consumer_queue(queue))}"
+               f"{more}", err=True)
 
 
 @dlq_app.command("replay")

@@ -37,7 +37,7 @@ def _vhost(amqp_uri: str) -> str:
     return pika.URLParameters(amqp_uri).virtual_host or "/"
 
 
-def _queue_names(amqp_uri: str, management_url: str | None = None) -> list[str]:
+def queue_names(amqp_uri: str, management_url: str | None = None) -> list[str]:
     """Every queue name of the URI's virtual host, from the management API or rabbitmqctl."""
     vhost = _vhost(amqp_uri)
     management_url = management_url or os.environ.get("RABBITMQ_MANAGEMENT_URL")
@@ -64,7 +64,7 @@ def _queue_names(amqp_uri: str, management_url: str | None = None) -> list[str]:
 
 def dead_letter_queues(amqp_uri: str, management_url: str | None = None) -> dict[str, int]:
     """{consumer queue: messages parked in its `.dlq`} for every `*.dlq` of the vhost."""
-    consumers = sorted(name[:-len(DLQ_SUFFIX)] for name in _queue_names(amqp_uri, management_url)
+    consumers = sorted(name[:-len(DLQ_SUFFIX)] for name in queue_names(amqp_uri, management_url)
                        if name.endswith(DLQ_SUFFIX))
     depths = dlq_depths(amqp_uri, consumers)
     return {queue: depths[dead_letter_queue_name(queue)] for queue in consumers

@@ -201,7 +201,31 @@ def refuse_unexpected_body(request: Request, *, forms: bool = False) -> None:
         raise ValidationFailed({key: ["Nieznane pole."] for key in data})
 
 
+PAGING = ("limit", "cursor")
+
+
+def unknown_filters(schema: Schema, keys: Any) -> DomainError | None:
+    """A query parameter the list does not know, refused with the filters it does know (a
+    misspelt or unsupported filter must never be ignored: the list would be everything)."""
+    allowed = [f.data_key or name for name, f in schema.fields.items() if not f.dump_only]
+    unknown = sorted(k for k in keys if k not in allowed)
+    if not unknown:
+        return None
+    filters = sorted(a for a in allowed if a not in PAGING)
+    paging = [a for a in PAGING if a in allowed]
+    named = ", ".join(filters) if filters else "brak"
+    if paging:
+        named += f" (oraz stronicowanie: {', '.join(paging)})"
+    message = f"Dozwolone filtry: {named}."
+    return ValidationFailed(
+        {key: [f"Nieznany filtr. {message}"] for key in unknown},
+        f"Nieznany filtr: {', '.join(unknown)}. {message}")
+
+
 def parse_query(request: Request, schema: Schema) -> Any:
+    refused = unknown_filters(schema, request.args.keys())
+    if refused is not None:
+        raise refused
     data: dict[str, Any] = {}
     many = {name for name, f in schema.fields.items() if f.__class__.__name__ == "List"}
     for key in request.args:

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from wspolpraca import topology
 from wspolpraca.config import DEFAULT_AMQP_URI, SERVICE_PORTS
@@ -133,7 +134,33 @@ class Supervisor:
         say(f"{service} started (pid {self.children[service].pid}, "
             f"http://127.0.0.1:{SERVICE_PORTS[service]})")
 
-    def run(self) -> int:
+    def clean_start(self) -> None:
+        """`make clean-run`: a new city. The data directory is moved aside (never deleted) and the
+        platform's queues on the LOCAL broker are emptied, so no event of the former city reaches
+        the new one's departments. Refused (NotLocalBroker) for a broker elsewhere."""
+        from wspolpraca.dlq import queue_names
+
+        amqp_uri = self.env.get("AMQP_URI", DEFAULT_AMQP_URI)
+        if not topology.local_broker(amqp_uri):
+            raise topology.NotLocalBroker(
+                f"refusing a clean start: AMQP_URI points at {urlsplit(amqp_uri).hostname}, "
+                "not a local broker (127.0.0.1, localhost, ::1); a clean start never empties "
+                "the queues of a shared or production broker")
+        if DATA.exists() and any(DATA.iterdir()):
+            aside = DATA.with_name(f"{DATA.name}.before-clean-{time.strftime('%Y%m%d-%H%M%S')}")
+            DATA.rename(aside)
+            say(f"clean start: {DATA} moved to {aside} (delete it when not needed)")
+        dropped = topology.purge_platform_queues(amqp_uri, queue_names(amqp_uri))
+        say(f"clean start: {sum(dropped.values())} messages dropped from "
+            f"{len(dropped)} platform queues on the local broker")
+
+    def run(self, clean: bool = False) -> int:
+        if clean:
+            try:
+                self.clean_start()
+            except topology.NotLocalBroker as exc:
+                say(str(exc))
+                return 2
         DATA.mkdir(parents=True, exist_ok=True)
         PIDFILE.write_text(str(os.getpid()))
         signal.signal(signal.SIGINT, self._stop_signal)
@@ -225,9 +252,13 @@ def stop() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wspolpraca.local")
     parser.add_argument("command", choices=["run", "status", "stop"])
+    parser.add_argument("--clean", action="store_true",
+                        default=os.environ.get("WSPOLPRACA_CLEAN") == "1",
+                        help="run: start a new city (move .data aside, empty the platform's "
+                             "queues on the local broker; refused for any other broker)")
     args = parser.parse_args(argv)
     if args.command == "run":
-        return Supervisor(installed_services()).run()
+        return Supervisor(installed_services()).run(clean=args.clean)
     return status() if args.command == "status" else stop()
 
 

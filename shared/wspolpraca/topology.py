@@ -21,15 +21,25 @@ import base64
 import json
 import logging
 import os
+import re
+import secrets
 import subprocess
 import tempfile
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pika
 from pika.exceptions import ChannelClosedByBroker
+
+from wspolpraca.departments import (
+    DEPARTMENT_CODE,
+    STANDARD_PURPOSES,
+    permission_pattern,
+    queue_name,
+)
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "infra" / "rabbitmq" / "definitions.json"
 
@@ -169,7 +179,11 @@ def local_broker(amqp_uri: str) -> bool:
 def apply(amqp_uri: str, path: Path = DEFINITIONS) -> tuple[Applied, str | None]:
     """Declares the topology and sets the policies, waiting for both; (what was declared,
     None or why the policies could not be set)."""
-    definitions = load(path, vhost_of(amqp_uri))
+    return apply_definitions(amqp_uri, load(path, vhost_of(amqp_uri)))
+
+
+def apply_definitions(amqp_uri: str, definitions: dict) -> tuple[Applied, str | None]:
+    """`apply` of definitions already loaded (e.g. `department_definitions`)."""
     applied = declare(amqp_uri, definitions)
     if not definitions["policies"] or set_policies_by_management_api(amqp_uri, definitions):
         return applied, None
@@ -180,3 +194,141 @@ def apply(amqp_uri: str, path: Path = DEFINITIONS) -> tuple[Applied, str | None]
     except OSError as exc:
         return applied, f"rabbitmqctl: {exc}"
     return applied, finish_rabbitmqctl(process)
+
+
+# a clean local start ---------------------------------------------------------------------
+# the platform's queues: the departments' (`dept.`) and the services' event handlers' (nameko's
+# `evt-<source>-<event>--<service>.<method>`), each with its `.dlq` and retry queues
+PLATFORM_QUEUE_PREFIXES = ("dept.", "evt-")
+
+
+class NotLocalBroker(RuntimeError):
+    pass
+
+
+def purge_platform_queues(amqp_uri: str, queue_names: list[str]) -> dict[str, int]:
+    """Empty the platform's queues among `queue_names` on a LOCAL broker; {queue: messages
+    dropped}. Refuses (NotLocalBroker) any other broker: never a production one."""
+    if not local_broker(amqp_uri):
+        raise NotLocalBroker(
+            f"refusing to empty queues on {urlsplit(amqp_uri).hostname}: a clean start empties "
+            "queues only on a local broker (AMQP_URI on 127.0.0.1, localhost or ::1)")
+    dropped: dict[str, int] = {}
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        for name in sorted(queue_names):
+            if name.startswith(PLATFORM_QUEUE_PREFIXES):
+                dropped[name] = channel.queue_purge(name).method.message_count
+    finally:
+        connection.close()
+    return dropped
+
+
+# a department's standard queues -----------------------------------------------------------
+def department_definitions(code: str, purposes: list[str] | tuple[str, ...],
+                           vhost: str = "/") -> dict:
+    """The objects of a department's queues `dept.<code>.<purpose>`, as definitions.json
+    declares `dept.sport.bookings`: the durable queue and its `.dlq` (no arguments), the binding
+    of the purpose, and the per-queue dead-letter policy. The exchanges are the services'."""
+    if not DEPARTMENT_CODE.match(code):
+        raise ValueError(f"not a department code: {code!r} (lower-case letters, digits, _)")
+    unknown = [p for p in purposes if p not in STANDARD_PURPOSES]
+    if unknown:
+        raise ValueError(f"unknown purpose {', '.join(unknown)}: one of "
+                         f"{', '.join(STANDARD_PURPOSES)}")
+    exchanges = sorted({STANDARD_PURPOSES[p][0] for p in purposes})
+    found: dict = {"exchanges": [], "queues": [], "bindings": [], "policies": []}
+    model = {exchange["name"]: exchange for exchange in load(DEFINITIONS, vhost)["exchanges"]}
+    found["exchanges"] = [model[name] for name in exchanges]
+    for purpose in purposes:
+        exchange, routing_key = STANDARD_PURPOSES[purpose]
+        queue = queue_name(code, purpose)
+        for name in (queue, f"{queue}.dlq"):
+            found["queues"].append({"name": name, "vhost": vhost, "durable": True,
+                                    "auto_delete": False, "arguments": {}})
+        found["bindings"].append({"source": exchange, "vhost": vhost, "destination": queue,
+                                  "destination_type": "queue", "routing_key": routing_key,
+                                  "arguments": {}})
+        found["policies"].append({
+            "vhost": vhost, "name": f"dead-letter.{queue}",
+            "pattern": "^" + re.escape(queue) + "$", "apply-to": "queues", "priority": 10,
+            "definition": {"dead-letter-exchange": "", "dead-letter-routing-key": f"{queue}.dlq"}})
+    return found
+
+
+@dataclass
+class BrokerUser:
+    name: str
+    password: str | None  # None: the user existed and kept its password
+
+
+def department_user(amqp_uri: str, code: str, *, rotate: bool = False,
+                    management_url: str | None = None) -> BrokerUser:
+    """The broker user `dept_<code>`, allowed to read the department's own queues only
+    (configure and write: nothing; read: `^dept\\.<code>\\..*`). A new user, or one whose
+    password is rotated, gets a random password, returned once."""
+    name = f"dept_{code}"
+    vhost = vhost_of(amqp_uri)
+    management_url = management_url or os.environ.get("RABBITMQ_MANAGEMENT_URL")
+    broker = _ManagementApi(management_url) if management_url else _Rabbitmqctl()
+    exists = broker.user_exists(name)
+    password = secrets.token_urlsafe(24) if rotate or not exists else None
+    if password is not None:
+        broker.put_user(name, password, exists)
+    broker.set_permissions(vhost, name, "^$", "^$", permission_pattern(code))
+    return BrokerUser(name, password)
+
+
+class _ManagementApi:
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}" \
+                    f"{parts.path.rstrip('/')}/api"
+        credentials = f"{unquote(parts.username or 'guest')}:{unquote(parts.password or 'guest')}"
+        self.auth = "Basic " + base64.b64encode(credentials.encode()).decode()
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> int:
+        request = urllib.request.Request(
+            self.base + path, method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", "Authorization": self.auth})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return 404
+            raise
+
+    def user_exists(self, name: str) -> bool:
+        return self._call("GET", f"/users/{quote(name, safe='')}") != 404
+
+    def put_user(self, name: str, password: str, exists: bool) -> None:
+        self._call("PUT", f"/users/{quote(name, safe='')}", {"password": password, "tags": ""})
+
+    def set_permissions(self, vhost: str, name: str, configure: str, write: str,
+                        read: str) -> None:
+        self._call("PUT", f"/permissions/{quote(vhost, safe='')}/{quote(name, safe='')}",
+                   {"configure": configure, "write": write, "read": read})
+
+
+class _Rabbitmqctl:
+    @staticmethod
+    def _run(*args: str) -> str:
+        done = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
+                              timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {args[0]}: {(done.stderr or done.stdout).strip()}")
+        return done.stdout
+
+    def user_exists(self, name: str) -> bool:
+        listed = self._run("list_users", "--no-table-headers")
+        return any(line.split("\t")[0].strip() == name for line in listed.splitlines())
+
+    def put_user(self, name: str, password: str, exists: bool) -> None:
+        self._run("change_password" if exists else "add_user", name, password)
+
+    def set_permissions(self, vhost: str, name: str, configure: str, write: str,
+                        read: str) -> None:
+        self._run("set_permissions", "-p", vhost, name, configure, write, read)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from grants import domain
+from wspolpraca.departments import LIAISON_OFFICE
 from wspolpraca.envelope import format_time
 from wspolpraca.fields import format_money, to_money
 from wspolpraca.pagination import new_id
@@ -138,9 +139,15 @@ def competition_terms(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def department_of(competition: dict[str, Any]) -> str:
+    """Who runs the competition (one drafted before departments were named: the office)."""
+    return competition.get("department") or LIAISON_OFFICE
+
+
 def competition_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
     payload = {
         "id": record["_id"],
+        "department": department_of(record),
         "year": record["year"],
         "title": record["title"],
         "area": record["area"],

@@ -34,6 +34,7 @@ COLLECTIONS = (
     Collection(COMPETITIONS, (
         IndexModel([("status", ASCENDING), ("_id", ASCENDING)], name="status"),
         IndexModel([("area", ASCENDING), ("_id", ASCENDING)], name="area"),
+        IndexModel([("department", ASCENDING), ("_id", ASCENDING)], name="department"),
     )),
     Collection(OFFERS, (
         IndexModel([("competition_id", ASCENDING), ("_id", ASCENDING)], name="competition"),

@@ -5,13 +5,16 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from grants.domain import CompetitionStatus, MemberKind, Mode, OfferStatus
+from grants.records import department_of
 from wspolpraca.areas import area_codes
+from wspolpraca.departments import DEPARTMENT_CODE
 from wspolpraca.fields import ExactDecimal, Money, Text
 from wspolpraca.measures import INDICATORS
 from wspolpraca.pagination import PageQuery
 
 KNOWN_AREA = validate.OneOf(sorted(area_codes()), error="Nieznany obszar działalności: {input}.")
 OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
+DEPARTMENT = validate.Regexp(DEPARTMENT_CODE, error="Niepoprawny kod wydziału.")
 
 
 def Area() -> fields.String:  # noqa: N802 - reads as a field type
@@ -133,9 +136,9 @@ class CompetitionCreateSchema(Schema):
     selection_deadline = fields.Date(load_default=None)
     funds_spent_this_year = Money(load_default=None)
     funds_spent_last_year = Money(load_default=None)
-    # the department that runs it: a department's own code when it drafts; an officer may
-    # name one (none: only the liaison office runs it)
-    department = fields.String(load_default=None, validate=validate.Length(min=1, max=60))
+    # the department that runs it: a department's own code when it drafts; an officer names
+    # one (none named: the liaison office itself, `liaison_office`, runs it)
+    department = fields.String(load_default=None, validate=DEPARTMENT)
 
 
 class CompetitionSchema(Schema):
@@ -163,7 +166,7 @@ class CompetitionSchema(Schema):
     resolved_at = fields.DateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     awarded = Money(allow_none=True)
-    department = fields.String(allow_none=True)
+    department = fields.Function(department_of)
     created_at = fields.DateTime()
 
 
@@ -171,6 +174,7 @@ class CompetitionQuerySchema(PageQuery):
     status = fields.String(validate=one_of(CompetitionStatus))
     area = fields.String(validate=KNOWN_AREA)
     year = fields.Integer(validate=validate.Range(2011, 2100))
+    department = fields.String(validate=DEPARTMENT)
 
 
 class ReasonSchema(Schema):

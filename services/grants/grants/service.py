@@ -67,6 +67,7 @@ from grants.schemas import (
     TaskReportSchema,
 )
 from wspolpraca.auth import Principal, check_speaks_for
+from wspolpraca.departments import LIAISON_OFFICE
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
 from wspolpraca.fields import to_money
@@ -203,7 +204,7 @@ class CompetitionsMixin:
             _check_funds(programme, body["area"], body["budget"], "budget")
             record = records.new_competition(body, programme["_id"], request.principal.sub,
                                              utcnow())
-            record["department"] = department
+            record["department"] = department or LIAISON_OFFICE
             Competitions(tx).add(record)
             return record
 
@@ -215,10 +216,15 @@ class CompetitionsMixin:
         found: dict = {k: query[k] for k in ("area", "year") if query.get(k)}
         if query.get("status"):
             found["status"] = query["status"]
+        if query.get("department"):
+            # competitions drafted before every competition named its department: the office's
+            found["department"] = {"$in": [None, LIAISON_OFFICE]} \
+                if query["department"] == LIAISON_OFFICE else query["department"]
         if not _is_runner(request.principal):
             public = [s.value for s in domain.PUBLIC_COMPETITION_STATUSES]
             if query.get("status") and query["status"] not in public:
-                return Page([], None)
+                raise Forbidden("Konkursy przed ogłoszeniem widzą tylko biuro i wydziały; "
+                                f"publicznie dostępne stany: {', '.join(public)}.")
             found.setdefault("status", {"$in": public})
             found["published_at"] = {"$ne": None}
         return paginate(self.db[COMPETITIONS], found, query["limit"], query["cursor"])
@@ -810,8 +816,13 @@ class SmallGrantsMixin:
             found["status"] = domain.SmallGrantStatus.SUBMITTED.value
             found["publication_due_on"] = {"$lt": domain.local_date(utcnow()).isoformat()}
         if not _is_runner(principal):
+            own = principal is not None and principal.org_id is not None
+            if not own and (query.get("publication_overdue") or query.get("status") ==
+                            domain.SmallGrantStatus.SUBMITTED.value):
+                raise Forbidden("Oferty przed publikacją widzą tylko biuro, wydziały i "
+                                "organizacja, która je złożyła.")
             visible: list[dict] = [{"status": {"$ne": domain.SmallGrantStatus.SUBMITTED.value}}]
-            if principal is not None and principal.org_id:
+            if own:
                 visible.append({"organization_id": principal.org_id})
             found = {"$and": [found, {"$or": visible}]}
         return paginate(self.db[SMALL_GRANTS], found, query["limit"], query["cursor"])

@@ -31,6 +31,7 @@ from notifications.domain import (
     TRAINING_REMINDER,
     Subscription,
 )
+from wspolpraca.departments import LIAISON_OFFICE
 from wspolpraca.errors import DomainError
 
 STAFF_ROLES = frozenset({"admin", "officer", "department"})
@@ -125,14 +126,15 @@ def _own_department(data: Data, competitions: Competitions) -> str | None:
 
 
 def _department_of_competition(key: Callable[[Data], str | None]):
-    """The department that runs the competition an event is about; a competition that
-    names none (the liaison office runs it, or it is not known here yet) is city-wide."""
+    """The department that runs the competition an event is about; a competition run by the
+    liaison office itself (`liaison_office`, or none named: drafted before competitions named
+    theirs, or not known here yet) is city-wide."""
     def department(data: Data, competitions: Competitions) -> str | NotDepartmental:
-        if _text(data.get("department")):
-            return data["department"]
+        named = _text(data.get("department"))
         competition_id = key(data)
-        found = competitions.department_of(competition_id) if competition_id else None
-        return found or CITY_WIDE
+        if named is None and competition_id:
+            named = competitions.department_of(competition_id)
+        return named if named and named != LIAISON_OFFICE else CITY_WIDE
     return department
 
 

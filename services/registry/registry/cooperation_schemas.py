@@ -14,8 +14,8 @@ from registry.cooperation_domain import (
     ResourceKind,
     TrainingKind,
 )
-from registry.domain import DEPARTMENT_CODE
 from registry.schemas import KNOWN_AREA, AreaCode, one_of
+from wspolpraca.departments import DEPARTMENT_CODE
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
 

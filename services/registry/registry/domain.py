@@ -6,7 +6,6 @@ message in Polish, naming the field at fault where there is one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -354,10 +353,6 @@ _INQUIRY_STATUS_LABELS: Mapping[InquiryStatus, str] = {
 
 INQUIRY_RESPONSE_DAYS = "inquiry_response_days"
 """The rule (in the registry's rules file) giving the days the city has to answer."""
-
-
-DEPARTMENT_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-"""A department's code (its key): lower-case letters, digits and underscores."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from registry.cooperation_schemas import (
 )
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
-from wspolpraca.errors import NotFound
+from wspolpraca.errors import Forbidden, NotFound
 from wspolpraca.http import api, json_response
 from wspolpraca.mongo import Mongo, Transaction
 
@@ -57,6 +57,10 @@ class PatronagesMixin:
             own = principal is not None and principal.org_id is not None \
                 and query.get("organization_id") == principal.org_id
             if not own:
+                if query.get("status") not in (None, GRANTED):
+                    raise Forbidden("Wnioski o patronat w innym stanie niż przyznane widzi "
+                                    "biuro i organizacja, która je złożyła (filtr "
+                                    "organization_id własnej organizacji).")
                 found["status"] = GRANTED
         return repository.list_page(self.db, PATRONAGES, found, query["limit"], query["cursor"])
 

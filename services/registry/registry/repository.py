@@ -11,7 +11,8 @@ from typing import Any
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from registry.domain import DEPARTMENT_CODE, query_prefix, search_key, word_prefixes
+from registry.domain import query_prefix, search_key, word_prefixes
+from wspolpraca.departments import DEPARTMENT_CODE
 from wspolpraca.errors import Conflict, DomainError, NotFound
 from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 from wspolpraca.pagination import Page, encode_cursor, paginate

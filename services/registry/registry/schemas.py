@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from registry.domain import DEPARTMENT_CODE, InquiryStatus, LegalForm, OrganizationStatus
+from registry.domain import InquiryStatus, LegalForm, OrganizationStatus
 from wspolpraca.areas import area_codes
+from wspolpraca.departments import DEPARTMENT_CODE, LIAISON_OFFICE
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
 
@@ -123,8 +124,10 @@ class AreasSchema(Schema):
 
 
 class DepartmentCreateSchema(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(
-        DEPARTMENT_CODE, error="Kod: małe litery, cyfry i podkreślenia (2–40)."))
+    code = fields.String(required=True, validate=[validate.Regexp(
+        DEPARTMENT_CODE, error="Kod: małe litery, cyfry i podkreślenia (2–40)."),
+        # the liaison office's own code (who runs a competition no department was named for)
+        validate.NoneOf([LIAISON_OFFICE], error="Ten kod oznacza biuro, nie wydział.")])
     name = Text(required=True, min_length=2, max_length=300)
     areas = fields.List(AreaCode(), load_default=list)
     contact_person = Text(required=True, min_length=2, max_length=300)

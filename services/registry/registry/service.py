@@ -82,6 +82,9 @@ class OrganizationsMixin:
         if principal is None or not principal.is_staff:
             # the public and NGOs see the published list: verified organisations only
             status = domain.OrganizationStatus.VERIFIED.value
+            if query.get("status") not in (None, status):
+                raise Forbidden("Organizacje o statusie innym niż zweryfikowane widzi tylko "
+                                "biuro; publiczna lista obejmuje zweryfikowane.")
         found = repository.organization_query(query.get("q"), query.get("area"), status,
                                               query.get("district"))
         return repository.list_page(self.db, ORGANIZATIONS, found, query["limit"],
@@ -276,6 +279,10 @@ class InquiriesMixin:
             found["department"] = query["department"]
         if not principal.is_staff:
             if "department" in principal.roles and principal.department:
+                if query.get("department") not in (None, principal.department):
+                    raise Forbidden(f"Wydział widzi tylko zapytania przekazane jemu "
+                                    f"({principal.department}); zapytania innych wydziałów "
+                                    f"przegląda biuro.")
                 found["department"] = principal.department
             elif principal.org_id:
                 found["organization_id"] = principal.org_id

@@ -159,3 +159,12 @@ def queue_messages(amqp_uri: str, queue: str) -> list[tuple[dict, dict]]:
         found.append((_decoded(body), dict(properties.headers or {})))
     connection.close()
     return found
+
+
+def queue_depth(amqp_uri: str, queue: str) -> int:
+    """The messages ready in `queue` (a passive declare: a missing queue raises)."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()

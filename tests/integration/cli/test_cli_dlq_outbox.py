@@ -83,6 +83,22 @@ def test_list_show_replay_and_purge_dead_letters(cli, amqp_uri):
     assert down.exit_code == 1 and "cannot reach RabbitMQ" in down.output
 
 
+def test_show_says_how_many_messages_even_none(cli, amqp_uri, monkeypatch, capsys):
+    queue = f"cli-none-{uuid.uuid4().hex[:8]}"
+    park(amqp_uri, queue, 0)
+    shown = cli("dlq", "show", queue)
+    assert shown.exit_code == 0 and shown.stdout == ""  # stdout stays JSON lines
+    assert f"0 messages in {queue}.dlq" in shown.stderr
+    park(amqp_uri, queue, 2)
+    assert f"2 messages in {queue}.dlq" in cli("dlq", "show", queue).stderr
+
+    from wspolpraca.dlq import main  # `python -m wspolpraca.dlq show <queue>`
+
+    monkeypatch.setenv("AMQP_URI", amqp_uri)
+    assert main(["show", f"{queue}.dlq", "--limit", "1"]) == 0
+    assert f"1 message in {queue}.dlq (at most 1 shown)" in capsys.readouterr().err
+
+
 def test_the_old_dlq_module_still_replays(amqp_uri, monkeypatch, capsys):
     from wspolpraca.dlq import main
 

@@ -11,8 +11,11 @@ import hashlib
 import hmac
 import importlib.util
 import json
+import os
+import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -25,7 +28,7 @@ import requests
 
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.secantus import free_port
-from wspolpraca.testing.rabbit import queue_messages
+from wspolpraca.testing.rabbit import queue_depth, queue_messages
 from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -219,16 +222,84 @@ def test_stop_is_graceful(amqp_uri, department_queue, run_consumer):
     assert depth.method.message_count == 1
 
 
-def test_the_consumer_only_checks_that_the_queue_exists(amqp_uri, run_consumer, tmp_path):
-    consumer = kit.DepartmentConsumer(amqp_uri, f"dept.missing_{uuid.uuid4().hex[:6]}.x",
-                                      Recorder(), state_path=str(tmp_path / "s.sqlite3"),
+def test_the_consumer_only_checks_that_the_queue_exists(amqp_uri, tmp_path):
+    queue = f"dept.missing_{uuid.uuid4().hex[:6]}.x"
+    consumer = kit.DepartmentConsumer(amqp_uri, queue, Recorder(),
+                                      state_path=str(tmp_path / "s.sqlite3"),
                                       initial_backoff=0.05, max_backoff=0.1)
-    thread = threading.Thread(target=consumer.run, daemon=True)
-    thread.start()
-    time.sleep(0.5)
+    with pytest.raises(kit.QueueMissing) as missing:
+        consumer.run()  # at once: no reconnecting for ever
+    assert str(missing.value) == (f"queue {queue} does not exist: ask the platform's "
+                                  "operators, or use --declare on a local broker")
+    assert consumer.connections == 0, "a missing queue must not be created by the consumer"
+
+
+def run_kit(amqp_uri: str, *args: str, **options) -> subprocess.Popen:
+    """`python consumer.py ...` as a department runs it."""
+    return subprocess.Popen([sys.executable, str(KIT / "consumer.py"), *args],
+                            env={**os.environ, "AMQP_URI": amqp_uri}, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **options)
+
+
+def test_the_kit_exits_at_once_on_a_missing_queue_and_is_quiet(amqp_uri, tmp_path):
+    queue = f"dept.missing_{uuid.uuid4().hex[:6]}.inquiries"
+    for verbose in ((), ("-v",)):
+        kit_run = run_kit(amqp_uri, queue, "--state", str(tmp_path / "s.sqlite3"), *verbose)
+        out, err = kit_run.communicate(timeout=60)
+        assert kit_run.returncode == 2, (out, err)
+        assert (f"queue {queue} does not exist: ask the platform's operators, or use "
+                "--declare on a local broker") in err
+        assert "reconnecting" not in err
+        # pika's own INFO lines only with -v
+        assert ("Pika version" in err) == bool(verbose), err
+
+
+def test_with_department_only_its_events_are_handled_and_the_rest_skipped(
+        amqp_uri, department_queue, run_consumer):
+    recorder = Recorder()
+    consumer, thread = run_consumer(department_queue, recorder, department="culture")
+    sport = CloudEvent(service="registry", routing_key="inquiry.routed", subject="inq-2",
+                       data={"id": "inq-2", "department": "sport"})
+    culture = an_inquiry()
+    publish(amqp_uri, sport)
+    publish(amqp_uri, b"not json")
+    publish(amqp_uri, culture)
+    wait_until(lambda: culture.id in recorder.handled)
+    assert recorder.handled == [culture.id]
+    assert consumer.counts == {"handled": 1, "duplicates": 0, "skipped": 1, "dead-lettered": 1}
+    assert consumer.summary().endswith(
+        "1 handled, 1 skipped (other departments), 1 dead-lettered, "
+        "0 duplicates acknowledged again")
     consumer.stop()
     thread.join(10)
-    assert consumer.connections == 0, "a missing queue must not be created by the consumer"
+    assert queue_depth(amqp_uri, department_queue) == 0  # the skipped one was acknowledged
+
+
+def test_the_kit_prints_a_summary_when_stopped(amqp_uri, department_queue, tmp_path):
+    state = tmp_path / "processed.sqlite3"
+    kit_run = run_kit(amqp_uri, department_queue, "--state", str(state),
+                      "--department", "culture")
+    try:
+        publish(amqp_uri, CloudEvent(service="registry", routing_key="inquiry.routed",
+                                     subject="inq-2", data={"department": "sport"}))
+        culture = an_inquiry()
+        publish(amqp_uri, culture)
+
+        def handled() -> bool:  # the skipped one came first: one consumer, in order
+            try:
+                with sqlite3.connect(state) as db:
+                    return db.execute("SELECT COUNT(*) FROM processed_events WHERE event_id = ?",
+                                      (culture.id,)).fetchone() == (1,)
+            except sqlite3.OperationalError:  # the kit has not created its table yet
+                return False
+        wait_until(handled)
+    finally:
+        kit_run.send_signal(signal.SIGINT)
+        out, err = kit_run.communicate(timeout=60)
+    assert kit_run.returncode == 0, err
+    lines = [line for line in err.splitlines() if "stopped:" in line]
+    assert len(lines) == 1 and "1 handled, 1 skipped (other departments), 0 dead-lettered" \
+        in lines[0], err
 
 
 # --- webhook signatures -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 
 from wspolpraca import topology
 from wspolpraca.local import Supervisor
-from wspolpraca.testing.rabbit import Vhost
+from wspolpraca.testing.rabbit import Vhost, queue_depth
 
 pytestmark = pytest.mark.integration
 
@@ -166,3 +166,50 @@ def test_the_local_run_catches_the_notifications_email_in_a_maildir(tmp_path, mo
     finally:
         supervisor.stop_mail()
     assert supervisor.mail.returncode is not None
+
+
+# --- a clean start (`make clean-run`) -------------------------------------------------------
+
+def test_a_clean_start_empties_the_platforms_queues_on_the_local_broker(
+        vhost, tmp_path, monkeypatch) -> None:
+    import wspolpraca.local as local
+
+    topology.apply(vhost.uri)
+    _publish(vhost.uri, "registry.events", "inquiry.routed", {"id": "old-city"})
+    connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
+    channel = connection.channel()
+    channel.queue_declare("someone-elses.queue", durable=True)
+    channel.confirm_delivery()
+    channel.basic_publish("", "someone-elses.queue", b"{}")
+    connection.close()
+    data = tmp_path / ".data"
+    (data / "secantus").mkdir(parents=True)
+    monkeypatch.setattr(local, "DATA", data)
+
+    supervisor = Supervisor([])
+    supervisor.env["AMQP_URI"] = vhost.uri
+    supervisor.clean_start()
+
+    assert queue_depth(vhost.uri, "dept.culture.inquiries") == 0
+    assert queue_depth(vhost.uri, "dept.social_policy.inquiries") == 0
+    assert queue_depth(vhost.uri, "someone-elses.queue") == 1  # not the platform's: untouched
+    assert not data.exists()  # moved aside, never deleted
+    assert [p.name.startswith(".data.before-clean-") for p in tmp_path.iterdir()] == [True]
+
+
+@pytest.mark.parametrize("uri", ["amqp://dept:secret@rabbitmq.city.example:5672/",
+                                 "amqps://u:p@10.0.0.5/"])
+def test_a_clean_start_is_refused_for_a_broker_that_is_not_local(uri, tmp_path, monkeypatch,
+                                                                  capsys) -> None:
+    import wspolpraca.local as local
+
+    data = tmp_path / ".data"
+    (data / "secantus").mkdir(parents=True)
+    monkeypatch.setattr(local, "DATA", data)
+    monkeypatch.setenv("AMQP_URI", uri)
+    monkeypatch.setattr(local, "installed_services", lambda: [])
+    assert local.main(["run", "--clean"]) == 2
+    assert "refusing a clean start" in capsys.readouterr().out
+    assert (data / "secantus").exists()  # nothing was touched
+    with pytest.raises(topology.NotLocalBroker):
+        topology.purge_platform_queues(uri, ["dept.culture.inquiries"])

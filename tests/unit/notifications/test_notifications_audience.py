@@ -215,6 +215,10 @@ def test_a_competition_that_names_no_department_is_every_departments():
     """The liaison office's own competitions (and those not known here yet)."""
     assert may_receive(SPORT, "grants.competition.announced",
                        {"id": COMPETITION, "department": None}, NONE_KNOWN) == Access.FULL
+    # every competition now names who runs it: the office's own say so (issue 23)
+    assert may_receive(SPORT, "grants.competition.announced",
+                       {"id": COMPETITION, "department": "liaison_office"},
+                       NONE_KNOWN) == Access.FULL
     offer = {"organization_id": OUR_ORG, "competition_id": COMPETITION}
     assert may_receive(SPORT, "grants.offer.submitted", offer, NONE_KNOWN) == Access.FULL
 
