@@ -14,10 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from grants import similarity
+from grants import records, similarity
 from grants.repository import COMPETITIONS, OFFERS, SIMILAR, SMALL_GRANTS
 from grants.schemas import SimilarListSchema
 from wspolpraca.auth import Principal
+from wspolpraca.departments import LIAISON_OFFICE
 from wspolpraca.envelope import format_time
 from wspolpraca.errors import Forbidden, NotFound
 from wspolpraca.http import api
@@ -133,7 +134,7 @@ def described(db, keys, session=None) -> dict[tuple[str, str], dict[str, Any]]:
                 found[(kind, record["_id"])] = record
     competition_ids = sorted({r["competition_id"] for (k, _), r in found.items()
                               if k == "offer"})
-    departments = {c["_id"]: c.get("department") for c in db[COMPETITIONS].find(
+    departments = {c["_id"]: records.department_of(c) for c in db[COMPETITIONS].find(
         {"_id": {"$in": competition_ids}}, {"department": 1}, session=session)}
     for (kind, _), record in found.items():
         record["department"] = departments.get(record.get("competition_id")) \
@@ -145,7 +146,8 @@ def label(kind: str, record: dict[str, Any] | None, record_id: str) -> str:
     if record is None:
         return record_id
     what = "oferta" if kind == "offer" else "mała dotacja"
-    where = f", wydział {record['department']}" if record.get("department") else ""
+    department = record.get("department")
+    where = f", wydział {department}" if department and department != LIAISON_OFFICE else ""
     return f"{what} „{record['title']}” ({record_id}{where})"
 
 

@@ -162,7 +162,6 @@ def competition_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
                      for c in record["criteria"]],
         "published_at": format_time(record["published_at"]) if record.get("published_at")
         else None,
-        "department": record.get("department"),
     }
     payload.update(extra)
     return payload
