@@ -22,6 +22,7 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     org_id: str | None = None
     department: str | None = None
+    email: str | None = None      # the account's own address, when the token says it
 
     def has_any(self, roles: tuple[str, ...] | frozenset[str]) -> bool:
         return "admin" in self.roles or bool(self.roles & set(roles))
@@ -107,6 +108,7 @@ def decode_token(token: str, settings: Settings) -> Principal:
         roles=frozenset(r for r in roles if r in ROLES),
         org_id=claims.get("org_id"),
         department=claims.get("department"),
+        email=claims["email"] if isinstance(claims.get("email"), str) else None,
     )
 
 

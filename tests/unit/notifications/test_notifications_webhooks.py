@@ -23,6 +23,11 @@ from notifications.domain import (
     validate_target,
     validate_webhook_target,
 )
+from notifications.domain import (
+    LOOPBACK_NETWORKS,
+    TargetPolicy,
+    own_hosts,
+)
 from wspolpraca.errors import DomainError
 
 POLICY = RetryPolicy(base_seconds=10, cap_seconds=300, max_attempts=4, suspend_after=3)
@@ -109,9 +114,10 @@ def test_a_webhook_target_must_be_http_or_https():
 
 
 def test_a_webhook_may_not_point_at_the_notifications_service_itself():
-    own = ["https://wspolpraca.miasto.pl", "http://127.0.0.1:8004"]
+    own = TargetPolicy(allow_networks=LOOPBACK_NETWORKS,
+                       own=own_hosts(["https://wspolpraca.miasto.pl", "http://127.0.0.1:8004"]))
     for bad in ("https://wspolpraca.miasto.pl/api/v1/inbox", "http://127.0.0.1:8004/x",
-                "https://WSPOLPRACA.miasto.pl:443/"):
+                "https://WSPOLPRACA.miasto.pl:443/", "https://wspolpraca.miasto.pl./x"):
         with pytest.raises(DomainError):
             validate_webhook_target(bad, own)
     assert validate_webhook_target("http://127.0.0.1:9000/hook", own)
