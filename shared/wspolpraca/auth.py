@@ -127,6 +127,7 @@ def mint_token(
     *,
     org_id: str | None = None,
     department: str | None = None,
+    email: str | None = None,
     secret: str = DEVELOPMENT_JWT_SECRET,
     audience: str = DEFAULT_AUDIENCE,
     ttl_seconds: int = 8 * 3600,
@@ -140,6 +141,8 @@ def mint_token(
         claims["org_id"] = org_id
     if department:
         claims["department"] = department
+    if email:
+        claims["email"] = email
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
