@@ -10,10 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from notifications.domain import (
+    LOOPBACK_NETWORKS,
     Outcome,
     RetryPolicy,
+    TargetPolicy,
     attempt_outcome,
     backoff_delay,
+    own_hosts,
     parse_retry_after,
     redact,
     retryable,
@@ -22,11 +25,6 @@ from notifications.domain import (
     signature_valid,
     validate_target,
     validate_webhook_target,
-)
-from notifications.domain import (
-    LOOPBACK_NETWORKS,
-    TargetPolicy,
-    own_hosts,
 )
 from wspolpraca.errors import DomainError
 
