@@ -191,3 +191,72 @@ def test_the_delivery_log_pages_newest_first(notifications, dept, receiver, amqp
     bad = notifications.get(f"{SUBSCRIPTIONS}/{created['id']}/deliveries", dept,
                             params={"cursor": "bm90LWEtY3Vyc29y"})
     assert bad.status_code == 422 and "cursor" in bad.json()["error"]["fields"]
+
+
+# --- the checked address is the one connected to --------------------------------------------
+
+def test_the_connection_goes_to_the_checked_address_with_the_original_host(receiver):
+    """One DNS answer, checked and used: a rebinding resolver gets no second question."""
+    import socket
+
+    from notifications.channels import post_webhook
+    from notifications.domain import LOOPBACK_NETWORKS, TargetPolicy
+
+    asked = []
+
+    def resolver(host, port, type=0):
+        asked.append(host)
+        address = "127.0.0.1" if len(asked) == 1 else "10.0.0.1"   # rebinding after the first
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    port = urlsplit(receiver.url).port
+    result = post_webhook(f"http://hooks.example.test:{port}/ok?x=1", b"{}",
+                          {"Content-Type": "application/json"}, 2.0,
+                          TargetPolicy(allow_networks=LOOPBACK_NETWORKS), resolver=resolver)
+    assert result.status == 200 and asked == ["hooks.example.test"]
+    [request] = receiver.at("/ok?x=1")
+    assert request["headers"]["Host"] == f"hooks.example.test:{port}"
+
+
+def test_https_names_the_original_host_in_sni(tmp_path):
+    """TLS to the pinned address still says (and checks the certificate for) the host name."""
+    import socket
+    import ssl
+    import threading
+
+    from notifications_helpers import self_signed_certificate
+
+    from notifications.channels import post_webhook
+    from notifications.domain import LOOPBACK_NETWORKS, TargetPolicy
+    from wspolpraca.secantus import free_port
+
+    cert, key = self_signed_certificate(tmp_path)
+    seen = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    context.sni_callback = lambda sock, name, ctx: seen.append(name)
+    port = free_port()
+    listener = socket.create_server(("127.0.0.1", port))
+
+    def serve():
+        conn, _ = listener.accept()
+        try:
+            context.wrap_socket(conn, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            pass
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    def resolver(host, port, type=0):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    result = post_webhook(f"https://hooks.example.test:{port}/x", b"{}", {}, 3.0,
+                          TargetPolicy(allow_networks=LOOPBACK_NETWORKS), resolver=resolver)
+    thread.join(5)
+    listener.close()
+    assert seen == ["hooks.example.test"]
+    # the test certificate is for 127.0.0.1 and not trusted: refused, never sent
+    assert result.status is None and result.error.startswith("connection failed")
