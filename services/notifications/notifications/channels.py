@@ -217,7 +217,7 @@ def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,
         target = domain.parse_webhook_url(url)
     except DomainError as exc:
         return PostResult(None, f"refused: {exc.message}", refused=True)
-    pool = None
+    pool = response = None
     try:
         with eventlet.Timeout(timeout):
             try:
@@ -235,7 +235,9 @@ def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,
             while read < max_response_bytes:
                 if time.monotonic() - started > timeout:
                     raise eventlet.Timeout()
-                chunk = response.read1(min(1024, max_response_bytes - read))
+                # raw bytes: a compressed answer is never inflated (no gzip bomb)
+                chunk = response.read1(min(1024, max_response_bytes - read),
+                                       decode_content=False)
                 if not chunk:
                     break
                 read += len(chunk)
@@ -250,7 +252,10 @@ def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,
     except OSError as exc:
         return PostResult(None, f"connection failed: {type(exc).__name__}")
     finally:
+        # whatever is left of the answer is never read: the connection is closed
+        if response is not None:
+            response.close()
         if pool is not None:
-            pool.close()   # whatever is left of the answer is never read
+            pool.close()
     error = None if 200 <= status < 300 else f"HTTP {status}"
     return PostResult(status, error, retry_after)

@@ -53,6 +53,7 @@ class Receiver:
         self.slow_seconds = 3.0
         self.flaky_failures = 2
         self.huge_written = 0
+        self.hung_up = 0
         self.trickled = 0
         self.retry_after = "Tue, 04 Mar 2025 10:01:00 -0000"
         receiver = self
@@ -110,7 +111,8 @@ class Receiver:
                                 receiver.trickled += 1
                             time.sleep(0.1)
                 except OSError:
-                    pass   # the sender hung up: what these paths are for
+                    with receiver.lock:   # the sender hung up: what these paths are for
+                        receiver.hung_up += 1
 
             def log_message(self, *args):
                 pass
