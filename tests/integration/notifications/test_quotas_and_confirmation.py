@@ -130,7 +130,8 @@ def test_a_forged_tampered_or_expired_confirmation_is_refused(start_notification
     import jwt
 
     forged = jwt.encode({"sub": created["id"], "email": "ktos@example.pl", "exp": 4102444800,
-                         "aud": "wspolpraca:confirm-subscription"}, "guessed", "HS256")
+                         "aud": "wspolpraca:confirm-subscription"},
+                        "a-guessed-secret-" * 3, "HS256")
     for bad in (forged, expired[:-3] + "abc", "nonsense"):
         answer = service.post("/api/v1/newsletter/confirm", json={"token": bad})
         assert answer.status_code == 400, answer.text
