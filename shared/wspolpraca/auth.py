@@ -23,6 +23,7 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     org_id: str | None = None
     department: str | None = None
+    email: str | None = None      # the account's own address, when the token says it
 
     def has_any(self, roles: tuple[str, ...] | frozenset[str]) -> bool:
         return "admin" in self.roles or bool(self.roles & set(roles))
@@ -147,6 +148,7 @@ def decode_token(token: str, settings: Settings) -> Principal:
         roles=frozenset(r for r in roles if r in ROLES),
         org_id=_text_claim(claims, "org_id"),
         department=_text_claim(claims, "department"),
+        email=claims["email"] if isinstance(claims.get("email"), str) else None,
     )
 
 
@@ -165,6 +167,7 @@ def mint_token(
     *,
     org_id: str | None = None,
     department: str | None = None,
+    email: str | None = None,
     secret: str | None = None,
     audience: str | None = None,
     issuer: str | None = None,
@@ -188,6 +191,8 @@ def mint_token(
         claims["org_id"] = org_id
     if department:
         claims["department"] = department
+    if email:
+        claims["email"] = email
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

@@ -259,6 +259,9 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("notifications", "GET", "/api/v1/subscriptions/unsubscribe"): public(
         note="by its signed token"),
     ("notifications", "POST", "/api/v1/subscriptions/unsubscribe"): public(),
+    ("notifications", "POST", "/api/v1/newsletter"): public(note="202 whatever the address"),
+    ("notifications", "POST", "/api/v1/newsletter/confirm"): public(
+        note="by its signed token"),
     ("notifications", "GET", "/api/v1/inbox"): MEMBERS,
     ("notifications", "GET", "/api/v1/inbox/unread-count"): MEMBERS,
     ("notifications", "POST", "/api/v1/inbox/{id}/read"): MEMBERS,
