@@ -134,6 +134,9 @@ class Supervisor:
             f"http://127.0.0.1:{SERVICE_PORTS[service]})")
 
     def run(self) -> int:
+        if "portal" in self.services:  # where a newcomer starts: the first line printed
+            port = self.env.get("WSPOLPRACA_HTTP_PORT_PORTAL", SERVICE_PORTS["portal"])
+            print(f"Portal: http://127.0.0.1:{port}/", flush=True)
         DATA.mkdir(parents=True, exist_ok=True)
         PIDFILE.write_text(str(os.getpid()))
         signal.signal(signal.SIGINT, self._stop_signal)
