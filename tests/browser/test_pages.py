@@ -87,7 +87,7 @@ def test_the_home_page_shows_what_is_open_now(page) -> None:
     competitions = page.locator("#h-konkursy + .cards .card")
     assert competitions.count() >= 1
     assert "Nabór trwa – zostało" in competitions.first.inner_text()
-    assert " zł" in page.locator("#h-konkursy + .cards").inner_text()
+    assert "\xa0zł" in page.locator("#h-konkursy + .cards").inner_text()  # Babel: 30 000,00 zł
     assert page.locator("#h-konsultacje + .cards .card").count() >= 1
     assert "Pełnomocnik" in page.locator("#h-kontakt").inner_text()
 
@@ -104,10 +104,11 @@ def test_a_competition_states_what_the_announcement_must(page, pages) -> None:
 
 def test_the_developers_viewers_render_the_vendored_bundles(page) -> None:
     page.goto("/dla-deweloperow/api/registry")
-    page.locator(".swagger-ui .opblock").first.wait_for()
+    page.locator(".swagger-ui .opblock").first.wait_for(timeout=60000)
     assert page.locator(".swagger-ui .opblock").count() > 5
     page.goto("/dla-deweloperow/zdarzenia")
-    page.get_by_text("organization.registered").first.wait_for()
+    page.locator("#asyncapi h2", has_text="Operations").wait_for(timeout=60000)
+    assert "registry.organization.registered" in page.locator("#asyncapi").inner_text()
     screenshot(page, "dla-deweloperow-zdarzenia-desktop")
     assert page.requests.foreign() == []
 

@@ -5,6 +5,7 @@ forms and their errors. No rule of the Act lives here: the services decide, the 
 from __future__ import annotations
 
 import calendar as calendar_module
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -111,6 +112,33 @@ def upcoming(entries: list[Entry], now: datetime, days: int = 60) -> list[Entry]
 
 # --- forms -------------------------------------------------------------------------------------
 
+# marshmallow's default messages, which some APIs still answer in English, as a person reads
+# them here: plain Polish that says what to do (PORTAL.md, "Forms")
+_POLISH = [
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
+     lambda m: f"Wpisz od {m[1]} do {m[2]} znaków."),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"),
+     lambda m: f"Wpisz co najmniej {m[1]} znaki."),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"),
+     lambda m: f"Wpisz najwyżej {m[1]} znaków."),
+    (re.compile(r"^(Missing data for required field|Field may not be null)\.$"),
+     lambda m: "To pole jest wymagane."),
+    (re.compile(r"^Not a valid email address\.$"),
+     lambda m: "Wpisz adres e-mail, np. nazwa@example.pl."),
+    (re.compile(r"^Must be one of: .*\.$"), lambda m: "Wybierz jedną z możliwości z listy."),
+    (re.compile(r"^Not a valid (string|date|datetime|integer|list)\.$"),
+     lambda m: "Wpisz poprawną wartość."),
+]
+
+
+def polish(message: str) -> str:
+    for pattern, say in _POLISH:
+        found = pattern.match(message)
+        if found:
+            return say(found)
+    return message
+
+
 @dataclass
 class Form:
     """What was typed and what is wrong with it, field by field (the API's 422 `fields`)."""
@@ -140,7 +168,8 @@ class Form:
         """Puts the API's messages next to the fields they name; the rest in the summary."""
         for name, messages in error.fields.items():
             key = name.split(".")[0]
-            self.errors.setdefault(key if key in self.fields else "_form", []).extend(messages)
+            self.errors.setdefault(key if key in self.fields else "_form", []).extend(
+                polish(m) for m in messages)
         if not error.fields:
             self.message = error.message or "Nie udało się wysłać formularza."
 

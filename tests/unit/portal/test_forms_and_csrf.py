@@ -74,3 +74,14 @@ def test_the_public_calendar_feed_becomes_warsaw_entries_on_a_monday_first_grid(
     days = {cell["date"].day: cell["entries"] for week in weeks for cell in week if cell}
     assert [e.title for e in days[21]] == ["Termin skladania ofert"]
     assert shift_month(2026, 12, 1) == (2027, 1) and shift_month(2027, 1, -1) == (2026, 12)
+
+
+def test_marshmallows_english_defaults_are_shown_in_plain_polish() -> None:
+    form = Form(("author", "email", "area"))
+    form.reject(Rejected(422, "validation_failed", "", {
+        "author": ["Length must be between 2 and 300."],
+        "email": ["Not a valid email address."],
+        "area": ["Missing data for required field.", "Nieznany obszar."]}))
+    assert form.errors == {"author": ["Wpisz od 2 do 300 znaków."],
+                           "email": ["Wpisz adres e-mail, np. nazwa@example.pl."],
+                           "area": ["To pole jest wymagane.", "Nieznany obszar."]}
