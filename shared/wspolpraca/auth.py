@@ -22,6 +22,7 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     org_id: str | None = None
     department: str | None = None
+    email: str | None = None      # the account's own address, when the token says it
 
     def has_any(self, roles: tuple[str, ...] | frozenset[str]) -> bool:
         return "admin" in self.roles or bool(self.roles & set(roles))
@@ -107,6 +108,7 @@ def decode_token(token: str, settings: Settings) -> Principal:
         roles=frozenset(r for r in roles if r in ROLES),
         org_id=claims.get("org_id"),
         department=claims.get("department"),
+        email=claims["email"] if isinstance(claims.get("email"), str) else None,
     )
 
 
@@ -125,6 +127,7 @@ def mint_token(
     *,
     org_id: str | None = None,
     department: str | None = None,
+    email: str | None = None,
     secret: str = DEVELOPMENT_JWT_SECRET,
     audience: str = DEFAULT_AUDIENCE,
     ttl_seconds: int = 8 * 3600,
@@ -138,6 +141,8 @@ def mint_token(
         claims["org_id"] = org_id
     if department:
         claims["department"] = department
+    if email:
+        claims["email"] = email
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

@@ -4,20 +4,24 @@ posting webhooks. Nothing here decides whether to retry; `domain` does."""
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-import requests
+import eventlet
+import urllib3
 from jinja2 import Environment, FileSystemLoader, TemplateNotFound
 from jinja2.runtime import Undefined
 
 from notifications import domain
 from notifications.config import NotificationSettings
+from wspolpraca.errors import DomainError
 
 TEMPLATES = Path(__file__).with_name("templates") / "email"
 
@@ -137,6 +141,44 @@ class PostResult:
     status: int | None
     error: str | None
     retry_after: str | None = None
+    refused: bool = False      # the target may not be reached at all: no retry helps
+
+
+Resolver = Callable[..., list]
+
+
+def resolve_target(target: domain.WebhookTarget, policy: domain.TargetPolicy,
+                   resolver: Resolver = socket.getaddrinfo) -> str:
+    """The address to connect to: every address the name resolves to must be allowed (a
+    name that also resolves to a private address is refused), and the first one is used
+    for the connection, so DNS cannot answer differently between the check and the use.
+    Raises DomainError (invalid_target) when refused, OSError when the name does not
+    resolve."""
+    domain.check_webhook_target(target, policy)
+    literal = target.literal_address
+    if literal is not None:
+        return str(literal)
+    found = resolver(target.host, target.port, type=socket.SOCK_STREAM)
+    addresses = [str(info[4][0]).split("%", 1)[0] for info in found]
+    if not addresses:
+        raise OSError("no address")
+    for address in addresses:
+        reason = domain.refused_address(address, target.port, policy)
+        if reason:
+            raise DomainError("invalid_target", reason, field="target")
+    return addresses[0]
+
+
+def check_webhook_url(url: str, policy: domain.TargetPolicy,
+                      resolver: Resolver = socket.getaddrinfo) -> str:
+    """At creation: the URL is well formed and, if its name resolves now, to allowed
+    addresses only (a name not resolvable yet is checked at every delivery)."""
+    target = domain.parse_webhook_url(url)
+    try:
+        resolve_target(target, policy, resolver)
+    except OSError:
+        pass
+    return target.url
 
 
 def signature_headers(secret: str, body: bytes, now: float | None = None) -> dict[str, str]:
@@ -148,16 +190,67 @@ def signature_headers(secret: str, body: bytes, now: float | None = None) -> dic
                                                                          body)}
 
 
-def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,
-                 session: requests.Session | None = None) -> PostResult:
-    poster = session or requests
-    try:
-        response = poster.post(url, data=body, headers=headers, timeout=timeout,
-                               allow_redirects=False)
-    except requests.Timeout:
-        return PostResult(None, f"timeout after {timeout:g}s")
-    except requests.RequestException as exc:
-        return PostResult(None, f"connection failed: {type(exc).__name__}")
-    error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-    return PostResult(response.status_code, error, response.headers.get("Retry-After"))
+def _pinned_pool(target: domain.WebhookTarget, address: str,
+                 timeout: float) -> urllib3.HTTPConnectionPool:
+    """A connection pool to the checked `address` that still speaks to `target.host`: the
+    Host header is set by the caller, and for https the SNI and the certificate check use
+    the host name (urllib3's `server_hostname` / `assert_hostname`)."""
+    options: dict[str, Any] = {"port": target.port, "maxsize": 1, "retries": False,
+                               "timeout": urllib3.Timeout(connect=timeout, read=timeout)}
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            address, server_hostname=target.host, assert_hostname=target.host,
+            ssl_context=ssl.create_default_context(), **options)
+    return urllib3.HTTPConnectionPool(address, **options)
 
+
+def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,
+                 policy: domain.TargetPolicy = domain.TargetPolicy(),
+                 max_response_bytes: int = 4096,
+                 resolver: Resolver = socket.getaddrinfo) -> PostResult:
+    """POST once, with no redirects, to the address checked for this very attempt (DNS may
+    have changed since the subscription was made). `timeout` is a wall-clock deadline for
+    the whole exchange (resolving, connecting, sending, the answer's head and at most
+    `max_response_bytes` of its body), so a trickling receiver cannot hold a sender."""
+    started = time.monotonic()
+    try:
+        target = domain.parse_webhook_url(url)
+    except DomainError as exc:
+        return PostResult(None, f"refused: {exc.message}", refused=True)
+    pool = None
+    try:
+        with eventlet.Timeout(timeout):
+            try:
+                address = resolve_target(target, policy, resolver)
+            except DomainError as exc:
+                return PostResult(None, f"refused: {exc.message}", refused=True)
+            except OSError:
+                return PostResult(None, "connection failed: the name does not resolve")
+            pool = _pinned_pool(target, address, timeout)
+            response = pool.urlopen("POST", target.path, body=body,
+                                    headers={**headers, "Host": target.host_header},
+                                    redirect=False, retries=False, preload_content=False,
+                                    assert_same_host=False)
+            read = 0
+            while read < max_response_bytes:
+                if time.monotonic() - started > timeout:
+                    raise eventlet.Timeout()
+                chunk = response.read1(min(1024, max_response_bytes - read))
+                if not chunk:
+                    break
+                read += len(chunk)
+            status = response.status
+            retry_after = response.headers.get("Retry-After")
+    except eventlet.Timeout:
+        return PostResult(None, f"timeout after {timeout:g}s")
+    except urllib3.exceptions.HTTPError as exc:
+        if isinstance(exc, urllib3.exceptions.TimeoutError):
+            return PostResult(None, f"timeout after {timeout:g}s")
+        return PostResult(None, f"connection failed: {type(exc).__name__}")
+    except OSError as exc:
+        return PostResult(None, f"connection failed: {type(exc).__name__}")
+    finally:
+        if pool is not None:
+            pool.close()   # whatever is left of the answer is never read
+    error = None if 200 <= status < 300 else f"HTTP {status}"
+    return PostResult(status, error, retry_after)

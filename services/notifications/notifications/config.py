@@ -10,8 +10,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import urlsplit
 
-from notifications.domain import RetryPolicy
+from notifications.domain import (
+    LOOPBACK_NETWORKS,
+    PLATFORM_PORTS,
+    RetryPolicy,
+    TargetPolicy,
+    own_hosts,
+    parse_networks,
+)
 from wspolpraca.config import ConfigurationError, Settings
 
 CONFIG_KEY = "NOTIFICATIONS"
@@ -38,6 +46,13 @@ ENV = {
     "dispatcher_concurrency": "NOTIFICATIONS_CONCURRENCY",
     "per_subscription_concurrency": "WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION",
     "dispatcher_enabled": "NOTIFICATIONS_DISPATCHER",
+    "webhook_allow_networks": "WSPOLPRACA_WEBHOOK_ALLOW_NETWORKS",
+    "webhook_max_response_bytes": "WEBHOOK_MAX_RESPONSE_BYTES",
+    "max_subscriptions_per_owner": "NOTIFICATIONS_MAX_SUBSCRIPTIONS_PER_OWNER",
+    "max_email_subscriptions_per_owner": "NOTIFICATIONS_MAX_EMAIL_SUBSCRIPTIONS_PER_OWNER",
+    "confirmation_hours": "NOTIFICATIONS_CONFIRMATION_HOURS",
+    "confirmation_resend_minutes": "NOTIFICATIONS_CONFIRMATION_RESEND_MINUTES",
+    "portal_url": "WSPOLPRACA_PORTAL_URL",
 }
 
 
@@ -63,6 +78,16 @@ class NotificationSettings:
     dispatcher_concurrency: int = 50
     per_subscription_concurrency: int = 4
     dispatcher_enabled: bool = True
+    # non-global networks webhooks may reach (CIDRs, comma-separated), never at the platform's
+    # ports; unset: loopback in development and tests, nothing in production; "none": nothing
+    webhook_allow_networks: str | None = None
+    webhook_max_response_bytes: int = 4096   # the most of a receiver's answer ever read
+    max_subscriptions_per_owner: int = 50    # active, suspended and unconfirmed ones
+    max_email_subscriptions_per_owner: int = 10
+    confirmation_hours: float = 48.0         # how long a confirmation link is valid
+    confirmation_resend_minutes: float = 10.0  # at most one confirmation mail per address
+    portal_url: str = "http://127.0.0.1:8000"  # newsletter confirmation links point here
+    production: bool = False
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -70,8 +95,28 @@ class NotificationSettings:
                            self.suspend_after)
 
     def own_addresses(self, settings: Settings) -> list[str]:
-        return [self.public_url, f"http://127.0.0.1:{settings.http_port}",
+        return [self.public_url, self.portal_url, f"http://127.0.0.1:{settings.http_port}",
                 f"http://localhost:{settings.http_port}"]
+
+    def target_policy(self, settings: Settings) -> TargetPolicy:
+        """What webhooks may reach: global addresses, the allowed networks (never at the
+        platform's ports: the services, the broker, the database, SMTP) and not the platform's
+        own public addresses."""
+        text = self.webhook_allow_networks
+        if text is None:
+            networks = () if self.production else LOOPBACK_NETWORKS
+        elif text.strip().lower() == "none":
+            networks = ()
+        else:
+            networks = parse_networks(text)
+        ports = set(PLATFORM_PORTS) | {settings.http_port, self.smtp_port}
+        for uri in (settings.amqp_uri, settings.mongo_uri):
+            for netloc in urlsplit(uri).netloc.rpartition("@")[2].split(","):
+                port = netloc.rpartition(":")[2]
+                if port.isdigit():
+                    ports.add(int(port))
+        return TargetPolicy(allow_networks=networks, platform_ports=frozenset(ports),
+                            own=own_hosts(self.own_addresses(settings)))
 
 
 def _convert(name: str, value: Any) -> Any:
@@ -110,4 +155,11 @@ def load_notification_settings(settings: Settings, container_config: Mapping[str
             raise ConfigurationError(
                 "Production mode with RS256 tokens needs NOTIFICATIONS_LINK_SECRET.")
         values["link_secret"] = settings.jwt_secret or settings.jwt_public_key or "wspolpraca"
+    values["production"] = settings.production
+    if values.get("webhook_allow_networks") and values["webhook_allow_networks"].strip(
+            ).lower() != "none":
+        try:
+            parse_networks(values["webhook_allow_networks"])
+        except ValueError as exc:
+            raise ConfigurationError(f"WSPOLPRACA_WEBHOOK_ALLOW_NETWORKS: {exc}") from None
     return NotificationSettings(**values)

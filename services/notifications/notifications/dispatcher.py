@@ -76,6 +76,7 @@ class Dispatcher(DependencyProvider):
             self.settings, self.container.config)
         self.mongo: Mongo = next(d for d in self.container.dependencies if isinstance(d, Mongo))
         self.renderer = Renderer()
+        self.target_policy = self.config.target_policy(self.settings)
         self.pool = GreenPool(self.config.dispatcher_concurrency)
         self.rng = random.Random()
         self._wake = threading.Event()
@@ -157,9 +158,18 @@ class Dispatcher(DependencyProvider):
     def _deliver_safely(self, record: dict[str, Any], subscription: dict | None) -> None:
         try:
             self.deliver(record, subscription)
-        except Exception:
-            log.exception("delivery %s failed unexpectedly; it will be claimed again",
-                          record["_id"])
+        except Exception as exc:
+            # counted as a failed attempt: the attempt limit and suspension still apply, so
+            # nothing is sent again and again for ever
+            log.exception("delivery %s failed unexpectedly", record["_id"])
+            try:
+                outcome = domain.attempt_outcome(None, record["attempts"] + 1,
+                                                 self.config.retry_policy)
+                self._finish(record, outcome, None, f"internal error: {type(exc).__name__}",
+                             None)
+            except Exception:
+                log.exception("delivery %s: its failure could not be recorded; its claim "
+                              "expires", record["_id"])
         finally:
             key = slot_key(record)
             self.in_flight[key] -= 1
@@ -191,9 +201,10 @@ class Dispatcher(DependencyProvider):
             domain.EVENT_TYPE_HEADER: record["event_type"],
         }
         result = post_webhook(subscription["target"], body, headers,
-                              self.config.webhook_timeout)
-        outcome = domain.attempt_outcome(result.status, record["attempts"] + 1,
-                                         self.config.retry_policy)
+                              self.config.webhook_timeout, self.target_policy,
+                              self.config.webhook_max_response_bytes)
+        outcome = Outcome.DEAD if result.refused else domain.attempt_outcome(
+            result.status, record["attempts"] + 1, self.config.retry_policy)
         retry_after = domain.parse_retry_after(result.retry_after, utcnow())
         error = domain.redact(result.error or "", subscription["secret"]) or None
         self._finish(record, outcome, result.status, error, retry_after)
@@ -235,7 +246,11 @@ class Dispatcher(DependencyProvider):
         attempts = record["attempts"] + 1
         changes: dict[str, Any] = {"attempts": attempts, "updated_at": now,
                                    "last_status_code": status, "last_error": error,
-                                   "claimed_until": None}
+                                   "claimed_until": None, "claim": None}
+        # only while the claim is still this dispatcher's: a claim that expired meanwhile
+        # may have been taken by another sender, whose result is the one to keep
+        mine = {"_id": record["_id"], "status": DeliveryStatus.SENDING.value,
+                "claim": record.get("claim")}
         if outcome == Outcome.SENT:
             changes.update(status=DeliveryStatus.SENT.value, sent_at=now, last_error=None)
         elif outcome == Outcome.RETRY:
@@ -248,20 +263,28 @@ class Dispatcher(DependencyProvider):
         attempt = DELIVERIES_TOTAL.labels(self.settings.service, record["channel"],
                                           METRIC_OUTCOMES[outcome])
         if outcome == Outcome.RETRY:
-            self.db[DELIVERIES].update_one({"_id": record["_id"]}, {"$set": changes})
-            attempt.inc()
+            if self.db[DELIVERIES].update_one(mine, {"$set": changes}).modified_count:
+                attempt.inc()
+            else:
+                log.warning("delivery %s: its claim expired while sending; result dropped",
+                            record["_id"])
             return
         updated = {**record, **changes}
 
-        def work(tx: Transaction) -> None:
-            tx.db[DELIVERIES].update_one({"_id": record["_id"]}, {"$set": changes},
-                                         session=tx.session)
+        def work(tx: Transaction) -> bool:
+            if not tx.db[DELIVERIES].update_one(mine, {"$set": changes},
+                                                session=tx.session).modified_count:
+                return False
             if outcome == Outcome.SENT:
                 self._on_sent(tx, updated)
             else:
                 self._on_dead(tx, updated, count_failure, now)
+            return True
 
-        self.store().transaction(work)
+        if not self.store().transaction(work):
+            log.warning("delivery %s: its claim expired while sending; result dropped",
+                        record["_id"])
+            return
         attempt.inc()
         if outcome == Outcome.DEAD:
             log.warning("delivery %s of %s dead-lettered after %d attempts: %s",
@@ -323,7 +346,10 @@ class Dispatcher(DependencyProvider):
 
     # digests -------------------------------------------------------------------------------
     def send_due_digests(self, now: datetime | None = None) -> int:
-        """Send every digest that is due; returns how many emails went out."""
+        """Send every digest that is due; returns how many emails went out. Each digest is
+        claimed first (a conditional update on the subscription), so with several replicas
+        running this timer a digest goes out once; a digest that fails is tried again with
+        backoff, at most `max_attempts` times in its period."""
         now = now or utcnow()
         sent = 0
         for subscription in self.db[SUBSCRIPTIONS].find(
@@ -332,16 +358,27 @@ class Dispatcher(DependencyProvider):
             since = subscription.get("last_digest_at") or subscription["created_at"]
             if not domain.digest_due(subscription["digest"], since, now):
                 continue
-            if self._send_digest(subscription, now):
+            if subscription.get("digest_retry_at") and subscription["digest_retry_at"] > now:
+                continue
+            token = uuid.uuid4().hex
+            claimed = repository.claim_digest(
+                self.db, subscription, now,
+                now + timedelta(seconds=self.config.smtp_timeout * 3 + CLAIM_GRACE_SECONDS),
+                token)
+            if claimed is None:
+                continue   # another replica is sending it (or has just sent it)
+            if self._send_digest(claimed, now, token):
                 sent += 1
         return sent
 
-    def _send_digest(self, subscription: dict[str, Any], now: datetime) -> bool:
+    def _send_digest(self, subscription: dict[str, Any], now: datetime, token: str) -> bool:
+        mine = {"_id": subscription["_id"], "digest_claim": token}
+        done = {"last_digest_at": now, "digest_claim": None, "digest_claimed_until": None,
+                "digest_failures": 0, "digest_retry_at": None}
         items = list(self.db[DELIVERIES].find(
             {"subscription_id": subscription["_id"], "status": DeliveryStatus.DIGEST.value}))
         if not items:
-            self.db[SUBSCRIPTIONS].update_one({"_id": subscription["_id"]},
-                                              {"$set": {"last_digest_at": now}})
+            self.db[SUBSCRIPTIONS].update_one(mine, {"$set": done})
             return False
         groups = []
         for group in domain.group_digest(items):
@@ -356,22 +393,46 @@ class Dispatcher(DependencyProvider):
             "groups": groups, "count": len(items), "period": subscription["digest"],
             "public_url": self.config.public_url, "unsubscribe_url": unsubscribe})
         key = f"digest-{subscription['_id']}-{now:%Y%m%d%H%M%S}"
+        ids = [i["_id"] for i in items]
         try:
             send_email(self.config, build_message(self.config, subscription["target"],
                                                   rendered, unsubscribe, key, "digest"))
         except (MailUnavailable, MailRefused) as exc:
-            log.warning("digest for subscription %s not sent: %s", subscription["_id"], exc)
+            self._digest_failed(subscription, mine, ids, now, exc)
             return False
-        ids = [i["_id"] for i in items]
 
         def work(tx: Transaction) -> None:
             tx.db[DELIVERIES].update_many(
                 {"_id": {"$in": ids}, "status": DeliveryStatus.DIGEST.value},
                 {"$set": {"status": DeliveryStatus.DIGESTED.value, "sent_at": now,
                           "updated_at": now}}, session=tx.session)
-            tx.db[SUBSCRIPTIONS].update_one({"_id": subscription["_id"]},
-                                            {"$set": {"last_digest_at": now}},
-                                            session=tx.session)
+            tx.db[SUBSCRIPTIONS].update_one(mine, {"$set": done}, session=tx.session)
 
         self.store().transaction(work)
         return True
+
+    def _digest_failed(self, subscription: dict[str, Any], mine: dict[str, Any],
+                       ids: list[str], now: datetime, exc: Exception) -> None:
+        """Try again later with backoff; after `max_attempts` give this period up: a refused
+        digest's items are dead-lettered (visible in the delivery log), an unavailable SMTP
+        server's wait for the next period's digest."""
+        failures = int(subscription.get("digest_failures") or 0) + 1
+        policy = self.config.retry_policy
+        released = {"digest_claim": None, "digest_claimed_until": None}
+        if failures < policy.max_attempts:
+            delay = domain.backoff_delay(failures, policy, self.rng)
+            self.db[SUBSCRIPTIONS].update_one(mine, {"$set": {
+                **released, "digest_failures": failures,
+                "digest_retry_at": now + timedelta(seconds=delay)}})
+            log.warning("digest for subscription %s not sent (attempt %d): %s",
+                        subscription["_id"], failures, exc)
+            return
+        log.warning("digest for subscription %s given up after %d attempts: %s",
+                    subscription["_id"], failures, exc)
+        self.db[SUBSCRIPTIONS].update_one(mine, {"$set": {
+            **released, "digest_failures": 0, "digest_retry_at": None, "last_digest_at": now}})
+        if isinstance(exc, MailRefused):
+            self.db[DELIVERIES].update_many(
+                {"_id": {"$in": ids}, "status": DeliveryStatus.DIGEST.value},
+                {"$set": {"status": DeliveryStatus.DEAD.value, "updated_at": now,
+                          "last_error": f"SMTP refused: {exc}", "next_attempt_at": None}})

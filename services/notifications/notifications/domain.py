@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import json
 import random
 import re
@@ -30,7 +31,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from wspolpraca.errors import DomainError
+from wspolpraca.errors import Conflict, DomainError
 
 SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
 EVENT_TYPE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*\.[a-z][a-z_0-9]*$")
@@ -57,6 +58,7 @@ class Digest(StrEnum):
 
 
 class SubscriptionStatus(StrEnum):
+    PENDING_CONFIRMATION = "pending_confirmation"   # an email address not yet confirmed
     ACTIVE = "active"
     SUSPENDED = "suspended"
     CANCELLED = "cancelled"
@@ -110,22 +112,162 @@ def district_key(value: str | None) -> str | None:
     return " ".join(plain.lower().split()) or None
 
 
-def validate_webhook_target(target: str, own_addresses: Iterable[str] = ()) -> str:
-    """An http(s) URL with a host, not pointing at this service itself."""
-    parts = urlsplit(target.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DomainError("invalid_target", "Adres webhooka musi być adresem http(s).",
-                          field="target")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    host = parts.hostname.lower()
-    for own in own_addresses:
-        own_parts = urlsplit(own)
-        own_port = own_parts.port or (443 if own_parts.scheme == "https" else 80)
-        if own_parts.hostname and own_parts.hostname.lower() == host and own_port == port:
-            raise DomainError("invalid_target",
-                              "Webhook nie może wskazywać na sam serwis powiadomień.",
-                              field="target")
-    return target.strip()
+# --- webhook targets (no SSRF) ---------------------------------------------------------------
+# A webhook is a request this platform makes on a subscriber's behalf, from inside the city's
+# network: it may reach only global addresses (what operators allow explicitly aside), never
+# the platform's own services, never with credentials in the URL, and it connects to the very
+# address that was checked (channels.py pins it; no second DNS lookup).
+
+# The platform's own services by their hostnames (docker-compose, k8s) whatever they resolve to
+PLATFORM_HOSTS = frozenset({
+    "localhost", "registry", "grants", "consultations", "notifications", "reporting",
+    "identity", "portal", "proxy", "rabbitmq", "mongo", "mongodb", "secantus", "mailpit",
+    "prometheus", "grafana", "metadata", "metadata.google.internal"})
+# ... and ports: the services (8000-8006), the proxy, the broker (AMQP, management,
+# clustering), the databases, SMTP catchers, Prometheus and Grafana. Refused on every address
+# an operator allows (those are internal), and on the platform's own public address.
+PLATFORM_PORTS = frozenset({*range(8000, 8007), 8080, 5672, 5671, 15672, 25672, 4369,
+                            27017, 27027, 1025, 8025, 9090, 3000})
+LEGACY_IPV4 = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+LOOPBACK_NETWORKS = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """A parsed webhook URL: where to connect and what to say in the request line."""
+
+    url: str
+    scheme: str
+    host: str            # lower case, no trailing dot, no IPv6 brackets
+    port: int
+    path: str            # path and query, at least "/"
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return host if self.port == default else f"{host}:{self.port}"
+
+    @property
+    def literal_address(self) -> Address | None:
+        """The address the host is written as, including the legacy IPv4 forms resolvers
+        accept (`127.1`, `2130706433`, `0x7f000001`, `0`); None for a name."""
+        try:
+            return ipaddress.ip_address(self.host)
+        except ValueError:
+            pass
+        if LEGACY_IPV4.match(self.host):
+            import socket
+
+            try:
+                return ipaddress.IPv4Address(socket.inet_aton(self.host))
+            except OSError:
+                return None
+        return None
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    """What a webhook may reach. `allow_networks`: non-global networks an operator allows
+    (WSPOLPRACA_WEBHOOK_ALLOW_NETWORKS; loopback in development and tests), never at the
+    platform's ports; `own`: the platform's own public (host, port)s."""
+
+    allow_networks: tuple[Network, ...] = ()
+    platform_hosts: frozenset[str] = PLATFORM_HOSTS
+    platform_ports: frozenset[int] = PLATFORM_PORTS
+    own: tuple[tuple[str, int], ...] = ()
+
+
+def parse_networks(text: str | None) -> tuple[Network, ...]:
+    """`"127.0.0.0/8, ::1/128"` -> networks; a malformed entry is a configuration error."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False)
+                 for part in (text or "").split(",") if part.strip())
+
+
+def own_hosts(addresses: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    found = []
+    for own in addresses:
+        parts = urlsplit(own)
+        if parts.hostname:
+            found.append((parts.hostname.lower().rstrip("."),
+                          parts.port or (443 if parts.scheme == "https" else 80)))
+    return tuple(found)
+
+
+def _refuse(message: str) -> DomainError:
+    return DomainError("invalid_target", message, field="target")
+
+
+def parse_webhook_url(target: str) -> WebhookTarget:
+    """An absolute http(s) URL with a host, no user info, a valid port; else 422 on `target`."""
+    text = target.strip()
+    if any(ord(c) < 33 or c == "\\" for c in text):
+        raise _refuse("Adres webhooka zawiera niedozwolone znaki.")
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+        port = parts.port
+    except ValueError:   # a bad port, broken IPv6 brackets
+        raise _refuse("Adres webhooka jest niepoprawny (host albo port).") from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise _refuse("Adres webhooka musi być adresem http(s).")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise _refuse("Adres webhooka nie może zawierać loginu ani hasła.")
+    if port == 0:
+        raise _refuse("Adres webhooka jest niepoprawny (host albo port).")
+    host = hostname.lower().rstrip(".")
+    if not host:
+        raise _refuse("Adres webhooka musi być adresem http(s).")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return WebhookTarget(text, parts.scheme, host,
+                         port or (443 if parts.scheme == "https" else 80), path)
+
+
+def _embedded_ipv4(address: Address) -> Address:
+    """The IPv4 address an IPv6 one stands for (IPv4-mapped, NAT64, 6to4), else itself."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address in NAT64:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if address.sixtofour is not None:
+            return address.sixtofour
+    return address
+
+
+def refused_address(address: str | Address, port: int, policy: TargetPolicy) -> str | None:
+    """Why a webhook may not connect to `address`:`port`, or None when it may."""
+    ip = _embedded_ipv4(ipaddress.ip_address(address) if isinstance(address, str) else address)
+    if any(ip in network for network in policy.allow_networks):
+        if port in policy.platform_ports:
+            return "Webhook nie może wskazywać na usługi platformy."
+        return None
+    if not ip.is_global or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+        return "Webhook może wskazywać tylko na publiczny adres w internecie."
+    return None
+
+
+def check_webhook_target(target: WebhookTarget, policy: TargetPolicy) -> None:
+    """The checks that need no DNS: the platform's own hosts, a literal address."""
+    if target.host in policy.platform_hosts or (target.host, target.port) in policy.own:
+        raise _refuse("Webhook nie może wskazywać na usługi platformy.")
+    literal = target.literal_address
+    if literal is not None:
+        reason = refused_address(literal, target.port, policy)
+        if reason:
+            raise _refuse(reason)
+
+
+def validate_webhook_target(target: str, policy: TargetPolicy = TargetPolicy()) -> str:
+    """An http(s) URL with a host, not pointing at the platform or at a non-global address
+    (names are resolved and checked again by `channels.resolve_target`)."""
+    parsed = parse_webhook_url(target)
+    check_webhook_target(parsed, policy)
+    return parsed.url
 
 
 COMMITTEE_OFFERS_ASSIGNED = "grants.committee.offers_assigned"
@@ -133,18 +275,95 @@ COMMITTEE_OFFERS_ASSIGNED = "grants.committee.offers_assigned"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def validate_target(channel: str, target: str | None, own_addresses: Iterable[str] = (),
+def validate_target(channel: str, target: str | None,
+                    policy: TargetPolicy = TargetPolicy(),
                     default_email: str | None = None) -> str | None:
     if channel == Channel.WEBHOOK:
         if not target:
             raise DomainError("invalid_target", "Podaj adres webhooka.", field="target")
-        return validate_webhook_target(target, own_addresses)
+        return validate_webhook_target(target, policy)
     if channel == Channel.EMAIL:
         target = target or default_email
         if not target or not EMAIL.match(target):
             raise DomainError("invalid_target", "Podaj poprawny adres e-mail.", field="target")
         return target.strip()
     return None  # the inbox of the subscriber
+
+
+# --- quotas and confirmation -------------------------------------------------------------------
+
+# what counts against an owner's quota: every subscription that is not cancelled
+COUNTED_STATUSES = ("pending_confirmation", "active", "suspended")
+
+
+def check_quota(channel: str, owned: int, owned_email: int, limit: int,
+                email_limit: int) -> None:
+    """An owner has at most `limit` subscriptions, at most `email_limit` of them by email
+    (each event would otherwise fan out without bound: 1,000 copies to one mailbox, or one
+    event's transaction too large to commit)."""
+    if owned >= limit:
+        raise Conflict("subscription_quota_exceeded",
+                       f"Osiągnięto limit {limit} subskrypcji; anuluj niepotrzebne, "
+                       "aby dodać nową.")
+    if channel == Channel.EMAIL and owned_email >= email_limit:
+        raise Conflict("subscription_quota_exceeded",
+                       f"Osiągnięto limit {email_limit} subskrypcji e-mail; anuluj "
+                       "niepotrzebne, aby dodać nową.")
+
+
+def needs_confirmation(channel: str, target: str | None, account_email: str | None) -> bool:
+    """Double opt-in: an email target is confirmed by its owner unless it is the account's own
+    address (as the token says; without that claim, always)."""
+    if channel != Channel.EMAIL or not target:
+        return False
+    return not (account_email and account_email.strip().lower() == target.strip().lower())
+
+
+# The public newsletter: what anyone may read on the portal anyway, as a daily or weekly digest
+NEWSLETTER_EVENT_TYPES = (
+    "grants.competition.announced",
+    "grants.competition.resolved",
+    "grants.small_grant.published",
+    "consultations.consultation.opened",
+    "consultations.consultation.report_published",
+    "registry.training.published",
+    "registry.volunteering.posted",
+)
+CONFIRMATION_REQUESTED = "notifications.subscription.confirmation_requested"
+CONFIRMATION_AUDIENCE = "wspolpraca:confirm-subscription"
+
+
+def newsletter_owner(email: str) -> str:
+    return f"email:{email.strip().lower()}"
+
+
+def make_confirmation_token(key: str, subscription_id: str, email: str,
+                            expires_at: datetime) -> str:
+    """A signed, expiring link token (a JWT for its own audience, so it is no other link's)."""
+    import jwt
+
+    return jwt.encode({"sub": subscription_id, "email": email.strip().lower(),
+                       "exp": int(expires_at.timestamp()), "aud": CONFIRMATION_AUDIENCE},
+                      key, algorithm="HS256")
+
+
+def read_confirmation_token(key: str, token: str) -> tuple[str, str]:
+    """(subscription id, email) of a valid confirmation token; 400 otherwise."""
+    import jwt
+
+    try:
+        claims = jwt.decode(token, key, algorithms=["HS256"], audience=CONFIRMATION_AUDIENCE,
+                            options={"require": ["sub", "exp", "aud"]})
+    except jwt.ExpiredSignatureError:
+        raise DomainError("expired_token", "Link potwierdzający wygasł. Zapisz się ponownie.",
+                          field="token", status=400) from None
+    except jwt.InvalidTokenError:
+        raise DomainError("invalid_token", "Link jest niepoprawny albo uszkodzony.",
+                          field="token", status=400) from None
+    if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("email"), str):
+        raise DomainError("invalid_token", "Link jest niepoprawny albo uszkodzony.",
+                          field="token", status=400)
+    return claims["sub"], claims["email"]
 
 
 def new_secret() -> str:
@@ -671,22 +890,35 @@ def should_suspend(consecutive_failures: int, policy: RetryPolicy) -> bool:
     return consecutive_failures >= policy.suspend_after
 
 
+RETRY_AFTER_MAX_SECONDS = 7 * 24 * 3600.0
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    if not value:
+    """A `Retry-After` header as seconds to wait: delay-seconds or an HTTP-date (any zone
+    form; "-0000" and a missing zone are read as UTC). Anything else, or anything odd
+    (negative, NaN, absurdly far), is None or clamped: a receiver's header never breaks a
+    delivery."""
+    if not value or not isinstance(value, str) or len(value) > 100:
         return None
-    try:
-        return max(float(value.strip()), 0.0)
-    except ValueError:
-        pass
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return min(float(text), RETRY_AFTER_MAX_SECONDS)
     from email.utils import parsedate_to_datetime
 
     try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if now is None or moment is None:
+    if moment is None or now is None:
         return None
-    return max((moment - now).total_seconds(), 0.0)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    seconds = (moment - now).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), RETRY_AFTER_MAX_SECONDS)
 
 
 SECRET_LIKE = re.compile(r"(?i)(secret|token|password|authorization|signature)=([^&\s]+)")

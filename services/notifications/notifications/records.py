@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from notifications.domain import (
+    CONFIRMATION_REQUESTED,
     REPORT_DUE_REMINDER,
     REPORT_REMINDER_DAYS,
     TRAINING_REMINDER,
@@ -21,11 +22,13 @@ from notifications.domain import (
     training_reminder_id,
     training_reminder_window,
 )
+from wspolpraca.envelope import format_time
 from wspolpraca.pagination import new_id
 
 
 def new_subscription(body: dict[str, Any], target: str | None, event_types: list[str],
-                     owner: str, created_by: str, secret: str, now: datetime) -> dict[str, Any]:
+                     owner: str, created_by: str, secret: str, now: datetime,
+                     status: str = SubscriptionStatus.ACTIVE.value) -> dict[str, Any]:
     return {
         "_id": new_id(),
         "channel": body["channel"],
@@ -38,11 +41,28 @@ def new_subscription(body: dict[str, Any], target: str | None, event_types: list
         "owner_email": body.get("owner_email"),
         "created_by": created_by,
         "secret": secret,            # needed to sign webhooks; never returned after creation
-        "status": SubscriptionStatus.ACTIVE.value,
+        "status": status,
         "consecutive_failures": 0,
         "created_at": now,
         "updated_at": now,
         "last_digest_at": None,
+    }
+
+
+def confirmation_event(subscription: dict[str, Any], confirm_url: str,
+                       expires_at: datetime, now: datetime) -> dict[str, Any]:
+    """The CloudEvent-shaped body of a confirmation email (never published: only mailed)."""
+    import uuid
+
+    return {
+        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "/wspolpraca/notifications",
+        "type": CONFIRMATION_REQUESTED, "subject": subscription["_id"],
+        "time": format_time(now), "datacontenttype": "application/json",
+        "data": {"confirm_url": confirm_url, "event_types": subscription["event_types"],
+                 "areas": subscription.get("areas") or [], "digest": subscription["digest"],
+                 "newsletter": bool(subscription.get("newsletter")),
+                 "expires_at": format_time(expires_at),
+                 "valid_hours": round((expires_at - now).total_seconds() / 3600)},
     }
 
 

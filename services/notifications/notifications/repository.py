@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from notifications.domain import DeliveryStatus, Subscription, SubscriptionStatus
-from wspolpraca.errors import NotFound
+from wspolpraca.errors import DomainError, NotFound
 from wspolpraca.mongo import Collection, DomainGauge, Transaction
 from wspolpraca.pagination import Page, decode_cursor, encode_cursor
 
@@ -23,6 +26,7 @@ CALENDAR = "calendar_entries"
 REMINDERS = "reminders"           # the schedule of report and training reminders
 COUNCIL_MEMBERS = "council_members"   # projection of consultations' council events
 ANNOUNCEMENTS = "announcements"   # open competitions and consultations, for late verifications
+QUOTAS = "subscription_quotas"    # one guard document per owner: quota checks serialize on it
 
 COLLECTIONS = (
     Collection(SUBSCRIPTIONS, (
@@ -33,6 +37,8 @@ COLLECTIONS = (
         IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="due"),
         IndexModel([("status", ASCENDING), ("claimed_until", ASCENDING)], name="claimed"),
         IndexModel([("subscription_id", ASCENDING), ("_id", ASCENDING)], name="subscription"),
+        IndexModel([("subscription_id", ASCENDING), ("created_at", DESCENDING),
+                    ("_id", DESCENDING)], name="subscription_newest"),
         IndexModel([("event_id", ASCENDING)], name="event"),
     )),
     Collection(INBOX, (
@@ -54,6 +60,7 @@ COLLECTIONS = (
     Collection(COUNCIL_MEMBERS, (
         IndexModel([("council_id", ASCENDING), ("active", ASCENDING)], name="council"),)),
     Collection(ANNOUNCEMENTS, (IndexModel([("open_until", ASCENDING)], name="open_until"),)),
+    Collection(QUOTAS),
 )
 
 ACTIVE_STATUSES = [DeliveryStatus.PENDING.value]
@@ -297,6 +304,45 @@ def newest_first_page(collection, query: dict[str, Any], limit: int,
     return Page(docs, encode_cursor(docs[-1]["_id"]) if more and docs else None)
 
 
+DELIVERY_CURSOR = re.compile(r"^(\d{1,15})\.([0-9a-f]{32})$")
+
+
+def _delivery_cursor(record: Mapping[str, Any]) -> str:
+    created = record["created_at"]
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    millis = int(created.timestamp() * 1000 + 0.5)
+    return encode_cursor(f"{millis}.{record['_id']}")
+
+
+def _read_delivery_cursor(cursor: str) -> tuple[datetime, str]:
+    """A delivery log cursor: the last item's creation time (ms) and its 32-hex id."""
+    try:
+        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    found = DELIVERY_CURSOR.match(text)
+    if not found:
+        raise DomainError("invalid_cursor", "Niepoprawny kursor stronicowania.", field="cursor")
+    created = datetime.fromtimestamp(int(found.group(1)) / 1000, tz=UTC)
+    return created, found.group(2)
+
+
+def deliveries_newest_first(db, query: dict[str, Any], limit: int, cursor: str | None) -> Page:
+    """The delivery log, newest first: by creation time, then id (delivery ids are hashes,
+    not time-ordered), with a cursor that carries both."""
+    if cursor:
+        created, last_id = _read_delivery_cursor(cursor)
+        query = {"$and": [query, {"$or": [
+            {"created_at": {"$lt": created}},
+            {"created_at": created, "_id": {"$lt": last_id}}]}]}
+    docs = list(db[DELIVERIES].find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+                .limit(limit + 1))
+    more = len(docs) > limit
+    docs = docs[:limit]
+    return Page(docs, _delivery_cursor(docs[-1]) if more and docs else None)
+
+
 def claim(db, delivery_id: str, now: datetime, until: datetime) -> dict[str, Any] | None:
     """Take one due delivery for sending; None if another dispatcher took it first."""
     return db[DELIVERIES].find_one_and_update(
@@ -321,6 +367,18 @@ def claim_batch(db, delivery_ids: list[str], now: datetime, until: datetime,
                   "claim": token}},
     )
     return list(db[DELIVERIES].find({"_id": {"$in": delivery_ids}, "claim": token}))
+
+
+def claim_digest(db, subscription: Mapping[str, Any], now: datetime, until: datetime,
+                 token: str) -> dict[str, Any] | None:
+    """Take a due digest for sending: only if its period is still the one read (no other
+    replica sent it meanwhile) and nobody holds an unexpired claim on it."""
+    return db[SUBSCRIPTIONS].find_one_and_update(
+        {"_id": subscription["_id"], "status": SubscriptionStatus.ACTIVE.value,
+         "last_digest_at": subscription.get("last_digest_at"),
+         "$or": [{"digest_claimed_until": None}, {"digest_claimed_until": {"$lt": now}}]},
+        {"$set": {"digest_claim": token, "digest_claimed_until": until}},
+        return_document=ReturnDocument.AFTER)
 
 
 def due_delivery_ids(db, now: datetime, limit: int, skip_subscriptions: list[str] = ()

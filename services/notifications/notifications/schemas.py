@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from notifications.domain import Channel, DeliveryStatus, Digest
+from notifications.domain import Channel, DeliveryStatus, Digest, SubscriptionStatus
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
 
@@ -53,8 +53,27 @@ class SubscriptionCreatedSchema(SubscriptionSchema):
 
 
 class SubscriptionQuerySchema(PageQuery):
-    status = fields.String(load_default=None, validate=validate.OneOf(
-        ["active", "suspended", "cancelled"]))
+    status = fields.String(load_default=None, validate=one_of(SubscriptionStatus))
+
+
+class NewsletterSignupSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    areas = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
+                        load_default=list, validate=validate.Length(max=50))
+    digest = fields.String(load_default=Digest.WEEKLY.value, validate=validate.OneOf(
+        [Digest.DAILY.value, Digest.WEEKLY.value]))
+
+
+class ConfirmationSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ConfirmedSchema(Schema):
+    id = fields.String(attribute="_id")
+    status = fields.String()
+    areas = fields.List(fields.String())
+    digest = fields.String()
+    event_types = fields.List(fields.String())
 
 
 class DeliverySchema(Schema):

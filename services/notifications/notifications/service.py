@@ -14,7 +14,7 @@ from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from notifications import domain, records, repository
-from notifications.channels import event_context
+from notifications.channels import check_webhook_url, event_context
 from notifications.dispatcher import Dispatcher
 from notifications.domain import Channel, DeliveryStatus, SubscriptionStatus
 from notifications.ical import build_calendar
@@ -26,6 +26,7 @@ from notifications.repository import (
     INBOX,
     OPTOUTS,
     ORGANIZATIONS,
+    QUOTAS,
     SUBSCRIPTIONS,
     Deliveries,
     Directory,
@@ -37,10 +38,13 @@ from notifications.schemas import (
     CalendarEntryCreateSchema,
     CalendarEntrySchema,
     CalendarFeedSchema,
+    ConfirmationSchema,
+    ConfirmedSchema,
     DeliveryQuerySchema,
     DeliverySchema,
     InboxItemSchema,
     InboxQuerySchema,
+    NewsletterSignupSchema,
     SubscriptionCreatedSchema,
     SubscriptionCreateSchema,
     SubscriptionQuerySchema,
@@ -456,21 +460,131 @@ class SubscriptionsMixin:
         if body["for_department"] and not principal.department:
             raise Forbidden("Subskrypcję wydziału może założyć tylko pracownik wydziału.")
         event_types = domain.validate_event_types(body["event_types"])
-        target = domain.validate_target(
-            body["channel"], body.get("target"),
-            self.dispatcher.config.own_addresses(self.dispatcher.settings),
-            body.get("owner_email"))
+        target = domain.validate_target(body["channel"], body.get("target"),
+                                        self.dispatcher.target_policy, body.get("owner_email"))
+        if body["channel"] == Channel.WEBHOOK:
+            target = check_webhook_url(target, self.dispatcher.target_policy)
         from wspolpraca.areas import validate_areas
 
         if body.get("areas"):
             body["areas"] = validate_areas(body["areas"])
         owner = domain.owner_of(principal.sub, principal.roles, principal.org_id,
                                 principal.department, body["for_department"])
+        now = utcnow()
+        confirm = domain.needs_confirmation(body["channel"], target, principal.email)
+        status = (SubscriptionStatus.PENDING_CONFIRMATION if confirm
+                  else SubscriptionStatus.ACTIVE).value
         record = records.new_subscription(body, target, event_types, owner, principal.sub,
-                                          domain.new_secret(), utcnow())
+                                          domain.new_secret(), now, status)
 
         def work(tx: Transaction):
+            self._within_quota(tx, owner, body["channel"])
             Subscriptions(tx).add(record)
+            if confirm:
+                self._ask_to_confirm(tx, record, now)
+            return record
+
+        created = self.db.transaction(work)
+        if confirm:
+            self.dispatcher.wake()
+        return created
+
+    def _within_quota(self, tx: Transaction, owner: str, channel: str) -> None:
+        """Per-owner quotas, counted in the transaction that adds: two requests at once
+        both write the owner's guard document, so one of them is retried and counts again."""
+        config = self.dispatcher.config
+        tx.db[QUOTAS].update_one({"_id": owner}, {"$inc": {"writes": 1}}, upsert=True,
+                                 session=tx.session)
+        counted = {"owner": owner, "status": {"$in": list(domain.COUNTED_STATUSES)}}
+        owned = tx.db[SUBSCRIPTIONS].count_documents(counted, session=tx.session)
+        owned_email = tx.db[SUBSCRIPTIONS].count_documents(
+            {**counted, "channel": Channel.EMAIL.value}, session=tx.session)
+        domain.check_quota(channel, owned, owned_email, config.max_subscriptions_per_owner,
+                           config.max_email_subscriptions_per_owner)
+
+    def _ask_to_confirm(self, tx: Transaction, subscription: dict[str, Any], now) -> bool:
+        """Queue the confirmation email (Polish, with a signed link that expires), unless its
+        address opted out of confirmation emails; False when nothing was queued."""
+        config = self.dispatcher.config
+        if repository.opted_out(tx)(subscription["target"], domain.CONFIRMATION_REQUESTED):
+            return False
+        expires_at = now + timedelta(hours=config.confirmation_hours)
+        token = domain.make_confirmation_token(config.link_secret, subscription["_id"],
+                                               subscription["target"], expires_at)
+        url = (f"{config.portal_url.rstrip('/')}/newsletter/potwierdz?"
+               + urlencode({"token": token}))
+        event = records.confirmation_event(subscription, url, expires_at, now)
+        recipient = domain.Recipient(Channel.EMAIL, subscription["target"],
+                                     subscription["owner"])
+        tx.db[SUBSCRIPTIONS].update_one({"_id": subscription["_id"]},
+                                        {"$set": {"confirmation_sent_at": now}},
+                                        session=tx.session)
+        return Deliveries(tx).add(records.new_delivery(recipient, event, now))
+
+    @api("POST", "/api/v1/newsletter", body=NewsletterSignupSchema, status=202,
+         summary="Sign up for the public newsletter (202 always; a confirmation email follows)")
+    def newsletter_signup(self, request, body):
+        """Anyone, no token: a pending digest subscription of the public event types and the
+        chosen areas, active once the address's owner confirms. The answer is the same
+        whatever the address (no enumeration), and an address gets at most one confirmation
+        email per `confirmation_resend_minutes`."""
+        from wspolpraca.areas import validate_areas
+
+        areas = validate_areas(body["areas"]) if body.get("areas") else []
+        email = body["email"].strip()
+        owner = domain.newsletter_owner(email)
+        now = utcnow()
+        config = self.dispatcher.config
+
+        def work(tx: Transaction) -> bool:
+            tx.db[QUOTAS].update_one({"_id": owner}, {"$inc": {"writes": 1}}, upsert=True,
+                                     session=tx.session)
+            current = tx.db[SUBSCRIPTIONS].find_one(
+                {"owner": owner, "newsletter": True,
+                 "status": {"$in": [SubscriptionStatus.PENDING_CONFIRMATION.value,
+                                    SubscriptionStatus.ACTIVE.value]}}, session=tx.session)
+            if current is not None and current["status"] == SubscriptionStatus.ACTIVE:
+                return False   # changes only through a new confirmation after unsubscribing
+            if current is not None:
+                sent = current.get("confirmation_sent_at")
+                if sent and now - sent < timedelta(minutes=config.confirmation_resend_minutes):
+                    return False
+                current.update(areas=areas, digest=body["digest"], updated_at=now)
+                Subscriptions(tx).save(current)
+                return self._ask_to_confirm(tx, current, now)
+            record = records.new_subscription(
+                {"channel": Channel.EMAIL.value, "areas": areas, "digest": body["digest"]},
+                email, list(domain.NEWSLETTER_EVENT_TYPES), owner, "newsletter",
+                domain.new_secret(), now, SubscriptionStatus.PENDING_CONFIRMATION.value)
+            record["newsletter"] = True
+            Subscriptions(tx).add(record)
+            return self._ask_to_confirm(tx, record, now)
+
+        if self.db.transaction(work):
+            self.dispatcher.wake()
+        return {"message": "Jeśli adres jest poprawny, wyślemy na niego link potwierdzający "
+                           "zapis. Newsletter zacznie przychodzić po potwierdzeniu."}
+
+    @api("POST", "/api/v1/newsletter/confirm", body=ConfirmationSchema,
+         response=ConfirmedSchema,
+         summary="Confirm an email subscription or the newsletter (the link in the email)")
+    def confirm_subscription(self, request, body):
+        subscription_id, email = domain.read_confirmation_token(
+            self.dispatcher.config.link_secret, body["token"])
+        now = utcnow()
+
+        def work(tx: Transaction):
+            record = tx.db[SUBSCRIPTIONS].find_one({"_id": subscription_id}, session=tx.session)
+            if record is None or (record.get("target") or "").strip().lower() != email:
+                raise DomainError("invalid_token", "Link jest niepoprawny albo uszkodzony.",
+                                  field="token", status=400)
+            if record["status"] == SubscriptionStatus.PENDING_CONFIRMATION:
+                record.update(status=SubscriptionStatus.ACTIVE.value, confirmed_at=now,
+                              updated_at=now)
+                Subscriptions(tx).save(record)
+            elif record["status"] != SubscriptionStatus.ACTIVE:
+                raise Conflict("invalid_state", "Ta subskrypcja została już anulowana; "
+                                                "zapisz się ponownie.")
             return record
 
         return self.db.transaction(work)
@@ -542,6 +656,7 @@ class SubscriptionsMixin:
     def cancel_subscription(self, request, id):
         return self._set_status(request, id, SubscriptionStatus.CANCELLED.value,
                                 (SubscriptionStatus.ACTIVE.value,
+                                 SubscriptionStatus.PENDING_CONFIRMATION.value,
                                  SubscriptionStatus.SUSPENDED.value))
 
     @api("POST", "/api/v1/subscriptions/<id>/resume", roles=MEMBERS,
@@ -561,8 +676,8 @@ class SubscriptionsMixin:
         found: dict[str, Any] = {"subscription_id": id}
         if query.get("status"):
             found["status"] = query["status"]
-        return repository.newest_first_page(self.db[DELIVERIES], found, query["limit"],
-                                            query["cursor"])
+        return repository.deliveries_newest_first(self.db, found, query["limit"],
+                                                  query["cursor"])
 
     @api("POST", "/api/v1/subscriptions/<id>/deliveries/<delivery_id>/retry", roles=MEMBERS,
          response=DeliverySchema, summary="Send a dead-lettered delivery again")

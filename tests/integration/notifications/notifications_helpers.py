@@ -41,7 +41,10 @@ FAST = {
 
 class Receiver:
     """Answers by path: /ok 200, /fail 500, /gone 404, /busy 429, /slow (sleeps, then 200),
-    /flaky (500 for the first `flaky_failures` requests, then 200)."""
+    /flaky (500 for the first `flaky_failures` requests, then 200), /trickle (200, then its
+    body a byte at a time, slowly), /huge (200 and a body of a gigabyte, as fast as the
+    sender reads; `huge_written` counts what got out), /dated and /dated-busy (200 / 503 with
+    `retry_after` as the Retry-After header)."""
 
     def __init__(self) -> None:
         self.requests: list[dict] = []
@@ -49,6 +52,9 @@ class Receiver:
         self.lock = threading.Lock()
         self.slow_seconds = 3.0
         self.flaky_failures = 2
+        self.huge_written = 0
+        self.trickled = 0
+        self.retry_after = "Tue, 04 Mar 2025 10:01:00 -0000"
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,9 +77,40 @@ class Receiver:
                         receiver.slow_answered += 1
                 elif self.path.startswith("/flaky"):
                     status = 500 if seen <= receiver.flaky_failures else 200
+                elif self.path.startswith(("/trickle", "/huge")):
+                    self._stream(self.path.startswith("/huge"))
+                    return
+                elif self.path.startswith("/dated"):
+                    status = 503 if self.path.startswith("/dated-busy") else 200
+                    self.send_response(status)
+                    self.send_header("Retry-After", receiver.retry_after)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            def _stream(self, huge: bool) -> None:
+                size = 1 << 30
+                self.send_response(200)
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                chunk = b"x" * 65536
+                try:
+                    for _ in range(size // len(chunk) if huge else 600):
+                        if huge:
+                            self.wfile.write(chunk)
+                            with receiver.lock:
+                                receiver.huge_written += len(chunk)
+                        else:
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                            with receiver.lock:
+                                receiver.trickled += 1
+                            time.sleep(0.1)
+                except OSError:
+                    pass   # the sender hung up: what these paths are for
 
             def log_message(self, *args):
                 pass

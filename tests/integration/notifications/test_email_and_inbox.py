@@ -158,7 +158,7 @@ def test_the_inbox_needs_a_token(notifications):
 
 def test_mail_waits_while_the_smtp_server_is_down_and_goes_out_when_it_is_back(
         notifications, token, smtp, amqp_uri):
-    dept = token("department", department="culture")
+    dept = token("department", department="culture", email="dyzur@kultura.example.pl")
     created = notifications.post(SUBSCRIPTIONS, dept, json={
         "channel": "email", "target": "dyzur@kultura.example.pl",
         "event_types": ["registry.inquiry.*"]})
@@ -177,7 +177,7 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_out_when_it_is_back(
 
 def test_a_daily_digest_collects_the_events_into_one_email(notifications, token, smtp,
                                                            amqp_uri):
-    dept = token("department", department="culture")
+    dept = token("department", department="culture", email="szef@kultura.example.pl")
     created = notifications.post(SUBSCRIPTIONS, dept, json={
         "channel": "email", "target": "szef@kultura.example.pl", "digest": "daily",
         "event_types": ["registry.inquiry.routed"]}).json()
@@ -213,7 +213,7 @@ def test_mail_waits_while_the_smtp_login_is_wrong_and_goes_out_with_the_right_on
         service = start_service(NotificationsService, extra={
             **FAST, "smtp_port": server.port, "smtp_user": "powiadomienia",
             "smtp_password": "zle-haslo"})
-        dept = token("department", department="culture")
+        dept = token("department", department="culture", email="dyzur@kultura.example.pl")
         created = service.post(SUBSCRIPTIONS, dept, json={
             "channel": "email", "target": "dyzur@kultura.example.pl",
             "event_types": ["registry.inquiry.routed"]})

@@ -55,7 +55,7 @@ def start_notifications(start_service, server: SmtpServer, **config):
 
 
 def subscribe_and_publish(service, token, amqp_uri) -> tuple[dict, str]:
-    dept = token("department", department="culture")
+    dept = token("department", department="culture", email=ADDRESS)
     created = service.post(SUBSCRIPTIONS, dept, json={
         "channel": "email", "target": ADDRESS, "event_types": ["registry.inquiry.routed"]})
     assert created.status_code == 201, created.text

@@ -10,10 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from notifications.domain import (
+    LOOPBACK_NETWORKS,
     Outcome,
     RetryPolicy,
+    TargetPolicy,
     attempt_outcome,
     backoff_delay,
+    own_hosts,
     parse_retry_after,
     redact,
     retryable,
@@ -109,9 +112,10 @@ def test_a_webhook_target_must_be_http_or_https():
 
 
 def test_a_webhook_may_not_point_at_the_notifications_service_itself():
-    own = ["https://wspolpraca.miasto.pl", "http://127.0.0.1:8004"]
+    own = TargetPolicy(allow_networks=LOOPBACK_NETWORKS,
+                       own=own_hosts(["https://wspolpraca.miasto.pl", "http://127.0.0.1:8004"]))
     for bad in ("https://wspolpraca.miasto.pl/api/v1/inbox", "http://127.0.0.1:8004/x",
-                "https://WSPOLPRACA.miasto.pl:443/"):
+                "https://WSPOLPRACA.miasto.pl:443/", "https://wspolpraca.miasto.pl./x"):
         with pytest.raises(DomainError):
             validate_webhook_target(bad, own)
     assert validate_webhook_target("http://127.0.0.1:9000/hook", own)
