@@ -108,7 +108,8 @@ class City:
         self.env = {**os.environ, "MONGO_URI": self.database.uri, "AMQP_URI": self.vhost.uri,
                     "WSPOLPRACA_JWT_SECRET": DEVELOPMENT_JWT_SECRET, "WSPOLPRACA_TIMERS": "off",
                     "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp_port),
-                    "WSPOLPRACA_PUBLIC_URL": self.portal}
+                    "NOTIFICATIONS_POLL_SECONDS": "0.2", "EMAIL_RETRY_SECONDS": "0.5",
+                    "WSPOLPRACA_PUBLIC_URL": self.portal, "WSPOLPRACA_PORTAL_URL": self.portal}
         for service, port in self.ports.items():
             self.env[f"WSPOLPRACA_HTTP_PORT_{service.upper()}"] = str(port)
         for service in SERVICES:
@@ -151,6 +152,16 @@ class City:
             "residents_may_comment": True}, headers=officer, timeout=30)
         assert opened.status_code == 201, opened.text
         return {"consultation": opened.json()["id"]}
+
+    def mail(self) -> list:
+        """The messages the notifications service sent, as parsed emails."""
+        import email
+        import email.policy
+        import mailbox
+
+        box = mailbox.Maildir(str(self.maildir), create=False)
+        return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+                for key in box.keys()]
 
     def stop(self) -> None:
         for process in self.processes.values():

@@ -147,3 +147,36 @@ def test_a_small_grant_comment_and_an_inquiry_reach_their_services(page, city) -
     page.click("text=Wyślij pytanie")
     page.wait_for_url(re.compile(r"/kontakt\?wyslano=1"))
     assert "trafiło do biura pełnomocnika" in page.locator("main").inner_text()
+
+
+def test_subscribing_to_the_newsletter_and_confirming_from_the_email(page, city) -> None:
+    address = "czytelniczka@example.org"
+    page.goto("/newsletter")
+    page.fill("#pole-email", address)
+    page.check("#obszar-culture")
+    page.check("#digest-daily")
+    page.click("text=Zapisz się")
+    page.wait_for_url(re.compile(r"/newsletter\?wyslano=1"))
+    assert "Sprawdź skrzynkę e-mail" in page.locator("main").inner_text()
+
+    def confirmation_link() -> str | None:
+        for message in city.mail():
+            if address in str(message["To"]):
+                body = message.get_body(preferencelist=("plain", "html")).get_content()
+                found = re.search(r"https?://\S+/newsletter/potwierdz\?token=[^\s\"<>]+", body)
+                if found:
+                    return found[0].replace("&amp;", "&")
+        return None
+
+    link = None
+    for _ in range(150):  # the email leaves through the notifications' outbox and dispatcher
+        link = confirmation_link()
+        if link:
+            break
+        page.wait_for_timeout(200)
+    assert link and link.startswith(city.portal), link
+    page.goto(link)
+    assert page.locator("h1").inner_text() == "Potwierdź zapis na newsletter"
+    page.click("text=Potwierdzam zapis")
+    page.wait_for_url(re.compile(r"stan=ok"))
+    assert page.locator("h1").inner_text() == "Zapis potwierdzony"
