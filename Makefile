@@ -56,7 +56,7 @@ test: install rabbitmq promtool nginx chromium lint
 	$(BIN)/pytest
 	$(BROWSER_TESTS)
 
-# The portal in a real Chromium (about 6 minutes: the whole city as processes, the demo data,
+# The portal in a real Chromium (6–12 minutes on a busy machine: the whole city as processes, the demo data,
 # every page): a pytest project of its own (tests/browser/pytest.ini), so that the repository's
 # conftest.py, which monkey-patches with eventlet, is never loaded in Playwright's process.
 BROWSER_TESTS = $(BIN)/pytest -c tests/browser/pytest.ini tests/browser

@@ -106,10 +106,11 @@ def test_the_developers_viewers_render_the_vendored_bundles(page) -> None:
     page.goto("/dla-deweloperow/api/registry")
     page.locator(".swagger-ui .opblock").first.wait_for(timeout=60000)
     assert page.locator(".swagger-ui .opblock").count() > 5
+    screenshot(page, "dla-deweloperow-api-desktop", full_page=False)
     page.goto("/dla-deweloperow/zdarzenia")
     page.locator("#asyncapi h2", has_text="Operations").wait_for(timeout=60000)
     assert "registry.organization.registered" in page.locator("#asyncapi").inner_text()
-    screenshot(page, "dla-deweloperow-zdarzenia-desktop")
+    screenshot(page, "dla-deweloperow-zdarzenia-desktop", full_page=False)  # a very long page
     assert page.requests.foreign() == []
 
 
