@@ -32,6 +32,9 @@ from wspolpraca.logs import WorkerLogContext
 
 AREAS = AreaNames()
 ORGANISATIONS_PER_PAGE = 20
+# the city's districts for the directory's filter (PORTAL_DISTRICTS, comma-separated)
+DISTRICTS = tuple(d.strip() for d in os.environ.get(
+    "PORTAL_DISTRICTS", "Bałuty,Górna,Polesie,Śródmieście,Widzew").split(",") if d.strip())
 DIGESTS = (("weekly", "raz w tygodniu"), ("daily", "codziennie"))
 COMPETITION_STATUS = {
     "announced": "Nabór ofert trwa", "closed": "Nabór zakończony",
@@ -163,21 +166,28 @@ class PortalService:
         site, parts = self.site, Parts()
         q = (request.args.get("q") or "").strip()[:200]
         area = (request.args.get("obszar") or "").strip()
+        district = (request.args.get("dzielnica") or "").strip()
         cursor = (request.args.get("strona") or "").strip()
         areas = areas_of(site, parts)
         if area and area not in areas:
             area = ""
+        if district not in DISTRICTS:
+            district = ""
         page_of = parts.fetch(lambda: site.backends.get(
             "registry", "/api/v1/organizations", q=q or None, area=area or None,
-            status="verified", limit=ORGANISATIONS_PER_PAGE, cursor=cursor or None))
+            district=district or None, status="verified", limit=ORGANISATIONS_PER_PAGE,
+            cursor=cursor or None))
+
         def link(cursor_of: str) -> str:
-            query = {k: v for k, v in (("q", q), ("obszar", area), ("strona", cursor_of)) if v}
+            query = {k: v for k, v in (("q", q), ("obszar", area), ("dzielnica", district),
+                                       ("strona", cursor_of)) if v}
             return "/organizacje" + ("?" + urlencode(query) if query else "")
 
         next_cursor = (page_of or {}).get("next_cursor")
         next_link = link(next_cursor) if next_cursor else None
         return site.render(request, "organisations.html", parts=parts, q=q, area=area,
-                           areas=areas, found=(page_of or {}).get("items"),
+                           areas=areas, district=district, districts=DISTRICTS,
+                           found=(page_of or {}).get("items"),
                            next_link=next_link, first_link=link("") if cursor else None,
                            legal_forms=LEGAL_FORMS)
 

@@ -168,3 +168,11 @@ def test_health_and_metrics(portal) -> None:
     metrics = requests.get(base + "/metrics", timeout=30).text
     assert 'wspolpraca_http_requests_total{method="GET",route="/organizacje",service="portal"' \
         in metrics
+
+
+def test_the_directory_filters_by_district_and_keeps_it_in_the_links(portal) -> None:
+    base, _ = portal
+    answer = requests.get(base + "/organizacje", params={"dzielnica": "Bałuty"}, timeout=30)
+    assert '<option selected>Bałuty</option>' in answer.text
+    ignored = requests.get(base + "/organizacje", params={"dzielnica": "Atlantyda"}, timeout=30)
+    assert '<option selected>' not in ignored.text  # not a district of the city
