@@ -30,6 +30,7 @@ from wspolpraca import topology
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import SecantusServer, free_port
+from wspolpraca.testing.processes import stop_process
 from wspolpraca.testing.rabbit import Vhost, broker_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,18 +61,6 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.2) -> None:
             return
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def stop(process: subprocess.Popen, signalled: bool = False) -> None:
-    """SIGTERM (once: a second one makes a nameko runner stop twice), 20 s, then SIGKILL."""
-    if process.poll() is None:
-        if not signalled:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class City:
@@ -168,7 +157,7 @@ class City:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in self.processes.values():
-            stop(process, signalled=True)
+            stop_process(process, signalled=True)
         for log in self.logs:
             log.close()
         if self.smtp is not None and self.smtp.poll() is None:

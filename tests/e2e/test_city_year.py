@@ -48,6 +48,7 @@ from wspolpraca import topology
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.processes import stop_process
 from wspolpraca.testing.rabbit import Vhost
 from wspolpraca.testing.waiting import wait_until
 
@@ -137,18 +138,6 @@ def drain(amqp_uri: str, queue: str) -> list[dict]:
         found.append(json.loads(body))
     connection.close()
     return found
-
-
-def stop_process(process: subprocess.Popen, signalled: bool = False) -> None:
-    """SIGTERM (once: a second one makes a nameko runner stop twice), 20 s, then SIGKILL."""
-    if process.poll() is None:
-        if not signalled:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- the city: five processes ----------------------------------------------------------------

@@ -9,6 +9,7 @@ entrypoint), are passed to the owning API, and redirect on success (POST/redirec
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -96,6 +97,17 @@ class PortalService:
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
+
+    def _submit(self, form: Form, service: str, path: str, body: dict, done: str,
+                again: Callable[[int], Response]) -> Response:
+        """A form passed to its API: on success redirect (POST/redirect/GET), on a refusal the
+        same page again with the API's messages next to the fields."""
+        try:
+            self.site.backends.post(service, path, body)
+        except Rejected as exc:
+            form.reject(exc)
+            return again(exc.status)
+        return redirect(done, code=303)
 
     # --- what is open now ----------------------------------------------------------------
     @page("GET", "/")
@@ -228,13 +240,9 @@ class PortalService:
         body = {"author": form.values["author"], "text": form.values["text"]}
         if form.values["section"]:
             body["section"] = form.values["section"]
-        try:
-            self.site.backends.post("consultations", f"/api/v1/consultations/{id}/comments",
-                                    body)
-        except Rejected as exc:
-            form.reject(exc)
-            return self._consultation(request, id, form, status=exc.status)
-        return redirect(f"/konsultacje/{id}?wyslano=1#uwagi", code=303)
+        return self._submit(form, "consultations", f"/api/v1/consultations/{id}/comments",
+                            body, f"/konsultacje/{id}?wyslano=1#uwagi",
+                            lambda status: self._consultation(request, id, form, status))
 
     def _consultation(self, request: Request, id: str, form: Form,
                       status: int = 200) -> Response:
@@ -278,13 +286,9 @@ class PortalService:
     @page("POST", "/male-granty/<id>")
     def comment_small_grant(self, request: Request, id: str) -> Response:
         form = Form.read(request, self.SMALL_GRANT_FIELDS, self.SMALL_GRANT_LABELS)
-        try:
-            self.site.backends.post("grants", f"/api/v1/small-grants/{id}/comments",
-                                    dict(form.values))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._small_grant(request, id, form, status=exc.status)
-        return redirect(f"/male-granty/{id}?wyslano=1#uwagi", code=303)
+        return self._submit(form, "grants", f"/api/v1/small-grants/{id}/comments",
+                            dict(form.values), f"/male-granty/{id}?wyslano=1#uwagi",
+                            lambda status: self._small_grant(request, id, form, status))
 
     def _small_grant(self, request: Request, id: str, form: Form,
                      status: int = 200) -> Response:
@@ -393,12 +397,9 @@ class PortalService:
     @page("POST", "/kontakt")
     def send_inquiry(self, request: Request) -> Response:
         form = Form.read(request, self.CONTACT_FIELDS, self.CONTACT_LABELS)
-        try:
-            self.site.backends.post("registry", "/api/v1/inquiries", dict(form.values))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._contact(request, form, status=exc.status)
-        return redirect("/kontakt?wyslano=1", code=303)
+        return self._submit(form, "registry", "/api/v1/inquiries", dict(form.values),
+                            "/kontakt?wyslano=1",
+                            lambda status: self._contact(request, form, status))
 
     def _contact(self, request: Request, form: Form, status: int = 200) -> Response:
         parts = Parts()
@@ -421,12 +422,9 @@ class PortalService:
     def subscribe(self, request: Request) -> Response:
         form = Form.read(request, self.NEWSLETTER_FIELDS, self.NEWSLETTER_LABELS,
                          many=("areas",))
-        try:
-            self.site.backends.post("notifications", "/api/v1/newsletter", dict(form.values))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._newsletter(request, form, status=exc.status)
-        return redirect("/newsletter?wyslano=1", code=303)
+        return self._submit(form, "notifications", "/api/v1/newsletter", dict(form.values),
+                            "/newsletter?wyslano=1",
+                            lambda status: self._newsletter(request, form, status))
 
     def _newsletter(self, request: Request, form: Form, status: int = 200) -> Response:
         parts = Parts()
