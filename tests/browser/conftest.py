@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from wspolpraca import topology
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import SecantusServer, free_port
-from wspolpraca.testing.processes import stop_process
+from wspolpraca.testing.processes import stop_processes
 from wspolpraca.testing.rabbit import Vhost, broker_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,11 +152,7 @@ class City:
                 for key in box.keys()]
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            stop_process(process, signalled=True)
+        stop_processes(self.processes.values())
         for log in self.logs:
             log.close()
         if self.smtp is not None and self.smtp.poll() is None:

@@ -24,7 +24,6 @@ import json
 import mailbox
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -48,7 +47,7 @@ from wspolpraca import topology
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
-from wspolpraca.testing.processes import stop_process
+from wspolpraca.testing.processes import stop_process, stop_processes
 from wspolpraca.testing.rabbit import Vhost
 from wspolpraca.testing.waiting import wait_until
 
@@ -250,11 +249,7 @@ class City:
 
     def stop(self) -> dict[str, int]:
         """SIGTERM to all, then each gets 20 s before it is killed; the exit codes."""
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            stop_process(process, signalled=True)
+        stop_processes(self.processes.values())
         for log in self.logs:
             log.close()
         self.logs = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+from collections.abc import Iterable
 
 
 def stop_process(process: subprocess.Popen, signalled: bool = False) -> None:
@@ -17,3 +18,13 @@ def stop_process(process: subprocess.Popen, signalled: bool = False) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def stop_processes(processes: Iterable[subprocess.Popen]) -> None:
+    """SIGTERM to all at once (they stop in parallel), then each gets 20 s before SIGKILL."""
+    processes = list(processes)
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        stop_process(process, signalled=True)
