@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: audit install rabbitmq promtool nginx run clean-run status stop demo test lint unit integration faults fuzz bench bench-throughput bench-notifications catalogue rebuild token clean
+.PHONY: audit install rabbitmq promtool nginx chromium browser run clean-run status stop demo test lint unit integration faults fuzz bench bench-throughput bench-notifications catalogue rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -31,6 +31,10 @@ promtool:
 nginx:
 	infra/scripts/ensure-nginx.sh
 
+# Debian's Chromium and fonts for the portal's browser tests (tests/browser)
+chromium:
+	infra/scripts/ensure-chromium.sh
+
 run: install rabbitmq
 	$(BIN)/python -m wspolpraca.local run
 
@@ -52,8 +56,16 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
-test: install rabbitmq promtool nginx lint
+test: install rabbitmq promtool nginx chromium lint
 	$(BIN)/pytest
+	$(BROWSER_TESTS)
+
+# The portal in a real Chromium (6–12 minutes on a busy machine: the whole city as processes, the demo data,
+# every page): a pytest project of its own (tests/browser/pytest.ini), so that the repository's
+# conftest.py, which monkey-patches with eventlet, is never loaded in Playwright's process.
+BROWSER_TESTS = $(BIN)/pytest -c tests/browser/pytest.ini tests/browser
+browser: install rabbitmq chromium
+	$(BROWSER_TESTS)
 
 unit: install
 	$(BIN)/pytest tests/unit

@@ -33,6 +33,7 @@ from wspolpraca.config import (
     DEFAULT_AUDIENCE,
     DEVELOPMENT_JWT_SECRET,
     SERVICE_PORTS,
+    WITHOUT_DATABASE,
     ConfigurationError,
     load_settings,
     resolve_mongo,
@@ -238,7 +239,7 @@ def outbox(
     from wspolpraca.outbox import outbox_backlog
 
     figures: dict[str, dict] = {}
-    for name in service or list(SERVICE_PORTS):
+    for name in service or [s for s in SERVICE_PORTS if s not in WITHOUT_DATABASE]:
         try:
             uri, database = resolve_mongo(name, dict(os.environ))
         except ConfigurationError as exc:

@@ -8,12 +8,16 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 SERVICE_PORTS: dict[str, int] = {
+    "portal": 8000,
     "registry": 8001,
     "grants": 8002,
     "consultations": 8003,
     "notifications": 8004,
     "reporting": 8005,
 }
+
+# services that keep no data of their own (the portal renders the others' public APIs)
+WITHOUT_DATABASE = frozenset({"portal"})
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 # Documented development default; production refuses to start without a real secret.
@@ -100,6 +104,8 @@ def resolve_mongo(service: str, env: dict[str, str]) -> tuple[str, str]:
     shared = env.get("MONGO_URI")
     if shared:
         return shared, service
+    if service in WITHOUT_DATABASE:
+        return "", ""
     raise ConfigurationError(
         f"No database configured for {service}: set MONGO_URI_{service.upper()} or MONGO_URI "
         "(`make run` starts the embedded SecantusDB and sets it for you)."

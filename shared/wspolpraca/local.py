@@ -155,6 +155,9 @@ class Supervisor:
             f"{len(dropped)} platform queues on the local broker")
 
     def run(self, clean: bool = False) -> int:
+        if "portal" in self.services:  # where a newcomer starts: the first line printed
+            port = self.env.get("WSPOLPRACA_HTTP_PORT_PORTAL", SERVICE_PORTS["portal"])
+            print(f"Portal: http://127.0.0.1:{port}/", flush=True)
         if clean:
             try:
                 self.clean_start()

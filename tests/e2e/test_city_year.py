@@ -24,7 +24,6 @@ import json
 import mailbox
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -48,6 +47,7 @@ from wspolpraca import topology
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.processes import stop_process, stop_processes
 from wspolpraca.testing.rabbit import Vhost
 from wspolpraca.testing.waiting import wait_until
 
@@ -137,18 +137,6 @@ def drain(amqp_uri: str, queue: str) -> list[dict]:
         found.append(json.loads(body))
     connection.close()
     return found
-
-
-def stop_process(process: subprocess.Popen, signalled: bool = False) -> None:
-    """SIGTERM (once: a second one makes a nameko runner stop twice), 20 s, then SIGKILL."""
-    if process.poll() is None:
-        if not signalled:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # --- the city: five processes ----------------------------------------------------------------
@@ -261,11 +249,7 @@ class City:
 
     def stop(self) -> dict[str, int]:
         """SIGTERM to all, then each gets 20 s before it is killed; the exit codes."""
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            stop_process(process, signalled=True)
+        stop_processes(self.processes.values())
         for log in self.logs:
             log.close()
         self.logs = []

@@ -38,6 +38,8 @@ DESIGN_PORTS = {
     "notifications": 8004,
     "reporting": 8005,
 }
+# services that keep no data (no MongoDB, no RabbitMQ): the portal
+WEB_SERVICES = {"portal": 8000}
 RUNNER = ["python", "-m", "wspolpraca.runner"]
 DEPT_QUEUE = re.compile(r"^dept\.[a-z0-9_]+\.[a-z0-9_]+$")
 DLQ_SUFFIX = ".dlq"
@@ -126,7 +128,8 @@ RAW_COMPOSE = _load_compose()
 COMPOSE = _resolve(RAW_COMPOSE)
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 APP_SERVICES = sorted(
-    name for name, spec in SERVICES.items() if list(spec.get("command") or [])[:3] == RUNNER
+    name for name, spec in SERVICES.items()
+    if list(spec.get("command") or [])[:3] == RUNNER and name not in WEB_SERVICES
 )
 
 
@@ -148,6 +151,20 @@ def test_the_signing_secrets_have_no_default_in_compose() -> None:
 
 def test_compose_runs_all_five_services_and_the_infrastructure() -> None:
     assert APP_SERVICES == sorted(DESIGN_PORTS)
+    assert set(WEB_SERVICES) <= set(SERVICES)
+
+
+@pytest.mark.parametrize("name", sorted(WEB_SERVICES))
+def test_web_service_runs_its_runner_on_its_port_without_a_database(name: str) -> None:
+    spec = SERVICES[name]
+    env = _environment(spec)
+    assert spec["command"] == [*RUNNER, name]
+    assert env["PORT"] == str(WEB_SERVICES[name])
+    assert f"127.0.0.1:{WEB_SERVICES[name]}:{WEB_SERVICES[name]}" in spec["ports"]
+    assert not any(key.startswith("MONGO_URI") for key in env)
+    assert spec["healthcheck"]["test"] and spec["restart"] == "unless-stopped"
+    assert {env[f"PORTAL_{s.upper()}_URL"] for s in DESIGN_PORTS} == {
+        f"http://{s}:{port}" for s, port in DESIGN_PORTS.items()}
     assert {"rabbitmq", "mongo", "proxy", "prometheus", "grafana", "mailpit"} <= set(SERVICES)
 
 
@@ -549,7 +566,8 @@ def test_prometheus_scrapes_every_service_metrics_every_15s() -> None:
         assert job.get("scrape_interval", global_interval) == "15s", job["job_name"]
         for static in job.get("static_configs", []):
             targets.update(static["targets"])
-    assert targets >= {f"{service}:{port}" for service, port in DESIGN_PORTS.items()}
+    assert targets >= {f"{service}:{port}"
+                       for service, port in {**DESIGN_PORTS, **WEB_SERVICES}.items()}
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)

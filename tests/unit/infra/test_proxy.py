@@ -36,11 +36,12 @@ DESIGN_PATHS = {
                  "patronages", "trainings", "partnerships", "volunteering"},
     "grants": {"programmes", "competitions", "offers", "contracts", "small-grants"},
     "consultations": {"consultations", "councils"},
-    "notifications": {"subscriptions", "inbox", "calendar"},
+    "notifications": {"subscriptions", "inbox", "calendar", "newsletter"},
     "reporting": {"stats", "reports", "open-data"},
 }
 DESIGN_PORTS = {"registry": 8001, "grants": 8002, "consultations": 8003, "notifications": 8004,
                 "reporting": 8005}
+PORTAL_PORT = 8000  # every path outside /api/ (and the services' own prefixes): the web pages
 UPSTREAM = re.compile(r"^\s*(?P<key>[a-z-]+)\s+(?P<host>[a-z]+):(?P<port>\d+);", re.M)
 
 
@@ -144,10 +145,10 @@ def proxy(tmp_path_factory):
     """nginx with this configuration, each upstream `<service>:<port>` a local stub."""
     nginx = _nginx()
     tmp_path = tmp_path_factory.mktemp("proxy")
-    stubs = {service: Stub(service) for service in DESIGN_PORTS}
+    stubs = {service: Stub(service) for service in (*DESIGN_PORTS, "portal")}
     text = NGINX_CONF.read_text(encoding="utf-8")
     text = re.sub(r"^\s*resolver .*$", "", text, flags=re.M)  # the stubs are IP addresses
-    for service, port in DESIGN_PORTS.items():
+    for service, port in {**DESIGN_PORTS, "portal": PORTAL_PORT}.items():
         text = re.sub(rf"\b{service}:{port};", f"127.0.0.1:{stubs[service].port};", text)
     port = _free_port()
     text = text.replace("listen 8080;", f"listen 127.0.0.1:{port};")
@@ -207,8 +208,7 @@ def test_each_service_health_metrics_and_openapi_by_its_name(proxy, service, pat
 
 
 @pytest.mark.parametrize("uri", ["/api/v1/unknown", "/api/v1/organizationsx", "/api/v1/",
-                                 "/api/v1/openapi.json", "/nobody/health/ready",
-                                 "/registry/api/v1/organizations", "/", "/health/ready"])
+                                 "/api/v1/openapi.json", "/nobody/health/ready", "/api/"])
 def test_anything_else_is_a_json_404(proxy, uri) -> None:
     answer = requests.get(proxy + uri, timeout=10)
     assert answer.status_code == 404, answer.text
@@ -243,3 +243,13 @@ def test_public_writes_are_limited_per_client_address_with_the_json_error(proxy)
     assert int(limited[0].headers["Retry-After"]) > 0
     # reads are never limited by the proxy
     assert requests.get(proxy + "/api/v1/inquiries", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("uri", ["/", "/konkursy", "/organizacje?q=%C5%82%C3%B3d%C5%BA",
+                                 "/static/portal.css", "/health/ready",
+                                 "/registry/api/v1/organizations"])
+def test_every_other_path_reaches_the_portal(proxy, uri) -> None:
+    answer = requests.get(proxy + uri, timeout=10)
+    assert answer.status_code == 200, uri
+    assert answer.json()["service"] == "portal"
+    assert answer.json()["path"] == uri

@@ -1,0 +1,289 @@
+"""The portal's HTTP layer on nameko: HTML pages, static files, health and metrics.
+
+`@page("GET", "/konkursy/<id>")` marks a thin service method returning a werkzeug Response
+(usually `self.site.render(request, "template.html", ...)`). Around every page: the CSRF cookie
+is set and a POST's token checked before the worker starts; a backend's 404 becomes the
+portal's 404 page, a backend that is down the "unavailable" page (never a 500 with a trace); the
+security headers (a strict Content-Security-Policy, no inline script or style) go on every
+answer; the request is counted in the shared metrics by its route template.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import os
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from eventlet.event import Event
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Request, Response
+
+from portal import backend, formatting
+from portal.csrf import COOKIE, FIELD, Csrf
+from wspolpraca import metrics
+from wspolpraca.config import settings_of
+
+log = logging.getLogger(__name__)
+
+PACKAGE = Path(__file__).parent
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+SERVICE = "portal"
+
+# `default-src 'self'`: nothing from another origin, no inline script or style. The developers'
+# viewers are the only pages that need more (see DEVELOPER_CSP).
+CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+# Swagger UI and the AsyncAPI viewer set element styles from script and compile JSON Schemas
+# with `new Function` (ajv): still nothing from another origin, no inline <script>.
+DEVELOPER_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                 "base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
+                 "script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+BUILTIN_ROUTES = ("/health/live", "/health/ready", "/metrics")
+STATIC_ROUTE = "/static/<path:filename>"
+
+
+class PageNotFound(Exception):
+    """Raised by a page for a path that names nothing."""
+
+
+class Site:
+    """What every page needs: the templates, the backends' client and the CSRF signer."""
+
+    def __init__(self, secret: str, urls: dict[str, str] | None = None) -> None:
+        self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                               autoescape=select_autoescape(["html"]),
+                               trim_blocks=True, lstrip_blocks=True)
+        self.env.filters.update(formatting.FILTERS)
+        self.backends = backend.Backends(urls or backend.base_urls())
+        self.csrf = Csrf(secret)
+        self.contact = liaison_office()
+
+    def render(self, request: Request, template: str, status: int = 200,
+               headers: dict[str, str] | None = None, **context: Any) -> Response:
+        cookie = getattr(request, "csrf_cookie", None) or ""
+        html = self.env.get_template(template).render(
+            request=request, path=request.path, contact=self.contact,
+            csrf_field=FIELD, csrf_token=self.csrf.token(cookie) if cookie else "",
+            **context)
+        return Response(html, status=status, headers=headers, mimetype="text/html")
+
+
+def liaison_office() -> dict[str, str]:
+    """The liaison office's contact, set by the city (PORTAL_OFFICE_*)."""
+    env = os.environ
+    return {
+        "city": env.get("PORTAL_CITY", "Miasto Przykładowo"),
+        "office": env.get("PORTAL_OFFICE", "Biuro Pełnomocnika ds. Współpracy z Organizacjami "
+                                           "Pozarządowymi"),
+        "officer": env.get("PORTAL_OFFICER", "Pełnomocnik Prezydenta Miasta ds. współpracy "
+                                             "z organizacjami pozarządowymi"),
+        "address": env.get("PORTAL_OFFICE_ADDRESS", "ul. Piotrkowska 104, 90-926 Przykładowo, "
+                                                    "pokój 12"),
+        "phone": env.get("PORTAL_OFFICE_PHONE", "+48 42 638 40 00"),
+        "email": env.get("PORTAL_OFFICE_EMAIL", "ngo@przykladowo.example.pl"),
+        "hours": env.get("PORTAL_OFFICE_HOURS", "poniedziałek–piątek, 8:00–16:00"),
+    }
+
+
+class SiteProvider(DependencyProvider):
+    """`site = SiteProvider()` on the service: one Site per container."""
+
+    def setup(self) -> None:
+        settings = settings_of(self.container.config)
+        secret = os.environ.get("PORTAL_SECRET") or settings.jwt_secret or ""
+        if not secret:
+            raise RuntimeError("The portal needs PORTAL_SECRET to sign its forms' tokens.")
+        self.site = Site(secret)
+
+    def get_dependency(self, worker_ctx) -> Site:
+        return self.site
+
+
+def secure(response: Response, csp: str = CSP) -> Response:
+    response.headers.setdefault("Content-Security-Policy", csp)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def error_page(status: int, *, what: list[str] | None = None) -> Response:
+    """The 404, 503 and 500 pages, in the same look, rendered without a worker."""
+    env = _error_env()
+    template = {404: "404.html", 503: "unavailable.html"}.get(status, "error.html")
+    html = env.get_template(template).render(
+        request=None, path="", contact=liaison_office(), unavailable=what or [],
+        status=status)
+    return secure(Response(html, status=status, mimetype="text/html"))
+
+
+_ENV: Environment | None = None
+
+
+def _error_env() -> Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                           autoescape=select_autoescape(["html"]))
+        _ENV.filters.update(formatting.FILTERS)
+    return _ENV
+
+
+class PortalServer(WebServer):
+    def get_wsgi_app(self):
+        return PortalApp(self)
+
+    def make_url_map(self) -> Map:
+        url_map = super().make_url_map()
+        url_map.strict_slashes = False
+        for path in BUILTIN_ROUTES:
+            url_map.add(Rule(path, methods=["GET"], endpoint=path))
+        url_map.add(Rule(STATIC_ROUTE, methods=["GET"], endpoint=STATIC_ROUTE))
+        return url_map
+
+
+class PortalApp:
+    def __init__(self, server: PortalServer) -> None:
+        self.server = server
+        self.url_map = server.make_url_map()
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        adapter = self.url_map.bind_to_environ(environ)
+        started = time.perf_counter()
+        route = "unmatched"
+        try:
+            endpoint, values = adapter.match()
+            if endpoint == STATIC_ROUTE:
+                route = endpoint
+                response = static_file(environ, values["filename"])
+            elif isinstance(endpoint, str):
+                route = endpoint
+                response = self.builtin(endpoint)
+            else:
+                route = endpoint.url
+                request.path_values = values
+                response = endpoint.handle_request(request)
+        except NotFound:
+            response = error_page(404)
+        except MethodNotAllowed as exc:
+            response = error_page(405)
+            response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        except HTTPException as exc:
+            if exc.code and exc.code < 400:  # a redirect (e.g. a trailing slash)
+                response = exc.get_response(environ)
+            else:
+                response = error_page(exc.code or 400)
+        except Exception:
+            log.exception("unexpected failure routing %s %s", request.method, request.path)
+            response = error_page(500)
+        metrics.HTTP_REQUESTS.labels(service=SERVICE, method=request.method, route=route,
+                                     status=str(response.status_code)).inc()
+        metrics.HTTP_DURATION.labels(service=SERVICE, method=request.method,
+                                     route=route).observe(time.perf_counter() - started)
+        return response(environ, start_response)
+
+    def builtin(self, route: str) -> Response:
+        if route == "/metrics":
+            return Response(metrics.exposition(),
+                            content_type="text/plain; version=0.0.4; charset=utf-8")
+        # the portal holds no data: it is ready when it serves; its backends are shown, and a
+        # page whose backend is down degrades rather than fails
+        body = {"status": "ok", "service": SERVICE}
+        return Response(json.dumps(body), mimetype="application/json")
+
+
+def static_file(environ, filename: str) -> Response:
+    response = send_from_directory(str(STATIC), filename, environ, max_age=3600)
+    mimetype, _ = mimetypes.guess_type(filename)
+    if mimetype:
+        response.mimetype = mimetype
+    return secure(response)
+
+
+class Page(HttpRequestHandler):
+    server = PortalServer()
+
+    def __init__(self, method: str, url: str, *, csp: str = CSP, **kwargs) -> None:
+        kwargs.setdefault("expected_exceptions", (PageNotFound, backend.NotFound,
+                                                  backend.Unavailable))
+        super().__init__(method, url, **kwargs)
+        self.csp = csp
+
+    def setup(self) -> None:
+        super().setup()
+        settings_of(self.container.config)  # started by wspolpraca.runner
+
+    def handle_request(self, request: Request) -> Response:
+        started = time.perf_counter()
+        cookie = request.cookies.get(COOKIE)
+        fresh = None
+        if not cookie:
+            cookie = fresh = Csrf.new_cookie()
+        request.csrf_cookie = cookie
+        try:
+            if request.method == "POST":
+                site = _site_of(self.container)
+                if not site.csrf.valid(request.cookies.get(COOKIE), request.form.get(FIELD)):
+                    response = site.render(request, "expired.html", status=400)
+                    return self._finish(request, response, fresh, started)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            done = Event()
+            self.container.spawn_worker(self, args, kwargs,
+                                        handle_result=partial(self.handle_result, done))
+            response = done.wait()
+            if not isinstance(response, Response):
+                raise TypeError(f"a page must return a Response, not {type(response)}")
+        except (PageNotFound, backend.NotFound):
+            response = error_page(404)
+        except backend.Unavailable as exc:
+            response = error_page(503, what=[exc.what])
+        except Exception:
+            log.exception("unexpected failure in %s %s", request.method, self.url)
+            response = error_page(500)
+        return self._finish(request, response, fresh, started)
+
+    def _finish(self, request: Request, response: Response, fresh: str | None,
+                started: float) -> Response:
+        if fresh:
+            response.set_cookie(COOKIE, fresh, httponly=True, samesite="Lax", path="/",
+                                secure=request.headers.get("X-Forwarded-Proto") == "https")
+        log.info("%s %s %s", request.method, request.path, response.status_code,
+                 extra={"method": request.method, "route": self.url,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+        return secure(response, self.csp)
+
+    def handle_result(self, event, worker_ctx, result, exc_info):
+        if exc_info is not None:
+            event.send_exception(*exc_info)
+        else:
+            event.send(result)
+        return result, exc_info
+
+
+def _site_of(container) -> Site:
+    for dependency in container.dependencies:
+        if isinstance(dependency, SiteProvider):
+            return dependency.site
+    raise RuntimeError("the portal service has no SiteProvider")
+
+
+page = Page.decorator
