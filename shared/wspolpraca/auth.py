@@ -69,36 +69,51 @@ def jwks_client(settings: Settings) -> PyJWKClient:
         return client
 
 
-def _verification_key(token: str, settings: Settings) -> tuple[object, list[str]]:
-    """The key and the only algorithm accepted: JWKS, else the public key, else the secret
-    (never `none`, never HS256 with a public key as its secret)."""
+def _verification_key(token: str, settings: Settings) -> tuple[object, list[str], bool]:
+    """The key, the only algorithm accepted with it, and whether `iss` is checked.
+
+    The token's header only chooses among the keys configured, each bound to its algorithm:
+    HS256 with the shared secret (development, tests, `make token`), RS256 with the identity
+    provider's JWKS or public key; never `none`, never HS256 with a public key as its secret.
+    With both a secret and a JWKS (the local run) both kinds of token are accepted."""
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError:
+        raise Unauthorized("Niepoprawny token.") from None
+    if algorithm == "HS256" and settings.jwt_secret:
+        return settings.jwt_secret, ["HS256"], False
     if settings.jwt_jwks_url:
         try:
-            return jwks_client(settings).get_signing_key_from_jwt(token).key, ["RS256"]
+            return (jwks_client(settings).get_signing_key_from_jwt(token).key, ["RS256"],
+                    True)
         except jwt.PyJWKClientConnectionError:
             raise Unauthorized("Nie można teraz sprawdzić tokenu (dostawca tożsamości "
                                "nie odpowiada).") from None
         except jwt.PyJWTError:
             raise Unauthorized("Niepoprawny token.") from None
     if settings.jwt_public_key:
-        return settings.jwt_public_key, ["RS256"]
-    return settings.jwt_secret or "", ["HS256"]
+        return settings.jwt_public_key, ["RS256"], True
+    if settings.jwt_secret:
+        return settings.jwt_secret, ["HS256"], False
+    raise Unauthorized("Niepoprawny token.")
 
 
-def decode_token(token: str, settings: Settings) -> Principal:
-    key, algorithms = _verification_key(token, settings)
+def decode_claims(token: str, key: object, algorithms: list[str], settings: Settings,
+                  check_issuer: bool) -> dict:
+    """The verified claims: signature, `exp`, `aud` and, for the identity provider's tokens
+    when `WSPOLPRACA_JWT_ISSUER` is set, `iss`."""
+    issuer = settings.jwt_issuer if check_issuer else None
+    required = ["sub", "exp", "aud", *(["iss"] if issuer else [])]
     try:
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=algorithms,
-            audience=settings.jwt_audience,
-            options={"require": ["sub", "exp", "aud"]},
-        )
+        return jwt.decode(token, key, algorithms=algorithms, audience=settings.jwt_audience,
+                          issuer=issuer, options={"require": required})
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Token wygasł.") from None
     except jwt.InvalidTokenError:
         raise Unauthorized("Niepoprawny token.") from None
+
+
+def principal_from_claims(claims: dict) -> Principal:
     roles = claims.get("roles") or []
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise Unauthorized("Niepoprawne role w tokenie.")
@@ -108,6 +123,11 @@ def decode_token(token: str, settings: Settings) -> Principal:
         org_id=claims.get("org_id"),
         department=claims.get("department"),
     )
+
+
+def decode_token(token: str, settings: Settings) -> Principal:
+    key, algorithms, check_issuer = _verification_key(token, settings)
+    return principal_from_claims(decode_claims(token, key, algorithms, settings, check_issuer))
 
 
 def principal_from_header(header: str | None, settings: Settings) -> Principal | None:

@@ -12,6 +12,7 @@ SERVICE_PORTS: dict[str, int] = {
     "consultations": 8003,
     "notifications": 8004,
     "reporting": 8005,
+    "identity": 8006,
 }
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
@@ -40,6 +41,8 @@ class Settings:
     jwt_jwks_cache_seconds: float = 300.0
     jwt_jwks_cooldown_seconds: float = 10.0
     jwt_audience: str = DEFAULT_AUDIENCE
+    # the identity provider's `iss`, checked on its (asymmetric) tokens when set
+    jwt_issuer: str | None = None
     production: bool = False
     max_workers: int = 20
     relay_enabled: bool = True
@@ -117,6 +120,7 @@ def load_settings(service: str, env: dict[str, str] | None = None) -> Settings:
         jwt_jwks_cache_seconds=float(env.get("WSPOLPRACA_JWT_JWKS_CACHE_SECONDS", "300")),
         jwt_jwks_cooldown_seconds=float(env.get("WSPOLPRACA_JWT_JWKS_COOLDOWN_SECONDS", "10")),
         jwt_audience=env.get("WSPOLPRACA_JWT_AUDIENCE", DEFAULT_AUDIENCE),
+        jwt_issuer=env.get("WSPOLPRACA_JWT_ISSUER") or None,
         production=production,
         max_workers=int(env.get("WSPOLPRACA_MAX_WORKERS", "20")),
         relay_enabled=_flag(env.get("WSPOLPRACA_RELAY"), True),
