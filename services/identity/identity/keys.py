@@ -27,7 +27,7 @@ from wspolpraca.mongo import Collection
 
 SIGNING_KEYS = "signing_keys"
 ALGORITHM = "RS256"
-KEY_BITS = 3072
+KEY_BITS = 2048
 
 
 class KeyStatus:
