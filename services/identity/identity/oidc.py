@@ -475,10 +475,12 @@ class RefreshGrant(grants.RefreshTokenGrant):
         account = self.ctx.db[ACCOUNTS].find_one({"_id": record["account_id"]})
         if account is None or not domain.may_sign_in(account["status"]):
             return None
+        # the organisation chosen stays while it is represented; a session that had none
+        # (or whose representation ended) acts for the only one there is now, if any
+        granted = repository.granted_organizations(self.ctx.db, account["_id"])
         org_id = record.get("org_id")
-        if org_id and org_id not in repository.granted_organizations(self.ctx.db,
-                                                                     account["_id"]):
-            org_id = None  # the representation ended: the next token no longer carries it
+        if org_id not in granted:
+            org_id = domain.choose_organization(granted, None)
         return SignedIn(account, org_id, record.get("session_id"), record.get("auth_time"))
 
     def revoke_old_credential(self, refresh_token: RefreshToken) -> None:

@@ -31,4 +31,4 @@ def relying(identity):
     """Settings that make a domain service verify identity's tokens through its JWKS (and
     still accept the development HS256 tokens the other helpers mint)."""
     return {"jwt_jwks_url": identity.url("/oauth2/jwks"), "jwt_issuer": identity.base_url,
-            "jwt_jwks_cooldown_seconds": 0.0}
+            "jwt_jwks_cooldown_seconds": 0.0, "jwt_jwks_cache_seconds": 2.0}
