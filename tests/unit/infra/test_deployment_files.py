@@ -37,6 +37,7 @@ DESIGN_PORTS = {
     "consultations": 8003,
     "notifications": 8004,
     "reporting": 8005,
+    "identity": 8006,
 }
 RUNNER = ["python", "-m", "wspolpraca.runner"]
 DEPT_QUEUE = re.compile(r"^dept\.[a-z0-9_]+\.[a-z0-9_]+$")
