@@ -53,9 +53,19 @@ class StaffCreateSchema(Schema):
     name = Text(required=True, max_length=200)
     roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in
                                                                ASSIGNABLE_ROLES])),
-                        required=True, validate=validate.Length(min=1))
+                        load_default=list,
+                        metadata={"description": "No role: a resident or an NGO person "
+                                                 "(representation gives `ngo`)."})
     department = fields.String(load_default=None, validate=validate.Regexp(
-        r"^[a-z0-9][a-z0-9-]{0,39}$", error="Niepoprawny kod wydziału."))
+        r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Niepoprawny kod wydziału."))
+    password = fields.String(load_default=None, load_only=True, validate=validate.Length(
+        max=MAX_PASSWORD_LENGTH), metadata={
+        "description": "For seeding (`make demo`): the account is active with this password "
+                       "at once. Left out, the person sets one through the emailed link."})
+
+
+class AccountQuerySchema(PageQuery):
+    email = fields.Email()
 
 
 class AccountSchema(Schema):
@@ -83,7 +93,7 @@ class ClientCreateSchema(Schema):
                                    "(client credentials); `web`: a confidential web "
                                    "application signing people in (code + PKCE)."})
     department = fields.String(load_default=None, validate=validate.Regexp(
-        r"^[a-z0-9][a-z0-9-]{0,39}$", error="Niepoprawny kod wydziału."))
+        r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Niepoprawny kod wydziału."))
     redirect_uris = fields.List(fields.Url(schemes={"https", "http"}, require_tld=False),
                                 load_default=list)
     post_logout_redirect_uris = fields.List(

@@ -33,6 +33,7 @@ from identity.repository import (
 from identity.schemas import (
     AccountCreatedSchema,
     AccountCreateSchema,
+    AccountQuerySchema,
     AccountSchema,
     ClientCreatedSchema,
     ClientCreateSchema,
@@ -321,34 +322,50 @@ class AccountsMixin:
 
     @identity_api("POST", "/api/v1/accounts/staff", roles=ADMIN, body=StaffCreateSchema,
                   response=AccountCreatedSchema, status=201,
-                  summary="Create an officer, department or committee account (admin); the "
-                          "person sets a password through the emailed link")
+                  summary="Create an account (admin): officer, department, committee, or "
+                          "without a role; the person sets a password through the emailed "
+                          "link")
     def create_staff(self, request, body):
         if "department" in body["roles"] and not body.get("department"):
             raise DomainError("department_required", "Konto wydziału wymaga kodu wydziału.",
                               field="department")
 
+        password = body.get("password")
+        if password is not None:
+            domain.check_password(password, email=body["email"], name=body["name"])
+        password_hash = hash_password(password) if password is not None else None
+
         def work(tx: Transaction) -> dict[str, Any]:
             now = utcnow()
             if repository.account_by_email(tx.db, body["email"], tx.session) is not None:
                 raise Conflict("email_taken", "Konto z tym adresem już istnieje.", "email")
-            account = new_account(body["email"], body["name"], None, now,
+            account = new_account(body["email"], body["name"], password_hash, now,
                                   status=domain.AccountStatus.UNCONFIRMED,
                                   roles=sorted(set(body["roles"])),
                                   department=body.get("department"))
+            if password_hash is not None:  # seeded: active at once, no link
+                account.update(status=domain.AccountStatus.ACTIVE.value, confirmed_at=now)
             tx.db[ACCOUNTS].insert_one(account, session=tx.session)
+            repository.audit(tx.db, "roles_granted", now, account_id=account["_id"],
+                             by=request.principal.sub, roles=account["roles"],
+                             session=tx.session)
+            if password_hash is not None:
+                return account
             token = one_time(tx, "reset", account["_id"], timedelta(days=7))
             url = self.link("/oauth2/reset", token=token)
             tx.emit("account.invited", account["_id"], {
                 "account_id": account["_id"], "email": account["email"],
                 "name": account["name"], "roles": account["roles"],
                 "set_password_url": url, "expires_at": format_time(now + timedelta(days=7))})
-            repository.audit(tx.db, "roles_granted", now, account_id=account["_id"],
-                             by=request.principal.sub, roles=account["roles"],
-                             session=tx.session)
             return {**account, "set_password_url": url}
 
         return self.db.transaction(work)
+
+    @identity_api("GET", "/api/v1/accounts", roles=ADMIN, query=AccountQuerySchema,
+                  response=AccountSchema, summary="Accounts (admin), by email")
+    def list_accounts(self, request, query):
+        found = {"email": domain.normalize_email(query["email"])} if query.get("email") else {}
+        return paginate(self.db[ACCOUNTS], found, query["limit"], query["cursor"])
 
     @identity_api("GET", "/api/v1/accounts/me", response=AccountSchema,
                   summary="The signed-in person's account")
