@@ -10,7 +10,7 @@ import jwt
 from identity_helpers import sign_in, web_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
-import demo  # noqa: E402
+import demo
 
 
 def test_demo_accounts(identity, admin_token, monkeypatch):
