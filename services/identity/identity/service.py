@@ -175,7 +175,7 @@ class AccountsMixin:
         return f"{self.identity.public_url}{path}?{urlencode(params)}"
 
     @identity_api("POST", "/api/v1/accounts", body=AccountCreateSchema,
-                  response=RegisteredSchema, status=201, authenticate=False,
+                  response=RegisteredSchema, status=201, bearer=False,
                   summary="Register (NGO representatives, residents): the account is "
                           "unconfirmed until the emailed link is followed. A known address "
                           "gets the same answer (and its owner an email instead).")
@@ -223,12 +223,12 @@ class AccountsMixin:
         return self.db.transaction(work)
 
     @identity_api("POST", "/api/v1/accounts/confirm", body=ConfirmSchema,
-                  response=AccountSchema, authenticate=False,
+                  response=AccountSchema, bearer=False,
                   summary="Confirm an email address with the token of the emailed link")
     def confirm_api(self, request, body):
         return self.confirm(body["token"])
 
-    @identity_api("GET", "/oauth2/confirm", authenticate=False,
+    @identity_api("GET", "/oauth2/confirm", bearer=False,
                   summary="The emailed confirmation link (a Polish page)")
     def confirm_page(self, request):
         try:
@@ -240,7 +240,7 @@ class AccountsMixin:
                             "zalogować.")
 
     @identity_api("POST", "/api/v1/accounts/password-reset", body=PasswordResetRequestSchema,
-                  status=202, authenticate=False,
+                  status=202, bearer=False,
                   summary="Ask for a password reset link (the same answer for any address)")
     def request_reset(self, request, body):
         email = domain.normalize_email(body["email"])
@@ -286,12 +286,12 @@ class AccountsMixin:
         return account
 
     @identity_api("POST", "/api/v1/accounts/password", body=PasswordResetSchema,
-                  response=AccountSchema, authenticate=False,
+                  response=AccountSchema, bearer=False,
                   summary="Set a new password with the token of a reset (or invitation) link")
     def reset_api(self, request, body):
         return self.set_password(body["token"], body["password"])
 
-    @identity_api("GET", "/oauth2/reset", authenticate=False,
+    @identity_api("GET", "/oauth2/reset", bearer=False,
                   summary="The page of the emailed reset link: a new password")
     def reset_page(self, request):
         token = request.args.get("token", "")
@@ -301,7 +301,7 @@ class AccountsMixin:
         set_cookie(response, CSRF_COOKIE, csrf, secure=self.identity.secure_cookies)
         return response
 
-    @identity_api("POST", "/oauth2/reset", authenticate=False, forms=True,
+    @identity_api("POST", "/oauth2/reset", bearer=False, forms=True,
                   summary="Set the new password (the form of the reset page)")
     def reset_form(self, request):
         token = request.form.get("token", "")
@@ -563,13 +563,13 @@ class OpenIdMixin:
         return oidc.IdentityServer(oidc.Context(self.db, self.boot.identity,
                                                 self.boot.keyring, settings.jwt_audience))
 
-    @identity_api("GET", "/.well-known/openid-configuration", authenticate=False,
+    @identity_api("GET", "/.well-known/openid-configuration", bearer=False,
                   summary="OpenID Connect discovery")
     def discovery(self, request):
         return json_response(oidc.discovery(self.boot.identity),
                              headers={"Cache-Control": "public, max-age=300"})
 
-    @identity_api("GET", "/oauth2/jwks", authenticate=False,
+    @identity_api("GET", "/oauth2/jwks", bearer=False,
                   summary="The signing keys (two during a rollover)")
     def jwks(self, request):
         return json_response(keys.jwks(self.db.db),
@@ -628,7 +628,7 @@ class OpenIdMixin:
             user = None  # asked for an organisation the person does not represent
         return server.create_authorization_response(request, grant_user=user, grant=grant)
 
-    @identity_api("GET", "/oauth2/authorize", authenticate=False,
+    @identity_api("GET", "/oauth2/authorize", bearer=False,
                   summary="The authorization endpoint (code + PKCE S256): the Polish sign-in "
                           "page, or the code at once for a signed-in browser. `org_id` "
                           "chooses the organisation the session acts for.")
@@ -653,7 +653,7 @@ class OpenIdMixin:
             return server.handle_error_response(None, error)
         return self.sign_in_form(request, grant)
 
-    @identity_api("POST", "/oauth2/authorize", authenticate=False, forms=True,
+    @identity_api("POST", "/oauth2/authorize", bearer=False, forms=True,
                   summary="The sign-in form: E-mail, Hasło, Zaloguj się")
     def sign_in(self, request):
         server = self.server()
@@ -728,7 +728,7 @@ class OpenIdMixin:
         return session, cookie
 
     # --- tokens -----------------------------------------------------------------------------
-    @identity_api("POST", "/oauth2/token", authenticate=False, forms=True,
+    @identity_api("POST", "/oauth2/token", bearer=False, forms=True,
                   summary="The token endpoint: authorization_code (with code_verifier), "
                           "refresh_token (rotated), client_credentials (departments)")
     def token(self, request):
@@ -747,13 +747,13 @@ class OpenIdMixin:
                                                  principal.org_id)))
 
     # --- logout -----------------------------------------------------------------------------
-    @identity_api("GET", "/oauth2/logout", authenticate=False,
+    @identity_api("GET", "/oauth2/logout", bearer=False,
                   summary="RP-initiated logout: with an id_token_hint at once, otherwise "
                           "after the person confirms")
     def logout(self, request):
         return self.end_session(request, confirmed=False)
 
-    @identity_api("POST", "/oauth2/logout", authenticate=False, forms=True,
+    @identity_api("POST", "/oauth2/logout", bearer=False, forms=True,
                   summary="RP-initiated logout (confirmed)")
     def logout_confirmed(self, request):
         return self.end_session(request, confirmed=csrf_valid(request))

@@ -17,8 +17,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
 from wspolpraca.auth import Principal, decode_claims, decode_token, principal_from_claims
-from wspolpraca.errors import Forbidden, Unauthorized
-from wspolpraca.http import PUBLIC, HttpApi
+from wspolpraca.errors import Unauthorized
+from wspolpraca.http import HttpApi
 from wspolpraca.mongo import Mongo
 
 SESSION_COOKIE = "wspolpraca_sid"
@@ -50,30 +50,23 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 # --- tokens -------------------------------------------------------------------------------
 class IdentityApi(HttpApi):
     """`@identity_api(...)`: like `api`, but bearer tokens signed by identity's own keys are
-    checked against its database (never its own JWKS over HTTP); `authenticate=False` reads
+    checked against its database (never its own JWKS over HTTP); `bearer=False` reads
     no Authorization header at all (the token endpoint takes HTTP Basic client credentials)."""
 
-    def __init__(self, method: str, url: str, *, authenticate: bool = True, **kwargs) -> None:
+    def __init__(self, method: str, url: str, *, bearer: bool = True, **kwargs) -> None:
         super().__init__(method, url, **kwargs)
-        self.authenticate = authenticate
+        self.bearer = bearer
 
-    def authorize(self, request: Request) -> Principal | None:
-        if not self.authenticate:
+    def authenticate(self, request: Request) -> Principal | None:
+        if not self.bearer:
             return None
         header = request.headers.get("Authorization")
-        principal = None
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("Oczekiwano nagłówka Authorization: Bearer <token>.")
-            principal = self.principal(token.strip())
-        if self.roles is PUBLIC:
-            return principal
-        if principal is None:
-            raise Unauthorized()
-        if not principal.has_any(self.roles):
-            raise Forbidden()
-        return principal
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Oczekiwano nagłówka Authorization: Bearer <token>.")
+        return self.principal(token.strip())
 
     def principal(self, token: str) -> Principal:
         try:

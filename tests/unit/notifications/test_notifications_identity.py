@@ -4,26 +4,14 @@ address; the emails are Polish and carry the link, never a password."""
 
 from __future__ import annotations
 
+from test_notifications_training_cancelled import NoDirectory
+
 from notifications.channels import Renderer, event_context
 from notifications.domain import Channel, Recipient, event_facts, plan_deliveries
 
 REGISTERED = {"account_id": "a1", "email": "ewa@example.org", "name": "Ewa <Kowalska>",
               "confirmation_url": "https://w.pl/oauth2/confirm?token=abc",
               "expires_at": "2026-12-09T12:00:00.000Z"}
-
-
-class NoDirectory:
-    def organization(self, organization_id):
-        return None
-
-    def department(self, code):
-        return None
-
-    def organizations_in_areas(self, areas):
-        return []
-
-    def council_members(self, council_id):
-        return []
 
 
 def test_a_registration_emails_the_person_only():
