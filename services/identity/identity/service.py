@@ -395,6 +395,45 @@ class AccountsMixin:
         }
 
 
+    @identity_api("DELETE", "/api/v1/accounts/me",
+                  summary="Delete one's account (GDPR art. 17): the personal data are erased, "
+                          "representations end; what the law requires the city to keep "
+                          "(signed offers) stays in the other services, detached from the "
+                          "person")
+    def delete_me(self, request):
+        sub = signed_in(request).sub
+
+        def work(tx: Transaction) -> None:
+            account = tx.db[ACCOUNTS].find_one({"_id": sub}, session=tx.session)
+            if account is None:
+                raise NotFound("Nie ma takiego konta.")
+            now = utcnow()
+            # every representation ends with the account (account.deleted says so: no
+            # representation event, which would carry the erased person's address)
+            erased = {"name": "Konto usunięte", "email": f"usuniete-{sub}@invalid"}
+            tx.db[REPRESENTATIONS].update_many({"account_id": sub}, {"$set": {
+                **erased, "open": False}}, session=tx.session)
+            tx.db[REPRESENTATIONS].update_many(
+                {"account_id": sub, "status": {"$in": [s.value for s in
+                                                      domain.OPEN_REPRESENTATION]}},
+                {"$set": {"status": domain.RepresentationStatus.WITHDRAWN.value,
+                          "decided_at": now, "decided_by": sub}}, session=tx.session)
+            tx.db[ACCOUNTS].update_one({"_id": sub}, {"$set": {
+                **erased, "password_hash": None, "department": None, "roles": [],
+                "status": domain.AccountStatus.DISABLED.value, "deleted_at": now}},
+                session=tx.session)
+            tx.db[ONE_TIME].delete_many({"account_id": sub}, session=tx.session)
+            tx.emit("account.deleted", sub, {"account_id": sub})
+
+        self.db.transaction(work)
+        sessions = [s["_id"] for s in self.db[SESSIONS].find({"account_id": sub})]
+        oidc.end_sessions(self.db.db, sessions)
+        self.db[repository.REFRESH_TOKENS].update_many(
+            {"account_id": sub, "revoked": False},
+            {"$set": {"revoked": True, "revoked_reason": "account_deleted"}})
+        return Response(status=204)
+
+
 class ClientsMixin:
     db: Mongo
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
+from authlib.integrations.base_client import OAuthError
 from identity_helpers import (
     PASSWORD,
     active_account,
@@ -128,3 +130,28 @@ def test_the_admin_invites_an_officer_who_sets_a_password(identity, admin_token)
     assert claims["roles"] == ["officer"]
     assert identity.post("/api/v1/accounts/staff", signed.token["access_token"], json={
         "email": new_email(), "name": "X", "roles": ["admin"]}).status_code == 403
+
+
+def test_a_person_exports_and_deletes_their_account(identity, admin_token):
+    client = web_client(identity, admin_token)
+    account = active_account(identity, name="Zofia Usuwająca")
+    signed = sign_in(identity, client, account["email"])
+    access = signed.token["access_token"]
+    export = identity.get("/api/v1/accounts/me/export", access)
+    assert export.status_code == 200, export.text
+    assert export.json()["account"]["email"] == account["email"]
+    assert export.json()["audit_log"][0]["kind"] == "signed_in"
+    assert "password_hash" not in export.text
+    assert identity.request("DELETE", "/api/v1/accounts/me", access).status_code == 204
+    stored = identity.db["accounts"].find_one({"_id": account["_id"]})
+    assert account["email"] not in str(stored) and "Zofia" not in str(stored)
+    assert stored["status"] == "disabled" and stored["password_hash"] is None
+    refused, _ = authorize(identity, oauth_session(identity, client), requests.Session(),
+                           account["email"])
+    assert refused.status_code == 401
+    with pytest.raises(OAuthError):
+        signed.session.refresh_token(identity.url("/oauth2/token"),
+                                     refresh_token=signed.token["refresh_token"])
+    # the address is free again
+    assert identity.post("/api/v1/accounts", json={
+        "email": account["email"], "name": "Zofia", "password": PASSWORD}).status_code == 201

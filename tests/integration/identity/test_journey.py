@@ -170,3 +170,28 @@ def test_keys_rotate_with_two_published_during_the_rollover(city, identity, admi
     wait_until(lambda: registry.get(path, before).status_code == 401, timeout=30,
                what="the registry to drop the retired key")
     assert registry.get(path, after).status_code == 200
+
+
+def test_a_request_refused_with_a_reason_then_asked_again(identity, token, listen):
+    events = listen("identity")
+    org_id = "abcdef0123456789abcdef01"
+    identity.db["organizations"].insert_one({"_id": org_id, "name": "Klub Sportowy Orzeł",
+                                             "status": "verified"})
+    person = active_account(identity)
+    mine = token(sub=person["_id"])
+    asked = identity.post("/api/v1/representations", mine, json={"organization_id": org_id})
+    assert asked.status_code == 201, asked.text
+    path = f"/api/v1/representations/{asked.json()['id']}"
+    assert identity.post(f"{path}/refuse", token("officer"), json={}).status_code == 422
+    refused = identity.post(f"{path}/refuse", token("officer"),
+                            json={"reason": "Brak pełnomocnictwa zarządu."})
+    assert refused.status_code == 200, refused.text
+    assert refused.json()["status"] == "refused"
+    assert identity.post(f"{path}/approve", token("officer")).status_code == 409
+    [event] = events.wait_for("identity.representation.refused", timeout=30)
+    assert event["data"]["reason"] == "Brak pełnomocnictwa zarządu."
+    # a refused request is closed: the person may ask again
+    assert identity.post("/api/v1/representations", mine,
+                         json={"organization_id": org_id}).status_code == 201
+    assert identity.post("/api/v1/representations", mine,
+                         json={"organization_id": "f" * 24}).status_code == 422
