@@ -11,6 +11,7 @@ built per request around that request's `Store`, so nothing of one worker leaks 
 from __future__ import annotations
 
 import hmac
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -55,7 +56,6 @@ from wspolpraca.mongo import Store
 
 CODE_LIFETIME = timedelta(minutes=5)
 SCOPES = ("openid", "profile", "email", "offline_access")
-LOOPBACK_HOSTS = ("127.0.0.1", "[::1]", "localhost")
 
 
 # --- werkzeug requests for Authlib --------------------------------------------------------
@@ -296,8 +296,6 @@ class IdentityServer(AuthorizationServer):
         return WerkzeugJsonRequest(request, self.ctx.settings.issuer)
 
     def handle_response(self, status, body, headers) -> Response:
-        import json
-
         if isinstance(body, dict):
             body = json.dumps(body)
         return Response(body, status=status, headers=headers)

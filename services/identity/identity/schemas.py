@@ -9,7 +9,6 @@ from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
 
 OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
-EMAIL = fields.Email
 
 
 def Email(**kwargs) -> fields.Email:  # noqa: N802 - reads as a field type

@@ -6,7 +6,6 @@ protocol in `oidc.py` (Authlib's server classes).
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import sys
@@ -835,5 +834,3 @@ class IdentityService(AccountsMixin, ClientsMixin, RepresentationsMixin, OpenIdM
     boot = Bootstrap()
     log_context = WorkerLogContext()
 
-
-__all__ = ["IdentityService", "json"]
