@@ -45,12 +45,16 @@ GRANTS = os.environ.get("GRANTS", "http://127.0.0.1:8002")
 CONSULTATIONS = os.environ.get("CONSULTATIONS", "http://127.0.0.1:8003")
 NOTIFICATIONS = os.environ.get("NOTIFICATIONS", "http://127.0.0.1:8004")
 REPORTING = os.environ.get("REPORTING", "http://127.0.0.1:8005")
+IDENTITY = os.environ.get("IDENTITY", "http://127.0.0.1:8006")
+# the password of every demo account (a documented default for the local run only)
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "wspolpraca-demo-2026")
 MONGO_URI = os.environ.get(
     "MONGO_URI", "mongodb://127.0.0.1:{}/?directConnection=true".format(
         os.environ.get("WSPOLPRACA_EMBEDDED_MONGO_PORT", "27027")))
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 OFFICER = mint_token("demo-officer", ["officer"])
+ADMIN = mint_token("demo-admin", ["admin"])
 COMMITTEE = [("demo-official-1", "Anna Urzędnik", "official"),
              ("demo-official-2", "Tomasz Referent", "official"),
              ("demo-ngo-member", "Barbara Społeczna", "ngo")]
@@ -558,6 +562,40 @@ def inquiries(orgs: list[dict]) -> None:
 
 # --- the waiting steps (--time-travel) ----------------------------------------------------
 
+def accounts(orgs: list[dict]) -> list[tuple[str, str]]:
+    """The demo's people in identity, all with DEMO_PASSWORD: the liaison officer, a
+    department, three NGO representatives (each representing a demo organisation, granted by
+    the officer) and two committee members. Skipped when identity does not run."""
+    try:
+        http.get(f"{IDENTITY}/health/ready", timeout=5).raise_for_status()
+    except requests.RequestException:
+        say(f"   identity is not running at {IDENTITY}: no demo accounts")
+        return []
+    department = DEPARTMENTS[0][0]
+    people = [("pelnomocnik@example.org", "Pełnomocnik ds. współpracy", ["officer"], None, None),
+              ("wydzial@example.org", DEPARTMENTS[0][1], ["department"], department, None),
+              *[(f"ngo{i}@example.org", f"Przedstawiciel {org['name']}", [], None, org["id"])
+                for i, org in enumerate(orgs[:3], start=1)],
+              ("komisja1@example.org", "Członek komisji 1", ["committee"], None, None),
+              ("komisja2@example.org", "Członek komisji 2", ["committee"], None, None)]
+    made = []
+    for email, name, roles, dept, org_id in people:
+        created = call("POST", f"{IDENTITY}/api/v1/accounts/staff", ADMIN, {
+            "email": email, "name": name, "roles": roles, "password": DEMO_PASSWORD,
+            **({"department": dept} if dept else {})}, expect=(201, 409))
+        tally("accounts", created.status_code == 201)
+        [account] = items(f"{IDENTITY}/api/v1/accounts", ADMIN, email=email)
+        if org_id:
+            person = mint_token(account["id"], [])
+            asked = call("POST", f"{IDENTITY}/api/v1/representations", person,
+                         {"organization_id": org_id}, expect=(201, 409), retry_422=True)
+            if asked.status_code == 201:
+                call("POST", f"{IDENTITY}/api/v1/representations/{asked.json()['id']}/approve",
+                     OFFICER)
+        made.append((email, ", ".join(roles) or f"ngo ({org_id})"))
+    return made
+
+
 def move_clock(database: str, collection: str, record_id: str, field: str) -> None:
     from pymongo import MongoClient
 
@@ -741,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         announced = competitions(year, programme_record, orgs)
         grants = small_grants(year, programme_record, orgs)
         inquiries(orgs)
+        people = accounts(orgs)
         if args.time_travel:
             say(f"== TIME TRAVEL: deadlines moved in the local database ({MONGO_URI})")
             for competition in announced:
@@ -756,6 +795,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f"\nunexpected answer: {exc}")
         return 1
     say("\n== done: " + ", ".join(f"{k} {c} new / {r} reused" for k, (c, r) in COUNTS.items()))
+    if people:
+        say(f"\n== demo accounts (password: DEMO_PASSWORD, here {DEMO_PASSWORD!r}); sign in at "
+            f"{IDENTITY}/oauth2/authorize through a client (the portal)")
+        for email, roles in people:
+            say(f"   {email:<28} {roles}")
     try:
         where_to_look(year)
     except Unexpected as exc:

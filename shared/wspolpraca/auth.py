@@ -84,20 +84,37 @@ def jwks_client(settings: Settings) -> PyJWKClient:
         return client
 
 
-def _verification_key(token: str, settings: Settings) -> tuple[object, list[str]]:
-    """The key and the only algorithm accepted: JWKS, else the public key, else the secret
-    (never `none`, never HS256 with a public key as its secret)."""
+def _verification_key(token: str, settings: Settings) -> tuple[object, list[str], bool]:
+    """The key, the only algorithm accepted with it, and whether `iss` is required (when one
+    is configured): always for the identity provider's keys, and for HS256 where the secret
+    is the only key (then it is the provider's); beside a JWKS or public key, HS256 tokens are
+    development tokens and their `iss` is checked only where they carry one.
+
+    The token's header only chooses among the keys configured, each bound to its algorithm:
+    HS256 with the shared secret (development, tests, `make token`), RS256 with the identity
+    provider's JWKS or public key; never `none`, never HS256 with a public key as its secret.
+    With both a secret and a JWKS (the local run) both kinds of token are accepted."""
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError:
+        raise Unauthorized("Niepoprawny token.") from None
+    only_secret = not (settings.jwt_jwks_url or settings.jwt_public_key)
+    if algorithm == "HS256" and settings.jwt_secret:
+        return settings.jwt_secret, ["HS256"], only_secret
     if settings.jwt_jwks_url:
         try:
-            return jwks_client(settings).get_signing_key_from_jwt(token).key, ["RS256"]
+            return (jwks_client(settings).get_signing_key_from_jwt(token).key, ["RS256"],
+                    True)
         except jwt.PyJWKClientConnectionError:
             raise Unauthorized("Nie można teraz sprawdzić tokenu (dostawca tożsamości "
                                "nie odpowiada).") from None
         except jwt.PyJWTError:
             raise Unauthorized("Niepoprawny token.") from None
     if settings.jwt_public_key:
-        return settings.jwt_public_key, ["RS256"]
-    return settings.jwt_secret or "", ["HS256"]
+        return settings.jwt_public_key, ["RS256"], True
+    if settings.jwt_secret:
+        return settings.jwt_secret, ["HS256"], only_secret
+    raise Unauthorized("Niepoprawny token.")
 
 
 # The longest a claim that reaches a query may be (ids are 24 or 32 hex digits, department
@@ -119,25 +136,34 @@ def _text_claim(claims: dict, name: str, *, required: bool = False) -> str | Non
     return value
 
 
-def decode_token(token: str, settings: Settings) -> Principal:
-    key, algorithms = _verification_key(token, settings)
-    required = ["sub", "exp", "aud"] + (["iss"] if settings.jwt_issuer else [])
+def decode_claims(token: str, key: object, algorithms: list[str], settings: Settings,
+                  issuer_required: bool) -> dict:
+    """The verified claims: signature, `exp`, `aud` (with `jwt_leeway_seconds` of clock
+    skew) and, when `WSPOLPRACA_JWT_ISSUER` is set, `iss`: required on the identity
+    provider's tokens (`issuer_required`), checked where present on the development HS256
+    tokens accepted beside them in the local run."""
+    issuer = settings.jwt_issuer
+    if issuer and not issuer_required:
+        try:
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise Unauthorized("Niepoprawny token.") from None
+        if "iss" not in unverified:
+            issuer = None
+    required = ["sub", "exp", "aud", *(["iss"] if issuer else [])]
     try:
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=algorithms,
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            leeway=settings.jwt_leeway_seconds,
-            options={"require": required},
-        )
+        return jwt.decode(token, key, algorithms=algorithms, audience=settings.jwt_audience,
+                          issuer=issuer, leeway=settings.jwt_leeway_seconds,
+                          options={"require": required})
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Token wygasł.") from None
     except jwt.InvalidIssuerError:
         raise Unauthorized("Token wystawił nieznany wystawca.") from None
     except jwt.InvalidTokenError:
         raise Unauthorized("Niepoprawny token.") from None
+
+
+def principal_from_claims(claims: dict) -> Principal:
     roles = claims.get("roles")
     if roles is None:
         roles = []
@@ -150,6 +176,11 @@ def decode_token(token: str, settings: Settings) -> Principal:
         department=_text_claim(claims, "department"),
         email=claims["email"] if isinstance(claims.get("email"), str) else None,
     )
+
+
+def decode_token(token: str, settings: Settings) -> Principal:
+    key, algorithms, check_issuer = _verification_key(token, settings)
+    return principal_from_claims(decode_claims(token, key, algorithms, settings, check_issuer))
 
 
 def principal_from_header(header: str | None, settings: Settings) -> Principal | None:

@@ -14,6 +14,7 @@ SERVICE_PORTS: dict[str, int] = {
     "consultations": 8003,
     "notifications": 8004,
     "reporting": 8005,
+    "identity": 8006,
 }
 
 # services that keep no data of their own (the portal renders the others' public APIs)

@@ -391,8 +391,13 @@ class HttpApi(HttpRequestHandler):
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
         return response
 
+    def authenticate(self, request: Request) -> Principal | None:
+        """The caller the bearer token names (None without one); a service that verifies
+        tokens another way (identity, its own) overrides this."""
+        return principal_from_header(request.headers.get("Authorization"), self.settings)
+
     def authorize(self, request: Request) -> Principal | None:
-        principal = principal_from_header(request.headers.get("Authorization"), self.settings)
+        principal = self.authenticate(request)
         if self.roles is PUBLIC:
             return principal
         if principal is None:

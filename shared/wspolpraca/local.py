@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from wspolpraca import topology
-from wspolpraca.config import DEFAULT_AMQP_URI, SERVICE_PORTS
+from wspolpraca.config import DEFAULT_AMQP_URI, DEVELOPMENT_JWT_SECRET, SERVICE_PORTS
 from wspolpraca.secantus import SecantusServer
 
 DATA = Path(os.environ.get("WSPOLPRACA_DATA", ".data"))
@@ -42,6 +42,24 @@ def say(message: str) -> None:
     print(json.dumps({"service": "local", "message": message}, ensure_ascii=False), flush=True)
 
 
+def identity_environment(env: dict[str, str]) -> dict[str, str]:
+    """The local run as production runs: the services verify identity's tokens through its
+    JWKS (and check its issuer); outside production the development secret's HS256 tokens
+    (`make token`, scripts) stay accepted beside them. A city's own provider, named by
+    WSPOLPRACA_JWT_JWKS_URL, is left as configured."""
+    if env.get("WSPOLPRACA_JWT_JWKS_URL") or env.get("WSPOLPRACA_JWT_PUBLIC_KEY"):
+        return {}
+    port = env.get("WSPOLPRACA_HTTP_PORT_IDENTITY", str(SERVICE_PORTS["identity"]))
+    issuer = env.get("WSPOLPRACA_IDENTITY_ISSUER") or f"http://127.0.0.1:{port}"
+    added = {"WSPOLPRACA_IDENTITY_ISSUER": issuer,
+             "WSPOLPRACA_JWT_JWKS_URL": f"http://127.0.0.1:{port}/oauth2/jwks",
+             "WSPOLPRACA_JWT_ISSUER": env.get("WSPOLPRACA_JWT_ISSUER") or issuer}
+    if env.get("WSPOLPRACA_ENV", "development").lower() != "production":
+        added["WSPOLPRACA_JWT_SECRET"] = env.get("WSPOLPRACA_JWT_SECRET") or \
+            DEVELOPMENT_JWT_SECRET
+    return added
+
+
 class Supervisor:
     def __init__(self, services: list[str]) -> None:
         self.services = services
@@ -54,6 +72,8 @@ class Supervisor:
         # own paths: without the docker-compose proxy, its own address
         port = self.env.get("WSPOLPRACA_HTTP_PORT_NOTIFICATIONS", SERVICE_PORTS["notifications"])
         self.env.setdefault("WSPOLPRACA_PUBLIC_URL", f"http://127.0.0.1:{port}")
+        if "identity" in services:
+            self.env.update(identity_environment(self.env))
 
     def start_database(self) -> None:
         if self.env.get("MONGO_URI") or any(

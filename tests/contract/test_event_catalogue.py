@@ -26,7 +26,8 @@ CATALOGUE_PATH = ROOT / "infra" / "asyncapi" / "asyncapi.yaml"
 
 # DESIGN.md, "Shape": the services whose events the catalogue must document. Outboxes of
 # other databases (test doubles such as the outbox tests' `flaky`) are not checked.
-PROJECT_SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
+PROJECT_SERVICES = ("registry", "grants", "consultations", "notifications", "reporting",
+                    "identity")
 
 
 # --- example events, by hand, for every registry type ---------------------------------------

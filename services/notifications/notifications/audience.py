@@ -267,6 +267,16 @@ RULES: dict[str, Rule] = {
     "grants.small_grant.commented": _of_organization(),
     "grants.small_grant.awarded": _public(organizations=_organization),
     "grants.small_grant.refused": _of_organization(),
+    # identity: an account's events carry one-time links (confirmation, password reset,
+    # invitation) for the account's owner alone, who is told without subscribing; nobody may
+    # subscribe to them. A representation concerns its organisation.
+    **{f"identity.account.{verb}": Rule(
+        deliverable=False, who="nobody by subscription (one-time links for the account's owner)")
+       for verb in ("registered", "registration_repeated", "confirmed",
+                    "password_reset_requested", "invited", "deleted")},
+    **{f"identity.representation.{verb}": _of_organization(
+        "the organisation represented") for verb in ("requested", "granted", "refused",
+                                                     "revoked")},
     # this service's own: reminders (raised here, never on the broker) ...
     REPORT_DUE_REMINDER: _of_organization(),
     TRAINING_REMINDER: _REGISTRANT,

@@ -276,6 +276,7 @@ def validate_webhook_target(target: str, policy: TargetPolicy = TargetPolicy()) 
 
 
 COMMITTEE_OFFERS_ASSIGNED = "grants.committee.offers_assigned"
+IDENTITY_PREFIX = "identity."  # the identity service's events
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -434,6 +435,10 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
             users.add(registration["person"])
         person_email = registration.get("email")
         organization_id = organization_id or registration.get("organization_id")
+    if event_type.startswith(IDENTITY_PREFIX) and isinstance(data.get("account_id"), str):
+        # the person an account or representation event is about, at their own address
+        users.add(data["account_id"])
+        person_email = data.get("email") if isinstance(data.get("email"), str) else None
     registrants = tuple(
         (str(r["person"]), r.get("email") if isinstance(r.get("email"), str) else None)
         for r in data.get("registrations") or []
@@ -608,6 +613,12 @@ def _people(facts: EventFacts, directory: Directory) -> list[Recipient]:
     return found
 
 
+def _person_by_email(facts: EventFacts, directory: Directory) -> list[Recipient]:
+    """Only the person's own address (an account not yet confirmed has no inbox to read)."""
+    return [Recipient(Channel.EMAIL, facts.person_email, f"user:{user}")
+            for user in sorted(facts.users) if facts.person_email]
+
+
 def _registrants(facts: EventFacts, directory: Directory) -> list[Recipient]:
     """Everyone an event lists with their own address (a cancelled training's seats and
     waiting list): their inbox and their email."""
@@ -676,6 +687,15 @@ REPORT_DUE_REMINDER = "notifications.reminder.report_due"
 TRAINING_REMINDER = "notifications.reminder.training"
 
 DEFAULT_RULES: dict[str, DefaultRule] = {
+    # identity: the links of an account (confirmation, reset, invitation) go to its address;
+    # a decision on a representation to the person's inbox and address
+    "identity.account.registered": _person_by_email,
+    "identity.account.registration_repeated": _person_by_email,
+    "identity.account.password_reset_requested": _person_by_email,
+    "identity.account.invited": _person_by_email,
+    "identity.representation.granted": _people,
+    "identity.representation.refused": _people,
+    "identity.representation.revoked": _people,
     # registry: an NGO hears about its own affairs, a department about inquiries routed to it
     "registry.organization.registered": _organization_itself,
     "registry.organization.verified": _organization_itself,

@@ -932,9 +932,45 @@ class CalendarMixin:
         return self._ical(["public", *payload["c"]], "Współpraca: mój kalendarz")
 
 
+class IdentityEventsMixin(NotifyMixin):
+    """identity's events: the links of an account by email, decisions on representations."""
+
+    @event_handler("identity", "account.registered")
+    def on_account_registered(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("identity", "account.registration_repeated")
+    def on_account_registration_repeated(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("identity", "account.password_reset_requested")
+    def on_password_reset_requested(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("identity", "account.invited")
+    def on_account_invited(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("identity", "representation.requested")
+    def on_representation_requested(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("identity", "representation.granted")
+    def on_representation_granted(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("identity", "representation.refused")
+    def on_representation_refused(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+    @event_handler("identity", "representation.revoked")
+    def on_representation_revoked(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
+
 class NotificationsService(RegistryEventsMixin, GrantsAndConsultationsEventsMixin,
                            CooperationEventsMixin, MoreEventsMixin, SubscriptionsMixin,
-                           InboxMixin, CalendarMixin):
+                           InboxMixin, CalendarMixin, IdentityEventsMixin):
     name = "notifications"
 
     db = Mongo(repository.COLLECTIONS, repository.GAUGES)

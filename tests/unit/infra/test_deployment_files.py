@@ -37,6 +37,7 @@ DESIGN_PORTS = {
     "consultations": 8003,
     "notifications": 8004,
     "reporting": 8005,
+    "identity": 8006,
 }
 # services that keep no data (no MongoDB, no RabbitMQ): the portal
 WEB_SERVICES = {"portal": 8000}
@@ -58,6 +59,8 @@ _COMPOSE_VARIABLE = re.compile(
 REQUIRED_SECRETS = {
     "WSPOLPRACA_JWT_SECRET": "test-jwt-secret-0123456789abcdef0123456789",
     "NOTIFICATIONS_LINK_SECRET": "test-link-secret-0123456789abcdef012345678",
+    "PORTAL_SECRET": "test-portal-secret-0123456789abcdef0123456",
+    "WSPOLPRACA_IDENTITY_KEY_PASSPHRASE": "test-identity-passphrase-0123456789abcdef",
 }
 
 

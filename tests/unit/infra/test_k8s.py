@@ -24,7 +24,7 @@ BASE = ROOT / "infra" / "k8s" / "base"
 KEDA = ROOT / "infra" / "k8s" / "overlays" / "keda"
 KUBERNETES_VERSION = "1.30"
 DESIGN_PORTS = {"registry": 8001, "grants": 8002, "consultations": 8003, "notifications": 8004,
-                "reporting": 8005}
+                "reporting": 8005, "identity": 8006}
 SECRET_LIKE = ("SECRET", "PASSWORD", "URI", "KEY", "TOKEN")
 
 
@@ -336,4 +336,4 @@ def test_keda_scales_the_service_on_cpu_and_its_queue_depth(keda_objects, servic
 
 def test_the_other_services_keep_their_cpu_hpa_in_the_overlay(keda_objects) -> None:
     assert set(_of("HorizontalPodAutoscaler", keda_objects)) == {"registry", "grants",
-                                                                   "consultations"}
+                                                                   "consultations", "identity"}

@@ -38,9 +38,10 @@ DESIGN_PATHS = {
     "consultations": {"consultations", "councils"},
     "notifications": {"subscriptions", "inbox", "calendar", "newsletter"},
     "reporting": {"stats", "reports", "open-data"},
+    "identity": {"accounts", "representations", "clients"},
 }
 DESIGN_PORTS = {"registry": 8001, "grants": 8002, "consultations": 8003, "notifications": 8004,
-                "reporting": 8005}
+                "reporting": 8005, "identity": 8006}
 PORTAL_PORT = 8000  # every path outside /api/ (and the services' own prefixes): the web pages
 UPSTREAM = re.compile(r"^\s*(?P<key>[a-z-]+)\s+(?P<host>[a-z]+):(?P<port>\d+);", re.M)
 
@@ -71,7 +72,8 @@ def _declared_routes(service: str) -> set[str]:
     package = ROOT / "services" / service / service
     routes = set()
     for source in package.glob("*.py"):
-        for path in re.findall(r'@api\(\s*"[A-Z]+",\s*"(/api/v1/[^"]+)"', source.read_text()):
+        pattern = r'@(?:identity_)?api\(\s*"[A-Z]+",\s*"(/api/v1/[^"]+)"'
+        for path in re.findall(pattern, source.read_text()):
             routes.add(re.match(r"/api/v1/([a-z-]+)", path)[1])
     return routes
 
@@ -253,3 +255,11 @@ def test_every_other_path_reaches_the_portal(proxy, uri) -> None:
     assert answer.status_code == 200, uri
     assert answer.json()["service"] == "portal"
     assert answer.json()["path"] == uri
+
+
+@pytest.mark.parametrize("uri", ["/.well-known/openid-configuration",
+                                 "/oauth2/authorize?client_id=portal&code_challenge=x",
+                                 "/oauth2/jwks"])
+def test_identitys_discovery_and_endpoints_reach_it(proxy, uri) -> None:
+    answer = requests.get(proxy + uri, timeout=10).json()
+    assert answer["service"] == "identity" and answer["path"] == uri

@@ -14,7 +14,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SERVICES = ("registry", "grants", "consultations", "notifications", "reporting")
+SERVICES = ("registry", "grants", "consultations", "notifications", "reporting", "identity")
 EDGE = re.compile(r'^\s*(\w+) -- "([^"]+)" --> (\w+)\s*$', re.M)
 HANDLER = re.compile(r'event_handler\(\s*"([a-z]+)",\s*"([a-z_.*#]+)"')
 MIXINS = {"OrganizationDirectoryMixin": ("registry", "organization.*")}

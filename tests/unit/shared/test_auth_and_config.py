@@ -129,3 +129,18 @@ def test_a_representative_acts_for_its_own_organisation_and_a_department_runs_it
     assert culture.runs("culture") and not culture.runs("sport") and not culture.runs(None)
     assert Principal("o", frozenset({"officer"})).runs(None)
     assert not Principal("n", frozenset({"ngo"}), department="culture").runs("culture")
+
+
+def test_the_local_run_points_the_services_at_identitys_jwks_keeping_the_dev_secret():
+    from wspolpraca.local import identity_environment
+
+    env = identity_environment({})
+    assert env["WSPOLPRACA_JWT_JWKS_URL"] == "http://127.0.0.1:8006/oauth2/jwks"
+    assert env["WSPOLPRACA_JWT_ISSUER"] == "http://127.0.0.1:8006"
+    assert env["WSPOLPRACA_JWT_SECRET"] == DEVELOPMENT_JWT_SECRET
+    settings = load_settings("grants", {"MONGO_URI": "mongodb://db/", **env})
+    assert settings.jwt_jwks_url and settings.jwt_secret and settings.jwt_issuer
+    production = identity_environment({"WSPOLPRACA_ENV": "production"})
+    assert "WSPOLPRACA_JWT_SECRET" not in production
+    # a city's own provider is left as configured
+    assert identity_environment({"WSPOLPRACA_JWT_JWKS_URL": "https://login.example/jwks"}) == {}

@@ -290,3 +290,35 @@ def test_claims_of_the_wrong_type_are_refused_before_they_reach_a_query(claim, v
     error = refused(hs(**{claim: value}), settings())
     if claim != "sub":  # PyJWT itself refuses a `sub` that is not a string
         assert claim in error.message or "role" in error.message
+
+
+# --- the local run: identity's JWKS and the development secret side by side -----------------
+
+def test_with_a_jwks_and_a_secret_both_kinds_of_token_are_accepted(rsa_keys, jwks):
+    (private, public), (other_private, _) = rsa_keys
+    jwks.publish(("k1", public))
+    config = settings(WSPOLPRACA_JWT_JWKS_URL=jwks.url,
+                      WSPOLPRACA_JWT_SECRET=DEVELOPMENT_JWT_SECRET)
+    rs256 = jwt.encode(claims(), private, algorithm="RS256", headers={"kid": "k1"})
+    assert decode_token(rs256, config).sub == "u1"
+    assert decode_token(jwt.encode(claims(sub="dev"), DEVELOPMENT_JWT_SECRET,
+                                   algorithm="HS256"), config).sub == "dev"
+    refused(jwt.encode(claims(), "another secret", algorithm="HS256"), config)
+    refused(jwt.encode(claims(), other_private, algorithm="RS256", headers={"kid": "k1"}),
+            config)
+    refused(unsigned(claims()), config)
+
+
+def test_the_identity_providers_issuer_is_checked_when_configured(rsa_keys, jwks):
+    private, public = rsa_keys[0]
+    jwks.publish(("k1", public))
+    config = settings(WSPOLPRACA_JWT_JWKS_URL=jwks.url,
+                      WSPOLPRACA_JWT_ISSUER="https://login.miasto.example")
+
+    def signed(**overrides):
+        return jwt.encode(claims(**overrides), private, algorithm="RS256",
+                          headers={"kid": "k1"})
+
+    assert decode_token(signed(iss="https://login.miasto.example"), config).sub == "u1"
+    refused(signed(iss="https://elsewhere.example"), config)
+    refused(signed(), config)  # no iss at all

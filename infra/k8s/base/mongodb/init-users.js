@@ -13,7 +13,8 @@
 //   mongosh "mongodb://root:<root password>@<host>/admin?replicaSet=rs0" infra/mongo/init-users.js
 // with the MONGO_PASSWORD_<SERVICE> variables set in that shell.
 
-const SERVICES = ["registry", "grants", "consultations", "notifications", "reporting"];
+const SERVICES = ["registry", "grants", "consultations", "notifications", "reporting",
+                  "identity"];
 
 for (const service of SERVICES) {
   const variable = `MONGO_PASSWORD_${service.toUpperCase()}`;

@@ -1,0 +1,61 @@
+"""Settings of the identity service, read from the environment, then `Settings.extra` (tests).
+
+Secrets only from the environment or files (`<NAME>_FILE` names a file holding the value).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from wspolpraca.config import ConfigurationError, Settings
+
+# Documented development default of the passphrase that encrypts the signing keys at rest;
+# production refuses to start with it.
+DEVELOPMENT_KEY_PASSPHRASE = "wspolpraca-identity-development-passphrase"
+CLI_CLIENT_ID = "wspolpraca-cli"
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    issuer: str
+    key_passphrase: bytes
+    access_token_minutes: int = 10
+    refresh_token_days: int = 30
+    session_hours: int = 12
+    admin_email: str | None = None
+    admin_password: str | None = None
+    public_url: str = ""          # where links in emails point (the proxy, or identity itself)
+    secure_cookies: bool = False  # the Secure flag: true behind HTTPS
+
+
+def _secret(env: dict[str, str], name: str) -> str | None:
+    path = env.get(f"{name}_FILE")
+    if path:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    return env.get(name) or None
+
+
+def load_identity_settings(settings: Settings, env: dict[str, str] | None = None
+                           ) -> IdentitySettings:
+    env = {**(os.environ if env is None else env), **settings.extra}
+    issuer = (env.get("WSPOLPRACA_IDENTITY_ISSUER")
+              or f"http://127.0.0.1:{settings.http_port}").rstrip("/")
+    passphrase = _secret(env, "WSPOLPRACA_IDENTITY_KEY_PASSPHRASE")
+    if settings.production and not passphrase:
+        raise ConfigurationError("Production mode needs WSPOLPRACA_IDENTITY_KEY_PASSPHRASE "
+                                 "(or _FILE): it encrypts the signing keys at rest.")
+    if settings.production and passphrase == DEVELOPMENT_KEY_PASSPHRASE:
+        raise ConfigurationError("Production mode refuses the development key passphrase.")
+    return IdentitySettings(
+        issuer=issuer,
+        key_passphrase=(passphrase or DEVELOPMENT_KEY_PASSPHRASE).encode("utf-8"),
+        access_token_minutes=int(env.get("WSPOLPRACA_IDENTITY_ACCESS_TOKEN_MINUTES", "10")),
+        refresh_token_days=int(env.get("WSPOLPRACA_IDENTITY_REFRESH_TOKEN_DAYS", "30")),
+        session_hours=int(env.get("WSPOLPRACA_IDENTITY_SESSION_HOURS", "12")),
+        admin_email=env.get("WSPOLPRACA_ADMIN_EMAIL") or None,
+        admin_password=_secret(env, "WSPOLPRACA_ADMIN_PASSWORD"),
+        public_url=(env.get("WSPOLPRACA_IDENTITY_PUBLIC_URL") or issuer).rstrip("/"),
+        secure_cookies=issuer.startswith("https://"),
+    )

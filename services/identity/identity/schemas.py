@@ -1,0 +1,146 @@
+"""Request and response schemas of the identity service (and of its events' payloads)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from identity.domain import ASSIGNABLE_ROLES, MAX_PASSWORD_LENGTH, RepresentationStatus
+from wspolpraca.fields import Text
+from wspolpraca.pagination import PageQuery
+
+OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
+
+
+def Email(**kwargs) -> fields.Email:  # noqa: N802 - reads as a field type
+    return fields.Email(validate=validate.Length(max=254), **kwargs)
+
+
+# --- accounts -----------------------------------------------------------------------------
+class AccountCreateSchema(Schema):
+    email = Email(required=True)
+    name = Text(required=True, max_length=200)
+    # length and the common-passwords list are checked by domain.check_password (422)
+    password = fields.String(required=True, validate=validate.Length(
+        max=MAX_PASSWORD_LENGTH, error="Hasło może mieć najwyżej {max} znaków."),
+        load_only=True)
+
+
+class RegisteredSchema(Schema):
+    """The answer to a registration: the same whether the address was known or not."""
+
+    email = fields.String()
+    status = fields.String(metadata={"example": "unconfirmed"})
+    message = fields.String()
+
+
+class ConfirmSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=16, max=200))
+
+
+class PasswordResetRequestSchema(Schema):
+    email = Email(required=True)
+
+
+class PasswordResetSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=16, max=200))
+    password = fields.String(required=True, validate=validate.Length(max=MAX_PASSWORD_LENGTH),
+                             load_only=True)
+
+
+class StaffCreateSchema(Schema):
+    email = Email(required=True)
+    name = Text(required=True, max_length=200)
+    roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in
+                                                               ASSIGNABLE_ROLES])),
+                        load_default=list,
+                        metadata={"description": "No role: a resident or an NGO person "
+                                                 "(representation gives `ngo`)."})
+    department = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Niepoprawny kod wydziału."))
+    password = fields.String(load_default=None, load_only=True, validate=validate.Length(
+        max=MAX_PASSWORD_LENGTH), metadata={
+        "description": "For seeding (`make demo`): the account is active with this password "
+                       "at once. Left out, the person sets one through the emailed link."})
+
+
+class AccountQuerySchema(PageQuery):
+    email = fields.Email()
+
+
+class AccountSchema(Schema):
+    id = fields.String(attribute="_id")
+    email = fields.String()
+    name = fields.String()
+    status = fields.String()
+    roles = fields.List(fields.String())
+    department = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+
+
+class AccountCreatedSchema(AccountSchema):
+    set_password_url = fields.String(
+        metadata={"description": "Shown once: the link the person sets their password with "
+                                 "(also sent by email)."})
+
+
+# --- clients ------------------------------------------------------------------------------
+class ClientCreateSchema(Schema):
+    name = Text(required=True, max_length=200)
+    kind = fields.String(required=True, validate=validate.OneOf(["department", "web"]),
+                         metadata={"description": "`department`: a department's system "
+                                   "(client credentials); `web`: a confidential web "
+                                   "application signing people in (code + PKCE)."})
+    department = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Niepoprawny kod wydziału."))
+    redirect_uris = fields.List(fields.Url(schemes={"https", "http"}, require_tld=False),
+                                load_default=list)
+    post_logout_redirect_uris = fields.List(
+        fields.Url(schemes={"https", "http"}, require_tld=False), load_default=list)
+
+
+class ClientSchema(Schema):
+    client_id = fields.String(attribute="_id")
+    name = fields.String()
+    kind = fields.String()
+    department = fields.String(allow_none=True)
+    redirect_uris = fields.List(fields.String())
+    post_logout_redirect_uris = fields.List(fields.String())
+    grant_types = fields.List(fields.String())
+    token_endpoint_auth_method = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class ClientCreatedSchema(ClientSchema):
+    client_secret = fields.String(metadata={"description": "Shown once; stored only hashed."})
+
+
+# --- representations ----------------------------------------------------------------------
+class RepresentationCreateSchema(Schema):
+    organization_id = fields.String(required=True, validate=OBJECT_ID)
+
+
+class ReasonSchema(Schema):
+    reason = Text(required=True, max_length=2000)
+
+
+class OptionalReasonSchema(Schema):
+    reason = Text(load_default=None, max_length=2000)
+
+
+class RepresentationQuerySchema(PageQuery):
+    status = fields.String(validate=validate.OneOf([s.value for s in RepresentationStatus]))
+    organization_id = fields.String(validate=OBJECT_ID)
+
+
+class RepresentationSchema(Schema):
+    id = fields.String(attribute="_id")
+    account_id = fields.String()
+    name = fields.String()
+    organization_id = fields.String()
+    organization_name = fields.String(allow_none=True)
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    requested_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decided_by = fields.String(allow_none=True)
