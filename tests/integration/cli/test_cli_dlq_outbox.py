@@ -123,7 +123,8 @@ def test_outbox_backlog_per_service(cli, start_service, officer, mongo_uri):
     after = (utcnow() - oldest["created_at"]).total_seconds()
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
-    assert set(figures) == {"registry", "grants", "consultations", "notifications", "reporting"}
+    assert set(figures) == {"registry", "grants", "consultations", "notifications", "reporting",
+                            "identity"}
     assert figures["registry"]["pending"] == 3
     assert before - 0.1 <= figures["registry"]["oldest_age_seconds"] <= after + 0.1
     assert all(figures[s]["pending"] == 0 for s in figures if s != "registry")
