@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from cooperation_events import ORG, OTHER, city_year, training
-from reporting_factory import event, oid
+from cooperation_events import ORG, OTHER, city_year, training_cancelled
+from reporting_factory import oid
 
 from reporting import cooperation, projections
 from reporting.projections import COOPERATION, MemoryStore
@@ -101,12 +101,7 @@ def test_the_departments_overview_shows_whom_they_share():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_a_cancelled_training_stays_in_the_history_and_counts_in_no_year(seed):
-    training_data = training("registered", "r-1", ORG, "2026-02-25T10:00:00Z", 5).data
-    cancelled = event("registry", "training.cancelled", {
-        **{k: v for k, v in training_data.items() if k not in ("registration", "version")},
-        "status": "cancelled", "reason": "Prowadzący zachorował."},
-        time="2026-02-25T10:00:00Z")
-    events = [*city_year(), cancelled]
+    events = [*city_year(), training_cancelled("2026-02-25T10:00:00Z")]
     random.Random(seed).shuffle(events)  # the cancellation before or after the registrations
     found = history_of(project(events), ORG)
     [entry] = [e for e in found["history"] if e["form"] == "training"]
