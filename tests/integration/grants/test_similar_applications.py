@@ -293,6 +293,11 @@ def test_a_small_grant_funding_the_same_costs_as_an_award_needs_an_acknowledgeme
     assert response.status_code == 200, response.text
     assert response.json().get("double_funding_acknowledgement") is None
 
+    # the OpenAPI says the award's body may be left out
+    spec = grants.get("/api/v1/openapi.json").json()
+    body = spec["paths"]["/api/v1/small-grants/{id}/award"]["post"]["requestBody"]
+    assert body["required"] is False
+
     by_subject = {e["subject"]: e["data"]
                   for e in events.wait_for("grants.small_grant.awarded", 2)}
     [recorded] = by_subject[twin["id"]]["acknowledged_overlaps"]
