@@ -317,6 +317,7 @@ class HttpApi(HttpRequestHandler):
         summary: str = "",
         tag: str | None = None,
         forms: bool = False,
+        optional_body: bool = False,
         rate_limited: bool = False,
         **kwargs,
     ) -> None:
@@ -330,6 +331,8 @@ class HttpApi(HttpRequestHandler):
         self.summary = summary
         self.tag = tag
         self.forms = forms  # a form body is accepted and ignored (see refuse_unexpected_body)
+        # the body may be left out: then it is loaded as `{}` (its fields' defaults)
+        self.optional_body = optional_body
         # a public write: limited per client address (wspolpraca.ratelimit), staff excepted
         self.rate_limited = rate_limited
 
@@ -352,7 +355,8 @@ class HttpApi(HttpRequestHandler):
                 self.limit_rate(request)
             args, kwargs = self.get_entrypoint_parameters(request)
             if self._body is not None:
-                kwargs["body"] = load(self._body, parse_json_body(request))
+                left_out = self.optional_body and not request.get_data(cache=True).strip()
+                kwargs["body"] = load(self._body, {} if left_out else parse_json_body(request))
             else:
                 refuse_unexpected_body(request, forms=self.forms)
             if self._query is not None:

@@ -116,7 +116,7 @@ def build_openapi(service: str, providers: list[Any]) -> dict:
                 operation["parameters"].append({"in": "query", "schema": provider.query_schema})
             if provider.body_schema is not None:
                 operation["requestBody"] = {
-                    "required": True,
+                    "required": not getattr(provider, "optional_body", False),
                     "content": {"application/json": {"schema": provider.body_schema}},
                 }
             ok: dict[str, Any] = {"description": "Success"}

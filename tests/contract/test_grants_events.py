@@ -103,8 +103,13 @@ EXAMPLES.update({
     "grants.small_grant.commented": {"small_grant_id": SMALL_GRANT_ID,
                                      "comment_id": COMMENT_ID, "organization_id": None,
                                      "created_at": TIME},
-    "grants.small_grant.awarded": small_grant(status="awarded", comments_until=LATER,
-                                              awarded_amount="10000.00"),
+    "grants.small_grant.awarded": small_grant(
+        status="awarded", comments_until=LATER, awarded_amount="10000.00",
+        acknowledged_overlaps=[{
+            "small_grant_id": SMALL_GRANT_ID, "organization_id": ORG_ID,
+            "reason": "Inne turnusy obozu, koszty rozdzielone.",
+            "overlaps": [{"kind": "offer", "id": OFFER_ID, "score": 88,
+                          "reasons": ["podobny tytuł (92%)", "pokrywające się terminy"]}]}]),
     "grants.small_grant.refused": small_grant(status="refused", comments_until=LATER,
                                               reason="Poza programem."),
 })
@@ -182,6 +187,11 @@ WRONG_VALUES: list[tuple[str, str, Any]] = [
     ("grants.contract.settled", "unused_due_on", "15.11.2027"),
     ("grants.task_report.submitted", "expenses_by_source", {"lottery": "1.00"}),
     ("grants.task_report.overdue", "days_overdue", -1),
+    # an acknowledged double funding names what it overlaps and why
+    ("grants.small_grant.awarded", "acknowledged_overlaps", [{}]),
+    ("grants.small_grant.awarded", "acknowledged_overlaps", [{
+        "small_grant_id": SMALL_GRANT_ID, "organization_id": ORG_ID, "reason": "",
+        "overlaps": []}]),
 ]
 
 
@@ -197,5 +207,6 @@ class TestGrantsEvents(CatalogueExamples):
     # who runs the competition: in every event since issue 23, absent from older ones
     optional = frozenset({"department"})
     subject_of = staticmethod(_subject)
-    # competitions drafted before the department was carried have none
-    optional = frozenset({"department"})
+    # competitions drafted before the department was carried have none; small grants awarded
+    # before the double funding acknowledgement have no `acknowledged_overlaps`
+    optional = frozenset({"department", "acknowledged_overlaps"})

@@ -1,5 +1,5 @@
 """Coordination across departments: the read model of similar applications, its endpoints,
-and what the formal check and the results confirmation read from it.
+and what the formal check, the results confirmation and a small grant's award read from it.
 
 When an offer or a small-grant application arrives (or an offer is amended) its matches
 among the organisation's other applications are computed (grants/similarity.py) and kept in
@@ -178,26 +178,27 @@ def warnings_for(db, kind: str, record_id: str) -> list[str]:
     return similarity.warnings(live, {k: label(k[0], r, k[1]) for k, r in current.items()})
 
 
-def overlaps_of_results(tx: Transaction, funded: list[str],
-                        acknowledged: dict[str, str]) -> list[similarity.Overlap]:
-    """The double funding the confirmed awards would cause; refused unless every one is
-    acknowledged with a reason."""
-    by_offer = {offer_id: matches(tx.db, "offer", offer_id, tx.session)
-                for offer_id in funded}
-    keys = {m.key for found in by_offer.values() for m in found}
+def double_funding(tx: Transaction, kind: str, funded: list[str], acknowledged: dict[str, str],
+                   field_name: str = "acknowledged_overlaps") -> list[similarity.Overlap]:
+    """The double funding that awarding these applications of `kind` would cause (the offers
+    of a results confirmation, or one small grant); refused unless every one is acknowledged
+    with a reason (in the body's `field_name`)."""
+    by_id = {application_id: matches(tx.db, kind, application_id, tx.session)
+             for application_id in funded}
+    keys = {m.key for found in by_id.values() for m in found}
     current = described(tx.db, keys, tx.session)
     statuses = {k: r["status"] for k, r in current.items()}
-    overlaps = similarity.double_funding(funded, by_offer, statuses)
+    overlaps = similarity.double_funding(funded, by_id, statuses, kind)
     similarity.check_acknowledged(overlaps, acknowledged,
-                                  {k: label(k[0], r, k[1]) for k, r in current.items()})
+                                  {k: label(k[0], r, k[1]) for k, r in current.items()},
+                                  field_name)
     return overlaps
 
 
 def acknowledgement(overlap: similarity.Overlap, reason: str, by: str,
                     now: datetime) -> dict[str, Any]:
     return {"reason": reason, "acknowledged_by": by, "acknowledged_at": format_time(now),
-            "overlaps": [{"kind": m.kind, "id": m.id, "score": m.score,
-                          "reasons": list(m.reasons)} for m in overlap.matches]}
+            "overlaps": records.overlap_matches(overlap)}
 
 
 class SimilarMixin:

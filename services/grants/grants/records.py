@@ -343,6 +343,21 @@ def award_payload(offer: dict[str, Any], competition: dict[str, Any],
     }
 
 
+def overlap_matches(overlap: Any) -> list[dict[str, Any]]:
+    """The similar applications an acknowledged double funding overlaps (a
+    `similarity.Overlap`'s matches), as the record and the events keep them."""
+    return [{"kind": m.kind, "id": m.id, "score": m.score, "reasons": list(m.reasons)}
+            for m in overlap.matches]
+
+
+def acknowledged_overlap(id_field: str, record: dict[str, Any], reason: str,
+                         overlap: Any) -> dict[str, Any]:
+    """One acknowledged double funding in an event (`results.confirmed` with `offer_id`,
+    `small_grant.awarded` with `small_grant_id`)."""
+    return {id_field: record["_id"], "organization_id": record["organization_id"],
+            "reason": reason, "overlaps": overlap_matches(overlap)}
+
+
 def results_payload(competition: dict[str, Any], offers: dict[str, dict[str, Any]],
                     awards: dict[str, Decimal], overlaps: dict[str, Any],
                     acknowledged: dict[str, str], now: datetime) -> dict[str, Any]:
@@ -356,13 +371,9 @@ def results_payload(competition: dict[str, Any], offers: dict[str, dict[str, Any
         "awards": [{"offer_id": offer_id, "organization_id": offers[offer_id]["organization_id"],
                     "awarded_amount": money(to_money(amount))}
                    for offer_id, amount in sorted(awards.items())],
-        "acknowledged_overlaps": [{
-            "offer_id": offer_id,
-            "organization_id": offers[offer_id]["organization_id"],
-            "reason": acknowledged[offer_id],
-            "overlaps": [{"kind": m.kind, "id": m.id, "score": m.score,
-                          "reasons": list(m.reasons)} for m in overlap.matches],
-        } for offer_id, overlap in sorted(overlaps.items())],
+        "acknowledged_overlaps": [
+            acknowledged_overlap("offer_id", offers[offer_id], acknowledged[offer_id], overlap)
+            for offer_id, overlap in sorted(overlaps.items())],
         "confirmed_at": format_time(now),
     }
 

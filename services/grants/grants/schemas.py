@@ -465,6 +465,16 @@ class SmallGrantSchema(Schema):
     comments_until = fields.DateTime(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     comments_count = fields.Integer()
+    # the office's and the organisation's view only: an award acknowledged as funding the
+    # same costs as another award (the reason, who, when, the overlaps)
+    double_funding_acknowledgement = fields.Dict(allow_none=True)
+
+
+class SmallGrantAwardSchema(Schema):
+    """Awarding a small grant; the body may be left out. When the award would fund the same
+    costs as another award, the officer confirms it knowingly, with a reason."""
+
+    double_funding_reason = Text(load_default=None, min_length=3, max_length=2000)
 
 
 class SmallGrantQuerySchema(PageQuery):

@@ -61,6 +61,7 @@ from grants.schemas import (
     ScoreSchema,
     ScoreViewSchema,
     SettleSchema,
+    SmallGrantAwardSchema,
     SmallGrantCreateSchema,
     SmallGrantQuerySchema,
     SmallGrantSchema,
@@ -90,6 +91,12 @@ OPEN_OFFER = (domain.OfferStatus.SUBMITTED.value,)
 
 def _is_runner(principal: Principal | None) -> bool:
     return principal is not None and (principal.is_staff or "department" in principal.roles)
+
+
+def _public_small_grant(record: dict) -> dict:
+    """A small grant as the public reads it: without the office's acknowledgement of a
+    double funding (who acknowledged it, and why, is the office's record)."""
+    return {k: v for k, v in record.items() if k != "double_funding_acknowledgement"}
 
 
 def _check_runs(principal: Principal, competition: dict) -> None:
@@ -694,8 +701,8 @@ class CommitteeMixin:
                      for k, o in offers.items()}
             total = domain.check_awards(awards, typed, Decimal(competition["budget"]))
             # funding the same costs twice needs an acknowledgement with a reason (422)
-            overlaps = {o.offer_id: o for o in coordination.overlaps_of_results(
-                tx, sorted(k for k, a in awards.items() if a > 0), acknowledged)}
+            overlaps = {o.id: o for o in coordination.double_funding(
+                tx, "offer", sorted(k for k, a in awards.items() if a > 0), acknowledged)}
             now = utcnow()
             for offer_id, amount in awards.items():
                 offer = offers[offer_id]
@@ -825,6 +832,9 @@ class SmallGrantsMixin:
             if own:
                 visible.append({"organization_id": principal.org_id})
             found = {"$and": [found, {"$or": visible}]}
+            page = paginate(self.db[SMALL_GRANTS], found, query["limit"], query["cursor"])
+            return Page([r if principal is not None and principal.acts_for(r["organization_id"])
+                         else _public_small_grant(r) for r in page.items], page.next_cursor)
         return paginate(self.db[SMALL_GRANTS], found, query["limit"], query["cursor"])
 
     @api("GET", "/api/v1/small-grants/<id>", response=SmallGrantSchema,
@@ -835,7 +845,8 @@ class SmallGrantsMixin:
         if _is_runner(principal) or (principal is not None
                                      and principal.acts_for(record["organization_id"])):
             return self._with_warnings("small_grant", record)
-        return record  # the public reads the published offer, not the office's warnings
+        # the public reads the published offer, not the office's warnings and acknowledgement
+        return _public_small_grant(record)
 
     @api("POST", "/api/v1/small-grants/<id>/publish", roles=RUNNERS, response=SmallGrantSchema,
          summary="Publish the offer for 7 days of comments (art. 19a ust. 3)")
@@ -893,14 +904,21 @@ class SmallGrantsMixin:
                         query["cursor"])
 
     @api("POST", "/api/v1/small-grants/<id>/award", roles=STAFF, response=SmallGrantSchema,
+         body=SmallGrantAwardSchema, optional_body=True,
          summary="Award the small grant after the 7 days; the yearly caps of art. 19a ust. 4-5 "
-                 "and the programme's funds are enforced by the database")
-    def award_small_grant(self, request, id):
+                 "and the programme's funds are enforced by the database; funding the same "
+                 "costs as another award needs `double_funding_reason`")
+    def award_small_grant(self, request, id, body):
+        reason = body["double_funding_reason"]
+
         def work(tx: Transaction):
             small_grants = SmallGrants(tx)
             record = small_grants.get(id)
             now = utcnow()
             domain.check_may_decide(record["status"], record["comments_until"], now)
+            # funding the same costs twice needs an acknowledgement with a reason (422)
+            overlaps = coordination.double_funding(tx, "small_grant", [id], {id: reason or ""},
+                                                   "double_funding_reason")
             programmes = Programmes(tx)
             programme = programmes.adopted_for(record["year"])
             per_org, city = domain.small_grant_limits(
@@ -920,9 +938,15 @@ class SmallGrantsMixin:
             programmes.commit(programme, record["area"], amount, "requested_amount")
             version = record["version"]
             record.update(status=domain.SmallGrantStatus.AWARDED.value, decided_at=now)
+            if overlaps:  # one small grant: at most one overlap
+                record["double_funding_acknowledgement"] = coordination.acknowledgement(
+                    overlaps[0], reason, request.principal.sub, now)
             small_grants.replace(record, version)
             tx.emit("small_grant.awarded", id, records.small_grant_payload(
-                record, awarded_amount=record["requested_amount"]))
+                record, awarded_amount=record["requested_amount"],
+                acknowledged_overlaps=[records.acknowledged_overlap("small_grant_id", record,
+                                                                    reason, overlap)
+                                       for overlap in overlaps]))
             return record
 
         return self.db.transaction(work)

@@ -9,8 +9,8 @@ folded for case and Polish diacritics), the cost items (the same names with the 
 amounts), the place and the beneficiaries where both recorded them.
 
 A match never rejects anything: a person decides (joint or continued projects are
-legitimate). Confirming results that would fund the same costs twice needs an explicit
-acknowledgement with a reason.
+legitimate). Confirming results, or awarding a small grant, that would fund the same costs
+twice needs an explicit acknowledgement with a reason.
 
 Pure Python, no I/O. Every reason is plain Polish, as the officer and the committee read it.
 """
@@ -168,41 +168,49 @@ def find_similar(application: Application, candidates: Iterable[Application]) ->
 class Overlap:
     """A funded (or being funded) application that a new award would fund again."""
 
-    offer_id: str
+    id: str  # the application about to be funded
     matches: list[Match] = field(default_factory=list)
+    kind: str = "offer"  # "offer" | "small_grant"
 
 
 def double_funding(awarded: Iterable[str], matches: Mapping[str, Sequence[Match]],
-                   statuses: Mapping[tuple[str, str], str]) -> list[Overlap]:
-    """The offers about to be funded whose similar applications are funded already, or are
-    funded by the same confirmation, with the same costs (a shared cost item, or a score
-    this high): each would fund the same costs twice."""
+                   statuses: Mapping[tuple[str, str], str],
+                   kind: str = "offer") -> list[Overlap]:
+    """The applications of `kind` about to be funded (offers in a results confirmation, or a
+    small grant) whose similar applications are funded already, or are funded by the same
+    decision, with the same costs (a shared cost item, or a score this high): each would fund
+    the same costs twice."""
     funding = set(awarded)
-    funding_now = {("offer", offer_id) for offer_id in funding}
+    funding_now = {(kind, application_id) for application_id in funding}
     overlaps = []
-    for offer_id in sorted(funding):
-        found = [m for m in matches.get(offer_id, ())
+    for application_id in sorted(funding):
+        found = [m for m in matches.get(application_id, ())
                  if (statuses.get(m.key) in FUNDED or m.key in funding_now)
                  and (m.shared_costs > 0 or m.score >= DOUBLE_FUNDING_SCORE)]
         if found:
-            overlaps.append(Overlap(offer_id, found))
+            overlaps.append(Overlap(application_id, found, kind))
     return overlaps
 
 
+NAMED = {"offer": "Oferta", "small_grant": "Oferta w trybie małej dotacji"}
+
+
 def check_acknowledged(overlaps: Sequence[Overlap], acknowledged: Mapping[str, str],
-                       describe: Mapping[tuple[str, str], str]) -> None:
-    """Every overlap acknowledged with a reason; otherwise a 422 that names them."""
-    missing = [o for o in overlaps if not (acknowledged.get(o.offer_id) or "").strip()]
+                       describe: Mapping[tuple[str, str], str],
+                       field_name: str = "acknowledged_overlaps") -> None:
+    """Every overlap acknowledged with a reason (keyed by the funded application's id);
+    otherwise a 422 that names them under `field_name`, the field the reason goes in."""
+    missing = [o for o in overlaps if not (acknowledged.get(o.id) or "").strip()]
     if not missing:
         return
-    messages = [f"Oferta {o.offer_id} sfinansowałaby ponownie te same koszty co: "
+    messages = [f"{NAMED[o.kind]} {o.id} sfinansowałaby ponownie te same koszty co: "
                 + "; ".join(f"{describe.get(m.key, m.id)} ({', '.join(m.reasons)})"
                             for m in o.matches) + "." for o in missing]
     raise DomainError(
         "double_funding_not_acknowledged",
-        "Wyniki sfinansowałyby dwa razy te same koszty: potwierdź to świadomie, podając "
-        "powód dla każdej z tych ofert w „acknowledged_overlaps”.",
-        fields={"acknowledged_overlaps": messages})
+        "Dotacja sfinansowałaby dwa razy te same koszty: potwierdź to świadomie, podając "
+        f"powód w „{field_name}”.",
+        fields={field_name: messages})
 
 
 def warnings(matches: Sequence[Match], describe: Mapping[tuple[str, str], str]) -> list[str]:

@@ -3,7 +3,8 @@
 Its own read model, `cooperation`: one document per form of cooperation of one
 organisation (an offer, a small grant, a contract and its report, a booking, a patronage,
 a training's registrations, a partnership, a volunteering offer, a consultation comment, a
-council seat) and one per competition (its department, budget and status), projected from
+council seat), one per competition (its department, budget and status) and one per cancelled
+training (so that every organisation's registrations read as cancelled), projected from
 the events with the same idempotent, order-independent merge as every read model
 (reporting/projections.py). Nothing personal: no names of people, no texts of comments.
 
@@ -15,6 +16,7 @@ published results, small grants once published, patronages, partnerships, counci
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -49,9 +51,13 @@ PUBLIC_STATUSES = {
 }
 
 
+# documents of a whole competition or training, not of one organisation's cooperation
+CITY_WIDE = ("competition", "training_cancelled")
+
+
 def _merge(store, _id: str, event: CloudEvent, form: str, organization_id: Any,
            **kwargs) -> None:
-    if not organization_id and form != "competition":
+    if not organization_id and form not in CITY_WIDE:
         return  # not one organisation's cooperation
     fill = {"form": form, **({"organization_id": organization_id} if organization_id else {}),
             **kwargs.pop("fill", {})}
@@ -161,6 +167,13 @@ def training(event: CloudEvent, store) -> None:
            sets={"unregistered_ids" if left else "registration_ids": [registration_id]})
 
 
+def training_cancelled(event: CloudEvent, store) -> None:
+    """A cancelled training, whole: the registrations of every organisation, before or after
+    this event arrives, read as cancelled."""
+    _merge(store, f"training_cancelled:{event.data.get('id') or event.subject}", event,
+           "training_cancelled", None, fields={"status": "cancelled"})
+
+
 def partnership(event: CloudEvent, store) -> None:
     data = event.data
     for party in data.get("parties") or []:
@@ -232,6 +245,7 @@ PROJECTIONS = {
     **p._types("registry", "patronage.requested patronage.granted patronage.refused",
              patronage),
     **p._types("registry", "training.registered training.unregistered", training),
+    **p._types("registry", "training.cancelled", training_cancelled),
     **p._types("registry", "partnership.signed", partnership),
     **p._types("registry", "volunteering.posted", volunteering),
     **p._types("consultations", "consultation.comment_submitted", consultation_comment),
@@ -259,7 +273,8 @@ def report_timeliness(doc: dict[str, Any]) -> str | None:
     return "on_time" if submitted else None
 
 
-def _entry(doc: dict[str, Any], competitions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _entry(doc: dict[str, Any], competitions: dict[str, dict[str, Any]],
+           cancelled_trainings: set[str]) -> dict[str, Any]:
     form = doc["form"]
     competition = competitions.get(doc.get("competition_id") or "") or {}
     when = {
@@ -298,6 +313,8 @@ def _entry(doc: dict[str, Any], competitions: dict[str, dict[str, Any]]) -> dict
         registered = set(doc.get("registration_ids") or []) \
             - set(doc.get("unregistered_ids") or [])
         entry.update(people_registered=len(registered))
+        if entry["id"] in cancelled_trainings:
+            entry["status"] = "cancelled"
     elif form == "volunteering":
         entry.update(volunteers_needed=doc.get("volunteers_needed"))
     return entry
@@ -351,7 +368,7 @@ def yearly_totals(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row["booking_hours"] += float(entry.get("hours") or 0)
         elif form == "patronage" and status == "granted":
             row["patronages"] += 1
-        elif form == "training" and entry.get("people_registered"):
+        elif form == "training" and entry.get("people_registered") and status != "cancelled":
             row["trainings"] += 1
         elif form == "partnership":
             row["partnerships"] += 1
@@ -376,16 +393,23 @@ def history(db, organization_id: str, full: bool) -> dict[str, Any]:
     competition_ids = sorted({f"competition:{d['competition_id']}" for d in docs
                               if d.get("competition_id")})
     competitions = list(db[COOPERATION].find({"_id": {"$in": competition_ids}}))
+    training_ids = sorted({f"training_cancelled:{d['_id'].split(':')[1]}" for d in docs
+                           if d.get("form") == "training"})
+    cancelled = list(db[COOPERATION].find({"_id": {"$in": training_ids}}))
     organization = db[p.ORGANIZATIONS].find_one({"_id": organization_id}, {"name": 1}) or {}
-    return build_history(organization_id, organization.get("name"), docs, competitions, full)
+    return build_history(organization_id, organization.get("name"), docs, competitions, full,
+                         cancelled)
 
 
 def build_history(organization_id: str, name: str | None, docs: list[dict[str, Any]],
-                  competition_docs: list[dict[str, Any]], full: bool) -> dict[str, Any]:
+                  competition_docs: list[dict[str, Any]], full: bool,
+                  cancelled_training_docs: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
     """The organisation's history, best read oldest first, and its yearly totals; the public
-    part only unless `full`."""
+    part only unless `full`. A cancelled training stays in the history, as cancelled, and
+    counts in no year."""
     competitions = {c["_id"].split(":", 1)[1]: c for c in competition_docs}
-    entries = [_entry(d, competitions) for d in docs if d.get("form") in LABELS]
+    cancelled = {c["_id"].split(":", 1)[1] for c in cancelled_training_docs}
+    entries = [_entry(d, competitions, cancelled) for d in docs if d.get("form") in LABELS]
     if not full:
         entries = [e for e in entries if _public(e)]
     entries.sort(key=lambda e: (e["date"] or "", e["form"], e["id"]))

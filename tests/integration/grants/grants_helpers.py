@@ -3,6 +3,7 @@ registry, request bodies, dates relative to today, error and database checks."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -161,18 +162,30 @@ def pass_deadline(grants, competition_id: str, seconds: int = 1) -> None:
 SMALL_GRANTS = "/api/v1/small-grants"
 
 
+# unrelated projects, one after another: an organisation's small grants in one test are not
+# the same project funded twice (grants/similarity.py), unless a test says they are
+_PROJECTS = itertools.cycle([
+    ("Koncert w parku", "Nagłośnienie"),
+    ("Warsztaty ceramiki dla seniorów", "Glina i szkliwa"),
+    ("Turniej szachowy szkół", "Nagrody rzeczowe"),
+    ("Sprzątanie brzegów Wisły", "Rękawice i worki"),
+    ("Spotkania autorskie w bibliotece", "Honoraria autorów"),
+])
+
+
 def small_grant_body(org_id: str, amount: str = "10000.00", days: int = 90,
                      **overrides: Any) -> dict[str, Any]:
     start = date(YEAR, 4, 1)
     own = "100.00"
     total = add_money(amount, own)
+    title, cost = next(_PROJECTS)
     body: dict[str, Any] = {
-        "organization_id": org_id, "area": "culture", "title": "Koncert w parku",
+        "organization_id": org_id, "area": "culture", "title": title,
         "requested_amount": amount,
         "own_contribution": {"financial": own, "non_financial": "0.00"},
         "total_cost": total, "task_start": start.isoformat(),
         "task_end": (start + timedelta(days=days - 1)).isoformat(),
-        "cost_items": [{"name": "Nagłośnienie", "amount": total}],
+        "cost_items": [{"name": cost, "amount": total}],
     }
     body.update(overrides)
     return body

@@ -1,6 +1,7 @@
 """Coordination across departments (issue #22): one organisation's similar applications to
 two departments' competitions and a small grant, the similar endpoints, the formal check's
-warning, and the acknowledgement that confirming double funding needs."""
+warning, and the acknowledgement that confirming results or awarding a small grant needs when
+it would fund the same costs twice."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from grants_helpers import (
     assert_error,
     db_state,
     pass_deadline,
+    pass_publication,
+    published_small_grant,
     submit_offer,
     submit_small_grant,
     verified_organization,
@@ -233,3 +236,74 @@ def test_two_similar_offers_arriving_at_once_see_each_other(grants, registry, of
         == [b]
     assert [i["id"] for i in grants.get(f"{OFFERS}/{b}/similar", officer).json()["items"]] \
         == [a]
+
+
+def test_a_small_grant_funding_the_same_costs_as_an_award_needs_an_acknowledgement(
+        grants, registry, officer, token, events):
+    """Art. 19a: a small grant for the camp a department funds already asks for the
+    officer's reason (422 naming the award otherwise), recorded on the small grant and in
+    `grants.small_grant.awarded`; an unrelated small grant is awarded as before."""
+    org_id, ngo = verified_organization(registry, grants, token, officer)
+    adopted_programme(grants, officer)
+    culture = announced_competition(grants, officer, department="culture")
+    camp = submit_offer(grants, ngo, culture["id"], org_id, **CAMP)
+    under_evaluation(grants, officer, culture["id"])
+    response = grants.post(f"{COMPETITIONS}/{culture['id']}/results", officer, json={
+        "awards": [{"offer_id": camp["id"], "amount": CAMP["requested_amount"]}]})
+    assert response.status_code == 200, response.text
+
+    # the same camp's lodging, asked for again without a competition
+    twin = published_small_grant(grants, officer, ngo, org_id, amount="9000.00", **{
+        "title": CAMP["title"], "task_start": f"{YEAR}-07-01", "task_end": f"{YEAR}-08-31",
+        "own_contribution": {"financial": "3000.00", "non_financial": "0.00"},
+        "total_cost": "12000.00", "cost_items": [CAMP["cost_items"][0]]})
+    unrelated = published_small_grant(grants, officer, ngo, org_id, amount="4000.00")
+    pass_publication(grants, twin["id"])
+    pass_publication(grants, unrelated["id"])
+
+    award = f"{SMALL_GRANTS}/{twin['id']}/award"
+    before = db_state(grants.db)
+    error = assert_error(grants.post(award, officer), 422, "double_funding_not_acknowledged",
+                         ("double_funding_reason",))
+    [named] = error["fields"]["double_funding_reason"]
+    assert twin["id"] in named and camp["id"] in named and "wydział culture" in named
+    assert "te same pozycje kosztorysu" in named
+    assert_error(grants.post(award, officer, json={"double_funding_reason": "  "}), 422)
+    assert_error(grants.post(award, officer, json={"reason": "x"}), 422)  # unknown field
+    assert db_state(grants.db) == before
+
+    reason = "Obóz trwa dłużej: mała dotacja pokrywa zakwaterowanie drugiego turnusu."
+    response = grants.post(award, officer, json={"double_funding_reason": reason})
+    assert response.status_code == 200, response.text
+    awarded = response.json()
+    assert awarded["status"] == "awarded"
+    acknowledged = awarded["double_funding_acknowledgement"]
+    assert acknowledged["reason"] == reason
+    assert [o["id"] for o in acknowledged["overlaps"]] == [camp["id"]]
+    # the office's record: the public reads the awarded small grant without it
+    public = grants.get(f"{SMALL_GRANTS}/{twin['id']}")
+    assert public.status_code == 200 and "double_funding_acknowledgement" not in public.json()
+    listed = grants.get(f"{SMALL_GRANTS}?organization_id={org_id}").json()["items"]
+    assert all("double_funding_acknowledgement" not in i for i in listed)
+    assert grants.get(f"{SMALL_GRANTS}/{twin['id']}", ngo).json()[
+        "double_funding_acknowledgement"]["reason"] == reason
+
+    # an unrelated small grant needs no body, and records no acknowledgement
+    response = grants.post(f"{SMALL_GRANTS}/{unrelated['id']}/award", officer)
+    assert response.status_code == 200, response.text
+    assert response.json().get("double_funding_acknowledgement") is None
+
+    # the OpenAPI says the award's body may be left out
+    spec = grants.get("/api/v1/openapi.json").json()
+    body = spec["paths"]["/api/v1/small-grants/{id}/award"]["post"]["requestBody"]
+    assert body["required"] is False
+
+    by_subject = {e["subject"]: e["data"]
+                  for e in events.wait_for("grants.small_grant.awarded", 2)}
+    [recorded] = by_subject[twin["id"]]["acknowledged_overlaps"]
+    assert (recorded["small_grant_id"], recorded["organization_id"], recorded["reason"]) == (
+        twin["id"], org_id, reason)
+    [overlap] = recorded["overlaps"]
+    assert (overlap["kind"], overlap["id"]) == ("offer", camp["id"])
+    assert "pokrywające się terminy" in overlap["reasons"]
+    assert by_subject[unrelated["id"]]["acknowledged_overlaps"] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from cooperation_events import ORG, city_year
+from cooperation_events import ORG, city_year, training_cancelled
 from reporting_factory import oid
 from reporting_helpers import logged, publish
 
@@ -50,3 +50,16 @@ def test_the_organisation_history_and_the_departments_overview_over_http(
     assert reporting.get("/api/v1/stats/departments?year=1999", officer).status_code == 422
     assert reporting.get("/api/v1/stats/departments?year=2026&x=1", officer).status_code \
         == 422
+
+    # the training is cancelled: it stays in the history, as cancelled, and counts no more
+    publish(amqp_uri, [training_cancelled("2026-02-25T10:00:00Z")])
+
+    def training_entry() -> dict:
+        [entry] = [e for e in reporting.get(path, officer).json()["history"]
+                   if e["form"] == "training"]
+        return entry
+
+    wait_until(lambda: training_entry()["status"] == "cancelled",
+               what="the cancelled training in the history")
+    [year] = [y for y in reporting.get(path, officer).json()["years"] if y["year"] == 2026]
+    assert year["trainings"] == 0 and training_entry()["people_registered"] == 1

@@ -128,7 +128,7 @@ def matches_of(offer: str, *others: s.Application) -> dict[str, list[s.Match]]:
 def test_funding_an_offer_whose_twin_is_funded_already_is_double_funding():
     matches = matches_of("a", app("b"))
     overlaps = s.double_funding(["a"], matches, {("offer", "b"): "funded"})
-    assert [(o.offer_id, [m.id for m in o.matches]) for o in overlaps] == [("a", ["b"])]
+    assert [(o.id, [m.id for m in o.matches]) for o in overlaps] == [("a", ["b"])]
 
 
 def test_a_twin_only_submitted_or_not_funded_is_no_double_funding_yet():
@@ -141,7 +141,7 @@ def test_funding_both_twins_in_one_confirmation_is_double_funding():
     matches = {"a": s.find_similar(app("a"), [app("b")]),
                "b": s.find_similar(app("b"), [app("a")])}
     overlaps = s.double_funding(["a", "b"], matches, {})
-    assert [o.offer_id for o in overlaps] == ["a", "b"]
+    assert [o.id for o in overlaps] == ["a", "b"]
 
 
 def test_an_awarded_small_grant_counts_as_funded():

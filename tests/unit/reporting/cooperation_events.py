@@ -48,6 +48,15 @@ def training(kind: str, registration_id: str, org: str, time: str, version: int)
                          "promoted": False}}, time=time)
 
 
+def training_cancelled(time: str):
+    """The training of `training(...)`, cancelled (registry's TrainingCancelledData)."""
+    data = {k: v for k, v in training("registered", "r-0", ORG, time, 9).data.items()
+            if k not in ("registration", "version")}
+    return event("registry", "training.cancelled",
+                 {**data, "status": "cancelled", "reason": "Prowadzący zachorował."},
+                 time=time)
+
+
 def partnership(time: str):
     return event("registry", "partnership.signed", {
         "id": oid("partnership-1"), "kind": "agreement", "title": "Razem dla Bałut",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from cooperation_events import ORG, OTHER, city_year
+from cooperation_events import ORG, OTHER, city_year, training_cancelled
 from reporting_factory import oid
 
 from reporting import cooperation, projections
@@ -23,7 +23,9 @@ def project(events) -> MemoryStore:
 def history_of(store: MemoryStore, org: str, full: bool = True) -> dict:
     docs = [d for d in store.find(COOPERATION) if d.get("organization_id") == oid(org)]
     competitions = [d for d in store.find(COOPERATION) if d["form"] == "competition"]
-    return cooperation.build_history(oid(org), "Fundacja", docs, competitions, full)
+    cancelled = [d for d in store.find(COOPERATION) if d["form"] == "training_cancelled"]
+    return cooperation.build_history(oid(org), "Fundacja", docs, competitions, full,
+                                     cancelled)
 
 
 def overview(store: MemoryStore, year: int = 2026) -> dict:
@@ -95,3 +97,14 @@ def test_the_departments_overview_shows_whom_they_share():
         ("culture", 1, "15000.00"), (None, 1, "8000.00")]
     assert rows[None]["small_grants"] == 2 and rows[None]["competitions"] == 0
     assert overview(project(city_year()), 2025)["departments"][0]["competitions"] == 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_cancelled_training_stays_in_the_history_and_counts_in_no_year(seed):
+    events = [*city_year(), training_cancelled("2026-02-25T10:00:00Z")]
+    random.Random(seed).shuffle(events)  # the cancellation before or after the registrations
+    found = history_of(project(events), ORG)
+    [entry] = [e for e in found["history"] if e["form"] == "training"]
+    assert (entry["status"], entry["people_registered"]) == ("cancelled", 1)
+    [year_2026] = [y for y in found["years"] if y["year"] == 2026]
+    assert year_2026["trainings"] == 0  # 1 without the cancellation (the test above)
