@@ -80,8 +80,8 @@ def authorize(identity, session: OAuth2Session, browser: requests.Session, email
     verifier = secrets.token_urlsafe(48)
     url, _state = session.create_authorization_url(
         identity.url("/oauth2/authorize"), code_verifier=verifier, **params)
-    form = browser.get(url, timeout=30)
-    if form.status_code in (302, 303):
+    form = browser.get(url, allow_redirects=False, timeout=30)
+    if form.status_code in (302, 303):  # a signed-in browser: the code at once
         return form, verifier
     assert form.status_code == 200, form.text
     answer = browser.post(url, data={"email": email, "password": password,
