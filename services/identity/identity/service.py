@@ -798,10 +798,7 @@ class OpenIdMixin:
              "totp.last_step": enrolment.get("last_step")},
             {"$set": {"totp.enabled": True, "totp.last_step": matched}}).modified_count == 1
         if not used:
-            state = domain.after_failure(state, domain.ACCOUNT_THROTTLE, now)
-            self.db[THROTTLE].replace_one({"_id": key}, {
-                "failures": state.failures, "window_start": state.window_start,
-                "locked_until": state.locked_until, "lockouts": state.lockouts}, upsert=True)
+            self.save_throttle(key, domain.after_failure(state, domain.ACCOUNT_THROTTLE, now))
             repository.audit(self.db.db, "second_factor_failed", now,
                              account_id=account["_id"], address=client_address(request))
             return self.second_factor_form(request, enrol_uri, step, 401,
@@ -834,13 +831,15 @@ class OpenIdMixin:
                              address=address)
             return account
         for key, policy in keys_.items():
-            state = domain.after_failure(states[key], policy, now)
-            self.db[THROTTLE].replace_one({"_id": key}, {
-                "failures": state.failures, "window_start": state.window_start,
-                "locked_until": state.locked_until, "lockouts": state.lockouts}, upsert=True)
+            self.save_throttle(key, domain.after_failure(states[key], policy, now))
         repository.audit(self.db.db, "sign_in_failed", now,
                          account_id=account["_id"] if account else None, address=address)
         return None
+
+    def save_throttle(self, key: str, state: domain.ThrottleState) -> None:
+        self.db[THROTTLE].replace_one({"_id": key}, {
+            "failures": state.failures, "window_start": state.window_start,
+            "locked_until": state.locked_until, "lockouts": state.lockouts}, upsert=True)
 
     def open_session(self, account: dict[str, Any], address: str
                      ) -> tuple[dict[str, Any], str]:
