@@ -700,7 +700,8 @@ class OpenIdMixin:
         return self.sign_in_form(request, grant)
 
     @identity_api("POST", "/oauth2/authorize", bearer=False, forms=True,
-                  summary="The sign-in form: E-mail, Hasło, Zaloguj się")
+                  summary="The sign-in form: E-mail, Hasło, Zaloguj się; for staff a second "
+                          "step, Kod z aplikacji (TOTP, enrolled on the first sign-in)")
     def sign_in(self, request):
         server = self.server()
         try:
