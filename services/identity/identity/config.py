@@ -27,6 +27,7 @@ class IdentitySettings:
     admin_password: str | None = None
     public_url: str = ""          # where links in emails point (the proxy, or identity itself)
     secure_cookies: bool = False  # the Secure flag: true behind HTTPS
+    audit_retention_days: int = 365  # sign-ins and role changes are kept this long
 
 
 def _secret(env: dict[str, str], name: str) -> str | None:
@@ -58,4 +59,5 @@ def load_identity_settings(settings: Settings, env: dict[str, str] | None = None
         admin_password=_secret(env, "WSPOLPRACA_ADMIN_PASSWORD"),
         public_url=(env.get("WSPOLPRACA_IDENTITY_PUBLIC_URL") or issuer).rstrip("/"),
         secure_cookies=issuer.startswith("https://"),
+        audit_retention_days=int(env.get("WSPOLPRACA_IDENTITY_AUDIT_RETENTION_DAYS", "365")),
     )

@@ -70,6 +70,16 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.DEPARTMENT})
+# roles whose sign-in needs a second factor (TOTP) after the password
+SECOND_FACTOR_ROLES = STAFF_ROLES
+
+
+def needs_second_factor(account_roles: list[str], enrolled: bool = False) -> bool:
+    """Staff (the liaison officer, admins, department accounts) sign in with a TOTP code as
+    well, enrolling on their first sign-in; so does anyone who has enrolled one."""
+    return enrolled or any(role in SECOND_FACTOR_ROLES for role in account_roles)
+
+
 # roles an admin may give an account it creates (ngo comes with a granted representation)
 ASSIGNABLE_ROLES = (Role.ADMIN, Role.OFFICER, Role.DEPARTMENT, Role.COMMITTEE)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
@@ -19,6 +19,7 @@ from identity import domain, keys
 from wspolpraca import pagination
 from wspolpraca.mongo import Collection, DomainGauge, count_by
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY
+from wspolpraca.outbox import acquire_lease, release_lease
 
 ACCOUNTS = "accounts"
 CLIENTS = "clients"
@@ -95,3 +96,18 @@ def audit(db: Database, kind: str, at: datetime, *, account_id: str | None = Non
     """One line of the audit log (sign-ins, role and representation changes)."""
     db[AUDIT].insert_one({"_id": new_id(), "kind": kind, "at": at, "account_id": account_id,
                           "address": address, **details}, session=session)
+
+
+AUDIT_RETENTION_LEASE = "identity-audit-retention"
+
+
+def remove_expired_audit(db: Database, now: datetime, retention: timedelta, owner: str,
+                         lease_seconds: float) -> int | None:
+    """Delete the audit log's lines older than `retention`: by one instance at a time (the
+    one holding the lease), None when another holds it."""
+    if not acquire_lease(db, AUDIT_RETENTION_LEASE, owner, lease_seconds):
+        return None
+    try:
+        return db[AUDIT].delete_many({"at": {"$lt": now - retention}}).deleted_count
+    finally:
+        release_lease(db, AUDIT_RETENTION_LEASE, owner)

@@ -9,16 +9,18 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+import uuid
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
 from nameko.extensions import DependencyProvider
+from nameko.timer import timer
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Request, Response
 
-from identity import domain, keys, oidc, repository
+from identity import domain, keys, oidc, repository, totp
 from identity.config import IdentitySettings, load_identity_settings
 from identity.repository import (
     ACCOUNTS,
@@ -78,6 +80,11 @@ ANYONE_SIGNED_IN = PUBLIC  # checked in the handler: a resident has no role at a
 REGISTERED_MESSAGE = ("Jeśli adres jest poprawny, wysłaliśmy na niego wiadomość z linkiem "
                       "potwierdzającym. Link jest ważny 48 godzin.")
 SIGN_IN_FAILED = "Nieprawidłowy e-mail lub hasło."
+SECOND_FACTOR_FAILED = "Nieprawidłowy kod. Wpisz aktualny kod z aplikacji."
+SECOND_FACTOR_STEP = "second_factor"
+SECOND_FACTOR_MINUTES = 5   # between the password and the code
+AUDIT_RETENTION_CHECK_SECONDS = 3600
+AUDIT_RETENTION_LEASE_SECONDS = 600
 
 
 def signed_in(request) -> Any:
@@ -94,6 +101,7 @@ class Bootstrap(DependencyProvider):
         self.settings = settings_of(self.container.config)
         self.identity = load_identity_settings(self.settings)
         self.keyring = keys.KeyRing(self.identity.key_passphrase)
+        self.instance = uuid.uuid4().hex   # this instance, as a lease's owner
 
     def start(self) -> None:
         mongo = next(d for d in self.container.dependencies if isinstance(d, Mongo))
@@ -692,7 +700,8 @@ class OpenIdMixin:
         return self.sign_in_form(request, grant)
 
     @identity_api("POST", "/oauth2/authorize", bearer=False, forms=True,
-                  summary="The sign-in form: E-mail, Hasło, Zaloguj się")
+                  summary="The sign-in form: E-mail, Hasło, Zaloguj się; for staff a second "
+                          "step, Kod z aplikacji (TOTP, enrolled on the first sign-in)")
     def sign_in(self, request):
         server = self.server()
         try:
@@ -702,6 +711,8 @@ class OpenIdMixin:
         if not csrf_valid(request):
             return self.sign_in_form(request, grant, 400, message="Formularz wygasł. "
                                      "Spróbuj zalogować się jeszcze raz.")
+        if "step" in request.form:
+            return self.second_factor(server, request, grant)
         email = domain.normalize_email(request.form.get("email", ""))
         password = request.form.get("password", "")
         errors = {}
@@ -721,11 +732,85 @@ class OpenIdMixin:
         if outcome is None:
             return self.sign_in_form(request, grant, 401, message=SIGN_IN_FAILED,
                                      errors={"password": SIGN_IN_FAILED})
-        session, cookie = self.open_session(outcome, address)
-        response = self.issue_code(server, request, grant, outcome, session)
+        if domain.needs_second_factor(outcome.get("roles") or [],
+                                      bool((outcome.get("totp") or {}).get("enabled"))):
+            step = self.db.transaction(lambda tx: one_time(
+                tx, SECOND_FACTOR_STEP, outcome["_id"],
+                timedelta(minutes=SECOND_FACTOR_MINUTES)))
+            return self.second_factor_form(request, self.enrolment(outcome), step)
+        return self.signed_in_response(server, request, grant, outcome, address)
+
+    def signed_in_response(self, server, request: Request, grant, account: dict[str, Any],
+                           address: str) -> Response:
+        session, cookie = self.open_session(account, address)
+        response = self.issue_code(server, request, grant, account, session)
         set_cookie(response, SESSION_COOKIE, cookie, secure=self.boot.identity.secure_cookies,
                    max_age=self.boot.identity.session_hours * 3600)
         return response
+
+    # --- the second factor (TOTP) -------------------------------------------------------------
+    def enrolment(self, account: dict[str, Any]) -> str | None:
+        """The otpauth:// URI to show while the account has no confirmed TOTP (a new secret
+        each time, until a code confirms one); None once enrolled: never shown again."""
+        if (account.get("totp") or {}).get("enabled"):
+            return None
+        secret = totp.new_secret()
+        self.db[ACCOUNTS].update_one({"_id": account["_id"]}, {"$set": {"totp": {
+            "secret": secret, "enabled": False, "last_step": None}}})
+        return totp.provisioning_uri(secret, account["email"])
+
+    def second_factor_form(self, request: Request, enrol_uri: str | None, step: str,
+                           status: int = 200, *, message: str | None = None,
+                           headers: dict | None = None) -> Response:
+        csrf = csrf_token(request)
+        query = request.query_string.decode("ascii", "replace")
+        response = page("totp.html", status, headers=headers, title="Logowanie: drugi krok",
+                        action=f"/oauth2/authorize?{query}", csrf_token=csrf, step=step,
+                        enrol_uri=enrol_uri, message=message)
+        set_cookie(response, CSRF_COOKIE, csrf, secure=self.boot.identity.secure_cookies)
+        return response
+
+    def second_factor(self, server, request: Request, grant) -> Response:
+        """The sign-in's second step: the code of the account's TOTP (confirming it on the
+        first sign-in); failures are throttled with the password's per-account policy."""
+        step = request.form.get("step", "")
+        record = self.db[ONE_TIME].find_one({"_id": digest(step),
+                                             "purpose": SECOND_FACTOR_STEP})
+        now = utcnow()
+        account = (self.db[ACCOUNTS].find_one({"_id": record["account_id"]})
+                   if record is not None and record["expires_at"] > now else None)
+        if account is None or not domain.may_sign_in(account["status"]):
+            return self.sign_in_form(request, grant, 400, message="Logowanie wygasło. "
+                                     "Zaloguj się jeszcze raz.")
+        enrolment = account.get("totp") or {}
+        enrol_uri = (None if enrolment.get("enabled") else
+                     totp.provisioning_uri(enrolment["secret"], account["email"]))
+        key = f"account:{account['email']}"
+        state = throttle_state(self.db[THROTTLE].find_one({"_id": key}))
+        wait = domain.retry_after(state, now)
+        if wait:
+            return self.second_factor_form(
+                request, enrol_uri, step, 429, headers={"Retry-After": str(wait)},
+                message=f"Zbyt wiele nieudanych prób. Spróbuj ponownie za {wait} s.")
+        matched = totp.matching_step(enrolment["secret"], request.form.get("code", ""),
+                                     now.timestamp(), enrolment.get("last_step"))
+        used = matched is not None and self.db[ACCOUNTS].update_one(
+            {"_id": account["_id"], "totp.secret": enrolment["secret"],
+             "totp.last_step": enrolment.get("last_step")},
+            {"$set": {"totp.enabled": True, "totp.last_step": matched}}).modified_count == 1
+        if not used:
+            self.save_throttle(key, domain.after_failure(state, domain.ACCOUNT_THROTTLE, now))
+            repository.audit(self.db.db, "second_factor_failed", now,
+                             account_id=account["_id"], address=client_address(request))
+            return self.second_factor_form(request, enrol_uri, step, 401,
+                                           message=SECOND_FACTOR_FAILED)
+        self.db[ONE_TIME].delete_one({"_id": digest(step)})
+        self.db[THROTTLE].delete_one({"_id": key})
+        if enrol_uri:
+            repository.audit(self.db.db, "second_factor_enrolled", now,
+                             account_id=account["_id"])
+        return self.signed_in_response(server, request, grant, account,
+                                       client_address(request))
 
     def check_credentials(self, email: str, password: str, address: str
                           ) -> dict[str, Any] | int | None:
@@ -747,13 +832,15 @@ class OpenIdMixin:
                              address=address)
             return account
         for key, policy in keys_.items():
-            state = domain.after_failure(states[key], policy, now)
-            self.db[THROTTLE].replace_one({"_id": key}, {
-                "failures": state.failures, "window_start": state.window_start,
-                "locked_until": state.locked_until, "lockouts": state.lockouts}, upsert=True)
+            self.save_throttle(key, domain.after_failure(states[key], policy, now))
         repository.audit(self.db.db, "sign_in_failed", now,
                          account_id=account["_id"] if account else None, address=address)
         return None
+
+    def save_throttle(self, key: str, state: domain.ThrottleState) -> None:
+        self.db[THROTTLE].replace_one({"_id": key}, {
+            "failures": state.failures, "window_start": state.window_start,
+            "locked_until": state.locked_until, "lockouts": state.lockouts}, upsert=True)
 
     def open_session(self, account: dict[str, Any], address: str
                      ) -> tuple[dict[str, Any], str]:
@@ -833,4 +920,20 @@ class IdentityService(AccountsMixin, ClientsMixin, RepresentationsMixin, OpenIdM
     db = Mongo(repository.COLLECTIONS, repository.GAUGES)
     boot = Bootstrap()
     log_context = WorkerLogContext()
+
+    @timer(interval=AUDIT_RETENTION_CHECK_SECONDS)
+    def remove_expired_audit_entries(self) -> int:
+        """The audit log keeps sign-ins and role changes WSPOLPRACA_IDENTITY_AUDIT_RETENTION_DAYS
+        days; one instance at a time removes what is older."""
+        if not self.db.provider.settings.timers_enabled:
+            return 0
+        return self.expire_audit(utcnow())
+
+    def expire_audit(self, now) -> int:
+        removed = repository.remove_expired_audit(
+            self.db.db, now, timedelta(days=self.boot.identity.audit_retention_days),
+            self.boot.instance, AUDIT_RETENTION_LEASE_SECONDS)
+        if removed:
+            log.info("audit log entries past retention removed", extra={"removed": removed})
+        return removed or 0
 

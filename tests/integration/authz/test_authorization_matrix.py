@@ -18,12 +18,18 @@ The city is built once for the module: two verified organisations (`ngo` represe
 an inquiry, a patronage, a training, a consultation, a council and a subscription.
 Cells that would destroy a fixture (archive, cancel, withdraw...) are `OK` against an unknown
 id, so they reach the rules but change nothing that later cells need.
+
+Every role's token is issued by a real identity service, as in production: people sign in
+with code + PKCE on its sign-in page (an OIDC client library driving a browser session), the
+NGO representatives after the officer granted their representation, and the departments'
+systems use client credentials. The five services verify them through identity's JWKS.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import jwt
 import pytest
 import requests
 from consultations_helpers import consultation_body, council_body
@@ -38,10 +44,12 @@ from grants_helpers import (
     pass_deadline,
     small_grant_body,
 )
+from identity_helpers import active_account, sign_in, web_client
 from registry_helpers import department_body, inquiry_body, organization_body
 
 from consultations.service import ConsultationsService
 from grants.service import GrantsService
+from identity.service import IdentityService
 from notifications.service import NotificationsService
 from registry.service import RegistryService
 from reporting.service import ReportingService
@@ -287,6 +295,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
 @dataclass
 class City:
     services: dict[str, RunningService]
+    identity: RunningService
     tokens: dict[str, str | None]
     ids: dict[str, str] = field(default_factory=dict)
     bodies: dict[tuple[str, str, str], dict] = field(default_factory=dict)
@@ -299,20 +308,67 @@ def _created(response: requests.Response) -> dict:
 
 @pytest.fixture(scope="module")
 def city(mongo_uri, amqp_uri):
-    services = {name: run_service(cls, mongo_uri, amqp_uri) for name, cls in SERVICES.items()}
+    # tokens outlive the module's run on a busy machine
+    identity = run_service(IdentityService, mongo_uri, amqp_uri,
+                           extra={"WSPOLPRACA_IDENTITY_ACCESS_TOKEN_MINUTES": "120"})
+    relying = {"jwt_jwks_url": identity.url("/oauth2/jwks"), "jwt_issuer": identity.base_url}
+    services = {name: run_service(cls, mongo_uri, amqp_uri, **relying)
+                for name, cls in SERVICES.items()}
     try:
-        yield _build_city(services)
+        yield _build_city(services, identity)
     finally:
-        stop_services(list(services.values()), amqp_uri)
+        stop_services([identity, *services.values()], amqp_uri)
 
 
-def _build_city(services: dict[str, RunningService]) -> City:
+class Tokens:
+    """Identity-issued access tokens: a person signed in with code + PKCE, a department's
+    system by client credentials."""
+
+    def __init__(self, identity: RunningService) -> None:
+        self.identity = identity
+        admin = active_account(identity, roles=["admin"], name="Admin Macierzy")
+        self.accounts: dict[str, dict] = {"admin": admin}
+        # the portal's registration is set-up, done with a development token of that admin
+        self.web = web_client(identity, mint_token(admin["_id"], ["admin"]))
+
+    def person(self, email: str, browser: requests.Session | None = None) -> dict:
+        signed = sign_in(self.identity, self.web, email, browser=browser)
+        return {"token": signed.token["access_token"], "browser": signed.browser}
+
+    def account(self, role: str, roles: list[str], name: str) -> tuple[str, dict]:
+        account = self.accounts.setdefault(role, active_account(self.identity, roles=roles,
+                                                                name=name))
+        return self.person(account["email"])["token"], account
+
+    def department(self, code: str, admin: str) -> str:
+        created = _created(self.identity.post("/api/v1/clients", admin, json={
+            "name": f"System wydziału {code}", "kind": "department", "department": code}))
+        answer = requests.post(self.identity.url("/oauth2/token"), timeout=30,
+                               data={"grant_type": "client_credentials"},
+                               auth=(created["client_id"], created["client_secret"]))
+        assert answer.status_code == 200, answer.text
+        return answer.json()["access_token"]
+
+    def representative(self, organization_id: str, officer: str, name: str) -> str:
+        """Signs in, asks to represent the organisation, the officer grants it, and the next
+        sign-in (the same browser session) acts for it."""
+        account = active_account(self.identity, name=name)
+        first = self.person(account["email"])
+        asked = _created(self.identity.post("/api/v1/representations", first["token"],
+                                            json={"organization_id": organization_id}))
+        _created(self.identity.post(f"/api/v1/representations/{asked['id']}/approve",
+                                    officer))
+        return self.person(account["email"], first["browser"])["token"]
+
+
+def _build_city(services: dict[str, RunningService], identity: RunningService) -> City:
     registry, grants = services["registry"], services["grants"]
     consultations, notifications = services["consultations"], services["notifications"]
-    officer = mint_token("authz-officer", ["officer"])
-    tokens: dict[str, str | None] = {"anon": None, "officer": officer,
-                                     "admin": mint_token("authz-admin", ["admin"])}
-    city = City(services, tokens)
+    issued = Tokens(identity)
+    admin, _ = issued.account("admin", ["admin"], "Admin Macierzy")
+    officer, _ = issued.account("officer", ["officer"], "Anna Pełnomocnik")
+    tokens: dict[str, str | None] = {"anon": None, "officer": officer, "admin": admin}
+    city = City(services, identity, tokens)
     ids = city.ids
 
     # departments and organisations
@@ -320,17 +376,21 @@ def _build_city(services: dict[str, RunningService]) -> City:
         if registry.get(f"/api/v1/departments/{code}").status_code == 404:
             _created(registry.post("/api/v1/departments", officer,
                                    json=department_body(code, areas=[area])))
-    tokens["dept"] = mint_token("authz-dept", ["department"], department="culture")
-    tokens["dept2"] = mint_token("authz-dept2", ["department"], department="sport")
+    tokens["dept"] = issued.department("culture", admin)
+    tokens["dept2"] = issued.department("sport", admin)
     for key in ("org_a", "org_b"):
+        # the founder of a new organisation represents none yet (a set-up token)
         org = _created(registry.post("/api/v1/organizations", mint_token(f"r-{key}", ["ngo"]),
                                      json=organization_body(areas=["culture", "sport"])))
         _created(registry.post(f"/api/v1/organizations/{org['id']}/verify", officer))
         ids[key] = org["id"]
-    tokens["ngo"] = mint_token("authz-ngo", ["ngo"], org_id=ids["org_a"])
-    tokens["ngo2"] = mint_token("authz-ngo2", ["ngo"], org_id=ids["org_b"])
-    tokens["cm"] = mint_token("authz-cm", ["committee"])
-    tokens["cm2"] = mint_token("authz-cm2", ["committee"])
+    wait_until(lambda: all((identity.db["organizations"].find_one({"_id": ids[k]}) or {})
+                           .get("status") == "verified" for k in ("org_a", "org_b")),
+               what="identity to know A and B")
+    tokens["ngo"] = issued.representative(ids["org_a"], officer, "Ewa Reprezentantka")
+    tokens["ngo2"] = issued.representative(ids["org_b"], officer, "Olga Reprezentantka")
+    tokens["cm"], member = issued.account("cm", ["committee"], "Anna Urzędnik")
+    tokens["cm2"], _ = issued.account("cm2", ["committee"], "Jan Komisyjny")
     ngo, dept = tokens["ngo"], tokens["dept"]
 
     # registry: a resource of culture, A's booking, an inquiry for culture, A's patronage...
@@ -376,7 +436,7 @@ def _build_city(services: dict[str, RunningService]) -> City:
     pass_deadline(grants, cid)
     _created(grants.post(f"{COMPETITIONS}/{cid}/close", dept))
     _created(grants.post(f"{COMPETITIONS}/{cid}/committee", dept, json={"members": [
-        {"user_id": "authz-cm", "name": "Anna Urzędnik", "kind": "official"}]}))
+        {"user_id": member["_id"], "name": "Anna Urzędnik", "kind": "official"}]}))
     _created(grants.post(f"{COMPETITIONS}/{cid}/committee/declaration", tokens["cm"],
                          json={"no_conflict_of_interest": True}))
     _created(grants.post(f"{OFFERS}/{offer['id']}/scores", tokens["cm"], json={"scores": [
@@ -450,7 +510,7 @@ def _build_city(services: dict[str, RunningService]) -> City:
         ("grants", "POST", "/api/v1/competitions/{id}/committee"): {"members": [
             {"user_id": "authz-cm9", "name": "Jan Urzędnik", "kind": "official"}]},
         ("grants", "POST", "/api/v1/competitions/{id}/committee/assignments"): {
-            "assignments": [{"user_id": "authz-cm", "offer_ids": [ids["offer"]]}]},
+            "assignments": [{"user_id": member["_id"], "offer_ids": [ids["offer"]]}]},
         ("grants", "POST", "/api/v1/contracts/{id}/report"): {
             "achieved_results": "Trzy festiwale.", "activities": "Koncerty.",
             "expenses": [{"source": "grant", "name": "Scena", "amount": "7900.00"}],
@@ -582,6 +642,16 @@ def test_the_matrix(city, key):
 
 def test_the_matrix_covers_every_role_and_a_token_changes_nothing_for_the_public(city):
     assert set(ROLES) == set(city.tokens)
+    # every role's token is identity's own, signed with a key of its JWKS
+    kids = {k["kid"] for k in city.identity.get("/oauth2/jwks").json()["keys"]}
+    for role, token in city.tokens.items():
+        if token is not None:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False})
+            assert header["alg"] == "RS256" and header["kid"] in kids, role
+            assert claims["iss"] == city.identity.base_url, role
+    assert jwt.decode(city.tokens["ngo"], options={"verify_signature": False})[
+        "org_id"] == city.ids["org_a"]
     # a forged token on a public endpoint is still a 401, never a silent downgrade to public
     forged = mint_token("x", ["officer"], secret="not-the-secret-" * 3)
     response = city.services["registry"].get("/api/v1/organizations", forged)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from html import unescape
@@ -79,14 +80,58 @@ def authorize(identity, session: OAuth2Session, browser: requests.Session, email
     verifier = secrets.token_urlsafe(48)
     url, _state = session.create_authorization_url(
         identity.url("/oauth2/authorize"), code_verifier=verifier, **params)
-    form = browser.get(url, timeout=30)
-    if form.status_code in (302, 303):
+    form = browser.get(url, allow_redirects=False, timeout=30)
+    if form.status_code in (302, 303):  # a signed-in browser: the code at once
         return form, verifier
     assert form.status_code == 200, form.text
     answer = browser.post(url, data={"email": email, "password": password,
                                      "csrf_token": csrf_of(form.text)},
                           allow_redirects=False, timeout=30)
+    if answer.status_code == 200 and 'name="step"' in answer.text:
+        answer = second_step(browser, url, email, answer.text)
     return answer, verifier
+
+
+# the TOTP secrets of the staff accounts the tests enrolled, by email, and the last step used
+TOTP_SECRETS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
+
+
+def step_of(html: str) -> str:
+    found = re.search(r'name="step" value="([^"]+)"', html)
+    assert found, html
+    return unescape(found.group(1))
+
+
+def enrolment_secret(html: str) -> str | None:
+    found = re.search(r'<code id="otpauth">([^<]+)</code>', html)
+    if not found:
+        return None
+    return parse_qs(urlsplit(unescape(found.group(1))).query)["secret"][0]
+
+
+def totp_code(email: str) -> str:
+    """The account's current code as an authenticator app shows it (the next step's if this
+    one was used already: a code is accepted once)."""
+    from identity import totp
+
+    now = totp.step_of(time.time())
+    step = max(now, _LAST_STEP.get(email, now - 1) + 1)
+    _LAST_STEP[email] = step
+    return totp.code_at(TOTP_SECRETS[email], step)
+
+
+def second_step(browser: requests.Session, url: str, email: str, html: str,
+                code: str | None = None) -> requests.Response:
+    """The sign-in's second step of a staff account: enrols on the first sign-in (the page
+    shows the otpauth:// URI once), then types the current code."""
+    secret = enrolment_secret(html)
+    if secret:
+        TOTP_SECRETS[email] = secret
+        _LAST_STEP.pop(email, None)
+    return browser.post(url, data={"step": step_of(html), "csrf_token": csrf_of(html),
+                                   "code": code or totp_code(email)},
+                        allow_redirects=False, timeout=30)
 
 
 def code_of(answer: requests.Response) -> dict[str, str]:
