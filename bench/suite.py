@@ -86,6 +86,16 @@ def _similarity(r: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _portal(r: dict) -> list[tuple[str, str, str, str]]:
+    target = r["target_ratio"]
+    rows = [(f"portal {p['page']}"[:60],
+             f"p95 {p['page_p95'] * 1000:.0f} ms (slowest API call "
+             f"{p['slowest_api_p95'] * 1000:.0f})",
+             f"{p['ratio']:.2f} (<= {target})", "PASS" if p["ratio"] <= target else "ABOVE")
+            for p in r["pages"]]
+    return rows
+
+
 SUITE = (
     Benchmark("throughput", "throughput.py", (), ("--events", "1000"), "throughput", _durable),
     Benchmark("relay", "relay.py", (), ("--events", "1000"), "relay", _relay),
@@ -97,6 +107,7 @@ SUITE = (
     Benchmark("rss", "rss.py", (), ("--requests", "40"), "rss", _rss),
     Benchmark("similarity", "similarity.py", ("--sizes", "600", "6000"),
               ("--sizes", "60", "600"), "similarity", _similarity),
+    Benchmark("portal", "portal.py", (), ("--requests", "60"), "portal", _portal),
 )
 
 

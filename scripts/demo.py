@@ -383,7 +383,9 @@ def competitions(year: int, programme_record: dict, orgs: list[dict]) -> list[di
             "task_description": f"{title}: zadanie publiczne na {year} rok.",
             "award_rules": "Zgodnie z programem współpracy i ogłoszeniem.",
             "department": department_for(area)}).json()
-        call("POST", f"{GRANTS}/api/v1/competitions/{competition['id']}/announce", OFFICER)
+        # the announced record (status "announced"): --time-travel settles only those
+        competition = call("POST", f"{GRANTS}/api/v1/competitions/{competition['id']}/announce",
+                           OFFICER).json()
         tally("competitions", True)
         offers = []
         bidders = [o for o in orgs if area in o["areas"]][:3]

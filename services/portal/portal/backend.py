@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,12 +67,62 @@ def base_urls(env: dict[str, str] | None = None) -> dict[str, str]:
     return urls
 
 
+def cache_seconds(env: dict[str, str] | None = None) -> float:
+    """How long a public answer is reused (`PORTAL_CACHE_SECONDS`, default 2; 0 turns it off)."""
+    value = (os.environ if env is None else env).get("PORTAL_CACHE_SECONDS", "2")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 2.0
+
+
+class MicroCache:
+    """Public GET answers reused for a few seconds: under load many people read the same
+    pages, and each answer would be asked again within the second. Only successful answers
+    are kept; a write the portal passes to a service drops that service's answers at once (the
+    person who wrote sees it); writes elsewhere show after at most `ttl` seconds, plus one
+    refresh: when an answer expires, one request asks the service again while the others keep
+    the expired answer (up to `ttl` more), so they do not all ask at once."""
+
+    LIMIT = 2000  # entries; past it the cache starts again (public pages, few distinct URLs)
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.entries: dict[tuple, tuple[float, Any]] = {}
+        self.refreshing: set[tuple] = set()
+
+    def lookup(self, key: tuple) -> tuple[Any, bool]:
+        """(the answer or None, whether this caller must ask the service and `put` it)."""
+        found = self.entries.get(key)
+        moment = time.monotonic()
+        if found is None or found[0] + self.ttl <= moment:
+            return None, True
+        if found[0] > moment or key in self.refreshing:
+            return found[1], False
+        self.refreshing.add(key)  # the first after expiry refreshes, the others keep it
+        return found[1], True
+
+    def put(self, key: tuple, value: Any) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self.entries) >= self.LIMIT:
+            self.entries = {}
+        self.entries[key] = (time.monotonic() + self.ttl, value)
+
+    def done(self, key: tuple) -> None:
+        self.refreshing.discard(key)
+
+    def drop(self, service: str) -> None:
+        self.entries = {k: v for k, v in self.entries.items() if k[0] != service}
+
+
 class Backends:
     def __init__(self, urls: dict[str, str], connect_timeout: float = 2.0,
-                 read_timeout: float = 10.0) -> None:
+                 read_timeout: float = 10.0, cache_ttl: float | None = None) -> None:
         self.urls = urls
         self.timeout = (connect_timeout, read_timeout)
         self._local = threading.local()  # one session per (green) thread
+        self.cache = MicroCache(cache_seconds() if cache_ttl is None else cache_ttl)
 
     @property
     def http(self) -> requests.Session:
@@ -111,10 +161,31 @@ class Backends:
 
     def get(self, service: str, path: str, **params: Any) -> Any:
         clean = {k: v for k, v in params.items() if v not in (None, "")}
-        return self.request("GET", service, path, params=clean).json()
+        key = (service, path, tuple(sorted((k, str(v)) for k, v in clean.items())))
+        return self._cached(key, lambda: self.request("GET", service, path,
+                                                      params=clean).json())
+
+    def content(self, service: str, path: str) -> bytes:
+        """A small public document's bytes (the calendar feed a page reads), cached as `get`."""
+        return self._cached((service, path, "content"),
+                            lambda: self.request("GET", service, path).content)
+
+    def _cached(self, key: tuple, ask: Callable[[], Any]) -> Any:
+        found, refresh = self.cache.lookup(key)
+        if not refresh:
+            return found
+        try:
+            found = ask()
+            self.cache.put(key, found)
+        finally:
+            self.cache.done(key)
+        return found
 
     def post(self, service: str, path: str, body: dict) -> Any:
-        response = self.request("POST", service, path, json=body)
+        try:
+            response = self.request("POST", service, path, json=body)
+        finally:
+            self.cache.drop(service)  # the writer sees what they wrote on the next page
         return response.json() if response.content else {}
 
     def items(self, service: str, path: str, limit: int = 100, pages: int = 5,

@@ -125,8 +125,7 @@ class PortalService:
                         or formatting.to_datetime(g["comments_until"]) > moment]
         consultations = parts.fetch(lambda: b.items("consultations", "/api/v1/consultations",
                                                     status="open"), [])
-        ics = parts.fetch(lambda: b.request("GET", "notifications",
-                                            "/api/v1/calendar.ics").content)
+        ics = parts.fetch(lambda: b.content("notifications", "/api/v1/calendar.ics"))
         events = upcoming(calendar_entries(ics), moment)[:8] if ics else []
         return site.render(request, "home.html", parts=parts, now=moment,
                            competitions=open_competitions, small_grants=small_grants,
@@ -338,8 +337,8 @@ class PortalService:
                 raise ValueError
         except ValueError:
             year, month = today.year, today.month
-        ics = parts.fetch(lambda: site.backends.request(
-            "GET", "notifications", "/api/v1/calendar.ics").content)
+        ics = parts.fetch(lambda: site.backends.content(
+            "notifications", "/api/v1/calendar.ics"))
         entries = calendar_entries(ics) if ics else []
         in_month = [e for e in entries if (e.starts.year, e.starts.month) == (year, month)]
         previous, following = shift_month(year, month, -1), shift_month(year, month, 1)

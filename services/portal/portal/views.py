@@ -5,10 +5,11 @@ forms and their errors. No rule of the Act lives here: the services decide, the 
 from __future__ import annotations
 
 import calendar as calendar_module
+import functools
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -58,7 +59,7 @@ class AreaNames:
 
 # --- the calendar --------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class Entry:
     title: str
     starts: datetime
@@ -68,8 +69,11 @@ class Entry:
     url: str
 
 
-def calendar_entries(ics: bytes) -> list[Entry]:
-    """The public iCalendar feed of the notifications service, as entries in Warsaw time."""
+@functools.lru_cache(maxsize=4)
+def calendar_entries(ics: bytes) -> tuple[Entry, ...]:
+    """The public iCalendar feed of the notifications service, as entries in Warsaw time.
+    Parsed once per feed: the portal's micro-cache hands the same bytes to every page until
+    the feed changes (the entries are frozen, the pages only read them)."""
     entries = []
     for event in Calendar.from_ical(ics).walk("VEVENT"):
         start = event.decoded("DTSTART")
@@ -85,10 +89,10 @@ def calendar_entries(ics: bytes) -> list[Entry]:
                              place=str(event.get("LOCATION", "") or ""), all_day=all_day,
                              url=str(event.get("URL", "") or "")))
     entries.sort(key=lambda e: e.starts)
-    return entries
+    return tuple(entries)
 
 
-def month_grid(year: int, month: int, entries: list[Entry]) -> list[list[dict]]:
+def month_grid(year: int, month: int, entries: Sequence[Entry]) -> list[list[dict]]:
     """Weeks (Monday first) of days with their entries; days of other months are None."""
     by_day: dict[date, list[Entry]] = {}
     for entry in entries:
@@ -105,7 +109,7 @@ def shift_month(year: int, month: int, by: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def upcoming(entries: list[Entry], now: datetime, days: int = 60) -> list[Entry]:
+def upcoming(entries: Sequence[Entry], now: datetime, days: int = 60) -> list[Entry]:
     until = now + timedelta(days=days)
     return [e for e in entries if now <= (e.ends or e.starts) and e.starts <= until]
 

@@ -1,5 +1,8 @@
 """The portal's forms: the API's 422 messages go next to their fields; CSRF tokens."""
 
+import dataclasses
+
+import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -85,3 +88,9 @@ def test_marshmallows_english_defaults_are_shown_in_plain_polish() -> None:
     assert form.errors == {"author": ["Wpisz od 2 do 300 znaków."],
                            "email": ["Wpisz adres e-mail, np. nazwa@example.pl."],
                            "area": ["To pole jest wymagane.", "Nieznany obszar."]}
+
+
+def test_the_same_feed_is_parsed_once_and_its_entries_cannot_be_changed() -> None:
+    assert calendar_entries(bytes(ICS)) is calendar_entries(bytes(ICS))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        calendar_entries(ICS)[0].title = "inny"  # type: ignore[misc]

@@ -1,0 +1,101 @@
+"""The portal's micro-cache of public answers: reused for a few seconds, never an error, and
+dropped for a service as soon as the portal passes a write to it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from portal.backend import Backends, NotFound, cache_seconds
+
+
+@pytest.fixture
+def backend():
+    """A service answering GET /count with how many GETs it has had; POST /write is 201."""
+    state = {"gets": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            state["gets"] += 1
+            if self.path.startswith("/missing"):
+                return self._send(404, {"error": {"code": "not_found", "message": "Nie ma."}})
+            return self._send(200, {"gets": state["gets"], "path": self.path})
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            return self._send(201, {"ok": True})
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", state
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_public_answer_is_reused_within_the_ttl_per_path_and_query(backend):
+    url, state = backend
+    backends = Backends({"grants": url, "registry": url}, cache_ttl=60)
+    assert backends.get("grants", "/count", status="announced")["gets"] == 1
+    assert backends.get("grants", "/count", status="announced")["gets"] == 1
+    assert backends.get("grants", "/count", status="resolved")["gets"] == 2
+    assert backends.content("grants", "/count") == backends.content("grants", "/count")
+    assert state["gets"] == 3
+
+
+def test_a_write_through_the_portal_drops_that_services_answers_only(backend):
+    url, state = backend
+    backends = Backends({"grants": url, "registry": url}, cache_ttl=60)
+    backends.get("grants", "/count")
+    backends.get("registry", "/count")
+    backends.post("grants", "/write", {"text": "uwaga"})
+    assert backends.get("grants", "/count")["gets"] == 3  # asked again
+    assert backends.get("registry", "/count")["gets"] == 2  # still the cached answer
+
+
+def test_errors_are_not_cached_and_a_zero_ttl_turns_the_cache_off(backend):
+    url, state = backend
+    backends = Backends({"grants": url}, cache_ttl=60)
+    for _ in range(2):
+        with pytest.raises(NotFound):
+            backends.get("grants", "/missing")
+    assert state["gets"] == 2
+    uncached = Backends({"grants": url}, cache_ttl=0)
+    assert [uncached.get("grants", "/count")["gets"] for _ in range(2)] == [3, 4]
+
+
+def test_the_ttl_comes_from_the_environment():
+    assert cache_seconds({}) == 2.0
+    assert cache_seconds({"PORTAL_CACHE_SECONDS": "0"}) == 0.0
+    assert cache_seconds({"PORTAL_CACHE_SECONDS": "nonsense"}) == 2.0
+
+
+def test_an_expired_answer_is_refreshed_by_one_caller_while_the_others_keep_it(backend):
+    url, state = backend
+    backends = Backends({"grants": url}, cache_ttl=60)
+    assert backends.get("grants", "/count")["gets"] == 1
+    key = next(iter(backends.cache.entries))
+    expires, value = backends.cache.entries[key]
+    backends.cache.entries[key] = (expires - 61, value)  # expired a second ago
+    backends.cache.refreshing.add(key)  # another page is asking the service right now
+    assert backends.get("grants", "/count")["gets"] == 1  # the expired answer, no request
+    backends.cache.done(key)
+    assert backends.get("grants", "/count")["gets"] == 2  # this caller refreshes
+    assert backends.get("grants", "/count")["gets"] == 2 and not backends.cache.refreshing
+    expires, value = backends.cache.entries[key]
+    backends.cache.entries[key] = (expires - 121, value)  # expired more than a ttl ago
+    backends.cache.refreshing.add(key)
+    assert backends.get("grants", "/count")["gets"] == 3  # too old to show: asked again
