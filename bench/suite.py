@@ -107,7 +107,7 @@ SUITE = (
     Benchmark("rss", "rss.py", (), ("--requests", "40"), "rss", _rss),
     Benchmark("similarity", "similarity.py", ("--sizes", "600", "6000"),
               ("--sizes", "60", "600"), "similarity", _similarity),
-    Benchmark("portal", "portal.py", (), ("--requests", "60"), "portal", _portal),
+    Benchmark("portal", "portal_pages.py", (), ("--requests", "60"), "portal", _portal),
 )
 
 

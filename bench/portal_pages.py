@@ -1,7 +1,7 @@
 """The portal's public pages over the demo city at 20 concurrent clients: p95 page time and its
 ratio to the p95 of the slowest API call the page makes, both measured in the same run.
 
-    .venv/bin/python bench/portal.py [--clients C] [--requests R]
+    .venv/bin/python bench/portal_pages.py [--clients C] [--requests R]
 
 The city: a SecantusDB server and a RabbitMQ vhost of the run's own (broker topology applied),
 the five services and the portal as processes (`python -m wspolpraca.runner <name>`), filled by
@@ -171,7 +171,7 @@ def run(args, bench: harness.Bench) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = harness.parser("bench/portal.py", __doc__)
+    parser = harness.parser("bench/portal_pages.py", __doc__)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400, help="per page and per API call")
     args = parser.parse_args(argv)
