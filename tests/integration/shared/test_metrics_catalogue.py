@@ -27,6 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from consultations.service import ConsultationsService
 from grants.service import GrantsService
+from identity.service import IdentityService
 from notifications.service import NotificationsService
 from registry.service import RegistryService
 from reporting.service import ReportingService
@@ -145,12 +146,25 @@ def _reporting(service: RunningService, token) -> Scrape:
     return Scrape("reporting", ids=["2031"], templated="/api/v1/reports/annual/<")
 
 
+def _identity(service: RunningService, token) -> Scrape:
+    created = service.post("/api/v1/accounts", json={
+        "email": "metryki@example.pl", "name": "Anna Metryczna",
+        "password": "jesienne liscie nad Wisla 2026"})
+    assert created.status_code == 201, created.text
+    assert service.post("/api/v1/accounts", json={}).status_code == 422
+    missing = "0" * 32
+    assert service.post(f"/api/v1/representations/{missing}/approve",
+                        token("officer")).status_code == 404
+    return Scrape("identity", ids=[missing], templated="/api/v1/representations/<")
+
+
 EXERCISES: dict[str, tuple[type, Callable[[RunningService, Callable], Scrape]]] = {
     "registry": (RegistryService, _registry),
     "grants": (GrantsService, _grants),
     "consultations": (ConsultationsService, _consultations),
     "notifications": (NotificationsService, _notifications),
     "reporting": (ReportingService, _reporting),
+    "identity": (IdentityService, _identity),
 }
 SERVICES = sorted(EXERCISES)
 
@@ -315,6 +329,12 @@ def _reporting_figures(scrape: Scrape) -> None:
     assert scrape.samples("wspolpraca_reporting_events_logged")
 
 
+def _identity_figures(scrape: Scrape) -> None:
+    """Accounts and representations by status."""
+    assert scrape.values("wspolpraca_identity_accounts", "status").get("unconfirmed") == 1
+    assert _family_name("wspolpraca_identity_representations") in scrape.families
+
+
 def _with_dlq(check: Callable[[Scrape], None]) -> Callable[[Scrape], None]:
     def both(scrape: Scrape) -> None:
         check(scrape)
@@ -328,4 +348,5 @@ DOMAIN_CHECKS: dict[str, Callable[[Scrape], None]] = {
     "consultations": _with_dlq(_consultations_figures),
     "notifications": _with_dlq(_notifications_figures),
     "reporting": _with_dlq(_reporting_figures),
+    "identity": _with_dlq(_identity_figures),
 }
