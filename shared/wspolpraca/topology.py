@@ -273,7 +273,8 @@ def department_user(amqp_uri: str, code: str, *, rotate: bool = False,
     management_url = management_url or os.environ.get("RABBITMQ_MANAGEMENT_URL")
     broker = _ManagementApi(management_url) if management_url else _Rabbitmqctl()
     exists = broker.user_exists(name)
-    password = secrets.token_urlsafe(24) if rotate or not exists else None
+    # hex: a password starting with "-" would be read by rabbitmqctl as an option
+    password = secrets.token_hex(24) if rotate or not exists else None
     if password is not None:
         broker.put_user(name, password, exists)
     broker.set_permissions(vhost, name, "^$", "^$", permission_pattern(code))
