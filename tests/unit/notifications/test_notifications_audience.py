@@ -20,7 +20,12 @@ from notifications.audience import (
     may_receive,
     reader_of,
 )
-from notifications.domain import Subscription, event_facts, plan_deliveries
+from notifications.domain import (
+    NEWSLETTER_EVENT_TYPES,
+    Subscription,
+    event_facts,
+    plan_deliveries,
+)
 from wspolpraca.errors import DomainError
 
 OUR_ORG = "665f1c2a9b1e8a0000000001"
@@ -251,3 +256,9 @@ def test_planning_skips_a_subscription_whose_subscriber_may_not_receive_the_even
                               access=access_for(facts.type, mine, NONE_KNOWN))
     assert [(r.subscription_id, r.redacted) for r in planned if r.subscription_id] == [
         ("s1", True)]
+
+
+def test_the_newsletter_carries_only_public_types():
+    """The newsletter's topics are a choice among the types the audience rules make public
+    (one definition of "public": audience.RULES)."""
+    assert all(RULES[t].public for t in NEWSLETTER_EVENT_TYPES)
