@@ -11,10 +11,11 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from grants import domain
-from wspolpraca.errors import Conflict, DomainError, NotFound
+from wspolpraca.errors import Conflict, DomainError
 from wspolpraca.fields import format_money
 from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
+from wspolpraca.repository import Repository
 
 PROGRAMMES = "programmes"
 COMPETITIONS = "competitions"
@@ -61,34 +62,7 @@ COLLECTIONS = (
 )
 
 
-class _Repository:
-    collection_name = ""
-    not_found = "Nie znaleziono."
-
-    def __init__(self, tx: Transaction) -> None:
-        self.collection = tx.db[self.collection_name]
-        self.session = tx.session
-
-    def get(self, record_id: str) -> dict[str, Any]:
-        found = self.collection.find_one({"_id": record_id}, session=self.session)
-        if found is None:
-            raise NotFound(self.not_found)
-        return found
-
-    def add(self, record: dict[str, Any]) -> None:
-        self.collection.insert_one(record, session=self.session)
-
-    def replace(self, record: dict[str, Any], expected_version: int) -> None:
-        """Write the new state if nobody changed it since it was read."""
-        result = self.collection.replace_one(
-            {"_id": record["_id"], "version": expected_version},
-            {**record, "version": expected_version + 1}, session=self.session)
-        if result.matched_count != 1:
-            raise Conflict("concurrent_update", "Zmieniono to w międzyczasie; spróbuj ponownie.")
-        record["version"] = expected_version + 1
-
-
-class Programmes(_Repository):
+class Programmes(Repository):
     collection_name = PROGRAMMES
     not_found = "Nie ma takiego programu współpracy."
 
@@ -151,12 +125,12 @@ class Programmes(_Repository):
             session=self.session)
 
 
-class Competitions(_Repository):
+class Competitions(Repository):
     collection_name = COMPETITIONS
     not_found = "Nie ma takiego konkursu."
 
 
-class Offers(_Repository):
+class Offers(Repository):
     collection_name = OFFERS
     not_found = "Nie ma takiej oferty."
 
@@ -168,7 +142,7 @@ class Offers(_Repository):
         return list(self.collection.find(query, session=self.session).sort("_id", ASCENDING))
 
 
-class Organizations(_Repository):
+class Organizations(Repository):
     collection_name = ORGANIZATIONS
     not_found = "Nie ma takiej organizacji."
 
@@ -180,7 +154,7 @@ class Organizations(_Repository):
                                        frozenset(found.get("areas", [])))
 
 
-class Committee(_Repository):
+class Committee(Repository):
     collection_name = COMMITTEE
     not_found = "Nie jesteś członkiem komisji tego konkursu."
 
@@ -197,7 +171,7 @@ class Committee(_Repository):
                                     session=self.session)
 
 
-class Scores(_Repository):
+class Scores(Repository):
     collection_name = SCORES
 
     def save(self, record: dict[str, Any]) -> None:
@@ -209,12 +183,12 @@ class Scores(_Repository):
                                          session=self.session))
 
 
-class SmallGrants(_Repository):
+class SmallGrants(Repository):
     collection_name = SMALL_GRANTS
     not_found = "Nie ma takiej oferty w trybie małej dotacji."
 
 
-class Contracts(_Repository):
+class Contracts(Repository):
     collection_name = CONTRACTS
     not_found = "Nie ma takiej umowy."
 
