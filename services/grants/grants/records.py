@@ -56,6 +56,7 @@ def new_programme(data: dict[str, Any], created_by: str, now: datetime) -> dict[
         "adopted_at": None,
         "created_at": now,
         "updated_at": now,
+        "version": 0,
     }
 
 
