@@ -578,7 +578,7 @@ def award_status(amount: Decimal) -> str:
 
 def unused_competition_funds(budget_grosze: int, awarded: Decimal) -> int:
     """What the results leave of the competition's budget (grosze) returns to the
-    programme's funds of its area (art. 5a ust. 4 pkt 9: the programme plans the funds)."""
+    programme's funds of its area (art. 5a ust. 4 pkt 8: the programme plans the funds)."""
     return budget_grosze - grosze(awarded)
 
 
