@@ -59,6 +59,15 @@ def consult_programme(status: str) -> str:
     return _transition(status, (ProgrammeStatus.DRAFT,), ProgrammeStatus.CONSULTED, "Program")
 
 
+def check_programme_editable(status: str) -> None:
+    """The draft is edited before it is consulted with organisations and adopted (art. 5a
+    ust. 1: the council adopts the programme after the consultation; what was consulted is
+    what is adopted)."""
+    if status != ProgrammeStatus.DRAFT:
+        raise Conflict("invalid_state", "Zmieniać można tylko projekt programu, przed "
+                                        "konsultacjami i uchwaleniem.")
+
+
 def adopt_programme(status: str) -> str:
     return _transition(status, (ProgrammeStatus.DRAFT, ProgrammeStatus.CONSULTED),
                        ProgrammeStatus.ADOPTED, "Program")

@@ -81,6 +81,22 @@ class ProgrammeCreateSchema(Schema):
                            validate=validate.Length(max=100))
 
 
+class ProgrammeUpdateSchema(Schema):
+    """A draft programme edited: the fields given replace the programme's (the year stays)."""
+
+    title = Text(min_length=3, max_length=300)
+    goals = fields.List(Text(max_length=2000))
+    priority_tasks = fields.List(fields.Nested(PriorityTaskSchema))
+    funds = fields.List(fields.Nested(FundSchema))
+    resolution = fields.Nested(ResolutionSchema, allow_none=True)
+    measures = fields.List(fields.Nested(MeasureSchema), validate=validate.Length(max=100))
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Podaj co najmniej jedno pole do zmiany.", field_name="title")
+
+
 class FundViewSchema(Schema):
     area = fields.String()
     amount = Money()

@@ -36,6 +36,7 @@ from grants.schemas import (
     ProgrammeCreateSchema,
     ProgrammeQuerySchema,
     ProgrammeSchema,
+    ProgrammeUpdateSchema,
     RankingSchema,
     ReasonSchema,
     ResultsSchema,
@@ -85,6 +86,12 @@ class ProgrammesMixin:
          summary="A programme with its funds planned, committed and remaining per area")
     def get_programme(self, request, id):
         return queries.get_programme(self.db, id)
+
+    @api("PATCH", "/api/v1/programmes/<id>", roles=STAFF, body=ProgrammeUpdateSchema,
+         response=ProgrammeSchema,
+         summary="Edit the draft programme before its consultation (409 once consulted)")
+    def update_programme(self, request, id, body):
+        return queries.programme_view(run(self.db, handlers.update_programme, id, body))
 
     @api("POST", "/api/v1/programmes/<id>/consult", roles=STAFF, response=ProgrammeSchema,
          summary="Mark the programme consulted with NGOs")

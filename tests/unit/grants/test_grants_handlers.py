@@ -230,3 +230,17 @@ def test_an_overdue_report_is_flagged_once(uow):
     assert uow.run(handlers.flag_contract_deadlines, contract["_id"], later) == 0
     assert uow.contracts.records[contract["_id"]]["status"] == "report_due"
     assert uow.routing_keys() == ["contract.signed", "task_report.overdue"]
+
+
+def test_editing_a_draft_replaces_the_fields_given_and_emits_programme_updated():
+    uow = FakeUnit()
+    uow.programmes.add(programme("draft"))
+    edited = uow.run(handlers.update_programme, "p1", {
+        "title": "Nowy tytuł", "funds": [{"area": "sport", "amount": Decimal("300.00")}]})
+    assert (edited["title"], edited["total_grosze"]) == ("Nowy tytuł", 30_000)
+    assert edited["year"] == TASK_START.year and edited["version"] == 1
+    assert uow.routing_keys() == ["programme.updated"]
+    uow.run(handlers.consult_programme, "p1")
+    with pytest.raises(Conflict):
+        uow.run(handlers.update_programme, "p1", {"title": "Po konsultacjach"})
+    assert uow.programmes.records["p1"]["title"] == "Nowy tytuł"

@@ -31,7 +31,12 @@ from grants.handlers.contracts import (
     update_budget,
 )
 from grants.handlers.offers import amend_offer, reject_offer, submit_offer, withdraw_offer
-from grants.handlers.programmes import adopt_programme, consult_programme, draft_programme
+from grants.handlers.programmes import (
+    adopt_programme,
+    consult_programme,
+    draft_programme,
+    update_programme,
+)
 from grants.handlers.small_grants import (
     award_small_grant,
     comment_small_grant,
@@ -48,5 +53,5 @@ __all__ = [
     "publish_small_grant", "refuse_small_grant", "reject_offer", "request_corrections",
     "score_offer", "settle_contract", "sign_contract", "start_contract", "submit_offer",
     "submit_report", "submit_small_grant", "terminate_contract", "update_budget",
-    "withdraw_offer",
+    "update_programme", "withdraw_offer",
 ]

@@ -26,6 +26,19 @@ def consult_programme(uow: Any, programme_id: str) -> Record:
     return change_status(uow, uow.programmes, programme_id, step)
 
 
+def update_programme(uow: Any, programme_id: str, body: dict[str, Any]) -> Record:
+    """A draft edited (before its consultation): the fields given replace the draft's."""
+    if "funds" in body:
+        domain.check_programme_funds(body["funds"])
+
+    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+        domain.check_programme_editable(record["status"])
+        record.update(records.programme_fields(body), updated_at=now)
+        return "programme.updated", records.programme_payload(record)
+
+    return change_status(uow, uow.programmes, programme_id, step)
+
+
 def adopt_programme(uow: Any, programme_id: str) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         record.update(status=domain.adopt_programme(record["status"]), updated_at=now,
