@@ -216,6 +216,25 @@ def results(db, competition_id: str) -> dict[str, Any]:
             "items": items}
 
 
+def similar_to_offer(db, principal: Principal, offer_id: str) -> dict[str, Any]:
+    """The officer, and the department running the offer's competition."""
+    offer = db[OFFERS].find_one({"_id": offer_id}, {"competition_id": 1})
+    if offer is None:
+        raise NotFound("Nie ma takiej oferty.")
+    competition = db[COMPETITIONS].find_one({"_id": offer["competition_id"]},
+                                            {"department": 1}) or {}
+    if not principal.runs(competition.get("department")):
+        raise Forbidden("Podobne wnioski widzi biuro pełnomocnika i wydział, który "
+                        "prowadzi ten konkurs.")
+    return {"items": coordination.items(db, "offer", offer_id)}
+
+
+def similar_to_small_grant(db, small_grant_id: str) -> dict[str, Any]:
+    if db[SMALL_GRANTS].find_one({"_id": small_grant_id}, {"_id": 1}) is None:
+        raise NotFound("Nie ma takiej oferty w trybie małej dotacji.")
+    return {"items": coordination.items(db, "small_grant", small_grant_id)}
+
+
 # --- small grants -------------------------------------------------------------------------
 
 

@@ -14,7 +14,6 @@ from nameko.timer import timer
 
 from grants import domain, handlers, queries, repository
 from grants.access import RUNNERS, STAFF
-from grants.coordination import SimilarMixin
 from grants.schemas import (
     AssignmentsSchema,
     BudgetUpdateSchema,
@@ -44,6 +43,7 @@ from grants.schemas import (
     ScoreSchema,
     ScoreViewSchema,
     SettleSchema,
+    SimilarListSchema,
     SmallGrantAwardSchema,
     SmallGrantCreateSchema,
     SmallGrantQuerySchema,
@@ -380,6 +380,26 @@ class ContractsMixin:
         today = domain.local_date(utcnow())
         return sum(run(self.db, handlers.flag_contract_deadlines, contract_id, today)
                    for contract_id in queries.contracts_to_check(self.db, today.isoformat()))
+
+
+class SimilarMixin:
+    """Similar applications across departments (grants/coordination.py keeps them)."""
+
+    db: Mongo
+
+    @api("GET", "/api/v1/offers/<id>/similar", roles=("officer", "department"),
+         response=SimilarListSchema,
+         summary="The organisation's other applications (every department, competitions and "
+                 "small grants) for an overlapping period with similar content, best first")
+    def similar_to_offer(self, request, id):
+        return queries.similar_to_offer(self.db, request.principal, id)
+
+    @api("GET", "/api/v1/small-grants/<id>/similar", roles=("officer",),
+         response=SimilarListSchema,
+         summary="The organisation's other applications similar to this small grant "
+                 "application, best first")
+    def similar_to_small_grant(self, request, id):
+        return queries.similar_to_small_grant(self.db, id)
 
 
 class GrantsService(ProgrammesMixin, CompetitionsMixin, OffersMixin, CommitteeMixin,
