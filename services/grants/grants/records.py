@@ -77,6 +77,10 @@ def new_programme(data: dict[str, Any], created_by: str, now: datetime) -> dict[
     }
 
 
+def fund_of(programme: dict[str, Any], area: str) -> dict[str, Any] | None:
+    return next((f for f in programme["funds"] if f["area"] == area), None)
+
+
 def programme_view(record: dict[str, Any], warnings: list[str],
                    deadline: date) -> dict[str, Any]:
     funds = [{"area": f["area"], "amount": domain.from_grosze(f["planned_grosze"]),

@@ -244,3 +244,26 @@ def test_editing_a_draft_replaces_the_fields_given_and_emits_programme_updated()
     with pytest.raises(Conflict):
         uow.run(handlers.update_programme, "p1", {"title": "Po konsultacjach"})
     assert uow.programmes.records["p1"]["title"] == "Nowy tytuł"
+
+
+def competition_body(**changes) -> dict:
+    body = {"title": "Kultura", "area": "culture", "mode": "supporting",
+            "budget": Decimal("50000.00"), "submission_deadline": utcnow() + timedelta(days=30),
+            "task_start": TASK_START, "task_end": TASK_END,
+            "min_own_contribution_pct": Decimal("10"),
+            "criteria": [{"name": "jakość", "max_points": 10}]}
+    body.update(changes)
+    return body
+
+
+def test_a_department_drafts_a_competition_in_its_own_name_within_the_programme(uow):
+    record = uow.run(handlers.create_competition, CULTURE, competition_body())
+    assert (record["department"], record["programme_id"]) == ("culture", "p1")
+    assert uow.competitions.records[record["_id"]]["status"] == "draft"
+    with pytest.raises(Forbidden):
+        uow.run(handlers.create_competition, CULTURE, competition_body(department="sport"))
+    with pytest.raises(DomainError) as refused:
+        uow.run(handlers.create_competition, OFFICER,
+                competition_body(budget=Decimal("100000.01")))
+    assert refused.value.field == "budget"
+    assert len(uow.competitions.records) == 1 and uow.committed == []
