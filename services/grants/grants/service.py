@@ -51,7 +51,6 @@ from grants.schemas import (
     TaskReportSchema,
 )
 from grants.unit import run
-from wspolpraca.auth import check_speaks_for
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError
 from wspolpraca.http import api
@@ -286,7 +285,6 @@ class SmallGrantsMixin:
          summary="Comment on a published offer (anyone, during the 7 days; in an "
                  "organisation's name only its representative)")
     def comment_small_grant(self, request, id, body):
-        check_speaks_for(request.principal, body.get("organization_id"))
         return run(self.db, handlers.comment_small_grant, request.principal, id, body)
 
     @api("GET", "/api/v1/small-grants/<id>/comments", query=PageQuery, response=CommentSchema,

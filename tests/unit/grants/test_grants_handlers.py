@@ -267,3 +267,47 @@ def test_a_department_drafts_a_competition_in_its_own_name_within_the_programme(
                 competition_body(budget=Decimal("100000.01")))
     assert refused.value.field == "budget"
     assert len(uow.competitions.records) == 1 and uow.committed == []
+
+
+# --- small grants ---------------------------------------------------------------------------
+
+
+def small_grant(status: str = "published", **changes) -> dict:
+    record = {"_id": "s1", "year": TASK_START.year, "organization_id": "org-1",
+              "area": "culture", "title": "Piknik", "requested_amount": "9000.00",
+              "amount_grosze": 900_000, "total_cost": "10000.00",
+              "task_start": TASK_START.isoformat(), "task_end": TASK_END.isoformat(),
+              "status": status, "comments_until": utcnow() - timedelta(days=1),
+              "publication_due_on": None, "version": 1}
+    record.update(changes)
+    return record
+
+
+def test_a_small_grant_is_awarded_after_the_7_days_and_counted_against_the_caps(uow):
+    uow.small_grants.add(small_grant())
+    awarded = uow.run(handlers.award_small_grant, OFFICER, "s1",
+                      {"double_funding_reason": None})
+    assert awarded["status"] == "awarded"
+    assert uow.totals.awarded[uow.totals.city_key(TASK_START.year)] == 900_000
+    assert uow.programmes.records["p1"]["funds"][0]["committed_grosze"] == 900_000
+    assert uow.routing_keys() == ["small_grant.awarded"]
+
+
+def test_a_small_grant_is_not_decided_during_its_7_days_of_comments_art_19a_ust_3(uow):
+    uow.small_grants.add(small_grant(comments_until=utcnow() + timedelta(days=1)))
+    with pytest.raises(Conflict) as refused:
+        uow.run(handlers.award_small_grant, OFFICER, "s1", {"double_funding_reason": None})
+    assert refused.value.code == "publication_not_over"
+    assert uow.totals.awarded == {} and uow.committed == []
+
+
+def test_a_comment_in_an_organisations_name_needs_its_representative(uow):
+    uow.small_grants.add(small_grant(comments_until=utcnow() + timedelta(days=1)))
+    resident = Principal("resident-1")
+    body = {"author": "Jan", "text": "Dobry pomysł.", "organization_id": None}
+    uow.run(handlers.comment_small_grant, resident, "s1", body)
+    with pytest.raises(Forbidden):
+        uow.run(handlers.comment_small_grant, resident, "s1",
+                {**body, "organization_id": "org-1"})
+    assert uow.small_grants.records["s1"]["comments_count"] == 1
+    assert uow.routing_keys() == ["small_grant.commented"]

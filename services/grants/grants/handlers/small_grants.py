@@ -10,7 +10,7 @@ from typing import Any
 from grants import access, coordination, domain, records
 from grants.handlers.common import Record, change_status, check_funds
 from grants.rules import RULES
-from wspolpraca.auth import Principal
+from wspolpraca.auth import Principal, check_speaks_for
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import NotFound
 
@@ -60,6 +60,8 @@ def publish_small_grant(uow: Any, small_grant_id: str) -> Record:
 
 def comment_small_grant(uow: Any, principal: Principal | None, small_grant_id: str,
                         body: dict[str, Any]) -> Record:
+    """Anyone comments during the 7 days; in an organisation's name only its representative."""
+    check_speaks_for(principal, body.get("organization_id"))
     record = uow.small_grants.get(small_grant_id)
     if record["status"] == domain.SmallGrantStatus.SUBMITTED and not access.is_runner(principal):
         raise NotFound("Nie ma takiej oferty w trybie małej dotacji.")
