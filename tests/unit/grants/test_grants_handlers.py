@@ -10,7 +10,7 @@ import pytest
 from grants_fakes import FakeUnit
 
 from grants import domain, handlers
-from grants.handlers.common import change_status
+from grants.handlers.common import change_record
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden
@@ -79,7 +79,7 @@ def test_a_status_change_saves_with_the_version_read_and_emits_once_saved(uow):
         record["status"] = "announced"
         return "competition.announced", {"id": record["_id"]}
 
-    uow.run(change_status, uow.competitions, "c1", step)
+    uow.run(change_record, uow.competitions, "c1", step)
     assert uow.competitions.records["c1"]["version"] == 2
     assert uow.committed == [("competition.announced", "c1", {"id": "c1"})]
 
@@ -92,7 +92,7 @@ def test_a_status_change_of_a_record_changed_meanwhile_is_409_and_emits_nothing(
         return "competition.announced", {}
 
     with pytest.raises(Conflict) as refused:
-        uow.run(change_status, uow.competitions, "c1", step)
+        uow.run(change_record, uow.competitions, "c1", step)
     assert refused.value.code == "concurrent_update"
     assert uow.committed == []
 
@@ -105,7 +105,7 @@ def test_a_refused_check_stops_the_change_before_the_transition(uow):
         raise Forbidden("Nie.")
 
     with pytest.raises(Forbidden):
-        uow.run(change_status, uow.competitions, "c1",
+        uow.run(change_record, uow.competitions, "c1",
                 lambda record, now: applied.append(record), check)
     assert applied == []
 

@@ -8,14 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from grants import access, coordination, domain, records
-from grants.handlers.common import Record, change_status
+from grants.handlers.common import Record, change_record
 from grants.handlers.competitions import OPEN_OFFER
+from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError, NotFound
 
 
-def appoint_committee(uow: Any, principal: Principal, competition_id: str,
+def appoint_committee(uow: GrantsUnit, principal: Principal, competition_id: str,
                       body: dict[str, Any]) -> dict[str, Any]:
     domain.check_members(body["members"])
     members: list[Record] = []
@@ -33,12 +34,13 @@ def appoint_committee(uow: Any, principal: Principal, competition_id: str,
         competition.update(status=status, updated_at=now)
         return "committee.appointed", records.committee_payload(competition_id, members)
 
-    change_status(uow, uow.competitions, competition_id, step,
+    change_record(uow, uow.competitions, competition_id, step,
                   lambda competition: access.check_runs(principal, competition))
     return {"competition_id": competition_id, "members": members}
 
 
-def declare_no_conflict(uow: Any, principal: Principal, competition_id: str) -> dict[str, Any]:
+def declare_no_conflict(uow: GrantsUnit, principal: Principal,
+                        competition_id: str) -> dict[str, Any]:
     member = uow.committee.member(competition_id, principal.sub)
     if member is None:
         raise NotFound("Nie jesteś członkiem komisji tego konkursu.")
@@ -55,7 +57,7 @@ def _unknown_offers(offer_ids: list[str], offers: dict[str, Record], field: str)
                           f"Oferty spoza konkursu: {', '.join(unknown)}.", field=field)
 
 
-def _explicit_assignments(uow: Any, competition_id: str, offers: dict[str, Record],
+def _explicit_assignments(uow: GrantsUnit, competition_id: str, offers: dict[str, Record],
                           assignments: list[dict[str, Any]]) -> dict[str, list[str]]:
     new: dict[str, list[str]] = {}
     for index, assignment in enumerate(assignments):
@@ -67,7 +69,7 @@ def _explicit_assignments(uow: Any, competition_id: str, offers: dict[str, Recor
     return new
 
 
-def _distribution(uow: Any, competition_id: str, offers: dict[str, Record],
+def _distribution(uow: GrantsUnit, competition_id: str, offers: dict[str, Record],
                   distribute: dict[str, Any]) -> dict[str, list[str]]:
     found = distribute["filter"]
     if found.get("offer_ids"):
@@ -88,7 +90,7 @@ def _distribution(uow: Any, competition_id: str, offers: dict[str, Record],
     return domain.distribute_offers(chosen, members, distribute["per_offer"])
 
 
-def assign_offers(uow: Any, principal: Principal, competition_id: str,
+def assign_offers(uow: GrantsUnit, principal: Principal, competition_id: str,
                   body: dict[str, Any]) -> dict[str, Any]:
     competition = uow.competitions.get(competition_id)
     access.check_runs(principal, competition)
@@ -112,7 +114,7 @@ def assign_offers(uow: Any, principal: Principal, competition_id: str,
     return {"competition_id": competition_id, "members": changed}
 
 
-def score_offer(uow: Any, principal: Principal, offer_id: str,
+def score_offer(uow: GrantsUnit, principal: Principal, offer_id: str,
                 body: dict[str, Any]) -> Record:
     offer = uow.offers.get(offer_id)
     competition = uow.competitions.get(offer["competition_id"])
@@ -125,7 +127,7 @@ def score_offer(uow: Any, principal: Principal, offer_id: str,
     return score
 
 
-def _decide(uow: Any, principal: Principal, offer: Record, amount: Decimal,
+def _decide(uow: GrantsUnit, principal: Principal, offer: Record, amount: Decimal,
             competition: Record, overlaps: dict, acknowledged: dict[str, str],
             now: datetime) -> None:
     """One offer of the results: funded (with the amount) or not funded."""
@@ -143,7 +145,7 @@ def _decide(uow: Any, principal: Principal, offer: Record, amount: Decimal,
                  records.offer_payload(offer, awarded_amount="0.00"))
 
 
-def confirm_results(uow: Any, principal: Principal, competition_id: str,
+def confirm_results(uow: GrantsUnit, principal: Principal, competition_id: str,
                     body: dict[str, Any]) -> Record:
     awards = domain.awards_by_offer(body["awards"])
     acknowledged = {a["offer_id"]: a["reason"] for a in body["acknowledged_overlaps"]}
@@ -172,4 +174,4 @@ def confirm_results(uow: Any, principal: Principal, competition_id: str,
         uow.emit("results.confirmed", competition_id, records.results_payload(
             competition, offers, awards, overlaps, acknowledged, now))
 
-    return change_status(uow, uow.competitions, competition_id, step)
+    return change_record(uow, uow.competitions, competition_id, step)

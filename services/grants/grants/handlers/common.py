@@ -1,4 +1,4 @@
-"""What the command handlers share: the one status change, and checks across records."""
+"""What the command handlers share: the one change of a record, and checks across records."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from grants import domain, records
+from grants.unit import GrantsUnit
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Conflict, NotFound
 
@@ -23,10 +24,11 @@ class Versioned(Protocol):
     def replace(self, record: Record, expected_version: int) -> None: ...
 
 
-def change_status(uow: Any, repository: Versioned, record_id: str, step: Step,
+def change_record(uow: GrantsUnit, repository: Versioned, record_id: str, step: Step,
                   check: Callable[[Record], None] | None = None) -> Record:
-    """Every status change: load, check who acts (`check`), apply the domain's transition,
-    save against the version read (409 `concurrent_update` if it changed meanwhile), emit."""
+    """Every change of one record (a status change, an edit): load, check who acts (`check`),
+    apply the domain's transition (`step`), save against the version read (409
+    `concurrent_update` if it changed meanwhile), emit the step's event."""
     record = repository.get(record_id)
     if check is not None:
         check(record)
@@ -48,7 +50,7 @@ def check_funds(programme: Record, area: str, amount: Decimal, field: str) -> No
         domain.from_grosze(fund["committed_grosze"]) if fund else domain.ZERO, amount, field)
 
 
-def open_competition(uow: Any, competition_id: str) -> Record:
+def open_competition(uow: GrantsUnit, competition_id: str) -> Record:
     """The competition, while it takes offers (unpublished ones do not exist for bidders)."""
     competition = uow.competitions.get(competition_id)
     if competition["status"] != domain.CompetitionStatus.ANNOUNCED:

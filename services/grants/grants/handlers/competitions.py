@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from grants import access, domain, records
-from grants.handlers.common import Record, change_status, check_funds
+from grants.handlers.common import Record, change_record, check_funds
 from grants.rules import RULES
+from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.departments import LIAISON_OFFICE
 from wspolpraca.envelope import utcnow
@@ -16,7 +17,7 @@ from wspolpraca.errors import Forbidden
 OPEN_OFFER = (domain.OfferStatus.SUBMITTED.value,)
 
 
-def create_competition(uow: Any, principal: Principal, body: dict[str, Any]) -> Record:
+def create_competition(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -> Record:
     # the unit of work may run again (a transient error): the command stays as it came
     department = body.get("department")
     body = {k: v for k, v in body.items() if k != "department"}
@@ -33,7 +34,7 @@ def create_competition(uow: Any, principal: Principal, body: dict[str, Any]) -> 
     return record
 
 
-def announce_competition(uow: Any, principal: Principal, competition_id: str) -> Record:
+def announce_competition(uow: GrantsUnit, principal: Principal, competition_id: str) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         status = domain.announce(record["status"])
         terms = records.competition_terms(record)
@@ -45,11 +46,11 @@ def announce_competition(uow: Any, principal: Principal, competition_id: str) ->
                       programme_id=programme["_id"], funds_committed=True)
         return "competition.announced", records.competition_payload(record)
 
-    return change_status(uow, uow.competitions, competition_id, step,
+    return change_record(uow, uow.competitions, competition_id, step,
                          lambda record: access.check_runs(principal, record))
 
 
-def close_competition(uow: Any, principal: Principal | None, competition_id: str) -> Record:
+def close_competition(uow: GrantsUnit, principal: Principal | None, competition_id: str) -> Record:
     """Close for offers once the deadline passed: by the department running it, or (with no
     principal) by the timer."""
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
@@ -63,10 +64,10 @@ def close_competition(uow: Any, principal: Principal | None, competition_id: str
         if principal is not None:
             access.check_runs(principal, record)
 
-    return change_status(uow, uow.competitions, competition_id, step, check)
+    return change_record(uow, uow.competitions, competition_id, step, check)
 
 
-def cancel_competition(uow: Any, principal: Principal, competition_id: str,
+def cancel_competition(uow: GrantsUnit, principal: Principal, competition_id: str,
                        body: dict[str, Any]) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         status = domain.cancel(record["status"])
@@ -78,5 +79,5 @@ def cancel_competition(uow: Any, principal: Principal, competition_id: str,
         return "competition.cancelled", records.competition_payload(record,
                                                                      reason=body["reason"])
 
-    return change_status(uow, uow.competitions, competition_id, step,
+    return change_record(uow, uow.competitions, competition_id, step,
                          lambda record: access.check_runs(principal, record))

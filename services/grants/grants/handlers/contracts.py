@@ -7,14 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 from grants import access, domain, records
-from grants.handlers.common import Record, Step, change_status
+from grants.handlers.common import Record, Step, change_record
 from grants.rules import RULES
+from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import NotFound
 
 
-def update_budget(uow: Any, principal: Principal, offer_id: str,
+def update_budget(uow: GrantsUnit, principal: Principal, offer_id: str,
                   body: dict[str, Any]) -> Record:
     def check(offer: Record) -> None:
         if not principal.acts_for(offer["organization_id"]):
@@ -30,10 +31,10 @@ def update_budget(uow: Any, principal: Principal, offer_id: str,
                                     competition["mode"])
         offer["updated_budget"] = records.budget_update(body, now)
 
-    return change_status(uow, uow.offers, offer_id, step, check)
+    return change_record(uow, uow.offers, offer_id, step, check)
 
 
-def sign_contract(uow: Any, principal: Principal, body: dict[str, Any]) -> Record:
+def sign_contract(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -> Record:
     offer = uow.offers.get(body["offer_id"])
     access.check_runs(principal, uow.competitions.get(offer["competition_id"]))
     awarded = Decimal(offer["awarded_amount"]) if offer.get("awarded_amount") else None
@@ -49,7 +50,7 @@ def sign_contract(uow: Any, principal: Principal, body: dict[str, Any]) -> Recor
     return record
 
 
-def _change_contract(uow: Any, contract_id: str, step: Step, *,
+def _change_contract(uow: GrantsUnit, contract_id: str, step: Step, *,
                      owner: Principal | None = None,
                      runner: Principal | None = None) -> Record:
     """`owner`: the organisation's representative acts; `runner`: the department that
@@ -65,10 +66,10 @@ def _change_contract(uow: Any, contract_id: str, step: Step, *,
         record["updated_at"] = now
         return emitted
 
-    return change_status(uow, uow.contracts, contract_id, stamped, check)
+    return change_record(uow, uow.contracts, contract_id, stamped, check)
 
 
-def start_contract(uow: Any, principal: Principal, contract_id: str) -> Record:
+def start_contract(uow: GrantsUnit, principal: Principal, contract_id: str) -> Record:
     """The task started (the first tranche is paid)."""
     def step(record: Record, now: datetime) -> None:
         record["status"] = domain.start_contract(record["status"])
@@ -76,7 +77,7 @@ def start_contract(uow: Any, principal: Principal, contract_id: str) -> Record:
     return _change_contract(uow, contract_id, step, runner=principal)
 
 
-def submit_report(uow: Any, principal: Principal, contract_id: str,
+def submit_report(uow: GrantsUnit, principal: Principal, contract_id: str,
                   body: dict[str, Any]) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         domain.check_may_report(record["status"], record["report"])
@@ -87,7 +88,7 @@ def submit_report(uow: Any, principal: Principal, contract_id: str,
     return _change_contract(uow, contract_id, step, owner=principal)
 
 
-def accept_report(uow: Any, principal: Principal, contract_id: str) -> Record:
+def accept_report(uow: GrantsUnit, principal: Principal, contract_id: str) -> Record:
     """The report accepted: unused funds fall due (art. 251 u.f.p.)."""
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         record["report"]["status"] = domain.review_report(record["report"], True)
@@ -102,7 +103,7 @@ def accept_report(uow: Any, principal: Principal, contract_id: str) -> Record:
     return _change_contract(uow, contract_id, step, runner=principal)
 
 
-def request_corrections(uow: Any, principal: Principal, contract_id: str,
+def request_corrections(uow: GrantsUnit, principal: Principal, contract_id: str,
                         body: dict[str, Any]) -> Record:
     def step(record: Record, now: datetime) -> None:
         record["report"]["status"] = domain.review_report(record["report"], False)
@@ -111,7 +112,7 @@ def request_corrections(uow: Any, principal: Principal, contract_id: str,
     return _change_contract(uow, contract_id, step, runner=principal)
 
 
-def settle_contract(uow: Any, principal: Principal, contract_id: str,
+def settle_contract(uow: GrantsUnit, principal: Principal, contract_id: str,
                     body: dict[str, Any]) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         unused = Decimal(record["unused_amount"] or "0")
@@ -125,7 +126,7 @@ def settle_contract(uow: Any, principal: Principal, contract_id: str,
     return _change_contract(uow, contract_id, step, runner=principal)
 
 
-def terminate_contract(uow: Any, principal: Principal, contract_id: str,
+def terminate_contract(uow: GrantsUnit, principal: Principal, contract_id: str,
                        body: dict[str, Any]) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         record["status"] = domain.terminate_contract(record["status"])
@@ -135,7 +136,7 @@ def terminate_contract(uow: Any, principal: Principal, contract_id: str,
     return _change_contract(uow, contract_id, step, runner=principal)
 
 
-def flag_contract_deadlines(uow: Any, contract_id: str, today: date) -> int:
+def flag_contract_deadlines(uow: GrantsUnit, contract_id: str, today: date) -> int:
     """Mark the ended task's report due and raise `task_report.overdue` once (art. 18
     ust. 1); 1 if it was raised now."""
     overdue: list[bool] = []
@@ -152,7 +153,7 @@ def flag_contract_deadlines(uow: Any, contract_id: str, today: date) -> int:
         return "task_report.overdue", records.contract_payload(
             record, days_overdue=(today - due_on).days)
 
-    change_status(uow, uow.contracts, contract_id, step)
+    change_record(uow, uow.contracts, contract_id, step)
     return 1 if overdue[0] else 0
 
 

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from grants import access, domain, records
-from grants.handlers.common import Record, change_status, open_competition
+from grants.handlers.common import Record, change_record, open_competition
+from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import NotFound
 
 
-def _formal_check(uow: Any, data: dict[str, Any], competition: Record, organization_id: str,
+def _formal_check(uow: GrantsUnit, data: dict[str, Any], competition: Record, organization_id: str,
                   partners: list[str]) -> None:
     domain.formal_check(data, records.competition_terms(competition), utcnow())
     organizations = uow.organizations
@@ -27,7 +28,7 @@ def _check_own(principal: Principal, offer: Record) -> None:
         raise NotFound("Nie ma takiej oferty.")
 
 
-def submit_offer(uow: Any, principal: Principal, competition_id: str,
+def submit_offer(uow: GrantsUnit, principal: Principal, competition_id: str,
                  body: dict[str, Any]) -> Record:
     access.check_acts_for(principal, body["organization_id"])
     competition = open_competition(uow, competition_id)
@@ -39,31 +40,32 @@ def submit_offer(uow: Any, principal: Principal, competition_id: str,
     return record
 
 
-def amend_offer(uow: Any, principal: Principal, offer_id: str, body: dict[str, Any]) -> Record:
+def amend_offer(uow: GrantsUnit, principal: Principal, offer_id: str,
+                body: dict[str, Any]) -> Record:
     def step(record: Record, now: datetime) -> None:
         competition = open_competition(uow, record["competition_id"])
         domain.check_amendable(record["status"], competition["submission_deadline"], now)
         _formal_check(uow, body, competition, record["organization_id"], record["partners"])
         record.update(records.offer_fields(body), updated_at=now)
 
-    record = change_status(uow, uow.offers, offer_id, step,
+    record = change_record(uow, uow.offers, offer_id, step,
                            lambda record: _check_own(principal, record))
     uow.refresh_similar("offer", record, record["updated_at"])
     return record
 
 
-def withdraw_offer(uow: Any, principal: Principal, offer_id: str) -> Record:
+def withdraw_offer(uow: GrantsUnit, principal: Principal, offer_id: str) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         competition = open_competition(uow, record["competition_id"])
         status = domain.withdraw(record["status"], competition["submission_deadline"], now)
         record.update(status=status, updated_at=now)
         return "offer.withdrawn", records.offer_payload(record)
 
-    return change_status(uow, uow.offers, offer_id, step,
+    return change_record(uow, uow.offers, offer_id, step,
                          lambda record: _check_own(principal, record))
 
 
-def reject_offer(uow: Any, principal: Principal, offer_id: str,
+def reject_offer(uow: GrantsUnit, principal: Principal, offer_id: str,
                  body: dict[str, Any]) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         competition = uow.competitions.get(record["competition_id"])
@@ -72,4 +74,4 @@ def reject_offer(uow: Any, principal: Principal, offer_id: str,
         record.update(status=status, status_reason=body["reason"], updated_at=now)
         return "offer.rejected_formally", records.offer_payload(record, reason=body["reason"])
 
-    return change_status(uow, uow.offers, offer_id, step)
+    return change_record(uow, uow.offers, offer_id, step)

@@ -8,14 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from grants import access, coordination, domain, records
-from grants.handlers.common import Record, change_status, check_funds
+from grants.handlers.common import Record, change_record, check_funds
 from grants.rules import RULES
+from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal, check_speaks_for
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import NotFound
 
 
-def _check_caps(uow: Any, record: Record, programme: Record, now: datetime) -> None:
+def _check_caps(uow: GrantsUnit, record: Record, programme: Record, now: datetime) -> None:
     """The yearly caps of art. 19a ust. 4-5, with a clear error in the usual case (the
     database re-checks them when the award is counted)."""
     totals = uow.totals
@@ -28,7 +29,7 @@ def _check_caps(uow: Any, record: Record, programme: Record, now: datetime) -> N
         domain.from_grosze(programme["total_grosze"]), domain.local_date(now), RULES)
 
 
-def submit_small_grant(uow: Any, principal: Principal, body: dict[str, Any]) -> Record:
+def submit_small_grant(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -> Record:
     access.check_acts_for(principal, body["organization_id"])
     now = utcnow()
     domain.check_small_grant(body, domain.local_date(now), RULES)
@@ -44,7 +45,7 @@ def submit_small_grant(uow: Any, principal: Principal, body: dict[str, Any]) -> 
     return record
 
 
-def publish_small_grant(uow: Any, small_grant_id: str) -> Record:
+def publish_small_grant(uow: GrantsUnit, small_grant_id: str) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         status = domain.publish_small_grant(record["status"])
         due_on = record.get("publication_due_on")
@@ -55,10 +56,10 @@ def publish_small_grant(uow: Any, small_grant_id: str) -> Record:
         return "small_grant.published", records.small_grant_payload(
             record, published_at=format_time(now))
 
-    return change_status(uow, uow.small_grants, small_grant_id, step)
+    return change_record(uow, uow.small_grants, small_grant_id, step)
 
 
-def comment_small_grant(uow: Any, principal: Principal | None, small_grant_id: str,
+def comment_small_grant(uow: GrantsUnit, principal: Principal | None, small_grant_id: str,
                         body: dict[str, Any]) -> Record:
     """Anyone comments during the 7 days; in an organisation's name only its representative."""
     check_speaks_for(principal, body.get("organization_id"))
@@ -76,7 +77,7 @@ def comment_small_grant(uow: Any, principal: Principal | None, small_grant_id: s
     return comment
 
 
-def award_small_grant(uow: Any, principal: Principal, small_grant_id: str,
+def award_small_grant(uow: GrantsUnit, principal: Principal, small_grant_id: str,
                       body: dict[str, Any]) -> Record:
     reason = body["double_funding_reason"]
 
@@ -110,10 +111,10 @@ def award_small_grant(uow: Any, principal: Principal, small_grant_id: str,
                                                                 reason, overlap)
                                    for overlap in overlaps])
 
-    return change_status(uow, uow.small_grants, small_grant_id, step)
+    return change_record(uow, uow.small_grants, small_grant_id, step)
 
 
-def refuse_small_grant(uow: Any, small_grant_id: str, body: dict[str, Any]) -> Record:
+def refuse_small_grant(uow: GrantsUnit, small_grant_id: str, body: dict[str, Any]) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
         domain.check_may_decide(record["status"], record["comments_until"], now)
         record.update(status=domain.SmallGrantStatus.REFUSED.value, decided_at=now,
@@ -121,4 +122,4 @@ def refuse_small_grant(uow: Any, small_grant_id: str, body: dict[str, Any]) -> R
         return "small_grant.refused", records.small_grant_payload(record,
                                                                    reason=body["reason"])
 
-    return change_status(uow, uow.small_grants, small_grant_id, step)
+    return change_record(uow, uow.small_grants, small_grant_id, step)
