@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from wspolpraca.auth import Principal
-from wspolpraca.errors import Forbidden
+from wspolpraca.errors import Forbidden, NotFound
 
 STAFF = ("officer",)  # admin passes every role check
 RUNNERS = ("officer", "department")  # who runs competitions
@@ -26,6 +26,13 @@ def check_runs(principal: Principal, competition: dict[str, Any]) -> None:
 def check_acts_for(principal: Principal, organization_id: str) -> None:
     if not principal.acts_for(organization_id):
         raise Forbidden("Ofertę składasz tylko w imieniu własnej organizacji.")
+
+
+def check_own(principal: Principal, record: dict[str, Any], not_found: str) -> None:
+    """The organisation's representative acts on its record; to anyone else it does not
+    exist (404 with `not_found`)."""
+    if not principal.acts_for(record["organization_id"]):
+        raise NotFound(not_found)
 
 
 def public_small_grant(record: dict[str, Any]) -> dict[str, Any]:

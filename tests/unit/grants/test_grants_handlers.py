@@ -10,10 +10,11 @@ import pytest
 from grants_fakes import FakeUnit
 
 from grants import domain, handlers
+from grants.domain import ZERO
 from grants.handlers.common import change_record
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
-from wspolpraca.errors import Conflict, DomainError, Forbidden
+from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
 
 OFFICER = Principal("officer-1", frozenset({"officer"}))
 CULTURE = Principal("dept-1", frozenset({"department"}), department="culture")
@@ -311,3 +312,34 @@ def test_a_comment_in_an_organisations_name_needs_its_representative(uow):
                 {**body, "organization_id": "org-1"})
     assert uow.small_grants.records["s1"]["comments_count"] == 1
     assert uow.routing_keys() == ["small_grant.commented"]
+
+
+NGO = Principal("rep-1", frozenset({"ngo"}), org_id="org-o1")
+OTHER_NGO = Principal("rep-2", frozenset({"ngo"}), org_id="org-o2")
+
+
+def test_after_a_lower_grant_the_organisation_updates_its_budget_and_the_contract_follows(uow):
+    uow.competitions.add(competition("resolved"))
+    uow.offers.add(offer(status="funded", awarded_amount="15000.00"))
+    update = {"total_cost": Decimal("17000.00"),
+              "own_contribution": {"financial": Decimal("2000.00"), "non_financial": ZERO},
+              "cost_items": [{"name": "Warsztaty", "amount": Decimal("17000.00")}]}
+    with pytest.raises(NotFound):  # another organisation's offer does not exist for it
+        uow.run(handlers.update_budget, OTHER_NGO, "o1", update)
+    uow.run(handlers.update_budget, NGO, "o1", update)
+    assert uow.offers.records["o1"]["version"] == 2
+    uow.run(handlers.sign_contract, CULTURE, contract_body("15000.00"))
+    with pytest.raises(Conflict) as refused:
+        uow.run(handlers.update_budget, NGO, "o1", update)
+    assert refused.value.code == "contract_signed"
+    assert uow.routing_keys() == ["contract.signed"]
+
+
+def test_only_the_organisation_withdraws_its_offer_before_the_deadline(uow):
+    uow.competitions.add(competition("announced", published_at=utcnow()))
+    uow.offers.add(offer())
+    with pytest.raises(NotFound):
+        uow.run(handlers.withdraw_offer, OTHER_NGO, "o1")
+    withdrawn = uow.run(handlers.withdraw_offer, NGO, "o1")
+    assert withdrawn["status"] == "withdrawn"
+    assert uow.routing_keys() == ["offer.withdrawn"]

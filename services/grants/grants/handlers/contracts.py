@@ -8,19 +8,15 @@ from typing import Any
 
 from grants import access, domain, records
 from grants.handlers.common import Record, Step, change_record
+from grants.repository import Contracts, Offers
 from grants.rules import RULES
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
-from wspolpraca.errors import NotFound
 
 
 def update_budget(uow: GrantsUnit, principal: Principal, offer_id: str,
                   body: dict[str, Any]) -> Record:
-    def check(offer: Record) -> None:
-        if not principal.acts_for(offer["organization_id"]):
-            raise NotFound("Nie ma takiej oferty.")
-
     def step(offer: Record, now: datetime) -> None:
         awarded = Decimal(offer["awarded_amount"]) if offer.get("awarded_amount") else None
         domain.check_budget_updatable(offer["status"], awarded,
@@ -31,7 +27,8 @@ def update_budget(uow: GrantsUnit, principal: Principal, offer_id: str,
                                     competition["mode"])
         offer["updated_budget"] = records.budget_update(body, now)
 
-    return change_record(uow, uow.offers, offer_id, step, check)
+    return change_record(uow, uow.offers, offer_id, step,
+                         lambda offer: access.check_own(principal, offer, Offers.not_found))
 
 
 def sign_contract(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -> Record:
@@ -56,8 +53,8 @@ def _change_contract(uow: GrantsUnit, contract_id: str, step: Step, *,
     """`owner`: the organisation's representative acts; `runner`: the department that
     runs the competition (or staff)."""
     def check(record: Record) -> None:
-        if owner is not None and not owner.acts_for(record["organization_id"]):
-            raise NotFound("Nie ma takiej umowy.")
+        if owner is not None:
+            access.check_own(owner, record, Contracts.not_found)
         if runner is not None:
             access.check_runs(runner, uow.competitions.get(record["competition_id"]))
 

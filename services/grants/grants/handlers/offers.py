@@ -8,10 +8,10 @@ from typing import Any
 
 from grants import access, domain, records
 from grants.handlers.common import Record, change_record, open_competition
+from grants.repository import Offers
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
-from wspolpraca.errors import NotFound
 
 
 def _formal_check(uow: GrantsUnit, data: dict[str, Any], competition: Record, organization_id: str,
@@ -21,11 +21,6 @@ def _formal_check(uow: GrantsUnit, data: dict[str, Any], competition: Record, or
     domain.check_eligible(organizations.view(organization_id), competition["area"])
     domain.check_partners(organization_id, partners,
                           {p: organizations.view(p) for p in partners}, competition["area"])
-
-
-def _check_own(principal: Principal, offer: Record) -> None:
-    if not principal.acts_for(offer["organization_id"]):
-        raise NotFound("Nie ma takiej oferty.")
 
 
 def submit_offer(uow: GrantsUnit, principal: Principal, competition_id: str,
@@ -49,7 +44,7 @@ def amend_offer(uow: GrantsUnit, principal: Principal, offer_id: str,
         record.update(records.offer_fields(body), updated_at=now)
 
     record = change_record(uow, uow.offers, offer_id, step,
-                           lambda record: _check_own(principal, record))
+                           lambda record: access.check_own(principal, record, Offers.not_found))
     uow.refresh_similar("offer", record, record["updated_at"])
     return record
 
@@ -62,7 +57,7 @@ def withdraw_offer(uow: GrantsUnit, principal: Principal, offer_id: str) -> Reco
         return "offer.withdrawn", records.offer_payload(record)
 
     return change_record(uow, uow.offers, offer_id, step,
-                         lambda record: _check_own(principal, record))
+                         lambda record: access.check_own(principal, record, Offers.not_found))
 
 
 def reject_offer(uow: GrantsUnit, principal: Principal, offer_id: str,
