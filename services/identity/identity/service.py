@@ -101,6 +101,7 @@ class Bootstrap(DependencyProvider):
         self.settings = settings_of(self.container.config)
         self.identity = load_identity_settings(self.settings)
         self.keyring = keys.KeyRing(self.identity.key_passphrase)
+        self.totp_box = totp.SecretBox(self.identity.totp_key)
         self.instance = uuid.uuid4().hex   # this instance, as a lease's owner
 
     def start(self) -> None:
@@ -113,6 +114,7 @@ class Bootstrap(DependencyProvider):
                                upsert=True)
         if db[ACCOUNTS].find_one({"roles": "admin"}, {"_id": 1}) is None:
             self.first_admin(db)
+        seal_plain_totp_secrets(db, self.totp_box)
 
     def first_admin(self, db) -> None:
         email = self.identity.admin_email or "admin@wspolpraca.localhost"
@@ -137,6 +139,21 @@ class Bootstrap(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Bootstrap:
         return self
+
+
+def seal_plain_totp_secrets(db, box: totp.SecretBox) -> int:
+    """Migration: TOTP secrets an older version stored in plain text are sealed (idempotent,
+    one query when there is nothing to do); the number sealed."""
+    sealed = 0
+    for account in db[ACCOUNTS].find({"totp.secret": {"$exists": True}}, {"totp": 1}):
+        plain = account["totp"]["secret"]
+        sealed += db[ACCOUNTS].update_one(
+            {"_id": account["_id"], "totp.secret": plain},
+            {"$set": {"totp.sealed": box.seal(plain, account["_id"])},
+             "$unset": {"totp.secret": ""}}).modified_count
+    if sealed:
+        log.info("plain TOTP secrets sealed", extra={"sealed": sealed})
+    return sealed
 
 
 def new_account(email: str, name: str, password_hash: str | None, now, *, status: str,
@@ -427,8 +444,8 @@ class AccountsMixin:
                           "decided_at": now, "decided_by": sub}}, session=tx.session)
             tx.db[ACCOUNTS].update_one({"_id": sub}, {"$set": {
                 **erased, "password_hash": None, "department": None, "roles": [],
-                "status": domain.AccountStatus.DISABLED.value, "deleted_at": now}},
-                session=tx.session)
+                "status": domain.AccountStatus.DISABLED.value, "deleted_at": now},
+                "$unset": {"totp": ""}}, session=tx.session)
             tx.db[ONE_TIME].delete_many({"account_id": sub}, session=tx.session)
             tx.emit("account.deleted", sub, {"account_id": sub})
 
@@ -756,7 +773,8 @@ class OpenIdMixin:
             return None
         secret = totp.new_secret()
         self.db[ACCOUNTS].update_one({"_id": account["_id"]}, {"$set": {"totp": {
-            "secret": secret, "enabled": False, "last_step": None}}})
+            "sealed": self.boot.totp_box.seal(secret, account["_id"]), "enabled": False,
+            "last_step": None}}})
         return totp.provisioning_uri(secret, account["email"])
 
     def second_factor_form(self, request: Request, enrol_uri: str | None, step: str,
@@ -783,8 +801,9 @@ class OpenIdMixin:
             return self.sign_in_form(request, grant, 400, message="Logowanie wygasło. "
                                      "Zaloguj się jeszcze raz.")
         enrolment = account.get("totp") or {}
+        secret = self.boot.totp_box.open(enrolment["sealed"], account["_id"])
         enrol_uri = (None if enrolment.get("enabled") else
-                     totp.provisioning_uri(enrolment["secret"], account["email"]))
+                     totp.provisioning_uri(secret, account["email"]))
         key = f"account:{account['email']}"
         state = throttle_state(self.db[THROTTLE].find_one({"_id": key}))
         wait = domain.retry_after(state, now)
@@ -792,10 +811,10 @@ class OpenIdMixin:
             return self.second_factor_form(
                 request, enrol_uri, step, 429, headers={"Retry-After": str(wait)},
                 message=f"Zbyt wiele nieudanych prób. Spróbuj ponownie za {wait} s.")
-        matched = totp.matching_step(enrolment["secret"], request.form.get("code", ""),
+        matched = totp.matching_step(secret, request.form.get("code", ""),
                                      now.timestamp(), enrolment.get("last_step"))
         used = matched is not None and self.db[ACCOUNTS].update_one(
-            {"_id": account["_id"], "totp.secret": enrolment["secret"],
+            {"_id": account["_id"], "totp.sealed": enrolment["sealed"],
              "totp.last_step": enrolment.get("last_step")},
             {"$set": {"totp.enabled": True, "totp.last_step": matched}}).modified_count == 1
         if not used:

@@ -22,7 +22,13 @@ from identity_helpers import (
 )
 
 from identity import totp
+from identity.config import DEVELOPMENT_TOTP_KEY
+from identity.service import seal_plain_totp_secrets
 from identity.web import SESSION_COOKIE
+
+
+def development_box() -> totp.SecretBox:
+    return totp.SecretBox(DEVELOPMENT_TOTP_KEY.encode("utf-8"))
 
 
 def wrong_code(secret: str) -> str:
@@ -69,7 +75,11 @@ def test_a_staff_account_gets_no_token_without_its_second_factor(identity, admin
     right = second_step(browser, url, officer["email"], wrong.text)
     assert code_of(right)["code"] and SESSION_COOKIE in browser.cookies
     stored = identity.db["accounts"].find_one({"_id": officer["_id"]})
-    assert stored["totp"]["enabled"] is True and stored["totp"]["secret"] == secret
+    assert stored["totp"]["enabled"] is True
+    # kept sealed: the stored document holds no plain secret, and the sealed one opens only
+    # with the service's key, for this account
+    assert secret not in repr(stored) and "secret" not in stored["totp"]
+    assert development_box().open(stored["totp"]["sealed"], officer["_id"]) == secret
     kinds = {e["kind"] for e in identity.db["audit_log"].find({"account_id": officer["_id"]})}
     assert {"second_factor_failed", "second_factor_enrolled"} <= kinds
 
@@ -99,3 +109,22 @@ def test_a_person_without_a_staff_role_signs_in_with_the_password(identity, admi
     answer, _verifier = authorize(identity, session, requests.Session(), person["email"])
     assert code_of(answer)["code"]
     assert "totp" not in identity.db["accounts"].find_one({"_id": person["_id"]})
+
+
+def test_plain_secrets_of_an_older_version_are_sealed_and_still_sign_in(identity, admin_token):
+    client = web_client(identity, admin_token)
+    officer = active_account(identity, roles=["officer"])
+    sign_in(identity, client, officer["email"])      # enrolled (sealed)
+    secret = TOTP_SECRETS[officer["email"]]
+    # as an older version stored it: in plain text
+    identity.db["accounts"].update_one({"_id": officer["_id"]}, {
+        "$set": {"totp.secret": secret}, "$unset": {"totp.sealed": ""}})
+    assert seal_plain_totp_secrets(identity.db, development_box()) == 1
+    stored = identity.db["accounts"].find_one({"_id": officer["_id"]})
+    assert secret not in repr(stored)
+    assert seal_plain_totp_secrets(identity.db, development_box()) == 0   # idempotent
+    # the next sign-in asks for the code of the same secret, and no enrolment again
+    browser = requests.Session()
+    url, answer = password_step(identity, client, officer["email"], browser)
+    assert 'name="step"' in answer.text and enrolment_secret(answer.text) is None
+    assert code_of(second_step(browser, url, officer["email"], answer.text))["code"]
