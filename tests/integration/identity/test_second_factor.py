@@ -8,12 +8,14 @@ import time
 
 import requests
 from identity_helpers import (
+    PASSWORD,
     TOTP_SECRETS,
     active_account,
     authorize,
     code_of,
     csrf_of,
     enrolment_secret,
+    new_email,
     oauth_session,
     second_step,
     sign_in,
@@ -38,12 +40,13 @@ def wrong_code(secret: str) -> str:
     return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
 
 
-def password_step(identity, client, email: str, browser: requests.Session):
+def password_step(identity, client, email: str, browser: requests.Session,
+                  password: str = PASSWORD):
     session = oauth_session(identity, client)
     url, _state = session.create_authorization_url(identity.url("/oauth2/authorize"),
                                                    code_verifier="v" * 50)
     form = browser.get(url, timeout=30)
-    answer = browser.post(url, data={"email": email, "password": "Zielona-łąka-nad-Wisłą",
+    answer = browser.post(url, data={"email": email, "password": password,
                                      "csrf_token": csrf_of(form.text)},
                           allow_redirects=False, timeout=30)
     return url, answer
@@ -128,3 +131,27 @@ def test_plain_secrets_of_an_older_version_are_sealed_and_still_sign_in(identity
     url, answer = password_step(identity, client, officer["email"], browser)
     assert 'name="step"' in answer.text and enrolment_secret(answer.text) is None
     assert code_of(second_step(browser, url, officer["email"], answer.text))["code"]
+
+
+def test_an_officer_the_admin_created_enrols_at_the_first_sign_in(identity, admin_token):
+    """End to end: the admin creates the account, the officer sets a password from the link,
+    signs in, is shown the otpauth:// URI (for the QR code), confirms a code and gets a token;
+    the next sign-in asks for the code and shows no URI."""
+    email, password = new_email("urzedniczka"), "Urząd Miasta na Wiosnę"
+    created = identity.post("/api/v1/accounts/staff", admin_token, json={
+        "email": email, "name": "Ewa Urzędniczka", "roles": ["officer"]})
+    assert created.status_code == 201, created.text
+    token = created.json()["set_password_url"].split("token=")[1]
+    assert identity.post("/api/v1/accounts/password", json={
+        "token": token, "password": password}).status_code == 200
+    client = web_client(identity, admin_token)
+    browser = requests.Session()
+    url, first = password_step(identity, client, email, browser, password)
+    assert first.status_code == 200 and "otpauth://totp/" in first.text
+    assert enrolment_secret(first.text)
+    assert code_of(second_step(browser, url, email, first.text))["code"]
+    again = requests.Session()
+    url, second = password_step(identity, client, email, again, password)
+    assert second.status_code == 200 and 'name="step"' in second.text
+    assert "otpauth://" not in second.text and SESSION_COOKIE not in again.cookies
+    assert code_of(second_step(again, url, email, second.text))["code"]
