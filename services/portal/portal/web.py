@@ -15,6 +15,7 @@ import logging
 import mimetypes
 import os
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import backend, formatting
 from portal.csrf import COOKIE, FIELD, Csrf
+from portal.views import Parts
 from wspolpraca import metrics
 from wspolpraca.config import settings_of
 
@@ -84,6 +86,28 @@ class Site:
             csrf_field=FIELD, csrf_token=self.csrf.token(cookie) if cookie else "",
             **context)
         return Response(html, status=status, headers=headers, mimetype="text/html")
+
+    def render_kept(self, request: Request, key: tuple, template: str,
+                    build: Callable[[Parts], dict[str, Any]]) -> Response:
+        """A page the same for every reader (public data only, no form: no CSRF token in it),
+        its HTML kept as the backends' answers are (`backend.MicroCache`: PORTAL_CACHE_SECONDS,
+        one refresher, dropped with a write the portal passes to the service `key[0]`), so a
+        busy page is not rendered again for each reader. `build(parts)` fetches and returns the
+        template's context; a page a backend was missing from is shown but not kept."""
+        cache = self.backends.cache
+        html, refresh = cache.lookup(key)
+        if refresh:
+            try:
+                parts = Parts()
+                context = build(parts)
+                html = self.env.get_template(template).render(
+                    request=None, path=request.path, contact=self.contact, parts=parts,
+                    **context)
+                if not parts.unavailable:
+                    cache.put(key, html)
+            finally:
+                cache.done(key)
+        return Response(html, mimetype="text/html")
 
 
 def liaison_office() -> dict[str, str]:
