@@ -29,7 +29,7 @@ from portal.views import (
     shift_month,
     upcoming,
 )
-from portal.web import DEVELOPER_CSP, PageNotFound, Site, SiteProvider, page
+from portal.web import ASYNCAPI_CSP, PageNotFound, Site, SiteProvider, page
 from wspolpraca.logs import WorkerLogContext
 
 AREAS = AreaNames()
@@ -460,7 +460,7 @@ class PortalService:
         return self.site.render(request, "developers.html",
                                 services=SERVICES_FOR_DEVELOPERS)
 
-    @page("GET", "/dla-deweloperow/api/<service>", csp=DEVELOPER_CSP)
+    @page("GET", "/dla-deweloperow/api/<service>")
     def swagger(self, request: Request, service: str) -> Response:
         if service not in SERVICES_FOR_DEVELOPERS:
             raise PageNotFound(service)
@@ -474,7 +474,7 @@ class PortalService:
         upstream, chunks = self.site.backends.stream(service, "/api/v1/openapi.json")
         return passthrough(upstream, chunks)
 
-    @page("GET", "/dla-deweloperow/zdarzenia", csp=DEVELOPER_CSP)
+    @page("GET", "/dla-deweloperow/zdarzenia", csp=ASYNCAPI_CSP)
     def events(self, request: Request) -> Response:
         return self.site.render(request, "asyncapi.html")
 

@@ -43,15 +43,18 @@ TEMPLATES = PACKAGE / "templates"
 STATIC = PACKAGE / "static"
 SERVICE = "portal"
 
-# `default-src 'self'`: nothing from another origin, no inline script or style. The developers'
-# viewers are the only pages that need more (see DEVELOPER_CSP).
+# `default-src 'self'`: nothing from another origin, no inline script or style, no eval. Every
+# page has it, Swagger UI's (swagger-ui-dist 5.36.0 runs under it: it sets styles through the
+# CSSOM, which the policy allows) included. One page needs more: see ASYNCAPI_CSP.
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
-# Swagger UI and the AsyncAPI viewer set element styles from script and compile JSON Schemas
-# with `new Function` (ajv): still nothing from another origin, no inline <script>.
-DEVELOPER_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                 "base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
-                 "script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'")
+# The event catalogue's page only (/dla-deweloperow/zdarzenia): the AsyncAPI viewer
+# (@asyncapi/react-component 3.2.1) compiles JSON Schemas with ajv, i.e. `new Function`, while
+# its bundle loads, before any option is read; its `without-parser` bundle does the same (both
+# tried in Chromium: an EvalError under CSP), so no configuration avoids 'unsafe-eval'. Still
+# nothing from another origin, no inline script or style; the page shows only the platform's own
+# catalogue, and the YAML link works without JavaScript.
+ASYNCAPI_CSP = f"{CSP}; script-src 'self' 'unsafe-eval'"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
