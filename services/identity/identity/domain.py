@@ -87,6 +87,25 @@ INVITABLE_ROLES = (Role.COMMITTEE,)
 INVITATION_DAYS = 7
 
 
+def check_staff_account(roles: list[str], department: str | None) -> None:
+    """A department's account names its department."""
+    if Role.DEPARTMENT in roles and not department:
+        raise DomainError("department_required", "Konto wydziału wymaga kodu wydziału.",
+                          field="department")
+
+
+def check_invitable(status: str) -> None:
+    """An invitation reaches a known address unless its account is disabled."""
+    if status == AccountStatus.DISABLED:
+        raise Conflict("account_disabled", "To konto jest zablokowane: zaproszenie "
+                       "nie jest możliwe. Skontaktuj się z administratorem.", "email")
+
+
+def roles_to_add(account_roles: list[str], invited_as: list[str]) -> list[str]:
+    """The roles an invitation adds to a known account (those it lacks)."""
+    return [role for role in invited_as if role not in account_roles]
+
+
 def token_roles(account_roles: list[str], representing: str | None) -> list[str]:
     """The roles a token carries: the account's own, and `ngo` while it acts for an
     organisation it represents."""
@@ -233,3 +252,19 @@ def after_failure(state: ThrottleState, policy: ThrottlePolicy, now: datetime) -
         return ThrottleState(failures, state.window_start, state.locked_until, state.lockouts)
     lock = min(policy.lock * (2 ** state.lockouts), policy.max_lock)
     return ThrottleState(0, now, now + lock, state.lockouts + 1)
+
+
+# --- clients ------------------------------------------------------------------------------
+def client_grant_types(kind: str, department: str | None, redirect_uris: list[str]
+                       ) -> list[str]:
+    """A department's system takes tokens of its own (client credentials) and names its
+    department; a web application signs people in and must say where to return."""
+    if kind == "department":
+        if not department:
+            raise DomainError("department_required", "Klient wydziału wymaga kodu "
+                              "wydziału.", field="department")
+        return ["client_credentials"]
+    if not redirect_uris:
+        raise DomainError("redirect_uri_required", "Podaj co najmniej jeden adres "
+                          "powrotu.", field="redirect_uris")
+    return ["authorization_code", "refresh_token"]

@@ -18,8 +18,9 @@ from pymongo.database import Database
 from identity import domain, keys
 from wspolpraca import pagination
 from wspolpraca.mongo import Collection, DomainGauge, count_by
-from wspolpraca.organizations import ORGANIZATION_DIRECTORY
+from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
 from wspolpraca.outbox import acquire_lease, release_lease
+from wspolpraca.repository import Repository
 
 ACCOUNTS = "accounts"
 CLIENTS = "clients"
@@ -111,3 +112,166 @@ def remove_expired_audit(db: Database, now: datetime, retention: timedelta, owne
         return db[AUDIT].delete_many({"at": {"$lt": now - retention}}).deleted_count
     finally:
         release_lease(db, AUDIT_RETENTION_LEASE, owner)
+
+
+# --- the repositories (read and written inside a unit of work, identity/unit.py) -----------
+class IdentityRepository(Repository):
+    """Identity's records carry no version: each change is one conditional `$set`."""
+
+    def by_id(self, record_id: str) -> dict[str, Any] | None:
+        return self.find_one({"_id": record_id})
+
+    def update(self, record_id: str, changes: dict[str, Any], *,
+               unset: tuple[str, ...] = (), match: dict[str, Any] | None = None) -> bool:
+        """Set `changes` (and remove `unset`) on the record if it still matches `match`;
+        True when it was changed."""
+        update: dict[str, Any] = {"$set": changes}
+        if unset:
+            update["$unset"] = {name: "" for name in unset}
+        return self.collection.update_one({"_id": record_id, **(match or {})}, update,
+                                          session=self.session).modified_count == 1
+
+
+class Accounts(IdentityRepository):
+    collection_name = ACCOUNTS
+    not_found = "Nie ma takiego konta."
+
+    def by_email(self, email: str) -> dict[str, Any] | None:
+        return self.find_one({"email": domain.normalize_email(email)})
+
+    def any_admin(self) -> bool:
+        return self.collection.find_one({"roles": "admin"}, {"_id": 1},
+                                        session=self.session) is not None
+
+    def add_roles(self, account_id: str, roles: list[str]) -> None:
+        self.collection.update_one({"_id": account_id},
+                                   {"$addToSet": {"roles": {"$each": roles}}},
+                                   session=self.session)
+
+    def add_role_by_email(self, email: str, role: str) -> None:
+        self.collection.update_one({"email": domain.normalize_email(email)},
+                                   {"$addToSet": {"roles": role}}, session=self.session)
+
+    def with_plain_totp(self) -> list[dict[str, Any]]:
+        """Accounts whose TOTP secret an older version stored in plain text."""
+        return list(self.collection.find({"totp.secret": {"$exists": True}}, {"totp": 1},
+                                         session=self.session))
+
+
+class Clients(IdentityRepository):
+    collection_name = CLIENTS
+
+    def ensure(self, client: dict[str, Any], kind: str, now: datetime) -> None:
+        """The client as configured (created once, its settings kept current)."""
+        self.collection.update_one(
+            {"_id": client["_id"]},
+            {"$set": {k: v for k, v in client.items() if k != "_id"},
+             "$setOnInsert": {"created_at": now, "kind": kind}},
+            upsert=True, session=self.session)
+
+
+class Sessions(IdentityRepository):
+    collection_name = SESSIONS
+
+    def ids_of(self, account_id: str) -> list[str]:
+        return [s["_id"] for s in self.find({"account_id": account_id})]
+
+
+class RefreshTokens(IdentityRepository):
+    collection_name = REFRESH_TOKENS
+
+    def revoke_all(self, account_id: str, reason: str) -> None:
+        self.collection.update_many({"account_id": account_id, "revoked": False},
+                                    {"$set": {"revoked": True, "revoked_reason": reason}},
+                                    session=self.session)
+
+
+class OneTimeTokens(IdentityRepository):
+    """One-time links and steps, kept only hashed."""
+
+    collection_name = ONE_TIME
+
+    def issue(self, purpose: str, account_id: str, now: datetime,
+              valid_for: timedelta) -> str:
+        """A one-time token for `purpose`, valid for `valid_for`."""
+        token = new_secret()
+        self.add({"_id": digest(token), "purpose": purpose, "account_id": account_id,
+                  "created_at": now, "expires_at": now + valid_for})
+        return token
+
+    def valid(self, purpose: str, token: str, now: datetime) -> dict[str, Any] | None:
+        record = self.find_one({"_id": digest(token), "purpose": purpose})
+        return record if record is not None and record["expires_at"] > now else None
+
+    def take(self, purpose: str, token: str) -> dict[str, Any] | None:
+        """The token's record, deleted (used once), or None."""
+        return self.collection.find_one_and_delete({"_id": digest(token), "purpose": purpose},
+                                                   session=self.session)
+
+    def discard(self, token: str) -> None:
+        self.collection.delete_one({"_id": digest(token)}, session=self.session)
+
+    def discard_of(self, account_id: str) -> None:
+        self.collection.delete_many({"account_id": account_id}, session=self.session)
+
+
+class Throttle(IdentityRepository):
+    collection_name = THROTTLE
+
+    def state(self, key: str) -> domain.ThrottleState:
+        record = self.by_id(key)
+        if record is None:
+            return domain.ThrottleState()
+        return domain.ThrottleState(record.get("failures", 0), record.get("window_start"),
+                                    record.get("locked_until"), record.get("lockouts", 0))
+
+    def save_state(self, key: str, state: domain.ThrottleState) -> None:
+        self.collection.replace_one({"_id": key}, {
+            "failures": state.failures, "window_start": state.window_start,
+            "locked_until": state.locked_until, "lockouts": state.lockouts}, upsert=True,
+            session=self.session)
+
+    def clear(self, key: str) -> None:
+        self.collection.delete_one({"_id": key}, session=self.session)
+
+
+class Representations(IdentityRepository):
+    collection_name = REPRESENTATIONS
+    not_found = "Nie ma takiego wniosku."
+
+    def granted_organizations(self, account_id: str) -> list[str]:
+        return granted_organizations(self.tx.db, account_id, self.session)
+
+    def put(self, record: dict[str, Any]) -> None:
+        self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)
+
+    def end_all_of(self, account_id: str, erased: dict[str, Any], by: str,
+                   now: datetime) -> None:
+        """Every representation of a deleted account: the person erased, the open ones
+        withdrawn."""
+        self.collection.update_many({"account_id": account_id},
+                                    {"$set": {**erased, "open": False}}, session=self.session)
+        self.collection.update_many(
+            {"account_id": account_id,
+             "status": {"$in": [s.value for s in domain.OPEN_REPRESENTATION]}},
+            {"$set": {"status": domain.RepresentationStatus.WITHDRAWN.value,
+                      "decided_at": now, "decided_by": by}}, session=self.session)
+
+
+class AuditLog(IdentityRepository):
+    collection_name = AUDIT
+
+    def record(self, kind: str, at: datetime, *, account_id: str | None = None,
+               address: str | None = None, **details: Any) -> None:
+        audit(self.tx.db, kind, at, account_id=account_id, address=address,
+              session=self.session, **details)
+
+
+class Organizations(IdentityRepository):
+    """The registry's organisations as identity keeps them (the directory projection)."""
+
+    collection_name = ORGANIZATIONS
+
+    def exists(self, organization_id: str) -> bool:
+        return self.collection.find_one({"_id": organization_id}, {"_id": 1},
+                                        session=self.session) is not None

@@ -36,7 +36,7 @@ def active_account(identity, *, email: str | None = None, name: str = "Anna Nowa
                    roles: list[str] | None = None, department: str | None = None,
                    password: str = PASSWORD) -> dict:
     """An active account stored directly (the registration flow has tests of its own)."""
-    from identity.service import new_account
+    from identity.handlers import new_account
     from wspolpraca.envelope import utcnow
 
     now = utcnow()

@@ -1,0 +1,484 @@
+"""The command handlers of the identity service: plain functions taking a unit of work
+(identity/unit.py) and the command, which load through the repositories, apply the rules of
+identity/domain.py, save and emit.
+
+The entry points in identity/service.py call one function each: a handler run in a unit of
+work (`unit.run`, or `unit.run_now` for the sign-in's bookkeeping), or one of the commands at
+the end of this module that need more than one unit (a password change ends the sessions
+after it committed). The unit tests run the handlers with an in-memory unit
+(tests/unit/identity/identity_fakes.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from identity import domain, keys, oidc, repository, totp
+from identity.config import IdentitySettings
+from identity.unit import IdentityUnit, run, run_now
+from identity.web import hash_password, verify_password
+from wspolpraca.auth import Principal
+from wspolpraca.envelope import format_time, utcnow
+from wspolpraca.errors import Conflict, DomainError, Forbidden
+from wspolpraca.mongo import Store
+
+log = logging.getLogger(__name__)
+
+Record = dict[str, Any]
+SECOND_FACTOR_STEP = "second_factor"
+SECOND_FACTOR_MINUTES = 5   # between the password and the code
+INVALID_LINK = "Link jest nieprawidłowy, został już użyty albo wygasł."
+
+
+def link(settings: IdentitySettings, path: str, **params: str) -> str:
+    return f"{settings.public_url}{path}?{urlencode(params)}"
+
+
+def new_account(email: str, name: str, password_hash: str | None, now, *, status: str,
+                roles: list[str] | None = None, department: str | None = None,
+                confirmed_at=None, must_change_password: bool = False) -> Record:
+    return {"_id": repository.new_id(), "email": domain.normalize_email(email), "name": name,
+            "password_hash": password_hash, "status": status, "roles": roles or [],
+            "department": department, "created_at": now, "confirmed_at": confirmed_at,
+            "must_change_password": must_change_password}
+
+
+def use_one_time(uow: IdentityUnit, purpose: str, token: str) -> Record:
+    """The account of a one-time link, the link used up; 422 when it is not valid."""
+    record = uow.one_time.take(purpose, token)
+    if record is None or record["expires_at"] <= utcnow():
+        raise DomainError("invalid_link", INVALID_LINK, field="token", status=422)
+    return uow.accounts.get(record["account_id"])
+
+
+# --- bootstrap ------------------------------------------------------------------------------
+def bootstrap(uow: IdentityUnit, settings: IdentitySettings, box: totp.SecretBox
+              ) -> str | None:
+    """At start: the `wspolpraca-cli` public client, the first admin, plain TOTP secrets of
+    older versions sealed. The first admin's one-time password when one was generated."""
+    uow.clients.ensure(oidc.CLI_CLIENT, "native", utcnow())
+    generated = None
+    if not uow.accounts.any_admin():
+        generated = first_admin(uow, settings)
+    seal_plain_totp_secrets(uow, box)
+    return generated
+
+
+def first_admin(uow: IdentityUnit, settings: IdentitySettings) -> str | None:
+    """The first admin (WSPOLPRACA_ADMIN_EMAIL/PASSWORD); the generated one-time password
+    when none was configured."""
+    email = settings.admin_email or "admin@wspolpraca.localhost"
+    password = settings.admin_password
+    generated = password is None
+    if generated:
+        password = secrets.token_urlsafe(18)
+    now = utcnow()
+    try:
+        uow.accounts.add(new_account(email, "Administrator", hash_password(password), now,
+                                     status=domain.AccountStatus.ACTIVE, roles=["admin"],
+                                     confirmed_at=now, must_change_password=generated))
+    except DuplicateKeyError:
+        uow.accounts.add_role_by_email(email, "admin")
+        return None
+    return password if generated else None
+
+
+def seal_plain_totp_secrets(uow: IdentityUnit, box: totp.SecretBox) -> int:
+    """Migration: TOTP secrets an older version stored in plain text are sealed (idempotent,
+    one query when there is nothing to do); the number sealed."""
+    sealed = 0
+    for account in uow.accounts.with_plain_totp():
+        plain = account["totp"]["secret"]
+        sealed += uow.accounts.update(account["_id"],
+                                      {"totp.sealed": box.seal(plain, account["_id"])},
+                                      unset=("totp.secret",), match={"totp.secret": plain})
+    if sealed:
+        log.info("plain TOTP secrets sealed", extra={"sealed": sealed})
+    return sealed
+
+
+# --- accounts -------------------------------------------------------------------------------
+def register(uow: IdentityUnit, settings: IdentitySettings, body: Record,
+             password_hash: str) -> None:
+    """A new unconfirmed account and its confirmation link; a known address gets an email
+    instead (the same answer)."""
+    now = utcnow()
+    email = domain.normalize_email(body["email"])
+    known = uow.accounts.by_email(email)
+    if known is not None:
+        uow.emit("account.registration_repeated", known["_id"], {
+            "account_id": known["_id"], "email": known["email"], "name": known["name"],
+            "sign_in_url": f"{settings.public_url}/oauth2/authorize",
+            "reset_url": f"{settings.public_url}/oauth2/reset"})
+        return
+    account = new_account(email, body["name"], password_hash, now,
+                          status=domain.AccountStatus.UNCONFIRMED)
+    uow.accounts.add(account)
+    token = uow.one_time.issue("confirm", account["_id"], now, domain.CONFIRMATION_VALID_FOR)
+    uow.emit("account.registered", account["_id"], {
+        "account_id": account["_id"], "email": email, "name": body["name"],
+        "confirmation_url": link(settings, "/oauth2/confirm", token=token),
+        "expires_at": format_time(now + domain.CONFIRMATION_VALID_FOR)})
+
+
+def confirm(uow: IdentityUnit, token: str) -> Record:
+    account = use_one_time(uow, "confirm", token)
+    if account["status"] == domain.AccountStatus.UNCONFIRMED:
+        changes = {"status": domain.AccountStatus.ACTIVE.value, "confirmed_at": utcnow()}
+        account.update(changes)
+        uow.accounts.update(account["_id"], changes)
+        uow.emit("account.confirmed", account["_id"], {"account_id": account["_id"]})
+    return account
+
+
+def request_reset(uow: IdentityUnit, settings: IdentitySettings, email: str) -> None:
+    account = uow.accounts.by_email(email)
+    if account is None or account["status"] == domain.AccountStatus.DISABLED:
+        return
+    token = uow.one_time.issue("reset", account["_id"], utcnow(), domain.RESET_VALID_FOR)
+    uow.emit("account.password_reset_requested", account["_id"], {
+        "account_id": account["_id"], "email": account["email"], "name": account["name"],
+        "reset_url": link(settings, "/oauth2/reset", token=token),
+        "expires_at": format_time(utcnow() + domain.RESET_VALID_FOR)})
+
+
+def set_password(uow: IdentityUnit, token: str, password: str) -> Record:
+    account = use_one_time(uow, "reset", token)
+    domain.check_password(password, email=account["email"], name=account["name"])
+    changes: Record = {"password_hash": hash_password(password), "must_change_password": False}
+    if account["status"] == domain.AccountStatus.UNCONFIRMED:
+        changes.update(status=domain.AccountStatus.ACTIVE.value,
+                       confirmed_at=utcnow())  # the link proved the address
+    uow.accounts.update(account["_id"], changes)
+    uow.audit.record("password_changed", utcnow(), account_id=account["_id"])
+    account.update(changes)
+    return account
+
+
+def end_account_sessions(uow: IdentityUnit, account_id: str, reason: str) -> None:
+    """Every session and refresh token of the account ends (a new password, a deletion)."""
+    oidc.end_sessions(uow.tx.db, uow.sessions.ids_of(account_id))
+    uow.refresh_tokens.revoke_all(account_id, reason)
+
+
+def invite(uow: IdentityUnit, settings: IdentitySettings, account: Record,
+           now: datetime) -> str:
+    """The one-time link (7 days) the person sets a password with, emailed through the
+    event `account.invited`; the link."""
+    valid_for = timedelta(days=domain.INVITATION_DAYS)
+    token = uow.one_time.issue("reset", account["_id"], now, valid_for)
+    url = link(settings, "/oauth2/reset", token=token)
+    uow.emit("account.invited", account["_id"], {
+        "account_id": account["_id"], "email": account["email"], "name": account["name"],
+        "roles": account["roles"], "set_password_url": url,
+        "expires_at": format_time(now + valid_for)})
+    return url
+
+
+def create_staff(uow: IdentityUnit, settings: IdentitySettings, principal: Principal,
+                 body: Record, password_hash: str | None) -> Record:
+    """An account the admin creates: seeded with a password (active at once) or invited."""
+    now = utcnow()
+    if uow.accounts.by_email(body["email"]) is not None:
+        raise Conflict("email_taken", "Konto z tym adresem już istnieje.", "email")
+    account = new_account(body["email"], body["name"], password_hash, now,
+                          status=domain.AccountStatus.UNCONFIRMED,
+                          roles=sorted(set(body["roles"])), department=body.get("department"))
+    if password_hash is not None:  # seeded: active at once, no link
+        account.update(status=domain.AccountStatus.ACTIVE.value, confirmed_at=now)
+    uow.accounts.add(account)
+    uow.audit.record("roles_granted", now, account_id=account["_id"], by=principal.sub,
+                     roles=account["roles"])
+    if password_hash is not None:
+        return account
+    return {**account, "set_password_url": invite(uow, settings, account, now)}
+
+
+def invite_member(uow: IdentityUnit, settings: IdentitySettings, principal: Principal,
+                  body: Record) -> Record:
+    """A committee or council member: a new account invited, or a known one with the roles
+    added (a new link while it was never confirmed)."""
+    roles = sorted(set(body["roles"]))
+    now = utcnow()
+    account = uow.accounts.by_email(body["email"])
+    if account is None:
+        account = new_account(body["email"], body["name"], None, now,
+                              status=domain.AccountStatus.UNCONFIRMED, roles=roles)
+        uow.accounts.add(account)
+        status, granted = "invited", roles
+    else:
+        domain.check_invitable(account["status"])
+        status = "existing"
+        granted = domain.roles_to_add(account["roles"], roles)
+        if granted:
+            uow.accounts.add_roles(account["_id"], granted)
+            account = {**account, "roles": sorted({*account["roles"], *granted})}
+    if granted:
+        uow.audit.record("roles_granted", now, account_id=account["_id"], by=principal.sub,
+                         roles=granted)
+    # never signed in yet (invited before, or registered and unconfirmed): a new link
+    if account["status"] == domain.AccountStatus.UNCONFIRMED:
+        invite(uow, settings, account, now)
+    return {**account, "status": status, "account_id": account["_id"]}
+
+
+def delete_account(uow: IdentityUnit, account_id: str) -> None:
+    """GDPR art. 17: the personal data erased, every representation ended (account.deleted
+    says so: no representation event, which would carry the erased person's address)."""
+    uow.accounts.get(account_id)
+    now = utcnow()
+    erased = {"name": "Konto usunięte", "email": f"usuniete-{account_id}@invalid"}
+    uow.representations.end_all_of(account_id, erased, account_id, now)
+    uow.accounts.update(account_id, {
+        **erased, "password_hash": None, "department": None, "roles": [],
+        "status": domain.AccountStatus.DISABLED.value, "deleted_at": now}, unset=("totp",))
+    uow.one_time.discard_of(account_id)
+    uow.emit("account.deleted", account_id, {"account_id": account_id})
+
+
+# --- clients --------------------------------------------------------------------------------
+def create_client(uow: IdentityUnit, principal: Principal, body: Record) -> Record:
+    """A department's system or a web application; the secret is answered once, kept only
+    hashed."""
+    grant_types = domain.client_grant_types(body["kind"], body.get("department"),
+                                            body["redirect_uris"])
+    secret = repository.new_secret()
+    record = {"_id": f"{body['kind']}-{repository.new_id()}", "name": body["name"],
+              "kind": body["kind"], "department": body.get("department"),
+              "redirect_uris": body["redirect_uris"],
+              "post_logout_redirect_uris": body["post_logout_redirect_uris"],
+              "grant_types": grant_types, "token_endpoint_auth_method": "client_secret_basic",
+              "secret_hash": repository.digest(secret), "created_at": utcnow(),
+              "created_by": principal.sub}
+    uow.clients.add(record)
+    return {**record, "client_secret": secret}
+
+
+def rotate_keys(uow: IdentityUnit, keyring: keys.KeyRing, principal: Principal) -> None:
+    key = keyring.rotate(uow.tx.db)
+    uow.audit.record("keys_rotated", utcnow(), account_id=principal.sub, kid=key.kid)
+
+
+# --- representations ------------------------------------------------------------------------
+def representation_payload(record: Record) -> Record:
+    return {"id": record["_id"], "account_id": record["account_id"],
+            "organization_id": record["organization_id"], "status": record["status"],
+            "name": record["name"], "email": record["email"], "reason": record.get("reason"),
+            "requested_at": format_time(record["requested_at"]),
+            "decided_at": format_time(record["decided_at"]) if record.get("decided_at")
+            else None}
+
+
+def request_representation(uow: IdentityUnit, principal: Principal,
+                           organization_id: str) -> Record:
+    account = uow.accounts.by_id(principal.sub)
+    if account is None or not domain.may_sign_in(account["status"]):
+        raise Forbidden("Konto nie jest aktywne.")
+    now = utcnow()
+    record = {"_id": repository.new_id(), "account_id": principal.sub, "name": account["name"],
+              "email": account["email"], "organization_id": organization_id,
+              "status": domain.RepresentationStatus.REQUESTED.value, "open": True,
+              "reason": None, "requested_at": now, "decided_at": None, "decided_by": None}
+    uow.representations.add(record)
+    uow.emit("representation.requested", record["_id"], representation_payload(record))
+    return record
+
+
+def decide(uow: IdentityUnit, actor: domain.Actor, representation_id: str, action: str,
+           reason: str | None) -> Record:
+    """Approve, refuse, withdraw or revoke a representation (who may: domain.check_may_decide)."""
+    record = uow.representations.get(representation_id)
+    domain.check_may_decide(actor, record["account_id"], record["organization_id"], action)
+    status = domain.next_representation_status(record["status"], action)
+    now = utcnow()
+    record.update(status=status.value, open=status in domain.OPEN_REPRESENTATION,
+                  reason=reason, decided_at=now, decided_by=actor.account_id)
+    uow.representations.put(record)
+    routing_key = domain.representation_event(action)
+    if routing_key:
+        uow.emit(routing_key, representation_id, representation_payload(record))
+    uow.audit.record(f"representation_{status.value}", now, account_id=record["account_id"],
+                     by=actor.account_id, organization_id=record["organization_id"])
+    return record
+
+
+def actor(uow: IdentityUnit, principal: Principal) -> domain.Actor:
+    return domain.Actor(principal.sub, principal.is_staff,
+                        frozenset(uow.representations.granted_organizations(principal.sub)))
+
+
+# --- signing in -----------------------------------------------------------------------------
+def check_credentials(uow: IdentityUnit, email: str, password: str, address: str
+                      ) -> Record | int | None:
+    """The account, None (wrong email or password: the same answer, the same work), or
+    the seconds to wait (throttled per account and per client address)."""
+    now = utcnow()
+    keys_ = {f"account:{email}": domain.ACCOUNT_THROTTLE,
+             f"address:{address}": domain.ADDRESS_THROTTLE}
+    states = {key: uow.throttle.state(key) for key in keys_}
+    wait = max(domain.retry_after(state, now) for state in states.values())
+    if wait:
+        return wait
+    account = uow.accounts.by_email(email)
+    valid = verify_password(account.get("password_hash") if account else None, password)
+    if valid and account is not None and domain.may_sign_in(account["status"]):
+        uow.throttle.clear(f"account:{email}")
+        uow.audit.record("signed_in", now, account_id=account["_id"], address=address)
+        return account
+    for key, policy in keys_.items():
+        uow.throttle.save_state(key, domain.after_failure(states[key], policy, now))
+    uow.audit.record("sign_in_failed", now, account_id=account["_id"] if account else None,
+                     address=address)
+    return None
+
+
+@dataclass(frozen=True)
+class SecondStep:
+    """After the password, for an account that needs a second factor: the step's one-time
+    token (the form carries it) and the enrolment URI while the account has no TOTP yet."""
+
+    token: str
+    enrol_uri: str | None
+
+
+def start_second_factor(uow: IdentityUnit, box: totp.SecretBox, account: Record) -> SecondStep:
+    token = uow.one_time.issue(SECOND_FACTOR_STEP, account["_id"], utcnow(),
+                               timedelta(minutes=SECOND_FACTOR_MINUTES))
+    return SecondStep(token, enrolment(uow, box, account))
+
+
+def enrolment(uow: IdentityUnit, box: totp.SecretBox, account: Record) -> str | None:
+    """The otpauth:// URI to show while the account has no confirmed TOTP (a new secret
+    each time, until a code confirms one); None once enrolled: never shown again."""
+    if (account.get("totp") or {}).get("enabled"):
+        return None
+    secret = totp.new_secret()
+    uow.accounts.update(account["_id"], {"totp": {
+        "sealed": box.seal(secret, account["_id"]), "enabled": False, "last_step": None}})
+    return totp.provisioning_uri(secret, account["email"])
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    """How the second step ended: `expired` (sign in again), `throttled` (wait `wait`
+    seconds), `failed` (a wrong code) or `passed` (the account is signed in)."""
+
+    outcome: str
+    account: Record | None = None
+    enrol_uri: str | None = None
+    wait: int = 0
+
+
+def check_second_factor(uow: IdentityUnit, box: totp.SecretBox, step: str, code: str,
+                        address: str) -> SecondFactor:
+    """The sign-in's second step: the code of the account's TOTP (confirming it on the
+    first sign-in); failures are throttled with the password's per-account policy."""
+    now = utcnow()
+    record = uow.one_time.valid(SECOND_FACTOR_STEP, step, now)
+    account = uow.accounts.by_id(record["account_id"]) if record is not None else None
+    if account is None or not domain.may_sign_in(account["status"]):
+        return SecondFactor("expired")
+    enrolment_ = account.get("totp") or {}
+    secret = box.open(enrolment_["sealed"], account["_id"])
+    enrol_uri = (None if enrolment_.get("enabled") else
+                 totp.provisioning_uri(secret, account["email"]))
+    key = f"account:{account['email']}"
+    state = uow.throttle.state(key)
+    wait = domain.retry_after(state, now)
+    if wait:
+        return SecondFactor("throttled", account, enrol_uri, wait)
+    matched = totp.matching_step(secret, code, now.timestamp(), enrolment_.get("last_step"))
+    used = matched is not None and uow.accounts.update(
+        account["_id"], {"totp.enabled": True, "totp.last_step": matched},
+        match={"totp.sealed": enrolment_["sealed"],
+               "totp.last_step": enrolment_.get("last_step")})
+    if not used:
+        uow.throttle.save_state(key, domain.after_failure(state, domain.ACCOUNT_THROTTLE, now))
+        uow.audit.record("second_factor_failed", now, account_id=account["_id"],
+                         address=address)
+        return SecondFactor("failed", account, enrol_uri)
+    uow.one_time.discard(step)
+    uow.throttle.clear(key)
+    if enrol_uri:
+        uow.audit.record("second_factor_enrolled", now, account_id=account["_id"])
+    return SecondFactor("passed", account, enrol_uri)
+
+
+def open_session(uow: IdentityUnit, settings: IdentitySettings, account: Record,
+                 address: str) -> tuple[Record, str]:
+    """A browser session (kept hashed) and its cookie's value."""
+    cookie = repository.new_secret()
+    now = utcnow()
+    session = {"_id": repository.digest(cookie), "account_id": account["_id"],
+               "created_at": now, "expires_at": now + timedelta(hours=settings.session_hours),
+               "address": address}
+    uow.sessions.add(session)
+    return session, cookie
+
+
+# --- commands of more than one unit ---------------------------------------------------------
+def start(db: Database, settings: IdentitySettings, box: totp.SecretBox) -> str | None:
+    """The service's start (see `bootstrap`), its writes applied one by one."""
+    return run_now(db, bootstrap, settings, box)
+
+
+def register_account(db: Store, settings: IdentitySettings, body: Record) -> None:
+    """Registration (the password checked before any work); a registration of the same
+    address at the same moment gets the same answer."""
+    email = domain.normalize_email(body["email"])
+    domain.check_password(body["password"], email=email, name=body["name"])
+    password_hash = hash_password(body["password"])
+    try:
+        run(db, register, settings, body, password_hash)
+    except DuplicateKeyError:
+        pass  # registered at the same moment by another request: the same answer
+
+
+def create_staff_account(db: Store, settings: IdentitySettings, principal: Principal,
+                         body: Record) -> Record:
+    domain.check_staff_account(body["roles"], body.get("department"))
+    password = body.get("password")
+    if password is not None:
+        domain.check_password(password, email=body["email"], name=body["name"])
+    password_hash = hash_password(password) if password is not None else None
+    return run(db, create_staff, settings, principal, body, password_hash)
+
+
+def reset_password(db: Store, token: str, password: str) -> Record:
+    """A new password through a reset or invitation link; every session of the account ends
+    once it committed."""
+    account = run(db, set_password, token, password)
+    run_now(db, end_account_sessions, account["_id"], "password_changed")
+    return account
+
+
+def delete_me(db: Store, account_id: str) -> None:
+    run(db, delete_account, account_id)
+    run_now(db, end_account_sessions, account_id, "account_deleted")
+
+
+def ask_to_represent(db: Store, principal: Principal, organization_id: str) -> Record:
+    if not run_now(db, lambda uow: uow.organizations.exists(organization_id)):
+        raise DomainError("unknown_organization", "Nie ma takiej organizacji w bazie.",
+                          field="organization_id")
+    try:
+        return run(db, request_representation, principal, organization_id)
+    except DuplicateKeyError:
+        raise Conflict("already_requested", "Wniosek o reprezentowanie tej organizacji "
+                       "już złożono.", "organization_id") from None
+
+
+def decide_representation(db: Store, principal: Principal, representation_id: str,
+                          action: str, reason: str | None) -> Record:
+    """The actor (what the person represents) read before the unit, as before."""
+    who = run_now(db, actor, principal)
+    return run(db, decide, who, representation_id, action, reason)
+

@@ -1,0 +1,285 @@
+"""The identity command handlers with an in-memory unit of work: what each loads, changes,
+records in the audit log and emits, without RabbitMQ or a database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from identity_fakes import FakeIdentityUnit
+from pymongo.errors import DuplicateKeyError
+
+from identity import domain, handlers, totp
+from identity.config import DEVELOPMENT_TOTP_KEY, IdentitySettings
+from identity.web import hash_password
+from wspolpraca.envelope import utcnow
+from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
+
+PASSWORD = "Zielona-łąka-nad-Wisłą"
+SETTINGS = IdentitySettings(issuer="https://login.example.org", key_passphrase=b"x" * 32,
+                            public_url="https://login.example.org",
+                            admin_email="admin@example.org")
+BOX = totp.SecretBox(DEVELOPMENT_TOTP_KEY.encode("utf-8"))
+ADMIN = SimpleNamespace(sub="admin-1", is_staff=True, roles=["admin"], org_id=None)
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+def account(uow: FakeIdentityUnit, password_hash: str | None = None, *, roles=(),
+            status: str = "active", email: str = "anna@example.org") -> dict:
+    record = handlers.new_account(email, "Anna Nowak", password_hash, utcnow(), status=status,
+                                  roles=list(roles))
+    uow.accounts.add(record)
+    return record
+
+
+def person(record: dict, *, staff: bool = False) -> SimpleNamespace:
+    return SimpleNamespace(sub=record["_id"], is_staff=staff, roles=[], org_id=None)
+
+
+# --- accounts -------------------------------------------------------------------------------
+def test_a_registration_stores_an_unconfirmed_account_and_emails_its_link(password_hash):
+    uow = FakeIdentityUnit()
+    handlers.register(uow, SETTINGS, {"email": " Anna@Example.org", "name": "Anna Nowak"},
+                      password_hash)
+    stored = uow.accounts.by_email("anna@example.org")
+    assert stored["status"] == "unconfirmed"
+    assert uow.routing_keys == ["account.registered"]
+    [event] = uow.emitted
+    assert event.data["confirmation_url"].startswith(f"{SETTINGS.public_url}/oauth2/confirm?")
+    assert event.data["confirmation_url"].endswith(uow.one_time.issued[0])
+
+
+def test_a_known_address_registering_again_is_emailed_and_nothing_is_stored(password_hash):
+    uow = FakeIdentityUnit()
+    known = account(uow, password_hash)
+    handlers.register(uow, SETTINGS, {"email": known["email"], "name": "Ktoś"}, password_hash)
+    assert len(uow.accounts.records) == 1 and uow.one_time.records == {}
+    assert uow.routing_keys == ["account.registration_repeated"]
+
+
+def test_the_confirmation_link_activates_the_account_once():
+    uow = FakeIdentityUnit()
+    record = account(uow, status="unconfirmed")
+    token = uow.one_time.issue("confirm", record["_id"], utcnow(), timedelta(hours=1))
+    assert handlers.confirm(uow, token)["status"] == "active"
+    assert uow.accounts.get(record["_id"])["confirmed_at"] is not None
+    assert uow.routing_keys == ["account.confirmed"]
+    with pytest.raises(DomainError) as refused:
+        handlers.confirm(uow, token)
+    assert refused.value.code == "invalid_link"
+
+
+def test_an_expired_link_is_refused():
+    uow = FakeIdentityUnit()
+    record = account(uow, status="unconfirmed")
+    token = uow.one_time.issue("confirm", record["_id"], utcnow() - timedelta(hours=2),
+                               timedelta(hours=1))
+    with pytest.raises(DomainError):
+        handlers.confirm(uow, token)
+    assert uow.emitted == []
+
+
+def test_a_reset_is_asked_for_an_active_account_only():
+    uow = FakeIdentityUnit()
+    account(uow, status="disabled")
+    handlers.request_reset(uow, SETTINGS, "anna@example.org")
+    handlers.request_reset(uow, SETTINGS, "nikt@example.org")
+    assert uow.emitted == []
+    account(uow, email="jan@example.org")
+    handlers.request_reset(uow, SETTINGS, "JAN@example.org")
+    assert uow.routing_keys == ["account.password_reset_requested"]
+
+
+def test_a_new_password_through_the_link_activates_and_is_audited():
+    uow = FakeIdentityUnit()
+    record = account(uow, status="unconfirmed")
+    token = uow.one_time.issue("reset", record["_id"], utcnow(), timedelta(hours=1))
+    changed = handlers.set_password(uow, token, PASSWORD)
+    assert changed["status"] == "active" and changed["must_change_password"] is False
+    assert uow.accounts.get(record["_id"])["password_hash"].startswith("$argon2")
+    assert uow.audit.kinds() == ["password_changed"]
+
+
+def test_a_weak_new_password_is_refused():
+    uow = FakeIdentityUnit()
+    record = account(uow)
+    token = uow.one_time.issue("reset", record["_id"], utcnow(), timedelta(hours=1))
+    with pytest.raises(DomainError) as refused:
+        handlers.set_password(uow, token, "anna@example.org")
+    assert refused.value.code == "weak_password"
+
+
+def test_the_account_sessions_and_refresh_tokens_end(monkeypatch):
+    uow = FakeIdentityUnit()
+    ended = []
+    monkeypatch.setattr(handlers.oidc, "end_sessions", lambda db, ids: ended.extend(ids))
+    uow.tx = SimpleNamespace(db=None)
+    uow.sessions.add({"_id": "s1", "account_id": "a1"})
+    uow.refresh_tokens.add({"_id": "r1", "account_id": "a1", "revoked": False})
+    handlers.end_account_sessions(uow, "a1", "password_changed")
+    assert ended == ["s1"]
+    assert uow.refresh_tokens.get("r1")["revoked_reason"] == "password_changed"
+
+
+def test_an_invited_staff_account_gets_a_link_a_seeded_one_is_active(password_hash):
+    uow = FakeIdentityUnit()
+    body = {"email": "urzednik@example.org", "name": "Jan Urzędnik", "roles": ["officer"]}
+    invited = handlers.create_staff(uow, SETTINGS, ADMIN, body, None)
+    assert invited["status"] == "unconfirmed" and "/oauth2/reset?" in invited["set_password_url"]
+    assert uow.routing_keys == ["account.invited"]
+    seeded = handlers.create_staff(uow, SETTINGS, ADMIN, {**body, "email": "b@example.org"},
+                                   password_hash)
+    assert seeded["status"] == "active" and "set_password_url" not in seeded
+    assert uow.routing_keys == ["account.invited"]
+    assert uow.audit.kinds() == ["roles_granted", "roles_granted"]
+    with pytest.raises(Conflict):
+        handlers.create_staff(uow, SETTINGS, ADMIN, body, None)
+
+
+def test_an_invitation_adds_the_role_to_a_known_account_and_refuses_a_disabled_one():
+    uow = FakeIdentityUnit()
+    known = account(uow)
+    body = {"email": known["email"], "name": "Anna", "roles": ["committee"]}
+    answer = handlers.invite_member(uow, SETTINGS, ADMIN, body)
+    assert answer["status"] == "existing" and answer["roles"] == ["committee"]
+    assert uow.emitted == []   # an active account needs no link
+    new = handlers.invite_member(uow, SETTINGS, ADMIN, {**body, "email": "nowy@example.org"})
+    assert new["status"] == "invited" and uow.routing_keys == ["account.invited"]
+    account(uow, status="disabled", email="zablokowany@example.org")
+    with pytest.raises(Conflict):
+        handlers.invite_member(uow, SETTINGS, ADMIN,
+                               {**body, "email": "zablokowany@example.org"})
+
+
+def test_a_deleted_account_is_erased_and_its_representations_withdrawn():
+    uow = FakeIdentityUnit()
+    record = account(uow)
+    record["totp"] = {"sealed": "v1.x", "enabled": True}
+    uow.accounts.records[record["_id"]]["totp"] = record["totp"]
+    uow.representations.add({"_id": "r1", "account_id": record["_id"], "open": True,
+                             "organization_id": "o1", "status": "granted",
+                             "name": "Anna Nowak", "email": record["email"]})
+    handlers.delete_account(uow, record["_id"])
+    erased = uow.accounts.get(record["_id"])
+    assert erased["status"] == "disabled" and "totp" not in erased
+    assert erased["email"] == f"usuniete-{record['_id']}@invalid"
+    assert uow.representations.get("r1")["status"] == "withdrawn"
+    assert uow.routing_keys == ["account.deleted"]
+    with pytest.raises(NotFound):
+        handlers.delete_account(uow, "nobody")
+
+
+def test_a_first_admin_is_created_once_with_a_generated_password():
+    uow = FakeIdentityUnit()
+    generated = handlers.bootstrap(uow, SETTINGS, BOX)
+    assert generated and uow.accounts.by_email("admin@example.org")["must_change_password"]
+    assert "wspolpraca-cli" in uow.clients.records
+    assert handlers.bootstrap(uow, SETTINGS, BOX) is None
+
+
+def test_plain_totp_secrets_of_older_versions_are_sealed():
+    uow = FakeIdentityUnit()
+    record = account(uow)
+    secret = totp.new_secret()
+    uow.accounts.records[record["_id"]]["totp"] = {"secret": secret, "enabled": True}
+    assert handlers.seal_plain_totp_secrets(uow, BOX) == 1
+    sealed = uow.accounts.get(record["_id"])["totp"]
+    assert "secret" not in sealed and BOX.open(sealed["sealed"], record["_id"]) == secret
+    assert handlers.seal_plain_totp_secrets(uow, BOX) == 0
+
+
+def test_a_client_answers_its_secret_once_and_keeps_its_hash():
+    uow = FakeIdentityUnit()
+    body = {"name": "Portal", "kind": "web", "redirect_uris": ["https://p/cb"],
+            "post_logout_redirect_uris": []}
+    created = handlers.create_client(uow, ADMIN, body)
+    stored = uow.clients.get(created["_id"])
+    assert "client_secret" not in stored and stored["secret_hash"] != created["client_secret"]
+    with pytest.raises(DomainError):
+        handlers.create_client(uow, ADMIN, {**body, "kind": "department"})
+
+
+# --- representations ------------------------------------------------------------------------
+def test_a_representation_is_requested_then_decided_by_the_officer():
+    uow = FakeIdentityUnit()
+    record = account(uow)
+    asked = handlers.request_representation(uow, person(record), "o1")
+    assert asked["status"] == "requested" and uow.routing_keys == ["representation.requested"]
+    with pytest.raises(DuplicateKeyError):
+        handlers.request_representation(uow, person(record), "o1")
+    officer = domain.Actor("officer-1", True, frozenset())
+    granted = handlers.decide(uow, officer, asked["_id"], "approve", None)
+    assert granted["status"] == "granted" and granted["decided_by"] == "officer-1"
+    assert uow.routing_keys[-1] == "representation.granted"
+    assert uow.audit.kinds() == ["representation_granted"]
+    assert handlers.actor(uow, person(record)).represents == frozenset({"o1"})
+
+
+def test_a_person_does_not_decide_their_own_request():
+    uow = FakeIdentityUnit()
+    record = account(uow)
+    asked = handlers.request_representation(uow, person(record), "o1")
+    me = handlers.actor(uow, person(record))
+    with pytest.raises(Forbidden):
+        handlers.decide(uow, me, asked["_id"], "approve", None)
+    withdrawn = handlers.decide(uow, me, asked["_id"], "withdraw", None)
+    assert withdrawn["status"] == "withdrawn" and withdrawn["open"] is False
+    with pytest.raises(Conflict):
+        handlers.decide(uow, me, asked["_id"], "withdraw", None)
+
+
+def test_an_inactive_account_asks_for_nothing():
+    uow = FakeIdentityUnit()
+    record = account(uow, status="unconfirmed")
+    with pytest.raises(Forbidden):
+        handlers.request_representation(uow, person(record), "o1")
+
+
+# --- signing in -----------------------------------------------------------------------------
+def test_the_right_password_signs_in_and_is_audited(password_hash):
+    uow = FakeIdentityUnit()
+    record = account(uow, password_hash)
+    assert handlers.check_credentials(uow, record["email"], PASSWORD, "10.0.0.1")["_id"] == \
+        record["_id"]
+    assert uow.audit.kinds() == ["signed_in"]
+
+
+def test_five_wrong_passwords_lock_the_account(password_hash):
+    uow = FakeIdentityUnit()
+    record = account(uow, password_hash)
+    outcomes = [handlers.check_credentials(uow, record["email"], "zle-haslo-123", "10.0.0.1")
+                for _ in range(6)]
+    assert outcomes[:5] == [None] * 5
+    assert isinstance(outcomes[5], int) and outcomes[5] > 0
+    assert uow.audit.kinds().count("sign_in_failed") == 5
+
+
+def test_the_second_factor_enrols_with_a_code_once_and_a_replay_fails():
+    uow = FakeIdentityUnit()
+    record = account(uow, roles=["officer"])
+    step = handlers.start_second_factor(uow, BOX, record)
+    assert step.enrol_uri.startswith("otpauth://totp/")
+    sealed = uow.accounts.get(record["_id"])["totp"]["sealed"]
+    code = totp.code_at(BOX.open(sealed, record["_id"]), totp.step_of(utcnow().timestamp()))
+    wrong = handlers.check_second_factor(uow, BOX, step.token, "000000" if code != "000000"
+                                         else "111111", "10.0.0.1")
+    assert wrong.outcome == "failed" and wrong.enrol_uri
+    passed = handlers.check_second_factor(uow, BOX, step.token, code, "10.0.0.1")
+    assert passed.outcome == "passed" and passed.account["_id"] == record["_id"]
+    assert uow.accounts.get(record["_id"])["totp"]["enabled"] is True
+    assert uow.audit.kinds() == ["second_factor_failed", "second_factor_enrolled"]
+    assert handlers.check_second_factor(uow, BOX, step.token, code, "10.0.0.1").outcome == \
+        "expired"   # the step is used up
+
+
+def test_a_session_is_stored_hashed(password_hash):
+    uow = FakeIdentityUnit()
+    record = account(uow, password_hash)
+    session, cookie = handlers.open_session(uow, SETTINGS, record, "10.0.0.1")
+    assert session["_id"] != cookie and uow.sessions.get(session["_id"])["account_id"] == \
+        record["_id"]
