@@ -1,7 +1,8 @@
-"""An in-memory unit of work for the grants command handlers: the repositories keep their
-records in dicts, with the same optimistic versions and refusals as the real ones, and the
-events emitted are collected in order (published only by a unit that commits: the test
-reads `committed` when the handler returned, `emitted` is empty when it raised)."""
+"""An in-memory unit of work for the grants command handlers: the repositories (on the
+shared wspolpraca.testing.memory) keep their records in dicts, with the same optimistic
+versions and refusals as the real ones, and the events emitted are collected in order
+(published only by a unit that commits: the test reads `committed` when the handler
+returned, `emitted` is empty when it raised)."""
 
 from __future__ import annotations
 
@@ -10,39 +11,12 @@ from typing import Any
 
 from grants import domain
 from grants.repository import SmallGrantTotals
-from wspolpraca.errors import Conflict, DomainError, NotFound
-from wspolpraca.repository import CONCURRENT_UPDATE
+from wspolpraca.errors import DomainError
+from wspolpraca.testing.memory import MemoryRepository
 
 
-class FakeRepository:
-    not_found = "Nie znaleziono."
-
-    def __init__(self, *records: dict[str, Any]) -> None:
-        self.records: dict[str, dict[str, Any]] = {r["_id"]: copy.deepcopy(r) for r in records}
-
-    def get(self, record_id: str) -> dict[str, Any]:
-        if record_id not in self.records:
-            raise NotFound(self.not_found)
-        return copy.deepcopy(self.records[record_id])
-
-    def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
-        return next((copy.deepcopy(r) for r in self.records.values()
-                     if all(r.get(k) == v for k, v in query.items())), None)
-
-    def add(self, record: dict[str, Any]) -> None:
-        if record["_id"] in self.records:
-            raise Conflict("duplicate", "Już istnieje.")
-        self.records[record["_id"]] = copy.deepcopy(record)
-
-    def replace(self, record: dict[str, Any], expected_version: int) -> None:
-        stored = self.records.get(record["_id"])
-        if stored is None or stored["version"] != expected_version:
-            raise Conflict("concurrent_update", CONCURRENT_UPDATE)
-        record["version"] = expected_version + 1
-        self.records[record["_id"]] = copy.deepcopy(record)
-
-    def save(self, record: dict[str, Any]) -> None:
-        self.records[record["_id"]] = copy.deepcopy(record)
+class FakeRepository(MemoryRepository):
+    """The shared in-memory repository (versions checked on `replace`, as the real one)."""
 
 
 class FakeProgrammes(FakeRepository):
