@@ -123,3 +123,33 @@ def test_failures_spread_beyond_the_window_do_not_lock():
     for minute in range(0, 100, 20):
         state = after_failure(state, ACCOUNT_THROTTLE, NOW + timedelta(minutes=minute))
     assert retry_after(state, NOW + timedelta(minutes=80)) == 0
+
+
+# --- accounts the staff create, invitations and clients -------------------------------------
+def test_a_department_account_or_client_names_its_department():
+    with pytest.raises(DomainError) as refused:
+        domain.check_staff_account(["department"], None)
+    assert refused.value.code == "department_required"
+    domain.check_staff_account(["department"], "WSO")
+    domain.check_staff_account(["officer"], None)
+    with pytest.raises(DomainError):
+        domain.client_grant_types("department", None, [])
+    assert domain.client_grant_types("department", "WSO", []) == ["client_credentials"]
+
+
+def test_a_web_application_signs_people_in_and_says_where_to_return():
+    with pytest.raises(DomainError) as refused:
+        domain.client_grant_types("web", None, [])
+    assert refused.value.code == "redirect_uri_required"
+    assert domain.client_grant_types("web", None, ["https://p/cb"]) == \
+        ["authorization_code", "refresh_token"]
+
+
+def test_an_invitation_adds_only_missing_roles_and_never_reaches_a_disabled_account():
+    assert domain.roles_to_add(["committee"], ["committee"]) == []
+    assert domain.roles_to_add([], ["committee"]) == ["committee"]
+    domain.check_invitable("active")
+    domain.check_invitable("unconfirmed")
+    with pytest.raises(Conflict) as refused:
+        domain.check_invitable("disabled")
+    assert refused.value.code == "account_disabled"
