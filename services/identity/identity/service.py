@@ -845,10 +845,11 @@ class OpenIdMixin:
         now = utcnow()
         account = (self.db[ACCOUNTS].find_one({"_id": record["account_id"]})
                    if record is not None and record["expires_at"] > now else None)
-        if account is None or not domain.may_sign_in(account["status"]):
+        enrolment = (account or {}).get("totp") or {}
+        if (account is None or not domain.may_sign_in(account["status"])
+                or "sealed" not in enrolment):   # (the second factor reset meanwhile)
             return self.sign_in_form(request, grant, 400, message="Logowanie wygasło. "
                                      "Zaloguj się jeszcze raz.")
-        enrolment = account.get("totp") or {}
         secret = self.boot.totp_box.open(enrolment["sealed"], account["_id"])
         enrol_uri = (None if enrolment.get("enabled") else
                      totp.provisioning_uri(secret, account["email"]))
