@@ -84,6 +84,8 @@ REGISTERED_MESSAGE = ("Jeśli adres jest poprawny, wysłaliśmy na niego wiadomo
                       "potwierdzającym. Link jest ważny 48 godzin.")
 SIGN_IN_FAILED = "Nieprawidłowy e-mail lub hasło."
 SECOND_FACTOR_FAILED = "Nieprawidłowy kod. Wpisz aktualny kod z aplikacji."
+SECOND_FACTOR_BROKEN = ("Nie można sprawdzić kodu z aplikacji. Skontaktuj się z "
+                        "administratorem platformy.")
 SECOND_FACTOR_STEP = "second_factor"
 SECOND_FACTOR_MINUTES = 5   # between the password and the code
 AUDIT_RETENTION_CHECK_SECONDS = 3600
@@ -850,7 +852,12 @@ class OpenIdMixin:
                 or "sealed" not in enrolment):   # (the second factor reset meanwhile)
             return self.sign_in_form(request, grant, 400, message="Logowanie wygasło. "
                                      "Zaloguj się jeszcze raz.")
-        secret = self.boot.totp_box.open(enrolment["sealed"], account["_id"])
+        try:
+            secret = self.boot.totp_box.open(enrolment["sealed"], account["_id"])
+        except ValueError:   # sealed under another WSPOLPRACA_IDENTITY_TOTP_KEY
+            log.error("a TOTP secret does not open with the configured key",
+                      extra={"account_id": account["_id"]})
+            return self.sign_in_form(request, grant, 503, message=SECOND_FACTOR_BROKEN)
         enrol_uri = (None if enrolment.get("enabled") else
                      totp.provisioning_uri(secret, account["email"]))
         key = f"account:{account['email']}"
