@@ -368,8 +368,9 @@ def enrolment(uow: IdentityUnit, box: totp.SecretBox, account: Record) -> str | 
 
 @dataclass(frozen=True)
 class SecondFactor:
-    """How the second step ended: `expired` (sign in again), `throttled` (wait `wait`
-    seconds), `failed` (a wrong code) or `passed` (the account is signed in)."""
+    """How the second step ended: `expired` (sign in again), `broken` (the secret does not
+    open with the configured key), `throttled` (wait `wait` seconds), `failed` (a wrong code)
+    or `passed` (the account is signed in)."""
 
     outcome: str
     account: Record | None = None
@@ -384,10 +385,16 @@ def check_second_factor(uow: IdentityUnit, box: totp.SecretBox, step: str, code:
     now = utcnow()
     record = uow.one_time.valid(SECOND_FACTOR_STEP, step, now)
     account = uow.accounts.by_id(record["account_id"]) if record is not None else None
-    if account is None or not domain.may_sign_in(account["status"]):
+    enrolment_ = (account or {}).get("totp") or {}
+    if (account is None or not domain.may_sign_in(account["status"])
+            or "sealed" not in enrolment_):   # (the second factor reset meanwhile)
         return SecondFactor("expired")
-    enrolment_ = account.get("totp") or {}
-    secret = box.open(enrolment_["sealed"], account["_id"])
+    try:
+        secret = box.open(enrolment_["sealed"], account["_id"])
+    except ValueError:   # sealed under another WSPOLPRACA_IDENTITY_TOTP_KEY
+        log.error("a TOTP secret does not open with the configured key",
+                  extra={"account_id": account["_id"]})
+        return SecondFactor("broken", account)
     enrol_uri = (None if enrolment_.get("enabled") else
                  totp.provisioning_uri(secret, account["email"]))
     key = f"account:{account['email']}"

@@ -52,30 +52,28 @@ class PasswordResetSchema(Schema):
                              load_only=True)
 
 
-class StaffCreateSchema(Schema):
+def roles_of(allowed, description: str) -> fields.List:
+    """The roles an account is given, each one of `allowed`."""
+    return fields.List(fields.String(validate=validate.OneOf([r.value for r in allowed])),
+                       load_default=list, metadata={"description": description})
+
+
+class InvitationSchema(Schema):
     email = Email(required=True)
     name = Text(required=True, max_length=200)
-    roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in
-                                                               ASSIGNABLE_ROLES])),
-                        load_default=list,
-                        metadata={"description": "No role: a resident or an NGO person "
-                                                 "(representation gives `ngo`)."})
+    roles = roles_of(INVITABLE_ROLES, "`[\"committee\"]` for a competition's committee; none "
+                                      "for a council member.")
+
+
+class StaffCreateSchema(InvitationSchema):
+    roles = roles_of(ASSIGNABLE_ROLES, "No role: a resident or an NGO person (representation "
+                                       "gives `ngo`).")
     department = fields.String(load_default=None, validate=validate.Regexp(
         r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Niepoprawny kod wydziału."))
     password = fields.String(load_default=None, load_only=True, validate=validate.Length(
         max=MAX_PASSWORD_LENGTH), metadata={
         "description": "For seeding (`make demo`): the account is active with this password "
                        "at once. Left out, the person sets one through the emailed link."})
-
-
-class InvitationSchema(Schema):
-    email = Email(required=True)
-    name = Text(required=True, max_length=200)
-    roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in
-                                                               INVITABLE_ROLES])),
-                        load_default=list,
-                        metadata={"description": "`[\"committee\"]` for a competition's "
-                                                 "committee; none for a council member."})
 
 
 class AccountQuerySchema(PageQuery):

@@ -73,6 +73,8 @@ REGISTERED_MESSAGE = ("Jeśli adres jest poprawny, wysłaliśmy na niego wiadomo
                       "potwierdzającym. Link jest ważny 48 godzin.")
 SIGN_IN_FAILED = "Nieprawidłowy e-mail lub hasło."
 SECOND_FACTOR_FAILED = "Nieprawidłowy kod. Wpisz aktualny kod z aplikacji."
+SECOND_FACTOR_BROKEN = ("Nie można sprawdzić kodu z aplikacji. Skontaktuj się z "
+                        "administratorem platformy.")
 AUDIT_RETENTION_CHECK_SECONDS = 3600
 AUDIT_RETENTION_LEASE_SECONDS = 600
 
@@ -462,6 +464,8 @@ class OpenIdMixin:
         if checked.outcome == "expired":
             return self.sign_in_form(request, grant, 400, message="Logowanie wygasło. "
                                      "Zaloguj się jeszcze raz.")
+        if checked.outcome == "broken":
+            return self.sign_in_form(request, grant, 503, message=SECOND_FACTOR_BROKEN)
         if checked.outcome == "throttled":
             return self.second_factor_form(
                 request, checked.enrol_uri, step, 429,

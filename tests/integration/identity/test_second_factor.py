@@ -156,3 +156,16 @@ def test_an_officer_the_admin_created_enrols_at_the_first_sign_in(identity, admi
     assert second.status_code == 200 and 'name="step"' in second.text
     assert "otpauth://" not in second.text and SESSION_COOKIE not in again.cookies
     assert code_of(second_step(again, url, email, second.text))["code"]
+
+
+def test_a_secret_sealed_under_another_key_is_refused_without_an_error(identity, admin_token):
+    client = web_client(identity, admin_token)
+    officer = active_account(identity, roles=["officer"])
+    browser = requests.Session()
+    url, answer = password_step(identity, client, officer["email"], browser)
+    other = totp.SecretBox(b"another-key-0123456789abcdef0123456789")
+    identity.db["accounts"].update_one({"_id": officer["_id"]}, {"$set": {
+        "totp.sealed": other.seal(enrolment_secret(answer.text), officer["_id"])}})
+    refused = second_step(browser, url, officer["email"], answer.text)
+    assert refused.status_code == 503 and "Skontaktuj się z administratorem" in refused.text
+    assert "Location" not in refused.headers and SESSION_COOKIE not in browser.cookies

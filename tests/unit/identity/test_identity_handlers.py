@@ -283,3 +283,17 @@ def test_a_session_is_stored_hashed(password_hash):
     session, cookie = handlers.open_session(uow, SETTINGS, record, "10.0.0.1")
     assert session["_id"] != cookie and uow.sessions.get(session["_id"])["account_id"] == \
         record["_id"]
+
+
+def test_a_second_step_whose_totp_was_reset_or_sealed_under_another_key_stops():
+    uow = FakeIdentityUnit()
+    record = account(uow, roles=["officer"])
+    step = handlers.start_second_factor(uow, BOX, record)
+    other = totp.SecretBox(b"another-key-0123456789abcdef0123456789")
+    uow.accounts.update(record["_id"], {"totp.sealed": other.seal("A" * 32, record["_id"])})
+    assert handlers.check_second_factor(uow, BOX, step.token, "123456", "10.0.0.1").outcome \
+        == "broken"
+    uow.accounts.update(record["_id"], {}, unset=("totp",))
+    assert handlers.check_second_factor(uow, BOX, step.token, "123456", "10.0.0.1").outcome \
+        == "expired"
+    assert uow.audit.kinds() == []
