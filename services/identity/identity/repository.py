@@ -1,4 +1,5 @@
-"""MongoDB access of the identity service: collections, indexes and the few queries.
+"""MongoDB access of the identity service: collections, indexes, and the repositories the
+command handlers read and write through (in a unit of work, identity/unit.py).
 
 Every secret a browser or client holds (session cookies, authorization codes, refresh tokens,
 one-time links, client secrets) is stored only as its SHA-256 hash: they are long random
@@ -81,22 +82,11 @@ def new_id() -> str:
     return pagination.new_id()
 
 
-def account_by_email(db: Database, email: str, session=None) -> dict[str, Any] | None:
-    return db[ACCOUNTS].find_one({"email": domain.normalize_email(email)}, session=session)
-
-
 def granted_organizations(db: Database, account_id: str, session=None) -> list[str]:
     found = db[REPRESENTATIONS].find(
         {"account_id": account_id, "status": domain.RepresentationStatus.GRANTED},
         {"organization_id": 1}, session=session).sort("_id", 1)
     return [r["organization_id"] for r in found]
-
-
-def audit(db: Database, kind: str, at: datetime, *, account_id: str | None = None,
-          address: str | None = None, session=None, **details: Any) -> None:
-    """One line of the audit log (sign-ins, role and representation changes)."""
-    db[AUDIT].insert_one({"_id": new_id(), "kind": kind, "at": at, "account_id": account_id,
-                          "address": address, **details}, session=session)
 
 
 AUDIT_RETENTION_LEASE = "identity-audit-retention"
@@ -263,8 +253,9 @@ class AuditLog(IdentityRepository):
 
     def record(self, kind: str, at: datetime, *, account_id: str | None = None,
                address: str | None = None, **details: Any) -> None:
-        audit(self.tx.db, kind, at, account_id=account_id, address=address,
-              session=self.session, **details)
+        """One line of the audit log (sign-ins, role and representation changes)."""
+        self.add({"_id": new_id(), "kind": kind, "at": at, "account_id": account_id,
+                  "address": address, **details})
 
 
 class Organizations(IdentityRepository):

@@ -9,7 +9,12 @@ from nameko.testing.services import entrypoint_hook
 
 from identity import repository
 from identity.service import IdentityService
+from identity.unit import run_now
 from wspolpraca.envelope import utcnow
+
+
+def audit(db, kind: str, at, account_id: str) -> None:
+    run_now(db, lambda uow: uow.audit.record(kind, at, account_id=account_id))
 
 
 def test_the_timer_removes_audit_entries_past_the_retention(start_service):
@@ -18,7 +23,7 @@ def test_the_timer_removes_audit_entries_past_the_retention(start_service):
     now = utcnow()
     for days, kind in ((45, "old_sign_in"), (31, "old_role_change"), (29, "recent_sign_in"),
                        (0, "today")):
-        repository.audit(identity.db, kind, now - timedelta(days=days), account_id="a1")
+        audit(identity.db, kind, now - timedelta(days=days), account_id="a1")
     with entrypoint_hook(identity.container, "remove_expired_audit_entries") as run:
         assert run() == 2
     kinds = {e["kind"] for e in identity.db["audit_log"].find({"account_id": "a1"})}
@@ -28,7 +33,7 @@ def test_the_timer_removes_audit_entries_past_the_retention(start_service):
 def test_another_instance_holding_the_claim_leaves_the_log_alone(start_service):
     identity = start_service(IdentityService)
     now = utcnow()
-    repository.audit(identity.db, "old_sign_in", now - timedelta(days=800), account_id="a2")
+    audit(identity.db, "old_sign_in", now - timedelta(days=800), account_id="a2")
     other = "another-instance"
     from wspolpraca.outbox import acquire_lease, release_lease
 
