@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from notifications import audience, domain, events, personal_data, records, repository
-from notifications.channels import check_webhook_url, event_context
+from notifications.channels import check_webhook_url
 from notifications.dispatcher import Dispatcher
-from notifications.domain import Channel, DeliveryStatus, Recipient, SubscriptionStatus
+from notifications.domain import Channel, Recipient, SubscriptionStatus
 from notifications.events import EventSpec
 from notifications.projections import Effect, Step
 from notifications.repository import (
@@ -82,24 +82,11 @@ def record_deliveries(tx: Transaction, dispatcher: Dispatcher, planned: list[Rec
         sent = personal_data.redacted(body) if recipient.redacted else body
         record = records.new_delivery(recipient, sent, now)
         if recipient.channel == Channel.INBOX:
-            if deliver_to_inbox(tx, dispatcher, record, recipient.target, sent, now):
+            if dispatcher.deliver_to_inbox(tx, record, recipient.target, sent, now):
                 added += 1
         elif Deliveries(tx).add(record):
             added += 1
     return added
-
-
-def deliver_to_inbox(tx: Transaction, dispatcher: Dispatcher, record: dict[str, Any],
-                     audience_: str, event: dict[str, Any], now: datetime) -> bool:
-    """An inbox delivery is sent as it is recorded: the item, rendered, is in the inbox."""
-    record.update(status=DeliveryStatus.SENT.value, sent_at=now)
-    if not Deliveries(tx).add(record):
-        return False
-    rendered = dispatcher.renderer.render(
-        event["type"], event_context(event, dispatcher.config.public_url, None))
-    Inbox(tx).add(records.new_inbox_item(audience_, event, rendered.subject, rendered.summary,
-                                         record["_id"], now))
-    return True
 
 
 def send_due_reminders(db: Store, dispatcher: Dispatcher, now: datetime | None = None) -> int:
