@@ -164,7 +164,8 @@ EVENTS: dict[str, EventSpec] = {
     # identity: an account's links and decisions on representations, to the person
     **_verbs("identity.account", "registered", "registration_repeated",
              "password_reset_requested", "invited", facts=domain.account_facts),
-    **_verbs("identity.account", "confirmed", "deleted", consumed=False, delivered=False),
+    **_verbs("identity.account", "confirmed", "deleted", facts=domain.account_facts,
+             consumed=False, delivered=False),
     **_verbs("identity.representation", "requested", "granted", "refused", "revoked",
              facts=domain.account_facts),
     # this service's own: what it says of its deliveries is not consumed (it would loop) ...
