@@ -181,15 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"portal: {args.clients} clients, {args.requests} requests per page and per API call",
           flush=True)
-    with harness.infrastructure() as bench:
-        try:
-            outcome = run(args, bench)
-        except BenchFailure as exc:
-            print(f"FAILED: {exc}", file=sys.stderr)
-            demo = bench.workdir / "demo.log"
-            if demo.exists():
-                print("scripts/demo.py said:\n" + demo.read_text()[-3000:], file=sys.stderr)
-            return 1
+    def demo_said(bench: harness.Bench) -> None:
+        demo = bench.workdir / "demo.log"
+        if demo.exists():
+            print("scripts/demo.py said:\n" + demo.read_text()[-3000:], file=sys.stderr)
+
+    outcome = harness.run_measured(run, args, demo_said)
+    if outcome is None:
+        return 1
     worst = max(outcome["pages"], key=lambda p: p["ratio"])
     outcome.update(args=vars(args), target_ratio=TARGET_RATIO, worst_page=worst["page"],
                    worst_ratio=worst["ratio"])
