@@ -297,3 +297,12 @@ def test_a_second_step_whose_totp_was_reset_or_sealed_under_another_key_stops():
     assert handlers.check_second_factor(uow, BOX, step.token, "123456", "10.0.0.1").outcome \
         == "expired"
     assert uow.audit.kinds() == []
+
+
+def test_the_sign_in_bookkeeping_outside_a_transaction_emits_nothing():
+    from collections import defaultdict
+
+    from identity.unit import run_now
+
+    with pytest.raises(RuntimeError):
+        run_now(defaultdict(dict), lambda uow: uow.emit("account.confirmed", "a1", {}))
