@@ -275,6 +275,9 @@ class Mongo(DependencyProvider):
         self.gauges = tuple(gauges)
         self.client: MongoClient | None = None
         self.relay = None
+        # called with the outbox records of every transaction that committed in this process
+        # (after the relay's hand-off), e.g. by a read model that applies its own writes at once
+        self.commit_listeners: list[Callable[[list[dict[str, Any]]], None]] = []
 
     def setup(self) -> None:
         from wspolpraca.outbox import OutboxRelay
@@ -321,6 +324,8 @@ class Mongo(DependencyProvider):
     def events_committed(self, records: list[dict[str, Any]]) -> None:
         if self.relay is not None:
             self.relay.committed(records)
+        for listener in self.commit_listeners:
+            listener(records)
 
     def get_dependency(self, worker_ctx) -> Store:
         return Store(self, worker_ctx.data)
