@@ -43,6 +43,7 @@ from registry.repository import ORGANIZATIONS
 from registry.schemas import PublicOrganizationSchema
 from wspolpraca.config import settings_of
 from wspolpraca.http import _default as json_default
+from wspolpraca.metrics import SCRAPE_TIME
 from wspolpraca.mongo import Mongo
 from wspolpraca.pagination import decode_cursor, encode_cursor
 
@@ -60,7 +61,7 @@ _EMPTY: list[str] = []
 class Entry:
     """One organisation as the index keeps it."""
 
-    __slots__ = ("name_key", "prefixes", "areas", "status", "district_key", "body")
+    __slots__ = ("name_key", "prefixes", "areas", "status", "district_key", "version", "body")
 
     def __init__(self, doc: dict[str, Any], body: bytes) -> None:
         self.name_key: str | None = doc.get("name_key")
@@ -70,6 +71,7 @@ class Entry:
         status = doc.get("status")
         self.status: str | None = sys.intern(status) if isinstance(status, str) else status
         self.district_key: str | None = doc.get("district_key")
+        self.version: int = doc.get("version") or 0
         self.body = body
 
 
@@ -117,8 +119,12 @@ class OrganizationIndex:
 
     # changes ------------------------------------------------------------------
     def put(self, doc: dict[str, Any]) -> None:
-        """The organisation's current state (new or changed)."""
+        """The organisation's current state (new or changed); an older state read back
+        late (two reads of one organisation racing) is ignored."""
         organization_id = doc["_id"]
+        known = self.entries.get(organization_id)
+        if known is not None and (doc.get("version") or 0) < known.version:
+            return
         self.remove(organization_id)
         entry = Entry(doc, render(doc, self._schema))
         self.entries[organization_id] = entry
@@ -199,7 +205,8 @@ def load(db) -> OrganizationIndex:
 
 
 def refresh(index: OrganizationIndex, db, ids: Iterable[str]) -> None:
-    """Read these organisations' current state back into the index."""
+    """Read these organisations' current state back into the index (an organisation that is
+    no longer in the database leaves it)."""
     wanted = sorted(set(ids))
     current = {doc["_id"]: doc for doc in db[ORGANIZATIONS].find({"_id": {"$in": wanted}},
                                                                   PROJECTION)}
@@ -232,6 +239,10 @@ class OrganizationSearch(DependencyProvider):
         self._dirty: set[str] = set()
         self._to_announce: set[str] = set()
         self._mongo().commit_listeners.append(self._committed)
+        SCRAPE_TIME.register(
+            self.settings.service, "wspolpraca_registry_search_index_organizations",
+            "Organisations in this process's search index; -1 while it loads.", [],
+            lambda: [({}, float(len(self.index)) if self.index is not None else -1.0)])
 
     def start(self) -> None:
         self.container.spawn_managed_thread(self._run)
@@ -268,10 +279,23 @@ class OrganizationSearch(DependencyProvider):
         return next(d for d in self.container.dependencies if isinstance(d, Mongo))
 
     def _committed(self, records: list[dict[str, Any]]) -> None:
+        """After a transaction of this process committed: its organisations are read back
+        before the request answers (a search that follows on this process sees the change),
+        and announced to the other processes by the follower."""
         ids = {r["body"]["subject"] for r in records
                if str(r.get("routing_key", "")).startswith("organization.")}
-        self._dirty |= ids
+        if not ids:
+            return
         self._to_announce |= ids
+        index = self.index
+        if index is None:  # loading: the organisation's event reaches the new index
+            return
+        try:
+            refresh(index, self._mongo().db, ids)
+        except Exception:  # the write committed; its event brings the change too
+            log.warning("could not read back organisations %s for search", sorted(ids),
+                        exc_info=True)
+            self._dirty |= ids
 
     def _run(self) -> None:
         attempt = 0
