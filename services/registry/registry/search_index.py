@@ -32,6 +32,7 @@ import time
 import uuid
 from bisect import bisect_right, insort
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from kombu import Connection, Exchange, Queue, binding
@@ -155,17 +156,17 @@ class OrganizationIndex:
         lists: list[list[str]] = []
         prefix = pattern = None
         if q:
-            key = search_key(q)
-            prefix = query_prefix(key)
+            prefix, pattern = name_condition(q)
             if prefix:
                 lists.append(self.by_prefix.get(prefix, _EMPTY))
-            pattern = re.compile(r"(^|\s)" + re.escape(key))
         if area:
             lists.append(self.by_area.get(area, _EMPTY))
         if status:
             lists.append(self.by_status.get(status, _EMPTY))
-        district_key = search_key(district) if district else None
+        district_key = folded(district) if district else None
         candidates = min(lists, key=len) if lists else self.ids
+        if prefix and candidates is self.by_prefix.get(prefix):
+            prefix = None  # every candidate has it
         found: list[str] = []
         entries = self.entries
         for position in range(bisect_right(candidates, after) if after else 0,
@@ -190,6 +191,17 @@ class OrganizationIndex:
         found = found[:limit]
         return ([entries[i].body for i in found],
                 encode_cursor(found[-1]) if more and found else None)
+
+
+@lru_cache(maxsize=4096)
+def name_condition(q: str) -> tuple[str | None, re.Pattern]:
+    """What `organization_query` asks of the name: the stored prefix of the query's first
+    word, and the pattern anchored at a word start (user input escaped)."""
+    key = search_key(q)
+    return query_prefix(key), re.compile(r"(^|\s)" + re.escape(key))
+
+
+folded = lru_cache(maxsize=1024)(search_key)
 
 
 def _discard(ordered: list[str], value: str) -> None:
