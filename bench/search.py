@@ -83,28 +83,24 @@ def organizations(count: int, seed: int) -> list[dict]:
     return docs
 
 
-def run_clients(clients: int, total: int, one_request) -> dict:
-    """`total` calls of `one_request(rng)` spread over `clients` threads; latencies."""
+def timed_calls(clients: int, one_request, moments) -> dict:
+    """`clients` threads; thread n calls `one_request(rng)` once for each moment that
+    `moments(n)` yields, and a call's latency runs from its moment to its answer."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    counter = iter(range(total))
 
     def worker(number: int) -> None:
         rng = random.Random(number)
         own: list[float] = []
-        while True:
-            with lock:
-                if next(counter, None) is None:
-                    break
-            started = time.perf_counter()
+        for moment in moments(number):
             try:
                 one_request(rng)
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 with lock:
                     errors.append(f"{type(exc).__name__}: {exc}"[:200])
                 continue
-            own.append(time.perf_counter() - started)
+            own.append(time.perf_counter() - moment)
         with lock:
             latencies.extend(own)
 
@@ -115,39 +111,38 @@ def run_clients(clients: int, total: int, one_request) -> dict:
             "rate": round(len(latencies) / wall, 1), **percentiles(latencies)}
 
 
+def run_clients(clients: int, total: int, one_request) -> dict:
+    """Closed loop: `total` calls spread over `clients` threads, each sent when the thread's
+    previous one was answered."""
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def moments(number: int):
+        while True:
+            with lock:
+                if next(counter, None) is None:
+                    return
+            yield time.perf_counter()
+
+    return timed_calls(clients, one_request, moments)
+
+
 def open_loop(clients: int, rate: float, total: int, one_request) -> dict:
     """Each of `clients` threads sends at its own schedule (together `rate` per second, evenly
     interleaved); a latency runs from the scheduled send to the answer."""
     per_client = max(1, total // clients)
     interval = clients / rate
     begin = time.perf_counter() + 0.5
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
 
-    def worker(number: int) -> None:
-        rng = random.Random(number)
-        own: list[float] = []
+    def moments(number: int):
         for k in range(per_client):
             scheduled = begin + number / rate + k * interval
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            try:
-                one_request(rng)
-            except Exception as exc:  # noqa: BLE001 - counted and reported
-                with lock:
-                    errors.append(f"{type(exc).__name__}: {exc}"[:200])
-                continue
-            own.append(time.perf_counter() - scheduled)
-        with lock:
-            latencies.extend(own)
+            yield scheduled
 
-    wall = _threads(clients, worker)
-    if errors:
-        raise BenchFailure(f"{len(errors)} failed requests, e.g. {errors[:3]}")
-    return {"requests": len(latencies), "offered_rate": rate, "seconds": round(wall, 2),
-            "rate": round(len(latencies) / wall, 1), **percentiles(latencies)}
+    return {**timed_calls(clients, one_request, moments), "offered_rate": rate}
 
 
 def saturate(clients: int, seconds: float, one_request) -> dict:
