@@ -24,7 +24,6 @@ everything again on a new queue. Until the index is loaded the database answers
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import re
@@ -346,10 +345,6 @@ class OrganizationSearch(DependencyProvider):
                 started = time.perf_counter()
                 self._dirty = set()
                 index = load(db)
-                # the index is most of what the process keeps; a full collection walking it
-                # (and everything imported) paused searches for 50-200 ms now and then
-                gc.collect()
-                gc.freeze()
                 self.index = index
                 log.info("organisation search index: %d organisations in %.2fs",
                          len(index), time.perf_counter() - started)
