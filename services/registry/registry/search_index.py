@@ -274,10 +274,6 @@ class OrganizationSearch(DependencyProvider):
     def get_dependency(self, worker_ctx) -> OrganizationSearch:
         return self
 
-    @property
-    def ready(self) -> bool:
-        return self.index is not None
-
     def page(self, q: str | None, area: str | None, status: str | None,
              district: str | None, limit: int, cursor: str | None) -> Response | None:
         index = self.index
