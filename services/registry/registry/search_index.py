@@ -359,12 +359,21 @@ class OrganizationSearch(DependencyProvider):
                         producer.publish({"ids": sorted(ids), "from": self.queue_name},
                                          serializer="json", delivery_mode=1)
 
+    def _known(self, organization_id: str, version: Any) -> bool:
+        """The index has this version already (this process wrote it, or a notice brought
+        it): the event needs no read."""
+        entry = self.index.entries.get(organization_id) if self.index is not None else None
+        return entry is not None and isinstance(version, int) and entry.version >= version
+
     def _on_message(self, body: Any, message) -> None:
         if not isinstance(body, dict):
             return
         subject = body.get("subject")  # an organisation event
         if isinstance(subject, str):
-            self._dirty.add(subject)
+            data = body.get("data")
+            version = data.get("version") if isinstance(data, dict) else None
+            if not self._known(subject, version):
+                self._dirty.add(subject)
         elif body.get("from") != self.queue_name:  # another process's notice
             self._dirty.update(i for i in body.get("ids") or () if isinstance(i, str))
 
