@@ -28,6 +28,7 @@ import json
 import logging
 import re
 import sys
+import threading
 import time
 import uuid
 from bisect import bisect_right, insort
@@ -56,6 +57,7 @@ LOAD_BATCH = 1000
 RECONNECT_SECONDS = (0.5, 1, 2, 5)
 # how often the follower looks at this process's own commits between broker messages
 POLL_SECONDS = 0.05
+STOP_SECONDS = 5.0
 _EMPTY: list[str] = []
 
 
@@ -247,7 +249,7 @@ class OrganizationSearch(DependencyProvider):
         self.index: OrganizationIndex | None = None
         self.queue_name = f"{self.settings.service}.search.{uuid.uuid4().hex}"
         self._stopped = False
-        self._connection: Connection | None = None
+        self._finished = threading.Event()
         self._dirty: set[str] = set()
         self._to_announce: set[str] = set()
         self._mongo().commit_listeners.append(self._committed)
@@ -260,16 +262,13 @@ class OrganizationSearch(DependencyProvider):
         self.container.spawn_managed_thread(self._run)
 
     def stop(self) -> None:
+        """The follower closes its own connection (closing it from here, while it reads the
+        same socket, could hang the stop); it sees the flag within `POLL_SECONDS`."""
         self._stopped = True
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.release()
-            except Exception:  # noqa: BLE001 - closing a broken connection
-                pass
+        self._finished.wait(STOP_SECONDS)
 
     def kill(self) -> None:
-        self.stop()
+        self._stopped = True
 
     def get_dependency(self, worker_ctx) -> OrganizationSearch:
         return self
@@ -306,6 +305,12 @@ class OrganizationSearch(DependencyProvider):
             self._dirty |= ids
 
     def _run(self) -> None:
+        try:
+            self._keep_following()
+        finally:
+            self._finished.set()
+
+    def _keep_following(self) -> None:
         attempt = 0
         while not self._stopped:
             try:
@@ -330,7 +335,6 @@ class OrganizationSearch(DependencyProvider):
         queue = Queue(self.queue_name, exclusive=True, auto_delete=True, durable=False,
                       bindings=[binding(events, "organization.#"), binding(notices, "")])
         with Connection(self.settings.amqp_uri, connect_timeout=5) as connection:
-            self._connection = connection
             channel = connection.channel()
             events(channel).declare()
             notices(channel).declare()
