@@ -141,6 +141,16 @@ def _similarity(r: dict) -> list[Row]:
     return rows
 
 
+def _growth(r: dict) -> list[Row]:
+    target = r["target"]
+    return [Row(f"growth: {p['path']}"[:60], round(p["x10"] * 1000, 1), "ms at x10",
+                round(p["x1"] * 1000, 1), p["ratio"], f"<= {target} x the cost at x1",
+                "PASS" if p["ratio"] is not None and p["ratio"] <= target else "GROWS",
+                f"{p['x1'] * 1000:.0f} ms at {r['base']:,}, {p['x10'] * 1000:.0f} ms at "
+                f"{r['base'] * 10:,}")
+            for p in r["paths"]]
+
+
 def _portal(r: dict) -> list[Row]:
     target = r["target_ratio"]
     return [Row(f"portal {p['page']}"[:60], round(p["page_p95"] * 1000, 1), "ms p95",
@@ -162,6 +172,7 @@ SUITE = (
     Benchmark("similarity", "similarity.py", ("--sizes", "600", "6000"),
               ("--sizes", "60", "600"), "similarity", _similarity),
     Benchmark("portal", "portal_pages.py", (), ("--requests", "60"), "portal", _portal),
+    Benchmark("growth", "growth.py", (), ("--base", "40", "--requests", "10"), "growth", _growth),
 )
 
 
