@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from wspolpraca.queues import department_queue_name as queue_name  # noqa: F401 - its home
+
 DEPARTMENT_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 # A competition an officer drafts without naming a department is run by the liaison office
@@ -25,10 +27,6 @@ STANDARD_PURPOSES: dict[str, tuple[str, str]] = {
 }
 # declared for a new department unless the operator asks for other purposes
 DEFAULT_PURPOSES = ("inquiries", "bookings", "competitions")
-
-
-def queue_name(code: str, purpose: str) -> str:
-    return f"dept.{code}.{purpose}"
 
 
 def permission_pattern(code: str) -> str:
