@@ -13,13 +13,12 @@ their entry points.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 import typer
-from pymongo.database import Database
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -31,9 +30,10 @@ from rich.progress import (
 )
 
 from wspolpraca.config import ConfigurationError, load_settings
-from wspolpraca.database import connect
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from pymongo.database import Database
+
 
 ENTRY_POINT_GROUP = "wspolpraca.admin"
 
@@ -57,6 +57,8 @@ def progress_bar(transient: bool = False) -> Progress:
 def service_database(service: str) -> Iterator[Database]:
     """The service's database as its settings name it (MONGO_URI_<SERVICE> or MONGO_URI); a
     configuration problem exits with status 2."""
+    from wspolpraca.database import connect  # pymongo only for the commands that need it
+
     try:
         settings = load_settings(service)
     except ConfigurationError as exc:

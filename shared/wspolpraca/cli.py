@@ -19,7 +19,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from wspolpraca import broker
 from wspolpraca.admin import console, fail, progress_bar, register_commands
 from wspolpraca.auth import ROLES, mint_token
 from wspolpraca.config import (
@@ -122,6 +121,8 @@ _consumer_queue = consumer_queue_name
 @contextmanager
 def _broker_errors(queue: str | None = None):
     """A missing queue or an unreachable broker as a one-line message, not a traceback."""
+    from wspolpraca import broker  # kombu only for the commands that talk to RabbitMQ
+
     try:
         yield
     except broker.NotFound:

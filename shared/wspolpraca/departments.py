@@ -1,15 +1,13 @@
 """What every service knows about a city department: the shape of its code, who runs what no
 department was named for, and the standard queues a department's system reads.
 
-A department's standard queue `dept.<code>.<purpose>` is bound like those of
-infra/rabbitmq/definitions.json: one exchange and routing-key pattern per purpose.
+A department's standard queue `dept.<code>.<purpose>` (wspolpraca.queues) is bound like those
+of infra/rabbitmq/definitions.json: one exchange and routing-key pattern per purpose.
 """
 
 from __future__ import annotations
 
 import re
-
-from wspolpraca.queues import department_queue_name as queue_name  # noqa: F401 - its home
 
 DEPARTMENT_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 

@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import pika
 
+from wspolpraca.queues import events_exchange
+
 BROKER_HOST = "127.0.0.1"
 BROKER_PORT = 5672
 
@@ -58,7 +60,7 @@ class EventListener:
 
     def __init__(self, amqp_uri: str, service: str, routing_key: str = "#") -> None:
         self.amqp_uri = amqp_uri
-        self.exchange = f"{service}.events"
+        self.exchange = events_exchange(service)
         self.routing_key = routing_key
         self.messages: list[dict] = []
         self.properties: list = []
