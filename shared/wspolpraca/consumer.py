@@ -30,8 +30,8 @@ from wspolpraca import context, metrics
 from wspolpraca.config import settings_of
 from wspolpraca.dlq_metrics import register_dlq_gauge
 from wspolpraca.envelope import CloudEvent, InvalidEnvelope, format_time, utcnow
-from wspolpraca.idempotency import AlreadyProcessed
 from wspolpraca.mongo import Mongo
+from wspolpraca.processed import AlreadyProcessed
 from wspolpraca.queues import (
     ATTEMPTS_HEADER,
     ERROR_HEADER,

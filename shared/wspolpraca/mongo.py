@@ -16,10 +16,10 @@ from pymongo import MongoClient
 
 from wspolpraca.config import settings_of
 from wspolpraca.database import Collection, DomainGauge, connect, count_by, ensure_schema
-from wspolpraca.idempotency import PROCESSED_COLLECTION, is_processed, record_processed
 from wspolpraca.leases import LOCKS_COLLECTION
 from wspolpraca.metrics import SCRAPE_TIME
 from wspolpraca.outbox import OUTBOX_COLLECTION, outbox_backlog
+from wspolpraca.processed import PROCESSED_COLLECTION, is_processed, record_processed
 from wspolpraca.relay import OutboxRelay, OutboxRelayProvider
 from wspolpraca.unit_of_work import Store, Transaction
 

@@ -21,8 +21,8 @@ from pymongo.write_concern import WriteConcern
 from wspolpraca import context
 from wspolpraca.config import Settings
 from wspolpraca.envelope import CloudEvent, utcnow
-from wspolpraca.idempotency import PROCESSED, AlreadyProcessed, processed_key
 from wspolpraca.outbox import OUTBOX, outbox_record
+from wspolpraca.processed import PROCESSED, AlreadyProcessed, processed_key
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""Idempotency marks: an event handled by a consumer is recorded as `<consumer>:<event id>`
+"""Processed marks, the idempotency of consumers: an event handled by a consumer is recorded
 in `processed_events`, in the same transaction as its effect (see `Store.transaction`), so a
 redelivered event is recognised and acknowledged unhandled."""
 
