@@ -14,6 +14,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 
+from wspolpraca import idempotency
 from wspolpraca.config import settings_of
 from wspolpraca.database import Collection, DomainGauge, connect, count_by, ensure_schema
 from wspolpraca.leases import LOCKS_COLLECTION
@@ -21,12 +22,15 @@ from wspolpraca.metrics import SCRAPE_TIME
 from wspolpraca.outbox import OUTBOX_COLLECTION, outbox_backlog
 from wspolpraca.processed import PROCESSED_COLLECTION, is_processed, record_processed
 from wspolpraca.relay import OutboxRelay, OutboxRelayProvider
-from wspolpraca.unit_of_work import Store, Transaction
+from wspolpraca.unit_of_work import RECEIPTS_COLLECTION, Store, Transaction
 
 __all__ = ["Collection", "DomainGauge", "INFRASTRUCTURE_COLLECTIONS", "Mongo", "Store",
            "Transaction", "connect", "count_by", "ensure_schema"]
 
-INFRASTRUCTURE_COLLECTIONS = (OUTBOX_COLLECTION, PROCESSED_COLLECTION, LOCKS_COLLECTION)
+INFRASTRUCTURE_COLLECTIONS = (
+    OUTBOX_COLLECTION, PROCESSED_COLLECTION, LOCKS_COLLECTION,
+    Collection(idempotency.COLLECTION, idempotency.INDEXES), RECEIPTS_COLLECTION,
+)
 
 
 class Mongo(DependencyProvider):

@@ -48,13 +48,14 @@ from pymongo import ASCENDING, MongoClient, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from wspolpraca import metrics
+from wspolpraca import idempotency, metrics
 from wspolpraca.config import Settings, settings_of
 from wspolpraca.database import connect
 from wspolpraca.envelope import utcnow
 from wspolpraca.leases import acquire_lease, release_lease
 from wspolpraca.outbox import OUTBOX
 from wspolpraca.queues import events_exchange
+from wspolpraca.unit_of_work import RECEIPTS
 
 log = logging.getLogger(__name__)
 
@@ -373,6 +374,9 @@ class OutboxRelay:
             self.db[OUTBOX].delete_many(
                 {"status": "sent", "sent_at": {"$lt": utcnow() - SENT_RETENTION}}
             )
+            # a receipt matters only while its transaction's commit is retried (seconds)
+            self.db[RECEIPTS].delete_many({"at": {"$lt": utcnow() - timedelta(hours=1)}})
+            idempotency.purge(self.db)
         except PyMongoError:
             log.warning("could not purge sent outbox records", exc_info=True)
 

@@ -8,23 +8,30 @@ inside the transaction, and the relay (wspolpraca.relay) publishes it after the 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from pymongo import MongoClient
+from pymongo import ASCENDING, IndexModel, MongoClient
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from wspolpraca import context
+from wspolpraca import context, idempotency
 from wspolpraca.config import Settings
+from wspolpraca.database import Collection
 from wspolpraca.envelope import CloudEvent, utcnow
 from wspolpraca.outbox import OUTBOX, outbox_record
 from wspolpraca.processed import PROCESSED, AlreadyProcessed, processed_key
 
 T = TypeVar("T")
+
+# one small document per committed transaction that neither emits nor consumes an event: the
+# proof that it committed, when the database's answer to its commit was lost
+RECEIPTS = "transaction_receipts"
+RECEIPTS_COLLECTION = Collection(RECEIPTS, (IndexModel([("at", ASCENDING)], name="at"),))
 
 
 class Provider(Protocol):
@@ -47,6 +54,7 @@ class Transaction:
         self.events: list[CloudEvent] = []
         self.records: list[dict[str, Any]] = []
         self.started_at = utcnow()
+        self.receipt: str | None = None
 
     def insert_once(self, collection: str, record: dict[str, Any],
                     key: tuple[str, ...] = ("_id",)) -> bool:
@@ -110,6 +118,7 @@ class Store:
         """
         done: list[Transaction] = []
         marked: list[bool] = []
+        keyed: list[bool] = []
         results: list[T] = []
 
         def attempt(session: ClientSession) -> T:
@@ -119,9 +128,15 @@ class Store:
                 raise _CommittedBefore
             tx = Transaction(self, session)
             marked_now = self._mark_processed(session)
+            keyed_now = self._mark_idempotency_key(session)
             result = work(tx)
+            if not tx.records and not marked_now:  # (an event's processed mark guards it)
+                tx.receipt = uuid.uuid4().hex
+                self.db[RECEIPTS].insert_one({"_id": tx.receipt, "at": utcnow()},
+                                             session=session)
             done[:] = [tx]
             marked[:] = [marked_now]
+            keyed[:] = [keyed_now]
             results[:] = [result]
             return result
 
@@ -136,6 +151,8 @@ class Store:
                 result = results[0]
         if marked and marked[0]:
             self.worker_data[context.PROCESSED_RECORDED] = True  # only once it committed
+        if keyed and keyed[0]:
+            self.worker_data[context.IDEMPOTENCY_RECORDED] = True
         if done and done[0].records:
             self.provider.events_committed(done[0].records)
         return result
@@ -146,15 +163,26 @@ class Store:
         A commit whose answer is lost (the database restarted under it) is retried by
         pymongo; a server that lost the transaction then answers NoSuchTransaction, and
         with_transaction runs the work again, which would do it twice. An attempt that
-        emitted events committed if its first outbox record is there (read in the new
-        attempt's snapshot, so only what is committed counts, and a failed read is transient
-        like the rest of the attempt). A worker started by an event is guarded by its
-        processed mark as well; one that neither emits nor consumes is not guarded.
+        emitted events committed if its first outbox record is there; one that emitted none
+        left a receipt instead (both read in the new attempt's snapshot, so only what is
+        committed counts, and a failed read is transient like the rest of the attempt).
         """
-        if not earlier.records:
+        if earlier.records:
+            return self.db[OUTBOX].find_one({"_id": earlier.records[0]["_id"]}, {"_id": 1},
+                                            session=session) is not None
+        if earlier.receipt is None:
             return False
-        return self.db[OUTBOX].find_one({"_id": earlier.records[0]["_id"]}, {"_id": 1},
-                                        session=session) is not None
+        return self.db[RECEIPTS].find_one({"_id": earlier.receipt}, {"_id": 1},
+                                          session=session) is not None
+
+    def _mark_idempotency_key(self, session: ClientSession) -> bool:
+        """Take the request's Idempotency-Key in this transaction (once per worker)."""
+        mark_id = self.worker_data.get(context.IDEMPOTENCY_MARK)
+        if not mark_id or self.worker_data.get(context.IDEMPOTENCY_RECORDED):
+            return False
+        idempotency.mark(self.db, session, mark_id,
+                         self.worker_data.get(context.IDEMPOTENCY_FINGERPRINT, ""))
+        return True
 
     def _mark_processed(self, session: ClientSession) -> bool:
         """Record the worker's event as processed in this transaction (once per worker)."""

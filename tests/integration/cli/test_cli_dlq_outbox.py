@@ -11,9 +11,10 @@ from cli_helpers import database_uri
 from registry_helpers import organization_body
 
 from registry.service import RegistryService
-from wspolpraca.consumer import dead_letter_queue_name, event_handler
+from wspolpraca.consumer import event_handler
 from wspolpraca.envelope import CloudEvent, utcnow
 from wspolpraca.mongo import Collection, Mongo
+from wspolpraca.queues import dead_letter_queue_name
 from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration

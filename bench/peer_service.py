@@ -1,0 +1,122 @@
+"""The durable path's real peer: the way nameko-examples builds a service (issue #19, item 3).
+
+`python bench/peer_service.py producer|consumer` runs one of two plain nameko services, with
+nothing of wspolpraca's machinery:
+
+- `peer_registry`: nameko's own `@http` entrypoint takes the same registration body as the
+  registry, stores the same organisation document in a MongoDB transaction, commits, then
+  publishes `organization.registered` with nameko's `EventDispatcher` (persistent messages,
+  publisher confirms: nameko's defaults). No outbox: an event is lost if the process dies
+  between the commit and the publish, which is what the outbox buys.
+- `peer_consumer`: nameko's own `@event_handler` stores each event in its own transaction
+  (`seen`, keyed by the event's id, stamped `received_at`). No processed mark: a redelivered
+  event fails on its duplicate key, which is the idempotency nameko-examples leave to you.
+
+Environment: AMQP_URI, MONGO_URI, PEER_DB, PEER_HTTP_PORT (producer), PEER_MAX_WORKERS.
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+from nameko.events import EventDispatcher, event_handler  # noqa: E402
+from nameko.extensions import DependencyProvider  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
+from nameko.web.handlers import http  # noqa: E402
+from pymongo import MongoClient  # noqa: E402
+
+SEEN = "seen"
+ORGANIZATIONS = "organizations"
+PRODUCER = "peer_registry"
+CONSUMER = "peer_consumer"
+HANDLER = "record_registration"
+# nameko's queue name for a SERVICE_POOL event handler
+QUEUE = f"evt-{PRODUCER}-organization.registered--{CONSUMER}.{HANDLER}"
+
+
+class Database(DependencyProvider):
+    """The service's MongoDB database (what nameko-sqlalchemy is for SQL)."""
+
+    def setup(self) -> None:
+        self.client = MongoClient(os.environ["MONGO_URI"], tz_aware=True)
+        self.db = self.client[os.environ.get("PEER_DB", "peer")]
+
+    def stop(self) -> None:
+        self.client.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.db
+
+
+def in_transaction(db, write) -> None:
+    with db.client.start_session() as session:
+        session.with_transaction(lambda s: write(s))
+
+
+class PeerRegistry:
+    name = PRODUCER
+    db = Database()
+    dispatch = EventDispatcher()
+
+    @http("GET", "/health")
+    def health(self, request):
+        return 200, "ok"
+
+    @http("POST", "/api/v1/organizations")
+    def register(self, request):
+        body = json.loads(request.get_data(as_text=True))
+        now = datetime.now(UTC)
+        record = {"_id": uuid.uuid4().hex, **body, "status": "pending", "version": 1,
+                  "registered_at": now, "updated_at": now}
+        in_transaction(self.db, lambda s: self.db[ORGANIZATIONS].insert_one(record, session=s))
+        data = {"id": record["_id"], **{k: body.get(k) for k in (
+            "name", "legal_form", "nip", "regon", "krs", "areas", "email", "district")},
+            "status": "pending"}
+        self.dispatch("organization.registered", {"id": str(uuid.uuid4()), "data": data})
+        return 201, {"Content-Type": "application/json"}, json.dumps({"id": record["_id"]})
+
+
+class PeerConsumer:
+    name = CONSUMER
+    db = Database()
+
+    @event_handler(PRODUCER, "organization.registered")
+    def record_registration(self, payload):
+        def write(session):
+            self.db[SEEN].insert_one({"_id": payload["id"], "subject": payload["data"]["id"],
+                                      "received_at": datetime.now(UTC)}, session=session)
+
+        in_transaction(self.db, write)
+
+
+def main(role: str) -> int:
+    service = {"producer": PeerRegistry, "consumer": PeerConsumer}[role]
+    config = {"AMQP_URI": os.environ["AMQP_URI"],
+              "WEB_SERVER_ADDRESS": f"127.0.0.1:{os.environ.get('PEER_HTTP_PORT', '0')}",
+              "max_workers": int(os.environ.get("PEER_MAX_WORKERS", "20"))}
+    runner = ServiceRunner(config)
+    runner.add_service(service)
+    runner.start()
+    try:
+        runner.wait()
+    except KeyboardInterrupt:
+        runner.stop()
+    return 0
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stop)
+    raise SystemExit(main(sys.argv[1]))
