@@ -4,10 +4,13 @@
 nothing of wspolpraca's machinery:
 
 - `peer_registry`: nameko's own `@http` entrypoint takes the same registration body as the
-  registry, stores the same organisation document in a MongoDB transaction, commits, then
-  publishes `organization.registered` with nameko's `EventDispatcher` (persistent messages,
-  publisher confirms: nameko's defaults). No outbox: an event is lost if the process dies
-  between the commit and the publish, which is what the outbox buys.
+  registry, loads it with the registry's own marshmallow schema (as nameko-examples' gateway
+  does), stores the same organisation document (the registry's own record function) in a
+  collection with the registry's indexes, in a MongoDB transaction, commits, then
+  publishes `organization.registered` (the registry's payload) with nameko's
+  `EventDispatcher` (persistent messages, publisher confirms: nameko's defaults). No
+  outbox: an event is lost if the process dies between the commit and the publish, which is
+  what the outbox buys.
 - `peer_consumer`: nameko's own `@event_handler` stores each event in its own transaction
   (`seen`, keyed by the event's id, stamped `received_at`). No processed mark: a redelivered
   event fails on its duplicate key, which is the idempotency nameko-examples leave to you.
@@ -34,6 +37,10 @@ from nameko.runners import ServiceRunner  # noqa: E402
 from nameko.web.handlers import http  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
+from registry import records  # noqa: E402
+from registry.repository import COLLECTIONS as REGISTRY_COLLECTIONS  # noqa: E402
+from registry.schemas import OrganizationCreateSchema  # noqa: E402
+
 SEEN = "seen"
 ORGANIZATIONS = "organizations"
 PRODUCER = "peer_registry"
@@ -49,6 +56,9 @@ class Database(DependencyProvider):
     def setup(self) -> None:
         self.client = MongoClient(os.environ["MONGO_URI"], tz_aware=True)
         self.db = self.client[os.environ.get("PEER_DB", "peer")]
+        for collection in REGISTRY_COLLECTIONS:  # the registry's indexes, the same cost
+            if collection.name == ORGANIZATIONS and collection.indexes:
+                self.db[ORGANIZATIONS].create_indexes(list(collection.indexes))
 
     def stop(self) -> None:
         self.client.close()
@@ -62,6 +72,9 @@ def in_transaction(db, write) -> None:
         session.with_transaction(lambda s: write(s))
 
 
+SCHEMA = OrganizationCreateSchema()
+
+
 class PeerRegistry:
     name = PRODUCER
     db = Database()
@@ -73,15 +86,11 @@ class PeerRegistry:
 
     @http("POST", "/api/v1/organizations")
     def register(self, request):
-        body = json.loads(request.get_data(as_text=True))
-        now = datetime.now(UTC)
-        record = {"_id": uuid.uuid4().hex, **body, "status": "pending", "version": 1,
-                  "registered_at": now, "updated_at": now}
+        body = SCHEMA.load(json.loads(request.get_data(as_text=True)))
+        record = records.new_organization(body, "peer", datetime.now(UTC))
         in_transaction(self.db, lambda s: self.db[ORGANIZATIONS].insert_one(record, session=s))
-        data = {"id": record["_id"], **{k: body.get(k) for k in (
-            "name", "legal_form", "nip", "regon", "krs", "areas", "email", "district")},
-            "status": "pending"}
-        self.dispatch("organization.registered", {"id": str(uuid.uuid4()), "data": data})
+        self.dispatch("organization.registered",
+                      {"id": str(uuid.uuid4()), "data": records.organization_payload(record)})
         return 201, {"Content-Type": "application/json"}, json.dumps({"id": record["_id"]})
 
 

@@ -385,11 +385,10 @@ class InquiriesMixin:
             def work(tx: Transaction, inquiry_id=inquiry_id):
                 inquiries = Inquiries(tx)
                 record = inquiries.get(inquiry_id)
-                if record.get("overdue_reported") or not domain.is_overdue(
-                        record["deadline"], record["status"], now):
+                if not domain.is_overdue(record["deadline"], record["status"], now) or \
+                        not inquiries.report_overdue(inquiry_id):
                     return 0
                 record["overdue_reported"] = True
-                inquiries.save(record)
                 days = (now - record["deadline"]).days
                 tx.emit("inquiry.overdue", inquiry_id,
                         records.inquiry_payload(record, days_overdue=days))
