@@ -149,11 +149,12 @@ def dlq_list(
     if non_empty:
         depths = {q: n for q, n in depths.items() if n}
     if as_json:
-        typer.echo(json.dumps({f"{q}.dlq": n for q, n in depths.items()}))
+        typer.echo(json.dumps({dead_letter_queue_name(q): n for q, n in depths.items()}))
         return
     table = Table("dead-letter queue", "messages")
     for queue, count in depths.items():
-        table.add_row(f"{queue}.dlq", str(count), style="bold red" if count else None)
+        table.add_row(dead_letter_queue_name(queue), str(count),
+                      style="bold red" if count else None)
     console.print(table)
 
 
