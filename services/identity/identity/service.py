@@ -94,7 +94,8 @@ def signed_in(request) -> Any:
 
 
 class Bootstrap(DependencyProvider):
-    """At start: a signing key, the `wspolpraca-cli` public client, and the first admin
+    """At start: a signing key, the `wspolpraca-cli` and `wspolpraca-portal` public clients
+    (the portal's redirect URI under WSPOLPRACA_PORTAL_URL), and the first admin
     (from WSPOLPRACA_ADMIN_EMAIL/PASSWORD, or with a one-time password printed once)."""
 
     def setup(self) -> None:
@@ -107,10 +108,12 @@ class Bootstrap(DependencyProvider):
         mongo = next(d for d in self.container.dependencies if isinstance(d, Mongo))
         db = mongo.db
         self.keyring.ensure(db)
-        db[CLIENTS].update_one({"_id": oidc.CLI_CLIENT["_id"]},
-                               {"$set": {k: v for k, v in oidc.CLI_CLIENT.items() if k != "_id"},
-                                "$setOnInsert": {"created_at": utcnow(), "kind": "native"}},
-                               upsert=True)
+        for client, kind in ((oidc.CLI_CLIENT, "native"),
+                             (oidc.portal_client(self.identity.portal_url), "web")):
+            db[CLIENTS].update_one({"_id": client["_id"]},
+                                   {"$set": {k: v for k, v in client.items() if k != "_id"},
+                                    "$setOnInsert": {"created_at": utcnow(), "kind": kind}},
+                                   upsert=True)
         if db[ACCOUNTS].find_one({"roles": "admin"}, {"_id": 1}) is None:
             self.first_admin(db)
 

@@ -29,6 +29,7 @@ from portal.views import (
     upcoming,
 )
 from portal.web import DEVELOPER_CSP, PageNotFound, Site, SiteProvider, page
+from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
 
 AREAS = AreaNames()
@@ -93,7 +94,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
                     direct_passthrough=True)
 
 
-class PortalService:
+class PortalService(WorkspacesMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
