@@ -237,6 +237,7 @@ class Provider:
 
 def safe_next(path: str | None) -> str:
     """Only a path of the portal (never another site: no open redirect)."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path \
+            or path.startswith(("/logowanie", "/rejestracja", "/wyloguj")):
         return "/moja-organizacja"
     return path

@@ -158,6 +158,29 @@ class WorkspacesMixin:
         url = self.site.provider.logout_url(tokens, portal_url() + "/") if tokens else None
         return redirect(url or "/", code=303)
 
+    # --- an account (identity's registration; the email confirms it) --------------------
+    ACCOUNT_FIELDS = ("name", "email", "password")
+    ACCOUNT_LABELS = {"name": "Imię i nazwisko", "email": "Adres e-mail", "password": "Hasło"}
+
+    @page("GET", "/rejestracja")
+    def register(self, request: Request) -> Response:
+        return self._register(request, Form(self.ACCOUNT_FIELDS, labels=self.ACCOUNT_LABELS))
+
+    @page("POST", "/rejestracja")
+    def registered(self, request: Request) -> Response:
+        form = Form.read(request, self.ACCOUNT_FIELDS, self.ACCOUNT_LABELS)
+        try:
+            self.site.backends.post("identity", "/api/v1/accounts", dict(form.values))
+        except Rejected as exc:
+            form.reject(exc)
+            form.values["password"] = ""   # never sent back to the browser
+            return self._register(request, form, exc.status)
+        return redirect("/rejestracja?wyslano=1", code=303)
+
+    def _register(self, request: Request, form: Form, status: int = 200) -> Response:
+        return self.site.render(request, "register.html", status=status, form=form,
+                                sent=request.args.get("wyslano") == "1")
+
     # --- the NGO representative ----------------------------------------------------------
     @page("GET", "/moja-organizacja")
     def my_organisation(self, request: Request) -> Response:
