@@ -127,7 +127,7 @@ class City:
             raise AssertionError(f"{service} exited: {log[-3000:]}")
         try:
             return requests.get(self.url(service) + "/health/ready", timeout=2).ok
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or busy starting
             return False
 
     def seed(self) -> dict:

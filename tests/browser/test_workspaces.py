@@ -60,6 +60,19 @@ def open_competition(city) -> dict:
     return open_now[0]
 
 
+def arrive(page, city, pattern: str) -> None:
+    """Waits for the address; if it never comes, says where the browser is and what the
+    portal and identity logged."""
+    try:
+        page.wait_for_url(re.compile(pattern))
+    except Exception as exc:
+        logs = "\n".join(
+            f"--- {name}:\n" + (city.workdir / f"{name}.log").read_text(errors="replace")[-3000:]
+            for name in ("portal", "identity"))
+        raise AssertionError(f"not at {pattern} but {page.url}:\n"
+                             f"{page.locator('body').inner_text()[:2000]}\n{logs}") from exc
+
+
 def sign_in_at_identity(page, email: str, password: str) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Hasło").fill(password)
@@ -95,7 +108,7 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     person.get_by_label("Adres e-mail").fill(email)
     person.get_by_label("Hasło").fill(PASSWORD)
     person.get_by_role("button", name="Załóż konto").click()
-    person.wait_for_url(re.compile(r"/rejestracja\?wyslano=1"))
+    arrive(person, city, r"/rejestracja\?wyslano=1")
 
     def confirmation_link() -> str | None:
         for message in city.mail():
@@ -113,15 +126,15 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
 
     # --- signs in through identity and asks to represent the organisation -------------------
     person.goto("/moja-organizacja")
-    person.wait_for_url(re.compile(r"/oauth2/authorize"))
+    arrive(person, city, r"/oauth2/authorize")
     sign_in_at_identity(person, email, PASSWORD)
-    person.wait_for_url(re.compile(r"/moja-organizacja$"))
+    arrive(person, city, r"/moja-organizacja$")
     assert "Ewa Przedstawicielska" in person.locator("header").inner_text()
     assert person.locator("h1").inner_text() == "Moje konto"
     checked(person, "moje-konto")
     person.get_by_label("Identyfikator organizacji").fill(org["id"])
     person.get_by_role("button", name="Poproś o reprezentowanie").click()
-    person.wait_for_url(re.compile(r"wyslano=1"))
+    arrive(person, city, r"wyslano=1")
     assert "Wniosek został złożony" in person.content()
     assert f"Fundacja Przeglądarkowa {stamp}" in person.locator("#reprezentacja").inner_text()
 
@@ -133,26 +146,26 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     secret = re.search(r"secret=([A-Z2-7]+)", uri).group(1)
     officer.get_by_label("Kod z aplikacji").fill(totp.code_at(secret, totp.step_of(time.time())))
     officer.get_by_role("button", name="Potwierdź").click()
-    officer.wait_for_url(re.compile(r"/urzad$"))
+    arrive(officer, city, r"/urzad$")
     checked(officer, "urzad")
     officer.get_by_role("link", name="Organizacje do weryfikacji").click()
     checked(officer, "urzad-organizacje")
     officer.get_by_role("button", name=f"Zweryfikuj: Fundacja Przeglądarkowa {stamp}").click()
-    officer.wait_for_url(re.compile(r"zweryfikowano="))
+    arrive(officer, city, r"zweryfikowano=")
     assert f"Zweryfikowano: Fundacja Przeglądarkowa {stamp}" in officer.content()
     officer.goto("/urzad/reprezentacje")
     checked(officer, "urzad-reprezentacje")
     officer.get_by_role("button", name="Zatwierdź: Ewa Przedstawicielska").click()
-    officer.wait_for_url(re.compile(r"zapisano=zatwierdz"))
+    arrive(officer, city, r"zapisano=zatwierdz")
 
     # --- the representative's next session acts for the organisation -----------------------
     person.get_by_role("button", name="Wyloguj się").click()   # ends identity's session too
-    person.wait_for_url(re.compile(re.escape(city.portal) + r"/$"))
+    arrive(person, city, re.escape(city.portal) + r"/$")
     assert "Zaloguj się" in person.locator("header").inner_text()
     person.goto("/moja-organizacja")
-    person.wait_for_url(re.compile(r"/oauth2/authorize"))   # signed out at identity as well
+    arrive(person, city, r"/oauth2/authorize")   # signed out at identity as well
     sign_in_at_identity(person, email, PASSWORD)
-    person.wait_for_url(re.compile(r"/moja-organizacja$"))
+    arrive(person, city, r"/moja-organizacja$")
     assert person.locator("h1").inner_text() == f"Fundacja Przeglądarkowa {stamp}"
     checked(person, "moja-organizacja")
 
@@ -177,7 +190,7 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     person.get_by_label("Wkład własny niefinansowy (osobowy i rzeczowy) (zł)").fill("0")
     person.get_by_label("Całkowity koszt zadania (zł)").fill("10 000,00")
     person.get_by_role("button", name="Wyślij ofertę").click()
-    person.wait_for_url(re.compile(r"/moja-organizacja/oferty/[0-9a-f]{24}\?zlozono=1"))
+    arrive(person, city, r"/moja-organizacja/oferty/[0-9a-f]{24}\?zlozono=1")
     assert "Oferta złożona" in person.locator("h1").inner_text()
     number = person.locator("#numer-oferty").inner_text()
     checked(person, "oferta-potwierdzenie")

@@ -61,6 +61,7 @@ from identity.web import (
     message_page,
     page,
     set_cookie,
+    sign_in_headers,
     verify_password,
 )
 from wspolpraca.config import settings_of
@@ -662,7 +663,8 @@ class OpenIdMixin:
                      headers: dict | None = None) -> Response:
         csrf = csrf_token(request)
         query = request.query_string.decode("ascii", "replace")
-        response = page("signin.html", status, headers=headers, title="Logowanie",
+        response = page("signin.html", status,
+                        headers=sign_in_headers(grant.redirect_uri, headers), title="Logowanie",
                         action=f"/oauth2/authorize?{query}", csrf_token=csrf,
                         email=request.form.get("email", ""), errors=errors or {},
                         message=message, client_name=grant.client.record.get("name"),
@@ -765,9 +767,11 @@ class OpenIdMixin:
     def second_factor_form(self, request: Request, enrol_uri: str | None, step: str,
                            status: int = 200, *, message: str | None = None,
                            headers: dict | None = None) -> Response:
+        redirect_uri = request.args.get("redirect_uri")  # checked by Authlib before this
         csrf = csrf_token(request)
         query = request.query_string.decode("ascii", "replace")
-        response = page("totp.html", status, headers=headers, title="Logowanie: drugi krok",
+        response = page("totp.html", status, headers=sign_in_headers(redirect_uri, headers),
+                        title="Logowanie: drugi krok",
                         action=f"/oauth2/authorize?{query}", csrf_token=csrf, step=step,
                         enrol_uri=enrol_uri, message=message)
         set_cookie(response, CSRF_COOKIE, csrf, secure=self.boot.identity.secure_cookies)

@@ -31,7 +31,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import backend, formatting, sessions
 from portal.csrf import COOKIE, FIELD, Csrf
-from portal.signin import Provider
+from portal.signin import Provider, portal_url
 from wspolpraca import metrics
 from wspolpraca.config import settings_of
 
@@ -285,7 +285,8 @@ class Page(HttpRequestHandler):
 
     def _finish(self, request: Request, response: Response, fresh: str | None,
                 started: float) -> Response:
-        https = request.headers.get("X-Forwarded-Proto") == "https"
+        https = (request.headers.get("X-Forwarded-Proto") == "https"
+                 or portal_url().startswith("https://"))
         if fresh:
             response.set_cookie(COOKIE, fresh, httponly=True, samesite="Lax", path="/",
                                 secure=https)

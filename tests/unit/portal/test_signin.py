@@ -1,0 +1,72 @@
+"""The portal's sign-in pieces that need no provider: where a person may be sent back to,
+money typed the Polish way, nested API field names, sessions."""
+
+from __future__ import annotations
+
+import time
+
+from portal.backend import Rejected
+from portal.formatting import parse_money
+from portal.sessions import SessionStore
+from portal.signin import Pending, Provider, SignInFailed, safe_next
+from portal.views import Form
+
+
+def test_only_a_path_of_the_portal_is_a_place_to_return_to() -> None:
+    assert safe_next("/moja-organizacja/skrzynka") == "/moja-organizacja/skrzynka"
+    for elsewhere in ("https://evil.example", "//evil.example/x", "/\\evil.example", "",
+                      None, "/logowanie/powrot", "/wyloguj"):
+        assert safe_next(elsewhere) == "/moja-organizacja"
+
+
+def test_money_is_understood_as_people_type_it() -> None:
+    assert parse_money("12 500,00") == "12500.00"
+    assert parse_money("12500") == "12500.00"
+    assert parse_money("12500,5") == "12500.50"
+    assert parse_money("12\u00a0500 zł") == "12500.00"
+    assert parse_money("12,345,6") is None
+    assert parse_money("dużo") is None
+    assert parse_money("1,005") is None   # no fractions of a grosz
+
+
+def test_nested_api_fields_go_next_to_the_form_fields_of_the_same_path() -> None:
+    form = Form(("own_contribution_financial", "cost_items_0_amount", "title"))
+    form.reject(Rejected(422, "validation_error", "", {
+        "own_contribution.financial": ["Kwota nie może być ujemna."],
+        "cost_items.0.amount": ["Kwota nie może być ujemna."],
+        "title.x": ["Length must be between 3 and 300."],
+        "elsewhere": ["Coś innego."]}))
+    assert form.errors["own_contribution_financial"] == ["Kwota nie może być ujemna."]
+    assert form.errors["cost_items_0_amount"] == ["Kwota nie może być ujemna."]
+    assert form.errors["title"] == ["Wpisz od 3 do 300 znaków."]
+    assert form.errors["_form"] == ["Coś innego."]
+
+
+def test_a_returning_browser_must_bring_back_the_state_it_was_given() -> None:
+    provider = Provider("http://id.example", "http://id.internal", "http://p.example/cb")
+    pending = Pending(state="s1", nonce="n", code_verifier="v", next="/")
+    for query in ({"state": "other", "code": "c"}, {"code": "c"},
+                  {"state": "s1", "error": "access_denied"}):
+        try:
+            provider.finish(pending, query)
+        except SignInFailed:
+            continue
+        raise AssertionError(f"accepted {query}")
+
+
+def test_the_portal_reaches_the_provider_at_its_internal_address() -> None:
+    provider = Provider("https://city.example", "http://identity:8006", "https://c/cb")
+    assert provider.back_channel("https://city.example/oauth2/token") == \
+        "http://identity:8006/oauth2/token"
+    assert provider.back_channel("https://other.example/x") == "https://other.example/x"
+
+
+def test_sessions_expire_when_idle_and_get_a_new_id_after_signing_in() -> None:
+    store = SessionStore(idle=60)
+    session = store.new()
+    first = session.id
+    assert store.get(first) is session
+    store.renew(session)
+    assert store.get(first) is None and store.get(session.id) is session
+    session.touched = time.monotonic() - 61
+    assert store.get(session.id) is None
