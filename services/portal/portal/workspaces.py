@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -43,6 +44,8 @@ def sign_in_link(path: str) -> str:
 
 class WorkspacesMixin:
     site: Site
+    # PortalService's: a form passed to its API, redirect on success, the form again on a 422
+    _submit: Callable[..., Response]
 
     # --- the person and their token ------------------------------------------------------
     def _me(self, request: Request) -> Session:
@@ -169,13 +172,11 @@ class WorkspacesMixin:
     @page("POST", "/rejestracja")
     def registered(self, request: Request) -> Response:
         form = Form.read(request, self.ACCOUNT_FIELDS, self.ACCOUNT_LABELS)
-        try:
-            self.site.backends.post("identity", "/api/v1/accounts", dict(form.values))
-        except Rejected as exc:
-            form.reject(exc)
-            form.values["password"] = ""   # never sent back to the browser
-            return self._register(request, form, exc.status)
-        return redirect("/rejestracja?wyslano=1", code=303)
+        body = dict(form.values)
+        form.values["password"] = ""   # never sent back to the browser
+        return self._submit(form, "identity", "/api/v1/accounts", body,
+                            "/rejestracja?wyslano=1",
+                            lambda status: self._register(request, form, status))
 
     def _register(self, request: Request, form: Form, status: int = 200) -> Response:
         return self.site.render(request, "register.html", status=status, form=form,
@@ -205,8 +206,10 @@ class WorkspacesMixin:
         own = parts.fetch(lambda: [r for r in self._items(me, "identity",
                                                           "/api/v1/representations")
                                    if r.get("account_id") == me.claims.get("sub")], [])
-        unread = parts.fetch(lambda: self._call(me, "GET", "notifications",
-                                                "/api/v1/inbox/unread-count"), {}) or {}
+        unread = {}
+        if me.roles:   # the inbox is for the platform's roles; a new account has none yet
+            unread = parts.fetch(lambda: self._call(me, "GET", "notifications",
+                                                    "/api/v1/inbox/unread-count"), {}) or {}
         moment = _now()
         open_competitions = [c for c in competitions or []
                              if formatting.to_datetime(c["submission_deadline"]) > moment]
