@@ -18,6 +18,7 @@ import time
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from eventlet.event import Event
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -92,6 +93,7 @@ class Site:
         self.contact = liaison_office()
         self.sessions = sessions.SessionStore()
         self.provider = provider or Provider.from_environment()
+        self.provider_origin = origin_of(self.provider.issuer)
 
     def render(self, request: Request, template: str, status: int = 200,
                headers: dict[str, str] | None = None, **context: Any) -> Response:
@@ -101,6 +103,20 @@ class Site:
             csrf_field=FIELD, csrf_token=self.csrf.token(cookie) if cookie else "",
             me=getattr(request, "session", None), **context)
         return Response(html, status=status, headers=headers, mimetype="text/html")
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def with_form_action(csp: str, origin: str) -> str:
+    """Signing in (choosing an organisation) and out are forms answered with a redirect to
+    the OpenID provider; browsers check that redirect against `form-action` too, so the
+    provider's origin is allowed where it is not the portal's own."""
+    if not origin or origin == origin_of(portal_url()):
+        return csp
+    return csp.replace("form-action 'self'", f"form-action 'self' {origin}")
 
 
 def liaison_office() -> dict[str, str]:
@@ -300,11 +316,12 @@ class Page(HttpRequestHandler):
                                     samesite="Lax", path="/", secure=https)
         if getattr(request, "session", None) is not None:
             response.headers.setdefault("Cache-Control", "private, no-store")
+        csp = with_form_action(self.csp, _site_of(self.container).provider_origin)
         log.info("%s %s %s", request.method, request.path, response.status_code,
                  extra={"method": request.method, "route": self.url,
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
-        return secure(response, self.csp)
+        return secure(response, csp)
 
     def handle_result(self, event, worker_ctx, result, exc_info):
         if exc_info is not None:
