@@ -73,6 +73,27 @@ def arrive(page, city, pattern: str) -> None:
                              f"{page.locator('body').inner_text()[:2000]}\n{logs}") from exc
 
 
+def pending_organisation(city, name: str, area: str) -> dict:
+    """An organisation registered in the registry, waiting for the office's verification, once
+    identity's copy of the registry (by its events) knows it."""
+    created = requests.post(city.url("registry") + "/api/v1/organizations", json={
+        "name": name, "legal_form": "foundation", "nip": valid_nip(uuid.uuid4().int % 10**8),
+        "areas": [area], "email": f"{uuid.uuid4().hex[:8]}@example.org"},
+        headers=officer_headers(), timeout=10)
+    assert created.status_code == 201, created.text
+    org = created.json()
+
+    def identity_knows_it() -> bool:   # no such account: 403 once the organisation is known
+        asked = requests.post(city.url("identity") + "/api/v1/representations",
+                              json={"organization_id": org["id"]}, timeout=10,
+                              headers={"Authorization": "Bearer " + mint_token(
+                                  "0" * 24, [])})
+        return asked.status_code != 422
+
+    wait_for(identity_knows_it, 30, "identity to know the organisation")
+    return org
+
+
 def sign_in_at_identity(page, email: str, password: str) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Hasło").fill(password)
@@ -82,22 +103,7 @@ def sign_in_at_identity(page, email: str, password: str) -> None:
 def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     competition = open_competition(city)
     stamp = uuid.uuid4().hex[:8]
-    # an organisation registered in the registry, waiting for the office's verification
-    created = requests.post(city.url("registry") + "/api/v1/organizations", json={
-        "name": f"Fundacja Przeglądarkowa {stamp}", "legal_form": "foundation",
-        "nip": valid_nip(int(stamp, 16)), "areas": [competition["area"]],
-        "email": f"fundacja-{stamp}@example.org"}, headers=officer_headers(), timeout=10)
-    assert created.status_code == 201, created.text
-    org = created.json()
-
-    def identity_knows_it() -> bool:   # identity's copy of the registry, by its events
-        asked = requests.post(city.url("identity") + "/api/v1/representations",
-                              json={"organization_id": org["id"]}, timeout=10,
-                              headers={"Authorization": "Bearer " + mint_token(
-                                  "0" * 24, [])})
-        return asked.status_code != 422
-
-    wait_for(identity_knows_it, 30, "identity to know the organisation")
+    org = pending_organisation(city, f"Fundacja Przeglądarkowa {stamp}", competition["area"])
 
     # --- the representative registers and confirms the email --------------------------------
     email = f"przedstawiciel-{stamp}@example.org"
@@ -201,3 +207,26 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
                           params={"organization_id": org["id"]}, timeout=10).json()["items"]
     assert [o["id"] for o in offers] == [number]
     assert offers[0]["title"] == "Warsztaty dla seniorów"
+
+    # --- a second organisation: the next session asks which one it acts for ----------------
+    other = pending_organisation(city, f"Stowarzyszenie Drugie {stamp}", competition["area"])
+    person.goto("/moja-organizacja")
+    person.get_by_label("Identyfikator organizacji").fill(other["id"])
+    person.get_by_role("button", name="Poproś o reprezentowanie").click()
+    arrive(person, city, r"wyslano=1")
+    [asked] = requests.get(city.url("identity") + "/api/v1/representations",
+                           params={"organization_id": other["id"], "status": "requested"},
+                           headers=officer_headers(), timeout=10).json()["items"]
+    approved = requests.post(city.url("identity") + f"/api/v1/representations/{asked['id']}"
+                             "/approve", headers=officer_headers(), timeout=10)
+    assert approved.status_code == 200, approved.text
+    person.get_by_role("button", name="Wyloguj się").click()
+    arrive(person, city, re.escape(city.portal) + r"/$")
+    person.goto("/moja-organizacja")
+    sign_in_at_identity(person, email, PASSWORD)
+    arrive(person, city, r"/wybierz-organizacje")
+    checked(person, "wybierz-organizacje")
+    person.get_by_label(f"Stowarzyszenie Drugie {stamp}").check()
+    person.get_by_role("button", name="Działaj w imieniu tej organizacji").click()
+    arrive(person, city, r"/moja-organizacja$")
+    assert person.locator("h1").inner_text() == f"Stowarzyszenie Drugie {stamp}"
