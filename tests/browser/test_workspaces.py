@@ -134,7 +134,7 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     person.goto("/moja-organizacja")
     arrive(person, city, r"/oauth2/authorize")
     sign_in_at_identity(person, email, PASSWORD)
-    arrive(person, city, r"/moja-organizacja$")
+    arrive(person, city, re.escape(city.portal) + r"/moja-organizacja$")
     assert "Ewa Przedstawicielska" in person.locator("header").inner_text()
     assert person.locator("h1").inner_text() == "Moje konto"
     checked(person, "moje-konto")
@@ -173,7 +173,7 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     person.goto("/moja-organizacja")
     arrive(person, city, r"/oauth2/authorize")   # signed out at identity as well
     sign_in_at_identity(person, email, PASSWORD)
-    arrive(person, city, r"/moja-organizacja$")
+    arrive(person, city, re.escape(city.portal) + r"/moja-organizacja$")
     assert person.locator("h1").inner_text() == f"Fundacja Przeglądarkowa {stamp}"
     checked(person, "moja-organizacja")
 
@@ -228,5 +228,5 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     checked(person, "wybierz-organizacje")
     person.get_by_label(f"Stowarzyszenie Drugie {stamp}").check()
     person.get_by_role("button", name="Działaj w imieniu tej organizacji").click()
-    arrive(person, city, r"/moja-organizacja$")
+    arrive(person, city, re.escape(city.portal) + r"/moja-organizacja$")
     assert person.locator("h1").inner_text() == f"Stowarzyszenie Drugie {stamp}"

@@ -70,3 +70,64 @@ def test_sessions_expire_when_idle_and_get_a_new_id_after_signing_in() -> None:
     assert store.get(first) is None and store.get(session.id) is session
     session.touched = time.monotonic() - 61
     assert store.get(session.id) is None
+
+
+class _Site:
+    def __init__(self, provider) -> None:
+        self.provider = provider
+
+
+class _Request:
+    full_path = "/moja-organizacja?"
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+
+def _tokens(expires_in: float, refresh: str | None = "r1"):
+    from portal.signin import Tokens
+
+    return Tokens(access_token="a", refresh_token=refresh, id_token="i",
+                  expires_at=time.time() + expires_in, claims={"sub": "s", "roles": ["ngo"]})
+
+
+def test_an_access_token_near_its_expiry_is_refreshed_quietly_before_a_call() -> None:
+    from portal.workspaces import WorkspacesMixin
+
+    refreshed = _tokens(600, "r2")
+
+    class Refreshing:
+        def refresh(self, tokens):
+            assert tokens.refresh_token == "r1"
+            return refreshed
+
+    pages = WorkspacesMixin()
+    pages.site = _Site(Refreshing())
+    session = SessionStore().new()
+    session.tokens = _tokens(10)            # within the margin
+    assert pages._me(_Request(session)) is session
+    assert session.tokens is refreshed
+    session.tokens = fresh = _tokens(600)   # far from it: no refresh
+    pages._me(_Request(session))
+    assert session.tokens is fresh
+
+
+def test_a_refused_refresh_sends_the_person_to_sign_in_again_and_back() -> None:
+    from portal.web import Redirect
+    from portal.workspaces import WorkspacesMixin
+
+    class Refusing:
+        def refresh(self, tokens):
+            raise SignInFailed("refresh: invalid_grant")
+
+    pages = WorkspacesMixin()
+    pages.site = _Site(Refusing())
+    session = SessionStore().new()
+    session.tokens = _tokens(-5)
+    try:
+        pages._me(_Request(session))
+    except Redirect as exc:
+        assert exc.location == "/logowanie?next=/moja-organizacja"
+    else:
+        raise AssertionError("not sent to sign in")
+    assert session.tokens is None
