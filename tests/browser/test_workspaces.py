@@ -196,6 +196,15 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     person.get_by_label("Wnioskowana kwota dotacji (zł)").fill(str(total - own))
     person.get_by_label("Wkład własny finansowy (zł)").fill(str(own))
     person.get_by_label("Wkład własny niefinansowy (osobowy i rzeczowy) (zł)").fill("0")
+    person.get_by_label("Całkowity koszt zadania (zł)").fill("12 000,00")   # a wrong sum
+    person.get_by_role("button", name="Wyślij ofertę").click()
+    total_field = person.locator("#pole-total_cost[aria-invalid='true']")
+    total_field.wait_for()   # the API's 422, at the field it names
+    message = person.locator("#" + total_field.get_attribute("aria-describedby").split()[0])
+    assert "różni się od kosztu całkowitego" in message.inner_text()
+    assert "Popraw następujące błędy" in person.locator(".error-summary").inner_text()
+    assert person.get_by_label("Pozycja kosztorysu 2: kwota (zł)").input_value() == "4000"
+    checked(person, "oferta-blad")
     person.get_by_label("Całkowity koszt zadania (zł)").fill("10 000,00")
     person.get_by_role("button", name="Wyślij ofertę").click()
     arrive(person, city, r"/moja-organizacja/oferty/[0-9a-f]{24}\?zlozono=1")

@@ -108,8 +108,6 @@ class WorkspacesMixin:
         if session is None or pending is None:
             return self.site.render(request, "signin_failed.html", status=400)
         session.pending = None
-        if request.args.get("error") == "login_required":  # choosing an organisation
-            return self._start_sign_in(request, pending.next)
         try:
             tokens = self.site.provider.finish(pending, request.args.to_dict())
         except SignInFailed as exc:
@@ -148,8 +146,8 @@ class WorkspacesMixin:
                                     next=safe_next(request.form.get("next")),
                                     error="Wybierz organizację z listy.")
         # the provider's session is still open: the code comes back at once, for that one
-        return self._start_sign_in(request, request.form.get("next"), org_id=chosen,
-                                   prompt="none")
+        # (no `prompt=none`: were that session gone, its sign-in page is the right answer)
+        return self._start_sign_in(request, request.form.get("next"), org_id=chosen)
 
     @page("POST", "/wyloguj")
     def sign_out(self, request: Request) -> Response:
