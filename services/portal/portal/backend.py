@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 BACKENDS = ("registry", "grants", "consultations", "notifications", "reporting")
 # the workspaces also ask identity (representations) with the person's token
 PERSONAL_BACKENDS = (*BACKENDS, "identity")
+# a write whose Idempotency-Key is still being served (409 request_in_progress) is asked
+# again, up to IN_PROGRESS_ATTEMPTS times IN_PROGRESS_WAIT seconds apart
+IN_PROGRESS_ATTEMPTS = 20
+IN_PROGRESS_WAIT = 0.25
 
 # what a person reads when a backend is down: "Lista konkursów jest chwilowo niedostępna"
 BACKEND_NAMES = {
@@ -203,8 +207,18 @@ class Backends:
             headers["Idempotency-Key"] = idempotency_key
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
-            response = self.request(method, service, path, params=clean, json=json,
-                                    headers=headers)
+            for attempt in range(IN_PROGRESS_ATTEMPTS):
+                try:
+                    response = self.request(method, service, path, params=clean, json=json,
+                                            headers=headers)
+                    break
+                except Rejected as exc:
+                    # the same key's first request still runs (a double click): its answer
+                    # is replayed to this one as soon as it is written
+                    if exc.code != "request_in_progress" or not idempotency_key \
+                            or attempt == IN_PROGRESS_ATTEMPTS - 1:
+                        raise
+                    time.sleep(IN_PROGRESS_WAIT)
         finally:
             if method != "GET":
                 self.cache.drop(service)

@@ -131,3 +131,40 @@ def test_a_refused_refresh_sends_the_person_to_sign_in_again_and_back() -> None:
     else:
         raise AssertionError("not sent to sign in")
     assert session.tokens is None
+
+
+def test_a_double_click_waits_for_the_first_requests_answer() -> None:
+    """The same Idempotency-Key while its first request runs (409 request_in_progress) is
+    asked again until the service replays the first answer."""
+    from portal import backend
+
+    class Answer:
+        content = b'{"id": "1"}'
+
+        @staticmethod
+        def json():
+            return {"id": "1"}
+
+    asked: list[dict] = []
+    backends = backend.Backends({"grants": "http://grants"}, cache_ttl=0)
+
+    def request(method, service, path, **kwargs):
+        asked.append(kwargs["headers"])
+        if len(asked) < 3:
+            raise Rejected(409, "request_in_progress", "Trwa.", {})
+        return Answer()
+
+    backends.request = request
+    original, backend.IN_PROGRESS_WAIT = backend.IN_PROGRESS_WAIT, 0
+    try:
+        assert backends.personal("POST", "grants", "/x", "t", json={},
+                                 idempotency_key="k" * 32) == {"id": "1"}
+    finally:
+        backend.IN_PROGRESS_WAIT = original
+    assert len(asked) == 3 and all(h["Idempotency-Key"] == "k" * 32 for h in asked)
+    backends.request = lambda *a, **k: (_ for _ in ()).throw(
+        Rejected(409, "request_in_progress", "Trwa.", {}))
+    try:   # without a key a 409 is the service's answer
+        backends.personal("POST", "grants", "/x", "t", json={})
+    except Rejected as exc:
+        assert exc.code == "request_in_progress"
