@@ -62,9 +62,12 @@ def use_one_time(uow: IdentityUnit, purpose: str, token: str) -> Record:
 # --- bootstrap ------------------------------------------------------------------------------
 def bootstrap(uow: IdentityUnit, settings: IdentitySettings, box: totp.SecretBox
               ) -> str | None:
-    """At start: the `wspolpraca-cli` public client, the first admin, plain TOTP secrets of
-    older versions sealed. The first admin's one-time password when one was generated."""
-    uow.clients.ensure(oidc.CLI_CLIENT, "native", utcnow())
+    """At start: the `wspolpraca-cli` and `wspolpraca-portal` public clients, the first admin,
+    plain TOTP secrets of older versions sealed. The first admin's one-time password when one
+    was generated."""
+    for client, kind in ((oidc.CLI_CLIENT, "native"),
+                         (oidc.portal_client(settings.portal_url), "web")):
+        uow.clients.ensure(client, kind, utcnow())
     generated = None
     if not uow.accounts.any_admin():
         generated = first_admin(uow, settings)

@@ -18,9 +18,9 @@ from pymongo.database import Database
 
 from identity import domain, keys
 from wspolpraca import pagination
+from wspolpraca.leases import acquire_lease, release_lease
 from wspolpraca.mongo import Collection, DomainGauge, count_by
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
-from wspolpraca.outbox import acquire_lease, release_lease
 from wspolpraca.repository import Repository
 
 ACCOUNTS = "accounts"

@@ -53,6 +53,7 @@ from identity.web import (
     message_page,
     page,
     set_cookie,
+    sign_in_headers,
 )
 from wspolpraca.config import settings_of
 from wspolpraca.envelope import utcnow
@@ -90,9 +91,10 @@ def too_many_attempts(wait: int) -> str:
 
 
 class Bootstrap(DependencyProvider):
-    """At start: a signing key, the `wspolpraca-cli` public client, the first admin
-    (from WSPOLPRACA_ADMIN_EMAIL/PASSWORD, or with a one-time password printed once), and
-    TOTP secrets of older versions sealed."""
+    """At start: a signing key, the `wspolpraca-cli` and `wspolpraca-portal` public clients
+    (the portal's redirect URI under WSPOLPRACA_PORTAL_URL), the first admin (from
+    WSPOLPRACA_ADMIN_EMAIL/PASSWORD, or with a one-time password printed once), and TOTP
+    secrets of older versions sealed."""
 
     def setup(self) -> None:
         self.settings = settings_of(self.container.config)
@@ -356,7 +358,8 @@ class OpenIdMixin:
                      headers: dict | None = None) -> Response:
         csrf = csrf_token(request)
         query = request.query_string.decode("ascii", "replace")
-        response = page("signin.html", status, headers=headers, title="Logowanie",
+        response = page("signin.html", status,
+                        headers=sign_in_headers(grant.redirect_uri, headers), title="Logowanie",
                         action=f"/oauth2/authorize?{query}", csrf_token=csrf,
                         email=request.form.get("email", ""), errors=errors or {},
                         message=message, client_name=grant.client.record.get("name"),
@@ -447,9 +450,11 @@ class OpenIdMixin:
     def second_factor_form(self, request: Request, enrol_uri: str | None, step: str,
                            status: int = 200, *, message: str | None = None,
                            headers: dict | None = None) -> Response:
+        redirect_uri = request.args.get("redirect_uri")  # checked by Authlib before this
         csrf = csrf_token(request)
         query = request.query_string.decode("ascii", "replace")
-        response = page("totp.html", status, headers=headers, title="Logowanie: drugi krok",
+        response = page("totp.html", status, headers=sign_in_headers(redirect_uri, headers),
+                        title="Logowanie: drugi krok",
                         action=f"/oauth2/authorize?{query}", csrf_token=csrf, step=step,
                         enrol_uri=enrol_uri, message=message)
         set_cookie(response, CSRF_COOKIE, csrf, secure=self.boot.identity.secure_cookies)

@@ -178,7 +178,7 @@ def test_a_first_admin_is_created_once_with_a_generated_password():
     uow = FakeIdentityUnit()
     generated = handlers.bootstrap(uow, SETTINGS, BOX)
     assert generated and uow.accounts.by_email("admin@example.org")["must_change_password"]
-    assert "wspolpraca-cli" in uow.clients.records
+    assert {"wspolpraca-cli", "wspolpraca-portal"} <= set(uow.clients.records)
     assert handlers.bootstrap(uow, SETTINGS, BOX) is None
 
 
