@@ -246,6 +246,18 @@ def check_may_close(status: ConsultationStatus) -> None:
         raise DomainError("already_closed", "Konsultacje są już zamknięte.", status=409)
 
 
+def is_due_to_close(stored: str, closes_at: datetime, now: datetime) -> bool:
+    """An open consultation whose closing time has come: the timer records its closing."""
+    return stored == ConsultationStatus.OPEN.value and closes_at <= now
+
+
+def check_may_schedule_meeting(status: ConsultationStatus) -> None:
+    """Meetings are a form of consulting (art. 5 ust. 5 in connection with the city's
+    resolution on consultations): held while the consultation is planned or open."""
+    if status not in (ConsultationStatus.PLANNED, ConsultationStatus.OPEN):
+        raise DomainError("consultation_closed", "Konsultacje są już zamknięte.", status=409)
+
+
 def unanswered(comments: Iterable[Mapping]) -> list[Mapping]:
     """Comments still waiting for the city's answer (hidden comments, spam among them,
     need none)."""
@@ -342,6 +354,14 @@ def council_creation_deadline(received_at: datetime, rules: DatedRules) -> datet
 def request_is_late(deadline: datetime, acted: bool, now: datetime) -> bool:
     """A request the city has not acted on by its deadline."""
     return not acted and now > deadline
+
+
+def check_request_not_acted_on(council_id: str | None) -> None:
+    """One council from one request (art. 41a ust. 1: the council is created on a request)."""
+    if council_id is not None:
+        raise DomainError("request_already_acted_on",
+                          "Na podstawie tego wniosku już utworzono radę.", field="request_id",
+                          status=409)
 
 
 def council_term_end(term_start: date, rules: DatedRules) -> date:

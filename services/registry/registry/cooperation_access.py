@@ -10,7 +10,6 @@ from registry.domain import OrganizationStatus
 from registry.repository import Organizations
 from wspolpraca.auth import Principal
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
-from wspolpraca.mongo import Transaction
 from wspolpraca.rules import DatedRules
 
 RULES = DatedRules.load(Path(__file__).with_name("rules.toml"))
@@ -22,10 +21,11 @@ def acting_for(principal: Principal, organization_id: str) -> None:
         raise Forbidden("Możesz działać tylko w imieniu własnej organizacji.")
 
 
-def verified_organization(tx: Transaction, organization_id: str) -> dict[str, Any]:
+def verified_organization(organizations: Organizations,
+                          organization_id: str) -> dict[str, Any]:
     """The organisation, which must exist (422) and be verified (409)."""
     try:
-        organization = Organizations(tx).get(organization_id)
+        organization = organizations.get(organization_id)
     except NotFound:
         raise DomainError("unknown_organization", "Nie ma takiej organizacji.",
                           field="organization_id") from None
