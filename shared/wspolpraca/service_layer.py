@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from wspolpraca.mongo import Transaction
@@ -87,19 +88,64 @@ class Changed:
     events: list[Event] = field(default_factory=list)
 
 
-def change(uow: Emitter, store: Store, record_id: str,
-           transition: Callable[[dict[str, Any]], Changed | None], **match: Any) -> dict[str, Any]:
-    """Load a record, apply a domain transition, save it (against its version where it has
-    one) and emit the transition's events. A transition returning None changes nothing."""
+@dataclass(frozen=True)
+class ChangeStatus:
+    """A status change of one record by `actor`; `action` names the step in the handler's
+    table of `Step`s, `reason` where the step asks for one."""
+
+    record_id: str
+    action: str
+    actor: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One status change: the domain transition (given the status, and the reason when
+    there is one) and the event it raises."""
+
+    transition: Callable[..., Any]
+    routing_key: str
+
+    def next_status(self, status: str, reason: str | None) -> str:
+        moved = self.transition(status) if reason is None else self.transition(status, reason)
+        return moved.value
+
+
+@dataclass(frozen=True)
+class Due:
+    """A timer's command: look at one record found due at `now`."""
+
+    record_id: str
+    now: datetime
+
+
+def _apply(uow: Emitter, store: Store, record_id: str,
+           transition: Callable[[dict[str, Any]], Changed | None],
+           match: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     current = store.get(record_id, **match)
     version = current.get("version")
     changed = transition(current)
     if changed is None:
-        return current
+        return current, False
     if version is None:
         store.save(changed.record)
     else:
         store.replace(changed.record, version)
     for event in changed.events:
         uow.emit(event.routing_key, event.subject or record_id, event.payload())
-    return changed.record
+    return changed.record, True
+
+
+def change(uow: Emitter, store: Store, record_id: str,
+           transition: Callable[[dict[str, Any]], Changed | None], **match: Any) -> dict[str, Any]:
+    """Load a record, apply a domain transition, save it (against its version where it has
+    one) and emit the transition's events. A transition returning None changes nothing."""
+    return _apply(uow, store, record_id, transition, match)[0]
+
+
+def sweep(uow: Emitter, store: Store, record_id: str,
+          transition: Callable[[dict[str, Any]], Changed | None]) -> int:
+    """`change` for a timer going through due records: 1 when the record changed, 0 when
+    the transition found nothing to do (say, an earlier run did it)."""
+    return int(_apply(uow, store, record_id, transition, {})[1])

@@ -27,7 +27,7 @@ from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Forbidden, NotFound
 from wspolpraca.rules import DatedRules
-from wspolpraca.service_layer import Changed, Event, UnitOfWork, change
+from wspolpraca.service_layer import Changed, Due, Event, UnitOfWork, change, sweep
 
 RULES = DatedRules.load(Path(__file__).with_name("rules.toml"))
 Record = dict[str, Any]
@@ -105,19 +105,13 @@ def close_consultation(command: CloseConsultation, uow: Unit) -> Record:
     return change(uow, uow.consultations, command.consultation_id, close)
 
 
-@dataclass(frozen=True)
-class CloseDue:
-    consultation_id: str
-    now: datetime
-
-
-def close_due(command: CloseDue, uow: Unit) -> int:
+def close_due(command: Due, uow: Unit) -> int:
     """Close a consultation whose closing time has come (1), unless it is closed (0)."""
-    record = uow.consultations.get(command.consultation_id)
+    record = uow.consultations.get(command.record_id)
     if not domain.is_due_to_close(record["status"], record["closes_at"], command.now):
         return 0
-    close_consultation(CloseConsultation(command.consultation_id, "timer",
-                                          record["closes_at"]), uow)
+    close_consultation(CloseConsultation(command.record_id, "timer", record["closes_at"]),
+                       uow)
     return 1
 
 
@@ -294,28 +288,19 @@ def file_council_request(command: FileCouncilRequest, uow: Unit) -> Record:
     return record
 
 
-@dataclass(frozen=True)
-class FlagLateRequest:
-    request_id: str
-    now: datetime
-
-
-def flag_late_request(command: FlagLateRequest, uow: Unit) -> int:
-    """Raise `council_request.overdue` once for a request past its 2 months."""
+def flag_late_request(command: Due, uow: Unit) -> int:
+    """Raise `council_request.overdue` once for a request past its 2 months (1), else 0."""
     now = command.now
-    flagged = []
 
     def flag(record: Record) -> Changed | None:
         if record["late_reported"] or not domain.request_is_late(
                 record["deadline"], record["council_id"] is not None, now):
             return None
         record["late_reported"] = True
-        flagged.append(record)
         return Changed(record, [Event("council_request.overdue",
                                       records.council_request_payload(record, now))])
 
-    change(uow, uow.council_requests, command.request_id, flag)
-    return len(flagged)
+    return sweep(uow, uow.council_requests, command.record_id, flag)
 
 
 @dataclass(frozen=True)
@@ -461,24 +446,15 @@ def issue_opinion(command: IssueOpinion, uow: Unit) -> Record:
                   council_id=command.council_id)
 
 
-@dataclass(frozen=True)
-class LapseOpinion:
-    request_id: str
-    now: datetime
-
-
-def lapse_opinion(command: LapseOpinion, uow: Unit) -> int:
-    """No opinion within 14 days counts as none: `council.opinion_lapsed` (1), once."""
+def lapse_opinion(command: Due, uow: Unit) -> int:
+    """No opinion within 14 days counts as none: `council.opinion_lapsed` once (1)."""
     now = command.now
-    lapsed = []
 
     def lapse(record: Record) -> Changed | None:
         if not domain.opinion_has_lapsed(record["status"], record["deadline"], now):
             return None
         record.update(status=domain.OpinionStatus.LAPSED.value, lapsed_at=now)
-        lapsed.append(record)
         return Changed(record, [Event("council.opinion_lapsed", records.opinion_payload(
             record, lapsed_at=format_time(now)), subject=record["council_id"])])
 
-    change(uow, uow.opinion_requests, command.request_id, lapse)
-    return len(lapsed)
+    return sweep(uow, uow.opinion_requests, command.record_id, lapse)

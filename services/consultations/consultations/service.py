@@ -46,7 +46,7 @@ from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
 from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import PageQuery
-from wspolpraca.service_layer import HandlesCommands
+from wspolpraca.service_layer import Due, HandlesCommands
 
 STAFF = ("officer",)  # admin passes every role check
 DEADLINE_CHECK_SECONDS = 30
@@ -169,7 +169,7 @@ class ConsultationsMixin(_Entry):
         return self.close_due(utcnow())
 
     def close_due(self, now: datetime) -> int:
-        return sum(self.handle(handlers.close_due, handlers.CloseDue(consultation_id, now))
+        return sum(self.handle(handlers.close_due, Due(consultation_id, now))
                    for consultation_id in repository.due_consultation_ids(self.db, now))
 
 
@@ -201,7 +201,7 @@ class CouncilsMixin(_Entry):
         return self.flag_late_requests(utcnow())
 
     def flag_late_requests(self, now: datetime) -> int:
-        return sum(self.handle(handlers.flag_late_request, handlers.FlagLateRequest(id, now))
+        return sum(self.handle(handlers.flag_late_request, Due(id, now))
                    for id in repository.late_request_ids(self.db, now))
 
     # --- councils ---------------------------------------------------------------
@@ -285,7 +285,7 @@ class CouncilsMixin(_Entry):
         return self.lapse_opinions(utcnow())
 
     def lapse_opinions(self, now: datetime) -> int:
-        return sum(self.handle(handlers.lapse_opinion, handlers.LapseOpinion(id, now))
+        return sum(self.handle(handlers.lapse_opinion, Due(id, now))
                    for id in repository.lapsed_opinion_ids(self.db, now))
 
 

@@ -16,6 +16,7 @@ from registry.cooperation_schemas import (
 from registry.entry import STAFF, Entry
 from registry.handlers import cooperation
 from wspolpraca.http import api, json_response
+from wspolpraca.service_layer import ChangeStatus
 
 
 class PatronagesMixin(Entry):
@@ -42,11 +43,11 @@ class PatronagesMixin(Entry):
     @api("POST", "/api/v1/patronages/<id>/grant", roles=STAFF, response=PatronageSchema,
          summary="Grant the patronage or promotion (public from now on)")
     def grant_patronage(self, request, id):
-        return self.handle(cooperation.decide_patronage, cooperation.DecidePatronage(
+        return self.handle(cooperation.decide_patronage, ChangeStatus(
             id, "grant", request.principal.sub))
 
     @api("POST", "/api/v1/patronages/<id>/refuse", roles=STAFF, body=RequiredReasonSchema,
          response=PatronageSchema, summary="Refuse the patronage, with a reason")
     def refuse_patronage(self, request, id, body):
-        return self.handle(cooperation.decide_patronage, cooperation.DecidePatronage(
+        return self.handle(cooperation.decide_patronage, ChangeStatus(
             id, "refuse", request.principal.sub, body["reason"]))

@@ -43,6 +43,7 @@ from wspolpraca.errors import Forbidden
 from wspolpraca.http import api
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
+from wspolpraca.service_layer import ChangeStatus, Due
 
 OVERDUE_CHECK_SECONDS = 60
 
@@ -87,8 +88,7 @@ class OrganizationsMixin(Entry):
 
     def _change_status(self, request, id: str, action: str, reason: str | None = None):
         return self.handle(organizations.change_organization_status,
-                        organizations.ChangeOrganizationStatus(id, action,
-                                                               request.principal.sub, reason))
+                           ChangeStatus(id, action, request.principal.sub, reason))
 
     @api("POST", "/api/v1/organizations/<id>/verify", roles=STAFF, response=OrganizationSchema,
          summary="Verify an organisation against the official registers")
@@ -194,7 +194,7 @@ class InquiriesMixin(Entry):
 
     def flag_overdue_inquiries(self) -> int:
         now = utcnow()
-        return sum(self.handle(inquiries.flag_overdue, inquiries.FlagOverdue(inquiry_id, now))
+        return sum(self.handle(inquiries.flag_overdue, Due(inquiry_id, now))
                    for inquiry_id in repository.overdue_inquiry_ids(self.db, now))
 
 

@@ -11,6 +11,7 @@ import pytest
 from consultations import domain, handlers
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError
+from wspolpraca.service_layer import Due
 from wspolpraca.testing.memory import FakeUnitOfWork, MemoryRepository
 
 
@@ -95,7 +96,7 @@ def test_the_timer_closes_at_the_closing_time_only_what_is_due():
     due = {**consultation(opened_days_ago=10, closes_in_days=-1)}
     uow = unit(due)
 
-    closed = [handlers.close_due(handlers.CloseDue("c-1", utcnow()), uow) for _ in range(2)]
+    closed = [handlers.close_due(Due("c-1", utcnow()), uow) for _ in range(2)]
 
     assert closed == [1, 0]
     stored = uow.consultations.get("c-1")
@@ -136,7 +137,7 @@ def test_an_opinion_not_given_in_time_lapses_once_with_the_council_as_subject():
                               "requested_at": requested,
                               "deadline": requested + timedelta(days=14)})
 
-    lapsed = [handlers.lapse_opinion(handlers.LapseOpinion("o-1", utcnow()), uow)
+    lapsed = [handlers.lapse_opinion(Due("o-1", utcnow()), uow)
               for _ in range(2)]
 
     assert lapsed == [1, 0]

@@ -13,6 +13,7 @@ from registry.handlers import inquiries, organizations, trainings
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden
+from wspolpraca.service_layer import ChangeStatus, Due
 from wspolpraca.testing.memory import FakeUnitOfWork, MemoryRepository
 
 OFFICER = Principal("officer-1", frozenset({"officer"}))
@@ -75,7 +76,7 @@ def test_verifying_saves_the_new_status_with_the_next_version_and_tells_it():
     uow = registry_unit(organizations=Organizations(organization()))
 
     record = organizations.change_organization_status(
-        organizations.ChangeOrganizationStatus("org-1", "verify", "officer-1"), uow)
+        ChangeStatus("org-1", "verify", "officer-1"), uow)
 
     stored = uow.organizations.get("org-1")
     assert record["status"] == stored["status"] == "verified"
@@ -90,7 +91,7 @@ def test_a_refused_transition_changes_nothing_and_tells_nobody():
 
     with pytest.raises(DomainError):
         organizations.change_organization_status(
-            organizations.ChangeOrganizationStatus("org-1", "verify", "officer-1"), uow)
+            ChangeStatus("org-1", "verify", "officer-1"), uow)
 
     assert uow.organizations.get("org-1")["status"] == "archived"
     assert uow.emitted == []
@@ -106,7 +107,7 @@ def test_a_status_change_on_a_record_changed_meanwhile_is_refused_with_409():
     uow = registry_unit(organizations=ChangedMeanwhile(organization("verified")))
 
     with pytest.raises(Conflict) as refused:
-        organizations.change_organization_status(organizations.ChangeOrganizationStatus(
+        organizations.change_organization_status(ChangeStatus(
             "org-1", "suspend", "officer-1", "Brak sprawozdań"), uow)
 
     assert refused.value.code == "concurrent_update"
@@ -180,7 +181,7 @@ def test_an_overdue_inquiry_is_flagged_once():
     record = inquiries.file_inquiry(inquiries.FileInquiry(INQUIRY), uow)
     later = record["deadline"] + timedelta(days=2)
 
-    flagged = [inquiries.flag_overdue(inquiries.FlagOverdue(record["_id"], later), uow)
+    flagged = [inquiries.flag_overdue(Due(record["_id"], later), uow)
                for _ in range(2)]
 
     assert flagged == [1, 0]

@@ -14,7 +14,7 @@ from registry.handlers import Unit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
-from wspolpraca.service_layer import Changed, Event, change
+from wspolpraca.service_layer import Changed, ChangeStatus, Event, Step, change
 
 Record = dict[str, Any]
 CITY_NAME = "Miasto"
@@ -175,33 +175,22 @@ def request_patronage(command: RequestPatronage, uow: Unit) -> Record:
     return record
 
 
-# the decisions on a patronage: the domain transition and the event it raises
+# the decisions on a patronage
 PATRONAGE_DECISIONS = {
-    "grant": (rules.grant_patronage, "patronage.granted"),
-    "refuse": (rules.refuse_patronage, "patronage.refused"),
+    "grant": Step(rules.grant_patronage, "patronage.granted"),
+    "refuse": Step(rules.refuse_patronage, "patronage.refused"),
 }
 
 
-@dataclass(frozen=True)
-class DecidePatronage:
-    patronage_id: str
-    decision: str  # a key of PATRONAGE_DECISIONS
-    decided_by: str
-    reason: str | None = None
-
-
-def decide_patronage(command: DecidePatronage, uow: Unit) -> Record:
-    decide, routing_key = PATRONAGE_DECISIONS[command.decision]
-    reason = command.reason
+def decide_patronage(command: ChangeStatus, uow: Unit) -> Record:
+    step = PATRONAGE_DECISIONS[command.action]
 
     def apply(record: Record) -> Changed:
-        status = decide(record["status"]) if reason is None \
-            else decide(record["status"], reason)
-        record.update(status=status.value, reason=reason, decided_by=command.decided_by,
-                      decided_at=utcnow())
-        return Changed(record, [Event(routing_key, records.patronage_payload(record))])
+        record.update(status=step.next_status(record["status"], command.reason),
+                      reason=command.reason, decided_by=command.actor, decided_at=utcnow())
+        return Changed(record, [Event(step.routing_key, records.patronage_payload(record))])
 
-    return change(uow, uow.patronages, command.patronage_id, apply)
+    return change(uow, uow.patronages, command.record_id, apply)
 
 
 # --- partnerships and volunteering ------------------------------------------------------

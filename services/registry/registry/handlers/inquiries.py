@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from registry import domain, records
@@ -14,7 +13,7 @@ from registry.handlers import Unit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Forbidden
-from wspolpraca.service_layer import Changed, Event, change
+from wspolpraca.service_layer import Changed, Due, Event, change, sweep
 
 Record = dict[str, Any]
 
@@ -112,26 +111,17 @@ def close_inquiry(command: InquiryStep, uow: Unit) -> Record:
     return _step(command, uow, close)
 
 
-@dataclass(frozen=True)
-class FlagOverdue:
-    inquiry_id: str
-    now: datetime
-
-
-def flag_overdue(command: FlagOverdue, uow: Unit) -> int:
+def flag_overdue(command: Due, uow: Unit) -> int:
     """Raise `inquiry.overdue` once for an inquiry past its deadline (1), else 0."""
     now = command.now
-    flagged = []
 
     def flag(record: Record) -> Changed | None:
         if record.get("overdue_reported") or not domain.is_overdue(
                 record["deadline"], record["status"], now):
             return None
         record["overdue_reported"] = True
-        flagged.append(record)
         days = (now - record["deadline"]).days
         return Changed(record, [Event("inquiry.overdue",
                                       records.inquiry_payload(record, days_overdue=days))])
 
-    change(uow, uow.inquiries, command.inquiry_id, flag)
-    return len(flagged)
+    return sweep(uow, uow.inquiries, command.record_id, flag)

@@ -9,7 +9,7 @@ from registry import domain, records
 from registry.handlers import Unit
 from wspolpraca.areas import validate_areas
 from wspolpraca.envelope import format_time, utcnow
-from wspolpraca.service_layer import Changed, Event, change
+from wspolpraca.service_layer import Changed, ChangeStatus, Event, Step, change
 
 Record = dict[str, Any]
 
@@ -65,37 +65,28 @@ def update_organization(command: UpdateOrganization, uow: Unit) -> Record:
     return change(uow, uow.organizations, command.organization_id, update)
 
 
-# the status changes of an organisation: the domain transition and the event it raises
+# the status changes of an organisation
 STATUS_CHANGES = {
-    "verify": (domain.verify, "organization.verified"),
-    "suspend": (domain.suspend, "organization.suspended"),
-    "reinstate": (domain.reinstate, "organization.reinstated"),
-    "archive": (domain.archive, "organization.archived"),
+    "verify": Step(domain.verify, "organization.verified"),
+    "suspend": Step(domain.suspend, "organization.suspended"),
+    "reinstate": Step(domain.reinstate, "organization.reinstated"),
+    "archive": Step(domain.archive, "organization.archived"),
 }
 
 
-@dataclass(frozen=True)
-class ChangeOrganizationStatus:
-    organization_id: str
-    action: str  # a key of STATUS_CHANGES
-    changed_by: str
-    reason: str | None = None
-
-
-def change_organization_status(command: ChangeOrganizationStatus, uow: Unit) -> Record:
-    transition, routing_key = STATUS_CHANGES[command.action]
-    reason = command.reason
+def change_organization_status(command: ChangeStatus, uow: Unit) -> Record:
+    step = STATUS_CHANGES[command.action]
 
     def apply(current: Record) -> Changed:
-        status = transition(current["status"], reason) if reason is not None \
-            else transition(current["status"])
         now = utcnow()
-        record = records.with_status(current, status.value, reason, now)
-        return Changed(record, [Event(routing_key, records.organization_payload(
-            record, reason=reason, changed_by=command.changed_by,
+        record = records.with_status(current, step.next_status(current["status"],
+                                                               command.reason),
+                                     command.reason, now)
+        return Changed(record, [Event(step.routing_key, records.organization_payload(
+            record, reason=command.reason, changed_by=command.actor,
             changed_at=format_time(now)))])
 
-    return change(uow, uow.organizations, command.organization_id, apply)
+    return change(uow, uow.organizations, command.record_id, apply)
 
 
 @dataclass(frozen=True)
