@@ -7,6 +7,7 @@ and emits; `service.py` only parses the request, checks the role and calls one o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -196,74 +197,64 @@ def submit_comment(command: SubmitComment, uow: Unit) -> Record:
 
 
 @dataclass(frozen=True)
-class HideComment:
+class CommentStep:
+    """A moderator's step on a comment: hide (with a reason), mark as spam, or answer (a
+    decision with its reason)."""
+
     consultation_id: str
     comment_id: str
-    reason: str
-    hidden_by: str
+    actor: str
+    reason: str | None = None
+    decision: str | None = None
 
 
-def hide_comment(command: HideComment, uow: Unit) -> Record:
+def _comment_step(command: CommentStep, uow: Unit,
+                  apply: Callable[[Record, Record, datetime], list[Event]]) -> Record:
     consultation = uow.consultations.get(command.consultation_id)
 
-    def hide(comment: Record) -> Changed:
-        now = utcnow()
-        reason = domain.check_may_hide(comment["hidden"], command.reason,
-                                       records.status_now(consultation, now))
-        comment.update(hidden=True, hidden_reason=reason, hidden_by=command.hidden_by,
-                       hidden_at=now)
-        return Changed(comment)
+    def step(comment: Record) -> Changed:
+        return Changed(comment, apply(consultation, comment, utcnow()))
 
-    return change(uow, uow.comments, command.comment_id, hide,
+    return change(uow, uow.comments, command.comment_id, step,
                   consultation_id=command.consultation_id)
 
 
-@dataclass(frozen=True)
-class MarkCommentSpam:
-    consultation_id: str
-    comment_id: str
-    marked_by: str
+def hide_comment(command: CommentStep, uow: Unit) -> Record:
+    """Hide an abusive comment, with a reason (it is kept, never deleted)."""
+    def hide(consultation: Record, comment: Record, now: datetime) -> list[Event]:
+        reason = domain.check_may_hide(comment["hidden"], command.reason,
+                                       records.status_now(consultation, now))
+        comment.update(hidden=True, hidden_reason=reason, hidden_by=command.actor,
+                       hidden_at=now)
+        return []
+
+    return _comment_step(command, uow, hide)
 
 
-def mark_comment_spam(command: MarkCommentSpam, uow: Unit) -> Record:
-    consultation = uow.consultations.get(command.consultation_id)
-
-    def mark(comment: Record) -> Changed:
-        now = utcnow()
+def mark_comment_spam(command: CommentStep, uow: Unit) -> Record:
+    """Spam: hidden, needing no answer, left out of the report (counted there)."""
+    def mark(consultation: Record, comment: Record, now: datetime) -> list[Event]:
         domain.check_may_mark_spam(bool(comment.get("spam")),
                                    records.status_now(consultation, now))
         comment.update(spam=True, hidden=True, hidden_reason=domain.SPAM_REASON,
-                       hidden_by=command.marked_by, hidden_at=now)
-        return Changed(comment, [Event("consultation.comment_marked_spam",
-                                       records.spam_payload(comment, consultation),
-                                       subject=command.consultation_id)])
+                       hidden_by=command.actor, hidden_at=now)
+        return [Event("consultation.comment_marked_spam",
+                      records.spam_payload(comment, consultation),
+                      subject=command.consultation_id)]
 
-    return change(uow, uow.comments, command.comment_id, mark,
-                  consultation_id=command.consultation_id)
-
-
-@dataclass(frozen=True)
-class AnswerComment:
-    consultation_id: str
-    comment_id: str
-    decision: str
-    reason: str | None
-    answered_by: str
+    return _comment_step(command, uow, mark)
 
 
-def answer_comment(command: AnswerComment, uow: Unit) -> Record:
-    consultation = uow.consultations.get(command.consultation_id)
-
-    def answer(comment: Record) -> Changed:
-        now = utcnow()
+def answer_comment(command: CommentStep, uow: Unit) -> Record:
+    """The city's answer after closing: accepted, partly accepted or rejected."""
+    def answer(consultation: Record, comment: Record, now: datetime) -> list[Event]:
         decision = domain.check_may_answer(records.status_now(consultation, now),
-                                           command.decision, command.reason)
+                                           command.decision or "", command.reason)
         comment["answer"] = {"decision": decision.value, "reason": command.reason,
-                             "answered_by": command.answered_by, "answered_at": now}
-        return Changed(comment)
+                             "answered_by": command.actor, "answered_at": now}
+        return []
 
-    return change(uow, uow.comments, command.comment_id, answer,
-                  consultation_id=command.consultation_id)
+    return _comment_step(command, uow, answer)
 
 
 # --- councils ---------------------------------------------------------------------------

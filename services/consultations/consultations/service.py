@@ -134,23 +134,23 @@ class ConsultationsMixin(_Entry):
          body=ReasonSchema, response=CommentSchema,
          summary="Hide an abusive comment, with a reason (it is kept, never deleted)")
     def hide_comment(self, request, id, comment_id, body):
-        return self.handle(handlers.hide_comment, handlers.HideComment(
-            id, comment_id, body["reason"], request.principal.sub))
+        return self.handle(handlers.hide_comment, handlers.CommentStep(
+            id, comment_id, request.principal.sub, reason=body["reason"]))
 
     @api("POST", "/api/v1/consultations/<id>/comments/<comment_id>/spam", roles=STAFF,
          response=CommentSchema,
          summary="Mark a comment as spam, in one action: hidden, needing no answer, left out "
                  "of the report (counted there); `consultation.comment_marked_spam`")
     def mark_comment_spam(self, request, id, comment_id):
-        return self.handle(handlers.mark_comment_spam, handlers.MarkCommentSpam(
+        return self.handle(handlers.mark_comment_spam, handlers.CommentStep(
             id, comment_id, request.principal.sub))
 
     @api("POST", "/api/v1/consultations/<id>/comments/<comment_id>/answer", roles=STAFF,
          body=AnswerSchema, response=CommentSchema,
          summary="Answer a comment after closing: accepted, partly accepted or rejected")
     def answer_comment(self, request, id, comment_id, body):
-        return self.handle(handlers.answer_comment, handlers.AnswerComment(
-            id, comment_id, body["decision"], body["reason"], request.principal.sub))
+        return self.handle(handlers.answer_comment, handlers.CommentStep(
+            id, comment_id, request.principal.sub, body["reason"], body["decision"]))
 
     @api("POST", "/api/v1/consultations/<id>/report/publish", roles=STAFF,
          response=ConsultationSchema,

@@ -108,7 +108,7 @@ def test_marking_spam_hides_the_comment_and_tells_it():
                "hidden_at": None}
     uow = unit(consultation(), comments=[comment])
 
-    handlers.mark_comment_spam(handlers.MarkCommentSpam("c-1", "k-1", "officer-1"), uow)
+    handlers.mark_comment_spam(handlers.CommentStep("c-1", "k-1", "officer-1"), uow)
 
     stored = uow.comments.get("k-1")
     assert stored["spam"] and stored["hidden"] and stored["hidden_reason"] == "Spam"
