@@ -258,6 +258,32 @@ def check_may_schedule_meeting(status: ConsultationStatus) -> None:
         raise DomainError("consultation_closed", "Konsultacje są już zamknięte.", status=409)
 
 
+def check_may_edit(status: ConsultationStatus) -> None:
+    """A consultation is changed only before it opens: once organisations may comment, the
+    draft and the terms they comment on stay as announced (art. 5 ust. 5: the way of
+    consulting set by the city's resolution binds while it runs)."""
+    if status is not ConsultationStatus.PLANNED:
+        raise DomainError("consultation_already_open",
+                          "Konsultacje już się rozpoczęły: zmieniać je można tylko przed "
+                          "otwarciem.", status=409)
+
+
+def check_may_change_meeting(meeting: Mapping, now: datetime) -> None:
+    """A meeting is cancelled or moved before it starts, and not once it was cancelled."""
+    if meeting.get("cancelled_at") is not None:
+        raise DomainError("meeting_cancelled", "To spotkanie odwołano.", status=409)
+    if meeting["starts_at"] <= now:
+        raise DomainError("meeting_already_held",
+                          "Spotkanie już się rozpoczęło lub odbyło.", status=409)
+
+
+def check_new_meeting_time(starts_at: datetime, now: datetime) -> None:
+    """A meeting is moved to a time still to come."""
+    if starts_at <= now:
+        raise DomainError("meeting_in_the_past", "Nowy termin spotkania musi być w przyszłości.",
+                          field="starts_at")
+
+
 def unanswered(comments: Iterable[Mapping]) -> list[Mapping]:
     """Comments still waiting for the city's answer (hidden comments, spam among them,
     need none)."""

@@ -87,6 +87,35 @@ def open_consultation(command: OpenConsultation, uow: Unit) -> Record:
 
 
 @dataclass(frozen=True)
+class EditConsultation:
+    consultation_id: str
+    changes: dict[str, Any]
+
+
+def edit_consultation(command: EditConsultation, uow: Unit) -> Record:
+    """Change a consultation before it opens (409 once it opened); the period is checked
+    again as a whole."""
+    def edit(current: Record) -> Changed | None:
+        now = utcnow()
+        domain.check_may_edit(records.status_now(current, now))
+        record, changed = records.updated_consultation(current, command.changes, now)
+        if not changed:
+            return None
+        if {"opens_at", "closes_at"} & set(changed):
+            domain.check_consultation_period(record["opens_at"], record["closes_at"], now,
+                                             RULES)
+        for meeting in record["meetings"]:
+            if meeting.get("cancelled_at") is None:
+                domain.check_meeting(record["forms"], meeting["starts_at"], meeting["ends_at"],
+                                     record["opens_at"], record["closes_at"])
+        status = records.status_now(record, now).value
+        return Changed(record, [Event("consultation.updated", records.consultation_payload(
+            record, status, changed_fields=changed))])
+
+    return change(uow, uow.consultations, command.consultation_id, edit)
+
+
+@dataclass(frozen=True)
 class CloseConsultation:
     consultation_id: str
     closed_by: str
@@ -138,6 +167,67 @@ def schedule_consultation_meeting(command: ScheduleConsultationMeeting, uow: Uni
 
     record = change(uow, uow.consultations, command.consultation_id, schedule)
     return record["meetings"][-1]
+
+
+@dataclass(frozen=True)
+class ChangeMeeting:
+    """Cancel a meeting (with a reason) or move it (to `data`'s time and place)."""
+
+    parent_id: str  # the consultation or the council
+    meeting_id: str
+    reason: str | None = None
+    data: dict[str, Any] | None = None
+
+
+def _meeting_of(consultation: Record, meeting_id: str) -> Record:
+    meeting = next((m for m in consultation["meetings"] if m["_id"] == meeting_id), None)
+    if meeting is None:
+        raise NotFound("Nie ma takiego spotkania.")
+    return meeting
+
+
+def _consultation_meeting_event(record: Record, meeting: Record, routing_key: str,
+                                **extra: Any) -> list[Event]:
+    return [Event(routing_key, records.meeting_payload(
+        meeting, consultation_id=record["_id"], consultation_title=record["title"], **extra))]
+
+
+def cancel_consultation_meeting(command: ChangeMeeting, uow: Unit) -> Record:
+    """Call a meeting off; everyone who follows the consultation is told."""
+    def cancel(record: Record) -> Changed:
+        now = utcnow()
+        meeting = _meeting_of(record, command.meeting_id)
+        domain.check_may_change_meeting(meeting, now)
+        meeting.update(cancelled_at=now, cancel_reason=command.reason)
+        record["updated_at"] = now
+        return Changed(record, _consultation_meeting_event(
+            record, meeting, "consultation.meeting_cancelled", reason=command.reason))
+
+    record = change(uow, uow.consultations, command.parent_id, cancel)
+    return _meeting_of(record, command.meeting_id)
+
+
+def move_consultation_meeting(command: ChangeMeeting, uow: Unit) -> Record:
+    """Move a meeting (within the consultation); everyone who follows it is told."""
+    data = command.data or {}
+
+    def move(record: Record) -> Changed:
+        now = utcnow()
+        current = _meeting_of(record, command.meeting_id)
+        domain.check_may_change_meeting(current, now)
+        domain.check_may_schedule_meeting(records.status_now(record, now))
+        domain.check_new_meeting_time(data["starts_at"], now)
+        moved = records.moved_meeting(current, data)
+        domain.check_meeting(record["forms"], moved["starts_at"], moved["ends_at"],
+                             record["opens_at"], record["closes_at"])
+        record["meetings"] = [moved if m["_id"] == moved["_id"] else m
+                              for m in record["meetings"]]
+        record["updated_at"] = now
+        return Changed(record, _consultation_meeting_event(
+            record, moved, "consultation.meeting_moved", **records.previous_time(current)))
+
+    record = change(uow, uow.consultations, command.parent_id, move)
+    return _meeting_of(record, command.meeting_id)
 
 
 @dataclass(frozen=True)
@@ -395,6 +485,46 @@ def record_minutes(command: RecordMinutes, uow: Unit) -> Record:
 
     return change(uow, uow.council_meetings, command.meeting_id, minutes,
                   council_id=command.council_id)
+
+
+def _council_meeting_event(council: Record, meeting: Record, routing_key: str,
+                           **extra: Any) -> list[Event]:
+    return [Event(routing_key, records.meeting_payload(
+        meeting, council_id=council["_id"], council_name=council["name"],
+        agenda=meeting["agenda"], **extra), subject=council["_id"])]
+
+
+def cancel_council_meeting(command: ChangeMeeting, uow: Unit) -> Record:
+    """Call a council meeting off; its members are told."""
+    council = uow.councils.get(command.parent_id)
+
+    def cancel(meeting: Record) -> Changed:
+        now = utcnow()
+        domain.check_may_change_meeting(meeting, now)
+        meeting.update(cancelled_at=now, cancel_reason=command.reason)
+        return Changed(meeting, _council_meeting_event(
+            council, meeting, "council.meeting_cancelled", reason=command.reason))
+
+    return change(uow, uow.council_meetings, command.meeting_id, cancel,
+                  council_id=command.parent_id)
+
+
+def move_council_meeting(command: ChangeMeeting, uow: Unit) -> Record:
+    """Move a council meeting; its members are told."""
+    council = uow.councils.get(command.parent_id)
+    data = command.data or {}
+
+    def move(current: Record) -> Changed:
+        now = utcnow()
+        domain.check_may_change_meeting(current, now)
+        domain.check_new_meeting_time(data["starts_at"], now)
+        domain.check_meeting_times(data["starts_at"], data["ends_at"])
+        moved = records.moved_meeting(current, data)
+        return Changed(moved, _council_meeting_event(
+            council, moved, "council.meeting_moved", **records.previous_time(current)))
+
+    return change(uow, uow.council_meetings, command.meeting_id, move,
+                  council_id=command.parent_id)
 
 
 # --- opinions ---------------------------------------------------------------------------

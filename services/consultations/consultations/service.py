@@ -22,6 +22,7 @@ from consultations.schemas import (
     ConsultationMeetingCreateSchema,
     ConsultationQuerySchema,
     ConsultationSchema,
+    ConsultationUpdateSchema,
     CouncilCreateSchema,
     CouncilMeetingCreateSchema,
     CouncilMeetingSchema,
@@ -29,6 +30,7 @@ from consultations.schemas import (
     CouncilRequestQuerySchema,
     CouncilRequestSchema,
     CouncilSchema,
+    MeetingMoveSchema,
     MeetingSchema,
     MemberCreateSchema,
     MemberLeaveSchema,
@@ -104,6 +106,14 @@ class ConsultationsMixin(_Entry):
                            handlers.OpenConsultation(body, request.principal.sub))
         return records.consultation_view(record, utcnow())
 
+    @api("PATCH", "/api/v1/consultations/<id>", roles=STAFF, body=ConsultationUpdateSchema,
+         response=ConsultationSchema,
+         summary="Change a consultation before it opens (409 once it opened); "
+                 "`consultation.updated`")
+    def edit_consultation(self, request, id, body):
+        record = self.handle(handlers.edit_consultation, handlers.EditConsultation(id, body))
+        return records.consultation_view(record, utcnow())
+
     @api("POST", "/api/v1/consultations/<id>/close", roles=STAFF,
          response=ConsultationSchema, summary="Close a consultation now")
     def close_consultation(self, request, id):
@@ -117,6 +127,22 @@ class ConsultationsMixin(_Entry):
     def schedule_consultation_meeting(self, request, id, body):
         return self.handle(handlers.schedule_consultation_meeting,
                          handlers.ScheduleConsultationMeeting(id, body))
+
+    @api("POST", "/api/v1/consultations/<id>/meetings/<meeting_id>/cancel", roles=STAFF,
+         body=ReasonSchema, response=MeetingSchema,
+         summary="Call a consultation meeting off, with a reason (everyone following the "
+                 "consultation is told; the calendar drops it)")
+    def cancel_consultation_meeting(self, request, id, meeting_id, body):
+        return self.handle(handlers.cancel_consultation_meeting,
+                           handlers.ChangeMeeting(id, meeting_id, reason=body["reason"]))
+
+    @api("POST", "/api/v1/consultations/<id>/meetings/<meeting_id>/move", roles=STAFF,
+         body=MeetingMoveSchema, response=MeetingSchema,
+         summary="Move a consultation meeting to another time (and place); everyone "
+                 "following the consultation is told, the calendar shows the new time")
+    def move_consultation_meeting(self, request, id, meeting_id, body):
+        return self.handle(handlers.move_consultation_meeting,
+                           handlers.ChangeMeeting(id, meeting_id, data=body))
 
     # --- comments -----------------------------------------------------------------
 
@@ -244,6 +270,21 @@ class CouncilsMixin(_Entry):
     def schedule_council_meeting(self, request, id, body):
         return self.handle(handlers.schedule_council_meeting,
                          handlers.ScheduleCouncilMeeting(id, body))
+
+    @api("POST", "/api/v1/councils/<id>/meetings/<meeting_id>/cancel", roles=STAFF,
+         body=ReasonSchema, response=CouncilMeetingSchema,
+         summary="Call a council meeting off, with a reason (the members are told; the "
+                 "calendar drops it)")
+    def cancel_council_meeting(self, request, id, meeting_id, body):
+        return self.handle(handlers.cancel_council_meeting,
+                           handlers.ChangeMeeting(id, meeting_id, reason=body["reason"]))
+
+    @api("POST", "/api/v1/councils/<id>/meetings/<meeting_id>/move", roles=STAFF,
+         body=MeetingMoveSchema, response=CouncilMeetingSchema,
+         summary="Move a council meeting to another time (and place); the members are told")
+    def move_council_meeting(self, request, id, meeting_id, body):
+        return self.handle(handlers.move_council_meeting,
+                           handlers.ChangeMeeting(id, meeting_id, data=body))
 
     @api("GET", "/api/v1/councils/<id>/meetings", query=PageQuery,
          response=CouncilMeetingSchema, summary="A council's meetings (public)")

@@ -158,21 +158,24 @@ def calendar_entry_from_event(event_type: str, subject: str,
                 "starts_at": parse_time(data["submission_deadline"]), "ends_at": None,
                 "location": None, "description": None,
                 "areas": [data["area"]] if data.get("area") else [], "audiences": ["public"]}
-    if event_type == "consultations.consultation.opened" and data.get("closes_at"):
+    if event_type in ("consultations.consultation.opened", "consultations.consultation.updated") \
+            and data.get("closes_at"):
         addressees = data.get("addressees") or {}
         return {"_id": f"consultation-closes-{subject}", "kind": "deadline",
                 "title": f"Koniec konsultacji: {data.get('title', '')}".strip(),
                 "starts_at": parse_time(data["closes_at"]), "ends_at": None,
                 "location": None, "description": data.get("subject"),
                 "areas": list(addressees.get("areas") or []), "audiences": ["public"]}
-    if event_type == "consultations.consultation.meeting_scheduled":
+    if event_type in ("consultations.consultation.meeting_scheduled",
+                      "consultations.consultation.meeting_moved"):
         return {"_id": f"consultation-meeting-{subject}", "kind": "consultation_meeting",
                 "title": data["title"], "starts_at": parse_time(data["starts_at"]),
                 "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
                 "location": data.get("place"),
                 "description": f"Konsultacje: {data.get('consultation_title', '')}",
                 "areas": [], "audiences": ["public"]}
-    if event_type == "consultations.council.meeting_scheduled":
+    if event_type in ("consultations.council.meeting_scheduled",
+                      "consultations.council.meeting_moved"):
         agenda = data.get("agenda") or []
         return {"_id": f"council-meeting-{subject}", "kind": "council_meeting",
                 "title": f"{data.get('council_name', 'Rada')}: {data['title']}",

@@ -299,6 +299,36 @@ class GrantsAndConsultationsEventsMixin(NotifyMixin):
     def on_council_meeting_scheduled(self, event: CloudEvent) -> int:
         return self._with_calendar(event)
 
+    # a consultation changed before it opened: its closing in the calendar follows
+    @event_handler("consultations", "consultation.updated")
+    def on_consultation_updated(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+    # a meeting moved: told, and the calendar shows the new time
+    @event_handler("consultations", "consultation.meeting_moved")
+    def on_consultation_meeting_moved(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+    @event_handler("consultations", "council.meeting_moved")
+    def on_council_meeting_moved(self, event: CloudEvent) -> int:
+        return self._with_calendar(event)
+
+    # a meeting called off: told, and it leaves the calendar
+    @event_handler("consultations", "consultation.meeting_cancelled")
+    def on_consultation_meeting_cancelled(self, event: CloudEvent) -> int:
+        return self._without_calendar(event, f"consultation-meeting-{event.subject}")
+
+    @event_handler("consultations", "council.meeting_cancelled")
+    def on_council_meeting_cancelled(self, event: CloudEvent) -> int:
+        return self._without_calendar(event, f"council-meeting-{event.subject}")
+
+    def _without_calendar(self, event: CloudEvent, calendar_entry: str) -> int:
+        """Notify, and remove the calendar entry in the same transaction."""
+        def project(tx: Transaction) -> None:
+            tx.db[CALENDAR].delete_one({"_id": calendar_entry}, session=tx.session)
+
+        return self.notify(event, project)
+
     # a committee member hears of the appointment (the inbox of their user id)
     @event_handler("grants", "committee.appointed")
     def on_committee_appointed(self, event: CloudEvent) -> int:
