@@ -145,6 +145,76 @@ def test_an_opinion_not_given_in_time_lapses_once_with_the_council_as_subject():
     assert (event.routing_key, event.subject) == ("council.opinion_lapsed", "rada-1")
 
 
+# --- issue 18: changes before opening, meetings called off or moved ---------------------
+
+
+def test_a_planned_consultation_is_changed_and_told_with_what_changed():
+    uow = unit(consultation(opened_days_ago=-2, closes_in_days=16))
+
+    record = handlers.edit_consultation(handlers.EditConsultation(
+        "c-1", {"title": "Program współpracy 2027 (wersja 2)", "forms": ["written_comments"]}),
+        uow)
+
+    assert uow.consultations.get("c-1")["title"] == record["title"]
+    (event,) = uow.emitted
+    assert event.routing_key == "consultation.updated"
+    assert event.data["changed_fields"] == ["forms", "title"]
+    assert event.data["status"] == "planned"
+
+
+def test_an_open_consultation_is_not_changed():
+    uow = unit(consultation())
+
+    with pytest.raises(DomainError) as refused:
+        handlers.edit_consultation(handlers.EditConsultation("c-1", {"title": "Inny"}), uow)
+
+    assert (refused.value.code, refused.value.status) == ("consultation_already_open", 409)
+    assert uow.emitted == []
+
+
+def with_meeting(days_ahead: float = 2) -> dict[str, Any]:
+    record = consultation()
+    starts = utcnow() + timedelta(days=days_ahead)
+    record["meetings"] = [{"_id": "s-1", "title": "Spotkanie", "starts_at": starts,
+                           "ends_at": starts + timedelta(hours=2), "place": "Ratusz"}]
+    return record
+
+
+def test_a_meeting_moved_says_when_it_was_and_keeps_its_place_unless_given():
+    uow = unit(with_meeting())
+    starts = utcnow() + timedelta(days=3)
+
+    moved = handlers.move_consultation_meeting(handlers.ChangeMeeting(
+        "c-1", "s-1", data={"starts_at": starts, "ends_at": starts + timedelta(hours=1)}),
+        uow)
+
+    assert (moved["starts_at"], moved["place"]) == (starts, "Ratusz")
+    (event,) = uow.emitted
+    assert event.routing_key == "consultation.meeting_moved" and event.subject == "c-1"
+    assert event.data["previous_starts_at"] < event.data["starts_at"]
+
+
+def test_a_meeting_that_already_started_is_neither_cancelled_nor_moved():
+    uow = unit(with_meeting(days_ahead=-0.01))
+
+    with pytest.raises(DomainError) as refused:
+        handlers.cancel_consultation_meeting(
+            handlers.ChangeMeeting("c-1", "s-1", reason="Choroba"), uow)
+
+    assert refused.value.code == "meeting_already_held" and uow.emitted == []
+
+
+def test_a_cancelled_meeting_keeps_its_record_with_the_reason():
+    uow = unit(with_meeting())
+
+    handlers.cancel_consultation_meeting(
+        handlers.ChangeMeeting("c-1", "s-1", reason="Sala niedostępna"), uow)
+
+    (meeting,) = uow.consultations.get("c-1")["meetings"]
+    assert meeting["cancel_reason"] == "Sala niedostępna" and meeting["cancelled_at"]
+    assert uow.emitted[0].data["reason"] == "Sala niedostępna"
+
+
 # --- the rules these handlers use, with the article -------------------------------------
 
 
@@ -169,3 +239,12 @@ def test_an_open_consultation_is_due_to_close_from_its_closing_time():
     assert domain.is_due_to_close("open", now, now)
     assert not domain.is_due_to_close("open", now + timedelta(seconds=1), now)
     assert not domain.is_due_to_close("closed", now - timedelta(days=1), now)
+
+
+def test_art_5_5_a_consultation_is_changed_only_before_it_opens():
+    domain.check_may_edit(domain.ConsultationStatus.PLANNED)
+    for status in (domain.ConsultationStatus.OPEN, domain.ConsultationStatus.CLOSED,
+                   domain.ConsultationStatus.REPORT_PUBLISHED):
+        with pytest.raises(DomainError) as refused:
+            domain.check_may_edit(status)
+        assert refused.value.status == 409
