@@ -1,5 +1,5 @@
-"""Who may act in non-financial cooperation: an organisation's own representative for a
-verified organisation, and the department that manages a resource."""
+"""Who may act: an organisation's own representative for a verified organisation, the
+department that manages a resource or handles an inquiry, an officer."""
 
 from __future__ import annotations
 
@@ -40,3 +40,19 @@ def may_manage(principal: Principal, department: str) -> None:
     """An officer, or the department that manages the thing."""
     if not principal.runs(department):
         raise Forbidden("Tym zasobem zarządza inny wydział.")
+
+
+def may_see_booking(principal: Principal, record: dict[str, Any]) -> None:
+    """The organisation that booked, the department managing the resource, an officer."""
+    if principal.org_id and principal.org_id == record["organization_id"]:
+        return
+    may_manage(principal, record["department"])
+
+
+def may_handle_inquiry(principal: Principal, record: dict[str, Any]) -> None:
+    """An officer, or the department the inquiry was routed to."""
+    if principal.is_staff:
+        return
+    if "department" in principal.roles and principal.department == record.get("department"):
+        return
+    raise Forbidden("To zapytanie prowadzi inny wydział.")

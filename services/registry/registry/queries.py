@@ -14,6 +14,7 @@ from pymongo import ASCENDING
 
 from registry import cooperation_domain as rules
 from registry import domain, repository
+from registry.cooperation_access import may_handle_inquiry, may_see_booking
 from registry.cooperation_repository import (
     BOOKINGS,
     PARTNERSHIPS,
@@ -24,8 +25,6 @@ from registry.cooperation_repository import (
     VOLUNTEERING,
 )
 from registry.domain import search_key
-from registry.handlers.cooperation import may_see_booking
-from registry.handlers.inquiries import may_handle
 from registry.repository import DEPARTMENTS, INQUIRIES, ORGANIZATIONS
 from registry.schemas import OrganizationSchema, PublicOrganizationSchema
 from wspolpraca.auth import Principal
@@ -111,7 +110,7 @@ def inquiries_page(db, principal: Principal, query: dict[str, Any]) -> Page:
 def inquiry(db, principal: Principal, inquiry_id: str) -> dict[str, Any]:
     record = one(db, INQUIRIES, inquiry_id, "Nie ma takiego zapytania.")
     if not (principal.org_id and principal.org_id == record.get("organization_id")):
-        may_handle(principal, record)
+        may_handle_inquiry(principal, record)
     return inquiry_view(record)
 
 

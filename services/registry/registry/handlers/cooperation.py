@@ -9,7 +9,12 @@ from typing import Any
 
 from registry import cooperation_domain as rules
 from registry import cooperation_records as records
-from registry.cooperation_access import RULES, may_manage, verified_organization
+from registry.cooperation_access import (
+    RULES,
+    may_manage,
+    may_see_booking,
+    verified_organization,
+)
 from registry.handlers import Unit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
@@ -67,13 +72,6 @@ def _overlap() -> Conflict:
     return Conflict("booking_overlaps",
                     "W tym czasie zasób jest już zarezerwowany (zatwierdzona rezerwacja).",
                     field="starts_at")
-
-
-def may_see_booking(principal: Principal, record: Record) -> None:
-    """The organisation that booked, the department managing the resource, an officer."""
-    if principal.org_id and principal.org_id == record["organization_id"]:
-        return
-    may_manage(principal, record["department"])
 
 
 @dataclass(frozen=True)

@@ -8,23 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry import domain, records
-from registry.cooperation_access import RULES
+from registry.cooperation_access import RULES, may_handle_inquiry
 from registry.handlers import Unit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
-from wspolpraca.errors import Forbidden
 from wspolpraca.service_layer import Changed, Due, Event, change, sweep
 
 Record = dict[str, Any]
-
-
-def may_handle(principal: Principal, record: Record) -> None:
-    """An officer, or the department the inquiry was routed to."""
-    if principal.is_staff:
-        return
-    if "department" in principal.roles and principal.department == record.get("department"):
-        return
-    raise Forbidden("To zapytanie prowadzi inny wydział.")
 
 
 @dataclass(frozen=True)
@@ -61,7 +51,7 @@ class InquiryStep:
 def _step(command: InquiryStep, uow: Unit,
           apply: Callable[[Record], tuple[str, dict[str, Any]]]) -> Record:
     def transition(record: Record) -> Changed:
-        may_handle(command.actor, record)
+        may_handle_inquiry(command.actor, record)
         routing_key, extra = apply(record)
         return Changed(record, [Event(routing_key, records.inquiry_payload(record, **extra))])
 
