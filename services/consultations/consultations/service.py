@@ -103,7 +103,7 @@ class ConsultationsMixin(_Entry):
          summary="Open a consultation of a draft act or of the cooperation programme")
     def open_consultation(self, request, body):
         record = self.handle(handlers.open_consultation,
-                           handlers.OpenConsultation(body, request.principal.sub))
+                             handlers.OpenConsultation(body, request.principal.sub))
         return records.consultation_view(record, utcnow())
 
     @api("PATCH", "/api/v1/consultations/<id>", roles=STAFF, body=ConsultationUpdateSchema,
@@ -118,7 +118,7 @@ class ConsultationsMixin(_Entry):
          response=ConsultationSchema, summary="Close a consultation now")
     def close_consultation(self, request, id):
         record = self.handle(handlers.close_consultation,
-                           handlers.CloseConsultation(id, request.principal.sub))
+                             handlers.CloseConsultation(id, request.principal.sub))
         return records.consultation_view(record, utcnow())
 
     @api("POST", "/api/v1/consultations/<id>/meetings", roles=STAFF,
@@ -126,7 +126,7 @@ class ConsultationsMixin(_Entry):
          summary="Schedule a consultation meeting (it appears in the calendar)")
     def schedule_consultation_meeting(self, request, id, body):
         return self.handle(handlers.schedule_consultation_meeting,
-                         handlers.ScheduleConsultationMeeting(id, body))
+                           handlers.ScheduleConsultationMeeting(id, body))
 
     @api("POST", "/api/v1/consultations/<id>/meetings/<meeting_id>/cancel", roles=STAFF,
          body=ReasonSchema, response=MeetingSchema,
@@ -209,7 +209,7 @@ class CouncilsMixin(_Entry):
          summary="Request a council (at least 5 organisations support it)")
     def file_council_request(self, request, body):
         record = self.handle(handlers.file_council_request,
-                           handlers.FileCouncilRequest(body, request.principal))
+                             handlers.FileCouncilRequest(body, request.principal))
         return records.council_request_view(record, utcnow())
 
     @api("GET", "/api/v1/councils/requests", roles=STAFF, query=CouncilRequestQuerySchema,
@@ -237,7 +237,7 @@ class CouncilsMixin(_Entry):
          summary="Create a council (at least half its members from NGOs)")
     def create_council(self, request, body):
         return records.council_view(self.handle(handlers.create_council,
-                                              handlers.CreateCouncil(body)))
+                                                handlers.CreateCouncil(body)))
 
     @api("GET", "/api/v1/councils", query=PageQuery,
          response=CouncilSchema, summary="Councils and commissions (public)")
@@ -253,7 +253,7 @@ class CouncilsMixin(_Entry):
          summary="Appoint a member (the council keeps at least half from NGOs)")
     def appoint_member(self, request, id, body):
         return records.council_view(self.handle(handlers.appoint_member,
-                                              handlers.AppointMember(id, body)))
+                                                handlers.AppointMember(id, body)))
 
     @api("POST", "/api/v1/councils/<id>/members/<member_id>/leave", roles=STAFF,
          body=MemberLeaveSchema, response=CouncilSchema,
@@ -269,7 +269,7 @@ class CouncilsMixin(_Entry):
          summary="Schedule a council meeting with its agenda (it appears in the calendar)")
     def schedule_council_meeting(self, request, id, body):
         return self.handle(handlers.schedule_council_meeting,
-                         handlers.ScheduleCouncilMeeting(id, body))
+                           handlers.ScheduleCouncilMeeting(id, body))
 
     @api("POST", "/api/v1/councils/<id>/meetings/<meeting_id>/cancel", roles=STAFF,
          body=ReasonSchema, response=CouncilMeetingSchema,
@@ -316,7 +316,7 @@ class CouncilsMixin(_Entry):
          summary="Record the council's opinion (up to its deadline)")
     def issue_opinion(self, request, id, request_id, body):
         return self.handle(handlers.issue_opinion,
-                         handlers.IssueOpinion(id, request_id, body["opinion"]))
+                           handlers.IssueOpinion(id, request_id, body["opinion"]))
 
     @timer(interval=DEADLINE_CHECK_SECONDS)
     def lapse_overdue_opinions(self) -> int:

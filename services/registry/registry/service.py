@@ -54,7 +54,7 @@ class OrganizationsMixin(Entry):
          summary="Register an organisation (status pending until an officer verifies it)")
     def register_organization(self, request, body):
         return self.handle(organizations.register_organization,
-                        organizations.RegisterOrganization(body, request.principal.sub))
+                           organizations.RegisterOrganization(body, request.principal.sub))
 
     @api("GET", "/api/v1/organizations", query=OrganizationQuerySchema,
          response=PublicOrganizationSchema, summary="Search organisations")
@@ -127,7 +127,7 @@ class DepartmentsMixin(Entry):
          response=DepartmentSchema, summary="Change a department (its areas, contact)")
     def update_department(self, request, code, body):
         return self.handle(organizations.update_department,
-                        organizations.UpdateDepartment(code, body))
+                           organizations.UpdateDepartment(code, body))
 
     @api("GET", "/api/v1/departments", query=DepartmentQuerySchema, response=DepartmentSchema,
          summary="City departments and the areas they handle")
@@ -148,7 +148,7 @@ class InquiriesMixin(Entry):
     def file_inquiry(self, request, body):
         check_speaks_for(request.principal, body.get("organization_id"))
         return queries.inquiry_view(self.handle(inquiries.file_inquiry,
-                                             inquiries.FileInquiry(body)))
+                                                inquiries.FileInquiry(body)))
 
     @api("GET", "/api/v1/inquiries", roles=("officer", "department", "ngo"),
          query=InquiryQuerySchema, response=InquirySchema, summary="Inquiries")
