@@ -9,6 +9,7 @@ the relay (`wspolpraca.outbox`) publishes it after the commit.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from pymongo.errors import CollectionInvalid, DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from wspolpraca import context
+from wspolpraca import context, idempotency
 from wspolpraca.config import Settings, settings_of
 from wspolpraca.envelope import CloudEvent, utcnow
 
@@ -33,6 +34,9 @@ T = TypeVar("T")
 OUTBOX = "outbox"
 PROCESSED = "processed_events"
 LOCKS = "locks"
+# one small document per committed transaction that neither emits nor consumes an event: the
+# proof that it committed, when the database's answer to its commit was lost
+RECEIPTS = "transaction_receipts"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ INFRASTRUCTURE_COLLECTIONS = (
     ),
     Collection(PROCESSED, (IndexModel([("processed_at", ASCENDING)], name="processed_at"),)),
     Collection(LOCKS),
+    Collection(idempotency.COLLECTION, idempotency.INDEXES),
+    Collection(RECEIPTS, (IndexModel([("at", ASCENDING)], name="at"),)),
 )
 
 
@@ -124,6 +130,7 @@ class Transaction:
         self.events: list[CloudEvent] = []
         self.records: list[dict[str, Any]] = []
         self.started_at = utcnow()
+        self.receipt: str | None = None
 
     def insert_once(self, collection: str, record: dict[str, Any],
                     key: tuple[str, ...] = ("_id",)) -> bool:
@@ -201,6 +208,7 @@ class Store:
         """
         done: list[Transaction] = []
         marked: list[bool] = []
+        keyed: list[bool] = []
         results: list[T] = []
 
         def attempt(session: ClientSession) -> T:
@@ -210,9 +218,15 @@ class Store:
                 raise _CommittedBefore
             tx = Transaction(self, session)
             marked_now = self._mark_processed(session)
+            keyed_now = self._mark_idempotency_key(session)
             result = work(tx)
+            if not tx.records and not marked_now:  # (an event's processed mark guards it)
+                tx.receipt = uuid.uuid4().hex
+                self.db[RECEIPTS].insert_one({"_id": tx.receipt, "at": utcnow()},
+                                             session=session)
             done[:] = [tx]
             marked[:] = [marked_now]
+            keyed[:] = [keyed_now]
             results[:] = [result]
             return result
 
@@ -227,6 +241,8 @@ class Store:
                 result = results[0]
         if marked and marked[0]:
             self.worker_data[context.PROCESSED_RECORDED] = True  # only once it committed
+        if keyed and keyed[0]:
+            self.worker_data[context.IDEMPOTENCY_RECORDED] = True
         if done and done[0].records:
             self.provider.events_committed(done[0].records)
         return result
@@ -237,15 +253,26 @@ class Store:
         A commit whose answer is lost (the database restarted under it) is retried by
         pymongo; a server that lost the transaction then answers NoSuchTransaction, and
         with_transaction runs the work again, which would do it twice. An attempt that
-        emitted events committed if its first outbox record is there (read in the new
-        attempt's snapshot, so only what is committed counts, and a failed read is transient
-        like the rest of the attempt). A worker started by an event is guarded by its
-        processed mark as well; one that neither emits nor consumes is not guarded.
+        emitted events committed if its first outbox record is there; one that emitted none
+        left a receipt instead (both read in the new attempt's snapshot, so only what is
+        committed counts, and a failed read is transient like the rest of the attempt).
         """
-        if not earlier.records:
+        if earlier.records:
+            return self.db[OUTBOX].find_one({"_id": earlier.records[0]["_id"]}, {"_id": 1},
+                                            session=session) is not None
+        if earlier.receipt is None:
             return False
-        return self.db[OUTBOX].find_one({"_id": earlier.records[0]["_id"]}, {"_id": 1},
-                                        session=session) is not None
+        return self.db[RECEIPTS].find_one({"_id": earlier.receipt}, {"_id": 1},
+                                          session=session) is not None
+
+    def _mark_idempotency_key(self, session: ClientSession) -> bool:
+        """Take the request's Idempotency-Key in this transaction (once per worker)."""
+        mark_id = self.worker_data.get(context.IDEMPOTENCY_MARK)
+        if not mark_id or self.worker_data.get(context.IDEMPOTENCY_RECORDED):
+            return False
+        idempotency.mark(self.db, session, mark_id,
+                         self.worker_data.get(context.IDEMPOTENCY_FINGERPRINT, ""))
+        return True
 
     def _mark_processed(self, session: ClientSession) -> bool:
         """Record the worker's event as processed in this transaction (once per worker)."""

@@ -47,10 +47,10 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from wspolpraca import metrics
+from wspolpraca import idempotency, metrics
 from wspolpraca.config import Settings
 from wspolpraca.envelope import utcnow
-from wspolpraca.mongo import LOCKS, OUTBOX
+from wspolpraca.mongo import LOCKS, OUTBOX, RECEIPTS
 
 log = logging.getLogger(__name__)
 
@@ -386,6 +386,9 @@ class OutboxRelay:
             self.db[OUTBOX].delete_many(
                 {"status": "sent", "sent_at": {"$lt": utcnow() - SENT_RETENTION}}
             )
+            # a receipt matters only while its transaction's commit is retried (seconds)
+            self.db[RECEIPTS].delete_many({"at": {"$lt": utcnow() - timedelta(hours=1)}})
+            idempotency.purge(self.db)
         except PyMongoError:
             log.warning("could not purge sent outbox records", exc_info=True)
 

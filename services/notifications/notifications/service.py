@@ -547,6 +547,10 @@ class MoreEventsMixin(NotifyMixin):
     def on_programme_drafted(self, event: CloudEvent) -> int:
         return self.notify(event)
 
+    @event_handler("grants", "programme.updated")
+    def on_programme_updated(self, event: CloudEvent) -> int:
+        return self.notify(event)
+
     @event_handler("grants", "programme.adopted")
     def on_programme_adopted(self, event: CloudEvent) -> int:
         return self.notify(event)

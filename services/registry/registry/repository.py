@@ -164,6 +164,13 @@ class Inquiries(UnversionedRepository):
     collection_name = INQUIRIES
     not_found = "Nie ma takiego zapytania."
 
+    def report_overdue(self, inquiry_id: str) -> bool:
+        """Mark the inquiry's lapse reported; False when another replica's timer already did
+        (a conditional write: two timers racing cannot both raise `inquiry.overdue`)."""
+        return self.collection.update_one(
+            {"_id": inquiry_id, "overdue_reported": {"$ne": True}},
+            {"$set": {"overdue_reported": True}}, session=self.session).modified_count == 1
+
 
 OPEN_INQUIRY_STATUSES = ["received", "routed", "assigned"]
 

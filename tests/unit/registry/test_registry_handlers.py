@@ -33,6 +33,12 @@ class Departments(MemoryRepository):
 class Inquiries(MemoryRepository):
     not_found = "Nie ma takiego zapytania."
 
+    def report_overdue(self, inquiry_id: str) -> bool:
+        if self.records[inquiry_id].get("overdue_reported"):
+            return False
+        self.records[inquiry_id]["overdue_reported"] = True
+        return True
+
 
 class Trainings(MemoryRepository):
     versioned = True

@@ -12,7 +12,7 @@ from registry.cooperation_access import RULES, may_handle_inquiry
 from registry.handlers import Unit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
-from wspolpraca.service_layer import Changed, Due, Event, change, sweep
+from wspolpraca.service_layer import Changed, Due, Event, change
 
 Record = dict[str, Any]
 
@@ -102,16 +102,15 @@ def close_inquiry(command: InquiryStep, uow: Unit) -> Record:
 
 
 def flag_overdue(command: Due, uow: Unit) -> int:
-    """Raise `inquiry.overdue` once for an inquiry past its deadline (1), else 0."""
+    """Raise `inquiry.overdue` once for an inquiry past its deadline (1), else 0. The mark is
+    a conditional write, so two replicas' timers racing cannot both raise it."""
     now = command.now
-
-    def flag(record: Record) -> Changed | None:
-        if record.get("overdue_reported") or not domain.is_overdue(
-                record["deadline"], record["status"], now):
-            return None
-        record["overdue_reported"] = True
-        days = (now - record["deadline"]).days
-        return Changed(record, [Event("inquiry.overdue",
-                                      records.inquiry_payload(record, days_overdue=days))])
-
-    return sweep(uow, uow.inquiries, command.record_id, flag)
+    record = uow.inquiries.get(command.record_id)
+    if not domain.is_overdue(record["deadline"], record["status"], now) or \
+            not uow.inquiries.report_overdue(command.record_id):
+        return 0
+    record["overdue_reported"] = True
+    days = (now - record["deadline"]).days
+    uow.emit("inquiry.overdue", command.record_id,
+             records.inquiry_payload(record, days_overdue=days))
+    return 1
