@@ -191,6 +191,12 @@ def approve_booking(status: BookingStatus | str) -> BookingStatus:
                        BookingStatus.APPROVED, "zatwierdzić rezerwacji")
 
 
+def check_not_started(starts_at: datetime, now: datetime) -> None:
+    """A booking is approved only for a time still to come."""
+    if starts_at <= now:
+        raise DomainError("booking_in_the_past", "Termin rezerwacji już minął.", status=409)
+
+
 def refuse_booking(status: BookingStatus | str, reason: str) -> BookingStatus:
     """requested → refused, with a reason."""
     require_reason(reason)
@@ -357,6 +363,18 @@ def check_attendance(status: TrainingStatus | str, starts_at: datetime,
     if starts_at > now:
         raise DomainError("training_not_started",
                           "Obecność odnotowuje się po rozpoczęciu szkolenia.", status=409)
+
+
+def check_attended(attended: Iterable[str], statuses: Mapping[str, str]) -> list[str]:
+    """Who attended, by registration id: each must hold a seat (`statuses`: the status of
+    every registration found); the rest of the seats are marked absent. Sorted, once each."""
+    chosen = sorted(set(attended))
+    wrong = [a for a in chosen if statuses.get(a) != RegistrationStatus.REGISTERED.value]
+    if wrong:
+        raise DomainError("not_registered",
+                          "Te osoby nie mają miejsca na szkoleniu: " + ", ".join(wrong),
+                          field="attended")
+    return chosen
 
 
 # --- partnerships and volunteering -----------------------------------------------------

@@ -171,3 +171,12 @@ def test_a_volunteering_need_is_not_over_already():
         == "in_the_past"
     assert code_of(lambda: rules.check_volunteering(date(2026, 4, 2), date(2026, 4, 1),
                                                     today))[0] == "invalid_period"
+
+
+def test_attendance_is_of_seats_held_each_once_in_order():
+    statuses = {"r2": "registered", "r1": "registered", "r3": "waitlisted"}
+    assert rules.check_attended(["r2", "r1", "r2"], statuses) == ["r1", "r2"]
+    with pytest.raises(DomainError) as refused:
+        rules.check_attended(["r1", "r3", "r9"], statuses)
+    assert (refused.value.code, refused.value.field) == ("not_registered", "attended")
+    assert "r3, r9" in refused.value.message

@@ -123,8 +123,7 @@ def approve_booking(command: DecideBooking, uow: Unit) -> Record:
     def approve(record: Record) -> None:
         may_manage(command.actor, record["department"])
         status = rules.approve_booking(record["status"])
-        if record["starts_at"] <= utcnow():
-            raise Conflict("booking_in_the_past", "Termin rezerwacji już minął.")
+        rules.check_not_started(record["starts_at"], utcnow())
         # suspended or archived since the request: no city rooms for it
         verified_organization(uow.organizations, record["organization_id"])
         uow.resources.lock_bookings(record["resource_id"])

@@ -13,7 +13,7 @@ from registry import cooperation_records as records
 from registry.cooperation_domain import RegistrationStatus
 from registry.handlers import Unit
 from wspolpraca.envelope import utcnow
-from wspolpraca.errors import DomainError, NotFound
+from wspolpraca.errors import NotFound
 from wspolpraca.service_layer import Changed, Event, change
 
 Record = dict[str, Any]
@@ -115,14 +115,9 @@ def record_attendance(command: RecordAttendance, uow: Unit) -> Record:
     """Who attended (registration ids holding a seat); the others are marked absent."""
     def attend(training: Record) -> Changed:
         rules.check_attendance(training["status"], training["starts_at"], utcnow())
-        attended = sorted(set(command.attended))
-        known = {r["_id"]: r for r in uow.registrations.registered(training["_id"], attended)}
-        wrong = [a for a in attended if known.get(a, {}).get("status")
-                 != RegistrationStatus.REGISTERED.value]
-        if wrong:
-            raise DomainError("not_registered",
-                              "Te osoby nie mają miejsca na szkoleniu: " + ", ".join(wrong),
-                              field="attended")
+        found = uow.registrations.registered(training["_id"], list(command.attended))
+        attended = rules.check_attended(command.attended,
+                                        {r["_id"]: r["status"] for r in found})
         uow.registrations.mark_attendance(training["_id"], attended)
         training["attended"] = len(attended)
         return Changed(training, [Event("training.attendance_recorded", lambda: records.
