@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from nameko.timer import timer
-from werkzeug.wrappers import Response
 
 from consultations import handlers, queries, records, repository
-from consultations.report import render_html, render_pdf_off_the_hub
+from consultations.report import in_format
 from consultations.schemas import (
     AnswerSchema,
     CommentCreateSchema,
@@ -88,13 +87,7 @@ class ConsultationsMixin(_Entry):
     @api("GET", "/api/v1/consultations/<id>/report", query=ReportQuerySchema,
          summary="The consultation report: JSON, HTML or PDF (public once published)")
     def get_report(self, request, id, query):
-        report = queries.report(self.db, request.principal, id)
-        if query["format"] == "html":
-            return Response(render_html(report), mimetype="text/html")
-        if query["format"] == "pdf":
-            return Response(render_pdf_off_the_hub(report), mimetype="application/pdf", headers={
-                "Content-Disposition": f'inline; filename="sprawozdanie-{id}.pdf"'})
-        return report
+        return in_format(queries.report(self.db, request.principal, id), query["format"], id)
 
     # --- the officer's side -------------------------------------------------------
 
