@@ -264,12 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--base must be at least {PAGE} (a full page at x1)")
     print(f"growth: x1 = {args.base}, x10 = {args.base * 10}, {args.requests} requests per "
           "path and size", flush=True)
-    with harness.infrastructure() as bench:
-        try:
-            outcome = run(args, bench)
-        except BenchFailure as exc:
-            print(f"FAILED: {exc}", file=sys.stderr)
-            return 1
+    outcome = harness.run_measured(run, args)
+    if outcome is None:
+        return 1
     worst = max(outcome["paths"], key=lambda p: p["ratio"] or 0)
     outcome.update(args=vars(args), target=TARGET_GROWTH, worst_path=worst["path"],
                    worst_ratio=worst["ratio"])

@@ -871,18 +871,26 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def begin() -> tuple[datetime, str, Path] | None:
+    """A benchmark's start: Ctrl-C and SIGTERM stop it cleanly (also in the background, where
+    SIGINT arrives ignored), the broker and SecantusDB are there; (its start, the start as a
+    file-name stamp, a temp dir), or None without a broker."""
     signal.signal(signal.SIGTERM, _terminate)
-    # also when started in the background, where SIGINT arrives ignored
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if not broker_reachable():
         print("RabbitMQ is not answering on 127.0.0.1:5672", file=sys.stderr)
-        return 2
+        return None
     secantus_binary()  # fails early with the install hint
     started = datetime.now(UTC)
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    workdir = Path(tempfile.mkdtemp(prefix="wspolpraca-bench-"))
+    return (started, started.strftime("%Y%m%dT%H%M%SZ"),
+            Path(tempfile.mkdtemp(prefix="wspolpraca-bench-")))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if (begun := begin()) is None:
+        return 2
+    started, stamp, workdir = begun
     results: dict = {"started": started.isoformat(timespec="seconds"),
                      "target_ratio": TARGET_RATIO,
                      "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0],
@@ -961,10 +969,15 @@ def main(argv: list[str] | None = None) -> int:
                               else "BELOW TARGET")
     if "durable" in results:
         print(report(results))
+    return finish("throughput", stamp, results, failed)
+
+
+def finish(name: str, stamp: str, results: dict, failed: str | None) -> int:
+    """Write bench/results/<name>-<stamp>.json (with the failure, if any); the exit code."""
     if failed:
         results["failure"] = failed
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"throughput-{stamp}.json"
+    out = RESULTS / f"{name}-{stamp}.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
     print(f"results: {out.relative_to(ROOT)}")
     if failed:

@@ -6,11 +6,9 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from pymongo.client_session import ClientSession
 from pymongo.errors import ConnectionFailure
 
-from registry.service import RegistryService
 from wspolpraca.mongo import RECEIPTS
 
 INQUIRIES = "/api/v1/inquiries"
@@ -19,11 +17,6 @@ INQUIRIES = "/api/v1/inquiries"
 def inquiry(text: str = "Czy można wynająć salę na warsztaty?") -> dict:
     return {"subject": "Sala na warsztaty", "text": text, "area": "culture",
             "name": "Jan Kowalski", "email": "jan@example.pl"}
-
-
-@pytest.fixture
-def registry(start_service):
-    return start_service(RegistryService)
 
 
 def count(registry, text: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from notifications.records import calendar_entry_from_event
+from notifications.events import calendar_entry_from_event
 
 
 def test_a_competition_puts_its_offer_deadline_in_the_calendar():
@@ -54,6 +54,14 @@ def test_a_moved_meeting_or_a_changed_consultation_replaces_its_calendar_entry()
         "addressees": {"scope": "all", "areas": []}, "changed_fields": ["closes_at"]})
     assert changed["_id"] == "consultation-closes-k1"
     assert changed["starts_at"] == datetime(2027, 3, 23, 9, tzinfo=UTC)
+
+
+def test_a_meeting_called_off_leaves_every_feed():
+    entry = calendar_entry_from_event("consultations.consultation.meeting_cancelled", "k2", {
+        "title": "Spotkanie otwarte", "place": "Dom Kultury", "consultation_title": "Program",
+        "starts_at": "2027-03-05T17:00:00.000Z", "ends_at": "2027-03-05T19:00:00.000Z",
+        "reason": "Sala niedostępna"})
+    assert entry["_id"] == "consultation-meeting-k2" and entry["audiences"] == []
 
 
 def test_a_signed_contract_puts_its_report_due_date_in_the_organisations_and_offices_feeds():
