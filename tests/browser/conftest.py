@@ -2,7 +2,8 @@
 
 `city` (once per run): a SecantusDB server and a RabbitMQ vhost of the run's own, the broker
 topology of infra/rabbitmq/definitions.json, an SMTP server (aiosmtpd) for the notifications'
-email, the five services and the portal, each `python -m wspolpraca.runner <name>` on a free port;
+email, identity (the services verify its tokens by its JWKS), the five services and the portal,
+each `python -m wspolpraca.runner <name>` on a free port;
 then `scripts/demo.py` fills it through the public APIs, as `make demo` does, and a consultation
 open to residents is added for the comment form. `browser`: Chromium from Debian
 (`make chromium`), launched by Playwright with `executable_path`; each test's `page` records
@@ -34,7 +35,10 @@ from wspolpraca.testing.rabbit import Vhost, broker_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
-SERVICES = ("registry", "grants", "consultations", "notifications", "reporting", "portal")
+SERVICES = ("identity", "registry", "grants", "consultations", "notifications", "reporting",
+            "portal")
+ADMIN_EMAIL = "admin@browser.example.org"
+ADMIN_PASSWORD = "Przegladarka-admin-2026!"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 320, "height": 640}
 
@@ -100,6 +104,13 @@ class City:
                     "WSPOLPRACA_PUBLIC_URL": self.portal, "WSPOLPRACA_PORTAL_URL": self.portal}
         for service, port in self.ports.items():
             self.env[f"WSPOLPRACA_HTTP_PORT_{service.upper()}"] = str(port)
+        # identity as production runs it: the services verify its tokens through its JWKS
+        # (the development secret's HS256 tokens of the set-up stay accepted beside them)
+        issuer = self.url("identity")
+        self.env.update({"WSPOLPRACA_IDENTITY_ISSUER": issuer, "WSPOLPRACA_JWT_ISSUER": issuer,
+                         "WSPOLPRACA_JWT_JWKS_URL": f"{issuer}/oauth2/jwks",
+                         "WSPOLPRACA_ADMIN_EMAIL": ADMIN_EMAIL,
+                         "WSPOLPRACA_ADMIN_PASSWORD": ADMIN_PASSWORD})
         for service in SERVICES:
             log = open(self.workdir / f"{service}.log", "wb")
             self.logs.append(log)
@@ -116,14 +127,15 @@ class City:
             raise AssertionError(f"{service} exited: {log[-3000:]}")
         try:
             return requests.get(self.url(service) + "/health/ready", timeout=2).ok
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or busy starting
             return False
 
     def seed(self) -> dict:
         """The demo city (scripts/demo.py through the APIs), plus what the tests need open."""
         env = {**self.env, "REGISTRY": self.url("registry"), "GRANTS": self.url("grants"),
                "CONSULTATIONS": self.url("consultations"),
-               "NOTIFICATIONS": self.url("notifications"), "REPORTING": self.url("reporting")}
+               "NOTIFICATIONS": self.url("notifications"), "REPORTING": self.url("reporting"),
+               "IDENTITY": self.url("identity")}
         demo = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py")], env=env,
                               cwd=self.workdir, capture_output=True, text=True, timeout=900)
         assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]

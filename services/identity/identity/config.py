@@ -16,6 +16,8 @@ DEVELOPMENT_KEY_PASSPHRASE = "wspolpraca-identity-development-passphrase"
 # Likewise the key that encrypts the accounts' TOTP secrets at rest.
 DEVELOPMENT_TOTP_KEY = "wspolpraca-identity-development-totp-key"
 CLI_CLIENT_ID = "wspolpraca-cli"
+PORTAL_CLIENT_ID = "wspolpraca-portal"
+PORTAL_CALLBACK = "/logowanie/powrot"   # the portal's redirect URI, under its public address
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class IdentitySettings:
     public_url: str = ""          # where links in emails point (the proxy, or identity itself)
     secure_cookies: bool = False  # the Secure flag: true behind HTTPS
     audit_retention_days: int = 365  # sign-ins and role changes are kept this long
+    portal_url: str = "http://127.0.0.1:8000"  # the portal's public address (its client)
 
 
 def _secret(env: dict[str, str], name: str) -> str | None:
@@ -78,4 +81,5 @@ def load_identity_settings(settings: Settings, env: dict[str, str] | None = None
         public_url=(env.get("WSPOLPRACA_IDENTITY_PUBLIC_URL") or issuer).rstrip("/"),
         secure_cookies=issuer.startswith("https://"),
         audit_retention_days=int(env.get("WSPOLPRACA_IDENTITY_AUDIT_RETENTION_DAYS", "365")),
+        portal_url=(env.get("WSPOLPRACA_PORTAL_URL") or "http://127.0.0.1:8000").rstrip("/"),
     )

@@ -41,7 +41,7 @@ from joserfc.jwk import KeySet
 from werkzeug.wrappers import Request, Response
 
 from identity import domain, repository
-from identity.config import CLI_CLIENT_ID, IdentitySettings
+from identity.config import CLI_CLIENT_ID, PORTAL_CALLBACK, PORTAL_CLIENT_ID, IdentitySettings
 from identity.keys import ALGORITHM, KeyRing, jwks
 from identity.repository import (
     ACCOUNTS,
@@ -572,3 +572,16 @@ CLI_CLIENT = {
     "post_logout_redirect_uris": [],
     "grant_types": ["authorization_code", "refresh_token"], "scopes": list(SCOPES),
 }
+
+
+def portal_client(portal_url: str) -> dict[str, Any]:
+    """The portal, a public web client (PKCE S256, no secret to leak): its redirect URI and
+    where it may send a person after signing out, exactly, under its public address
+    (WSPOLPRACA_PORTAL_URL)."""
+    return {
+        "_id": PORTAL_CLIENT_ID, "name": "Portal współpracy z organizacjami",
+        "token_endpoint_auth_method": "none", "loopback_any_port": False,
+        "redirect_uris": [f"{portal_url}{PORTAL_CALLBACK}"],
+        "post_logout_redirect_uris": [f"{portal_url}/"],
+        "grant_types": ["authorization_code", "refresh_token"], "scopes": list(SCOPES),
+    }

@@ -63,6 +63,7 @@ from identity.web import (
     message_page,
     page,
     set_cookie,
+    sign_in_headers,
     verify_password,
 )
 from wspolpraca.config import settings_of
@@ -99,7 +100,8 @@ def signed_in(request) -> Any:
 
 
 class Bootstrap(DependencyProvider):
-    """At start: a signing key, the `wspolpraca-cli` public client, and the first admin
+    """At start: a signing key, the `wspolpraca-cli` and `wspolpraca-portal` public clients
+    (the portal's redirect URI under WSPOLPRACA_PORTAL_URL), and the first admin
     (from WSPOLPRACA_ADMIN_EMAIL/PASSWORD, or with a one-time password printed once)."""
 
     def setup(self) -> None:
@@ -113,10 +115,12 @@ class Bootstrap(DependencyProvider):
         mongo = next(d for d in self.container.dependencies if isinstance(d, Mongo))
         db = mongo.db
         self.keyring.ensure(db)
-        db[CLIENTS].update_one({"_id": oidc.CLI_CLIENT["_id"]},
-                               {"$set": {k: v for k, v in oidc.CLI_CLIENT.items() if k != "_id"},
-                                "$setOnInsert": {"created_at": utcnow(), "kind": "native"}},
-                               upsert=True)
+        for client, kind in ((oidc.CLI_CLIENT, "native"),
+                             (oidc.portal_client(self.identity.portal_url), "web")):
+            db[CLIENTS].update_one({"_id": client["_id"]},
+                                   {"$set": {k: v for k, v in client.items() if k != "_id"},
+                                    "$setOnInsert": {"created_at": utcnow(), "kind": kind}},
+                                   upsert=True)
         if db[ACCOUNTS].find_one({"roles": "admin"}, {"_id": 1}) is None:
             self.first_admin(db)
         seal_plain_totp_secrets(db, self.totp_box)
@@ -726,7 +730,8 @@ class OpenIdMixin:
                      headers: dict | None = None) -> Response:
         csrf = csrf_token(request)
         query = request.query_string.decode("ascii", "replace")
-        response = page("signin.html", status, headers=headers, title="Logowanie",
+        response = page("signin.html", status,
+                        headers=sign_in_headers(grant.redirect_uri, headers), title="Logowanie",
                         action=f"/oauth2/authorize?{query}", csrf_token=csrf,
                         email=request.form.get("email", ""), errors=errors or {},
                         message=message, client_name=grant.client.record.get("name"),
@@ -830,9 +835,11 @@ class OpenIdMixin:
     def second_factor_form(self, request: Request, enrol_uri: str | None, step: str,
                            status: int = 200, *, message: str | None = None,
                            headers: dict | None = None) -> Response:
+        redirect_uri = request.args.get("redirect_uri")  # checked by Authlib before this
         csrf = csrf_token(request)
         query = request.query_string.decode("ascii", "replace")
-        response = page("totp.html", status, headers=headers, title="Logowanie: drugi krok",
+        response = page("totp.html", status, headers=sign_in_headers(redirect_uri, headers),
+                        title="Logowanie: drugi krok",
                         action=f"/oauth2/authorize?{query}", csrf_token=csrf, step=step,
                         enrol_uri=enrol_uri, message=message)
         set_cookie(response, CSRF_COOKIE, csrf, secure=self.boot.identity.secure_cookies)

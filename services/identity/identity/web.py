@@ -9,6 +9,7 @@ import secrets
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jwt
 from argon2 import PasswordHasher
@@ -120,6 +121,19 @@ def page(template: str, status: int = 200, headers: dict | None = None,
     body = _pages.get_template(template).render(**values)
     return Response(body, status=status, mimetype="text/html",
                     headers={**SECURITY_HEADERS, **(headers or {})})
+
+
+def sign_in_headers(redirect_uri: str | None, headers: dict | None = None) -> dict:
+    """The sign-in pages post to themselves and are answered with a redirect to the client's
+    redirect URI; browsers check `form-action` on that redirect too, so the page allows the
+    origin of the URI the client registered exactly (Authlib has checked it by then)."""
+    found = {**(headers or {})}
+    parts = urlsplit(redirect_uri or "")
+    if parts.scheme in ("http", "https") and parts.netloc:
+        origin = f"{parts.scheme}://{parts.netloc}"
+        found["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"].replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
+    return found
 
 
 def message_page(title: str, message: str, status: int = 200, **values) -> Response:

@@ -3,7 +3,8 @@
 Base URLs come from the environment (`PORTAL_<SERVICE>_URL`), defaulting to the local ports
 (`WSPOLPRACA_HTTP_PORT_<SERVICE>` or DESIGN.md's 8001–8005). A backend that does not answer, or
 answers 5xx, raises `Unavailable` naming it: a page shows that part as unavailable and renders
-the rest. The portal calls only public endpoints, without a token.
+the rest. The public pages call public endpoints without a token (`get`, `post`: cached); the
+workspaces call as the signed-in person with their token (`personal`: never cached).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ from wspolpraca.config import SERVICE_PORTS
 log = logging.getLogger(__name__)
 
 BACKENDS = ("registry", "grants", "consultations", "notifications", "reporting")
+# the workspaces also ask identity (representations) with the person's token
+PERSONAL_BACKENDS = (*BACKENDS, "identity")
+# a write whose Idempotency-Key is still being served (409 request_in_progress) is asked
+# again, up to IN_PROGRESS_ATTEMPTS times IN_PROGRESS_WAIT seconds apart
+IN_PROGRESS_ATTEMPTS = 20
+IN_PROGRESS_WAIT = 0.25
 
 # what a person reads when a backend is down: "Lista konkursów jest chwilowo niedostępna"
 BACKEND_NAMES = {
@@ -31,6 +38,7 @@ BACKEND_NAMES = {
     "consultations": "konsultacje i rada",
     "notifications": "kalendarz i newsletter",
     "reporting": "sprawozdania i dane otwarte",
+    "identity": "konta i logowanie",
 }
 
 
@@ -60,7 +68,7 @@ class Rejected(Exception):
 def base_urls(env: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if env is None else env)
     urls = {}
-    for service in BACKENDS:
+    for service in PERSONAL_BACKENDS:
         own = env.get(f"PORTAL_{service.upper()}_URL")
         port = env.get(f"WSPOLPRACA_HTTP_PORT_{service.upper()}") or SERVICE_PORTS[service]
         urls[service] = (own or f"http://127.0.0.1:{port}").rstrip("/")
@@ -132,14 +140,14 @@ class Backends:
         return session
 
     def request(self, method: str, service: str, path: str, *, params: Any = None,
-                json: Any = None, stream: bool = False,
-                read_timeout: float | None = None) -> requests.Response:
+                json: Any = None, stream: bool = False, read_timeout: float | None = None,
+                headers: dict[str, str] | None = None) -> requests.Response:
         url = self.urls[service] + path
         timeout = (self.timeout[0], read_timeout or self.timeout[1])
         started = time.perf_counter()
         try:
             response = self.http.request(method, url, params=params, json=json,
-                                         timeout=timeout, stream=stream)
+                                         timeout=timeout, stream=stream, headers=headers)
         except requests.RequestException as exc:
             log.warning("backend %s unavailable: %s %s: %s", service, method, path,
                         type(exc).__name__)
@@ -186,6 +194,34 @@ class Backends:
             response = self.request("POST", service, path, json=body)
         finally:
             self.cache.drop(service)  # the writer sees what they wrote on the next page
+        return response.json() if response.content else {}
+
+    def personal(self, method: str, service: str, path: str, token: str, *,
+                 params: dict[str, Any] | None = None, json: Any = None,
+                 idempotency_key: str | None = None) -> Any:
+        """A call as the signed-in person (their bearer token): never cached; a write drops
+        the service's public answers, as `post` does. `idempotency_key`: a form's key, so a
+        double click submits once."""
+        headers = {"Authorization": f"Bearer {token}"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        try:
+            for attempt in range(IN_PROGRESS_ATTEMPTS):
+                try:
+                    response = self.request(method, service, path, params=clean, json=json,
+                                            headers=headers)
+                    break
+                except Rejected as exc:
+                    # the same key's first request still runs (a double click): its answer
+                    # is replayed to this one as soon as it is written
+                    if exc.code != "request_in_progress" or not idempotency_key \
+                            or attempt == IN_PROGRESS_ATTEMPTS - 1:
+                        raise
+                    time.sleep(IN_PROGRESS_WAIT)
+        finally:
+            if method != "GET":
+                self.cache.drop(service)
         return response.json() if response.content else {}
 
     def items(self, service: str, path: str, limit: int = 100, pages: int = 5,

@@ -36,6 +36,21 @@ def money(value: str | Decimal | None) -> str:
     return format_currency(amount, "PLN", locale=LOCALE)
 
 
+def parse_money(text: str | None) -> str | None:
+    """Money typed the Polish way ("12 500,00", "12500", "12500,5", "12 500 zł") as the APIs
+    take it ("12500.00"); None when it is not an amount in złoty and grosze."""
+    cleaned = (text or "").replace("\u00a0", "").replace(" ", "").removesuffix("zł")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        return None
+    return f"{amount:.2f}"
+
+
 def number(value: int | str | Decimal | None) -> str:
     if value in (None, ""):
         return "—"

@@ -30,6 +30,7 @@ from portal.views import (
     upcoming,
 )
 from portal.web import ASYNCAPI_CSP, PageNotFound, Site, SiteProvider, page
+from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
 
 AREAS = AreaNames()
@@ -94,7 +95,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
                     direct_passthrough=True)
 
 
-class PortalService:
+class PortalService(WorkspacesMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()

@@ -169,9 +169,14 @@ class Form:
             self.errors.setdefault(name, []).append(message)
 
     def reject(self, error: Rejected) -> None:
-        """Puts the API's messages next to the fields they name; the rest in the summary."""
+        """Puts the API's messages next to the fields they name; the rest in the summary.
+        A nested name (`own_contribution.financial`, `cost_items.0.amount`) goes to the form's
+        field of the same path with `_` (`own_contribution_financial`), else to its first
+        part's."""
         for name, messages in error.fields.items():
-            key = name.split(".")[0]
+            key = name.replace(".", "_")
+            if key not in self.fields:
+                key = name.split(".")[0]
             self.errors.setdefault(key if key in self.fields else "_form", []).extend(
                 polish(m) for m in messages)
         if not error.fields:

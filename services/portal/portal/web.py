@@ -15,10 +15,12 @@ import logging
 import mimetypes
 import os
 import time
+import uuid
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from eventlet.event import Event
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -30,8 +32,9 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
-from portal import backend, formatting
+from portal import backend, formatting, sessions
 from portal.csrf import COOKIE, FIELD, Csrf
+from portal.signin import Provider, portal_url
 from portal.views import Parts
 from wspolpraca import metrics
 from wspolpraca.config import settings_of
@@ -69,17 +72,36 @@ class PageNotFound(Exception):
     """Raised by a page for a path that names nothing."""
 
 
-class Site:
-    """What every page needs: the templates, the backends' client and the CSRF signer."""
+class Redirect(Exception):
+    """Raised by a page that sends the browser elsewhere first (e.g. to sign in)."""
 
-    def __init__(self, secret: str, urls: dict[str, str] | None = None) -> None:
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+class NotAllowed(Exception):
+    """The signed-in person's role cannot do this (the services decide; the portal hides)."""
+
+
+class Site:
+    """What every page needs: the templates, the backends' client, the CSRF signer, the
+    sessions and the OpenID provider (the workspaces)."""
+
+    def __init__(self, secret: str, urls: dict[str, str] | None = None,
+                 provider: Provider | None = None) -> None:
         self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                                autoescape=select_autoescape(["html"]),
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(formatting.FILTERS)
+        # a form's Idempotency-Key, made when it is rendered (the workspaces' writes)
+        self.env.globals["new_key"] = lambda: uuid.uuid4().hex
         self.backends = backend.Backends(urls or backend.base_urls())
         self.csrf = Csrf(secret)
         self.contact = liaison_office()
+        self.sessions = sessions.SessionStore()
+        self.provider = provider or Provider.from_environment()
+        self.provider_origin = origin_of(self.provider.issuer)
 
     def render(self, request: Request, template: str, status: int = 200,
                headers: dict[str, str] | None = None, **context: Any) -> Response:
@@ -87,7 +109,7 @@ class Site:
         html = self.env.get_template(template).render(
             request=request, path=request.path, contact=self.contact,
             csrf_field=FIELD, csrf_token=self.csrf.token(cookie) if cookie else "",
-            **context)
+            me=getattr(request, "session", None), **context)
         return Response(html, status=status, headers=headers, mimetype="text/html")
 
     def render_kept(self, request: Request, key: tuple, template: str,
@@ -111,6 +133,20 @@ class Site:
             finally:
                 cache.done(key)
         return Response(html, mimetype="text/html")
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def with_form_action(csp: str, origin: str) -> str:
+    """Signing in (choosing an organisation) and out are forms answered with a redirect to
+    the OpenID provider; browsers check that redirect against `form-action` too, so the
+    provider's origin is allowed where it is not the portal's own."""
+    if not origin or origin == origin_of(portal_url()):
+        return csp
+    return csp.replace("form-action 'self'", f"form-action 'self' {origin}")
 
 
 def liaison_office() -> dict[str, str]:
@@ -250,7 +286,7 @@ class Page(HttpRequestHandler):
 
     def __init__(self, method: str, url: str, *, csp: str = CSP, **kwargs) -> None:
         kwargs.setdefault("expected_exceptions", (PageNotFound, backend.NotFound,
-                                                  backend.Unavailable))
+                                                  backend.Unavailable, Redirect, NotAllowed))
         super().__init__(method, url, **kwargs)
         self.csp = csp
 
@@ -265,9 +301,11 @@ class Page(HttpRequestHandler):
         if not cookie:
             cookie = fresh = Csrf.new_cookie()
         request.csrf_cookie = cookie
+        site = _site_of(self.container)
+        request.session = site.sessions.get(request.cookies.get(sessions.COOKIE))
+        request.session_changed = False  # a page that opens, renews or ends one sets it
         try:
             if request.method == "POST":
-                site = _site_of(self.container)
                 if not site.csrf.valid(request.cookies.get(COOKIE), request.form.get(FIELD)):
                     response = site.render(request, "expired.html", status=400)
                     return self._finish(request, response, fresh, started)
@@ -280,6 +318,10 @@ class Page(HttpRequestHandler):
                 raise TypeError(f"a page must return a Response, not {type(response)}")
         except (PageNotFound, backend.NotFound):
             response = error_page(404)
+        except Redirect as exc:
+            response = Response(status=303, headers={"Location": exc.location})
+        except NotAllowed:
+            response = error_page(403)
         except backend.Unavailable as exc:
             response = error_page(503, what=[exc.what])
         except Exception:
@@ -289,14 +331,27 @@ class Page(HttpRequestHandler):
 
     def _finish(self, request: Request, response: Response, fresh: str | None,
                 started: float) -> Response:
+        https = (request.headers.get("X-Forwarded-Proto") == "https"
+                 or portal_url().startswith("https://"))
         if fresh:
             response.set_cookie(COOKIE, fresh, httponly=True, samesite="Lax", path="/",
-                                secure=request.headers.get("X-Forwarded-Proto") == "https")
+                                secure=https)
+        if getattr(request, "session_changed", False):
+            session = request.session
+            if session is None:
+                response.delete_cookie(sessions.COOKIE, path="/", httponly=True,
+                                       samesite="Lax", secure=https)
+            else:
+                response.set_cookie(sessions.COOKIE, session.id, httponly=True,
+                                    samesite="Lax", path="/", secure=https)
+        if getattr(request, "session", None) is not None:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        csp = with_form_action(self.csp, _site_of(self.container).provider_origin)
         log.info("%s %s %s", request.method, request.path, response.status_code,
                  extra={"method": request.method, "route": self.url,
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
-        return secure(response, self.csp)
+        return secure(response, csp)
 
     def handle_result(self, event, worker_ctx, result, exc_info):
         if exc_info is not None:

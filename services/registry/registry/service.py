@@ -35,6 +35,7 @@ from registry.schemas import (
     PublicOrganizationSchema,
     ReasonSchema,
 )
+from registry.search_index import OrganizationSearch
 from registry.trainings import TrainingsMixin
 from wspolpraca.areas import AREAS, AREAS_VERSION
 from wspolpraca.auth import Principal, check_speaks_for
@@ -49,6 +50,8 @@ OVERDUE_CHECK_SECONDS = 60
 
 
 class OrganizationsMixin(Entry):
+    search: OrganizationSearch
+
     @api("POST", "/api/v1/organizations", roles=("ngo", "officer"),
          body=OrganizationCreateSchema, response=OrganizationSchema, status=201,
          summary="Register an organisation (status pending until an officer verifies it)")
@@ -67,6 +70,10 @@ class OrganizationsMixin(Entry):
             if query.get("status") not in (None, status):
                 raise Forbidden("Organizacje o statusie innym niż zweryfikowane widzi tylko "
                                 "biuro; publiczna lista obejmuje zweryfikowane.")
+        indexed = self.search.page(query.get("q"), query.get("area"), status,
+                                   query.get("district"), query["limit"], query["cursor"])
+        if indexed is not None:  # the in-memory read model; the database while it loads
+            return indexed
         found = repository.organization_query(query.get("q"), query.get("area"), status,
                                               query.get("district"))
         return repository.list_page(self.db, ORGANIZATIONS, found, query["limit"],
@@ -204,4 +211,5 @@ class RegistryService(OrganizationsMixin, DepartmentsMixin, InquiriesMixin, Reso
 
     db = Mongo(repository.COLLECTIONS + cooperation_repository.COLLECTIONS,
                repository.GAUGES + cooperation_repository.GAUGES)
+    search = OrganizationSearch()
     log_context = WorkerLogContext()

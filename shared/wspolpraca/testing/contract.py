@@ -34,7 +34,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from wspolpraca.mongo import OUTBOX
+from wspolpraca.outbox import OUTBOX
 
 DOCUMENT_URI = "urn:wspolpraca:asyncapi"
 """The base URI the catalogue is registered under, so `#/components/...` resolves."""

@@ -10,7 +10,8 @@ import time
 import uuid
 from urllib.parse import quote
 
-import pika
+from wspolpraca import broker
+from wspolpraca.queues import events_exchange
 
 BROKER_HOST = "127.0.0.1"
 BROKER_PORT = 5672
@@ -58,7 +59,7 @@ class EventListener:
 
     def __init__(self, amqp_uri: str, service: str, routing_key: str = "#") -> None:
         self.amqp_uri = amqp_uri
-        self.exchange = f"{service}.events"
+        self.exchange = events_exchange(service)
         self.routing_key = routing_key
         self.messages: list[dict] = []
         self.properties: list = []
@@ -75,21 +76,21 @@ class EventListener:
         return self
 
     def _run(self) -> None:
-        connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
-        channel = connection.channel()
-        channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
-        channel.queue_declare(self.queue, exclusive=True)
-        channel.queue_bind(self.queue, self.exchange, routing_key=self.routing_key)
-        self._ready.set()
-        while not self._stop:
-            method, properties, body = channel.basic_get(self.queue, auto_ack=True)
-            if method is None:
-                connection.sleep(0.02)
-                continue
-            with self._lock:
-                self.messages.append(json.loads(body))
-                self.properties.append(properties)
-        connection.close()
+        with broker.connection(self.amqp_uri) as connection:
+            channel = connection.channel()
+            channel.exchange_declare(self.exchange, "topic", durable=True, auto_delete=False)
+            channel.queue_declare(self.queue, exclusive=True, auto_delete=False)
+            channel.queue_bind(self.queue, self.exchange, routing_key=self.routing_key)
+            self._ready.set()
+            while not self._stop:
+                message = channel.basic_get(self.queue, no_ack=True)
+                if message is None:
+                    time.sleep(0.02)
+                    continue
+                with self._lock:
+                    self.messages.append(json.loads(message.body))
+                    # the AMQP message: its properties read as attributes (`.message_id`)
+                    self.properties.append(message)
 
     def stop(self) -> None:
         self._stop = True
@@ -127,17 +128,13 @@ def delete_queues(amqp_uri: str, queues: list[str]) -> None:
     session does not consume what was published into this test's durable queues."""
     if not queues:
         return
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
+    with broker.connection(amqp_uri) as connection:
+        channel = connection.channel()
         for queue in queues:
-            channel = connection.channel()
             try:
                 channel.queue_delete(queue)
-            except pika.exceptions.ChannelClosedByBroker:
-                continue
-            channel.close()
-    finally:
-        connection.close()
+            except broker.ChannelError:  # the broker closed the channel
+                channel = connection.channel()
 
 
 def _decoded(body: bytes):
@@ -149,22 +146,18 @@ def _decoded(body: bytes):
 
 def queue_messages(amqp_uri: str, queue: str) -> list[tuple[dict, dict]]:
     """Drain a queue (e.g. a DLQ): [(body, headers)], bodies decoded when they are JSON."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
     found = []
-    while True:
-        method, properties, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            break
-        found.append((_decoded(body), dict(properties.headers or {})))
-    connection.close()
+    with broker.connection(amqp_uri) as connection:
+        channel = connection.channel()
+        while True:
+            message = channel.basic_get(queue, no_ack=True)
+            if message is None:
+                break
+            found.append((_decoded(message.body), dict(message.headers or {})))
     return found
 
 
 def queue_depth(amqp_uri: str, queue: str) -> int:
     """The messages ready in `queue` (a passive declare: a missing queue raises)."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
-        return connection.channel().queue_declare(queue, passive=True).method.message_count
-    finally:
-        connection.close()
+    with broker.connection(amqp_uri) as connection:
+        return connection.channel().queue_declare(queue, passive=True).message_count

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pymongo.client_session import ClientSession
 from pymongo.errors import ConnectionFailure
 
-from wspolpraca.mongo import RECEIPTS
+from wspolpraca.unit_of_work import RECEIPTS
 
 INQUIRIES = "/api/v1/inquiries"
 

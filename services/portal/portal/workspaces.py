@@ -1,0 +1,474 @@
+"""The signed-in part of the portal: signing in and out, the NGO representative's workspace
+(`/moja-organizacja/...`) and the liaison officer's (`/urzad/...`).
+
+Every action goes to the owning service's API with the person's access token (refreshed
+quietly with the refresh token); the services check roles and apply the Act, the portal shows
+their answers (a 422's messages next to the fields they name) and hides what a role cannot do.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from portal import formatting
+from portal.backend import Rejected
+from portal.sessions import Session
+from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
+from portal.views import Form, Parts, polish
+from portal.web import NotAllowed, Redirect, Site, page
+
+log = logging.getLogger(__name__)
+
+REPRESENTATION_STATUS = {"requested": "Czeka na decyzję", "granted": "Zatwierdzony",
+                         "refused": "Odmowa", "withdrawn": "Wycofany", "revoked": "Cofnięty"}
+OFFER_STATUS = {"submitted": "Złożona", "withdrawn": "Wycofana", "rejected_formally":
+                "Odrzucona z przyczyn formalnych", "under_evaluation": "W ocenie",
+                "awarded": "Przyznano dotację", "not_awarded": "Nie przyznano dotacji"}
+COST_ROWS = 3          # cost item rows an empty offer form shows
+MAX_COST_ROWS = 200    # as many as the API takes
+
+
+def form_key(request: Request) -> str | None:
+    """The Idempotency-Key the form was rendered with (a double click sends it twice)."""
+    return (request.form.get("idempotency_key") or "")[:128] or None
+
+
+def sign_in_link(path: str) -> str:
+    return "/logowanie?next=" + quote(safe_next(path), safe="/")
+
+
+class WorkspacesMixin:
+    site: Site
+    # PortalService's: a form passed to its API, redirect on success, the form again on a 422
+    _submit: Callable[..., Response]
+
+    # --- the person and their token ------------------------------------------------------
+    def _me(self, request: Request) -> Session:
+        """The signed-in person, with an access token valid for the next minute (refreshed
+        quietly); otherwise to the sign-in, back here afterwards."""
+        session: Session | None = request.session
+        if session is None or session.tokens is None:
+            raise Redirect(sign_in_link(request.full_path.rstrip("?")))
+        if session.tokens.expires_at - REFRESH_MARGIN < time.time():
+            try:
+                session.tokens = self.site.provider.refresh(session.tokens)
+            except SignInFailed as exc:
+                log.info("refresh failed (%s): signing in again", exc)
+                session.tokens = None
+                raise Redirect(sign_in_link(request.full_path.rstrip("?"))) from None
+        return session
+
+    def _role(self, request: Request, role: str) -> Session:
+        me = self._me(request)
+        if not me.has(role):
+            raise NotAllowed(role)
+        return me
+
+    def _call(self, me: Session, method: str, service: str, path: str, *,
+              params: dict[str, Any] | None = None, json: Any = None,
+              idempotency_key: str | None = None) -> Any:
+        assert me.tokens is not None
+        try:
+            return self.site.backends.personal(method, service, path, me.tokens.access_token,
+                                               params=params, json=json,
+                                               idempotency_key=idempotency_key)
+        except Rejected as exc:
+            if exc.status == 401:   # the token was refused: sign in again
+                me.tokens = None
+                raise Redirect(sign_in_link("/moja-organizacja")) from None
+            if exc.status == 403 and method == "GET":
+                raise NotAllowed(path) from None
+            raise
+
+    def _items(self, me: Session, service: str, path: str, **params: Any) -> list[dict]:
+        return self._call(me, "GET", service, path, params={"limit": 100, **params}).get(
+            "items", [])
+
+    # --- signing in and out --------------------------------------------------------------
+    @page("GET", "/logowanie")
+    def sign_in(self, request: Request) -> Response:
+        return self._start_sign_in(request, request.args.get("next"))
+
+    def _start_sign_in(self, request: Request, next_path: str | None,
+                       **extra: str) -> Response:
+        session = request.session or self.site.sessions.new()
+        url, session.pending = self.site.provider.start(next_path or "", **extra)
+        request.session, request.session_changed = session, True
+        return redirect(url, code=303)
+
+    @page("GET", "/logowanie/powrot")
+    def signed_in(self, request: Request) -> Response:
+        session: Session | None = request.session
+        pending = session.pending if session else None
+        if session is None or pending is None:
+            return self.site.render(request, "signin_failed.html", status=400)
+        session.pending = None
+        try:
+            tokens = self.site.provider.finish(pending, request.args.to_dict())
+        except SignInFailed as exc:
+            log.warning("sign-in refused: %s", exc)
+            return self.site.render(request, "signin_failed.html", status=400)
+        self.site.sessions.renew(session)
+        session.tokens = tokens
+        request.session_changed = True
+        session.organisations = self._organisations(session)
+        if session.org_id is None and len(session.organisations) > 1:
+            return redirect("/wybierz-organizacje?next=" + quote(pending.next, safe="/"),
+                            code=303)
+        return redirect(pending.next, code=303)
+
+    def _organisations(self, me: Session) -> list[tuple[str, str]]:
+        """The organisations the person represents (identity's granted representations)."""
+        sub = me.claims.get("sub")
+        found = Parts().fetch(lambda: self._items(me, "identity", "/api/v1/representations",
+                                                  status="granted"), []) or []
+        return [(r["organization_id"], r.get("organization_name") or r["organization_id"])
+                for r in found if r.get("account_id") == sub]
+
+    @page("GET", "/wybierz-organizacje")
+    def choose_organisation(self, request: Request) -> Response:
+        me = self._me(request)
+        me.organisations = self._organisations(me)
+        return self.site.render(request, "choose_organisation.html",
+                                next=safe_next(request.args.get("next")))
+
+    @page("POST", "/wybierz-organizacje")
+    def chose_organisation(self, request: Request) -> Response:
+        me = self._me(request)
+        chosen = request.form.get("organization_id", "")
+        if chosen not in dict(me.organisations):
+            return self.site.render(request, "choose_organisation.html", status=422,
+                                    next=safe_next(request.form.get("next")),
+                                    error="Wybierz organizację z listy.")
+        # the provider's session is still open: the code comes back at once, for that one
+        # (no `prompt=none`: were that session gone, its sign-in page is the right answer)
+        return self._start_sign_in(request, request.form.get("next"), org_id=chosen)
+
+    @page("POST", "/wyloguj")
+    def sign_out(self, request: Request) -> Response:
+        session: Session | None = request.session
+        tokens = session.tokens if session else None
+        if session is not None:
+            self.site.sessions.end(session)
+        request.session, request.session_changed = None, True
+        url = self.site.provider.logout_url(tokens, portal_url() + "/") if tokens else None
+        return redirect(url or "/", code=303)
+
+    # --- an account (identity's registration; the email confirms it) --------------------
+    ACCOUNT_FIELDS = ("name", "email", "password")
+    ACCOUNT_LABELS = {"name": "Imię i nazwisko", "email": "Adres e-mail", "password": "Hasło"}
+
+    @page("GET", "/rejestracja")
+    def register(self, request: Request) -> Response:
+        return self._register(request, Form(self.ACCOUNT_FIELDS, labels=self.ACCOUNT_LABELS))
+
+    @page("POST", "/rejestracja")
+    def registered(self, request: Request) -> Response:
+        form = Form.read(request, self.ACCOUNT_FIELDS, self.ACCOUNT_LABELS)
+        body = dict(form.values)
+        form.values["password"] = ""   # never sent back to the browser
+        return self._submit(form, "identity", "/api/v1/accounts", body,
+                            "/rejestracja?wyslano=1",
+                            lambda status: self._register(request, form, status))
+
+    def _register(self, request: Request, form: Form, status: int = 200) -> Response:
+        return self.site.render(request, "register.html", status=status, form=form,
+                                sent=request.args.get("wyslano") == "1")
+
+    # --- the NGO representative ----------------------------------------------------------
+    @page("GET", "/moja-organizacja")
+    def my_organisation(self, request: Request) -> Response:
+        me = self._me(request)
+        return self._my_organisation(request, me, Form(("organization_id",), labels={
+            "organization_id": "Identyfikator organizacji"}))
+
+    def _my_organisation(self, request: Request, me: Session, form: Form,
+                         status: int = 200) -> Response:
+        parts = Parts()
+        org = offers = competitions = colleagues = None
+        if me.org_id:
+            org = parts.fetch(lambda: self._call(me, "GET", "registry",
+                                                 f"/api/v1/organizations/{me.org_id}"))
+            offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers",
+                                                     organization_id=me.org_id), [])
+            competitions = parts.fetch(lambda: self.site.backends.items(
+                "grants", "/api/v1/competitions", status="announced"), [])
+            colleagues = parts.fetch(lambda: self._items(
+                me, "identity", "/api/v1/representations", organization_id=me.org_id,
+                status="requested"), [])
+        own = parts.fetch(lambda: [r for r in self._items(me, "identity",
+                                                          "/api/v1/representations")
+                                   if r.get("account_id") == me.claims.get("sub")], [])
+        unread = {}
+        if me.roles:   # the inbox is for the platform's roles; a new account has none yet
+            unread = parts.fetch(lambda: self._call(me, "GET", "notifications",
+                                                    "/api/v1/inbox/unread-count"), {}) or {}
+        moment = _now()
+        open_competitions = [c for c in competitions or []
+                             if formatting.to_datetime(c["submission_deadline"]) > moment]
+        return self.site.render(
+            request, "workspace/organisation.html", status=status, parts=parts, org=org,
+            offers=offers, competitions=open_competitions, colleagues=colleagues,
+            own=own, unread=unread.get("unread"), form=form,
+            statuses=REPRESENTATION_STATUS, offer_statuses=OFFER_STATUS, now=moment,
+            left=formatting.days_left_text, sent=request.args.get("wyslano") == "1")
+
+    @page("POST", "/moja-organizacja/reprezentacja")
+    def ask_to_represent(self, request: Request) -> Response:
+        me = self._me(request)
+        form = Form.read(request, ("organization_id",),
+                         {"organization_id": "Identyfikator organizacji"})
+        try:
+            self._call(me, "POST", "identity", "/api/v1/representations",
+                       json={"organization_id": form.values["organization_id"]},
+                       idempotency_key=form_key(request))
+        except Rejected as exc:
+            form.reject(exc)
+            if exc.status == 409 and not exc.fields:
+                form.errors.setdefault("organization_id", []).append(exc.message)
+                form.message = ""
+            return self._my_organisation(request, me, form, exc.status)
+        return redirect("/moja-organizacja?wyslano=1#reprezentacja", code=303)
+
+    @page("POST", "/moja-organizacja/reprezentacje/<id>/<action>")
+    def decide_colleague(self, request: Request, id: str, action: str) -> Response:
+        """A representative approves (or refuses) a colleague's request for the organisation."""
+        me = self._me(request)
+        return self._decide_representation(me, request, id, action, "/moja-organizacja")
+
+    def _decide_representation(self, me: Session, request: Request, id: str, action: str,
+                               back: str) -> Response:
+        if action not in ("zatwierdz", "odmow"):
+            raise NotAllowed(action)
+        try:
+            if action == "zatwierdz":
+                self._call(me, "POST", "identity", f"/api/v1/representations/{id}/approve",
+                           idempotency_key=form_key(request))
+            else:
+                self._call(me, "POST", "identity", f"/api/v1/representations/{id}/refuse",
+                           json={"reason": (request.form.get("reason") or "").strip()},
+                           idempotency_key=form_key(request))
+        except Rejected as exc:
+            message = " ".join(polish(m) for ms in exc.fields.values() for m in ms) \
+                or exc.message
+            return redirect(f"{back}?blad={quote(message)}&wniosek={id}#wnioski", code=303)
+        return redirect(f"{back}?zapisano={action}#wnioski", code=303)
+
+    @page("GET", "/moja-organizacja/skrzynka")
+    def inbox(self, request: Request) -> Response:
+        me = self._me(request)
+        parts = Parts()
+        found = parts.fetch(lambda: self._call(me, "GET", "notifications", "/api/v1/inbox",
+                                               params={"limit": 50}), {}) or {}
+        unread = parts.fetch(lambda: self._call(me, "GET", "notifications",
+                                                "/api/v1/inbox/unread-count"), {}) or {}
+        return self.site.render(request, "workspace/inbox.html", parts=parts,
+                                items=found.get("items"), unread=unread.get("unread"))
+
+    @page("POST", "/moja-organizacja/skrzynka/<id>/przeczytane")
+    def mark_read(self, request: Request, id: str) -> Response:
+        me = self._me(request)
+        self._call(me, "POST", "notifications", f"/api/v1/inbox/{id}/read",
+                   idempotency_key=form_key(request))
+        return redirect("/moja-organizacja/skrzynka", code=303)
+
+    # --- an offer ------------------------------------------------------------------------
+    OFFER_LABELS = {
+        "title": "Tytuł zadania", "description": "Opis zadania",
+        "expected_results": "Zakładane rezultaty", "task_start": "Początek realizacji",
+        "task_end": "Koniec realizacji", "requested_amount": "Wnioskowana kwota dotacji",
+        "own_contribution_financial": "Wkład własny finansowy",
+        "own_contribution_non_financial": "Wkład własny niefinansowy (osobowy i rzeczowy)",
+        "total_cost": "Całkowity koszt zadania", "cost_items": "Kosztorys",
+    }
+    MONEY_FIELDS = ("requested_amount", "own_contribution_financial",
+                    "own_contribution_non_financial", "total_cost")
+
+    def _offer_fields(self, rows: int) -> tuple[str, ...]:
+        items = tuple(f"cost_items_{i}_{part}" for i in range(rows)
+                      for part in ("name", "amount"))
+        return (*self.OFFER_LABELS, *items)
+
+    def _offer_labels(self, rows: int) -> dict[str, str]:
+        labels = dict(self.OFFER_LABELS)
+        for i in range(rows):
+            labels[f"cost_items_{i}_name"] = f"Pozycja kosztorysu {i + 1}: nazwa"
+            labels[f"cost_items_{i}_amount"] = f"Pozycja kosztorysu {i + 1}: kwota"
+        return labels
+
+    def _read_offer(self, request: Request) -> Form:
+        try:
+            rows = int(request.form.get("rows") or COST_ROWS)
+        except ValueError:
+            rows = COST_ROWS
+        rows = max(1, min(rows, MAX_COST_ROWS))
+        if request.form.get("action") == "dodaj" and rows < MAX_COST_ROWS:
+            rows += 1
+        form = Form.read(request, self._offer_fields(rows), self._offer_labels(rows))
+        form.values["rows"] = rows
+        return form
+
+    def _offer_body(self, form: Form, organization_id: str) -> dict[str, Any]:
+        """The API's body from what was typed; an amount that is not money is told here
+        (the format of a number, not a rule of the Act)."""
+        v = form.values
+        amounts: dict[str, str] = {}
+        for name in self.MONEY_FIELDS + tuple(
+                f"cost_items_{i}_amount" for i in range(v["rows"])):
+            if not v.get(name):
+                continue
+            parsed = formatting.parse_money(v[name])
+            if parsed is None:
+                form.errors.setdefault(name, []).append(
+                    "Wpisz kwotę w złotych, np. 12 500,00.")
+            else:
+                amounts[name] = parsed
+        items = []
+        for i in range(v["rows"]):
+            name, amount = v.get(f"cost_items_{i}_name"), v.get(f"cost_items_{i}_amount")
+            if name or amount:
+                items.append({"name": name, "amount": amounts.get(
+                    f"cost_items_{i}_amount", amount)})
+        body: dict[str, Any] = {
+            "organization_id": organization_id, "title": v["title"],
+            "description": v["description"] or None,
+            "expected_results": v["expected_results"] or None,
+            "task_start": v["task_start"], "task_end": v["task_end"],
+            "requested_amount": amounts.get("requested_amount", v["requested_amount"]),
+            "total_cost": amounts.get("total_cost", v["total_cost"]),
+            "own_contribution": {
+                "financial": amounts.get("own_contribution_financial",
+                                         v["own_contribution_financial"] or "0.00"),
+                "non_financial": amounts.get("own_contribution_non_financial",
+                                             v["own_contribution_non_financial"] or "0.00")},
+            "cost_items": items}
+        return body
+
+    @staticmethod
+    def _sums(form: Form) -> dict[str, str]:
+        """The live sums shown beside the cost items (arithmetic only: the API decides)."""
+        total = sum((_amount(form.values.get(f"cost_items_{i}_amount"))
+                     for i in range(form.values["rows"])), start=_amount("0"))
+        own = (_amount(form.values.get("own_contribution_financial"))
+               + _amount(form.values.get("own_contribution_non_financial")))
+        requested = _amount(form.values.get("requested_amount"))
+        return {"items": formatting.money(total), "own": formatting.money(own),
+                "requested_and_own": formatting.money(requested + own)}
+
+    @page("GET", "/moja-organizacja/oferty/nowa/<competition_id>")
+    def new_offer(self, request: Request, competition_id: str) -> Response:
+        self._role(request, "ngo")
+        form = Form(self._offer_fields(COST_ROWS), labels=self._offer_labels(COST_ROWS))
+        form.values["rows"] = COST_ROWS
+        return self._offer_form(request, competition_id, form)
+
+    def _offer_form(self, request: Request, competition_id: str, form: Form,
+                    status: int = 200) -> Response:
+        competition = self.site.backends.get("grants",
+                                             f"/api/v1/competitions/{competition_id}")
+        return self.site.render(request, "workspace/offer_form.html", status=status,
+                                c=competition, form=form, sums=self._sums(form), now=_now(),
+                                left=formatting.days_left_text)
+
+    @page("POST", "/moja-organizacja/oferty/suma")
+    def offer_sums(self, request: Request) -> Response:
+        """The sums of the cost items for htmx (the form posts here as it is typed)."""
+        self._me(request)
+        form = self._read_offer(request)
+        return self.site.render(request, "workspace/offer_sums.html", sums=self._sums(form))
+
+    @page("POST", "/moja-organizacja/oferty/nowa/<competition_id>")
+    def submit_offer(self, request: Request, competition_id: str) -> Response:
+        me = self._role(request, "ngo")
+        form = self._read_offer(request)
+        if request.form.get("action") == "dodaj":   # no JavaScript: one more cost item row
+            return self._offer_form(request, competition_id, form)
+        body = self._offer_body(form, me.org_id or "")
+        if form.errors:
+            return self._offer_form(request, competition_id, form, 422)
+        try:
+            offer = self._call(me, "POST", "grants",
+                               f"/api/v1/competitions/{competition_id}/offers", json=body,
+                               idempotency_key=form_key(request))
+        except Rejected as exc:
+            form.reject(exc)
+            return self._offer_form(request, competition_id, form, exc.status)
+        return redirect(f"/moja-organizacja/oferty/{offer['id']}?zlozono=1", code=303)
+
+    @page("GET", "/moja-organizacja/oferty/<id>")
+    def offer(self, request: Request, id: str) -> Response:
+        me = self._me(request)
+        offer = self._call(me, "GET", "grants", f"/api/v1/offers/{id}")
+        parts = Parts()
+        competition = parts.fetch(lambda: self.site.backends.get(
+            "grants", f"/api/v1/competitions/{offer['competition_id']}"))
+        return self.site.render(request, "workspace/offer.html", parts=parts, offer=offer,
+                                c=competition, statuses=OFFER_STATUS,
+                                submitted=request.args.get("zlozono") == "1")
+
+    # --- the liaison officer -------------------------------------------------------------
+    @page("GET", "/urzad")
+    def office(self, request: Request) -> Response:
+        me = self._role(request, "officer")
+        parts = Parts()
+        waiting = parts.fetch(lambda: self._items(me, "registry", "/api/v1/organizations",
+                                                  status="pending"), [])
+        requests_ = parts.fetch(lambda: self._items(me, "identity",
+                                                    "/api/v1/representations",
+                                                    status="requested"), [])
+        return self.site.render(request, "workspace/office.html", parts=parts,
+                                waiting=waiting, requests=requests_)
+
+    @page("GET", "/urzad/organizacje")
+    def to_verify(self, request: Request) -> Response:
+        me = self._role(request, "officer")
+        parts = Parts()
+        waiting = parts.fetch(lambda: self._items(me, "registry", "/api/v1/organizations",
+                                                  status="pending"))
+        return self.site.render(request, "workspace/to_verify.html", parts=parts,
+                                waiting=waiting, done=request.args.get("zweryfikowano"),
+                                error=request.args.get("blad"))
+
+    @page("POST", "/urzad/organizacje/<id>/weryfikuj")
+    def verify(self, request: Request, id: str) -> Response:
+        me = self._role(request, "officer")
+        try:
+            org = self._call(me, "POST", "registry", f"/api/v1/organizations/{id}/verify",
+                             idempotency_key=form_key(request))
+        except Rejected as exc:
+            return redirect("/urzad/organizacje?blad=" + quote(exc.message), code=303)
+        return redirect("/urzad/organizacje?zweryfikowano=" + quote(org.get("name", "")),
+                        code=303)
+
+    @page("GET", "/urzad/reprezentacje")
+    def representation_requests(self, request: Request) -> Response:
+        me = self._role(request, "officer")
+        parts = Parts()
+        found = parts.fetch(lambda: self._items(me, "identity", "/api/v1/representations",
+                                                status="requested"))
+        return self.site.render(request, "workspace/representations.html", parts=parts,
+                                found=found, saved=request.args.get("zapisano"),
+                                error=request.args.get("blad"),
+                                failed=request.args.get("wniosek"))
+
+    @page("POST", "/urzad/reprezentacje/<id>/<action>")
+    def decide_representation(self, request: Request, id: str, action: str) -> Response:
+        me = self._role(request, "officer")
+        return self._decide_representation(me, request, id, action, "/urzad/reprezentacje")
+
+
+def _amount(text: str | None) -> Decimal:
+    return Decimal(formatting.parse_money(text or "0") or "0")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
