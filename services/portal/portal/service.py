@@ -105,7 +105,7 @@ class PortalService(WorkspacesMixin):
         """A form passed to its API: on success redirect (POST/redirect/GET), on a refusal the
         same page again with the API's messages next to the fields."""
         try:
-            self.site.backends.post(service, path, body)
+            self.site.backends.post(service, path, body, idempotency_key=form.key)
         except Rejected as exc:
             form.reject(exc)
             return again(exc.status)
