@@ -62,7 +62,6 @@ from throughput import (
     percentiles,
     queue_state,
     registry_ready,
-    regon,
     wait_until,
 )
 
@@ -71,6 +70,7 @@ from wspolpraca.envelope import CloudEvent, format_time
 from wspolpraca.pagination import new_id
 from wspolpraca.secantus import SecantusServer, free_port
 from wspolpraca.testing.contract import load_catalogue
+from wspolpraca.testing.identifiers import regon_from
 from wspolpraca.testing.rabbit import Vhost
 
 BENCH = Path(__file__).resolve().parent
@@ -101,7 +101,7 @@ def organization_events(count: int, seed: int) -> list[CloudEvent]:
     for index, nip in enumerate(nips(count, seed)):
         org_id = new_id()
         data = {"id": org_id, "name": f"Stowarzyszenie Przyjaciół Łąk nr {index}",
-                "legal_form": "association", "nip": nip, "regon": regon(index)[:9],
+                "legal_form": "association", "nip": nip, "regon": regon_from(index)[:9],
                 "krs": f"{index + 1:010d}", "areas": list(AREAS),
                 "email": f"biuro{index}@laki.example.pl", "district": "Śródmieście",
                 "status": "pending",
@@ -273,6 +273,19 @@ def raw_inserts(uri: str, documents: list[dict], concurrency: int) -> dict:
 
 
 # --- the year --------------------------------------------------------------------
+def parallel_phase(phase: str, unit: str, grants, base_url: str,
+                   requests_todo: list[tuple[str, str, dict]], concurrency: int) -> dict:
+    """`run_parallel` (each POST answered 201), then grants still alive and no request failed;
+    the rate printed as `unit`/s."""
+    outcome = run_parallel(base_url, requests_todo, concurrency, 201)
+    grants.check_alive()
+    if outcome["errors"]:
+        raise BenchFailure(f"{phase}: {outcome['errors']} failed, e.g. "
+                           f"{outcome['error_samples']}")
+    print(f"   {outcome['rate']:,.1f} {unit}/s", flush=True)
+    return outcome
+
+
 def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     vhost = Vhost(prefix="wspolpraca-bench").create()
     stack.callback(vhost.delete)
@@ -350,12 +363,8 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     print(f"1. submission: {len(submissions)} offers to {len(competitions)} competitions "
           f"from {args.concurrency} clients ...", flush=True)
     year_started = time.monotonic()
-    submission = run_parallel(base_url, submissions, args.concurrency, 201)
-    grants.check_alive()
-    if submission["errors"]:
-        raise BenchFailure(f"submission: {submission['errors']} failed, e.g. "
-                           f"{submission['error_samples']}")
-    print(f"   {submission['rate']:,.1f} offers/s", flush=True)
+    submission = parallel_phase("submission", "offers", grants, base_url, submissions,
+                                args.concurrency)
 
     # 2. close, committees, declarations, distribution
     print("2. evaluation: close, committees, declarations, distribution ...", flush=True)
@@ -386,14 +395,9 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     # 3. scoring
     print(f"3. scoring: {len(pairs)} scores on {len(CRITERIA)} criteria ...", flush=True)
     random.Random(args.seed).shuffle(pairs)
-    scoring = run_parallel(base_url, [(f"/api/v1/offers/{offer_id}/scores",
-                                       member_tokens[user_id], score_body(offer_id, user_id))
-                                      for offer_id, user_id in pairs], args.concurrency, 201)
-    grants.check_alive()
-    if scoring["errors"]:
-        raise BenchFailure(f"scoring: {scoring['errors']} failed, e.g. "
-                           f"{scoring['error_samples']}")
-    print(f"   {scoring['rate']:,.1f} scores/s", flush=True)
+    scoring = parallel_phase("scoring", "scores", grants, base_url, [
+        (f"/api/v1/offers/{offer_id}/scores", member_tokens[user_id],
+         score_body(offer_id, user_id)) for offer_id, user_id in pairs], args.concurrency)
 
     # 4. ranking
     print("4. ranking ...", flush=True)

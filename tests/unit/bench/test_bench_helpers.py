@@ -11,6 +11,7 @@ import pytest
 from registry import domain, records
 from registry.schemas import OrganizationCreateSchema
 from wspolpraca.envelope import CloudEvent
+from wspolpraca.testing.identifiers import regon_from
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
@@ -32,7 +33,7 @@ def test_nips_skip_prefixes_whose_remainder_is_ten():
 
 @pytest.mark.parametrize("index", [0, 1, 99_999_998, 123_456])
 def test_generated_regons_are_valid(index):
-    regon = throughput.regon(index)
+    regon = regon_from(index)
     assert domain.validate_regon(regon) == regon
 
 
