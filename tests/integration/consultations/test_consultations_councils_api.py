@@ -18,9 +18,9 @@ from consultations_helpers import (
     org_id,
     parse_time,
 )
-from nameko.testing.services import entrypoint_hook
 
 from consultations.service import ConsultationsService
+from wspolpraca.testing.entrypoints import run_entrypoint
 
 CREATED = "consultations.council.created"
 APPOINTED = "consultations.council.member_appointed"
@@ -198,10 +198,8 @@ def test_late_requests_are_reported(start_service, officer, events, organization
 
     listed = service.get(path("requests") + "?late=true", officer).json()["items"]
     assert [r["id"] for r in listed] == [late["id"]]
-    with entrypoint_hook(service.container, "report_late_council_requests") as report:
-        assert report() == 1
-    with entrypoint_hook(service.container, "report_late_council_requests") as report:
-        assert report() == 0
+    assert run_entrypoint(service, "report_late_council_requests") == 1
+    assert run_entrypoint(service, "report_late_council_requests") == 0
     (event,) = events.wait_for(REQUEST_OVERDUE)
     assert event["subject"] == late["id"]
     assert event["data"]["days_late"] == 3
@@ -300,10 +298,8 @@ def test_no_opinion_in_time_lapses(start_service, officer, events):
     service.db["opinion_requests"].update_one(
         {"_id": overdue["id"]}, {"$set": {"deadline": now() - timedelta(seconds=1)}})
 
-    with entrypoint_hook(service.container, "lapse_overdue_opinions") as lapse:
-        assert lapse() == 1
-    with entrypoint_hook(service.container, "lapse_overdue_opinions") as lapse:
-        assert lapse() == 0
+    assert run_entrypoint(service, "lapse_overdue_opinions") == 1
+    assert run_entrypoint(service, "lapse_overdue_opinions") == 0
 
     (event,) = events.wait_for(LAPSED)
     assert event["data"]["id"] == overdue["id"]
