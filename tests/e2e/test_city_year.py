@@ -37,7 +37,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-import pika
 import pytest
 import requests
 from pymongo import MongoClient
@@ -50,7 +49,7 @@ from wspolpraca.polish import as_spaces
 from wspolpraca.secantus import free_port
 from wspolpraca.testing.identifiers import nip_for
 from wspolpraca.testing.processes import stop_process, stop_processes
-from wspolpraca.testing.rabbit import Vhost
+from wspolpraca.testing.rabbit import Vhost, queue_messages
 from wspolpraca.testing.waiting import wait_until
 
 LINK_SECRET = "e2e-link-secret-3f9c1b7a"
@@ -129,16 +128,7 @@ class SmtpServer:
 
 
 def drain(amqp_uri: str, queue: str) -> list[dict]:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    found = []
-    while True:
-        method, _, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            break
-        found.append(json.loads(body))
-    connection.close()
-    return found
+    return [body for body, _ in queue_messages(amqp_uri, queue)]
 
 
 # --- the city: five processes ----------------------------------------------------------------
