@@ -62,6 +62,7 @@ from throughput import (
     percentiles,
     queue_state,
     registry_ready,
+    timed_threads,
     wait_until,
 )
 
@@ -255,13 +256,8 @@ def raw_inserts(uri: str, documents: list[dict], concurrency: int) -> dict:
                     return
                 collection.insert_one(document)
 
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        seconds = time.monotonic() - started
+        seconds = timed_threads([threading.Thread(target=worker, daemon=True)
+                                 for _ in range(concurrency)])
         inserted = collection.estimated_document_count()
         client.drop_database(BASELINE_DB)
     finally:

@@ -40,6 +40,7 @@ from throughput import (
     nips,
     percentiles,
     registry_ready,
+    timed_threads,
     wait_until,
 )
 
@@ -168,13 +169,7 @@ def saturate(clients: int, seconds: float, one_request) -> dict:
 
 
 def _threads(count: int, worker) -> float:
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
+    return timed_threads([threading.Thread(target=worker, args=(n,)) for n in range(count)])
 
 
 def query_params(rng: random.Random) -> dict:

@@ -426,6 +426,16 @@ class Clients:
         }
 
 
+def timed_threads(threads: list[threading.Thread]) -> float:
+    """Start the threads and wait for them all; the seconds that took."""
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
 def wait_until(predicate, timeout: float, what: str, alive=()) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
