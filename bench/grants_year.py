@@ -55,13 +55,14 @@ import requests
 from pymongo import MongoClient
 from throughput import (
     BenchFailure,
-    Process,
     begin,
     finish,
     nips,
     percentiles,
     queue_state,
     registry_ready,
+    service_env,
+    service_process,
     timed_threads,
     wait_until,
 )
@@ -293,13 +294,8 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     db = mongo[GRANTS_DB]
 
     port = free_port()
-    env = {**os.environ, "MONGO_URI": secantus.uri, "AMQP_URI": vhost.uri,
-           "WSPOLPRACA_HTTP_PORT_GRANTS": str(port), "WSPOLPRACA_TIMERS": "off",
-           "PYTHONUNBUFFERED": "1"}
-    env.pop("MONGO_URI_GRANTS", None)
-    grants = Process("grants", [sys.executable, "-m", "wspolpraca.runner", "grants",
-                                "--log-level", args.service_log_level],
-                     env, workdir / "grants.log")
+    grants = service_process("grants", service_env("grants", secantus.uri, vhost.uri, port),
+                             args.service_log_level, workdir / "grants.log")
     stack.callback(grants.stop)
     base_url = f"http://127.0.0.1:{port}"
     wait_until(lambda: registry_ready(base_url), 60, "grants /health/ready", (grants,))

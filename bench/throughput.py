@@ -246,6 +246,22 @@ class Process:
         self._log.close()
 
 
+def service_env(service: str, mongo_uri: str, amqp_uri: str, port: int) -> dict[str, str]:
+    """The environment of one service's process: this database server and vhost, its HTTP
+    port, timers off."""
+    env = {**os.environ, "MONGO_URI": mongo_uri, "AMQP_URI": amqp_uri,
+           f"WSPOLPRACA_HTTP_PORT_{service.upper()}": str(port), "WSPOLPRACA_TIMERS": "off",
+           "PYTHONUNBUFFERED": "1"}
+    env.pop(f"MONGO_URI_{service.upper()}", None)
+    return env
+
+
+def service_process(service: str, env: dict[str, str], log_level: str, log_path: Path) -> Process:
+    """`python -m wspolpraca.runner <service>` started with `env`, logging to `log_path`."""
+    return Process(service, [sys.executable, "-m", "wspolpraca.runner", service,
+                             "--log-level", log_level], env, log_path)
+
+
 def tail(path: Path, lines: int = 25) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -531,10 +547,7 @@ def scrape_http_duration(base_url: str) -> tuple[float, float] | None:
 def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: SecantusServer,
                 workdir: Path, rabbit: int | None, stack: ExitStack, profiler: Profiler) -> dict:
     port = free_port()
-    env = {**os.environ, "MONGO_URI": registry_db.uri, "AMQP_URI": amqp_uri,
-           "WSPOLPRACA_HTTP_PORT_REGISTRY": str(port), "WSPOLPRACA_TIMERS": "off",
-           "PYTHONUNBUFFERED": "1"}
-    env.pop("MONGO_URI_REGISTRY", None)
+    env = service_env("registry", registry_db.uri, amqp_uri, port)
     if args.max_workers:
         env["WSPOLPRACA_MAX_WORKERS"] = str(args.max_workers)
     # the consumer first, so its queue is bound before the relay publishes anything
@@ -542,9 +555,7 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
                        {**env, "MONGO_URI": consumer_db.uri, "BENCH_CONSUMER_DB": CONSUMER_DB},
                        workdir / "consumer.log")
     stack.callback(consumer.stop)
-    registry = Process("registry", [sys.executable, "-m", "wspolpraca.runner", "registry",
-                                    "--log-level", args.service_log_level],
-                       env, workdir / "registry.log")
+    registry = service_process("registry", env, args.service_log_level, workdir / "registry.log")
     stack.callback(registry.stop)
     processes = (consumer, registry)
 
