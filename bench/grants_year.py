@@ -91,9 +91,9 @@ REQUESTED = Decimal("9000.00")
 OFFICER = "bench-officer"
 
 
-def projection_queue(routing_key: str) -> str:
-    method = "on_" + routing_key.replace(".", "_")
-    return f"evt-registry-{routing_key}--grants.{method}"
+# grants' projection of the registry's organisations (wspolpraca.organizations), one handler
+# bound to organization.*: nameko's queue name for it
+PROJECTION_QUEUE = "evt-registry-organization.*--grants.on_organization_event"
 
 
 # --- organisations, as the registry announces them --------------------------------
@@ -299,10 +299,8 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     stack.callback(grants.stop)
     base_url = f"http://127.0.0.1:{port}"
     wait_until(lambda: registry_ready(base_url), 60, "grants /health/ready", (grants,))
-    for key in ("organization.registered", "organization.verified"):
-        wait_until(lambda key=key: (queue_state(vhost.uri, projection_queue(key))
-                                    or (0, 0))[1] >= 1,
-                   60, f"grants to consume {projection_queue(key)}", (grants,))
+    wait_until(lambda: (queue_state(vhost.uri, PROJECTION_QUEUE) or (0, 0))[1] >= 1,
+               60, f"grants to consume {PROJECTION_QUEUE}", (grants,))
 
     # 0. setup: organisations (events), programme, competitions
     setup_started = time.monotonic()
