@@ -37,7 +37,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-import pika
 import pytest
 import requests
 from pymongo import MongoClient
@@ -48,8 +47,9 @@ from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.polish import as_spaces
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.identifiers import nip_for
 from wspolpraca.testing.processes import stop_process, stop_processes
-from wspolpraca.testing.rabbit import Vhost
+from wspolpraca.testing.rabbit import Vhost, queue_messages
 from wspolpraca.testing.waiting import wait_until
 
 LINK_SECRET = "e2e-link-secret-3f9c1b7a"
@@ -128,16 +128,7 @@ class SmtpServer:
 
 
 def drain(amqp_uri: str, queue: str) -> list[dict]:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    found = []
-    while True:
-        method, _, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            break
-        found.append(json.loads(body))
-    connection.close()
-    return found
+    return [body for body, _ in queue_messages(amqp_uri, queue)]
 
 
 # --- the city: five processes ----------------------------------------------------------------
@@ -291,17 +282,6 @@ def year_done(city):
 
 # --- the year --------------------------------------------------------------------------------
 
-def nip(n: int) -> str:
-    weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-    seed = int(hashlib.sha256(f"e2e/{uuid.uuid4()}/{n}".encode()).hexdigest(), 16)
-    while True:
-        digits = str(1 + seed % 9) + f"{(seed // 9) % 10**8:08d}"
-        check = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
-        if check != 10:
-            return digits + str(check)
-        seed += 1
-
-
 def walk_the_year(city: City) -> dict:
     registry, grants = city.api["registry"], city.api["grants"]
     consultations, notifications = city.api["consultations"], city.api["notifications"]
@@ -325,7 +305,8 @@ def walk_the_year(city: City) -> dict:
     for n in range(6):
         areas = ["culture"] if n < 5 else ["seniors", "culture"]
         org = registry.post("/api/v1/organizations", mint_token(f"e2e-ngo-{n}", ["ngo"]), {
-            "name": f"Fundacja Miejska nr {n}", "legal_form": "foundation", "nip": nip(n),
+            "name": f"Fundacja Miejska nr {n}", "legal_form": "foundation",
+            "nip": nip_for(f"e2e/{uuid.uuid4()}/{n}"),
             "areas": areas, "email": f"biuro{n}@fundacja{n}.example.pl", "phone": PHONE})
         registry.post(f"/api/v1/organizations/{org['id']}/verify", officer, expect=200)
         orgs.append(org)

@@ -20,10 +20,10 @@ from consultations_helpers import (
     parse_time,
     shift_consultation,
 )
-from nameko.testing.services import entrypoint_hook
 from pypdf import PdfReader
 
 from consultations.service import ConsultationsService
+from wspolpraca.testing.entrypoints import run_entrypoint
 
 OPENED = "consultations.consultation.opened"
 COMMENTED = "consultations.consultation.comment_submitted"
@@ -408,10 +408,8 @@ def test_the_timer_closes_consultations_at_their_closing_time(start_service, off
     closes_at = now() - timedelta(seconds=5)
     shift_consultation(service, due["id"], closes_at)
 
-    with entrypoint_hook(service.container, "close_due_consultations") as close_due:
-        assert close_due() == 1
-    with entrypoint_hook(service.container, "close_due_consultations") as close_due:
-        assert close_due() == 0
+    assert run_entrypoint(service, "close_due_consultations") == 1
+    assert run_entrypoint(service, "close_due_consultations") == 0
 
     (event,) = events.wait_for(CLOSED)
     assert event["subject"] == due["id"]

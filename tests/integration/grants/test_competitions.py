@@ -22,11 +22,11 @@ from grants_helpers import (
     programme_body,
     today,
 )
-from nameko.testing.services import entrypoint_hook
 
 from grants.repository import Programmes, SmallGrantTotals
 from grants.service import GrantsService
 from wspolpraca.errors import DomainError
+from wspolpraca.testing.entrypoints import run_entrypoint
 
 
 def test_a_competition_needs_an_adopted_programme_with_funds_left_in_its_area(
@@ -168,10 +168,8 @@ def test_the_timer_closes_competitions_whose_deadline_passed(start_service, offi
     due = announced_competition(grants, officer)
     running = announced_competition(grants, officer)
     pass_deadline(grants, due["id"])
-    with entrypoint_hook(grants.container, "close_due_competitions") as close:
-        assert close() == 1
-    with entrypoint_hook(grants.container, "close_due_competitions") as close:
-        assert close() == 0
+    assert run_entrypoint(grants, "close_due_competitions") == 1
+    assert run_entrypoint(grants, "close_due_competitions") == 0
     assert grants.get(f"{COMPETITIONS}/{due['id']}").json()["status"] == "closed"
     assert grants.get(f"{COMPETITIONS}/{running['id']}").json()["status"] == "announced"
     closed = events.wait_for("grants.competition.closed")

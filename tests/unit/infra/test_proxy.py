@@ -26,6 +26,8 @@ import requests
 import yaml
 from promql_support import required_tool
 
+from wspolpraca.testing.processes import stop_process
+
 ROOT = Path(__file__).resolve().parents[3]
 NGINX_CONF = ROOT / "infra" / "proxy" / "nginx.conf"
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -172,12 +174,8 @@ def proxy(tmp_path_factory):
                 raise AssertionError(f"nginx did not start: {process.stderr.read()!r}") from None
             time.sleep(0.1)
     yield base
-    process.send_signal(signal.SIGQUIT)
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    process.send_signal(signal.SIGQUIT)  # nginx's graceful stop
+    stop_process(process, signalled=True)
     for stub in stubs.values():
         stub.server.shutdown()
         stub.server.server_close()
