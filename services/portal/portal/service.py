@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import BACKENDS, Rejected
+from portal.office_council import CouncilOfficeMixin
 from portal.views import (
     AreaNames,
     Form,
@@ -95,7 +96,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
                     direct_passthrough=True)
 
 
-class PortalService(WorkspacesMixin):
+class PortalService(WorkspacesMixin, CouncilOfficeMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
