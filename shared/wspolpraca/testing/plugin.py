@@ -18,6 +18,7 @@ from wspolpraca.auth import mint_token
 from wspolpraca.config import DEFAULT_AUDIENCE, DEVELOPMENT_JWT_SECRET, Settings
 from wspolpraca.secantus import SecantusServer, free_port
 from wspolpraca.testing.rabbit import EventListener, Vhost, broker_reachable, delete_queues
+from wspolpraca.testing.sync import service_started, service_stopped
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +78,7 @@ class RunningService:
         self.db = self.client[settings.mongo_database]
 
     def stop(self) -> None:
+        service_stopped(self)
         self.container.stop()
         self.client.close()
 
@@ -116,7 +118,9 @@ def run_service(service_cls, mongo_uri: str, amqp_uri: str, **overrides) -> Runn
     settings = make_settings(service_cls.name, mongo_uri, amqp_uri, **overrides)
     container = ServiceContainer(service_cls, settings.nameko_config())
     container.start()
-    return RunningService(container, settings)
+    running = RunningService(container, settings)
+    service_started(running)
+    return running
 
 
 def stop_services(started: list[RunningService], amqp_uri: str) -> None:

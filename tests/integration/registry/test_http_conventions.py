@@ -240,7 +240,7 @@ def test_a_bad_body_sent_to_a_write_endpoint_that_takes_none_is_refused_too(
     assert response.status_code in (400, 422), response.text
     assert_error(response, response.status_code)
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == seeded
+    assert len(events.settle()) == seeded
 
 
 def test_a_body_over_the_size_limit_is_refused_with_413_and_changes_nothing(registry, token):

@@ -135,7 +135,7 @@ def test_two_relays_publish_each_event_once_and_the_survivor_takes_over(
               "the survivor's relay to take over")
         events.wait_for(EVENT, count=len(registered) + len(later), timeout=30)
         assert db["locks"].find_one({"_id": LEASE})["owner"] == survivor
-        events.settle(1.0)
+        events.settle(db)
 
         counts = _counts_by_message_id(events)
         outbox_ids = {doc["_id"] for doc in db["outbox"].find({"type": EVENT})}
