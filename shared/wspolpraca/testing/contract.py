@@ -36,6 +36,11 @@ from referencing.jsonschema import DRAFT202012
 
 from wspolpraca.mongo import OUTBOX
 
+# DESIGN.md, "Shape": the services whose events the catalogue must document. Outboxes of
+# other databases (test doubles such as the outbox tests' `flaky`) are not checked.
+PROJECT_SERVICES = ("registry", "grants", "consultations", "notifications", "reporting",
+                    "identity")
+
 DOCUMENT_URI = "urn:wspolpraca:asyncapi"
 """The base URI the catalogue is registered under, so `#/components/...` resolves."""
 
