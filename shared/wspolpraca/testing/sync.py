@@ -30,10 +30,12 @@ from typing import Any
 import pika
 from pymongo.database import Database
 
-from wspolpraca import metrics
 from wspolpraca.envelope import CloudEvent
-from wspolpraca.mongo import OUTBOX, PROCESSED, processed_key
 from wspolpraca.testing.waiting import wait_until
+
+# The service machinery (nameko, hence eventlet) is imported where it is used: this module is
+# imported with the event listener, also by the portal's browser tests, whose process never
+# loads eventlet.
 
 SENTINEL_TYPE = "wspolpraca.test.sentinel"
 
@@ -75,6 +77,8 @@ def is_sentinel(properties: Any) -> bool:
 
 def outbox_drained(db: Database) -> bool:
     """Nothing pending in the outbox of the service whose database `db` is."""
+    from wspolpraca.mongo import OUTBOX
+
     return db[OUTBOX].count_documents({"status": "pending"}) == 0
 
 
@@ -98,6 +102,8 @@ def handler_keys(running: Any, event: CloudEvent | dict) -> list[str]:
 def wait_handled(running: Any, *events: CloudEvent | dict, timeout: float = 30.0) -> None:
     """Wait until every handler `running` has for each event recorded it processed (in the
     transaction of its effect). A redelivered copy of a processed event changes nothing."""
+    from wspolpraca.mongo import PROCESSED, processed_key
+
     keys = [processed_key(key, event["id"] if isinstance(event, dict) else event.id)
             for event in events
             for key in handler_keys(running, event)]
@@ -113,6 +119,8 @@ def wait_handled(running: Any, *events: CloudEvent | dict, timeout: float = 30.0
 def consumed_counts(service: str) -> dict[tuple[str, str], float]:
     """{(event type, outcome): deliveries finished} of the handlers of `service` in this
     process (the metric counts since the process started, over every test)."""
+    from wspolpraca import metrics
+
     counts: dict[tuple[str, str], float] = {}
     for metric in metrics.EVENTS_CONSUMED.collect():
         for sample in metric.samples:

@@ -4,7 +4,6 @@ OpenAPI, JSON errors for unknown paths and methods, correlation ids."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from registry_helpers import (
@@ -19,6 +18,8 @@ from registry_helpers import (
     register_verified,
     wait_for_count,
 )
+
+from wspolpraca.testing.waiting import wait_until
 
 # --- health ------------------------------------------------------------------------------
 
@@ -76,11 +77,10 @@ def metric_value(registry, name: str, **labels: str) -> float:
 
 
 def eventually(check, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
+    try:
+        wait_until(check, timeout=timeout)
+    except AssertionError:
+        return False
     return True
 
 

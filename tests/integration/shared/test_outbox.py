@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import requests
@@ -21,6 +20,7 @@ from wspolpraca.http import api
 from wspolpraca.mongo import Collection, Mongo
 from wspolpraca.outbox import acquire_lease, release_lease
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.processes import wait_ready
 
 
 class Flaky:
@@ -109,15 +109,7 @@ def _start_registry(env: dict) -> subprocess.Popen:
 
 
 def _wait_ready(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("registry did not become ready")
+    wait_ready(f"http://127.0.0.1:{port}", timeout=timeout)
 
 
 def test_an_event_committed_before_the_relay_died_goes_out_after_restart(
