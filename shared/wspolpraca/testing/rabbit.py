@@ -9,7 +9,9 @@ import threading
 import uuid
 from urllib.parse import quote
 
+import amqp
 import pika
+from kombu import Connection
 from pymongo.database import Database
 
 from wspolpraca.testing.sync import (
@@ -150,9 +152,32 @@ class EventListener:
 
 def delete_queues(amqp_uri: str, queues: list[str]) -> None:
     """Delete queues (missing ones are fine), so that a service started by a later test of the
-    session does not consume what was published into this test's durable queues."""
+    session does not consume what was published into this test's durable queues.
+
+    The deletes are pipelined on one channel (a service like notifications declares about 300
+    queues: one round trip each took seconds per test), then one synchronous call returns once
+    the broker has done them all; should the broker close the channel, the rest go one by one."""
     if not queues:
         return
+    params = Connection(amqp_uri)
+    connection = amqp.Connection(
+        host=f"{params.hostname}:{params.port or BROKER_PORT}", userid=params.userid,
+        password=params.password, virtual_host=params.virtual_host or "/", connect_timeout=10)
+    connection.connect()
+    try:
+        channel = connection.channel()
+        for queue in queues:
+            channel.queue_delete(queue, nowait=True)
+        channel.basic_qos(0, 0, False)  # answered after every delete sent before it
+        return
+    except amqp.exceptions.ChannelError:
+        pass
+    finally:
+        connection.close()
+    _delete_one_by_one(amqp_uri, queues)
+
+
+def _delete_one_by_one(amqp_uri: str, queues: list[str]) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
         for queue in queues:
