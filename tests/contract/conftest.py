@@ -5,10 +5,9 @@ from pathlib import Path
 import pytest
 
 from wspolpraca.testing.contract import (
-    PROJECT_SERVICES,
     Catalogue,
     load_catalogue,
-    published_records,
+    service_suites_in_session,
 )
 from wspolpraca.testing.event_examples import CatalogueExamples
 from wspolpraca.testing.plugin import run_service, stop_services
@@ -47,12 +46,13 @@ def _import_helpers(*suites: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def own_events(mongo_client, mongo_uri, amqp_uri, token) -> Iterator[frozenset[str]]:
-    """The events of this session's outboxes. When no other test made the services publish
-    (the contract tests run alone), the registry, grants and consultations are started here and
-    driven through their APIs with the integration tests' helpers, so that the checks of what
-    services publish always have something to check: `OWN_EVENT_TYPES` then, else nothing."""
-    if published_records(mongo_client, PROJECT_SERVICES):
+def own_events(request, mongo_client, mongo_uri, amqp_uri, token) -> Iterator[frozenset[str]]:
+    """What the contract tests make the services publish themselves. When no service's
+    integration suite runs in this session (the contract tests alone, say), the registry, grants
+    and consultations are started here and driven through their APIs with the integration
+    tests' helpers, so that the checks of what services publish always have something to
+    check: `OWN_EVENT_TYPES` then; nothing when the integration suites made the events."""
+    if service_suites_in_session(request.session):
         yield frozenset()
         return
     _import_helpers("registry", "grants", "consultations")

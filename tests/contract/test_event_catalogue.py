@@ -20,6 +20,7 @@ from wspolpraca.testing.contract import (
     PROJECT_SERVICES,
     published_events,
     published_records,
+    service_suites_in_session,
 )
 from wspolpraca.testing.event_examples import CatalogueExamples
 
@@ -305,21 +306,11 @@ def test_every_published_event_matches_the_catalogue(mongo_client, catalogue, ow
         f"{CATALOGUE_PATH.relative_to(ROOT)}:\n" + "\n".join(violations))
 
 
-def integration_suites_in_session(request) -> set[str]:
-    """The services whose own integration tests were collected in this session."""
-    suites = set()
-    for item in request.session.items:
-        parts = Path(str(item.fspath)).parts
-        if "integration" in parts and parts.index("integration") + 1 < len(parts) - 1:
-            suites.add(parts[parts.index("integration") + 1])
-    return suites
-
-
 def test_every_catalogued_event_was_published_by_the_tests(mongo_client, catalogue, request,
                                                           own_events):
     """Each service whose integration suite ran must have published every catalogued type;
     alone, the contract tests' own events must all have been published (and be catalogued)."""
-    services = integration_suites_in_session(request) & set(PROJECT_SERVICES)
+    services = service_suites_in_session(request.session)
     events = [e for e in published_events(mongo_client, PROJECT_SERVICES) if isinstance(e, dict)]
     published = {e.get("type") for e in events}
     if not services:

@@ -234,6 +234,17 @@ def load_catalogue(path: str | Path) -> Catalogue:
 # --- events the services published -----------------------------------------------------------
 
 
+def service_suites_in_session(session) -> set[str]:
+    """The project services whose own integration tests (`tests/integration/<service>/`) were
+    collected in this pytest session."""
+    suites = set()
+    for item in session.items:
+        parts = Path(str(item.fspath)).parts
+        if "integration" in parts and parts.index("integration") + 1 < len(parts) - 1:
+            suites.add(parts[parts.index("integration") + 1])
+    return suites & set(PROJECT_SERVICES)
+
+
 def published_records(mongo_client,
                       services: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Every outbox record on the server, each with the name of its `database` added.
