@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SECANTUS := .secantus
 SERVICES := $(wildcard services/*)
 
-.PHONY: audit install rabbitmq promtool nginx chromium browser run clean-run status stop demo test lint unit integration faults fuzz bench bench-throughput bench-notifications catalogue rebuild token clean
+.PHONY: audit install rabbitmq promtool nginx chromium browser run clean-run status stop demo test lint unit integration faults fuzz bench bench-throughput bench-notifications rebuild token clean
 
 install: $(VENV)/.installed $(SECANTUS)/.installed
 
@@ -102,10 +102,6 @@ bench-grants: install rabbitmq
 # BENCH_ARGS="--events 50 --subscriptions 50"
 bench-notifications: install rabbitmq
 	$(BIN)/python bench/notifications_fanout.py $(BENCH_ARGS)
-
-# The event catalogue (infra/asyncapi/asyncapi.yaml) as a browsable page: build/catalogue/index.html
-catalogue: install
-	$(BIN)/python infra/asyncapi/render.py --out build/catalogue/index.html
 
 # Rebuild the reporting projections from its event log (the local run's embedded database
 # unless MONGO_URI or MONGO_URI_REPORTING is set).

@@ -22,3 +22,28 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("default", derandomize=True, deadline=None, database=None)
 settings.register_profile("fuzz", max_examples=2000, deadline=None)
 settings.load_profile("default")
+
+
+# Fixtures of the integration tests of several services (a directory's own conftest adds what
+# only its tests need). Services are imported inside them: a conftest.py under tests/ would put
+# tests/<dir> on the import path, where tests/integration/registry would hide the registry.
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def registry(start_service):
+    from registry.service import RegistryService
+
+    return start_service(RegistryService)
+
+
+@pytest.fixture
+def reporting(start_service):
+    from reporting.service import ReportingService
+
+    return start_service(ReportingService)
+
+
+@pytest.fixture
+def officer(token):
+    return token("officer")

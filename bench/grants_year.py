@@ -41,7 +41,6 @@ import random
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -57,6 +56,8 @@ from pymongo import MongoClient
 from throughput import (
     BenchFailure,
     Process,
+    begin,
+    finish,
     nips,
     percentiles,
     queue_state,
@@ -68,9 +69,9 @@ from throughput import (
 from wspolpraca.auth import mint_token
 from wspolpraca.envelope import CloudEvent, format_time
 from wspolpraca.pagination import new_id
-from wspolpraca.secantus import SecantusServer, free_port, secantus_binary
+from wspolpraca.secantus import SecantusServer, free_port
 from wspolpraca.testing.contract import load_catalogue
-from wspolpraca.testing.rabbit import Vhost, broker_reachable
+from wspolpraca.testing.rabbit import Vhost
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -532,21 +533,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    if not broker_reachable():
-        print("RabbitMQ is not answering on 127.0.0.1:5672", file=sys.stderr)
+    if (begun := begin()) is None:
         return 2
-    secantus_binary()  # fails early with the install hint
-    started = datetime.now(UTC)
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    workdir = Path(tempfile.mkdtemp(prefix="wspolpraca-bench-"))
+    started, stamp, workdir = begun
     outcome: dict = {"started": started.isoformat(timespec="seconds"),
                      "args": vars(args)}
     failed: str | None = None
@@ -580,16 +571,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if "year" in outcome:
         print(report(outcome["year"]))
-    if failed:
-        outcome["failure"] = failed
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"grants-year-{stamp}.json"
-    out.write_text(json.dumps(outcome, indent=2, ensure_ascii=False, default=str) + "\n")
-    print(f"results: {out.relative_to(ROOT)}")
-    if failed:
-        print(f"FAILED: {failed}\nlogs: {outcome.get('logs_kept')}", file=sys.stderr)
-        return 1
-    return 0
+    return finish("grants-year", stamp, outcome, failed)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,13 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from throughput import RESULTS, ROOT
+from throughput import RESULTS, ROOT, BenchFailure
 
 from wspolpraca.secantus import SecantusServer, secantus_binary
 from wspolpraca.testing.rabbit import Vhost, broker_reachable
@@ -63,3 +63,17 @@ def save(name: str, outcome: dict) -> Path:
     out.write_text(json.dumps(outcome, indent=2, default=str) + "\n")
     print(f"results: {out.relative_to(ROOT)}")
     return out
+
+
+def run_measured(run: Callable[[argparse.Namespace, Bench], dict], args: argparse.Namespace,
+                 on_failure: Callable[[Bench], None] | None = None) -> dict | None:
+    """`run(args, bench)` on infrastructure of its own; None (and FAILED printed) when the
+    benchmark broke, after `on_failure(bench)` has said what it can (logs, a demo's output)."""
+    with infrastructure() as bench:
+        try:
+            return run(args, bench)
+        except BenchFailure as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            if on_failure is not None:
+                on_failure(bench)
+            return None

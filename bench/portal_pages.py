@@ -1,7 +1,7 @@
 """The portal's public pages over the demo city at 20 concurrent clients: p95 page time and its
 ratio to the p95 of the slowest API call the page makes, both measured in the same run.
 
-    .venv/bin/python bench/portal_pages.py [--clients C] [--requests R]
+    .venv/bin/python bench/portal_pages.py [--clients C] [--requests R] [--page PATH ...]
 
 The city: a SecantusDB server and a RabbitMQ vhost of the run's own (broker topology applied),
 the five services and the portal as processes (`python -m wspolpraca.runner <name>`), filled by
@@ -150,6 +150,8 @@ def run(args, bench: harness.Bench) -> dict:
     urls, portal = start_city(bench)
     measured = []
     for path, calls in pages(urls):
+        if args.page and path not in args.page:
+            continue
         apis = []
         for service, api_path, params in calls:
             get = getter(urls[service] + api_path, params)
@@ -174,18 +176,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = harness.parser("bench/portal_pages.py", __doc__)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400, help="per page and per API call")
+    parser.add_argument("--page", action="append", default=[],
+                        help="measure only this page (its path as listed; repeatable)")
     args = parser.parse_args(argv)
     print(f"portal: {args.clients} clients, {args.requests} requests per page and per API call",
           flush=True)
-    with harness.infrastructure() as bench:
-        try:
-            outcome = run(args, bench)
-        except BenchFailure as exc:
-            print(f"FAILED: {exc}", file=sys.stderr)
-            demo = bench.workdir / "demo.log"
-            if demo.exists():
-                print("scripts/demo.py said:\n" + demo.read_text()[-3000:], file=sys.stderr)
-            return 1
+    def demo_said(bench: harness.Bench) -> None:
+        demo = bench.workdir / "demo.log"
+        if demo.exists():
+            print("scripts/demo.py said:\n" + demo.read_text()[-3000:], file=sys.stderr)
+
+    outcome = harness.run_measured(run, args, demo_said)
+    if outcome is None:
+        return 1
     worst = max(outcome["pages"], key=lambda p: p["ratio"])
     outcome.update(args=vars(args), target_ratio=TARGET_RATIO, worst_page=worst["page"],
                    worst_ratio=worst["ratio"])

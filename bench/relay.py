@@ -36,9 +36,10 @@ from throughput import (
 
 from wspolpraca.config import Settings
 from wspolpraca.envelope import CloudEvent, utcnow
-from wspolpraca.mongo import INFRASTRUCTURE_COLLECTIONS, OUTBOX, ensure_schema, outbox_record
-from wspolpraca.outbox import OutboxRelay
+from wspolpraca.mongo import INFRASTRUCTURE_COLLECTIONS, ensure_schema
+from wspolpraca.outbox import OUTBOX, outbox_record
 from wspolpraca.pagination import new_id
+from wspolpraca.relay import OutboxRelay
 
 TARGET_RATIO = 0.9
 ROUTING_KEY = "organization.registered"

@@ -122,12 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"rss: five services and a bare nameko service, {args.requests} requests each ...",
           flush=True)
-    with harness.infrastructure() as bench:
-        try:
-            outcome = run(args, bench)
-        except BenchFailure as exc:
-            print(f"FAILED: {exc}", file=sys.stderr)
-            return 1
+    outcome = harness.run_measured(run, args)
+    if outcome is None:
+        return 1
     base = outcome["baseline"]["after_work_mib"]
     rows = [("baseline: bare nameko service", f"{base:.1f} MiB")]
     worst = 0.0

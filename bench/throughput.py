@@ -13,7 +13,15 @@
    and its outbox record, the relay publishes with confirms, the consumer records
    the event. Rate = N / (first request -> consumer's `seen` holds N events).
 
-It prints both rates and their ratio (target >= 0.5; see bench/README.md) and
+3. The real peer (issue #19): the way nameko-examples builds it (bench/peer_service.py):
+   nameko's `@http` -> a MongoDB transaction with the same document -> commit -> nameko's
+   `EventDispatcher` -> nameko's `@event_handler` doing its own transaction. Same bodies,
+   same clients, same servers, same run. No outbox, no processed marks: what durability
+   costs is the difference. Target: durable >= 0.8 x peer; raw pika stays printed for
+   context. Each path's database round trips per event are counted from SecantusDB's
+   `serverStatus` (requests during the measured phase, the benchmark's own polls taken off).
+
+It prints the rates and their ratios (see bench/README.md) and
 writes the figures to bench/results/throughput-<timestamp>.json. The ratio never
 fails the run; lost events, HTTP errors or a crashed process do (exit 1).
 Everything runs on its own RabbitMQ vhost and a fresh SecantusDB in a temp dir,
@@ -55,13 +63,17 @@ from wspolpraca.testing.rabbit import Vhost, broker_reachable
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.8  # durable / the nameko-examples peer
+PIKA_CONTEXT_RATIO = 0.5  # durable / raw pika: printed for context (the old goal)
 
 BASELINE_QUEUE = "bench.baseline"
 CONSUMER_DB = "bench_consumer"
 REGISTRY_DB = "registry"
 # must match bench/consumer_service.py (not imported here: it pulls in nameko)
 CONSUMER_QUEUE = "evt-registry-organization.registered--bench_consumer.record_registration"
+# must match bench/peer_service.py (not imported: it monkey-patches with eventlet)
+PEER_QUEUE = "evt-peer_registry-organization.registered--peer_consumer.record_registration"
+PEER_PRODUCER_DB, PEER_CONSUMER_DB = "peer_registry", "peer_consumer"
 
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 _REGON_WEIGHTS = (8, 9, 2, 3, 4, 5, 6, 7)
@@ -539,8 +551,10 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
     stack.callback(registry_mongo.close)
     consumer_mongo = MongoClient(consumer_db.uri, tz_aware=True)
     stack.callback(consumer_mongo.close)
-    seen = consumer_mongo[CONSUMER_DB]["seen"]
+    seen_collection = consumer_mongo[CONSUMER_DB]["seen"]
+    seen = CountedCollection(seen_collection)
     outbox = registry_mongo[REGISTRY_DB]["outbox"]
+    servers = [registry_db] if consumer_db is registry_db else [registry_db, consumer_db]
 
     numbers = nips(args.warmup + args.events, seed=args.seed)
     bodies = [registration(i, nip) for i, nip in enumerate(numbers)]
@@ -560,6 +574,7 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
                      "secantusdb (consumer)": consumer_db.process.pid}
     cpu = CpuMeter({"registry": registry.pid, "bench_consumer": consumer.pid, **databases,
                     "rabbitmq": rabbit})
+    requests_before, seen.polls = [database_requests(db) for db in servers], 0
     cpu.start()
     profiler.start({"registry": registry.pid, "bench_consumer": consumer.pid,
                     **{name.replace(" (", "-").rstrip(")"): pid
@@ -571,6 +586,8 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
     finally:
         profiler.stop()
     usage = cpu.stop()
+    trips = sum(round_trips(db, before, seen.polls if db is consumer_db else 0, http["ok"])
+                for db, before in zip(servers, requests_before, strict=True))
     started, started_wall = http["started"], http["started_wall"]
     since = datetime.fromtimestamp(started_wall, UTC)
 
@@ -579,7 +596,7 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
     records = {r["_id"]: r for r in outbox.find(
         {"created_at": {"$gte": since}, "type": "registry.organization.registered"},
         {"created_at": 1, "sent_at": 1, "status": 1, "body.subject": 1})}
-    consumed = {s["_id"]: s for s in seen.find({"received_at": {"$gte": since}})}
+    consumed = {s["_id"]: s for s in seen_collection.find({"received_at": {"$gte": since}})}
     problems = []
     if http["errors"]:
         problems.append(f"{http['errors']} HTTP requests failed, e.g. {http['error_samples']}")
@@ -596,7 +613,7 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
     if {c["subject"] for c in consumed.values()} != subjects:
         problems.append("the consumer saw events the registry did not emit (or vice versa)")
     processed = consumer_mongo[CONSUMER_DB]["processed_events"].count_documents({})
-    total_seen = seen.count_documents({})
+    total_seen = seen_collection.count_documents({})
     if processed != total_seen:
         problems.append(f"processed_events ({processed}) != seen ({total_seen})")
     state = queue_state(amqp_uri, CONSUMER_QUEUE + ".dlq")
@@ -643,6 +660,7 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
             "consumer_committed": round(max(received), 3) if received else None,
             "consumer_count_polled": round(polled, 3),
         },
+        "db_round_trips_per_event": round(trips, 2),
         "relay_lag": percentiles(relay_lag),
         "end_to_end_lag": percentiles(end_to_end),
         "cpu": usage,
@@ -658,9 +676,99 @@ def _delta_mean(before: tuple[float, float],
     return round((after[0] - before[0]) / (after[1] - before[1]), 4)
 
 
+def database_requests(server: SecantusServer) -> int:
+    """Requests the database server has answered since it started (serverStatus)."""
+    client = MongoClient(server.uri, serverSelectionTimeoutMS=5000)
+    try:
+        return int(client.admin.command("serverStatus")["network"]["numRequests"])
+    finally:
+        client.close()
+
+
+class CountedCollection:
+    """The benchmark's own polls of a collection, counted to take them off the round trips."""
+
+    def __init__(self, collection) -> None:
+        self.collection = collection
+        self.polls = 0
+
+    def estimated_document_count(self) -> int:
+        self.polls += 1
+        return self.collection.estimated_document_count()
+
+
+def round_trips(server: SecantusServer, before: int, polls: int, events: int) -> float:
+    # + 1: the serverStatus request that read `before`
+    return round((database_requests(server) - before - polls - 1) / max(events, 1), 2)
+
+
+# --- the peer: nameko-examples' way ----------------------------------------------
+def run_peer(args, amqp_uri: str, db: SecantusServer, workdir: Path, rabbit: int | None,
+             stack: ExitStack) -> dict:
+    port = free_port()
+    env = {**os.environ, "MONGO_URI": db.uri, "AMQP_URI": amqp_uri, "PYTHONUNBUFFERED": "1",
+           "PEER_MAX_WORKERS": str(args.max_workers or 20)}
+    script = str(BENCH / "peer_service.py")
+    consumer = Process("peer_consumer", [sys.executable, script, "consumer"],
+                       {**env, "PEER_DB": PEER_CONSUMER_DB}, workdir / "peer-consumer.log")
+    stack.callback(consumer.stop)
+    producer = Process("peer_registry", [sys.executable, script, "producer"],
+                       {**env, "PEER_DB": PEER_PRODUCER_DB, "PEER_HTTP_PORT": str(port)},
+                       workdir / "peer-producer.log")
+    stack.callback(producer.stop)
+    processes = (consumer, producer)
+    base_url = f"http://127.0.0.1:{port}"
+
+    def producer_ready() -> bool:
+        try:
+            return requests.get(base_url + "/health", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_until(lambda: (queue_state(amqp_uri, PEER_QUEUE) or (0, 0))[1] >= 1, 60,
+               "peer_consumer to consume its queue", processes)
+    wait_until(producer_ready, 60, "peer_registry to answer", processes)
+    clients = Clients(base_url + "/api/v1/organizations", "peer", args.concurrency)
+    mongo = MongoClient(db.uri, tz_aware=True)
+    stack.callback(mongo.close)
+    seen = CountedCollection(mongo[PEER_CONSUMER_DB]["seen"])
+    numbers = nips(args.warmup + args.events, seed=args.seed + 1)
+    bodies = [registration(i, nip) for i, nip in enumerate(numbers)]
+    if args.warmup:
+        warm = clients.run(bodies[:args.warmup])
+        if warm["errors"]:
+            raise BenchFailure(f"peer warm-up: {warm['errors']} failed requests, e.g. "
+                               f"{warm['error_samples']}")
+        wait_consumed(seen, args.warmup, processes, args.stall_timeout, args.poll)
+    cpu = CpuMeter({"peer_registry": producer.pid, "peer_consumer": consumer.pid,
+                    "secantusdb": db.process.pid, "rabbitmq": rabbit})
+    requests_before, seen.polls = database_requests(db), 0
+    cpu.start()
+    http = clients.run(bodies[args.warmup:])
+    wait_consumed(seen, args.warmup + http["ok"], processes, args.stall_timeout, args.poll)
+    usage = cpu.stop()
+    trips = round_trips(db, requests_before, seen.polls, http["ok"])
+    since = datetime.fromtimestamp(http["started_wall"], UTC)
+    received = [(s["received_at"].timestamp() - http["started_wall"])
+                for s in mongo[PEER_CONSUMER_DB]["seen"].find({"received_at": {"$gte": since}},
+                                                              {"received_at": 1})]
+    problems = []
+    if http["errors"]:
+        problems.append(f"peer: {http['errors']} HTTP requests failed, e.g. "
+                        f"{http['error_samples']}")
+    if len(received) != http["ok"]:
+        problems.append(f"peer: {len(received)} of {http['ok']} events reached its consumer")
+    elapsed = max(received) if received else http["seconds"]
+    return {"events": http["ok"], "seconds": round(elapsed, 3),
+            "rate": round(http["ok"] / elapsed, 1) if elapsed else None,
+            "http": {"rate": round(http["completed"] / http["seconds"], 1)
+                     if http["seconds"] else None, "latency": http["latency"]},
+            "db_round_trips_per_event": trips, "cpu": usage, "problems": problems}
+
+
 # --- report --------------------------------------------------------------------
 def report(results: dict) -> str:
-    base, durable = results.get("baseline"), results["durable"]
+    base, durable, peer = results.get("baseline"), results["durable"], results.get("peer")
     ratio = results.get("ratio")
     http = durable["http"]
     stages = durable["stages_done_at"]
@@ -669,12 +777,20 @@ def report(results: dict) -> str:
     rows = []
     if base:
         rows.append(("baseline: raw pika, confirm per message", f"{base['rate']:>10,.1f} msgs/s"))
+    if peer:
+        rows.append(("peer: nameko-examples' way (no outbox)", f"{peer['rate']:>10,.1f} events/s"))
     rows.append(("durable: HTTP -> outbox -> relay -> consumer",
                  f"{durable['rate']:>10,.1f} events/s"))
     if ratio is not None:
-        rows += [("ratio durable / baseline", f"{ratio:>10.3f}"),
+        rows.append(("ratio durable / raw pika (context)", f"{ratio:>10.3f}"))
+    if results.get("ratio_to_peer") is not None:
+        rows += [("ratio durable / peer", f"{results['ratio_to_peer']:>10.3f}"),
                  ("target", f"{TARGET_RATIO:>10.3f}"),
                  ("verdict", f"{results['verdict']:>10}")]
+    if peer:
+        rows.append(("database round trips per event: durable / peer",
+                     f"{durable['db_round_trips_per_event']:>6} / "
+                     f"{peer['db_round_trips_per_event']}"))
     lines = ["", "=" * 72, f"wspolpraca throughput benchmark  ({results['started']})",
              "=" * 72]
     lines += [f"{name:<{width}}{value}" for name, value in rows]
@@ -737,7 +853,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="give bench_consumer its own SecantusDB server (as a deployment "
                              "with MONGO_URI_<SERVICE> per service would)")
     parser.add_argument("--skip-baseline", action="store_true",
-                        help="durable path only (for profiling; no ratio)")
+                        help="no raw pika run (its ratio is context only)")
+    parser.add_argument("--skip-peer", action="store_true",
+                        help="no nameko-examples peer (durable path only, for profiling)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir (service logs, SecantusDB files)")
@@ -753,18 +871,26 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def begin() -> tuple[datetime, str, Path] | None:
+    """A benchmark's start: Ctrl-C and SIGTERM stop it cleanly (also in the background, where
+    SIGINT arrives ignored), the broker and SecantusDB are there; (its start, the start as a
+    file-name stamp, a temp dir), or None without a broker."""
     signal.signal(signal.SIGTERM, _terminate)
-    # also when started in the background, where SIGINT arrives ignored
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if not broker_reachable():
         print("RabbitMQ is not answering on 127.0.0.1:5672", file=sys.stderr)
-        return 2
+        return None
     secantus_binary()  # fails early with the install hint
     started = datetime.now(UTC)
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    workdir = Path(tempfile.mkdtemp(prefix="wspolpraca-bench-"))
+    return (started, started.strftime("%Y%m%dT%H%M%SZ"),
+            Path(tempfile.mkdtemp(prefix="wspolpraca-bench-")))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if (begun := begin()) is None:
+        return 2
+    started, stamp, workdir = begun
     results: dict = {"started": started.isoformat(timespec="seconds"),
                      "target_ratio": TARGET_RATIO,
                      "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0],
@@ -804,8 +930,15 @@ def main(argv: list[str] | None = None) -> int:
             results["durable"] = run_durable(args, vhost.uri, secantus, consumer_db, workdir,
                                              rabbit, stack, profiler)
             print(f"  {results['durable']['rate']:,.1f} events/s", flush=True)
-            if results["durable"]["problems"]:
-                failed = "; ".join(results["durable"]["problems"])
+            if not args.skip_peer:
+                print(f"peer: nameko-examples' way, {args.events} registrations ...",
+                      flush=True)
+                results["peer"] = run_peer(args, vhost.uri, secantus, workdir, rabbit, stack)
+                print(f"  {results['peer']['rate']:,.1f} events/s", flush=True)
+            problems = results["durable"]["problems"] + results.get("peer", {}).get(
+                "problems", [])
+            if problems:
+                failed = "; ".join(problems)
         except KeyboardInterrupt:
             print("\ninterrupted: stopping everything ...", file=sys.stderr, flush=True)
             return 130
@@ -830,13 +963,21 @@ def main(argv: list[str] | None = None) -> int:
 
     if "baseline" in results and "durable" in results:
         results["ratio"] = round(results["durable"]["rate"] / results["baseline"]["rate"], 4)
-        results["verdict"] = "PASS" if results["ratio"] >= TARGET_RATIO else "BELOW TARGET"
+    if "peer" in results and "durable" in results:
+        results["ratio_to_peer"] = round(results["durable"]["rate"] / results["peer"]["rate"], 4)
+        results["verdict"] = ("PASS" if results["ratio_to_peer"] >= TARGET_RATIO
+                              else "BELOW TARGET")
     if "durable" in results:
         print(report(results))
+    return finish("throughput", stamp, results, failed)
+
+
+def finish(name: str, stamp: str, results: dict, failed: str | None) -> int:
+    """Write bench/results/<name>-<stamp>.json (with the failure, if any); the exit code."""
     if failed:
         results["failure"] = failed
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"throughput-{stamp}.json"
+    out = RESULTS / f"{name}-{stamp}.json"
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
     print(f"results: {out.relative_to(ROOT)}")
     if failed:

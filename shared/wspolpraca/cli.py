@@ -1,8 +1,9 @@
 """The operators' command line: `wspolpraca-admin` (or `python -m wspolpraca.cli`).
 
 Thin: each command parses its options and calls the code that owns the job
-(`wspolpraca.auth`, `wspolpraca.dlq`, `wspolpraca.outbox`, `reporting.rebuild`,
-`reporting.opendata`, `wspolpraca.organization_import`). It reads the same environment
+(`wspolpraca.auth`, `wspolpraca.dlq`, `wspolpraca.outbox`, `wspolpraca.organization_import`).
+A service adds commands of its own through the entry point group `wspolpraca.admin`
+(reporting's `rebuild` and `export`, see wspolpraca.admin). It reads the same environment
 as the services: AMQP_URI, MONGO_URI / MONGO_URI_<SERVICE>, WSPOLPRACA_JWT_SECRET.
 See docs/operations.md, "The operator CLI".
 """
@@ -16,17 +17,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
+from wspolpraca.admin import console, fail, progress_bar, register_commands
 from wspolpraca.auth import ROLES, mint_token
 from wspolpraca.config import (
     DEFAULT_AMQP_URI,
@@ -35,33 +28,19 @@ from wspolpraca.config import (
     SERVICE_PORTS,
     WITHOUT_DATABASE,
     ConfigurationError,
-    load_settings,
     resolve_mongo,
 )
 from wspolpraca.departments import DEFAULT_PURPOSES, STANDARD_PURPOSES, permission_pattern
+from wspolpraca.queues import consumer_queue_name, dead_letter_queue_name
 
 app = typer.Typer(help="Operator tasks of the wspolpraca platform.", no_args_is_help=True,
                   add_completion=False)
 dlq_app = typer.Typer(help="Dead-lettered events per consumer queue.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 
-console = Console()
-err = Console(stderr=True)
-
 
 def _amqp_uri() -> str:
     return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]{message}[/red]", soft_wrap=True, markup=True, highlight=False)
-    return typer.Exit(code)
-
-
-def _bar(transient: bool = False) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=transient)
 
 
 # tokens ---------------------------------------------------------------------------------
@@ -81,7 +60,7 @@ def token(
         minted = mint_token(sub, role, org_id=org_id, department=department, secret=secret,
                             audience=audience, ttl_seconds=ttl)
     except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     typer.echo(minted)
 
 
@@ -108,7 +87,7 @@ def department_queues(
         definitions = topology.department_definitions(
             code, list(purpose or DEFAULT_PURPOSES), topology.vhost_of(amqp_uri))
     except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), 2) from None
     with _broker_errors():
         applied, policy_problem = topology.apply_definitions(amqp_uri, definitions)
     for queue in definitions["queues"]:
@@ -118,13 +97,13 @@ def department_queues(
         typer.echo(f"bound {binding['destination']} to {binding['source']} "
                    f"by {binding['routing_key']}")
     if policy_problem:
-        raise _fail(f"dead-letter policies not set: {policy_problem}")
+        raise fail(f"dead-letter policies not set: {policy_problem}")
     if not user:
         return
     try:
         made = topology.department_user(amqp_uri, code, rotate=rotate_password)
     except (OSError, RuntimeError) as exc:
-        raise _fail(f"broker user not created: {exc}") from None
+        raise fail(f"broker user not created: {exc}") from None
     typer.echo(f"user {made.name}: may read {permission_pattern(code)} only "
                f"(vhost {topology.vhost_of(amqp_uri)})")
     if made.password is None:
@@ -136,25 +115,22 @@ def department_queues(
 
 
 # dead letters ---------------------------------------------------------------------------
-def _consumer_queue(queue: str) -> str:
-    from wspolpraca.dlq import DLQ_SUFFIX
-
-    return queue[:-len(DLQ_SUFFIX)] if queue.endswith(DLQ_SUFFIX) else queue
+_consumer_queue = consumer_queue_name
 
 
 @contextmanager
 def _broker_errors(queue: str | None = None):
     """A missing queue or an unreachable broker as a one-line message, not a traceback."""
-    from pika.exceptions import AMQPConnectionError, ChannelClosedByBroker
+    from wspolpraca import broker  # kombu only for the commands that talk to RabbitMQ
 
     try:
         yield
-    except ChannelClosedByBroker as exc:
-        if exc.reply_code == 404:
-            raise _fail(f"no such queue: {queue}.dlq") from None
-        raise _fail(f"the broker refused: {exc.reply_text}") from None
-    except AMQPConnectionError as exc:
-        raise _fail(f"cannot reach RabbitMQ at AMQP_URI: {exc!r}") from None
+    except broker.NotFound:
+        raise fail(f"no such queue: {dead_letter_queue_name(queue or '')}") from None
+    except broker.ChannelError as exc:
+        raise fail(f"the broker refused: {exc.reply_text or exc}") from None
+    except broker.UNREACHABLE as exc:
+        raise fail(f"cannot reach RabbitMQ at AMQP_URI: {exc!r}") from None
 
 
 @dlq_app.command("list")
@@ -169,15 +145,16 @@ def dlq_list(
         with _broker_errors():
             depths = dead_letter_queues(_amqp_uri())
     except QueueListingUnavailable as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if non_empty:
         depths = {q: n for q, n in depths.items() if n}
     if as_json:
-        typer.echo(json.dumps({f"{q}.dlq": n for q, n in depths.items()}))
+        typer.echo(json.dumps({dead_letter_queue_name(q): n for q, n in depths.items()}))
         return
     table = Table("dead-letter queue", "messages")
     for queue, count in depths.items():
-        table.add_row(f"{queue}.dlq", str(count), style="bold red" if count else None)
+        table.add_row(dead_letter_queue_name(queue), str(count),
+                      style="bold red" if count else None)
     console.print(table)
 
 
@@ -185,7 +162,7 @@ def dlq_list(
 def dlq_show(queue: Annotated[str, typer.Argument(help="the consumer queue (or its .dlq)")],
              limit: Annotated[int, typer.Option(help="at most this many")] = 100) -> None:
     """The messages parked in a queue's DLQ, and why (they stay parked); JSON lines."""
-    from wspolpraca.dlq import dead_letter_queue_name, parked
+    from wspolpraca.dlq import parked
 
     with _broker_errors(_consumer_queue(queue)):
         found = parked(_amqp_uri(), _consumer_queue(queue), limit)
@@ -216,7 +193,7 @@ def dlq_purge(queue: Annotated[str, typer.Argument(help="the consumer queue (or 
                                                 help="do not ask for confirmation")] = False
               ) -> None:
     """Delete every message parked in a queue's DLQ (they are lost: show them first)."""
-    from wspolpraca.dlq import dead_letter_queue_name, purge
+    from wspolpraca.dlq import purge
 
     name = _consumer_queue(queue)
     if not yes:
@@ -243,7 +220,7 @@ def outbox(
         try:
             uri, database = resolve_mongo(name, dict(os.environ))
         except ConfigurationError as exc:
-            raise _fail(str(exc), 2) from None
+            raise fail(str(exc), 2) from None
         client = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
         try:
             pending, age = outbox_backlog(client[database])
@@ -264,86 +241,6 @@ def outbox(
         console.print(table)
     if any("error" in row for row in figures.values()):
         raise typer.Exit(1)
-
-
-# reporting --------------------------------------------------------------------------------
-class _RichBar:
-    def __init__(self, progress: Progress, total: int) -> None:
-        self.progress = progress
-        self.task = progress.add_task("replaying events", total=total)
-
-    def advance(self, count: int = 1) -> None:
-        self.progress.advance(self.task, count)
-
-    def finish(self) -> None:
-        self.progress.refresh()
-
-
-def _reporting_db():
-    from wspolpraca.mongo import connect
-
-    try:
-        settings = load_settings("reporting")
-    except ConfigurationError as exc:
-        raise _fail(str(exc), 2) from None
-    client = connect(settings)
-    return client, client[settings.mongo_database]
-
-
-@app.command()
-def rebuild() -> None:
-    """Rebuild the reporting read models from its event log (safe while it runs)."""
-    from reporting.rebuild import rebuild as rebuild_projections
-
-    client, db = _reporting_db()
-    try:
-        with _bar() as progress:
-            result = rebuild_projections(db, progress_bar=lambda total: _RichBar(progress, total))
-    finally:
-        client.close()
-    typer.echo(f"rebuilt {result['documents']} documents from {result['events']} events "
-               f"({result['events_per_second']} events/s), caught up {result['caught_up']} "
-               f"in {result['seconds']} s")
-
-
-@app.command("export")
-def export_open_data(
-    out: Annotated[Path, typer.Option(help="the directory to write to")] = Path("open-data"),
-    dataset: Annotated[list[str] | None, typer.Option(help="only these datasets")] = None,
-    fmt: Annotated[list[str] | None, typer.Option("--format", help="csv and/or json")] = None,
-    year: Annotated[int | None, typer.Option(help="only this year")] = None,
-) -> None:
-    """Write the open datasets (the API's /api/v1/open-data files) from reporting's database."""
-    from reporting import opendata, stats
-    from reporting.repository import Reader
-
-    names = dataset or list(opendata.DATASETS)
-    unknown = [n for n in names if n not in opendata.DATASETS]
-    if unknown:
-        raise _fail(f"unknown dataset(s): {', '.join(unknown)} "
-                    f"(known: {', '.join(opendata.DATASETS)})", 2)
-    formats = fmt or ["csv", "json"]
-    if set(formats) - {"csv", "json"}:
-        raise _fail("formats: csv, json", 2)
-    out.mkdir(parents=True, exist_ok=True)
-    client, db = _reporting_db()
-    try:
-        data = stats.Data(Reader(db))
-        with _bar() as progress:
-            task = progress.add_task("exporting", total=len(names))
-            for name in names:
-                found = opendata.DATASETS[name]
-                items = opendata.rows(found, data, year)
-                if "csv" in formats:
-                    (out / f"{name}.csv").write_text(opendata.to_csv(found, items),
-                                                     encoding="utf-8", newline="")
-                if "json" in formats:
-                    (out / f"{name}.json").write_text(opendata.to_json(found, items),
-                                                      encoding="utf-8")
-                progress.advance(task)
-    finally:
-        client.close()
-    typer.echo(f"wrote {len(names)} dataset(s) to {out}")
 
 
 # the organisations import -----------------------------------------------------------------
@@ -377,12 +274,12 @@ def import_organizations(
     journal = oi.Journal(state)
     client = oi.RegistryClient(registry_url, api_token)
     try:
-        with _bar() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("importing rows", total=len(rows))
             outcome = oi.import_rows(rows, client, journal, limit=limit,
                                      on_row=lambda row, result: progress.advance(task))
     except oi.RegistryUnavailable as exc:
-        raise _fail(f"stopped: {exc}; re-run the same command to resume ({state})") from None
+        raise fail(f"stopped: {exc}; re-run the same command to resume ({state})") from None
     finally:
         journal.close()
     oi.write_report(report, outcome.rejected)
@@ -398,6 +295,9 @@ def import_organizations(
         raise typer.Exit(3)
     if outcome.rows_rejected:
         raise typer.Exit(1)
+
+
+register_commands(app)
 
 
 def run(args: list[str]) -> int:

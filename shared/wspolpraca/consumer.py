@@ -30,22 +30,21 @@ from wspolpraca import context, metrics
 from wspolpraca.config import settings_of
 from wspolpraca.dlq_metrics import register_dlq_gauge
 from wspolpraca.envelope import CloudEvent, InvalidEnvelope, format_time, utcnow
-from wspolpraca.mongo import AlreadyProcessed, Mongo
+from wspolpraca.mongo import Mongo
+from wspolpraca.processed import AlreadyProcessed
+from wspolpraca.queues import (
+    ATTEMPTS_HEADER,
+    ERROR_HEADER,
+    FAILED_AT_HEADER,
+    QUEUE_HEADER,
+    dead_letter_queue_name,
+    retry_queue_name,
+)
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS_HEADER = "x-wspolpraca-attempts"
 # what settling a message on a connection that died raises; nameko catches only the first
 LOST_CONNECTION = (amqp.exceptions.ConnectionError, OperationalError, OSError)
-ERROR_HEADER = "x-wspolpraca-error"
-
-
-def retry_queue_name(queue: str, delay: float) -> str:
-    return f"{queue}.retry.{int(delay * 1000)}ms"
-
-
-def dead_letter_queue_name(queue: str) -> str:
-    return f"{queue}.dlq"
 
 
 class ParkingQueueConsumer(QueueConsumer):
@@ -197,8 +196,8 @@ class IdempotentEventHandler(EventHandler):
         headers.update({
             ATTEMPTS_HEADER: attempts,
             ERROR_HEADER: error[-2000:],
-            "x-wspolpraca-failed-at": format_time(utcnow()),
-            "x-wspolpraca-queue": self.queue.name,
+            FAILED_AT_HEADER: format_time(utcnow()),
+            QUEUE_HEADER: self.queue.name,
         })
         try:
             with self._connection() as connection:

@@ -14,6 +14,10 @@ CAUSATION_ID = "causation_id"
 EVENT_ID = "event_id"
 CONSUMER = "consumer"
 PROCESSED_RECORDED = "processed_recorded"
+# a request's Idempotency-Key (wspolpraca.idempotency): its mark's id and the body's fingerprint
+IDEMPOTENCY_MARK = "idempotency_mark"
+IDEMPOTENCY_FINGERPRINT = "idempotency_fingerprint"
+IDEMPOTENCY_RECORDED = "idempotency_recorded"
 
 current = threading.local()
 

@@ -1,8 +1,8 @@
 """What every service knows about a city department: the shape of its code, who runs what no
 department was named for, and the standard queues a department's system reads.
 
-A department's standard queue `dept.<code>.<purpose>` is bound like those of
-infra/rabbitmq/definitions.json: one exchange and routing-key pattern per purpose.
+A department's standard queue `dept.<code>.<purpose>` (wspolpraca.queues) is bound like those
+of infra/rabbitmq/definitions.json: one exchange and routing-key pattern per purpose.
 """
 
 from __future__ import annotations
@@ -25,10 +25,6 @@ STANDARD_PURPOSES: dict[str, tuple[str, str]] = {
 }
 # declared for a new department unless the operator asks for other purposes
 DEFAULT_PURPOSES = ("inquiries", "bookings", "competitions")
-
-
-def queue_name(code: str, purpose: str) -> str:
-    return f"dept.{code}.{purpose}"
 
 
 def permission_pattern(code: str) -> str:

@@ -19,10 +19,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-import pika
-from pika.exceptions import AMQPError, ChannelClosedByBroker
-
+from wspolpraca import broker
 from wspolpraca.metrics import SCRAPE_TIME, ScrapeTimeGauges
+from wspolpraca.queues import dead_letter_queue_name
 
 log = logging.getLogger(__name__)
 
@@ -34,29 +33,8 @@ CONNECT_TIMEOUT = 3.0
 
 def dlq_depths(amqp_uri: str, queues: Iterable[str]) -> dict[str, int]:
     """{`<queue>.dlq`: message count} of the DLQs that exist, over one connection."""
-    # Imported here so that wspolpraca.consumer may import this module at its top.
-    from wspolpraca.consumer import dead_letter_queue_name
-
-    params = pika.URLParameters(amqp_uri)
-    params.socket_timeout = CONNECT_TIMEOUT
-    params.blocked_connection_timeout = CONNECT_TIMEOUT
-    params.connection_attempts = 1
-    connection = pika.BlockingConnection(params)
-    depths: dict[str, int] = {}
-    try:
-        channel = connection.channel()
-        for queue in queues:
-            name = dead_letter_queue_name(queue)
-            try:
-                frame = channel.queue_declare(name, passive=True)
-            except ChannelClosedByBroker:  # 404: not declared (the broker closed the channel)
-                channel = connection.channel()
-                continue
-            depths[name] = frame.method.message_count
-    finally:
-        if connection.is_open:
-            connection.close()
-    return depths
+    with broker.connection(amqp_uri, timeout=CONNECT_TIMEOUT) as connection:
+        return broker.message_counts(connection, [dead_letter_queue_name(q) for q in queues])
 
 
 class DlqDepthGauge:
@@ -88,7 +66,7 @@ class DlqDepthGauge:
                 self._read_at = now
                 try:
                     self._depths = dlq_depths(self.amqp_uri, list(self.queues))
-                except (AMQPError, OSError) as exc:
+                except (*broker.UNREACHABLE, broker.ChannelError) as exc:
                     log.warning("could not read the dead-letter queue depths: %s", exc)
             return [({"queue": name}, float(count)) for name, count in self._depths.items()]
 

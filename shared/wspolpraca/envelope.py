@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from wspolpraca.queues import events_exchange
+
 SPEC_VERSION = "1.0"
 REQUIRED = ("specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data")
 
@@ -54,7 +56,7 @@ class CloudEvent:
 
     @property
     def exchange(self) -> str:
-        return f"{self.service}.events"
+        return events_exchange(self.service)
 
     def to_dict(self) -> dict[str, Any]:
         return {

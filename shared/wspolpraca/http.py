@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import time
 import uuid
 from datetime import date, datetime
@@ -36,7 +37,7 @@ from werkzeug.exceptions import (
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from wspolpraca import context, metrics
+from wspolpraca import context, idempotency, metrics
 from wspolpraca.auth import Principal, principal_from_header
 from wspolpraca.config import settings_of
 from wspolpraca.envelope import format_time
@@ -241,6 +242,13 @@ class ApiServer(WebServer):
     def get_wsgi_app(self):
         return ApiApp(self)
 
+    def process_request(self, sock, address):
+        # eventlet writes a response larger than its buffer (8 KiB: a page of 20 organisations)
+        # in two sends; with Nagle's algorithm the second waited for the client's delayed ACK,
+        # 40 ms on Linux, on every such response
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return super().process_request(sock, address)
+
     def write_limiter(self) -> SlidingWindowLimiter:
         """The instance's one budget of public writes per client address."""
         limiter = getattr(self, "_write_limiter", None)
@@ -348,6 +356,7 @@ class HttpApi(HttpRequestHandler):
         supplied = request.headers.get(CORRELATION_HEADER, "")
         correlation_id = supplied if _SAFE_CORRELATION.match(supplied) else str(uuid.uuid4())
         started = time.perf_counter()
+        mark: tuple[str, str] | None = None
         request.max_content_length = self.settings.max_body_bytes
         try:
             request.principal = self.authorize(request)
@@ -361,14 +370,35 @@ class HttpApi(HttpRequestHandler):
                 refuse_unexpected_body(request, forms=self.forms)
             if self._query is not None:
                 kwargs["query"] = parse_query(request, self._query)
-            done = Event()
-            self.container.spawn_worker(
-                self, args, kwargs,
-                context_data={context.CORRELATION_ID: correlation_id,
-                              context.CAUSATION_ID: correlation_id},
-                handle_result=partial(self.handle_result, done),
-            )
-            response = self.response_from_result(done.wait())
+            context_data = {context.CORRELATION_ID: correlation_id,
+                            context.CAUSATION_ID: correlation_id}
+            key = idempotency.requested_key(request.headers, request.method)
+            if key is not None and self.database is not None:
+                caller = request.principal.sub if request.principal else ""
+                mark = (idempotency.scoped(caller, request.method, request.path, key),
+                        idempotency.fingerprint(request.get_data(cache=True)))
+                context_data[context.IDEMPOTENCY_MARK] = mark[0]
+                context_data[context.IDEMPOTENCY_FINGERPRINT] = mark[1]
+            earlier = idempotency.earlier_answer(self.database, *mark) if mark else None
+            if earlier is not None:
+                response = self.replayed(earlier)
+            else:
+                response = self.run_worker(args, kwargs, context_data)
+                if mark is not None and response.status_code < 300 and response.is_json:
+                    idempotency.remember(self.database, mark[0], response.status_code,
+                                         response.get_data())
+        except idempotency.KeyInUse as in_use:
+            # the same key committed meanwhile: its answer, once stored, is the answer
+            refusal: DomainError = in_use
+            try:
+                earlier = idempotency.earlier_answer(self.database, *mark) if mark else None
+            except DomainError as still:
+                refusal, earlier = still, None
+            if earlier is not None:
+                response = self.replayed(earlier)
+            else:
+                response = error_response(refusal, correlation_id)
+                response.headers["Retry-After"] = "1"
         except DomainError as exc:
             response = error_response(exc, correlation_id)
         except RuleNotInForce as exc:
@@ -394,6 +424,27 @@ class HttpApi(HttpRequestHandler):
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
         return response
+
+    @property
+    def database(self):
+        """The service's own database (for Idempotency-Key marks); None without one."""
+        from wspolpraca.mongo import Mongo
+
+        for provider in self.container.dependencies:
+            if isinstance(provider, Mongo):
+                return provider.db
+        return None
+
+    def replayed(self, earlier: tuple[int, Any]) -> Response:
+        response = json_response(earlier[1], earlier[0])
+        response.headers[idempotency.REPLAYED_HEADER] = "true"
+        return response
+
+    def run_worker(self, args, kwargs, context_data: dict[str, Any]) -> Response:
+        done = Event()
+        self.container.spawn_worker(self, args, kwargs, context_data=context_data,
+                                    handle_result=partial(self.handle_result, done))
+        return self.response_from_result(done.wait())
 
     def authenticate(self, request: Request) -> Principal | None:
         """The caller the bearer token names (None without one); a service that verifies

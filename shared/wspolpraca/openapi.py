@@ -73,6 +73,17 @@ def _decimal_property(converter, field, ret: dict, **kwargs) -> dict:
     return {}
 
 
+# wspolpraca.idempotency: the same key again replays the first answer
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{8,128}$"},
+    "description": "A key of the client's own (a UUID) that makes a retry safe: the same key "
+                   "again within 24 hours takes no second effect and gets the first answer "
+                   "(header Idempotent-Replayed: true); another body with the same key: 422; "
+                   "while the first request still runs: 409 request_in_progress.",
+}
+
+
 def build_openapi(service: str, providers: list[Any]) -> dict:
     marshmallow = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
@@ -133,6 +144,7 @@ def build_openapi(service: str, providers: list[Any]) -> dict:
                 operation["responses"]["403"] = _error("Role not allowed")
             if method in ("post", "put", "patch", "delete"):
                 operation["responses"]["409"] = _error("Duplicate or state conflict")
+                operation["parameters"].append(IDEMPOTENCY_KEY)
             if getattr(provider, "rate_limited", False):
                 # a public write: naming an organisation one does not represent is refused
                 operation["responses"]["403"] = _error("Not a representative of the organisation")

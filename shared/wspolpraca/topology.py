@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import re
 import secrets
@@ -31,15 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-import pika
-from pika.exceptions import ChannelClosedByBroker
-
-from wspolpraca.departments import (
-    DEPARTMENT_CODE,
-    STANDARD_PURPOSES,
-    permission_pattern,
-    queue_name,
-)
+from wspolpraca import broker
+from wspolpraca.broker import vhost_of
+from wspolpraca.departments import DEPARTMENT_CODE, STANDARD_PURPOSES, permission_pattern
+from wspolpraca.queues import dead_letter_queue_name, department_queue_name
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "infra" / "rabbitmq" / "definitions.json"
 
@@ -63,19 +57,13 @@ def load(path: Path = DEFINITIONS, vhost: str = "/") -> dict:
     return moved
 
 
-def vhost_of(amqp_uri: str) -> str:
-    return unquote(urlsplit(amqp_uri).path[1:]) or "/"
-
-
 def _exists(connection, declare) -> bool:
     """A passive declare on a channel of its own: a missing object closes the channel (404)."""
     channel = connection.channel()
     try:
         declare(channel)
-    except ChannelClosedByBroker as exc:
-        if exc.reply_code == 404:
-            return False
-        raise
+    except broker.NotFound:
+        return False
     channel.close()
     return True
 
@@ -83,20 +71,18 @@ def _exists(connection, declare) -> bool:
 def declare(amqp_uri: str, definitions: dict) -> Applied:
     """Exchanges, queues and bindings over AMQP; what exists is not touched."""
     applied = Applied()
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    # a passive declare of a missing object is expected here; pika would warn of each one
-    channel_log = logging.getLogger("pika.channel")
-    level = channel_log.level
-    channel_log.setLevel(logging.ERROR)
-    try:
+    with broker.connection(amqp_uri) as connection:
         for exchange in definitions["exchanges"]:
             name = exchange["name"]
-            if _exists(connection, lambda ch, n=name: ch.exchange_declare(n, passive=True)):
+            if exchange.get("internal"):
+                raise ValueError(f"exchange {name}: internal exchanges are not declared here")
+            if _exists(connection, lambda ch, n=name, t=exchange["type"]:
+                       ch.exchange_declare(n, t, passive=True)):
                 applied.existing.append(name)
                 continue
             connection.channel().exchange_declare(
-                name, exchange_type=exchange["type"], durable=exchange["durable"],
-                auto_delete=exchange["auto_delete"], internal=exchange["internal"],
+                name, exchange["type"], durable=exchange["durable"],
+                auto_delete=exchange["auto_delete"],
                 arguments=exchange.get("arguments") or None)
             applied.created.append(name)
         for queue in definitions["queues"]:
@@ -119,9 +105,6 @@ def declare(amqp_uri: str, definitions: dict) -> Applied:
                                       routing_key=binding["routing_key"],
                                       arguments=binding.get("arguments") or None)
             applied.bindings += 1
-    finally:
-        channel_log.setLevel(level)
-        connection.close()
     return applied
 
 
@@ -214,14 +197,11 @@ def purge_platform_queues(amqp_uri: str, queue_names: list[str]) -> dict[str, in
             f"refusing to empty queues on {urlsplit(amqp_uri).hostname}: a clean start empties "
             "queues only on a local broker (AMQP_URI on 127.0.0.1, localhost or ::1)")
     dropped: dict[str, int] = {}
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
+    with broker.connection(amqp_uri) as connection:
         channel = connection.channel()
         for name in sorted(queue_names):
             if name.startswith(PLATFORM_QUEUE_PREFIXES):
-                dropped[name] = channel.queue_purge(name).method.message_count
-    finally:
-        connection.close()
+                dropped[name] = channel.queue_purge(name)
     return dropped
 
 
@@ -243,8 +223,8 @@ def department_definitions(code: str, purposes: list[str] | tuple[str, ...],
     found["exchanges"] = [model[name] for name in exchanges]
     for purpose in purposes:
         exchange, routing_key = STANDARD_PURPOSES[purpose]
-        queue = queue_name(code, purpose)
-        for name in (queue, f"{queue}.dlq"):
+        queue = department_queue_name(code, purpose)
+        for name in (queue, dead_letter_queue_name(queue)):
             found["queues"].append({"name": name, "vhost": vhost, "durable": True,
                                     "auto_delete": False, "arguments": {}})
         found["bindings"].append({"source": exchange, "vhost": vhost, "destination": queue,
@@ -253,7 +233,8 @@ def department_definitions(code: str, purposes: list[str] | tuple[str, ...],
         found["policies"].append({
             "vhost": vhost, "name": f"dead-letter.{queue}",
             "pattern": "^" + re.escape(queue) + "$", "apply-to": "queues", "priority": 10,
-            "definition": {"dead-letter-exchange": "", "dead-letter-routing-key": f"{queue}.dlq"}})
+            "definition": {"dead-letter-exchange": "", "dead-letter-routing-key":
+                           dead_letter_queue_name(queue)}})
     return found
 
 

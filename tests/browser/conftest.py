@@ -215,12 +215,28 @@ def context_factory(browser, city):
         context.close()
 
 
+class CspViolations:
+    """What the Content-Security-Policy refused on a page, as Chromium reports it in the
+    console ("Refused to ...", "... violates the following Content Security Policy ...")."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message) -> None:
+        text = getattr(message, "text", None) or getattr(message, "message", "") or ""
+        if "Content Security Policy" in text:
+            self.messages.append(text)
+
+
 @pytest.fixture
 def page(context_factory, city):
     context = context_factory(viewport=DESKTOP)
     opened = context.new_page()
     opened.requests = Requests(city.portal)
     opened.on("request", opened.requests)
+    opened.csp_violations = CspViolations()
+    opened.on("console", opened.csp_violations)
+    opened.on("pageerror", lambda error: opened.csp_violations(error))
     return opened
 
 

@@ -54,6 +54,7 @@ def offer(**changes: Any) -> dict[str, Any]:
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "grants.programme.drafted": programme(),
+    "grants.programme.updated": programme(title="Program współpracy na 2027 rok (poprawiony)"),
     "grants.programme.adopted": programme(status="adopted", adopted_at=TIME),
     "grants.competition.announced": competition(),
     "grants.competition.closed": competition(status="closed", offers_submitted=3),
@@ -161,6 +162,7 @@ WRONG_VALUES: list[tuple[str, str, Any]] = [
     ("grants.programme.drafted", "status", "adopted"),
     ("grants.programme.drafted", "total_funds", 200000.0),
     ("grants.programme.adopted", "status", "draft"),
+    ("grants.programme.updated", "status", "consulted"),
     ("grants.competition.announced", "budget", "100000"),
     ("grants.competition.announced", "budget", 100000.00),
     ("grants.competition.announced", "mode", "grant"),

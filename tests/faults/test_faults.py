@@ -22,6 +22,7 @@ import queue
 import random
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -118,6 +119,7 @@ class Command:
     attempts: int = 0
     unknown: int = 0
     id: str | None = None
+    idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 @dataclass
@@ -156,7 +158,11 @@ class Driver:
         return found is not None
 
     def post(self, command: Command) -> requests.Response:
-        headers = {"Authorization": f"Bearer {command.token}"} if command.token else {}
+        # the same key on every attempt: a request still running when its client gave up
+        # cannot commit beside the retry (wspolpraca.idempotency)
+        headers = {"Idempotency-Key": command.idempotency_key}
+        if command.token:
+            headers["Authorization"] = f"Bearer {command.token}"
         return self.session().post(self.city.services[command.service].base + command.path,
                                    json=command.body, headers=headers, timeout=60)
 
@@ -172,11 +178,13 @@ class Driver:
                 command.outcome, command.id = "accepted", response.json()["id"]
                 return
             if response is not None and response.status_code < 500 and not (
-                    command.kind == "registration" and response.status_code == 409):
+                    command.kind == "registration" and response.status_code == 409) and not (
+                    response.status_code == 409 and response.json().get("error", {}).get(
+                        "code") in ("request_in_progress", "request_already_done")):
                 command.outcome = "rejected"
                 raise Rejected(f"{command.kind} -> {response.status_code}: "
                                f"{response.text[:500]}")
-            # unknown (or a 409 "NIP taken": did an earlier attempt land?): look before retrying
+            # unknown (a 409 "NIP taken", or "the same request runs"): did an earlier one land?
             command.unknown += 1
             while (landed := self.landed(command)) is None:
                 time.sleep(0.3)

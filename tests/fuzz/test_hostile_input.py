@@ -21,7 +21,7 @@ from notifications.service import NotificationsService
 from registry.service import RegistryService
 from reporting.service import ReportingService
 from wspolpraca.auth import ROLES, mint_token
-from wspolpraca.mongo import LOCKS
+from wspolpraca.leases import LOCKS
 from wspolpraca.testing.plugin import RunningService, run_service, stop_services
 
 pytestmark = pytest.mark.integration

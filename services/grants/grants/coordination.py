@@ -1,5 +1,6 @@
-"""Coordination across departments: the read model of similar applications, its endpoints,
-and what the formal check, the results confirmation and a small grant's award read from it.
+"""Coordination across departments: the read model of similar applications, and what the
+formal check, the results confirmation and a small grant's award read from it (the
+endpoints that list them are in grants/service.py, their reads in grants/queries.py).
 
 When an offer or a small-grant application arrives (or an offer is amended) its matches
 among the organisation's other applications are computed (grants/similarity.py) and kept in
@@ -16,13 +17,9 @@ from typing import Any
 
 from grants import records, similarity
 from grants.repository import COMPETITIONS, OFFERS, SIMILAR, SMALL_GRANTS
-from grants.schemas import SimilarListSchema
-from wspolpraca.auth import Principal
 from wspolpraca.departments import LIAISON_OFFICE
 from wspolpraca.envelope import format_time
-from wspolpraca.errors import Forbidden, NotFound
-from wspolpraca.http import api
-from wspolpraca.mongo import Mongo, Transaction
+from wspolpraca.mongo import Transaction
 
 KINDS = {"offer": OFFERS, "small_grant": SMALL_GRANTS}
 _FIELDS = {"organization_id": 1, "title": 1, "description": 1, "task_start": 1, "task_end": 1,
@@ -199,34 +196,3 @@ def acknowledgement(overlap: similarity.Overlap, reason: str, by: str,
                     now: datetime) -> dict[str, Any]:
     return {"reason": reason, "acknowledged_by": by, "acknowledged_at": format_time(now),
             "overlaps": records.overlap_matches(overlap)}
-
-
-class SimilarMixin:
-    """`GET .../similar`: the officer, and the department running the offer's competition."""
-
-    db: Mongo
-
-    @api("GET", "/api/v1/offers/<id>/similar", roles=("officer", "department"),
-         response=SimilarListSchema,
-         summary="The organisation's other applications (every department, competitions and "
-                 "small grants) for an overlapping period with similar content, best first")
-    def similar_to_offer(self, request, id):
-        principal: Principal = request.principal
-        offer = self.db[OFFERS].find_one({"_id": id}, {"competition_id": 1})
-        if offer is None:
-            raise NotFound("Nie ma takiej oferty.")
-        competition = self.db[COMPETITIONS].find_one({"_id": offer["competition_id"]},
-                                                     {"department": 1}) or {}
-        if not principal.runs(competition.get("department")):
-            raise Forbidden("Podobne wnioski widzi biuro pełnomocnika i wydział, który "
-                            "prowadzi ten konkurs.")
-        return {"items": items(self.db, "offer", id)}
-
-    @api("GET", "/api/v1/small-grants/<id>/similar", roles=("officer",),
-         response=SimilarListSchema,
-         summary="The organisation's other applications similar to this small grant "
-                 "application, best first")
-    def similar_to_small_grant(self, request, id):
-        if self.db[SMALL_GRANTS].find_one({"_id": id}, {"_id": 1}) is None:
-            raise NotFound("Nie ma takiej oferty w trybie małej dotacji.")
-        return {"items": items(self.db, "small_grant", id)}

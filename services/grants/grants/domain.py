@@ -59,6 +59,15 @@ def consult_programme(status: str) -> str:
     return _transition(status, (ProgrammeStatus.DRAFT,), ProgrammeStatus.CONSULTED, "Program")
 
 
+def check_programme_editable(status: str) -> None:
+    """The draft is edited before it is consulted with organisations and adopted (art. 5a
+    ust. 1: the council adopts the programme after the consultation; what was consulted is
+    what is adopted)."""
+    if status != ProgrammeStatus.DRAFT:
+        raise Conflict("invalid_state", "Zmieniać można tylko projekt programu, przed "
+                                        "konsultacjami i uchwaleniem.")
+
+
 def adopt_programme(status: str) -> str:
     return _transition(status, (ProgrammeStatus.DRAFT, ProgrammeStatus.CONSULTED),
                        ProgrammeStatus.ADOPTED, "Program")
@@ -398,6 +407,25 @@ def check_may_score(member: Mapping | None, offer_id: str) -> None:
                           status=403)
 
 
+def check_scoring_open(competition_status: str, offer_status: str) -> None:
+    """The committee scores the offers still in the running while the competition is under
+    evaluation (art. 15 ust. 1-2a)."""
+    if competition_status != CompetitionStatus.UNDER_EVALUATION \
+            or offer_status != OfferStatus.SUBMITTED:
+        raise Conflict("invalid_state", "Tej oferty nie można teraz oceniać.")
+
+
+def declare_no_conflict(member: Mapping) -> bool:
+    """A member declares no conflict of interest before scoring (art. 15 ust. 2f); a
+    nominee of an organisation taking part may not sit on the committee at all (art. 15
+    ust. 2d). True when the declaration is new (a second one changes nothing)."""
+    if member["excluded"]:
+        raise Conflict("member_excluded",
+                       "Osoba wskazana przez organizację biorącą udział w konkursie "
+                       "nie może zasiadać w komisji (art. 15 ust. 2d).")
+    return not member.get("declared_at")
+
+
 def conflicted(member: Mapping, offer: Mapping) -> bool:
     """The member's organisation filed the offer or is its partner: they may not assess it."""
     organization = member.get("organization_id")
@@ -544,6 +572,25 @@ def check_awards(awards: Mapping[str, Decimal], offers: Mapping[str, Mapping],
     return total
 
 
+def awards_by_offer(awards: Sequence[Mapping]) -> dict[str, Decimal]:
+    """The decision names each offer once (art. 15 ust. 1)."""
+    by_offer = {a["offer_id"]: a["amount"] for a in awards}
+    if len(by_offer) != len(awards):
+        raise DomainError("duplicate_offer", "Oferta podana dwa razy.", field="awards")
+    return by_offer
+
+
+def award_status(amount: Decimal) -> str:
+    """An offer granted any amount is funded (possibly lower than requested, art. 16 ust. 1)."""
+    return OfferStatus.FUNDED if amount > 0 else OfferStatus.NOT_FUNDED
+
+
+def unused_competition_funds(budget_grosze: int, awarded: Decimal) -> int:
+    """What the results leave of the competition's budget (grosze) returns to the
+    programme's funds of its area (art. 5a ust. 4 pkt 8: the programme plans the funds)."""
+    return budget_grosze - grosze(awarded)
+
+
 # --- small grants (art. 19a) ------------------------------------------------------------
 
 
@@ -592,6 +639,11 @@ def publication_ends(published_at: datetime, rules: DatedRules) -> datetime:
     """The offer is published for 7 days for comments (art. 19a ust. 3)."""
     return published_at + timedelta(days=int(rules.value("small_grant_publication_days",
                                                          on=published_at)))
+
+
+def published_late(due_on: date | None, published_at: datetime) -> bool:
+    """Published after the 7 working days from receipt (art. 19a ust. 3)."""
+    return due_on is not None and local_date(published_at) > due_on
 
 
 def check_may_comment(status: str, comments_until: datetime | None, now: datetime) -> None:
@@ -664,6 +716,33 @@ class ReportStatus(StrEnum):
     SUBMITTED = "submitted"
     CORRECTIONS_REQUESTED = "corrections_requested"
     ACCEPTED = "accepted"
+
+
+def lower_than_requested(awarded: Decimal, requested: Decimal) -> bool:
+    return awarded != requested
+
+
+def check_budget_updatable(offer_status: str, awarded: Decimal, requested: Decimal,
+                           contract_signed: bool) -> None:
+    """The budget is updated after a grant lower than requested and before the contract
+    (art. 16 ust. 1)."""
+    if offer_status != OfferStatus.FUNDED or not lower_than_requested(awarded, requested):
+        raise Conflict("invalid_state", "Kosztorys aktualizuje się tylko po dotacji "
+                                        "niższej niż wnioskowana.")
+    if contract_signed:
+        raise Conflict("contract_signed", "Umowa została już podpisana.")
+
+
+def check_may_sign(offer_status: str, awarded: Decimal, requested: Decimal,
+                   budget_updated: bool) -> None:
+    """The contract is signed for a grant awarded (art. 16 ust. 1); a grant lower than
+    requested only once the organisation updated its budget to it."""
+    if offer_status != OfferStatus.FUNDED:
+        raise Conflict("offer_not_funded", "Umowę zawiera się tylko dla przyznanej dotacji.")
+    if lower_than_requested(awarded, requested) and not budget_updated:
+        raise Conflict("budget_update_required",
+                       "Dotacja jest niższa niż wnioskowana: organizacja musi najpierw "
+                       "zaktualizować kosztorys (art. 16 ust. 1).")
 
 
 def check_updated_budget(update: Mapping, awarded: Decimal, min_pct: Decimal,

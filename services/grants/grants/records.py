@@ -33,29 +33,47 @@ def day(value: date | None) -> str | None:
 # --- programmes ---------------------------------------------------------------------------
 
 
+def _funds(funds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"area": f["area"], "amount": money(f["amount"]),
+             "planned_grosze": domain.grosze(f["amount"]), "committed_grosze": 0,
+             "available_grosze": domain.grosze(f["amount"])} for f in funds]
+
+
+_PROGRAMME_FIELDS = {
+    "title": lambda title: title,
+    "goals": lambda goals: goals,
+    "priority_tasks": lambda tasks: tasks,
+    "funds": _funds,
+    "resolution": lambda resolution: {"number": resolution["number"],
+                                      "date": resolution["date"].isoformat()}
+    if resolution else None,
+    "measures": lambda measures: [
+        {"name": m["name"], "unit": m["unit"], "target": f"{m['target']:f}",
+         "area": m.get("area"), "indicator": m.get("indicator")} for m in measures or []],
+}
+
+
+def programme_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The programme's content from a validated body: only the fields the body gives (a
+    draft's funds are planned, nothing is committed before adoption)."""
+    found = {name: convert(data[name]) for name, convert in _PROGRAMME_FIELDS.items()
+             if name in data}
+    if "funds" in found:
+        found["total_grosze"] = sum(f["planned_grosze"] for f in found["funds"])
+    return found
+
+
 def new_programme(data: dict[str, Any], created_by: str, now: datetime) -> dict[str, Any]:
-    funds = [{"area": f["area"], "amount": money(f["amount"]),
-              "planned_grosze": domain.grosze(f["amount"]), "committed_grosze": 0,
-              "available_grosze": domain.grosze(f["amount"])} for f in data["funds"]]
     return {
         "_id": new_id(),
         "year": data["year"],
-        "title": data["title"],
-        "goals": data["goals"],
-        "priority_tasks": data["priority_tasks"],
-        "funds": funds,
-        "resolution": {"number": data["resolution"]["number"],
-                       "date": data["resolution"]["date"].isoformat()}
-        if data.get("resolution") else None,
-        "measures": [{"name": m["name"], "unit": m["unit"], "target": f"{m['target']:f}",
-                      "area": m.get("area"), "indicator": m.get("indicator")}
-                     for m in data.get("measures") or []],
-        "total_grosze": sum(f["planned_grosze"] for f in funds),
+        **programme_fields(data),
         "status": domain.ProgrammeStatus.DRAFT.value,
         "created_by": created_by,
         "adopted_at": None,
         "created_at": now,
         "updated_at": now,
+        "version": 0,
     }
 
 

@@ -29,9 +29,16 @@ CONTRACTS = "contracts"
 # the read model of similar applications (grants/coordination.py), keyed "<kind>:<id>"
 SIMILAR = "similar_applications"
 
+
+
+def _version_programmes(collection) -> None:
+    """Programmes drafted before their status changes were checked against a version."""
+    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
+
+
 COLLECTIONS = (
     Collection(PROGRAMMES, (IndexModel([("year", ASCENDING)], name="year_unique",
-                                       unique=True),)),
+                                       unique=True),), migrate=_version_programmes),
     Collection(COMPETITIONS, (
         IndexModel([("status", ASCENDING), ("_id", ASCENDING)], name="status"),
         IndexModel([("area", ASCENDING), ("_id", ASCENDING)], name="area"),
@@ -73,13 +80,6 @@ class Programmes(Repository):
             raise Conflict("duplicate_year",
                            f"Program współpracy na rok {record['year']} już istnieje.",
                            field="year") from None
-
-    def set_status(self, programme_id: str, expected: str, status: str, **changes) -> None:
-        result = self.collection.update_one({"_id": programme_id, "status": expected},
-                                            {"$set": {"status": status, **changes}},
-                                            session=self.session)
-        if result.matched_count != 1:
-            raise Conflict("concurrent_update", "Program zmieniono w międzyczasie.")
 
     def adopted_for(self, year: int) -> dict[str, Any]:
         found = self.collection.find_one({"year": year}, session=self.session)
@@ -187,6 +187,14 @@ class SmallGrants(Repository):
     collection_name = SMALL_GRANTS
     not_found = "Nie ma takiej oferty w trybie małej dotacji."
 
+    def count_comment(self, small_grant_id: str) -> None:
+        self.collection.update_one({"_id": small_grant_id}, {"$inc": {"comments_count": 1}},
+                                   session=self.session)
+
+
+class Comments(Repository):
+    collection_name = COMMENTS
+
 
 class Contracts(Repository):
     collection_name = CONTRACTS
@@ -199,26 +207,8 @@ class Contracts(Repository):
             raise Conflict("duplicate_contract", "Umowa dla tej oferty już istnieje.",
                            field="offer_id") from None
 
-
-def competitions_past_deadline(db, now, limit: int = 200) -> list[str]:
-    cursor = db[COMPETITIONS].find(
-        {"status": domain.CompetitionStatus.ANNOUNCED.value,
-         "submission_deadline": {"$lt": now}}, {"_id": 1}).limit(limit)
-    return [doc["_id"] for doc in cursor]
-
-
-OPEN_CONTRACT_STATUSES = ["signed", "in_progress", "report_due"]
-
-
-def contracts_to_check(db, today_iso: str, limit: int = 500) -> list[str]:
-    """Contracts whose task ended or whose report is overdue and not yet reported."""
-    cursor = db[CONTRACTS].find(
-        {"status": {"$in": OPEN_CONTRACT_STATUSES},
-         "$or": [{"task_end": {"$lt": today_iso}, "status": {"$ne": "report_due"}},
-                 {"report": None, "report_due_on": {"$lt": today_iso},
-                  "overdue_reported": False}]},
-        {"_id": 1}).limit(limit)
-    return [doc["_id"] for doc in cursor]
+    def of_offer(self, offer_id: str) -> dict[str, Any] | None:
+        return self.find_one({"offer_id": offer_id})
 
 
 class SmallGrantTotals:

@@ -81,6 +81,22 @@ class ProgrammeCreateSchema(Schema):
                            validate=validate.Length(max=100))
 
 
+class ProgrammeUpdateSchema(Schema):
+    """A draft programme edited: the fields given replace the programme's (the year stays)."""
+
+    title = Text(min_length=3, max_length=300)
+    goals = fields.List(Text(max_length=2000))
+    priority_tasks = fields.List(fields.Nested(PriorityTaskSchema))
+    funds = fields.List(fields.Nested(FundSchema))
+    resolution = fields.Nested(ResolutionSchema, allow_none=True)
+    measures = fields.List(fields.Nested(MeasureSchema), validate=validate.Length(max=100))
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Podaj co najmniej jedno pole do zmiany.", field_name="title")
+
+
 class FundViewSchema(Schema):
     area = fields.String()
     amount = Money()
@@ -222,11 +238,11 @@ class OfferCreateSchema(OfferFieldsSchema):
                            validate=validate.Length(max=20))
 
 
-class OfferSchema(Schema):
+class ApplicationViewSchema(Schema):
+    """What an offer and a small-grant application share as they are read."""
+
     id = fields.String(attribute="_id")
-    competition_id = fields.String()
     organization_id = fields.String()
-    partners = fields.List(fields.String())
     title = fields.String()
     requested_amount = Money()
     own_contribution = fields.Dict()
@@ -240,12 +256,19 @@ class OfferSchema(Schema):
     beneficiaries = fields.String(allow_none=True)
     status = fields.String()
     status_reason = fields.String(allow_none=True)
-    awarded_amount = Money(allow_none=True)
     # the formal check's warnings (never a rejection): similar applications of the
     # organisation for an overlapping period
     warnings = fields.List(fields.String())
-    double_funding_acknowledgement = fields.Dict(allow_none=True)
     submitted_at = fields.DateTime()
+    # the office's and the organisation's view only: an award acknowledged as funding the
+    # same costs as another award (the reason, who, when, the overlaps)
+    double_funding_acknowledgement = fields.Dict(allow_none=True)
+
+
+class OfferSchema(ApplicationViewSchema):
+    competition_id = fields.String()
+    partners = fields.List(fields.String())
+    awarded_amount = Money(allow_none=True)
     updated_at = fields.DateTime()
     version = fields.Integer()
 
@@ -439,35 +462,15 @@ class SmallGrantCreateSchema(OfferFieldsSchema):
     area = Area()
 
 
-class SmallGrantSchema(Schema):
-    id = fields.String(attribute="_id")
+class SmallGrantSchema(ApplicationViewSchema):
     year = fields.Integer()
-    organization_id = fields.String()
     area = fields.String()
-    title = fields.String()
-    requested_amount = Money()
-    own_contribution = fields.Dict()
-    total_cost = Money()
-    task_start = fields.String()
-    task_end = fields.String()
-    cost_items = fields.List(fields.Nested(CostItemSchema))
-    description = fields.String(allow_none=True)
-    expected_results = fields.String(allow_none=True)
-    place = fields.String(allow_none=True)
-    beneficiaries = fields.String(allow_none=True)
-    status = fields.String()
-    status_reason = fields.String(allow_none=True)
-    warnings = fields.List(fields.String())
-    submitted_at = fields.DateTime()
     published_at = fields.DateTime(allow_none=True)
     publication_due_on = fields.String(allow_none=True)
     published_late = fields.Boolean(allow_none=True)
     comments_until = fields.DateTime(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     comments_count = fields.Integer()
-    # the office's and the organisation's view only: an award acknowledged as funding the
-    # same costs as another award (the reason, who, when, the overlaps)
-    double_funding_acknowledgement = fields.Dict(allow_none=True)
 
 
 class SmallGrantAwardSchema(Schema):

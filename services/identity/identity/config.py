@@ -8,11 +8,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from wspolpraca.config import ConfigurationError, Settings
+from wspolpraca.config import ConfigurationError, Settings, check_production_secret
 
 # Documented development default of the passphrase that encrypts the signing keys at rest;
 # production refuses to start with it.
 DEVELOPMENT_KEY_PASSPHRASE = "wspolpraca-identity-development-passphrase"
+# Likewise the key that encrypts the accounts' TOTP secrets at rest.
+DEVELOPMENT_TOTP_KEY = "wspolpraca-identity-development-totp-key"
 CLI_CLIENT_ID = "wspolpraca-cli"
 
 
@@ -20,6 +22,7 @@ CLI_CLIENT_ID = "wspolpraca-cli"
 class IdentitySettings:
     issuer: str
     key_passphrase: bytes
+    totp_key: bytes = DEVELOPMENT_TOTP_KEY.encode("utf-8")
     access_token_minutes: int = 10
     refresh_token_days: int = 30
     session_hours: int = 12
@@ -38,20 +41,35 @@ def _secret(env: dict[str, str], name: str) -> str | None:
     return env.get(name) or None
 
 
+def _production_secret(settings: Settings, env: dict[str, str], name: str, development: str,
+                       purpose: str) -> str:
+    """A secret from the environment or a file; the documented development value when unset,
+    which production refuses (as it refuses a missing, short or well-known one)."""
+    value = _secret(env, name)
+    if settings.production:
+        if not value:
+            raise ConfigurationError(f"Production mode needs {name} (or _FILE): {purpose}.")
+        if value == development:
+            raise ConfigurationError(f"Production mode refuses the development value of "
+                                     f"{name}.")
+        check_production_secret(name, value)
+    return value or development
+
+
 def load_identity_settings(settings: Settings, env: dict[str, str] | None = None
                            ) -> IdentitySettings:
     env = {**(os.environ if env is None else env), **settings.extra}
     issuer = (env.get("WSPOLPRACA_IDENTITY_ISSUER")
               or f"http://127.0.0.1:{settings.http_port}").rstrip("/")
-    passphrase = _secret(env, "WSPOLPRACA_IDENTITY_KEY_PASSPHRASE")
-    if settings.production and not passphrase:
-        raise ConfigurationError("Production mode needs WSPOLPRACA_IDENTITY_KEY_PASSPHRASE "
-                                 "(or _FILE): it encrypts the signing keys at rest.")
-    if settings.production and passphrase == DEVELOPMENT_KEY_PASSPHRASE:
-        raise ConfigurationError("Production mode refuses the development key passphrase.")
+    passphrase = _production_secret(settings, env, "WSPOLPRACA_IDENTITY_KEY_PASSPHRASE",
+                                    DEVELOPMENT_KEY_PASSPHRASE,
+                                    "it encrypts the signing keys at rest")
+    totp_key = _production_secret(settings, env, "WSPOLPRACA_IDENTITY_TOTP_KEY",
+                                  DEVELOPMENT_TOTP_KEY, "it encrypts the TOTP secrets at rest")
     return IdentitySettings(
         issuer=issuer,
-        key_passphrase=(passphrase or DEVELOPMENT_KEY_PASSPHRASE).encode("utf-8"),
+        key_passphrase=passphrase.encode("utf-8"),
+        totp_key=totp_key.encode("utf-8"),
         access_token_minutes=int(env.get("WSPOLPRACA_IDENTITY_ACCESS_TOKEN_MINUTES", "10")),
         refresh_token_days=int(env.get("WSPOLPRACA_IDENTITY_REFRESH_TOKEN_DAYS", "30")),
         session_hours=int(env.get("WSPOLPRACA_IDENTITY_SESSION_HOURS", "12")),

@@ -17,9 +17,9 @@ from pymongo.database import Database
 
 from identity import domain, keys
 from wspolpraca import pagination
+from wspolpraca.leases import acquire_lease, release_lease
 from wspolpraca.mongo import Collection, DomainGauge, count_by
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY
-from wspolpraca.outbox import acquire_lease, release_lease
 
 ACCOUNTS = "accounts"
 CLIENTS = "clients"

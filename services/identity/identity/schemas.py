@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from identity.domain import ASSIGNABLE_ROLES, MAX_PASSWORD_LENGTH, RepresentationStatus
+from identity.domain import (
+    ASSIGNABLE_ROLES,
+    INVITABLE_ROLES,
+    MAX_PASSWORD_LENGTH,
+    RepresentationStatus,
+)
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
 
@@ -47,14 +52,22 @@ class PasswordResetSchema(Schema):
                              load_only=True)
 
 
-class StaffCreateSchema(Schema):
+def roles_of(allowed, description: str) -> fields.List:
+    """The roles an account is given, each one of `allowed`."""
+    return fields.List(fields.String(validate=validate.OneOf([r.value for r in allowed])),
+                       load_default=list, metadata={"description": description})
+
+
+class InvitationSchema(Schema):
     email = Email(required=True)
     name = Text(required=True, max_length=200)
-    roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in
-                                                               ASSIGNABLE_ROLES])),
-                        load_default=list,
-                        metadata={"description": "No role: a resident or an NGO person "
-                                                 "(representation gives `ngo`)."})
+    roles = roles_of(INVITABLE_ROLES, "`[\"committee\"]` for a competition's committee; none "
+                                      "for a council member.")
+
+
+class StaffCreateSchema(InvitationSchema):
+    roles = roles_of(ASSIGNABLE_ROLES, "No role: a resident or an NGO person (representation "
+                                       "gives `ngo`).")
     department = fields.String(load_default=None, validate=validate.Regexp(
         r"^[a-z0-9][a-z0-9_-]{0,39}$", error="Niepoprawny kod wydziału."))
     password = fields.String(load_default=None, load_only=True, validate=validate.Length(
@@ -76,6 +89,17 @@ class AccountSchema(Schema):
     department = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     confirmed_at = fields.AwareDateTime(allow_none=True)
+
+
+class InvitedSchema(Schema):
+    account_id = fields.String(metadata={"description": "The `user_id` to appoint."})
+    email = fields.String()
+    name = fields.String()
+    roles = fields.List(fields.String())
+    status = fields.String(metadata={
+        "description": "`invited`: a new account, the person sets a password through the "
+                       "emailed link; `existing`: the address had an account (the roles "
+                       "added; a new link is emailed only while it was never confirmed)."})
 
 
 class AccountCreatedSchema(AccountSchema):

@@ -40,6 +40,8 @@ from identity.schemas import (
     ClientCreateSchema,
     ClientSchema,
     ConfirmSchema,
+    InvitationSchema,
+    InvitedSchema,
     OptionalReasonSchema,
     PasswordResetRequestSchema,
     PasswordResetSchema,
@@ -75,12 +77,15 @@ from wspolpraca.pagination import Page, PageQuery, paginate
 log = logging.getLogger(__name__)
 
 ADMIN = ("admin",)
+INVITERS = ("officer", "department")  # who appoints committees and councils
 STAFF = ("officer",)   # admin passes every role check
 ANYONE_SIGNED_IN = PUBLIC  # checked in the handler: a resident has no role at all
 REGISTERED_MESSAGE = ("Jeśli adres jest poprawny, wysłaliśmy na niego wiadomość z linkiem "
                       "potwierdzającym. Link jest ważny 48 godzin.")
 SIGN_IN_FAILED = "Nieprawidłowy e-mail lub hasło."
 SECOND_FACTOR_FAILED = "Nieprawidłowy kod. Wpisz aktualny kod z aplikacji."
+SECOND_FACTOR_BROKEN = ("Nie można sprawdzić kodu z aplikacji. Skontaktuj się z "
+                        "administratorem platformy.")
 SECOND_FACTOR_STEP = "second_factor"
 SECOND_FACTOR_MINUTES = 5   # between the password and the code
 AUDIT_RETENTION_CHECK_SECONDS = 3600
@@ -101,6 +106,7 @@ class Bootstrap(DependencyProvider):
         self.settings = settings_of(self.container.config)
         self.identity = load_identity_settings(self.settings)
         self.keyring = keys.KeyRing(self.identity.key_passphrase)
+        self.totp_box = totp.SecretBox(self.identity.totp_key)
         self.instance = uuid.uuid4().hex   # this instance, as a lease's owner
 
     def start(self) -> None:
@@ -113,6 +119,7 @@ class Bootstrap(DependencyProvider):
                                upsert=True)
         if db[ACCOUNTS].find_one({"roles": "admin"}, {"_id": 1}) is None:
             self.first_admin(db)
+        seal_plain_totp_secrets(db, self.totp_box)
 
     def first_admin(self, db) -> None:
         email = self.identity.admin_email or "admin@wspolpraca.localhost"
@@ -137,6 +144,21 @@ class Bootstrap(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Bootstrap:
         return self
+
+
+def seal_plain_totp_secrets(db, box: totp.SecretBox) -> int:
+    """Migration: TOTP secrets an older version stored in plain text are sealed (idempotent,
+    one query when there is nothing to do); the number sealed."""
+    sealed = 0
+    for account in db[ACCOUNTS].find({"totp.secret": {"$exists": True}}, {"totp": 1}):
+        plain = account["totp"]["secret"]
+        sealed += db[ACCOUNTS].update_one(
+            {"_id": account["_id"], "totp.secret": plain},
+            {"$set": {"totp.sealed": box.seal(plain, account["_id"])},
+             "$unset": {"totp.secret": ""}}).modified_count
+    if sealed:
+        log.info("plain TOTP secrets sealed", extra={"sealed": sealed})
+    return sealed
 
 
 def new_account(email: str, name: str, password_hash: str | None, now, *, status: str,
@@ -358,13 +380,58 @@ class AccountsMixin:
                              session=tx.session)
             if password_hash is not None:
                 return account
-            token = one_time(tx, "reset", account["_id"], timedelta(days=7))
-            url = self.link("/oauth2/reset", token=token)
-            tx.emit("account.invited", account["_id"], {
-                "account_id": account["_id"], "email": account["email"],
-                "name": account["name"], "roles": account["roles"],
-                "set_password_url": url, "expires_at": format_time(now + timedelta(days=7))})
-            return {**account, "set_password_url": url}
+            return {**account, "set_password_url": self.invite(tx, account, now)}
+
+        return self.db.transaction(work)
+
+    def invite(self, tx: Transaction, account: dict[str, Any], now) -> str:
+        """The one-time link (7 days) the person sets a password with, emailed through the
+        event `account.invited`; the link."""
+        token = one_time(tx, "reset", account["_id"], timedelta(days=domain.INVITATION_DAYS))
+        url = self.link("/oauth2/reset", token=token)
+        tx.emit("account.invited", account["_id"], {
+            "account_id": account["_id"], "email": account["email"], "name": account["name"],
+            "roles": account["roles"], "set_password_url": url,
+            "expires_at": format_time(now + timedelta(days=domain.INVITATION_DAYS))})
+        return url
+
+    @identity_api("POST", "/api/v1/accounts/invitations", roles=INVITERS, body=InvitationSchema,
+                  response=InvitedSchema, status=201,
+                  summary="Invite a committee or council member (the officer, or the department "
+                          "running a competition, from the competition's or council's page): a "
+                          "new address gets an account and an emailed one-time link to set a "
+                          "password (7 days); a known one keeps its account (`status: "
+                          "existing`, the role added). Either way the answer's `account_id` is "
+                          "the `user_id` to appoint: grants' `POST /api/v1/competitions/{id}/"
+                          "committee`, consultations' `POST /api/v1/councils/{id}/members`")
+    def invite_member(self, request, body):
+        roles = sorted(set(body["roles"]))
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            now = utcnow()
+            account = repository.account_by_email(tx.db, body["email"], tx.session)
+            if account is None:
+                account = new_account(body["email"], body["name"], None, now,
+                                      status=domain.AccountStatus.UNCONFIRMED, roles=roles)
+                tx.db[ACCOUNTS].insert_one(account, session=tx.session)
+                status, granted = "invited", roles
+            elif account["status"] == domain.AccountStatus.DISABLED:
+                raise Conflict("account_disabled", "To konto jest zablokowane: zaproszenie "
+                               "nie jest możliwe. Skontaktuj się z administratorem.", "email")
+            else:
+                status = "existing"
+                granted = [r for r in roles if r not in account["roles"]]
+                if granted:
+                    tx.db[ACCOUNTS].update_one({"_id": account["_id"]}, {
+                        "$addToSet": {"roles": {"$each": granted}}}, session=tx.session)
+                    account = {**account, "roles": sorted({*account["roles"], *granted})}
+            if granted:
+                repository.audit(tx.db, "roles_granted", now, account_id=account["_id"],
+                                 by=request.principal.sub, roles=granted, session=tx.session)
+            # never signed in yet (invited before, or registered and unconfirmed): a new link
+            if account["status"] == domain.AccountStatus.UNCONFIRMED:
+                self.invite(tx, account, now)
+            return {**account, "status": status, "account_id": account["_id"]}
 
         return self.db.transaction(work)
 
@@ -427,8 +494,8 @@ class AccountsMixin:
                           "decided_at": now, "decided_by": sub}}, session=tx.session)
             tx.db[ACCOUNTS].update_one({"_id": sub}, {"$set": {
                 **erased, "password_hash": None, "department": None, "roles": [],
-                "status": domain.AccountStatus.DISABLED.value, "deleted_at": now}},
-                session=tx.session)
+                "status": domain.AccountStatus.DISABLED.value, "deleted_at": now},
+                "$unset": {"totp": ""}}, session=tx.session)
             tx.db[ONE_TIME].delete_many({"account_id": sub}, session=tx.session)
             tx.emit("account.deleted", sub, {"account_id": sub})
 
@@ -756,7 +823,8 @@ class OpenIdMixin:
             return None
         secret = totp.new_secret()
         self.db[ACCOUNTS].update_one({"_id": account["_id"]}, {"$set": {"totp": {
-            "secret": secret, "enabled": False, "last_step": None}}})
+            "sealed": self.boot.totp_box.seal(secret, account["_id"]), "enabled": False,
+            "last_step": None}}})
         return totp.provisioning_uri(secret, account["email"])
 
     def second_factor_form(self, request: Request, enrol_uri: str | None, step: str,
@@ -779,12 +847,19 @@ class OpenIdMixin:
         now = utcnow()
         account = (self.db[ACCOUNTS].find_one({"_id": record["account_id"]})
                    if record is not None and record["expires_at"] > now else None)
-        if account is None or not domain.may_sign_in(account["status"]):
+        enrolment = (account or {}).get("totp") or {}
+        if (account is None or not domain.may_sign_in(account["status"])
+                or "sealed" not in enrolment):   # (the second factor reset meanwhile)
             return self.sign_in_form(request, grant, 400, message="Logowanie wygasło. "
                                      "Zaloguj się jeszcze raz.")
-        enrolment = account.get("totp") or {}
+        try:
+            secret = self.boot.totp_box.open(enrolment["sealed"], account["_id"])
+        except ValueError:   # sealed under another WSPOLPRACA_IDENTITY_TOTP_KEY
+            log.error("a TOTP secret does not open with the configured key",
+                      extra={"account_id": account["_id"]})
+            return self.sign_in_form(request, grant, 503, message=SECOND_FACTOR_BROKEN)
         enrol_uri = (None if enrolment.get("enabled") else
-                     totp.provisioning_uri(enrolment["secret"], account["email"]))
+                     totp.provisioning_uri(secret, account["email"]))
         key = f"account:{account['email']}"
         state = throttle_state(self.db[THROTTLE].find_one({"_id": key}))
         wait = domain.retry_after(state, now)
@@ -792,10 +867,10 @@ class OpenIdMixin:
             return self.second_factor_form(
                 request, enrol_uri, step, 429, headers={"Retry-After": str(wait)},
                 message=f"Zbyt wiele nieudanych prób. Spróbuj ponownie za {wait} s.")
-        matched = totp.matching_step(enrolment["secret"], request.form.get("code", ""),
+        matched = totp.matching_step(secret, request.form.get("code", ""),
                                      now.timestamp(), enrolment.get("last_step"))
         used = matched is not None and self.db[ACCOUNTS].update_one(
-            {"_id": account["_id"], "totp.secret": enrolment["secret"],
+            {"_id": account["_id"], "totp.sealed": enrolment["sealed"],
              "totp.last_step": enrolment.get("last_step")},
             {"$set": {"totp.enabled": True, "totp.last_step": matched}}).modified_count == 1
         if not used:

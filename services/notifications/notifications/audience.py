@@ -243,6 +243,8 @@ RULES: dict[str, Rule] = {
     # a report concern their organisation (and an offer the competition's committee)
     "grants.programme.drafted": _public(),
     "grants.programme.adopted": _public(),
+    # a draft's edits: the office's and departments' working matter until it is consulted
+    "grants.programme.updated": Rule(who=STAFF_ONLY),
     **{f"grants.competition.{verb}": _public(**_COMPETITION)
        for verb in ("announced", "closed", "cancelled", "resolved")},
     **{f"grants.offer.{verb}": _of_organization(

@@ -328,18 +328,25 @@ class Dispatcher(DependencyProvider):
         if suspended and subscription is not None:
             self._tell_owner(tx, subscription, event.to_dict(), now)
 
+    def deliver_to_inbox(self, tx: Transaction, record: dict[str, Any], audience: str,
+                         event: dict[str, Any], now: datetime) -> bool:
+        """An inbox delivery is sent as it is recorded: the item, rendered, is in the inbox
+        (False when this delivery was already recorded)."""
+        record.update(status=DeliveryStatus.SENT.value, sent_at=now)
+        if not Deliveries(tx).add(record):
+            return False
+        rendered = self.renderer.render(event["type"],
+                                        event_context(event, self.config.public_url, None))
+        Inbox(tx).add(records.new_inbox_item(audience, event, rendered.subject,
+                                             rendered.summary, record["_id"], now))
+        return True
+
     def _tell_owner(self, tx: Transaction, subscription: dict[str, Any],
                     event: dict[str, Any], now: datetime) -> None:
         """A suspended subscription's owner hears of it in the inbox and, if known, by email."""
         owner = subscription["owner"]
-        inbox = Recipient(Channel.INBOX, owner, owner)
-        rendered = self.renderer.render(event["type"],
-                                        event_context(event, self.config.public_url, None))
-        inbox_record = records.new_delivery(inbox, event, now)
-        inbox_record.update(status=DeliveryStatus.SENT.value, sent_at=now)
-        if Deliveries(tx).add(inbox_record):
-            Inbox(tx).add(records.new_inbox_item(owner, event, rendered.subject,
-                                                 rendered.summary, inbox_record["_id"], now))
+        self.deliver_to_inbox(tx, records.new_delivery(Recipient(Channel.INBOX, owner, owner),
+                                                       event, now), owner, event, now)
         if subscription.get("owner_email"):
             Deliveries(tx).add(records.new_delivery(
                 Recipient(Channel.EMAIL, subscription["owner_email"], owner), event, now))

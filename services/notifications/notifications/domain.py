@@ -26,7 +26,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -275,9 +275,6 @@ def validate_webhook_target(target: str, policy: TargetPolicy = TargetPolicy()) 
     return parsed.url
 
 
-COMMITTEE_OFFERS_ASSIGNED = "grants.committee.offers_assigned"
-IDENTITY_PREFIX = "identity."  # the identity service's events
-
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -402,7 +399,14 @@ class EventFacts:
     council_member_email: str | None = None  # ... and their address
 
 
-def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> EventFacts:
+FactsReader = Callable[[EventFacts, Mapping[str, Any]], EventFacts]
+
+
+def read_facts(event_type: str, subject: str, data: Mapping[str, Any],
+               specific: FactsReader | None = None) -> EventFacts:
+    """What any event says in the fields events share (areas, addressees, an organisation,
+    a registration, a council member, ...), then what its own type says (`specific`: the
+    event table's entry, see `notifications.events`)."""
     areas: set[str] = set()
     if isinstance(data.get("areas"), list):
         areas.update(a for a in data["areas"] if isinstance(a, str))
@@ -414,48 +418,31 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
         areas.update(a for a in addressees.get("areas") or [] if isinstance(a, str))
         everyone = addressees.get("scope") == "all"
     organization_id = data.get("organization_id")
-    if organization_id is None and event_type.startswith("registry.organization."):
-        organization_id = data.get("id") or subject
     users: set[str] = set()
     person_email = None
-    if event_type == "grants.committee.appointed":
-        # every member who may score (a nominee of a bidding organisation may not)
-        users.update(m["user_id"] for m in data.get("members") or []
-                     if isinstance(m, dict) and m.get("user_id") and not m.get("excluded"))
-    member = data.get("member")
-    if event_type == COMMITTEE_OFFERS_ASSIGNED:
-        # the one member given offers to score: their inbox, and their address if given
-        if isinstance(member, dict) and member.get("user_id"):
-            users.add(member["user_id"])
-            person_email = member.get("email")
-        member = None   # not a council member
     registration = data.get("registration")
     if isinstance(registration, dict):
         if registration.get("person"):
             users.add(registration["person"])
         person_email = registration.get("email")
         organization_id = organization_id or registration.get("organization_id")
-    if event_type.startswith(IDENTITY_PREFIX) and isinstance(data.get("account_id"), str):
-        # the person an account or representation event is about, at their own address
-        users.add(data["account_id"])
-        person_email = data.get("email") if isinstance(data.get("email"), str) else None
     registrants = tuple(
         (str(r["person"]), r.get("email") if isinstance(r.get("email"), str) else None)
         for r in data.get("registrations") or []
         if isinstance(r, dict) and r.get("person"))
+    member = data.get("member")
     council_member = member.get("id") if isinstance(member, dict) else None
     council_member_user = member.get("user_id") if isinstance(member, dict) else None
     council_member_email = member.get("email") if isinstance(member, dict) else None
     if isinstance(member, dict) and organization_id is None:
         organization_id = member.get("organization_id")
-    return EventFacts(
+    facts = EventFacts(
         type=event_type,
         subject=subject,
         areas=frozenset(areas),
         district=data.get("district"),
         organization_id=organization_id,
-        department=data.get("department") or (
-            data.get("code") if event_type.startswith("registry.department.") else None),
+        department=data.get("department"),
         email=data.get("email"),
         contact_email=data.get("contact_email"),
         everyone=everyone,
@@ -467,6 +454,53 @@ def event_facts(event_type: str, subject: str, data: Mapping[str, Any]) -> Event
         council_member_user=council_member_user,
         council_member_email=council_member_email,
     )
+    return specific(facts, data) if specific is not None else facts
+
+
+# What some types say beyond the shared fields (each named by its types' entries in the
+# event table, `notifications.events.EVENTS`)
+
+def organization_record_facts(facts: EventFacts, data: Mapping[str, Any]) -> EventFacts:
+    """An organisation's own event: the organisation is the record itself."""
+    if data.get("organization_id") is not None:
+        return facts
+    return replace(facts, organization_id=data.get("id") or facts.subject)
+
+
+def department_record_facts(facts: EventFacts, data: Mapping[str, Any]) -> EventFacts:
+    """A department's own event: the department is the record itself (its code)."""
+    return replace(facts, department=data.get("department") or data.get("code"))
+
+
+def committee_facts(facts: EventFacts, data: Mapping[str, Any]) -> EventFacts:
+    """A committee appointed: every member who may score (a nominee of a bidding
+    organisation may not)."""
+    return replace(facts, users=facts.users | {
+        m["user_id"] for m in data.get("members") or []
+        if isinstance(m, dict) and m.get("user_id") and not m.get("excluded")})
+
+
+def assigned_member_facts(facts: EventFacts, data: Mapping[str, Any]) -> EventFacts:
+    """Offers assigned to score: the one member given them (their inbox, and their address
+    if given); the `member` is a committee's, not a council's."""
+    member = data.get("member")
+    users, person_email = facts.users, facts.person_email
+    if isinstance(member, dict) and member.get("user_id"):
+        users = users | {member["user_id"]}
+        person_email = member.get("email")
+    return replace(facts, users=users, person_email=person_email,
+                   organization_id=data.get("organization_id"), council_member=None,
+                   council_member_user=None, council_member_email=None)
+
+
+def account_facts(facts: EventFacts, data: Mapping[str, Any]) -> EventFacts:
+    """identity's events: the person an account or representation event is about, at their
+    own address."""
+    if not isinstance(data.get("account_id"), str):
+        return facts
+    email = data.get("email")
+    return replace(facts, users=facts.users | {data["account_id"]},
+                   person_email=email if isinstance(email, str) else None)
 
 
 @dataclass(frozen=True)
@@ -716,7 +750,7 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     "grants.offer.rejected_formally": _organization,
     # a committee member hears of the appointment, then of the offers assigned to score
     "grants.committee.appointed": _people,
-    COMMITTEE_OFFERS_ASSIGNED: _people,
+    "grants.committee.offers_assigned": _people,
     # reports coming due (the reminder the `send_reminders` timer raises) and overdue
     REPORT_DUE_REMINDER: _organization,
     "grants.task_report.overdue": _all_of(_organization, _liaison_office),

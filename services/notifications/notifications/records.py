@@ -148,84 +148,120 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def calendar_entry_from_event(event_type: str, subject: str,
-                              data: dict[str, Any]) -> dict[str, Any] | None:
-    """The calendar entry an event puts in the feed (deadlines, meetings), or None.
-    Keyed by what it is about, so a later event about the same thing replaces it."""
-    if event_type == "grants.competition.announced" and data.get("submission_deadline"):
-        return {"_id": f"competition-deadline-{subject}", "kind": "deadline",
-                "title": f"Termin składania ofert: {data.get('title', '')}".strip(),
-                "starts_at": parse_time(data["submission_deadline"]), "ends_at": None,
-                "location": None, "description": None,
-                "areas": [data["area"]] if data.get("area") else [], "audiences": ["public"]}
-    if event_type == "consultations.consultation.opened" and data.get("closes_at"):
-        addressees = data.get("addressees") or {}
-        return {"_id": f"consultation-closes-{subject}", "kind": "deadline",
-                "title": f"Koniec konsultacji: {data.get('title', '')}".strip(),
-                "starts_at": parse_time(data["closes_at"]), "ends_at": None,
-                "location": None, "description": data.get("subject"),
-                "areas": list(addressees.get("areas") or []), "audiences": ["public"]}
-    if event_type == "consultations.consultation.meeting_scheduled":
-        return {"_id": f"consultation-meeting-{subject}", "kind": "consultation_meeting",
-                "title": data["title"], "starts_at": parse_time(data["starts_at"]),
-                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
-                "location": data.get("place"),
-                "description": f"Konsultacje: {data.get('consultation_title', '')}",
-                "areas": [], "audiences": ["public"]}
-    if event_type == "consultations.council.meeting_scheduled":
-        agenda = data.get("agenda") or []
-        return {"_id": f"council-meeting-{subject}", "kind": "council_meeting",
-                "title": f"{data.get('council_name', 'Rada')}: {data['title']}",
-                "starts_at": parse_time(data["starts_at"]),
-                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
-                "location": data.get("place"),
-                "description": "Porządek obrad: " + "; ".join(agenda) if agenda else None,
-                "areas": [], "audiences": ["public"]}
-    if event_type == "consultations.council.opinion_requested":
-        return {"_id": f"council-opinion-{subject}", "kind": "deadline",
-                "title": f"Termin opinii rady: {data['subject']}",
-                "starts_at": parse_time(data["deadline"]), "ends_at": None, "location": None,
-                "description": None, "areas": [], "audiences": ["public"]}
-    if event_type == "grants.contract.signed" and data.get("report_due_on"):
-        # the report's due date: the organisation's affair, and the liaison office's
-        return {"_id": f"report-due-{subject}", "kind": "deadline",
-                "title": f"Termin sprawozdania z realizacji zadania (umowa na "
-                         f"{data.get('amount', '')} zł)",
-                "starts_at": report_due_moment(date.fromisoformat(data["report_due_on"])),
-                "ends_at": None, "location": None,
-                "description": f"Zadanie realizowane {data.get('task_start', '')} – "
-                               f"{data.get('task_end', '')}; umowa {subject}.",
-                "areas": [],
-                "audiences": [f"org:{data['organization_id']}", "role:officer"]}
-    if event_type in ("registry.booking.approved", "registry.booking.cancelled"):
-        # an approved booking is the organisation's (and the managing department's) affair;
-        # a cancelled one leaves every feed
-        audiences = [f"org:{data['organization_id']}", f"dept:{data['department']}"]
-        return {"_id": f"booking-{subject}", "kind": "booking",
-                "title": f"Rezerwacja: {data['resource_name']}, {data['title']}",
-                "starts_at": parse_time(data["starts_at"]),
-                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
-                "location": data.get("place"),
-                "description": f"Organizacja: {data.get('organization_name', '')}",
-                "areas": [],
-                "audiences": audiences if event_type.endswith(".approved") else []}
-    if event_type == "registry.patronage.granted":
-        what = ("Pod honorowym patronatem Prezydenta Miasta" if data.get("kind") == "patronage"
-                else "Wydarzenie promowane przez miasto")
-        return {"_id": f"patronage-{subject}", "kind": "event", "title": data["name"],
-                "starts_at": parse_time(data["starts_at"]),
-                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
-                "location": data.get("place"),
-                "description": f"{what}. Organizator: {data.get('organization_name', '')}",
-                "areas": list(data.get("areas") or []), "audiences": ["public"]}
-    if event_type in ("registry.training.published", "registry.training.cancelled"):
-        return {"_id": f"training-{subject}", "kind": "training", "title": data["title"],
-                "starts_at": parse_time(data["starts_at"]),
-                "ends_at": parse_time(data["ends_at"]) if data.get("ends_at") else None,
-                "location": data.get("place"), "description": data.get("topic"),
-                "areas": [],
-                "audiences": ["public"] if event_type.endswith(".published") else []}
-    return None
+# --- calendar entries of events (each named by its types' entries in the event table) ----
+# Keyed by what they are about, so that a later event about the same thing replaces it.
+
+def _deadline(key: str, title: str, starts_at: datetime, description: str | None = None,
+              areas: list[str] | None = None,
+              audiences: list[str] | None = None) -> dict[str, Any]:
+    return {"_id": key, "kind": "deadline", "title": title, "starts_at": starts_at,
+            "ends_at": None, "location": None, "description": description,
+            "areas": areas or [], "audiences": audiences or ["public"]}
+
+
+def _ends_at(data: dict[str, Any]) -> datetime | None:
+    return parse_time(data["ends_at"]) if data.get("ends_at") else None
+
+
+def competition_deadline(subject: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    if not data.get("submission_deadline"):
+        return None
+    return _deadline(f"competition-deadline-{subject}",
+                     f"Termin składania ofert: {data.get('title', '')}".strip(),
+                     parse_time(data["submission_deadline"]),
+                     areas=[data["area"]] if data.get("area") else [])
+
+
+def consultation_closes(subject: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    if not data.get("closes_at"):
+        return None
+    addressees = data.get("addressees") or {}
+    return _deadline(f"consultation-closes-{subject}",
+                     f"Koniec konsultacji: {data.get('title', '')}".strip(),
+                     parse_time(data["closes_at"]), description=data.get("subject"),
+                     areas=list(addressees.get("areas") or []))
+
+
+def consultation_meeting(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"_id": f"consultation-meeting-{subject}", "kind": "consultation_meeting",
+            "title": data["title"], "starts_at": parse_time(data["starts_at"]),
+            "ends_at": _ends_at(data), "location": data.get("place"),
+            "description": f"Konsultacje: {data.get('consultation_title', '')}",
+            "areas": [], "audiences": ["public"]}
+
+
+def council_meeting(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    agenda = data.get("agenda") or []
+    return {"_id": f"council-meeting-{subject}", "kind": "council_meeting",
+            "title": f"{data.get('council_name', 'Rada')}: {data['title']}",
+            "starts_at": parse_time(data["starts_at"]), "ends_at": _ends_at(data),
+            "location": data.get("place"),
+            "description": "Porządek obrad: " + "; ".join(agenda) if agenda else None,
+            "areas": [], "audiences": ["public"]}
+
+
+def council_opinion_deadline(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    return _deadline(f"council-opinion-{subject}", f"Termin opinii rady: {data['subject']}",
+                     parse_time(data["deadline"]))
+
+
+def report_deadline(subject: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The report's due date: the organisation's affair, and the liaison office's."""
+    if not data.get("report_due_on"):
+        return None
+    return _deadline(
+        f"report-due-{subject}",
+        f"Termin sprawozdania z realizacji zadania (umowa na {data.get('amount', '')} zł)",
+        report_due_moment(date.fromisoformat(data["report_due_on"])),
+        description=f"Zadanie realizowane {data.get('task_start', '')} – "
+                    f"{data.get('task_end', '')}; umowa {subject}.",
+        audiences=[f"org:{data['organization_id']}", "role:officer"])
+
+
+def _booking(subject: str, data: dict[str, Any], audiences: list[str]) -> dict[str, Any]:
+    return {"_id": f"booking-{subject}", "kind": "booking",
+            "title": f"Rezerwacja: {data['resource_name']}, {data['title']}",
+            "starts_at": parse_time(data["starts_at"]), "ends_at": _ends_at(data),
+            "location": data.get("place"),
+            "description": f"Organizacja: {data.get('organization_name', '')}",
+            "areas": [], "audiences": audiences}
+
+
+def booking_approved(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The organisation's (and the managing department's) affair."""
+    return _booking(subject, data,
+                    [f"org:{data['organization_id']}", f"dept:{data['department']}"])
+
+
+def booking_cancelled(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A cancelled booking leaves every feed."""
+    return _booking(subject, data, [])
+
+
+def patronage(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    what = ("Pod honorowym patronatem Prezydenta Miasta" if data.get("kind") == "patronage"
+            else "Wydarzenie promowane przez miasto")
+    return {"_id": f"patronage-{subject}", "kind": "event", "title": data["name"],
+            "starts_at": parse_time(data["starts_at"]), "ends_at": _ends_at(data),
+            "location": data.get("place"),
+            "description": f"{what}. Organizator: {data.get('organization_name', '')}",
+            "areas": list(data.get("areas") or []), "audiences": ["public"]}
+
+
+def _training(subject: str, data: dict[str, Any], audiences: list[str]) -> dict[str, Any]:
+    return {"_id": f"training-{subject}", "kind": "training", "title": data["title"],
+            "starts_at": parse_time(data["starts_at"]), "ends_at": _ends_at(data),
+            "location": data.get("place"), "description": data.get("topic"),
+            "areas": [], "audiences": audiences}
+
+
+def training_published(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    return _training(subject, data, ["public"])
+
+
+def training_cancelled(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A cancelled training leaves every feed."""
+    return _training(subject, data, [])
 
 
 # --- reminders ------------------------------------------------------------------------------

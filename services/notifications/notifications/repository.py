@@ -5,16 +5,23 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
-from notifications.domain import DeliveryStatus, Subscription, SubscriptionStatus
+from notifications.domain import (
+    COUNTED_STATUSES,
+    DeliveryStatus,
+    Subscription,
+    SubscriptionStatus,
+)
 from wspolpraca.errors import DomainError, NotFound
 from wspolpraca.mongo import Collection, DomainGauge, Transaction
 from wspolpraca.pagination import Page, decode_cursor, encode_cursor
+from wspolpraca.projection import keep_newest
+from wspolpraca.repository import Repository
 
 SUBSCRIPTIONS = "subscriptions"
 DELIVERIES = "deliveries"
@@ -70,43 +77,125 @@ COLLECTIONS = (
 ACTIVE_STATUSES = [DeliveryStatus.PENDING.value]
 
 
-class Subscriptions:
-    def __init__(self, tx: Transaction) -> None:
-        self.collection = tx.db[SUBSCRIPTIONS]
-        self.session = tx.session
+class Subscriptions(Repository):
+    """Subscriptions carry no version: their changes are whole-state moves by their owner
+    (a status, a confirmation), so the last one wins (`overwrite`)."""
 
-    def add(self, record: dict[str, Any]) -> None:
-        self.collection.insert_one(record, session=self.session)
+    collection_name = SUBSCRIPTIONS
+    not_found = "Nie ma takiej subskrypcji."
 
-    def get(self, subscription_id: str) -> dict[str, Any]:
-        found = self.collection.find_one({"_id": subscription_id}, session=self.session)
-        if found is None:
-            raise NotFound("Nie ma takiej subskrypcji.")
-        return found
-
-    def save(self, record: dict[str, Any]) -> None:
+    def overwrite(self, record: dict[str, Any]) -> None:
         self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)
 
+    def set_fields(self, subscription_id: str, **values: Any) -> None:
+        self.collection.update_one({"_id": subscription_id}, {"$set": values},
+                                   session=self.session)
+
     def active(self) -> list[dict[str, Any]]:
-        return list(self.collection.find({"status": SubscriptionStatus.ACTIVE.value},
-                                         session=self.session))
+        return self.find({"status": SubscriptionStatus.ACTIVE.value})
+
+    def counted(self, owner: str, channel: str | None = None) -> int:
+        """The owner's subscriptions that count against its quota (of one channel)."""
+        query: dict[str, Any] = {"owner": owner,
+                                 "status": {"$in": list(COUNTED_STATUSES)}}
+        if channel is not None:
+            query["channel"] = channel
+        return self.collection.count_documents(query, session=self.session)
+
+    def newsletter_of(self, owner: str) -> dict[str, Any] | None:
+        """The address's newsletter subscription waiting for confirmation or active."""
+        return self.find_one({"owner": owner, "newsletter": True, "status": {"$in": [
+            SubscriptionStatus.PENDING_CONFIRMATION.value, SubscriptionStatus.ACTIVE.value]}})
+
+    def matching(self, event_type: str) -> list[Subscription]:
+        """The active subscriptions that may match `event_type` (by its type, its
+        aggregate's pattern or its service's); `domain.subscription_matches` decides."""
+        service, aggregate, _ = event_type.split(".", 2)
+        return [Subscription.from_record(r) for r in self.find(
+            {"status": SubscriptionStatus.ACTIVE.value,
+             "event_types": {"$in": [event_type, f"{service}.*",
+                                     f"{service}.{aggregate}.*"]}})]
 
 
-class Deliveries:
-    def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
+class Quotas(Repository):
+    """One guard document per owner: writing it serializes the quota checks of one owner
+    (two requests at once both write it, so one of them is retried and counts again)."""
 
-    def add(self, record: dict[str, Any]) -> bool:
+    collection_name = QUOTAS
+
+    def guard(self, owner: str) -> None:
+        self.collection.update_one({"_id": owner}, {"$inc": {"writes": 1}}, upsert=True,
+                                   session=self.session)
+
+
+class Deliveries(Repository):
+    collection_name = DELIVERIES
+
+    def add(self, record: dict[str, Any]) -> bool:  # type: ignore[override]
         """False when this (event, recipient) delivery is already recorded: never twice."""
         return self.tx.insert_once(DELIVERIES, record)
 
+    def retry_dead(self, delivery_id: str, subscription_id: str,
+                   now: datetime) -> dict[str, Any] | None:
+        """A dead-lettered delivery back to pending, sent again at once (None if it is not
+        a dead delivery of that subscription)."""
+        return self.collection.find_one_and_update(
+            {"_id": delivery_id, "subscription_id": subscription_id,
+             "status": DeliveryStatus.DEAD.value},
+            {"$set": {"status": DeliveryStatus.PENDING.value, "next_attempt_at": now,
+                      "attempts": 0, "updated_at": now}},
+            return_document=ReturnDocument.AFTER, session=self.session)
 
-class Inbox:
-    def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
 
-    def add(self, item: dict[str, Any]) -> bool:
+class Inbox(Repository):
+    collection_name = INBOX
+    not_found = "Nie ma takiej wiadomości."
+
+    def add(self, item: dict[str, Any]) -> bool:  # type: ignore[override]
         return self.tx.insert_once(INBOX, item, key=("delivery_id",))
+
+    def mark_read(self, item_id: str, audiences: list[str], user: str) -> dict[str, Any]:
+        item = self.collection.find_one_and_update(
+            {"_id": item_id, "audience": {"$in": audiences}}, {"$addToSet": {"read_by": user}},
+            return_document=ReturnDocument.AFTER, session=self.session)
+        if item is None:
+            raise NotFound(self.not_found)
+        return item
+
+    def mark_all_read(self, audiences: list[str], user: str) -> None:
+        self.collection.update_many({"audience": {"$in": audiences}},
+                                    {"$addToSet": {"read_by": user}}, session=self.session)
+
+
+class Optouts(Repository):
+    """Default emails an address opted out of, per event type (`*`: all of them)."""
+
+    collection_name = OPTOUTS
+
+    def add_once(self, email: str, event_type: str, now: datetime) -> None:
+        self.collection.update_one(
+            {"_id": optout_id(email, event_type)},
+            {"$setOnInsert": {"email": email, "event_type": event_type, "created_at": now}},
+            upsert=True, session=self.session)
+
+    def check(self) -> Callable[[str, str], bool]:
+        """`opted_out(email, event_type)` for `domain.plan_deliveries`."""
+        def opted_out(email: str, event_type: str) -> bool:
+            return self.find_one({"_id": {"$in": [optout_id(email, event_type),
+                                                  optout_id(email, "*")]}}) is not None
+        return opted_out
+
+
+class Calendar(Repository):
+    collection_name = CALENDAR
+
+    def put(self, entry: Mapping[str, Any], event_time: str) -> None:
+        """Put (or replace, if newer) an event's entry."""
+        keep_newest(self.tx, CALENDAR, entry["_id"],
+                    {k: v for k, v in entry.items() if k != "_id"}, event_time)
+
+    def remove(self, entry_id: str) -> None:
+        self.collection.delete_one({"_id": entry_id}, session=self.session)
 
 
 class Directory:
@@ -139,12 +228,10 @@ class Directory:
                                                   session=self.session).sort("_id", ASCENDING))
 
 
-class Competitions:
+class Competitions(Repository):
     """What audience.may_receive needs of competitions (`audience.Competitions`)."""
 
-    def __init__(self, tx: Transaction) -> None:
-        self.collection = tx.db[COMPETITIONS]
-        self.session = tx.session
+    collection_name = COMPETITIONS
 
     def department_of(self, competition_id: str) -> str | None:
         found = self.collection.find_one({"_id": competition_id}, session=self.session)
@@ -156,26 +243,27 @@ class Competitions:
         return list(found.get("members") or []) if found else []
 
 
-def project_competition(tx: Transaction, event_type: str, data: Mapping[str, Any],
-                        event_time: str) -> None:
-    """Keep a competition's department and its committee (the members who may score)."""
-    if event_type == "grants.committee.appointed" and data.get("competition_id"):
-        members = sorted(m["user_id"] for m in data.get("members") or []
-                         if isinstance(m, Mapping) and m.get("user_id")
-                         and not m.get("excluded"))
-        project(tx, COMPETITIONS, f"committee:{data['competition_id']}",
-                {"members": members}, event_time)
-    elif event_type.startswith("grants.competition.") and data.get("id"):
-        project(tx, COMPETITIONS, data["id"], {"department": data.get("department")},
+def project_committee(tx: Transaction, data: Mapping[str, Any], event_time: str) -> None:
+    """Keep a competition's committee: the members who may score in it."""
+    if not data.get("competition_id"):
+        return
+    members = sorted(m["user_id"] for m in data.get("members") or []
+                     if isinstance(m, Mapping) and m.get("user_id") and not m.get("excluded"))
+    keep_newest(tx, COMPETITIONS, f"committee:{data['competition_id']}", {"members": members},
                 event_time)
 
 
-class Reminders:
+def project_competition(tx: Transaction, data: Mapping[str, Any], event_time: str) -> None:
+    """Keep a competition's department."""
+    if data.get("id"):
+        keep_newest(tx, COMPETITIONS, data["id"], {"department": data.get("department")},
+                    event_time)
+
+
+class Reminders(Repository):
     """The schedule: one reminder per report and per training registration."""
 
-    def __init__(self, tx: Transaction) -> None:
-        self.collection = tx.db[REMINDERS]
-        self.session = tx.session
+    collection_name = REMINDERS
 
     def schedule(self, record: dict[str, Any], event_time: str,
                  revive_cancelled: bool = False) -> None:
@@ -224,7 +312,7 @@ class Reminders:
 
 def project_council_member(tx: Transaction, council_id: str, member: Mapping[str, Any],
                            active: bool, event_time: str) -> None:
-    project(tx, COUNCIL_MEMBERS, member["id"],
+    keep_newest(tx, COUNCIL_MEMBERS, member["id"],
             {"council_id": council_id, "name": member.get("name"),
              "side": member.get("side"), "organization_id": member.get("organization_id"),
              "user_id": member.get("user_id"), "email": member.get("email"),
@@ -234,24 +322,6 @@ def project_council_member(tx: Transaction, council_id: str, member: Mapping[str
 def due_reminders(db, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
     return list(db[REMINDERS].find({"status": "pending", "due_at": {"$lte": now}})
                 .sort("due_at", ASCENDING).limit(limit))
-
-
-def project(tx: Transaction, collection: str, key: str, values: dict[str, Any],
-            event_time: str, version: int | None = None) -> None:
-    """Upsert a projection, keeping the newest state: by the record's `version` when the
-    events carry one (registry organisations do), else by the event time."""
-    current = tx.db[collection].find_one({"_id": key}, session=tx.session)
-    if current is not None:
-        if version is not None and current.get("version") is not None:
-            if current["version"] >= version:
-                return
-        elif current.get("event_time", "") > event_time:
-            return
-    fields = {**values, "event_time": event_time}
-    if version is not None:
-        fields["version"] = version
-    tx.db[collection].update_one({"_id": key}, {"$set": fields}, upsert=True,
-                                 session=tx.session)
 
 
 # One document every announcement, ending and late telling writes: two of them running at
@@ -304,25 +374,6 @@ def open_announcements(tx: Transaction, now: datetime) -> list[dict[str, Any]]:
     _serialize_with_announcements(tx)
     return [record["event"] for record in tx.db[ANNOUNCEMENTS].find(
         {"open_until": {"$gt": now}}, session=tx.session).sort("open_until", ASCENDING)]
-
-
-def subscriptions_for(tx: Transaction, event_type: str) -> list[Subscription]:
-    """The active subscriptions that may match `event_type` (by its type, its aggregate's
-    pattern or its service's); `domain.subscription_matches` decides the rest."""
-    service, aggregate, _ = event_type.split(".", 2)
-    return [Subscription.from_record(r) for r in tx.db[SUBSCRIPTIONS].find(
-        {"status": SubscriptionStatus.ACTIVE.value,
-         "event_types": {"$in": [event_type, f"{service}.*", f"{service}.{aggregate}.*"]}},
-        session=tx.session)]
-
-
-def opted_out(tx: Transaction):
-    def check(email: str, event_type: str) -> bool:
-        found = tx.db[OPTOUTS].find_one(
-            {"_id": {"$in": [optout_id(email, event_type), optout_id(email, "*")]}},
-            session=tx.session)
-        return found is not None
-    return check
 
 
 def optout_id(email: str, event_type: str) -> str:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.utils import redirect
@@ -28,7 +29,7 @@ from portal.views import (
     shift_month,
     upcoming,
 )
-from portal.web import DEVELOPER_CSP, PageNotFound, Site, SiteProvider, page
+from portal.web import ASYNCAPI_CSP, PageNotFound, Site, SiteProvider, page
 from wspolpraca.logs import WorkerLogContext
 
 AREAS = AreaNames()
@@ -359,13 +360,19 @@ class PortalService:
     # --- reports and open data -----------------------------------------------------------
     @page("GET", "/sprawozdania")
     def reports(self, request: Request) -> Response:
-        site, parts = self.site, Parts()
+        site = self.site
         this_year = now().astimezone(formatting.WARSAW).year
-        dictionary = parts.fetch(lambda: site.backends.get("reporting", "/api/v1/open-data"))
-        years = list(range(this_year + 1, this_year - 3, -1))
-        return site.render(request, "reports.html", parts=parts, years=years,
-                           formats=REPORT_FORMATS,
-                           datasets=(dictionary or {}).get("datasets", []))
+
+        def build(parts: Parts) -> dict[str, Any]:
+            dictionary = parts.fetch(lambda: site.backends.get("reporting",
+                                                               "/api/v1/open-data"))
+            return {"years": list(range(this_year + 1, this_year - 3, -1)),
+                    "formats": REPORT_FORMATS,
+                    "datasets": (dictionary or {}).get("datasets", [])}
+
+        # the same for every reader and rendered from a static dictionary: kept (bench)
+        return site.render_kept(request, ("reporting", "page", request.path, this_year),
+                                "reports.html", build)
 
     @page("GET", "/sprawozdania/<int:year>.<fmt>")
     def report_file(self, request: Request, year: int, fmt: str) -> Response:
@@ -453,7 +460,7 @@ class PortalService:
         return self.site.render(request, "developers.html",
                                 services=SERVICES_FOR_DEVELOPERS)
 
-    @page("GET", "/dla-deweloperow/api/<service>", csp=DEVELOPER_CSP)
+    @page("GET", "/dla-deweloperow/api/<service>")
     def swagger(self, request: Request, service: str) -> Response:
         if service not in SERVICES_FOR_DEVELOPERS:
             raise PageNotFound(service)
@@ -467,7 +474,7 @@ class PortalService:
         upstream, chunks = self.site.backends.stream(service, "/api/v1/openapi.json")
         return passthrough(upstream, chunks)
 
-    @page("GET", "/dla-deweloperow/zdarzenia", csp=DEVELOPER_CSP)
+    @page("GET", "/dla-deweloperow/zdarzenia", csp=ASYNCAPI_CSP)
     def events(self, request: Request) -> Response:
         return self.site.render(request, "asyncapi.html")
 

@@ -15,6 +15,7 @@ import logging
 import mimetypes
 import os
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import backend, formatting
 from portal.csrf import COOKIE, FIELD, Csrf
+from portal.views import Parts
 from wspolpraca import metrics
 from wspolpraca.config import settings_of
 
@@ -41,15 +43,18 @@ TEMPLATES = PACKAGE / "templates"
 STATIC = PACKAGE / "static"
 SERVICE = "portal"
 
-# `default-src 'self'`: nothing from another origin, no inline script or style. The developers'
-# viewers are the only pages that need more (see DEVELOPER_CSP).
+# `default-src 'self'`: nothing from another origin, no inline script or style, no eval. Every
+# page has it, Swagger UI's (swagger-ui-dist 5.36.0 runs under it: it sets styles through the
+# CSSOM, which the policy allows) included. One page needs more: see ASYNCAPI_CSP.
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
-# Swagger UI and the AsyncAPI viewer set element styles from script and compile JSON Schemas
-# with `new Function` (ajv): still nothing from another origin, no inline <script>.
-DEVELOPER_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                 "base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
-                 "script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'")
+# The event catalogue's page only (/dla-deweloperow/zdarzenia): the AsyncAPI viewer
+# (@asyncapi/react-component 3.2.1) compiles JSON Schemas with ajv, i.e. `new Function`, while
+# its bundle loads, before any option is read; its `without-parser` bundle does the same (both
+# tried in Chromium: an EvalError under CSP), so no configuration avoids 'unsafe-eval'. Still
+# nothing from another origin, no inline script or style; the page shows only the platform's own
+# catalogue, and the YAML link works without JavaScript.
+ASYNCAPI_CSP = f"{CSP}; script-src 'self' 'unsafe-eval'"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -84,6 +89,28 @@ class Site:
             csrf_field=FIELD, csrf_token=self.csrf.token(cookie) if cookie else "",
             **context)
         return Response(html, status=status, headers=headers, mimetype="text/html")
+
+    def render_kept(self, request: Request, key: tuple, template: str,
+                    build: Callable[[Parts], dict[str, Any]]) -> Response:
+        """A page the same for every reader (public data only, no form: no CSRF token in it),
+        its HTML kept as the backends' answers are (`backend.MicroCache`: PORTAL_CACHE_SECONDS,
+        one refresher, dropped with a write the portal passes to the service `key[0]`), so a
+        busy page is not rendered again for each reader. `build(parts)` fetches and returns the
+        template's context; a page a backend was missing from is shown but not kept."""
+        cache = self.backends.cache
+        html, refresh = cache.lookup(key)
+        if refresh:
+            try:
+                parts = Parts()
+                context = build(parts)
+                html = self.env.get_template(template).render(
+                    request=None, path=request.path, contact=self.contact, parts=parts,
+                    **context)
+                if not parts.unavailable:
+                    cache.put(key, html)
+            finally:
+                cache.done(key)
+        return Response(html, mimetype="text/html")
 
 
 def liaison_office() -> dict[str, str]:

@@ -197,6 +197,13 @@ class Inquiries:
     def save(self, inquiry: dict[str, Any]) -> None:
         self.collection.replace_one({"_id": inquiry["_id"]}, inquiry, session=self.session)
 
+    def report_overdue(self, inquiry_id: str) -> bool:
+        """Mark the inquiry's lapse reported; False when another replica's timer already did
+        (a conditional write: two timers racing cannot both raise `inquiry.overdue`)."""
+        return self.collection.update_one(
+            {"_id": inquiry_id, "overdue_reported": {"$ne": True}},
+            {"$set": {"overdue_reported": True}}, session=self.session).modified_count == 1
+
 
 OPEN_INQUIRY_STATUSES = ["received", "routed", "assigned"]
 

@@ -41,6 +41,7 @@ from registry.schemas import (
     PublicOrganizationSchema,
     ReasonSchema,
 )
+from registry.search_index import OrganizationSearch
 from registry.trainings import TrainingsMixin
 from wspolpraca.areas import AREAS, AREAS_VERSION, validate_areas
 from wspolpraca.auth import Principal, check_speaks_for
@@ -59,6 +60,7 @@ OVERDUE_CHECK_SECONDS = 60
 
 class OrganizationsMixin:
     db: Mongo
+    search: OrganizationSearch
 
     @api("POST", "/api/v1/organizations", roles=("ngo", "officer"),
          body=OrganizationCreateSchema, response=OrganizationSchema, status=201,
@@ -85,6 +87,10 @@ class OrganizationsMixin:
             if query.get("status") not in (None, status):
                 raise Forbidden("Organizacje o statusie innym niż zweryfikowane widzi tylko "
                                 "biuro; publiczna lista obejmuje zweryfikowane.")
+        indexed = self.search.page(query.get("q"), query.get("area"), status,
+                                   query.get("district"), query["limit"], query["cursor"])
+        if indexed is not None:  # the in-memory read model; the database while it loads
+            return indexed
         found = repository.organization_query(query.get("q"), query.get("area"), status,
                                               query.get("district"))
         return repository.list_page(self.db, ORGANIZATIONS, found, query["limit"],
@@ -385,11 +391,10 @@ class InquiriesMixin:
             def work(tx: Transaction, inquiry_id=inquiry_id):
                 inquiries = Inquiries(tx)
                 record = inquiries.get(inquiry_id)
-                if record.get("overdue_reported") or not domain.is_overdue(
-                        record["deadline"], record["status"], now):
+                if not domain.is_overdue(record["deadline"], record["status"], now) or \
+                        not inquiries.report_overdue(inquiry_id):
                     return 0
                 record["overdue_reported"] = True
-                inquiries.save(record)
                 days = (now - record["deadline"]).days
                 tx.emit("inquiry.overdue", inquiry_id,
                         records.inquiry_payload(record, days_overdue=days))
@@ -405,4 +410,5 @@ class RegistryService(OrganizationsMixin, DepartmentsMixin, InquiriesMixin, Reso
 
     db = Mongo(repository.COLLECTIONS + cooperation_repository.COLLECTIONS,
                repository.GAUGES + cooperation_repository.GAUGES)
+    search = OrganizationSearch()
     log_context = WorkerLogContext()

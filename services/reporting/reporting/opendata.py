@@ -119,7 +119,14 @@ def _councils(d: Data) -> list[dict[str, Any]]:
     } for c in sorted(d.councils, key=lambda c: c["_id"])]
 
 
+# fields several datasets share
 ID = Field("id", "string", "Identyfikator")
+YEAR = Field("year", "integer", "Rok")
+AREA = Field("area", "string", "Obszar (kod)")
+ORGANIZATION_ID = Field("organization_id", "string", "Identyfikator organizacji")
+ORGANIZATION_NAME = Field("organization_name", "string", "Nazwa organizacji")
+TASK_TITLE = Field("title", "string", "Tytuł zadania")
+REQUESTED = Field("requested_amount", "money", "Wnioskowana kwota (PLN)")
 DATASETS: dict[str, Dataset] = {d.name: d for d in (
     Dataset("organizations", "Zweryfikowane organizacje pozarządowe", (
         ID, Field("name", "string", "Nazwa organizacji"),
@@ -135,7 +142,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
     ), _organizations),
     Dataset("competitions", "Otwarte konkursy ofert", (
         ID, Field("year", "integer", "Rok programu współpracy"),
-        Field("title", "string", "Tytuł konkursu"), Field("area", "string", "Obszar (kod)"),
+        Field("title", "string", "Tytuł konkursu"), AREA,
         Field("mode", "string", "Tryb: supporting (wspieranie) lub entrusting (powierzanie)"),
         Field("budget", "money", "Środki na realizację zadania (PLN)"),
         Field("status", "string", "Stan konkursu"),
@@ -149,20 +156,20 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
         Field("offer_id", "string", "Identyfikator oferty"),
         Field("competition_id", "string", "Identyfikator konkursu"),
         Field("competition_title", "string", "Tytuł konkursu"),
-        Field("year", "integer", "Rok"), Field("area", "string", "Obszar (kod)"),
-        Field("organization_id", "string", "Identyfikator organizacji"),
-        Field("organization_name", "string", "Nazwa organizacji"),
-        Field("title", "string", "Tytuł zadania"),
+        YEAR, AREA,
+        ORGANIZATION_ID,
+        ORGANIZATION_NAME,
+        TASK_TITLE,
         Field("result", "string", "funded (dofinansowana) lub not_funded (nie)"),
-        Field("requested_amount", "money", "Wnioskowana kwota (PLN)"),
+        REQUESTED,
         Field("awarded_amount", "money", "Przyznana dotacja (PLN)"),
     ), _results),
     Dataset("small_grants", "Małe granty (art. 19a)", (
-        ID, Field("year", "integer", "Rok"),
-        Field("organization_id", "string", "Identyfikator organizacji"),
-        Field("organization_name", "string", "Nazwa organizacji"),
-        Field("area", "string", "Obszar (kod)"), Field("title", "string", "Tytuł zadania"),
-        Field("requested_amount", "money", "Wnioskowana kwota (PLN)"),
+        ID, YEAR,
+        ORGANIZATION_ID,
+        ORGANIZATION_NAME,
+        AREA, TASK_TITLE,
+        REQUESTED,
         Field("status", "string", "Stan: published, awarded, refused"),
         Field("awarded_amount", "money", "Przyznana kwota (PLN)"),
         Field("published_at", "datetime", "Data publikacji oferty"),

@@ -34,7 +34,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from wspolpraca.mongo import OUTBOX
+from wspolpraca.outbox import OUTBOX
 
 # DESIGN.md, "Shape": the services whose events the catalogue must document. Outboxes of
 # other databases (test doubles such as the outbox tests' `flaky`) are not checked.

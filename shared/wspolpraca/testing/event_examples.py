@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from wspolpraca.envelope import CloudEvent
+from wspolpraca.queues import events_exchange
 from wspolpraca.testing.contract import Catalogue
 
 
@@ -61,7 +62,7 @@ class CatalogueExamples:
             self, catalogue: Catalogue) -> None:
         for event_type in self.examples:
             service, routing_key = event_type.split(".", 1)
-            assert catalogue.route_of(event_type) == (f"{service}.events", routing_key)
+            assert catalogue.route_of(event_type) == (events_exchange(service), routing_key)
         if self.complete:
             services = {t.split(".", 1)[0] for t in self.examples}
             catalogued = {t for t in catalogue.event_types() if t.split(".", 1)[0] in services}

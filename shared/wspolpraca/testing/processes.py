@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 from collections.abc import Iterable
 
 import requests
@@ -48,3 +49,47 @@ def wait_ready(base_url: str, process: subprocess.Popen | None = None,
         return response if response.ok else None
 
     return wait_until(ready, timeout=timeout, interval=0.1, what=f"{base_url} to be ready")
+
+
+class ServiceProcess:
+    """One service as its own process (`python -m wspolpraca.runner <service>`), as one replica
+    of a Deployment runs: its HTTP port and instance name of its own, the rest from `env`."""
+
+    def __init__(self, service: str, env: dict[str, str], name: str) -> None:
+        from wspolpraca.secantus import free_port
+
+        self.service = service
+        self.name = name
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "wspolpraca.runner", service],
+            env={**env, f"WSPOLPRACA_HTTP_PORT_{service.upper()}": str(self.port),
+                 "WSPOLPRACA_INSTANCE": name},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def answers(self) -> bool:
+        """Ready (/health/ready), and still running (AssertionError once it exited)."""
+        import requests
+
+        assert self.process.poll() is None, f"{self.name} exited"
+        try:
+            return requests.get(self.url + "/health/ready", timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    def metric(self, name: str) -> float | None:
+        """The value of an unlabelled series on its /metrics, None when it is not there."""
+        import requests
+
+        for line in requests.get(self.url + "/metrics", timeout=10).text.splitlines():
+            series, _, value = line.rpartition(" ")
+            if series.split("{", 1)[0] == name:
+                return float(value)
+        return None
+
+    def stop(self) -> None:
+        stop_process(self.process)

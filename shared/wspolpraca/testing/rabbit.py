@@ -6,14 +6,14 @@ import json
 import socket
 import subprocess
 import threading
+import time
 import uuid
 from urllib.parse import quote
 
-import amqp
-import pika
-from kombu import Connection
 from pymongo.database import Database
 
+from wspolpraca import broker
+from wspolpraca.queues import events_exchange
 from wspolpraca.testing.sync import (
     is_sentinel,
     running_services,
@@ -68,7 +68,8 @@ class EventListener:
 
     def __init__(self, amqp_uri: str, service: str, routing_key: str = "#") -> None:
         self.amqp_uri = amqp_uri
-        self.exchange = f"{service}.events"
+        self.service = service
+        self.exchange = events_exchange(service)
         self.routing_key = routing_key
         self.messages: list[dict] = []
         self.properties: list = []
@@ -86,25 +87,25 @@ class EventListener:
         return self
 
     def _run(self) -> None:
-        connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
-        channel = connection.channel()
-        channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
-        channel.queue_declare(self.queue, exclusive=True)
-        channel.queue_bind(self.queue, self.exchange, routing_key=self.routing_key)
-        self._ready.set()
-        while not self._stop:
-            method, properties, body = channel.basic_get(self.queue, auto_ack=True)
-            if method is None:
-                connection.sleep(0.02)
-                continue
-            if is_sentinel(properties):
+        with broker.connection(self.amqp_uri) as connection:
+            channel = connection.channel()
+            channel.exchange_declare(self.exchange, "topic", durable=True, auto_delete=False)
+            channel.queue_declare(self.queue, exclusive=True, auto_delete=False)
+            channel.queue_bind(self.queue, self.exchange, routing_key=self.routing_key)
+            self._ready.set()
+            while not self._stop:
+                message = channel.basic_get(self.queue, no_ack=True)
+                if message is None:
+                    time.sleep(0.02)
+                    continue
+                if is_sentinel(message):
+                    with self._lock:
+                        self._sentinels.add(message.message_id)
+                    continue
                 with self._lock:
-                    self._sentinels.add(properties.message_id)
-                continue
-            with self._lock:
-                self.messages.append(json.loads(body))
-                self.properties.append(properties)
-        connection.close()
+                    self.messages.append(json.loads(message.body))
+                    # the AMQP message: its properties read as attributes (`.message_id`)
+                    self.properties.append(message)
 
     def stop(self) -> None:
         self._stop = True
@@ -142,8 +143,7 @@ class EventListener:
         """All events, once every event the service committed so far has been collected: its
         outboxes (the databases given, else those of the services of that name this process
         runs) have nothing pending, and a sentinel sent after that came through the queue."""
-        service = self.exchange.removesuffix(".events")
-        databases = outboxes or [running.db for running in running_services(service)]
+        databases = outboxes or [running.db for running in running_services(self.service)]
         wait_outboxes_drained(databases, timeout=timeout)
         self.sync(timeout=timeout)
         with self._lock:
@@ -156,39 +156,24 @@ def delete_queues(amqp_uri: str, queues: list[str]) -> None:
 
     The deletes are pipelined on one channel (a service like notifications declares about 300
     queues: one round trip each took seconds per test), then one synchronous call returns once
-    the broker has done them all; should the broker close the channel, the rest go one by one."""
+    the broker has done them all; should the broker close the channel, they go one by one."""
     if not queues:
         return
-    params = Connection(amqp_uri)
-    connection = amqp.Connection(
-        host=f"{params.hostname}:{params.port or BROKER_PORT}", userid=params.userid,
-        password=params.password, virtual_host=params.virtual_host or "/", connect_timeout=10)
-    connection.connect()
-    try:
+    with broker.connection(amqp_uri) as connection:
+        try:
+            channel = connection.channel()
+            for queue in queues:
+                channel.queue_delete(queue, nowait=True)
+            channel.basic_qos(0, 0, False)  # answered after every delete sent before it
+            return
+        except broker.ChannelError:
+            pass
         channel = connection.channel()
         for queue in queues:
-            channel.queue_delete(queue, nowait=True)
-        channel.basic_qos(0, 0, False)  # answered after every delete sent before it
-        return
-    except amqp.exceptions.ChannelError:
-        pass
-    finally:
-        connection.close()
-    _delete_one_by_one(amqp_uri, queues)
-
-
-def _delete_one_by_one(amqp_uri: str, queues: list[str]) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
-        for queue in queues:
-            channel = connection.channel()
             try:
                 channel.queue_delete(queue)
-            except pika.exceptions.ChannelClosedByBroker:
-                continue
-            channel.close()
-    finally:
-        connection.close()
+            except broker.ChannelError:  # the broker closed the channel
+                channel = connection.channel()
 
 
 def _decoded(body: bytes):
@@ -200,22 +185,18 @@ def _decoded(body: bytes):
 
 def queue_messages(amqp_uri: str, queue: str) -> list[tuple[dict, dict]]:
     """Drain a queue (e.g. a DLQ): [(body, headers)], bodies decoded when they are JSON."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
     found = []
-    while True:
-        method, properties, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            break
-        found.append((_decoded(body), dict(properties.headers or {})))
-    connection.close()
+    with broker.connection(amqp_uri) as connection:
+        channel = connection.channel()
+        while True:
+            message = channel.basic_get(queue, no_ack=True)
+            if message is None:
+                break
+            found.append((_decoded(message.body), dict(message.headers or {})))
     return found
 
 
 def queue_depth(amqp_uri: str, queue: str) -> int:
     """The messages ready in `queue` (a passive declare: a missing queue raises)."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
-        return connection.channel().queue_declare(queue, passive=True).method.message_count
-    finally:
-        connection.close()
+    with broker.connection(amqp_uri) as connection:
+        return connection.channel().queue_declare(queue, passive=True).message_count

@@ -27,15 +27,18 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-import pika
+import amqp
 from pymongo.database import Database
 
+from wspolpraca import broker
 from wspolpraca.envelope import CloudEvent
+from wspolpraca.outbox import OUTBOX
+from wspolpraca.processed import PROCESSED, processed_key
 from wspolpraca.testing.waiting import wait_until
 
-# The service machinery (nameko, hence eventlet) is imported where it is used: this module is
-# imported with the event listener, also by the portal's browser tests, whose process never
-# loads eventlet.
+# The metrics (with the service machinery, nameko, hence eventlet) are imported where they are
+# used: this module is imported with the event listener, also by the portal's browser tests,
+# whose process never loads eventlet.
 
 SENTINEL_TYPE = "wspolpraca.test.sentinel"
 
@@ -60,14 +63,11 @@ def sentinel(amqp_uri: str, queue: str) -> str:
     """Publish a sentinel straight into `queue` (the default exchange) and return its id; the
     queue's consumer recognises it by its type (`is_sentinel`)."""
     marker = f"sentinel-{uuid.uuid4().hex}"
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
-        channel = connection.channel()
-        channel.confirm_delivery()
-        channel.basic_publish("", queue, b"{}", pika.BasicProperties(
-            type=SENTINEL_TYPE, message_id=marker, content_type="application/json"))
-    finally:
-        connection.close()
+    with broker.connection(amqp_uri, confirm=True) as connection:
+        connection.channel().basic_publish(
+            amqp.Message(b"{}", type=SENTINEL_TYPE, message_id=marker,
+                         content_type="application/json"),
+            exchange="", routing_key=queue)
     return marker
 
 
@@ -77,8 +77,6 @@ def is_sentinel(properties: Any) -> bool:
 
 def outbox_drained(db: Database) -> bool:
     """Nothing pending in the outbox of the service whose database `db` is."""
-    from wspolpraca.mongo import OUTBOX
-
     return db[OUTBOX].count_documents({"status": "pending"}) == 0
 
 
@@ -102,8 +100,6 @@ def handler_keys(running: Any, event: CloudEvent | dict) -> list[str]:
 def wait_handled(running: Any, *events: CloudEvent | dict, timeout: float = 30.0) -> None:
     """Wait until every handler `running` has for each event recorded it processed (in the
     transaction of its effect). A redelivered copy of a processed event changes nothing."""
-    from wspolpraca.mongo import PROCESSED, processed_key
-
     keys = [processed_key(key, event["id"] if isinstance(event, dict) else event.id)
             for event in events
             for key in handler_keys(running, event)]

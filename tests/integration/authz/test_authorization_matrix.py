@@ -166,6 +166,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("grants", "POST", "/api/v1/programmes"): STAFF,
     ("grants", "GET", "/api/v1/programmes"): rule("dept dept2 STAFF"),
     ("grants", "GET", "/api/v1/programmes/{id}"): rule("dept dept2 STAFF"),
+    ("grants", "PATCH", "/api/v1/programmes/{id}"): STAFF,
     ("grants", "POST", "/api/v1/programmes/{id}/consult"): STAFF,
     ("grants", "POST", "/api/v1/programmes/{id}/adopt"): STAFF,
     ("grants", "POST", "/api/v1/competitions"): rule("RUN", "dept2"),

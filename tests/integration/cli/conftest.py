@@ -4,26 +4,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from registry.service import RegistryService
-from reporting.service import ReportingService
-
 # registry_helpers (valid NIPs, request bodies) are shared with the registry's tests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "registry"))
-
-
-@pytest.fixture
-def registry(start_service):
-    return start_service(RegistryService)
-
-
-@pytest.fixture
-def reporting(start_service):
-    return start_service(ReportingService)
-
-
-@pytest.fixture
-def officer(token):
-    return token("officer")
 
 
 @pytest.fixture

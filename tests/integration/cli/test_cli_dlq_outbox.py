@@ -11,9 +11,10 @@ from cli_helpers import database_uri
 from registry_helpers import organization_body
 
 from registry.service import RegistryService
-from wspolpraca.consumer import dead_letter_queue_name, event_handler
+from wspolpraca.consumer import event_handler
 from wspolpraca.envelope import CloudEvent, utcnow
 from wspolpraca.mongo import Collection, Mongo
+from wspolpraca.queues import dead_letter_queue_name
 from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -92,7 +93,7 @@ def test_show_says_how_many_messages_even_none(cli, amqp_uri, monkeypatch, capsy
     park(amqp_uri, queue, 2)
     assert f"2 messages in {queue}.dlq" in cli("dlq", "show", queue).stderr
 
-    from wspolpraca.dlq import main  # `python -m wspolpraca.dlq show <queue>`
+    from wspolpraca.dlq.__main__ import main  # `python -m wspolpraca.dlq show <queue>`
 
     monkeypatch.setenv("AMQP_URI", amqp_uri)
     assert main(["show", f"{queue}.dlq", "--limit", "1"]) == 0
@@ -100,7 +101,7 @@ def test_show_says_how_many_messages_even_none(cli, amqp_uri, monkeypatch, capsy
 
 
 def test_the_old_dlq_module_still_replays(amqp_uri, monkeypatch, capsys):
-    from wspolpraca.dlq import main
+    from wspolpraca.dlq.__main__ import main
 
     queue = f"cli-old-{uuid.uuid4().hex[:8]}"
     park(amqp_uri, queue, 1)

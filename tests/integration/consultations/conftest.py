@@ -9,11 +9,6 @@ def service(start_service):
 
 
 @pytest.fixture
-def officer(token):
-    return token("officer")
-
-
-@pytest.fixture
 def events(listen):
     """The events the consultations service publishes, collected from before the test acts."""
     return listen("consultations")

@@ -126,3 +126,32 @@ def test_a_measure_with_an_unknown_indicator_area_or_no_target_is_refused(grants
         assert response.status_code == 422, response.text
         assert f"measures.0.{field}" in response.json()["error"]["fields"], response.text
     assert grants.db["programmes"].count_documents({}) == 0
+
+
+def test_a_draft_programme_is_edited_before_its_consultation(grants, officer, token, events):
+    programme = grants.post(PROGRAMMES, officer, json=programme_body()).json()
+    url = f"{PROGRAMMES}/{programme['id']}"
+    response = grants.patch(url, officer, json={
+        "title": "Program współpracy (poprawiony)",
+        "funds": [{"area": "culture", "amount": "120000.00"}]})
+    assert response.status_code == 200, response.text
+    edited = response.json()
+    assert edited["title"] == "Program współpracy (poprawiony)"
+    assert edited["total_funds"] == "120000.00" and edited["year"] == programme["year"]
+    assert edited["goals"] == programme["goals"]  # what the body does not give stays
+    updated = events.wait_for("grants.programme.updated")[0]
+    assert updated["subject"] == programme["id"]
+    assert updated["data"]["funds"] == [{"area": "culture", "amount": "120000.00"}]
+
+    before = db_state(grants.db)
+    assert_error(grants.patch(url, officer, json={}), 422, "validation_failed")
+    assert_error(grants.patch(url, officer, json={"funds": []}), 422, "no_funds", ("funds",))
+    assert_error(grants.patch(url, token("department"), json={"title": "Inny tytuł"}), 403)
+    assert_error(grants.patch(f"{PROGRAMMES}/unknown", officer, json={"title": "Inny tytuł"}),
+                 404)
+    assert db_state(grants.db) == before
+
+    grants.post(f"{url}/consult", officer)
+    assert_error(grants.patch(url, officer, json={"title": "Po konsultacjach"}), 409,
+                 "invalid_state")
+    assert grants.get(url, officer).json()["title"] == "Program współpracy (poprawiony)"

@@ -30,7 +30,7 @@ def test_another_instance_holding_the_claim_leaves_the_log_alone(start_service):
     now = utcnow()
     repository.audit(identity.db, "old_sign_in", now - timedelta(days=800), account_id="a2")
     other = "another-instance"
-    from wspolpraca.outbox import acquire_lease, release_lease
+    from wspolpraca.leases import acquire_lease, release_lease
 
     assert acquire_lease(identity.db, repository.AUDIT_RETENTION_LEASE, other, 60)
     assert repository.remove_expired_audit(identity.db, now, timedelta(days=365), "me",

@@ -8,12 +8,14 @@ import time
 
 import requests
 from identity_helpers import (
+    PASSWORD,
     TOTP_SECRETS,
     active_account,
     authorize,
     code_of,
     csrf_of,
     enrolment_secret,
+    new_email,
     oauth_session,
     second_step,
     sign_in,
@@ -22,7 +24,13 @@ from identity_helpers import (
 )
 
 from identity import totp
+from identity.config import DEVELOPMENT_TOTP_KEY
+from identity.service import seal_plain_totp_secrets
 from identity.web import SESSION_COOKIE
+
+
+def development_box() -> totp.SecretBox:
+    return totp.SecretBox(DEVELOPMENT_TOTP_KEY.encode("utf-8"))
 
 
 def wrong_code(secret: str) -> str:
@@ -32,12 +40,13 @@ def wrong_code(secret: str) -> str:
     return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
 
 
-def password_step(identity, client, email: str, browser: requests.Session):
+def password_step(identity, client, email: str, browser: requests.Session,
+                  password: str = PASSWORD):
     session = oauth_session(identity, client)
     url, _state = session.create_authorization_url(identity.url("/oauth2/authorize"),
                                                    code_verifier="v" * 50)
     form = browser.get(url, timeout=30)
-    answer = browser.post(url, data={"email": email, "password": "Zielona-łąka-nad-Wisłą",
+    answer = browser.post(url, data={"email": email, "password": password,
                                      "csrf_token": csrf_of(form.text)},
                           allow_redirects=False, timeout=30)
     return url, answer
@@ -69,7 +78,11 @@ def test_a_staff_account_gets_no_token_without_its_second_factor(identity, admin
     right = second_step(browser, url, officer["email"], wrong.text)
     assert code_of(right)["code"] and SESSION_COOKIE in browser.cookies
     stored = identity.db["accounts"].find_one({"_id": officer["_id"]})
-    assert stored["totp"]["enabled"] is True and stored["totp"]["secret"] == secret
+    assert stored["totp"]["enabled"] is True
+    # kept sealed: the stored document holds no plain secret, and the sealed one opens only
+    # with the service's key, for this account
+    assert secret not in repr(stored) and "secret" not in stored["totp"]
+    assert development_box().open(stored["totp"]["sealed"], officer["_id"]) == secret
     kinds = {e["kind"] for e in identity.db["audit_log"].find({"account_id": officer["_id"]})}
     assert {"second_factor_failed", "second_factor_enrolled"} <= kinds
 
@@ -99,3 +112,59 @@ def test_a_person_without_a_staff_role_signs_in_with_the_password(identity, admi
     answer, _verifier = authorize(identity, session, requests.Session(), person["email"])
     assert code_of(answer)["code"]
     assert "totp" not in identity.db["accounts"].find_one({"_id": person["_id"]})
+
+
+def test_plain_secrets_of_an_older_version_are_sealed_and_still_sign_in(identity, admin_token):
+    client = web_client(identity, admin_token)
+    officer = active_account(identity, roles=["officer"])
+    sign_in(identity, client, officer["email"])      # enrolled (sealed)
+    secret = TOTP_SECRETS[officer["email"]]
+    # as an older version stored it: in plain text
+    identity.db["accounts"].update_one({"_id": officer["_id"]}, {
+        "$set": {"totp.secret": secret}, "$unset": {"totp.sealed": ""}})
+    assert seal_plain_totp_secrets(identity.db, development_box()) == 1
+    stored = identity.db["accounts"].find_one({"_id": officer["_id"]})
+    assert secret not in repr(stored)
+    assert seal_plain_totp_secrets(identity.db, development_box()) == 0   # idempotent
+    # the next sign-in asks for the code of the same secret, and no enrolment again
+    browser = requests.Session()
+    url, answer = password_step(identity, client, officer["email"], browser)
+    assert 'name="step"' in answer.text and enrolment_secret(answer.text) is None
+    assert code_of(second_step(browser, url, officer["email"], answer.text))["code"]
+
+
+def test_an_officer_the_admin_created_enrols_at_the_first_sign_in(identity, admin_token):
+    """End to end: the admin creates the account, the officer sets a password from the link,
+    signs in, is shown the otpauth:// URI (for the QR code), confirms a code and gets a token;
+    the next sign-in asks for the code and shows no URI."""
+    email, password = new_email("urzedniczka"), "Urząd Miasta na Wiosnę"
+    created = identity.post("/api/v1/accounts/staff", admin_token, json={
+        "email": email, "name": "Ewa Urzędniczka", "roles": ["officer"]})
+    assert created.status_code == 201, created.text
+    token = created.json()["set_password_url"].split("token=")[1]
+    assert identity.post("/api/v1/accounts/password", json={
+        "token": token, "password": password}).status_code == 200
+    client = web_client(identity, admin_token)
+    browser = requests.Session()
+    url, first = password_step(identity, client, email, browser, password)
+    assert first.status_code == 200 and "otpauth://totp/" in first.text
+    assert enrolment_secret(first.text)
+    assert code_of(second_step(browser, url, email, first.text))["code"]
+    again = requests.Session()
+    url, second = password_step(identity, client, email, again, password)
+    assert second.status_code == 200 and 'name="step"' in second.text
+    assert "otpauth://" not in second.text and SESSION_COOKIE not in again.cookies
+    assert code_of(second_step(again, url, email, second.text))["code"]
+
+
+def test_a_secret_sealed_under_another_key_is_refused_without_an_error(identity, admin_token):
+    client = web_client(identity, admin_token)
+    officer = active_account(identity, roles=["officer"])
+    browser = requests.Session()
+    url, answer = password_step(identity, client, officer["email"], browser)
+    other = totp.SecretBox(b"another-key-0123456789abcdef0123456789")
+    identity.db["accounts"].update_one({"_id": officer["_id"]}, {"$set": {
+        "totp.sealed": other.seal(enrolment_secret(answer.text), officer["_id"])}})
+    refused = second_step(browser, url, officer["email"], answer.text)
+    assert refused.status_code == 503 and "Skontaktuj się z administratorem" in refused.text
+    assert "Location" not in refused.headers and SESSION_COOKIE not in browser.cookies

@@ -32,6 +32,3 @@ def notifications(start_notifications):
     return start_notifications()
 
 
-@pytest.fixture
-def officer(token):
-    return token("officer")

@@ -8,11 +8,9 @@ import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import pytest
 from notifications_helpers import all_delivered, publish, routed_inquiry, text_of
 
 from notifications.domain import signature_valid
-from registry.service import RegistryService
 from wspolpraca.envelope import utcnow
 from wspolpraca.testing.waiting import wait_until
 
@@ -29,11 +27,6 @@ def _b64_decoded(token: str) -> str:
         except ValueError:
             pass
     return " ".join(found)
-
-
-@pytest.fixture
-def registry(start_service):
-    return start_service(RegistryService)
 
 
 def create_department(registry, officer, code="culture", email="kultura@um.example.pl"):

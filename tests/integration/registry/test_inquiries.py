@@ -115,7 +115,7 @@ def test_an_inquiry_is_routed_to_the_department_handling_its_area(registry, cult
 def test_received_is_published_before_routed_even_within_one_millisecond(
         registry, culture, events, monkeypatch):
     instant = datetime.now(UTC).replace(microsecond=0)
-    monkeypatch.setattr("wspolpraca.mongo.utcnow", lambda: instant)
+    monkeypatch.setattr("wspolpraca.unit_of_work.utcnow", lambda: instant)
     filed = [file_inquiry(registry)["id"] for _ in range(20)]
 
     order = [(e["subject"], e["type"]) for e in wait_for_count(events, 1 + 2 * len(filed))]

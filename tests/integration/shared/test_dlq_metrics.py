@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from wspolpraca import metrics
-from wspolpraca.consumer import dead_letter_queue_name, event_handler
+from wspolpraca.consumer import event_handler
 from wspolpraca.dlq_metrics import (
     METRIC,
     DlqDepthGauge,
@@ -22,6 +22,7 @@ from wspolpraca.dlq_metrics import (
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.metrics import ScrapeTimeGauges
 from wspolpraca.mongo import Collection, Mongo
+from wspolpraca.queues import dead_letter_queue_name
 from wspolpraca.testing.rabbit import queue_messages
 from wspolpraca.testing.waiting import wait_until
 

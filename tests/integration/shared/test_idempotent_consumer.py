@@ -12,9 +12,10 @@ import pika
 import pytest
 from pymongo.errors import OperationFailure
 
-from wspolpraca.consumer import dead_letter_queue_name, event_handler
+from wspolpraca.consumer import event_handler
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.mongo import Collection, Mongo
+from wspolpraca.queues import dead_letter_queue_name
 from wspolpraca.testing.rabbit import queue_messages
 from wspolpraca.testing.sync import Consumed
 from wspolpraca.testing.waiting import wait_until

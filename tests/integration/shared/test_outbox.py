@@ -17,8 +17,8 @@ from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError
 from wspolpraca.http import api
+from wspolpraca.leases import acquire_lease, release_lease
 from wspolpraca.mongo import Collection, Mongo
-from wspolpraca.outbox import acquire_lease, release_lease
 from wspolpraca.secantus import free_port
 from wspolpraca.testing.processes import wait_ready
 

@@ -10,10 +10,11 @@ import uuid
 
 import pytest
 
-from wspolpraca import outbox
+from wspolpraca import relay as outbox
 from wspolpraca.envelope import utcnow
-from wspolpraca.mongo import LOCKS, OUTBOX
-from wspolpraca.outbox import ConfirmingPublisher, LeaseLost, OutboxRelay
+from wspolpraca.leases import LOCKS
+from wspolpraca.outbox import OUTBOX
+from wspolpraca.relay import ConfirmingPublisher, LeaseLost, OutboxRelay
 from wspolpraca.testing.plugin import make_settings
 from wspolpraca.testing.rabbit import EventListener
 from wspolpraca.testing.waiting import wait_until

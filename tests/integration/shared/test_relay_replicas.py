@@ -20,7 +20,7 @@ import requests
 
 from wspolpraca.auth import mint_token
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
-from wspolpraca.outbox import LEASE_SECONDS
+from wspolpraca.relay import LEASE_SECONDS
 from wspolpraca.secantus import free_port
 from wspolpraca.testing.identifiers import fresh_nip
 from wspolpraca.testing.processes import wait_ready

@@ -72,6 +72,6 @@ def test_the_similarity_bench_year_has_twins_and_consistent_offers():
         {"offers": 600, "ours_ms": 3.0, "baseline_ms": 1.5},
         {"offers": 6000, "ours_ms": 3.3, "baseline_ms": 1.5}],
         "growth": 1.1, "target_growth": 1.5})
-    assert row[2] == "2.00 x store"
+    assert (row.ratio, row.unit) == (2.0, "ms/offer")
     assert suite._similarity({"sizes": [{"offers": 6, "ours_ms": 1, "baseline_ms": 1}],
-                              "growth": 2.0, "target_growth": 1.5})[-1][3] == "ABOVE"
+                              "growth": 2.0, "target_growth": 1.5})[-1].verdict == "ABOVE"

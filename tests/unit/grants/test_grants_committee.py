@@ -199,3 +199,42 @@ def test_a_conflicted_member_may_not_be_assigned_the_offer_explicitly():
     assert (refused.value.code, refused.value.field) == ("member_conflicted",
                                                          "assignments.0.user_id")
     domain.check_assignable(_member("a"), [_offer("o1", organization="org-1")], "f")
+
+
+def test_a_member_declares_no_conflict_of_interest_once_art_15_ust_2f():
+    assert domain.declare_no_conflict({"excluded": False, "declared_at": None})
+    assert not domain.declare_no_conflict({"excluded": False, "declared_at": "2027-01-01"})
+
+
+def test_a_nominee_of_a_bidder_may_not_declare_and_sit_art_15_ust_2d():
+    with pytest.raises(DomainError) as refused:
+        domain.declare_no_conflict({"excluded": True})
+    assert refused.value.code == "member_excluded"
+
+
+def test_offers_are_scored_while_the_competition_is_under_evaluation_art_15_ust_1():
+    domain.check_scoring_open("under_evaluation", "submitted")
+    for competition, offer in (("closed", "submitted"), ("under_evaluation", "withdrawn"),
+                               ("resolved", "funded")):
+        with pytest.raises(DomainError) as refused:
+            domain.check_scoring_open(competition, offer)
+        assert refused.value.code == "invalid_state"
+
+
+def test_the_decision_names_each_offer_once_art_15_ust_1():
+    awards = [{"offer_id": "a", "amount": Decimal("1.00")},
+              {"offer_id": "b", "amount": Decimal("0")}]
+    assert domain.awards_by_offer(awards) == {"a": Decimal("1.00"), "b": Decimal("0")}
+    with pytest.raises(DomainError) as refused:
+        domain.awards_by_offer([*awards, {"offer_id": "a", "amount": Decimal("2.00")}])
+    assert refused.value.code == "duplicate_offer"
+
+
+def test_a_lower_grant_still_funds_the_offer_art_16_ust_1():
+    assert domain.award_status(Decimal("0.01")) == "funded"
+    assert domain.award_status(Decimal("0")) == "not_funded"
+
+
+def test_what_the_results_leave_of_the_budget_returns_to_the_programme_art_5a_ust_4():
+    assert domain.unused_competition_funds(5_000_000, Decimal("15000.00")) == 3_500_000
+    assert domain.unused_competition_funds(5_000_000, Decimal("50000.00")) == 0

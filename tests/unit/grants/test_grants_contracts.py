@@ -98,3 +98,28 @@ def test_the_contract_lifecycle_and_termination():
     assert domain.terminate_contract("report_due") == "terminated"
     with pytest.raises(DomainError):
         domain.terminate_contract("settled")
+
+
+def test_the_contract_is_signed_only_for_a_grant_awarded_art_16_ust_1():
+    domain.check_may_sign("funded", Decimal("7000.00"), Decimal("7000.00"), False)
+    with pytest.raises(DomainError) as refused:
+        domain.check_may_sign("not_funded", None, Decimal("7000.00"), False)
+    assert refused.value.code == "offer_not_funded"
+
+
+def test_a_lower_grant_is_signed_only_after_the_budget_update_art_16_ust_1():
+    with pytest.raises(DomainError) as refused:
+        domain.check_may_sign("funded", Decimal("5000.00"), Decimal("7000.00"), False)
+    assert refused.value.code == "budget_update_required"
+    domain.check_may_sign("funded", Decimal("5000.00"), Decimal("7000.00"), True)
+
+
+def test_the_budget_is_updated_after_a_lower_grant_and_before_the_contract_art_16_ust_1():
+    domain.check_budget_updatable("funded", Decimal("5000.00"), Decimal("7000.00"), False)
+    for status, awarded in (("funded", Decimal("7000.00")), ("not_funded", None)):
+        with pytest.raises(DomainError) as refused:
+            domain.check_budget_updatable(status, awarded, Decimal("7000.00"), False)
+        assert refused.value.code == "invalid_state"
+    with pytest.raises(DomainError) as refused:
+        domain.check_budget_updatable("funded", Decimal("5000.00"), Decimal("7000.00"), True)
+    assert refused.value.code == "contract_signed"

@@ -61,3 +61,11 @@ def test_money_becomes_whole_grosze_without_a_float():
     assert domain.from_grosze(1_000_001) == Decimal("10000.01")
     with pytest.raises(TypeError):
         domain.grosze(0.1)  # type: ignore[arg-type]
+
+
+def test_only_the_draft_is_edited_what_was_consulted_is_adopted_art_5a_ust_1():
+    domain.check_programme_editable("draft")
+    for status in ("consulted", "adopted"):
+        with pytest.raises(DomainError) as refused:
+            domain.check_programme_editable(status)
+        assert refused.value.code == "invalid_state"

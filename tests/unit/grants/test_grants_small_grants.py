@@ -122,3 +122,12 @@ def test_an_offer_not_published_by_its_due_day_is_overdue_art_19a_ust_3():
     assert not domain.publication_overdue("submitted", due, due)
     assert domain.publication_overdue("submitted", due, date(2026, 12, 3))
     assert not domain.publication_overdue("published", due, date(2026, 12, 3))
+
+
+def test_an_offer_published_after_the_7_working_days_is_marked_late_art_19a_ust_3():
+    due_on = date(2027, 3, 10)
+    on_time = datetime(2027, 3, 10, 22, 0, tzinfo=UTC)  # 23:00 in Warsaw, still the 10th
+    late = datetime(2027, 3, 10, 23, 30, tzinfo=UTC)  # the 11th in Warsaw
+    assert not domain.published_late(due_on, on_time)
+    assert domain.published_late(due_on, late)
+    assert not domain.published_late(None, late)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from identity import totp
 from identity.domain import needs_second_factor
 
@@ -49,3 +51,35 @@ def test_old_foreign_or_malformed_codes_are_refused():
         assert totp.matching_step(secret, code, AT, None) is None
     spaced = totp.code_at(secret, now)
     assert totp.matching_step(secret, f"{spaced[:3]} {spaced[3:]}", AT, None) == now
+
+
+def test_a_sealed_secret_is_not_the_secret_and_opens_only_with_its_key_for_its_account():
+    box = totp.SecretBox(b"a-long-random-key-0123456789abcdef")
+    secret = totp.new_secret()
+    sealed = box.seal(secret, "account-1")
+    assert secret not in sealed and sealed != box.seal(secret, "account-1")  # a fresh nonce
+    assert box.open(sealed, "account-1") == secret
+    with pytest.raises(ValueError):
+        box.open(sealed, "account-2")          # copied onto another account
+    with pytest.raises(ValueError):
+        totp.SecretBox(b"another-key-0123456789abcdef0123").open(sealed, "account-1")
+    with pytest.raises(ValueError):
+        box.open("v0." + sealed.partition(".")[2], "account-1")
+
+
+def test_production_needs_its_own_long_totp_key():
+    from identity.config import DEVELOPMENT_TOTP_KEY, load_identity_settings
+    from wspolpraca.config import ConfigurationError, load_settings
+
+    strong = {"WSPOLPRACA_IDENTITY_KEY_PASSPHRASE": "p" * 40}
+    production = {"MONGO_URI": "mongodb://db/", "WSPOLPRACA_ENV": "production",
+                  "WSPOLPRACA_JWT_JWKS_URL": "https://login.example/jwks"}
+    settings = load_settings("identity", production)
+    for bad in ({}, {"WSPOLPRACA_IDENTITY_TOTP_KEY": DEVELOPMENT_TOTP_KEY},
+                {"WSPOLPRACA_IDENTITY_TOTP_KEY": "short"}):
+        with pytest.raises(ConfigurationError, match="WSPOLPRACA_IDENTITY_TOTP_KEY"):
+            load_identity_settings(settings, {**strong, **bad})
+    good = load_identity_settings(settings, {**strong, "WSPOLPRACA_IDENTITY_TOTP_KEY": "k" * 40})
+    assert good.totp_key == b"k" * 40
+    development = load_settings("identity", {"MONGO_URI": "mongodb://db/"})
+    assert load_identity_settings(development, {}).totp_key == DEVELOPMENT_TOTP_KEY.encode()

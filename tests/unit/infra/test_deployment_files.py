@@ -61,6 +61,7 @@ REQUIRED_SECRETS = {
     "NOTIFICATIONS_LINK_SECRET": "test-link-secret-0123456789abcdef012345678",
     "PORTAL_SECRET": "test-portal-secret-0123456789abcdef0123456",
     "WSPOLPRACA_IDENTITY_KEY_PASSPHRASE": "test-identity-passphrase-0123456789abcdef",
+    "WSPOLPRACA_IDENTITY_TOTP_KEY": "test-identity-totp-key-0123456789abcdef012",
 }
 
 

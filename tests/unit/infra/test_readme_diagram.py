@@ -46,6 +46,11 @@ def _consumed() -> dict[tuple[str, str], set[str]]:
             for mixin, (producer, key) in MIXINS.items():
                 if re.search(rf"class \w+\([^)]*\b{mixin}\b", text):
                     found.setdefault((producer, service), set()).add(key)
+    # notifications' handlers are generated from its event table
+    from notifications.events import consumed
+
+    for spec in consumed():
+        found.setdefault((spec.source, "notifications"), set()).add(spec.routing_key)
     return found
 
 

@@ -23,9 +23,9 @@ from notifications.audience import (
 from notifications.domain import (
     NEWSLETTER_EVENT_TYPES,
     Subscription,
-    event_facts,
     plan_deliveries,
 )
+from notifications.events import event_facts
 from wspolpraca.errors import DomainError
 
 OUR_ORG = "665f1c2a9b1e8a0000000001"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from notifications.records import calendar_entry_from_event
+from notifications.events import calendar_entry_from_event
 
 
 def test_a_competition_puts_its_offer_deadline_in_the_calendar():

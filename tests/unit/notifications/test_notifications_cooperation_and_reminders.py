@@ -17,13 +17,13 @@ from notifications.domain import (
     Channel,
     Recipient,
     ReminderStatus,
-    event_facts,
     plan_deliveries,
     reminder_event_id,
     reminder_outcome,
     report_reminder_window,
     training_reminder_window,
 )
+from notifications.events import calendar_entry_from_event, event_facts
 
 ORG = "665f1c2a9b1e8a0000000001"
 OTHER_ORG = "665f1c2a9b1e8a0000000002"
@@ -212,18 +212,18 @@ BOOKING = {"id": "b1", "resource_name": "Sala 12", "title": "Próba <chóru>",
 
 
 def test_an_approved_booking_is_in_the_organisations_and_departments_calendar_only():
-    entry = records.calendar_entry_from_event("registry.booking.approved", "b1", BOOKING)
+    entry = calendar_entry_from_event("registry.booking.approved", "b1", BOOKING)
     assert entry["_id"] == "booking-b1" and entry["kind"] == "booking"
     assert entry["audiences"] == [f"org:{ORG}", "dept:culture"]
     assert entry["title"] == "Rezerwacja: Sala 12, Próba <chóru>"
     assert entry["starts_at"] == datetime(2027, 5, 10, 16, tzinfo=UTC)
-    cancelled = records.calendar_entry_from_event("registry.booking.cancelled", "b1", BOOKING)
+    cancelled = calendar_entry_from_event("registry.booking.cancelled", "b1", BOOKING)
     assert cancelled["_id"] == "booking-b1" and cancelled["audiences"] == []
-    assert records.calendar_entry_from_event("registry.booking.refused", "b1", BOOKING) is None
+    assert calendar_entry_from_event("registry.booking.refused", "b1", BOOKING) is None
 
 
 def test_granted_patronages_and_published_trainings_are_public_in_the_calendar():
-    patronage = records.calendar_entry_from_event("registry.patronage.granted", "p1", {
+    patronage = calendar_entry_from_event("registry.patronage.granted", "p1", {
         "name": "Festyn", "kind": "patronage", "organization_name": "Chór",
         "starts_at": "2027-06-01T10:00:00.000Z", "ends_at": "2027-06-01T18:00:00.000Z",
         "place": "Rynek", "areas": ["culture"]})
@@ -231,12 +231,12 @@ def test_granted_patronages_and_published_trainings_are_public_in_the_calendar()
     assert patronage["description"].startswith("Pod honorowym patronatem Prezydenta")
     training = {"title": "Księgowość", "topic": "CIT-8", "place": "Sala 1",
                 "starts_at": "2027-05-10T09:00:00.000Z", "ends_at": "2027-05-10T12:00:00.000Z"}
-    published = records.calendar_entry_from_event("registry.training.published", "t1", training)
+    published = calendar_entry_from_event("registry.training.published", "t1", training)
     assert published["_id"] == "training-t1" and published["kind"] == "training"
     assert published["audiences"] == ["public"]
-    assert records.calendar_entry_from_event("registry.training.cancelled", "t1",
+    assert calendar_entry_from_event("registry.training.cancelled", "t1",
                                              training)["audiences"] == []
-    opinion = records.calendar_entry_from_event("consultations.council.opinion_requested",
+    opinion = calendar_entry_from_event("consultations.council.opinion_requested",
                                                 "o1", {"subject": "Program",
                                                        "deadline": "2027-04-01T10:00:00Z"})
     assert opinion["kind"] == "deadline" and opinion["title"] == "Termin opinii rady: Program"

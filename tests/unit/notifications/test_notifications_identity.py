@@ -7,7 +7,8 @@ from __future__ import annotations
 from test_notifications_training_cancelled import NoDirectory
 
 from notifications.channels import Renderer, event_context
-from notifications.domain import Channel, Recipient, event_facts, plan_deliveries
+from notifications.domain import Channel, Recipient, plan_deliveries
+from notifications.events import event_facts
 
 REGISTERED = {"account_id": "a1", "email": "ewa@example.org", "name": "Ewa <Kowalska>",
               "confirmation_url": "https://w.pl/oauth2/confirm?token=abc",

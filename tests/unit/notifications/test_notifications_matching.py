@@ -11,13 +11,13 @@ from notifications.domain import (
     Subscription,
     default_recipients,
     delivery_id,
-    event_facts,
     late_announcement_recipients,
     plan_deliveries,
     subscription_matches,
     type_selected,
     validate_event_types,
 )
+from notifications.events import event_facts
 from wspolpraca.errors import DomainError
 
 

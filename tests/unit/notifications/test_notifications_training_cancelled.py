@@ -4,7 +4,8 @@ their inbox and their own address, in Polish, once each."""
 from __future__ import annotations
 
 from notifications.channels import Renderer, event_context
-from notifications.domain import Channel, Recipient, event_facts, plan_deliveries
+from notifications.domain import Channel, Recipient, plan_deliveries
+from notifications.events import event_facts
 
 CANCELLED = "registry.training.cancelled"
 DATA = {"id": "t1", "title": "Księgowość <w NGO>", "kind": "training", "topic": "accounting",

@@ -99,3 +99,45 @@ def test_an_expired_answer_is_refreshed_by_one_caller_while_the_others_keep_it(b
     backends.cache.entries[key] = (expires - 121, value)  # expired more than a ttl ago
     backends.cache.refreshing.add(key)
     assert backends.get("grants", "/count")["gets"] == 3  # too old to show: asked again
+
+
+def test_a_kept_page_is_rendered_once_per_cache_period_unless_a_part_was_missing(backend):
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from portal.backend import Unavailable
+    from portal.web import Site
+
+    url, state = backend
+    site = Site("a-secret-0123456789abcdef0123456789abcdef", {"reporting": url})
+    site.backends.cache.ttl = 60
+    request = Request(EnvironBuilder(path="/sprawozdania").get_environ())
+    built = []
+
+    def build(parts):
+        built.append(1)
+        answer = parts.fetch(lambda: site.backends.get("reporting", "/count"))
+        return {"years": [2026], "formats": [("pdf", "PDF")],
+                "datasets": [{"name": "zbior", "title": f"Zbiór {answer['gets']}",
+                              "fields": []}]}
+
+    first = site.render_kept(request, ("reporting", "page", "/sprawozdania"), "reports.html",
+                             build)
+    again = site.render_kept(request, ("reporting", "page", "/sprawozdania"), "reports.html",
+                             build)
+    assert "Zbiór 1" in first.get_data(as_text=True)
+    assert again.get_data() == first.get_data() and len(built) == 1 and state["gets"] == 1
+    # a write the portal passes to reporting drops the page with the service's answers
+    site.backends.cache.drop("reporting")
+    assert "Zbiór 2" in site.render_kept(request, ("reporting", "page", "/sprawozdania"),
+                                         "reports.html", build).get_data(as_text=True)
+
+    def missing(parts):
+        parts.fetch(lambda: (_ for _ in ()).throw(Unavailable("sprawozdawczość", "down")))
+        return {"years": [2026], "formats": [], "datasets": []}
+
+    for _ in range(2):
+        degraded = site.render_kept(request, ("reporting", "page", "/other"), "reports.html",
+                                    missing)
+        assert "Nie udało się pobrać: sprawozdawczość" in degraded.get_data(as_text=True)
+    assert site.backends.cache.lookup(("reporting", "page", "/other")) == (None, True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wspolpraca.outbox import OutboxRelay
+from wspolpraca.relay import OutboxRelay
 from wspolpraca.testing.plugin import make_settings
 
 

@@ -18,28 +18,31 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from urllib.parse import quote, urlsplit
 
-import pika
+import amqp
 
-from wspolpraca.consumer import ATTEMPTS_HEADER, dead_letter_queue_name
+from wspolpraca import broker
 from wspolpraca.dlq_metrics import dlq_depths
-
-DLQ_SUFFIX = ".dlq"
+from wspolpraca.queues import (
+    ATTEMPTS_HEADER,
+    ERROR_HEADER,
+    FAILED_AT_HEADER,
+    HEADER_PREFIX,
+    REPLAYED_HEADER,
+    consumer_queue_name,
+    dead_letter_queue_name,
+    is_dead_letter_queue,
+)
 
 
 class QueueListingUnavailable(RuntimeError):
     pass
 
 
-def _vhost(amqp_uri: str) -> str:
-    return pika.URLParameters(amqp_uri).virtual_host or "/"
-
-
 def queue_names(amqp_uri: str, management_url: str | None = None) -> list[str]:
     """Every queue name of the URI's virtual host, from the management API or rabbitmqctl."""
-    vhost = _vhost(amqp_uri)
+    vhost = broker.vhost_of(amqp_uri)
     management_url = management_url or os.environ.get("RABBITMQ_MANAGEMENT_URL")
     if management_url:
         import requests
@@ -64,8 +67,8 @@ def queue_names(amqp_uri: str, management_url: str | None = None) -> list[str]:
 
 def dead_letter_queues(amqp_uri: str, management_url: str | None = None) -> dict[str, int]:
     """{consumer queue: messages parked in its `.dlq`} for every `*.dlq` of the vhost."""
-    consumers = sorted(name[:-len(DLQ_SUFFIX)] for name in queue_names(amqp_uri, management_url)
-                       if name.endswith(DLQ_SUFFIX))
+    consumers = sorted(consumer_queue_name(name) for name in queue_names(amqp_uri, management_url)
+                       if is_dead_letter_queue(name))
     depths = dlq_depths(amqp_uri, consumers)
     return {queue: depths[dead_letter_queue_name(queue)] for queue in consumers
             if dead_letter_queue_name(queue) in depths}
@@ -73,58 +76,47 @@ def dead_letter_queues(amqp_uri: str, management_url: str | None = None) -> dict
 
 def purge(amqp_uri: str, queue: str) -> int:
     """Drop every message parked in `<queue>.dlq`; how many there were."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    try:
-        frame = connection.channel().queue_purge(dead_letter_queue_name(queue))
-        return frame.method.message_count
-    finally:
-        connection.close()
+    with broker.connection(amqp_uri) as connection:
+        return connection.channel().queue_purge(dead_letter_queue_name(queue))
 
 
 def parked(amqp_uri: str, queue: str, limit: int = 100) -> list[dict]:
     """Peek at parked messages without removing them."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
     found = []
-    for _ in range(limit):
-        method, properties, body = channel.basic_get(dead_letter_queue_name(queue))
-        if method is None:
-            break
-        headers = dict(properties.headers or {})
-        found.append({"message_id": properties.message_id, "body": body.decode(errors="replace"),
-                      "error": headers.get("x-wspolpraca-error"),
-                      "failed_at": headers.get("x-wspolpraca-failed-at"),
-                      "attempts": headers.get(ATTEMPTS_HEADER)})
-    connection.close()  # unacked messages return to the queue
+    with broker.connection(amqp_uri) as connection:  # unacked messages return to the queue
+        channel = connection.channel()
+        for _ in range(limit):
+            message = channel.basic_get(dead_letter_queue_name(queue))
+            if message is None:
+                break
+            headers = dict(message.headers or {})
+            found.append({"message_id": message.properties.get("message_id"),
+                          "body": _text(message.body),
+                          "error": headers.get(ERROR_HEADER),
+                          "failed_at": headers.get(FAILED_AT_HEADER),
+                          "attempts": headers.get(ATTEMPTS_HEADER)})
     return found
 
 
+def _text(body: bytes | str) -> str:
+    return body if isinstance(body, str) else body.decode(errors="replace")
+
+
 def replay(amqp_uri: str, queue: str, limit: int | None = None) -> int:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.confirm_delivery()
     moved = 0
-    while limit is None or moved < limit:
-        method, properties, body = channel.basic_get(dead_letter_queue_name(queue))
-        if method is None:
-            break
-        headers = {k: v for k, v in (properties.headers or {}).items()
-                   if not k.startswith("x-wspolpraca-")}
-        headers["x-wspolpraca-replayed"] = True
-        properties.headers = headers
-        channel.basic_publish("", queue, body, properties)
-        channel.basic_ack(method.delivery_tag)
-        moved += 1
-    connection.close()
+    with broker.connection(amqp_uri, confirm=True) as connection:
+        channel = connection.channel()
+        while limit is None or moved < limit:
+            message = channel.basic_get(dead_letter_queue_name(queue))
+            if message is None:
+                break
+            properties = dict(message.properties)
+            headers = {k: v for k, v in (properties.pop("application_headers", None)
+                                         or {}).items() if not k.startswith(HEADER_PREFIX)}
+            headers[REPLAYED_HEADER] = True
+            channel.basic_publish(amqp.Message(message.body, application_headers=headers,
+                                               **properties),
+                                  exchange="", routing_key=queue)
+            channel.basic_ack(message.delivery_tag)
+            moved += 1
     return moved
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m wspolpraca.dlq show|replay <queue>`: the CLI's `wspolpraca-admin dlq`."""
-    from wspolpraca.cli import run
-
-    return run(["dlq", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

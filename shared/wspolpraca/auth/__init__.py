@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -225,14 +224,3 @@ def mint_token(
     if email:
         claims["email"] = email
     return jwt.encode(claims, secret, algorithm="HS256")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m wspolpraca.auth --role officer ...`: the CLI's `wspolpraca-admin token`."""
-    from wspolpraca.cli import run
-
-    return run(["token", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""What the notifications service's read endpoints answer (no writes)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from pymongo import ASCENDING
+from werkzeug.wrappers import Response
+
+from notifications import domain, records, repository
+from notifications.dispatcher import Dispatcher
+from notifications.handlers import audiences, own
+from notifications.ical import build_calendar
+from notifications.repository import CALENDAR, INBOX, SUBSCRIPTIONS
+from wspolpraca.auth import Principal
+from wspolpraca.envelope import utcnow
+from wspolpraca.errors import DomainError, NotFound
+from wspolpraca.mongo import Store
+from wspolpraca.pagination import Page, paginate
+
+CALENDAR_HORIZON_PAST = timedelta(days=90)
+
+
+def subscriptions(db: Store, principal: Principal, query: dict[str, Any]) -> Page:
+    """Mine (all of them for staff)."""
+    found: dict[str, Any] = {}
+    if not principal.is_staff:
+        found["owner"] = {"$in": audiences(principal)}
+    if query.get("status"):
+        found["status"] = query["status"]
+    return paginate(db[SUBSCRIPTIONS], found, query["limit"], query["cursor"])
+
+
+def subscription(db: Store, principal: Principal, subscription_id: str) -> dict[str, Any]:
+    record = db[SUBSCRIPTIONS].find_one({"_id": subscription_id})
+    if record is None:
+        raise NotFound("Nie ma takiej subskrypcji.")
+    return own(principal, record)
+
+
+def deliveries(db: Store, principal: Principal, subscription_id: str,
+               query: dict[str, Any]) -> Page:
+    """The delivery log of one's subscription, newest first."""
+    subscription(db, principal, subscription_id)
+    found: dict[str, Any] = {"subscription_id": subscription_id}
+    if query.get("status"):
+        found["status"] = query["status"]
+    return repository.deliveries_newest_first(db, found, query["limit"], query["cursor"])
+
+
+def inbox(db: Store, principal: Principal, query: dict[str, Any]) -> Page:
+    found: dict[str, Any] = {"audience": {"$in": audiences(principal)}}
+    if query.get("unread") is True:
+        found["read_by"] = {"$ne": principal.sub}
+    elif query.get("unread") is False:
+        found["read_by"] = principal.sub
+    page = repository.newest_first_page(db[INBOX], found, query["limit"], query["cursor"])
+    return Page([records.inbox_view(i, principal.sub) for i in page.items], page.next_cursor)
+
+
+def unread_count(db: Store, principal: Principal) -> dict[str, int]:
+    return {"unread": db[INBOX].count_documents(
+        {"audience": {"$in": audiences(principal)}, "read_by": {"$ne": principal.sub}})}
+
+
+def calendar(db: Store, audience_list: list[str], name: str) -> Response:
+    """An iCalendar feed of the entries of these audiences (from 90 days back)."""
+    since = utcnow() - CALENDAR_HORIZON_PAST
+    entries = list(db[CALENDAR].find(
+        {"audiences": {"$in": audience_list}, "starts_at": {"$gte": since}}
+    ).sort("starts_at", ASCENDING))
+    body = build_calendar(entries, name, utcnow())
+    return Response(body, status=200, mimetype="text/calendar",
+                    headers={"Content-Disposition": "inline; filename=calendar.ics"})
+
+
+def calendar_feed(dispatcher: Dispatcher, principal: Principal) -> dict[str, str]:
+    """The signed address of one's personal feed (public and own entries)."""
+    token = domain.make_token(dispatcher.config.link_secret, {"c": audiences(principal)})
+    base = dispatcher.config.public_url.rstrip("/")
+    return {"url": f"{base}/api/v1/calendar/my.ics?" + urlencode({"token": token})}
+
+
+def personal_calendar(db: Store, dispatcher: Dispatcher, token: str) -> Response:
+    payload = domain.read_token(dispatcher.config.link_secret, token)
+    if not isinstance(payload.get("c"), list):
+        raise DomainError("invalid_token", "Link jest niepoprawny.", status=400)
+    return calendar(db, ["public", *payload["c"]], "Współpraca: mój kalendarz")

@@ -1,0 +1,183 @@
+"""An in-memory unit of work for the grants command handlers: the repositories keep their
+records in dicts, with the same optimistic versions and refusals as the real ones, and the
+events emitted are collected in order (published only by a unit that commits: the test
+reads `committed` when the handler returned, `emitted` is empty when it raised)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from grants import domain
+from grants.repository import SmallGrantTotals
+from wspolpraca.errors import Conflict, DomainError, NotFound
+from wspolpraca.repository import CONCURRENT_UPDATE
+
+
+class FakeRepository:
+    not_found = "Nie znaleziono."
+
+    def __init__(self, *records: dict[str, Any]) -> None:
+        self.records: dict[str, dict[str, Any]] = {r["_id"]: copy.deepcopy(r) for r in records}
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        if record_id not in self.records:
+            raise NotFound(self.not_found)
+        return copy.deepcopy(self.records[record_id])
+
+    def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
+        return next((copy.deepcopy(r) for r in self.records.values()
+                     if all(r.get(k) == v for k, v in query.items())), None)
+
+    def add(self, record: dict[str, Any]) -> None:
+        if record["_id"] in self.records:
+            raise Conflict("duplicate", "Już istnieje.")
+        self.records[record["_id"]] = copy.deepcopy(record)
+
+    def replace(self, record: dict[str, Any], expected_version: int) -> None:
+        stored = self.records.get(record["_id"])
+        if stored is None or stored["version"] != expected_version:
+            raise Conflict("concurrent_update", CONCURRENT_UPDATE)
+        record["version"] = expected_version + 1
+        self.records[record["_id"]] = copy.deepcopy(record)
+
+    def save(self, record: dict[str, Any]) -> None:
+        self.records[record["_id"]] = copy.deepcopy(record)
+
+
+class FakeProgrammes(FakeRepository):
+    not_found = "Nie ma takiego programu współpracy."
+
+    def adopted_for(self, year: int) -> dict[str, Any]:
+        found = self.find_one({"year": year})
+        if found is None or found["status"] != domain.ProgrammeStatus.ADOPTED:
+            raise DomainError("no_adopted_programme",
+                              f"Brak uchwalonego programu współpracy na rok {year}.",
+                              field="task_start")
+        return found
+
+    def _fund(self, programme_id: str, area: str) -> dict[str, Any]:
+        return next(f for f in self.records[programme_id]["funds"] if f["area"] == area)
+
+    def commit(self, programme: dict[str, Any], area: str, amount_grosze: int,
+               field: str) -> None:
+        fund = self._fund(programme["_id"], area)
+        domain.check_funds_available(area, domain.from_grosze(fund["planned_grosze"]),
+                                     domain.from_grosze(fund["committed_grosze"]),
+                                     domain.from_grosze(amount_grosze), field=field)
+        fund["available_grosze"] -= amount_grosze
+        fund["committed_grosze"] += amount_grosze
+
+    def release(self, programme_id: str, area: str, amount_grosze: int) -> None:
+        if amount_grosze > 0:
+            fund = self._fund(programme_id, area)
+            fund["available_grosze"] += amount_grosze
+            fund["committed_grosze"] -= amount_grosze
+
+
+class FakeOffers(FakeRepository):
+    not_found = "Nie ma takiej oferty."
+
+    def of_competition(self, competition_id: str,
+                       statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        return [copy.deepcopy(r) for _, r in sorted(self.records.items())
+                if r["competition_id"] == competition_id
+                and (not statuses or r["status"] in statuses)]
+
+
+class FakeCommittee(FakeRepository):
+    def member(self, competition_id: str, user_id: str) -> dict[str, Any] | None:
+        found = self.records.get(f"{competition_id}:{user_id}")
+        return copy.deepcopy(found) if found else None
+
+    def of_competition(self, competition_id: str) -> list[dict[str, Any]]:
+        return [copy.deepcopy(r) for _, r in sorted(self.records.items())
+                if r["competition_id"] == competition_id]
+
+
+class FakeContracts(FakeRepository):
+    not_found = "Nie ma takiej umowy."
+
+    def of_offer(self, offer_id: str) -> dict[str, Any] | None:
+        return self.find_one({"offer_id": offer_id})
+
+
+class FakeSmallGrants(FakeRepository):
+    not_found = "Nie ma takiej oferty w trybie małej dotacji."
+
+    def count_comment(self, small_grant_id: str) -> None:
+        self.records[small_grant_id]["comments_count"] = \
+            self.records[small_grant_id].get("comments_count", 0) + 1
+
+
+class FakeTotals:
+    city_key = staticmethod(SmallGrantTotals.city_key)
+    organization_key = staticmethod(SmallGrantTotals.organization_key)
+
+    def __init__(self) -> None:
+        self.awarded: dict[str, int] = {}
+
+    def total(self, key: str) -> int:
+        return self.awarded.get(key, 0)
+
+    def add_within(self, key: str, amount_grosze: int, cap_grosze: int) -> bool:
+        if self.total(key) + amount_grosze > cap_grosze:
+            return False
+        self.awarded[key] = self.total(key) + amount_grosze
+        return True
+
+
+class FakeOrganizations:
+    def __init__(self, *views: domain.OrganizationView) -> None:
+        self.views = {v.id: v for v in views}
+
+    def view(self, organization_id: str) -> domain.OrganizationView | None:
+        return self.views.get(organization_id)
+
+
+class FakeUnit:
+    """Stands for grants.unit.GrantsUnit; `run` commits what the handler did, or nothing."""
+
+    def __init__(self) -> None:
+        self.programmes = FakeProgrammes()
+        self.competitions = FakeRepository()
+        self.offers = FakeOffers()
+        self.organizations = FakeOrganizations()
+        self.committee = FakeCommittee()
+        self.scores = FakeRepository()
+        self.small_grants = FakeSmallGrants()
+        self.comments = FakeRepository()
+        self.totals = FakeTotals()
+        self.contracts = FakeContracts()
+        self.emitted: list[tuple[str, str, dict[str, Any]]] = []
+        self.committed: list[tuple[str, str, dict[str, Any]]] = []
+        self.overlaps: list = []
+        self.refreshed: list[tuple[str, str]] = []
+
+    def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> None:
+        self.emitted.append((routing_key, subject, data))
+
+    def refresh_similar(self, kind: str, record: dict[str, Any], now) -> None:
+        self.refreshed.append((kind, record["_id"]))
+
+    def double_funding(self, kind: str, funded: list[str], acknowledged: dict[str, str],
+                       field_name: str = "acknowledged_overlaps") -> list:
+        return list(self.overlaps)
+
+    def run(self, handler, *args: Any) -> Any:
+        """The handler in this unit: what it wrote and emitted stays only if it returns (a
+        refusal rolls the records back, like the database's transaction)."""
+        before = copy.deepcopy({k: v for k, v in vars(self).items()
+                                if k not in ("emitted", "committed")})
+        self.emitted = []
+        try:
+            result = handler(self, *args)
+        except Exception:
+            vars(self).update(before)
+            self.emitted = []
+            raise
+        self.committed.extend(self.emitted)
+        return result
+
+    def routing_keys(self) -> list[str]:
+        return [routing_key for routing_key, _, _ in self.committed]
