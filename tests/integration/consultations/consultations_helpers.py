@@ -92,11 +92,11 @@ def publish_organizations(amqp_uri: str, service, count: int = 1, status: str = 
     """Organisations as the registry announces them (CloudEvents on `registry.events`),
     once the service has handled the events."""
     import json
-    import time
 
     import pika
 
     from wspolpraca.envelope import CloudEvent
+    from wspolpraca.testing.waiting import wait_until
 
     ids = ids or [org_id() for _ in range(count)]
     handled = service.db["processed_events"].count_documents({})
@@ -118,9 +118,6 @@ def publish_organizations(amqp_uri: str, service, count: int = 1, status: str = 
                               pika.BasicProperties(content_type="application/json",
                                                    delivery_mode=2))
     connection.close()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if service.db["processed_events"].count_documents({}) >= handled + len(ids):
-            return ids
-        time.sleep(0.05)
-    raise AssertionError("the projection did not receive the organisations")
+    wait_until(lambda: service.db["processed_events"].count_documents({}) >= handled + len(ids),
+               timeout=15, what="the projection to receive the organisations")
+    return ids

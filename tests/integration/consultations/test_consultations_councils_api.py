@@ -62,7 +62,7 @@ def test_fewer_than_half_ngo_members_is_422_and_changes_nothing(service, officer
 
     assert_error(response, 422, "ngo_share_too_low", ("members",))
     assert db_state(service.db) == before
-    assert events.settle(0.5) == []
+    assert events.settle() == []
 
 
 def test_bad_council_input_is_refused(service, officer):
@@ -133,7 +133,7 @@ def test_appointing_a_city_member_that_breaks_the_half_rule_is_refused(service, 
                             json={"name": "Adam Miejski", "side": "city"})
     assert_error(response, 422, "ngo_share_too_low")
     assert db_state(service.db) == before
-    assert [e["type"] for e in events.settle(0.5)] == [CREATED]
+    assert [e["type"] for e in events.settle()] == [CREATED]
 
 
 # --- requests to create a council ---------------------------------------------------
@@ -280,7 +280,7 @@ def test_an_opinion_after_the_deadline_is_409_and_changes_nothing(service, offic
 
     assert_error(response, 409, "opinion_deadline_passed")
     assert db_state(service.db) == before
-    assert ISSUED not in [e["type"] for e in events.settle(0.5)]
+    assert ISSUED not in [e["type"] for e in events.settle()]
 
 
 def test_no_opinion_in_time_lapses(start_service, officer, events):

@@ -126,7 +126,7 @@ def test_two_officers_committing_the_last_funds_at_once_cannot_both_succeed(
     assert programme["funds"][0]["committed_grosze"] == 6_000_000
     assert programme["funds"][0]["available_grosze"] == 4_000_000
     events.wait_for("grants.competition.announced")
-    assert len(events.settle(0.5)) == 1 + len(events.of_type("grants.programme.drafted")) + len(
+    assert len(events.settle()) == 1 + len(events.of_type("grants.programme.drafted")) + len(
         events.of_type("grants.programme.adopted"))
 
 
@@ -159,7 +159,7 @@ def test_bad_competitions_change_nothing_and_send_nothing(grants, officer, event
         assert_error(grants.post(COMPETITIONS, officer, json=body), 422, code, (field,))
     assert_error(grants.post(f"{COMPETITIONS}/{'0' * 24}/announce", officer), 404)
     assert db_state(grants.db) == before
-    assert len(events.settle(0.5)) == 2
+    assert len(events.settle()) == 2
 
 
 def test_the_timer_closes_competitions_whose_deadline_passed(start_service, officer, events):

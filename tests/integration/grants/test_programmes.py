@@ -62,7 +62,7 @@ def test_bad_programmes_change_nothing_and_send_nothing(grants, officer, token, 
     assert_error(grants.post(PROGRAMMES, None, json=programme_body()), 401)
     assert_error(grants.post(PROGRAMMES, token("ngo"), json=programme_body()), 403)
     assert db_state(grants.db) == before
-    assert events.settle(0.5) == []
+    assert events.settle() == []
 
 
 def test_a_programme_not_adopted_by_30_november_is_flagged(grants, officer):

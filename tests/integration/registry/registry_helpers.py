@@ -4,13 +4,13 @@ bodies, error-shape checks and a snapshot of the registry's database."""
 from __future__ import annotations
 
 import itertools
-import time
 from typing import Any
 
 from wspolpraca.testing.answers import assert_error as assert_error  # the tests' import
 from wspolpraca.testing.answers import body_with, created
 from wspolpraca.testing.answers import db_state as snapshot
 from wspolpraca.testing.identifiers import fresh_nip
+from wspolpraca.testing.waiting import wait_until
 
 ORGANIZATIONS_PATH = "/api/v1/organizations"
 DEPARTMENTS_PATH = "/api/v1/departments"
@@ -97,11 +97,12 @@ def db_counts(db) -> dict[str, int]:
 
 def wait_for_count(listener, count: int, timeout: float = 15.0) -> list[dict]:
     """Block until the listener holds at least `count` events; return them all."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def enough() -> list[dict]:
         with listener._lock:
-            if len(listener.messages) >= count:
-                return list(listener.messages)
-        time.sleep(0.02)
-    raise AssertionError(f"expected {count} events, got "
-                         f"{[m.get('type') for m in listener.messages]}")
+            return list(listener.messages) if len(listener.messages) >= count else []
+
+    try:
+        return wait_until(enough, timeout=timeout, interval=0.02)
+    except AssertionError:
+        raise AssertionError(f"expected {count} events, got "
+                             f"{[m.get('type') for m in listener.messages]}") from None
