@@ -55,14 +55,15 @@ import requests
 from pymongo import MongoClient
 from throughput import (
     BenchFailure,
-    Process,
     begin,
     finish,
     nips,
     percentiles,
     queue_state,
     registry_ready,
-    regon,
+    service_env,
+    service_process,
+    timed_threads,
     wait_until,
 )
 
@@ -71,6 +72,7 @@ from wspolpraca.envelope import CloudEvent, format_time
 from wspolpraca.pagination import new_id
 from wspolpraca.secantus import SecantusServer, free_port
 from wspolpraca.testing.contract import load_catalogue
+from wspolpraca.testing.identifiers import regon_from
 from wspolpraca.testing.rabbit import Vhost
 
 BENCH = Path(__file__).resolve().parent
@@ -89,9 +91,9 @@ REQUESTED = Decimal("9000.00")
 OFFICER = "bench-officer"
 
 
-def projection_queue(routing_key: str) -> str:
-    method = "on_" + routing_key.replace(".", "_")
-    return f"evt-registry-{routing_key}--grants.{method}"
+# grants' projection of the registry's organisations (wspolpraca.organizations), one handler
+# bound to organization.*: nameko's queue name for it
+PROJECTION_QUEUE = "evt-registry-organization.*--grants.on_organization_event"
 
 
 # --- organisations, as the registry announces them --------------------------------
@@ -101,7 +103,7 @@ def organization_events(count: int, seed: int) -> list[CloudEvent]:
     for index, nip in enumerate(nips(count, seed)):
         org_id = new_id()
         data = {"id": org_id, "name": f"Stowarzyszenie Przyjaciół Łąk nr {index}",
-                "legal_form": "association", "nip": nip, "regon": regon(index)[:9],
+                "legal_form": "association", "nip": nip, "regon": regon_from(index)[:9],
                 "krs": f"{index + 1:010d}", "areas": list(AREAS),
                 "email": f"biuro{index}@laki.example.pl", "district": "Śródmieście",
                 "status": "pending",
@@ -255,13 +257,8 @@ def raw_inserts(uri: str, documents: list[dict], concurrency: int) -> dict:
                     return
                 collection.insert_one(document)
 
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        seconds = time.monotonic() - started
+        seconds = timed_threads([threading.Thread(target=worker, daemon=True)
+                                 for _ in range(concurrency)])
         inserted = collection.estimated_document_count()
         client.drop_database(BASELINE_DB)
     finally:
@@ -273,6 +270,19 @@ def raw_inserts(uri: str, documents: list[dict], concurrency: int) -> dict:
 
 
 # --- the year --------------------------------------------------------------------
+def parallel_phase(phase: str, unit: str, grants, base_url: str,
+                   requests_todo: list[tuple[str, str, dict]], concurrency: int) -> dict:
+    """`run_parallel` (each POST answered 201), then grants still alive and no request failed;
+    the rate printed as `unit`/s."""
+    outcome = run_parallel(base_url, requests_todo, concurrency, 201)
+    grants.check_alive()
+    if outcome["errors"]:
+        raise BenchFailure(f"{phase}: {outcome['errors']} failed, e.g. "
+                           f"{outcome['error_samples']}")
+    print(f"   {outcome['rate']:,.1f} {unit}/s", flush=True)
+    return outcome
+
+
 def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     vhost = Vhost(prefix="wspolpraca-bench").create()
     stack.callback(vhost.delete)
@@ -284,20 +294,13 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     db = mongo[GRANTS_DB]
 
     port = free_port()
-    env = {**os.environ, "MONGO_URI": secantus.uri, "AMQP_URI": vhost.uri,
-           "WSPOLPRACA_HTTP_PORT_GRANTS": str(port), "WSPOLPRACA_TIMERS": "off",
-           "PYTHONUNBUFFERED": "1"}
-    env.pop("MONGO_URI_GRANTS", None)
-    grants = Process("grants", [sys.executable, "-m", "wspolpraca.runner", "grants",
-                                "--log-level", args.service_log_level],
-                     env, workdir / "grants.log")
+    grants = service_process("grants", service_env("grants", secantus.uri, vhost.uri, port),
+                             args.service_log_level, workdir / "grants.log")
     stack.callback(grants.stop)
     base_url = f"http://127.0.0.1:{port}"
     wait_until(lambda: registry_ready(base_url), 60, "grants /health/ready", (grants,))
-    for key in ("organization.registered", "organization.verified"):
-        wait_until(lambda key=key: (queue_state(vhost.uri, projection_queue(key))
-                                    or (0, 0))[1] >= 1,
-                   60, f"grants to consume {projection_queue(key)}", (grants,))
+    wait_until(lambda: (queue_state(vhost.uri, PROJECTION_QUEUE) or (0, 0))[1] >= 1,
+               60, f"grants to consume {PROJECTION_QUEUE}", (grants,))
 
     # 0. setup: organisations (events), programme, competitions
     setup_started = time.monotonic()
@@ -350,12 +353,8 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     print(f"1. submission: {len(submissions)} offers to {len(competitions)} competitions "
           f"from {args.concurrency} clients ...", flush=True)
     year_started = time.monotonic()
-    submission = run_parallel(base_url, submissions, args.concurrency, 201)
-    grants.check_alive()
-    if submission["errors"]:
-        raise BenchFailure(f"submission: {submission['errors']} failed, e.g. "
-                           f"{submission['error_samples']}")
-    print(f"   {submission['rate']:,.1f} offers/s", flush=True)
+    submission = parallel_phase("submission", "offers", grants, base_url, submissions,
+                                args.concurrency)
 
     # 2. close, committees, declarations, distribution
     print("2. evaluation: close, committees, declarations, distribution ...", flush=True)
@@ -386,14 +385,9 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     # 3. scoring
     print(f"3. scoring: {len(pairs)} scores on {len(CRITERIA)} criteria ...", flush=True)
     random.Random(args.seed).shuffle(pairs)
-    scoring = run_parallel(base_url, [(f"/api/v1/offers/{offer_id}/scores",
-                                       member_tokens[user_id], score_body(offer_id, user_id))
-                                      for offer_id, user_id in pairs], args.concurrency, 201)
-    grants.check_alive()
-    if scoring["errors"]:
-        raise BenchFailure(f"scoring: {scoring['errors']} failed, e.g. "
-                           f"{scoring['error_samples']}")
-    print(f"   {scoring['rate']:,.1f} scores/s", flush=True)
+    scoring = parallel_phase("scoring", "scores", grants, base_url, [
+        (f"/api/v1/offers/{offer_id}/scores", member_tokens[user_id],
+         score_body(offer_id, user_id)) for offer_id, user_id in pairs], args.concurrency)
 
     # 4. ranking
     print("4. ranking ...", flush=True)

@@ -23,7 +23,6 @@ is loaded (its gauge `wspolpraca_registry_search_index_organizations`). In one r
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 import threading
@@ -36,10 +35,12 @@ from pymongo import ASCENDING, MongoClient
 from rss import rss_mib
 from throughput import (
     BenchFailure,
-    Process,
     nips,
     percentiles,
     registry_ready,
+    service_env,
+    service_process,
+    timed_threads,
     wait_until,
 )
 
@@ -168,13 +169,7 @@ def saturate(clients: int, seconds: float, one_request) -> dict:
 
 
 def _threads(count: int, worker) -> float:
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
+    return timed_threads([threading.Thread(target=worker, args=(n,)) for n in range(count)])
 
 
 def query_params(rng: random.Random) -> dict:
@@ -208,12 +203,8 @@ def run(args, bench: harness.Bench) -> dict:
           f"p99 {before['p99'] * 1000:.1f} ms, {before['rate']:.1f}/s", flush=True)
 
     port = free_port()
-    env = {**os.environ, "MONGO_URI": secantus.uri, "AMQP_URI": vhost.uri,
-           "WSPOLPRACA_HTTP_PORT_REGISTRY": str(port), "WSPOLPRACA_TIMERS": "off",
-           "PYTHONUNBUFFERED": "1"}
-    env.pop("MONGO_URI_REGISTRY", None)
-    registry = Process("registry", [sys.executable, "-m", "wspolpraca.runner", "registry",
-                                    "--log-level", "WARNING"], env, workdir / "registry.log")
+    registry = service_process("registry", service_env("registry", secantus.uri, vhost.uri, port),
+                               "WARNING", workdir / "registry.log")
     stack.callback(registry.stop)
     base_url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()

@@ -58,6 +58,7 @@ from wspolpraca.auth import mint_token
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.pagination import new_id
 from wspolpraca.secantus import SecantusServer, free_port, secantus_binary
+from wspolpraca.testing.identifiers import nips_from, regon_from
 from wspolpraca.testing.rabbit import Vhost, broker_reachable
 
 BENCH = Path(__file__).resolve().parent
@@ -75,8 +76,6 @@ CONSUMER_QUEUE = "evt-registry-organization.registered--bench_consumer.record_re
 PEER_QUEUE = "evt-peer_registry-organization.registered--peer_consumer.record_registration"
 PEER_PRODUCER_DB, PEER_CONSUMER_DB = "peer_registry", "peer_consumer"
 
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-_REGON_WEIGHTS = (8, 9, 2, 3, 4, 5, 6, 7)
 
 
 class BenchFailure(RuntimeError):
@@ -85,22 +84,8 @@ class BenchFailure(RuntimeError):
 
 # --- test data -------------------------------------------------------------------
 def nips(count: int, seed: int) -> list[str]:
-    """`count` distinct valid NIPs (check digit = weighted sum of 9 digits mod 11, not 10)."""
-    found: list[str] = []
-    prefix = random.Random(seed).randrange(100_000_000, 900_000_000)
-    while len(found) < count:
-        digits = f"{prefix:09d}"
-        prefix += 1
-        remainder = sum(int(d) * w for d, w in zip(digits, _NIP_WEIGHTS, strict=True)) % 11
-        if remainder != 10:
-            found.append(digits + str(remainder))
-    return found
-
-
-def regon(index: int) -> str:
-    digits = f"{10_000_000 + index % 89_999_999:08d}"
-    check = sum(int(d) * w for d, w in zip(digits, _REGON_WEIGHTS, strict=True)) % 11 % 10
-    return digits + str(check)
+    """`count` distinct valid NIPs, counting up from a random nine-digit start."""
+    return nips_from(random.Random(seed).randrange(100_000_000, 900_000_000), count)
 
 
 def registration(index: int, nip: str) -> dict:
@@ -109,7 +94,7 @@ def registration(index: int, nip: str) -> dict:
         "name": f"Stowarzyszenie Przyjaciół Łąk i Pól nr {index}",
         "legal_form": "association",
         "nip": nip,
-        "regon": regon(index),
+        "regon": regon_from(index),
         "areas": ["culture", "education", "seniors"],
         "email": f"biuro{index}@laki.example.pl",
         "phone": "+48 22 123 45 67",
@@ -259,6 +244,22 @@ class Process:
                 os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait()
         self._log.close()
+
+
+def service_env(service: str, mongo_uri: str, amqp_uri: str, port: int) -> dict[str, str]:
+    """The environment of one service's process: this database server and vhost, its HTTP
+    port, timers off."""
+    env = {**os.environ, "MONGO_URI": mongo_uri, "AMQP_URI": amqp_uri,
+           f"WSPOLPRACA_HTTP_PORT_{service.upper()}": str(port), "WSPOLPRACA_TIMERS": "off",
+           "PYTHONUNBUFFERED": "1"}
+    env.pop(f"MONGO_URI_{service.upper()}", None)
+    return env
+
+
+def service_process(service: str, env: dict[str, str], log_level: str, log_path: Path) -> Process:
+    """`python -m wspolpraca.runner <service>` started with `env`, logging to `log_path`."""
+    return Process(service, [sys.executable, "-m", "wspolpraca.runner", service,
+                             "--log-level", log_level], env, log_path)
 
 
 def tail(path: Path, lines: int = 25) -> str:
@@ -441,6 +442,16 @@ class Clients:
         }
 
 
+def timed_threads(threads: list[threading.Thread]) -> float:
+    """Start the threads and wait for them all; the seconds that took."""
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
 def wait_until(predicate, timeout: float, what: str, alive=()) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -503,6 +514,19 @@ def wait_consumed(seen, target: int, processes, stall_timeout: float,
         time.sleep(min(2.0, max(poll, interval)))
 
 
+def warm_up(label: str, clients: Clients, bodies: list[dict], seen, args,
+            processes) -> None:
+    """The first `args.warmup` registrations, all consumed, before measuring: connection pools,
+    code paths and the relay's producer warmed."""
+    if not args.warmup:
+        return
+    warm = clients.run(bodies[:args.warmup])
+    if warm["errors"]:
+        raise BenchFailure(f"{label}: {warm['errors']} failed requests, e.g. "
+                           f"{warm['error_samples']}")
+    wait_consumed(seen, args.warmup, processes, args.stall_timeout, args.poll)
+
+
 def scrape_http_duration(base_url: str) -> tuple[float, float] | None:
     """(sum, count) of server-side durations of POST /api/v1/organizations (/metrics)."""
     try:
@@ -523,10 +547,7 @@ def scrape_http_duration(base_url: str) -> tuple[float, float] | None:
 def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: SecantusServer,
                 workdir: Path, rabbit: int | None, stack: ExitStack, profiler: Profiler) -> dict:
     port = free_port()
-    env = {**os.environ, "MONGO_URI": registry_db.uri, "AMQP_URI": amqp_uri,
-           "WSPOLPRACA_HTTP_PORT_REGISTRY": str(port), "WSPOLPRACA_TIMERS": "off",
-           "PYTHONUNBUFFERED": "1"}
-    env.pop("MONGO_URI_REGISTRY", None)
+    env = service_env("registry", registry_db.uri, amqp_uri, port)
     if args.max_workers:
         env["WSPOLPRACA_MAX_WORKERS"] = str(args.max_workers)
     # the consumer first, so its queue is bound before the relay publishes anything
@@ -534,9 +555,7 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
                        {**env, "MONGO_URI": consumer_db.uri, "BENCH_CONSUMER_DB": CONSUMER_DB},
                        workdir / "consumer.log")
     stack.callback(consumer.stop)
-    registry = Process("registry", [sys.executable, "-m", "wspolpraca.runner", "registry",
-                                    "--log-level", args.service_log_level],
-                       env, workdir / "registry.log")
+    registry = service_process("registry", env, args.service_log_level, workdir / "registry.log")
     stack.callback(registry.stop)
     processes = (consumer, registry)
 
@@ -559,13 +578,7 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
     numbers = nips(args.warmup + args.events, seed=args.seed)
     bodies = [registration(i, nip) for i, nip in enumerate(numbers)]
 
-    # warm-up: connection pools, code paths, the relay's producer
-    if args.warmup:
-        warm = clients.run(bodies[:args.warmup])
-        if warm["errors"]:
-            raise BenchFailure(f"warm-up: {warm['errors']} failed requests, e.g. "
-                               f"{warm['error_samples']}")
-        wait_consumed(seen, args.warmup, processes, args.stall_timeout, args.poll)
+    warm_up("warm-up", clients, bodies, seen, args, processes)
     http_before = scrape_http_duration(base_url) or (0.0, 0.0)
 
     databases = {"secantusdb": registry_db.process.pid}
@@ -734,12 +747,7 @@ def run_peer(args, amqp_uri: str, db: SecantusServer, workdir: Path, rabbit: int
     seen = CountedCollection(mongo[PEER_CONSUMER_DB]["seen"])
     numbers = nips(args.warmup + args.events, seed=args.seed + 1)
     bodies = [registration(i, nip) for i, nip in enumerate(numbers)]
-    if args.warmup:
-        warm = clients.run(bodies[:args.warmup])
-        if warm["errors"]:
-            raise BenchFailure(f"peer warm-up: {warm['errors']} failed requests, e.g. "
-                               f"{warm['error_samples']}")
-        wait_consumed(seen, args.warmup, processes, args.stall_timeout, args.poll)
+    warm_up("peer warm-up", clients, bodies, seen, args, processes)
     cpu = CpuMeter({"peer_registry": producer.pid, "peer_consumer": consumer.pid,
                     "secantusdb": db.process.pid, "rabbitmq": rabbit})
     requests_before, seen.polls = database_requests(db), 0

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from wspolpraca.auth import mint_token
+from wspolpraca.testing.identifiers import nip_for
 
 REGISTRY = os.environ.get("REGISTRY", "http://127.0.0.1:8001")
 GRANTS = os.environ.get("GRANTS", "http://127.0.0.1:8002")
@@ -210,20 +211,6 @@ def say(message: str) -> None:
 
 # --- identifiers --------------------------------------------------------------------------
 
-def nip(seed: str) -> str:
-    """A valid NIP derived from `seed`: 10 digits, the last the weighted sum of the first 9
-    mod 11 (a remainder of 10 is never a valid NIP, so the next candidate is taken)."""
-    weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-    counter = 0
-    while True:
-        number = int(hashlib.sha256(f"{seed}/{counter}".encode()).hexdigest(), 16)
-        digits = str(1 + number % 9) + f"{(number // 9) % 10**8:08d}"
-        check = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
-        if check != 10:
-            return digits + str(check)
-        counter += 1
-
-
 def regon(seed: str) -> str:
     weights = (8, 9, 2, 3, 4, 5, 6, 7)
     number = int(hashlib.sha256(f"regon/{seed}".encode()).hexdigest(), 16)
@@ -265,7 +252,7 @@ def organisations() -> list[dict]:
     for index, (name, form, areas) in enumerate(ORGANISATIONS):
         attempt = 0
         while True:
-            number = nip(f"wspolpraca-demo/{name}/{attempt}")
+            number = nip_for(f"wspolpraca-demo/{name}/{attempt}")
             body = {"name": name, "legal_form": form, "nip": number,
                     "regon": regon(number), "areas": areas,
                     "email": f"biuro@{slug(name)[:40]}.example.pl",

@@ -53,3 +53,11 @@ class Repository:
     def save(self, record: dict[str, Any]) -> None:
         """Write the record read in this unit of work, checked against its version."""
         self.replace(record, record["version"])
+
+
+class UnversionedRepository(Repository):
+    """A collection whose records carry no `version` (written by one writer at a time, or
+    serialised by another document of the same transaction): `save` replaces the record."""
+
+    def save(self, record: dict[str, Any]) -> None:
+        self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)

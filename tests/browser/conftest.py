@@ -17,7 +17,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +31,7 @@ from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import SecantusServer, free_port
 from wspolpraca.testing.processes import stop_processes
 from wspolpraca.testing.rabbit import Vhost, broker_reachable
+from wspolpraca.testing.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -58,12 +58,7 @@ def chromium() -> str:
 
 
 def wait_for(check, timeout: float, what: str, interval: float = 0.2) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
+    wait_until(check, timeout=timeout, interval=interval, what=what)
 
 
 class City:

@@ -265,3 +265,34 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     person.reload()
     mine = person.locator("#reprezentacja").inner_text()
     assert f"Klub Trzeci {stamp} – Odmowa (Osoba nie figuruje w KRS" in mine
+
+    # --- the officer invites a council member from the council's page (issue #16) ------------
+    officer.goto("/urzad")
+    officer.get_by_role("link", name="Rady działalności pożytku publicznego").click()
+    arrive(officer, city, r"/urzad/rada$")
+    checked(officer, "urzad-rady")
+    officer.locator("main h2 a").first.click()
+    arrive(officer, city, r"/urzad/rada/[0-9a-f]{24}$")
+    member = f"rada-{stamp}@example.org"
+    officer.get_by_role("button", name="Wyślij zaproszenie").click()   # nothing filled in
+    officer.locator("#pole-name[aria-invalid='true']").wait_for()
+    checked(officer, "urzad-rada-blad")
+    officer.get_by_label("Imię i nazwisko").fill("Jan Radny")
+    officer.get_by_label("E-mail").fill(member)
+    officer.get_by_label("strona samorządowa").check()
+    officer.get_by_role("button", name="Wyślij zaproszenie").click()
+    arrive(officer, city, r"zaproszono=")
+    assert f"Zaproszenie wysłano na adres {member}" in officer.content()
+    assert "Jan Radny" in officer.locator("table").inner_text()
+    checked(officer, "urzad-rada")
+
+    def invitation() -> str | None:
+        for message in city.mail():
+            if member in str(message["To"]):
+                body = message.get_body(("plain", "html")).get_content()
+                found = re.search(r"https?://[^\s\"'<>]+/oauth2/reset\?token=[^\s\"'<>]+", body)
+                if found:
+                    return found.group(0).replace("&amp;", "&")
+        return None
+
+    wait_for(lambda: invitation() is not None, 30, "the council member's invitation")

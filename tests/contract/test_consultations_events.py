@@ -83,6 +83,20 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "ends_at": "2026-03-02T11:00:00.000Z", "place": "Urząd Miasta, sala 101",
         "consultation_id": CONSULTATION_ID,
         "consultation_title": "Projekt programu współpracy na 2027 rok"},
+    "consultations.consultation.updated": consultation(
+        status="planned", changed_fields=["closes_at", "title"]),
+    "consultations.consultation.meeting_cancelled": {
+        "id": MEETING_ID, "title": "Spotkanie konsultacyjne", "starts_at": OPENS,
+        "ends_at": "2026-03-02T11:00:00.000Z", "place": "Urząd Miasta, sala 101",
+        "consultation_id": CONSULTATION_ID,
+        "consultation_title": "Projekt programu współpracy na 2027 rok",
+        "reason": "Sala niedostępna"},
+    "consultations.consultation.meeting_moved": {
+        "id": MEETING_ID, "title": "Spotkanie konsultacyjne", "starts_at": TIME,
+        "ends_at": "2026-03-20T12:00:00.000Z", "place": "Urząd Miasta, sala 101",
+        "consultation_id": CONSULTATION_ID,
+        "consultation_title": "Projekt programu współpracy na 2027 rok",
+        "previous_starts_at": OPENS, "previous_ends_at": "2026-03-02T11:00:00.000Z"},
     "consultations.council.created": {
         "id": COUNCIL_ID, "name": "Rada Działalności Pożytku Publicznego",
         "kind": "public_benefit_council", "term_start": "2026-03-01",
@@ -97,6 +111,17 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "ends_at": "2026-03-02T12:00:00.000Z", "place": "Ratusz",
         "council_id": COUNCIL_ID, "council_name": "Rada Działalności Pożytku Publicznego",
         "agenda": ["Wybór przewodniczącego"]},
+    "consultations.council.meeting_cancelled": {
+        "id": MEETING_ID, "title": "Posiedzenie RDPP nr 1", "starts_at": OPENS,
+        "ends_at": "2026-03-02T12:00:00.000Z", "place": "Ratusz",
+        "council_id": COUNCIL_ID, "council_name": "Rada Działalności Pożytku Publicznego",
+        "agenda": ["Wybór przewodniczącego"], "reason": "Brak kworum"},
+    "consultations.council.meeting_moved": {
+        "id": MEETING_ID, "title": "Posiedzenie RDPP nr 1", "starts_at": TIME,
+        "ends_at": "2026-03-20T12:00:00.000Z", "place": "Ratusz, sala sesyjna",
+        "council_id": COUNCIL_ID, "council_name": "Rada Działalności Pożytku Publicznego",
+        "agenda": ["Wybór przewodniczącego"], "previous_starts_at": OPENS,
+        "previous_ends_at": "2026-03-02T12:00:00.000Z"},
     "consultations.council.opinion_requested": opinion("requested"),
     "consultations.council.opinion_issued": opinion(
         "issued", issued_at=TIME, opinion="Opinia pozytywna."),
@@ -137,6 +162,10 @@ WRONG_VALUES: list[tuple[str, str, Any]] = [
     ("consultations.consultation.closed", "comments", -1),
     ("consultations.consultation.report_published", "rejected", 1.5),
     ("consultations.consultation.meeting_scheduled", "place", ""),
+    ("consultations.consultation.updated", "changed_fields", []),
+    ("consultations.consultation.updated", "changed_fields", ["act_kind"]),
+    ("consultations.consultation.meeting_cancelled", "reason", ""),
+    ("consultations.council.meeting_moved", "previous_starts_at", "2026-03-02"),
     ("consultations.council.created", "kind", "club"),
     ("consultations.council.created", "members", []),
     ("consultations.council.created", "term_end", "28.02.2029"),

@@ -246,6 +246,44 @@ def check_may_close(status: ConsultationStatus) -> None:
         raise DomainError("already_closed", "Konsultacje są już zamknięte.", status=409)
 
 
+def is_due_to_close(stored: str, closes_at: datetime, now: datetime) -> bool:
+    """An open consultation whose closing time has come: the timer records its closing."""
+    return stored == ConsultationStatus.OPEN.value and closes_at <= now
+
+
+def check_may_schedule_meeting(status: ConsultationStatus) -> None:
+    """Meetings are a form of consulting (art. 5 ust. 5 in connection with the city's
+    resolution on consultations): held while the consultation is planned or open."""
+    if status not in (ConsultationStatus.PLANNED, ConsultationStatus.OPEN):
+        raise DomainError("consultation_closed", "Konsultacje są już zamknięte.", status=409)
+
+
+def check_may_edit(status: ConsultationStatus) -> None:
+    """A consultation is changed only before it opens: once organisations may comment, the
+    draft and the terms they comment on stay as announced (art. 5 ust. 5: the way of
+    consulting set by the city's resolution binds while it runs)."""
+    if status is not ConsultationStatus.PLANNED:
+        raise DomainError("consultation_already_open",
+                          "Konsultacje już się rozpoczęły: zmieniać je można tylko przed "
+                          "otwarciem.", status=409)
+
+
+def check_may_change_meeting(meeting: Mapping, now: datetime) -> None:
+    """A meeting is cancelled or moved before it starts, and not once it was cancelled."""
+    if meeting.get("cancelled_at") is not None:
+        raise DomainError("meeting_cancelled", "To spotkanie odwołano.", status=409)
+    if meeting["starts_at"] <= now:
+        raise DomainError("meeting_already_held",
+                          "Spotkanie już się rozpoczęło lub odbyło.", status=409)
+
+
+def check_new_meeting_time(starts_at: datetime, now: datetime) -> None:
+    """A meeting is moved to a time still to come."""
+    if starts_at <= now:
+        raise DomainError("meeting_in_the_past", "Nowy termin spotkania musi być w przyszłości.",
+                          field="starts_at")
+
+
 def unanswered(comments: Iterable[Mapping]) -> list[Mapping]:
     """Comments still waiting for the city's answer (hidden comments, spam among them,
     need none)."""
@@ -342,6 +380,14 @@ def council_creation_deadline(received_at: datetime, rules: DatedRules) -> datet
 def request_is_late(deadline: datetime, acted: bool, now: datetime) -> bool:
     """A request the city has not acted on by its deadline."""
     return not acted and now > deadline
+
+
+def check_request_not_acted_on(council_id: str | None) -> None:
+    """One council from one request (art. 41a ust. 1: the council is created on a request)."""
+    if council_id is not None:
+        raise DomainError("request_already_acted_on",
+                          "Na podstawie tego wniosku już utworzono radę.", field="request_id",
+                          status=409)
 
 
 def council_term_end(term_start: date, rules: DatedRules) -> date:

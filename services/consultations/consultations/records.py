@@ -19,11 +19,7 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def new_consultation(data: dict[str, Any], created_by: str, now: datetime) -> dict[str, Any]:
-    addressees = data["addressees"]
-    if addressees["scope"] == "areas":
-        addressees = {"scope": "areas", "areas": validate_areas(addressees["areas"])}
-    else:
-        addressees = {"scope": "all", "areas": []}
+    addressees = _addressees(data["addressees"])
     return {
         "_id": new_id(),
         "title": data["title"],
@@ -48,6 +44,30 @@ def new_consultation(data: dict[str, Any], created_by: str, now: datetime) -> di
         "created_at": now,
         "updated_at": now,
     }
+
+
+EDITABLE = ("title", "subject", "draft_text", "attachment_url", "sections", "forms",
+            "opens_at", "closes_at", "addressees", "residents_may_comment")
+
+
+def updated_consultation(current: dict[str, Any], changes: dict[str, Any],
+                         now: datetime) -> tuple[dict[str, Any], list[str]]:
+    """The consultation with `changes` applied, and the names of the fields that changed."""
+    checked = {k: v for k, v in changes.items() if k in EDITABLE}
+    if "sections" in checked:
+        checked["sections"] = domain.check_sections(checked["sections"])
+    if "forms" in checked:
+        checked["forms"] = domain.check_forms(checked["forms"])
+    if "addressees" in checked:
+        checked["addressees"] = _addressees(checked["addressees"])
+    changed = sorted(k for k, v in checked.items() if current.get(k) != v)
+    return {**current, **checked, "updated_at": now}, changed
+
+
+def _addressees(addressees: dict[str, Any]) -> dict[str, Any]:
+    if addressees["scope"] == "areas":
+        return {"scope": "areas", "areas": validate_areas(addressees["areas"])}
+    return {"scope": "all", "areas": []}
 
 
 def status_now(record: dict[str, Any], now: datetime) -> domain.ConsultationStatus:
@@ -143,6 +163,18 @@ def new_meeting(consultation: dict[str, Any], data: dict[str, Any]) -> dict[str,
         "ends_at": data["ends_at"],
         "place": data["place"],
     }
+
+
+def moved_meeting(meeting: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The meeting at its new time (and place, when given); the payload's `previous_*`
+    say where it was."""
+    return {**meeting, "starts_at": data["starts_at"], "ends_at": data["ends_at"],
+            "place": data.get("place") or meeting["place"]}
+
+
+def previous_time(meeting: dict[str, Any]) -> dict[str, Any]:
+    return {"previous_starts_at": format_time(meeting["starts_at"]),
+            "previous_ends_at": format_time(meeting["ends_at"])}
 
 
 def meeting_payload(meeting: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from werkzeug.wrappers import Response
 
 from wspolpraca.documents import off_the_hub
 
@@ -38,3 +39,13 @@ def render_pdf_off_the_hub(report: dict[str, Any]) -> bytes:
     """`render_pdf` in a native thread, so a long report does not stop the service's
     other requests (eventlet runs them all in one OS thread)."""
     return off_the_hub(render_pdf, report)
+
+
+def in_format(report: dict[str, Any], fmt: str, consultation_id: str) -> Any:
+    """The report as asked: JSON (the dict itself), an HTML page or a PDF document."""
+    if fmt == "html":
+        return Response(render_html(report), mimetype="text/html")
+    if fmt == "pdf":
+        return Response(render_pdf_off_the_hub(report), mimetype="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="sprawozdanie-{consultation_id}.pdf"'})
+    return report

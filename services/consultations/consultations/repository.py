@@ -7,9 +7,9 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 
-from wspolpraca.errors import NotFound
-from wspolpraca.mongo import Collection, DomainGauge, Transaction
+from wspolpraca.mongo import Collection, DomainGauge
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
+from wspolpraca.repository import Repository, UnversionedRepository
 
 CONSULTATIONS = "consultations"
 COMMENTS = "comments"
@@ -43,43 +43,55 @@ COLLECTIONS = (
     )),
 )
 
-_NOT_FOUND = {
-    CONSULTATIONS: "Nie ma takich konsultacji.",
-    COMMENTS: "Nie ma takiej uwagi.",
-    COUNCILS: "Nie ma takiej rady.",
-    COUNCIL_REQUESTS: "Nie ma takiego wniosku.",
-    COUNCIL_MEETINGS: "Nie ma takiego posiedzenia.",
-    OPINION_REQUESTS: "Nie ma takiego wniosku o opinię.",
-}
+class Consultations(UnversionedRepository):
+    collection_name = CONSULTATIONS
+    not_found = "Nie ma takich konsultacji."
+
+    def count_comment(self, consultation_id: str) -> None:
+        """Count a new comment; touching the consultation makes a concurrent close conflict
+        and retry."""
+        self.collection.update_one({"_id": consultation_id}, {"$inc": {"comments": 1}},
+                                   session=self.session)
 
 
-class Documents:
-    """One collection inside a transaction: add, get (404 when missing), save."""
+class Comments(UnversionedRepository):
+    collection_name = COMMENTS
+    not_found = "Nie ma takiej uwagi."
 
-    def __init__(self, tx: Transaction, name: str) -> None:
-        self.name = name
-        self.collection = tx.db[name]
-        self.session = tx.session
-
-    def add(self, document: dict[str, Any]) -> None:
-        self.collection.insert_one(document, session=self.session)
-
-    def get(self, document_id: str, **match: Any) -> dict[str, Any]:
-        found = self.collection.find_one({"_id": document_id, **match}, session=self.session)
-        if found is None:
-            raise NotFound(_NOT_FOUND[self.name])
-        return found
-
-    def save(self, document: dict[str, Any]) -> None:
-        self.collection.replace_one({"_id": document["_id"]}, document, session=self.session)
-
-    def find(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        return list(self.collection.find(query, session=self.session).sort("_id", ASCENDING))
+    def of_consultation(self, consultation_id: str) -> list[dict[str, Any]]:
+        """The consultation's comments in the order they came."""
+        return list(self.collection.find({"consultation_id": consultation_id},
+                                         session=self.session).sort("_id", ASCENDING))
 
 
-def organizations_by_id(tx: Transaction, ids: list[str]) -> dict[str, dict[str, Any]]:
-    found = tx.db[ORGANIZATIONS].find({"_id": {"$in": ids}}, session=tx.session)
-    return {doc["_id"]: doc for doc in found}
+class Councils(UnversionedRepository):
+    collection_name = COUNCILS
+    not_found = "Nie ma takiej rady."
+
+
+class CouncilRequests(UnversionedRepository):
+    collection_name = COUNCIL_REQUESTS
+    not_found = "Nie ma takiego wniosku."
+
+
+class CouncilMeetings(UnversionedRepository):
+    collection_name = COUNCIL_MEETINGS
+    not_found = "Nie ma takiego posiedzenia."
+
+
+class OpinionRequests(UnversionedRepository):
+    collection_name = OPINION_REQUESTS
+    not_found = "Nie ma takiego wniosku o opinię."
+
+
+class Organizations(Repository):
+    """The organisations directory (a projection of the registry's events), read only."""
+
+    collection_name = ORGANIZATIONS
+    not_found = "Nie ma takiej organizacji."
+
+    def by_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        return {doc["_id"]: doc for doc in self.find({"_id": {"$in": ids}})}
 
 
 def due_consultation_ids(db, now: datetime, limit: int = 200) -> list[str]:

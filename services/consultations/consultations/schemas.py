@@ -64,12 +64,38 @@ class ConsultationCreateSchema(Schema):
                                   "programu współpracy.", "programme_id")
 
 
+class ConsultationUpdateSchema(Schema):
+    """What may change before the consultation opens (any of it)."""
+
+    title = Text(min_length=3, max_length=300)
+    subject = Text(min_length=3, max_length=5000)
+    draft_text = fields.String(allow_none=True, validate=validate.Length(min=1, max=200000))
+    attachment_url = fields.Url(allow_none=True)
+    sections = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
+                           validate=validate.Length(max=200))
+    forms = fields.List(fields.String(validate=one_of(ConsultationForm)))
+    opens_at = Time()
+    closes_at = Time()
+    addressees = fields.Nested(AddresseesSchema)
+    residents_may_comment = fields.Boolean()
+
+
 class MeetingSchema(Schema):
     id = fields.String(attribute="_id")
     title = fields.String()
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     place = fields.String()
+    cancelled_at = fields.DateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+
+
+class MeetingMoveSchema(Schema):
+    """A meeting's new time, and its new place when it changes too."""
+
+    starts_at = Time(required=True)
+    ends_at = Time(required=True)
+    place = Text(load_default=None, min_length=2, max_length=500)
 
 
 class ConsultationSchema(Schema):
@@ -259,6 +285,8 @@ class CouncilMeetingSchema(Schema):
     attendance = fields.List(fields.String())
     minutes = fields.String(allow_none=True)
     resolutions = fields.List(fields.Nested(ResolutionSchema))
+    cancelled_at = fields.DateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
 
 
 class OpinionRequestCreateSchema(Schema):

@@ -6,14 +6,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from grants.domain import CompetitionStatus, MemberKind, Mode, OfferStatus
 from grants.records import department_of
-from wspolpraca.areas import area_codes
 from wspolpraca.departments import DEPARTMENT_CODE
 from wspolpraca.fields import ExactDecimal, Money, Text
 from wspolpraca.measures import INDICATORS
 from wspolpraca.pagination import PageQuery
+from wspolpraca.validators import KNOWN_AREA, OBJECT_ID, one_of
 
-KNOWN_AREA = validate.OneOf(sorted(area_codes()), error="Nieznany obszar działalności: {input}.")
-OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
 DEPARTMENT = validate.Regexp(DEPARTMENT_CODE, error="Niepoprawny kod wydziału.")
 
 
@@ -23,10 +21,6 @@ def Area() -> fields.String:  # noqa: N802 - reads as a field type
 
 def ObjectIdField(**kwargs) -> fields.String:  # noqa: N802
     return fields.String(validate=OBJECT_ID, **kwargs)
-
-
-def one_of(enum) -> validate.OneOf:
-    return validate.OneOf([member.value for member in enum])
 
 
 def Percent(**kwargs) -> ExactDecimal:  # noqa: N802

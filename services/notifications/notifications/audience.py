@@ -225,7 +225,8 @@ RULES: dict[str, Rule] = {
     "registry.volunteering.posted": _public(organizations=_organization),
     # consultations: public, except a comment (its organisation) and a council request
     **{f"consultations.consultation.{verb}": _public()
-       for verb in ("opened", "closed", "report_published", "meeting_scheduled")},
+       for verb in ("opened", "updated", "closed", "report_published", "meeting_scheduled",
+                    "meeting_moved", "meeting_cancelled")},
     **{f"consultations.consultation.{verb}": _of_organization(
         "the organisation that commented") for verb in ("comment_submitted",
                                                          "comment_marked_spam")},
@@ -235,8 +236,8 @@ RULES: dict[str, Rule] = {
     "consultations.council.member_appointed": Rule(who=STAFF_ONLY),
     "consultations.council.member_left": Rule(who=STAFF_ONLY),
     **{f"consultations.council.{verb}": _public()
-       for verb in ("meeting_scheduled", "opinion_requested", "opinion_issued",
-                    "opinion_lapsed")},
+       for verb in ("meeting_scheduled", "meeting_moved", "meeting_cancelled",
+                    "opinion_requested", "opinion_issued", "opinion_lapsed")},
     "consultations.council_request.overdue": _of_organization(
         "the organisations that asked for the council", organizations=_supporters),
     # grants: programmes, announcements and results are public; an offer, a contract and

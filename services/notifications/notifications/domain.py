@@ -757,6 +757,8 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     # council members about their appointment, meetings and opinion requests
     "consultations.council.member_appointed": _council_member,
     "consultations.council.meeting_scheduled": _council,
+    "consultations.council.meeting_moved": _council,
+    "consultations.council.meeting_cancelled": _council,
     "consultations.council.opinion_requested": _council,
     # issue 11: booking and patronage decisions, training registrations and reminders
     # issue 23: a booking request is the managing department's to decide (and the office's)

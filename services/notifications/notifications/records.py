@@ -200,6 +200,16 @@ def council_meeting(subject: str, data: dict[str, Any]) -> dict[str, Any]:
             "areas": [], "audiences": ["public"]}
 
 
+def consultation_meeting_cancelled(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A meeting called off leaves every feed."""
+    return {**consultation_meeting(subject, data), "audiences": []}
+
+
+def council_meeting_cancelled(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A meeting called off leaves every feed."""
+    return {**council_meeting(subject, data), "audiences": []}
+
+
 def council_opinion_deadline(subject: str, data: dict[str, Any]) -> dict[str, Any]:
     return _deadline(f"council-opinion-{subject}", f"Termin opinii rady: {data['subject']}",
                      parse_time(data["deadline"]))

@@ -7,10 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from notifications.domain import Channel, DeliveryStatus, Digest, SubscriptionStatus
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
-
-
-def one_of(enum) -> validate.OneOf:
-    return validate.OneOf([member.value for member in enum])
+from wspolpraca.validators import one_of
 
 
 class SubscriptionCreateSchema(Schema):

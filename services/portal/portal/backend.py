@@ -189,20 +189,26 @@ class Backends:
             self.cache.done(key)
         return found
 
-    def post(self, service: str, path: str, body: dict) -> Any:
-        try:
-            response = self.request("POST", service, path, json=body)
-        finally:
-            self.cache.drop(service)  # the writer sees what they wrote on the next page
-        return response.json() if response.content else {}
+    def post(self, service: str, path: str, body: dict,
+             idempotency_key: str | None = None) -> Any:
+        """A public form's write (no token); the cache of the service dropped, so the writer
+        sees what they wrote on the next page."""
+        return self.write("POST", service, path, {}, json=body,
+                          idempotency_key=idempotency_key)
 
     def personal(self, method: str, service: str, path: str, token: str, *,
                  params: dict[str, Any] | None = None, json: Any = None,
                  idempotency_key: str | None = None) -> Any:
         """A call as the signed-in person (their bearer token): never cached; a write drops
-        the service's public answers, as `post` does. `idempotency_key`: a form's key, so a
-        double click submits once."""
-        headers = {"Authorization": f"Bearer {token}"}
+        the service's public answers, as `post` does."""
+        return self.write(method, service, path, {"Authorization": f"Bearer {token}"},
+                          params=params, json=json, idempotency_key=idempotency_key)
+
+    def write(self, method: str, service: str, path: str, headers: dict[str, str], *,
+              params: dict[str, Any] | None = None, json: Any = None,
+              idempotency_key: str | None = None) -> Any:
+        """`idempotency_key`: the form's key, made when it was rendered, so that a double
+        click submits once."""
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}

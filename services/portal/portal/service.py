@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import BACKENDS, Rejected
+from portal.office_council import CouncilOfficeMixin
 from portal.views import (
     AreaNames,
     Form,
@@ -95,7 +96,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
                     direct_passthrough=True)
 
 
-class PortalService(WorkspacesMixin):
+class PortalService(WorkspacesMixin, CouncilOfficeMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
@@ -105,7 +106,7 @@ class PortalService(WorkspacesMixin):
         """A form passed to its API: on success redirect (POST/redirect/GET), on a refusal the
         same page again with the API's messages next to the fields."""
         try:
-            self.site.backends.post(service, path, body)
+            self.site.backends.post(service, path, body, idempotency_key=form.key)
         except Rejected as exc:
             form.reject(exc)
             return again(exc.status)

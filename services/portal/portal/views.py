@@ -152,6 +152,7 @@ class Form:
     errors: dict[str, list[str]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    key: str | None = None  # the Idempotency-Key the form was rendered with
 
     @classmethod
     def read(cls, request, fields: tuple[str, ...], labels: dict[str, str],
@@ -162,7 +163,8 @@ class Form:
                 values[name] = request.form.getlist(name)
             else:
                 values[name] = (request.form.get(name) or "").strip()
-        return cls(fields=fields, values=values, labels=labels)
+        return cls(fields=fields, values=values, labels=labels,
+                   key=(request.form.get("idempotency_key") or "")[:128] or None)
 
     def require(self, name: str, message: str) -> None:
         if not self.values.get(name):

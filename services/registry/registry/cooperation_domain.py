@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -191,6 +191,12 @@ def approve_booking(status: BookingStatus | str) -> BookingStatus:
                        BookingStatus.APPROVED, "zatwierdzić rezerwacji")
 
 
+def check_not_started(starts_at: datetime, now: datetime) -> None:
+    """A booking is approved only for a time still to come."""
+    if starts_at <= now:
+        raise DomainError("booking_in_the_past", "Termin rezerwacji już minął.", status=409)
+
+
 def refuse_booking(status: BookingStatus | str, reason: str) -> BookingStatus:
     """requested → refused, with a reason."""
     require_reason(reason)
@@ -297,6 +303,52 @@ def place_for(seats: int, seats_taken: int) -> RegistrationStatus:
         else RegistrationStatus.WAITLISTED
 
 
+@dataclass(frozen=True, slots=True)
+class Seating:
+    """A training's places: its seats, the seats taken, the waiting list's length and how
+    many ever queued (the next queue number)."""
+
+    seats: int
+    seats_taken: int
+    waiting: int
+    queue_length: int
+
+    @classmethod
+    def of(cls, training: Mapping[str, int]) -> Seating:
+        return cls(training["seats"], training["seats_taken"], training["waiting"],
+                   training["queue_length"])
+
+    def fields(self) -> dict[str, int]:
+        return {"seats": self.seats, "seats_taken": self.seats_taken,
+                "waiting": self.waiting, "queue_length": self.queue_length}
+
+
+def join(seating: Seating) -> tuple[RegistrationStatus, Seating]:
+    """Whoever registers queues up (takes the next queue number) and gets a seat while one
+    is free, else a place on the waiting list: first come, first served, so every
+    organisation has the same access to the city's support (art. 5 ust. 3 of the Act:
+    cooperation on the principles of partnership, fair competition and openness)."""
+    status = place_for(seating.seats, seating.seats_taken)
+    taken = seating.seats_taken + (status is RegistrationStatus.REGISTERED)
+    waiting = seating.waiting + (status is RegistrationStatus.WAITLISTED)
+    return status, Seating(seating.seats, taken, waiting, seating.queue_length + 1)
+
+
+def leave(seating: Seating, leaving: RegistrationStatus | str,
+          someone_waiting: bool) -> tuple[Seating, bool]:
+    """Someone unregisters: a seat they free goes to the first on the waiting list, who is
+    promoted (True); with nobody waiting the seat is free again. Leaving the waiting list
+    shortens it. The order of the queue is kept (art. 5 ust. 3: fair competition)."""
+    leaving = RegistrationStatus(leaving)
+    if leaving is RegistrationStatus.REGISTERED and someone_waiting:
+        return replace(seating, waiting=seating.waiting - 1), True
+    if leaving is RegistrationStatus.REGISTERED:
+        return replace(seating, seats_taken=seating.seats_taken - 1), False
+    if leaving is RegistrationStatus.WAITLISTED:
+        return replace(seating, waiting=seating.waiting - 1), False
+    raise ValueError(f"{leaving} holds no place")
+
+
 def cancel_training(status: TrainingStatus | str, reason: str) -> TrainingStatus:
     require_reason(reason)
     return _transition(TrainingStatus(status), {TrainingStatus.PUBLISHED},
@@ -311,6 +363,18 @@ def check_attendance(status: TrainingStatus | str, starts_at: datetime,
     if starts_at > now:
         raise DomainError("training_not_started",
                           "Obecność odnotowuje się po rozpoczęciu szkolenia.", status=409)
+
+
+def check_attended(attended: Iterable[str], statuses: Mapping[str, str]) -> list[str]:
+    """Who attended, by registration id: each must hold a seat (`statuses`: the status of
+    every registration found); the rest of the seats are marked absent. Sorted, once each."""
+    chosen = sorted(set(attended))
+    wrong = [a for a in chosen if statuses.get(a) != RegistrationStatus.REGISTERED.value]
+    if wrong:
+        raise DomainError("not_registered",
+                          "Te osoby nie mają miejsca na szkoleniu: " + ", ".join(wrong),
+                          field="attended")
+    return chosen
 
 
 # --- partnerships and volunteering -----------------------------------------------------

@@ -21,7 +21,8 @@ from pymongo.errors import DuplicateKeyError
 
 from registry.cooperation_domain import BookingStatus, RegistrationStatus
 from wspolpraca.errors import Conflict, NotFound
-from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
+from wspolpraca.mongo import Collection, DomainGauge, count_by
+from wspolpraca.repository import Repository, UnversionedRepository
 
 RESOURCES = "resources"
 BOOKINGS = "bookings"
@@ -67,30 +68,9 @@ COLLECTIONS = (
 )
 
 
-class _Store:
-    collection_name = ""
-    missing = "Nie znaleziono."
-
-    def __init__(self, tx: Transaction) -> None:
-        self.collection = tx.db[self.collection_name]
-        self.session = tx.session
-
-    def add(self, record: dict[str, Any]) -> None:
-        self.collection.insert_one(record, session=self.session)
-
-    def get(self, record_id: str) -> dict[str, Any]:
-        found = self.collection.find_one({"_id": record_id}, session=self.session)
-        if found is None:
-            raise NotFound(self.missing)
-        return found
-
-    def save(self, record: dict[str, Any]) -> None:
-        self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)
-
-
-class Resources(_Store):
+class Resources(UnversionedRepository):
     collection_name = RESOURCES
-    missing = "Nie ma takiego zasobu."
+    not_found = "Nie ma takiego zasobu."
 
     def lock_bookings(self, resource_id: str) -> None:
         """Write the resource's booking version: concurrent approvals of this resource
@@ -99,12 +79,12 @@ class Resources(_Store):
                                             {"$inc": {"booking_version": 1}},
                                             session=self.session)
         if result.matched_count != 1:
-            raise NotFound(self.missing)
+            raise NotFound(self.not_found)
 
 
-class Bookings(_Store):
+class Bookings(UnversionedRepository):
     collection_name = BOOKINGS
-    missing = "Nie ma takiej rezerwacji."
+    not_found = "Nie ma takiej rezerwacji."
 
     def approved_overlapping(self, resource_id: str, starts_at: datetime, ends_at: datetime,
                              exclude: str | None = None) -> dict[str, Any] | None:
@@ -116,32 +96,21 @@ class Bookings(_Store):
         return self.collection.find_one(query, session=self.session)
 
 
-class Patronages(_Store):
+class Patronages(UnversionedRepository):
     collection_name = PATRONAGES
-    missing = "Nie ma takiego wniosku o patronat."
+    not_found = "Nie ma takiego wniosku o patronat."
 
 
-class Trainings(_Store):
+class Trainings(Repository):
     collection_name = TRAININGS
-    missing = "Nie ma takiego szkolenia."
-
-    def write(self, training: dict[str, Any], expected_version: int) -> None:
-        """Store the training's new counters; the write also serialises concurrent
-        registrations of the training (see the module's docstring)."""
-        training["version"] = expected_version + 1
-        result = self.collection.replace_one({"_id": training["_id"],
-                                              "version": expected_version},
-                                             training, session=self.session)
-        if result.matched_count != 1:
-            raise Conflict("concurrent_update",
-                           "Szkolenie zmieniono w międzyczasie; spróbuj ponownie.")
+    not_found = "Nie ma takiego szkolenia."
 
 
-class Registrations(_Store):
+class Registrations(UnversionedRepository):
     collection_name = REGISTRATIONS
-    missing = "Nie ma takiego zapisu."
+    not_found = "Nie ma takiego zapisu."
 
-    def find(self, training_id: str, person: str) -> dict[str, Any] | None:
+    def of_person(self, training_id: str, person: str) -> dict[str, Any] | None:
         return self.collection.find_one({"training_id": training_id, "person": person},
                                         session=self.session)
 
@@ -176,14 +145,14 @@ class Registrations(_Store):
                                     {"$set": {"attended": False}}, session=self.session)
 
 
-class Partnerships(_Store):
+class Partnerships(UnversionedRepository):
     collection_name = PARTNERSHIPS
-    missing = "Nie ma takiego partnerstwa."
+    not_found = "Nie ma takiego partnerstwa."
 
 
-class VolunteeringNeeds(_Store):
+class VolunteeringNeeds(UnversionedRepository):
     collection_name = VOLUNTEERING
-    missing = "Nie ma takiego ogłoszenia."
+    not_found = "Nie ma takiego ogłoszenia."
 
 
 GAUGES = (

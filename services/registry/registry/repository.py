@@ -13,9 +13,10 @@ from pymongo.errors import DuplicateKeyError
 
 from registry.domain import query_prefix, search_key, word_prefixes
 from wspolpraca.departments import DEPARTMENT_CODE
-from wspolpraca.errors import Conflict, DomainError, NotFound
-from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
+from wspolpraca.errors import Conflict, DomainError
+from wspolpraca.mongo import Collection, DomainGauge, count_by
 from wspolpraca.pagination import Page, encode_cursor, paginate
+from wspolpraca.repository import Repository, UnversionedRepository
 
 ORGANIZATIONS = "organizations"
 DEPARTMENTS = "departments"
@@ -74,40 +75,29 @@ def duplicate_field(error: DuplicateKeyError) -> str:
     return match.group(1) if match else "id"
 
 
-class Organizations:
-    def __init__(self, tx: Transaction) -> None:
-        self.collection = tx.db[ORGANIZATIONS]
-        self.session = tx.session
+def _duplicate(exc: DuplicateKeyError) -> Conflict:
+    field = duplicate_field(exc)
+    return Conflict(f"duplicate_{field}",
+                    DUPLICATE_MESSAGES.get(field, "Taka organizacja już istnieje."), field=field)
 
-    def add(self, organization: dict[str, Any]) -> None:
+
+class Organizations(Repository):
+    collection_name = ORGANIZATIONS
+    not_found = "Nie ma takiej organizacji."
+
+    def add(self, record: dict[str, Any]) -> None:
         try:
-            self.collection.insert_one(organization, session=self.session)
+            super().add(record)
         except DuplicateKeyError as exc:
-            field = duplicate_field(exc)
-            raise Conflict(f"duplicate_{field}",
-                           DUPLICATE_MESSAGES.get(field, "Taka organizacja już istnieje."),
-                           field=field) from None
+            raise _duplicate(exc) from None
 
-    def get(self, organization_id: str) -> dict[str, Any]:
-        found = self.collection.find_one({"_id": organization_id}, session=self.session)
-        if found is None:
-            raise NotFound("Nie ma takiej organizacji.")
-        return found
-
-    def replace(self, organization: dict[str, Any], expected_version: int) -> None:
-        """Write the new state if nobody changed it since it was read."""
+    def replace(self, record: dict[str, Any], expected_version: int) -> None:
+        """Write the new state if nobody changed it since it was read (a changed NIP or KRS
+        that another organisation has is refused)."""
         try:
-            result = self.collection.replace_one(
-                {"_id": organization["_id"], "version": expected_version},
-                organization, session=self.session)
+            super().replace(record, expected_version)
         except DuplicateKeyError as exc:
-            field = duplicate_field(exc)
-            raise Conflict(f"duplicate_{field}",
-                           DUPLICATE_MESSAGES.get(field, "Taka organizacja już istnieje."),
-                           field=field) from None
-        if result.matched_count != 1:
-            raise Conflict("concurrent_update",
-                           "Organizację zmieniono w międzyczasie; spróbuj ponownie.")
+            raise _duplicate(exc) from None
 
 
 def organization_query(q: str | None, area: str | None, status: str | None,
@@ -155,47 +145,24 @@ def _department_cursor(cursor: str) -> str:
     return code
 
 
-class Departments:
-    def __init__(self, tx: Transaction) -> None:
-        self.collection = tx.db[DEPARTMENTS]
-        self.session = tx.session
+class Departments(UnversionedRepository):
+    collection_name = DEPARTMENTS
+    not_found = "Nie ma takiego wydziału."
 
-    def add(self, department: dict[str, Any]) -> None:
+    def add(self, record: dict[str, Any]) -> None:
         try:
-            self.collection.insert_one(department, session=self.session)
+            super().add(record)
         except DuplicateKeyError:
             raise Conflict("duplicate_code", "Wydział o tym kodzie już istnieje.",
                            field="code") from None
-
-    def get(self, code: str) -> dict[str, Any]:
-        found = self.collection.find_one({"_id": code}, session=self.session)
-        if found is None:
-            raise NotFound("Nie ma takiego wydziału.")
-        return found
-
-    def save(self, department: dict[str, Any]) -> None:
-        self.collection.replace_one({"_id": department["_id"]}, department, session=self.session)
 
     def handling(self) -> list[dict[str, Any]]:
         return list(self.collection.find({}, {"areas": 1}, session=self.session))
 
 
-class Inquiries:
-    def __init__(self, tx: Transaction) -> None:
-        self.collection = tx.db[INQUIRIES]
-        self.session = tx.session
-
-    def add(self, inquiry: dict[str, Any]) -> None:
-        self.collection.insert_one(inquiry, session=self.session)
-
-    def get(self, inquiry_id: str) -> dict[str, Any]:
-        found = self.collection.find_one({"_id": inquiry_id}, session=self.session)
-        if found is None:
-            raise NotFound("Nie ma takiego zapytania.")
-        return found
-
-    def save(self, inquiry: dict[str, Any]) -> None:
-        self.collection.replace_one({"_id": inquiry["_id"]}, inquiry, session=self.session)
+class Inquiries(UnversionedRepository):
+    collection_name = INQUIRIES
+    not_found = "Nie ma takiego zapytania."
 
     def report_overdue(self, inquiry_id: str) -> bool:
         """Mark the inquiry's lapse reported; False when another replica's timer already did

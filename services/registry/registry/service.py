@@ -1,26 +1,20 @@
 """The registry service: organisations, departments, areas and inquiries.
 
-Entry points only translate HTTP into calls of the records/domain functions and
-one transaction each; the rules live in `domain.py`.
+Entry points only route, parse (the schemas), check the role and make one call: a command
+handler of `registry.handlers` in one transaction, or a query function of `queries.py`.
+The rules live in `domain.py` and `cooperation_domain.py`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from nameko.timer import timer
 
-from registry import cooperation_repository, domain, records, repository
+from registry import cooperation_repository, domain, queries, repository
+from registry.entry import STAFF, Entry
+from registry.handlers import inquiries, organizations
 from registry.partnerships import PartnershipsMixin
 from registry.patronages import PatronagesMixin
-from registry.repository import (
-    DEPARTMENTS,
-    INQUIRIES,
-    ORGANIZATIONS,
-    Departments,
-    Inquiries,
-    Organizations,
-)
+from registry.repository import ORGANIZATIONS
 from registry.resources import ResourcesMixin
 from registry.schemas import (
     AreasSchema,
@@ -43,38 +37,27 @@ from registry.schemas import (
 )
 from registry.search_index import OrganizationSearch
 from registry.trainings import TrainingsMixin
-from wspolpraca.areas import AREAS, AREAS_VERSION, validate_areas
+from wspolpraca.areas import AREAS, AREAS_VERSION
 from wspolpraca.auth import Principal, check_speaks_for
-from wspolpraca.envelope import format_time, utcnow
-from wspolpraca.errors import Forbidden, NotFound
+from wspolpraca.envelope import utcnow
+from wspolpraca.errors import Forbidden
 from wspolpraca.http import api
 from wspolpraca.logs import WorkerLogContext
-from wspolpraca.mongo import Mongo, Transaction
-from wspolpraca.pagination import Page
-from wspolpraca.rules import DatedRules
+from wspolpraca.mongo import Mongo
+from wspolpraca.service_layer import ChangeStatus, Due
 
-RULES = DatedRules.load(Path(__file__).with_name("rules.toml"))
-STAFF = ("officer",)  # admin passes every role check
 OVERDUE_CHECK_SECONDS = 60
 
 
-class OrganizationsMixin:
-    db: Mongo
+class OrganizationsMixin(Entry):
     search: OrganizationSearch
 
     @api("POST", "/api/v1/organizations", roles=("ngo", "officer"),
          body=OrganizationCreateSchema, response=OrganizationSchema, status=201,
          summary="Register an organisation (status pending until an officer verifies it)")
     def register_organization(self, request, body):
-        record = records.new_organization(body, request.principal.sub, utcnow())
-
-        def work(tx: Transaction):
-            Organizations(tx).add(record)
-            tx.emit("organization.registered", record["_id"],
-                    records.organization_payload(record))
-            return record
-
-        return self.db.transaction(work)
+        return self.handle(organizations.register_organization,
+                           organizations.RegisterOrganization(body, request.principal.sub))
 
     @api("GET", "/api/v1/organizations", query=OrganizationQuerySchema,
          response=PublicOrganizationSchema, summary="Search organisations")
@@ -98,15 +81,7 @@ class OrganizationsMixin:
 
     @api("GET", "/api/v1/organizations/<id>", summary="One organisation")
     def get_organization(self, request, id):
-        record = self.db[ORGANIZATIONS].find_one({"_id": id})
-        principal: Principal | None = request.principal
-        if record is None:
-            raise NotFound("Nie ma takiej organizacji.")
-        if principal is not None and (principal.is_staff or principal.org_id == id):
-            return OrganizationSchema().dump(record)
-        if record["status"] != domain.OrganizationStatus.VERIFIED.value:
-            raise NotFound("Nie ma takiej organizacji.")
-        return PublicOrganizationSchema().dump(record)
+        return queries.organization(self.db, request.principal, id)
 
     @api("PATCH", "/api/v1/organizations/<id>", roles=("ngo", "officer"),
          body=OrganizationUpdateSchema, response=OrganizationSchema,
@@ -115,75 +90,35 @@ class OrganizationsMixin:
         principal: Principal = request.principal
         if not principal.is_staff and principal.org_id != id:
             raise Forbidden("Możesz zmieniać tylko dane własnej organizacji.")
+        return self.handle(organizations.update_organization, organizations.UpdateOrganization(
+            id, body, principal.sub, principal.is_staff))
 
-        def work(tx: Transaction):
-            organizations = Organizations(tx)
-            current = organizations.get(id)
-            now = utcnow()
-            record, changed = records.updated_organization(current, body, now)
-            if not changed:
-                return current
-            to_verify = domain.fields_to_verify_again(current["status"], current, record,
-                                                      changed, principal.is_staff)
-            reason = domain.reverification_reason(to_verify) if to_verify else None
-            if to_verify:
-                status = domain.return_to_verification(current["status"])
-                record = records.with_status(record, status.value, reason, now)
-            organizations.replace(record, current["version"])
-            tx.emit("organization.updated", id,
-                    records.organization_payload(record, changed_fields=changed))
-            if to_verify:
-                tx.emit("organization.returned_to_verification", id,
-                        records.organization_payload(record, reason=reason,
-                                                     changed_by=principal.sub,
-                                                     changed_at=format_time(now)))
-            return record
-
-        return self.db.transaction(work)
-
-    def _change_status(self, request, id: str, transition, routing_key: str,
-                       reason: str | None = None):
-        def work(tx: Transaction):
-            organizations = Organizations(tx)
-            current = organizations.get(id)
-            status = (transition(current["status"], reason) if reason is not None
-                      else transition(current["status"]))
-            now = utcnow()
-            record = records.with_status(current, status.value, reason, now)
-            organizations.replace(record, current["version"])
-            tx.emit(routing_key, id, records.organization_payload(
-                record, reason=reason, changed_by=request.principal.sub,
-                changed_at=format_time(now)))
-            return record
-
-        return self.db.transaction(work)
+    def _change_status(self, request, id: str, action: str, reason: str | None = None):
+        return self.handle(organizations.change_organization_status,
+                           ChangeStatus(id, action, request.principal.sub, reason))
 
     @api("POST", "/api/v1/organizations/<id>/verify", roles=STAFF, response=OrganizationSchema,
          summary="Verify an organisation against the official registers")
     def verify_organization(self, request, id):
-        return self._change_status(request, id, domain.verify, "organization.verified")
+        return self._change_status(request, id, "verify")
 
     @api("POST", "/api/v1/organizations/<id>/suspend", roles=STAFF, body=ReasonSchema,
          response=OrganizationSchema, summary="Suspend a verified organisation, with a reason")
     def suspend_organization(self, request, id, body):
-        return self._change_status(request, id, domain.suspend, "organization.suspended",
-                                   body["reason"])
+        return self._change_status(request, id, "suspend", body["reason"])
 
     @api("POST", "/api/v1/organizations/<id>/reinstate", roles=STAFF,
          response=OrganizationSchema, summary="Lift a suspension")
     def reinstate_organization(self, request, id):
-        return self._change_status(request, id, domain.reinstate, "organization.reinstated")
+        return self._change_status(request, id, "reinstate")
 
     @api("POST", "/api/v1/organizations/<id>/archive", roles=STAFF, body=ReasonSchema,
          response=OrganizationSchema, summary="Archive an organisation, with a reason")
     def archive_organization(self, request, id, body):
-        return self._change_status(request, id, domain.archive, "organization.archived",
-                                   body["reason"])
+        return self._change_status(request, id, "archive", body["reason"])
 
 
-class DepartmentsMixin:
-    db: Mongo
-
+class DepartmentsMixin(Entry):
     @api("GET", "/api/v1/areas", response=AreasSchema,
          summary="The dictionary of areas of public benefit (art. 4 ust. 1)")
     def list_areas(self, request):
@@ -193,189 +128,69 @@ class DepartmentsMixin:
     @api("POST", "/api/v1/departments", roles=STAFF, body=DepartmentCreateSchema,
          response=DepartmentSchema, status=201, summary="Create a city department")
     def create_department(self, request, body):
-        record = records.new_department(body, utcnow())
-
-        def work(tx: Transaction):
-            Departments(tx).add(record)
-            tx.emit("department.created", record["_id"], records.department_payload(record))
-            return record
-
-        return self.db.transaction(work)
+        return self.handle(organizations.create_department, organizations.CreateDepartment(body))
 
     @api("PATCH", "/api/v1/departments/<code>", roles=STAFF, body=DepartmentUpdateSchema,
          response=DepartmentSchema, summary="Change a department (its areas, contact)")
     def update_department(self, request, code, body):
-        def work(tx: Transaction):
-            departments = Departments(tx)
-            current = departments.get(code)
-            changes = dict(body)
-            if "areas" in changes:
-                changes["areas"] = validate_areas(changes["areas"]) \
-                    if changes["areas"] else []
-            changed = sorted(k for k, v in changes.items() if current.get(k) != v)
-            if not changed:
-                return current
-            record = {**current, **changes, "updated_at": utcnow()}
-            departments.save(record)
-            tx.emit("department.updated", code, {**records.department_payload(record),
-                                                 "changed_fields": changed})
-            return record
-
-        return self.db.transaction(work)
+        return self.handle(organizations.update_department,
+                           organizations.UpdateDepartment(code, body))
 
     @api("GET", "/api/v1/departments", query=DepartmentQuerySchema, response=DepartmentSchema,
          summary="City departments and the areas they handle")
     def list_departments(self, request, query):
-        found = {"areas": query["area"]} if query.get("area") else {}
-        return repository.department_page(self.db, found, query["limit"], query["cursor"])
+        return queries.departments_page(self.db, query.get("area"), query["limit"],
+                                        query["cursor"])
 
     @api("GET", "/api/v1/departments/<code>", response=DepartmentSchema)
     def get_department(self, request, code):
-        record = self.db[DEPARTMENTS].find_one({"_id": code})
-        if record is None:
-            raise NotFound("Nie ma takiego wydziału.")
-        return record
+        return queries.department(self.db, code)
 
 
-class InquiriesMixin:
-    db: Mongo
-
+class InquiriesMixin(Entry):
     @api("POST", "/api/v1/inquiries", body=InquiryCreateSchema, response=InquirySchema,
          status=201, rate_limited=True,
          summary="File an inquiry with the liaison office (anyone may; in an "
                  "organisation's name only its representative)")
     def file_inquiry(self, request, body):
         check_speaks_for(request.principal, body.get("organization_id"))
-        now = utcnow()
-        record = records.new_inquiry(body, domain.response_deadline(now, RULES), now)
-
-        def work(tx: Transaction):
-            departments = [domain.DepartmentAreas(d["_id"], frozenset(d.get("areas", [])))
-                           for d in Departments(tx).handling()]
-            tx.emit("inquiry.received", record["_id"], records.inquiry_payload(record))
-            department = domain.route_inquiry(record["area"], departments)
-            if department is not None:
-                record["status"] = domain.route(record["status"]).value
-                record["department"] = department
-                tx.emit("inquiry.routed", record["_id"], records.inquiry_payload(record))
-            Inquiries(tx).add(record)
-            return record
-
-        return self._inquiry_view(self.db.transaction(work))
-
-    def _inquiry_view(self, record: dict) -> dict:
-        overdue = domain.is_overdue(record["deadline"], record["status"], utcnow())
-        return {**record, "overdue": overdue}
-
-    def _may_handle(self, principal: Principal, record: dict) -> None:
-        if principal.is_staff:
-            return
-        if "department" in principal.roles and principal.department == record.get("department"):
-            return
-        raise Forbidden("To zapytanie prowadzi inny wydział.")
+        return queries.inquiry_view(self.handle(inquiries.file_inquiry,
+                                                inquiries.FileInquiry(body)))
 
     @api("GET", "/api/v1/inquiries", roles=("officer", "department", "ngo"),
          query=InquiryQuerySchema, response=InquirySchema, summary="Inquiries")
     def list_inquiries(self, request, query):
-        principal: Principal = request.principal
-        found: dict = {}
-        if query.get("status"):
-            found["status"] = query["status"]
-        if query.get("department"):
-            found["department"] = query["department"]
-        if not principal.is_staff:
-            if "department" in principal.roles and principal.department:
-                if query.get("department") not in (None, principal.department):
-                    raise Forbidden(f"Wydział widzi tylko zapytania przekazane jemu "
-                                    f"({principal.department}); zapytania innych wydziałów "
-                                    f"przegląda biuro.")
-                found["department"] = principal.department
-            elif principal.org_id:
-                found["organization_id"] = principal.org_id
-            else:
-                raise Forbidden()
-        if query.get("overdue") is not None:
-            now = utcnow()
-            if query["overdue"]:
-                found["status"] = {"$in": repository.OPEN_INQUIRY_STATUSES}
-                found["deadline"] = {"$lt": now}
-            else:
-                found["$or"] = [{"status": {"$nin": repository.OPEN_INQUIRY_STATUSES}},
-                                {"deadline": {"$gte": now}}]
-        page = repository.list_page(self.db, INQUIRIES, found, query["limit"], query["cursor"])
-        return Page([self._inquiry_view(r) for r in page.items], page.next_cursor)
+        return queries.inquiries_page(self.db, request.principal, query)
 
     @api("GET", "/api/v1/inquiries/<id>", roles=("officer", "department", "ngo"),
          response=InquirySchema)
     def get_inquiry(self, request, id):
-        record = self.db[INQUIRIES].find_one({"_id": id})
-        if record is None:
-            raise NotFound("Nie ma takiego zapytania.")
-        principal: Principal = request.principal
-        if not (principal.org_id and principal.org_id == record.get("organization_id")):
-            self._may_handle(principal, record)
-        return self._inquiry_view(record)
+        return queries.inquiry(self.db, request.principal, id)
 
-    def _inquiry_step(self, request, id: str, step) -> dict:
-        def work(tx: Transaction):
-            inquiries = Inquiries(tx)
-            record = inquiries.get(id)
-            self._may_handle(request.principal, record)
-            routing_key, extra = step(tx, record)
-            inquiries.save(record)
-            if routing_key:
-                tx.emit(routing_key, id, records.inquiry_payload(record, **extra))
-            return record
-
-        return self._inquiry_view(self.db.transaction(work))
+    def _inquiry_step(self, handler, request, id: str, value: str | None = None) -> dict:
+        return queries.inquiry_view(self.handle(handler, inquiries.InquiryStep(
+            id, request.principal, value)))
 
     @api("POST", "/api/v1/inquiries/<id>/route", roles=STAFF, body=InquiryRouteSchema,
          response=InquirySchema, summary="Route an inquiry to a department by hand")
     def route_inquiry(self, request, id, body):
-        def step(tx, record):
-            Departments(tx).get(body["department"])
-            record["status"] = domain.route(record["status"]).value
-            record["department"] = body["department"]
-            return "inquiry.routed", {}
-
-        return self._inquiry_step(request, id, step)
+        return self._inquiry_step(inquiries.route_inquiry, request, id, body["department"])
 
     @api("POST", "/api/v1/inquiries/<id>/assign", roles=("officer", "department"),
          body=InquiryAssignSchema, response=InquirySchema,
          summary="Assign an inquiry to a person")
     def assign_inquiry(self, request, id, body):
-        def step(tx, record):
-            record["status"] = domain.assign(record["status"]).value
-            record["assignee"] = body["assignee"]
-            return "inquiry.assigned", {"assignee": body["assignee"]}
-
-        return self._inquiry_step(request, id, step)
+        return self._inquiry_step(inquiries.assign_inquiry, request, id, body["assignee"])
 
     @api("POST", "/api/v1/inquiries/<id>/answer", roles=("officer", "department"),
          body=InquiryAnswerSchema, response=InquirySchema, summary="Answer an inquiry")
     def answer_inquiry(self, request, id, body):
-        def step(tx, record):
-            now = utcnow()
-            record["status"] = domain.answer(record["status"], body["answer"]).value
-            record["answer"] = body["answer"]
-            record["answered_at"] = now
-            return "inquiry.answered", {
-                "answer": body["answer"], "answered_at": format_time(now),
-                "contact_email": record["email"],
-                "on_time": now <= record["deadline"],
-            }
-
-        return self._inquiry_step(request, id, step)
+        return self._inquiry_step(inquiries.answer_inquiry, request, id, body["answer"])
 
     @api("POST", "/api/v1/inquiries/<id>/close", roles=("officer", "department"),
          response=InquirySchema, summary="Close an answered inquiry")
     def close_inquiry(self, request, id):
-        def step(tx, record):
-            record["status"] = domain.close(record["status"]).value
-            record["closed_at"] = utcnow()
-            return "inquiry.closed", {}
-
-        return self._inquiry_step(request, id, step)
+        return self._inquiry_step(inquiries.close_inquiry, request, id)
 
     @timer(interval=OVERDUE_CHECK_SECONDS)
     def report_overdue_inquiries(self) -> int:
@@ -386,22 +201,8 @@ class InquiriesMixin:
 
     def flag_overdue_inquiries(self) -> int:
         now = utcnow()
-        flagged = 0
-        for inquiry_id in repository.overdue_inquiry_ids(self.db, now):
-            def work(tx: Transaction, inquiry_id=inquiry_id):
-                inquiries = Inquiries(tx)
-                record = inquiries.get(inquiry_id)
-                if not domain.is_overdue(record["deadline"], record["status"], now) or \
-                        not inquiries.report_overdue(inquiry_id):
-                    return 0
-                record["overdue_reported"] = True
-                days = (now - record["deadline"]).days
-                tx.emit("inquiry.overdue", inquiry_id,
-                        records.inquiry_payload(record, days_overdue=days))
-                return 1
-
-            flagged += self.db.transaction(work)
-        return flagged
+        return sum(self.handle(inquiries.flag_overdue, Due(inquiry_id, now))
+                   for inquiry_id in repository.overdue_inquiry_ids(self.db, now))
 
 
 class RegistryService(OrganizationsMixin, DepartmentsMixin, InquiriesMixin, ResourcesMixin,

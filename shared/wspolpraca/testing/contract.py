@@ -36,6 +36,11 @@ from referencing.jsonschema import DRAFT202012
 
 from wspolpraca.outbox import OUTBOX
 
+# DESIGN.md, "Shape": the services whose events the catalogue must document. Outboxes of
+# other databases (test doubles such as the outbox tests' `flaky`) are not checked.
+PROJECT_SERVICES = ("registry", "grants", "consultations", "notifications", "reporting",
+                    "identity")
+
 DOCUMENT_URI = "urn:wspolpraca:asyncapi"
 """The base URI the catalogue is registered under, so `#/components/...` resolves."""
 
@@ -227,6 +232,17 @@ def load_catalogue(path: str | Path) -> Catalogue:
 
 
 # --- events the services published -----------------------------------------------------------
+
+
+def service_suites_in_session(session) -> set[str]:
+    """The project services whose own integration tests (`tests/integration/<service>/`) were
+    collected in this pytest session."""
+    suites = set()
+    for item in session.items:
+        parts = Path(str(item.fspath)).parts
+        if "integration" in parts and parts.index("integration") + 1 < len(parts) - 1:
+            suites.add(parts[parts.index("integration") + 1])
+    return suites & set(PROJECT_SERVICES)
 
 
 def published_records(mongo_client,

@@ -6,6 +6,7 @@ the tests check the validators against a second implementation of the statutory 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
@@ -26,6 +27,17 @@ def fresh_nip() -> str:
         candidate = nip_from(next(_seeds))
         if candidate is not None:
             return candidate
+
+
+def nip_for(text: str) -> str:
+    """A valid NIP drawn from `text` (the same text, the same NIP): the first digit 1 to 9, the
+    next eight from its SHA-256, hashed again with a counter while no check digit fits."""
+    for counter in itertools.count():
+        number = int(hashlib.sha256(f"{text}/{counter}".encode()).hexdigest(), 16)
+        candidate = nip_from((1 + number % 9) * 10**8 + (number // 9) % 10**8)
+        if candidate is not None:
+            return candidate
+    raise AssertionError("unreachable")
 
 
 def nips_from(start: int, count: int) -> list[str]:

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from collections.abc import Iterable
 
+import requests
+
+from wspolpraca.testing.waiting import wait_until
+
 
 def stop_process(process: subprocess.Popen, signalled: bool = False) -> None:
     """SIGTERM (once: a second one makes a nameko runner stop twice), 20 s, then SIGKILL."""
@@ -29,6 +33,22 @@ def stop_processes(processes: Iterable[subprocess.Popen]) -> None:
             process.send_signal(signal.SIGTERM)
     for process in processes:
         stop_process(process, signalled=True)
+
+
+def wait_ready(base_url: str, process: subprocess.Popen | None = None,
+               timeout: float = 30.0) -> requests.Response:
+    """Wait until the service at `base_url` answers its readiness probe (and fail at once when
+    its `process` exited); return that answer."""
+
+    def ready() -> requests.Response | None:
+        assert process is None or process.poll() is None, f"{base_url}: the process exited"
+        try:
+            response = requests.get(base_url + "/health/ready", timeout=2)
+        except requests.ConnectionError:
+            return None
+        return response if response.ok else None
+
+    return wait_until(ready, timeout=timeout, interval=0.1, what=f"{base_url} to be ready")
 
 
 class ServiceProcess:

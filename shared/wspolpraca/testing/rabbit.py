@@ -10,8 +10,17 @@ import time
 import uuid
 from urllib.parse import quote
 
+from pymongo.database import Database
+
 from wspolpraca import broker
 from wspolpraca.queues import events_exchange
+from wspolpraca.testing.sync import (
+    is_sentinel,
+    running_services,
+    sentinel,
+    wait_outboxes_drained,
+)
+from wspolpraca.testing.waiting import wait_until
 
 BROKER_HOST = "127.0.0.1"
 BROKER_PORT = 5672
@@ -59,12 +68,14 @@ class EventListener:
 
     def __init__(self, amqp_uri: str, service: str, routing_key: str = "#") -> None:
         self.amqp_uri = amqp_uri
+        self.service = service
         self.exchange = events_exchange(service)
         self.routing_key = routing_key
         self.messages: list[dict] = []
         self.properties: list = []
         self._lock = threading.Lock()
         self._ready = threading.Event()
+        self._sentinels: set[str] = set()
         self._stop = False
         self.queue = f"test-listener-{uuid.uuid4().hex[:8]}"
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -87,6 +98,10 @@ class EventListener:
                 if message is None:
                     time.sleep(0.02)
                     continue
+                if is_sentinel(message):
+                    with self._lock:
+                        self._sentinels.add(message.message_id)
+                    continue
                 with self._lock:
                     self.messages.append(json.loads(message.body))
                     # the AMQP message: its properties read as attributes (`.message_id`)
@@ -101,34 +116,58 @@ class EventListener:
             return [m for m in self.messages if m.get("type") == event_type]
 
     def wait_for(self, event_type: str, count: int = 1, timeout: float = 15.0) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def enough() -> list[dict]:
             found = self.of_type(event_type)
-            if len(found) >= count:
-                return found
-            time.sleep(0.05)
-        raise AssertionError(
-            f"expected {count} {event_type} event(s), got {len(self.of_type(event_type))}; "
-            f"seen: {[m.get('type') for m in self.messages]}"
-        )
+            return found if len(found) >= count else []
 
-    def settle(self, quiet: float = 1.0) -> list[dict]:
-        """All events once none arrived for `quiet` seconds."""
-        last = -1
-        while True:
-            time.sleep(quiet)
+        try:
+            return wait_until(enough, timeout=timeout)
+        except AssertionError:
+            raise AssertionError(
+                f"expected {count} {event_type} event(s), got {len(self.of_type(event_type))}; "
+                f"seen: {[m.get('type') for m in self.messages]}") from None
+
+    def sync(self, timeout: float = 15.0) -> None:
+        """Send a sentinel through this listener's queue and wait for it: every event that was
+        in the queue before it has been collected."""
+        marker = sentinel(self.amqp_uri, self.queue)
+
+        def arrived() -> bool:
             with self._lock:
-                if len(self.messages) == last:
-                    return list(self.messages)
-                last = len(self.messages)
+                return marker in self._sentinels
+
+        wait_until(arrived, timeout=timeout, interval=0.02,
+                   what=f"the sentinel through {self.queue}")
+
+    def settle(self, *outboxes: Database, timeout: float = 30.0) -> list[dict]:
+        """All events, once every event the service committed so far has been collected: its
+        outboxes (the databases given, else those of the services of that name this process
+        runs) have nothing pending, and a sentinel sent after that came through the queue."""
+        databases = outboxes or [running.db for running in running_services(self.service)]
+        wait_outboxes_drained(databases, timeout=timeout)
+        self.sync(timeout=timeout)
+        with self._lock:
+            return list(self.messages)
 
 
 def delete_queues(amqp_uri: str, queues: list[str]) -> None:
     """Delete queues (missing ones are fine), so that a service started by a later test of the
-    session does not consume what was published into this test's durable queues."""
+    session does not consume what was published into this test's durable queues.
+
+    The deletes are pipelined on one channel (a service like notifications declares about 300
+    queues: one round trip each took seconds per test), then one synchronous call returns once
+    the broker has done them all; should the broker close the channel, they go one by one."""
     if not queues:
         return
     with broker.connection(amqp_uri) as connection:
+        try:
+            channel = connection.channel()
+            for queue in queues:
+                channel.queue_delete(queue, nowait=True)
+            channel.basic_qos(0, 0, False)  # answered after every delete sent before it
+            return
+        except broker.ChannelError:
+            pass
         channel = connection.channel()
         for queue in queues:
             try:

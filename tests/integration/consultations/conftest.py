@@ -1,17 +1,9 @@
 import pytest
 
-from consultations.service import ConsultationsService
+from wspolpraca.testing.fixtures import events_fixture, service_fixture
 
-
-@pytest.fixture
-def service(start_service):
-    return start_service(ConsultationsService)
-
-
-@pytest.fixture
-def events(listen):
-    """The events the consultations service publishes, collected from before the test acts."""
-    return listen("consultations")
+service = service_fixture("service", "consultations.service:ConsultationsService")
+events = events_fixture("consultations")
 
 
 @pytest.fixture

@@ -8,6 +8,10 @@ from typing import Any
 
 from bson import ObjectId
 
+from wspolpraca.testing.answers import assert_error as assert_error  # the tests' import
+from wspolpraca.testing.answers import body_with, created
+from wspolpraca.testing.answers import db_state as snapshot
+
 CONSULTATIONS = "/api/v1/consultations"
 COUNCILS = "/api/v1/councils"
 STATE_COLLECTIONS = ("consultations", "comments", "councils", "council_requests",
@@ -41,14 +45,11 @@ def consultation_body(**overrides: Any) -> dict[str, Any]:
         "forms": ["written_comments", "meeting", "online_form"],
         "draft_text": "§ 1. Celem programu jest ...",
     }
-    body.update(overrides)
-    return {k: v for k, v in body.items() if v is not ...}
+    return body_with(body, overrides)
 
 
 def open_consultation(service, officer: str, **overrides: Any) -> dict[str, Any]:
-    response = service.post(CONSULTATIONS, officer, json=consultation_body(**overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
+    return created(service.post(CONSULTATIONS, officer, json=consultation_body(**overrides)))
 
 
 def comment(service, consultation_id: str, token: str | None, **body: Any):
@@ -74,39 +75,15 @@ def council_body(**overrides: Any) -> dict[str, Any]:
             {"name": "Maria Zielińska", "side": "city"},
         ],
     }
-    body.update(overrides)
-    return body
+    return body_with(body, overrides)
 
 
 def create_council(service, officer: str, **overrides: Any) -> dict[str, Any]:
-    response = service.post(COUNCILS, officer, json=council_body(**overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def assert_error(response, status: int, code: str | None = None,
-                 fields: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The response is the JSON error of DESIGN.md with this status (and code, fields)."""
-    assert response.status_code == status, (response.status_code, response.text)
-    assert response.headers.get("Content-Type", "").startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert error["code"] and error["message"], body
-    if code is not None:
-        assert error["code"] == code, body
-    for field in fields:
-        assert error.get("fields", {}).get(field), body
-    return error
+    return created(service.post(COUNCILS, officer, json=council_body(**overrides)))
 
 
 def db_state(db) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        name: sorted(db[name].find(), key=lambda doc: str(doc["_id"]))
-        for name in STATE_COLLECTIONS
-    }
-    state["outbox"] = sorted(str(doc["_id"]) for doc in db["outbox"].find({}, {"_id": 1}))
-    return state
+    return snapshot(db, STATE_COLLECTIONS)
 
 
 def publish_organizations(amqp_uri: str, service, count: int = 1, status: str = "verified",
@@ -115,11 +92,11 @@ def publish_organizations(amqp_uri: str, service, count: int = 1, status: str = 
     """Organisations as the registry announces them (CloudEvents on `registry.events`),
     once the service has handled the events."""
     import json
-    import time
 
     import pika
 
     from wspolpraca.envelope import CloudEvent
+    from wspolpraca.testing.waiting import wait_until
 
     ids = ids or [org_id() for _ in range(count)]
     handled = service.db["processed_events"].count_documents({})
@@ -141,9 +118,6 @@ def publish_organizations(amqp_uri: str, service, count: int = 1, status: str = 
                               pika.BasicProperties(content_type="application/json",
                                                    delivery_mode=2))
     connection.close()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if service.db["processed_events"].count_documents({}) >= handled + len(ids):
-            return ids
-        time.sleep(0.05)
-    raise AssertionError("the projection did not receive the organisations")
+    wait_until(lambda: service.db["processed_events"].count_documents({}) >= handled + len(ids),
+               timeout=15, what="the projection to receive the organisations")
+    return ids

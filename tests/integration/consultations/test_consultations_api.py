@@ -20,10 +20,10 @@ from consultations_helpers import (
     parse_time,
     shift_consultation,
 )
-from nameko.testing.services import entrypoint_hook
 from pypdf import PdfReader
 
 from consultations.service import ConsultationsService
+from wspolpraca.testing.entrypoints import run_entrypoint
 
 OPENED = "consultations.consultation.opened"
 COMMENTED = "consultations.consultation.comment_submitted"
@@ -87,7 +87,7 @@ def test_6_days_23_hours_59_minutes_is_refused_and_changes_nothing(service, offi
 
     assert_error(response, 422, "period_too_short", ("closes_at",))
     assert db_state(service.db) == before
-    assert events.settle(0.5) == []
+    assert events.settle() == []
 
 
 def test_exactly_7_days_is_accepted(service, officer):
@@ -116,7 +116,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(service, officer, even
         response = service.post(CONSULTATIONS, officer, json=consultation_body(**change))
         assert_error(response, 422, code, (field,))
     assert db_state(service.db) == before
-    assert events.settle(0.5) == []
+    assert events.settle() == []
 
 
 def test_malformed_json_is_400(service, officer):
@@ -244,7 +244,7 @@ def test_bad_comments_are_refused_clearly_and_change_nothing(service, officer, e
                      "validation_failed", (field,))
     assert_error(comment(service, "0" * 24, None, author="Jan", text="x"), 404)
     assert db_state(service.db) == before
-    assert [e["type"] for e in events.settle(0.5)] == [OPENED]
+    assert [e["type"] for e in events.settle()] == [OPENED]
 
 
 def test_a_comment_on_a_section_not_consulted_is_refused(service, officer, token):
@@ -268,7 +268,7 @@ def test_a_comment_one_second_after_closing_is_409_and_changes_nothing(service, 
 
     assert_error(response, 409, "consultation_closed")
     assert db_state(service.db) == before
-    assert [e["type"] for e in events.settle(0.5)] == [OPENED]
+    assert [e["type"] for e in events.settle()] == [OPENED]
 
 
 def test_a_comment_before_opening_is_409(service, officer, token):
@@ -408,10 +408,8 @@ def test_the_timer_closes_consultations_at_their_closing_time(start_service, off
     closes_at = now() - timedelta(seconds=5)
     shift_consultation(service, due["id"], closes_at)
 
-    with entrypoint_hook(service.container, "close_due_consultations") as close_due:
-        assert close_due() == 1
-    with entrypoint_hook(service.container, "close_due_consultations") as close_due:
-        assert close_due() == 0
+    assert run_entrypoint(service, "close_due_consultations") == 1
+    assert run_entrypoint(service, "close_due_consultations") == 0
 
     (event,) = events.wait_for(CLOSED)
     assert event["subject"] == due["id"]

@@ -18,9 +18,10 @@ from consultations_helpers import (
     org_id,
     parse_time,
 )
-from nameko.testing.services import entrypoint_hook
 
 from consultations.service import ConsultationsService
+from wspolpraca.testing.answers import created
+from wspolpraca.testing.entrypoints import run_entrypoint
 
 CREATED = "consultations.council.created"
 APPOINTED = "consultations.council.member_appointed"
@@ -40,10 +41,8 @@ def path(*parts: str) -> str:
 
 
 def test_a_council_with_exactly_half_ngo_members_is_created(service, officer, events):
-    response = service.post(COUNCILS, officer, json=council_body())
+    council = created(service.post(COUNCILS, officer, json=council_body()))
 
-    assert response.status_code == 201, response.text
-    council = response.json()
     assert council["term_start"] == "2026-03-01"
     assert council["term_end"] == "2029-02-28"
     assert [m["side"] for m in council["members"]] == ["ngo", "ngo", "city", "city"]
@@ -63,7 +62,7 @@ def test_fewer_than_half_ngo_members_is_422_and_changes_nothing(service, officer
 
     assert_error(response, 422, "ngo_share_too_low", ("members",))
     assert db_state(service.db) == before
-    assert events.settle(0.5) == []
+    assert events.settle() == []
 
 
 def test_bad_council_input_is_refused(service, officer):
@@ -134,7 +133,7 @@ def test_appointing_a_city_member_that_breaks_the_half_rule_is_refused(service, 
                             json={"name": "Adam Miejski", "side": "city"})
     assert_error(response, 422, "ngo_share_too_low")
     assert db_state(service.db) == before
-    assert [e["type"] for e in events.settle(0.5)] == [CREATED]
+    assert [e["type"] for e in events.settle()] == [CREATED]
 
 
 # --- requests to create a council ---------------------------------------------------
@@ -143,12 +142,10 @@ def test_appointing_a_city_member_that_breaks_the_half_rule_is_refused(service, 
 def test_a_request_of_5_organisations_is_accepted_and_due_in_2_months(service, officer,
                                                                       token, organizations):
     supporters = organizations(service, 5)
-    response = service.post(path("requests"), token("ngo", org_id=supporters[0]), json={
+    request = created(service.post(path("requests"), token("ngo", org_id=supporters[0]), json={
         "kind": "sector_commission", "name": "Komisja Dialogu ds. Kultury",
-        "supporters": supporters})
+        "supporters": supporters}))
 
-    assert response.status_code == 201, response.text
-    request = response.json()
     received, deadline = parse_time(request["received_at"]), parse_time(request["deadline"])
     assert 59 <= (deadline - received).days <= 62
     assert request["late"] is False
@@ -198,10 +195,8 @@ def test_late_requests_are_reported(start_service, officer, events, organization
 
     listed = service.get(path("requests") + "?late=true", officer).json()["items"]
     assert [r["id"] for r in listed] == [late["id"]]
-    with entrypoint_hook(service.container, "report_late_council_requests") as report:
-        assert report() == 1
-    with entrypoint_hook(service.container, "report_late_council_requests") as report:
-        assert report() == 0
+    assert run_entrypoint(service, "report_late_council_requests") == 1
+    assert run_entrypoint(service, "report_late_council_requests") == 0
     (event,) = events.wait_for(REQUEST_OVERDUE)
     assert event["subject"] == late["id"]
     assert event["data"]["days_late"] == 3
@@ -215,12 +210,10 @@ def test_a_council_meeting_with_agenda_attendance_minutes_and_resolutions(servic
                                                                           events):
     council = create_council(service, officer)
     starts = now() + timedelta(days=7)
-    response = service.post(path(council["id"], "meetings"), officer, json={
+    meeting = created(service.post(path(council["id"], "meetings"), officer, json={
         "title": "Posiedzenie RDPP nr 1", "starts_at": iso(starts),
         "ends_at": iso(starts + timedelta(hours=3)), "place": "Ratusz, sala sesyjna",
-        "agenda": ["Wybór przewodniczącego", "Opinia o programie współpracy"]})
-    assert response.status_code == 201, response.text
-    meeting = response.json()
+        "agenda": ["Wybór przewodniczącego", "Opinia o programie współpracy"]}))
     (event,) = events.wait_for(MEETING)
     assert event["data"]["title"] == "Posiedzenie RDPP nr 1"
     assert event["data"]["place"] == "Ratusz, sala sesyjna"
@@ -248,10 +241,8 @@ def test_a_council_meeting_with_agenda_attendance_minutes_and_resolutions(servic
 
 
 def request_opinion(service, officer, council_id: str) -> dict:
-    response = service.post(path(council_id, "opinion-requests"), officer,
-                            json={"subject": "Projekt programu współpracy na 2027 rok"})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return created(service.post(path(council_id, "opinion-requests"), officer,
+                                json={"subject": "Projekt programu współpracy na 2027 rok"}))
 
 
 def test_the_council_gives_its_opinion_within_14_days(service, officer, events):
@@ -289,7 +280,7 @@ def test_an_opinion_after_the_deadline_is_409_and_changes_nothing(service, offic
 
     assert_error(response, 409, "opinion_deadline_passed")
     assert db_state(service.db) == before
-    assert ISSUED not in [e["type"] for e in events.settle(0.5)]
+    assert ISSUED not in [e["type"] for e in events.settle()]
 
 
 def test_no_opinion_in_time_lapses(start_service, officer, events):
@@ -300,10 +291,8 @@ def test_no_opinion_in_time_lapses(start_service, officer, events):
     service.db["opinion_requests"].update_one(
         {"_id": overdue["id"]}, {"$set": {"deadline": now() - timedelta(seconds=1)}})
 
-    with entrypoint_hook(service.container, "lapse_overdue_opinions") as lapse:
-        assert lapse() == 1
-    with entrypoint_hook(service.container, "lapse_overdue_opinions") as lapse:
-        assert lapse() == 0
+    assert run_entrypoint(service, "lapse_overdue_opinions") == 1
+    assert run_entrypoint(service, "lapse_overdue_opinions") == 0
 
     (event,) = events.wait_for(LAPSED)
     assert event["data"]["id"] == overdue["id"]

@@ -1,14 +1,4 @@
-import pytest
+from wspolpraca.testing.fixtures import events_fixture, service_fixture
 
-from grants.service import GrantsService
-
-
-@pytest.fixture
-def grants(start_service):
-    return start_service(GrantsService)
-
-
-@pytest.fixture
-def events(listen):
-    """The events grants publishes, collected from before the test acts."""
-    return listen("grants")
+grants = service_fixture("grants", "grants.service:GrantsService")
+events = events_fixture("grants")

@@ -9,6 +9,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wspolpraca.testing.answers import answered, body_with, created
+from wspolpraca.testing.answers import assert_error as assert_error  # the tests' import
+from wspolpraca.testing.answers import db_state as snapshot
 from wspolpraca.testing.identifiers import fresh_nip
 from wspolpraca.testing.waiting import wait_until
 
@@ -35,26 +38,8 @@ def deadline_in(days: int, hour: int = 12) -> str:
     return at_warsaw(today() + timedelta(days=days), hour)
 
 
-def assert_error(response, status: int, code: str | None = None,
-                 fields: tuple[str, ...] = ()) -> dict[str, Any]:
-    assert response.status_code == status, (response.status_code, response.text)
-    assert response.headers.get("Content-Type", "").startswith("application/json")
-    error = response.json()["error"]
-    assert error["code"] and error["message"]
-    if code is not None:
-        assert error["code"] == code, error
-    for field in fields:
-        assert error.get("fields", {}).get(field), error
-    return error
-
-
 def db_state(db) -> dict[str, Any]:
-    state: dict[str, Any] = {name: sorted(db[name].find(), key=lambda d: str(d["_id"]))
-                             for name in STATE_COLLECTIONS}
-    state["outbox"] = sorted(str(d["_id"]) for d in db["outbox"].find({}, {"_id": 1}))
-    return state
-
-
+    return snapshot(db, STATE_COLLECTIONS)
 
 
 # --- organisations, through the registry's API and events --------------------------------
@@ -90,16 +75,12 @@ def programme_body(**overrides: Any) -> dict[str, Any]:
         "funds": [{"area": "culture", "amount": "200000.00"},
                   {"area": "sport", "amount": "50000.00"}],
     }
-    body.update(overrides)
-    return body
+    return body_with(body, overrides)
 
 
 def adopted_programme(grants, officer, **overrides: Any) -> dict[str, Any]:
-    response = grants.post(PROGRAMMES, officer, json=programme_body(**overrides))
-    assert response.status_code == 201, response.text
-    response = grants.post(f"{PROGRAMMES}/{response.json()['id']}/adopt", officer)
-    assert response.status_code == 200, response.text
-    return response.json()
+    programme = created(grants.post(PROGRAMMES, officer, json=programme_body(**overrides)))
+    return answered(grants.post(f"{PROGRAMMES}/{programme['id']}/adopt", officer))
 
 
 def competition_body(**overrides: Any) -> dict[str, Any]:
@@ -112,21 +93,16 @@ def competition_body(**overrides: Any) -> dict[str, Any]:
         "delivery_conditions": "Dostępność dla osób z niepełnosprawnościami",
         "funds_spent_this_year": "80000.00", "funds_spent_last_year": "75000.00",
     }
-    body.update(overrides)
-    return body
+    return body_with(body, overrides)
 
 
 def create_competition(grants, officer, **overrides: Any) -> dict[str, Any]:
-    response = grants.post(COMPETITIONS, officer, json=competition_body(**overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
+    return created(grants.post(COMPETITIONS, officer, json=competition_body(**overrides)))
 
 
 def announced_competition(grants, officer, **overrides: Any) -> dict[str, Any]:
     competition = create_competition(grants, officer, **overrides)
-    response = grants.post(f"{COMPETITIONS}/{competition['id']}/announce", officer)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return answered(grants.post(f"{COMPETITIONS}/{competition['id']}/announce", officer))
 
 
 def offer_body(org_id: str, **overrides: Any) -> dict[str, Any]:
@@ -139,15 +115,12 @@ def offer_body(org_id: str, **overrides: Any) -> dict[str, Any]:
         "cost_items": [{"name": "Scena", "amount": "6000.00"},
                        {"name": "Honoraria", "amount": "4000.00"}],
     }
-    body.update(overrides)
-    return body
+    return body_with(body, overrides)
 
 
 def submit_offer(grants, ngo, competition_id, org_id, **overrides: Any) -> dict[str, Any]:
-    response = grants.post(f"{COMPETITIONS}/{competition_id}/offers", ngo,
-                           json=offer_body(org_id, **overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
+    return created(grants.post(f"{COMPETITIONS}/{competition_id}/offers", ngo,
+                               json=offer_body(org_id, **overrides)))
 
 
 def pass_deadline(grants, competition_id: str, seconds: int = 1) -> None:
@@ -187,8 +160,7 @@ def small_grant_body(org_id: str, amount: str = "10000.00", days: int = 90,
         "task_end": (start + timedelta(days=days - 1)).isoformat(),
         "cost_items": [{"name": cost, "amount": total}],
     }
-    body.update(overrides)
-    return body
+    return body_with(body, overrides)
 
 
 def add_money(a: str, b: str) -> str:
@@ -196,17 +168,14 @@ def add_money(a: str, b: str) -> str:
 
 
 def submit_small_grant(grants, ngo, org_id, amount="10000.00", **overrides) -> dict[str, Any]:
-    response = grants.post(SMALL_GRANTS, ngo, json=small_grant_body(org_id, amount, **overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
+    return created(grants.post(SMALL_GRANTS, ngo,
+                               json=small_grant_body(org_id, amount, **overrides)))
 
 
 def published_small_grant(grants, officer, ngo, org_id, amount="10000.00",
                           **overrides) -> dict[str, Any]:
     small = submit_small_grant(grants, ngo, org_id, amount, **overrides)
-    response = grants.post(f"{SMALL_GRANTS}/{small['id']}/publish", officer)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return answered(grants.post(f"{SMALL_GRANTS}/{small['id']}/publish", officer))
 
 
 def pass_publication(grants, small_grant_id: str, seconds: int = 1) -> None:
@@ -219,6 +188,4 @@ def pass_publication(grants, small_grant_id: str, seconds: int = 1) -> None:
 def awarded_small_grant(grants, officer, ngo, org_id, amount="10000.00") -> dict[str, Any]:
     small = published_small_grant(grants, officer, ngo, org_id, amount)
     pass_publication(grants, small["id"])
-    response = grants.post(f"{SMALL_GRANTS}/{small['id']}/award", officer)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return answered(grants.post(f"{SMALL_GRANTS}/{small['id']}/award", officer))

@@ -177,7 +177,7 @@ def test_two_officers_confirming_results_at_once_cannot_both_succeed(
         responses = list(pool.map(confirm, [officer, token("officer")]))
     assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
     events.wait_for("grants.competition.resolved")
-    events.settle(0.5)
+    events.settle()
     assert len(events.of_type("grants.grant.awarded")) == 1
     programme = grants.db["programmes"].find_one({})
     assert programme["funds"][0]["committed_grosze"] == 900_000

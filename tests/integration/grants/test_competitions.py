@@ -22,11 +22,11 @@ from grants_helpers import (
     programme_body,
     today,
 )
-from nameko.testing.services import entrypoint_hook
 
 from grants.repository import Programmes, SmallGrantTotals
 from grants.service import GrantsService
 from wspolpraca.errors import DomainError
+from wspolpraca.testing.entrypoints import run_entrypoint
 
 
 def test_a_competition_needs_an_adopted_programme_with_funds_left_in_its_area(
@@ -126,7 +126,7 @@ def test_two_officers_committing_the_last_funds_at_once_cannot_both_succeed(
     assert programme["funds"][0]["committed_grosze"] == 6_000_000
     assert programme["funds"][0]["available_grosze"] == 4_000_000
     events.wait_for("grants.competition.announced")
-    assert len(events.settle(0.5)) == 1 + len(events.of_type("grants.programme.drafted")) + len(
+    assert len(events.settle()) == 1 + len(events.of_type("grants.programme.drafted")) + len(
         events.of_type("grants.programme.adopted"))
 
 
@@ -159,7 +159,7 @@ def test_bad_competitions_change_nothing_and_send_nothing(grants, officer, event
         assert_error(grants.post(COMPETITIONS, officer, json=body), 422, code, (field,))
     assert_error(grants.post(f"{COMPETITIONS}/{'0' * 24}/announce", officer), 404)
     assert db_state(grants.db) == before
-    assert len(events.settle(0.5)) == 2
+    assert len(events.settle()) == 2
 
 
 def test_the_timer_closes_competitions_whose_deadline_passed(start_service, officer, events):
@@ -168,10 +168,8 @@ def test_the_timer_closes_competitions_whose_deadline_passed(start_service, offi
     due = announced_competition(grants, officer)
     running = announced_competition(grants, officer)
     pass_deadline(grants, due["id"])
-    with entrypoint_hook(grants.container, "close_due_competitions") as close:
-        assert close() == 1
-    with entrypoint_hook(grants.container, "close_due_competitions") as close:
-        assert close() == 0
+    assert run_entrypoint(grants, "close_due_competitions") == 1
+    assert run_entrypoint(grants, "close_due_competitions") == 0
     assert grants.get(f"{COMPETITIONS}/{due['id']}").json()["status"] == "closed"
     assert grants.get(f"{COMPETITIONS}/{running['id']}").json()["status"] == "announced"
     closed = events.wait_for("grants.competition.closed")

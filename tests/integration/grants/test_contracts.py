@@ -21,9 +21,9 @@ from grants_helpers import (
     today,
     verified_organization,
 )
-from nameko.testing.services import entrypoint_hook
 
 from grants.service import GrantsService
+from wspolpraca.testing.entrypoints import run_entrypoint
 
 CONTRACTS = "/api/v1/contracts"
 
@@ -166,8 +166,7 @@ def grants_with_timers(start_service):
 
 
 def check_contracts(running) -> int:
-    with entrypoint_hook(running.container, "check_contracts") as check:
-        return check()
+    return run_entrypoint(running, "check_contracts")
 
 
 def test_an_overdue_report_is_raised_once_and_the_contract_may_be_terminated(

@@ -116,7 +116,7 @@ def test_offers_failing_the_formal_check_are_refused_naming_the_field(
     assert_error(grants.post(path, officer, json=offer_body(org_id)), 403)
     assert_error(grants.post(offers_path("0" * 24), ngo, json=offer_body(org_id)), 404)
     assert db_state(grants.db) == before
-    assert events.settle(0.5) == events.of_type("grants.programme.drafted") + events.of_type(
+    assert events.settle() == events.of_type("grants.programme.drafted") + events.of_type(
         "grants.programme.adopted") + events.of_type("grants.competition.announced")
 
 

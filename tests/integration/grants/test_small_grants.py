@@ -96,7 +96,7 @@ def test_the_limits_of_art_19a_ust_1_exactly_at_and_just_over(
     assert_error(grants.post(SMALL_GRANTS, ngo, json=small_grant_body(org_id, area="health")),
                  422, "organization_not_eligible")
     assert db_state(grants.db) == before
-    assert len(events.settle(0.5)) == 2  # drafted, adopted
+    assert len(events.settle()) == 2  # drafted, adopted
     submit_small_grant(grants, ngo, org_id, "10000.00", days=90)
 
 
@@ -164,7 +164,7 @@ def test_two_officers_awarding_the_last_funds_at_once_cannot_both_succeed(
     assert grants.db["small_grant_totals"].find_one({"_id": {"$regex": "^city:"}})[
         "awarded_grosze"] == 600_000
     events.wait_for("grants.small_grant.awarded")
-    events.settle(0.5)
+    events.settle()
     assert len(events.of_type("grants.small_grant.awarded")) == 1
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pika
 
-from wspolpraca.envelope import CloudEvent
+from wspolpraca.envelope import CloudEvent, utcnow
 from wspolpraca.secantus import free_port
 from wspolpraca.testing.contract import load_catalogue
 from wspolpraca.testing.waiting import wait_until
@@ -36,6 +36,28 @@ FAST = {
 }
 
 
+
+
+# --- waiting for the dispatcher ---------------------------------------------------------------
+
+def dispatcher_of(service):
+    return next(d for d in service.container.dependencies if type(d).__name__ == "Dispatcher")
+
+
+def all_delivered(service) -> None:
+    """Wait until every delivery recorded so far had its attempt: none is due, none claimed, none
+    in flight in the dispatcher (each is sent, dead, or waits for a later retry). What the
+    receivers and the mailbox hold then is all that was sent; with `wait_handled` first (the
+    events consumed), what the test asserts did not arrive will not arrive."""
+    dispatcher = dispatcher_of(service)
+
+    def idle() -> bool:
+        waiting = service.db["deliveries"].count_documents({"$or": [
+            {"status": "sending"},
+            {"status": "pending", "next_attempt_at": {"$lte": utcnow()}}]})
+        return waiting == 0 and not dispatcher.in_flight
+
+    wait_until(idle, what="the dispatcher had nothing due, claimed or in flight")
 
 
 # --- HTTP receiver ----------------------------------------------------------------------------

@@ -5,11 +5,10 @@ data and only its own affairs; a department's webhook only its department's."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 
 import pytest
-from notifications_helpers import publish, routed_inquiry, send
+from notifications_helpers import all_delivered, publish, routed_inquiry, send
 
 from notifications.domain import signature_valid
 from wspolpraca.envelope import format_time, utcnow
@@ -117,7 +116,7 @@ def test_an_ngo_gets_its_own_bookings_and_never_a_rivals(notifications, ngo, rec
     assert json.loads(request["body"])["data"]["organization_id"] == OUR_ORG
     # the rival's was handled too (before ours, on the same queue), and gave nothing
     assert wait_until(lambda: notifications.db["processed_events"].count_documents({}) >= 2)
-    time.sleep(0.3)
+    all_delivered(notifications)
     assert len(receiver.at("/ok")) == 1
 
 
@@ -138,7 +137,7 @@ def test_a_sport_webhook_gets_sports_booking_requests_and_not_cultures_inquiries
     sent = json.loads(request["body"])
     assert (sent["type"], sent["data"]["department"]) == ("registry.booking.requested", "sport")
     assert wait_until(lambda: notifications.db["processed_events"].count_documents({}) >= 3)
-    time.sleep(0.3)
+    all_delivered(notifications)
     assert len(receiver.at("/sport")) == 1
     # without subscribing, the department and the liaison office hear of the request
     inbox = notifications.get("/api/v1/inbox", sport).json()["items"]

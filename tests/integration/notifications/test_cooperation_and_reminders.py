@@ -7,16 +7,16 @@ reminded once by the `send_reminders` timer; overdue reports reach the organisat
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_hook
-from notifications_helpers import FAST, feed, publish, send, text_of
+from notifications_helpers import FAST, all_delivered, feed, publish, send, text_of
 
 from notifications.domain import local_today
 from notifications.service import NotificationsService
 from wspolpraca.envelope import format_time, utcnow
+from wspolpraca.testing.sync import wait_handled
 from wspolpraca.testing.waiting import wait_until
 
 NGO = "665f1c2a9b1e8a0000000011"
@@ -91,11 +91,12 @@ def test_booking_decisions_reach_the_organisation_and_its_calendar_once(
     assert "Sala w remoncie &lt;do maja&gt;" in text_of(mail, "html")
 
     cancelled = booking(status="cancelled", reason="Zmiana planów")
-    send(amqp_uri, "registry", "booking.cancelled", cancelled["id"], cancelled)
+    told = send(amqp_uri, "registry", "booking.cancelled", cancelled["id"], cancelled)
     wait_until(lambda: running.db["calendar_entries"].find_one(
         {"_id": f"booking-{cancelled['id']}", "audiences": []}))
     assert feed(running, member) == []
-    time.sleep(0.3)
+    wait_handled(running, told)
+    all_delivered(running)
     assert len(smtp.to(NGO_EMAIL, "registry.booking.approved")) == 1
 
 
@@ -176,7 +177,7 @@ def test_a_published_training_is_public_and_registered_people_are_reminded_the_d
     assert "Księgowość &lt;w NGO&gt;" in text_of(reminder, "html")
     assert inbox_titles(running, token("ngo", sub="ola"), "notifications.reminder.training") \
         == ["Jutro: Księgowość <w NGO>"]
-    time.sleep(0.3)
+    all_delivered(running)
     for person in ("ewa", "jan", "ala"):  # waiting list, unregistered, not tomorrow
         assert smtp.to(f"{person}@example.pl", "notifications.reminder.training") == []
     assert len(smtp.to("ola@example.pl", "notifications.reminder.training")) == 1
@@ -233,14 +234,15 @@ def test_a_report_coming_due_is_reminded_once_seven_days_before_and_an_overdue_o
         f"Przypomnienie: sprawozdanie do {due_on}"]
 
     overdue = contract(later, -2, status="report_due", days_overdue=2)
-    send(amqp_uri, "grants", "task_report.overdue", later, overdue)
+    told = send(amqp_uri, "grants", "task_report.overdue", later, overdue)
     [late] = wait_until(lambda: smtp.to(NGO_EMAIL, "grants.task_report.overdue"))
     assert late["Subject"] == f"Sprawozdanie po terminie (umowa {later})"
     assert inbox_titles(running, token("officer"), "grants.task_report.overdue") == [
         f"Sprawozdanie po terminie (umowa {later})"]
     assert running.db["reminders"].find_one({"_id": f"report-due:{later}"})["status"] == \
         "cancelled"
-    time.sleep(0.3)
+    wait_handled(running, told)
+    all_delivered(running)
     assert len(smtp.to(NGO_EMAIL, "notifications.reminder.report_due")) == 1
 
 

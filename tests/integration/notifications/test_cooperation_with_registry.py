@@ -6,15 +6,15 @@ and once, and someone who had unregistered hears nothing."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from notifications_helpers import feed, text_of
+from notifications_helpers import all_delivered, feed, text_of
 from registry_helpers_for_notifications import organization_body
 
 from registry.service import RegistryService
 from wspolpraca.envelope import utcnow
+from wspolpraca.testing.sync import wait_handled
 from wspolpraca.testing.waiting import wait_until
 
 TRAININGS = "/api/v1/trainings"
@@ -106,7 +106,8 @@ def test_a_cancelled_training_tells_its_registrants_and_waiting_list(
             i for i in notifications.get("/api/v1/inbox", people[n]).json()["items"]
             if i["event_type"] == CANCELLED])
         assert [i["title"] for i in items] == ["Odwołane: Pisanie projektów <od podstaw>"]
-    time.sleep(0.5)
+    wait_handled(notifications, event)
+    all_delivered(notifications)
     assert smtp.to("jan@ngo.example.pl", CANCELLED) == []
     assert [i for i in notifications.get("/api/v1/inbox", people["jan"]).json()["items"]
             if i["event_type"] == CANCELLED] == []

@@ -4,6 +4,8 @@ and by email. End to end: the consultations service and this one, over the real 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bson import ObjectId
 from notifications_helpers import text_of
 
@@ -83,3 +85,41 @@ def test_council_members_hear_of_meetings_and_opinion_requests_in_their_inbox_an
     ola = token("ngo", sub="rada-ola")
     assert wait_until(lambda: inbox_types(notifications, ola) == sorted([APPOINTED, MEETING]))
     assert len(smtp.to("jan@miasto.example.pl", MEETING)) == 2
+
+
+def test_council_members_are_told_when_a_meeting_moves_or_is_called_off_and_the_calendar_follows(
+        start_service, notifications, smtp, token):
+    consultations = start_service(ConsultationsService)
+    officer = token("officer")
+    council = consultations.post(COUNCILS, officer, json={
+        "name": "Komisja Dialogu Kultury", "kind": "sector_commission",
+        "term_start": "2026-03-01", "members": [
+            {"name": "Anna Nowak", "side": "ngo", "organization_id": str(ObjectId()),
+             "email": "anna@komisja.example.pl"},
+            {"name": "Jan Kowalski", "side": "city"}]}).json()
+    wait_until(lambda: notifications.db["council_members"].count_documents(
+        {"council_id": council["id"], "active": True}) == 2)
+    meeting = consultations.post(f"{COUNCILS}/{council['id']}/meetings", officer, json={
+        "title": "Posiedzenie nr 1", "starts_at": "2027-03-10T16:00:00Z",
+        "ends_at": "2027-03-10T18:00:00Z", "place": "Sala Sesyjna"}).json()
+    path = f"{COUNCILS}/{council['id']}/meetings/{meeting['id']}"
+    entry = f"council-meeting-{council['id']}"
+    wait_until(lambda: notifications.db["calendar_entries"].find_one({"_id": entry}))
+
+    assert consultations.post(f"{path}/move", officer, json={
+        "starts_at": "2027-03-17T16:00:00Z", "ends_at": "2027-03-17T18:00:00Z"}).status_code \
+        == 200
+    [moved] = wait_until(lambda: smtp.to("anna@komisja.example.pl",
+                                         "consultations.council.meeting_moved"))
+    assert moved["Subject"].startswith("Nowy termin posiedzenia")
+    wait_until(lambda: notifications.db["calendar_entries"].find_one(
+        {"_id": entry, "starts_at": {"$gte": datetime(2027, 3, 17, tzinfo=UTC)}}))
+
+    assert consultations.post(f"{path}/cancel", officer,
+                              json={"reason": "Brak kworum"}).status_code == 200
+    [cancelled] = wait_until(lambda: smtp.to("anna@komisja.example.pl",
+                                             "consultations.council.meeting_cancelled"))
+    assert "Brak kworum" in text_of(cancelled)
+    # it leaves every feed
+    assert wait_until(lambda: notifications.db["calendar_entries"].find_one(
+        {"_id": entry, "audiences": []}))

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from notifications_helpers import publish, routed_inquiry, text_of
+from notifications_helpers import all_delivered, publish, routed_inquiry, text_of
 
 from notifications.domain import signature_valid
 from wspolpraca.envelope import utcnow
@@ -118,7 +117,7 @@ def test_the_answer_reaches_the_asker_and_the_unsubscribe_link_stops_the_next(
     wait_until(lambda: notifications.db["deliveries"].count_documents(
         {"event_type": "registry.inquiry.answered", "subject": second["id"]}) == 0
         and notifications.db["processed_events"].count_documents({}) == 7)
-    time.sleep(0.5)
+    all_delivered(notifications)
     assert len(smtp.to("jan@chor.example.pl")) == 1
 
 

@@ -5,13 +5,13 @@ in the inbox, a department's webhook gets it signed, deadlines and meetings reac
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from icalendar import Calendar
-from notifications_helpers import publish, send, text_of
+from notifications_helpers import all_delivered, publish, send, text_of
 
 from notifications.domain import signature_valid
+from wspolpraca.testing.sync import wait_handled
 from wspolpraca.testing.waiting import wait_until
 
 CULTURE_NGO = "665f1c2a9b1e8a0000000001"
@@ -77,7 +77,8 @@ def test_a_competition_reaches_the_ngos_of_its_area_and_a_departments_webhook(
     inbox = notifications.get("/api/v1/inbox", member).json()["items"]
     assert [i["title"] for i in inbox if i["event_type"] == "grants.competition.announced"] == [
         "Nowy konkurs ofert: Kultura <na> podwórkach"]
-    time.sleep(0.5)
+    wait_handled(notifications, event)
+    all_delivered(notifications)
     assert len(smtp.to("kultura@ngo.example.pl", ANNOUNCED)) == 1 and len(receiver.at("/ok")) == 1
     assert smtp.to("sport@ngo.example.pl", ANNOUNCED) == []
     assert smtp.to("nowa@ngo.example.pl") == []
@@ -105,11 +106,12 @@ def test_an_organisation_verified_after_an_announcement_still_hears_of_it_once(
     assert [i["title"] for i in inbox if i["event_type"] == ANNOUNCED] == [
         "Nowy konkurs ofert: Kultura <na> podwórkach"]
     publish(amqp_uri, verified)  # redelivered: no second telling
-    send(amqp_uri, "registry", "organization.verified", PENDING_NGO, {
+    updated = send(amqp_uri, "registry", "organization.verified", PENDING_NGO, {
         **organization(PENDING_NGO, "nowa@ngo.example.pl", ["culture"]), "version": 4})
     wait_until(lambda: notifications.db["organizations"].find_one(
         {"_id": PENDING_NGO, "version": 4}))
-    time.sleep(0.5)
+    wait_handled(notifications, updated)
+    all_delivered(notifications)
     # the open competition only: the closed one is not told to the newly verified
     assert len(smtp.to("nowa@ngo.example.pl", ANNOUNCED)) == 1
     assert len(smtp.to("kultura@ngo.example.pl", ANNOUNCED)) == 2
@@ -127,10 +129,11 @@ def test_a_cancelled_competition_leaves_the_calendar_and_is_not_told_to_the_late
         {"_id": f"ended:{COMPETITION}"}))
     assert notifications.db["calendar_entries"].find_one(
         {"_id": f"competition-deadline-{COMPETITION}"}) is None
-    send(amqp_uri, "registry", "organization.verified", PENDING_NGO, {
+    verified = send(amqp_uri, "registry", "organization.verified", PENDING_NGO, {
         **organization(PENDING_NGO, "nowa@ngo.example.pl", ["culture"]), "version": 3})
     wait_until(lambda: smtp.to("nowa@ngo.example.pl"))  # told of its verification only
-    time.sleep(0.5)
+    wait_handled(notifications, verified)
+    all_delivered(notifications)
     assert smtp.to("nowa@ngo.example.pl", ANNOUNCED) == []
 
 
@@ -203,7 +206,8 @@ def test_a_committee_member_is_told_of_the_offers_assigned_to_score(
                                 .json()["items"] if i["event_type"] == assigned])
     assert [i["title"] for i in items] == ["Oferty do oceny: Kultura na podwórkach (2)"]
     assert "Chór osiedlowy" in items[0]["text"]
-    time.sleep(0.5)
+    wait_handled(notifications, event)
+    all_delivered(notifications)
     assert len(smtp.to("u.urzedniczka@miasto.example.pl", assigned)) == 1
     # another member's token sees nothing of it
     other = token("committee", sub="official-8")

@@ -5,11 +5,10 @@ out once however many replicas run their timer, with bounded retries."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import eventlet
-from notifications_helpers import publish, routed_inquiry, text_of
+from notifications_helpers import all_delivered, dispatcher_of, publish, routed_inquiry, text_of
 
 from wspolpraca.envelope import CloudEvent, utcnow
 from wspolpraca.testing.waiting import wait_until
@@ -24,10 +23,6 @@ def confirmation_token(smtp, address: str) -> tuple[str, str]:
     found = LINK.search(text_of(mail))
     assert found, text_of(mail)
     return found.group(1), found.group(2)
-
-
-def dispatcher_of(service):
-    return next(d for d in service.container.dependencies if type(d).__name__ == "Dispatcher")
 
 
 # --- quotas ---------------------------------------------------------------------------------
@@ -113,7 +108,7 @@ def test_the_accounts_own_address_needs_no_confirmation(notifications, token, sm
         "channel": "email", "target": "szef@kultura.example.pl",
         "event_types": ["registry.inquiry.routed"]})
     assert created.json()["status"] == "active"
-    time.sleep(0.3)
+    all_delivered(notifications)
     assert smtp.to("szef@kultura.example.pl") == []
 
 
@@ -155,7 +150,7 @@ def test_the_newsletter_is_confirmed_by_email_then_goes_out_as_a_digest(start_no
     again = service.post("/api/v1/newsletter", json={"email": "mieszkanka@example.pl",
                                                      "areas": ["sport"], "digest": "daily"})
     assert again.status_code == 202 and again.json() == signup.json()
-    time.sleep(0.3)
+    all_delivered(service)
     assert len(smtp.to("mieszkanka@example.pl")) == 1
     confirmed = service.post("/api/v1/newsletter/confirm", json={"token": token_text})
     assert confirmed.status_code == 200, confirmed.text
@@ -206,7 +201,7 @@ def test_two_replicas_send_a_digest_once(notifications, token, smtp, amqp_uri):
     results = list(pool.imap(lambda _: sender.send_due_digests(later), range(3)))
     assert sum(results) == 1
     wait_until(lambda: smtp.to("szef@kultura.example.pl", "digest"))
-    time.sleep(0.3)
+    all_delivered(notifications)
     assert len(smtp.to("szef@kultura.example.pl", "digest")) == 1
 
 

@@ -12,6 +12,7 @@ import pytest
 from notifications_helpers import (
     FAST,
     SmtpServer,
+    dispatcher_of,
     publish,
     routed_inquiry,
     self_signed_certificate,
@@ -61,10 +62,6 @@ def subscribe_and_publish(service, token, amqp_uri) -> tuple[dict, str]:
     assert created.status_code == 201, created.text
     publish(amqp_uri, routed_inquiry())
     return created.json(), dept
-
-
-def dispatcher_of(service):
-    return next(d for d in service.container.dependencies if type(d).__name__ == "Dispatcher")
 
 
 def assert_no_credentials(service, caplog, created: dict, dept_token: str) -> None:

@@ -5,11 +5,10 @@ delivery log's pages."""
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 import pytest
-from notifications_helpers import publish, routed_inquiry
+from notifications_helpers import dispatcher_of, publish, routed_inquiry
 
 from wspolpraca.testing.waiting import wait_until
 
@@ -118,7 +117,9 @@ def test_a_result_is_recorded_only_under_its_own_claim(start_notifications, dept
     service.db["deliveries"].update_one({"subscription_id": created["id"]},
                                         {"$set": {"claim": "another-dispatcher"}})
     wait_until(lambda: receiver.slow_answered == 1)
-    time.sleep(0.5)
+    # the send is over when the dispatcher no longer has it in flight (its result recorded, or
+    # not, over the claim that is no longer its own)
+    wait_until(lambda: not dispatcher_of(service).in_flight)
     record = the_delivery(service, created["id"])
     assert record["status"] == "sending" and record["claim"] == "another-dispatcher"
     assert record["attempts"] == 0 and record.get("sent_at") is None

@@ -8,9 +8,10 @@ import logging
 import time
 
 import pytest
-from notifications_helpers import publish, routed_inquiry
+from notifications_helpers import all_delivered, publish, routed_inquiry
 
 from notifications.domain import signature_valid, timestamped_signature_valid
+from wspolpraca.testing.sync import wait_handled
 from wspolpraca.testing.waiting import wait_until
 
 SUBSCRIPTIONS = "/api/v1/subscriptions"
@@ -95,7 +96,8 @@ def test_a_department_webhook_gets_the_signed_cloudevent_once(notifications, dep
                                              status="sent"))
     assert request["headers"]["X-Wspolpraca-Delivery"] == logged["id"]
     assert logged["attempts"] == 1 and logged["last_error"] is None
-    time.sleep(0.5)
+    wait_handled(notifications, event)
+    all_delivered(notifications)
     assert len(receiver.at("/ok")) == 1
     assert notifications.db["deliveries"].count_documents({"channel": "webhook"}) == 1
     assert created["secret"] not in json.dumps(
@@ -104,10 +106,13 @@ def test_a_department_webhook_gets_the_signed_cloudevent_once(notifications, dep
 
 def test_a_filter_by_area_keeps_other_areas_out(notifications, dept, receiver, amqp_uri):
     subscribe(notifications, dept, receiver.url + "/ok", areas=["sport"])
-    publish(amqp_uri, routed_inquiry(area="culture"))
-    publish(amqp_uri, routed_inquiry(area="sport", id="665f1c2a9b1e8a0087650000"))
+    events = [routed_inquiry(area="culture"),
+              routed_inquiry(area="sport", id="665f1c2a9b1e8a0087650000")]
+    for event in events:
+        publish(amqp_uri, event)
     wait_until(lambda: receiver.at("/ok"))
-    time.sleep(0.3)
+    wait_handled(notifications, *events)
+    all_delivered(notifications)
     [only] = receiver.at("/ok")
     assert json.loads(only["body"])["data"]["area"] == "sport"
 
@@ -144,7 +149,7 @@ def test_a_receiver_answering_404_is_not_retried(notifications, dept, receiver, 
     publish(amqp_uri, routed_inquiry())
     [dead] = wait_until(lambda: deliveries(notifications, dept, created["id"], status="dead"))
     assert dead["attempts"] == 1 and dead["last_status_code"] == 404
-    time.sleep(0.3)
+    all_delivered(notifications)
     assert len(receiver.at("/gone")) == 1
 
 
@@ -182,8 +187,9 @@ def test_a_subscription_that_keeps_failing_is_suspended_and_its_owner_told(
         notifications, dept, receiver, amqp_uri, smtp):
     created = subscribe(notifications, dept, receiver.url + "/gone", for_department=True,
                         owner_email="it@kultura.example.pl")
-    for number in range(3):
-        publish(amqp_uri, routed_inquiry(id=f"665f1c2a9b1e8a008765000{number}"))
+    events = [routed_inquiry(id=f"665f1c2a9b1e8a008765000{number}") for number in range(3)]
+    for number, event in enumerate(events):
+        publish(amqp_uri, event)
         if number < 2:
             wait_until(lambda n=number: len(deliveries(notifications, dept, created["id"],
                                                        status="dead")) == n + 1)
@@ -194,7 +200,8 @@ def test_a_subscription_that_keeps_failing_is_suspended_and_its_owner_told(
     assert any(i["title"] == "Subskrypcja zawieszona po nieudanych doręczeniach" for i in inbox)
     [mail] = wait_until(lambda: smtp.to("it@kultura.example.pl"))
     assert "zawieszona" in mail["Subject"]
-    time.sleep(0.3)
+    wait_handled(notifications, *events)
+    all_delivered(notifications)
     assert len(receiver.at("/gone")) == 2  # the third event is not sent while suspended
     resumed = notifications.post(f"{SUBSCRIPTIONS}/{created['id']}/resume", dept)
     assert resumed.status_code == 200 and resumed.json()["status"] == "active"

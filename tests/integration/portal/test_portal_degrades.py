@@ -29,6 +29,7 @@ class Registry:
 
     def __init__(self) -> None:
         self.inquiries: list[dict] = []
+        self.keys: list[str | None] = []
         registry = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,6 +57,7 @@ class Registry:
                         "code": "validation_failed", "message": "Popraw dane.",
                         "fields": {"subject": ["Temat musi mieć co najmniej 3 znaki."]}}})
                 registry.inquiries.append(body)
+                registry.keys.append(self.headers.get("Idempotency-Key"))
                 return self._send(201, {"id": "b" * 24, **body})
 
             def log_message(self, *args):
@@ -154,10 +156,14 @@ def test_the_inquiry_form_needs_its_token_shows_errors_and_redirects(portal) -> 
     assert 'value="ewa@example.org"' in invalid.text  # what was typed is kept
     assert registry.inquiries == []
 
-    sent = browser.post(base + "/kontakt", data={**fields, "csrf_token": _token(invalid.text)},
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', invalid.text)[1]
+    sent = browser.post(base + "/kontakt", data={**fields, "csrf_token": _token(invalid.text),
+                                                 "idempotency_key": key},
                         timeout=30, allow_redirects=False)
     assert sent.status_code == 303 and sent.headers["Location"].endswith("/kontakt?wyslano=1")
     assert [i["subject"] for i in registry.inquiries] == ["Lokal"]
+    # the form's key goes with its write, so that the registry takes a double click once
+    assert registry.keys == [key]
 
 
 def test_health_and_metrics(portal) -> None:

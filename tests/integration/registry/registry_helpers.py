@@ -4,10 +4,13 @@ bodies, error-shape checks and a snapshot of the registry's database."""
 from __future__ import annotations
 
 import itertools
-import time
 from typing import Any
 
+from wspolpraca.testing.answers import assert_error as assert_error  # the tests' import
+from wspolpraca.testing.answers import body_with, created
+from wspolpraca.testing.answers import db_state as snapshot
 from wspolpraca.testing.identifiers import fresh_nip
+from wspolpraca.testing.waiting import wait_until
 
 ORGANIZATIONS_PATH = "/api/v1/organizations"
 DEPARTMENTS_PATH = "/api/v1/departments"
@@ -38,14 +41,11 @@ def organization_body(**overrides: Any) -> dict[str, Any]:
         "areas": ["ecology"],
         "email": "biuro@laki.example.pl",
     }
-    body.update(overrides)
-    return {k: v for k, v in body.items() if v is not ...}
+    return body_with(body, overrides)
 
 
 def register(registry, token: str, **overrides: Any) -> dict[str, Any]:
-    response = registry.post(ORGANIZATIONS_PATH, token, json=organization_body(**overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
+    return created(registry.post(ORGANIZATIONS_PATH, token, json=organization_body(**overrides)))
 
 
 def register_verified(registry, ngo_token: str, officer: str, **overrides: Any) -> dict:
@@ -63,15 +63,13 @@ def department_body(code: str = "culture_dept", **overrides: Any) -> dict[str, A
         "contact_person": "Anna Nowak",
         "email": "kultura@um.example.pl",
     }
-    body.update(overrides)
-    return body
+    return body_with(body, overrides)
 
 
 def create_department(registry, officer: str, code: str = "culture_dept",
                       **overrides: Any) -> dict[str, Any]:
-    response = registry.post(DEPARTMENTS_PATH, officer, json=department_body(code, **overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
+    return created(registry.post(DEPARTMENTS_PATH, officer,
+                                 json=department_body(code, **overrides)))
 
 
 def inquiry_body(**overrides: Any) -> dict[str, Any]:
@@ -82,44 +80,15 @@ def inquiry_body(**overrides: Any) -> dict[str, Any]:
         "name": "Jan Kowalski",
         "email": "jan@chor.example.pl",
     }
-    body.update(overrides)
-    return body
+    return body_with(body, overrides)
 
 
 def file_inquiry(registry, token: str | None = None, **overrides: Any) -> dict[str, Any]:
-    response = registry.post(INQUIRIES_PATH, token, json=inquiry_body(**overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def assert_error(response, status: int, code: str | None = None,
-                 fields: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The response is the JSON error of DESIGN.md with this status (and code, fields)."""
-    assert response.status_code == status, (response.status_code, response.text)
-    assert response.headers.get("Content-Type", "").startswith("application/json"), \
-        response.headers
-    body = response.json()
-    assert isinstance(body, dict) and set(body) == {"error"}, body
-    error = body["error"]
-    assert isinstance(error.get("code"), str) and error["code"], body
-    assert isinstance(error.get("message"), str) and error["message"], body
-    if code is not None:
-        assert error["code"] == code, body
-    for field in fields:
-        assert field in error.get("fields", {}), body
-        assert error["fields"][field], body
-    return error
+    return created(registry.post(INQUIRIES_PATH, token, json=inquiry_body(**overrides)))
 
 
 def db_state(db) -> dict[str, Any]:
-    """Everything a request could change: the documents and the outbox's events."""
-    state: dict[str, Any] = {
-        name: sorted(db[name].find(), key=lambda doc: str(doc["_id"]))
-        for name in STATE_COLLECTIONS
-    }
-    # the relay flips outbox records from pending to sent on its own; the ids are what count
-    state["outbox"] = sorted(str(doc["_id"]) for doc in db["outbox"].find({}, {"_id": 1}))
-    return state
+    return snapshot(db, STATE_COLLECTIONS)
 
 
 def db_counts(db) -> dict[str, int]:
@@ -128,11 +97,12 @@ def db_counts(db) -> dict[str, int]:
 
 def wait_for_count(listener, count: int, timeout: float = 15.0) -> list[dict]:
     """Block until the listener holds at least `count` events; return them all."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def enough() -> list[dict]:
         with listener._lock:
-            if len(listener.messages) >= count:
-                return list(listener.messages)
-        time.sleep(0.02)
-    raise AssertionError(f"expected {count} events, got "
-                         f"{[m.get('type') for m in listener.messages]}")
+            return list(listener.messages) if len(listener.messages) >= count else []
+
+    try:
+        return wait_until(enough, timeout=timeout, interval=0.02)
+    except AssertionError:
+        raise AssertionError(f"expected {count} events, got "
+                             f"{[m.get('type') for m in listener.messages]}") from None

@@ -481,5 +481,5 @@ def test_a_role_that_may_not_act_is_403(world, endpoint, role):
 
 
 def test_none_of_the_refused_requests_published_an_event(world):
-    settled = world.events.settle(0.5)
+    settled = world.events.settle()
     assert len(settled) == world.seeded_events, [e["type"] for e in settled]

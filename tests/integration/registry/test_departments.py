@@ -54,7 +54,7 @@ def test_a_duplicate_department_code_is_409_and_changes_nothing(registry, office
 
     assert_error(response, 409, "duplicate_code", fields=("code",))
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == 1
+    assert len(events.settle()) == 1
 
 
 def test_updating_areas_publishes_department_updated_with_changed_fields(
@@ -94,7 +94,7 @@ def test_updating_an_unknown_department_is_404(registry, officer, events):
                               json={"areas": ["culture"]})
     assert_error(response, 404, "not_found")
     assert db_state(registry.db) == before
-    assert events.settle(0.5) == []
+    assert events.settle() == []
 
 
 @pytest.mark.parametrize("role, claims", [
@@ -116,7 +116,7 @@ def test_only_officers_create_or_change_departments(registry, officer, token, ev
     assert_error(registry.post(DEPARTMENTS_PATH, json=department_body("sport_dept")), 401)
 
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == 1
+    assert len(events.settle()) == 1
 
 
 def test_an_admin_may_do_what_an_officer_may(registry, token):
@@ -189,4 +189,4 @@ def test_an_update_that_changes_nothing_publishes_nothing(registry, officer, eve
         assert response.json()["areas"] == ["culture"]
 
     assert db_state(registry.db) == before
-    assert [e["type"] for e in events.settle(0.5)] == [CREATED]
+    assert [e["type"] for e in events.settle()] == [CREATED]

@@ -4,7 +4,6 @@ OpenAPI, JSON errors for unknown paths and methods, correlation ids."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from registry_helpers import (
@@ -19,6 +18,8 @@ from registry_helpers import (
     register_verified,
     wait_for_count,
 )
+
+from wspolpraca.testing.waiting import wait_until
 
 # --- health ------------------------------------------------------------------------------
 
@@ -76,11 +77,10 @@ def metric_value(registry, name: str, **labels: str) -> float:
 
 
 def eventually(check, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
+    try:
+        wait_until(check, timeout=timeout)
+    except AssertionError:
+        return False
     return True
 
 
@@ -240,7 +240,7 @@ def test_a_bad_body_sent_to_a_write_endpoint_that_takes_none_is_refused_too(
     assert response.status_code in (400, 422), response.text
     assert_error(response, response.status_code)
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == seeded
+    assert len(events.settle()) == seeded
 
 
 def test_a_body_over_the_size_limit_is_refused_with_413_and_changes_nothing(registry, token):

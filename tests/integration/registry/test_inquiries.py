@@ -88,7 +88,7 @@ def test_an_inquiry_about_an_area_no_department_handles_stays_received(
 
     assert inquiry["status"] == "received"
     assert inquiry["department"] is None
-    assert [e["type"] for e in events.settle(0.5)] == ["registry.department.created",
+    assert [e["type"] for e in events.settle()] == ["registry.department.created",
                                                        RECEIVED]
 
 
@@ -153,7 +153,7 @@ def test_routing_to_an_unknown_department_is_404_and_changes_nothing(registry, o
 
     assert_error(response, 404)
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == 1
+    assert len(events.settle()) == 1
 
 
 # --- assign, answer, close ---------------------------------------------------------------
@@ -211,7 +211,7 @@ def test_another_departments_token_may_not_handle_or_read_the_inquiry(
     assert_error(registry.get(inquiry_path(inquiry["id"]), sport_token), 403)
 
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == 4
+    assert len(events.settle()) == 4
 
 
 def test_an_ngo_may_not_handle_inquiries(registry, culture, token):
@@ -231,7 +231,7 @@ def test_closing_before_an_answer_is_409_and_changes_nothing(registry, culture_t
                  "invalid_transition")
 
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == 3
+    assert len(events.settle()) == 3
 
 
 @pytest.mark.parametrize(("done", "action", "body"), [
@@ -361,7 +361,7 @@ def test_an_inquiry_past_its_deadline_is_reported_once_and_answered_ones_never(
     assert sorted(e["subject"] for e in reported) == sorted([late["id"], late_unrouted["id"]])
     assert all(e["data"]["days_overdue"] == 2 for e in reported)
     # department, five inquiries filed (four routed), two answers, a close, two overdue
-    assert len(events.settle(0.5)) == 1 + (5 + 4) + 3 + 2
+    assert len(events.settle()) == 1 + (5 + 4) + 3 + 2
     assert on_time["id"] not in {e["subject"] for e in reported}
 
     overdue = registry.get(INQUIRIES_PATH, officer, params={"overdue": "true"})
@@ -397,7 +397,7 @@ def test_two_overdue_checks_running_at_once_report_an_inquiry_once(
     # the events are what tell how many each check reported)
     assert all(isinstance(count, int) for count in counts), counts
     events.wait_for(OVERDUE, count=3)
-    settled = events.settle(0.5)
+    settled = events.settle()
     assert sorted(e["subject"] for e in settled if e["type"] == OVERDUE) == sorted(late)
 
 

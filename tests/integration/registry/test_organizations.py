@@ -174,7 +174,7 @@ def test_a_transition_the_status_does_not_allow_is_409_and_changes_nothing(
 
     assert_error(response, 409, "invalid_transition")
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == before_events
+    assert len(events.settle()) == before_events
 
 
 @pytest.mark.parametrize("action", ["suspend", "archive"])
@@ -220,7 +220,7 @@ def test_a_nip_already_registered_is_409_whatever_its_spelling(
 
     assert_error(response, 409, "duplicate_nip", fields=("nip",))
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == 1
+    assert len(events.settle()) == 1
 
 
 @pytest.mark.parametrize("spelling", ["0000712345", "712345", "0000-712-345", " 712 345 "])
@@ -235,7 +235,7 @@ def test_a_krs_already_registered_is_409_whatever_its_spelling(
 
     assert_error(response, 409, "duplicate_krs", fields=("krs",))
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == 1
+    assert len(events.settle()) == 1
 
 
 def test_many_organisations_without_krs_may_be_registered(registry, token):
@@ -280,7 +280,7 @@ def test_two_concurrent_registrations_with_the_same_nip_give_one_201_and_one_409
     assert_error(conflict, 409, "duplicate_nip")
     assert registry.db["organizations"].count_documents({"nip": nip}) == 1
     events.wait_for(REGISTERED)
-    assert len(events.settle(0.5)) == 1
+    assert len(events.settle()) == 1
 
 
 # --- search ----------------------------------------------------------------------------
@@ -506,7 +506,7 @@ def test_a_representative_may_not_change_another_organisation(registry, token, e
         assert_error(response, 403, "forbidden")
 
     assert db_state(registry.db) == before
-    assert len(events.settle(0.5)) == 2
+    assert len(events.settle()) == 2
 
 
 def test_an_officer_may_change_any_organisation(registry, token, officer, events):
@@ -531,7 +531,7 @@ def test_an_update_that_changes_nothing_publishes_nothing(registry, token, offic
 
     assert response.status_code == 200, response.text
     assert response.json()["version"] == organization["version"]
-    assert [e["type"] for e in events.settle(0.5)] == [REGISTERED]
+    assert [e["type"] for e in events.settle()] == [REGISTERED]
 
 
 def test_changing_an_unknown_organisation_is_404(registry, officer):

@@ -24,6 +24,7 @@ from wspolpraca.metrics import ScrapeTimeGauges
 from wspolpraca.mongo import Collection, Mongo
 from wspolpraca.queues import dead_letter_queue_name
 from wspolpraca.testing.rabbit import queue_messages
+from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -157,10 +158,8 @@ def test_a_parked_event_shows_in_the_service_metrics_until_drained(
     channel.basic_publish("registry.events", "organization.archived", b'{"not": "a cloud event"}',
                           pika.BasicProperties(content_type="application/json", delivery_mode=2))
     connection.close()
-    deadline = time.monotonic() + 15
-    while _exposed(Parker.name) != {f"{PARKER_QUEUE}.dlq": 1}:
-        assert time.monotonic() < deadline, _exposed(Parker.name)
-        time.sleep(0.1)
+    wait_until(lambda: _exposed(Parker.name) == {f"{PARKER_QUEUE}.dlq": 1}, timeout=15,
+               what="the parked message in the DLQ gauge")
 
     queue_messages(amqp_uri, f"{PARKER_QUEUE}.dlq")  # an operator drains it
     assert _exposed(Parker.name) == {f"{PARKER_QUEUE}.dlq": 0}

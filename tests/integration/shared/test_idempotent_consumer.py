@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
-import time
 from collections import Counter
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +17,7 @@ from wspolpraca.envelope import CloudEvent
 from wspolpraca.mongo import Collection, Mongo
 from wspolpraca.queues import dead_letter_queue_name
 from wspolpraca.testing.rabbit import queue_messages
+from wspolpraca.testing.sync import Consumed
 from wspolpraca.testing.waiting import wait_until
 
 FAILURES_WANTED: dict[str, int] = {}
@@ -108,19 +108,21 @@ def test_the_queue_is_named_as_nameko_names_it_so_departments_can_find_it(sink, 
 
 def test_an_event_delivered_twice_takes_effect_once(sink, amqp_uri):
     event = an_event()
+    consumed = Consumed("sink")
     publish(amqp_uri, event.to_dict(), "organization.registered")
     publish(amqp_uri, event.to_dict(), "organization.registered")
     wait_until(lambda: seen(sink, event.id) == 1)
-    time.sleep(0.5)
+    consumed.wait(event.type, 2)
     assert seen(sink, event.id) == 1
 
 
 def test_a_handler_without_a_transaction_is_deduplicated_too(sink, amqp_uri):
     event = an_event("department.created")
+    consumed = Consumed("sink")
     for _ in range(3):
         publish(amqp_uri, event.to_dict(), "department.created")
     wait_until(lambda: seen(sink, event.id) >= 1)
-    time.sleep(0.5)
+    consumed.wait(event.type, 3)
     assert seen(sink, event.id) == 1
 
 
@@ -179,12 +181,13 @@ def test_an_operator_can_inspect_and_replay_a_parked_event(sink, amqp_uri):
 def test_a_transaction_retried_after_a_write_conflict_still_records_the_event_as_processed(
         sink, amqp_uri):
     event = an_event("department.updated")
+    consumed = Consumed("sink")
     publish(amqp_uri, event.to_dict(), "department.updated")
     wait_until(lambda: seen(sink, event.id) == 1)
     key = f"evt-registry-department.updated--sink.on_department_updated:{event.id}"
     wait_until(lambda: sink.db["processed_events"].count_documents({"_id": key}) == 1)
     publish(amqp_uri, event.to_dict(), "department.updated")  # redelivered: no second effect
-    time.sleep(0.7)
+    consumed.wait(event.type, 1, outcome="duplicate")
     assert seen(sink, event.id) == 1
     assert ATTEMPTS[event.id] == 2
 
@@ -225,6 +228,7 @@ def test_the_operator_command_replays_the_dead_letter_queue_and_a_second_replay_
 
     event = an_event()
     FAILURES_WANTED[event.id] = 3
+    consumed = Consumed("sink")
     publish(amqp_uri, event.to_dict(), "organization.registered")
     env = {**os.environ, "AMQP_URI": amqp_uri}
 
@@ -244,12 +248,13 @@ def test_the_operator_command_replays_the_dead_letter_queue_and_a_second_replay_
     key = f"{QUEUE}:{event.id}"
     wait_until(lambda: ATTEMPTS[event.id] == 4 or sink.db["processed_events"].count_documents(
         {"_id": key}) == 1)
-    time.sleep(0.5)
+    consumed.wait(event.type, 1, outcome="duplicate")
     assert seen(sink, event.id) == 1
 
 
 def test_a_broker_connection_lost_before_the_ack_does_not_kill_the_service(sink, amqp_uri):
     event = an_event("inquiry.received")
+    consumed = Consumed("sink")
     publish(amqp_uri, event.to_dict(), "inquiry.received")
     assert HELD.wait(15)
     vhost = unquote(urlsplit(amqp_uri).path.lstrip("/"))
@@ -261,5 +266,5 @@ def test_a_broker_connection_lost_before_the_ack_does_not_kill_the_service(sink,
     later = an_event()
     publish(amqp_uri, later.to_dict(), "organization.registered")
     wait_until(lambda: seen(sink, later.id) == 1, timeout=30)
-    time.sleep(0.5)
+    consumed.wait(event.type, 2)  # the delivery, and the broker's redelivery
     assert seen(sink, event.id) == 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 
 import pika
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from wspolpraca import topology
 from wspolpraca.local import Supervisor
 from wspolpraca.testing.rabbit import Vhost, queue_depth
+from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -102,16 +102,12 @@ def test_dead_letters_of_a_department_queue_land_in_its_dlq(vhost) -> None:
     _publish(vhost.uri, "grants.events", "competition.announced", {"id": "poison"})
     connection = pika.BlockingConnection(pika.URLParameters(vhost.uri))
     channel = connection.channel()
-    deadline = time.monotonic() + 30
-    while (message := channel.basic_get("dept.culture.competitions"))[0] is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    message = wait_until(lambda: (got := channel.basic_get("dept.culture.competitions"))[0]
+                         and got, what="the message in the department's queue")
     channel.basic_reject(message[0].delivery_tag, requeue=False)
     connection.close()
-    deadline = time.monotonic() + 30
-    while not (parked := _get(vhost.uri, "dept.culture.competitions.dlq")):
-        assert time.monotonic() < deadline, "the rejected message was not dead-lettered"
-        time.sleep(0.2)
+    parked = wait_until(lambda: _get(vhost.uri, "dept.culture.competitions.dlq"),
+                        what="the rejected message dead-lettered")
     assert parked == [{"id": "poison"}]
 
 
@@ -150,14 +146,13 @@ def test_the_local_run_catches_the_notifications_email_in_a_maildir(tmp_path, mo
     supervisor.env["SMTP_PORT"] = str(free_port())
     supervisor.start_mail()
     try:
-        deadline = time.monotonic() + 30
-        while True:
+        def connected() -> smtplib.SMTP | None:
             try:
-                client = smtplib.SMTP("127.0.0.1", int(supervisor.env["SMTP_PORT"]), timeout=5)
-                break
+                return smtplib.SMTP("127.0.0.1", int(supervisor.env["SMTP_PORT"]), timeout=5)
             except OSError:
-                assert time.monotonic() < deadline, "the local SMTP server did not start"
-                time.sleep(0.2)
+                return None
+
+        client = wait_until(connected, what="the local SMTP server to start")
         with client:
             client.sendmail("powiadomienia@wspolpraca.localhost", ["biuro@fundacja.example.pl"],
                             "Subject: Test\r\n\r\nTre\u015b\u0107".encode())

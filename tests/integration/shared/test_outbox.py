@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import requests
@@ -21,6 +20,7 @@ from wspolpraca.http import api
 from wspolpraca.leases import acquire_lease, release_lease
 from wspolpraca.mongo import Collection, Mongo
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.processes import wait_ready
 
 
 class Flaky:
@@ -61,7 +61,7 @@ def test_a_change_that_is_rolled_back_never_publishes_its_event(start_service, l
     assert "boom" not in crashed.text
     assert flaky.db["things"].count_documents({}) == 0
     assert flaky.db["outbox"].count_documents({}) == 0
-    assert events.settle(0.7) == []
+    assert events.settle() == []
 
 
 def test_a_commit_that_landed_although_its_answer_was_lost_is_not_done_again(
@@ -86,7 +86,7 @@ def test_a_commit_that_landed_although_its_answer_was_lost_is_not_done_again(
     assert lost
     assert flaky.db["things"].count_documents({}) == 1
     events.wait_for("flaky.thing.created")
-    assert len(events.settle(0.7)) == 1
+    assert len(events.settle()) == 1
 
 
 def test_only_one_relay_holds_the_lease_until_it_expires(mongo_client):
@@ -109,15 +109,7 @@ def _start_registry(env: dict) -> subprocess.Popen:
 
 
 def _wait_ready(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("registry did not become ready")
+    wait_ready(f"http://127.0.0.1:{port}", timeout=timeout)
 
 
 def test_an_event_committed_before_the_relay_died_goes_out_after_restart(
@@ -143,14 +135,14 @@ def test_an_event_committed_before_the_relay_died_goes_out_after_restart(
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
-    assert events.settle(0.5) == []
+    assert events.settle() == []
     assert mongo_client[database]["outbox"].count_documents({"status": "pending"}) == 1
     # 2. after a restart the relay publishes it, once
     second = _start_registry(env)
     try:
         [event] = events.wait_for("registry.organization.registered", timeout=30)
         assert event["subject"] == response.json()["id"]
-        time.sleep(0.5)
+        events.settle(mongo_client[database])
         assert len(events.of_type("registry.organization.registered")) == 1
     finally:
         second.terminate()

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 
 import pytest
@@ -24,6 +23,8 @@ from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.relay import LEASE_SECONDS
 from wspolpraca.secantus import free_port
 from wspolpraca.testing.identifiers import fresh_nip
+from wspolpraca.testing.processes import wait_ready
+from wspolpraca.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -46,16 +47,7 @@ class Replica:
         return f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"{self.name} exited"
-            try:
-                if requests.get(self.url + "/health/ready", timeout=2).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"{self.name} did not become ready")
+        wait_ready(self.url, self.process, timeout)
 
     def register(self, count: int) -> list[str]:
         token = mint_token("relay-test", ["ngo"])
@@ -90,12 +82,7 @@ class Replica:
 
 
 def _wait(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    wait_until(condition, timeout=timeout, interval=0.1, what=what)
 
 
 def _counts_by_message_id(listener) -> Counter:
@@ -135,7 +122,7 @@ def test_two_relays_publish_each_event_once_and_the_survivor_takes_over(
               "the survivor's relay to take over")
         events.wait_for(EVENT, count=len(registered) + len(later), timeout=30)
         assert db["locks"].find_one({"_id": LEASE})["owner"] == survivor
-        events.settle(1.0)
+        events.settle(db)
 
         counts = _counts_by_message_id(events)
         outbox_ids = {doc["_id"] for doc in db["outbox"].find({"type": EVENT})}

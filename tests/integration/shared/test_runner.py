@@ -6,12 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
-
-import requests
 
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.processes import wait_ready
 from wspolpraca.testing.rabbit import Vhost
 
 
@@ -31,17 +29,7 @@ def run_and_interrupt(mongo_uri: str, amqp_uri: str) -> None:
     process = subprocess.Popen([sys.executable, "-m", "wspolpraca.runner", "consultations"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        ready = None
-        while time.monotonic() < deadline:
-            try:
-                ready = requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=2)
-                if ready.ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        assert ready is not None and ready.ok
+        ready = wait_ready(f"http://127.0.0.1:{port}", process)
         assert ready.json()["checks"]["consumers"] == "ok"  # its event queues are bound
         process.send_signal(signal.SIGINT)  # Ctrl-C on `make run` reaches every process
         process.send_signal(signal.SIGTERM)  # and the supervisor asks again

@@ -11,6 +11,7 @@ import pytest
 from registry import domain, records
 from registry.schemas import OrganizationCreateSchema
 from wspolpraca.envelope import CloudEvent
+from wspolpraca.testing.identifiers import regon_from
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
@@ -32,7 +33,7 @@ def test_nips_skip_prefixes_whose_remainder_is_ten():
 
 @pytest.mark.parametrize("index", [0, 1, 99_999_998, 123_456])
 def test_generated_regons_are_valid(index):
-    regon = throughput.regon(index)
+    regon = regon_from(index)
     assert domain.validate_regon(regon) == regon
 
 
@@ -75,3 +76,12 @@ def test_the_similarity_bench_year_has_twins_and_consistent_offers():
     assert (row.ratio, row.unit) == (2.0, "ms/offer")
     assert suite._similarity({"sizes": [{"offers": 6, "ours_ms": 1, "baseline_ms": 1}],
                               "growth": 2.0, "target_growth": 1.5})[-1].verdict == "ABOVE"
+
+
+def test_a_service_process_gets_its_own_database_vhost_and_port(monkeypatch):
+    monkeypatch.setenv("MONGO_URI_GRANTS", "mongodb://elsewhere")
+    env = throughput.service_env("grants", "mongodb://bench", "amqp://bench", 8123)
+    assert (env["MONGO_URI"], env["AMQP_URI"], env["WSPOLPRACA_HTTP_PORT_GRANTS"]) == (
+        "mongodb://bench", "amqp://bench", "8123")
+    assert env["WSPOLPRACA_TIMERS"] == "off"
+    assert "MONGO_URI_GRANTS" not in env

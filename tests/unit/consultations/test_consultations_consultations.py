@@ -10,18 +10,12 @@ import pytest
 
 from consultations import domain
 from consultations.domain import ConsultationStatus as S
-from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
+from wspolpraca.testing.refusals import refused
 
 RULES = DatedRules.load(Path(domain.__file__).with_name("rules.toml"))
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OPENS = NOW + timedelta(days=1)
-
-
-def refused(call, *args, **kwargs) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        call(*args, **kwargs)
-    return caught.value
 
 
 # --- the period ---------------------------------------------------------------------

@@ -10,17 +10,11 @@ from pathlib import Path
 import pytest
 
 from consultations import domain
-from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
+from wspolpraca.testing.refusals import refused
 
 RULES = DatedRules.load(Path(domain.__file__).with_name("rules.toml"))
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def refused(call, *args, **kwargs) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        call(*args, **kwargs)
-    return caught.value
 
 
 # --- the request --------------------------------------------------------------------

@@ -17,7 +17,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,6 +24,9 @@ import pytest
 import requests
 import yaml
 from promql_support import required_tool
+
+from wspolpraca.testing.processes import stop_process
+from wspolpraca.testing.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 NGINX_CONF = ROOT / "infra" / "proxy" / "nginx.conf"
@@ -161,23 +163,23 @@ def proxy(tmp_path_factory):
     process = subprocess.Popen([nginx, "-c", str(conf), "-g", _globals(tmp_path) + " daemon off;"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
+    def answering() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"nginx did not start: {process.stderr.read()!r}")
         try:
             requests.get(base + "/proxy/health", timeout=1)
-            break
         except requests.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError(f"nginx did not start: {process.stderr.read()!r}") from None
-            time.sleep(0.1)
-    yield base
-    process.send_signal(signal.SIGQUIT)
+            return False
+        return True
+
     try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
+        wait_until(answering, timeout=30, interval=0.1, what="nginx to answer")
+    except AssertionError:
         process.kill()
-        process.wait()
+        raise
+    yield base
+    process.send_signal(signal.SIGQUIT)  # nginx's graceful stop
+    stop_process(process, signalled=True)
     for stub in stubs.values():
         stub.server.shutdown()
         stub.server.server_close()
@@ -228,10 +230,8 @@ def test_the_access_log_never_holds_a_query_string(proxy) -> None:
     assert not re.search(r"\$(request|request_uri|args|query_string|arg_\w+|http_referer)\b",
                          text.split("log_format", 1)[1].split(";", 1)[0])
     log = ACCESS_LOG["path"]
-    deadline = time.monotonic() + 10
-    while "/api/v1/subscriptions/unsubscribe" not in log.read_text(encoding="utf-8"):
-        assert time.monotonic() < deadline, "nginx wrote no access log line"
-        time.sleep(0.05)
+    wait_until(lambda: "/api/v1/subscriptions/unsubscribe" in log.read_text(encoding="utf-8"),
+               timeout=10, what="nginx to write the access log line")
     written = log.read_text(encoding="utf-8")
     assert "/api/v1/calendar/my.ics" in written and secret not in written
 

@@ -41,6 +41,29 @@ def test_a_consultation_meeting_is_a_calendar_entry():
     assert entry["kind"] == "consultation_meeting" and entry["location"] == "Dom Kultury"
 
 
+def test_a_moved_meeting_or_a_changed_consultation_replaces_its_calendar_entry():
+    moved = calendar_entry_from_event("consultations.council.meeting_moved", "m1", {
+        "title": "Posiedzenie nr 3", "council_name": "RDPP", "place": "Sala 2",
+        "starts_at": "2027-03-11T16:00:00.000Z", "ends_at": "2027-03-11T18:00:00.000Z",
+        "previous_starts_at": "2027-03-10T16:00:00.000Z",
+        "previous_ends_at": "2027-03-10T18:00:00.000Z", "agenda": []})
+    assert moved["_id"] == "council-meeting-m1" and moved["location"] == "Sala 2"
+    assert moved["starts_at"] == datetime(2027, 3, 11, 16, tzinfo=UTC)
+    changed = calendar_entry_from_event("consultations.consultation.updated", "k1", {
+        "title": "Program", "closes_at": "2027-03-23T09:00:00.000Z",
+        "addressees": {"scope": "all", "areas": []}, "changed_fields": ["closes_at"]})
+    assert changed["_id"] == "consultation-closes-k1"
+    assert changed["starts_at"] == datetime(2027, 3, 23, 9, tzinfo=UTC)
+
+
+def test_a_meeting_called_off_leaves_every_feed():
+    entry = calendar_entry_from_event("consultations.consultation.meeting_cancelled", "k2", {
+        "title": "Spotkanie otwarte", "place": "Dom Kultury", "consultation_title": "Program",
+        "starts_at": "2027-03-05T17:00:00.000Z", "ends_at": "2027-03-05T19:00:00.000Z",
+        "reason": "Sala niedostępna"})
+    assert entry["_id"] == "consultation-meeting-k2" and entry["audiences"] == []
+
+
 def test_a_signed_contract_puts_its_report_due_date_in_the_organisations_and_offices_feeds():
     entry = calendar_entry_from_event("grants.contract.signed", "k1", {
         "id": "k1", "organization_id": "o1", "amount": "15000.00", "task_start": "2027-05-01",

@@ -160,3 +160,12 @@ def test_refusing_needs_a_reason_and_a_finished_booking_cannot_be_cancelled():
 
 def test_booking_hours_count_for_the_annual_report():
     assert rules.booking_hours(at(SUMMER, 10), at(SUMMER, 12, 30)) == 2.5
+
+
+def test_a_booking_is_approved_only_for_a_time_still_to_come():
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    rules.check_not_started(now + timedelta(minutes=1), now)
+    for starts in (now, now - timedelta(days=1)):
+        with pytest.raises(DomainError) as refused:
+            rules.check_not_started(starts, now)
+        assert (refused.value.code, refused.value.status) == ("booking_in_the_past", 409)

@@ -62,6 +62,52 @@ def test_a_seat_while_one_is_free_then_the_waiting_list():
     assert rules.place_for(3, 3) is RegistrationStatus.WAITLISTED
 
 
+# art. 5 ust. 3 of the Act: cooperation on the principles of partnership, fair competition
+# and openness; the city's trainings serve organisations first come, first served
+
+
+def test_art_5_3_whoever_registers_takes_the_next_queue_number_and_a_free_seat_or_waits():
+    full = rules.Seating(seats=2, seats_taken=1, waiting=0, queue_length=1)
+
+    status, seating = rules.join(full)
+    assert status is RegistrationStatus.REGISTERED
+    assert seating == rules.Seating(seats=2, seats_taken=2, waiting=0, queue_length=2)
+
+    status, seating = rules.join(seating)
+    assert status is RegistrationStatus.WAITLISTED
+    assert seating == rules.Seating(seats=2, seats_taken=2, waiting=1, queue_length=3)
+
+
+def test_art_5_3_a_freed_seat_goes_to_the_first_waiting_not_to_whoever_comes_next():
+    seating = rules.Seating(seats=2, seats_taken=2, waiting=1, queue_length=3)
+
+    after, promoted = rules.leave(seating, RegistrationStatus.REGISTERED, someone_waiting=True)
+
+    assert promoted is True
+    assert (after.seats_taken, after.waiting) == (2, 0)
+
+
+def test_art_5_3_a_freed_seat_with_nobody_waiting_is_free_again():
+    seating = rules.Seating(seats=2, seats_taken=2, waiting=0, queue_length=2)
+
+    after, promoted = rules.leave(seating, "registered", someone_waiting=False)
+
+    assert (promoted, after.seats_taken, after.waiting) == (False, 1, 0)
+
+
+def test_art_5_3_leaving_the_waiting_list_shortens_it_and_frees_no_seat():
+    seating = rules.Seating(seats=1, seats_taken=1, waiting=2, queue_length=3)
+
+    after, promoted = rules.leave(seating, RegistrationStatus.WAITLISTED, someone_waiting=True)
+
+    assert (promoted, after.seats_taken, after.waiting) == (False, 1, 1)
+
+
+def test_an_unregistered_person_holds_no_place_to_leave():
+    with pytest.raises(ValueError):
+        rules.leave(rules.Seating(1, 0, 0, 1), RegistrationStatus.UNREGISTERED, False)
+
+
 def test_a_seat_count_out_of_range_is_a_bug_not_a_seat():
     with pytest.raises(ValueError):
         rules.place_for(3, 4)
@@ -125,3 +171,12 @@ def test_a_volunteering_need_is_not_over_already():
         == "in_the_past"
     assert code_of(lambda: rules.check_volunteering(date(2026, 4, 2), date(2026, 4, 1),
                                                     today))[0] == "invalid_period"
+
+
+def test_attendance_is_of_seats_held_each_once_in_order():
+    statuses = {"r2": "registered", "r1": "registered", "r3": "waitlisted"}
+    assert rules.check_attended(["r2", "r1", "r2"], statuses) == ["r1", "r2"]
+    with pytest.raises(DomainError) as refused:
+        rules.check_attended(["r1", "r3", "r9"], statuses)
+    assert (refused.value.code, refused.value.field) == ("not_registered", "attended")
+    assert "r3, r9" in refused.value.message

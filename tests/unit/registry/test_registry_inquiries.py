@@ -20,6 +20,7 @@ from registry.domain import (
 )
 from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
+from wspolpraca.testing.refusals import refusal, refused
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 R, RT, AS, AN, C = (
@@ -142,13 +143,7 @@ def test_an_answer_may_be_given_before_it_is_answered(status):
 
 @pytest.mark.parametrize("text", ["", "  \n ", None])
 def test_an_answer_needs_text(text):
-    with pytest.raises(DomainError) as caught:
-        answer(AS, text)
-    assert (caught.value.code, caught.value.field, caught.value.status) == (
-        "answer_required",
-        "answer",
-        422,
-    )
+    assert refusal(refused(answer, AS, text)) == ("answer_required", "answer", 422)
 
 
 @pytest.mark.parametrize(

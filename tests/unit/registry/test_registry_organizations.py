@@ -12,6 +12,7 @@ from registry.domain import (
     verify,
 )
 from wspolpraca.errors import DomainError
+from wspolpraca.testing.refusals import refusal, refused
 
 P, V, S, A = (
     OrganizationStatus.PENDING,
@@ -101,10 +102,4 @@ def test_an_archived_organisation_stays_archived():
 @pytest.mark.parametrize("reason", ["", "   ", None])
 @pytest.mark.parametrize("action", [suspend, archive])
 def test_suspending_or_archiving_needs_a_reason(action, reason):
-    with pytest.raises(DomainError) as caught:
-        action(V, reason)
-    assert (caught.value.code, caught.value.field, caught.value.status) == (
-        "reason_required",
-        "reason",
-        422,
-    )
+    assert refusal(refused(action, V, reason)) == ("reason_required", "reason", 422)
