@@ -155,15 +155,28 @@ def competition_body(index: int, area: str, year: int, offers: int) -> dict:
     }
 
 
-def offer_body(org_id: str, index: int, year: int) -> dict:
+# an organisation's offers are different tasks with different costs, as in a city's year
+# (the same task twice is what the double-funding check of issue #22 stops at the results)
+TASKS = ("Festiwal sąsiedzki", "Warsztaty plastyczne dla dzieci", "Turniej szachowy",
+         "Kino plenerowe", "Spacery historyczne", "Koncert chóru", "Zajęcia dla seniorów",
+         "Dzień otwarty biblioteki", "Rajd rowerowy", "Teatr podwórkowy", "Kurs pierwszej pomocy")
+COSTS = ("Scena", "Honoraria", "Materiały", "Wynajem sali", "Transport", "Nagrody",
+         "Druk plakatów", "Catering", "Ubezpieczenie", "Nagłośnienie", "Koordynacja")
+
+
+def offer_body(org_id: str, index: int, year: int, task: int = 0) -> dict:
+    """Offer `index`; `task` tells an organisation's offers apart (its competition's number:
+    up to len(TASKS) competitions, no organisation offers one task twice)."""
+    first = 3000 + (index * 37) % 4000
     return {
-        "organization_id": org_id, "title": f"Festiwal sąsiedzki nr {index}",
+        "organization_id": org_id, "title": f"{TASKS[task % len(TASKS)]} ({index})",
         "requested_amount": f"{REQUESTED:.2f}",
         "own_contribution": {"financial": "500.00", "non_financial": "500.00",
                              "volunteer_work": {"hours": "10", "hourly_rate": "40.00"}},
         "total_cost": "10000.00", "task_start": f"{year}-03-01", "task_end": f"{year}-10-31",
-        "cost_items": [{"name": "Scena", "amount": "6000.00"},
-                       {"name": "Honoraria", "amount": "4000.00"}],
+        "cost_items": [{"name": COSTS[task % len(COSTS)], "amount": f"{first}.00"},
+                       {"name": COSTS[(task + 5) % len(COSTS)],
+                        "amount": f"{10000 - first}.00"}],
     }
 
 
@@ -343,11 +356,11 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     # 1. submission
     org_tokens = {org: mint_token(f"rep-{org}", ["ngo"], org_id=org) for org in orgs}
     submissions = []
-    for cid, count in zip(competitions, per_competition, strict=True):
+    for number, (cid, count) in enumerate(zip(competitions, per_competition, strict=True)):
         for index in range(count):
             org = orgs[index % len(orgs)]
             submissions.append((f"/api/v1/competitions/{cid}/offers", org_tokens[org],
-                                offer_body(org, len(submissions), year)))
+                                offer_body(org, len(submissions), year, number + index)))
     # interleave the competitions, as offers arrive in a real year
     random.Random(args.seed).shuffle(submissions)
     print(f"1. submission: {len(submissions)} offers to {len(competitions)} competitions "
