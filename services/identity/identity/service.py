@@ -380,23 +380,18 @@ class OpenIdMixin:
                           "chooses the organisation the session acts for.")
     def authorize(self, request):
         server = self.server()
+        # the browser's signed-in person first: the grant checks `prompt=none` against them
+        # (no one signed in: `login_required` to the client, as OpenID Connect says)
+        session = self.browser_session(request)
+        account = None
+        if session is not None and "login" not in request.args.get("prompt", "").split():
+            account = queries.active_account(self.db.db, session["account_id"])
         try:
-            grant = server.get_consent_grant(request=request, end_user=None)
+            grant = server.get_consent_grant(request=request, end_user=account)
         except OAuth2Error as error:
             return self.authorization_error(error)
-        session = self.browser_session(request)
-        prompt = request.args.get("prompt", "")
-        if session is not None and "login" not in prompt.split():
-            account = queries.active_account(self.db.db, session["account_id"])
-            if account is not None:
-                return self.issue_code(server, request, grant, account, session)
-        if "none" in prompt.split():
-            from authlib.oauth2.rfc6749.errors import AccessDeniedError
-
-            error = AccessDeniedError(redirect_uri=request.args.get("redirect_uri"))
-            error.error = "login_required"
-            error.state = request.args.get("state")
-            return server.handle_error_response(None, error)
+        if account is not None:
+            return self.issue_code(server, request, grant, account, session)
         return self.sign_in_form(request, grant)
 
     @identity_api("POST", "/oauth2/authorize", bearer=False, forms=True,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import jwt
 import pytest
 import requests
@@ -113,6 +115,25 @@ def test_logout_ends_the_session_and_goes_back_only_to_a_registered_uri(identity
         "post_logout_redirect_uri": "https://evil.example.com/"}, allow_redirects=False,
         timeout=10)
     assert elsewhere.status_code == 200  # no redirect to an unregistered address
+
+
+def test_prompt_none_gives_a_signed_in_browser_its_code_and_anyone_else_login_required(
+        identity, admin_token):
+    """OpenID Connect's silent authentication (`prompt=none`): the portal asks it when a
+    person picks another organisation, without showing a page."""
+    client = web_client(identity, admin_token)
+    account = active_account(identity)
+    signed = sign_in(identity, client, account["email"])
+    session = oauth_session(identity, client)
+    url, _ = session.create_authorization_url(identity.url("/oauth2/authorize"),
+                                              code_verifier=secrets.token_urlsafe(48),
+                                              prompt="none", state="s2")
+    silent = signed.browser.get(url, allow_redirects=False, timeout=10)
+    answer = code_of(silent)
+    assert answer["state"] == "s2" and answer.get("code") and "error" not in answer
+    stranger = requests.get(url, allow_redirects=False, timeout=10)  # no session cookie
+    refused = code_of(stranger)
+    assert refused["error"] == "login_required" and refused["state"] == "s2"
 
 
 def test_client_credentials_for_a_department(identity, admin_token):
