@@ -82,6 +82,9 @@ def needs_second_factor(account_roles: list[str], enrolled: bool = False) -> boo
 
 # roles an admin may give an account it creates (ngo comes with a granted representation)
 ASSIGNABLE_ROLES = (Role.ADMIN, Role.OFFICER, Role.DEPARTMENT, Role.COMMITTEE)
+# what an invitation from a competition's or council's page may grant (the admin grants the rest)
+INVITABLE_ROLES = (Role.COMMITTEE,)
+INVITATION_DAYS = 7
 
 
 def token_roles(account_roles: list[str], representing: str | None) -> list[str]:

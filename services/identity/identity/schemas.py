@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from identity.domain import ASSIGNABLE_ROLES, MAX_PASSWORD_LENGTH, RepresentationStatus
+from identity.domain import (
+    ASSIGNABLE_ROLES,
+    INVITABLE_ROLES,
+    MAX_PASSWORD_LENGTH,
+    RepresentationStatus,
+)
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
 
@@ -63,6 +68,16 @@ class StaffCreateSchema(Schema):
                        "at once. Left out, the person sets one through the emailed link."})
 
 
+class InvitationSchema(Schema):
+    email = Email(required=True)
+    name = Text(required=True, max_length=200)
+    roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in
+                                                               INVITABLE_ROLES])),
+                        load_default=list,
+                        metadata={"description": "`[\"committee\"]` for a competition's "
+                                                 "committee; none for a council member."})
+
+
 class AccountQuerySchema(PageQuery):
     email = fields.Email()
 
@@ -76,6 +91,17 @@ class AccountSchema(Schema):
     department = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     confirmed_at = fields.AwareDateTime(allow_none=True)
+
+
+class InvitedSchema(Schema):
+    account_id = fields.String(metadata={"description": "The `user_id` to appoint."})
+    email = fields.String()
+    name = fields.String()
+    roles = fields.List(fields.String())
+    status = fields.String(metadata={
+        "description": "`invited`: a new account, the person sets a password through the "
+                       "emailed link; `existing`: the address had an account (the roles "
+                       "added; a new link is emailed only while it was never confirmed)."})
 
 
 class AccountCreatedSchema(AccountSchema):

@@ -40,6 +40,8 @@ from identity.schemas import (
     ClientCreateSchema,
     ClientSchema,
     ConfirmSchema,
+    InvitationSchema,
+    InvitedSchema,
     OptionalReasonSchema,
     PasswordResetRequestSchema,
     PasswordResetSchema,
@@ -76,6 +78,7 @@ from wspolpraca.pagination import Page, PageQuery, paginate
 log = logging.getLogger(__name__)
 
 ADMIN = ("admin",)
+INVITERS = ("officer", "department")  # who appoints committees and councils
 STAFF = ("officer",)   # admin passes every role check
 ANYONE_SIGNED_IN = PUBLIC  # checked in the handler: a resident has no role at all
 REGISTERED_MESSAGE = ("Jeśli adres jest poprawny, wysłaliśmy na niego wiadomość z linkiem "
@@ -362,13 +365,58 @@ class AccountsMixin:
                              session=tx.session)
             if password_hash is not None:
                 return account
-            token = one_time(tx, "reset", account["_id"], timedelta(days=7))
-            url = self.link("/oauth2/reset", token=token)
-            tx.emit("account.invited", account["_id"], {
-                "account_id": account["_id"], "email": account["email"],
-                "name": account["name"], "roles": account["roles"],
-                "set_password_url": url, "expires_at": format_time(now + timedelta(days=7))})
-            return {**account, "set_password_url": url}
+            return {**account, "set_password_url": self.invite(tx, account, now)}
+
+        return self.db.transaction(work)
+
+    def invite(self, tx: Transaction, account: dict[str, Any], now) -> str:
+        """The one-time link (7 days) the person sets a password with, emailed through the
+        event `account.invited`; the link."""
+        token = one_time(tx, "reset", account["_id"], timedelta(days=domain.INVITATION_DAYS))
+        url = self.link("/oauth2/reset", token=token)
+        tx.emit("account.invited", account["_id"], {
+            "account_id": account["_id"], "email": account["email"], "name": account["name"],
+            "roles": account["roles"], "set_password_url": url,
+            "expires_at": format_time(now + timedelta(days=domain.INVITATION_DAYS))})
+        return url
+
+    @identity_api("POST", "/api/v1/accounts/invitations", roles=INVITERS, body=InvitationSchema,
+                  response=InvitedSchema, status=201,
+                  summary="Invite a committee or council member (the officer, or the department "
+                          "running a competition, from the competition's or council's page): a "
+                          "new address gets an account and an emailed one-time link to set a "
+                          "password (7 days); a known one keeps its account (`status: "
+                          "existing`, the role added). Either way the answer's `account_id` is "
+                          "the `user_id` to appoint: grants' `POST /api/v1/competitions/{id}/"
+                          "committee`, consultations' `POST /api/v1/councils/{id}/members`")
+    def invite_member(self, request, body):
+        roles = sorted(set(body["roles"]))
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            now = utcnow()
+            account = repository.account_by_email(tx.db, body["email"], tx.session)
+            if account is None:
+                account = new_account(body["email"], body["name"], None, now,
+                                      status=domain.AccountStatus.UNCONFIRMED, roles=roles)
+                tx.db[ACCOUNTS].insert_one(account, session=tx.session)
+                status, granted = "invited", roles
+            elif account["status"] == domain.AccountStatus.DISABLED:
+                raise Conflict("account_disabled", "To konto jest zablokowane: zaproszenie "
+                               "nie jest możliwe. Skontaktuj się z administratorem.", "email")
+            else:
+                status = "existing"
+                granted = [r for r in roles if r not in account["roles"]]
+                if granted:
+                    tx.db[ACCOUNTS].update_one({"_id": account["_id"]}, {
+                        "$addToSet": {"roles": {"$each": granted}}}, session=tx.session)
+                    account = {**account, "roles": sorted({*account["roles"], *granted})}
+            if granted:
+                repository.audit(tx.db, "roles_granted", now, account_id=account["_id"],
+                                 by=request.principal.sub, roles=granted, session=tx.session)
+            # never signed in yet (invited before, or registered and unconfirmed): a new link
+            if account["status"] == domain.AccountStatus.UNCONFIRMED:
+                self.invite(tx, account, now)
+            return {**account, "status": status, "account_id": account["_id"]}
 
         return self.db.transaction(work)
 

@@ -155,3 +155,58 @@ def test_a_person_exports_and_deletes_their_account(identity, admin_token):
     # the address is free again
     assert identity.post("/api/v1/accounts", json={
         "email": account["email"], "name": "Zofia", "password": PASSWORD}).status_code == 201
+
+
+def test_an_officer_invites_a_committee_member_who_gets_the_link_by_email(
+        start_service, identity, admin_token, tmp_path):
+    """From a competition's (or council's) page: the officer invites by email; the person sets
+    a password through the emailed link and signs in as a committee member; the answer's
+    `account_id` is the `user_id` the committee is appointed with."""
+    smtp = SmtpServer(tmp_path / "mail").start()
+    try:
+        start_service(NotificationsService, extra={**FAST, "smtp_host": "127.0.0.1",
+                                                   "smtp_port": smtp.port})
+        client = web_client(identity, admin_token)
+        officer = sign_in(identity, client, active_account(identity, roles=["officer"])["email"])
+        access = officer.token["access_token"]
+        email = new_email("komisja")
+        invited = identity.post("/api/v1/accounts/invitations", access, json={
+            "email": email, "name": "Jan Komisyjny", "roles": ["committee"]})
+        assert invited.status_code == 201, invited.text
+        answer = invited.json()
+        assert answer["status"] == "invited" and answer["roles"] == ["committee"]
+        assert "set_password_url" not in answer   # the link goes to the person only
+        text = mail_to(smtp, email, "Zaproszenie do platformy współpracy")
+        token = LINK.search(text).group(0).split("token=")[1]
+        assert identity.post("/api/v1/accounts/password", json={
+            "token": token, "password": "Komisja oceni oferty w maju"}).status_code == 200
+        member = sign_in(identity, client, email, "Komisja oceni oferty w maju")
+        import jwt
+
+        claims = jwt.decode(member.token["access_token"], options={"verify_signature": False})
+        assert claims["sub"] == answer["account_id"] and claims["roles"] == ["committee"]
+        # the same address again (another competition): the same account, no new email
+        again = identity.post("/api/v1/accounts/invitations", access, json={
+            "email": email, "name": "Jan Komisyjny", "roles": ["committee"]})
+        assert again.status_code == 201
+        assert (again.json()["account_id"], again.json()["status"]) == (
+            answer["account_id"], "existing")
+        # a council member who already has an account: kept as it is, no role granted
+        resident = active_account(identity, name="Maria Radna")
+        council = identity.post("/api/v1/accounts/invitations", access, json={
+            "email": resident["email"], "name": "Maria Radna"})
+        assert council.json()["account_id"] == resident["_id"]
+        assert council.json()["roles"] == []
+        # only the committee role can be granted this way; an NGO cannot invite at all
+        wider = identity.post("/api/v1/accounts/invitations", access, json={
+            "email": new_email(), "name": "X", "roles": ["officer"]})
+        assert wider.status_code == 422 and "roles" in wider.text
+        assert identity.post("/api/v1/accounts/invitations", member.token["access_token"],
+                             json={"email": new_email(), "name": "X"}).status_code == 403
+        kinds = [e["kind"] for e in identity.db["audit_log"].find(
+            {"account_id": answer["account_id"]})]
+        assert kinds.count("roles_granted") == 1
+        invitations = [m for m in smtp.messages() if m["To"] == email]
+        assert len(invitations) == 1
+    finally:
+        smtp.stop()
