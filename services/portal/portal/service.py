@@ -29,6 +29,7 @@ from portal.views import (
     upcoming,
 )
 from portal.web import DEVELOPER_CSP, PageNotFound, Site, SiteProvider, page
+from portal.committee import CommitteeMixin
 from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
 
@@ -94,7 +95,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
                     direct_passthrough=True)
 
 
-class PortalService(WorkspacesMixin):
+class PortalService(WorkspacesMixin, CommitteeMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()

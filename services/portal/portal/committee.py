@@ -1,0 +1,328 @@
+"""The competition's workspaces (issue #18): the officer's (and the running department's)
+`/urzad/konkursy/...` — the competitions, their offers, appointing the committee (members
+invited through identity), assigning offers, following the scoring and confirming the results
+within the budget — and the committee member's `/komisja/...` — the declaration of no conflict
+of interest (art. 15 ust. 2d, 2f), the offers assigned and a scoring sheet per criterion.
+
+Every action goes to grants' (and identity's) API with the person's token; the services apply
+the Act, the portal shows their answers next to the fields they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from portal import formatting
+from portal.backend import Rejected
+from portal.sessions import Session
+from portal.views import Form, Parts
+from portal.web import NotAllowed, Site, page
+
+COMPETITION_STATUS = {"draft": "Projekt", "announced": "Nabór trwa", "closed": "Nabór zamknięty",
+                      "under_evaluation": "W ocenie komisji", "resolved": "Rozstrzygnięty",
+                      "cancelled": "Unieważniony"}
+MEMBER_ROWS = 3    # committee members an empty appointment form shows
+STAFF_ROLES = ("officer", "department")
+
+
+class CommitteeMixin:
+    site: Site
+    # WorkspacesMixin's: the person with a fresh token, their role, a call with the token
+    _me: Callable[[Request], Session]
+    _role: Callable[[Request, str], Session]
+    _call: Callable[..., Any]
+    _items: Callable[..., list[dict]]
+
+    def _staff(self, request: Request) -> Session:
+        me = self._me(request)
+        if not any(me.has(role) for role in STAFF_ROLES):
+            raise NotAllowed("officer")
+        return me
+
+    def _optional(self, me: Session, path: str) -> Any:
+        """A part that may not exist yet (no committee, no ranking): None."""
+        try:
+            return self._call(me, "GET", "grants", path)
+        except Rejected as exc:
+            if exc.status in (404, 409, 422):
+                return None
+            raise
+
+    # --- the officer: competitions ---------------------------------------------------------
+    @page("GET", "/urzad/konkursy")
+    def office_competitions(self, request: Request) -> Response:
+        me = self._staff(request)
+        params = {}
+        if not me.has("officer") and me.claims.get("department"):
+            params["department"] = me.claims["department"]   # the department's own
+        parts = Parts()
+        found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/competitions",
+                                                **params))
+        return self.site.render(request, "workspace/office_competitions.html", parts=parts,
+                                found=found, statuses=COMPETITION_STATUS)
+
+    def _member_form(self) -> Form:
+        fields = tuple(f"members_{i}_{part}" for i in range(MEMBER_ROWS)
+                       for part in ("name", "email"))
+        labels = {}
+        for i in range(MEMBER_ROWS):
+            labels[f"members_{i}_name"] = f"Członek komisji {i + 1}: imię i nazwisko"
+            labels[f"members_{i}_email"] = f"Członek komisji {i + 1}: adres e-mail"
+        return Form(fields, labels=labels)
+
+    @page("GET", "/urzad/konkursy/<id>")
+    def office_competition(self, request: Request, id: str) -> Response:
+        me = self._staff(request)
+        return self._office_competition(request, me, id)
+
+    def _office_competition(self, request: Request, me: Session, id: str,
+                            members_form: Form | None = None,
+                            results_form: Form | None = None, status: int = 200) -> Response:
+        competition = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}")
+        parts = Parts()
+        offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers",
+                                                 competition_id=id), [])
+        committee = parts.fetch(lambda: self._optional(
+            me, f"/api/v1/competitions/{id}/committee"))
+        members = [m for m in (committee or {}).get("members", [])]
+        ranking = None
+        if competition["status"] in ("under_evaluation", "resolved"):
+            ranking = parts.fetch(lambda: self._optional(
+                me, f"/api/v1/competitions/{id}/ranking"))
+        results = None
+        if competition["status"] == "resolved":
+            results = parts.fetch(lambda: self._optional(
+                me, f"/api/v1/competitions/{id}/results"))
+        items = (ranking or {}).get("items", [])
+        if results_form is None:
+            results_form = Form(tuple(f"award_{r['offer_id']}" for r in items), labels={
+                f"award_{r['offer_id']}": f"Kwota dotacji: {r['title']}" for r in items},
+                values={f"award_{r['offer_id']}": formatting.parse_money(
+                    str(r.get("proposed_amount") or "0")) or "" for r in items})
+        awarded = sum((_decimal(results_form.values.get(f"award_{r['offer_id']}"))
+                       for r in items), start=Decimal("0"))
+        budget = _decimal(competition.get("budget"))
+        return self.site.render(
+            request, "workspace/office_competition.html", status=status, parts=parts,
+            c=competition, offers=offers, members=members, committee=committee,
+            ranking=items, results=results, statuses=COMPETITION_STATUS,
+            members_form=members_form or self._member_form(), results_form=results_form,
+            awarded=awarded, budget=budget,
+            share=min(100, int(awarded * 100 / budget)) if budget else 0,
+            saved=request.args.get("zapisano"), error=request.args.get("blad"))
+
+    @page("POST", "/urzad/konkursy/<id>/komisja")
+    def appoint_committee(self, request: Request, id: str) -> Response:
+        """Invites each person (identity: a new address gets an account and an emailed link)
+        and appoints them all as the committee (grants)."""
+        me = self._staff(request)
+        blank = self._member_form()
+        form = Form.read(request, blank.fields, blank.labels)
+        rows = [i for i in range(MEMBER_ROWS)
+                if form.values[f"members_{i}_name"] or form.values[f"members_{i}_email"]]
+        if not rows:
+            form.errors["members_0_name"] = ["Podaj co najmniej jednego członka komisji."]
+        members = []
+        for i in rows:
+            try:
+                invited = self._call(me, "POST", "identity", "/api/v1/accounts/invitations",
+                                     json={"email": form.values[f"members_{i}_email"],
+                                           "name": form.values[f"members_{i}_name"],
+                                           "roles": ["committee"]})
+            except Rejected as exc:
+                for name, messages in (exc.fields or {"email": [exc.message]}).items():
+                    form.errors.setdefault(f"members_{i}_{name}", []).extend(messages)
+                continue
+            members.append({"user_id": invited["account_id"],
+                            "name": form.values[f"members_{i}_name"], "kind": "official",
+                            "email": form.values[f"members_{i}_email"]})
+        if form.errors:
+            return self._office_competition(request, me, id, members_form=form, status=422)
+        try:
+            self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee",
+                       json={"members": members})
+        except Rejected as exc:
+            form.reject(exc)
+            return self._office_competition(request, me, id, members_form=form,
+                                            status=exc.status)
+        return redirect(f"/urzad/konkursy/{id}?zapisano=komisja#komisja", code=303)
+
+    @page("POST", "/urzad/konkursy/<id>/przydzial")
+    def assign_offers(self, request: Request, id: str) -> Response:
+        """Every offer to every member who may assess it (grants leaves out the conflicted)."""
+        me = self._staff(request)
+        committee = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}/committee")
+        user_ids = [m["user_id"] for m in committee["members"] if not m.get("excluded")]
+        try:
+            self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee/assignments",
+                       json={"distribute": {"user_ids": user_ids,
+                                            "per_offer": max(1, len(user_ids))}})
+        except Rejected as exc:
+            message = " ".join(m for ms in exc.fields.values() for m in ms) or exc.message
+            return redirect(f"/urzad/konkursy/{id}?blad={quote(message)}#komisja", code=303)
+        return redirect(f"/urzad/konkursy/{id}?zapisano=przydzial#komisja", code=303)
+
+    @page("POST", "/urzad/konkursy/<id>/wyniki")
+    def confirm_results(self, request: Request, id: str) -> Response:
+        me = self._staff(request)
+        ranking = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}/ranking")
+        ids = [r["offer_id"] for r in ranking.get("items", [])]
+        form = Form.read(request, tuple(f"award_{o}" for o in ids), {
+            f"award_{r['offer_id']}": f"Kwota dotacji: {r['title']}"
+            for r in ranking.get("items", [])})
+        awards = []
+        for offer_id in ids:
+            typed = form.values[f"award_{offer_id}"] or "0"
+            amount = formatting.parse_money(typed)
+            if amount is None:
+                form.errors[f"award_{offer_id}"] = ["Wpisz kwotę w złotych, np. 12 500,00."]
+            awards.append({"offer_id": offer_id, "amount": amount or typed})
+        if not form.errors:
+            try:
+                self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/results",
+                           json={"awards": awards})
+                return redirect(f"/urzad/konkursy/{id}?zapisano=wyniki#wyniki", code=303)
+            except Rejected as exc:
+                for name, messages in exc.fields.items():   # awards.3.amount: the 4th offer
+                    parts = name.split(".")
+                    key = "_form"
+                    if len(parts) > 1 and parts[0] == "awards" and parts[1].isdigit() \
+                            and int(parts[1]) < len(ids):
+                        key = f"award_{ids[int(parts[1])]}"
+                    form.errors.setdefault(key, []).extend(messages)
+                if not exc.fields:
+                    form.message = exc.message
+                status = exc.status
+        else:
+            status = 422
+        return self._office_competition(request, me, id, results_form=form, status=status)
+
+    # --- the committee member --------------------------------------------------------------
+    def _membership(self, me: Session, competition_id: str) -> dict | None:
+        committee = self._optional(me, f"/api/v1/competitions/{competition_id}/committee")
+        sub = me.claims.get("sub")
+        return next((m for m in (committee or {}).get("members", [])
+                     if m["user_id"] == sub), None)
+
+    @page("GET", "/komisja")
+    def committee_home(self, request: Request) -> Response:
+        me = self._role(request, "committee")
+        parts = Parts()
+        offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers"), []) or []
+        competitions = []
+        for competition_id in dict.fromkeys(o["competition_id"] for o in offers):
+            competition = parts.fetch(lambda c=competition_id: self._call(
+                me, "GET", "grants", f"/api/v1/competitions/{c}"))
+            if competition is not None:
+                member = parts.fetch(lambda c=competition_id: self._membership(me, c))
+                competitions.append((competition, member))
+        return self.site.render(request, "workspace/committee_home.html", parts=parts,
+                                competitions=competitions, statuses=COMPETITION_STATUS)
+
+    @page("GET", "/komisja/konkursy/<id>")
+    def committee_competition(self, request: Request, id: str) -> Response:
+        me = self._role(request, "committee")
+        return self._committee_competition(request, me, id)
+
+    def _committee_competition(self, request: Request, me: Session, id: str,
+                               form: Form | None = None, status: int = 200) -> Response:
+        competition = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}")
+        member = self._membership(me, id)
+        if member is None:
+            raise NotAllowed("committee")
+        parts = Parts()
+        offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers",
+                                                 competition_id=id), []) or []
+        assigned = member.get("assigned_offers")
+        if assigned is not None:
+            offers = [o for o in offers if o["id"] in assigned]
+        ranking = parts.fetch(lambda: self._optional(
+            me, f"/api/v1/competitions/{id}/ranking")) or {}
+        scored = {r["offer_id"]: r["scored_by"] for r in ranking.get("items", [])}
+        return self.site.render(
+            request, "workspace/committee_competition.html", status=status, parts=parts,
+            c=competition, member=member, offers=offers, scored=scored,
+            progress=sum(1 for o in offers if scored.get(o["id"])),
+            form=form or Form(("no_conflict_of_interest",), labels={
+                "no_conflict_of_interest": "Oświadczenie o braku konfliktu interesów"}),
+            done=request.args.get("oceniono"), statuses=COMPETITION_STATUS)
+
+    @page("POST", "/komisja/konkursy/<id>/oswiadczenie")
+    def declare(self, request: Request, id: str) -> Response:
+        me = self._role(request, "committee")
+        form = Form.read(request, ("no_conflict_of_interest",), {
+            "no_conflict_of_interest": "Oświadczenie o braku konfliktu interesów"})
+        try:
+            self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee/declaration",
+                       json={"no_conflict_of_interest": form.values[
+                           "no_conflict_of_interest"] == "tak"})
+        except Rejected as exc:
+            form.reject(exc)
+            if not exc.fields:
+                form.errors["no_conflict_of_interest"] = [exc.message]
+                form.message = ""
+            return self._committee_competition(request, me, id, form, exc.status)
+        return redirect(f"/komisja/konkursy/{id}", code=303)
+
+    @staticmethod
+    def _sheet_form(criteria: list[dict]) -> Form:
+        fields, labels = [], {}
+        for i, criterion in enumerate(criteria):
+            fields += [f"scores_{i}_points", f"scores_{i}_comment"]
+            labels[f"scores_{i}_points"] = (f"{criterion['name']}: punkty "
+                                            f"(od 0 do {criterion['max_points']})")
+            labels[f"scores_{i}_comment"] = f"{criterion['name']}: uzasadnienie"
+        return Form(tuple(fields), labels=labels)
+
+    @page("GET", "/komisja/oferty/<id>")
+    def score_sheet(self, request: Request, id: str) -> Response:
+        me = self._role(request, "committee")
+        return self._score_sheet(request, me, id)
+
+    def _score_sheet(self, request: Request, me: Session, id: str, form: Form | None = None,
+                     status: int = 200) -> Response:
+        offer = self._call(me, "GET", "grants", f"/api/v1/offers/{id}")
+        competition = self._call(me, "GET", "grants",
+                                 f"/api/v1/competitions/{offer['competition_id']}")
+        return self.site.render(request, "workspace/score_sheet.html", status=status,
+                                offer=offer, c=competition,
+                                form=form or self._sheet_form(competition["criteria"]))
+
+    @page("POST", "/komisja/oferty/<id>")
+    def score(self, request: Request, id: str) -> Response:
+        me = self._role(request, "committee")
+        offer = self._call(me, "GET", "grants", f"/api/v1/offers/{id}")
+        competition = self._call(me, "GET", "grants",
+                                 f"/api/v1/competitions/{offer['competition_id']}")
+        criteria = competition["criteria"]
+        blank = self._sheet_form(criteria)
+        form = Form.read(request, blank.fields, blank.labels)
+        scores = []
+        for i, criterion in enumerate(criteria):
+            typed = form.values[f"scores_{i}_points"]
+            try:
+                points = int(typed)
+            except ValueError:
+                form.errors[f"scores_{i}_points"] = ["Wpisz liczbę całkowitą punktów."]
+                continue
+            scores.append({"criterion": criterion["name"], "points": points,
+                           "comment": form.values[f"scores_{i}_comment"] or None})
+        if form.errors:
+            return self._score_sheet(request, me, id, form, 422)
+        try:
+            self._call(me, "POST", "grants", f"/api/v1/offers/{id}/scores",
+                       json={"scores": scores})
+        except Rejected as exc:
+            form.reject(exc)
+            return self._score_sheet(request, me, id, form, exc.status)
+        return redirect(f"/komisja/konkursy/{competition['id']}?oceniono={id}", code=303)
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(formatting.parse_money(str(value or "0")) or "0")
