@@ -189,12 +189,7 @@ class CommitteeMixin:
                            json={"awards": awards})
                 return redirect(f"/urzad/konkursy/{id}?zapisano=wyniki#wyniki", code=303)
             except Rejected as exc:
-                for name, messages in exc.fields.items():   # awards.3.amount: the 4th offer
-                    parts = name.split(".")
-                    key = "_form"
-                    if len(parts) > 1 and parts[0] == "awards" and parts[1].isdigit() \
-                            and int(parts[1]) < len(ids):
-                        key = f"award_{ids[int(parts[1])]}"
+                for key, messages in award_errors(exc.fields, ids).items():
                     form.errors.setdefault(key, []).extend(messages)
                 if not exc.fields:
                     form.message = exc.message
@@ -322,6 +317,20 @@ class CommitteeMixin:
             form.reject(exc)
             return self._score_sheet(request, me, id, form, exc.status)
         return redirect(f"/komisja/konkursy/{competition['id']}?oceniono={id}", code=303)
+
+
+def award_errors(fields: dict[str, list[str]], offer_ids: list[str]) -> dict[str, list[str]]:
+    """The API's messages on the awards (`awards.3.amount`: the 4th offer sent) at the form's
+    field of that offer (`award_<offer id>`); the rest for the summary (`_form`)."""
+    errors: dict[str, list[str]] = {}
+    for name, messages in fields.items():
+        path = name.split(".")
+        key = "_form"
+        if len(path) > 1 and path[0] == "awards" and path[1].isdigit() \
+                and int(path[1]) < len(offer_ids):
+            key = f"award_{offer_ids[int(path[1])]}"
+        errors.setdefault(key, []).extend(messages)
+    return errors
 
 
 def _decimal(value: Any) -> Decimal:

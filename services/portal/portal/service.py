@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import BACKENDS, Rejected
+from portal.committee import CommitteeMixin
 from portal.views import (
     AreaNames,
     Form,
@@ -29,7 +30,6 @@ from portal.views import (
     upcoming,
 )
 from portal.web import DEVELOPER_CSP, PageNotFound, Site, SiteProvider, page
-from portal.committee import CommitteeMixin
 from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
 
