@@ -23,10 +23,14 @@ from portal.backend import Rejected
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import NotAllowed, Site, page
+from portal.workspaces import OFFER_STATUS
 
 COMPETITION_STATUS = {"draft": "Projekt", "announced": "Nabór trwa", "closed": "Nabór zamknięty",
                       "under_evaluation": "W ocenie komisji", "resolved": "Rozstrzygnięty",
                       "cancelled": "Unieważniony"}
+# grants' own names of the decided offers (workspaces.OFFER_STATUS names them otherwise)
+OFFER_STATUSES = {**OFFER_STATUS, "funded": "Przyznano dotację",
+                  "not_funded": "Nie przyznano dotacji"}
 MEMBER_ROWS = 3    # committee members an empty appointment form shows
 STAFF_ROLES = ("officer", "department")
 
@@ -112,6 +116,7 @@ class CommitteeMixin:
             request, "workspace/office_competition.html", status=status, parts=parts,
             c=competition, offers=offers, members=members, committee=committee,
             ranking=items, results=results, statuses=COMPETITION_STATUS,
+            offer_statuses=OFFER_STATUSES,
             members_form=members_form or self._member_form(), results_form=results_form,
             awarded=awarded, budget=budget,
             share=min(100, int(awarded * 100 / budget)) if budget else 0,
