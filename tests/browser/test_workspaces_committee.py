@@ -148,3 +148,10 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     assert "1 z 1" in officer.locator("td.ocen").all_inner_texts()
     assert officer.locator("progress#budzet").count() == 1
     checked(officer, "urzad-konkurs-ocena")
+
+    # --- and confirms the results within the budget -------------------------------------------
+    officer.get_by_role("button", name="Zatwierdź wyniki").click()
+    arrive(officer, city, r"zapisano=wyniki")
+    assert officer.locator("#stan-konkursu").inner_text() == "Rozstrzygnięty"
+    assert "Przyznano" in officer.locator("#wyniki + p").inner_text()
+    checked(officer, "urzad-konkurs-wyniki")

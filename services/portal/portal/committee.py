@@ -107,8 +107,8 @@ class CommitteeMixin:
         if results_form is None:
             results_form = Form(tuple(f"award_{r['offer_id']}" for r in items), labels={
                 f"award_{r['offer_id']}": f"Kwota dotacji: {r['title']}" for r in items},
-                values={f"award_{r['offer_id']}": formatting.parse_money(
-                    str(r.get("proposed_amount") or "0")) or "" for r in items})
+                values={f"award_{r['offer_id']}": _typed(r.get("proposed_amount"))
+                        for r in items})
         awarded = sum((_decimal(results_form.values.get(f"award_{r['offer_id']}"))
                        for r in items), start=Decimal("0"))
         budget = _decimal(competition.get("budget"))
@@ -336,6 +336,11 @@ def award_errors(fields: dict[str, list[str]], offer_ids: list[str]) -> dict[str
             key = f"award_{offer_ids[int(path[1])]}"
         errors.setdefault(key, []).extend(messages)
     return errors
+
+
+def _typed(amount: Any) -> str:
+    """An amount as a person types it: "13500.00" -> "13 500,00"."""
+    return formatting.money(_decimal(amount)).removesuffix("zł").strip()
 
 
 def _decimal(value: Any) -> Decimal:
