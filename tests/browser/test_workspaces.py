@@ -241,3 +241,27 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     person.get_by_role("button", name="Działaj w imieniu tej organizacji").click()
     arrive(person, city, re.escape(city.portal) + r"/moja-organizacja$")
     assert person.locator("h1").inner_text() == f"Stowarzyszenie Drugie {stamp}"
+
+    # --- the inbox, and a request the officer refuses with a reason -------------------------
+    person.get_by_role("link", name=re.compile("Skrzynka")).click()
+    arrive(person, city, r"/moja-organizacja/skrzynka$")
+    assert person.locator("h1").inner_text() == "Skrzynka"
+    checked(person, "skrzynka")
+    third = pending_organisation(city, f"Klub Trzeci {stamp}", competition["area"])
+    person.goto("/moja-organizacja")
+    person.get_by_label("Identyfikator organizacji").fill(third["id"])
+    person.get_by_role("button", name="Poproś o reprezentowanie").click()
+    arrive(person, city, r"wyslano=1")
+    officer.goto("/urzad/reprezentacje")
+    officer.get_by_role("button", name=re.compile(r"Odmów\W+Ewa Przedstawicielska")).click()
+    reason = officer.locator("textarea[aria-invalid='true']")   # no reason: the API says so
+    reason.wait_for()
+    problem = officer.locator("#" + reason.get_attribute("aria-describedby"))
+    assert problem.inner_text().strip().startswith("Błąd:")
+    checked(officer, "urzad-reprezentacje-blad")
+    reason.fill("Osoba nie figuruje w KRS jako członek zarządu.")
+    officer.get_by_role("button", name=re.compile(r"Odmów\W+Ewa Przedstawicielska")).click()
+    arrive(officer, city, r"zapisano=odmow")
+    person.reload()
+    mine = person.locator("#reprezentacja").inner_text()
+    assert f"Klub Trzeci {stamp} – Odmowa (Osoba nie figuruje w KRS" in mine

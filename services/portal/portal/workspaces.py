@@ -24,7 +24,7 @@ from portal import formatting
 from portal.backend import Rejected
 from portal.sessions import Session
 from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
-from portal.views import Form, Parts
+from portal.views import Form, Parts, polish
 from portal.web import NotAllowed, Redirect, Site, page
 
 log = logging.getLogger(__name__)
@@ -251,7 +251,8 @@ class WorkspacesMixin:
                 self._call(me, "POST", "identity", f"/api/v1/representations/{id}/refuse",
                            json={"reason": (request.form.get("reason") or "").strip()})
         except Rejected as exc:
-            message = " ".join(m for ms in exc.fields.values() for m in ms) or exc.message
+            message = " ".join(polish(m) for ms in exc.fields.values() for m in ms) \
+                or exc.message
             return redirect(f"{back}?blad={quote(message)}&wniosek={id}#wnioski", code=303)
         return redirect(f"{back}?zapisano={action}#wnioski", code=303)
 
