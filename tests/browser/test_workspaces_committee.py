@@ -1,7 +1,7 @@
 """The competition's committee in the workspaces (issue #18), end to end on the real services in
 Chromium: the deadline for offers passes (the tests' clock: the competition's deadline moved a
 second into the past in the city's database, as `scripts/demo.py --time-travel` does); an
-officer appoints the committee by inviting a member by email and assigns the offers; the member
+officer appoints the committee by inviting a member by email and assigns an offer; the member
 sets a password from the emailed link, signs in, declares no conflict of interest and scores an
 offer (a score over the criterion's maximum is explained at the field, then fixed); the officer
 sees the progress and the budget bar. axe finds nothing on any page; each is saved under
@@ -83,9 +83,11 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     officer.get_by_role("button", name="Powołaj komisję").click()
     arrive(officer, city, r"zapisano=komisja")
     assert "Jan Oceniający" in officer.locator("main").inner_text()
-    officer.get_by_role("button", name="Przydziel wszystkie oferty każdemu członkowi komisji") \
-        .click()
+    officer.get_by_role("group", name="Oferty dla: Jan Oceniający").get_by_role(
+        "checkbox").first.check()
+    officer.get_by_role("button", name="Przydziel zaznaczone oferty").click()
     arrive(officer, city, r"zapisano=przydzial")
+    assert "przydzielone oferty: 1" in officer.locator("main").inner_text()
 
     # --- the member sets a password from the emailed link and signs in ----------------------
     def invitation_link() -> str | None:
@@ -121,6 +123,7 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     member.locator("#oswiadczenie").wait_for()
 
     # --- scores an offer: over the maximum is explained at the field, then fixed -------------
+    assert member.locator("main ul a").count() == 1   # the one offer assigned
     member.locator("main ul a").first.click()
     arrive(member, city, r"/komisja/oferty/[0-9a-f]{24}$")
     checked(member, "komisja-karta-oceny")
@@ -140,7 +143,7 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     member.get_by_role("button", name="Zapisz ocenę").click()
     arrive(member, city, rf"/komisja/konkursy/{competition['id']}\?oceniono=")
     assert "Ocena oferty została zapisana" in member.content()
-    assert "Oferty ocenione przez co najmniej jednego członka komisji: 1 z" in \
+    assert "Oferty ocenione przez co najmniej jednego członka komisji: 1 z 1" in \
         member.locator("#postep").inner_text()
 
     # --- the officer sees the progress and the budget bar ------------------------------------

@@ -160,14 +160,22 @@ class CommitteeMixin:
 
     @page("POST", "/urzad/konkursy/<id>/przydzial")
     def assign_offers(self, request: Request, id: str) -> Response:
-        """Every offer to every member who may assess it (grants leaves out the conflicted)."""
+        """The offers ticked for each member (`assign_<user id>`), or every offer to every
+        member ("wszystkie"; grants refuses a member's conflicted offer)."""
         me = self._staff(request)
         committee = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}/committee")
         user_ids = [m["user_id"] for m in committee["members"] if not m.get("excluded")]
+        chosen = [{"user_id": u, "offer_ids": request.form.getlist(f"assign_{u}")}
+                  for u in user_ids if request.form.getlist(f"assign_{u}")]
+        body: dict[str, Any] = {"assignments": chosen}
+        if request.form.get("action") == "wszystkie":
+            body = {"distribute": {"user_ids": user_ids, "per_offer": max(1, len(user_ids))}}
+        elif not chosen:
+            return redirect(f"/urzad/konkursy/{id}?blad={quote('Zaznacz oferty do przydziału.')}"
+                            "#komisja", code=303)
         try:
             self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee/assignments",
-                       json={"distribute": {"user_ids": user_ids,
-                                            "per_offer": max(1, len(user_ids))}})
+                       json=body)
         except Rejected as exc:
             message = " ".join(m for ms in exc.fields.values() for m in ms) or exc.message
             return redirect(f"/urzad/konkursy/{id}?blad={quote(message)}#komisja", code=303)
