@@ -152,7 +152,19 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     assert officer.locator("progress#budzet").count() == 1
     checked(officer, "urzad-konkurs-ocena")
 
-    # --- and confirms the results within the budget -------------------------------------------
+    # --- and confirms the results within the budget (over it: explained, then fixed) ----------
+    amounts = officer.locator("form input.money")
+    for i in range(amounts.count()):   # each offer its request: more than the pool
+        hint = officer.locator("#" + amounts.nth(i).get_attribute("aria-describedby")).inner_text()
+        amounts.nth(i).fill(re.search(r"Wnioskowano ([\d\s\u00a0]+,\d\d)", hint).group(1))
+    officer.wait_for_function(   # the live budget bar (htmx), arithmetic only
+        "() => document.querySelector('#budzet-opis').textContent.includes('przekracza')")
+    officer.get_by_role("button", name="Zatwierdź wyniki").click()
+    officer.locator(".error-summary").wait_for()   # grants' 422 on the awards
+    assert "przekracza środki konkursu" in officer.locator(".error-summary").inner_text()
+    checked(officer, "urzad-konkurs-wyniki-blad")
+    for i in range(1, amounts.count()):
+        amounts.nth(i).fill("0")
     officer.get_by_role("button", name="Zatwierdź wyniki").click()
     arrive(officer, city, r"zapisano=wyniki")
     assert officer.locator("#stan-konkursu").inner_text() == "Rozstrzygnięty"

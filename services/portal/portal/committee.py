@@ -109,17 +109,15 @@ class CommitteeMixin:
                 f"award_{r['offer_id']}": f"Kwota dotacji: {r['title']}" for r in items},
                 values={f"award_{r['offer_id']}": _typed(r.get("proposed_amount"))
                         for r in items})
-        awarded = sum((_decimal(results_form.values.get(f"award_{r['offer_id']}"))
-                       for r in items), start=Decimal("0"))
-        budget = _decimal(competition.get("budget"))
+        bar = budget_bar([results_form.values.get(f"award_{r['offer_id']}") for r in items],
+                         competition.get("budget"))
         return self.site.render(
             request, "workspace/office_competition.html", status=status, parts=parts,
             c=competition, offers=offers, members=members, committee=committee,
             ranking=items, results=results, statuses=COMPETITION_STATUS,
             offer_statuses=OFFER_STATUSES,
             members_form=members_form or self._member_form(), results_form=results_form,
-            awarded=awarded, budget=budget,
-            share=min(100, int(awarded * 100 / budget)) if budget else 0,
+            **bar,
             saved=request.args.get("zapisano"), error=request.args.get("blad"))
 
     @page("POST", "/urzad/konkursy/<id>/komisja")
@@ -180,6 +178,15 @@ class CommitteeMixin:
             message = " ".join(m for ms in exc.fields.values() for m in ms) or exc.message
             return redirect(f"/urzad/konkursy/{id}?blad={quote(message)}#komisja", code=303)
         return redirect(f"/urzad/konkursy/{id}?zapisano=przydzial#komisja", code=303)
+
+    @page("POST", "/urzad/konkursy/<id>/wyniki/suma")
+    def results_sum(self, request: Request, id: str) -> Response:
+        """The budget bar for htmx as the amounts are typed (arithmetic only: grants decides)."""
+        me = self._staff(request)
+        competition = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}")
+        typed = [v for k, v in request.form.items() if k.startswith("award_")]
+        return self.site.render(request, "workspace/budget_bar.html",
+                                **budget_bar(typed, competition.get("budget")))
 
     @page("POST", "/urzad/konkursy/<id>/wyniki")
     def confirm_results(self, request: Request, id: str) -> Response:
@@ -330,6 +337,14 @@ class CommitteeMixin:
             form.reject(exc)
             return self._score_sheet(request, me, id, form, exc.status)
         return redirect(f"/komisja/konkursy/{competition['id']}?oceniono={id}", code=303)
+
+
+def budget_bar(typed: list[str | None], budget: Any) -> dict[str, Any]:
+    """The awards typed against the pool: their sum, the pool, the share of it (at most 100)."""
+    awarded = sum((_decimal(t) for t in typed), start=Decimal("0"))
+    pool = _decimal(budget)
+    return {"awarded": awarded, "budget": pool,
+            "share": min(100, int(awarded * 100 / pool)) if pool else 0}
 
 
 def award_errors(fields: dict[str, list[str]], offer_ids: list[str]) -> dict[str, list[str]]:

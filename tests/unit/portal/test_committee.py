@@ -3,8 +3,10 @@ scoring sheet's fields named as the API names its scores."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from portal.backend import Rejected
-from portal.committee import CommitteeMixin, award_errors
+from portal.committee import CommitteeMixin, award_errors, budget_bar
 
 
 def test_a_message_on_an_award_goes_next_to_that_offers_amount() -> None:
@@ -21,3 +23,9 @@ def test_a_score_over_the_maximum_is_shown_at_its_criterion() -> None:
         "scores.1.points": ["Za kryterium „Koszty” można przyznać od 0 do 5 pkt."]}))
     assert form.errors == {"scores_1_points": [
         "Za kryterium „Koszty” można przyznać od 0 do 5 pkt."]}
+
+
+def test_the_budget_bar_sums_the_amounts_as_typed_and_stops_at_the_pool() -> None:
+    assert budget_bar(["13 500,00", "", None, "1500"], "30000.00") == {
+        "awarded": Decimal("15000.00"), "budget": Decimal("30000.00"), "share": 50}
+    assert budget_bar(["40 000"], "30000.00")["share"] == 100
