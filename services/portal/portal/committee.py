@@ -19,7 +19,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.backend import Rejected
+from portal.backend import NotFound, Rejected
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import NotAllowed, Site, page
@@ -53,8 +53,10 @@ class CommitteeMixin:
         """A part that may not exist yet (no committee, no ranking): None."""
         try:
             return self._call(me, "GET", "grants", path)
+        except NotFound:
+            return None
         except Rejected as exc:
-            if exc.status in (404, 409, 422):
+            if exc.status in (409, 422):
                 return None
             raise
 
