@@ -15,6 +15,7 @@ import logging
 import mimetypes
 import os
 import time
+import uuid
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,8 @@ class Site:
                                autoescape=select_autoescape(["html"]),
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(formatting.FILTERS)
+        # a form's Idempotency-Key, made when it is rendered (the workspaces' writes)
+        self.env.globals["new_key"] = lambda: uuid.uuid4().hex
         self.backends = backend.Backends(urls or backend.base_urls())
         self.csrf = Csrf(secret)
         self.contact = liaison_office()

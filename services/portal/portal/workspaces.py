@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -36,6 +35,11 @@ OFFER_STATUS = {"submitted": "Złożona", "withdrawn": "Wycofana", "rejected_for
                 "awarded": "Przyznano dotację", "not_awarded": "Nie przyznano dotacji"}
 COST_ROWS = 3          # cost item rows an empty offer form shows
 MAX_COST_ROWS = 200    # as many as the API takes
+
+
+def form_key(request: Request) -> str | None:
+    """The Idempotency-Key the form was rendered with (a double click sends it twice)."""
+    return (request.form.get("idempotency_key") or "")[:128] or None
 
 
 def sign_in_link(path: str) -> str:
@@ -225,7 +229,8 @@ class WorkspacesMixin:
                          {"organization_id": "Identyfikator organizacji"})
         try:
             self._call(me, "POST", "identity", "/api/v1/representations",
-                       json={"organization_id": form.values["organization_id"]})
+                       json={"organization_id": form.values["organization_id"]},
+                       idempotency_key=form_key(request))
         except Rejected as exc:
             form.reject(exc)
             if exc.status == 409 and not exc.fields:
@@ -246,10 +251,12 @@ class WorkspacesMixin:
             raise NotAllowed(action)
         try:
             if action == "zatwierdz":
-                self._call(me, "POST", "identity", f"/api/v1/representations/{id}/approve")
+                self._call(me, "POST", "identity", f"/api/v1/representations/{id}/approve",
+                           idempotency_key=form_key(request))
             else:
                 self._call(me, "POST", "identity", f"/api/v1/representations/{id}/refuse",
-                           json={"reason": (request.form.get("reason") or "").strip()})
+                           json={"reason": (request.form.get("reason") or "").strip()},
+                           idempotency_key=form_key(request))
         except Rejected as exc:
             message = " ".join(polish(m) for ms in exc.fields.values() for m in ms) \
                 or exc.message
@@ -270,7 +277,8 @@ class WorkspacesMixin:
     @page("POST", "/moja-organizacja/skrzynka/<id>/przeczytane")
     def mark_read(self, request: Request, id: str) -> Response:
         me = self._me(request)
-        self._call(me, "POST", "notifications", f"/api/v1/inbox/{id}/read")
+        self._call(me, "POST", "notifications", f"/api/v1/inbox/{id}/read",
+                   idempotency_key=form_key(request))
         return redirect("/moja-organizacja/skrzynka", code=303)
 
     # --- an offer ------------------------------------------------------------------------
@@ -368,8 +376,7 @@ class WorkspacesMixin:
         competition = self.site.backends.get("grants",
                                              f"/api/v1/competitions/{competition_id}")
         return self.site.render(request, "workspace/offer_form.html", status=status,
-                                c=competition, form=form, sums=self._sums(form),
-                                key=uuid.uuid4().hex, now=_now(),
+                                c=competition, form=form, sums=self._sums(form), now=_now(),
                                 left=formatting.days_left_text)
 
     @page("POST", "/moja-organizacja/oferty/suma")
@@ -391,8 +398,7 @@ class WorkspacesMixin:
         try:
             offer = self._call(me, "POST", "grants",
                                f"/api/v1/competitions/{competition_id}/offers", json=body,
-                               idempotency_key=(request.form.get("idempotency_key") or "")[:100]
-                               or None)
+                               idempotency_key=form_key(request))
         except Rejected as exc:
             form.reject(exc)
             return self._offer_form(request, competition_id, form, exc.status)
@@ -436,7 +442,8 @@ class WorkspacesMixin:
     def verify(self, request: Request, id: str) -> Response:
         me = self._role(request, "officer")
         try:
-            org = self._call(me, "POST", "registry", f"/api/v1/organizations/{id}/verify")
+            org = self._call(me, "POST", "registry", f"/api/v1/organizations/{id}/verify",
+                             idempotency_key=form_key(request))
         except Rejected as exc:
             return redirect("/urzad/organizacje?blad=" + quote(exc.message), code=303)
         return redirect("/urzad/organizacje?zweryfikowano=" + quote(org.get("name", "")),
