@@ -23,7 +23,7 @@ from portal.backend import NotFound, Rejected
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import NotAllowed, Site, page
-from portal.workspaces import OFFER_STATUS
+from portal.workspaces import OFFER_STATUS, form_key
 
 COMPETITION_STATUS = {"draft": "Projekt", "announced": "Nabór trwa", "closed": "Nabór zamknięty",
                       "under_evaluation": "W ocenie komisji", "resolved": "Rozstrzygnięty",
@@ -151,7 +151,7 @@ class CommitteeMixin:
             return self._office_competition(request, me, id, members_form=form, status=422)
         try:
             self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee",
-                       json={"members": members})
+                       json={"members": members}, idempotency_key=form_key(request))
         except Rejected as exc:
             form.reject(exc)
             return self._office_competition(request, me, id, members_form=form,
@@ -175,7 +175,7 @@ class CommitteeMixin:
                             "#komisja", code=303)
         try:
             self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee/assignments",
-                       json=body)
+                       json=body, idempotency_key=form_key(request))
         except Rejected as exc:
             message = " ".join(m for ms in exc.fields.values() for m in ms) or exc.message
             return redirect(f"/urzad/konkursy/{id}?blad={quote(message)}#komisja", code=303)
@@ -208,7 +208,7 @@ class CommitteeMixin:
         if not form.errors:
             try:
                 self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/results",
-                           json={"awards": awards})
+                           json={"awards": awards}, idempotency_key=form_key(request))
                 return redirect(f"/urzad/konkursy/{id}?zapisano=wyniki#wyniki", code=303)
             except Rejected as exc:
                 for key, messages in award_errors(exc.fields, ids).items():
@@ -278,7 +278,8 @@ class CommitteeMixin:
         try:
             self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee/declaration",
                        json={"no_conflict_of_interest": form.values[
-                           "no_conflict_of_interest"] == "tak"})
+                           "no_conflict_of_interest"] == "tak"},
+                       idempotency_key=form_key(request))
         except Rejected as exc:
             form.reject(exc)
             if not exc.fields:
@@ -334,7 +335,7 @@ class CommitteeMixin:
             return self._score_sheet(request, me, id, form, 422)
         try:
             self._call(me, "POST", "grants", f"/api/v1/offers/{id}/scores",
-                       json={"scores": scores})
+                       json={"scores": scores}, idempotency_key=form_key(request))
         except Rejected as exc:
             form.reject(exc)
             return self._score_sheet(request, me, id, form, exc.status)
