@@ -67,11 +67,15 @@ class CommitteeMixin:
         params = {}
         if not me.has("officer") and me.claims.get("department"):
             params["department"] = me.claims["department"]   # the department's own
+        status = request.args.get("stan", "")
+        if status in COMPETITION_STATUS:
+            params["status"] = status
         parts = Parts()
         found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/competitions",
                                                 **params))
         return self.site.render(request, "workspace/office_competitions.html", parts=parts,
-                                found=found, statuses=COMPETITION_STATUS)
+                                found=found, statuses=COMPETITION_STATUS,
+                                status=params.get("status", ""))
 
     def _member_form(self) -> Form:
         fields = tuple(f"members_{i}_{part}" for i in range(MEMBER_ROWS)
