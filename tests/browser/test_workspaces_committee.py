@@ -74,7 +74,12 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     arrive(officer, city, r"/urzad$")
     officer.get_by_role("link", name="Konkursy ofert").click()
     arrive(officer, city, r"/urzad/konkursy$")
+    assert officer.locator("h1").inner_text() == "Konkursy ofert"
     checked(officer, "urzad-konkursy")
+    officer.get_by_label("Stan konkursu").select_option("closed")
+    officer.get_by_role("button", name="Pokaż").click()
+    arrive(officer, city, r"/urzad/konkursy\?stan=closed$")
+    assert "Nabór trwa" not in officer.locator("main table").inner_text()
     officer.get_by_role("link", name=competition["title"]).click()
     arrive(officer, city, rf"/urzad/konkursy/{competition['id']}$")
     checked(officer, "urzad-konkurs-komisja")
@@ -109,6 +114,7 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     arrive(member, city, r"/oauth2/authorize")
     sign_in_at_identity(member, member_email, PASSWORD)
     arrive(member, city, re.escape(city.portal) + r"/komisja$")
+    assert member.locator("h1").inner_text() == "Prace komisji konkursowej"
     checked(member, "komisja")
 
     # --- declares no conflict of interest ---------------------------------------------------

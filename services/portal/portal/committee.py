@@ -75,7 +75,7 @@ class CommitteeMixin:
                                                 **params))
         return self.site.render(request, "workspace/office_competitions.html", parts=parts,
                                 found=found, statuses=COMPETITION_STATUS,
-                                status=params.get("status", ""))
+                                chosen=params.get("status", ""))
 
     def _member_form(self) -> Form:
         fields = tuple(f"members_{i}_{part}" for i in range(MEMBER_ROWS)
