@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import BACKENDS, Rejected
+from portal.committee import CommitteeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.views import (
     AreaNames,
@@ -96,7 +97,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
                     direct_passthrough=True)
 
 
-class PortalService(WorkspacesMixin, CouncilOfficeMixin):
+class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()

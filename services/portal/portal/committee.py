@@ -1,0 +1,377 @@
+"""The competition's workspaces (issue #18): the officer's (and the running department's)
+`/urzad/konkursy/...` — the competitions, their offers, appointing the committee (members
+invited through identity), assigning offers, following the scoring and confirming the results
+within the budget — and the committee member's `/komisja/...` — the declaration of no conflict
+of interest (art. 15 ust. 2d, 2f), the offers assigned and a scoring sheet per criterion.
+
+Every action goes to grants' (and identity's) API with the person's token; the services apply
+the Act, the portal shows their answers next to the fields they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from portal import formatting
+from portal.backend import NotFound, Rejected
+from portal.sessions import Session
+from portal.views import Form, Parts
+from portal.web import NotAllowed, Site, page
+from portal.workspaces import OFFER_STATUS, form_key
+
+COMPETITION_STATUS = {"draft": "Projekt", "announced": "Nabór trwa", "closed": "Nabór zamknięty",
+                      "under_evaluation": "W ocenie komisji", "resolved": "Rozstrzygnięty",
+                      "cancelled": "Unieważniony"}
+# grants' own names of the decided offers (workspaces.OFFER_STATUS names them otherwise)
+OFFER_STATUSES = {**OFFER_STATUS, "funded": "Przyznano dotację",
+                  "not_funded": "Nie przyznano dotacji"}
+MEMBER_ROWS = 3    # committee members an empty appointment form shows
+STAFF_ROLES = ("officer", "department")
+
+
+class CommitteeMixin:
+    site: Site
+    # WorkspacesMixin's: the person with a fresh token, their role, a call with the token
+    _me: Callable[[Request], Session]
+    _role: Callable[[Request, str], Session]
+    _call: Callable[..., Any]
+    _items: Callable[..., list[dict]]
+
+    def _staff(self, request: Request) -> Session:
+        me = self._me(request)
+        if not any(me.has(role) for role in STAFF_ROLES):
+            raise NotAllowed("officer")
+        return me
+
+    def _optional(self, me: Session, path: str) -> Any:
+        """A part that may not exist yet (no committee, no ranking): None."""
+        try:
+            return self._call(me, "GET", "grants", path)
+        except NotFound:
+            return None
+        except Rejected as exc:
+            if exc.status in (409, 422):
+                return None
+            raise
+
+    # --- the officer: competitions ---------------------------------------------------------
+    @page("GET", "/urzad/konkursy")
+    def office_competitions(self, request: Request) -> Response:
+        me = self._staff(request)
+        params = {}
+        if not me.has("officer") and me.claims.get("department"):
+            params["department"] = me.claims["department"]   # the department's own
+        status = request.args.get("stan", "")
+        if status in COMPETITION_STATUS:
+            params["status"] = status
+        parts = Parts()
+        found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/competitions",
+                                                **params))
+        return self.site.render(request, "workspace/office_competitions.html", parts=parts,
+                                found=found, statuses=COMPETITION_STATUS,
+                                chosen=params.get("status", ""))
+
+    def _member_form(self) -> Form:
+        fields = tuple(f"members_{i}_{part}" for i in range(MEMBER_ROWS)
+                       for part in ("name", "email"))
+        labels = {}
+        for i in range(MEMBER_ROWS):
+            labels[f"members_{i}_name"] = f"Członek komisji {i + 1}: imię i nazwisko"
+            labels[f"members_{i}_email"] = f"Członek komisji {i + 1}: adres e-mail"
+        return Form(fields, labels=labels)
+
+    @page("GET", "/urzad/konkursy/<id>")
+    def office_competition(self, request: Request, id: str) -> Response:
+        me = self._staff(request)
+        return self._office_competition(request, me, id)
+
+    def _office_competition(self, request: Request, me: Session, id: str,
+                            members_form: Form | None = None,
+                            results_form: Form | None = None, status: int = 200) -> Response:
+        competition = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}")
+        parts = Parts()
+        offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers",
+                                                 competition_id=id), [])
+        committee = parts.fetch(lambda: self._optional(
+            me, f"/api/v1/competitions/{id}/committee"))
+        members = [m for m in (committee or {}).get("members", [])]
+        ranking = None
+        if competition["status"] in ("under_evaluation", "resolved"):
+            ranking = parts.fetch(lambda: self._optional(
+                me, f"/api/v1/competitions/{id}/ranking"))
+        results = None
+        if competition["status"] == "resolved":
+            results = parts.fetch(lambda: self._optional(
+                me, f"/api/v1/competitions/{id}/results"))
+        items = (ranking or {}).get("items", [])
+        if results_form is None:
+            results_form = Form(tuple(f"award_{r['offer_id']}" for r in items), labels={
+                f"award_{r['offer_id']}": f"Kwota dotacji: {r['title']}" for r in items},
+                values={f"award_{r['offer_id']}": _typed(r.get("proposed_amount"))
+                        for r in items})
+        bar = budget_bar([results_form.values.get(f"award_{r['offer_id']}") for r in items],
+                         competition.get("budget"))
+        return self.site.render(
+            request, "workspace/office_competition.html", status=status, parts=parts,
+            c=competition, offers=offers, members=members, committee=committee,
+            ranking=items, results=results, statuses=COMPETITION_STATUS,
+            offer_statuses=OFFER_STATUSES,
+            members_form=members_form or self._member_form(), results_form=results_form,
+            **bar,
+            saved=request.args.get("zapisano"), error=request.args.get("blad"))
+
+    @page("POST", "/urzad/konkursy/<id>/komisja")
+    def appoint_committee(self, request: Request, id: str) -> Response:
+        """Invites each person (identity: a new address gets an account and an emailed link)
+        and appoints them all as the committee (grants)."""
+        me = self._staff(request)
+        blank = self._member_form()
+        form = Form.read(request, blank.fields, blank.labels)
+        rows = [i for i in range(MEMBER_ROWS)
+                if form.values[f"members_{i}_name"] or form.values[f"members_{i}_email"]]
+        if not rows:
+            form.errors["members_0_name"] = ["Podaj co najmniej jednego członka komisji."]
+        members = []
+        for i in rows:
+            try:
+                invited = self._call(me, "POST", "identity", "/api/v1/accounts/invitations",
+                                     json={"email": form.values[f"members_{i}_email"],
+                                           "name": form.values[f"members_{i}_name"],
+                                           "roles": ["committee"]})
+            except Rejected as exc:
+                for name, messages in (exc.fields or {"email": [exc.message]}).items():
+                    form.errors.setdefault(f"members_{i}_{name}", []).extend(messages)
+                continue
+            members.append({"user_id": invited["account_id"],
+                            "name": form.values[f"members_{i}_name"], "kind": "official",
+                            "email": form.values[f"members_{i}_email"]})
+        if form.errors:
+            return self._office_competition(request, me, id, members_form=form, status=422)
+        try:
+            self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee",
+                       json={"members": members}, idempotency_key=form_key(request))
+        except Rejected as exc:
+            form.reject(exc)
+            return self._office_competition(request, me, id, members_form=form,
+                                            status=exc.status)
+        return redirect(f"/urzad/konkursy/{id}?zapisano=komisja#komisja", code=303)
+
+    @page("POST", "/urzad/konkursy/<id>/przydzial")
+    def assign_offers(self, request: Request, id: str) -> Response:
+        """The offers ticked for each member (`assign_<user id>`), or every offer to every
+        member ("wszystkie"; grants refuses a member's conflicted offer)."""
+        me = self._staff(request)
+        committee = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}/committee")
+        user_ids = [m["user_id"] for m in committee["members"] if not m.get("excluded")]
+        chosen = [{"user_id": u, "offer_ids": request.form.getlist(f"assign_{u}")}
+                  for u in user_ids if request.form.getlist(f"assign_{u}")]
+        body: dict[str, Any] = {"assignments": chosen}
+        if request.form.get("action") == "wszystkie":
+            body = {"distribute": {"user_ids": user_ids, "per_offer": max(1, len(user_ids))}}
+        elif not chosen:
+            return redirect(f"/urzad/konkursy/{id}?blad={quote('Zaznacz oferty do przydziału.')}"
+                            "#komisja", code=303)
+        try:
+            self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee/assignments",
+                       json=body, idempotency_key=form_key(request))
+        except Rejected as exc:
+            message = " ".join(m for ms in exc.fields.values() for m in ms) or exc.message
+            return redirect(f"/urzad/konkursy/{id}?blad={quote(message)}#komisja", code=303)
+        return redirect(f"/urzad/konkursy/{id}?zapisano=przydzial#komisja", code=303)
+
+    @page("POST", "/urzad/konkursy/<id>/wyniki/suma")
+    def results_sum(self, request: Request, id: str) -> Response:
+        """The budget bar for htmx as the amounts are typed (arithmetic only: grants decides)."""
+        me = self._staff(request)
+        competition = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}")
+        typed = [v for k, v in request.form.items() if k.startswith("award_")]
+        return self.site.render(request, "workspace/budget_bar.html",
+                                **budget_bar(typed, competition.get("budget")))
+
+    @page("POST", "/urzad/konkursy/<id>/wyniki")
+    def confirm_results(self, request: Request, id: str) -> Response:
+        me = self._staff(request)
+        ranking = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}/ranking")
+        ids = [r["offer_id"] for r in ranking.get("items", [])]
+        form = Form.read(request, tuple(f"award_{o}" for o in ids), {
+            f"award_{r['offer_id']}": f"Kwota dotacji: {r['title']}"
+            for r in ranking.get("items", [])})
+        awards = []
+        for offer_id in ids:
+            typed = form.values[f"award_{offer_id}"] or "0"
+            amount = formatting.parse_money(typed)
+            if amount is None:
+                form.errors[f"award_{offer_id}"] = ["Wpisz kwotę w złotych, np. 12 500,00."]
+            awards.append({"offer_id": offer_id, "amount": amount or typed})
+        if not form.errors:
+            try:
+                self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/results",
+                           json={"awards": awards}, idempotency_key=form_key(request))
+                return redirect(f"/urzad/konkursy/{id}?zapisano=wyniki#wyniki", code=303)
+            except Rejected as exc:
+                for key, messages in award_errors(exc.fields, ids).items():
+                    form.errors.setdefault(key, []).extend(messages)
+                if not exc.fields:
+                    form.message = exc.message
+                status = exc.status
+        else:
+            status = 422
+        return self._office_competition(request, me, id, results_form=form, status=status)
+
+    # --- the committee member --------------------------------------------------------------
+    def _membership(self, me: Session, competition_id: str) -> dict | None:
+        committee = self._optional(me, f"/api/v1/competitions/{competition_id}/committee")
+        sub = me.claims.get("sub")
+        return next((m for m in (committee or {}).get("members", [])
+                     if m["user_id"] == sub), None)
+
+    @page("GET", "/komisja")
+    def committee_home(self, request: Request) -> Response:
+        me = self._role(request, "committee")
+        parts = Parts()
+        offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers"), []) or []
+        competitions = []
+        for competition_id in dict.fromkeys(o["competition_id"] for o in offers):
+            competition = parts.fetch(lambda c=competition_id: self._call(
+                me, "GET", "grants", f"/api/v1/competitions/{c}"))
+            if competition is not None:
+                member = parts.fetch(lambda c=competition_id: self._membership(me, c))
+                competitions.append((competition, member))
+        return self.site.render(request, "workspace/committee_home.html", parts=parts,
+                                competitions=competitions, statuses=COMPETITION_STATUS)
+
+    @page("GET", "/komisja/konkursy/<id>")
+    def committee_competition(self, request: Request, id: str) -> Response:
+        me = self._role(request, "committee")
+        return self._committee_competition(request, me, id)
+
+    def _committee_competition(self, request: Request, me: Session, id: str,
+                               form: Form | None = None, status: int = 200) -> Response:
+        competition = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}")
+        member = self._membership(me, id)
+        if member is None:
+            raise NotAllowed("committee")
+        parts = Parts()
+        offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers",
+                                                 competition_id=id), []) or []
+        assigned = member.get("assigned_offers")
+        if assigned is not None:
+            offers = [o for o in offers if o["id"] in assigned]
+        ranking = parts.fetch(lambda: self._optional(
+            me, f"/api/v1/competitions/{id}/ranking")) or {}
+        scored = {r["offer_id"]: r["scored_by"] for r in ranking.get("items", [])}
+        return self.site.render(
+            request, "workspace/committee_competition.html", status=status, parts=parts,
+            c=competition, member=member, offers=offers, scored=scored,
+            progress=sum(1 for o in offers if scored.get(o["id"])),
+            form=form or Form(("no_conflict_of_interest",), labels={
+                "no_conflict_of_interest": "Oświadczenie o braku konfliktu interesów"}),
+            done=request.args.get("oceniono"), statuses=COMPETITION_STATUS)
+
+    @page("POST", "/komisja/konkursy/<id>/oswiadczenie")
+    def declare(self, request: Request, id: str) -> Response:
+        me = self._role(request, "committee")
+        form = Form.read(request, ("no_conflict_of_interest",), {
+            "no_conflict_of_interest": "Oświadczenie o braku konfliktu interesów"})
+        try:
+            self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee/declaration",
+                       json={"no_conflict_of_interest": form.values[
+                           "no_conflict_of_interest"] == "tak"},
+                       idempotency_key=form_key(request))
+        except Rejected as exc:
+            form.reject(exc)
+            if not exc.fields:
+                form.errors["no_conflict_of_interest"] = [exc.message]
+                form.message = ""
+            return self._committee_competition(request, me, id, form, exc.status)
+        return redirect(f"/komisja/konkursy/{id}", code=303)
+
+    @staticmethod
+    def _sheet_form(criteria: list[dict]) -> Form:
+        fields, labels = [], {}
+        for i, criterion in enumerate(criteria):
+            fields += [f"scores_{i}_points", f"scores_{i}_comment"]
+            labels[f"scores_{i}_points"] = (f"{criterion['name']}: punkty "
+                                            f"(od 0 do {criterion['max_points']})")
+            labels[f"scores_{i}_comment"] = f"{criterion['name']}: uzasadnienie"
+        return Form(tuple(fields), labels=labels)
+
+    @page("GET", "/komisja/oferty/<id>")
+    def score_sheet(self, request: Request, id: str) -> Response:
+        me = self._role(request, "committee")
+        return self._score_sheet(request, me, id)
+
+    def _score_sheet(self, request: Request, me: Session, id: str, form: Form | None = None,
+                     status: int = 200) -> Response:
+        offer = self._call(me, "GET", "grants", f"/api/v1/offers/{id}")
+        competition = self._call(me, "GET", "grants",
+                                 f"/api/v1/competitions/{offer['competition_id']}")
+        return self.site.render(request, "workspace/score_sheet.html", status=status,
+                                offer=offer, c=competition,
+                                form=form or self._sheet_form(competition["criteria"]))
+
+    @page("POST", "/komisja/oferty/<id>")
+    def score(self, request: Request, id: str) -> Response:
+        me = self._role(request, "committee")
+        offer = self._call(me, "GET", "grants", f"/api/v1/offers/{id}")
+        competition = self._call(me, "GET", "grants",
+                                 f"/api/v1/competitions/{offer['competition_id']}")
+        criteria = competition["criteria"]
+        blank = self._sheet_form(criteria)
+        form = Form.read(request, blank.fields, blank.labels)
+        scores = []
+        for i, criterion in enumerate(criteria):
+            typed = form.values[f"scores_{i}_points"]
+            try:
+                points = int(typed)
+            except ValueError:
+                form.errors[f"scores_{i}_points"] = ["Wpisz liczbę całkowitą punktów."]
+                continue
+            scores.append({"criterion": criterion["name"], "points": points,
+                           "comment": form.values[f"scores_{i}_comment"] or None})
+        if form.errors:
+            return self._score_sheet(request, me, id, form, 422)
+        try:
+            self._call(me, "POST", "grants", f"/api/v1/offers/{id}/scores",
+                       json={"scores": scores}, idempotency_key=form_key(request))
+        except Rejected as exc:
+            form.reject(exc)
+            return self._score_sheet(request, me, id, form, exc.status)
+        return redirect(f"/komisja/konkursy/{competition['id']}?oceniono={id}", code=303)
+
+
+def budget_bar(typed: list[str | None], budget: Any) -> dict[str, Any]:
+    """The awards typed against the pool: their sum, the pool, the share of it (at most 100)."""
+    awarded = sum((_decimal(t) for t in typed), start=Decimal("0"))
+    pool = _decimal(budget)
+    return {"awarded": awarded, "budget": pool,
+            "share": min(100, int(awarded * 100 / pool)) if pool else 0}
+
+
+def award_errors(fields: dict[str, list[str]], offer_ids: list[str]) -> dict[str, list[str]]:
+    """The API's messages on the awards (`awards.3.amount`: the 4th offer sent) at the form's
+    field of that offer (`award_<offer id>`); the rest for the summary (`_form`)."""
+    errors: dict[str, list[str]] = {}
+    for name, messages in fields.items():
+        path = name.split(".")
+        key = "_form"
+        if len(path) > 1 and path[0] == "awards" and path[1].isdigit() \
+                and int(path[1]) < len(offer_ids):
+            key = f"award_{offer_ids[int(path[1])]}"
+        errors.setdefault(key, []).extend(messages)
+    return errors
+
+
+def _typed(amount: Any) -> str:
+    """An amount as a person types it: "13500.00" -> "13 500,00"."""
+    return formatting.money(_decimal(amount)).removesuffix("zł").strip()
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(formatting.parse_money(str(value or "0")) or "0")
