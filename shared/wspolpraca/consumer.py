@@ -20,6 +20,7 @@ import traceback
 from functools import partial
 
 import amqp.exceptions
+from eventlet.event import Event as GreenEvent
 from kombu import Connection, Producer, Queue
 from kombu.exceptions import OperationalError
 from nameko.events import EventHandler
@@ -71,6 +72,7 @@ class IdempotentEventHandler(EventHandler):
         kwargs.setdefault("expected_exceptions", (AlreadyProcessed,))
         super().__init__(source_service, event_type, **kwargs)
         self.precheck = precheck
+        self._in_flight: dict[str, GreenEvent] = {}
 
     def setup(self) -> None:
         super().setup()  # declares the exchange and `self.queue` as nameko does
@@ -125,10 +127,18 @@ class IdempotentEventHandler(EventHandler):
             log.error("poison message on %s: %s", self.queue.name, exc)
             self._park(message, body, f"invalid envelope: {exc}", "unknown")
             return
-        if self.precheck and self._already_processed(event):
-            self._count(event, "duplicate")
-            self._ack(message)
-            return
+        if self.precheck:
+            # a copy of an event this process is handling right now (a redelivery racing
+            # the first delivery) waits for it, then finds it processed: a handler without a
+            # transaction of its own is not run twice at once here
+            running = self._in_flight.get(event.id)
+            if running is not None:
+                running.wait()
+            if self._already_processed(event):
+                self._count(event, "duplicate")
+                self._ack(message)
+                return
+            self._in_flight[event.id] = GreenEvent()
         data = {
             context.CORRELATION_ID: event.correlation_id or event.id,
             context.CAUSATION_ID: event.id,
@@ -136,13 +146,28 @@ class IdempotentEventHandler(EventHandler):
             context.CONSUMER: self.consumer_key,
         }
         started = time.perf_counter()
-        self.container.spawn_worker(
-            self, (event,), {}, context_data=data,
-            handle_result=partial(self._handle_result, message, body, event, started),
-        )
+        try:
+            self.container.spawn_worker(
+                self, (event,), {}, context_data=data,
+                handle_result=partial(self._handle_result, message, body, event, started),
+            )
+        except BaseException:  # no worker (the container stops): nobody is left waiting
+            running = self._in_flight.pop(event.id, None)
+            if running is not None:
+                running.send()
+            raise
 
     def _handle_result(self, message, body, event: CloudEvent, started: float, worker_ctx,
                        result=None, exc_info=None):
+        try:
+            return self._settle(message, body, event, started, worker_ctx, result, exc_info)
+        finally:
+            running = self._in_flight.pop(event.id, None)
+            if running is not None:
+                running.send()
+
+    def _settle(self, message, body, event: CloudEvent, started: float, worker_ctx,
+                result=None, exc_info=None):
         metrics.EVENT_HANDLING_DURATION.labels(
             service=self.container.service_name, type=event.type
         ).observe(time.perf_counter() - started)
