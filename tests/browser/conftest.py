@@ -158,6 +158,23 @@ class City:
         return [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
                 for key in box.keys()]
 
+    def link_in_mail(self, address: str, path: str, timeout: float = 30) -> str:
+        """The first link to `path` (a regular expression of its path and query) in an email
+        to `address`, once it has arrived (it leaves through notifications' outbox)."""
+        import re
+
+        def find() -> str | None:
+            for message in self.mail():
+                if address in str(message["To"]):
+                    body = message.get_body(preferencelist=("plain", "html")).get_content()
+                    found = re.search(r"https?://[^\s\"'<>]+" + path + r"[^\s\"'<>]*", body)
+                    if found:
+                        return found[0].replace("&amp;", "&")
+            return None
+
+        wait_for(lambda: find() is not None, timeout, f"an email to {address} with {path}")
+        return find() or ""
+
     def stop(self) -> None:
         stop_processes(self.processes.values())
         for log in self.logs:

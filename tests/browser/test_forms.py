@@ -159,21 +159,7 @@ def test_subscribing_to_the_newsletter_and_confirming_from_the_email(page, city)
     page.wait_for_url(re.compile(r"/newsletter\?wyslano=1"))
     assert "Sprawdź skrzynkę e-mail" in page.locator("main").inner_text()
 
-    def confirmation_link() -> str | None:
-        for message in city.mail():
-            if address in str(message["To"]):
-                body = message.get_body(preferencelist=("plain", "html")).get_content()
-                found = re.search(r"https?://\S+/newsletter/potwierdz\?token=[^\s\"<>]+", body)
-                if found:
-                    return found[0].replace("&amp;", "&")
-        return None
-
-    link = None
-    for _ in range(150):  # the email leaves through the notifications' outbox and dispatcher
-        link = confirmation_link()
-        if link:
-            break
-        page.wait_for_timeout(200)
+    link = city.link_in_mail(address, r"/newsletter/potwierdz\?token=", timeout=30)
     assert link and link.startswith(city.portal), link
     page.goto(link)
     assert page.locator("h1").inner_text() == "Potwierdź zapis na newsletter"

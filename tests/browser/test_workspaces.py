@@ -116,18 +116,8 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     person.get_by_role("button", name="Załóż konto").click()
     arrive(person, city, r"/rejestracja\?wyslano=1")
 
-    def confirmation_link() -> str | None:
-        for message in city.mail():
-            if email in str(message["To"]):
-                body = message.get_body(("plain", "html")).get_content()
-                found = re.search(r"https?://[^\s\"'<>]+/oauth2/confirm\?token=[^\s\"'<>]+",
-                                  body)
-                if found:
-                    return found.group(0).replace("&amp;", "&")
-        return None
-
-    wait_for(lambda: confirmation_link() is not None, 30, "the confirmation email")
-    person.goto(confirmation_link())
+    confirmation = city.link_in_mail(email, r"/oauth2/confirm\?token=")
+    person.goto(confirmation)
     assert "potwierdzony" in person.content()
 
     # --- signs in through identity and asks to represent the organisation -------------------
@@ -286,13 +276,4 @@ def test_journey_1_representation_and_an_offer(city, context_factory) -> None:
     assert "Jan Radny" in officer.locator("table").inner_text()
     checked(officer, "urzad-rada")
 
-    def invitation() -> str | None:
-        for message in city.mail():
-            if member in str(message["To"]):
-                body = message.get_body(("plain", "html")).get_content()
-                found = re.search(r"https?://[^\s\"'<>]+/oauth2/reset\?token=[^\s\"'<>]+", body)
-                if found:
-                    return found.group(0).replace("&amp;", "&")
-        return None
-
-    wait_for(lambda: invitation() is not None, 30, "the council member's invitation")
+    assert city.link_in_mail(member, r"/oauth2/reset\?token=")   # the invitation arrives

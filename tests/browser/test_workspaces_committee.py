@@ -18,7 +18,6 @@ import requests
 from pymongo import MongoClient
 from test_workspaces import arrive, checked, officer_headers, sign_in_at_identity
 
-from conftest import wait_for
 from identity import totp
 from wspolpraca.auth import mint_token
 
@@ -95,18 +94,9 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     assert "przydzielone oferty: 1" in officer.locator("main").inner_text()
 
     # --- the member sets a password from the emailed link and signs in ----------------------
-    def invitation_link() -> str | None:
-        for message in city.mail():
-            if member_email in str(message["To"]):
-                body = message.get_body(("plain", "html")).get_content()
-                found = re.search(r"https?://[^\s\"'<>]+/oauth2/reset\?token=[^\s\"'<>]+", body)
-                if found:
-                    return found.group(0).replace("&amp;", "&")
-        return None
-
-    wait_for(lambda: invitation_link() is not None, 30, "the invitation email")
+    invitation = city.link_in_mail(member_email, r"/oauth2/reset\?token=")
     member = context_factory(viewport={"width": 1280, "height": 900}).new_page()
-    member.goto(invitation_link())
+    member.goto(invitation)
     member.get_by_label("Nowe hasło").fill(PASSWORD)
     member.get_by_role("button", name="Ustaw hasło").click()
     assert "Hasło zmienione" in member.content()
