@@ -17,7 +17,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from wspolpraca.errors import Conflict, DomainError
-from wspolpraca.fields import format_money, to_money
+from wspolpraca.fields import to_money
+from wspolpraca.polish import money
 from wspolpraca.rules import DatedRules
 from wspolpraca.workdays import add_working_days
 
@@ -116,8 +117,8 @@ def check_funds_available(area: str, planned: Decimal | None, committed: Decimal
     left = remaining_funds(planned, committed)
     if amount > left:
         raise DomainError("insufficient_programme_funds",
-                          f"W programie na obszar „{area}” zostało {format_money(left)} zł, "
-                          f"a potrzeba {format_money(amount)} zł.", field=field)
+                          f"W programie na obszar „{area}” zostało {money(left)}, "
+                          f"a potrzeba {money(amount)}.", field=field)
 
 
 # --- open competitions (art. 11-15) -----------------------------------------------------
@@ -270,21 +271,21 @@ def check_budget(offer: Mapping, field_prefix: str = "") -> None:
     items = to_money(sum((item["amount"] for item in offer["cost_items"]), ZERO))
     if items != total:
         raise DomainError("sums_do_not_add_up",
-                          f"Suma pozycji kosztorysu ({format_money(items)} zł) różni się od "
-                          f"kosztu całkowitego ({format_money(total)} zł).",
+                          f"Suma pozycji kosztorysu ({money(items)}) różni się od "
+                          f"kosztu całkowitego ({money(total)}).",
                           field=f"{field_prefix}total_cost")
     parts = to_money(offer["requested_amount"] + own["financial"] + own["non_financial"])
     if parts != total:
         raise DomainError("sums_do_not_add_up",
-                          f"Wnioskowana kwota z wkładem własnym ({format_money(parts)} zł) "
-                          f"różni się od kosztu całkowitego ({format_money(total)} zł).",
+                          f"Wnioskowana kwota z wkładem własnym ({money(parts)}) "
+                          f"różni się od kosztu całkowitego ({money(total)}).",
                           field=f"{field_prefix}requested_amount")
     volunteers = own.get("volunteer_work")
     if volunteers:
         value = volunteer_value(volunteers["hours"], volunteers["hourly_rate"])
         if value > own["non_financial"]:
             raise DomainError("volunteer_work_exceeds_non_financial",
-                              f"Praca wolontariuszy wyceniona na {format_money(value)} zł "
+                              f"Praca wolontariuszy wyceniona na {money(value)} "
                               "przekracza wkład osobowy i rzeczowy.",
                               field=f"{field_prefix}own_contribution.non_financial")
     if offer["requested_amount"] <= ZERO:
@@ -306,7 +307,7 @@ def formal_check(offer: Mapping, competition: Mapping, now: datetime) -> None:
     if offer["requested_amount"] > competition["budget"]:
         raise DomainError("requested_exceeds_budget",
                           f"Wnioskowana kwota przekracza środki konkursu "
-                          f"({format_money(competition['budget'])} zł).", field="requested_amount")
+                          f"({money(competition['budget'])}).", field="requested_amount")
     if competition["mode"] == Mode.SUPPORTING:
         own = offer["own_contribution"]
         pct = competition["min_own_contribution_pct"]
@@ -567,8 +568,8 @@ def check_awards(awards: Mapping[str, Decimal], offers: Mapping[str, Mapping],
     total = to_money(sum(awards.values(), ZERO))
     if total > budget:
         raise DomainError("awards_exceed_budget",
-                          f"Suma dotacji ({format_money(total)} zł) przekracza środki "
-                          f"konkursu ({format_money(budget)} zł).", field="awards")
+                          f"Suma dotacji ({money(total)}) przekracza środki "
+                          f"konkursu ({money(budget)}).", field="awards")
     return total
 
 
@@ -616,7 +617,7 @@ def check_small_grant(offer: Mapping, today: date, rules: DatedRules) -> None:
     maximum = rules.decimal("small_grant_max_amount", on=today)
     if offer["requested_amount"] > maximum:
         raise DomainError("small_grant_too_large",
-                          f"Mała dotacja to najwyżej {format_money(maximum)} zł "
+                          f"Mała dotacja to najwyżej {money(maximum)} "
                           "(art. 19a ust. 1 pkt 1).", field="requested_amount")
     days = int(rules.value("small_grant_max_days", on=today))
     if task_days(offer["task_start"], offer["task_end"]) > days:
@@ -663,7 +664,7 @@ def check_may_decide(status: str, comments_until: datetime | None, now: datetime
 def organization_cap_exceeded(on: date, rules: DatedRules) -> DomainError:
     per_org = rules.decimal("small_grant_yearly_per_organization", on=on)
     return DomainError("organization_small_grant_cap",
-                       f"Organizacja przekroczyłaby {format_money(per_org)} zł małych dotacji "
+                       f"Organizacja przekroczyłaby {money(per_org)} małych dotacji "
                        "od miasta w roku (art. 19a ust. 4).", field="requested_amount")
 
 
@@ -764,8 +765,8 @@ def check_tranches(tranches: Sequence[Mapping], awarded: Decimal, signed_on: dat
     total = to_money(sum((t["amount"] for t in tranches), ZERO))
     if total != awarded:
         raise DomainError("tranches_do_not_add_up",
-                          f"Transze ({format_money(total)} zł) muszą wynosić dokładnie kwotę "
-                          f"dotacji ({format_money(awarded)} zł).", field="tranches")
+                          f"Transze ({money(total)}) muszą wynosić dokładnie kwotę "
+                          f"dotacji ({money(awarded)}).", field="tranches")
     for index, tranche in enumerate(tranches):
         if tranche["amount"] <= ZERO:
             raise DomainError("tranche_not_positive", "Transza musi być dodatnia.",
@@ -816,8 +817,8 @@ def check_report(expenses: Sequence[Mapping], awarded: Decimal) -> Decimal:
     from_grant = to_money(sum((e["amount"] for e in expenses if e["source"] == "grant"), ZERO))
     if from_grant > awarded:
         raise DomainError("grant_expenses_exceed_grant",
-                          f"Wydatki z dotacji ({format_money(from_grant)} zł) przekraczają "
-                          f"dotację ({format_money(awarded)} zł).", field="expenses")
+                          f"Wydatki z dotacji ({money(from_grant)}) przekraczają "
+                          f"dotację ({money(awarded)}).", field="expenses")
     return to_money(awarded - from_grant)
 
 
@@ -835,7 +836,7 @@ def check_may_settle(status: str, report: Mapping | None, unused: Decimal,
         raise Conflict("report_not_accepted", "Umowę rozlicza się po przyjęciu sprawozdania.")
     if returned != unused:
         raise DomainError("unused_funds_not_returned",
-                          f"Do zwrotu jest {format_money(unused)} zł niewykorzystanej dotacji.",
+                          f"Do zwrotu jest {money(unused)} niewykorzystanej dotacji.",
                           field="returned_amount")
     return ContractStatus.SETTLED
 

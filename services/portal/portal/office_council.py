@@ -16,6 +16,8 @@ from portal.web import page
 MEMBER_FIELDS = ("name", "email", "side", "organization_id")
 MEMBER_LABELS = {"name": "Imię i nazwisko", "email": "E-mail", "side": "Strona",
                  "organization_id": "Identyfikator organizacji"}
+REQUIRED = {"name": "Podaj imię i nazwisko.", "email": "Podaj adres e-mail.",
+            "side": "Wybierz stronę, którą członek reprezentuje."}
 SIDES = (("city", "strona samorządowa"), ("ngo", "strona społeczna (organizacje)"))
 KINDS = {"public_benefit_council": "rada działalności pożytku publicznego",
          "sector_commission": "komisja dialogu społecznego (branżowa)",
@@ -51,8 +53,8 @@ class CouncilOfficeMixin:
     def invite_council_member(self, request: Request, id: str) -> Response:
         me = self._role(request, "officer")
         form = Form.read(request, MEMBER_FIELDS, MEMBER_LABELS)
-        for name in ("name", "email", "side"):
-            form.require(name, f"Podaj: {MEMBER_LABELS[name].lower()}.")
+        for name, message in REQUIRED.items():
+            form.require(name, message)
         if form.errors:
             return self._council_page(request, id, form, 422)
         values = form.values
