@@ -13,6 +13,9 @@ OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.
 KNOWN_AREA = validate.OneOf(sorted(area_codes()), error="Nieznany obszar działalności: {input}.")
 
 
+ONE_OF = "Dozwolone wartości: {choices}."
+
+
 def one_of(enum: type[Enum]) -> validate.OneOf:
     """The values of `enum` (a StrEnum's members' values), nothing else."""
-    return validate.OneOf([member.value for member in enum])
+    return validate.OneOf([member.value for member in enum], error=ONE_OF)

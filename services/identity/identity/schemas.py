@@ -12,6 +12,7 @@ from identity.domain import (
 )
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
+from wspolpraca.validators import ONE_OF
 
 OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
 
@@ -54,7 +55,8 @@ class PasswordResetSchema(Schema):
 
 def roles_of(allowed, description: str) -> fields.List:
     """The roles an account is given, each one of `allowed`."""
-    return fields.List(fields.String(validate=validate.OneOf([r.value for r in allowed])),
+    choice = validate.OneOf([r.value for r in allowed], error=ONE_OF)
+    return fields.List(fields.String(validate=choice),
                        load_default=list, metadata={"description": description})
 
 
@@ -111,7 +113,8 @@ class AccountCreatedSchema(AccountSchema):
 # --- clients ------------------------------------------------------------------------------
 class ClientCreateSchema(Schema):
     name = Text(required=True, max_length=200)
-    kind = fields.String(required=True, validate=validate.OneOf(["department", "web"]),
+    kind = fields.String(required=True,
+                         validate=validate.OneOf(["department", "web"], error=ONE_OF),
                          metadata={"description": "`department`: a department's system "
                                    "(client credentials); `web`: a confidential web "
                                    "application signing people in (code + PKCE)."})
@@ -153,7 +156,8 @@ class OptionalReasonSchema(Schema):
 
 
 class RepresentationQuerySchema(PageQuery):
-    status = fields.String(validate=validate.OneOf([s.value for s in RepresentationStatus]))
+    status = fields.String(validate=validate.OneOf([s.value for s in RepresentationStatus],
+                                                     error=ONE_OF))
     organization_id = fields.String(validate=OBJECT_ID)
 
 
