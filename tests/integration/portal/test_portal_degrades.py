@@ -4,16 +4,14 @@ fields and redirect after success; every answer carries the strict Content-Secur
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from portal.service import PortalService
 from wspolpraca.secantus import free_port
+from wspolpraca.testing.stubs import JsonHandler, serve
 
 pytestmark = pytest.mark.integration
 
@@ -32,40 +30,27 @@ class Registry:
         self.keys: list[str | None] = []
         registry = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def _send(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self):
+        class Handler(JsonHandler):
+            def on_get(self):
                 if self.path.startswith("/api/v1/areas"):
-                    return self._send(200, AREAS)
+                    return self.send_json(200, AREAS)
                 if self.path.startswith("/api/v1/organizations?"):
-                    return self._send(200, {"items": [ORGANISATION], "next_cursor": None})
+                    return self.send_json(200, {"items": [ORGANISATION], "next_cursor": None})
                 if self.path == f"/api/v1/organizations/{ORGANISATION['id']}":
-                    return self._send(200, ORGANISATION)
-                return self._send(404, {"error": {"code": "not_found", "message": "Nie ma."}})
+                    return self.send_json(200, ORGANISATION)
+                return self.send_json(404, {"error": {"code": "not_found", "message": "Nie ma."}})
 
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            def on_post(self):
+                body = self.read_json()
                 if len(body.get("subject", "")) < 3:
-                    return self._send(422, {"error": {
+                    return self.send_json(422, {"error": {
                         "code": "validation_failed", "message": "Popraw dane.",
                         "fields": {"subject": ["Temat musi mieć co najmniej 3 znaki."]}}})
                 registry.inquiries.append(body)
                 registry.keys.append(self.headers.get("Idempotency-Key"))
-                return self._send(201, {"id": "b" * 24, **body})
+                return self.send_json(201, {"id": "b" * 24, **body})
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
 
 @pytest.fixture

@@ -3,13 +3,10 @@ dropped for a service as soon as the portal passes a write to it."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from portal.backend import Backends, NotFound, cache_seconds
+from wspolpraca.testing.stubs import JsonHandler, serve
 
 
 @pytest.fixture
@@ -17,31 +14,19 @@ def backend():
     """A service answering GET /count with how many GETs it has had; POST /write is 201."""
     state = {"gets": 0}
 
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self):
+    class Handler(JsonHandler):
+        def on_get(self):
             state["gets"] += 1
             if self.path.startswith("/missing"):
-                return self._send(404, {"error": {"code": "not_found", "message": "Nie ma."}})
-            return self._send(200, {"gets": state["gets"], "path": self.path})
+                return self.send_json(404, {"error": {"code": "not_found", "message": "Nie ma."}})
+            return self.send_json(200, {"gets": state["gets"], "path": self.path})
 
-        def do_POST(self):
+        def on_post(self):
             self.rfile.read(int(self.headers["Content-Length"]))
-            return self._send(201, {"ok": True})
+            return self.send_json(201, {"ok": True})
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", state
+    server, url = serve(Handler)
+    yield url, state
     server.shutdown()
     server.server_close()
 
