@@ -351,6 +351,11 @@ class HttpApi(HttpRequestHandler):
         self._body = self.body_schema() if self.body_schema else None
         self._query = self.query_schema() if self.query_schema else None
         self._response = self.response_schema() if self.response_schema else None
+        from wspolpraca.mongo import Mongo
+
+        # the service's own database provider (its Idempotency-Key marks), if it has one
+        self._mongo = next((d for d in self.container.dependencies if isinstance(d, Mongo)),
+                           None)
 
     def handle_request(self, request: Request) -> Response:
         supplied = request.headers.get(CORRELATION_HEADER, "")
@@ -428,12 +433,7 @@ class HttpApi(HttpRequestHandler):
     @property
     def database(self):
         """The service's own database (for Idempotency-Key marks); None without one."""
-        from wspolpraca.mongo import Mongo
-
-        for provider in self.container.dependencies:
-            if isinstance(provider, Mongo):
-                return provider.db
-        return None
+        return self._mongo.db if self._mongo is not None else None
 
     def replayed(self, earlier: tuple[int, Any]) -> Response:
         response = json_response(earlier[1], earlier[0])

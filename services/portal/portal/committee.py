@@ -42,6 +42,7 @@ class CommitteeMixin:
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
+    _invite: Callable[..., str]
 
     def _staff(self, request: Request) -> Session:
         me = self._me(request)
@@ -140,15 +141,13 @@ class CommitteeMixin:
         members = []
         for i in rows:
             try:
-                invited = self._call(me, "POST", "identity", "/api/v1/accounts/invitations",
-                                     json={"email": form.values[f"members_{i}_email"],
-                                           "name": form.values[f"members_{i}_name"],
-                                           "roles": ["committee"]})
+                account_id = self._invite(me, form.values[f"members_{i}_email"],
+                                          form.values[f"members_{i}_name"], ["committee"])
             except Rejected as exc:
                 for name, messages in (exc.fields or {"email": [exc.message]}).items():
                     form.errors.setdefault(f"members_{i}_{name}", []).extend(messages)
                 continue
-            members.append({"user_id": invited["account_id"],
+            members.append({"user_id": account_id,
                             "name": form.values[f"members_{i}_name"], "kind": "official",
                             "email": form.values[f"members_{i}_email"]})
         if form.errors:

@@ -25,7 +25,8 @@ KINDS = {"public_benefit_council": "rada działalności pożytku publicznego",
 
 
 class CouncilOfficeMixin:
-    """Mixed into PortalService beside WorkspacesMixin (whose `_role`, `_call` it uses)."""
+    """Mixed into PortalService beside WorkspacesMixin (whose `_role`, `_call`, `_invite` it
+    uses)."""
 
     @page("GET", "/urzad/rada")
     def office_councils(self, request: Request) -> Response:
@@ -60,13 +61,12 @@ class CouncilOfficeMixin:
         values = form.values
         key = form.key or ""
         try:
-            invited = self._call(me, "POST", "identity", "/api/v1/accounts/invitations", json={
-                "email": values["email"], "name": values["name"], "roles": []},
-                idempotency_key=key and f"{key}-invitation")
+            account_id = self._invite(me, values["email"], values["name"], [],
+                                      idempotency_key=key and f"{key}-invitation")
             self._call(me, "POST", "consultations", f"/api/v1/councils/{id}/members", json={
                 "name": values["name"], "side": values["side"], "email": values["email"],
                 "organization_id": values["organization_id"] or None,
-                "user_id": invited["account_id"]},
+                "user_id": account_id},
                 idempotency_key=key and f"{key}-member")
         except Rejected as exc:
             form.reject(exc)

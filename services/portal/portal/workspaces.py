@@ -89,6 +89,15 @@ class WorkspacesMixin:
                 raise NotAllowed(path) from None
             raise
 
+    def _invite(self, me: Session, email: str, name: str, roles: list[str],
+                idempotency_key: str | None = None) -> str:
+        """An account for a committee or council member, invited by email through identity
+        (a known address keeps its account); its id, the `user_id` to appoint."""
+        invited = self._call(me, "POST", "identity", "/api/v1/accounts/invitations",
+                             json={"email": email, "name": name, "roles": roles},
+                             idempotency_key=idempotency_key)
+        return invited["account_id"]
+
     def _items(self, me: Session, service: str, path: str, **params: Any) -> list[dict]:
         return self._call(me, "GET", service, path, params={"limit": 100, **params}).get(
             "items", [])
