@@ -25,7 +25,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import harness
 import requests
@@ -35,6 +34,7 @@ from wspolpraca import topology
 from wspolpraca.auth import mint_token
 from wspolpraca.secantus import free_port
 from wspolpraca.testing.identifiers import fresh_nip
+from wspolpraca.testing.stubs import JsonHandler, serve
 
 TARGET_GROWTH = 1.5
 PAGE = 20  # lists are asked for one page of this size: full at both sizes (--base >= PAGE)
@@ -53,21 +53,15 @@ class Receiver:
         lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
+        class Handler(JsonHandler):
+            def on_post(self):
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with lock:
                     receiver.count += 1
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.send_json(200, {})
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, base = serve(Handler)
+        self.url = base + "/hook"
 
     def stop(self) -> None:
         self.server.shutdown()
