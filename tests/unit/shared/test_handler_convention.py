@@ -2,7 +2,7 @@
 `handler(command, uow)`, run by the entry points' `self.handle(handler, command)` (or
 identity's `self.handle_now`). This test reads the services' entry points with `ast`,
 resolves every handler they run and checks its signature, and fails on the other
-convention, `run(self.db, handler, *args)`, outside the services still to convert."""
+convention, `run(self.db, handler, *args)`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 
 SERVICES = Path(__file__).resolve().parents[3] / "services"
-CONVERTED = ("registry", "consultations", "identity")
-# still `run(db, handler, *args)` (grants/unit.py); remove once converted
-NOT_YET = ("grants",)
+CONVERTED = ("registry", "consultations", "identity", "grants")
 RUNNERS = ("handle", "handle_now")
 
 
@@ -89,9 +87,4 @@ def test_no_converted_service_runs_handlers_with_positional_arguments(service):
         source = path.read_text(encoding="utf-8")
         assert "run(self.db" not in source, path
         assert "from identity.unit import run\n" not in source, path
-
-
-def test_the_services_still_to_convert_are_named():
-    for service in NOT_YET:
-        assert "run(self.db" in (SERVICES / service / service / "service.py").read_text(
-            encoding="utf-8"), f"{service} is converted: move it to CONVERTED"
+        assert "from grants.unit import run\n" not in source, path
