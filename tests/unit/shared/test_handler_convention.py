@@ -7,8 +7,10 @@ convention, `run(self.db, handler, *args)`."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
+import typing
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,17 @@ def test_every_handler_a_service_runs_takes_the_command_then_the_unit(service):
         parameters = list(inspect.signature(handler).parameters)
         if len(parameters) != 2 or parameters[1] != "uow":
             wrong.append(f"{where}{parameters}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("service", CONVERTED)
+def test_every_command_is_a_frozen_dataclass(service):
+    wrong = []
+    for where, handler in _handlers_run(service):
+        command = next(iter(inspect.signature(handler).parameters))
+        kind = typing.get_type_hints(handler).get(command)
+        if not (dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen):
+            wrong.append(f"{where} {command}: {kind}")
     assert wrong == []
 
 
