@@ -68,6 +68,7 @@ def test_an_ngo_webhook_for_council_members_is_refused_and_nothing_is_stored(
 
 @pytest.mark.parametrize("event_type, code", [
     ("registry.booking.requestd", "unknown_event_type"),
+    ("booking.approved", "unknown_event_type"),  # a routing key, not the full type
     ("notifications.notification.failed", "undeliverable_event_type"),
 ])
 def test_a_type_that_would_never_come_is_refused_naming_it(notifications, ngo, receiver,
