@@ -22,6 +22,7 @@ from portal import formatting
 from portal.backend import BACKENDS, Rejected
 from portal.committee import CommitteeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.small_grants_ws import SmallGrantsWorkspaceMixin
 from portal.views import (
     AreaNames,
     Form,
@@ -97,7 +98,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
                     direct_passthrough=True)
 
 
-class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
+class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
+                    SmallGrantsWorkspaceMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
