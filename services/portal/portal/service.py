@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import BACKENDS, Rejected
 from portal.committee import CommitteeMixin
+from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
 from portal.views import (
@@ -99,7 +100,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
-                    SmallGrantsWorkspaceMixin):
+                    SmallGrantsWorkspaceMixin, ConsultationsOfficeMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
@@ -245,6 +246,8 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
         body = {"author": form.values["author"], "text": form.values["text"]}
         if form.values["section"]:
             body["section"] = form.values["section"]
+        if request.form.get("as_organization"):   # a representative, in its name
+            return self._comment_for_organisation(request, id, form, body)
         return self._submit(form, "consultations", f"/api/v1/consultations/{id}/comments",
                             body, f"/konsultacje/{id}?wyslano=1#uwagi",
                             lambda status: self._consultation(request, id, form, status))
