@@ -20,7 +20,9 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import BACKENDS, Rejected
+from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
+from portal.department import DepartmentMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
@@ -100,7 +102,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
-                    SmallGrantsWorkspaceMixin, ConsultationsOfficeMixin):
+                    DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
+                    ConsultationsOfficeMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
