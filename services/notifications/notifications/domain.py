@@ -752,6 +752,9 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     "grants.grant.awarded": _organization,
     "grants.offer.not_funded": _organization,
     "grants.offer.rejected_formally": _organization,
+    # and the decision on its small grant (art. 19a), after the 7 days of comments
+    "grants.small_grant.awarded": _organization,
+    "grants.small_grant.refused": _organization,
     # a committee member hears of the appointment, then of the offers assigned to score
     "grants.committee.appointed": _people,
     "grants.committee.offers_assigned": _people,

@@ -202,7 +202,8 @@ def test_a_consultation_for_every_organisation_reaches_all_verified_ones():
 def test_an_organisation_hears_its_own_offers_results_at_its_known_address():
     directory = FakeDirectory(organizations=[{"_id": "o1", "email": "a@x.pl"}])
     for event_type in ("grants.grant.awarded", "grants.offer.not_funded",
-                       "grants.offer.rejected_formally"):
+                       "grants.offer.rejected_formally", "grants.small_grant.awarded",
+                       "grants.small_grant.refused"):
         facts = event_facts(event_type, "f1", {"organization_id": "o1"})
         assert default_recipients(facts, directory) == [
             Recipient(Channel.INBOX, "org:o1", "org:o1"),
