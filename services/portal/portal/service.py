@@ -23,7 +23,9 @@ from portal.backend import BACKENDS, Rejected
 from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
 from portal.department import DepartmentMixin
+from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.small_grants_ws import SmallGrantsWorkspaceMixin
 from portal.views import (
     AreaNames,
     Form,
@@ -100,7 +102,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
-                    DepartmentMixin, BookingsMixin):
+                    DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
+                    ConsultationsOfficeMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
@@ -246,6 +249,8 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
         body = {"author": form.values["author"], "text": form.values["text"]}
         if form.values["section"]:
             body["section"] = form.values["section"]
+        if request.form.get("as_organization"):   # a representative, in its name
+            return self._comment_for_organisation(request, id, form, body)
         return self._submit(form, "consultations", f"/api/v1/consultations/{id}/comments",
                             body, f"/konsultacje/{id}?wyslano=1#uwagi",
                             lambda status: self._consultation(request, id, form, status))
