@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from portal import formatting
+from portal import cooperation, formatting
 from portal.backend import BACKENDS, Rejected
 from portal.committee import CommitteeMixin
 from portal.office_council import CouncilOfficeMixin
@@ -212,8 +212,11 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
         org = site.backends.get("registry", f"/api/v1/organizations/{id}")
         if org.get("status") != "verified":
             raise PageNotFound(id)
+        found = parts.fetch(lambda: cooperation.history(site, request, id,
+                                                        lambda: self._me(request)))
         return site.render(request, "organisation.html", parts=parts, org=org,
-                           areas=areas_of(site, parts), legal_forms=LEGAL_FORMS)
+                           areas=areas_of(site, parts), legal_forms=LEGAL_FORMS,
+                           cooperation=found, status_of=cooperation.status_of)
 
     # --- consultations -------------------------------------------------------------------
     @page("GET", "/konsultacje")
