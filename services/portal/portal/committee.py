@@ -25,7 +25,6 @@ from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import NotAllowed, Site, page
 from portal.workspaces import OFFER_STATUS, form_key
-from wspolpraca.departments import LIAISON_OFFICE
 
 COMPETITION_STATUS = {"draft": "Projekt", "announced": "Nabór trwa", "closed": "Nabór zamknięty",
                       "under_evaluation": "W ocenie komisji", "resolved": "Rozstrzygnięty",
@@ -46,12 +45,6 @@ class SimilarNames:
                 "awarded": "Przyznano dotację", "refused": "Odmowa dotacji"}
     plural = staticmethod(formatting.plural)
 
-    @staticmethod
-    def department(code: str | None, kind: str) -> str:
-        if kind == "small_grant" or code in (None, LIAISON_OFFICE):
-            return "biuro pełnomocnika"
-        return f"wydział: {code}"
-
 
 class CommitteeMixin:
     site: Site
@@ -61,6 +54,8 @@ class CommitteeMixin:
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
     _invite: Callable[..., str]
+    # PortalService's: the departments' names by code (the registry's public list, cached)
+    _department_names: Callable[[Parts], dict[str, str]]
 
     def _staff(self, request: Request) -> Session:
         me = self._me(request)
@@ -141,6 +136,7 @@ class CommitteeMixin:
             c=competition, offers=offers, members=members, committee=committee,
             ranking=items, results=results, statuses=COMPETITION_STATUS,
             offer_statuses=OFFER_STATUSES, similar=similar, names=SimilarNames,
+            departments=self._department_names(parts) if similar else {},
             members_form=members_form or self._member_form(), results_form=results_form,
             **bar,
             saved=request.args.get("zapisano"), error=request.args.get("blad"))

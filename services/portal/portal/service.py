@@ -36,6 +36,7 @@ from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
 
 AREAS = AreaNames()
+DEPARTMENTS = AreaNames(path="/api/v1/departments", params={"limit": 100})
 ORGANISATIONS_PER_PAGE = 20
 # the city's districts for the directory's filter (PORTAL_DISTRICTS, comma-separated)
 DISTRICTS = tuple(d.strip() for d in os.environ.get(
@@ -87,6 +88,11 @@ def areas_of(site: Site, parts: Parts) -> dict[str, str]:
     return parts.fetch(lambda: AREAS.get(site.backends), {}) or {}
 
 
+def departments_of(site: Site, parts: Parts) -> dict[str, str]:
+    """The departments' names by code ("culture" -> "Wydział Kultury")."""
+    return parts.fetch(lambda: DEPARTMENTS.get(site.backends), {}) or {}
+
+
 def passthrough(upstream, chunks, filename: str | None = None) -> Response:
     headers = {}
     if filename:
@@ -101,6 +107,9 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
+
+    def _department_names(self, parts: Parts) -> dict[str, str]:
+        return departments_of(self.site, parts)
 
     def _submit(self, form: Form, service: str, path: str, body: dict, done: str,
                 again: Callable[[int], Response]) -> Response:
@@ -216,7 +225,8 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
                                                         lambda: self._me(request)))
         return site.render(request, "organisation.html", parts=parts, org=org,
                            areas=areas_of(site, parts), legal_forms=LEGAL_FORMS,
-                           cooperation=found, status_of=cooperation.status_of)
+                           cooperation=found, status_of=cooperation.status_of,
+                           departments=departments_of(site, parts) if found else {})
 
     # --- consultations -------------------------------------------------------------------
     @page("GET", "/konsultacje")
