@@ -11,7 +11,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from portal.backend import NotFound
+from portal.backend import NotFound, Rejected
 from portal.sessions import Session
 from portal.web import Site
 
@@ -54,7 +54,11 @@ def history(site: Site, request: Request, organization_id: str,
         if may_see_all(getattr(request, "session", None), organization_id):
             me = personal()
             assert me.tokens is not None
-            return site.backends.personal("GET", "reporting", path, me.tokens.access_token)
+            try:
+                return site.backends.personal("GET", "reporting", path,
+                                              me.tokens.access_token)
+            except Rejected:   # a token refused: this public page shows the public part
+                pass
         return site.backends.get("reporting", path)
     except NotFound:
         return None

@@ -135,6 +135,12 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
 
     # culture funds the camp first: nothing else is funded, no acknowledgement needed
     under_evaluation(grants, officer, culture["id"])
+    # the committee member reads the offer with its warning (the similar lists stay the
+    # office's and the running department's)
+    member = token("committee", sub="official-1")
+    [seen] = grants.get(f"{OFFERS}/{camp['id']}", member).json()["warnings"]
+    assert again["id"] in seen and "pokrywające się terminy" in seen
+    assert_error(grants.get(f"{OFFERS}/{camp['id']}/similar", member), 403)
     response = grants.post(f"{COMPETITIONS}/{culture['id']}/results", officer, json={"awards": [
         {"offer_id": camp["id"], "amount": "18000.00"},
         {"offer_id": workshops["id"], "amount": "4000.00"}]})

@@ -79,3 +79,41 @@ def test_the_whole_history_is_asked_with_the_token_of_those_who_may_see_it():
     assert status_of({"form": "contract", "status": "settled", "report": "late"}) == \
         "rozliczona, sprawozdanie po terminie"
     assert status_of({"form": "volunteering", "status": None}) == ""
+
+
+def test_the_organisation_page_asks_with_the_token_and_falls_back_to_the_public_part():
+    from types import SimpleNamespace
+
+    from portal import cooperation
+    from portal.sessions import Session
+    from portal.signin import Tokens
+
+    asked: list[str] = []
+
+    class Backends:
+        refuse = False
+
+        def personal(self, method, service, path, token):
+            asked.append(f"{service} {path} as {token}")
+            if self.refuse:
+                raise Rejected(401, "invalid_token", "", {})
+            return {"scope": "full"}
+
+        def get(self, service, path):
+            asked.append(f"{service} {path}")
+            return {"scope": "public"}
+
+    org = "d" * 24
+    officer = Session("s", tokens=Tokens(access_token="t", refresh_token=None, id_token="",
+                                         expires_at=0, claims={"roles": ["officer"]}))
+    site = SimpleNamespace(backends=Backends())
+    path = f"reporting /api/v1/stats/organizations/{org}"
+
+    def history(session):
+        return cooperation.history(site, SimpleNamespace(session=session), org,
+                                   lambda: session)["scope"]
+
+    assert history(None) == "public" and asked == [path]
+    assert history(officer) == "full" and asked[-1] == f"{path} as t"
+    site.backends.refuse = True
+    assert history(officer) == "public" and asked[-2:] == [f"{path} as t", path]
