@@ -20,7 +20,9 @@ from werkzeug.wrappers import Request, Response
 
 from portal import cooperation, formatting
 from portal.backend import BACKENDS, Rejected
+from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
+from portal.department import DepartmentMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.views import (
     AreaNames,
@@ -103,7 +105,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
                     direct_passthrough=True)
 
 
-class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
+class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
+                    DepartmentMixin, BookingsMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
