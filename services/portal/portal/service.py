@@ -21,7 +21,9 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import BACKENDS, Rejected
 from portal.committee import CommitteeMixin
+from portal.contracts import ContractsMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.office_programme import ProgrammeOfficeMixin
 from portal.views import (
     AreaNames,
     Form,
@@ -97,7 +99,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
                     direct_passthrough=True)
 
 
-class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
+class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin, ProgrammeOfficeMixin,
+                    ContractsMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
