@@ -73,7 +73,8 @@ def test_journey_2_programme_competition_offer_contract_report(city, context_fac
     # --- and announces a competition: the 21 days explained before they bite -------------------
     officer.get_by_role("link", name="Ogłoś konkurs ofert").click()
     arrive(officer, city, r"/urzad/konkursy/nowy$")
-    terms = requests.get(city.url("grants") + "/api/v1/announcement-terms", timeout=10).json()
+    terms = requests.get(city.url("grants") + "/api/v1/competitions/announcement-terms",
+                         timeout=10).json()
     earliest = terms["earliest_submission_deadline"]
     hint = officer.locator("#podpowiedz-submission_deadline").inner_text()
     assert "co najmniej 21 dni" in hint and earliest[:4] in hint
@@ -171,9 +172,8 @@ def test_journey_2_programme_competition_offer_contract_report(city, context_fac
     assert officer.locator("#stan-konkursu").inner_text() == "Rozstrzygnięty"
 
     # --- and signs the contract from the result: two tranches (a wrong sum explained first) -----
-    officer.goto("/urzad")
-    officer.get_by_role("link", name="Umowy i sprawozdania").click()
-    arrive(officer, city, r"/urzad/umowy$")
+    officer.get_by_role("link", name="Umowy z przyznanych dotacji").click()
+    arrive(officer, city, r"/urzad/umowy#do-zawarcia$")
     checked(officer, "urzad-umowy")
     officer.get_by_role("link", name=re.compile(
         rf"Przygotuj umowę\W+Teatr na podwórkach {stamp}")).click()

@@ -116,7 +116,7 @@ class CompetitionsMixin:
     def create_competition(self, request, body):
         return run(self.db, handlers.create_competition, request.principal, body)
 
-    @api("GET", "/api/v1/announcement-terms", response=AnnouncementTermsSchema,
+    @api("GET", "/api/v1/competitions/announcement-terms", response=AnnouncementTermsSchema,
          summary="The 21 days of art. 13 ust. 1: the earliest deadline for offers of an "
                  "announcement published now (public)")
     def announcement_terms(self, request):

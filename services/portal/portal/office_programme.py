@@ -216,7 +216,7 @@ class ProgrammeOfficeMixin:
     def _competition_page(self, request: Request, form: Form, status: int = 200) -> Response:
         parts = Parts()
         terms = parts.fetch(lambda: self.site.backends.get(
-            "grants", "/api/v1/announcement-terms"))
+            "grants", "/api/v1/competitions/announcement-terms"))
         return self.site.render(request, "workspace/programme_competition_form.html",
                                 status=status, parts=parts, form=form, terms=terms,
                                 areas=self._areas(parts), modes=MODES,

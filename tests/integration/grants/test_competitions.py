@@ -200,7 +200,7 @@ def test_the_database_refuses_a_commitment_made_on_a_stale_read(grants, officer)
 
 def test_drafted_and_announced_at_once_a_refusal_leaves_no_draft_and_the_terms_say_when(
         grants, officer, events):
-    terms = grants.get("/api/v1/announcement-terms").json()   # public: a form's hint
+    terms = grants.get("/api/v1/competitions/announcement-terms").json()   # public: a form's hint
     assert terms["min_submission_days"] == 21
     assert terms["earliest_submission_deadline"] == (today() + timedelta(days=21)).isoformat()
     assert "art. 13 ust. 1" in terms["legal_basis"]
