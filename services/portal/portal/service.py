@@ -22,9 +22,11 @@ from portal import cooperation, formatting
 from portal.backend import BACKENDS, Rejected
 from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
+from portal.contracts import ContractsMixin
 from portal.department import DepartmentMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.office_programme import ProgrammeOfficeMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
 from portal.views import (
     AreaNames,
@@ -109,7 +111,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
-                    ConsultationsOfficeMixin):
+                    ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
