@@ -425,7 +425,9 @@ def small_grants(year: int, programme_record: dict, orgs: list[dict]) -> list[di
             "task_end": f"{year}-06-29",
             "cost_items": [{"name": "Koszty realizacji", "amount": f"{Decimal(amount) + 200}"}]},
             retry_422=True).json()
-        call("POST", f"{GRANTS}/api/v1/small-grants/{grant['id']}/publish", OFFICER)
+        # the published record: --time-travel awards only published small grants
+        grant = call("POST", f"{GRANTS}/api/v1/small-grants/{grant['id']}/publish",
+                     OFFICER).json()
         for author, text in [("Jan Mieszkaniec", "Świetny pomysł, chętnie wezmę udział."),
                              ("Maria Sąsiadka", "Prosimy o termin w weekend.")]:
             call("POST", f"{GRANTS}/api/v1/small-grants/{grant['id']}/comments", None,
