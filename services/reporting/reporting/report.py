@@ -96,6 +96,11 @@ MONEY_KEYS = frozenset({"requested", "awarded", "amount", "returned", "small_gra
                         "planned", "paid"})
 PERCENT_KEYS = frozenset({"share_of_grant_funds_pct", "execution_pct"})
 DECIMAL_KEYS = frozenset({"room_hours", "equipment_hours", "hours_lent", "mean_response_days"})
+COUNT_FIELDS = frozenset({"small_grants.awarded"})
+"""Figures of the summary (`section.key`) named like money that count something: the small
+grants awarded are a number of grants, their money is `small_grants.amount`."""
+MONEY_UNITS = frozenset({"zł", "PLN"})
+"""A programme's measure in one of these units is money (`150 000,00 zł`)."""
 
 HOW_COUNTED = {
     stats.PROGRAMME_YEAR:
@@ -126,6 +131,10 @@ def how_counted(kind: str, year: int) -> str:
 
 
 def value_kind(key: str) -> str:
+    """How a figure is formatted, by its key: `section.key` of the summary or a column's key."""
+    if key in COUNT_FIELDS:
+        return "count"
+    key = key.rpartition(".")[2]
     if key in MONEY_KEYS:
         return "money"
     if key in PERCENT_KEYS:
@@ -179,7 +188,7 @@ def keyed_rows(report: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
     for section, labels in SUMMARY_LABELS.items():
         for key, label in labels.items():
             if key != "_":
-                result.append((labels["_"], label, s[section][key], key))
+                result.append((labels["_"], label, s[section][key], f"{section}.{key}"))
     for mode, value in s["money"]["by_mode"].items():
         result.append(("Środki (PLN)", f"przyznane, tryb: {MODE_LABELS[mode]}", value,
                        "awarded"))
@@ -196,6 +205,23 @@ def keyed_rows(report: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
         result.append((f"Miesiąc {row['month']:02d}", "złożone oferty",
                        row["offers_submitted"], "offers_submitted"))
     return result
+
+
+def measure_value(value: Any, unit: str | None) -> str:
+    """A measure's target or achieved value with its unit: money as money (`150 000,00 zł`),
+    other quantities as numbers (`12 szt.`, `12,50 godz.`)."""
+    if unit in MONEY_UNITS:
+        return pl.money(value)
+    return pl.quantity(value) + (f"\u00a0{unit}" if unit and value not in (None, "") else "")
+
+
+def measure_format(value: Any, unit: str | None) -> str:
+    """A measure's XLSX number format: money in zł, whole numbers, or two decimals."""
+    if unit in MONEY_UNITS:
+        return pl.XLSX_MONEY
+    found = _cell(value)
+    whole = isinstance(found, (int, Decimal)) and found == int(found)
+    return pl.XLSX_COUNT if whole else pl.XLSX_HOURS
 
 
 def to_csv(report: dict[str, Any]) -> bytes:
@@ -271,6 +297,10 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         _append(plan, [m["name"], m["area_name"], m["unit"], m["target"], m["achieved"],
                        m["execution_pct"]], [None, None, None, "target", "achieved",
                                              "execution_pct"])
+        for column in (4, 5):
+            cell = plan.cell(plan.max_row, column)
+            if cell.value is not None:
+                cell.number_format = measure_format(cell.value, m["unit"])
 
     grants = book.create_sheet("Dotacje")
     grants.append(["organizacja", "tryb", "obszar", "zadanie", "konkurs",
@@ -364,6 +394,7 @@ _environment = Environment(loader=PackageLoader("reporting", "templates"),
 _environment.filters.update({
     "zl": pl.money, "liczba": pl.number, "procent": pl.percent, "data": pl.long_date,
     "ilosc": pl.quantity, "godziny": lambda v: pl.number(v, 2), "figure": polish,
+    "miernik": measure_value,
 })
 
 
