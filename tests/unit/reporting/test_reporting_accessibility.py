@@ -57,3 +57,17 @@ def test_the_pdf_is_tagged_with_its_language_and_title():
     assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
     assert str(catalog.get("/Lang", "")).startswith("pl")
     assert reader.metadata.title.startswith("Sprawozdanie z realizacji programu współpracy")
+    # each of the three charts is a tagged figure with its alternative text
+    alternatives = [str(node.get("/Alt") or "") for node in structure(catalog["/StructTreeRoot"])
+                    if node.get("/S") == "/Figure"]
+    assert len(alternatives) == 3 and all(a.startswith("Wykres słupkowy") for a in alternatives)
+
+
+def structure(node) -> list:
+    """Every element of a PDF's structure tree."""
+    node = node.get_object()
+    if isinstance(node, pypdf.generic.ArrayObject):
+        return [found for child in node for found in structure(child)]
+    if not isinstance(node, pypdf.generic.DictionaryObject):
+        return []
+    return [node, *(structure(node["/K"]) if "/K" in node else [])]
