@@ -5,10 +5,13 @@ Chromium first (`make chromium`); without it the browser test is skipped, and fa
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -71,3 +74,14 @@ def structure(node) -> list:
     if not isinstance(node, pypdf.generic.DictionaryObject):
         return []
     return [node, *(structure(node["/K"]) if "/K" in node else [])]
+
+
+def test_the_html_carries_a_policy_that_lets_its_own_style_and_charts_in_and_nothing_else():
+    html = report.to_html(built())
+    [style] = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    policy = report.content_security_policy(html.encode())
+    assert f"style-src 'sha256-{digest}';" in policy and "default-src 'none'" in policy
+    assert "img-src data:" in policy and "unsafe" not in policy
+    # a style attribute or a script would be refused under it
+    assert ' style="' not in html and "<script" not in html and html.count("<img") == 3
