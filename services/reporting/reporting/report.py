@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -88,8 +89,16 @@ TOP_ORGANIZATIONS = 50
 """The HTML and PDF list the organisations given the most; XLSX and open data list all."""
 MODE_LABELS = {"supporting": "wspieranie", "entrusting": "powierzanie"}
 
-CITY = os.environ.get("WSPOLPRACA_CITY", "Miasto")
-"""The city on the report's cover (`WSPOLPRACA_CITY`, e.g. „Miasto Stołeczne Warszawa”)."""
+DEFAULT_CITY = "Miasto Przykładowo"  # the portal's default too (PORTAL_CITY)
+
+
+def city_of(env: Mapping[str, str]) -> str:
+    """The city on the report's cover and signature: `WSPOLPRACA_CITY` (e.g. „Miasto Stołeczne
+    Warszawa”), else the portal's `PORTAL_CITY`, so a city set once names it in both."""
+    return env.get("WSPOLPRACA_CITY") or env.get("PORTAL_CITY") or DEFAULT_CITY
+
+
+CITY = city_of(os.environ)
 PREPARED_BY = os.environ.get(
     "WSPOLPRACA_REPORT_PREPARED_BY",
     "Pełnomocnik ds. współpracy z organizacjami pozarządowymi")
