@@ -30,7 +30,7 @@ from reporting_factory import (
     task_report,
 )
 
-from reporting import projections, report
+from reporting import opendata, projections, report
 from wspolpraca import polish
 
 YEAR = 2027
@@ -172,3 +172,16 @@ def test_undecided_offers_are_not_an_empty_section():
     assert section.startswith("4. Oferty w otwartych konkursach Złożono 15 ofert, ale żadna "
                               "nie została jeszcze rozstrzygnięta (w ocenie: 15)")
     assert "złożone 15 w ocenie (bez rozstrzygnięcia) 15 dofinansowane 0" in section
+
+
+def test_csv_and_json_stay_machine_formatted_and_the_data_dictionary_says_so():
+    built, _ = pdf_text(decided=True)
+    csv_text = report.to_csv(built).decode("utf-8")
+    assert "Środki (PLN),przyznane,178500.00" in csv_text
+    assert "Małe granty,udział w środkach na dotacje (%),7.03" in csv_text
+    assert "zł" not in csv_text.replace("złożone", "")  # no currency, no Polish separators
+    assert built["period"] == {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"}
+    assert built["summary"]["money"]["awarded"] == "178500.00"
+    note = opendata.dictionary()["formats"]
+    assert "format maszynowy" in note or "formacie maszynowym" in note
+    assert '"178500.00"' in note and "ISO 8601" in note and "XLSX" in note
