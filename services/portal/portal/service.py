@@ -103,6 +103,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
     headers = {}
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if "Content-Security-Policy" in upstream.headers:  # a document's own (the annual report's)
+        headers["Content-Security-Policy"] = upstream.headers["Content-Security-Policy"]
     return Response(chunks, status=upstream.status_code, headers=headers,
                     content_type=upstream.headers.get("Content-Type",
                                                       "application/octet-stream"),
