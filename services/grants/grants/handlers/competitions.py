@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from grants import access, domain, records
@@ -25,10 +26,13 @@ class CreateCompetition:
 
 
 def create_competition(command: CreateCompetition, uow: GrantsUnit) -> Record:
+    """A draft; with `announce` drafted and announced at once (a refusal of the announcement,
+    the 21 days of art. 13 ust. 1, leaves no draft behind)."""
     principal = command.principal
     # the unit of work may run again (a transient error): the command stays as it came
     department = command.body.get("department")
-    body = {k: v for k, v in command.body.items() if k != "department"}
+    announce_now = bool(command.body.get("announce"))
+    body = {k: v for k, v in command.body.items() if k not in ("department", "announce")}
     if not principal.is_staff:
         if department not in (None, principal.department):
             raise Forbidden("Wydział przygotowuje konkursy tylko we własnym imieniu.")
@@ -36,10 +40,26 @@ def create_competition(command: CreateCompetition, uow: GrantsUnit) -> Record:
     domain.check_competition(body)
     programme = uow.programmes.adopted_for(body["task_start"].year)
     check_funds(programme, body["area"], body["budget"], "budget")
-    record = records.new_competition(body, programme["_id"], principal.sub, utcnow())
+    now = utcnow()
+    record = records.new_competition(body, programme["_id"], principal.sub, now)
     record["department"] = department or LIAISON_OFFICE
+    announced = _announced(uow, record, now) if announce_now else None
     uow.competitions.add(record)
+    if announced is not None:
+        uow.emit(announced.routing_key, record["_id"], announced.payload())
     return record
+
+
+def _announced(uow: GrantsUnit, record: Record, now: datetime) -> Event:
+    """The announcement: the 21 days checked, the budget committed against the programme."""
+    status = domain.announce(record["status"])
+    terms = records.competition_terms(record)
+    domain.check_announcement(record["submission_deadline"], now, terms["task_start"], RULES)
+    programme = uow.programmes.adopted_for(record["year"])
+    uow.programmes.commit(programme, record["area"], record["budget_grosze"], "budget")
+    record.update(status=status, published_at=now, updated_at=now,
+                  programme_id=programme["_id"], funds_committed=True)
+    return Event("competition.announced", records.competition_payload(record))
 
 
 @dataclass(frozen=True)
@@ -51,17 +71,7 @@ class AnnounceCompetition:
 def announce_competition(command: AnnounceCompetition, uow: GrantsUnit) -> Record:
     def announce(record: Record) -> Changed:
         access.check_runs(command.principal, record)
-        now = utcnow()
-        status = domain.announce(record["status"])
-        terms = records.competition_terms(record)
-        domain.check_announcement(record["submission_deadline"], now, terms["task_start"],
-                                  RULES)
-        programme = uow.programmes.adopted_for(record["year"])
-        uow.programmes.commit(programme, record["area"], record["budget_grosze"], "budget")
-        record.update(status=status, published_at=now, updated_at=now,
-                      programme_id=programme["_id"], funds_committed=True)
-        return Changed(record, [Event("competition.announced",
-                                      records.competition_payload(record))])
+        return Changed(record, [_announced(uow, record, utcnow())])
 
     return change(uow, uow.competitions, command.competition_id, announce)
 
