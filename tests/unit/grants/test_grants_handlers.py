@@ -281,6 +281,20 @@ def test_a_department_drafts_a_competition_in_its_own_name_within_the_programme(
     assert len(uow.competitions.records) == 1 and uow.committed == []
 
 
+def test_a_competition_drafted_and_announced_at_once_commits_its_budget_art_13_ust_1(uow):
+    record = uow.run(handlers.create_competition,
+                     handlers.CreateCompetition(CULTURE, competition_body(announce=True)))
+    assert record["status"] == "announced" and record["funds_committed"]
+    assert uow.programmes.records["p1"]["funds"][0]["committed_grosze"] == 5_000_000
+    assert [(key, subject) for key, subject, _ in uow.committed] == [
+        ("competition.announced", record["_id"])]
+    with pytest.raises(DomainError) as refused:  # 20 days: no draft is left behind
+        uow.run(handlers.create_competition, handlers.CreateCompetition(CULTURE, competition_body(
+            announce=True, submission_deadline=utcnow() + timedelta(days=20))))
+    assert refused.value.code == "deadline_too_short"
+    assert len(uow.competitions.records) == 1 and len(uow.committed) == 1
+
+
 # --- small grants ---------------------------------------------------------------------------
 
 
