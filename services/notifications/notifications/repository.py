@@ -107,6 +107,13 @@ class Subscriptions(Repository):
         return self.find_one({"owner": owner, "newsletter": True, "status": {"$in": [
             SubscriptionStatus.PENDING_CONFIRMATION.value, SubscriptionStatus.ACTIVE.value]}})
 
+    def forget_organization(self, user: str, organization_id: str) -> int:
+        """A person no longer represents the organisation: their subscriptions stop
+        receiving what concerns it (`audience.may_receive` reads the reader's `org_id`)."""
+        return self.collection.update_many(
+            {"reader.user": user, "reader.org_id": organization_id},
+            {"$set": {"reader.org_id": None}}, session=self.session).modified_count
+
     def matching(self, event_type: str) -> list[Subscription]:
         """The active subscriptions that may match `event_type` (by its type, its
         aggregate's pattern or its service's); `domain.subscription_matches` decides."""
