@@ -84,6 +84,14 @@ def representation_ended(step: Step) -> None:
         Subscriptions(step.tx).forget_organization(account, organization_id)
 
 
+def account_deleted(step: Step) -> None:
+    """An account deleted (GDPR): the person's own subscriptions stop (a department's, made
+    by them for the department, stay the department's)."""
+    account = step.event.data.get("account_id")
+    if isinstance(account, str):
+        Subscriptions(step.tx).cancel_owned_by(f"user:{account}", step.now)
+
+
 def council_created(step: Step) -> None:
     for member in step.event.data.get("members") or []:
         repository.project_council_member(step.tx, step.event.data["id"], member, True,

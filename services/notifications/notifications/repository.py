@@ -114,6 +114,14 @@ class Subscriptions(Repository):
             {"reader.user": user, "reader.org_id": organization_id},
             {"$set": {"reader.org_id": None}}, session=self.session).modified_count
 
+    def cancel_owned_by(self, owner: str, now: datetime) -> int:
+        """Every subscription of this owner that still counts, cancelled (the account is
+        gone); a cancelled one keeps no address to send to."""
+        return self.collection.update_many(
+            {"owner": owner, "status": {"$in": list(COUNTED_STATUSES)}},
+            {"$set": {"status": SubscriptionStatus.CANCELLED.value, "updated_at": now},
+             "$unset": {"owner_email": ""}}, session=self.session).modified_count
+
     def matching(self, event_type: str) -> list[Subscription]:
         """The active subscriptions that may match `event_type` (by its type, its
         aggregate's pattern or its service's); `domain.subscription_matches` decides."""

@@ -188,3 +188,25 @@ def test_a_representative_whose_representation_ends_no_longer_gets_the_organisat
     all_delivered(notifications)
     types = [json.loads(r["body"])["type"] for r in receiver.at("/ok")]
     assert types == ["registry.booking.requested", "registry.training.cancelled"]
+
+
+def test_a_deleted_accounts_own_subscriptions_stop(notifications, token, receiver, amqp_uri):
+    """An account erased at its owner's request (identity.account.deleted) leaves no
+    subscription delivering to it; a department's, made by the same person, stays."""
+    person = "665f1c2a9b1e8a00000000a8"
+    own = subscribe(notifications, token("officer", sub=person), receiver.url + "/own",
+                    ["registry.training.cancelled"]).json()
+    departments = subscribe(notifications, token("department", sub=person, department="sport"),
+                            receiver.url + "/dept", ["registry.training.cancelled"]).json()
+
+    send(amqp_uri, "identity", "account.deleted", person, {"account_id": person})
+    wait_until(lambda: notifications.db["subscriptions"].find_one(
+        {"_id": own["id"], "status": "cancelled"}))
+
+    send(amqp_uri, "registry", "training.cancelled", "665f1c2a9b1e8a00000000f1",
+         cancelled_training())
+    wait_until(lambda: receiver.at("/dept"))
+    all_delivered(notifications)
+    assert receiver.at("/own") == []
+    assert notifications.db["subscriptions"].find_one({"_id": departments["id"]})[
+        "status"] == "active"
