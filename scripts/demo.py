@@ -5,7 +5,8 @@ Everything goes through the public HTTP APIs, with development tokens (the same 
 areas (registered and verified), next year's cooperation programme with funds per area,
 competitions in several areas with offers, small grants with public comments, the consultation
 of the programme with comments and its report, the public benefit council with a meeting and
-opinions, and inquiries to the liaison office. At the end it prints where to look.
+opinions, inquiries to the liaison office (some waiting in a department), and the city's rooms
+and equipment that organisations book. At the end it prints where to look.
 
 Safe to run twice: every record has a stable name and is looked up before it is created; what
 exists is reused (organisations by their deterministic NIP, the year's programme, competitions
@@ -39,6 +40,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from wspolpraca.auth import mint_token
+from wspolpraca.config import resolve_mongo
 from wspolpraca.testing.identifiers import nip_for
 
 REGISTRY = os.environ.get("REGISTRY", "http://127.0.0.1:8001")
@@ -153,6 +155,23 @@ INQUIRIES = [
     ("sport", "Wynajem hali sportowej", "Jak zarezerwować halę na turniej dla dzieci?"),
     ("seniors", "Klub seniora w dzielnicy", "Czy miasto wspiera lokale dla klubów seniora?"),
     ("ecology", "Zbiórka elektrośmieci", "Czy wydział może pomóc w organizacji zbiórki?"),
+    ("social_assistance", "Lokal na punkt wydawania posiłków",
+     "Czy miasto użycza lokalu na punkt wydawania ciepłych posiłków?"),
+    ("disability", "Dostępność sali dla osób na wózkach",
+     "Czy sala w Centrum Organizacji Pozarządowych ma podjazd i windę?"),
+]
+
+# city rooms and equipment lent to organisations (the first department manages them):
+# (name, kind, address, capacity, opening hours)
+WEEKDAYS_8_TO_20 = [{"day": d, "opens": "08:00", "closes": "20:00"}
+                    for d in ("mon", "tue", "wed", "thu", "fri")]
+RESOURCES = [
+    ("Sala konferencyjna w Centrum Organizacji Pozarządowych", "room",
+     "ul. Piotrkowska 113", 40,
+     [*WEEKDAYS_8_TO_20, {"day": "sat", "opens": "10:00", "closes": "16:00"}]),
+    ("Sala warsztatowa w Domu Sąsiedzkim", "room", "ul. Zachodnia 54", 20, WEEKDAYS_8_TO_20),
+    ("Nagłośnienie przenośne z dwoma mikrofonami", "equipment", "ul. Piotrkowska 113", None,
+     WEEKDAYS_8_TO_20),
 ]
 
 
@@ -243,6 +262,21 @@ def departments() -> None:
              {"code": code, "name": name, "areas": areas, "contact_person": person,
               "email": f"{code}@um.example.pl"}, expect=(201, 409))
         tally("departments", True)
+
+
+def resources() -> None:
+    say("== rooms and equipment")
+    department = DEPARTMENTS[0][0]
+    existing = {r["name"] for r in items(f"{REGISTRY}/api/v1/resources", department=department)}
+    for name, kind, address, capacity, hours in RESOURCES:
+        if name in existing:
+            tally("resources", False)
+            continue
+        call("POST", f"{REGISTRY}/api/v1/resources", OFFICER, {
+            "name": name, "kind": kind, "address": address, "district": "Śródmieście",
+            "capacity": capacity, "department": department, "opening_hours": hours,
+            "description": "Bezpłatnie dla organizacji pozarządowych działających w mieście."})
+        tally("resources", True)
 
 
 def organisations() -> list[dict]:
@@ -425,7 +459,9 @@ def small_grants(year: int, programme_record: dict, orgs: list[dict]) -> list[di
             "task_end": f"{year}-06-29",
             "cost_items": [{"name": "Koszty realizacji", "amount": f"{Decimal(amount) + 200}"}]},
             retry_422=True).json()
-        call("POST", f"{GRANTS}/api/v1/small-grants/{grant['id']}/publish", OFFICER)
+        # the published record: --time-travel awards only published small grants
+        grant = call("POST", f"{GRANTS}/api/v1/small-grants/{grant['id']}/publish",
+                     OFFICER).json()
         for author, text in [("Jan Mieszkaniec", "Świetny pomysł, chętnie wezmę udział."),
                              ("Maria Sąsiadka", "Prosimy o termin w weekend.")]:
             call("POST", f"{GRANTS}/api/v1/small-grants/{grant['id']}/comments", None,
@@ -585,10 +621,13 @@ def accounts(orgs: list[dict]) -> list[tuple[str, str]]:
     return made
 
 
-def move_clock(database: str, collection: str, record_id: str, field: str) -> None:
+def move_clock(service: str, collection: str, record_id: str, field: str) -> None:
+    """`field` of one record a second into the past, in the service's database as the service
+    finds it (MONGO_URI_<SERVICE>, else MONGO_URI and the service's name)."""
     from pymongo import MongoClient
 
-    with MongoClient(MONGO_URI) as client:
+    uri, database = resolve_mongo(service, {**os.environ, "MONGO_URI": MONGO_URI})
+    with MongoClient(uri) as client:
         result = client[database][collection].update_one(
             {"_id": record_id}, {"$set": {field: datetime.now(UTC) - timedelta(seconds=1)}})
     if result.matched_count != 1:
@@ -760,6 +799,7 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"{name} is not ready at {url}: start the system first (`make run`)")
                 return 2
         departments()
+        resources()
         orgs = organisations()
         programme_record = programme(year)
         consultation_record = consultation(year, programme_record, orgs)

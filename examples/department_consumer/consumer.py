@@ -10,9 +10,11 @@ What it does, and why:
   by default it only checks that the queue exists (a passive declare, which a read-only user may
   do) and exits at once (status 2) when it does not; `--declare` declares it with the same
   attributes, for a local broker without definitions;
-- `--department CODE`: handles only the events concerning that department (those whose `data`
-  names it in `department`: inquiries routed to it, bookings of its resources, competitions it
-  runs); the others are acknowledged and skipped, and counted;
+- `--department CODE`: handles only the events concerning that department, as its webhook
+  subscription would (inquiries routed to it and bookings of its resources, by
+  `data.department`; competitions it runs and those the liaison office runs itself; city-wide
+  events such as organisations and consultations); the others are acknowledged and skipped,
+  and counted;
 - manual acknowledgements: a message is acknowledged only after it was handled and recorded,
   so a crash means redelivery, never loss;
 - prefetch: at most `--prefetch` unacknowledged messages at a time;
@@ -53,6 +55,18 @@ from pika.exceptions import AMQPChannelError, AMQPConnectionError, ChannelClosed
 log = logging.getLogger("department_consumer")
 
 Handler = Callable[[dict[str, Any], sqlite3.Connection], None]
+
+# What `--department CODE` keeps, by the event's type (as the platform's webhooks do):
+# - an inquiry, a booking or a resource names in `data.department` the department it was
+#   routed to or that manages the resource: ours only;
+DEPARTMENTS_OWN = ("registry.inquiry.", "registry.booking.", "registry.resource.")
+# - a competition and what follows from it names the department running it: ours, and those
+#   the liaison office runs itself (`liaison_office`, or none named), which are every
+#   department's;
+COMPETITIONS = ("grants.competition.", "grants.offer.", "grants.committee.", "grants.grant.",
+                "grants.contract.", "grants.task_report.")
+LIAISON_OFFICE = "liaison_office"
+# - anything else concerns the whole city (organisations, consultations, programmes): kept.
 
 
 class TryLater(Exception):
@@ -151,11 +165,19 @@ class DepartmentConsumer:
                 f"{counts['duplicates']} duplicates acknowledged again")
 
     def concerns_us(self, event: dict[str, Any]) -> bool:
-        """Whether the event concerns our department (always, without `--department`)."""
+        """Whether the event concerns our department (always, without `--department`): the
+        same rule as a department's own webhook subscription (docs/departments.md, "Which
+        channels carry each event")."""
         if self.department is None:
             return True
         data = event.get("data")
-        return isinstance(data, dict) and data.get("department") == self.department
+        named = data.get("department") if isinstance(data, dict) else None
+        event_type = str(event.get("type", ""))
+        if event_type.startswith(DEPARTMENTS_OWN):
+            return named == self.department
+        if event_type.startswith(COMPETITIONS):
+            return named in (self.department, LIAISON_OFFICE, None)
+        return True  # city-wide: organisations, consultations, programmes, trainings
 
     def run(self) -> None:
         """Consume until `stop()`; reconnect with exponential backoff when the link drops.
@@ -271,8 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--declare", action="store_true",
                         help="declare the queue (local broker without the city's definitions)")
     parser.add_argument("--department", metavar="CODE",
-                        help="handle only the events concerning this department (data.department);"
-                             " acknowledge and skip the rest")
+                        help="handle only the events concerning this department (its inquiries, "
+                             "bookings and competitions, and city-wide events); acknowledge and "
+                             "skip the rest")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also the RabbitMQ client's (pika's) own log lines")
     args = parser.parse_args(argv)

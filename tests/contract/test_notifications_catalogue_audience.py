@@ -134,3 +134,49 @@ def test_the_table_of_docs_notifications_is_current():
     docs = CATALOGUE.parents[2] / "docs" / "notifications.md"
     assert audience.markdown_table(personal_fields()) in docs.read_text(encoding="utf-8"), (
         "run: cd services/notifications && python -m notifications.audience")
+
+
+# --- issue 23: which channels carry each type, and to whom (notifications.carriers) --------
+
+def test_every_channel_of_the_catalogue_says_which_channels_carry_it_and_to_whom(spec):
+    described = {name: channel.get("description", "")
+                 for name, channel in spec["channels"].items()}
+    for name, text in described.items():
+        assert "**Department queues:**" in text and "**By subscription" in text, name
+    requested = " ".join(described["registry.booking.requested"].split())
+    assert "`dept.<code>.bookings`" in requested and "`dept.sport.bookings`" in requested
+    assert "a department's own subscription (`for_department`, the default for a " \
+           "department's token) its own department's only" in requested
+    announced = " ".join(described["grants.competition.announced"].split())
+    assert "its own department's and those the liaison office runs itself" in announced
+    appointed = " ".join(described["consultations.council.member_appointed"].split())
+    assert "none of the standard queues" in appointed
+    assert "not staff:** `member.email`, `member.name`, `member.user_id`" in appointed
+    assert "422 `undeliverable_event_type`" in described["notifications.notification.failed"]
+
+
+def test_the_catalogue_and_the_departments_guide_say_it_as_generated():
+    from notifications import carriers
+    from notifications.personal_data import personal_fields
+
+    catalogue = CATALOGUE.read_text(encoding="utf-8")
+    assert carriers.with_descriptions(catalogue, personal_fields()) == catalogue, (
+        "run: cd services/notifications && python -m notifications.carriers")
+    guide = carriers.DEPARTMENTS_GUIDE.read_text(encoding="utf-8")
+    table = carriers.departments_table(carriers.catalogue_types(catalogue))
+    assert carriers.with_table(guide, table) == guide, (
+        "run: cd services/notifications && python -m notifications.carriers")
+    assert "| `registry.booking.requested` | `bookings` | its own department's only | yes |" \
+        in table
+    assert "| `identity.account.invited` | – | refused (422 `undeliverable_event_type`) |" \
+        in table
+
+
+@pytest.mark.parametrize("pattern, key, matches", [
+    ("booking.*", "booking.requested", True), ("booking.*", "inquiry.routed", False),
+    ("booking.*", "booking.requested.v2", False), ("#", "booking.requested", True),
+    ("booking.#", "booking", True), ("*.requested", "patronage.requested", True)])
+def test_topic_patterns_match_as_rabbitmq_does(pattern, key, matches):
+    from notifications.carriers import topic_matches
+
+    assert topic_matches(pattern, key) is matches

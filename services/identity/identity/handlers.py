@@ -1,12 +1,14 @@
-"""The command handlers of the identity service: plain functions taking a unit of work
-(identity/unit.py) and the command, which load through the repositories, apply the rules of
-identity/domain.py, save and emit.
+"""The command handlers of the identity service: plain functions `handler(command, uow)`
+(the platform's one convention, `wspolpraca.service_layer`), which load through the unit's
+repositories (identity/unit.py), apply the rules of identity/domain.py, save and emit. A
+command is a frozen dataclass; what a handler needs of the service's configuration (the
+settings, the TOTP box, the key ring) travels in it.
 
 The entry points in identity/service.py call one function each: a handler run in a unit of
-work (`unit.run`, or `unit.run_now` for the sign-in's bookkeeping), or one of the commands at
-the end of this module that need more than one unit (a password change ends the sessions
-after it committed). The unit tests run the handlers with an in-memory unit
-(tests/unit/identity/identity_fakes.py).
+work (`self.handle`, or `self.handle_now` for the sign-in's bookkeeping, which writes one by
+one), or one of the commands at the end of this module that need more than one unit (a
+password change ends the sessions after it committed). The unit tests run the handlers with
+an in-memory unit (tests/unit/identity/identity_fakes.py).
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from pymongo.errors import DuplicateKeyError
 
 from identity import domain, keys, oidc, repository, totp
 from identity.config import IdentitySettings
-from identity.unit import IdentityUnit, run, run_now
+from identity.unit import IdentityUnit, run_now
 from identity.web import hash_password, verify_password
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden
 from wspolpraca.mongo import Store
+from wspolpraca.service_layer import run
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +63,28 @@ def use_one_time(uow: IdentityUnit, purpose: str, token: str) -> Record:
 
 
 # --- bootstrap ------------------------------------------------------------------------------
-def bootstrap(uow: IdentityUnit, settings: IdentitySettings, box: totp.SecretBox
-              ) -> str | None:
+@dataclass(frozen=True)
+class Start:
+    settings: IdentitySettings
+    box: totp.SecretBox
+
+
+@dataclass(frozen=True)
+class SealTotpSecrets:
+    box: totp.SecretBox
+
+
+def bootstrap(command: Start, uow: IdentityUnit) -> str | None:
     """At start: the `wspolpraca-cli` and `wspolpraca-portal` public clients, the first admin,
     plain TOTP secrets of older versions sealed. The first admin's one-time password when one
     was generated."""
     for client, kind in ((oidc.CLI_CLIENT, "native"),
-                         (oidc.portal_client(settings.portal_url), "web")):
+                         (oidc.portal_client(command.settings.portal_url), "web")):
         uow.clients.ensure(client, kind, utcnow())
     generated = None
     if not uow.accounts.any_admin():
-        generated = first_admin(uow, settings)
-    seal_plain_totp_secrets(uow, box)
+        generated = first_admin(uow, command.settings)
+    seal_plain_totp_secrets(SealTotpSecrets(command.box), uow)
     return generated
 
 
@@ -94,14 +107,14 @@ def first_admin(uow: IdentityUnit, settings: IdentitySettings) -> str | None:
     return password if generated else None
 
 
-def seal_plain_totp_secrets(uow: IdentityUnit, box: totp.SecretBox) -> int:
+def seal_plain_totp_secrets(command: SealTotpSecrets, uow: IdentityUnit) -> int:
     """Migration: TOTP secrets an older version stored in plain text are sealed (idempotent,
     one query when there is nothing to do); the number sealed."""
     sealed = 0
     for account in uow.accounts.with_plain_totp():
         plain = account["totp"]["secret"]
         sealed += uow.accounts.update(account["_id"],
-                                      {"totp.sealed": box.seal(plain, account["_id"])},
+                                      {"totp.sealed": command.box.seal(plain, account["_id"])},
                                       unset=("totp.secret",), match={"totp.secret": plain})
     if sealed:
         log.info("plain TOTP secrets sealed", extra={"sealed": sealed})
@@ -109,10 +122,17 @@ def seal_plain_totp_secrets(uow: IdentityUnit, box: totp.SecretBox) -> int:
 
 
 # --- accounts -------------------------------------------------------------------------------
-def register(uow: IdentityUnit, settings: IdentitySettings, body: Record,
-             password_hash: str) -> None:
+@dataclass(frozen=True)
+class Register:
+    settings: IdentitySettings
+    body: Record
+    password_hash: str
+
+
+def register(command: Register, uow: IdentityUnit) -> None:
     """A new unconfirmed account and its confirmation link; a known address gets an email
     instead (the same answer)."""
+    settings, body = command.settings, command.body
     now = utcnow()
     email = domain.normalize_email(body["email"])
     known = uow.accounts.by_email(email)
@@ -122,7 +142,7 @@ def register(uow: IdentityUnit, settings: IdentitySettings, body: Record,
             "sign_in_url": f"{settings.public_url}/oauth2/authorize",
             "reset_url": f"{settings.public_url}/oauth2/reset"})
         return
-    account = new_account(email, body["name"], password_hash, now,
+    account = new_account(email, body["name"], command.password_hash, now,
                           status=domain.AccountStatus.UNCONFIRMED)
     uow.accounts.add(account)
     token = uow.one_time.issue("confirm", account["_id"], now, domain.CONFIRMATION_VALID_FOR)
@@ -132,8 +152,13 @@ def register(uow: IdentityUnit, settings: IdentitySettings, body: Record,
         "expires_at": format_time(now + domain.CONFIRMATION_VALID_FOR)})
 
 
-def confirm(uow: IdentityUnit, token: str) -> Record:
-    account = use_one_time(uow, "confirm", token)
+@dataclass(frozen=True)
+class Confirm:
+    token: str
+
+
+def confirm(command: Confirm, uow: IdentityUnit) -> Record:
+    account = use_one_time(uow, "confirm", command.token)
     if account["status"] == domain.AccountStatus.UNCONFIRMED:
         changes = {"status": domain.AccountStatus.ACTIVE.value, "confirmed_at": utcnow()}
         account.update(changes)
@@ -142,21 +167,34 @@ def confirm(uow: IdentityUnit, token: str) -> Record:
     return account
 
 
-def request_reset(uow: IdentityUnit, settings: IdentitySettings, email: str) -> None:
-    account = uow.accounts.by_email(email)
+@dataclass(frozen=True)
+class RequestReset:
+    settings: IdentitySettings
+    email: str
+
+
+def request_reset(command: RequestReset, uow: IdentityUnit) -> None:
+    account = uow.accounts.by_email(command.email)
     if account is None or account["status"] == domain.AccountStatus.DISABLED:
         return
     token = uow.one_time.issue("reset", account["_id"], utcnow(), domain.RESET_VALID_FOR)
     uow.emit("account.password_reset_requested", account["_id"], {
         "account_id": account["_id"], "email": account["email"], "name": account["name"],
-        "reset_url": link(settings, "/oauth2/reset", token=token),
+        "reset_url": link(command.settings, "/oauth2/reset", token=token),
         "expires_at": format_time(utcnow() + domain.RESET_VALID_FOR)})
 
 
-def set_password(uow: IdentityUnit, token: str, password: str) -> Record:
-    account = use_one_time(uow, "reset", token)
-    domain.check_password(password, email=account["email"], name=account["name"])
-    changes: Record = {"password_hash": hash_password(password), "must_change_password": False}
+@dataclass(frozen=True)
+class SetPassword:
+    token: str
+    password: str
+
+
+def set_password(command: SetPassword, uow: IdentityUnit) -> Record:
+    account = use_one_time(uow, "reset", command.token)
+    domain.check_password(command.password, email=account["email"], name=account["name"])
+    changes: Record = {"password_hash": hash_password(command.password),
+                       "must_change_password": False}
     if account["status"] == domain.AccountStatus.UNCONFIRMED:
         changes.update(status=domain.AccountStatus.ACTIVE.value,
                        confirmed_at=utcnow())  # the link proved the address
@@ -166,10 +204,16 @@ def set_password(uow: IdentityUnit, token: str, password: str) -> Record:
     return account
 
 
-def end_account_sessions(uow: IdentityUnit, account_id: str, reason: str) -> None:
+@dataclass(frozen=True)
+class EndSessions:
+    account_id: str
+    reason: str
+
+
+def end_account_sessions(command: EndSessions, uow: IdentityUnit) -> None:
     """Every session and refresh token of the account ends (a new password, a deletion)."""
-    oidc.end_sessions(uow.tx.db, uow.sessions.ids_of(account_id))
-    uow.refresh_tokens.revoke_all(account_id, reason)
+    oidc.end_sessions(uow, uow.sessions.ids_of(command.account_id))
+    uow.refresh_tokens.revoke_all(command.account_id, command.reason)
 
 
 def invite(uow: IdentityUnit, settings: IdentitySettings, account: Record,
@@ -186,9 +230,17 @@ def invite(uow: IdentityUnit, settings: IdentitySettings, account: Record,
     return url
 
 
-def create_staff(uow: IdentityUnit, settings: IdentitySettings, principal: Principal,
-                 body: Record, password_hash: str | None) -> Record:
+@dataclass(frozen=True)
+class CreateStaff:
+    settings: IdentitySettings
+    principal: Principal
+    body: Record
+    password_hash: str | None
+
+
+def create_staff(command: CreateStaff, uow: IdentityUnit) -> Record:
     """An account the admin creates: seeded with a password (active at once) or invited."""
+    body, password_hash = command.body, command.password_hash
     now = utcnow()
     if uow.accounts.by_email(body["email"]) is not None:
         raise Conflict("email_taken", "Konto z tym adresem już istnieje.", "email")
@@ -198,17 +250,24 @@ def create_staff(uow: IdentityUnit, settings: IdentitySettings, principal: Princ
     if password_hash is not None:  # seeded: active at once, no link
         account.update(status=domain.AccountStatus.ACTIVE.value, confirmed_at=now)
     uow.accounts.add(account)
-    uow.audit.record("roles_granted", now, account_id=account["_id"], by=principal.sub,
-                     roles=account["roles"])
+    uow.audit.record("roles_granted", now, account_id=account["_id"],
+                     by=command.principal.sub, roles=account["roles"])
     if password_hash is not None:
         return account
-    return {**account, "set_password_url": invite(uow, settings, account, now)}
+    return {**account, "set_password_url": invite(uow, command.settings, account, now)}
 
 
-def invite_member(uow: IdentityUnit, settings: IdentitySettings, principal: Principal,
-                  body: Record) -> Record:
+@dataclass(frozen=True)
+class InviteMember:
+    settings: IdentitySettings
+    principal: Principal
+    body: Record
+
+
+def invite_member(command: InviteMember, uow: IdentityUnit) -> Record:
     """A committee or council member: a new account invited, or a known one with the roles
     added (a new link while it was never confirmed)."""
+    body = command.body
     roles = sorted(set(body["roles"]))
     now = utcnow()
     account = uow.accounts.by_email(body["email"])
@@ -225,17 +284,23 @@ def invite_member(uow: IdentityUnit, settings: IdentitySettings, principal: Prin
             uow.accounts.add_roles(account["_id"], granted)
             account = {**account, "roles": sorted({*account["roles"], *granted})}
     if granted:
-        uow.audit.record("roles_granted", now, account_id=account["_id"], by=principal.sub,
-                         roles=granted)
+        uow.audit.record("roles_granted", now, account_id=account["_id"],
+                         by=command.principal.sub, roles=granted)
     # never signed in yet (invited before, or registered and unconfirmed): a new link
     if account["status"] == domain.AccountStatus.UNCONFIRMED:
-        invite(uow, settings, account, now)
+        invite(uow, command.settings, account, now)
     return {**account, "status": status, "account_id": account["_id"]}
 
 
-def delete_account(uow: IdentityUnit, account_id: str) -> None:
+@dataclass(frozen=True)
+class DeleteAccount:
+    account_id: str
+
+
+def delete_account(command: DeleteAccount, uow: IdentityUnit) -> None:
     """GDPR art. 17: the personal data erased, every representation ended (account.deleted
     says so: no representation event, which would carry the erased person's address)."""
+    account_id = command.account_id
     uow.accounts.get(account_id)
     now = utcnow()
     erased = {"name": "Konto usunięte", "email": f"usuniete-{account_id}@invalid"}
@@ -248,9 +313,16 @@ def delete_account(uow: IdentityUnit, account_id: str) -> None:
 
 
 # --- clients --------------------------------------------------------------------------------
-def create_client(uow: IdentityUnit, principal: Principal, body: Record) -> Record:
+@dataclass(frozen=True)
+class CreateClient:
+    principal: Principal
+    body: Record
+
+
+def create_client(command: CreateClient, uow: IdentityUnit) -> Record:
     """A department's system or a web application; the secret is answered once, kept only
     hashed."""
+    body = command.body
     grant_types = domain.client_grant_types(body["kind"], body.get("department"),
                                             body["redirect_uris"])
     secret = repository.new_secret()
@@ -260,14 +332,20 @@ def create_client(uow: IdentityUnit, principal: Principal, body: Record) -> Reco
               "post_logout_redirect_uris": body["post_logout_redirect_uris"],
               "grant_types": grant_types, "token_endpoint_auth_method": "client_secret_basic",
               "secret_hash": repository.digest(secret), "created_at": utcnow(),
-              "created_by": principal.sub}
+              "created_by": command.principal.sub}
     uow.clients.add(record)
     return {**record, "client_secret": secret}
 
 
-def rotate_keys(uow: IdentityUnit, keyring: keys.KeyRing, principal: Principal) -> None:
-    key = keyring.rotate(uow.tx.db)
-    uow.audit.record("keys_rotated", utcnow(), account_id=principal.sub, kid=key.kid)
+@dataclass(frozen=True)
+class RotateKeys:
+    keyring: keys.KeyRing
+    principal: Principal
+
+
+def rotate_keys(command: RotateKeys, uow: IdentityUnit) -> None:
+    key = command.keyring.rotate(uow.tx.db)
+    uow.audit.record("keys_rotated", utcnow(), account_id=command.principal.sub, kid=key.kid)
 
 
 # --- representations ------------------------------------------------------------------------
@@ -280,8 +358,14 @@ def representation_payload(record: Record) -> Record:
             else None}
 
 
-def request_representation(uow: IdentityUnit, principal: Principal,
-                           organization_id: str) -> Record:
+@dataclass(frozen=True)
+class RequestRepresentation:
+    principal: Principal
+    organization_id: str
+
+
+def request_representation(command: RequestRepresentation, uow: IdentityUnit) -> Record:
+    principal, organization_id = command.principal, command.organization_id
     account = uow.accounts.by_id(principal.sub)
     if account is None or not domain.may_sign_in(account["status"]):
         raise Forbidden("Konto nie jest aktywne.")
@@ -295,9 +379,18 @@ def request_representation(uow: IdentityUnit, principal: Principal,
     return record
 
 
-def decide(uow: IdentityUnit, actor: domain.Actor, representation_id: str, action: str,
-           reason: str | None) -> Record:
+@dataclass(frozen=True)
+class Decide:
+    actor: domain.Actor
+    representation_id: str
+    action: str
+    reason: str | None
+
+
+def decide(command: Decide, uow: IdentityUnit) -> Record:
     """Approve, refuse, withdraw or revoke a representation (who may: domain.check_may_decide)."""
+    actor, representation_id, action = command.actor, command.representation_id, command.action
+    reason = command.reason
     record = uow.representations.get(representation_id)
     domain.check_may_decide(actor, record["account_id"], record["organization_id"], action)
     status = domain.next_representation_status(record["status"], action)
@@ -313,16 +406,24 @@ def decide(uow: IdentityUnit, actor: domain.Actor, representation_id: str, actio
     return record
 
 
-def actor(uow: IdentityUnit, principal: Principal) -> domain.Actor:
+def actor(principal: Principal, uow: IdentityUnit) -> domain.Actor:
+    """The person as one who decides (a query in a unit: what they represent)."""
     return domain.Actor(principal.sub, principal.is_staff,
                         frozenset(uow.representations.granted_organizations(principal.sub)))
 
 
 # --- signing in -----------------------------------------------------------------------------
-def check_credentials(uow: IdentityUnit, email: str, password: str, address: str
-                      ) -> Record | int | None:
+@dataclass(frozen=True)
+class CheckCredentials:
+    email: str
+    password: str
+    address: str
+
+
+def check_credentials(command: CheckCredentials, uow: IdentityUnit) -> Record | int | None:
     """The account, None (wrong email or password: the same answer, the same work), or
     the seconds to wait (throttled per account and per client address)."""
+    email, password, address = command.email, command.password, command.address
     now = utcnow()
     keys_ = {f"account:{email}": domain.ACCOUNT_THROTTLE,
              f"address:{address}": domain.ADDRESS_THROTTLE}
@@ -352,10 +453,17 @@ class SecondStep:
     enrol_uri: str | None
 
 
-def start_second_factor(uow: IdentityUnit, box: totp.SecretBox, account: Record) -> SecondStep:
+@dataclass(frozen=True)
+class StartSecondFactor:
+    box: totp.SecretBox
+    account: Record
+
+
+def start_second_factor(command: StartSecondFactor, uow: IdentityUnit) -> SecondStep:
+    account = command.account
     token = uow.one_time.issue(SECOND_FACTOR_STEP, account["_id"], utcnow(),
                                timedelta(minutes=SECOND_FACTOR_MINUTES))
-    return SecondStep(token, enrolment(uow, box, account))
+    return SecondStep(token, enrolment(uow, command.box, account))
 
 
 def enrolment(uow: IdentityUnit, box: totp.SecretBox, account: Record) -> str | None:
@@ -381,10 +489,18 @@ class SecondFactor:
     wait: int = 0
 
 
-def check_second_factor(uow: IdentityUnit, box: totp.SecretBox, step: str, code: str,
-                        address: str) -> SecondFactor:
+@dataclass(frozen=True)
+class CheckSecondFactor:
+    box: totp.SecretBox
+    step: str
+    code: str
+    address: str
+
+
+def check_second_factor(command: CheckSecondFactor, uow: IdentityUnit) -> SecondFactor:
     """The sign-in's second step: the code of the account's TOTP (confirming it on the
     first sign-in); failures are throttled with the password's per-account policy."""
+    box, step, code, address = command.box, command.step, command.code, command.address
     now = utcnow()
     record = uow.one_time.valid(SECOND_FACTOR_STEP, step, now)
     account = uow.accounts.by_id(record["account_id"]) if record is not None else None
@@ -422,14 +538,21 @@ def check_second_factor(uow: IdentityUnit, box: totp.SecretBox, step: str, code:
     return SecondFactor("passed", account, enrol_uri)
 
 
-def open_session(uow: IdentityUnit, settings: IdentitySettings, account: Record,
-                 address: str) -> tuple[Record, str]:
+@dataclass(frozen=True)
+class OpenSession:
+    settings: IdentitySettings
+    account: Record
+    address: str
+
+
+def open_session(command: OpenSession, uow: IdentityUnit) -> tuple[Record, str]:
     """A browser session (kept hashed) and its cookie's value."""
     cookie = repository.new_secret()
     now = utcnow()
-    session = {"_id": repository.digest(cookie), "account_id": account["_id"],
-               "created_at": now, "expires_at": now + timedelta(hours=settings.session_hours),
-               "address": address}
+    hours = command.settings.session_hours
+    session = {"_id": repository.digest(cookie), "account_id": command.account["_id"],
+               "created_at": now, "expires_at": now + timedelta(hours=hours),
+               "address": command.address}
     uow.sessions.add(session)
     return session, cookie
 
@@ -437,7 +560,7 @@ def open_session(uow: IdentityUnit, settings: IdentitySettings, account: Record,
 # --- commands of more than one unit ---------------------------------------------------------
 def start(db: Database, settings: IdentitySettings, box: totp.SecretBox) -> str | None:
     """The service's start (see `bootstrap`), its writes applied one by one."""
-    return run_now(db, bootstrap, settings, box)
+    return run_now(db, bootstrap, Start(settings, box))
 
 
 def register_account(db: Store, settings: IdentitySettings, body: Record) -> None:
@@ -447,7 +570,7 @@ def register_account(db: Store, settings: IdentitySettings, body: Record) -> Non
     domain.check_password(body["password"], email=email, name=body["name"])
     password_hash = hash_password(body["password"])
     try:
-        run(db, register, settings, body, password_hash)
+        run(db, IdentityUnit, register, Register(settings, body, password_hash))
     except DuplicateKeyError:
         pass  # registered at the same moment by another request: the same answer
 
@@ -459,28 +582,34 @@ def create_staff_account(db: Store, settings: IdentitySettings, principal: Princ
     if password is not None:
         domain.check_password(password, email=body["email"], name=body["name"])
     password_hash = hash_password(password) if password is not None else None
-    return run(db, create_staff, settings, principal, body, password_hash)
+    return run(db, IdentityUnit, create_staff,
+               CreateStaff(settings, principal, body, password_hash))
 
 
 def reset_password(db: Store, token: str, password: str) -> Record:
     """A new password through a reset or invitation link; every session of the account ends
     once it committed."""
-    account = run(db, set_password, token, password)
-    run_now(db, end_account_sessions, account["_id"], "password_changed")
+    account = run(db, IdentityUnit, set_password, SetPassword(token, password))
+    run_now(db, end_account_sessions, EndSessions(account["_id"], "password_changed"))
     return account
 
 
 def delete_me(db: Store, account_id: str) -> None:
-    run(db, delete_account, account_id)
-    run_now(db, end_account_sessions, account_id, "account_deleted")
+    run(db, IdentityUnit, delete_account, DeleteAccount(account_id))
+    run_now(db, end_account_sessions, EndSessions(account_id, "account_deleted"))
+
+
+def organization_exists(organization_id: str, uow: IdentityUnit) -> bool:
+    return uow.organizations.exists(organization_id)
 
 
 def ask_to_represent(db: Store, principal: Principal, organization_id: str) -> Record:
-    if not run_now(db, lambda uow: uow.organizations.exists(organization_id)):
+    if not run_now(db, organization_exists, organization_id):
         raise DomainError("unknown_organization", "Nie ma takiej organizacji w bazie.",
                           field="organization_id")
     try:
-        return run(db, request_representation, principal, organization_id)
+        return run(db, IdentityUnit, request_representation,
+                   RequestRepresentation(principal, organization_id))
     except DuplicateKeyError:
         raise Conflict("already_requested", "Wniosek o reprezentowanie tej organizacji "
                        "już złożono.", "organization_id") from None
@@ -490,5 +619,5 @@ def decide_representation(db: Store, principal: Principal, representation_id: st
                           action: str, reason: str | None) -> Record:
     """The actor (what the person represents) read before the unit, as before."""
     who = run_now(db, actor, principal)
-    return run(db, decide, who, representation_id, action, reason)
+    return run(db, IdentityUnit, decide, Decide(who, representation_id, action, reason))
 

@@ -43,14 +43,8 @@ from werkzeug.wrappers import Request, Response
 from identity import domain, repository
 from identity.config import CLI_CLIENT_ID, PORTAL_CALLBACK, PORTAL_CLIENT_ID, IdentitySettings
 from identity.keys import ALGORITHM, KeyRing, jwks
-from identity.repository import (
-    ACCOUNTS,
-    CLIENTS,
-    CODES,
-    REFRESH_TOKENS,
-    SESSIONS,
-    digest,
-)
+from identity.repository import digest
+from identity.unit import IdentityUnit, immediate
 from wspolpraca.envelope import utcnow
 from wspolpraca.mongo import Store
 
@@ -252,11 +246,17 @@ class Context:
     def db(self):
         return self.store.db
 
+    @cached_property
+    def uow(self) -> IdentityUnit:
+        """The repositories, writing one by one: the protocol's steps are Authlib's, each
+        a single write (a code, a token, a retired token) that emits no event."""
+        return immediate(self.store)
 
-def query_client(db, client_id: str | None) -> Client | None:
+
+def query_client(uow: IdentityUnit, client_id: str | None) -> Client | None:
     if not client_id:
         return None
-    record = db[CLIENTS].find_one({"_id": client_id, "disabled": {"$ne": True}})
+    record = uow.clients.active(client_id)
     return Client(record) if record else None
 
 
@@ -271,7 +271,7 @@ class IdentityServer(AuthorizationServer):
         self.register_endpoint(Logout(ctx))
 
     def query_client(self, client_id):
-        return query_client(self.ctx.db, client_id)
+        return query_client(self.ctx.uow, client_id)
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         refresh = token.get("refresh_token")
@@ -281,7 +281,7 @@ class IdentityServer(AuthorizationServer):
         previous: RefreshToken | None = getattr(request, "refresh_token", None)
         now = utcnow()
         family = previous.record["family"] if previous else repository.new_id()
-        self.ctx.db[REFRESH_TOKENS].insert_one({
+        self.ctx.uow.refresh_tokens.add({
             "_id": digest(refresh), "family": family, "client_id": request.client.client_id,
             "account_id": user.get_user_id(), "scope": token.get("scope", ""),
             "org_id": user.org_id, "session_id": user.session_id, "auth_time": user.auth_time,
@@ -367,8 +367,7 @@ class IdTokens(OpenIDCode):
         self.ctx = ctx
 
     def exists_nonce(self, nonce, request) -> bool:
-        return self.ctx.db[CODES].find_one(
-            {"client_id": request.payload.client_id, "nonce": nonce}) is not None
+        return self.ctx.uow.codes.nonce_used(request.payload.client_id, nonce)
 
     def resolve_client_private_key(self, client):
         return _sign_header(self.ctx)[0]
@@ -417,7 +416,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request) -> None:
         user: SignedIn = request.user
         data = request.payload.data
-        self.ctx.db[CODES].insert_one({
+        self.ctx.uow.codes.add({
             "_id": digest(code), "client_id": request.client.client_id,
             "redirect_uri": request.payload.redirect_uri, "scope": request.payload.scope,
             "account_id": user.get_user_id(), "org_id": user.org_id,
@@ -427,19 +426,18 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             "expires_at": utcnow() + CODE_LIFETIME})
 
     def query_authorization_code(self, code: str, client: Client):
-        record = self.ctx.db[CODES].find_one({"_id": digest(code),
-                                              "client_id": client.client_id})
+        record = self.ctx.uow.codes.of_client(code, client.client_id)
         if record is None or record["expires_at"] <= utcnow():
             return None
         return AuthorizationCode(record)
 
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
-        self.ctx.db[CODES].delete_one({"_id": authorization_code.record["_id"]})
+        self.ctx.uow.codes.remove(authorization_code.record["_id"])
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> SignedIn | None:
         record = authorization_code.record
-        account = self.ctx.db[ACCOUNTS].find_one({"_id": record["account_id"]})
-        if account is None or not domain.may_sign_in(account["status"]):
+        account = active_account(self.ctx.uow, record["account_id"])
+        if account is None:
             return None
         return SignedIn(account, record.get("org_id"), record.get("session_id"),
                         record.get("auth_time"))
@@ -457,11 +455,12 @@ class RefreshGrant(grants.RefreshTokenGrant):
         return self.server.ctx
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshToken | None:
-        record = self.ctx.db[REFRESH_TOKENS].find_one({"_id": digest(refresh_token)})
+        record = self.ctx.uow.refresh_tokens.by_id(digest(refresh_token))
         if record is None:
             return None
         if record.get("rotated"):
-            revoke_family(self.ctx.db, record["family"], "reuse_detected")
+            self.ctx.uow.refresh_tokens.revoke_family(record["family"], "reuse_detected",
+                                                      utcnow())
             return None
         token = RefreshToken(record)
         if token.is_revoked() or token.is_expired():
@@ -470,29 +469,28 @@ class RefreshGrant(grants.RefreshTokenGrant):
 
     def authenticate_user(self, refresh_token: RefreshToken) -> SignedIn | None:
         record = refresh_token.record
-        account = self.ctx.db[ACCOUNTS].find_one({"_id": record["account_id"]})
-        if account is None or not domain.may_sign_in(account["status"]):
+        account = active_account(self.ctx.uow, record["account_id"])
+        if account is None:
             return None
         # the organisation chosen stays while it is represented; a session that had none
         # (or whose representation ended) acts for the only one there is now, if any
-        granted = repository.granted_organizations(self.ctx.db, account["_id"])
+        granted = self.ctx.uow.representations.granted_organizations(account["_id"])
         org_id = record.get("org_id")
         if org_id not in granted:
             org_id = domain.choose_organization(granted, None)
         return SignedIn(account, org_id, record.get("session_id"), record.get("auth_time"))
 
     def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
-        result = self.ctx.db[REFRESH_TOKENS].update_one(
-            {"_id": refresh_token.record["_id"], "rotated": {"$ne": True}},
-            {"$set": {"rotated": True, "rotated_at": utcnow()}})
-        if result.modified_count == 0:  # refreshed twice at once: treat as reuse
-            revoke_family(self.ctx.db, refresh_token.record["family"], "reuse_detected")
+        tokens = self.ctx.uow.refresh_tokens
+        if not tokens.retire(refresh_token.record["_id"], utcnow()):
+            # refreshed twice at once: treat as reuse
+            tokens.revoke_family(refresh_token.record["family"], "reuse_detected", utcnow())
 
 
-def revoke_family(db, family: str, reason: str) -> None:
-    db[REFRESH_TOKENS].update_many({"family": family, "revoked": False},
-                                   {"$set": {"revoked": True, "revoked_reason": reason,
-                                             "revoked_at": utcnow()}})
+def active_account(uow: IdentityUnit, account_id: str) -> dict[str, Any] | None:
+    """The account a code or refresh token was issued to, while it may sign in."""
+    account = uow.accounts.by_id(account_id)
+    return account if account is not None and domain.may_sign_in(account["status"]) else None
 
 
 class DepartmentCredentialsGrant(grants.ClientCredentialsGrant):
@@ -523,17 +521,16 @@ class Logout(EndSessionEndpoint):
         cookie_session = getattr(end_session_request.request, "browser_session", None)
         if cookie_session:
             session_ids.add(cookie_session)
-        end_sessions(self.ctx.db, session_ids)
+        end_sessions(self.ctx.uow, session_ids)
 
 
-def end_sessions(db, session_ids) -> None:
+def end_sessions(uow: IdentityUnit, session_ids) -> None:
+    """The browser sessions end and their refresh tokens are revoked."""
     ids = [s for s in session_ids if s]
     if not ids:
         return
-    db[SESSIONS].delete_many({"_id": {"$in": ids}})
-    db[REFRESH_TOKENS].update_many({"session_id": {"$in": ids}, "revoked": False},
-                                   {"$set": {"revoked": True, "revoked_reason": "logout",
-                                             "revoked_at": utcnow()}})
+    uow.sessions.end(ids)
+    uow.refresh_tokens.revoke_of_sessions(ids, "logout", utcnow())
 
 
 def discovery(settings: IdentitySettings) -> dict[str, Any]:

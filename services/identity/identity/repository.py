@@ -151,6 +151,10 @@ class Accounts(IdentityRepository):
 class Clients(IdentityRepository):
     collection_name = CLIENTS
 
+    def active(self, client_id: str) -> dict[str, Any] | None:
+        """The client unless it was disabled."""
+        return self.find_one({"_id": client_id, "disabled": {"$ne": True}})
+
     def ensure(self, client: dict[str, Any], kind: str, now: datetime) -> None:
         """The client as configured (created once, its settings kept current)."""
         self.collection.update_one(
@@ -166,14 +170,47 @@ class Sessions(IdentityRepository):
     def ids_of(self, account_id: str) -> list[str]:
         return [s["_id"] for s in self.find({"account_id": account_id})]
 
+    def end(self, session_ids: list[str]) -> None:
+        self.collection.delete_many({"_id": {"$in": session_ids}}, session=self.session)
+
+
+class AuthorizationCodes(IdentityRepository):
+    """The authorization codes (kept hashed) between the sign-in and the token request."""
+
+    collection_name = CODES
+
+    def of_client(self, code: str, client_id: str) -> dict[str, Any] | None:
+        return self.find_one({"_id": digest(code), "client_id": client_id})
+
+    def nonce_used(self, client_id: str, nonce: str) -> bool:
+        return self.find_one({"client_id": client_id, "nonce": nonce}) is not None
+
+    def remove(self, record_id: str) -> None:
+        self.collection.delete_one({"_id": record_id}, session=self.session)
+
 
 class RefreshTokens(IdentityRepository):
     collection_name = REFRESH_TOKENS
 
+    def _revoke(self, match: dict[str, Any], reason: str, **stamp: Any) -> None:
+        self.collection.update_many({**match, "revoked": False},
+                                    {"$set": {"revoked": True, "revoked_reason": reason,
+                                              **stamp}}, session=self.session)
+
     def revoke_all(self, account_id: str, reason: str) -> None:
-        self.collection.update_many({"account_id": account_id, "revoked": False},
-                                    {"$set": {"revoked": True, "revoked_reason": reason}},
-                                    session=self.session)
+        self._revoke({"account_id": account_id}, reason)
+
+    def revoke_family(self, family: str, reason: str, now: datetime) -> None:
+        """Every token of the family (a retired one presented again)."""
+        self._revoke({"family": family}, reason, revoked_at=now)
+
+    def revoke_of_sessions(self, session_ids: list[str], reason: str, now: datetime) -> None:
+        self._revoke({"session_id": {"$in": session_ids}}, reason, revoked_at=now)
+
+    def retire(self, record_id: str, now: datetime) -> bool:
+        """Mark the token rotated; False when it already was (refreshed twice at once)."""
+        return self.update(record_id, {"rotated": True, "rotated_at": now},
+                           match={"rotated": {"$ne": True}})
 
 
 class OneTimeTokens(IdentityRepository):

@@ -42,7 +42,7 @@ from identity.schemas import (
     RepresentationSchema,
     StaffCreateSchema,
 )
-from identity.unit import run, run_now
+from identity.unit import HandlesIdentityCommands
 from identity.web import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -117,7 +117,7 @@ class Bootstrap(DependencyProvider):
         return self
 
 
-class AccountsMixin:
+class AccountsMixin(HandlesIdentityCommands):
     db: Mongo
     boot: Bootstrap
 
@@ -140,13 +140,13 @@ class AccountsMixin:
                   response=AccountSchema, bearer=False,
                   summary="Confirm an email address with the token of the emailed link")
     def confirm_api(self, request, body):
-        return run(self.db, handlers.confirm, body["token"])
+        return self.handle(handlers.confirm, handlers.Confirm(body["token"]))
 
     @identity_api("GET", "/oauth2/confirm", bearer=False,
                   summary="The emailed confirmation link (a Polish page)")
     def confirm_page(self, request):
         try:
-            run(self.db, handlers.confirm, request.args.get("token", ""))
+            self.handle(handlers.confirm, handlers.Confirm(request.args.get("token", "")))
         except DomainError as exc:
             return message_page("Potwierdzenie adresu e-mail", exc.message, 410, alert=True)
         return message_page("Adres potwierdzony",
@@ -157,7 +157,7 @@ class AccountsMixin:
                   status=202, bearer=False,
                   summary="Ask for a password reset link (the same answer for any address)")
     def request_reset(self, request, body):
-        run(self.db, handlers.request_reset, self.identity, body["email"])
+        self.handle(handlers.request_reset, handlers.RequestReset(self.identity, body["email"]))
         return {"message": "Jeśli konto z tym adresem istnieje, wysłaliśmy link do ustawienia "
                            "nowego hasła."}
 
@@ -214,7 +214,8 @@ class AccountsMixin:
                           "the `user_id` to appoint: grants' `POST /api/v1/competitions/{id}/"
                           "committee`, consultations' `POST /api/v1/councils/{id}/members`")
     def invite_member(self, request, body):
-        return run(self.db, handlers.invite_member, self.identity, request.principal, body)
+        return self.handle(handlers.invite_member,
+                           handlers.InviteMember(self.identity, request.principal, body))
 
     @identity_api("GET", "/api/v1/accounts", roles=ADMIN, query=AccountQuerySchema,
                   response=AccountSchema, summary="Accounts (admin), by email")
@@ -241,7 +242,7 @@ class AccountsMixin:
         return Response(status=204)
 
 
-class ClientsMixin:
+class ClientsMixin(HandlesIdentityCommands):
     db: Mongo
 
     @identity_api("POST", "/api/v1/clients", roles=ADMIN, body=ClientCreateSchema,
@@ -249,7 +250,8 @@ class ClientsMixin:
                   summary="Register a client (admin): a department's system or a web "
                           "application. The secret is shown once and kept only hashed.")
     def create_client(self, request, body):
-        return run(self.db, handlers.create_client, request.principal, body)
+        return self.handle(handlers.create_client,
+                           handlers.CreateClient(request.principal, body))
 
     @identity_api("GET", "/api/v1/clients", roles=ADMIN, query=PageQuery,
                   response=ClientSchema, summary="The registered clients (admin)")
@@ -257,7 +259,7 @@ class ClientsMixin:
         return queries.clients(self.db.db, query)
 
 
-class RepresentationsMixin:
+class RepresentationsMixin(HandlesIdentityCommands):
     db: Mongo
 
     def decide(self, request, id: str, action: str, reason: str | None) -> dict[str, Any]:
@@ -305,7 +307,7 @@ class RepresentationsMixin:
         return self.decide(request, id, domain.RepresentationAction.REVOKE, body.get("reason"))
 
 
-class OpenIdMixin:
+class OpenIdMixin(HandlesIdentityCommands):
     """Discovery, keys, the sign-in page, tokens, userinfo and logout."""
 
     db: Mongo
@@ -332,7 +334,8 @@ class OpenIdMixin:
                   summary="Rotate the signing keys (admin): a new key signs from now on, the "
                           "previous one stays published until the next rotation")
     def rotate(self, request):
-        run_now(self.db, handlers.rotate_keys, self.boot.keyring, request.principal)
+        self.handle_now(handlers.rotate_keys,
+                        handlers.RotateKeys(self.boot.keyring, request.principal))
         return queries.jwks(self.db.db)
 
     # --- the sign-in page -------------------------------------------------------------------
@@ -419,7 +422,8 @@ class OpenIdMixin:
             return self.sign_in_form(request, grant, 422, errors=errors,
                                      message="Popraw zaznaczone pola.")
         address = client_address(request)
-        outcome = run_now(self.db, handlers.check_credentials, email, password, address)
+        outcome = self.handle_now(handlers.check_credentials,
+                                  handlers.CheckCredentials(email, password, address))
         if isinstance(outcome, int):
             return self.sign_in_form(request, grant, 429, headers={"Retry-After": str(outcome)},
                                      message=too_many_attempts(outcome))
@@ -428,14 +432,16 @@ class OpenIdMixin:
                                      errors={"password": SIGN_IN_FAILED})
         if domain.needs_second_factor(outcome.get("roles") or [],
                                       bool((outcome.get("totp") or {}).get("enabled"))):
-            step = run_now(self.db, handlers.start_second_factor, self.boot.totp_box, outcome)
+            step = self.handle_now(handlers.start_second_factor,
+                                   handlers.StartSecondFactor(self.boot.totp_box, outcome))
             return self.second_factor_form(request, step.enrol_uri, step.token)
         return self.signed_in_response(server, request, grant, outcome, address)
 
     def signed_in_response(self, server, request: Request, grant, account: dict[str, Any],
                            address: str) -> Response:
-        session, cookie = run_now(self.db, handlers.open_session, self.boot.identity, account,
-                                  address)
+        session, cookie = self.handle_now(handlers.open_session,
+                                          handlers.OpenSession(self.boot.identity, account,
+                                                               address))
         response = self.issue_code(server, request, grant, account, session)
         set_cookie(response, SESSION_COOKIE, cookie, secure=self.boot.identity.secure_cookies,
                    max_age=self.boot.identity.session_hours * 3600)
@@ -459,8 +465,8 @@ class OpenIdMixin:
         """The sign-in's second step (handlers.check_second_factor) as a page."""
         step = request.form.get("step", "")
         address = client_address(request)
-        checked = run_now(self.db, handlers.check_second_factor, self.boot.totp_box, step,
-                          request.form.get("code", ""), address)
+        checked = self.handle_now(handlers.check_second_factor, handlers.CheckSecondFactor(
+            self.boot.totp_box, step, request.form.get("code", ""), address))
         if checked.outcome == "expired":
             return self.sign_in_form(request, grant, 400, message="Logowanie wygasło. "
                                      "Zaloguj się jeszcze raz.")

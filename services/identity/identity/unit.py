@@ -1,11 +1,13 @@
 """The unit of work of the identity service: the repositories a command handler reads and
-writes through, and the events it emits (as grants/unit.py).
+writes through, and the events it emits (a `wspolpraca.service_layer.UnitOfWork`).
 
-`run` gives a handler one transaction of the worker's database (retried on transient errors,
-events through the outbox). `run_now` gives it the same repositories writing one by one,
-outside a transaction: the sign-in's bookkeeping (throttling, sessions, the audit log), which
-emits nothing and must not wait for or be rolled back with anything else. The unit tests give
-the handlers an in-memory unit (tests/unit/identity/identity_fakes.py).
+`wspolpraca.service_layer.run(db, IdentityUnit, handler, command)` (the entry points'
+`self.handle`) runs `handler(command, uow)` in one transaction of the worker's database
+(retried on transient errors, events through the outbox). `run_now` gives the handler the
+same repositories writing one by one, outside a transaction: the sign-in's bookkeeping
+(throttling, sessions, the audit log) and the OpenID provider's steps (oidc.py), which emit
+nothing and must not wait for or be rolled back with anything else. The unit tests give the
+handlers an in-memory unit (tests/unit/identity/identity_fakes.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pymongo.database import Database
 from identity.repository import (
     Accounts,
     AuditLog,
+    AuthorizationCodes,
     Clients,
     OneTimeTokens,
     Organizations,
@@ -27,28 +30,27 @@ from identity.repository import (
     Throttle,
 )
 from wspolpraca.mongo import Store, Transaction
+from wspolpraca.service_layer import HandlesCommands, UnitOfWork
 
+C = TypeVar("C")
 T = TypeVar("T")
 
 
-class IdentityUnit:
+class IdentityUnit(UnitOfWork):
     """What a command handler reads and writes through."""
 
     def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
+        super().__init__(tx)
         self.accounts = Accounts(tx)
         self.clients = Clients(tx)
         self.sessions = Sessions(tx)
+        self.codes = AuthorizationCodes(tx)
         self.refresh_tokens = RefreshTokens(tx)
         self.one_time = OneTimeTokens(tx)
         self.throttle = Throttle(tx)
         self.representations = Representations(tx)
         self.audit = AuditLog(tx)
         self.organizations = Organizations(tx)
-
-    def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> None:
-        """Publish the event once the unit commits (through the outbox)."""
-        self.tx.emit(routing_key, subject, data)
 
 
 class _Immediate:
@@ -59,15 +61,27 @@ class _Immediate:
         self.session = None
 
     def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> None:
-        raise RuntimeError("events are emitted only in a transaction (identity.unit.run)")
+        raise RuntimeError("events are emitted only in a transaction "
+                           "(wspolpraca.service_layer.run)")
 
 
-def run(db: Store, handler: Callable[..., T], *args: Any) -> T:
-    """Run a command handler in one unit of work of `db` and return what it returns."""
-    return db.transaction(lambda tx: handler(IdentityUnit(tx), *args))
-
-
-def run_now(db: Store | Database, handler: Callable[..., T], *args: Any) -> T:
-    """Run a command handler whose writes apply one by one (no transaction, no events)."""
+def immediate(db: Store | Database) -> IdentityUnit:
+    """The repositories writing one by one (no transaction, no events)."""
     database = db.db if isinstance(db, Store) else db
-    return handler(IdentityUnit(_Immediate(database)), *args)  # type: ignore[arg-type]
+    return IdentityUnit(_Immediate(database))  # type: ignore[arg-type]
+
+
+def run_now(db: Store | Database, handler: Callable[[C, IdentityUnit], T], command: C) -> T:
+    """Run `handler(command, uow)` with writes applied one by one (no transaction, no
+    events)."""
+    return handler(command, immediate(db))
+
+
+class HandlesIdentityCommands(HandlesCommands):
+    """The entry points' `self.handle(handler, command)` (one transaction) and
+    `self.handle_now(handler, command)` (writes one by one)."""
+
+    unit = IdentityUnit
+
+    def handle_now(self, handler: Callable[[C, IdentityUnit], T], command: C) -> T:
+        return run_now(self.db, handler, command)

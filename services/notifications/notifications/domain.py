@@ -85,15 +85,19 @@ def validate_event_types(event_types: Sequence[str]) -> list[str]:
     if not event_types:
         raise DomainError("no_event_types", "Podaj co najmniej jeden typ zdarzenia.",
                           field="event_types")
+    unknown = [t for t in event_types
+               if not (EVENT_TYPE.match(t) or EVENT_PATTERN.match(t))
+               or t.split(".", 1)[0] not in SERVICES]
+    if unknown:
+        # the offending values themselves, as audience.check_subscription names them
+        raise DomainError(
+            "unknown_event_type",
+            "Nieznany typ zdarzenia: " + ", ".join(repr(t) for t in unknown) + ". Podaj pełny "
+            "typ z nazwą usługi, np. 'registry.booking.approved' (nie sam klucz "
+            "'booking.approved'), albo wzorzec 'registry.*' (lista w docs/notifications.md).",
+            field="event_types", fields={"event_types": unknown})
     checked: list[str] = []
     for event_type in event_types:
-        service = event_type.split(".", 1)[0]
-        if (not (EVENT_TYPE.match(event_type) or EVENT_PATTERN.match(event_type))
-                or service not in SERVICES):
-            raise DomainError("unknown_event_type",
-                              f"Nieznany typ zdarzenia: {event_type!r} (oczekiwano np. "
-                              "'registry.inquiry.answered' albo 'registry.*').",
-                              field="event_types")
         if event_type not in checked:
             checked.append(event_type)
     return checked
@@ -762,6 +766,9 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     "grants.grant.awarded": _organization,
     "grants.offer.not_funded": _organization,
     "grants.offer.rejected_formally": _organization,
+    # and the decision on its small grant (art. 19a), after the 7 days of comments
+    "grants.small_grant.awarded": _organization,
+    "grants.small_grant.refused": _organization,
     # a committee member hears of the appointment, then of the offers assigned to score
     "grants.committee.appointed": _people,
     "grants.committee.offers_assigned": _people,

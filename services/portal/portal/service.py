@@ -18,10 +18,16 @@ from urllib.parse import urlencode
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from portal import formatting
+from portal import cooperation, formatting
 from portal.backend import BACKENDS, Rejected
+from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
+from portal.contracts import ContractsMixin
+from portal.department import DepartmentMixin
+from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.office_programme import ProgrammeOfficeMixin
+from portal.small_grants_ws import SmallGrantsWorkspaceMixin
 from portal.views import (
     AreaNames,
     Form,
@@ -36,6 +42,7 @@ from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
 
 AREAS = AreaNames()
+DEPARTMENTS = AreaNames(path="/api/v1/departments", params={"limit": 100})
 ORGANISATIONS_PER_PAGE = 20
 # the city's districts for the directory's filter (PORTAL_DISTRICTS, comma-separated)
 DISTRICTS = tuple(d.strip() for d in os.environ.get(
@@ -87,20 +94,32 @@ def areas_of(site: Site, parts: Parts) -> dict[str, str]:
     return parts.fetch(lambda: AREAS.get(site.backends), {}) or {}
 
 
+def departments_of(site: Site, parts: Parts) -> dict[str, str]:
+    """The departments' names by code ("culture" -> "Wydział Kultury")."""
+    return parts.fetch(lambda: DEPARTMENTS.get(site.backends), {}) or {}
+
+
 def passthrough(upstream, chunks, filename: str | None = None) -> Response:
     headers = {}
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if "Content-Security-Policy" in upstream.headers:  # a document's own (the annual report's)
+        headers["Content-Security-Policy"] = upstream.headers["Content-Security-Policy"]
     return Response(chunks, status=upstream.status_code, headers=headers,
                     content_type=upstream.headers.get("Content-Type",
                                                       "application/octet-stream"),
                     direct_passthrough=True)
 
 
-class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
+class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
+                    DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
+                    ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
+
+    def _department_names(self, parts: Parts) -> dict[str, str]:
+        return departments_of(self.site, parts)
 
     def _submit(self, form: Form, service: str, path: str, body: dict, done: str,
                 again: Callable[[int], Response]) -> Response:
@@ -212,8 +231,12 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
         org = site.backends.get("registry", f"/api/v1/organizations/{id}")
         if org.get("status") != "verified":
             raise PageNotFound(id)
+        found = parts.fetch(lambda: cooperation.history(site, request, id,
+                                                        lambda: self._me(request)))
         return site.render(request, "organisation.html", parts=parts, org=org,
-                           areas=areas_of(site, parts), legal_forms=LEGAL_FORMS)
+                           areas=areas_of(site, parts), legal_forms=LEGAL_FORMS,
+                           cooperation=found, status_of=cooperation.status_of,
+                           departments=departments_of(site, parts) if found else {})
 
     # --- consultations -------------------------------------------------------------------
     @page("GET", "/konsultacje")
@@ -243,6 +266,8 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin):
         body = {"author": form.values["author"], "text": form.values["text"]}
         if form.values["section"]:
             body["section"] = form.values["section"]
+        if request.form.get("as_organization"):   # a representative, in its name
+            return self._comment_for_organisation(request, id, form, body)
         return self._submit(form, "consultations", f"/api/v1/consultations/{id}/comments",
                             body, f"/konsultacje/{id}?wyslano=1#uwagi",
                             lambda status: self._consultation(request, id, form, status))

@@ -140,6 +140,9 @@ class ReportingService:
             disposition = "inline" if fmt == "html" else f'attachment; filename="{filename}"'
             response = Response(content, content_type=report.CONTENT_TYPES[fmt],
                                 headers={"Content-Disposition": disposition})
+            if fmt == "html":
+                response.headers["Content-Security-Policy"] = \
+                    report.content_security_policy(content)
         response.set_etag(tag, weak=True)
         response.headers["Cache-Control"] = "public, no-cache"
         return response

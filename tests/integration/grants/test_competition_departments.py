@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import date
+from pathlib import Path
+
 from grants_helpers import (
     COMPETITIONS,
     adopted_programme,
@@ -75,3 +79,31 @@ def test_the_public_asking_for_unpublished_small_grants_is_refused(grants):
         assert_error(grants.get(f"/api/v1/small-grants?{query}"), 403, "forbidden")
     listed = grants.get("/api/v1/small-grants?status=published")
     assert listed.status_code == 200 and listed.json()["items"] == []
+
+
+def test_the_demos_competitions_say_which_department_runs_them(grants, officer, monkeypatch):
+    """Issue 23: `make demo`'s competitions carry their department (none is null), and a
+    department finds its own with `?department=`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+    import demo
+
+    monkeypatch.setattr(demo, "GRANTS", grants.base_url)
+    monkeypatch.setattr(demo, "OFFICER", officer)
+    year = date.today().year + 1  # as `make demo` plans: next year's programme
+    programme = demo.adopt(demo.programme(year))
+    made = demo.competitions(year, programme, [])
+    assert len(made) == len(demo.COMPETITIONS)
+    codes = {code for code, *_ in demo.DEPARTMENTS}
+    listed = grants.get(f"{COMPETITIONS}?year={year}", officer).json()["items"]
+    assert sorted(c["department"] for c in listed) == sorted(
+        demo.department_for(area) for _, area, *_ in demo.COMPETITIONS)
+    assert {c["department"] for c in listed} <= codes
+    sport = token_free_list(grants, "sport")
+    assert [c["title"] for c in sport] == ["Zajęcia sportowe dla dzieci i młodzieży"]
+
+
+def token_free_list(grants, department: str) -> list[dict]:
+    """What anyone (a department's system too) reads of the announced competitions."""
+    answer = grants.get(f"{COMPETITIONS}?department={department}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]

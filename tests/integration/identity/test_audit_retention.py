@@ -9,12 +9,12 @@ from nameko.testing.services import entrypoint_hook
 
 from identity import repository
 from identity.service import IdentityService
-from identity.unit import run_now
+from identity.unit import immediate
 from wspolpraca.envelope import utcnow
 
 
 def audit(db, kind: str, at, account_id: str) -> None:
-    run_now(db, lambda uow: uow.audit.record(kind, at, account_id=account_id))
+    immediate(db).audit.record(kind, at, account_id=account_id)
 
 
 def test_the_timer_removes_audit_entries_past_the_retention(start_service):

@@ -25,7 +25,7 @@ from identity_helpers import (
 
 from identity import totp
 from identity.config import DEVELOPMENT_TOTP_KEY
-from identity.handlers import seal_plain_totp_secrets
+from identity.handlers import SealTotpSecrets, seal_plain_totp_secrets
 from identity.unit import run_now
 from identity.web import SESSION_COOKIE
 
@@ -123,10 +123,12 @@ def test_plain_secrets_of_an_older_version_are_sealed_and_still_sign_in(identity
     # as an older version stored it: in plain text
     identity.db["accounts"].update_one({"_id": officer["_id"]}, {
         "$set": {"totp.secret": secret}, "$unset": {"totp.sealed": ""}})
-    assert run_now(identity.db, seal_plain_totp_secrets, development_box()) == 1
+    assert run_now(identity.db, seal_plain_totp_secrets,
+                   SealTotpSecrets(development_box())) == 1
     stored = identity.db["accounts"].find_one({"_id": officer["_id"]})
     assert secret not in repr(stored)
-    assert run_now(identity.db, seal_plain_totp_secrets, development_box()) == 0   # idempotent
+    assert run_now(identity.db, seal_plain_totp_secrets,
+                   SealTotpSecrets(development_box())) == 0   # idempotent
     # the next sign-in asks for the code of the same secret, and no enrolment again
     browser = requests.Session()
     url, answer = password_step(identity, client, officer["email"], browser)

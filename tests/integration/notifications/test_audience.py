@@ -68,6 +68,7 @@ def test_an_ngo_webhook_for_council_members_is_refused_and_nothing_is_stored(
 
 @pytest.mark.parametrize("event_type, code", [
     ("registry.booking.requestd", "unknown_event_type"),
+    ("booking.approved", "unknown_event_type"),  # a routing key, not the full type
     ("notifications.notification.failed", "undeliverable_event_type"),
 ])
 def test_a_type_that_would_never_come_is_refused_naming_it(notifications, ngo, receiver,
@@ -144,6 +145,34 @@ def test_a_sport_webhook_gets_sports_booking_requests_and_not_cultures_inquiries
     assert [i["event_type"] for i in inbox] == ["registry.booking.requested"]
     office = notifications.get("/api/v1/inbox", token("officer")).json()["items"]
     assert sorted(i["event_type"] for i in office) == ["registry.booking.requested"] * 2
+
+
+def test_a_sport_email_subscription_gets_sports_booking_requests_and_its_address_by_default(
+        notifications, token, smtp, amqp_uri):
+    """Issue 23: `registry.booking.requested` by email too, to the department managing the
+    resource: by its own subscription (never culture's booking), and without subscribing at
+    the department's address from the registry."""
+    send(amqp_uri, "registry", "department.created", "sport", {
+        "code": "sport", "name": "Wydział Sportu", "areas": ["sport"],
+        "contact_person": "Paweł Zieliński", "email": "sport@um.example.pl"})
+    wait_until(lambda: notifications.db["processed_events"].count_documents({}) >= 1)
+    sport = token("department", department="sport", email="dyzur@sport.example.pl")
+    created = notifications.post(SUBSCRIPTIONS, sport, json={
+        "channel": "email", "target": "dyzur@sport.example.pl",
+        "event_types": ["registry.booking.requested"]})
+    assert created.status_code == 201, created.text
+    assert created.json()["owner"] == "dept:sport"
+    send(amqp_uri, "registry", "booking.requested", "665f1c2a9b1e8a00000000d3",
+         booking("culture", number=3))
+    send(amqp_uri, "registry", "booking.requested", "665f1c2a9b1e8a00000000d1",
+         booking("sport", number=1))
+    # culture's came first on the same queue: once ours is mailed, culture's gave nothing
+    wait_until(lambda: smtp.to("dyzur@sport.example.pl", "registry.booking.requested"))
+    wait_until(lambda: smtp.to("sport@um.example.pl", "registry.booking.requested"))
+    assert wait_until(lambda: notifications.db["processed_events"].count_documents({}) >= 3)
+    all_delivered(notifications)
+    assert len(smtp.to("dyzur@sport.example.pl")) == 1
+    assert len(smtp.to("sport@um.example.pl")) == 1
 
 
 def test_a_department_person_may_still_subscribe_for_themselves_to_every_department(

@@ -275,6 +275,44 @@ def test_with_department_only_its_events_are_handled_and_the_rest_skipped(
     assert queue_depth(amqp_uri, department_queue) == 0  # the skipped one was acknowledged
 
 
+def test_with_department_the_kit_keeps_what_the_departments_webhook_would_receive(tmp_path):
+    """Issue 23: `--department` and a department's own subscription (`for_department`) mean
+    the same "what concerns my department", for every type of the catalogue: its inquiries and
+    bookings, the competitions it runs and the liaison office's own, and city-wide events (an
+    organisation's, a consultation's), which a department's organisations queue would
+    otherwise skip whole."""
+    from notifications import audience
+    from notifications.carriers import catalogue_types
+    from notifications.personal_data import CATALOGUE
+
+    class NoProjection:
+        def department_of(self, competition_id: str) -> None:
+            return None
+
+        def committee(self, competition_id: str) -> list[str]:
+            return []
+
+    sport = audience.Reader(user=None, roles=frozenset({"department"}), department="sport",
+                            for_department=True)
+    consumer = kit.DepartmentConsumer("amqp://guest:guest@127.0.0.1:5672/", "dept.sport.any",
+                                      lambda event, db: None,
+                                      state_path=str(tmp_path / "s.sqlite3"), department="sport")
+    types = [t for t in catalogue_types(CATALOGUE.read_text(encoding="utf-8"))
+             if audience.RULES[t].deliverable]
+    disagree = []
+    for event_type in types:
+        for data in ({"department": "sport"}, {"department": "culture"},
+                     {"department": "liaison_office"}, {"department": None}, {}):
+            webhook = audience.may_receive(sport, event_type, data, NoProjection()) is not None
+            if consumer.concerns_us({"type": event_type, "data": data}) != webhook:
+                disagree.append((event_type, data, webhook))
+    assert not disagree
+    assert consumer.concerns_us({"type": "registry.organization.registered",
+                                 "data": {"id": "o"}})
+    assert not consumer.concerns_us({"type": "registry.booking.requested",
+                                     "data": {"department": "culture"}})
+
+
 def test_the_kit_prints_a_summary_when_stopped(amqp_uri, department_queue, tmp_path):
     state = tmp_path / "processed.sqlite3"
     kit_run = run_kit(amqp_uri, department_queue, "--state", str(state),

@@ -94,13 +94,21 @@ def test_the_gauge_is_exported_per_service_and_queue(amqp_uri):
     assert scrape(registry) == {(service, f"{first}.dlq"): 2, (service, f"{second}.dlq"): 0}
 
 
-def test_depths_are_cached_between_scrapes(amqp_uri):
+def cached_gauge(amqp_uri: str, name: str, parked: int
+                 ) -> tuple[DlqDepthGauge, str, list[float]]:
+    """A gauge caching for 15 s on a settable clock, over a new queue with `parked`
+    messages in its DLQ, read once: the gauge, the queue and the clock."""
     now = [0.0]
-    queue = unique("cached")
-    park(amqp_uri, queue, 1)
+    queue = unique(name)
+    park(amqp_uri, queue, parked)
     gauge = DlqDepthGauge(amqp_uri, cache_seconds=15, clock=lambda: now[0])
     gauge.add([queue])
-    assert gauge.samples() == [({"queue": f"{queue}.dlq"}, 1.0)]
+    assert gauge.samples() == [({"queue": f"{queue}.dlq"}, float(parked))]
+    return gauge, queue, now
+
+
+def test_depths_are_cached_between_scrapes(amqp_uri):
+    gauge, queue, now = cached_gauge(amqp_uri, "cached", 1)
     park(amqp_uri, queue, 2)
     now[0] = 14.0
     assert gauge.samples() == [({"queue": f"{queue}.dlq"}, 1.0)], "read again within 15 s"
@@ -109,12 +117,7 @@ def test_depths_are_cached_between_scrapes(amqp_uri):
 
 
 def test_an_unreachable_broker_keeps_the_last_depths_and_does_not_raise(amqp_uri):
-    now = [0.0]
-    queue = unique("outage")
-    park(amqp_uri, queue, 4)
-    gauge = DlqDepthGauge(amqp_uri, cache_seconds=15, clock=lambda: now[0])
-    gauge.add([queue])
-    assert gauge.samples() == [({"queue": f"{queue}.dlq"}, 4.0)]
+    gauge, queue, now = cached_gauge(amqp_uri, "outage", 4)
     gauge.amqp_uri = UNREACHABLE
     now[0] = 20.0
     started = time.monotonic()

@@ -79,6 +79,10 @@ class MemoryAccounts(MemoryIdentityRepository):
 
 
 class MemoryClients(MemoryIdentityRepository):
+    def active(self, client_id: str) -> Record | None:
+        found = self.by_id(client_id)
+        return found if found is not None and found.get("disabled") is not True else None
+
     def ensure(self, client: Record, kind: str, now: datetime) -> None:
         stored = self.records.setdefault(client["_id"], {"_id": client["_id"],
                                                          "created_at": now, "kind": kind})
@@ -89,12 +93,43 @@ class MemorySessions(MemoryIdentityRepository):
     def ids_of(self, account_id: str) -> list[str]:
         return [s["_id"] for s in self.find({"account_id": account_id})]
 
+    def end(self, session_ids: list[str]) -> None:
+        for session_id in session_ids:
+            self.records.pop(session_id, None)
+
 
 class MemoryRefreshTokens(MemoryIdentityRepository):
-    def revoke_all(self, account_id: str, reason: str) -> None:
+    def _revoke(self, field: str, values: list[str], reason: str, **stamp: Any) -> None:
         for record in self.records.values():
-            if record["account_id"] == account_id and not record["revoked"]:
-                record.update(revoked=True, revoked_reason=reason)
+            if record.get(field) in values and not record["revoked"]:
+                record.update(revoked=True, revoked_reason=reason, **stamp)
+
+    def revoke_all(self, account_id: str, reason: str) -> None:
+        self._revoke("account_id", [account_id], reason)
+
+    def revoke_family(self, family: str, reason: str, now: datetime) -> None:
+        self._revoke("family", [family], reason, revoked_at=now)
+
+    def revoke_of_sessions(self, session_ids: list[str], reason: str, now: datetime) -> None:
+        self._revoke("session_id", session_ids, reason, revoked_at=now)
+
+    def retire(self, record_id: str, now: datetime) -> bool:
+        stored = self.records.get(record_id)
+        if stored is None or stored.get("rotated"):
+            return False
+        stored.update(rotated=True, rotated_at=now)
+        return True
+
+
+class MemoryCodes(MemoryIdentityRepository):
+    def of_client(self, code: str, client_id: str) -> Record | None:
+        return self.find_one({"_id": repository.digest(code), "client_id": client_id})
+
+    def nonce_used(self, client_id: str, nonce: str) -> bool:
+        return self.find_one({"client_id": client_id, "nonce": nonce}) is not None
+
+    def remove(self, record_id: str) -> None:
+        self.records.pop(record_id, None)
 
 
 class MemoryOneTime(MemoryIdentityRepository):
@@ -196,7 +231,8 @@ class FakeIdentityUnit(FakeUnitOfWork):
 
     def __init__(self) -> None:
         super().__init__(accounts=MemoryAccounts(), clients=MemoryClients(),
-                         sessions=MemorySessions(), refresh_tokens=MemoryRefreshTokens(),
+                         sessions=MemorySessions(), codes=MemoryCodes(),
+                         refresh_tokens=MemoryRefreshTokens(),
                          one_time=MemoryOneTime(), throttle=MemoryThrottle(),
                          representations=MemoryRepresentations(), audit=MemoryAudit(),
                          organizations=MemoryOrganizations())

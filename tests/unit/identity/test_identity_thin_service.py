@@ -45,3 +45,15 @@ def test_the_service_queries_nothing_itself():
     for call in (".find(", ".find_one(", ".insert_one(", ".update_one(", ".update_many(",
                  ".delete_one(", ".replace_one(", "self.db.transaction", "tx.db"):
         assert call not in SOURCE, call
+
+
+def test_the_openid_provider_reads_and_writes_through_the_repositories():
+    from identity import oidc
+
+    source = Path(oidc.__file__).read_text(encoding="utf-8")
+    subscripts = [ast.unparse(node) for node in ast.walk(ast.parse(source))
+                  if isinstance(node, ast.Subscript) and "db" in ast.unparse(node.value)]
+    assert subscripts == []
+    for call in (".find(", ".find_one(", ".insert_one(", ".update_one(", ".update_many(",
+                 ".delete_one(", ".delete_many(", ".replace_one("):
+        assert call not in source, call

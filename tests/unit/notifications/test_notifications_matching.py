@@ -95,6 +95,14 @@ def test_event_types_must_name_a_service_an_aggregate_and_a_verb():
             validate_event_types(bad)
 
 
+def test_a_routing_key_is_refused_naming_it_and_the_full_type_to_use():
+    with pytest.raises(DomainError) as refused:
+        validate_event_types(["registry.booking.requested", "booking.approved", "x"])
+    assert refused.value.code == "unknown_event_type"
+    assert refused.value.fields == {"event_types": ["booking.approved", "x"]}
+    assert "'registry.booking.approved'" in refused.value.message
+
+
 def test_an_ngo_hears_the_answer_to_its_inquiry_by_email_and_in_its_inbox():
     facts = event_facts("registry.inquiry.answered", "q1",
                         {"id": "q1", "organization_id": "o1", "contact_email": "jan@chor.pl",
@@ -194,7 +202,8 @@ def test_a_consultation_for_every_organisation_reaches_all_verified_ones():
 def test_an_organisation_hears_its_own_offers_results_at_its_known_address():
     directory = FakeDirectory(organizations=[{"_id": "o1", "email": "a@x.pl"}])
     for event_type in ("grants.grant.awarded", "grants.offer.not_funded",
-                       "grants.offer.rejected_formally"):
+                       "grants.offer.rejected_formally", "grants.small_grant.awarded",
+                       "grants.small_grant.refused"):
         facts = event_facts(event_type, "f1", {"organization_id": "o1"})
         assert default_recipients(facts, directory) == [
             Recipient(Channel.INBOX, "org:o1", "org:o1"),

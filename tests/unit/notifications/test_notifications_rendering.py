@@ -53,3 +53,17 @@ def test_the_calendar_feed_is_valid_icalendar_with_each_entry():
     assert events[0].decoded("dtend") - events[0].decoded("dtstart") == timedelta(hours=2)
     assert str(events[0]["description"]) == "Opinia o programie; przecinki, średniki"
     assert str(calendar["prodid"]).startswith("-//wspolpraca")
+
+
+def test_a_small_grant_decision_names_the_task_and_a_refusal_its_reason():
+    for kind, reason, says in (
+            ("awarded", None, "Mała dotacja przyznana"),
+            ("refused", "Brak środków w obszarze.", "Mała dotacja nieprzyznana")):
+        event = {"id": "e3", "type": f"grants.small_grant.{kind}", "subject": "g1",
+                 "data": {"title": "Koncert <na> podwórku", "organization_id": "o1",
+                          "reason": reason}}
+        rendered = Renderer().render(event["type"], event_context(event, "https://w.pl", None))
+        assert rendered.subject.startswith(says) and "„Koncert <na> podwórku”" in rendered.subject
+        assert "art. 19a" in rendered.summary
+        assert "&lt;na&gt;" in rendered.html
+        assert ("Uzasadnienie: Brak środków w obszarze." in rendered.text) == bool(reason)
