@@ -177,6 +177,12 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("grants", "POST", "/api/v1/competitions/{id}/cancel"): rule("RUN", "dept2",
                                                                    destructive=True),
     ("grants", "POST", "/api/v1/competitions/{id}/offers"): rule("NGO", "ngo2"),
+    ("grants", "POST", "/api/v1/competitions/{id}/offers/check"): rule("NGO", "ngo2"),
+    # a draft is the organisation's: the role reaches the handler, which checks acts_for
+    ("grants", "PUT", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
+    ("grants", "GET", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
+    ("grants", "DELETE", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
+    ("grants", "GET", "/api/v1/offer-drafts"): rule("ngo ngo2 admin"),
     ("grants", "GET", "/api/v1/offers"): rule("ngo ngo2 dept dept2 cm cm2 STAFF"),
     ("grants", "GET", "/api/v1/offers/{id}"): rule("ngo dept cm STAFF", "ngo2 dept2 cm2"),
     ("grants", "PATCH", "/api/v1/offers/{id}"): rule("NGO", "ngo2"),
