@@ -246,6 +246,20 @@ def similar_to_offer(db, principal: Principal, offer_id: str) -> dict[str, Any]:
     return {"items": coordination.items(db, "offer", offer_id)}
 
 
+def similar_in_competition(db, principal: Principal, competition_id: str) -> dict[str, Any]:
+    """Every offer of the competition with similar applications (the officer's and the
+    running department's competition page shows a warning on each), offers in id order."""
+    if db[COMPETITIONS].find_one({"_id": competition_id}, {"_id": 1}) is None:
+        raise NotFound("Nie ma takiego konkursu.")
+    if not runs_competition_of(db, principal, competition_id):
+        raise Forbidden("Podobne wnioski widzi biuro pełnomocnika i wydział, który "
+                        "prowadzi ten konkurs.")
+    offer_ids = sorted(o["_id"] for o in db[OFFERS].find({"competition_id": competition_id},
+                                                          {"_id": 1}))
+    found = coordination.items_of_many(db, "offer", offer_ids)
+    return {"items": [{"offer_id": i, "similar": found[i]} for i in offer_ids if i in found]}
+
+
 def similar_to_small_grant(db, small_grant_id: str) -> dict[str, Any]:
     if db[SMALL_GRANTS].find_one({"_id": small_grant_id}, {"_id": 1}) is None:
         raise NotFound("Nie ma takiej oferty w trybie małej dotacji.")

@@ -478,6 +478,16 @@ class SimilarListSchema(Schema):
     items = fields.List(fields.Nested(SimilarItemSchema))
 
 
+class OfferSimilarSchema(Schema):
+    offer_id = fields.String()
+    similar = fields.List(fields.Nested(SimilarItemSchema))
+
+
+class CompetitionSimilarSchema(Schema):
+    items = fields.List(fields.Nested(OfferSimilarSchema), metadata={
+        "description": "Only the offers that have similar applications"})
+
+
 # --- small grants (art. 19a) --------------------------------------------------------------
 
 

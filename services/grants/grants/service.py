@@ -24,6 +24,7 @@ from grants.schemas import (
     CompetitionCreateSchema,
     CompetitionQuerySchema,
     CompetitionSchema,
+    CompetitionSimilarSchema,
     ContractCreateSchema,
     ContractQuerySchema,
     ContractSchema,
@@ -429,6 +430,13 @@ class SimilarMixin:
                  "small grants) for an overlapping period with similar content, best first")
     def similar_to_offer(self, request, id):
         return queries.similar_to_offer(self.db, request.principal, id)
+
+    @api("GET", "/api/v1/competitions/<id>/similar", roles=RUNNERS,
+         response=CompetitionSimilarSchema,
+         summary="Every offer of the competition that has similar applications, with them "
+                 "(one call for the competition's page)")
+    def similar_in_competition(self, request, id):
+        return queries.similar_in_competition(self.db, request.principal, id)
 
     @api("GET", "/api/v1/small-grants/<id>/similar", roles=("officer",),
          response=SimilarListSchema,

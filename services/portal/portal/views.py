@@ -38,10 +38,15 @@ class Parts:
 
 
 class AreaNames:
-    """The registry's dictionary of areas, cached (public, rarely changed, versioned)."""
+    """The registry's dictionary of areas, cached (public, rarely changed, versioned); with
+    `path` (and its `params`) another of its public lists of codes and names, the city's
+    departments."""
 
-    def __init__(self, ttl: float = AREAS_TTL) -> None:
+    def __init__(self, ttl: float = AREAS_TTL, path: str = "/api/v1/areas",
+                 params: dict[str, Any] | None = None) -> None:
         self.ttl = ttl
+        self.path = path
+        self.params = params or {}
         self.lock = threading.Lock()
         self.loaded_at = 0.0
         self.names: dict[str, str] = {}
@@ -51,7 +56,7 @@ class AreaNames:
             return self.names
         with self.lock:
             if not self.names or time.monotonic() - self.loaded_at >= self.ttl:
-                found = backends.get("registry", "/api/v1/areas")
+                found = backends.get("registry", self.path, **self.params)
                 self.names = {a["code"]: a["name"] for a in found.get("items", [])}
                 self.loaded_at = time.monotonic()
         return self.names

@@ -187,6 +187,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("grants", "GET", "/api/v1/offers/{id}"): rule("ngo dept cm STAFF", "ngo2 dept2 cm2"),
     ("grants", "PATCH", "/api/v1/offers/{id}"): rule("NGO", "ngo2"),
     ("grants", "GET", "/api/v1/offers/{id}/similar"): rule("RUN", "dept2"),
+    ("grants", "GET", "/api/v1/competitions/{id}/similar"): rule("RUN", "dept2"),
     ("grants", "POST", "/api/v1/offers/{id}/withdraw"): rule("NGO", "ngo2", destructive=True),
     ("grants", "POST", "/api/v1/offers/{id}/reject"): rule("RUN", "dept2", destructive=True),
     ("grants", "POST", "/api/v1/offers/{id}/budget-update"): rule("NGO", "ngo2"),
