@@ -23,6 +23,7 @@ from portal.backend import BACKENDS, Rejected
 from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
 from portal.department import DepartmentMixin
+from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
@@ -109,7 +110,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
-                    ConsultationsOfficeMixin):
+                    ConsultationsOfficeMixin, OfferWorkMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
