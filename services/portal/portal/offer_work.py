@@ -23,7 +23,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.backend import Rejected
+from portal.backend import NotFound, Rejected
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import Site, page
@@ -76,7 +76,7 @@ class OfferWorkMixin:
             return self._call(me, "GET", "grants",
                               f"/api/v1/competitions/{competition_id}/offer-draft",
                               params={"organization_id": me.org_id})
-        except Rejected:
+        except (Rejected, NotFound):   # none yet
             return None
 
     @staticmethod
@@ -105,7 +105,7 @@ class OfferWorkMixin:
         found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offer-drafts",
                                                 organization_id=me.org_id), []) or []
         for draft in found:
-            draft["competition"] = Parts().fetch(lambda d=draft: self.site.backends.get(
+            draft["competition"] = self._public(lambda d=draft: self.site.backends.get(
                 "grants", f"/api/v1/competitions/{d['competition_id']}"))
         return found
 
@@ -128,7 +128,7 @@ class OfferWorkMixin:
             self._call(me, "DELETE", "grants",
                        f"/api/v1/competitions/{competition_id}/offer-draft",
                        params={"organization_id": me.org_id})
-        except Rejected:
+        except (Rejected, NotFound):
             pass   # already gone: the list says so
         return redirect("/moja-organizacja?usunieto=1#szkice", code=303)
 
@@ -150,18 +150,24 @@ class OfferWorkMixin:
     # --- a submitted offer: the PDF, amending, withdrawing -------------------------------
     def _own_offer(self, me: Session, id: str) -> tuple[dict, dict | None]:
         offer = self._call(me, "GET", "grants", f"/api/v1/offers/{id}")
-        competition = Parts().fetch(lambda: self.site.backends.get(
+        competition = self._public(lambda: self.site.backends.get(
             "grants", f"/api/v1/competitions/{offer['competition_id']}"))
         return offer, competition
 
     def _organisation_names(self, ids: list[str]) -> list[str]:
         """The organisations' names from the registry's public profiles (the id if missing)."""
-        found = []
-        for org_id in ids:
-            org = Parts().fetch(lambda o=org_id: self.site.backends.get(
-                "registry", f"/api/v1/organizations/{o}"))
-            found.append(org["name"] if org else org_id)
-        return found
+        return [self._public(lambda o=org_id: self.site.backends.get(
+            "registry", f"/api/v1/organizations/{o}"), {}).get("name") or org_id
+            for org_id in ids]
+
+    @staticmethod
+    def _public(load: Callable[[], Any], default: Any = None) -> Any:
+        """A public record shown beside the page's own: missing or its service down, the
+        default (the page still renders)."""
+        try:
+            return Parts().fetch(load, default)
+        except NotFound:
+            return default
 
     @page("GET", "/moja-organizacja/oferty/<id>/pdf")
     def offer_pdf(self, request: Request, id: str) -> Response:
