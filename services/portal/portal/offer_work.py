@@ -112,6 +112,12 @@ class OfferWorkMixin:
     @page("POST", "/moja-organizacja/oferty/szkic/<competition_id>")
     def autosave_offer(self, request: Request, competition_id: str) -> Response:
         """htmx saves the draft as the form changes; the answer is the status line."""
+        if request.session is None or not request.session.signed_in:
+            # no redirect into the status line: the button's POST keeps the form and signs in
+            return self.site.render(request, "workspace/offer_draft_status.html",
+                                    error="sesja wygasła. Kliknij „Zapisz szkic”: po "
+                                          "ponownym zalogowaniu wrócisz do wypełnionego "
+                                          "formularza.")
         me = self._role(request, "ngo")
         form = self._competition_offer(request)
         try:

@@ -178,8 +178,8 @@ RULES: dict[tuple[str, str, str], Rule] = {
                                                                    destructive=True),
     ("grants", "POST", "/api/v1/competitions/{id}/offers"): rule("NGO", "ngo2"),
     ("grants", "POST", "/api/v1/competitions/{id}/offers/check"): rule("NGO", "ngo2"),
-    # a draft is the organisation's: the role reaches the handler, which checks acts_for
-    ("grants", "PUT", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
+    ("grants", "PUT", "/api/v1/competitions/{id}/offer-draft"): rule("NGO", "ngo2"),
+    # without `organization_id` (the cells send no query) a 422 to every representative
     ("grants", "GET", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
     ("grants", "DELETE", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
     ("grants", "GET", "/api/v1/offer-drafts"): rule("ngo ngo2 admin"),
@@ -516,6 +516,9 @@ def _build_city(services: dict[str, RunningService], identity: RunningService) -
         ("grants", "POST", "/api/v1/competitions"): competition_body(budget="1000.00",
                                                                      department="culture"),
         ("grants", "POST", "/api/v1/competitions/{id}/offers"): offer_body(ids["org_a"]),
+        ("grants", "POST", "/api/v1/competitions/{id}/offers/check"): offer_body(ids["org_a"]),
+        ("grants", "PUT", "/api/v1/competitions/{id}/offer-draft"): {
+            "organization_id": ids["org_a"], "values": {"title": "Festiwal"}},
         ("grants", "PATCH", "/api/v1/offers/{id}"): {
             k: v for k, v in offer_body(ids["org_a"]).items() if k != "organization_id"},
         ("grants", "POST", "/api/v1/offers/{id}/budget-update"): {
