@@ -75,6 +75,9 @@ def fill_task(page, c: dict, total: str) -> None:
     page.get_by_label("Wnioskowana kwota dotacji (zł)").fill("4 000,00")
     page.get_by_label("Wkład własny finansowy (zł)").fill("500")
     page.get_by_label("Wkład własny niefinansowy (osobowy i rzeczowy) (zł)").fill("500")
+    # volunteers' work, hours × rate, within the non-financial contribution
+    page.get_by_label("Praca wolontariuszy: liczba godzin").fill("12,5")
+    page.get_by_label("Praca wolontariuszy: stawka za godzinę (zł)").fill("40")
     page.get_by_label("Całkowity koszt zadania (zł)").fill(total)
 
 
@@ -126,6 +129,8 @@ def test_the_offer_drafted_checked_joint_restored_printed_amended_and_withdrawn(
 
     # --- 2. the formal check before submission: a finding at its field, then none ----------
     fill_task(other, c, "6 000,00")   # the items make 5 000,00
+    wait_for(lambda: "500,00 zł" in plain(other.locator("#sumy").inner_text()), 10,
+             "the volunteers' work summed live (12,5 h × 40 zł)")
     other.get_by_role("button", name="Sprawdź ofertę").click()
     error = other.locator("#blad-total_cost1")
     assert "Suma pozycji kosztorysu (5 000,00 zł)" in plain(error.inner_text())
@@ -167,7 +172,7 @@ def test_the_offer_drafted_checked_joint_restored_printed_amended_and_withdrawn(
     assert pdf.body()[:5] == b"%PDF-"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
     for expected in ("Oferta realizacji zadania publicznego", number, title, PARTNER,
-                     "Całkowity koszt zadania", "5 000,00"):
+                     "Całkowity koszt zadania", "5 000,00", "praca wolontariuszy"):
         assert expected in plain(text), (expected, text[:1500])
 
     # --- 4. amended until the deadline -----------------------------------------------------
@@ -175,6 +180,7 @@ def test_the_offer_drafted_checked_joint_restored_printed_amended_and_withdrawn(
     arrive(other, city, rf"/moja-organizacja/oferty/{number}/zmien$")
     assert plain(other.get_by_label("Wnioskowana kwota dotacji (zł)").input_value()) == \
         "4 000,00"
+    assert other.get_by_label("Praca wolontariuszy: liczba godzin").input_value() == "12,50"
     checked(other, "oferta-zmiana")
     other.get_by_label("Tytuł zadania").fill(title + " (poprawiona)")
     other.get_by_label("Wnioskowana kwota dotacji (zł)").fill("4 500")   # the sums break
@@ -231,6 +237,8 @@ def test_the_offer_drafted_checked_joint_restored_printed_amended_and_withdrawn(
         params={"competition_id": c["id"]}, timeout=10).json()["items"]}
     assert offers[number]["title"] == title + " (poprawiona)"
     assert offers[number]["status"] == "submitted" and len(offers[number]["partners"]) == 1
+    assert offers[number]["own_contribution"]["volunteer_work"] == {
+        "hours": "12.50", "hourly_rate": "40.00", "value": "500.00"}
     assert offers[second.json()["id"]]["status"] == "withdrawn"
     partner_id = offers[number]["partners"][0]
     seen = requests.get(city.url("grants") + "/api/v1/offers", params={

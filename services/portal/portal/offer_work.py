@@ -27,7 +27,13 @@ from portal.backend import NotFound, Rejected
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import Site, page
-from portal.workspaces import OFFER_STATUS, amendable, form_key
+from portal.workspaces import (
+    OFFER_STATUS,
+    VOLUNTEER_HOURS,
+    VOLUNTEER_RATE,
+    amendable,
+    form_key,
+)
 
 PARTNERS = "partners"
 PARTNERS_LABEL = "Partnerzy (oferta wspólna)"
@@ -104,9 +110,12 @@ class OfferWorkMixin:
             return []
         found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offer-drafts",
                                                 organization_id=me.org_id), []) or []
+        moment = _now()
         for draft in found:
-            draft["competition"] = self._public(lambda d=draft: self.site.backends.get(
+            c = draft["competition"] = self._public(lambda d=draft: self.site.backends.get(
                 "grants", f"/api/v1/competitions/{d['competition_id']}"))
+            draft["takes_offers"] = bool(c) and c["status"] == "announced" \
+                and formatting.to_datetime(c["submission_deadline"]) > moment
         return found
 
     @page("POST", "/moja-organizacja/oferty/szkic/<competition_id>")
@@ -210,6 +219,10 @@ class OfferWorkMixin:
             "own_contribution_non_financial": formatting.plain_money(own.get("non_financial")),
             "total_cost": formatting.plain_money(offer.get("total_cost")),
             "rows": str(max(1, len(offer.get("cost_items") or [])))})
+        volunteers = own.get("volunteer_work")
+        if volunteers:
+            data[VOLUNTEER_HOURS] = str(volunteers["hours"]).replace(".", ",")
+            data[VOLUNTEER_RATE] = formatting.plain_money(volunteers["hourly_rate"])
         for i, item in enumerate(offer.get("cost_items") or []):
             data[f"cost_items_{i}_name"] = item["name"]
             data[f"cost_items_{i}_amount"] = formatting.plain_money(item["amount"])

@@ -36,6 +36,9 @@ REPRESENTATION_STATUS = {"requested": "Czeka na decyzję", "granted": "Zatwierdz
 OFFER_STATUS = {"submitted": "Złożona", "withdrawn": "Wycofana", "rejected_formally":
                 "Odrzucona z przyczyn formalnych", "under_evaluation": "W ocenie",
                 "awarded": "Przyznano dotację", "not_awarded": "Nie przyznano dotacji"}
+# the API's own_contribution.volunteer_work.hours and .hourly_rate, so its 422 lands there
+VOLUNTEER_HOURS = "own_contribution_volunteer_work_hours"
+VOLUNTEER_RATE = "own_contribution_volunteer_work_hourly_rate"
 COST_ROWS = 3          # cost item rows an empty offer form shows
 MAX_COST_ROWS = 200    # as many as the API takes
 
@@ -338,9 +341,12 @@ class WorkspacesMixin:
         "own_contribution_financial": "Wkład własny finansowy",
         "own_contribution_non_financial": "Wkład własny niefinansowy (osobowy i rzeczowy)",
         "total_cost": "Całkowity koszt zadania", "cost_items": "Kosztorys",
+        # volunteers' work valued as hours × rate, part of the non-financial contribution
+        VOLUNTEER_HOURS: "Praca wolontariuszy: liczba godzin",
+        VOLUNTEER_RATE: "Praca wolontariuszy: stawka za godzinę",
     }
     MONEY_FIELDS = ("requested_amount", "own_contribution_financial",
-                    "own_contribution_non_financial", "total_cost")
+                    "own_contribution_non_financial", "total_cost", VOLUNTEER_RATE)
 
     def _offer_fields(self, rows: int) -> tuple[str, ...]:
         items = tuple(f"cost_items_{i}_{part}" for i in range(rows)
@@ -400,6 +406,14 @@ class WorkspacesMixin:
                 "non_financial": amounts.get("own_contribution_non_financial",
                                              v["own_contribution_non_financial"] or "0.00")},
             "cost_items": items}
+        hours = _hours(v.get(VOLUNTEER_HOURS))
+        if v.get(VOLUNTEER_HOURS) and hours is None:
+            form.errors.setdefault(VOLUNTEER_HOURS, []).append(
+                "Wpisz liczbę godzin, np. 120 albo 12,5.")
+        if v.get(VOLUNTEER_HOURS) or v.get(VOLUNTEER_RATE):
+            body["own_contribution"]["volunteer_work"] = {
+                "hours": hours or v.get(VOLUNTEER_HOURS) or None,
+                "hourly_rate": amounts.get(VOLUNTEER_RATE, v.get(VOLUNTEER_RATE) or None)}
         return body
 
     @staticmethod
@@ -410,8 +424,11 @@ class WorkspacesMixin:
         own = (_amount(form.values.get("own_contribution_financial"))
                + _amount(form.values.get("own_contribution_non_financial")))
         requested = _amount(form.values.get("requested_amount"))
+        volunteers = Decimal(_hours(form.values.get(VOLUNTEER_HOURS)) or "0") \
+            * _amount(form.values.get(VOLUNTEER_RATE))
         return {"items": formatting.money(total), "own": formatting.money(own),
-                "requested_and_own": formatting.money(requested + own)}
+                "requested_and_own": formatting.money(requested + own),
+                "volunteers": formatting.money(volunteers.quantize(Decimal("0.01")))}
 
     @page("GET", "/moja-organizacja/oferty/nowa/<competition_id>")
     def new_offer(self, request: Request, competition_id: str) -> Response:
@@ -539,6 +556,16 @@ class WorkspacesMixin:
     def decide_representation(self, request: Request, id: str, action: str) -> Response:
         me = self._role(request, "officer")
         return self._decide_representation(me, request, id, action, "/urzad/reprezentacje")
+
+
+def _hours(text: str | None) -> str | None:
+    """Hours typed the Polish way ("12,5", "120") as the API takes them; None if not."""
+    cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        hours = Decimal(cleaned)
+    except ArithmeticError:
+        return None
+    return str(hours) if hours.is_finite() and hours >= 0 else None
 
 
 def _amount(text: str | None) -> Decimal:
