@@ -34,13 +34,18 @@ def closed_competition_with_offers(city) -> dict:
         city.url("grants") + "/api/v1/offers", headers=officer_headers(),
         params={"competition_id": c["id"], "status": "submitted"}, timeout=10).json()["items"]]
     assert len(with_offers) > 1, "the demo city has open competitions with offers"
-    competition = with_offers[-1]
+    return deadline_passed(city, with_offers[-1]["id"])
+
+
+def deadline_passed(city, competition_id: str) -> dict:
+    """The tests' clock: the competition's deadline for offers moved a second into the past
+    in the city's database (as `scripts/demo.py --time-travel` does), then closed."""
     with MongoClient(city.database.uri) as client:
         moved = client["grants"]["competitions"].update_one(
-            {"_id": competition["id"]},
+            {"_id": competition_id},
             {"$set": {"submission_deadline": datetime.now(UTC) - timedelta(seconds=1)}})
     assert moved.matched_count == 1
-    closed = requests.post(city.url("grants") + f"/api/v1/competitions/{competition['id']}"
+    closed = requests.post(city.url("grants") + f"/api/v1/competitions/{competition_id}"
                            "/close", headers=officer_headers(), timeout=10)
     assert closed.status_code == 200, closed.text
     return closed.json()

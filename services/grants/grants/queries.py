@@ -6,6 +6,7 @@ side writes through grants/handlers.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +57,14 @@ def get_programme(db, programme_id: str) -> Record:
 
 
 # --- competitions -------------------------------------------------------------------------
+
+
+def announcement_terms(now: datetime) -> dict[str, Any]:
+    """The earliest deadline for offers of an announcement published now (art. 13 ust. 1)."""
+    days, earliest = domain.earliest_submission_deadline(now, RULES)
+    return {"min_submission_days": days, "earliest_submission_deadline": earliest,
+            "legal_basis": "art. 13 ust. 1 ustawy o działalności pożytku publicznego i o "
+                           "wolontariacie"}
 
 
 def visible_competition(db, principal: Principal | None, competition_id: str) -> Record:

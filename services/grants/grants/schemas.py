@@ -149,6 +149,17 @@ class CompetitionCreateSchema(Schema):
     # the department that runs it: a department's own code when it drafts; an officer names
     # one (none named: the liaison office itself, `liaison_office`, runs it)
     department = fields.String(load_default=None, validate=DEPARTMENT)
+    # drafted and announced at once: a refused announcement (art. 13 ust. 1) leaves no draft
+    announce = fields.Boolean(load_default=False)
+
+
+class AnnouncementTermsSchema(Schema):
+    """What an announcement published now must respect (art. 13 ust. 1)."""
+    min_submission_days = fields.Integer()
+    earliest_submission_deadline = fields.Date(
+        metadata={"description": "The first day (the city's) the deadline for offers may "
+                                 "fall on for an announcement published now"})
+    legal_basis = fields.String()
 
 
 class CompetitionSchema(Schema):

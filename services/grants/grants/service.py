@@ -15,6 +15,7 @@ from nameko.timer import timer
 from grants import domain, handlers, queries, repository
 from grants.access import RUNNERS, STAFF
 from grants.schemas import (
+    AnnouncementTermsSchema,
     AssignmentsSchema,
     BudgetUpdateSchema,
     CommentCreateSchema,
@@ -114,9 +115,17 @@ class CompetitionsMixin:
     db: Mongo
 
     @api("POST", "/api/v1/competitions", roles=RUNNERS, body=CompetitionCreateSchema,
-         response=CompetitionSchema, status=201, summary="Draft an open competition")
+         response=CompetitionSchema, status=201,
+         summary="Draft an open competition (with `announce`: drafted and announced at once, a "
+                 "refused announcement leaves no draft)")
     def create_competition(self, request, body):
         return run(self.db, handlers.create_competition, request.principal, body)
+
+    @api("GET", "/api/v1/competitions/announcement-terms", response=AnnouncementTermsSchema,
+         summary="The 21 days of art. 13 ust. 1: the earliest deadline for offers of an "
+                 "announcement published now (public)")
+    def announcement_terms(self, request):
+        return queries.announcement_terms(utcnow())
 
     @api("GET", "/api/v1/competitions", query=CompetitionQuerySchema,
          response=CompetitionSchema, summary="Competitions (the public sees announced ones)")

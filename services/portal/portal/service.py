@@ -22,10 +22,12 @@ from portal import cooperation, formatting
 from portal.backend import BACKENDS, Rejected
 from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
+from portal.contracts import ContractsMixin
 from portal.department import DepartmentMixin
 from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.office_programme import ProgrammeOfficeMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
 from portal.views import (
     AreaNames,
@@ -102,6 +104,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
     headers = {}
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if "Content-Security-Policy" in upstream.headers:  # a document's own (the annual report's)
+        headers["Content-Security-Policy"] = upstream.headers["Content-Security-Policy"]
     return Response(chunks, status=upstream.status_code, headers=headers,
                     content_type=upstream.headers.get("Content-Type",
                                                       "application/octet-stream"),
@@ -110,7 +114,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
-                    ConsultationsOfficeMixin, OfferWorkMixin):
+                    ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
+                    OfferWorkMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()

@@ -171,6 +171,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("grants", "POST", "/api/v1/programmes/{id}/adopt"): STAFF,
     ("grants", "POST", "/api/v1/competitions"): rule("RUN", "dept2"),
     ("grants", "GET", "/api/v1/competitions"): public(),
+    ("grants", "GET", "/api/v1/competitions/announcement-terms"): public(),
     ("grants", "GET", "/api/v1/competitions/{id}"): public(),
     ("grants", "POST", "/api/v1/competitions/{id}/announce"): rule("RUN", "dept2"),
     ("grants", "POST", "/api/v1/competitions/{id}/close"): rule("RUN", "dept2"),
