@@ -35,7 +35,9 @@ REPRESENTATION_STATUS = {"requested": "Czeka na decyzję", "granted": "Zatwierdz
                          "refused": "Odmowa", "withdrawn": "Wycofany", "revoked": "Cofnięty"}
 OFFER_STATUS = {"submitted": "Złożona", "withdrawn": "Wycofana", "rejected_formally":
                 "Odrzucona z przyczyn formalnych", "under_evaluation": "W ocenie",
-                "awarded": "Przyznano dotację", "not_awarded": "Nie przyznano dotacji"}
+                "awarded": "Przyznano dotację", "not_awarded": "Nie przyznano dotacji",
+                # grants' names of the results (domain.OfferStatus)
+                "funded": "Przyznano dotację", "not_funded": "Nie przyznano dotacji"}
 # the API's own_contribution.volunteer_work.hours and .hourly_rate, so its 422 lands there
 VOLUNTEER_HOURS = "own_contribution_volunteer_work_hours"
 VOLUNTEER_RATE = "own_contribution_volunteer_work_hourly_rate"
