@@ -332,6 +332,14 @@ def formal_check(offer: Mapping, competition: Mapping, now: datetime) -> None:
                           field="task_end")
 
 
+def check_draft_open(deadline: datetime, now: datetime) -> None:
+    """A draft is kept only while it can still become an offer."""
+    if now > deadline:
+        raise Conflict("deadline_passed",
+                       "Termin składania ofert upłynął: szkicu oferty nie można już zapisać.",
+                       field="submission_deadline")
+
+
 def check_amendable(status: str, deadline: datetime, now: datetime) -> None:
     if status != OfferStatus.SUBMITTED:
         raise Conflict("invalid_state", "Zmieniać można tylko złożoną ofertę.")

@@ -16,6 +16,7 @@ from grants.repository import (
     COMMITTEE,
     COMPETITIONS,
     CONTRACTS,
+    OFFER_DRAFTS,
     OFFERS,
     PROGRAMMES,
     SCORES,
@@ -163,6 +164,22 @@ def get_offer(db, principal: Principal, offer_id: str) -> Record:
         raise NotFound("Nie ma takiej oferty.")
     _check_may_read_offer(db, principal, record)
     return with_warnings(db, "offer", record)
+
+
+def list_offer_drafts(db, principal: Principal, query: dict[str, Any]) -> Page:
+    """The organisation's drafts (to any of its representatives: resumed on any device)."""
+    access.check_acts_for(principal, query["organization_id"])
+    return paginate(db[OFFER_DRAFTS], {"organization_id": query["organization_id"]},
+                    query["limit"], query["cursor"])
+
+
+def get_offer_draft(db, principal: Principal, competition_id: str,
+                    organization_id: str) -> Record:
+    access.check_acts_for(principal, organization_id)
+    found = db[OFFER_DRAFTS].find_one({"_id": f"{competition_id}:{organization_id}"})
+    if found is None:
+        raise NotFound("Nie ma szkicu oferty w tym konkursie.")
+    return found
 
 
 # --- committee and results ----------------------------------------------------------------

@@ -278,6 +278,36 @@ class OfferSchema(ApplicationViewSchema):
     version = fields.Integer()
 
 
+class OfferDraftSchema(Schema):
+    """A draft of an offer: what the form holds as typed (strings, possibly incomplete or
+    wrong: the formal check runs when it is checked or submitted, never on a draft)."""
+
+    organization_id = ObjectIdField(required=True)
+    values = fields.Dict(keys=fields.String(validate=validate.Length(max=100)),
+                         values=fields.String(validate=validate.Length(max=20000)),
+                         required=True, validate=validate.Length(max=1000))
+
+
+class OfferDraftViewSchema(Schema):
+    competition_id = fields.String()
+    organization_id = fields.String()
+    values = fields.Dict()
+    updated_at = fields.DateTime()
+    updated_by = fields.String()
+
+
+class OfferDraftQuerySchema(PageQuery):
+    organization_id = ObjectIdField(required=True)
+
+
+class FormalCheckSchema(Schema):
+    """The formal check passed: what was checked (Polish), and the warnings (never a
+    rejection)."""
+
+    passed = fields.Boolean()
+    checked = fields.List(fields.String())
+
+
 class OfferQuerySchema(PageQuery):
     status = fields.String(validate=one_of(OfferStatus))
     organization_id = ObjectIdField()

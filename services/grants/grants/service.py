@@ -31,7 +31,11 @@ from grants.schemas import (
     ContractQuerySchema,
     ContractSchema,
     DeclarationSchema,
+    FormalCheckSchema,
     OfferCreateSchema,
+    OfferDraftQuerySchema,
+    OfferDraftSchema,
+    OfferDraftViewSchema,
     OfferFieldsSchema,
     OfferQuerySchema,
     OfferSchema,
@@ -184,6 +188,41 @@ class OffersMixin(_Entry):
     def submit_offer(self, request, id, body):
         return queries.with_warnings(self.db, "offer", self.handle(
             handlers.submit_offer, handlers.SubmitOffer(request.principal, id, body)))
+
+    @api("POST", "/api/v1/competitions/<id>/offers/check", roles=("ngo",),
+         body=OfferCreateSchema, response=FormalCheckSchema,
+         summary="The formal check of an offer before it is submitted (nothing is saved): "
+                 "200 with what was checked, or the finding as submission would answer it")
+    def check_offer(self, request, id, body):
+        return self.handle(handlers.check_offer, handlers.SubmitOffer(request.principal, id, body))
+
+    @api("PUT", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",), body=OfferDraftSchema,
+         response=OfferDraftViewSchema,
+         summary="Save the organisation's draft of its offer in an open competition (the "
+                 "form's values as typed; replaced on every save, removed on submission)")
+    def save_offer_draft(self, request, id, body):
+        return self.handle(handlers.save_offer_draft,
+                           handlers.SaveOfferDraft(request.principal, id, body))
+
+    @api("GET", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",),
+         query=OfferDraftQuerySchema, response=OfferDraftViewSchema,
+         summary="The organisation's draft of its offer in the competition")
+    def get_offer_draft(self, request, id, query):
+        return queries.get_offer_draft(self.db, request.principal, id,
+                                       query["organization_id"])
+
+    @api("DELETE", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",),
+         query=OfferDraftQuerySchema, response=OfferDraftViewSchema,
+         summary="Discard the organisation's draft (the answer is the draft discarded)")
+    def discard_offer_draft(self, request, id, query):
+        return self.handle(handlers.discard_offer_draft, handlers.DiscardOfferDraft(
+            request.principal, id, query["organization_id"]))
+
+    @api("GET", "/api/v1/offer-drafts", roles=("ngo",), query=OfferDraftQuerySchema,
+         response=OfferDraftViewSchema,
+         summary="The organisation's drafts of offers, to any of its representatives")
+    def list_offer_drafts(self, request, query):
+        return queries.list_offer_drafts(self.db, request.principal, query)
 
     @api("GET", "/api/v1/offers", roles=("officer", "department", "ngo", "committee"),
          query=OfferQuerySchema, response=OfferSchema,

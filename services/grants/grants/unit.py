@@ -19,6 +19,7 @@ from grants.repository import (
     Committee,
     Competitions,
     Contracts,
+    OfferDrafts,
     Offers,
     Organizations,
     Programmes,
@@ -44,6 +45,10 @@ class GrantsUnit(UnitOfWork):
     @cached_property
     def offers(self) -> Offers:
         return Offers(self.tx)
+
+    @cached_property
+    def offer_drafts(self) -> OfferDrafts:
+        return OfferDrafts(self.tx)
 
     @cached_property
     def organizations(self) -> Organizations:

@@ -24,6 +24,7 @@ from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
 from portal.contracts import ContractsMixin
 from portal.department import DepartmentMixin
+from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.office_programme import ProgrammeOfficeMixin
@@ -113,7 +114,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
-                    ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin):
+                    ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
+                    OfferWorkMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()

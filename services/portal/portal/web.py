@@ -100,6 +100,7 @@ class Site:
         self.csrf = Csrf(secret)
         self.contact = liaison_office()
         self.sessions = sessions.SessionStore()
+        self.stash = sessions.FormStash()   # forms posted after the session expired
         self.provider = provider or Provider.from_environment()
         self.provider_origin = origin_of(self.provider.issuer)
 

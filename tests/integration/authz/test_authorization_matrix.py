@@ -178,6 +178,12 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("grants", "POST", "/api/v1/competitions/{id}/cancel"): rule("RUN", "dept2",
                                                                    destructive=True),
     ("grants", "POST", "/api/v1/competitions/{id}/offers"): rule("NGO", "ngo2"),
+    ("grants", "POST", "/api/v1/competitions/{id}/offers/check"): rule("NGO", "ngo2"),
+    ("grants", "PUT", "/api/v1/competitions/{id}/offer-draft"): rule("NGO", "ngo2"),
+    # without `organization_id` (the cells send no query) a 422 to every representative
+    ("grants", "GET", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
+    ("grants", "DELETE", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
+    ("grants", "GET", "/api/v1/offer-drafts"): rule("ngo ngo2 admin"),
     ("grants", "GET", "/api/v1/offers"): rule("ngo ngo2 dept dept2 cm cm2 STAFF"),
     ("grants", "GET", "/api/v1/offers/{id}"): rule("ngo dept cm STAFF", "ngo2 dept2 cm2"),
     ("grants", "PATCH", "/api/v1/offers/{id}"): rule("NGO", "ngo2"),
@@ -511,6 +517,9 @@ def _build_city(services: dict[str, RunningService], identity: RunningService) -
         ("grants", "POST", "/api/v1/competitions"): competition_body(budget="1000.00",
                                                                      department="culture"),
         ("grants", "POST", "/api/v1/competitions/{id}/offers"): offer_body(ids["org_a"]),
+        ("grants", "POST", "/api/v1/competitions/{id}/offers/check"): offer_body(ids["org_a"]),
+        ("grants", "PUT", "/api/v1/competitions/{id}/offer-draft"): {
+            "organization_id": ids["org_a"], "values": {"title": "Festiwal"}},
         ("grants", "PATCH", "/api/v1/offers/{id}"): {
             k: v for k, v in offer_body(ids["org_a"]).items() if k != "organization_id"},
         ("grants", "POST", "/api/v1/offers/{id}/budget-update"): {

@@ -8,10 +8,11 @@ from typing import Any
 
 from grants import access, domain, records
 from grants.handlers.common import Record, open_competition
-from grants.repository import Offers
+from grants.repository import OfferDrafts, Offers
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
+from wspolpraca.errors import NotFound
 from wspolpraca.service_layer import Changed, Event, change
 
 
@@ -31,16 +32,79 @@ class SubmitOffer:
     body: dict[str, Any]
 
 
-def submit_offer(command: SubmitOffer, uow: GrantsUnit) -> Record:
+def _checked(command: SubmitOffer, uow: GrantsUnit) -> None:
+    """The formal check of the offer submitted (409/422 with the finding)."""
     body = command.body
     access.check_acts_for(command.principal, body["organization_id"])
     competition = open_competition(uow, command.competition_id)
     _formal_check(uow, body, competition, body["organization_id"], body["partners"])
+
+
+def submit_offer(command: SubmitOffer, uow: GrantsUnit) -> Record:
+    _checked(command, uow)
+    body = command.body
     record = records.new_offer(body, command.competition_id, command.principal.sub, utcnow())
     uow.offers.add(record)
+    uow.offer_drafts.discard(command.competition_id, body["organization_id"])  # no draft left
     uow.refresh_similar("offer", record, record["submitted_at"])
     uow.emit("offer.submitted", record["_id"], records.offer_payload(record))
     return record
+
+
+FORMAL_CHECKS = (
+    "Termin składania ofert nie upłynął.",
+    "Suma pozycji kosztorysu równa się kosztowi całkowitemu.",
+    "Wnioskowana kwota z wkładem własnym równa się kosztowi całkowitemu.",
+    "Wnioskowana kwota nie przekracza środków konkursu.",
+    "Wkład własny jest nie mniejszy niż wymagany w ogłoszeniu (konkurs na wsparcie).",
+    "Terminy realizacji mieszczą się w terminach z ogłoszenia.",
+    "Oferent i partnerzy są zweryfikowani i działają statutowo w obszarze zadania.",
+)
+
+
+def check_offer(command: SubmitOffer, uow: GrantsUnit) -> dict[str, Any]:
+    """The formal check of an offer before it is submitted (the submission's own command):
+    what `submit_offer` checks, saving nothing (a finding is the same 422/409 as on
+    submission)."""
+    _checked(command, uow)
+    return {"passed": True, "checked": list(FORMAL_CHECKS)}
+
+
+@dataclass(frozen=True)
+class SaveOfferDraft:
+    principal: Principal
+    competition_id: str
+    body: dict[str, Any]
+
+
+def save_offer_draft(command: SaveOfferDraft, uow: GrantsUnit) -> Record:
+    """The organisation's draft in an open competition, replaced as it is typed (no event:
+    a draft is nobody's business but the organisation's until it is submitted)."""
+    competition_id, organization_id = command.competition_id, command.body["organization_id"]
+    access.check_acts_for(command.principal, organization_id)
+    competition = open_competition(uow, competition_id)
+    domain.check_draft_open(competition["submission_deadline"], utcnow())
+    record = {"_id": uow.offer_drafts.key(competition_id, organization_id),
+              "competition_id": competition_id, "organization_id": organization_id,
+              "values": command.body["values"], "updated_at": utcnow(),
+              "updated_by": command.principal.sub}
+    uow.offer_drafts.put(record)
+    return record
+
+
+@dataclass(frozen=True)
+class DiscardOfferDraft:
+    principal: Principal
+    competition_id: str
+    organization_id: str
+
+
+def discard_offer_draft(command: DiscardOfferDraft, uow: GrantsUnit) -> Record:
+    access.check_acts_for(command.principal, command.organization_id)
+    discarded = uow.offer_drafts.discard(command.competition_id, command.organization_id)
+    if discarded is None:
+        raise NotFound(OfferDrafts.not_found)
+    return discarded
 
 
 @dataclass(frozen=True)
