@@ -102,19 +102,19 @@ class ProgrammesMixin(_Entry):
          summary="Edit the draft programme before its consultation (409 once consulted)")
     def update_programme(self, request, id, body):
         return queries.programme_view(self.handle(handlers.update_programme,
-                                                  handlers.UpdateProgramme(id, body)))
+                                                  handlers.ProgrammeStep(id, body)))
 
     @api("POST", "/api/v1/programmes/<id>/consult", roles=STAFF, response=ProgrammeSchema,
          summary="Mark the programme consulted with NGOs")
     def consult_programme(self, request, id):
         return queries.programme_view(self.handle(handlers.consult_programme,
-                                                  handlers.ConsultProgramme(id)))
+                                                  handlers.ProgrammeStep(id)))
 
     @api("POST", "/api/v1/programmes/<id>/adopt", roles=STAFF, response=ProgrammeSchema,
          summary="Adopt the programme (by 30 November of the year before, art. 5a ust. 1)")
     def adopt_programme(self, request, id):
         return queries.programme_view(self.handle(handlers.adopt_programme,
-                                                  handlers.AdoptProgramme(id)))
+                                                  handlers.ProgrammeStep(id)))
 
 
 class CompetitionsMixin(_Entry):
@@ -149,7 +149,7 @@ class CompetitionsMixin(_Entry):
                  "the budget is committed against the programme")
     def announce_competition(self, request, id):
         return self.handle(handlers.announce_competition,
-                           handlers.AnnounceCompetition(request.principal, id))
+                           handlers.CompetitionStep(request.principal, id))
 
     @api("POST", "/api/v1/competitions/<id>/close", roles=RUNNERS, response=CompetitionSchema,
          summary="Close the competition for offers once the deadline has passed")
@@ -161,7 +161,7 @@ class CompetitionsMixin(_Entry):
          response=CompetitionSchema, summary="Cancel a competition, with a reason")
     def cancel_competition(self, request, id, body):
         return self.handle(handlers.cancel_competition,
-                           handlers.CancelCompetition(request.principal, id, body))
+                           handlers.CompetitionStep(request.principal, id, body))
 
     @timer(interval=COMPETITION_CHECK_SECONDS)
     def close_due_competitions(self) -> int:
@@ -239,17 +239,17 @@ class OffersMixin(_Entry):
          response=OfferSchema, summary="Amend an offer (until the deadline)")
     def amend_offer(self, request, id, body):
         return queries.with_warnings(self.db, "offer", self.handle(
-            handlers.amend_offer, handlers.AmendOffer(request.principal, id, body)))
+            handlers.amend_offer, handlers.OfferStep(request.principal, id, body)))
 
     @api("POST", "/api/v1/offers/<id>/withdraw", roles=("ngo",), response=OfferSchema,
          summary="Withdraw an offer (until the deadline)")
     def withdraw_offer(self, request, id):
-        return self.handle(handlers.withdraw_offer, handlers.WithdrawOffer(request.principal, id))
+        return self.handle(handlers.withdraw_offer, handlers.OfferStep(request.principal, id))
 
     @api("POST", "/api/v1/offers/<id>/reject", roles=RUNNERS, body=ReasonSchema,
          response=OfferSchema, summary="Reject an offer on formal grounds, with a reason")
     def reject_offer(self, request, id, body):
-        return self.handle(handlers.reject_offer, handlers.RejectOffer(request.principal, id, body))
+        return self.handle(handlers.reject_offer, handlers.OfferStep(request.principal, id, body))
 
 
 class CommitteeMixin(_Entry):
@@ -261,7 +261,7 @@ class CommitteeMixin(_Entry):
                  "(art. 15 ust. 2d); the competition goes under evaluation")
     def appoint_committee(self, request, id, body):
         return self.handle(handlers.appoint_committee,
-                           handlers.AppointCommittee(request.principal, id, body))
+                           handlers.CompetitionStep(request.principal, id, body))
 
     @api("GET", "/api/v1/competitions/<id>/committee", roles=("officer", "department",
                                                               "committee"),
@@ -274,20 +274,20 @@ class CommitteeMixin(_Entry):
          summary="Declare no conflict of interest before scoring (art. 15 ust. 2f)")
     def declare_no_conflict(self, request, id, body):
         return self.handle(handlers.declare_no_conflict,
-                           handlers.DeclareNoConflict(request.principal, id))
+                           handlers.CompetitionStep(request.principal, id))
 
     @api("POST", "/api/v1/competitions/<id>/committee/assignments", roles=RUNNERS,
          body=AssignmentsSchema, response=CommitteeViewSchema,
          summary="Assign offers to committee members in bulk")
     def assign_offers(self, request, id, body):
         return self.handle(handlers.assign_offers,
-                           handlers.AssignOffers(request.principal, id, body))
+                           handlers.CompetitionStep(request.principal, id, body))
 
     @api("POST", "/api/v1/offers/<id>/scores", roles=("committee",), body=ScoreSchema,
          response=ScoreViewSchema, status=201,
          summary="Score an offer per criterion, within each criterion's maximum")
     def score_offer(self, request, id, body):
-        return self.handle(handlers.score_offer, handlers.ScoreOffer(request.principal, id, body))
+        return self.handle(handlers.score_offer, handlers.OfferStep(request.principal, id, body))
 
     @api("GET", "/api/v1/competitions/<id>/ranking", roles=("officer", "department",
                                                             "committee"),
@@ -301,7 +301,7 @@ class CommitteeMixin(_Entry):
          summary="Confirm the results: awards within the budget, funded and not funded offers "
                  "published; unused funds return to the programme")
     def confirm_results(self, request, id, body):
-        self.handle(handlers.confirm_results, handlers.ConfirmResults(request.principal, id, body))
+        self.handle(handlers.confirm_results, handlers.CompetitionStep(request.principal, id, body))
         return queries.results(self.db, id)
 
     @api("GET", "/api/v1/competitions/<id>/results", response=ResultsViewSchema,
@@ -335,7 +335,8 @@ class SmallGrantsMixin(_Entry):
     @api("POST", "/api/v1/small-grants/<id>/publish", roles=RUNNERS, response=SmallGrantSchema,
          summary="Publish the offer for 7 days of comments (art. 19a ust. 3)")
     def publish_small_grant(self, request, id):
-        return self.handle(handlers.publish_small_grant, handlers.PublishSmallGrant(id))
+        return self.handle(handlers.publish_small_grant,
+                           handlers.SmallGrantStep(request.principal, id))
 
     @api("POST", "/api/v1/small-grants/<id>/comments", body=CommentCreateSchema,
          response=CommentSchema, status=201, rate_limited=True,
@@ -357,12 +358,13 @@ class SmallGrantsMixin(_Entry):
                  "costs as another award needs `double_funding_reason`")
     def award_small_grant(self, request, id, body):
         return self.handle(handlers.award_small_grant,
-                           handlers.AwardSmallGrant(request.principal, id, body))
+                           handlers.SmallGrantStep(request.principal, id, body))
 
     @api("POST", "/api/v1/small-grants/<id>/refuse", roles=STAFF, body=ReasonSchema,
          response=SmallGrantSchema, summary="Refuse the small grant after the 7 days")
     def refuse_small_grant(self, request, id, body):
-        return self.handle(handlers.refuse_small_grant, handlers.RefuseSmallGrant(id, body))
+        return self.handle(handlers.refuse_small_grant,
+                           handlers.SmallGrantStep(request.principal, id, body))
 
 
 class ContractsMixin(_Entry):
@@ -373,7 +375,7 @@ class ContractsMixin(_Entry):
          summary="Update the budget to a grant lower than requested (art. 16 ust. 1)")
     def update_budget(self, request, id, body):
         return self.handle(handlers.update_budget,
-                           handlers.UpdateBudget(request.principal, id, body))
+                           handlers.OfferStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts", roles=RUNNERS, body=ContractCreateSchema,
          response=ContractSchema, status=201,
@@ -395,7 +397,7 @@ class ContractsMixin(_Entry):
     @api("POST", "/api/v1/contracts/<id>/start", roles=RUNNERS, response=ContractSchema,
          summary="The task started (the first tranche is paid)")
     def start_contract(self, request, id):
-        return self.handle(handlers.start_contract, handlers.StartContract(request.principal, id))
+        return self.handle(handlers.start_contract, handlers.ContractStep(request.principal, id))
 
     @api("POST", "/api/v1/contracts/<id>/report", roles=("ngo",), body=TaskReportSchema,
          response=ContractSchema, status=201,
@@ -403,31 +405,31 @@ class ContractsMixin(_Entry):
                  "contribution (art. 18)")
     def submit_report(self, request, id, body):
         return self.handle(handlers.submit_report,
-                           handlers.SubmitReport(request.principal, id, body))
+                           handlers.ContractStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts/<id>/report/accept", roles=RUNNERS,
          response=ContractSchema, summary="Accept the task report; unused funds fall due")
     def accept_report(self, request, id):
-        return self.handle(handlers.accept_report, handlers.AcceptReport(request.principal, id))
+        return self.handle(handlers.accept_report, handlers.ContractStep(request.principal, id))
 
     @api("POST", "/api/v1/contracts/<id>/report/corrections", roles=RUNNERS, body=ReasonSchema,
          response=ContractSchema, summary="Send the task report back for corrections")
     def request_corrections(self, request, id, body):
         return self.handle(handlers.request_corrections,
-                           handlers.RequestCorrections(request.principal, id, body))
+                           handlers.ContractStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts/<id>/settle", roles=RUNNERS, body=SettleSchema,
          response=ContractSchema,
          summary="Settle the contract once the report is accepted and unused funds returned")
     def settle_contract(self, request, id, body):
         return self.handle(handlers.settle_contract,
-                           handlers.SettleContract(request.principal, id, body))
+                           handlers.ContractStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts/<id>/terminate", roles=RUNNERS, body=ReasonSchema,
          response=ContractSchema, summary="Terminate the contract, with a reason")
     def terminate_contract(self, request, id, body):
         return self.handle(handlers.terminate_contract,
-                           handlers.TerminateContract(request.principal, id, body))
+                           handlers.ContractStep(request.principal, id, body))
 
     @timer(interval=CONTRACT_CHECK_SECONDS)
     def check_contracts(self) -> int:

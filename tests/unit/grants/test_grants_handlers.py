@@ -122,8 +122,8 @@ def test_a_refusal_in_the_transition_saves_and_emits_nothing(uow):
 def test_adopting_a_consulted_programme_emits_programme_adopted():
     uow = FakeUnit()
     uow.programmes.add(programme("draft"))
-    uow.run(handlers.consult_programme, handlers.ConsultProgramme("p1"))
-    adopted = uow.run(handlers.adopt_programme, handlers.AdoptProgramme("p1"))
+    uow.run(handlers.consult_programme, handlers.ProgrammeStep("p1"))
+    adopted = uow.run(handlers.adopt_programme, handlers.ProgrammeStep("p1"))
     assert adopted["status"] == "adopted" and adopted["adopted_at"] is not None
     assert uow.routing_keys() == ["programme.adopted"]
     assert uow.programmes.records["p1"]["version"] == 2
@@ -131,7 +131,7 @@ def test_adopting_a_consulted_programme_emits_programme_adopted():
 
 def test_announcing_commits_the_budget_against_the_programme(uow):
     uow.competitions.add(competition())
-    record = uow.run(handlers.announce_competition, handlers.AnnounceCompetition(CULTURE, "c1"))
+    record = uow.run(handlers.announce_competition, handlers.CompetitionStep(CULTURE, "c1"))
     assert record["status"] == "announced" and record["funds_committed"]
     fund = uow.programmes.records["p1"]["funds"][0]
     assert (fund["committed_grosze"], fund["available_grosze"]) == (5_000_000, 5_000_000)
@@ -141,16 +141,16 @@ def test_announcing_commits_the_budget_against_the_programme(uow):
 def test_another_department_may_not_announce_and_nothing_is_committed(uow):
     uow.competitions.add(competition())
     with pytest.raises(Forbidden):
-        uow.run(handlers.announce_competition, handlers.AnnounceCompetition(SPORT, "c1"))
+        uow.run(handlers.announce_competition, handlers.CompetitionStep(SPORT, "c1"))
     assert uow.programmes.records["p1"]["funds"][0]["committed_grosze"] == 0
     assert uow.competitions.records["c1"]["status"] == "draft"
 
 
 def test_cancelling_an_announced_competition_releases_its_budget(uow):
     uow.competitions.add(competition())
-    uow.run(handlers.announce_competition, handlers.AnnounceCompetition(OFFICER, "c1"))
+    uow.run(handlers.announce_competition, handlers.CompetitionStep(OFFICER, "c1"))
     uow.run(handlers.cancel_competition,
-            handlers.CancelCompetition(OFFICER, "c1", {"reason": "Brak ofert"}))
+            handlers.CompetitionStep(OFFICER, "c1", {"reason": "Brak ofert"}))
     assert uow.programmes.records["p1"]["funds"][0]["committed_grosze"] == 0
     assert uow.routing_keys() == ["competition.announced", "competition.cancelled"]
 
@@ -162,10 +162,10 @@ def test_an_excluded_member_cannot_declare_and_a_second_declaration_changes_noth
     uow.committee.add({"_id": "c1:member-1", "competition_id": "c1", "user_id": "member-1",
                        "excluded": True})
     with pytest.raises(Conflict) as refused:
-        uow.run(handlers.declare_no_conflict, handlers.DeclareNoConflict(MEMBER, "c1"))
+        uow.run(handlers.declare_no_conflict, handlers.CompetitionStep(MEMBER, "c1"))
     assert refused.value.code == "member_excluded"
     uow.committee.records["c1:member-1"]["excluded"] = False
-    declare = handlers.DeclareNoConflict(MEMBER, "c1")
+    declare = handlers.CompetitionStep(MEMBER, "c1")
     first = uow.run(handlers.declare_no_conflict, declare)["members"][0]["declared_at"]
     again = uow.run(handlers.declare_no_conflict, declare)["members"][0]["declared_at"]
     assert first == again is not None
@@ -180,7 +180,7 @@ def test_results_fund_and_reject_offers_and_return_the_rest_to_the_programme(uow
     body = {"awards": [{"offer_id": "o1", "amount": Decimal("15000.00")},
                        {"offer_id": "o2", "amount": Decimal("0")}],
             "acknowledged_overlaps": []}
-    resolved = uow.run(handlers.confirm_results, handlers.ConfirmResults(OFFICER, "c1", body))
+    resolved = uow.run(handlers.confirm_results, handlers.CompetitionStep(OFFICER, "c1", body))
     assert resolved["status"] == "resolved" and resolved["awarded"] == "15000.00"
     assert uow.routing_keys() == ["grant.awarded", "offer.not_funded",
                                   "competition.resolved", "results.confirmed"]
@@ -196,7 +196,7 @@ def test_results_over_the_budget_change_nothing(uow):
     body = {"awards": [{"offer_id": "o1", "amount": Decimal("60000.00")}],
             "acknowledged_overlaps": []}
     with pytest.raises(DomainError) as refused:
-        uow.run(handlers.confirm_results, handlers.ConfirmResults(OFFICER, "c1", body))
+        uow.run(handlers.confirm_results, handlers.CompetitionStep(OFFICER, "c1", body))
     assert refused.value.code == "awards_exceed_budget"
     assert uow.offers.records["o1"]["status"] == "submitted" and uow.committed == []
 
@@ -244,15 +244,15 @@ def test_an_overdue_report_is_flagged_once(uow):
 def test_editing_a_draft_replaces_the_fields_given_and_emits_programme_updated():
     uow = FakeUnit()
     uow.programmes.add(programme("draft"))
-    edited = uow.run(handlers.update_programme, handlers.UpdateProgramme("p1", {
+    edited = uow.run(handlers.update_programme, handlers.ProgrammeStep("p1", {
         "title": "Nowy tytuł", "funds": [{"area": "sport", "amount": Decimal("300.00")}]}))
     assert (edited["title"], edited["total_grosze"]) == ("Nowy tytuł", 30_000)
     assert edited["year"] == TASK_START.year and edited["version"] == 1
     assert uow.routing_keys() == ["programme.updated"]
-    uow.run(handlers.consult_programme, handlers.ConsultProgramme("p1"))
+    uow.run(handlers.consult_programme, handlers.ProgrammeStep("p1"))
     with pytest.raises(Conflict):
         uow.run(handlers.update_programme,
-                handlers.UpdateProgramme("p1", {"title": "Po konsultacjach"}))
+                handlers.ProgrammeStep("p1", {"title": "Po konsultacjach"}))
     assert uow.programmes.records["p1"]["title"] == "Nowy tytuł"
 
 
@@ -312,7 +312,7 @@ def small_grant(status: str = "published", **changes) -> dict:
 def test_a_small_grant_is_awarded_after_the_7_days_and_counted_against_the_caps(uow):
     uow.small_grants.add(small_grant())
     awarded = uow.run(handlers.award_small_grant,
-                      handlers.AwardSmallGrant(OFFICER, "s1", {"double_funding_reason": None}))
+                      handlers.SmallGrantStep(OFFICER, "s1", {"double_funding_reason": None}))
     assert awarded["status"] == "awarded"
     assert uow.totals.awarded[uow.totals.city_key(TASK_START.year)] == 900_000
     assert uow.programmes.records["p1"]["funds"][0]["committed_grosze"] == 900_000
@@ -323,7 +323,7 @@ def test_a_small_grant_is_not_decided_during_its_7_days_of_comments_art_19a_ust_
     uow.small_grants.add(small_grant(comments_until=utcnow() + timedelta(days=1)))
     with pytest.raises(Conflict) as refused:
         uow.run(handlers.award_small_grant,
-                handlers.AwardSmallGrant(OFFICER, "s1", {"double_funding_reason": None}))
+                handlers.SmallGrantStep(OFFICER, "s1", {"double_funding_reason": None}))
     assert refused.value.code == "publication_not_over"
     assert uow.totals.awarded == {} and uow.committed == []
 
@@ -351,12 +351,12 @@ def test_after_a_lower_grant_the_organisation_updates_its_budget_and_the_contrac
               "own_contribution": {"financial": Decimal("2000.00"), "non_financial": ZERO},
               "cost_items": [{"name": "Warsztaty", "amount": Decimal("17000.00")}]}
     with pytest.raises(NotFound):  # another organisation's offer does not exist for it
-        uow.run(handlers.update_budget, handlers.UpdateBudget(OTHER_NGO, "o1", update))
-    uow.run(handlers.update_budget, handlers.UpdateBudget(NGO, "o1", update))
+        uow.run(handlers.update_budget, handlers.OfferStep(OTHER_NGO, "o1", update))
+    uow.run(handlers.update_budget, handlers.OfferStep(NGO, "o1", update))
     assert uow.offers.records["o1"]["version"] == 2
     uow.run(handlers.sign_contract, handlers.SignContract(CULTURE, contract_body("15000.00")))
     with pytest.raises(Conflict) as refused:
-        uow.run(handlers.update_budget, handlers.UpdateBudget(NGO, "o1", update))
+        uow.run(handlers.update_budget, handlers.OfferStep(NGO, "o1", update))
     assert refused.value.code == "contract_signed"
     assert uow.routing_keys() == ["contract.signed"]
 
@@ -365,8 +365,8 @@ def test_only_the_organisation_withdraws_its_offer_before_the_deadline(uow):
     uow.competitions.add(competition("announced", published_at=utcnow()))
     uow.offers.add(offer())
     with pytest.raises(NotFound):
-        uow.run(handlers.withdraw_offer, handlers.WithdrawOffer(OTHER_NGO, "o1"))
-    withdrawn = uow.run(handlers.withdraw_offer, handlers.WithdrawOffer(NGO, "o1"))
+        uow.run(handlers.withdraw_offer, handlers.OfferStep(OTHER_NGO, "o1"))
+    withdrawn = uow.run(handlers.withdraw_offer, handlers.OfferStep(NGO, "o1"))
     assert withdrawn["status"] == "withdrawn"
     assert uow.routing_keys() == ["offer.withdrawn"]
 

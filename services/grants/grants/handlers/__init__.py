@@ -1,19 +1,17 @@
 """The command handlers of the grants service: plain functions `handler(command, uow)`, the
-command a frozen dataclass named after what is asked (`AnnounceCompetition`) and the unit of
-work (grants/unit.py) last; they load through a repository, apply the rules of
-grants/domain.py, save (a change of one record through `wspolpraca.service_layer.change`)
-and emit.
+command a frozen dataclass and the unit of work (grants/unit.py) last; they load through a
+repository, apply the rules of grants/domain.py, save (a change of one record through
+`wspolpraca.service_layer.change`) and emit. A command is named after what is asked
+(`CreateCompetition`, `SubmitOffer`); the steps on one record that ask for the same (who
+acts, the record, the request's fields) share one per kind of record (`CompetitionStep`,
+`OfferStep`, `ContractStep`, `SmallGrantStep`, `ProgrammeStep`), as consultations'
+`CommentStep` does.
 
 The entry points in grants/service.py run one handler each with `self.handle(handler,
 command)`; the unit tests run them with an in-memory unit (tests/unit/grants/grants_fakes.py).
 """
 
 from grants.handlers.committee import (
-    AppointCommittee,
-    AssignOffers,
-    ConfirmResults,
-    DeclareNoConflict,
-    ScoreOffer,
     appoint_committee,
     assign_offers,
     confirm_results,
@@ -21,9 +19,8 @@ from grants.handlers.committee import (
     score_offer,
 )
 from grants.handlers.competitions import (
-    AnnounceCompetition,
-    CancelCompetition,
     CloseCompetition,
+    CompetitionStep,
     CreateCompetition,
     announce_competition,
     cancel_competition,
@@ -31,15 +28,9 @@ from grants.handlers.competitions import (
     create_competition,
 )
 from grants.handlers.contracts import (
-    AcceptReport,
+    ContractStep,
     FlagContractDeadlines,
-    RequestCorrections,
-    SettleContract,
     SignContract,
-    StartContract,
-    SubmitReport,
-    TerminateContract,
-    UpdateBudget,
     accept_report,
     flag_contract_deadlines,
     request_corrections,
@@ -51,12 +42,10 @@ from grants.handlers.contracts import (
     update_budget,
 )
 from grants.handlers.offers import (
-    AmendOffer,
     DiscardOfferDraft,
-    RejectOffer,
+    OfferStep,
     SaveOfferDraft,
     SubmitOffer,
-    WithdrawOffer,
     amend_offer,
     check_offer,
     discard_offer_draft,
@@ -66,20 +55,16 @@ from grants.handlers.offers import (
     withdraw_offer,
 )
 from grants.handlers.programmes import (
-    AdoptProgramme,
-    ConsultProgramme,
     DraftProgramme,
-    UpdateProgramme,
+    ProgrammeStep,
     adopt_programme,
     consult_programme,
     draft_programme,
     update_programme,
 )
 from grants.handlers.small_grants import (
-    AwardSmallGrant,
     CommentSmallGrant,
-    PublishSmallGrant,
-    RefuseSmallGrant,
+    SmallGrantStep,
     SubmitSmallGrant,
     award_small_grant,
     comment_small_grant,
@@ -89,19 +74,16 @@ from grants.handlers.small_grants import (
 )
 
 __all__ = [
-    "AcceptReport", "AdoptProgramme", "AmendOffer", "AnnounceCompetition", "AppointCommittee",
-    "AssignOffers", "AwardSmallGrant", "CancelCompetition", "CloseCompetition",
-    "CommentSmallGrant", "ConfirmResults", "ConsultProgramme", "CreateCompetition",
-    "DeclareNoConflict", "DiscardOfferDraft", "DraftProgramme", "FlagContractDeadlines",
-    "PublishSmallGrant", "RefuseSmallGrant", "RejectOffer", "RequestCorrections", "SaveOfferDraft",
-    "ScoreOffer", "SettleContract", "SignContract", "StartContract", "SubmitOffer", "SubmitReport",
-    "SubmitSmallGrant", "TerminateContract", "UpdateBudget", "UpdateProgramme", "WithdrawOffer",
-    "accept_report", "adopt_programme", "amend_offer", "announce_competition", "appoint_committee",
-    "assign_offers", "award_small_grant", "cancel_competition", "check_offer", "close_competition",
-    "comment_small_grant", "confirm_results", "consult_programme", "create_competition",
-    "declare_no_conflict", "discard_offer_draft", "draft_programme", "flag_contract_deadlines",
-    "publish_small_grant", "refuse_small_grant", "reject_offer", "request_corrections",
-    "save_offer_draft", "score_offer", "settle_contract", "sign_contract", "start_contract",
-    "submit_offer", "submit_report", "submit_small_grant", "terminate_contract", "update_budget",
-    "update_programme", "withdraw_offer",
+    "CloseCompetition", "CommentSmallGrant", "CompetitionStep", "ContractStep",
+    "CreateCompetition", "DiscardOfferDraft", "DraftProgramme", "FlagContractDeadlines",
+    "OfferStep", "ProgrammeStep", "SaveOfferDraft", "SignContract", "SmallGrantStep",
+    "SubmitOffer", "SubmitSmallGrant", "accept_report", "adopt_programme", "amend_offer",
+    "announce_competition", "appoint_committee", "assign_offers", "award_small_grant",
+    "cancel_competition", "check_offer", "close_competition", "comment_small_grant",
+    "confirm_results", "consult_programme", "create_competition", "declare_no_conflict",
+    "discard_offer_draft", "draft_programme", "flag_contract_deadlines", "publish_small_grant",
+    "refuse_small_grant", "reject_offer", "request_corrections", "save_offer_draft", "score_offer",
+    "settle_contract", "sign_contract", "start_contract", "submit_offer", "submit_report",
+    "submit_small_grant", "terminate_contract", "update_budget", "update_programme",
+    "withdraw_offer",
 ]

@@ -3,14 +3,14 @@ assigned offers and scoring them; the officer confirms the awards."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from grants import access, coordination, domain, records
 from grants.handlers.common import Record
-from grants.handlers.competitions import OPEN_OFFER
+from grants.handlers.competitions import OPEN_OFFER, CompetitionStep
+from grants.handlers.offers import OfferStep
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
@@ -18,14 +18,7 @@ from wspolpraca.errors import DomainError, NotFound
 from wspolpraca.service_layer import Changed, Event, change
 
 
-@dataclass(frozen=True)
-class AppointCommittee:
-    principal: Principal
-    competition_id: str
-    body: dict[str, Any]
-
-
-def appoint_committee(command: AppointCommittee, uow: GrantsUnit) -> dict[str, Any]:
+def appoint_committee(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
     competition_id, body = command.competition_id, command.body
     domain.check_members(body["members"])
     members: list[Record] = []
@@ -50,13 +43,7 @@ def appoint_committee(command: AppointCommittee, uow: GrantsUnit) -> dict[str, A
     return {"competition_id": competition_id, "members": members}
 
 
-@dataclass(frozen=True)
-class DeclareNoConflict:
-    principal: Principal
-    competition_id: str
-
-
-def declare_no_conflict(command: DeclareNoConflict, uow: GrantsUnit) -> dict[str, Any]:
+def declare_no_conflict(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
     competition_id = command.competition_id
     member = uow.committee.member(competition_id, command.principal.sub)
     if member is None:
@@ -107,14 +94,7 @@ def _distribution(uow: GrantsUnit, competition_id: str, offers: dict[str, Record
     return domain.distribute_offers(chosen, members, distribute["per_offer"])
 
 
-@dataclass(frozen=True)
-class AssignOffers:
-    principal: Principal
-    competition_id: str
-    body: dict[str, Any]
-
-
-def assign_offers(command: AssignOffers, uow: GrantsUnit) -> dict[str, Any]:
+def assign_offers(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
     competition_id, body = command.competition_id, command.body
     competition = uow.competitions.get(competition_id)
     access.check_runs(command.principal, competition)
@@ -138,14 +118,7 @@ def assign_offers(command: AssignOffers, uow: GrantsUnit) -> dict[str, Any]:
     return {"competition_id": competition_id, "members": changed}
 
 
-@dataclass(frozen=True)
-class ScoreOffer:
-    principal: Principal
-    offer_id: str
-    body: dict[str, Any]
-
-
-def score_offer(command: ScoreOffer, uow: GrantsUnit) -> Record:
+def score_offer(command: OfferStep, uow: GrantsUnit) -> Record:
     offer_id, scores, user_id = command.offer_id, command.body["scores"], command.principal.sub
     offer = uow.offers.get(offer_id)
     competition = uow.competitions.get(offer["competition_id"])
@@ -176,14 +149,7 @@ def _decide(uow: GrantsUnit, principal: Principal, offer: Record, amount: Decima
                  records.offer_payload(offer, awarded_amount="0.00"))
 
 
-@dataclass(frozen=True)
-class ConfirmResults:
-    principal: Principal
-    competition_id: str
-    body: dict[str, Any]
-
-
-def confirm_results(command: ConfirmResults, uow: GrantsUnit) -> Record:
+def confirm_results(command: CompetitionStep, uow: GrantsUnit) -> Record:
     principal, competition_id = command.principal, command.competition_id
     awards = domain.awards_by_offer(command.body["awards"])
     acknowledged = {a["offer_id"]: a["reason"] for a in command.body["acknowledged_overlaps"]}

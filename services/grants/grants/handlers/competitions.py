@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -63,12 +63,17 @@ def _announced(uow: GrantsUnit, record: Record, now: datetime) -> Event:
 
 
 @dataclass(frozen=True)
-class AnnounceCompetition:
+class CompetitionStep:
+    """A step on a competition: announced, cancelled, its committee appointed, offers
+    assigned, the results confirmed (by the department running it, or staff), no conflict
+    declared (by a committee member); `body`: the request's validated fields, if any."""
+
     principal: Principal
     competition_id: str
+    body: dict[str, Any] = field(default_factory=dict)
 
 
-def announce_competition(command: AnnounceCompetition, uow: GrantsUnit) -> Record:
+def announce_competition(command: CompetitionStep, uow: GrantsUnit) -> Record:
     def announce(record: Record) -> Changed:
         access.check_runs(command.principal, record)
         return Changed(record, [_announced(uow, record, utcnow())])
@@ -99,14 +104,7 @@ def close_competition(command: CloseCompetition, uow: GrantsUnit) -> Record:
     return change(uow, uow.competitions, command.competition_id, close)
 
 
-@dataclass(frozen=True)
-class CancelCompetition:
-    principal: Principal
-    competition_id: str
-    body: dict[str, Any]
-
-
-def cancel_competition(command: CancelCompetition, uow: GrantsUnit) -> Record:
+def cancel_competition(command: CompetitionStep, uow: GrantsUnit) -> Record:
     reason = command.body["reason"]
 
     def cancel(record: Record) -> Changed:

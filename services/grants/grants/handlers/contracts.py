@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from grants import access, domain, records
 from grants.handlers.common import Record
+from grants.handlers.offers import OfferStep
 from grants.repository import Contracts, Offers
 from grants.rules import RULES
 from grants.unit import GrantsUnit
@@ -19,17 +20,10 @@ from wspolpraca.service_layer import Changed, Event, change
 
 # a contract's step applies the domain's transition to the record (at `now`) and returns
 # the events it raises
-ContractStep = Callable[[Record, datetime], list[Event]]
+ContractTransition = Callable[[Record, datetime], list[Event]]
 
 
-@dataclass(frozen=True)
-class UpdateBudget:
-    principal: Principal
-    offer_id: str
-    body: dict[str, Any]
-
-
-def update_budget(command: UpdateBudget, uow: GrantsUnit) -> Record:
+def update_budget(command: OfferStep, uow: GrantsUnit) -> Record:
     offer_id, body = command.offer_id, command.body
 
     def update(offer: Record) -> Changed:
@@ -70,7 +64,7 @@ def sign_contract(command: SignContract, uow: GrantsUnit) -> Record:
     return record
 
 
-def _change_contract(uow: GrantsUnit, contract_id: str, step: ContractStep, *,
+def _change_contract(uow: GrantsUnit, contract_id: str, step: ContractTransition, *,
                      owner: Principal | None = None,
                      runner: Principal | None = None) -> Record:
     """`owner`: the organisation's representative acts; `runner`: the department that
@@ -89,12 +83,16 @@ def _change_contract(uow: GrantsUnit, contract_id: str, step: ContractStep, *,
 
 
 @dataclass(frozen=True)
-class StartContract:
+class ContractStep:
+    """A step on a contract: started, its task report submitted, accepted or sent back,
+    settled, terminated (`body`: the request's validated fields, where the step has any)."""
+
     principal: Principal
     contract_id: str
+    body: dict[str, Any] = field(default_factory=dict)
 
 
-def start_contract(command: StartContract, uow: GrantsUnit) -> Record:
+def start_contract(command: ContractStep, uow: GrantsUnit) -> Record:
     """The task started (the first tranche is paid)."""
     def start(record: Record, now: datetime) -> list[Event]:
         record["status"] = domain.start_contract(record["status"])
@@ -103,14 +101,7 @@ def start_contract(command: StartContract, uow: GrantsUnit) -> Record:
     return _change_contract(uow, command.contract_id, start, runner=command.principal)
 
 
-@dataclass(frozen=True)
-class SubmitReport:
-    principal: Principal
-    contract_id: str
-    body: dict[str, Any]
-
-
-def submit_report(command: SubmitReport, uow: GrantsUnit) -> Record:
+def submit_report(command: ContractStep, uow: GrantsUnit) -> Record:
     body = command.body
 
     def submit(record: Record, now: datetime) -> list[Event]:
@@ -122,13 +113,7 @@ def submit_report(command: SubmitReport, uow: GrantsUnit) -> Record:
     return _change_contract(uow, command.contract_id, submit, owner=command.principal)
 
 
-@dataclass(frozen=True)
-class AcceptReport:
-    principal: Principal
-    contract_id: str
-
-
-def accept_report(command: AcceptReport, uow: GrantsUnit) -> Record:
+def accept_report(command: ContractStep, uow: GrantsUnit) -> Record:
     """The report accepted: unused funds fall due (art. 251 u.f.p.)."""
     def accept(record: Record, now: datetime) -> list[Event]:
         record["report"]["status"] = domain.review_report(record["report"], True)
@@ -143,14 +128,7 @@ def accept_report(command: AcceptReport, uow: GrantsUnit) -> Record:
     return _change_contract(uow, command.contract_id, accept, runner=command.principal)
 
 
-@dataclass(frozen=True)
-class RequestCorrections:
-    principal: Principal
-    contract_id: str
-    body: dict[str, Any]
-
-
-def request_corrections(command: RequestCorrections, uow: GrantsUnit) -> Record:
+def request_corrections(command: ContractStep, uow: GrantsUnit) -> Record:
     def send_back(record: Record, now: datetime) -> list[Event]:
         record["report"]["status"] = domain.review_report(record["report"], False)
         record["report"]["corrections"] = command.body["reason"]
@@ -159,14 +137,7 @@ def request_corrections(command: RequestCorrections, uow: GrantsUnit) -> Record:
     return _change_contract(uow, command.contract_id, send_back, runner=command.principal)
 
 
-@dataclass(frozen=True)
-class SettleContract:
-    principal: Principal
-    contract_id: str
-    body: dict[str, Any]
-
-
-def settle_contract(command: SettleContract, uow: GrantsUnit) -> Record:
+def settle_contract(command: ContractStep, uow: GrantsUnit) -> Record:
     returned = command.body["returned_amount"]
 
     def settle(record: Record, now: datetime) -> list[Event]:
@@ -181,14 +152,7 @@ def settle_contract(command: SettleContract, uow: GrantsUnit) -> Record:
     return _change_contract(uow, command.contract_id, settle, runner=command.principal)
 
 
-@dataclass(frozen=True)
-class TerminateContract:
-    principal: Principal
-    contract_id: str
-    body: dict[str, Any]
-
-
-def terminate_contract(command: TerminateContract, uow: GrantsUnit) -> Record:
+def terminate_contract(command: ContractStep, uow: GrantsUnit) -> Record:
     reason = command.body["reason"]
 
     def terminate(record: Record, now: datetime) -> list[Event]:

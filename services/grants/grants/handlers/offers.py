@@ -3,7 +3,7 @@ deadline by the organisation, rejected on formal grounds by the department runni
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from grants import access, domain, records
@@ -108,13 +108,17 @@ def discard_offer_draft(command: DiscardOfferDraft, uow: GrantsUnit) -> Record:
 
 
 @dataclass(frozen=True)
-class AmendOffer:
+class OfferStep:
+    """A step on an offer: amended or withdrawn by its organisation, rejected on formal
+    grounds, scored by a committee member, its budget updated after a lower grant (`body`:
+    the request's validated fields, where the step has any)."""
+
     principal: Principal
     offer_id: str
-    body: dict[str, Any]
+    body: dict[str, Any] = field(default_factory=dict)
 
 
-def amend_offer(command: AmendOffer, uow: GrantsUnit) -> Record:
+def amend_offer(command: OfferStep, uow: GrantsUnit) -> Record:
     def amend(record: Record) -> Changed:
         access.check_own(command.principal, record, Offers.not_found)
         now = utcnow()
@@ -130,13 +134,7 @@ def amend_offer(command: AmendOffer, uow: GrantsUnit) -> Record:
     return record
 
 
-@dataclass(frozen=True)
-class WithdrawOffer:
-    principal: Principal
-    offer_id: str
-
-
-def withdraw_offer(command: WithdrawOffer, uow: GrantsUnit) -> Record:
+def withdraw_offer(command: OfferStep, uow: GrantsUnit) -> Record:
     def withdraw(record: Record) -> Changed:
         access.check_own(command.principal, record, Offers.not_found)
         now = utcnow()
@@ -148,14 +146,7 @@ def withdraw_offer(command: WithdrawOffer, uow: GrantsUnit) -> Record:
     return change(uow, uow.offers, command.offer_id, withdraw)
 
 
-@dataclass(frozen=True)
-class RejectOffer:
-    principal: Principal
-    offer_id: str
-    body: dict[str, Any]
-
-
-def reject_offer(command: RejectOffer, uow: GrantsUnit) -> Record:
+def reject_offer(command: OfferStep, uow: GrantsUnit) -> Record:
     reason = command.body["reason"]
 
     def reject(record: Record) -> Changed:

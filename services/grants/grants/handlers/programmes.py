@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from grants import domain, records
@@ -28,11 +28,14 @@ def draft_programme(command: DraftProgramme, uow: GrantsUnit) -> Record:
 
 
 @dataclass(frozen=True)
-class ConsultProgramme:
+class ProgrammeStep:
+    """A step on a programme by the liaison office: edited (`body`), consulted, adopted."""
+
     programme_id: str
+    body: dict[str, Any] = field(default_factory=dict)
 
 
-def consult_programme(command: ConsultProgramme, uow: GrantsUnit) -> Record:
+def consult_programme(command: ProgrammeStep, uow: GrantsUnit) -> Record:
     def consult(record: Record) -> Changed:
         record.update(status=domain.consult_programme(record["status"]), updated_at=utcnow())
         return Changed(record)
@@ -40,13 +43,7 @@ def consult_programme(command: ConsultProgramme, uow: GrantsUnit) -> Record:
     return change(uow, uow.programmes, command.programme_id, consult)
 
 
-@dataclass(frozen=True)
-class UpdateProgramme:
-    programme_id: str
-    body: dict[str, Any]
-
-
-def update_programme(command: UpdateProgramme, uow: GrantsUnit) -> Record:
+def update_programme(command: ProgrammeStep, uow: GrantsUnit) -> Record:
     """A draft edited (before its consultation): the fields given replace the draft's."""
     body = command.body
     if "funds" in body:
@@ -60,12 +57,7 @@ def update_programme(command: UpdateProgramme, uow: GrantsUnit) -> Record:
     return change(uow, uow.programmes, command.programme_id, update)
 
 
-@dataclass(frozen=True)
-class AdoptProgramme:
-    programme_id: str
-
-
-def adopt_programme(command: AdoptProgramme, uow: GrantsUnit) -> Record:
+def adopt_programme(command: ProgrammeStep, uow: GrantsUnit) -> Record:
     def adopt(record: Record) -> Changed:
         now = utcnow()
         record.update(status=domain.adopt_programme(record["status"]), updated_at=now,

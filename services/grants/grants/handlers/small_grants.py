@@ -3,7 +3,7 @@ comments, awarded within the yearly caps or refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -55,11 +55,16 @@ def submit_small_grant(command: SubmitSmallGrant, uow: GrantsUnit) -> Record:
 
 
 @dataclass(frozen=True)
-class PublishSmallGrant:
+class SmallGrantStep:
+    """A step on a small grant by the city: published, awarded, refused (`body`: the
+    request's validated fields, where the step has any)."""
+
+    principal: Principal
     small_grant_id: str
+    body: dict[str, Any] = field(default_factory=dict)
 
 
-def publish_small_grant(command: PublishSmallGrant, uow: GrantsUnit) -> Record:
+def publish_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
     def publish(record: Record) -> Changed:
         now = utcnow()
         status = domain.publish_small_grant(record["status"])
@@ -100,14 +105,7 @@ def comment_small_grant(command: CommentSmallGrant, uow: GrantsUnit) -> Record:
     return comment
 
 
-@dataclass(frozen=True)
-class AwardSmallGrant:
-    principal: Principal
-    small_grant_id: str
-    body: dict[str, Any]
-
-
-def award_small_grant(command: AwardSmallGrant, uow: GrantsUnit) -> Record:
+def award_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
     small_grant_id = command.small_grant_id
     reason = command.body["double_funding_reason"]
 
@@ -145,13 +143,7 @@ def award_small_grant(command: AwardSmallGrant, uow: GrantsUnit) -> Record:
     return change(uow, uow.small_grants, small_grant_id, award)
 
 
-@dataclass(frozen=True)
-class RefuseSmallGrant:
-    small_grant_id: str
-    body: dict[str, Any]
-
-
-def refuse_small_grant(command: RefuseSmallGrant, uow: GrantsUnit) -> Record:
+def refuse_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
     reason = command.body["reason"]
 
     def refuse(record: Record) -> Changed:
