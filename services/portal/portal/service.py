@@ -25,6 +25,7 @@ from portal.committee import CommitteeMixin
 from portal.department import DepartmentMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.patronages_ws import PatronagesMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
 from portal.views import (
     AreaNames,
@@ -103,7 +104,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
-                    ConsultationsOfficeMixin):
+                    ConsultationsOfficeMixin, PatronagesMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
