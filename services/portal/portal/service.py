@@ -27,6 +27,7 @@ from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.patronages_ws import PatronagesMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
+from portal.trainings_ws import TrainingsMixin
 from portal.views import (
     AreaNames,
     Form,
@@ -104,7 +105,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
-                    ConsultationsOfficeMixin, PatronagesMixin):
+                    ConsultationsOfficeMixin, PatronagesMixin, TrainingsMixin):
     name = "portal"
     site = SiteProvider()
     log_context = WorkerLogContext()
