@@ -5,6 +5,12 @@ Chromium, as people use them, each ending with what the other side sees:
    registry's 422 at the start's field, then fixed); the officer refuses one without a reason
    (told at the field) and grants it; the organisation sees the decision on its page and in its
    inbox, the public in the city's calendar.
+2. trainings: the officer announces one with one seat (no seats: the registry's 422 at the
+   field); someone takes the seat; the organisation's person registers (a wrong email: at the
+   field) and lands on the waiting list; the seat is given up and the waiting person has it,
+   on their page, in the officer's list of registrations and by email.
+3. volunteering: the organisation publishes a post (a period already over: at the field); the
+   public finds it on /wolontariat by its district.
 
 axe finds nothing on any page, at 1280 and 320 px; each is saved under build/screenshots/."""
 
@@ -14,11 +20,13 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
+import requests
 from test_journey_3 import represented_organisation, signed_in, signed_in_officer
 from test_workspaces import arrive, checked
 
-from conftest import wait_for
+from conftest import DESKTOP, wait_for
 from portal.formatting import WARSAW
+from wspolpraca.auth import mint_token
 
 LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -30,6 +38,8 @@ def test_cooperation_screens(city, context_factory) -> None:
     ngo = signed_in(city, context_factory, email, "/moja-organizacja")
     officer = signed_in_officer(city, context_factory, stamp)
     patronage(city, ngo, officer, stamp)
+    trainings(city, ngo, officer, email, stamp)
+    volunteering(city, context_factory, ngo, stamp)
 
 
 def patronage(city, ngo, officer, stamp: str) -> None:
@@ -92,3 +102,114 @@ def patronage(city, ngo, officer, stamp: str) -> None:
         return event in ngo.locator("main").inner_text()
 
     wait_for(in_calendar, 30, "the event in the city's calendar", interval=1)
+
+
+def trainings(city, ngo, officer, email: str, stamp: str) -> None:
+    title = f"Jak rozliczyć dotację {stamp}"
+    officer.goto("/urzad")
+    officer.locator("main").get_by_role("link", name="Szkolenia i wydarzenia").click()
+    arrive(officer, city, r"/urzad/szkolenia$")
+    checked(officer, "urzad-szkolenia")
+    starts = (datetime.now(WARSAW) + timedelta(days=5)).replace(hour=10, minute=0)
+    officer.get_by_label("Tytuł").fill(title)
+    officer.get_by_label("Szkolenie", exact=True).check()
+    officer.get_by_label("Temat").fill("rozliczanie dotacji")
+    officer.get_by_label("Opis").fill("Sprawozdanie, faktury, zwrot niewykorzystanej części.")
+    officer.get_by_label("Miejsce").fill("Centrum Organizacji Pozarządowych, sala 2")
+    officer.get_by_label("Początek").fill(starts.strftime(LOCAL))
+    officer.get_by_label("Koniec").fill((starts + timedelta(hours=3)).strftime(LOCAL))
+    officer.get_by_label("Liczba miejsc").fill("0")
+    officer.get_by_label("Prowadzący").fill("Anna Kowalska")
+    officer.get_by_role("button", name="Ogłoś").click()
+    seats = officer.locator("#pole-seats[aria-invalid='true']")
+    seats.wait_for()   # the registry's 422, at the field it names, in Polish
+    assert "Wpisz liczbę od 1" in officer.locator(
+        "#" + seats.get_attribute("aria-describedby").split()[-1]).inner_text()
+    checked(officer, "urzad-szkolenia-blad")
+    seats.fill("1")
+    officer.get_by_role("button", name="Ogłoś").click()
+    arrive(officer, city, r"/urzad/szkolenia/[0-9a-f]{24}\?zapisano=1")
+    training_id = re.search(r"/urzad/szkolenia/([0-9a-f]{24})", officer.url).group(1)
+    checked(officer, "urzad-szkolenie")
+
+    # --- someone else takes the only seat (through the API) ---------------------------------
+    someone = {"Authorization": "Bearer " + mint_token(f"osoba-{stamp}", ["ngo"])}
+    took = requests.post(city.url("registry") + f"/api/v1/trainings/{training_id}/"
+                         "registrations", json={"name": "Jan Pierwszy",
+                                                "email": f"pierwszy-{stamp}@example.org"},
+                         headers=someone, timeout=10)
+    assert took.status_code == 201 and took.json()["status"] == "registered", took.text
+
+    # --- the organisation's person: the waiting list -----------------------------------------
+    ngo.goto("/moja-organizacja")
+    ngo.locator("main").get_by_role("link", name="Szkolenia i wydarzenia").click()
+    arrive(ngo, city, r"/moja-organizacja/szkolenia$")
+    item = ngo.locator(f"#szkolenie-{training_id}")
+    assert "Wolne miejsca: 0 z 1" in item.inner_text()
+    checked(ngo, "szkolenia-organizacji")
+    item.get_by_label(re.compile("^E-mail uczestnika")).fill("zly-adres")
+    item.get_by_role("button", name=re.compile("^Zapisz się na listę rezerwową")).click()
+    wrong = ngo.locator(f"#email-{training_id}[aria-invalid='true']")
+    wrong.wait_for()   # the registry's 422 at the field
+    assert "Wpisz adres e-mail" in ngo.locator(
+        "#" + wrong.get_attribute("aria-describedby")).inner_text()
+    checked(ngo, "szkolenia-organizacji-blad")
+    wrong.fill(email)
+    ngo.locator(f"#szkolenie-{training_id}").get_by_role(
+        "button", name=re.compile("^Zapisz się")).click()
+    arrive(ngo, city, r"zapisano=zapisz")
+    assert "Twój zapis: Lista rezerwowa" in ngo.locator(f"#szkolenie-{training_id}").inner_text()
+
+    # --- the seat is given up: the waiting person has it -------------------------------------
+    gave_up = requests.post(city.url("registry") + f"/api/v1/trainings/{training_id}/"
+                            "unregister", headers=someone, timeout=10)
+    assert gave_up.status_code == 200, gave_up.text
+    ngo.goto("/moja-organizacja/szkolenia")
+    assert "Twój zapis: Masz miejsce" in ngo.locator(f"#szkolenie-{training_id}").inner_text()
+    officer.goto(f"/urzad/szkolenia/{training_id}")
+    rows = officer.locator("#zapisy + * tbody tr")
+    assert "Rezygnacja" in rows.filter(has_text="Jan Pierwszy").inner_text()
+    assert "Ma miejsce" in rows.filter(has_text=email).inner_text()
+
+    def seat_mail() -> bool:
+        return sum(email in str(m["To"]) and title in m.get_body(
+            preferencelist=("plain",)).get_content() for m in city.mail()) >= 2
+
+    wait_for(seat_mail, 30, "the waiting list and then the seat, emailed to the person")
+
+
+def volunteering(city, context_factory, ngo, stamp: str) -> None:
+    title = f"Szukamy opiekunów świetlicy {stamp}"
+    ngo.goto("/moja-organizacja")
+    ngo.locator("main").get_by_role("link", name="Wolontariat").click()
+    arrive(ngo, city, r"/moja-organizacja/wolontariat$")
+    checked(ngo, "wolontariat-organizacji")
+    today = datetime.now(WARSAW).date()
+    ngo.get_by_label("Tytuł ogłoszenia").fill(title)
+    ngo.get_by_label("Czego szukacie").fill("Popołudniowe zajęcia z dziećmi, dwa razy w tygodniu.")
+    ngo.locator("#pole-areas input[type=checkbox]").first.check()
+    ngo.get_by_label("Dzielnica").select_option("Bałuty")
+    ngo.get_by_label("Liczba wolontariuszy").fill("3")
+    ngo.get_by_label("Do dnia").fill((today - timedelta(days=1)).isoformat())
+    ngo.get_by_role("button", name="Opublikuj ogłoszenie").click()
+    ends = ngo.locator("#pole-ends_on[aria-invalid='true']")
+    ends.wait_for()   # the registry's 422, at the field it names
+    assert "Termin już minął" in ngo.locator(
+        "#" + ends.get_attribute("aria-describedby").split()[-1]).inner_text()
+    checked(ngo, "wolontariat-organizacji-blad")
+    ends.fill((today + timedelta(days=60)).isoformat())
+    ngo.get_by_role("button", name="Opublikuj ogłoszenie").click()
+    arrive(ngo, city, r"/moja-organizacja/wolontariat\?wyslano=1")
+    assert title in ngo.locator("#ogloszenia + ul").inner_text()
+
+    # --- the public finds it by its district -------------------------------------------------
+    public = context_factory(viewport=DESKTOP).new_page()
+    public.goto("/organizacje")
+    public.get_by_role("link", name="Organizacje szukają wolontariuszy").click()
+    arrive(public, city, r"/wolontariat$")
+    public.get_by_label("Dzielnica").select_option("Bałuty")
+    public.get_by_role("button", name="Pokaż").click()
+    arrive(public, city, r"/wolontariat\?.*dzielnica=Ba")
+    card = public.locator("#ogloszenia li.card").filter(has_text=title)
+    assert "Popołudniowe zajęcia z dziećmi" in card.inner_text()
+    checked(public, "wolontariat")

@@ -37,6 +37,7 @@ from portal.views import (
     shift_month,
     upcoming,
 )
+from portal.volunteering_ws import VolunteeringMixin
 from portal.web import ASYNCAPI_CSP, PageNotFound, Site, SiteProvider, page
 from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
@@ -105,9 +106,11 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
-                    ConsultationsOfficeMixin, PatronagesMixin, TrainingsMixin):
+                    ConsultationsOfficeMixin, PatronagesMixin, TrainingsMixin,
+                    VolunteeringMixin):
     name = "portal"
     site = SiteProvider()
+    districts = DISTRICTS
     log_context = WorkerLogContext()
 
     def _submit(self, form: Form, service: str, path: str, body: dict, done: str,
