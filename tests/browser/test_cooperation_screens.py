@@ -11,6 +11,10 @@ Chromium, as people use them, each ending with what the other side sees:
    on their page, in the officer's list of registrations and by email.
 3. volunteering: the organisation publishes a post (a period already over: at the field); the
    public finds it on /wolontariat by its district.
+4. notifications and the calendar: the person subscribes to trainings in the inbox (nothing
+   chosen: told at the field), the officer announces one and it reaches the inbox; an
+   approved booking of the organisation is in the person's calendar (the feed's link and the
+   next entries, with the public ones) and not in the public calendar.
 
 axe finds nothing on any page, at 1280 and 320 px; each is saved under build/screenshots/."""
 
@@ -22,7 +26,8 @@ from datetime import datetime, timedelta
 
 import requests
 from test_journey_3 import represented_organisation, signed_in, signed_in_officer
-from test_workspaces import arrive, checked
+from test_journey_5 import room_of_the_department
+from test_workspaces import arrive, checked, officer_headers
 
 from conftest import DESKTOP, wait_for
 from portal.formatting import WARSAW
@@ -40,6 +45,7 @@ def test_cooperation_screens(city, context_factory) -> None:
     patronage(city, ngo, officer, stamp)
     trainings(city, ngo, officer, email, stamp)
     volunteering(city, context_factory, ngo, stamp)
+    notifications_and_calendar(city, ngo, org, stamp)
 
 
 def patronage(city, ngo, officer, stamp: str) -> None:
@@ -213,3 +219,68 @@ def volunteering(city, context_factory, ngo, stamp: str) -> None:
     card = public.locator("#ogloszenia li.card").filter(has_text=title)
     assert "Popołudniowe zajęcia z dziećmi" in card.inner_text()
     checked(public, "wolontariat")
+
+
+def notifications_and_calendar(city, ngo, org: dict, stamp: str) -> None:
+    ngo.goto("/moja-organizacja")
+    ngo.locator("main").get_by_role("link", name="Powiadomienia").click()
+    arrive(ngo, city, r"/moja-organizacja/powiadomienia$")
+    checked(ngo, "powiadomienia")
+    ngo.get_by_role("button", name="Zapisz subskrypcję").click()
+    ngo.locator("#pole-event_types.field-invalid").wait_for()   # nothing chosen
+    checked(ngo, "powiadomienia-blad")
+    ngo.get_by_label("Szkolenia i wydarzenia dla organizacji").check()
+    ngo.get_by_label("W skrzynce na portalu").check()
+    ngo.get_by_role("button", name="Zapisz subskrypcję").click()
+    arrive(ngo, city, r"zapisano=dodano")
+    mine = ngo.locator("#subskrypcje + ul > li").filter(
+        has_text="Szkolenia i wydarzenia dla organizacji")
+    assert "Działa" in mine.inner_text()
+
+    # --- the officer announces a training: it reaches the inbox -----------------------------
+    title = f"Dyżur księgowej {stamp}"
+    starts = (datetime.now(WARSAW) + timedelta(days=6)).replace(hour=12, minute=0)
+    announced = requests.post(city.url("registry") + "/api/v1/trainings", json={
+        "title": title, "kind": "consultancy", "topic": "księgowość",
+        "place": "Centrum Organizacji Pozarządowych", "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=2)).isoformat(), "seats": 5},
+        headers=officer_headers(), timeout=10)
+    assert announced.status_code == 201, announced.text
+
+    def in_inbox() -> bool:
+        ngo.goto("/moja-organizacja/skrzynka")
+        return title in ngo.locator("main").inner_text()
+
+    wait_for(in_inbox, 30, "the training announced, in the subscriber's inbox", interval=1)
+
+    # --- an approved booking of the organisation: in the person's calendar only -------------
+    room = room_of_the_department(city, stamp)
+    day = (datetime.now(WARSAW) + timedelta(days=4)).replace(hour=16, minute=0)
+    asked = requests.post(city.url("registry") + f"/api/v1/resources/{room['id']}/bookings",
+                          json={"organization_id": org["id"], "purpose": "Zebranie zarządu",
+                                "starts_at": day.isoformat(),
+                                "ends_at": (day + timedelta(hours=2)).isoformat(),
+                                "attendees": 8},
+                          headers={"Authorization": "Bearer " + mint_token(
+                              f"zarzad-{stamp}", ["ngo"], org_id=org["id"])}, timeout=10)
+    assert asked.status_code == 201, asked.text
+    approved = requests.post(city.url("registry") + f"/api/v1/bookings/{asked.json()['id']}/"
+                             "approve", headers=officer_headers(), timeout=10)
+    assert approved.status_code == 200, approved.text
+
+    def in_my_calendar() -> bool:
+        ngo.goto("/moja-organizacja/kalendarz")
+        return room["name"] in ngo.locator("#najblizsze + *").inner_text()
+
+    wait_for(in_my_calendar, 30, "the approved booking in the person's calendar", interval=1)
+    upcoming = ngo.locator("#najblizsze + ul").inner_text()
+    assert title in upcoming   # the public entries too
+    feed = ngo.locator("#adres-kalendarza").get_attribute("href")
+    assert "/api/v1/calendar/my.ics?token=" in feed
+    path = feed[feed.index("/api/v1/calendar/my.ics"):]
+    ics = requests.get(city.url("notifications") + path, timeout=10)
+    assert ics.status_code == 200 and room["name"] in ics.text
+    checked(ngo, "moj-kalendarz")
+    ngo.goto(f"/kalendarz?miesiac={day.strftime('%Y-%m')}")
+    assert title in ngo.locator("main").inner_text()
+    assert room["name"] not in ngo.locator("main").inner_text()

@@ -23,6 +23,7 @@ from portal.backend import BACKENDS, Rejected
 from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
 from portal.department import DepartmentMixin
+from portal.notifications_ws import NotificationsWorkspaceMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.patronages_ws import PatronagesMixin
@@ -107,7 +108,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
                     ConsultationsOfficeMixin, PatronagesMixin, TrainingsMixin,
-                    VolunteeringMixin):
+                    VolunteeringMixin, NotificationsWorkspaceMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS
