@@ -15,6 +15,9 @@ Chromium, as people use them, each ending with what the other side sees:
    chosen: told at the field), the officer announces one and it reaches the inbox; an
    approved booking of the organisation is in the person's calendar (the feed's link and the
    next entries, with the public ones) and not in the public calendar.
+5. inquiries: a resident asks two questions through /kontakt; the officer routes one to a
+   department (which then has it) and answers the other (empty: told at the field); the
+   answer reaches the resident's email.
 
 axe finds nothing on any page, at 1280 and 320 px; each is saved under build/screenshots/."""
 
@@ -46,6 +49,7 @@ def test_cooperation_screens(city, context_factory) -> None:
     trainings(city, ngo, officer, email, stamp)
     volunteering(city, context_factory, ngo, stamp)
     notifications_and_calendar(city, ngo, org, stamp)
+    inquiries(city, context_factory, officer, stamp)
 
 
 def patronage(city, ngo, officer, stamp: str) -> None:
@@ -284,3 +288,56 @@ def notifications_and_calendar(city, ngo, org: dict, stamp: str) -> None:
     ngo.goto(f"/kalendarz?miesiac={day.strftime('%Y-%m')}")
     assert title in ngo.locator("main").inner_text()
     assert room["name"] not in ngo.locator("main").inner_text()
+
+
+def inquiries(city, context_factory, officer, stamp: str) -> None:
+    resident = context_factory(viewport=DESKTOP).new_page()
+    asker = f"mieszkanka-{stamp}@example.org"
+    routed, answered = f"Opieka wytchnieniowa {stamp}", f"Godziny otwarcia biura {stamp}"
+    for subject, text in ((routed, "Gdzie złożyć wniosek o opiekę wytchnieniową?"),
+                          (answered, "Czy biuro pełnomocnika jest otwarte w soboty?")):
+        resident.goto("/kontakt")
+        resident.fill("#pole-name", "Ewa Pytająca")
+        resident.fill("#pole-email", asker)
+        resident.select_option("#pole-area", "culture")
+        resident.fill("#pole-subject", subject)
+        resident.fill("#pole-text", text)
+        resident.get_by_role("button", name="Wyślij pytanie").click()
+        arrive(resident, city, r"/kontakt\?wyslano=1")
+
+    officer.goto("/urzad")
+    officer.locator("main").get_by_role("link", name="Zapytania do urzędu").click()
+    arrive(officer, city, r"/urzad/zapytania$")
+    checked(officer, "urzad-zapytania")
+    item = officer.locator("#czekajace + ul > li").filter(has_text=routed)
+    item.get_by_label(re.compile("^Wydział, który odpowie")).select_option(
+        label="Wydział Polityki Społecznej")
+    item.get_by_role("button", name=re.compile("^Przekaż")).click()
+    arrive(officer, city, r"zapisano=przekaz")
+    assert "Przekazane do wydziału: Wydział Polityki Społecznej" in officer.locator(
+        "#czekajace + ul > li").filter(has_text=routed).inner_text()
+
+    officer.locator("#czekajace + ul > li").filter(has_text=answered).get_by_role(
+        "button", name=re.compile("^Wyślij odpowiedź")).click()
+    officer.locator("textarea[aria-invalid='true']").wait_for()   # empty: told at the field
+    checked(officer, "urzad-zapytania-blad")
+    answer = f"Tak, w pierwszą sobotę miesiąca, 9:00–13:00 ({stamp})."
+    item = officer.locator("#czekajace + ul > li").filter(has_text=answered)
+    item.locator("textarea").fill(answer)
+    item.get_by_role("button", name=re.compile("^Wyślij odpowiedź")).click()
+    arrive(officer, city, r"zapisano=odpowiedz")
+    assert answer in officer.locator("#zalatwione + ul").inner_text()
+
+    # --- what the department and the resident see ---------------------------------------------
+    department = {"Authorization": "Bearer " + mint_token(
+        f"wydzial-{stamp}", ["department"], department="social_policy")}
+    theirs = requests.get(city.url("registry") + "/api/v1/inquiries", headers=department,
+                          params={"limit": 100}, timeout=10).json()["items"]
+    assert [i["status"] for i in theirs if i["subject"] == routed] == ["routed"]
+
+    def answer_mail() -> bool:
+        return any(asker in str(m["To"])
+                   and answer in m.get_body(preferencelist=("plain",)).get_content()
+                   for m in city.mail())
+
+    wait_for(answer_mail, 30, f"the answer emailed to {asker}")

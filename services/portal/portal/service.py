@@ -26,6 +26,7 @@ from portal.department import DepartmentMixin
 from portal.notifications_ws import NotificationsWorkspaceMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.office_inquiries import OfficeInquiriesMixin
 from portal.patronages_ws import PatronagesMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
 from portal.trainings_ws import TrainingsMixin
@@ -108,7 +109,7 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
                     ConsultationsOfficeMixin, PatronagesMixin, TrainingsMixin,
-                    VolunteeringMixin, NotificationsWorkspaceMixin):
+                    VolunteeringMixin, NotificationsWorkspaceMixin, OfficeInquiriesMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS
