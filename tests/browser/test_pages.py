@@ -46,13 +46,14 @@ def pages(city) -> dict[str, str]:
         "deklaracja-dostepnosci": "/deklaracja-dostepnosci",
         "rodo": "/rodo",
         "nie-znaleziono": "/nie-ma-takiej-strony",
+        "wolontariat": "/wolontariat",
     }
 
 
 NAMES = ["start", "konkursy", "konkurs", "organizacje", "organizacje-szukaj", "organizacja",
          "konsultacje", "konsultacja", "male-granty", "maly-grant", "rada", "kalendarz",
          "sprawozdania", "kontakt", "newsletter", "newsletter-potwierdz", "dla-deweloperow",
-         "deklaracja-dostepnosci", "rodo", "nie-znaleziono"]
+         "deklaracja-dostepnosci", "rodo", "nie-znaleziono", "wolontariat"]
 
 
 def violations(page) -> list[str]:
