@@ -10,7 +10,8 @@ Chromium, as people use them, each ending with what the other side sees:
    field) and lands on the waiting list; the seat is given up and the waiting person has it,
    on their page, in the officer's list of registrations and by email.
 3. volunteering: the organisation publishes a post (a period already over: at the field); the
-   public finds it on /wolontariat by its district.
+   public finds it on /wolontariat by its district; a joint project with the city and another
+   organisation (ending before it starts: at the field) is public on /partnerstwa.
 4. notifications and the calendar: the person subscribes to trainings in the inbox (nothing
    chosen: told at the field), the officer announces one and it reaches the inbox; an
    approved booking of the organisation is in the person's calendar (the feed's link and the
@@ -48,6 +49,7 @@ def test_cooperation_screens(city, context_factory) -> None:
     patronage(city, ngo, officer, stamp)
     trainings(city, ngo, officer, email, stamp)
     volunteering(city, context_factory, ngo, stamp)
+    partnership(city, context_factory, ngo, name, stamp)
     notifications_and_calendar(city, ngo, org, stamp)
     inquiries(city, context_factory, officer, stamp)
 
@@ -341,3 +343,41 @@ def inquiries(city, context_factory, officer, stamp: str) -> None:
                    for m in city.mail())
 
     wait_for(answer_mail, 30, f"the answer emailed to {asker}")
+
+
+def partnership(city, context_factory, ngo, name: str, stamp: str) -> None:
+    title = f"Wspólna akcja sąsiedzka {stamp}"
+    ngo.goto("/moja-organizacja")
+    ngo.locator("main").get_by_role("link", name="Partnerstwa").click()
+    arrive(ngo, city, r"/moja-organizacja/partnerstwa$")
+    checked(ngo, "partnerstwa-organizacji")
+    today = datetime.now(WARSAW).date()
+    ngo.get_by_label("Wspólny projekt").check()
+    ngo.get_by_label("Nazwa").fill(title)
+    ngo.get_by_label("Cel").fill("Sprzątanie podwórek i festyn dla mieszkańców.")
+    assert ngo.get_by_label("Miasto jest stroną").is_checked()
+    partner = ngo.locator("#pole-partner option").nth(1)
+    partner_name = partner.inner_text()
+    ngo.get_by_label("Organizacja partnerska").select_option(partner.get_attribute("value"))
+    ngo.locator("#pole-areas input[type=checkbox]").first.check()
+    ngo.get_by_label("Od dnia").fill((today + timedelta(days=10)).isoformat())
+    ngo.get_by_label("Do dnia").fill(today.isoformat())
+    ngo.get_by_role("button", name="Zapisz partnerstwo").click()
+    ends = ngo.locator("#pole-ends_on[aria-invalid='true']")
+    ends.wait_for()   # the registry's 422, at the field it names
+    assert "Koniec nie może być przed początkiem" in ngo.locator(
+        "#" + ends.get_attribute("aria-describedby").split()[-1]).inner_text()
+    checked(ngo, "partnerstwa-organizacji-blad")
+    ends.fill((today + timedelta(days=40)).isoformat())
+    ngo.get_by_role("button", name="Zapisz partnerstwo").click()
+    arrive(ngo, city, r"/moja-organizacja/partnerstwa\?wyslano=1")
+    assert title in ngo.locator("#partnerstwa + ul").inner_text()
+
+    public = context_factory(viewport=DESKTOP).new_page()
+    public.goto("/organizacje")
+    public.get_by_role("link", name="Partnerstwa i wspólne projekty").click()
+    arrive(public, city, r"/partnerstwa$")
+    entry = public.locator("#partnerstwa li").filter(has_text=title)
+    parties = entry.locator(".strony").inner_text()
+    assert name in parties and partner_name in parties and "Miasto" in parties
+    checked(public, "partnerstwa")

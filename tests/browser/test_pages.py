@@ -47,13 +47,15 @@ def pages(city) -> dict[str, str]:
         "rodo": "/rodo",
         "nie-znaleziono": "/nie-ma-takiej-strony",
         "wolontariat": "/wolontariat",
+        "partnerstwa": "/partnerstwa",
     }
 
 
 NAMES = ["start", "konkursy", "konkurs", "organizacje", "organizacje-szukaj", "organizacja",
          "konsultacje", "konsultacja", "male-granty", "maly-grant", "rada", "kalendarz",
          "sprawozdania", "kontakt", "newsletter", "newsletter-potwierdz", "dla-deweloperow",
-         "deklaracja-dostepnosci", "rodo", "nie-znaleziono", "wolontariat"]
+         "deklaracja-dostepnosci", "rodo", "nie-znaleziono", "wolontariat",
+         "partnerstwa"]
 
 
 def violations(page) -> list[str]:

@@ -27,6 +27,7 @@ from portal.notifications_ws import NotificationsWorkspaceMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.office_inquiries import OfficeInquiriesMixin
+from portal.partnerships_ws import PartnershipsMixin
 from portal.patronages_ws import PatronagesMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
 from portal.trainings_ws import TrainingsMixin
@@ -109,7 +110,8 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
                     ConsultationsOfficeMixin, PatronagesMixin, TrainingsMixin,
-                    VolunteeringMixin, NotificationsWorkspaceMixin, OfficeInquiriesMixin):
+                    VolunteeringMixin, NotificationsWorkspaceMixin, OfficeInquiriesMixin,
+                    PartnershipsMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS
