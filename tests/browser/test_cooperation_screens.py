@@ -10,10 +10,12 @@ Chromium, as people use them, each ending with what the other side sees:
    field) and lands on the waiting list; the seat is given up and the waiting person has it,
    on their page, in the officer's list of registrations and by email.
 3. volunteering: the organisation publishes a post (a period already over: at the field); the
-   public finds it on /wolontariat by its district; a joint project with the city and another
-   organisation (ending before it starts: at the field) is public on /partnerstwa.
+   public finds it on /wolontariat by its district (without JavaScript); a joint project with
+   the city and another organisation (ending before it starts: at the field) is public on
+   /partnerstwa.
 4. notifications and the calendar: the person subscribes to trainings in the inbox (nothing
-   chosen: told at the field), the officer announces one and it reaches the inbox; an
+   chosen: told at the field) and to volunteering posts by email weekly (cancelled by keyboard
+   alone), the officer announces one and it reaches the inbox; an
    approved booking of the organisation is in the person's calendar (the feed's link and the
    next entries, with the public ones) and not in the public calendar.
 5. inquiries: a resident asks two questions through /kontakt; the officer routes one to a
@@ -214,8 +216,8 @@ def volunteering(city, context_factory, ngo, stamp: str) -> None:
     arrive(ngo, city, r"/moja-organizacja/wolontariat\?wyslano=1")
     assert title in ngo.locator("#ogloszenia + ul").inner_text()
 
-    # --- the public finds it by its district -------------------------------------------------
-    public = context_factory(viewport=DESKTOP).new_page()
+    # --- the public finds it by its district (without JavaScript) ----------------------------
+    public = context_factory(viewport=DESKTOP, java_script_enabled=False).new_page()
     public.goto("/organizacje")
     public.get_by_role("link", name="Organizacje szukają wolontariuszy").click()
     arrive(public, city, r"/wolontariat$")
@@ -224,7 +226,8 @@ def volunteering(city, context_factory, ngo, stamp: str) -> None:
     arrive(public, city, r"/wolontariat\?.*dzielnica=Ba")
     card = public.locator("#ogloszenia li.card").filter(has_text=title)
     assert "Popołudniowe zajęcia z dziećmi" in card.inner_text()
-    checked(public, "wolontariat")
+    ngo.goto(public.url)   # axe runs scripts: the same page, with JavaScript
+    checked(ngo, "wolontariat")
 
 
 def notifications_and_calendar(city, ngo, org: dict, stamp: str) -> None:
@@ -242,6 +245,19 @@ def notifications_and_calendar(city, ngo, org: dict, stamp: str) -> None:
     mine = ngo.locator("#subskrypcje + ul > li").filter(
         has_text="Szkolenia i wydarzenia dla organizacji")
     assert "Działa" in mine.inner_text()
+    # a second one by email, as a weekly digest to the account's own address, cancelled by
+    # keyboard alone
+    ngo.get_by_label("Ogłoszenia o wolontariacie").check()
+    ngo.get_by_label("E-mailem").check()
+    ngo.get_by_label("Raz w tygodniu, w zestawieniu").check()
+    ngo.get_by_role("button", name="Zapisz subskrypcję").click()
+    arrive(ngo, city, r"zapisano=dodano")
+    weekly = ngo.locator("#subskrypcje + ul > li").filter(has_text="Ogłoszenia o wolontariacie")
+    assert "Raz w tygodniu" in weekly.inner_text() and "Działa" in weekly.inner_text()
+    weekly.get_by_role("button", name=re.compile("^Anuluj subskrypcję")).focus()
+    ngo.keyboard.press("Enter")
+    arrive(ngo, city, r"zapisano=anuluj")
+    assert "Ogłoszenia o wolontariacie" not in ngo.locator("#subskrypcje + *").inner_text()
 
     # --- the officer announces a training: it reaches the inbox -----------------------------
     title = f"Dyżur księgowej {stamp}"
