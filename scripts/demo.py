@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from wspolpraca.auth import mint_token
+from wspolpraca.config import resolve_mongo
 from wspolpraca.testing.identifiers import nip_for
 
 REGISTRY = os.environ.get("REGISTRY", "http://127.0.0.1:8001")
@@ -458,7 +459,9 @@ def small_grants(year: int, programme_record: dict, orgs: list[dict]) -> list[di
             "task_end": f"{year}-06-29",
             "cost_items": [{"name": "Koszty realizacji", "amount": f"{Decimal(amount) + 200}"}]},
             retry_422=True).json()
-        call("POST", f"{GRANTS}/api/v1/small-grants/{grant['id']}/publish", OFFICER)
+        # the published record: --time-travel awards only published small grants
+        grant = call("POST", f"{GRANTS}/api/v1/small-grants/{grant['id']}/publish",
+                     OFFICER).json()
         for author, text in [("Jan Mieszkaniec", "Świetny pomysł, chętnie wezmę udział."),
                              ("Maria Sąsiadka", "Prosimy o termin w weekend.")]:
             call("POST", f"{GRANTS}/api/v1/small-grants/{grant['id']}/comments", None,
@@ -618,10 +621,13 @@ def accounts(orgs: list[dict]) -> list[tuple[str, str]]:
     return made
 
 
-def move_clock(database: str, collection: str, record_id: str, field: str) -> None:
+def move_clock(service: str, collection: str, record_id: str, field: str) -> None:
+    """`field` of one record a second into the past, in the service's database as the service
+    finds it (MONGO_URI_<SERVICE>, else MONGO_URI and the service's name)."""
     from pymongo import MongoClient
 
-    with MongoClient(MONGO_URI) as client:
+    uri, database = resolve_mongo(service, {**os.environ, "MONGO_URI": MONGO_URI})
+    with MongoClient(uri) as client:
         result = client[database][collection].update_one(
             {"_id": record_id}, {"$set": {field: datetime.now(UTC) - timedelta(seconds=1)}})
     if result.matched_count != 1:

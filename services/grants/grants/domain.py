@@ -168,12 +168,19 @@ def check_competition(data: Mapping) -> None:
                           field="criteria")
 
 
+def earliest_submission_deadline(published_at: datetime,
+                                 rules: DatedRules) -> tuple[int, date]:
+    """The days between the announcement's publication and the deadline for offers (art. 13
+    ust. 1), and the first day of the city the deadline may fall on when published then."""
+    days = int(rules.value("competition_min_submission_days", on=published_at))
+    return days, local_date(published_at) + timedelta(days=days)
+
+
 def check_announcement(deadline: datetime, published_at: datetime, task_start: date,
                        rules: DatedRules) -> None:
     """The deadline for offers is at least 21 days after the announcement's publication
     (art. 13 ust. 1), counted in calendar days of the city."""
-    days = int(rules.value("competition_min_submission_days", on=published_at))
-    earliest = local_date(published_at) + timedelta(days=days)
+    days, earliest = earliest_submission_deadline(published_at, rules)
     if local_date(deadline) < earliest:
         raise DomainError(
             "deadline_too_short",
@@ -323,6 +330,14 @@ def formal_check(offer: Mapping, competition: Mapping, now: datetime) -> None:
         raise DomainError("task_dates_outside_competition",
                           "Zadanie musi skończyć się w terminie podanym w ogłoszeniu.",
                           field="task_end")
+
+
+def check_draft_open(deadline: datetime, now: datetime) -> None:
+    """A draft is kept only while it can still become an offer."""
+    if now > deadline:
+        raise Conflict("deadline_passed",
+                       "Termin składania ofert upłynął: szkicu oferty nie można już zapisać.",
+                       field="submission_deadline")
 
 
 def check_amendable(status: str, deadline: datetime, now: datetime) -> None:

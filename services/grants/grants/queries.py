@@ -6,6 +6,7 @@ side writes through grants/handlers.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from grants.repository import (
     COMMITTEE,
     COMPETITIONS,
     CONTRACTS,
+    OFFER_DRAFTS,
     OFFERS,
     PROGRAMMES,
     SCORES,
@@ -55,6 +57,14 @@ def get_programme(db, programme_id: str) -> Record:
 
 
 # --- competitions -------------------------------------------------------------------------
+
+
+def announcement_terms(now: datetime) -> dict[str, Any]:
+    """The earliest deadline for offers of an announcement published now (art. 13 ust. 1)."""
+    days, earliest = domain.earliest_submission_deadline(now, RULES)
+    return {"min_submission_days": days, "earliest_submission_deadline": earliest,
+            "legal_basis": "art. 13 ust. 1 ustawy o działalności pożytku publicznego i o "
+                           "wolontariacie"}
 
 
 def visible_competition(db, principal: Principal | None, competition_id: str) -> Record:
@@ -156,6 +166,22 @@ def get_offer(db, principal: Principal, offer_id: str) -> Record:
     return with_warnings(db, "offer", record)
 
 
+def list_offer_drafts(db, principal: Principal, query: dict[str, Any]) -> Page:
+    """The organisation's drafts (to any of its representatives: resumed on any device)."""
+    access.check_acts_for(principal, query["organization_id"])
+    return paginate(db[OFFER_DRAFTS], {"organization_id": query["organization_id"]},
+                    query["limit"], query["cursor"])
+
+
+def get_offer_draft(db, principal: Principal, competition_id: str,
+                    organization_id: str) -> Record:
+    access.check_acts_for(principal, organization_id)
+    found = db[OFFER_DRAFTS].find_one({"_id": f"{competition_id}:{organization_id}"})
+    if found is None:
+        raise NotFound("Nie ma szkicu oferty w tym konkursie.")
+    return found
+
+
 # --- committee and results ----------------------------------------------------------------
 
 
@@ -227,6 +253,20 @@ def similar_to_offer(db, principal: Principal, offer_id: str) -> dict[str, Any]:
         raise Forbidden("Podobne wnioski widzi biuro pełnomocnika i wydział, który "
                         "prowadzi ten konkurs.")
     return {"items": coordination.items(db, "offer", offer_id)}
+
+
+def similar_in_competition(db, principal: Principal, competition_id: str) -> dict[str, Any]:
+    """Every offer of the competition with similar applications (the officer's and the
+    running department's competition page shows a warning on each), offers in id order."""
+    if db[COMPETITIONS].find_one({"_id": competition_id}, {"_id": 1}) is None:
+        raise NotFound("Nie ma takiego konkursu.")
+    if not runs_competition_of(db, principal, competition_id):
+        raise Forbidden("Podobne wnioski widzi biuro pełnomocnika i wydział, który "
+                        "prowadzi ten konkurs.")
+    offer_ids = sorted(o["_id"] for o in db[OFFERS].find({"competition_id": competition_id},
+                                                          {"_id": 1}))
+    found = coordination.items_of_many(db, "offer", offer_ids)
+    return {"items": [{"offer_id": i, "similar": found[i]} for i in offer_ids if i in found]}
 
 
 def similar_to_small_grant(db, small_grant_id: str) -> dict[str, Any]:

@@ -28,6 +28,8 @@ TOTALS = "small_grant_totals"
 CONTRACTS = "contracts"
 # the read model of similar applications (grants/coordination.py), keyed "<kind>:<id>"
 SIMILAR = "similar_applications"
+# an organisation's drafts of offers, one per competition, keyed "<competition>:<organisation>"
+OFFER_DRAFTS = "offer_drafts"
 
 
 
@@ -66,6 +68,8 @@ COLLECTIONS = (
         IndexModel([("status", ASCENDING), ("report_due_on", ASCENDING)], name="report_due"),
     )),
     Collection(SIMILAR),
+    Collection(OFFER_DRAFTS, (IndexModel([("organization_id", ASCENDING), ("_id", ASCENDING)],
+                                         name="organization"),)),
 )
 
 
@@ -140,6 +144,27 @@ class Offers(Repository):
         if statuses:
             query["status"] = {"$in": list(statuses)}
         return list(self.collection.find(query, session=self.session).sort("_id", ASCENDING))
+
+
+class OfferDrafts(Repository):
+    """An organisation's draft of its offer in a competition: what the form held as typed,
+    kept by grants so that any of its representatives resumes it on any device."""
+
+    collection_name = OFFER_DRAFTS
+    not_found = "Nie ma szkicu oferty w tym konkursie."
+
+    @staticmethod
+    def key(competition_id: str, organization_id: str) -> str:
+        return f"{competition_id}:{organization_id}"
+
+    def put(self, record: dict[str, Any]) -> None:
+        self.collection.replace_one({"_id": record["_id"]}, record, upsert=True,
+                                    session=self.session)
+
+    def discard(self, competition_id: str, organization_id: str) -> dict[str, Any] | None:
+        """The draft removed (None if there was none)."""
+        return self.collection.find_one_and_delete(
+            {"_id": self.key(competition_id, organization_id)}, session=self.session)
 
 
 class Organizations(Repository):

@@ -149,6 +149,17 @@ class CompetitionCreateSchema(Schema):
     # the department that runs it: a department's own code when it drafts; an officer names
     # one (none named: the liaison office itself, `liaison_office`, runs it)
     department = fields.String(load_default=None, validate=DEPARTMENT)
+    # drafted and announced at once: a refused announcement (art. 13 ust. 1) leaves no draft
+    announce = fields.Boolean(load_default=False)
+
+
+class AnnouncementTermsSchema(Schema):
+    """What an announcement published now must respect (art. 13 ust. 1)."""
+    min_submission_days = fields.Integer()
+    earliest_submission_deadline = fields.Date(
+        metadata={"description": "The first day (the city's) the deadline for offers may "
+                                 "fall on for an announcement published now"})
+    legal_basis = fields.String()
 
 
 class CompetitionSchema(Schema):
@@ -265,6 +276,36 @@ class OfferSchema(ApplicationViewSchema):
     awarded_amount = Money(allow_none=True)
     updated_at = fields.DateTime()
     version = fields.Integer()
+
+
+class OfferDraftSchema(Schema):
+    """A draft of an offer: what the form holds as typed (strings, possibly incomplete or
+    wrong: the formal check runs when it is checked or submitted, never on a draft)."""
+
+    organization_id = ObjectIdField(required=True)
+    values = fields.Dict(keys=fields.String(validate=validate.Length(max=100)),
+                         values=fields.String(validate=validate.Length(max=20000)),
+                         required=True, validate=validate.Length(max=1000))
+
+
+class OfferDraftViewSchema(Schema):
+    competition_id = fields.String()
+    organization_id = fields.String()
+    values = fields.Dict()
+    updated_at = fields.DateTime()
+    updated_by = fields.String()
+
+
+class OfferDraftQuerySchema(PageQuery):
+    organization_id = ObjectIdField(required=True)
+
+
+class FormalCheckSchema(Schema):
+    """The formal check passed: what was checked (Polish), and the warnings (never a
+    rejection)."""
+
+    passed = fields.Boolean()
+    checked = fields.List(fields.String())
 
 
 class OfferQuerySchema(PageQuery):
@@ -446,6 +487,16 @@ class SimilarItemSchema(Schema):
 
 class SimilarListSchema(Schema):
     items = fields.List(fields.Nested(SimilarItemSchema))
+
+
+class OfferSimilarSchema(Schema):
+    offer_id = fields.String()
+    similar = fields.List(fields.Nested(SimilarItemSchema))
+
+
+class CompetitionSimilarSchema(Schema):
+    items = fields.List(fields.Nested(OfferSimilarSchema), metadata={
+        "description": "Only the offers that have similar applications"})
 
 
 # --- small grants (art. 19a) --------------------------------------------------------------

@@ -15,6 +15,7 @@ from nameko.timer import timer
 from grants import domain, handlers, queries, repository
 from grants.access import RUNNERS, STAFF
 from grants.schemas import (
+    AnnouncementTermsSchema,
     AssignmentsSchema,
     BudgetUpdateSchema,
     CommentCreateSchema,
@@ -24,11 +25,16 @@ from grants.schemas import (
     CompetitionCreateSchema,
     CompetitionQuerySchema,
     CompetitionSchema,
+    CompetitionSimilarSchema,
     ContractCreateSchema,
     ContractQuerySchema,
     ContractSchema,
     DeclarationSchema,
+    FormalCheckSchema,
     OfferCreateSchema,
+    OfferDraftQuerySchema,
+    OfferDraftSchema,
+    OfferDraftViewSchema,
     OfferFieldsSchema,
     OfferQuerySchema,
     OfferSchema,
@@ -109,9 +115,17 @@ class CompetitionsMixin:
     db: Mongo
 
     @api("POST", "/api/v1/competitions", roles=RUNNERS, body=CompetitionCreateSchema,
-         response=CompetitionSchema, status=201, summary="Draft an open competition")
+         response=CompetitionSchema, status=201,
+         summary="Draft an open competition (with `announce`: drafted and announced at once, a "
+                 "refused announcement leaves no draft)")
     def create_competition(self, request, body):
         return run(self.db, handlers.create_competition, request.principal, body)
+
+    @api("GET", "/api/v1/competitions/announcement-terms", response=AnnouncementTermsSchema,
+         summary="The 21 days of art. 13 ust. 1: the earliest deadline for offers of an "
+                 "announcement published now (public)")
+    def announcement_terms(self, request):
+        return queries.announcement_terms(utcnow())
 
     @api("GET", "/api/v1/competitions", query=CompetitionQuerySchema,
          response=CompetitionSchema, summary="Competitions (the public sees announced ones)")
@@ -165,6 +179,40 @@ class OffersMixin:
     def submit_offer(self, request, id, body):
         return queries.with_warnings(self.db, "offer", run(
             self.db, handlers.submit_offer, request.principal, id, body))
+
+    @api("POST", "/api/v1/competitions/<id>/offers/check", roles=("ngo",),
+         body=OfferCreateSchema, response=FormalCheckSchema,
+         summary="The formal check of an offer before it is submitted (nothing is saved): "
+                 "200 with what was checked, or the finding as submission would answer it")
+    def check_offer(self, request, id, body):
+        return run(self.db, handlers.check_offer, request.principal, id, body)
+
+    @api("PUT", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",), body=OfferDraftSchema,
+         response=OfferDraftViewSchema,
+         summary="Save the organisation's draft of its offer in an open competition (the "
+                 "form's values as typed; replaced on every save, removed on submission)")
+    def save_offer_draft(self, request, id, body):
+        return run(self.db, handlers.save_offer_draft, request.principal, id, body)
+
+    @api("GET", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",),
+         query=OfferDraftQuerySchema, response=OfferDraftViewSchema,
+         summary="The organisation's draft of its offer in the competition")
+    def get_offer_draft(self, request, id, query):
+        return queries.get_offer_draft(self.db, request.principal, id,
+                                       query["organization_id"])
+
+    @api("DELETE", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",),
+         query=OfferDraftQuerySchema, response=OfferDraftViewSchema,
+         summary="Discard the organisation's draft (the answer is the draft discarded)")
+    def discard_offer_draft(self, request, id, query):
+        return run(self.db, handlers.discard_offer_draft, request.principal, id,
+                   query["organization_id"])
+
+    @api("GET", "/api/v1/offer-drafts", roles=("ngo",), query=OfferDraftQuerySchema,
+         response=OfferDraftViewSchema,
+         summary="The organisation's drafts of offers, to any of its representatives")
+    def list_offer_drafts(self, request, query):
+        return queries.list_offer_drafts(self.db, request.principal, query)
 
     @api("GET", "/api/v1/offers", roles=("officer", "department", "ngo", "committee"),
          query=OfferQuerySchema, response=OfferSchema,
@@ -391,6 +439,13 @@ class SimilarMixin:
                  "small grants) for an overlapping period with similar content, best first")
     def similar_to_offer(self, request, id):
         return queries.similar_to_offer(self.db, request.principal, id)
+
+    @api("GET", "/api/v1/competitions/<id>/similar", roles=RUNNERS,
+         response=CompetitionSimilarSchema,
+         summary="Every offer of the competition that has similar applications, with them "
+                 "(one call for the competition's page)")
+    def similar_in_competition(self, request, id):
+        return queries.similar_in_competition(self.db, request.principal, id)
 
     @api("GET", "/api/v1/small-grants/<id>/similar", roles=("officer",),
          response=SimilarListSchema,

@@ -18,6 +18,7 @@ from grants.repository import (
     Committee,
     Competitions,
     Contracts,
+    OfferDrafts,
     Offers,
     Organizations,
     Programmes,
@@ -38,6 +39,7 @@ class GrantsUnit:
         self.programmes = Programmes(tx)
         self.competitions = Competitions(tx)
         self.offers = Offers(tx)
+        self.offer_drafts = OfferDrafts(tx)
         self.organizations = Organizations(tx)
         self.committee = Committee(tx)
         self.scores = Scores(tx)

@@ -137,6 +137,9 @@ PLATFORM_HOSTS = frozenset({
 # an operator allows (those are internal), and on the platform's own public address.
 PLATFORM_PORTS = frozenset({*range(8000, 8007), 8080, 5672, 5671, 15672, 25672, 4369,
                             27017, 27027, 1025, 8025, 9090, 3000})
+# names that always mean this machine (RFC 6761) and the cluster's own service domains
+LOOPBACK_NAMES = (".localhost", "localhost.localdomain")
+INTERNAL_SUFFIXES = frozenset({"svc", "local", "internal", "localdomain", "lan"})
 LEGACY_IPV4 = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 LOOPBACK_NETWORKS = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
@@ -255,14 +258,25 @@ def refused_address(address: str | Address, port: int, policy: TargetPolicy) -> 
         if port in policy.platform_ports:
             return "Webhook nie może wskazywać na usługi platformy."
         return None
-    if not ip.is_global or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+    if not ip.is_global or ip.is_multicast or ip.is_unspecified or ip.is_reserved \
+            or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local):
         return "Webhook może wskazywać tylko na publiczny adres w internecie."
     return None
 
 
+def platform_host(host: str, platform_hosts: frozenset[str] = PLATFORM_HOSTS) -> bool:
+    """One of the platform's own services by name: `registry`, and also as Kubernetes
+    writes it (`registry.wspolpraca.svc.cluster.local`), or any name under `localhost`."""
+    if host in platform_hosts or host == "localhost" or host.endswith(LOOPBACK_NAMES):
+        return True
+    first, _, rest = host.partition(".")
+    return first in platform_hosts and rest.rpartition(".")[2] in INTERNAL_SUFFIXES
+
+
 def check_webhook_target(target: WebhookTarget, policy: TargetPolicy) -> None:
     """The checks that need no DNS: the platform's own hosts, a literal address."""
-    if target.host in policy.platform_hosts or (target.host, target.port) in policy.own:
+    if platform_host(target.host, policy.platform_hosts) \
+            or (target.host, target.port) in policy.own:
         raise _refuse("Webhook nie może wskazywać na usługi platformy.")
     literal = target.literal_address
     if literal is not None:

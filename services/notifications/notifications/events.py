@@ -171,10 +171,14 @@ EVENTS: dict[str, EventSpec] = {
     # identity: an account's links and decisions on representations, to the person
     **_verbs("identity.account", "registered", "registration_repeated",
              "password_reset_requested", "invited", facts=domain.account_facts),
-    **_verbs("identity.account", "confirmed", "deleted", facts=domain.account_facts,
+    **_verbs("identity.account", "confirmed", facts=domain.account_facts,
              consumed=False, delivered=False),
-    **_verbs("identity.representation", "requested", "granted", "refused", "revoked",
+    **_verbs("identity.account", "deleted", facts=domain.account_facts, delivered=False,
+             effects=(do.account_deleted,)),
+    **_verbs("identity.representation", "requested", "granted", "refused",
              facts=domain.account_facts),
+    **_verbs("identity.representation", "revoked", facts=domain.account_facts,
+             effects=(do.representation_ended,)),
     # this service's own: what it says of its deliveries is not consumed (it would loop) ...
     **_verbs("notifications.notification", "sent", "failed", consumed=False,
              delivered=False),

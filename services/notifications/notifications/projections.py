@@ -74,6 +74,24 @@ def committee(step: Step) -> None:
     repository.project_committee(step.tx, step.event.data, step.event.time)
 
 
+def representation_ended(step: Step) -> None:
+    """A representation revoked or withdrawn: the person's subscriptions were made with a
+    token acting for the organisation (`reader.org_id`); from now on they receive only what
+    anyone may, not the organisation's own offers, contracts, reports or inquiries."""
+    data = step.event.data
+    account, organization_id = data.get("account_id"), data.get("organization_id")
+    if isinstance(account, str) and isinstance(organization_id, str):
+        Subscriptions(step.tx).forget_organization(account, organization_id)
+
+
+def account_deleted(step: Step) -> None:
+    """An account deleted (GDPR): the person's own subscriptions stop (a department's, made
+    by them for the department, stay the department's)."""
+    account = step.event.data.get("account_id")
+    if isinstance(account, str):
+        Subscriptions(step.tx).cancel_owned_by(f"user:{account}", step.now)
+
+
 def council_created(step: Step) -> None:
     for member in step.event.data.get("members") or []:
         repository.project_council_member(step.tx, step.event.data["id"], member, True,

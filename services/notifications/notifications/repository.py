@@ -107,6 +107,21 @@ class Subscriptions(Repository):
         return self.find_one({"owner": owner, "newsletter": True, "status": {"$in": [
             SubscriptionStatus.PENDING_CONFIRMATION.value, SubscriptionStatus.ACTIVE.value]}})
 
+    def forget_organization(self, user: str, organization_id: str) -> int:
+        """A person no longer represents the organisation: their subscriptions stop
+        receiving what concerns it (`audience.may_receive` reads the reader's `org_id`)."""
+        return self.collection.update_many(
+            {"reader.user": user, "reader.org_id": organization_id},
+            {"$set": {"reader.org_id": None}}, session=self.session).modified_count
+
+    def cancel_owned_by(self, owner: str, now: datetime) -> int:
+        """Every subscription of this owner that still counts, cancelled (the account is
+        gone); a cancelled one keeps no address to send to."""
+        return self.collection.update_many(
+            {"owner": owner, "status": {"$in": list(COUNTED_STATUSES)}},
+            {"$set": {"status": SubscriptionStatus.CANCELLED.value, "updated_at": now},
+             "$unset": {"owner_email": ""}}, session=self.session).modified_count
+
     def matching(self, event_type: str) -> list[Subscription]:
         """The active subscriptions that may match `event_type` (by its type, its
         aggregate's pattern or its service's); `domain.subscription_matches` decides."""

@@ -10,6 +10,7 @@ the Act, the portal shows their answers next to the fields they name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,17 @@ COMPETITION_STATUS = {"draft": "Projekt", "announced": "Nabór trwa", "closed": 
 OFFER_STATUSES = {**OFFER_STATUS, "funded": "Przyznano dotację",
                   "not_funded": "Nie przyznano dotacji"}
 MEMBER_ROWS = 3    # committee members an empty appointment form shows
+OVERLAP = "overlap_"   # the results form's reason for funding despite a similar application
 STAFF_ROLES = ("officer", "department")
+
+
+class SimilarNames:
+    """How the similar-applications box names things (issue #22), in Polish."""
+
+    kinds = {"offer": "Oferta w konkursie", "small_grant": "Mała dotacja (art. 19a)"}
+    statuses = {**OFFER_STATUSES, "published": "Opublikowana do uwag",
+                "awarded": "Przyznano dotację", "refused": "Odmowa dotacji"}
+    plural = staticmethod(formatting.plural)
 
 
 class CommitteeMixin:
@@ -43,6 +54,8 @@ class CommitteeMixin:
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
     _invite: Callable[..., str]
+    # PortalService's: the departments' names by code (the registry's public list, cached)
+    _department_names: Callable[[Parts], dict[str, str]]
 
     def _staff(self, request: Request) -> Session:
         me = self._me(request)
@@ -111,21 +124,28 @@ class CommitteeMixin:
             results = parts.fetch(lambda: self._optional(
                 me, f"/api/v1/competitions/{id}/results"))
         items = (ranking or {}).get("items", [])
+        similar = parts.fetch(lambda: self._similar(me, id), {})
         if results_form is None:
-            results_form = Form(tuple(f"award_{r['offer_id']}" for r in items), labels={
-                f"award_{r['offer_id']}": f"Kwota dotacji: {r['title']}" for r in items},
-                values={f"award_{r['offer_id']}": _typed(r.get("proposed_amount"))
-                        for r in items})
+            results_form = results_fields(items, similar)
+            results_form.values = {f"award_{r['offer_id']}": _typed(r.get("proposed_amount"))
+                                   for r in items}
         bar = budget_bar([results_form.values.get(f"award_{r['offer_id']}") for r in items],
                          competition.get("budget"))
         return self.site.render(
             request, "workspace/office_competition.html", status=status, parts=parts,
             c=competition, offers=offers, members=members, committee=committee,
             ranking=items, results=results, statuses=COMPETITION_STATUS,
-            offer_statuses=OFFER_STATUSES,
+            offer_statuses=OFFER_STATUSES, similar=similar, names=SimilarNames,
+            departments=self._department_names(parts) if similar else {},
             members_form=members_form or self._member_form(), results_form=results_form,
             **bar,
             saved=request.args.get("zapisano"), error=request.args.get("blad"))
+
+    def _similar(self, me: Session, competition_id: str) -> dict[str, list[dict]]:
+        """The competition's offers with similar applications of their organisation (issue
+        #22), by offer id: the warning box on each, a reason asked for at the results."""
+        found = self._call(me, "GET", "grants", f"/api/v1/competitions/{competition_id}/similar")
+        return {i["offer_id"]: i["similar"] for i in found.get("items", [])}
 
     @page("POST", "/urzad/konkursy/<id>/komisja")
     def appoint_committee(self, request: Request, id: str) -> Response:
@@ -198,9 +218,11 @@ class CommitteeMixin:
         me = self._staff(request)
         ranking = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}/ranking")
         ids = [r["offer_id"] for r in ranking.get("items", [])]
-        form = Form.read(request, tuple(f"award_{o}" for o in ids), {
-            f"award_{r['offer_id']}": f"Kwota dotacji: {r['title']}"
-            for r in ranking.get("items", [])})
+        blank = results_fields(ranking.get("items", []), self._similar(me, id))
+        form = Form.read(request, blank.fields, blank.labels)
+        # funding an offer despite a similar application is acknowledged with a reason
+        acknowledged = [{"offer_id": o, "reason": form.values[OVERLAP + o]} for o in ids
+                        if form.values.get(OVERLAP + o)]
         awards = []
         for offer_id in ids:
             typed = form.values[f"award_{offer_id}"] or "0"
@@ -211,10 +233,12 @@ class CommitteeMixin:
         if not form.errors:
             try:
                 self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/results",
-                           json={"awards": awards}, idempotency_key=form_key(request))
+                           json={"awards": awards, "acknowledged_overlaps": acknowledged},
+                           idempotency_key=form_key(request))
                 return redirect(f"/urzad/konkursy/{id}?zapisano=wyniki#wyniki", code=303)
             except Rejected as exc:
-                for key, messages in award_errors(exc.fields, ids).items():
+                for key, messages in award_errors(exc.fields, ids,
+                                                  [a["offer_id"] for a in acknowledged]).items():
                     form.errors.setdefault(key, []).extend(messages)
                 if not exc.fields:
                     form.message = exc.message
@@ -353,16 +377,45 @@ def budget_bar(typed: list[str | None], budget: Any) -> dict[str, Any]:
             "share": min(100, int(awarded * 100 / pool)) if pool else 0}
 
 
-def award_errors(fields: dict[str, list[str]], offer_ids: list[str]) -> dict[str, list[str]]:
+def results_fields(items: list[dict], similar: dict[str, list[dict]]) -> Form:
+    """The results form: an amount per ranked offer (`award_<id>`), and for an offer with
+    similar applications of its organisation the reason to fund it all the same
+    (`overlap_<id>`, grants' `acknowledged_overlaps`), asked for once grants finds that it
+    would fund the same costs twice."""
+    fields, labels = [], {}
+    for r in items:
+        fields.append(f"award_{r['offer_id']}")
+        labels[f"award_{r['offer_id']}"] = f"Kwota dotacji: {r['title']}"
+        if r["offer_id"] in similar:
+            fields.append(OVERLAP + r["offer_id"])
+            labels[OVERLAP + r["offer_id"]] = (f"Powód przyznania dotacji mimo podobnego "
+                                               f"wniosku: {r['title']}")
+    return Form(tuple(fields), labels=labels)
+
+
+def award_errors(fields: dict[str, list[str]], offer_ids: list[str],
+                 acknowledged: list[str] = ()) -> dict[str, list[str]]:
     """The API's messages on the awards (`awards.3.amount`: the 4th offer sent) at the form's
-    field of that offer (`award_<offer id>`); the rest for the summary (`_form`)."""
+    field of that offer (`award_<offer id>`); on the acknowledgements
+    (`acknowledged_overlaps.0.reason`: the first reason sent; `acknowledged_overlaps`: one
+    message per offer, naming it) at the offer's reason (`overlap_<offer id>`); the rest for
+    the summary (`_form`)."""
     errors: dict[str, list[str]] = {}
     for name, messages in fields.items():
         path = name.split(".")
+        if path == ["acknowledged_overlaps"]:
+            for message in messages:   # "Oferta <id> sfinansowałaby ponownie ..."
+                named = re.search(r"[0-9a-f]{24}", message)
+                key = OVERLAP + named[0] if named and named[0] in offer_ids else "_form"
+                errors.setdefault(key, []).append(message)
+            continue
         key = "_form"
         if len(path) > 1 and path[0] == "awards" and path[1].isdigit() \
                 and int(path[1]) < len(offer_ids):
             key = f"award_{offer_ids[int(path[1])]}"
+        elif len(path) > 1 and path[0] == "acknowledged_overlaps" and path[1].isdigit() \
+                and int(path[1]) < len(acknowledged):
+            key = OVERLAP + acknowledged[int(path[1])]
         errors.setdefault(key, []).extend(messages)
     return errors
 

@@ -36,6 +36,16 @@ def money(value: str | Decimal | None) -> str:
     return format_currency(amount, "PLN", locale=LOCALE)
 
 
+def plain_money(value: str | Decimal | None) -> str:
+    """"9000.00" -> "9 000,00" as a form field holds it (no currency: the label says zł)."""
+    if value in (None, ""):
+        return ""
+    try:
+        return format_decimal(Decimal(str(value)), format="#,##0.00", locale=LOCALE)
+    except InvalidOperation:
+        return str(value)
+
+
 def parse_money(text: str | None) -> str | None:
     """Money typed the Polish way ("12 500,00", "12500", "12500,5", "12 500 zł") as the APIs
     take it ("12500.00"); None when it is not an amount in złoty and grosze."""

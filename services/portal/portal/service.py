@@ -18,15 +18,18 @@ from urllib.parse import urlencode
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from portal import formatting
+from portal import cooperation, formatting
 from portal.backend import BACKENDS, Rejected
 from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
+from portal.contracts import ContractsMixin
 from portal.department import DepartmentMixin
 from portal.notifications_ws import NotificationsWorkspaceMixin
+from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.office_inquiries import OfficeInquiriesMixin
+from portal.office_programme import ProgrammeOfficeMixin
 from portal.partnerships_ws import PartnershipsMixin
 from portal.patronages_ws import PatronagesMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
@@ -46,6 +49,7 @@ from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
 
 AREAS = AreaNames()
+DEPARTMENTS = AreaNames(path="/api/v1/departments", params={"limit": 100})
 ORGANISATIONS_PER_PAGE = 20
 # the city's districts for the directory's filter (PORTAL_DISTRICTS, comma-separated)
 DISTRICTS = tuple(d.strip() for d in os.environ.get(
@@ -97,10 +101,17 @@ def areas_of(site: Site, parts: Parts) -> dict[str, str]:
     return parts.fetch(lambda: AREAS.get(site.backends), {}) or {}
 
 
+def departments_of(site: Site, parts: Parts) -> dict[str, str]:
+    """The departments' names by code ("culture" -> "Wydział Kultury")."""
+    return parts.fetch(lambda: DEPARTMENTS.get(site.backends), {}) or {}
+
+
 def passthrough(upstream, chunks, filename: str | None = None) -> Response:
     headers = {}
     if filename:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if "Content-Security-Policy" in upstream.headers:  # a document's own (the annual report's)
+        headers["Content-Security-Policy"] = upstream.headers["Content-Security-Policy"]
     return Response(chunks, status=upstream.status_code, headers=headers,
                     content_type=upstream.headers.get("Content-Type",
                                                       "application/octet-stream"),
@@ -109,13 +120,16 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
-                    ConsultationsOfficeMixin, PatronagesMixin, TrainingsMixin,
-                    VolunteeringMixin, NotificationsWorkspaceMixin, OfficeInquiriesMixin,
-                    PartnershipsMixin):
+                    ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
+                    OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
+                    NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS
     log_context = WorkerLogContext()
+
+    def _department_names(self, parts: Parts) -> dict[str, str]:
+        return departments_of(self.site, parts)
 
     def _submit(self, form: Form, service: str, path: str, body: dict, done: str,
                 again: Callable[[int], Response]) -> Response:
@@ -227,8 +241,12 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
         org = site.backends.get("registry", f"/api/v1/organizations/{id}")
         if org.get("status") != "verified":
             raise PageNotFound(id)
+        found = parts.fetch(lambda: cooperation.history(site, request, id,
+                                                        lambda: self._me(request)))
         return site.render(request, "organisation.html", parts=parts, org=org,
-                           areas=areas_of(site, parts), legal_forms=LEGAL_FORMS)
+                           areas=areas_of(site, parts), legal_forms=LEGAL_FORMS,
+                           cooperation=found, status_of=cooperation.status_of,
+                           departments=departments_of(site, parts) if found else {})
 
     # --- consultations -------------------------------------------------------------------
     @page("GET", "/konsultacje")

@@ -97,3 +97,49 @@ class SessionStore:
     def end(self, session: Session) -> None:
         with self.lock:
             self.sessions.pop(session.id, None)
+
+
+@dataclass
+class Stashed:
+    path: str
+    items: list[tuple[str, str]]
+    sub: str | None     # the person who typed it, when the portal still knew them
+    stored: float = field(default_factory=time.monotonic)
+
+
+class FormStash:
+    """What a form held when its POST arrived without a valid session (expired, the portal
+    restarted, the refresh refused): kept on the server under a random one-time key for
+    `ttl` seconds, so the person signs in again and comes back to the form filled in. The key
+    travels in the address back to the form; it is taken once, for that form's path only."""
+
+    def __init__(self, ttl: float = 3600, limit: int = 5_000) -> None:
+        self.ttl = ttl
+        self.limit = limit
+        self.lock = threading.Lock()
+        self.kept: dict[str, Stashed] = {}
+
+    def put(self, path: str, items: list[tuple[str, str]], sub: str | None = None) -> str:
+        with self.lock:
+            now = time.monotonic()
+            for key in [k for k, v in self.kept.items() if v.stored + self.ttl < now]:
+                del self.kept[key]
+            if len(self.kept) >= self.limit:
+                oldest = min(self.kept, key=lambda k: self.kept[k].stored)
+                del self.kept[oldest]
+            key = secrets.token_urlsafe(24)
+            self.kept[key] = Stashed(path, items, sub)
+            return key
+
+    def take(self, key: str | None, path: str, sub: str | None) -> list[tuple[str, str]] | None:
+        """The form's fields kept under `key` for `path` (once), or None."""
+        if not key:
+            return None
+        with self.lock:
+            found = self.kept.get(key)
+            if found is None or found.path != path or (found.sub and found.sub != sub):
+                return None
+            del self.kept[key]
+            if found.stored + self.ttl < time.monotonic():
+                return None
+            return found.items

@@ -38,10 +38,15 @@ class Parts:
 
 
 class AreaNames:
-    """The registry's dictionary of areas, cached (public, rarely changed, versioned)."""
+    """The registry's dictionary of areas, cached (public, rarely changed, versioned); with
+    `path` (and its `params`) another of its public lists of codes and names, the city's
+    departments."""
 
-    def __init__(self, ttl: float = AREAS_TTL) -> None:
+    def __init__(self, ttl: float = AREAS_TTL, path: str = "/api/v1/areas",
+                 params: dict[str, Any] | None = None) -> None:
         self.ttl = ttl
+        self.path = path
+        self.params = params or {}
         self.lock = threading.Lock()
         self.loaded_at = 0.0
         self.names: dict[str, str] = {}
@@ -51,7 +56,7 @@ class AreaNames:
             return self.names
         with self.lock:
             if not self.names or time.monotonic() - self.loaded_at >= self.ttl:
-                found = backends.get("registry", "/api/v1/areas")
+                found = backends.get("registry", self.path, **self.params)
                 self.names = {a["code"]: a["name"] for a in found.get("items", [])}
                 self.loaded_at = time.monotonic()
         return self.names
@@ -172,15 +177,22 @@ class Form:
         if not self.values.get(name):
             self.errors.setdefault(name, []).append(message)
 
-    def reject(self, error: Rejected) -> None:
+    def reject(self, error: Rejected, items: dict[str, list[str]] | None = None) -> None:
         """Puts the API's messages next to the fields they name; the rest in the summary.
         A nested name (`own_contribution.financial`, `cost_items.0.amount`) goes to the form's
         field of the same path with `_` (`own_contribution_financial`), else to its first
-        part's."""
+        part's. `items`: a list sent without the form's empty rows, each item's field (`{}`
+        stands for the rest of the path): `{"funds": ["fund_culture", ...]}` puts
+        `funds.0.amount` at `fund_culture`, `{"tranches": ["tranches_2_{}"]}` puts
+        `tranches.0.due_on` at `tranches_2_due_on`."""
         for name, messages in error.fields.items():
             key = name.replace(".", "_")
+            path = name.split(".")
+            sent = (items or {}).get(path[0], [])
+            if len(path) > 1 and path[1].isdigit() and int(path[1]) < len(sent):
+                key = sent[int(path[1])].replace("{}", "_".join(path[2:]))
             if key not in self.fields:
-                key = name.split(".")[0]
+                key = path[0]
             self.errors.setdefault(key if key in self.fields else "_form", []).extend(
                 polish(m) for m in messages)
         if not error.fields:

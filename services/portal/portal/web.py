@@ -37,7 +37,7 @@ from portal.csrf import COOKIE, FIELD, Csrf
 from portal.signin import Provider, portal_url
 from portal.views import Parts
 from wspolpraca import metrics
-from wspolpraca.config import settings_of
+from wspolpraca.config import ConfigurationError, Settings, check_production_secret, settings_of
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ class Site:
         self.csrf = Csrf(secret)
         self.contact = liaison_office()
         self.sessions = sessions.SessionStore()
+        self.stash = sessions.FormStash()   # forms posted after the session expired
         self.provider = provider or Provider.from_environment()
         self.provider_origin = origin_of(self.provider.issuer)
 
@@ -166,15 +167,31 @@ def liaison_office() -> dict[str, str]:
     }
 
 
+def portal_secret(settings: Settings, env: dict[str, str] | None = None) -> str:
+    """The secret of the forms' CSRF tokens (issue 15, item 7). In production it is its own,
+    `PORTAL_SECRET`, checked like every production secret and never the JWT secret (a leaked
+    form secret must not mint tokens); in development the JWT secret stands in for it."""
+    configured = (os.environ if env is None else env).get("PORTAL_SECRET") or None
+    if not settings.production:
+        secret = configured or settings.jwt_secret
+        if not secret:
+            raise ConfigurationError("The portal needs PORTAL_SECRET to sign its forms' "
+                                     "tokens.")
+        return secret
+    if not configured:
+        raise ConfigurationError("Production mode needs PORTAL_SECRET (its own secret, not "
+                                 "the JWT secret): it signs the forms' tokens.")
+    check_production_secret("PORTAL_SECRET", configured)
+    if configured == settings.jwt_secret:
+        raise ConfigurationError("PORTAL_SECRET must differ from WSPOLPRACA_JWT_SECRET.")
+    return configured
+
+
 class SiteProvider(DependencyProvider):
     """`site = SiteProvider()` on the service: one Site per container."""
 
     def setup(self) -> None:
-        settings = settings_of(self.container.config)
-        secret = os.environ.get("PORTAL_SECRET") or settings.jwt_secret or ""
-        if not secret:
-            raise RuntimeError("The portal needs PORTAL_SECRET to sign its forms' tokens.")
-        self.site = Site(secret)
+        self.site = Site(portal_secret(settings_of(self.container.config)))
 
     def get_dependency(self, worker_ctx) -> Site:
         return self.site

@@ -13,14 +13,17 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
+from werkzeug.datastructures import MultiDict
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import Rejected
+from portal.csrf import FIELD as CSRF_FIELD
 from portal.sessions import Session
 from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
 from portal.views import Form, Parts, polish
@@ -32,7 +35,12 @@ REPRESENTATION_STATUS = {"requested": "Czeka na decyzję", "granted": "Zatwierdz
                          "refused": "Odmowa", "withdrawn": "Wycofany", "revoked": "Cofnięty"}
 OFFER_STATUS = {"submitted": "Złożona", "withdrawn": "Wycofana", "rejected_formally":
                 "Odrzucona z przyczyn formalnych", "under_evaluation": "W ocenie",
-                "awarded": "Przyznano dotację", "not_awarded": "Nie przyznano dotacji"}
+                "awarded": "Przyznano dotację", "not_awarded": "Nie przyznano dotacji",
+                # grants' names of the results (domain.OfferStatus)
+                "funded": "Przyznano dotację", "not_funded": "Nie przyznano dotacji"}
+# the API's own_contribution.volunteer_work.hours and .hourly_rate, so its 422 lands there
+VOLUNTEER_HOURS = "own_contribution_volunteer_work_hours"
+VOLUNTEER_RATE = "own_contribution_volunteer_work_hourly_rate"
 COST_ROWS = 3          # cost item rows an empty offer form shows
 MAX_COST_ROWS = 200    # as many as the API takes
 
@@ -46,10 +54,37 @@ def sign_in_link(path: str) -> str:
     return "/logowanie?next=" + quote(safe_next(path), safe="/")
 
 
+def stash_items(request: Request) -> list[tuple[str, str]]:
+    """What a posted form held, without its CSRF token and Idempotency-Key (a new token and
+    key come with the form again)."""
+    return [(k, v) for k, v in request.form.items(multi=True)
+            if k not in (CSRF_FIELD, "idempotency_key")]
+
+
+def amendable(offer: dict[str, Any], competition: dict[str, Any] | None,
+              now: datetime) -> bool:
+    """Whether to show "change" and "withdraw" on an offer (grants decides when they are
+    used: it refuses after the deadline)."""
+    return bool(competition) and offer.get("status") == "submitted" \
+        and competition.get("status") == "announced" \
+        and formatting.to_datetime(competition["submission_deadline"]) > now
+
+
 class WorkspacesMixin:
     site: Site
     # PortalService's: a form passed to its API, redirect on success, the form again on a 422
     _submit: Callable[..., Response]
+    # OfferWorkMixin's (portal/offer_work.py): the competition offer's partners, drafts, check
+    _competition_offer: Callable[[Any], Form]
+    _competition_body: Callable[[Form, str], dict[str, Any]]
+    _partner_choices: Callable[[dict[str, Any], Session], list[dict]]
+    _restored: Callable[[Request, Session], Any]
+    _draft: Callable[[Session, str], dict[str, Any] | None]
+    _from_draft: Callable[[dict[str, Any]], Any]
+    _save_draft: Callable[[Session, str, Form], dict[str, Any]]
+    _drafts: Callable[[Session, Parts], list[dict[str, Any]]]
+    _check: Callable[[Session, str, Form], dict[str, Any] | None]
+    _organisation_names: Callable[[list[str]], list[str]]
 
     # --- the person and their token ------------------------------------------------------
     def _me(self, request: Request) -> Session:
@@ -57,15 +92,24 @@ class WorkspacesMixin:
         quietly); otherwise to the sign-in, back here afterwards."""
         session: Session | None = request.session
         if session is None or session.tokens is None:
-            raise Redirect(sign_in_link(request.full_path.rstrip("?")))
+            raise Redirect(self._sign_in_again(request, None))
         if session.tokens.expires_at - REFRESH_MARGIN < time.time():
             try:
                 session.tokens = self.site.provider.refresh(session.tokens)
             except SignInFailed as exc:
                 log.info("refresh failed (%s): signing in again", exc)
+                sub = session.claims.get("sub")
                 session.tokens = None
-                raise Redirect(sign_in_link(request.full_path.rstrip("?"))) from None
+                raise Redirect(self._sign_in_again(request, sub)) from None
         return session
+
+    def _sign_in_again(self, request: Request, sub: str | None) -> str:
+        """The sign-in, back to this page; a form posted meanwhile is kept on the server
+        under a one-time key (`site.stash`) and comes back filled in (`?przywroc=`)."""
+        if request.method != "POST":
+            return sign_in_link(request.full_path.rstrip("?"))
+        key = self.site.stash.put(request.path, stash_items(request), sub)
+        return sign_in_link(f"{request.path}?przywroc={key}")
 
     def _role(self, request: Request, role: str) -> Session:
         me = self._me(request)
@@ -229,7 +273,8 @@ class WorkspacesMixin:
             offers=offers, competitions=open_competitions, colleagues=colleagues,
             own=own, unread=unread.get("unread"), form=form,
             statuses=REPRESENTATION_STATUS, offer_statuses=OFFER_STATUS, now=moment,
-            left=formatting.days_left_text, sent=request.args.get("wyslano") == "1")
+            left=formatting.days_left_text, sent=request.args.get("wyslano") == "1",
+            drafts=self._drafts(me, parts), discarded=request.args.get("usunieto") == "1")
 
     @page("POST", "/moja-organizacja/reprezentacja")
     def ask_to_represent(self, request: Request) -> Response:
@@ -298,9 +343,12 @@ class WorkspacesMixin:
         "own_contribution_financial": "Wkład własny finansowy",
         "own_contribution_non_financial": "Wkład własny niefinansowy (osobowy i rzeczowy)",
         "total_cost": "Całkowity koszt zadania", "cost_items": "Kosztorys",
+        # volunteers' work valued as hours × rate, part of the non-financial contribution
+        VOLUNTEER_HOURS: "Praca wolontariuszy: liczba godzin",
+        VOLUNTEER_RATE: "Praca wolontariuszy: stawka za godzinę",
     }
     MONEY_FIELDS = ("requested_amount", "own_contribution_financial",
-                    "own_contribution_non_financial", "total_cost")
+                    "own_contribution_non_financial", "total_cost", VOLUNTEER_RATE)
 
     def _offer_fields(self, rows: int) -> tuple[str, ...]:
         items = tuple(f"cost_items_{i}_{part}" for i in range(rows)
@@ -314,7 +362,7 @@ class WorkspacesMixin:
             labels[f"cost_items_{i}_amount"] = f"Pozycja kosztorysu {i + 1}: kwota"
         return labels
 
-    def _read_offer(self, request: Request) -> Form:
+    def _read_offer(self, request: Any) -> Form:
         try:
             rows = int(request.form.get("rows") or COST_ROWS)
         except ValueError:
@@ -360,6 +408,14 @@ class WorkspacesMixin:
                 "non_financial": amounts.get("own_contribution_non_financial",
                                              v["own_contribution_non_financial"] or "0.00")},
             "cost_items": items}
+        hours = _hours(v.get(VOLUNTEER_HOURS))
+        if v.get(VOLUNTEER_HOURS) and hours is None:
+            form.errors.setdefault(VOLUNTEER_HOURS, []).append(
+                "Wpisz liczbę godzin, np. 120 albo 12,5.")
+        if v.get(VOLUNTEER_HOURS) or v.get(VOLUNTEER_RATE):
+            body["own_contribution"]["volunteer_work"] = {
+                "hours": hours or v.get(VOLUNTEER_HOURS) or None,
+                "hourly_rate": amounts.get(VOLUNTEER_RATE, v.get(VOLUNTEER_RATE) or None)}
         return body
 
     @staticmethod
@@ -370,23 +426,35 @@ class WorkspacesMixin:
         own = (_amount(form.values.get("own_contribution_financial"))
                + _amount(form.values.get("own_contribution_non_financial")))
         requested = _amount(form.values.get("requested_amount"))
+        volunteers = Decimal(_hours(form.values.get(VOLUNTEER_HOURS)) or "0") \
+            * _amount(form.values.get(VOLUNTEER_RATE))
         return {"items": formatting.money(total), "own": formatting.money(own),
-                "requested_and_own": formatting.money(requested + own)}
+                "requested_and_own": formatting.money(requested + own),
+                "volunteers": formatting.money(volunteers.quantize(Decimal("0.01")))}
 
     @page("GET", "/moja-organizacja/oferty/nowa/<competition_id>")
     def new_offer(self, request: Request, competition_id: str) -> Response:
-        self._role(request, "ngo")
-        form = Form(self._offer_fields(COST_ROWS), labels=self._offer_labels(COST_ROWS))
-        form.values["rows"] = COST_ROWS
-        return self._offer_form(request, competition_id, form)
+        """The form: empty, or what was kept when the session expired, or the draft."""
+        me = self._role(request, "ngo")
+        restored = self._restored(request, me)
+        draft = None if restored else self._draft(me, competition_id)
+        source = restored or (self._from_draft(draft) if draft else None)
+        if source is not None:
+            form = self._competition_offer(source)
+        else:
+            form = self._competition_offer(SimpleNamespace(form=MultiDict({})))
+        return self._offer_form(request, competition_id, form, draft=draft,
+                                restored=restored is not None)
 
     def _offer_form(self, request: Request, competition_id: str, form: Form,
-                    status: int = 200) -> Response:
+                    status: int = 200, **extra: Any) -> Response:
+        me = self._me(request)
         competition = self.site.backends.get("grants",
                                              f"/api/v1/competitions/{competition_id}")
         return self.site.render(request, "workspace/offer_form.html", status=status,
                                 c=competition, form=form, sums=self._sums(form), now=_now(),
-                                left=formatting.days_left_text)
+                                left=formatting.days_left_text,
+                                partners=self._partner_choices(competition, me), **extra)
 
     @page("POST", "/moja-organizacja/oferty/suma")
     def offer_sums(self, request: Request) -> Response:
@@ -398,10 +466,22 @@ class WorkspacesMixin:
     @page("POST", "/moja-organizacja/oferty/nowa/<competition_id>")
     def submit_offer(self, request: Request, competition_id: str) -> Response:
         me = self._role(request, "ngo")
-        form = self._read_offer(request)
-        if request.form.get("action") == "dodaj":   # no JavaScript: one more cost item row
+        form = self._competition_offer(request)
+        action = request.form.get("action")
+        if action == "dodaj":   # no JavaScript: one more cost item row
             return self._offer_form(request, competition_id, form)
-        body = self._offer_body(form, me.org_id or "")
+        if action == "szkic":   # no JavaScript: the draft saved by the button
+            try:
+                draft = self._save_draft(me, competition_id, form)
+            except Rejected as exc:
+                form.reject(exc)
+                return self._offer_form(request, competition_id, form, exc.status)
+            return self._offer_form(request, competition_id, form, draft=draft, saved=True)
+        if action == "sprawdz":   # grants' formal check, nothing submitted
+            checked = self._check(me, competition_id, form)
+            return self._offer_form(request, competition_id, form,
+                                    200 if checked else 422, checked=checked)
+        body = self._competition_body(form, me.org_id or "")
         if form.errors:
             return self._offer_form(request, competition_id, form, 422)
         try:
@@ -422,7 +502,12 @@ class WorkspacesMixin:
             "grants", f"/api/v1/competitions/{offer['competition_id']}"))
         return self.site.render(request, "workspace/offer.html", parts=parts, offer=offer,
                                 c=competition, statuses=OFFER_STATUS,
-                                submitted=request.args.get("zlozono") == "1")
+                                submitted=request.args.get("zlozono") == "1",
+                                amended=request.args.get("zmieniono") == "1",
+                                withdrawn=request.args.get("wycofano") == "1",
+                                can_change=amendable(offer, competition, _now()),
+                                partner_names=self._organisation_names(
+                                    offer.get("partners") or []))
 
     # --- the liaison officer -------------------------------------------------------------
     @page("GET", "/urzad")
@@ -473,6 +558,16 @@ class WorkspacesMixin:
     def decide_representation(self, request: Request, id: str, action: str) -> Response:
         me = self._role(request, "officer")
         return self._decide_representation(me, request, id, action, "/urzad/reprezentacje")
+
+
+def _hours(text: str | None) -> str | None:
+    """Hours typed the Polish way ("12,5", "120") as the API takes them; None if not."""
+    cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        hours = Decimal(cleaned)
+    except ArithmeticError:
+        return None
+    return str(hours) if hours.is_finite() and hours >= 0 else None
 
 
 def _amount(text: str | None) -> Decimal:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from wspolpraca.errors import DomainError
@@ -375,6 +376,25 @@ def check_attended(attended: Iterable[str], statuses: Mapping[str, str]) -> list
                           "Te osoby nie mają miejsca na szkoleniu: " + ", ".join(wrong),
                           field="attended")
     return chosen
+
+
+def attendance_by_organization(seats: Iterable[Mapping[str, Any]],
+                               attended: Iterable[str]) -> list[dict[str, Any]]:
+    """Per organisation its people holding a seat and those of them who attended (an
+    organisation's cooperation counts the trainings it attended; no names, only numbers).
+    `seats`: the registrations holding a seat (`_id`, `organization_id`); people registered
+    for no organisation are left out. Sorted by organisation."""
+    present = set(attended)
+    counts: dict[str, dict[str, Any]] = {}
+    for seat in seats:
+        organization_id = seat.get("organization_id")
+        if not organization_id:
+            continue
+        row = counts.setdefault(organization_id, {"organization_id": organization_id,
+                                                  "registered": 0, "attended": 0})
+        row["registered"] += 1
+        row["attended"] += seat["_id"] in present
+    return [counts[k] for k in sorted(counts)]
 
 
 # --- partnerships and volunteering -----------------------------------------------------

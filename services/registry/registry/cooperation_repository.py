@@ -139,6 +139,12 @@ class Registrations(UnversionedRepository):
         return list(self.collection.find(
             {"training_id": training_id, "_id": {"$in": ids}}, session=self.session))
 
+    def seats(self, training_id: str) -> list[dict[str, Any]]:
+        """Who holds a seat: their registration ids and organisations."""
+        return list(self.collection.find(
+            {"training_id": training_id, "status": RegistrationStatus.REGISTERED.value},
+            {"organization_id": 1}, session=self.session))
+
     def mark_attendance(self, training_id: str, attended: list[str]) -> None:
         registered = {"training_id": training_id, "status": RegistrationStatus.REGISTERED.value}
         self.collection.update_many({**registered, "_id": {"$in": attended}},

@@ -167,6 +167,20 @@ def training(event: CloudEvent, store) -> None:
            sets={"unregistered_ids" if left else "registration_ids": [registration_id]})
 
 
+def training_attendance(event: CloudEvent, store) -> None:
+    """How many of each organisation's people attended (numbers only); the training's
+    record `version` orders a correction after the first record, whatever the clocks say."""
+    data = event.data
+    version = data.get("version") if isinstance(data.get("version"), int) else 0
+    for row in data.get("attended_by_organization") or []:
+        if isinstance(row, dict) and row.get("organization_id"):
+            _merge(store, f"training:{data.get('id') or event.subject}:"
+                          f"{row['organization_id']}", event, "training",
+                   row["organization_id"],
+                   fill=p.pick(data, "title", "kind", "topic", "starts_at", "ends_at"),
+                   groups={"attendance": (version, {"people_attended": row.get("attended")})})
+
+
 def training_cancelled(event: CloudEvent, store) -> None:
     """A cancelled training, whole: the registrations of every organisation, before or after
     this event arrives, read as cancelled."""
@@ -245,6 +259,7 @@ PROJECTIONS = {
     **p._types("registry", "patronage.requested patronage.granted patronage.refused",
              patronage),
     **p._types("registry", "training.registered training.unregistered", training),
+    **p._types("registry", "training.attendance_recorded", training_attendance),
     **p._types("registry", "training.cancelled", training_cancelled),
     **p._types("registry", "partnership.signed", partnership),
     **p._types("registry", "volunteering.posted", volunteering),
@@ -312,7 +327,8 @@ def _entry(doc: dict[str, Any], competitions: dict[str, dict[str, Any]],
     elif form == "training":
         registered = set(doc.get("registration_ids") or []) \
             - set(doc.get("unregistered_ids") or [])
-        entry.update(people_registered=len(registered))
+        entry.update(people_registered=len(registered),
+                     people_attended=doc.get("people_attended"))
         if entry["id"] in cancelled_trainings:
             entry["status"] = "cancelled"
     elif form == "volunteering":
@@ -330,7 +346,8 @@ def _public(entry: dict[str, Any]) -> bool:
 
 YEAR_COUNTS = ("offers", "offers_funded", "small_grants", "small_grants_awarded",
                "contracts", "reports_on_time", "reports_late", "bookings", "booking_hours",
-               "patronages", "trainings", "partnerships", "volunteering",
+               "patronages", "trainings", "trainings_attended", "partnerships",
+               "volunteering",
                "consultation_comments", "council_seats")
 YEAR_MONEY = ("requested", "awarded", "returned")
 PUBLIC_TOTALS = ("year", "departments", "offers", "offers_funded", "small_grants",
@@ -368,8 +385,11 @@ def yearly_totals(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row["booking_hours"] += float(entry.get("hours") or 0)
         elif form == "patronage" and status == "granted":
             row["patronages"] += 1
-        elif form == "training" and entry.get("people_registered") and status != "cancelled":
-            row["trainings"] += 1
+        elif form == "training" and status != "cancelled":
+            if entry.get("people_registered"):
+                row["trainings"] += 1
+            if entry.get("people_attended"):
+                row["trainings_attended"] += 1
         elif form == "partnership":
             row["partnerships"] += 1
         elif form == "volunteering":

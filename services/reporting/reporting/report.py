@@ -6,9 +6,13 @@ statistics API gives) rendered as JSON, CSV, XLSX, HTML with charts, or PDF.
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 import os
+import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -85,8 +89,16 @@ TOP_ORGANIZATIONS = 50
 """The HTML and PDF list the organisations given the most; XLSX and open data list all."""
 MODE_LABELS = {"supporting": "wspieranie", "entrusting": "powierzanie"}
 
-CITY = os.environ.get("WSPOLPRACA_CITY", "Miasto")
-"""The city on the report's cover (`WSPOLPRACA_CITY`, e.g. „Miasto Stołeczne Warszawa”)."""
+DEFAULT_CITY = "Miasto Przykładowo"  # the portal's default too (PORTAL_CITY)
+
+
+def city_of(env: Mapping[str, str]) -> str:
+    """The city on the report's cover and signature: `WSPOLPRACA_CITY` (e.g. „Miasto Stołeczne
+    Warszawa”), else the portal's `PORTAL_CITY`, so a city set once names it in both."""
+    return env.get("WSPOLPRACA_CITY") or env.get("PORTAL_CITY") or DEFAULT_CITY
+
+
+CITY = city_of(os.environ)
 PREPARED_BY = os.environ.get(
     "WSPOLPRACA_REPORT_PREPARED_BY",
     "Pełnomocnik ds. współpracy z organizacjami pozarządowymi")
@@ -96,6 +108,11 @@ MONEY_KEYS = frozenset({"requested", "awarded", "amount", "returned", "small_gra
                         "planned", "paid"})
 PERCENT_KEYS = frozenset({"share_of_grant_funds_pct", "execution_pct"})
 DECIMAL_KEYS = frozenset({"room_hours", "equipment_hours", "hours_lent", "mean_response_days"})
+COUNT_FIELDS = frozenset({"small_grants.awarded"})
+"""Figures of the summary (`section.key`) named like money that count something: the small
+grants awarded are a number of grants, their money is `small_grants.amount`."""
+MONEY_UNITS = frozenset({"zł", "PLN"})
+"""A programme's measure in one of these units is money (`150 000,00 zł`)."""
 
 HOW_COUNTED = {
     stats.PROGRAMME_YEAR:
@@ -126,6 +143,10 @@ def how_counted(kind: str, year: int) -> str:
 
 
 def value_kind(key: str) -> str:
+    """How a figure is formatted, by its key: `section.key` of the summary or a column's key."""
+    if key in COUNT_FIELDS:
+        return "count"
+    key = key.rpartition(".")[2]
     if key in MONEY_KEYS:
         return "money"
     if key in PERCENT_KEYS:
@@ -179,7 +200,7 @@ def keyed_rows(report: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
     for section, labels in SUMMARY_LABELS.items():
         for key, label in labels.items():
             if key != "_":
-                result.append((labels["_"], label, s[section][key], key))
+                result.append((labels["_"], label, s[section][key], f"{section}.{key}"))
     for mode, value in s["money"]["by_mode"].items():
         result.append(("Środki (PLN)", f"przyznane, tryb: {MODE_LABELS[mode]}", value,
                        "awarded"))
@@ -196,6 +217,23 @@ def keyed_rows(report: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
         result.append((f"Miesiąc {row['month']:02d}", "złożone oferty",
                        row["offers_submitted"], "offers_submitted"))
     return result
+
+
+def measure_value(value: Any, unit: str | None) -> str:
+    """A measure's target or achieved value with its unit: money as money (`150 000,00 zł`),
+    other quantities as numbers (`12 szt.`, `12,50 godz.`)."""
+    if unit in MONEY_UNITS:
+        return pl.money(value)
+    return pl.quantity(value) + (f"\u00a0{unit}" if unit and value not in (None, "") else "")
+
+
+def measure_format(value: Any, unit: str | None) -> str:
+    """A measure's XLSX number format: money in zł, whole numbers, or two decimals."""
+    if unit in MONEY_UNITS:
+        return pl.XLSX_MONEY
+    found = _cell(value)
+    whole = isinstance(found, (int, Decimal)) and found == int(found)
+    return pl.XLSX_COUNT if whole else pl.XLSX_HOURS
 
 
 def to_csv(report: dict[str, Any]) -> bytes:
@@ -271,6 +309,10 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         _append(plan, [m["name"], m["area_name"], m["unit"], m["target"], m["achieved"],
                        m["execution_pct"]], [None, None, None, "target", "achieved",
                                              "execution_pct"])
+        for column in (4, 5):
+            cell = plan.cell(plan.max_row, column)
+            if cell.value is not None:
+                cell.number_format = measure_format(cell.value, m["unit"])
 
     grants = book.create_sheet("Dotacje")
     grants.append(["organizacja", "tryb", "obszar", "zadanie", "konkurs",
@@ -364,6 +406,7 @@ _environment = Environment(loader=PackageLoader("reporting", "templates"),
 _environment.filters.update({
     "zl": pl.money, "liczba": pl.number, "procent": pl.percent, "data": pl.long_date,
     "ilosc": pl.quantity, "godziny": lambda v: pl.number(v, 2), "figure": polish,
+    "miernik": measure_value,
 })
 
 
@@ -378,6 +421,22 @@ def to_html(report: dict[str, Any]) -> str:
                "calendar_year": how_counted(stats.CALENDAR_YEAR, year),
                "months": how_counted("months", year),
                "cooperating": how_counted("cooperating", year)})
+
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+NONE = "'none'"
+
+
+def content_security_policy(html: str | bytes) -> str:
+    """The HTML version's own Content-Security-Policy: nothing but its one stylesheet (by its
+    hash, so no other inline style or script runs) and its charts (data: images). The portal
+    passes it on with the document, whose style a policy without it would block."""
+    text = html.decode("utf-8") if isinstance(html, bytes) else html
+    digests = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
+        for s in _STYLE.findall(text))
+    return (f"default-src 'none'; style-src {digests or NONE}; "
+            "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
 def to_pdf(report: dict[str, Any]) -> bytes:

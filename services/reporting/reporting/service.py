@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from reporting import cooperation, opendata, projections, rendered, report, repository, stats
 from reporting.repository import EventLog, MongoStore, Reader, log_record
 from reporting.schemas import (
+    YEARS,
     DepartmentsOverviewSchema,
     DepartmentsQuerySchema,
     GrantsQuerySchema,
@@ -25,9 +26,13 @@ from wspolpraca.http import api, json_response
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo, Transaction
 
-DOCUMENTS = rendered.RenderedReports(lambda built, fmt: off_the_hub(report.render, built, fmt))
+DOCUMENTS = rendered.RenderedReports(
+    lambda built, fmt: off_the_hub(report.render, built, fmt),
+    size=(YEARS.max - YEARS.min + 1) * len(set(report.CONTENT_TYPES) - {"json"}))
 """The annual reports rendered (off the hub), kept per year and format until their figures
-change: shared by the service's workers."""
+change: shared by the service's workers. It holds every year and format the report may be
+asked in, so a client looping over the years cannot evict them and make every request a new
+rendering (documents of years without figures are small)."""
 
 
 class ReportingService:
@@ -135,6 +140,9 @@ class ReportingService:
             disposition = "inline" if fmt == "html" else f'attachment; filename="{filename}"'
             response = Response(content, content_type=report.CONTENT_TYPES[fmt],
                                 headers={"Content-Disposition": disposition})
+            if fmt == "html":
+                response.headers["Content-Security-Policy"] = \
+                    report.content_security_policy(content)
         response.set_etag(tag, weak=True)
         response.headers["Cache-Control"] = "public, no-cache"
         return response

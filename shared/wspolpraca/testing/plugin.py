@@ -112,6 +112,12 @@ class RunningService:
     def patch(self, path, token=None, **kw):
         return self.request("PATCH", path, token, **kw)
 
+    def put(self, path, token=None, **kw):
+        return self.request("PUT", path, token, **kw)
+
+    def delete(self, path, token=None, **kw):
+        return self.request("DELETE", path, token, **kw)
+
 
 # A service's queue consumer (kombu's ConsumerMixin) looks for consumers to cancel between two
 # waits for a message of up to `safety_interval` (1 s by default), so stopping a service that

@@ -4,7 +4,7 @@ cancellation, and two announcements racing for the last funds."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -196,3 +196,32 @@ def test_the_database_refuses_a_commitment_made_on_a_stale_read(grants, officer)
     assert not totals.add_within("city:2027", 500_001, 2_000_000)
     assert totals.add_within("city:2027", 500_000, 2_000_000)
     assert totals.total("city:2027") == 2_000_000
+
+
+def test_drafted_and_announced_at_once_a_refusal_leaves_no_draft_and_the_terms_say_when(
+        grants, officer, events):
+    terms = grants.get("/api/v1/competitions/announcement-terms").json()   # public: a form's hint
+    assert terms["min_submission_days"] == 21
+    assert terms["earliest_submission_deadline"] == (today() + timedelta(days=21)).isoformat()
+    assert "art. 13 ust. 1" in terms["legal_basis"]
+
+    adopted_programme(grants, officer)
+    before = db_state(grants.db)
+    error = assert_error(grants.post(COMPETITIONS, officer, json=competition_body(
+        announce=True, submission_deadline=at_warsaw(today() + timedelta(days=20), 23, 59))),
+        422, "deadline_too_short", ("submission_deadline",))
+    assert terms["earliest_submission_deadline"] in error["message"]
+    assert db_state(grants.db) == before   # no draft, no funds committed
+
+    response = grants.post(COMPETITIONS, officer, json=competition_body(
+        announce=True, submission_deadline=at_warsaw(
+            date.fromisoformat(terms["earliest_submission_deadline"]), 0, 1)))
+    assert response.status_code == 201, response.text
+    competition = response.json()
+    assert competition["status"] == "announced" and competition["published_at"]
+    [announced] = events.wait_for("grants.competition.announced")
+    assert announced["subject"] == competition["id"]
+    assert grants.get(f"{COMPETITIONS}/{competition['id']}").status_code == 200
+    programme = grants.get(PROGRAMMES, officer).json()["items"][0]
+    assert [f["committed"] for f in programme["funds"] if f["area"] == "culture"] == [
+        "100000.00"]

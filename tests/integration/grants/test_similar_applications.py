@@ -101,6 +101,15 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
     items = grants.get(f"{OFFERS}/{camp['id']}/similar", officer).json()["items"]
     assert [(i["id"], i["department"]) for i in items] == [(again["id"], "sport")]
     assert grants.get(f"{OFFERS}/{workshops['id']}/similar", officer).json()["items"] == []
+    # the competition's page reads every offer's similar applications in one call
+    response = grants.get(f"{COMPETITIONS}/{culture['id']}/similar", culture_desk)
+    assert response.status_code == 200, response.text
+    [(offer_id, [listed])] = [(i["offer_id"], i["similar"]) for i in response.json()["items"]]
+    assert (offer_id, listed["id"], listed["department"]) == (camp["id"], again["id"], "sport")
+    assert "pokrywające się terminy" in listed["reasons"]
+    assert_error(grants.get(f"{COMPETITIONS}/{culture['id']}/similar", sport_desk), 403)
+    assert_error(grants.get(f"{COMPETITIONS}/{culture['id']}/similar", ngo), 403)
+    assert_error(grants.get(f"{COMPETITIONS}/{'0' * 24}/similar", officer), 404)
     # the committee sees the warning on the offer
     assert grants.get(f"{OFFERS}/{camp['id']}", officer).json()["warnings"]
 
@@ -126,6 +135,12 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
 
     # culture funds the camp first: nothing else is funded, no acknowledgement needed
     under_evaluation(grants, officer, culture["id"])
+    # the committee member reads the offer with its warning (the similar lists stay the
+    # office's and the running department's)
+    member = token("committee", sub="official-1")
+    [seen] = grants.get(f"{OFFERS}/{camp['id']}", member).json()["warnings"]
+    assert again["id"] in seen and "pokrywające się terminy" in seen
+    assert_error(grants.get(f"{OFFERS}/{camp['id']}/similar", member), 403)
     response = grants.post(f"{COMPETITIONS}/{culture['id']}/results", officer, json={"awards": [
         {"offer_id": camp["id"], "amount": "18000.00"},
         {"offer_id": workshops["id"], "amount": "4000.00"}]})

@@ -184,3 +184,58 @@ def test_a_department_person_may_still_subscribe_for_themselves_to_every_departm
     publish(amqp_uri, routed_inquiry(department="culture"))
     [request] = wait_until(lambda: receiver.at("/me"))
     assert json.loads(request["body"])["data"]["department"] == "culture"
+
+
+def test_a_representative_whose_representation_ends_no_longer_gets_the_organisations_affairs(
+        notifications, token, receiver, amqp_uri):
+    """Issue 15 item 1, checked when a delivery is planned: the subscription was made with a
+    token acting for the organisation; once identity revokes that representation, its own
+    bookings stop reaching the person's webhook (public events still do)."""
+    person = "665f1c2a9b1e8a00000000a7"
+    ngo = token("ngo", sub=person, org_id=OUR_ORG)
+    assert subscribe(notifications, ngo, receiver.url + "/ok",
+                     ["registry.booking.requested", "registry.training.cancelled"]
+                     ).status_code == 201
+    send(amqp_uri, "registry", "booking.requested", "665f1c2a9b1e8a00000000d1",
+         booking("sport", number=1))
+    wait_until(lambda: receiver.at("/ok"))
+
+    send(amqp_uri, "identity", "representation.revoked", "665f1c2a9b1e8a00000000e1", {
+        "id": "665f1c2a9b1e8a00000000e1", "account_id": person, "organization_id": OUR_ORG,
+        "status": "revoked", "name": "Ewa Nowak", "email": "ewa@example.pl", "reason": None,
+        "requested_at": format_time(utcnow()), "decided_at": format_time(utcnow())})
+    wait_until(lambda: notifications.db["subscriptions"].find_one(
+        {"reader.user": person, "reader.org_id": None}))
+
+    send(amqp_uri, "registry", "booking.requested", "665f1c2a9b1e8a00000000d4",
+         booking("sport", number=4))
+    send(amqp_uri, "registry", "training.cancelled", "665f1c2a9b1e8a00000000f1",
+         cancelled_training())
+    # the training comes after the booking on the same queue: once it is here, the booking
+    # was handled, and gave nothing
+    wait_until(lambda: len(receiver.at("/ok")) == 2)
+    all_delivered(notifications)
+    types = [json.loads(r["body"])["type"] for r in receiver.at("/ok")]
+    assert types == ["registry.booking.requested", "registry.training.cancelled"]
+
+
+def test_a_deleted_accounts_own_subscriptions_stop(notifications, token, receiver, amqp_uri):
+    """An account erased at its owner's request (identity.account.deleted) leaves no
+    subscription delivering to it; a department's, made by the same person, stays."""
+    person = "665f1c2a9b1e8a00000000a8"
+    own = subscribe(notifications, token("officer", sub=person), receiver.url + "/own",
+                    ["registry.training.cancelled"]).json()
+    departments = subscribe(notifications, token("department", sub=person, department="sport"),
+                            receiver.url + "/dept", ["registry.training.cancelled"]).json()
+
+    send(amqp_uri, "identity", "account.deleted", person, {"account_id": person})
+    wait_until(lambda: notifications.db["subscriptions"].find_one(
+        {"_id": own["id"], "status": "cancelled"}))
+
+    send(amqp_uri, "registry", "training.cancelled", "665f1c2a9b1e8a00000000f1",
+         cancelled_training())
+    wait_until(lambda: receiver.at("/dept"))
+    all_delivered(notifications)
+    assert receiver.at("/own") == []
+    assert notifications.db["subscriptions"].find_one({"_id": departments["id"]})[
+        "status"] == "active"

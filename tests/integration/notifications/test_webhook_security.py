@@ -43,6 +43,9 @@ def port_of(uri: str) -> int:
     "http://169.254.169.254/latest/meta-data/",
     "http://guest:guest@rabbitmq:15672/api/definitions", "http://[::1/", "http://x.pl:99999/",
     "http://x.pl:port/", "gopher://x.pl/", "http://10.0.0.1/", "http://[::ffff:7f00:1]:5672/",
+    # found by the audit: Kubernetes service names, names under localhost, site-local IPv6
+    "http://registry.wspolpraca.svc.cluster.local:8001/", "http://api.localhost:9999/",
+    "http://[fec0::1]/",
 ])
 def test_a_webhook_at_an_internal_address_or_a_malformed_url_is_a_422(notifications, dept,
                                                                       url):

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from nameko.testing.services import entrypoint_hook
-
+from registry.handlers import inquiries
 from registry.service import RegistryService
 from wspolpraca.envelope import utcnow
+from wspolpraca.testing.entrypoints import in_lockstep, run_at_once
 
 
-def test_the_timers_of_two_registry_replicas_raise_each_overdue_inquiry_once(start_service):
+def test_the_timers_of_two_registry_replicas_raise_each_overdue_inquiry_once(start_service,
+                                                                            monkeypatch):
     database = f"registry_replicas_{uuid.uuid4().hex[:8]}"
     replicas = [start_service(RegistryService, mongo_database=database, timers_enabled=True)
                 for _ in range(2)]
@@ -33,14 +33,10 @@ def test_the_timers_of_two_registry_replicas_raise_each_overdue_inquiry_once(sta
     db["inquiries"].update_many({"_id": {"$in": filed}},
                                 {"$set": {"deadline": utcnow() - timedelta(days=1)}})
 
-    def fire(replica):
-        with entrypoint_hook(replica.container, "report_overdue_inquiries") as check:
-            return check()
-
-    # both replicas' timers at once (one call per container: nameko's entrypoint_hook waits
-    # for the container's first worker of the method, so two on one container share a result)
-    with ThreadPoolExecutor(2) as pool:
-        flagged = list(pool.map(fire, replicas))
+    # both replicas' timers at once, and each inquiry taken by both together, so that their
+    # transactions really race for it (without the lockstep one replica trails the other)
+    in_lockstep(monkeypatch, inquiries, "flag_overdue")
+    flagged = run_at_once(replicas, "report_overdue_inquiries")
     assert sum(flagged) == len(filed), flagged
     raised = Counter(r["body"]["subject"] for r in db["outbox"].find(
         {"type": "registry.inquiry.overdue"}, {"body.subject": 1}))

@@ -202,7 +202,8 @@ def test_attendance_is_recorded_after_the_training_started(registry, publish, to
                                                            officer, events):
     item = publish(seats=2)
     first = register(registry, person(token, 1), item["id"], 1).json()
-    second = register(registry, person(token, 2), item["id"], 2).json()
+    other_org = "665f1c2a9b1e8a0012345679"
+    second = register(registry, person(token, 2, other_org), item["id"], 2).json()
     waiting = register(registry, person(token, 3), item["id"], 3).json()
     path = f"{TRAININGS_PATH}/{item['id']}/attendance"
 
@@ -220,6 +221,10 @@ def test_attendance_is_recorded_after_the_training_started(registry, publish, to
     assert (regs[first["id"]]["attended"], regs[second["id"]]["attended"]) == (True, False)
     (event,) = events.wait_for(ATTENDANCE)
     assert event["data"]["attended"] == 1
+    # per organisation, for its cooperation history (issue #22): seats and who came, no names
+    assert event["data"]["attended_by_organization"] == [
+        {"organization_id": "665f1c2a9b1e8a0012345678", "registered": 1, "attended": 1},
+        {"organization_id": other_org, "registered": 1, "attended": 0}]
     # registering for a training that started is refused
     assert_error(register(registry, person(token, 4), item["id"], 4), 409, "training_started")
 

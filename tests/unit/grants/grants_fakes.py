@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from grants import domain
-from grants.repository import SmallGrantTotals
+from grants.repository import OfferDrafts, SmallGrantTotals
 from wspolpraca.errors import DomainError
 from wspolpraca.testing.memory import MemoryRepository
 
@@ -57,6 +57,17 @@ class FakeOffers(FakeRepository):
         return [copy.deepcopy(r) for _, r in sorted(self.records.items())
                 if r["competition_id"] == competition_id
                 and (not statuses or r["status"] in statuses)]
+
+
+class FakeOfferDrafts(FakeRepository):
+    not_found = "Nie ma szkicu oferty w tym konkursie."
+    key = staticmethod(OfferDrafts.key)
+
+    def put(self, record: dict[str, Any]) -> None:
+        self.records[record["_id"]] = copy.deepcopy(record)
+
+    def discard(self, competition_id: str, organization_id: str) -> dict[str, Any] | None:
+        return self.records.pop(self.key(competition_id, organization_id), None)
 
 
 class FakeCommittee(FakeRepository):
@@ -116,6 +127,7 @@ class FakeUnit:
         self.programmes = FakeProgrammes()
         self.competitions = FakeRepository()
         self.offers = FakeOffers()
+        self.offer_drafts = FakeOfferDrafts()
         self.organizations = FakeOrganizations()
         self.committee = FakeCommittee()
         self.scores = FakeRepository()

@@ -343,3 +343,21 @@ def test_only_the_organisation_withdraws_its_offer_before_the_deadline(uow):
     withdrawn = uow.run(handlers.withdraw_offer, NGO, "o1")
     assert withdrawn["status"] == "withdrawn"
     assert uow.routing_keys() == ["offer.withdrawn"]
+
+
+def test_a_draft_is_the_organisations_until_the_deadline_and_emits_nothing(uow):
+    uow.competitions.add(competition("announced", published_at=utcnow()))
+    body = {"organization_id": "org-o1", "values": {"title": "Festyn"}}
+    with pytest.raises(Forbidden):
+        uow.run(handlers.save_offer_draft, OTHER_NGO, "c1", body)
+    saved = uow.run(handlers.save_offer_draft, NGO, "c1", body)
+    assert saved["_id"] == "c1:org-o1" and uow.offer_drafts.records["c1:org-o1"]["values"] == {
+        "title": "Festyn"}
+    uow.run(handlers.discard_offer_draft, NGO, "c1", "org-o1")
+    with pytest.raises(NotFound):
+        uow.run(handlers.discard_offer_draft, NGO, "c1", "org-o1")
+    uow.competitions.records["c1"]["submission_deadline"] = utcnow() - timedelta(seconds=1)
+    with pytest.raises(Conflict) as refused:
+        uow.run(handlers.save_offer_draft, NGO, "c1", body)
+    assert refused.value.code == "deadline_passed"
+    assert uow.routing_keys() == []

@@ -247,6 +247,24 @@ def test_public_writes_are_limited_per_client_address_with_the_json_error(proxy)
     assert requests.get(proxy + "/api/v1/inquiries", timeout=10).status_code == 200
 
 
+def test_the_annual_reports_documents_are_limited_per_client_address(proxy) -> None:
+    """Issue 15, item 9: cycling through the years' PDFs must not keep the renderers busy."""
+    answers = [requests.get(f"{proxy}/api/v1/reports/annual/{2000 + n}?format=pdf", timeout=10)
+               for n in range(30)]
+    limited = [a for a in answers if a.status_code == 429]
+    assert limited, [a.status_code for a in answers]
+    assert limited[0].json()["error"]["code"] == "rate_limited"
+    assert int(limited[0].headers["Retry-After"]) > 0
+    pages = [requests.get(f"{proxy}/sprawozdania/{2000 + n}.pdf", timeout=10) for n in range(30)]
+    refused = [a for a in pages if a.status_code == 429]
+    assert refused, [a.status_code for a in pages]
+    assert "Spróbuj ponownie za minutę" in refused[0].text
+    assert refused[0].headers["Content-Type"].startswith("text/html")
+    # the statistics and the portal's other pages are not limited by it
+    assert requests.get(proxy + "/api/v1/stats/summary", timeout=10).status_code == 200
+    assert requests.get(proxy + "/sprawozdania", timeout=10).status_code == 200
+
+
 @pytest.mark.parametrize("uri", ["/", "/konkursy", "/organizacje?q=%C5%82%C3%B3d%C5%BA",
                                  "/static/portal.css", "/health/ready",
                                  "/registry/api/v1/organizations"])

@@ -61,7 +61,10 @@ def test_what_the_service_says_of_itself_and_its_reminders_are_not_consumed():
     not_consumed = {t for t, spec in EVENTS.items() if not spec.consumed}
     assert not_consumed == OWN | {"notifications.notification.sent",
                                   "notifications.notification.failed",
-                                  "identity.account.confirmed", "identity.account.deleted"}
+                                  "identity.account.confirmed"}
+    # an account's deletion is consumed for its effect only: the person's subscriptions stop
+    assert EVENTS["identity.account.deleted"].consumed
+    assert not EVENTS["identity.account.deleted"].delivered
 
 
 def test_every_email_template_is_of_an_entry_and_every_entry_has_one():

@@ -45,7 +45,7 @@ def refused(url: str, policy: TargetPolicy = STRICT) -> DomainError:
     "http://192.168.1.1/", "http://100.64.0.1/", "http://[fd00::1]/", "http://[fe80::1]/",
     "http://[::ffff:127.0.0.1]/", "http://[::ffff:a9fe:a9fe]/", "http://[64:ff9b::a00:1]/",
     "http://[2002:7f00:1::]/", "http://224.0.0.1/", "http://[ff02::1]/", "http://[::]/",
-    "http://255.255.255.255/",
+    "http://255.255.255.255/", "http://[fec0::1]/",
 ])
 def test_no_loopback_private_link_local_multicast_or_unspecified_address(url):
     refused(url)
@@ -55,6 +55,10 @@ def test_no_loopback_private_link_local_multicast_or_unspecified_address(url):
     "http://localhost/", "http://localhost./", "http://LOCALHOST:9000/",
     "http://registry:8001/api/v1/organizations", "http://rabbitmq:15672/api/queues",
     "http://mongo:27017/", "http://mailpit:8025/", "http://identity/",
+    # as Kubernetes and resolvers write them (RFC 6761: every name under localhost)
+    "http://registry.wspolpraca.svc.cluster.local:8001/", "http://rabbitmq.wspolpraca.svc/",
+    "http://mongo.default.svc.cluster.local./", "http://grafana.city.internal/",
+    "http://anything.localhost:9000/", "http://localhost.localdomain:9000/",
 ])
 def test_never_the_platforms_own_services_whatever_they_resolve_to(url):
     refused(url, LOCAL)
@@ -83,6 +87,11 @@ def test_loopback_allowed_for_the_local_run_but_never_the_platforms_ports():
         refused(f"http://127.0.0.1:{port}/x", LOCAL)
     assert refused_address("127.0.0.1", 80, LOCAL) is None
     assert refused_address("10.1.2.3", 9000, LOCAL)            # only what was allowed
+
+
+def test_a_public_host_named_like_a_service_is_not_the_platforms():
+    assert validate_webhook_target("https://registry.example.pl/hook", STRICT)
+    assert validate_webhook_target("https://portal.miasto.pl/hook", STRICT)
 
 
 def test_global_addresses_are_fine_on_any_port():

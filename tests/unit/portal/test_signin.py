@@ -79,6 +79,7 @@ class _Site:
 
 class _Request:
     full_path = "/moja-organizacja?"
+    method = "GET"
 
     def __init__(self, session) -> None:
         self.session = session

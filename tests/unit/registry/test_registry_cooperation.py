@@ -180,3 +180,13 @@ def test_attendance_is_of_seats_held_each_once_in_order():
         rules.check_attended(["r1", "r3", "r9"], statuses)
     assert (refused.value.code, refused.value.field) == ("not_registered", "attended")
     assert "r3, r9" in refused.value.message
+
+
+def test_attendance_counts_per_organisation_its_seats_and_who_came_without_names():
+    """Issue #22: an organisation's history counts the trainings its people attended."""
+    seats = [{"_id": "r1", "organization_id": "org-b"}, {"_id": "r2", "organization_id": "org-a"},
+             {"_id": "r3", "organization_id": "org-b"}, {"_id": "r4", "organization_id": None}]
+    assert rules.attendance_by_organization(seats, ["r1", "r4"]) == [
+        {"organization_id": "org-a", "registered": 1, "attended": 0},
+        {"organization_id": "org-b", "registered": 2, "attended": 1}]
+    assert rules.attendance_by_organization([], []) == []

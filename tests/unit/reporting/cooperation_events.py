@@ -48,6 +48,16 @@ def training(kind: str, registration_id: str, org: str, time: str, version: int)
                          "promoted": False}}, time=time)
 
 
+def training_attendance(org: str, attended: int, time: str, version: int):
+    """The attendance of `training(...)`'s training, per organisation (a correction comes
+    with a higher version)."""
+    data = {k: v for k, v in training("registered", "r-0", org, time, version).data.items()
+            if k != "registration"}
+    return event("registry", "training.attendance_recorded", {
+        **data, "attended": attended, "attended_by_organization": [
+            {"organization_id": oid(org), "registered": 1, "attended": attended}]}, time=time)
+
+
 def training_cancelled(time: str):
     """The training of `training(...)`, cancelled (registry's TrainingCancelledData)."""
     data = {k: v for k, v in training("registered", "r-0", ORG, time, 9).data.items()
@@ -135,6 +145,8 @@ def city_year() -> list:
         training("registered", "r-1", ORG, "2026-02-20T10:00:00Z", 2),
         training("registered", "r-2", ORG, "2026-02-21T10:00:00Z", 3),
         training("unregistered", "r-2", ORG, "2026-02-22T10:00:00Z", 4),
+        training_attendance(ORG, 0, "2026-03-03T13:00:00Z", 5),
+        training_attendance(ORG, 1, "2026-03-03T12:30:00Z", 6),  # corrected (clock earlier)
         partnership("2026-02-01T10:00:00Z"),
         volunteering("2026-06-01T10:00:00Z"),
         org_comment("2026-02-05T08:00:00Z"),

@@ -49,7 +49,8 @@ def test_every_form_of_cooperation_is_in_one_history_with_yearly_totals():
         "requested": "56000.00", "awarded": "35000.00", "returned": "500.00",
         "contracts": 2, "reports_on_time": 1, "reports_late": 1,
         "bookings": 1, "booking_hours": 3.0, "patronages": 1, "trainings": 1,
-        "partnerships": 1, "volunteering": 1, "consultation_comments": 1, "council_seats": 1}
+        "trainings_attended": 1, "partnerships": 1, "volunteering": 1,
+        "consultation_comments": 1, "council_seats": 1}
     [camp] = [e for e in found["history"] if e["form"] == "offer"
               and e["id"] == oid("off-2")]
     assert (camp["department"], camp["status"], camp["awarded_amount"]) == \
@@ -58,7 +59,7 @@ def test_every_form_of_cooperation_is_in_one_history_with_yearly_totals():
     assert "Jan Kowalski" not in str(found)  # nothing personal
     assert seat["title"] == "Rada Działalności Pożytku Publicznego"
     [training] = [e for e in found["history"] if e["form"] == "training"]
-    assert training["people_registered"] == 1
+    assert (training["people_registered"], training["people_attended"]) == (1, 1)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -30,3 +30,20 @@ def test_a_document_is_rendered_once_until_its_figures_change_and_the_oldest_lea
     cache.get(report(2024), "pdf")  # the 2026 PDF leaves (size 2)
     cache.get(report(awarded="5.00"), "pdf")
     assert calls == [(2026, "pdf"), (2026, "pdf"), (2025, "pdf"), (2024, "pdf"), (2026, "pdf")]
+
+
+def test_looping_over_every_year_and_format_renders_each_once():
+    """Issue 15, item 9: with room for 32 a client asking for 2000..2100 in turn evicted
+    every document before it was asked again, so each request was a new rendering."""
+    from reporting import service
+    from reporting.schemas import YEARS
+
+    calls: list[tuple[int, str]] = []
+    cache = RenderedReports(lambda built, fmt: calls.append((built["year"], fmt)) or b"x",
+                            size=service.DOCUMENTS.size)
+    asked = [(year, fmt) for year in range(YEARS.min, YEARS.max + 1)
+             for fmt in ("csv", "xlsx", "html", "pdf")]
+    for _ in range(2):
+        for year, fmt in asked:
+            cache.get(report(year), fmt)
+    assert len(calls) == len(asked)

@@ -68,3 +68,10 @@ def test_a_year_without_data_is_an_empty_report_not_an_error():
     assert summary["offers"]["submitted"] == 0
     assert report.to_pdf(r).startswith(b"%PDF-")
     assert load_workbook(io.BytesIO(report.to_xlsx(r)))["Obszary"].max_row == 1
+
+
+def test_the_city_on_the_cover_is_set_once_for_the_portal_and_the_report():
+    assert report.city_of({"WSPOLPRACA_CITY": "Miasto Łódź", "PORTAL_CITY": "Łódź"}) == \
+        "Miasto Łódź"
+    assert report.city_of({"PORTAL_CITY": "Miasto Łódź"}) == "Miasto Łódź"
+    assert report.city_of({}) == "Miasto Przykładowo"  # as the portal says without either

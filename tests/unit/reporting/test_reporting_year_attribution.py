@@ -1,18 +1,22 @@
 """One definition of "the year" per figure (issue #21): the programme year for
 competitions, small grants and what follows from them (offers, awards, contracts, task
 reports, settlements), whenever it happened; the calendar year for what happens on a date
-(registrations, consultations, comments, inquiries). Events straddling New Year."""
+(registrations and verifications, consultations, comments, inquiries, council opinions, rooms
+and equipment lent, patronages, trainings, partnerships, volunteering). Events straddling New
+Year."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from cooperation_events import booking, partnership, patronage, training, volunteering
 from reporting_factory import (
     awarded,
     comment,
     competition,
     consultation,
     contract,
+    event,
     inquiry,
     offer,
     oid,
@@ -122,3 +126,53 @@ def test_every_section_of_the_summary_says_how_it_is_counted():
     s = figures(2027)
     assert {k for k in s if k not in ("year", "months", "outside_year")} <= \
         set(stats.COUNTED_BY)
+
+
+def calendar_story() -> list:
+    """The calendar year's other figures on both sides of midnight: each counts in the year
+    of its own date (a booking and a patronage by their start, a partnership by its start, a
+    volunteering need when posted, a council opinion when requested, a verification when
+    made)."""
+    late = booking("approved", "b-nye", "org-1", "2026-12-20T10:00:00Z", hours=6.0)
+    late.data.update(starts_at="2026-12-31T20:00:00Z", ends_at="2027-01-01T02:00:00Z")
+    early = training("registered", "r-1", "org-1", "2026-12-15T10:00:00Z", 1)
+    early.data.update(starts_at="2027-01-01T09:00:00Z", ends_at="2027-01-01T12:00:00Z")
+    granted = patronage("granted", "p-1", "org-2", "2026-12-10T10:00:00Z")
+    granted.data.update(starts_at="2027-01-06T10:00:00Z", ends_at="2027-01-06T18:00:00Z")
+    signed = partnership("2027-01-03T10:00:00Z")
+    signed.data.update(starts_on="2026-12-31")
+    requested = {"id": oid("op-1"), "council_id": oid("council-1"), "subject": "Program",
+                 "consultation_id": None, "requested_at": "2026-12-30T10:00:00Z",
+                 "deadline": "2027-01-13T23:59:59Z"}
+    return [
+        organization("registered", "org-9", "2026-12-31T22:00:00Z", "pending"),
+        organization("verified", "org-9", "2027-01-02T10:00:00Z", "verified"),
+        late, early, granted, signed, volunteering("2027-01-01T00:10:00Z"),
+        event("consultations", "council.opinion_requested", requested,
+              time="2026-12-30T10:00:00Z"),
+        event("consultations", "council.opinion_issued",
+              {**requested, "issued_at": "2027-01-05T10:00:00Z"}, time="2027-01-05T10:00:00Z"),
+    ]
+
+
+def test_the_cooperation_councils_and_verifications_follow_the_calendar():
+    store = projections.MemoryStore()
+    for e in calendar_story():
+        projections.apply(e, store)
+    s26, s27 = stats.summary(store, 2026), stats.summary(store, 2027)
+    assert (s26["organizations"]["registered"], s26["organizations"]["verified"]) == (1, 0)
+    assert (s27["organizations"]["registered"], s27["organizations"]["verified"]) == (0, 1)
+    # the booking starting on New Year's Eve is 2026's, all its hours with it
+    assert (s26["cooperation"]["rooms_lent"], s26["cooperation"]["room_hours"]) == (1, 6.0)
+    assert s27["cooperation"]["rooms_lent"] == 0
+    assert s26["organizations"]["cooperating"] == 1 and s27["organizations"]["cooperating"] == 0
+    assert (s26["cooperation"]["trainings_held"], s27["cooperation"]["trainings_held"]) == (0, 1)
+    assert s27["cooperation"]["participants_registered"] == 1
+    assert (s26["cooperation"]["patronages_granted"],
+            s27["cooperation"]["patronages_granted"]) == (0, 1)
+    assert (s26["cooperation"]["partnerships"], s27["cooperation"]["partnerships"]) == (1, 0)
+    assert (s26["cooperation"]["volunteering_posted"],
+            s27["cooperation"]["volunteering_posted"]) == (0, 1)
+    # requested in December, issued in January: the request's year, with its outcome
+    assert s26["councils"]["opinions_requested"] == 1 and s26["councils"]["opinions_issued"] == 1
+    assert s27["councils"]["opinions_requested"] == 0

@@ -13,7 +13,9 @@ from wspolpraca.organization_import import Rejection, write_report
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1",
-                                  "=HYPERLINK(\"http://x\")", "-"])
+                                  "=HYPERLINK(\"http://x\")", "-",
+                                  # blanks or a line break first, full-width signs
+                                  " =1+1", "\n=1+1", "\u00a0@x", "\uff1d1+1", "\uff0b1"])
 def test_a_cell_that_would_start_a_formula_gets_an_apostrophe(text):
     assert csv_cell(text) == "'" + text
 

@@ -30,7 +30,15 @@ from grants.handlers.contracts import (
     terminate_contract,
     update_budget,
 )
-from grants.handlers.offers import amend_offer, reject_offer, submit_offer, withdraw_offer
+from grants.handlers.offers import (
+    amend_offer,
+    check_offer,
+    discard_offer_draft,
+    reject_offer,
+    save_offer_draft,
+    submit_offer,
+    withdraw_offer,
+)
 from grants.handlers.programmes import (
     adopt_programme,
     consult_programme,
@@ -46,7 +54,8 @@ from grants.handlers.small_grants import (
 )
 
 __all__ = [
-    "accept_report", "adopt_programme", "amend_offer", "announce_competition",
+    "accept_report", "adopt_programme", "amend_offer", "announce_competition", "check_offer",
+    "discard_offer_draft", "save_offer_draft",
     "appoint_committee", "assign_offers", "award_small_grant", "cancel_competition",
     "close_competition", "comment_small_grant", "confirm_results", "consult_programme",
     "create_competition", "declare_no_conflict", "draft_programme", "flag_contract_deadlines",

@@ -18,9 +18,12 @@ OPEN_OFFER = (domain.OfferStatus.SUBMITTED.value,)
 
 
 def create_competition(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -> Record:
+    """A draft; with `announce` drafted and announced at once (a refusal of the announcement,
+    the 21 days of art. 13 ust. 1, leaves no draft behind)."""
     # the unit of work may run again (a transient error): the command stays as it came
     department = body.get("department")
-    body = {k: v for k, v in body.items() if k != "department"}
+    announce_now = bool(body.get("announce"))
+    body = {k: v for k, v in body.items() if k not in ("department", "announce")}
     if not principal.is_staff:
         if department not in (None, principal.department):
             raise Forbidden("Wydział przygotowuje konkursy tylko we własnym imieniu.")
@@ -28,23 +31,31 @@ def create_competition(uow: GrantsUnit, principal: Principal, body: dict[str, An
     domain.check_competition(body)
     programme = uow.programmes.adopted_for(body["task_start"].year)
     check_funds(programme, body["area"], body["budget"], "budget")
-    record = records.new_competition(body, programme["_id"], principal.sub, utcnow())
+    now = utcnow()
+    record = records.new_competition(body, programme["_id"], principal.sub, now)
     record["department"] = department or LIAISON_OFFICE
+    emitted = _announced(uow, record, now) if announce_now else None
     uow.competitions.add(record)
+    if emitted is not None:
+        uow.emit(emitted[0], record["_id"], emitted[1])
     return record
+
+
+def _announced(uow: GrantsUnit, record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+    """The announcement: the 21 days checked, the budget committed against the programme."""
+    status = domain.announce(record["status"])
+    terms = records.competition_terms(record)
+    domain.check_announcement(record["submission_deadline"], now, terms["task_start"], RULES)
+    programme = uow.programmes.adopted_for(record["year"])
+    uow.programmes.commit(programme, record["area"], record["budget_grosze"], "budget")
+    record.update(status=status, published_at=now, updated_at=now,
+                  programme_id=programme["_id"], funds_committed=True)
+    return "competition.announced", records.competition_payload(record)
 
 
 def announce_competition(uow: GrantsUnit, principal: Principal, competition_id: str) -> Record:
     def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
-        status = domain.announce(record["status"])
-        terms = records.competition_terms(record)
-        domain.check_announcement(record["submission_deadline"], now, terms["task_start"],
-                                  RULES)
-        programme = uow.programmes.adopted_for(record["year"])
-        uow.programmes.commit(programme, record["area"], record["budget_grosze"], "budget")
-        record.update(status=status, published_at=now, updated_at=now,
-                      programme_id=programme["_id"], funds_committed=True)
-        return "competition.announced", records.competition_payload(record)
+        return _announced(uow, record, now)
 
     return change_record(uow, uow.competitions, competition_id, step,
                          lambda record: access.check_runs(principal, record))

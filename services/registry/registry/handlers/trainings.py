@@ -120,8 +120,11 @@ def record_attendance(command: RecordAttendance, uow: Unit) -> Record:
                                         {r["_id"]: r["status"] for r in found})
         uow.registrations.mark_attendance(training["_id"], attended)
         training["attended"] = len(attended)
+        by_organization = rules.attendance_by_organization(
+            uow.registrations.seats(training["_id"]), attended)
         return Changed(training, [Event("training.attendance_recorded", lambda: records.
-                                        training_payload(training, attended=len(attended)))])
+                                        training_payload(training, attended=len(attended),
+                                                         attended_by_organization=by_organization))])
 
     return change(uow, uow.trainings, command.training_id, attend)
 

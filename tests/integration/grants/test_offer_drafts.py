@@ -1,0 +1,71 @@
+"""An offer's draft (kept by grants, resumed by any representative on any device) and the
+formal check before submission (nothing saved)."""
+
+from __future__ import annotations
+
+from grants_helpers import (
+    COMPETITIONS,
+    OFFERS,
+    adopted_programme,
+    announced_competition,
+    assert_error,
+    offer_body,
+    pass_deadline,
+    verified_organization,
+)
+
+
+def test_a_draft_is_saved_resumed_and_gone_once_the_offer_is_submitted(
+        grants, registry, officer, token):
+    org_id, ngo = verified_organization(registry, grants, token, officer)
+    other_id, other = verified_organization(registry, grants, token, officer)
+    adopted_programme(grants, officer)
+    competition = announced_competition(grants, officer)
+    draft = f"{COMPETITIONS}/{competition['id']}/offer-draft"
+
+    saved = grants.put(draft, ngo, json={"organization_id": org_id,
+                                         "values": {"title": "Festi", "total_cost": "12 5"}})
+    assert saved.status_code == 200, saved.text
+    again = grants.put(draft, ngo, json={"organization_id": org_id,
+                                         "values": {"title": "Festiwal", "rows": "3"}})
+    assert again.json()["values"] == {"title": "Festiwal", "rows": "3"}
+    found = grants.get(draft, ngo, params={"organization_id": org_id}).json()
+    assert found["values"]["title"] == "Festiwal" and found["competition_id"] == competition["id"]
+    listed = grants.get("/api/v1/offer-drafts", ngo, params={"organization_id": org_id}).json()
+    assert [d["competition_id"] for d in listed["items"]] == [competition["id"]]
+
+    # another organisation's representative neither reads nor writes it
+    assert grants.get(draft, other, params={"organization_id": org_id}).status_code == 403
+    assert grants.put(draft, other, json={"organization_id": org_id,
+                                          "values": {}}).status_code == 403
+    assert grants.get(draft, other, params={"organization_id": other_id}).status_code == 404
+
+    # submitted: the draft is gone
+    response = grants.post(f"{COMPETITIONS}/{competition['id']}/offers", ngo,
+                           json=offer_body(org_id))
+    assert response.status_code == 201, response.text
+    assert grants.get(draft, ngo, params={"organization_id": org_id}).status_code == 404
+
+    # discarded explicitly
+    grants.put(draft, ngo, json={"organization_id": org_id, "values": {"title": "x"}})
+    assert grants.delete(draft, ngo, params={"organization_id": org_id}).status_code == 200
+    assert grants.delete(draft, ngo, params={"organization_id": org_id}).status_code == 404
+
+    # after the deadline no draft is saved
+    pass_deadline(grants, competition["id"])
+    assert_error(grants.put(draft, ngo, json={"organization_id": org_id, "values": {}}), 409,
+                 "deadline_passed")
+
+
+def test_the_formal_check_before_submission_saves_nothing(grants, registry, officer, token):
+    org_id, ngo = verified_organization(registry, grants, token, officer)
+    adopted_programme(grants, officer)
+    competition = announced_competition(grants, officer)
+    check = f"{COMPETITIONS}/{competition['id']}/offers/check"
+
+    passed = grants.post(check, ngo, json=offer_body(org_id))
+    assert passed.status_code == 200, passed.text
+    assert passed.json()["passed"] is True and passed.json()["checked"]
+    assert_error(grants.post(check, ngo, json=offer_body(org_id, total_cost="10000.01")), 422,
+                 "sums_do_not_add_up")
+    assert grants.get(OFFERS, ngo, params={"organization_id": org_id}).json()["items"] == []

@@ -1,0 +1,66 @@
+"""A form posted after the session expired: kept on the server under a one-time key, for its
+path (and its person, when known), and given back once after signing in again."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from werkzeug.datastructures import MultiDict
+
+from portal.sessions import FormStash, SessionStore
+
+
+def test_the_stash_gives_a_form_back_once_for_its_path_and_person() -> None:
+    stash = FormStash(ttl=60)
+    key = stash.put("/moja-organizacja/oferty/nowa/c1", [("title", "Festyn"), ("partners", "a"),
+                                                         ("partners", "b")], "sub-1")
+    assert stash.take(key, "/moja-organizacja/oferty/nowa/c2", "sub-1") is None
+    assert stash.take(key, "/moja-organizacja/oferty/nowa/c1", "sub-2") is None
+    assert stash.take(key, "/moja-organizacja/oferty/nowa/c1", "sub-1") == [
+        ("title", "Festyn"), ("partners", "a"), ("partners", "b")]
+    assert stash.take(key, "/moja-organizacja/oferty/nowa/c1", "sub-1") is None
+    assert stash.take(None, "/x", None) is None
+
+
+def test_a_stashed_form_expires() -> None:
+    stash = FormStash(ttl=60)
+    key = stash.put("/x", [("a", "1")])
+    stash.kept[key].stored = time.monotonic() - 61
+    assert stash.take(key, "/x", "anyone") is None
+
+
+class _Site:
+    def __init__(self) -> None:
+        self.stash = FormStash()
+
+
+class _Post:
+    method = "POST"
+    path = "/moja-organizacja/oferty/nowa/c1"
+    full_path = path + "?"
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.form = MultiDict([("csrf_token", "t"), ("idempotency_key", "k"),
+                               ("title", "Festyn na Bałutach")])
+
+
+def test_a_post_without_a_session_keeps_the_form_and_signs_in_back_to_it() -> None:
+    from portal.web import Redirect
+    from portal.workspaces import WorkspacesMixin
+
+    pages = WorkspacesMixin()
+    pages.site = _Site()
+    session = SessionStore().new()   # signed out: no tokens
+    try:
+        pages._me(_Post(session))
+    except Redirect as exc:
+        target = unquote(parse_qs(urlsplit(exc.location).query)["next"][0])
+    else:
+        raise AssertionError("not sent to sign in")
+    path, _, query = target.partition("?")
+    assert path == "/moja-organizacja/oferty/nowa/c1"
+    key = parse_qs(query)["przywroc"][0]
+    # the token and the key are not kept: the form comes back with new ones
+    assert pages.site.stash.take(key, path, "sub-1") == [("title", "Festyn na Bałutach")]
