@@ -39,11 +39,64 @@ class _Post:
     method = "POST"
     path = "/moja-organizacja/oferty/nowa/c1"
     full_path = path + "?"
+    host_url = "http://portal.example/"
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, path: str | None = None, referer: str | None = None) -> None:
         self.session = session
         self.form = MultiDict([("csrf_token", "t"), ("idempotency_key", "k"),
                                ("title", "Festyn na Bałutach")])
+        self.headers = {"Referer": referer} if referer else {}
+        if path:
+            self.path = path
+            self.full_path = path + "?"
+
+
+def _signed_in_back_to(pages, post) -> tuple[str, str]:
+    from portal.web import Redirect
+
+    try:
+        pages._me(post)
+    except Redirect as exc:
+        target = unquote(parse_qs(urlsplit(exc.location).query)["next"][0])
+    else:
+        raise AssertionError("not sent to sign in")
+    path, _, query = target.partition("?")
+    return path, parse_qs(query)["przywroc"][0]
+
+
+REPORT = "/moja-organizacja/umowy/k1/sprawozdanie"
+
+
+def test_a_form_posted_to_a_path_without_a_page_comes_back_to_the_page_it_was_on() -> None:
+    from portal.workspaces import WorkspacesMixin
+
+    pages = WorkspacesMixin()
+    pages.site = _Site()
+    post = _Post(SessionStore().new(), REPORT,
+                 referer="http://portal.example/moja-organizacja/umowy/k1?zapisano=x")
+    path, key = _signed_in_back_to(pages, post)
+    assert path == "/moja-organizacja/umowy/k1"
+
+    class _Back:   # the page after signing in again
+        args = {"przywroc": key}
+
+    _Back.path = path
+    me = SessionStore().new()
+    # another form of the page does not take it; the report's does, once
+    assert pages._kept_form(_Back(), me, "/moja-organizacja/umowy/k1/inny") is None
+    kept = pages._kept_form(_Back(), me, REPORT)
+    assert kept.action == REPORT and kept.form.get("title") == "Festyn na Bałutach"
+    assert "csrf_token" not in kept.form and pages._kept_form(_Back(), me) is None
+
+
+def test_another_sites_referer_is_not_followed() -> None:
+    from portal.workspaces import WorkspacesMixin
+
+    pages = WorkspacesMixin()
+    pages.site = _Site()
+    for referer in ("https://evil.example/moja-organizacja/umowy/k1", "//evil.example/x", None):
+        path, _ = _signed_in_back_to(pages, _Post(SessionStore().new(), REPORT, referer))
+        assert path == REPORT
 
 
 def test_a_post_without_a_session_keeps_the_form_and_signs_in_back_to_it() -> None:
