@@ -312,7 +312,8 @@ class WorkspacesMixin:
             own=own, unread=unread.get("unread"), form=form,
             statuses=REPRESENTATION_STATUS, offer_statuses=OFFER_STATUS, now=moment,
             left=formatting.days_left_text, sent=request.args.get("wyslano") == "1",
-            drafts=self._drafts(me, parts), discarded=request.args.get("usunieto") == "1")
+            drafts=self._drafts(me, parts), discarded=request.args.get("usunieto") == "1",
+            decided="blad" if request.args.get("blad") else request.args.get("zapisano"))
 
     @page("POST", "/moja-organizacja/reprezentacja")
     def ask_to_represent(self, request: Request) -> Response:

@@ -117,3 +117,57 @@ def test_a_post_without_a_session_keeps_the_form_and_signs_in_back_to_it() -> No
     key = parse_qs(query)["przywroc"][0]
     # the token and the key are not kept: the form comes back with new ones
     assert pages.site.stash.take(key, path, "sub-1") == [("title", "Festyn na Bałutach")]
+
+
+class _Page:
+    """The page a person comes back to after signing in again."""
+
+    def __init__(self, path: str, key: str) -> None:
+        self.path = path
+        self.args = {"przywroc": key}
+
+
+def _pages_with(*mixins):
+    from portal.workspaces import WorkspacesMixin
+
+    class Pages(WorkspacesMixin, *mixins):
+        def _me(self, request):
+            return SessionStore().new()
+
+        def _staff(self, request):
+            return self._me(request)
+
+        _staff_of_consultations = _staff
+
+    pages = Pages()
+    pages.site = _Site()
+    pages.shown = {}
+    return pages
+
+
+def test_the_consultation_page_fills_in_the_answer_to_the_comment_it_was_for() -> None:
+    from portal.office_consultations import ConsultationsOfficeMixin
+
+    pages = _pages_with(ConsultationsOfficeMixin)
+    pages._office_consultation = lambda request, me, id, **kw: pages.shown.update(kw)
+    key = pages.site.stash.put("/urzad/konsultacje/c1", [
+        ("decision_m7", "rejected"), ("reason_m7", "Poza zakresem projektu.")],
+        action="/urzad/konsultacje/c1/uwagi/m7/odpowiedz")
+    pages.office_consultation(_Page("/urzad/konsultacje/c1", key), "c1")
+    comment_id, form = pages.shown["answer"]
+    assert comment_id == "m7" and pages.shown["restored"] is True
+    assert form.values == {"decision_m7": "rejected", "reason_m7": "Poza zakresem projektu."}
+
+
+def test_the_competition_page_fills_in_the_results_as_typed() -> None:
+    from portal.committee import CommitteeMixin
+
+    pages = _pages_with(CommitteeMixin)
+    pages._office_competition = lambda request, me, id, **kw: pages.shown.update(kw)
+    key = pages.site.stash.put("/urzad/konkursy/k1", [("award_o1", "12 500,00")],
+                               action="/urzad/konkursy/k1/wyniki")
+    pages.office_competition(_Page("/urzad/konkursy/k1", key), "k1")
+    assert pages.shown["kept_results"].form.get("award_o1") == "12 500,00"
+    pages.shown.clear()
+    pages.office_competition(_Page("/urzad/konkursy/k1", key), "k1")   # once only
+    assert pages.shown["kept_results"] is None
