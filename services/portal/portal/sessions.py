@@ -32,8 +32,10 @@ class Session:
     # the organisations the person may act for, read once after signing in: [(id, name)]
     organisations: list[tuple[str, str]] = field(default_factory=list)
     # one refresh of the tokens at a time (htmx requests arrive together; identity revokes
-    # the whole family when a rotated refresh token is used twice); green under eventlet
-    refresh_lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
+    # the whole family when a rotated refresh token is used twice); made when the session is,
+    # so it is eventlet's green lock once the runner has monkey-patched `threading`
+    refresh_lock: Any = field(default_factory=lambda: threading.Lock(), repr=False,
+                              compare=False)
 
     @property
     def signed_in(self) -> bool:
