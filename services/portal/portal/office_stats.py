@@ -22,13 +22,15 @@ from portal import formatting
 from portal.sessions import Session
 from portal.views import Parts
 from portal.web import Site, page
+from wspolpraca.departments import LIAISON_OFFICE
 
-BLUE, GREEN, RED, GREY = "#2b6cb0", "#2f855a", "#c53030", "#4a5568"
+BLUE, GREEN = "#2b6cb0", "#2f855a"
 MONTHS = ("styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień",
           "wrzesień", "październik", "listopad", "grudzień")
 YEARS_BACK, YEARS_AHEAD = 4, 2
 LABEL_WIDTH, BAR_WIDTH, ROW, TOP = 210, 300, 26, 8   # the SVG's geometry in its own units
-SMALL_GRANTS = "Biuro pełnomocnika (małe granty)"
+OFFICE = "Biuro pełnomocnika"
+SMALL_GRANTS = "Biuro pełnomocnika: małe granty"
 
 
 def _decimal(value: Any) -> Decimal:
@@ -108,7 +110,13 @@ def charts(summary: dict[str, Any], departments: list[dict[str, Any]] | None,
                 ("odrzucone formalnie", offers.get("rejected_formally", 0)),
                 ("w ocenie", offers.get("under_evaluation", 0)),
                 ("wycofane", offers.get("withdrawn", 0))]
-    months = summary.get("months", [])
+    # the programme year's awards made before January or after December count too (their rows)
+    outside, year = summary.get("outside_year", {}), summary.get("year")
+    months = [(MONTHS[m["month"] - 1], m) for m in summary.get("months", [])] + [
+        (label, outside[key]) for key, label in (("before", f"przed {year} r."),
+                                                     ("after", f"po {year} r."))
+        if key in outside and _decimal(outside[key].get("awarded"))
+        + _decimal(outside[key].get("small_grants_amount"))]
     found = {
         "by_area": bar_chart(
             "wykres-obszary", "Przyznane środki według obszarów",
@@ -121,9 +129,9 @@ def charts(summary: dict[str, Any], departments: list[dict[str, Any]] | None,
             [("oferty", BLUE, [int(n or 0) for _, n in outcomes])], number),
         "months": bar_chart(
             "wykres-miesiace", "Przyznane środki miesiąc po miesiącu",
-            [MONTHS[m["month"] - 1] for m in months],
-            [("konkursy", BLUE, [_decimal(m["awarded"]) for m in months]),
-             ("małe granty", GREEN, [_decimal(m["small_grants_amount"]) for m in months])],
+            [label for label, _ in months],
+            [("konkursy", BLUE, [_decimal(m["awarded"]) for _, m in months]),
+             ("małe granty", GREEN, [_decimal(m["small_grants_amount"]) for _, m in months])],
             money),
     }
     if departments is not None:
@@ -135,8 +143,11 @@ def charts(summary: dict[str, Any], departments: list[dict[str, Any]] | None,
 
 
 def department_label(code: str | None, names: dict[str, str]) -> str:
-    """A department's name; small grants are the liaison office's (department null)."""
-    return SMALL_GRANTS if code is None else names.get(code, code)
+    """A department's name; the competitions no department was named for are the liaison
+    office's (`liaison_office`), and so are the small grants (department null)."""
+    if code is None:
+        return SMALL_GRANTS
+    return OFFICE if code == LIAISON_OFFICE else names.get(code, code)
 
 
 def chosen_year(request: Request, this_year: int) -> tuple[int, str | None]:

@@ -55,8 +55,13 @@ def test_the_charts_leave_out_areas_without_money_and_name_the_office_for_small_
     assert [b.label for b in drawn["by_area"].bars] == ["kultura, sztuka", "sport"]
     assert [b.text for b in drawn["offers"].bars][:2] == ["2", "1"]
     assert drawn["months"].empty   # nothing awarded month by month: said in words
+    before = {"awarded": "9000.00", "small_grants_amount": "0.00"}
+    drawn_early = charts(summary(year=2028, outside_year={"before": before}), None, {})
+    early = drawn_early["months"]
+    assert not early.empty and early.bars[-1].label == "przed 2028 r."   # awarded in December
     assert [b.label for b in drawn["departments"].bars] == [SMALL_GRANTS, "Wydział Kultury"]
     assert department_label("unknown", {}) == "unknown"
+    assert department_label("liaison_office", {}) == "Biuro pełnomocnika"
 
 
 def test_a_chart_names_itself_points_to_its_table_and_an_empty_one_says_so() -> None:
