@@ -82,3 +82,31 @@ def test_the_year_is_chosen_from_the_query_and_a_wrong_one_is_refused_in_polish(
     assert asked("") == (2026, None)
     assert asked("rok=2028") == (2028, None)
     assert asked("rok=dwa")[0] == 2026 and "od 2000 do 2100" in asked("rok=1999")[1]
+
+
+def test_the_page_names_the_organisations_several_departments_fund() -> None:
+    from portal.service import REPORT_FORMATS
+    from portal.views import Parts
+    from portal.web import _error_env, liaison_office
+
+    departments = [
+        {"department": "culture", "competitions": 1, "budget": "100000.00",
+         "awarded": "9000.00", "offers": 2, "small_grants": 0,
+         "organizations": {"applied": 2, "funded": 1},
+         "shared_organizations": [{"organization_id": "o1", "name": "Fundacja Teatr",
+                                   "also_with": [{"department": "sport", "applications": 1,
+                                                  "funded": 1, "awarded": "6000.00"}]}]},
+        {"department": "sport", "competitions": 1, "budget": "50000.00", "awarded": "6000.00",
+         "offers": 1, "small_grants": 0, "organizations": {"applied": 1, "funded": 1},
+         "shared_organizations": []}]
+    names = {"culture": "Wydział Kultury", "sport": "Wydział Sportu"}
+    html = _error_env().get_template("workspace/stats_office.html").render(
+        request=None, path="/urzad/statystyki", contact=liaison_office(), me=None,
+        parts=Parts(), year=2028, years=[2028], error=None, s=None,
+        departments=departments, names=names, department_label=department_label,
+        charts=charts(summary(), departments, names), months=[], formats=REPORT_FORMATS)
+    shared = html.split('id="wspolne-lista"')[1].split("</ul>")[0]
+    assert "Fundacja Teatr" in shared and "Wydział Kultury" in shared
+    assert ("Wydział Sportu (wnioski: 1, dofinansowane: 1, przyznano 6\u00a0000,00\u00a0zł)"
+            in shared)
+    assert 'href="/sprawozdania/2028.pdf"' in html and "Statystyki są chwilowo" in html
