@@ -30,6 +30,7 @@ from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.office_inquiries import OfficeInquiriesMixin
 from portal.office_programme import ProgrammeOfficeMixin
+from portal.office_stats import OfficeStatsMixin
 from portal.partnerships_ws import PartnershipsMixin
 from portal.patronages_ws import PatronagesMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
@@ -122,7 +123,8 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
                     ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
                     OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
-                    NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin):
+                    NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin,
+                    OfficeStatsMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS
