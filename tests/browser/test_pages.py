@@ -46,13 +46,16 @@ def pages(city) -> dict[str, str]:
         "deklaracja-dostepnosci": "/deklaracja-dostepnosci",
         "rodo": "/rodo",
         "nie-znaleziono": "/nie-ma-takiej-strony",
+        "wolontariat": "/wolontariat",
+        "partnerstwa": "/partnerstwa",
     }
 
 
 NAMES = ["start", "konkursy", "konkurs", "organizacje", "organizacje-szukaj", "organizacja",
          "konsultacje", "konsultacja", "male-granty", "maly-grant", "rada", "kalendarz",
          "sprawozdania", "kontakt", "newsletter", "newsletter-potwierdz", "dla-deweloperow",
-         "deklaracja-dostepnosci", "rodo", "nie-znaleziono"]
+         "deklaracja-dostepnosci", "rodo", "nie-znaleziono", "wolontariat",
+         "partnerstwa"]
 
 
 def violations(page) -> list[str]:

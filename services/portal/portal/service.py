@@ -24,11 +24,16 @@ from portal.bookings import BookingsMixin
 from portal.committee import CommitteeMixin
 from portal.contracts import ContractsMixin
 from portal.department import DepartmentMixin
+from portal.notifications_ws import NotificationsWorkspaceMixin
 from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.office_inquiries import OfficeInquiriesMixin
 from portal.office_programme import ProgrammeOfficeMixin
+from portal.partnerships_ws import PartnershipsMixin
+from portal.patronages_ws import PatronagesMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
+from portal.trainings_ws import TrainingsMixin
 from portal.views import (
     AreaNames,
     Form,
@@ -38,6 +43,7 @@ from portal.views import (
     shift_month,
     upcoming,
 )
+from portal.volunteering_ws import VolunteeringMixin
 from portal.web import ASYNCAPI_CSP, PageNotFound, Site, SiteProvider, page
 from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
@@ -115,9 +121,11 @@ def passthrough(upstream, chunks, filename: str | None = None) -> Response:
 class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
                     ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
-                    OfferWorkMixin):
+                    OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
+                    NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin):
     name = "portal"
     site = SiteProvider()
+    districts = DISTRICTS
     log_context = WorkerLogContext()
 
     def _department_names(self, parts: Parts) -> dict[str, str]:

@@ -135,6 +135,8 @@ _POLISH = [
     (re.compile(r"^Not a valid email address\.$"),
      lambda m: "Wpisz adres e-mail, np. nazwa@example.pl."),
     (re.compile(r"^Must be one of: .*\.$"), lambda m: "Wybierz jedną z możliwości z listy."),
+    (re.compile(r"^Must be greater than or equal to (\d+) and less than or equal to (\d+)\.$"),
+     lambda m: f"Wpisz liczbę od {m[1]} do {m[2]}."),
     (re.compile(r"^Not a valid (string|date|datetime|integer|list)\.$"),
      lambda m: "Wpisz poprawną wartość."),
 ]

@@ -56,6 +56,8 @@ COLLECTIONS = (
                    name="training_person_unique", unique=True),
         IndexModel([("training_id", ASCENDING), ("status", ASCENDING),
                     ("queue_number", ASCENDING)], name="training_queue"),
+        # a person's own registrations (the NGO's trainings page)
+        IndexModel([("person", ASCENDING), ("_id", ASCENDING)], name="person"),
     )),
     Collection(PARTNERSHIPS, (
         IndexModel([("organization_ids", ASCENDING), ("_id", ASCENDING)], name="party"),

@@ -132,6 +132,11 @@ def registrations_page(db, training_id: str, limit: int, cursor: str | None) -> 
                                 cursor)
 
 
+def own_registrations_page(db, person: str, limit: int, cursor: str | None) -> Page:
+    """The person's own registrations, every training (a seat, waiting, or given up)."""
+    return repository.list_page(db, REGISTRATIONS, {"person": person}, limit, cursor)
+
+
 # --- resources and bookings -------------------------------------------------------------
 
 

@@ -59,6 +59,14 @@ class TrainingsMixin(Entry):
     def list_registrations(self, request, id, query):
         return queries.registrations_page(self.db, id, query["limit"], query["cursor"])
 
+    @api("GET", "/api/v1/training-registrations", roles=("ngo",), query=PageQuery,
+         response=RegistrationSchema,
+         summary="The signed-in person's own registrations (a seat, the waiting list with "
+                 "the place in it, or given up)")
+    def list_own_registrations(self, request, query):
+        return queries.own_registrations_page(self.db, request.principal.sub, query["limit"],
+                                              query["cursor"])
+
     @api("POST", "/api/v1/trainings/<id>/attendance", roles=STAFF, body=AttendanceSchema,
          response=TrainingSchema,
          summary="Record who attended (registration ids); the others are marked absent")

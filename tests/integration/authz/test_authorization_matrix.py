@@ -156,6 +156,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
         "ngo ngo2 admin", destructive=True),
     ("registry", "POST", "/api/v1/trainings/{id}/attendance"): STAFF,
     ("registry", "POST", "/api/v1/trainings/{id}/cancel"): STAFF_D,
+    ("registry", "GET", "/api/v1/training-registrations"): rule("ngo ngo2 admin"),
     ("registry", "POST", "/api/v1/partnerships"): rule("NGO STAFF", "ngo2"),
     ("registry", "GET", "/api/v1/partnerships"): public(),
     ("registry", "GET", "/api/v1/partnerships/{id}"): public(),

@@ -250,3 +250,23 @@ def test_a_cancelled_training_takes_no_registrations(registry, publish, token, o
     assert_error(register(registry, person(token, 3), item["id"], 3), 409, "training_cancelled")
     assert_error(registry.post(path, officer, json={"reason": "Znowu."}), 409,
                  "invalid_transition")
+
+
+def test_a_person_reads_their_own_registrations(registry, publish, token, officer):
+    full = publish(seats=1)
+    other = publish(title="Księgowość organizacji pozarządowej")
+    me, someone = person(token, 1), person(token, 2)
+    register(registry, someone, full["id"], 2)
+    register(registry, me, full["id"], 1)
+    register(registry, me, other["id"], 1)
+
+    mine = registry.get("/api/v1/training-registrations", me).json()["items"]
+    assert {(r["training_id"], r["status"]) for r in mine} == {
+        (full["id"], "waitlisted"), (other["id"], "registered")}
+    assert {r["person"] for r in mine} == {"person-1"}
+    unregister(registry, me, other["id"])
+    mine = registry.get("/api/v1/training-registrations", me).json()["items"]
+    assert {(r["training_id"], r["status"]) for r in mine} == {
+        (full["id"], "waitlisted"), (other["id"], "unregistered")}
+    assert_error(registry.get("/api/v1/training-registrations"), 401)
+    assert_error(registry.get("/api/v1/training-registrations", officer), 403)

@@ -90,6 +90,13 @@ def test_marshmallows_english_defaults_are_shown_in_plain_polish() -> None:
                            "area": ["To pole jest wymagane.", "Nieznany obszar."]}
 
 
+def test_a_number_out_of_its_range_is_told_in_polish() -> None:
+    form = Form(("seats",))
+    form.reject(Rejected(422, "validation_failed", "", {"seats": [
+        "Must be greater than or equal to 1 and less than or equal to 100000."]}))
+    assert form.errors == {"seats": ["Wpisz liczbę od 1 do 100000."]}
+
+
 def test_the_same_feed_is_parsed_once_and_its_entries_cannot_be_changed() -> None:
     assert calendar_entries(bytes(ICS)) is calendar_entries(bytes(ICS))
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -1,0 +1,77 @@
+"""The liaison officer's inquiries (issue #18, `/urzad/zapytania`): every question sent through
+the contact form or the API, the ones waiting first with their deadline; each routed to the
+department that answers it (which then sees it on `/wydzial/zapytania` and in its inbox) or
+answered here (the asker gets the answer by email).
+
+The registry decides: routing to a department that does not exist, routing or answering an
+inquiry already answered (409), an answer without text (422), shown at that inquiry's field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from portal.backend import Rejected
+from portal.department import INQUIRY_STATUS, _message
+from portal.sessions import Session
+from portal.views import Parts
+from portal.web import NotAllowed, Site, page
+from portal.workspaces import form_key
+
+OPEN = ("received", "routed", "assigned")
+
+
+class OfficeInquiriesMixin:
+    """Mixed into PortalService beside WorkspacesMixin (`_role`, `_call`, `_items`)."""
+
+    site: Site
+    _role: Callable[[Request, str], Session]
+    _call: Callable[..., Any]
+    _items: Callable[..., list[dict]]
+
+    @page("GET", "/urzad/zapytania")
+    def office_inquiries(self, request: Request) -> Response:
+        return self._office_inquiries(request, self._role(request, "officer"))
+
+    def _office_inquiries(self, request: Request, me: Session, failed: str | None = None,
+                          field: str = "", errors: list[str] | None = None,
+                          typed: str = "", status: int = 200) -> Response:
+        parts = Parts()
+        found = parts.fetch(lambda: self._items(me, "registry", "/api/v1/inquiries"))
+        departments = parts.fetch(lambda: self.site.backends.items(
+            "registry", "/api/v1/departments"), []) or []
+        waiting = sorted((i for i in found or [] if i["status"] in OPEN),
+                         key=lambda i: i["deadline"])
+        done = [i for i in found or [] if i["status"] not in OPEN]
+        return self.site.render(
+            request, "workspace/office_inquiries.html", status=status, parts=parts,
+            found=found, waiting=waiting, done=done, statuses=INQUIRY_STATUS,
+            departments={d["code"]: d["name"] for d in departments}, failed=failed,
+            field=field, errors=errors or [], typed=typed,
+            saved=request.args.get("zapisano"))
+
+    @page("POST", "/urzad/zapytania/<id>/<action>")
+    def handle_inquiry(self, request: Request, id: str, action: str) -> Response:
+        me = self._role(request, "officer")
+        if action == "przekaz":
+            field, typed = "department", (request.form.get("department") or "").strip()
+            path, body = f"/api/v1/inquiries/{id}/route", {"department": typed} if typed else {}
+        elif action == "odpowiedz":
+            field, typed = "answer", (request.form.get("answer") or "").strip()
+            if not typed:
+                return self._office_inquiries(request, me, id, field, ["Wpisz odpowiedź."],
+                                              status=422)
+            path, body = f"/api/v1/inquiries/{id}/answer", {"answer": typed}
+        else:
+            raise NotAllowed(action)
+        try:
+            self._call(me, "POST", "registry", path, json=body,
+                       idempotency_key=form_key(request))
+        except Rejected as exc:
+            return self._office_inquiries(request, me, id, field, [_message(exc)], typed,
+                                          exc.status)
+        return redirect(f"/urzad/zapytania?zapisano={action}#czekajace", code=303)

@@ -1,0 +1,110 @@
+"""Partnerships and joint projects (issue #18): an organisation records one it is a party to
+(`/moja-organizacja/partnerstwa`): with the city, with another verified organisation or both;
+the registry makes every one public, so `/partnerstwa` shows them to everyone.
+
+The registry decides: fewer than two parties or one twice, a partner organisation not verified,
+an end before the start are its 422/409, shown next to the field they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from portal.backend import Rejected
+from portal.sessions import Session
+from portal.views import Form, Parts
+from portal.web import Site, page
+from portal.workspaces import form_key
+
+PARTNERSHIP_KIND = {"agreement": "Umowa partnerska", "joint_project": "Wspólny projekt"}
+FIELDS = ("kind", "title", "goal", "parties", "with_city", "partner", "areas", "starts_on",
+          "ends_on")
+LABELS = {"kind": "Rodzaj", "title": "Nazwa", "goal": "Cel", "parties": "Strony",
+          "with_city": "Miasto jest stroną", "partner": "Organizacja partnerska",
+          "areas": "Obszary", "starts_on": "Od dnia", "ends_on": "Do dnia"}
+
+
+def partnership_body(form: Form, org_id: str | None) -> dict[str, Any]:
+    """The API's body: the organisation itself, the city if ticked, the partner if chosen."""
+    v = form.values
+    parties: list[dict[str, Any]] = [{"kind": "organization", "organization_id": org_id}]
+    if v["with_city"] == "tak":
+        parties.append({"kind": "city"})
+    if v["partner"]:
+        parties.append({"kind": "organization", "organization_id": v["partner"]})
+    body: dict[str, Any] = {"parties": parties, "areas": v["areas"],
+                            "ends_on": None}
+    body.update({name: v[name] for name in ("kind", "title", "goal") if v[name]})
+    for name in ("starts_on", "ends_on"):
+        if not v[name]:
+            continue
+        try:
+            body[name] = date.fromisoformat(v[name]).isoformat()
+        except ValueError:
+            form.errors.setdefault(name, []).append("Wybierz dzień, np. 2027-01-15.")
+    return body
+
+
+class PartnershipsMixin:
+    """Mixed into PortalService beside WorkspacesMixin (`_role`, `_call`) and
+    SmallGrantsWorkspaceMixin (`_areas`)."""
+
+    site: Site
+    _role: Callable[[Request, str], Session]
+    _call: Callable[..., Any]
+    _areas: Callable[[Parts], dict[str, str]]
+
+    @page("GET", "/moja-organizacja/partnerstwa")
+    def my_partnerships(self, request: Request) -> Response:
+        me = self._role(request, "ngo")
+        return self._my_partnerships(request, me, Form(FIELDS, labels=LABELS, values={
+            "kind": "agreement", "areas": [], "with_city": "tak"}))
+
+    def _my_partnerships(self, request: Request, me: Session, form: Form,
+                         status: int = 200) -> Response:
+        parts = Parts()
+        own = parts.fetch(lambda: self.site.backends.items(
+            "registry", "/api/v1/partnerships", organization_id=me.org_id))
+        org = parts.fetch(lambda: self._call(me, "GET", "registry",
+                                             f"/api/v1/organizations/{me.org_id}"), {}) or {}
+        verified = parts.fetch(lambda: self.site.backends.items(
+            "registry", "/api/v1/organizations", status="verified"), []) or []
+        names = self._areas(parts)
+        return self.site.render(
+            request, "workspace/partnerships_mine.html", status=status, parts=parts, own=own,
+            form=form, kinds=PARTNERSHIP_KIND, names=names,
+            areas=[(code, names.get(code, code)) for code in org.get("areas") or names],
+            partners=sorted(((o["id"], o["name"]) for o in verified if o["id"] != me.org_id),
+                            key=lambda p: p[1]),
+            sent=request.args.get("wyslano"))
+
+    @page("POST", "/moja-organizacja/partnerstwa")
+    def record_partnership(self, request: Request) -> Response:
+        me = self._role(request, "ngo")
+        form = Form.read(request, FIELDS, LABELS, many=("areas",))
+        body = partnership_body(form, me.org_id)
+        if form.errors:
+            return self._my_partnerships(request, me, form, 422)
+        try:
+            self._call(me, "POST", "registry", "/api/v1/partnerships", json=body,
+                       idempotency_key=form_key(request))
+        except Rejected as exc:
+            form.reject(exc)
+            return self._my_partnerships(request, me, form, exc.status)
+        return redirect("/moja-organizacja/partnerstwa?wyslano=1#partnerstwa", code=303)
+
+    @page("GET", "/partnerstwa")
+    def partnerships(self, request: Request) -> Response:
+        parts = Parts()
+        names = self._areas(parts)
+        area = request.args.get("obszar", "")
+        found = parts.fetch(lambda: self.site.backends.items(
+            "registry", "/api/v1/partnerships", area=area if area in names else ""))
+        return self.site.render(request, "partnerships.html", parts=parts, found=found,
+                                names=names, kinds=PARTNERSHIP_KIND,
+                                area=area if area in names else "")
