@@ -1,12 +1,15 @@
 """`make demo`: fills a running system (`make run`) with a demo city year.
 
 Everything goes through the public HTTP APIs, with development tokens (the same ones
-`make token` mints): departments, about thirty organisations with valid identifiers across the
-areas (registered and verified), next year's cooperation programme with funds per area,
-competitions in several areas with offers, small grants with public comments, the consultation
-of the programme with comments and its report, the public benefit council with a meeting and
-opinions, inquiries to the liaison office (some waiting in a department), and the city's rooms
-and equipment that organisations book. At the end it prints where to look.
+`make token` mints): departments, about thirty organisations with valid identifiers across the areas
+(registered and verified, and two left for the office to verify), next year's cooperation
+programme with funds per area, competitions in several areas with offers, small grants with
+public comments, the consultation of the programme with comments and its report, the public
+benefit council with a meeting and opinions, inquiries to the liaison office (some waiting in a
+department), and the city's rooms and equipment that organisations book (one booking waiting
+for the department), and the demo accounts in identity (one representation request left for the
+office). At the end it prints the portal's sign-in and each account's workspace, and where to
+look.
 
 Safe to run twice: every record has a stable name and is looked up before it is created; what
 exists is reused (organisations by their deterministic NIP, the year's programme, competitions
