@@ -70,6 +70,13 @@ def amendable(offer: dict[str, Any], competition: dict[str, Any] | None,
         and formatting.to_datetime(competition["submission_deadline"]) > now
 
 
+def search_by(typed: str) -> dict[str, str]:
+    """The registry's query for what a person typed to find an organisation: its NIP when it is
+    ten digits (dashes and spaces allowed; the registry checks the check digit), else its name."""
+    digits = "".join(c for c in typed if c not in "- ")
+    return {"nip": typed} if digits.isdigit() and len(digits) == 10 else {"q": typed}
+
+
 class WorkspacesMixin:
     site: Site
     # PortalService's: a form passed to its API, redirect on success, the form again on a 422
@@ -254,11 +261,9 @@ class WorkspacesMixin:
         typed = search.values["szukaj"]
         if not typed:
             return search, None
-        digits = "".join(c for c in typed if c not in "- ")
-        by = {"nip": typed} if digits.isdigit() and len(digits) == 10 else {"q": typed}
         try:
             return search, self.site.backends.items("registry", "/api/v1/organizations",
-                                                    limit=20, pages=1, **by)
+                                                    limit=20, pages=1, **search_by(typed))
         except Rejected as exc:
             search.errors["szukaj"] = [polish(m) for messages in exc.fields.values()
                                               for m in messages] or [exc.message]
