@@ -85,6 +85,13 @@ def amendable(offer: dict[str, Any], competition: dict[str, Any] | None,
         and formatting.to_datetime(competition["submission_deadline"]) > now
 
 
+def search_by(typed: str) -> dict[str, str]:
+    """The registry's query for what a person typed to find an organisation: its NIP when it is
+    ten digits (dashes and spaces allowed; the registry checks the check digit), else its name."""
+    digits = "".join(c for c in typed if c not in "- ")
+    return {"nip": typed} if digits.isdigit() and len(digits) == 10 else {"q": typed}
+
+
 class WorkspacesMixin:
     site: Site
     # PortalService's: a form passed to its API, redirect on success, the form again on a 422
@@ -282,9 +289,28 @@ class WorkspacesMixin:
         return self._my_organisation(request, me, Form(("organization_id",), labels={
             "organization_id": "Identyfikator organizacji"}))
 
+    def _find_organisations(self, request: Request) -> tuple[Form, list[dict] | None]:
+        """The registry's search for the organisation to represent: by NIP when ten digits
+        are typed (dashes and spaces allowed), else by name. The registry shows verified
+        organisations only to a person who represents none."""
+        search = Form(("szukaj",), labels={
+            "szukaj": "Znajdź organizację po nazwie albo numerze NIP"},
+            values={"szukaj": (request.args.get("szukaj") or "").strip()[:200]})
+        typed = search.values["szukaj"]
+        if not typed:
+            return search, None
+        try:
+            return search, self.site.backends.items("registry", "/api/v1/organizations",
+                                                    limit=20, pages=1, **search_by(typed))
+        except Rejected as exc:
+            search.errors["szukaj"] = [polish(m) for messages in exc.fields.values()
+                                              for m in messages] or [exc.message]
+            return search, None
+
     def _my_organisation(self, request: Request, me: Session, form: Form,
                          status: int = 200) -> Response:
         parts = Parts()
+        search, found = self._find_organisations(request)
         org = offers = competitions = colleagues = None
         if me.org_id:
             org = parts.fetch(lambda: self._call(me, "GET", "registry",
@@ -313,7 +339,8 @@ class WorkspacesMixin:
             statuses=REPRESENTATION_STATUS, offer_statuses=OFFER_STATUS, now=moment,
             left=formatting.days_left_text, sent=request.args.get("wyslano") == "1",
             drafts=self._drafts(me, parts), discarded=request.args.get("usunieto") == "1",
-            decided="blad" if request.args.get("blad") else request.args.get("zapisano"))
+            decided="blad" if request.args.get("blad") else request.args.get("zapisano"),
+            search=search, found=found)
 
     @page("POST", "/moja-organizacja/reprezentacja")
     def ask_to_represent(self, request: Request) -> Response:

@@ -81,6 +81,8 @@ class OrganizationQuerySchema(PageQuery):
     area = fields.String(validate=KNOWN_AREA)
     status = fields.String(validate=one_of(OrganizationStatus))
     district = fields.String(validate=validate.Length(min=1, max=100))
+    # exact, as typed (dashes and spaces allowed): the organisation with that NIP, if any
+    nip = fields.String(validate=validate.Length(min=1, max=20))
 
 
 class OrganizationSchema(Schema):
