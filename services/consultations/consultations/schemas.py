@@ -7,12 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from consultations.domain import ConsultationForm, CouncilKind, Decision, Side
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
-
-OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
-
-
-def one_of(enum) -> validate.OneOf:
-    return validate.OneOf([member.value for member in enum])
+from wspolpraca.validators import OBJECT_ID, one_of
 
 
 def Time(**kwargs) -> fields.AwareDateTime:  # noqa: N802 - reads as a field type

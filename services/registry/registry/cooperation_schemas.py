@@ -14,12 +14,12 @@ from registry.cooperation_domain import (
     ResourceKind,
     TrainingKind,
 )
-from registry.schemas import KNOWN_AREA, AreaCode, one_of
+from registry.schemas import AreaCode
 from wspolpraca.departments import DEPARTMENT_CODE
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
+from wspolpraca.validators import KNOWN_AREA, OBJECT_ID, one_of
 
-OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
 DEPARTMENT = validate.Regexp(DEPARTMENT_CODE, error="Niepoprawny kod wydziału.")
 
 
