@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from wspolpraca.enums import LabelledEnum
 from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
 
@@ -129,16 +130,11 @@ class ResourceKind(StrEnum):
     EQUIPMENT = "equipment"
 
 
-class BookingStatus(StrEnum):
-    REQUESTED = "requested"
-    APPROVED = "approved"
-    REFUSED = "refused"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {"requested": "złożona", "approved": "zatwierdzona", "refused": "odrzucona",
-                "cancelled": "anulowana"}[self.value]
+class BookingStatus(LabelledEnum):
+    REQUESTED = "requested", "złożona"
+    APPROVED = "approved", "zatwierdzona"
+    REFUSED = "refused", "odrzucona"
+    CANCELLED = "cancelled", "anulowana"
 
 
 def booking_hours(starts_at: datetime, ends_at: datetime) -> float:
@@ -224,15 +220,10 @@ class PatronageKind(StrEnum):
     PROMOTION = "promotion"  # the city promotes the event
 
 
-class PatronageStatus(StrEnum):
-    REQUESTED = "requested"
-    GRANTED = "granted"
-    REFUSED = "refused"
-
-    @property
-    def label(self) -> str:
-        return {"requested": "złożony", "granted": "przyznany",
-                "refused": "odmowa"}[self.value]
+class PatronageStatus(LabelledEnum):
+    REQUESTED = "requested", "złożony"
+    GRANTED = "granted", "przyznany"
+    REFUSED = "refused", "odmowa"
 
 
 def check_patronage_request(starts_at: datetime, ends_at: datetime, now: datetime,
