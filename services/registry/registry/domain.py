@@ -14,6 +14,7 @@ from wspolpraca.enums import LabelledEnum
 from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
 from wspolpraca.text import search_key  # noqa: F401 - re-exported for the registry
+from wspolpraca.transitions import require_reason, transition
 
 # --- identifiers: NIP, REGON, KRS ---------------------------------------------------
 
@@ -182,27 +183,14 @@ class OrganizationStatus(LabelledEnum):
     ARCHIVED = "archived", "zarchiwizowana"
 
 
-def _require_reason(reason: str | None) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise DomainError("reason_required", "Podaj powód.", field="reason")
-    return text
-
-
 def _organization_transition(
     status: OrganizationStatus | str,
     allowed_from: Iterable[OrganizationStatus],
     target: OrganizationStatus,
     action_pl: str,
 ) -> OrganizationStatus:
-    current = OrganizationStatus(status)
-    if current not in allowed_from:
-        raise DomainError(
-            "invalid_transition",
-            f"Nie można {action_pl} organizacji o statusie „{current.label}”.",
-            status=409,
-        )
-    return target
+    return transition(OrganizationStatus(status), allowed_from, target,
+                      f"Nie można {action_pl} organizacji o statusie „{{label}}”.")
 
 
 def verify(status: OrganizationStatus | str) -> OrganizationStatus:
@@ -214,7 +202,7 @@ def verify(status: OrganizationStatus | str) -> OrganizationStatus:
 
 def suspend(status: OrganizationStatus | str, reason: str) -> OrganizationStatus:
     """verified → suspended, for a stated reason."""
-    _require_reason(reason)
+    require_reason(reason)
     return _organization_transition(
         status, {OrganizationStatus.VERIFIED}, OrganizationStatus.SUSPENDED, "zawiesić"
     )
@@ -229,7 +217,7 @@ def reinstate(status: OrganizationStatus | str) -> OrganizationStatus:
 
 def archive(status: OrganizationStatus | str, reason: str) -> OrganizationStatus:
     """pending, verified or suspended → archived, for a stated reason; archived is final."""
-    _require_reason(reason)
+    require_reason(reason)
     return _organization_transition(
         status,
         {OrganizationStatus.PENDING, OrganizationStatus.VERIFIED, OrganizationStatus.SUSPENDED},
@@ -362,14 +350,8 @@ def _inquiry_transition(
     target: InquiryStatus,
     action_pl: str,
 ) -> InquiryStatus:
-    current = InquiryStatus(status)
-    if current not in allowed_from:
-        raise DomainError(
-            "invalid_transition",
-            f"Nie można {action_pl} o statusie „{current.label}”.",
-            status=409,
-        )
-    return target
+    return transition(InquiryStatus(status), allowed_from, target,
+                      f"Nie można {action_pl} o statusie „{{label}}”.")
 
 
 def route(status: InquiryStatus | str) -> InquiryStatus:
