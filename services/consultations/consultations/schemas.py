@@ -5,15 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from consultations.domain import ConsultationForm, CouncilKind, Decision, Side
-from wspolpraca.fields import Text
+from wspolpraca.fields import Text, Time
 from wspolpraca.pagination import PageQuery
 from wspolpraca.validators import OBJECT_ID, one_of
-
-
-def Time(**kwargs) -> fields.AwareDateTime:  # noqa: N802 - reads as a field type
-    """An RFC 3339 time with a zone (a time without one is refused)."""
-    return fields.AwareDateTime(**kwargs)
-
 
 # --- consultations ------------------------------------------------------------------
 
