@@ -24,9 +24,10 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import Rejected
 from portal.csrf import FIELD as CSRF_FIELD
+from portal.listing import PER_PAGE, Filter, Listing, listing_of, load
 from portal.sessions import Session
 from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
-from portal.views import Form, Parts, polish
+from portal.views import AreaNames, Form, Parts, polish
 from portal.web import NotAllowed, Redirect, Site, page
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ VOLUNTEER_HOURS = "own_contribution_volunteer_work_hours"
 VOLUNTEER_RATE = "own_contribution_volunteer_work_hourly_rate"
 COST_ROWS = 3          # cost item rows an empty offer form shows
 MAX_COST_ROWS = 200    # as many as the API takes
+AREAS = AreaNames()
+ORGANISATION_STATUS = {"pending": "Czeka na weryfikację", "verified": "Zweryfikowana",
+                       "suspended": "Zawieszona", "archived": "Zarchiwizowana"}
 
 
 def form_key(request: Request) -> str | None:
@@ -145,6 +149,26 @@ class WorkspacesMixin:
     def _items(self, me: Session, service: str, path: str, **params: Any) -> list[dict]:
         return self._call(me, "GET", service, path, params={"limit": 100, **params}).get(
             "items", [])
+
+    def _list(self, me: Session, request: Request, parts: Parts, service: str, path: str, *,
+              key: str = "strona", filters: tuple[Filter, ...] = (), keep: tuple[str, ...] = (),
+              per_page: int = PER_PAGE, **fixed: Any) -> Listing:
+        """One page of a long list (portal/listing.py), its filters and links from the
+        request's query; `items` stays None when the service does not answer (the part
+        says so). A stale cursor (422) shows the first page."""
+        listing = listing_of(request.args, request.path, key=key, filters=filters, keep=keep)
+
+        def fetch(params: dict[str, Any]) -> dict[str, Any]:
+            try:
+                return self._call(me, "GET", service, path, params=params)
+            except Rejected as exc:
+                if exc.status != 422 or not listing.cursor:
+                    raise
+                listing.cursor, listing.trail = "", []
+                return self._call(me, "GET", service, path,
+                                  params={**listing.api_params(per_page), **fixed})
+
+        return parts.fetch(lambda: load(listing, fetch, per_page, **fixed), listing)
 
     # --- signing in and out --------------------------------------------------------------
     @page("GET", "/logowanie")
@@ -526,10 +550,16 @@ class WorkspacesMixin:
     def to_verify(self, request: Request) -> Response:
         me = self._role(request, "officer")
         parts = Parts()
-        waiting = parts.fetch(lambda: self._items(me, "registry", "/api/v1/organizations",
-                                                  status="pending"))
+        areas = parts.fetch(lambda: AREAS.get(self.site.backends), {}) or {}
+        listing = self._list(me, request, parts, "registry", "/api/v1/organizations", filters=(
+            Filter("stan", "status", "Stan", {"": "Wszystkie", **ORGANISATION_STATUS},
+                   default="pending"),
+            Filter("obszar", "area", "Obszar", {"": "Wszystkie", **areas}),
+            Filter("q", "q", "Nazwa zawiera")))
         return self.site.render(request, "workspace/to_verify.html", parts=parts,
-                                waiting=waiting, done=request.args.get("zweryfikowano"),
+                                listing=listing, waiting=listing.items,
+                                statuses=ORGANISATION_STATUS,
+                                done=request.args.get("zweryfikowano"),
                                 error=request.args.get("blad"))
 
     @page("POST", "/urzad/organizacje/<id>/weryfikuj")
@@ -547,10 +577,13 @@ class WorkspacesMixin:
     def representation_requests(self, request: Request) -> Response:
         me = self._role(request, "officer")
         parts = Parts()
-        found = parts.fetch(lambda: self._items(me, "identity", "/api/v1/representations",
-                                                status="requested"))
+        listing = self._list(me, request, parts, "identity", "/api/v1/representations",
+                             filters=(Filter("stan", "status", "Stan",
+                                             {"": "Wszystkie", **REPRESENTATION_STATUS},
+                                             default="requested"),))
         return self.site.render(request, "workspace/representations.html", parts=parts,
-                                found=found, saved=request.args.get("zapisano"),
+                                found=listing.items, listing=listing,
+                                statuses=REPRESENTATION_STATUS, saved=request.args.get("zapisano"),
                                 error=request.args.get("blad"),
                                 failed=request.args.get("wniosek"))
 
