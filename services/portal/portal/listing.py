@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 PER_PAGE = 20                    # rows a workspace list shows at once
+MAX_LIMIT = 200                  # the most rows the APIs give at once (pagination.MAX_LIMIT)
 MAX_TRAIL = 100                  # pages one can step back through (keeps the URL short)
 _CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,64}$")   # what pagination.encode_cursor makes
 _SEP = "."

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import Rejected
 from portal.csrf import FIELD as CSRF_FIELD
-from portal.listing import PER_PAGE, Filter, Listing, listing_of, load
+from portal.listing import MAX_LIMIT, PER_PAGE, Filter, Listing, listing_of, load
 from portal.sessions import Session
 from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
 from portal.views import AreaNames, Form, Parts, polish
@@ -45,6 +45,7 @@ VOLUNTEER_RATE = "own_contribution_volunteer_work_hourly_rate"
 COST_ROWS = 3          # cost item rows an empty offer form shows
 MAX_COST_ROWS = 200    # as many as the API takes
 AREAS = AreaNames()
+ALL = {"": "wszystkie"}   # a list filter's first choice
 ORGANISATION_STATUS = {"pending": "Czeka na weryfikację", "verified": "Zweryfikowana",
                        "suspended": "Zawieszona", "archived": "Zarchiwizowana"}
 
@@ -152,11 +153,12 @@ class WorkspacesMixin:
 
     def _list(self, me: Session, request: Request, parts: Parts, service: str, path: str, *,
               key: str = "strona", filters: tuple[Filter, ...] = (), keep: tuple[str, ...] = (),
-              per_page: int = PER_PAGE, **fixed: Any) -> Listing:
+              per_page: int = PER_PAGE, at: str | None = None, **fixed: Any) -> Listing:
         """One page of a long list (portal/listing.py), its filters and links from the
         request's query; `items` stays None when the service does not answer (the part
-        says so). A stale cursor (422) shows the first page."""
-        listing = listing_of(request.args, request.path, key=key, filters=filters, keep=keep)
+        says so). A stale cursor (422) shows the first page. `at`: the page's address when
+        a POST renders it again."""
+        listing = listing_of(request.args, at or request.path, key=key, filters=filters, keep=keep)
 
         def fetch(params: dict[str, Any]) -> dict[str, Any]:
             try:
@@ -169,6 +171,24 @@ class WorkspacesMixin:
                                   params={**listing.api_params(per_page), **fixed})
 
         return parts.fetch(lambda: load(listing, fetch, per_page, **fixed), listing)
+
+    def _all(self, me: Session, service: str, path: str, pages: int = 25,
+             **params: Any) -> list[dict]:
+        """Every row of a list, page after page (for a set the page computes, such as the
+        funded offers that have a contract, never for a list it shows: `_list` pages those)."""
+        found: list[dict] = []
+        cursor = None
+        for _ in range(pages):
+            answer = self._call(me, "GET", service, path,
+                                params={"limit": MAX_LIMIT, **params, "cursor": cursor})
+            found.extend(answer.get("items", []))
+            cursor = answer.get("next_cursor")
+            if not cursor:
+                break
+        return found
+
+    def _area_names(self, parts: Parts) -> dict[str, str]:
+        return parts.fetch(lambda: AREAS.get(self.site.backends), {}) or {}
 
     # --- signing in and out --------------------------------------------------------------
     @page("GET", "/logowanie")
@@ -550,11 +570,10 @@ class WorkspacesMixin:
     def to_verify(self, request: Request) -> Response:
         me = self._role(request, "officer")
         parts = Parts()
-        areas = parts.fetch(lambda: AREAS.get(self.site.backends), {}) or {}
+        areas = self._area_names(parts)
         listing = self._list(me, request, parts, "registry", "/api/v1/organizations", filters=(
-            Filter("stan", "status", "Stan", {"": "Wszystkie", **ORGANISATION_STATUS},
-                   default="pending"),
-            Filter("obszar", "area", "Obszar", {"": "Wszystkie", **areas}),
+            Filter("stan", "status", "Stan", {**ALL, **ORGANISATION_STATUS}, default="pending"),
+            Filter("obszar", "area", "Obszar", {**ALL, **areas}),
             Filter("q", "q", "Nazwa zawiera")))
         return self.site.render(request, "workspace/to_verify.html", parts=parts,
                                 listing=listing, waiting=listing.items,
@@ -579,7 +598,7 @@ class WorkspacesMixin:
         parts = Parts()
         listing = self._list(me, request, parts, "identity", "/api/v1/representations",
                              filters=(Filter("stan", "status", "Stan",
-                                             {"": "Wszystkie", **REPRESENTATION_STATUS},
+                                             {**ALL, **REPRESENTATION_STATUS},
                                              default="requested"),))
         return self.site.render(request, "workspace/representations.html", parts=parts,
                                 found=listing.items, listing=listing,

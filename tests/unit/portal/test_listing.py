@@ -107,6 +107,6 @@ def test_the_pager_and_the_filters_render_as_plain_links_and_a_get_form():
     assert "Poprzednia strona" in pager and "Następna strona" in pager
     form = str(macros.list_filters(second, "Filtry"))  # type: ignore[attr-defined]
     assert 'method="get"' in form and '<option value="pending" selected>' in form
-    assert 'name="q"' in form and "Filtruj" in form
+    assert 'name="q"' in form and "Pokaż" in form
     single = load(listing_of({}, "/x"), lambda params: {"items": [{"id": "a"}]})
     assert "pagination" not in str(macros.list_pager(single))  # type: ignore[attr-defined]
