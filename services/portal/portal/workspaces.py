@@ -226,8 +226,8 @@ class WorkspacesMixin:
     def _organisations(self, me: Session) -> list[tuple[str, str]]:
         """The organisations the person represents (identity's granted representations)."""
         sub = me.claims.get("sub")
-        found = Parts().fetch(lambda: self._items(me, "identity", "/api/v1/representations",
-                                                  status="granted"), []) or []
+        found = Parts().fetch(lambda: self._all(me, "identity", "/api/v1/representations",
+                                                status="granted"), []) or []
         return [(r["organization_id"], r.get("organization_name") or r["organization_id"])
                 for r in found if r.get("account_id") == sub]
 
@@ -292,18 +292,24 @@ class WorkspacesMixin:
                          status: int = 200) -> Response:
         parts = Parts()
         org = offers = competitions = colleagues = None
+        offer_list = colleague_list = None
         if me.org_id:
             org = parts.fetch(lambda: self._call(me, "GET", "registry",
                                                  f"/api/v1/organizations/{me.org_id}"))
-            offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers",
-                                                     organization_id=me.org_id), [])
+            offer_list = self._list(me, request, parts, "grants", "/api/v1/offers",
+                                    key="oferty", keep=("wnioski", "wnioski_wstecz"),
+                                    at="/moja-organizacja", organization_id=me.org_id)
+            offers = offer_list.items or []
             competitions = parts.fetch(lambda: self.site.backends.items(
                 "grants", "/api/v1/competitions", status="announced"), [])
-            colleagues = parts.fetch(lambda: self._items(
-                me, "identity", "/api/v1/representations", organization_id=me.org_id,
-                status="requested"), [])
-        own = parts.fetch(lambda: [r for r in self._items(me, "identity",
-                                                          "/api/v1/representations")
+            colleague_list = self._list(me, request, parts, "identity",
+                                        "/api/v1/representations", key="wnioski",
+                                        keep=("oferty", "oferty_wstecz"),
+                                        at="/moja-organizacja", organization_id=me.org_id,
+                                        status="requested")
+            colleagues = colleague_list.items or []
+        own = parts.fetch(lambda: [r for r in self._all(me, "identity",
+                                                        "/api/v1/representations")
                                    if r.get("account_id") == me.claims.get("sub")], [])
         unread = {}
         if me.roles:   # the inbox is for the platform's roles; a new account has none yet
@@ -315,6 +321,7 @@ class WorkspacesMixin:
         return self.site.render(
             request, "workspace/organisation.html", status=status, parts=parts, org=org,
             offers=offers, competitions=open_competitions, colleagues=colleagues,
+            offer_list=offer_list, colleague_list=colleague_list,
             own=own, unread=unread.get("unread"), form=form,
             statuses=REPRESENTATION_STATUS, offer_statuses=OFFER_STATUS, now=moment,
             left=formatting.days_left_text, sent=request.args.get("wyslano") == "1",
@@ -365,12 +372,13 @@ class WorkspacesMixin:
     def inbox(self, request: Request) -> Response:
         me = self._me(request)
         parts = Parts()
-        found = parts.fetch(lambda: self._call(me, "GET", "notifications", "/api/v1/inbox",
-                                               params={"limit": 50}), {}) or {}
+        listing = self._list(me, request, parts, "notifications", "/api/v1/inbox", filters=(
+            Filter("pokaz", "unread", "Wiadomości", {**ALL, "true": "tylko nieprzeczytane"}),))
         unread = parts.fetch(lambda: self._call(me, "GET", "notifications",
                                                 "/api/v1/inbox/unread-count"), {}) or {}
         return self.site.render(request, "workspace/inbox.html", parts=parts,
-                                items=found.get("items"), unread=unread.get("unread"))
+                                items=listing.items, listing=listing,
+                                unread=unread.get("unread"))
 
     @page("POST", "/moja-organizacja/skrzynka/<id>/przeczytane")
     def mark_read(self, request: Request, id: str) -> Response:
@@ -558,11 +566,11 @@ class WorkspacesMixin:
     def office(self, request: Request) -> Response:
         me = self._role(request, "officer")
         parts = Parts()
-        waiting = parts.fetch(lambda: self._items(me, "registry", "/api/v1/organizations",
-                                                  status="pending"), [])
-        requests_ = parts.fetch(lambda: self._items(me, "identity",
-                                                    "/api/v1/representations",
-                                                    status="requested"), [])
+        # the counts on the cards: every page (the lists themselves page)
+        waiting = parts.fetch(lambda: self._all(me, "registry", "/api/v1/organizations",
+                                                status="pending"), [])
+        requests_ = parts.fetch(lambda: self._all(me, "identity", "/api/v1/representations",
+                                                  status="requested"), [])
         return self.site.render(request, "workspace/office.html", parts=parts,
                                 waiting=waiting, requests=requests_)
 
