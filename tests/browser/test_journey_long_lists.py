@@ -2,7 +2,8 @@
 shows (made through the registry's API). The officer filters the list by name, walks to the
 second page by keyboard alone ("Następna strona") and back ("Poprzednia strona"), and verifies
 the organisation found there; the public search then finds it. axe finds nothing on either
-page, at 1280 and 320 px; each is saved under build/screenshots/."""
+page, at 1280 and 320 px, nor on the office's other lists that page and filter; each is saved
+under build/screenshots/."""
 
 from __future__ import annotations
 
@@ -65,6 +66,17 @@ def test_officer_walks_the_second_page_of_organisations_by_keyboard(city, contex
     officer.keyboard.press("Enter")
     arrive(officer, city, r"/urzad/organizacje\?zweryfikowano=")
     assert last in officer.locator("[role=status]").first.inner_text()
+
+    # --- every office list that pages and filters: axe finds nothing --------------------
+    for path, name in (("/urzad/reprezentacje?stan=", "lista-reprezentacje"),
+                       ("/urzad/konkursy?stan=closed", "lista-konkursy"),
+                       ("/urzad/male-granty", "lista-male-granty"),
+                       ("/urzad/umowy", "lista-umowy"), ("/urzad/zapytania", "lista-zapytania"),
+                       ("/urzad/konsultacje", "lista-konsultacje"),
+                       ("/urzad/patronaty", "lista-patronaty"), ("/urzad/program", "lista-program")):
+        officer.goto(path)
+        assert officer.locator("form[role=search], h1").count() >= 1, path
+        checked(officer, name)
 
     public = context_factory(viewport={"width": 1280, "height": 900}).new_page()
     public.goto(f"/organizacje?q={stamp}")

@@ -148,8 +148,10 @@ class WorkspacesMixin:
         return invited["account_id"]
 
     def _items(self, me: Session, service: str, path: str, **params: Any) -> list[dict]:
-        return self._call(me, "GET", service, path, params={"limit": 100, **params}).get(
-            "items", [])
+        """Every row of a short or computed list (a competition's offers for its results,
+        a person's subscriptions), page after page: nothing is cut silently. A list a
+        person reads pages through `_list`."""
+        return self._all(me, service, path, **params)
 
     def _list(self, me: Session, request: Request, parts: Parts, service: str, path: str, *,
               key: str = "strona", filters: tuple[Filter, ...] = (), keep: tuple[str, ...] = (),
