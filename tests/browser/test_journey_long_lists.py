@@ -73,7 +73,8 @@ def test_officer_walks_the_second_page_of_organisations_by_keyboard(city, contex
                        ("/urzad/male-granty", "lista-male-granty"),
                        ("/urzad/umowy", "lista-umowy"), ("/urzad/zapytania", "lista-zapytania"),
                        ("/urzad/konsultacje", "lista-konsultacje"),
-                       ("/urzad/patronaty", "lista-patronaty"), ("/urzad/program", "lista-program")):
+                       ("/urzad/patronaty", "lista-patronaty"),
+                       ("/urzad/program", "lista-program")):
         officer.goto(path)
         assert officer.locator("form[role=search], h1").count() >= 1, path
         checked(officer, name)
