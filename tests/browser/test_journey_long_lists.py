@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import uuid
 
-from test_workspaces import arrive, checked, open_competition, pending_organisation
+import requests
+from test_workspaces import (
+    arrive,
+    checked,
+    officer_headers,
+    open_competition,
+    pending_organisation,
+)
 from test_workspaces_committee import officer_account, sign_in_officer
 
 from portal.listing import PER_PAGE
@@ -83,3 +90,9 @@ def test_officer_walks_the_second_page_of_organisations_by_keyboard(city, contex
     public.goto(f"/organizacje?q={stamp}")
     found = public.locator("#wyniki").inner_text()
     assert last in found and made[0]["name"] not in found
+
+    # the others verified through the API: the queue is as the other journeys expect it
+    for org in made[:-1]:
+        done = requests.post(city.url("registry") + f"/api/v1/organizations/{org['id']}/verify",
+                             headers=officer_headers(), timeout=10)
+        assert done.status_code == 200, done.text
