@@ -87,7 +87,7 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     checked(officer, "urzad-konkursy")
     officer.get_by_label("Stan konkursu").select_option("closed")
     officer.get_by_role("button", name="Pokaż").click()
-    arrive(officer, city, r"/urzad/konkursy\?stan=closed$")
+    arrive(officer, city, r"/urzad/konkursy\?stan=closed")
     assert "Nabór trwa" not in officer.locator("main table").inner_text()
     officer.get_by_role("link", name=competition["title"]).click()
     arrive(officer, city, rf"/urzad/konkursy/{competition['id']}$")

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import Rejected
+from portal.listing import Listing
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import Site, page
@@ -154,6 +155,7 @@ class BookingsMixin:
     site: Site
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _list: Callable[..., Listing]
     _items: Callable[..., list[dict]]
 
     @page("GET", "/moja-organizacja/rezerwacje")
@@ -162,11 +164,12 @@ class BookingsMixin:
         parts = Parts()
         resources = parts.fetch(lambda: self.site.backends.items(
             "registry", "/api/v1/resources"), [])
-        own = parts.fetch(lambda: self._items(me, "registry", "/api/v1/bookings",
-                                              organization_id=me.org_id), [])
-        own = sorted(own or [], key=lambda b: b["starts_at"], reverse=True)
+        listing = self._list(me, request, parts, "registry", "/api/v1/bookings",
+                             organization_id=me.org_id)
+        own = sorted(listing.items or [], key=lambda b: b["starts_at"], reverse=True)
         return self.site.render(request, "workspace/booking_list.html", parts=parts,
-                                resources=resources, own=own, statuses=BOOKING_STATUS,
+                                resources=resources, own=own, listing=listing,
+                                statuses=BOOKING_STATUS,
                                 kinds=RESOURCE_KIND, sent=request.args.get("wyslano"))
 
     @page("GET", "/moja-organizacja/rezerwacje/<id>")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -21,10 +22,11 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import NotFound, Rejected
+from portal.listing import Filter, Listing
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import NotAllowed, Site, page
-from portal.workspaces import OFFER_STATUS, form_key
+from portal.workspaces import ALL, OFFER_STATUS, form_key
 
 COMPETITION_STATUS = {"draft": "Projekt", "announced": "Nabór trwa", "closed": "Nabór zamknięty",
                       "under_evaluation": "W ocenie komisji", "resolved": "Rozstrzygnięty",
@@ -53,6 +55,8 @@ class CommitteeMixin:
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
+    _list: Callable[..., Listing]
+    _area_names: Callable[[Parts], dict[str, str]]
     _invite: Callable[..., str]
     _kept_form: Callable[..., Any]
     # PortalService's: the departments' names by code (the registry's public list, cached)
@@ -79,18 +83,23 @@ class CommitteeMixin:
     @page("GET", "/urzad/konkursy")
     def office_competitions(self, request: Request) -> Response:
         me = self._staff(request)
-        params = {}
+        fixed = {}
         if not me.has("officer") and me.claims.get("department"):
-            params["department"] = me.claims["department"]   # the department's own
-        status = request.args.get("stan", "")
-        if status in COMPETITION_STATUS:
-            params["status"] = status
+            fixed["department"] = me.claims["department"]   # the department's own
         parts = Parts()
-        found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/competitions",
-                                                **params))
+        year = datetime.now(UTC).year
+        filters = (Filter("stan", "status", "Stan konkursu", {**ALL, **COMPETITION_STATUS}),
+                   Filter("obszar", "area", "Obszar", {**ALL, **self._area_names(parts)}),
+                   Filter("rok", "year", "Rok", {**ALL, **{str(y): str(y) for y in
+                                                          range(year + 1, 2010, -1)}}))
+        if not fixed:
+            filters += (Filter("wydzial", "department", "Wydział",
+                               {**ALL, **self._department_names(parts)}),)
+        listing = self._list(me, request, parts, "grants", "/api/v1/competitions",
+                             filters=filters, **fixed)
         return self.site.render(request, "workspace/office_competitions.html", parts=parts,
-                                found=found, statuses=COMPETITION_STATUS,
-                                chosen=params.get("status", ""))
+                                found=listing.items, listing=listing,
+                                statuses=COMPETITION_STATUS)
 
     def _member_form(self) -> Form:
         fields = tuple(f"members_{i}_{part}" for i in range(MEMBER_ROWS)

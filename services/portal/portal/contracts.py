@@ -23,11 +23,12 @@ from werkzeug.wrappers import Request, Response
 
 from portal.backend import Rejected
 from portal.committee import _typed
+from portal.listing import Filter, Listing
 from portal.office_programme import parse_amounts, today
 from portal.sessions import Session
 from portal.views import Form, Parts, polish
 from portal.web import NotAllowed, Site, page
-from portal.workspaces import form_key
+from portal.workspaces import ALL, form_key
 
 CONTRACT_STATUS = {"signed": "Podpisana", "in_progress": "W realizacji",
                    "report_due": "Zadanie zakończone, czas na sprawozdanie",
@@ -56,6 +57,8 @@ class ContractsMixin:
     _staff: Callable[[Request], Session]
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
+    _list: Callable[..., Listing]
+    _all: Callable[..., list[dict]]
     _kept_form: Callable[..., Any]
 
     # --- the officer ---------------------------------------------------------------------------
@@ -63,13 +66,15 @@ class ContractsMixin:
     def office_contracts(self, request: Request) -> Response:
         me = self._staff(request)
         parts = Parts()
-        contracts = parts.fetch(lambda: self._items(me, "grants", "/api/v1/contracts"))
-        funded = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers",
-                                                 status="funded"), []) or []
-        signed = {c["offer_id"] for c in contracts or []}
-        waiting = [o for o in funded if o["id"] not in signed]
+        listing = self._list(me, request, parts, "grants", "/api/v1/contracts", filters=(
+            Filter("stan", "status", "Stan umowy", {**ALL, **CONTRACT_STATUS}),))
+        funded = parts.fetch(lambda: self._all(me, "grants", "/api/v1/offers",
+                                               status="funded"), []) or []
+        signed = parts.fetch(lambda: {c["offer_id"] for c in self._all(
+            me, "grants", "/api/v1/contracts")}, None)
+        waiting = [o for o in funded if o["id"] not in signed] if signed is not None else []
         return self.site.render(request, "workspace/contracts_office.html", parts=parts,
-                                contracts=contracts, waiting=waiting,
+                                contracts=listing.items, listing=listing, waiting=waiting,
                                 statuses=CONTRACT_STATUS, report_statuses=REPORT_STATUS)
 
     def _contract_form(self) -> Form:
@@ -205,9 +210,9 @@ class ContractsMixin:
     def my_contracts(self, request: Request) -> Response:
         me = self._role(request, "ngo")
         parts = Parts()
-        contracts = parts.fetch(lambda: self._items(me, "grants", "/api/v1/contracts"))
+        listing = self._list(me, request, parts, "grants", "/api/v1/contracts")
         return self.site.render(request, "workspace/contracts_mine.html", parts=parts,
-                                contracts=contracts, statuses=CONTRACT_STATUS,
+                                contracts=listing.items, listing=listing, statuses=CONTRACT_STATUS,
                                 report_statuses=REPORT_STATUS)
 
     def _report_form(self) -> Form:

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import Rejected
 from portal.bookings import BOOKING_STATUS, RESOURCE_KIND, calendar_range, first_day, week
+from portal.listing import Listing
 from portal.sessions import Session
 from portal.views import Parts, polish
 from portal.web import NotAllowed, Site, page
@@ -42,6 +43,7 @@ class DepartmentMixin:
     site: Site
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _list: Callable[..., Listing]
     _items: Callable[..., list[dict]]
 
     def _department(self, request: Request) -> tuple[Session, str]:
@@ -78,11 +80,14 @@ class DepartmentMixin:
                         errors: list[str] | None = None, typed: str = "",
                         status: int = 200) -> Response:
         parts = Parts()
-        found = parts.fetch(lambda: self._items(me, "registry", "/api/v1/inquiries"))
+        listing = self._list(me, request, parts, "registry", "/api/v1/inquiries",
+                             at="/wydzial/zapytania")
+        found = listing.items
         waiting = [i for i in found or [] if i["status"] in WAITING]
         done = [i for i in found or [] if i["status"] not in WAITING]
         return self.site.render(request, "workspace/department_inquiries.html", status=status,
-                                parts=parts, found=found, waiting=waiting, done=done,
+                                parts=parts, found=found, listing=listing,
+                                waiting=waiting, done=done,
                                 statuses=INQUIRY_STATUS, failed=failed, errors=errors or [],
                                 typed=typed, answered=request.args.get("odpowiedziano"))
 
@@ -109,8 +114,9 @@ class DepartmentMixin:
                        failed: str | None = None, field: str = "", errors: list[str] | None = None,
                        typed: str = "", status: int = 200) -> Response:
         parts = Parts()
-        waiting = parts.fetch(lambda: self._items(me, "registry", "/api/v1/bookings",
-                                                  status="requested"))
+        listing = self._list(me, request, parts, "registry", "/api/v1/bookings",
+                             at="/wydzial/rezerwacje", status="requested")
+        waiting = listing.items
         waiting = sorted(waiting, key=lambda b: b["starts_at"]) if waiting is not None else None
         resources = parts.fetch(lambda: self.site.backends.items(
             "registry", "/api/v1/resources", department=code), [])

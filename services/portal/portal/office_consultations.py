@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import Rejected
+from portal.listing import Filter, Listing
 from portal.sessions import Session
 from portal.views import Form, Parts, polish
 from portal.web import NotAllowed, Site, page
@@ -46,6 +47,7 @@ class ConsultationsOfficeMixin:
     _me: Callable[[Request], Session]
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _list: Callable[..., Listing]
     _items: Callable[..., list[dict]]
     _consultation: Callable[..., Response]
     _kept_form: Callable[..., Any]
@@ -60,14 +62,13 @@ class ConsultationsOfficeMixin:
     @page("GET", "/urzad/konsultacje")
     def office_consultations(self, request: Request) -> Response:
         me = self._staff_of_consultations(request)
-        chosen = request.args.get("stan", "")
-        params = {"status": chosen} if chosen in STATUSES else {}
         parts = Parts()
-        found = parts.fetch(lambda: self._items(me, "consultations", "/api/v1/consultations",
-                                                **params))
+        listing = self._list(me, request, parts, "consultations", "/api/v1/consultations",
+                             filters=(Filter("stan", "status", "Stan konsultacji",
+                                             {"": "wszystkie", **STATUSES}),))
         return self.site.render(request, "workspace/consultations_office.html", parts=parts,
-                                found=found, statuses=STATUSES,
-                                chosen=params.get("status", ""))
+                                found=listing.items, listing=listing, statuses=STATUSES,
+                                chosen=listing.chosen["stan"])
 
     @page("GET", "/urzad/konsultacje/nowe")
     def new_consultation(self, request: Request) -> Response:
@@ -117,8 +118,10 @@ class ConsultationsOfficeMixin:
                              status: int = 200, restored: bool = False) -> Response:
         c = self._call(me, "GET", "consultations", f"/api/v1/consultations/{id}")
         parts = Parts()
-        comments = parts.fetch(lambda: self._items(
-            me, "consultations", f"/api/v1/consultations/{id}/comments"), [])
+        listing = self._list(me, request, parts, "consultations",
+                             f"/api/v1/consultations/{id}/comments", key="uwagi",
+                             at=f"/urzad/konsultacje/{id}")
+        comments = listing.items or []
         if edit is None:
             edit = Form(FIELDS, labels=LABELS, values=form_values(c))
         answers = {m["id"]: answer_form(m["id"]) for m in comments or []}

@@ -17,10 +17,11 @@ from werkzeug.wrappers import Request, Response
 
 from portal.backend import Rejected
 from portal.department import INQUIRY_STATUS, _message
+from portal.listing import Filter, Listing
 from portal.sessions import Session
 from portal.views import Parts
 from portal.web import NotAllowed, Site, page
-from portal.workspaces import form_key
+from portal.workspaces import ALL, form_key
 
 OPEN = ("received", "routed", "assigned")
 
@@ -32,6 +33,8 @@ class OfficeInquiriesMixin:
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
+    _list: Callable[..., Listing]
+    _department_names: Callable[[Parts], dict[str, str]]
 
     @page("GET", "/urzad/zapytania")
     def office_inquiries(self, request: Request) -> Response:
@@ -41,16 +44,23 @@ class OfficeInquiriesMixin:
                           field: str = "", errors: list[str] | None = None,
                           typed: str = "", status: int = 200) -> Response:
         parts = Parts()
-        found = parts.fetch(lambda: self._items(me, "registry", "/api/v1/inquiries"))
-        departments = parts.fetch(lambda: self.site.backends.items(
-            "registry", "/api/v1/departments"), []) or []
+        departments = self._department_names(parts)
+        listing = self._list(me, request, parts, "registry", "/api/v1/inquiries",
+                             at="/urzad/zapytania", filters=(
+                                 Filter("stan", "status", "Stan zapytania",
+                                        {**ALL, **INQUIRY_STATUS}),
+                                 Filter("wydzial", "department", "Wydział",
+                                        {**ALL, **departments}),
+                                 Filter("termin", "overdue", "Termin odpowiedzi",
+                                        {**ALL, "true": "tylko po terminie"})))
+        found = listing.items
         waiting = sorted((i for i in found or [] if i["status"] in OPEN),
                          key=lambda i: i["deadline"])
         done = [i for i in found or [] if i["status"] not in OPEN]
         return self.site.render(
             request, "workspace/office_inquiries.html", status=status, parts=parts,
-            found=found, waiting=waiting, done=done, statuses=INQUIRY_STATUS,
-            departments={d["code"]: d["name"] for d in departments}, failed=failed,
+            found=found, listing=listing, waiting=waiting, done=done,
+            statuses=INQUIRY_STATUS, departments=departments, failed=failed,
             field=field, errors=errors or [], typed=typed,
             saved=request.args.get("zapisano"))
 

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import Rejected
 from portal.committee import _typed
+from portal.listing import Listing
 from portal.sessions import Session
 from portal.views import AreaNames, Form, Parts
 from portal.web import Site, page
@@ -68,6 +69,7 @@ class ProgrammeOfficeMixin:
     # WorkspacesMixin's: the person with a fresh token, their role, a call with the token
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _list: Callable[..., Listing]
     _items: Callable[..., list[dict]]
 
     def _areas(self, parts: Parts) -> dict[str, str]:
@@ -110,11 +112,14 @@ class ProgrammeOfficeMixin:
 
     def _programmes(self, request: Request, me: Session, form: Form, parts: Parts,
                     areas: dict[str, str], status: int = 200) -> Response:
-        found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/programmes"))
+        listing = self._list(me, request, parts, "grants", "/api/v1/programmes",
+                             at="/urzad/program")
+        found = listing.items
         if found:
             found.sort(key=lambda p: p["year"], reverse=True)
         return self.site.render(request, "workspace/programme_list.html", status=status,
-                                parts=parts, found=found, form=form, areas=areas,
+                                parts=parts, found=found, listing=listing, form=form,
+                                areas=areas,
                                 statuses=PROGRAMME_STATUS)
 
     @page("POST", "/urzad/program")

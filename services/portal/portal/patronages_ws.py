@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import Rejected
+from portal.listing import Listing
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import NotAllowed, Site, page
@@ -71,6 +72,7 @@ class PatronagesMixin:
     site: Site
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _list: Callable[..., Listing]
     _items: Callable[..., list[dict]]
     _areas: Callable[[Parts], dict[str, str]]
 
@@ -84,8 +86,9 @@ class PatronagesMixin:
     def _my_patronages(self, request: Request, form: Form, status: int = 200) -> Response:
         me = self._role(request, "ngo")
         parts = Parts()
-        own = parts.fetch(lambda: self._items(me, "registry", "/api/v1/patronages",
-                                              organization_id=me.org_id))
+        listing = self._list(me, request, parts, "registry", "/api/v1/patronages",
+                             at="/moja-organizacja/patronaty", organization_id=me.org_id)
+        own = listing.items
         org = parts.fetch(lambda: self._call(me, "GET", "registry",
                                              f"/api/v1/organizations/{me.org_id}"), {}) or {}
         names = self._areas(parts)
@@ -93,7 +96,7 @@ class PatronagesMixin:
         return self.site.render(request, "workspace/patronage_mine.html", status=status,
                                 parts=parts, own=sorted(own or [], key=lambda p: p["created_at"],
                                                         reverse=True) if own is not None else None,
-                                form=form, areas=areas, kinds=PATRONAGE_KIND,
+                                form=form, areas=areas, kinds=PATRONAGE_KIND, listing=listing,
                                 statuses=PATRONAGE_STATUS, sent=request.args.get("wyslano"))
 
     @page("POST", "/moja-organizacja/patronaty")
@@ -119,7 +122,9 @@ class PatronagesMixin:
     def _office_patronages(self, request: Request, me: Session, failed: str | None = None,
                            form: Form | None = None, status: int = 200) -> Response:
         parts = Parts()
-        found = parts.fetch(lambda: self._items(me, "registry", "/api/v1/patronages"))
+        listing = self._list(me, request, parts, "registry", "/api/v1/patronages",
+                             at="/urzad/patronaty")
+        found = listing.items
         # the list is the public's view of each; the office reads a waiting one whole (its
         # justification) to decide
         waiting = sorted((parts.fetch(lambda p=p: self._call(
@@ -128,7 +133,8 @@ class PatronagesMixin:
         decided = sorted((p for p in found or [] if p["status"] != "requested"),
                          key=lambda p: p.get("decided_at") or "", reverse=True)
         return self.site.render(request, "workspace/patronage_office.html", status=status,
-                                parts=parts, found=found, waiting=waiting, decided=decided,
+                                parts=parts, found=found, listing=listing, waiting=waiting,
+                                decided=decided,
                                 kinds=PATRONAGE_KIND, statuses=PATRONAGE_STATUS,
                                 areas=self._areas(parts), failed=failed,
                                 form=form or Form(("reason",)),

@@ -19,10 +19,11 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import Rejected
+from portal.listing import Filter, Listing
 from portal.sessions import Session
 from portal.views import AreaNames, Form, Parts
 from portal.web import NotAllowed, Site, page
-from portal.workspaces import COST_ROWS, form_key
+from portal.workspaces import ALL, COST_ROWS, form_key
 
 SMALL_GRANT_STATUS = {"submitted": "Złożona, czeka na publikację",
                       "published": "Opublikowana do uwag", "awarded": "Dotacja przyznana",
@@ -42,6 +43,7 @@ class SmallGrantsWorkspaceMixin:
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
+    _list: Callable[..., Listing]
     _offer_fields: Callable[[int], tuple[str, ...]]
     _offer_labels: Callable[[int], dict[str, str]]
     _read_offer: Callable[[Request], Form]
@@ -56,10 +58,10 @@ class SmallGrantsWorkspaceMixin:
     def my_small_grants(self, request: Request) -> Response:
         me = self._role(request, "ngo")
         parts = Parts()
-        found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/small-grants",
-                                                organization_id=me.org_id))
+        listing = self._list(me, request, parts, "grants", "/api/v1/small-grants",
+                             organization_id=me.org_id)
         return self.site.render(request, "workspace/small_grants_mine.html", parts=parts,
-                                found=found, statuses=SMALL_GRANT_STATUS)
+                                found=listing.items, listing=listing, statuses=SMALL_GRANT_STATUS)
 
     @page("GET", "/moja-organizacja/male-granty/nowy")
     def new_small_grant(self, request: Request) -> Response:
@@ -123,16 +125,17 @@ class SmallGrantsWorkspaceMixin:
     @page("GET", "/urzad/male-granty")
     def office_small_grants(self, request: Request) -> Response:
         me = self._runner(request)
-        chosen = request.args.get("stan", "submitted")
-        params = {"status": chosen} if chosen in SMALL_GRANT_STATUS else {}
         parts = Parts()
-        found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/small-grants",
-                                                **params))
+        listing = self._list(me, request, parts, "grants", "/api/v1/small-grants", filters=(
+            Filter("stan", "status", "Stan oferty", {**ALL, **SMALL_GRANT_STATUS},
+                   default="submitted"),
+            Filter("po_terminie", "publication_overdue", "Termin publikacji",
+                   {**ALL, "true": "tylko po terminie publikacji"})))
         overdue = parts.fetch(lambda: self._items(me, "grants", "/api/v1/small-grants",
                                                   publication_overdue="true"), []) or []
         return self.site.render(request, "workspace/small_grants_office.html", parts=parts,
-                                found=found, statuses=SMALL_GRANT_STATUS,
-                                chosen=params.get("status", ""),
+                                found=listing.items, listing=listing,
+                                statuses=SMALL_GRANT_STATUS,
                                 overdue={g["id"] for g in overdue},
                                 areas=self._areas(parts), now=_now())
 

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import Rejected
+from portal.listing import Listing
 from portal.patronages_ws import local_moments
 from portal.sessions import Session
 from portal.views import Form, Parts
@@ -65,6 +66,7 @@ class TrainingsMixin:
     site: Site
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _list: Callable[..., Listing]
     _items: Callable[..., list[dict]]
 
     # --- the organisation's people ---------------------------------------------------------
@@ -143,8 +145,9 @@ class TrainingsMixin:
         me = self._role(request, "officer")
         training = self.site.backends.get("registry", f"/api/v1/trainings/{id}")
         parts = Parts()
-        registrations = parts.fetch(lambda: self._items(
-            me, "registry", f"/api/v1/trainings/{id}/registrations"))
+        listing = self._list(me, request, parts, "registry",
+                             f"/api/v1/trainings/{id}/registrations")
         return self.site.render(request, "workspace/training_office.html", parts=parts,
-                                t=training, registrations=registrations, kinds=TRAINING_KIND,
+                                t=training, registrations=listing.items, listing=listing,
+                                kinds=TRAINING_KIND,
                                 statuses=OFFICE_STATUS, saved=request.args.get("zapisano"))

@@ -24,9 +24,10 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import Rejected
 from portal.csrf import FIELD as CSRF_FIELD
+from portal.listing import MAX_LIMIT, PER_PAGE, Filter, Listing, listing_of, load
 from portal.sessions import Session
 from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
-from portal.views import Form, Parts, polish
+from portal.views import AreaNames, Form, Parts, polish
 from portal.web import NotAllowed, Redirect, Site, origin_of, page
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ VOLUNTEER_HOURS = "own_contribution_volunteer_work_hours"
 VOLUNTEER_RATE = "own_contribution_volunteer_work_hourly_rate"
 COST_ROWS = 3          # cost item rows an empty offer form shows
 MAX_COST_ROWS = 200    # as many as the API takes
+AREAS = AreaNames()
+ALL = {"": "wszystkie"}   # a list filter's first choice
+ORGANISATION_STATUS = {"pending": "Czeka na weryfikację", "verified": "Zweryfikowana",
+                       "suspended": "Zawieszona", "archived": "Zarchiwizowana"}
 
 
 def form_key(request: Request) -> str | None:
@@ -188,8 +193,49 @@ class WorkspacesMixin:
         return invited["account_id"]
 
     def _items(self, me: Session, service: str, path: str, **params: Any) -> list[dict]:
-        return self._call(me, "GET", service, path, params={"limit": 100, **params}).get(
-            "items", [])
+        """Every row of a short or computed list (a competition's offers for its results,
+        a person's subscriptions), page after page: nothing is cut silently. A list a
+        person reads pages through `_list`."""
+        return self._all(me, service, path, **params)
+
+    def _list(self, me: Session, request: Request, parts: Parts, service: str, path: str, *,
+              key: str = "strona", filters: tuple[Filter, ...] = (), keep: tuple[str, ...] = (),
+              per_page: int = PER_PAGE, at: str | None = None, **fixed: Any) -> Listing:
+        """One page of a long list (portal/listing.py), its filters and links from the
+        request's query; `items` stays None when the service does not answer (the part
+        says so). A stale cursor (422) shows the first page. `at`: the page's address when
+        a POST renders it again."""
+        listing = listing_of(request.args, at or request.path, key=key, filters=filters, keep=keep)
+
+        def fetch(params: dict[str, Any]) -> dict[str, Any]:
+            try:
+                return self._call(me, "GET", service, path, params=params)
+            except Rejected as exc:
+                if exc.status != 422 or not listing.cursor:
+                    raise
+                listing.cursor, listing.trail = "", []
+                return self._call(me, "GET", service, path,
+                                  params={**listing.api_params(per_page), **fixed})
+
+        return parts.fetch(lambda: load(listing, fetch, per_page, **fixed), listing)
+
+    def _all(self, me: Session, service: str, path: str, pages: int = 25,
+             **params: Any) -> list[dict]:
+        """Every row of a list, page after page (for a set the page computes, such as the
+        funded offers that have a contract, never for a list it shows: `_list` pages those)."""
+        found: list[dict] = []
+        cursor = None
+        for _ in range(pages):
+            answer = self._call(me, "GET", service, path,
+                                params={"limit": MAX_LIMIT, **params, "cursor": cursor})
+            found.extend(answer.get("items", []))
+            cursor = answer.get("next_cursor")
+            if not cursor:
+                break
+        return found
+
+    def _area_names(self, parts: Parts) -> dict[str, str]:
+        return parts.fetch(lambda: AREAS.get(self.site.backends), {}) or {}
 
     # --- signing in and out --------------------------------------------------------------
     @page("GET", "/logowanie")
@@ -227,8 +273,8 @@ class WorkspacesMixin:
     def _organisations(self, me: Session) -> list[tuple[str, str]]:
         """The organisations the person represents (identity's granted representations)."""
         sub = me.claims.get("sub")
-        found = Parts().fetch(lambda: self._items(me, "identity", "/api/v1/representations",
-                                                  status="granted"), []) or []
+        found = Parts().fetch(lambda: self._all(me, "identity", "/api/v1/representations",
+                                                status="granted"), []) or []
         return [(r["organization_id"], r.get("organization_name") or r["organization_id"])
                 for r in found if r.get("account_id") == sub]
 
@@ -312,18 +358,24 @@ class WorkspacesMixin:
         parts = Parts()
         search, found = self._find_organisations(request)
         org = offers = competitions = colleagues = None
+        offer_list = colleague_list = None
         if me.org_id:
             org = parts.fetch(lambda: self._call(me, "GET", "registry",
                                                  f"/api/v1/organizations/{me.org_id}"))
-            offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers",
-                                                     organization_id=me.org_id), [])
+            offer_list = self._list(me, request, parts, "grants", "/api/v1/offers",
+                                    key="oferty", keep=("wnioski", "wnioski_wstecz"),
+                                    at="/moja-organizacja", organization_id=me.org_id)
+            offers = offer_list.items or []
             competitions = parts.fetch(lambda: self.site.backends.items(
                 "grants", "/api/v1/competitions", status="announced"), [])
-            colleagues = parts.fetch(lambda: self._items(
-                me, "identity", "/api/v1/representations", organization_id=me.org_id,
-                status="requested"), [])
-        own = parts.fetch(lambda: [r for r in self._items(me, "identity",
-                                                          "/api/v1/representations")
+            colleague_list = self._list(me, request, parts, "identity",
+                                        "/api/v1/representations", key="wnioski",
+                                        keep=("oferty", "oferty_wstecz"),
+                                        at="/moja-organizacja", organization_id=me.org_id,
+                                        status="requested")
+            colleagues = colleague_list.items or []
+        own = parts.fetch(lambda: [r for r in self._all(me, "identity",
+                                                        "/api/v1/representations")
                                    if r.get("account_id") == me.claims.get("sub")], [])
         unread = {}
         if me.roles:   # the inbox is for the platform's roles; a new account has none yet
@@ -335,6 +387,7 @@ class WorkspacesMixin:
         return self.site.render(
             request, "workspace/organisation.html", status=status, parts=parts, org=org,
             offers=offers, competitions=open_competitions, colleagues=colleagues,
+            offer_list=offer_list, colleague_list=colleague_list,
             own=own, unread=unread.get("unread"), form=form,
             statuses=REPRESENTATION_STATUS, offer_statuses=OFFER_STATUS, now=moment,
             left=formatting.days_left_text, sent=request.args.get("wyslano") == "1",
@@ -387,12 +440,13 @@ class WorkspacesMixin:
     def inbox(self, request: Request) -> Response:
         me = self._me(request)
         parts = Parts()
-        found = parts.fetch(lambda: self._call(me, "GET", "notifications", "/api/v1/inbox",
-                                               params={"limit": 50}), {}) or {}
+        listing = self._list(me, request, parts, "notifications", "/api/v1/inbox", filters=(
+            Filter("pokaz", "unread", "Wiadomości", {**ALL, "true": "tylko nieprzeczytane"}),))
         unread = parts.fetch(lambda: self._call(me, "GET", "notifications",
                                                 "/api/v1/inbox/unread-count"), {}) or {}
         return self.site.render(request, "workspace/inbox.html", parts=parts,
-                                items=found.get("items"), unread=unread.get("unread"))
+                                items=listing.items, listing=listing,
+                                unread=unread.get("unread"))
 
     @page("POST", "/moja-organizacja/skrzynka/<id>/przeczytane")
     def mark_read(self, request: Request, id: str) -> Response:
@@ -580,11 +634,11 @@ class WorkspacesMixin:
     def office(self, request: Request) -> Response:
         me = self._role(request, "officer")
         parts = Parts()
-        waiting = parts.fetch(lambda: self._items(me, "registry", "/api/v1/organizations",
-                                                  status="pending"), [])
-        requests_ = parts.fetch(lambda: self._items(me, "identity",
-                                                    "/api/v1/representations",
-                                                    status="requested"), [])
+        # the counts on the cards: every page (the lists themselves page)
+        waiting = parts.fetch(lambda: self._all(me, "registry", "/api/v1/organizations",
+                                                status="pending"), [])
+        requests_ = parts.fetch(lambda: self._all(me, "identity", "/api/v1/representations",
+                                                  status="requested"), [])
         return self.site.render(request, "workspace/office.html", parts=parts,
                                 waiting=waiting, requests=requests_)
 
@@ -592,10 +646,15 @@ class WorkspacesMixin:
     def to_verify(self, request: Request) -> Response:
         me = self._role(request, "officer")
         parts = Parts()
-        waiting = parts.fetch(lambda: self._items(me, "registry", "/api/v1/organizations",
-                                                  status="pending"))
+        areas = self._area_names(parts)
+        listing = self._list(me, request, parts, "registry", "/api/v1/organizations", filters=(
+            Filter("stan", "status", "Stan", {**ALL, **ORGANISATION_STATUS}, default="pending"),
+            Filter("obszar", "area", "Obszar", {**ALL, **areas}),
+            Filter("q", "q", "Nazwa zawiera")))
         return self.site.render(request, "workspace/to_verify.html", parts=parts,
-                                waiting=waiting, done=request.args.get("zweryfikowano"),
+                                listing=listing, waiting=listing.items,
+                                statuses=ORGANISATION_STATUS,
+                                done=request.args.get("zweryfikowano"),
                                 error=request.args.get("blad"))
 
     @page("POST", "/urzad/organizacje/<id>/weryfikuj")
@@ -613,10 +672,13 @@ class WorkspacesMixin:
     def representation_requests(self, request: Request) -> Response:
         me = self._role(request, "officer")
         parts = Parts()
-        found = parts.fetch(lambda: self._items(me, "identity", "/api/v1/representations",
-                                                status="requested"))
+        listing = self._list(me, request, parts, "identity", "/api/v1/representations",
+                             filters=(Filter("stan", "status", "Stan",
+                                             {**ALL, **REPRESENTATION_STATUS},
+                                             default="requested"),))
         return self.site.render(request, "workspace/representations.html", parts=parts,
-                                found=found, saved=request.args.get("zapisano"),
+                                found=listing.items, listing=listing,
+                                statuses=REPRESENTATION_STATUS, saved=request.args.get("zapisano"),
                                 error=request.args.get("blad"),
                                 failed=request.args.get("wniosek"))
 
