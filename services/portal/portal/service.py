@@ -28,6 +28,7 @@ from portal.notifications_ws import NotificationsWorkspaceMixin
 from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.office_council_meetings import CouncilMeetingsMixin
 from portal.office_inquiries import OfficeInquiriesMixin
 from portal.office_programme import ProgrammeOfficeMixin
 from portal.partnerships_ws import PartnershipsMixin
@@ -122,7 +123,8 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     DepartmentMixin, BookingsMixin, SmallGrantsWorkspaceMixin,
                     ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
                     OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
-                    NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin):
+                    NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin,
+                    CouncilMeetingsMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS
