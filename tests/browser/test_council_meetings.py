@@ -34,9 +34,10 @@ def tab_to(page, target) -> None:
     raise AssertionError(f"{target} never reached by Tab")
 
 
-def follow(page, city, name: str, pattern: str) -> None:
-    """Tab to the link in the page's main part, Enter, and wait for its address."""
-    tab_to(page, page.locator("main").get_by_role("link", name=name).first)
+def follow(page, city, name: str, pattern: str, within: str = "main") -> None:
+    """Tab to the link in the page's main part (or `within`), Enter, and wait for its
+    address."""
+    tab_to(page, page.locator(within).get_by_role("link", name=name).first)
     press(page, "Enter")
     arrive(page, city, pattern)
 
@@ -174,6 +175,24 @@ def test_council_meetings_by_keyboard(city, context_factory) -> None:
     assert second not in officer.locator("#nadchodzace + ul").inner_text()
     checked(officer, "rada-posiedzenia-po-zmianach")
 
+    # --- an opinion asked of the council (no subject: the service's 422 at the field) --------
+    follow(officer, city, council["name"], rf"/urzad/rada/{council['id']}$",
+           within="nav.breadcrumbs")
+    follow(officer, city, "Opinie rady", r"/opinie$")
+    tab_to(officer, officer.get_by_role("button", name="Poproś o opinię"))
+    press(officer, "Enter")
+    officer.locator("#pole-subject[aria-invalid='true']").wait_for()
+    assert "To pole jest wymagane." in officer.locator("#pole-subject").locator(
+        "xpath=..").inner_text()
+    checked(officer, "rada-opinie-blad")
+    subject = f"Projekt uchwały o grantach kulturalnych {stamp}"
+    type_into(officer, "pole-subject", subject)
+    press(officer, "Enter")
+    arrive(officer, city, r"zapisano=poproszono")
+    asked = officer.locator("#prosby + ul > li").filter(has_text=subject).inner_text()
+    assert "czeka na opinię" in asked
+    checked(officer, "rada-opinie")
+
     # --- what the member sees: the emails, the inbox, and the city's calendar ----------------
     wait_for(lambda: mails_to(city, member_email, "Nowy termin posiedzenia"), 30,
              "the member's email about the new time")
@@ -183,12 +202,14 @@ def test_council_meetings_by_keyboard(city, context_factory) -> None:
              "the member's email about the meeting called off")
     [cancelled] = mails_to(city, member_email, "Odwołane posiedzenie")
     assert second in str(cancelled["Subject"]) and "Powód: Brak kworum" in text_of(cancelled)
+    wait_for(lambda: mails_to(city, member_email, f"Prośba o opinię rady: {subject}"), 30,
+             "the member's email asking for the opinion")
     member = signed_in(city, context_factory, member_email, "/moja-organizacja/skrzynka")
     # (the organisation's inbox: a member with no role of the portal has none, see the docs)
     inbox = member.locator("main").inner_text()
     assert f"Nowy termin posiedzenia: {council['name']}, {first}" in inbox
     assert f"Odwołane posiedzenie: {council['name']}, {second}" in inbox
-    assert "Brak kworum" in inbox
+    assert "Brak kworum" in inbox and f"Prośba o opinię rady: {subject}" in inbox
     checked(member, "rada-skrzynka-czlonka")
 
     # the calendar: the moved meeting in May (each meeting its own entry: calling the

@@ -33,12 +33,19 @@ CANCEL_FIELDS = ("reason",)
 LABELS = {"title": "Tytuł posiedzenia", "starts_at": "Początek", "ends_at": "Koniec",
           "place": "Miejsce", "agenda": "Porządek obrad", "reason": "Powód odwołania"}
 TIMES = ("starts_at", "ends_at")
+OPINION_FIELDS = ("subject", "document_url")
+OPINION_LABELS = {"subject": "Sprawa do zaopiniowania",
+                  "document_url": "Adres projektu dokumentu"}
+OPINION_STATUSES = {"requested": "czeka na opinię", "issued": "opinia wydana",
+                    "lapsed": "termin minął bez opinii"}
 DONE = {"zaplanowano": "Posiedzenie zaplanowano. Członkowie rady dostali zawiadomienie, "
                        "a posiedzenie jest w kalendarzu.",
         "przeniesiono": "Posiedzenie przeniesiono. Członkowie rady dostali zawiadomienie "
                         "o nowym terminie, kalendarz pokazuje nowy termin.",
         "odwolano": "Posiedzenie odwołano. Członkowie rady dostali zawiadomienie z powodem, "
-                    "a posiedzenie zniknęło z kalendarza."}
+                    "a posiedzenie zniknęło z kalendarza.",
+        "poproszono": "Wysłano prośbę o opinię. Członkowie rady dostali zawiadomienie z terminem "
+                      "na wydanie opinii."}
 
 
 class CouncilMeetingsMixin:
@@ -159,3 +166,45 @@ def _coming(meeting: dict[str, Any], now: datetime) -> bool:
 def _local(value: str | None) -> str:
     moment = formatting.to_datetime(value)
     return moment.strftime(LOCAL_TIME) if moment else ""
+
+
+class CouncilOpinionsMixin:
+    """The officer asks the council for an opinion (`/urzad/rada/<id>/opinie`): the requests
+    with their deadlines and opinions, and a new one (consultations
+    `POST /api/v1/councils/{id}/opinion-requests`: the 14 days are the service's)."""
+
+    site: Site
+    _role: Callable[[Request, str], Session]
+    _call: Callable[..., Any]
+    _items: Callable[..., list[dict]]
+
+    @page("GET", "/urzad/rada/<id>/opinie")
+    def office_council_opinions(self, request: Request, id: str) -> Response:
+        me = self._role(request, "officer")
+        return self._opinions_page(request, me, id, Form(OPINION_FIELDS, labels=OPINION_LABELS))
+
+    def _opinions_page(self, request: Request, me: Session, id: str, form: Form,
+                       status: int = 200) -> Response:
+        council = self._call(me, "GET", "consultations", f"/api/v1/councils/{id}")
+        parts = Parts()
+        found = parts.fetch(lambda: self._items(
+            me, "consultations", f"/api/v1/councils/{id}/opinion-requests"), [])
+        return self.site.render(request, "workspace/council_opinions.html", status=status,
+                                parts=parts, council=council, form=form,
+                                found=sorted(found, key=lambda r: r["requested_at"],
+                                             reverse=True),
+                                statuses=OPINION_STATUSES,
+                                done=DONE.get(request.args.get("zapisano", "")))
+
+    @page("POST", "/urzad/rada/<id>/opinie")
+    def request_council_opinion(self, request: Request, id: str) -> Response:
+        me = self._role(request, "officer")
+        form = Form.read(request, OPINION_FIELDS, OPINION_LABELS)
+        body = {name: form.values[name] for name in OPINION_FIELDS if form.values[name]}
+        try:
+            self._call(me, "POST", "consultations", f"/api/v1/councils/{id}/opinion-requests",
+                       json=body, idempotency_key=form.key)
+        except Rejected as exc:
+            form.reject(exc)
+            return self._opinions_page(request, me, id, form, exc.status)
+        return redirect(f"/urzad/rada/{id}/opinie?zapisano=poproszono", code=303)
