@@ -1,12 +1,15 @@
 """`make demo`: fills a running system (`make run`) with a demo city year.
 
 Everything goes through the public HTTP APIs, with development tokens (the same ones
-`make token` mints): departments, about thirty organisations with valid identifiers across the
-areas (registered and verified), next year's cooperation programme with funds per area,
-competitions in several areas with offers, small grants with public comments, the consultation
-of the programme with comments and its report, the public benefit council with a meeting and
-opinions, inquiries to the liaison office (some waiting in a department), and the city's rooms
-and equipment that organisations book. At the end it prints where to look.
+`make token` mints): departments, about thirty organisations with valid identifiers across the areas
+(registered and verified, and two left for the office to verify), next year's cooperation
+programme with funds per area, competitions in several areas with offers, small grants with
+public comments, the consultation of the programme with comments and its report, the public
+benefit council with a meeting and opinions, inquiries to the liaison office (some waiting in a
+department), and the city's rooms and equipment that organisations book (one booking waiting
+for the department), and the demo accounts in identity (one representation request left for the
+office). At the end it prints the portal's sign-in and each account's workspace, and where to
+look.
 
 Safe to run twice: every record has a stable name and is looked up before it is created; what
 exists is reused (organisations by their deterministic NIP, the year's programme, competitions
@@ -49,6 +52,7 @@ CONSULTATIONS = os.environ.get("CONSULTATIONS", "http://127.0.0.1:8003")
 NOTIFICATIONS = os.environ.get("NOTIFICATIONS", "http://127.0.0.1:8004")
 REPORTING = os.environ.get("REPORTING", "http://127.0.0.1:8005")
 IDENTITY = os.environ.get("IDENTITY", "http://127.0.0.1:8006")
+PORTAL = os.environ.get("PORTAL", "http://127.0.0.1:8000")
 # the password of every demo account (a documented default for the local run only)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "wspolpraca-demo-2026")
 MONGO_URI = os.environ.get(
@@ -61,6 +65,11 @@ ADMIN = mint_token("demo-admin", ["admin"])
 COMMITTEE = [("demo-official-1", "Anna Urzędnik", "official"),
              ("demo-official-2", "Tomasz Referent", "official"),
              ("demo-ngo-member", "Barbara Społeczna", "ngo")]
+# the committee's officials are the demo accounts `komisja1@` and `komisja2@` when identity runs
+# (their account ids, filled in by `accounts`), so /komisja shows them their competitions
+COMMITTEE_ACCOUNTS = {"demo-official-1": "komisja1@example.org",
+                      "demo-official-2": "komisja2@example.org"}
+ACCOUNT_IDS: dict[str, str] = {}
 
 DEPARTMENTS = [
     ("social_policy", "Wydział Polityki Społecznej",
@@ -73,6 +82,17 @@ DEPARTMENTS = [
     ("health", "Wydział Zdrowia", ["health"], "Joanna Wójcik"),
     ("environment", "Wydział Ochrony Środowiska", ["ecology"], "Krzysztof Kamiński"),
 ]
+
+# registered but left for the liaison office to verify (not among ORGANISATIONS: the demo's
+# figures are those thirty's); the first is also asked for by `ngo3@` (a representation request)
+PENDING_ORGANISATIONS = [
+    ("Fundacja Nowe Sąsiedztwo", "foundation", ["local_communities", "social_inclusion"]),
+    ("Stowarzyszenie Rowerowe Miasto", "association", ["ecology", "sport"]),
+]
+
+# a room booking waiting for the department's decision (organisation index, purpose; not the
+# organisations of ngo1@-ngo3@, whose bookings journey 5 finds by name)
+PENDING_BOOKING = (4, "Warsztaty dla przewodników po dzielnicach")
 
 DISTRICTS = ["Bałuty", "Widzew", "Górna", "Polesie", "Śródmieście"]
 
@@ -279,11 +299,13 @@ def resources() -> None:
         tally("resources", True)
 
 
-def organisations() -> list[dict]:
-    """Registers and verifies the organisations; returns them (id, name, areas) in order."""
-    say("== organisations")
+def organisations(listed: list[tuple[str, str, list[str]]] = ORGANISATIONS,
+                  verify: bool = True) -> list[dict]:
+    """Registers the organisations and verifies them unless `verify` is false; returns them (id,
+    name, areas) in order."""
+    say("== organisations" if verify else "== organisations waiting for verification")
     found: list[dict] = []
-    for index, (name, form, areas) in enumerate(ORGANISATIONS):
+    for index, (name, form, areas) in enumerate(listed):
         attempt = 0
         while True:
             number = nip_for(f"wspolpraca-demo/{name}/{attempt}")
@@ -316,7 +338,7 @@ def organisations() -> list[dict]:
                 tally("organisations", False)
                 break
             attempt += 1
-        if record.get("status") != "verified":
+        if verify and record.get("status") != "verified":
             call("POST", f"{REGISTRY}/api/v1/organizations/{record['id']}/verify", OFFICER,
                  expect=(200, 409))
         found.append({"id": record["id"], "name": name, "areas": areas})
@@ -610,6 +632,7 @@ def accounts(orgs: list[dict]) -> list[tuple[str, str]]:
             **({"department": dept} if dept else {})}, expect=(201, 409))
         tally("accounts", created.status_code == 201)
         [account] = items(f"{IDENTITY}/api/v1/accounts", ADMIN, email=email)
+        ACCOUNT_IDS[email] = account["id"]
         if org_id:
             person = mint_token(account["id"], [])
             asked = call("POST", f"{IDENTITY}/api/v1/representations", person,
@@ -619,6 +642,46 @@ def accounts(orgs: list[dict]) -> list[tuple[str, str]]:
                      OFFICER)
         made.append((email, ", ".join(roles) or f"ngo ({org_id})"))
     return made
+
+
+def waiting_for_the_office(pending: list[dict]) -> None:
+    """Something in the officer's queue besides the organisations to verify: `ngo3@` asks to
+    represent the first organisation waiting for verification (left for the officer to approve
+    or refuse; asked again, identity answers 409)."""
+    if "ngo3@example.org" not in ACCOUNT_IDS or not pending:
+        return
+    say("== a representation request waiting for the office")
+    asked = call("POST", f"{IDENTITY}/api/v1/representations",
+                 mint_token(ACCOUNT_IDS["ngo3@example.org"], []),
+                 {"organization_id": pending[0]["id"]}, expect=(201, 409), retry_422=True)
+    tally("representation requests", asked.status_code == 201)
+
+
+def booking_request(orgs: list[dict]) -> None:
+    """A booking of the department's first room waiting for its decision: next week's Tuesday,
+    10:00-12:00 (the room is open 8-20 on weekdays)."""
+    say("== a booking waiting for the department")
+    index, purpose = PENDING_BOOKING
+    org = orgs[index]
+    [room] = [r for r in items(f"{REGISTRY}/api/v1/resources", department=DEPARTMENTS[0][0])
+              if r["name"] == RESOURCES[0][0]]
+    if any(b["purpose"] == purpose for b in items(f"{REGISTRY}/api/v1/bookings", OFFICER,
+                                                  resource_id=room["id"])):
+        tally("bookings", False)
+        return
+    today = datetime.now(WARSAW).date()
+    day = today + timedelta(days=7 + (1 - today.weekday()) % 7)
+    start = datetime.combine(day, datetime.min.time().replace(hour=10), WARSAW)
+    call("POST", f"{REGISTRY}/api/v1/resources/{room['id']}/bookings", ngo_token(org), {
+        "organization_id": org["id"], "purpose": purpose, "attendees": 15,
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()},
+        retry_422=True)
+    tally("bookings", True)
+
+
+# where each demo account finds its work (ngo accounts: /moja-organizacja)
+WORKSPACE = {"pelnomocnik@example.org": "/urzad", "wydzial@example.org": "/wydzial",
+             "komisja1@example.org": "/komisja", "komisja2@example.org": "/komisja"}
 
 
 def move_clock(service: str, collection: str, record_id: str, field: str) -> None:
@@ -645,11 +708,13 @@ def settle_competition(year: int, competition: dict, orgs: list[dict]) -> None:
         return  # settled by an earlier run, or not the demo's own offers
     move_clock("grants", "competitions", cid, "submission_deadline")
     call("POST", f"{GRANTS}/api/v1/competitions/{cid}/close", OFFICER, expect=(200, 409))
+    committee = [(ACCOUNT_IDS.get(COMMITTEE_ACCOUNTS.get(u, ""), u), n, k)
+                 for u, n, k in COMMITTEE]
     call("POST", f"{GRANTS}/api/v1/competitions/{cid}/committee", OFFICER, {
         "members": [{"user_id": u, "name": n, "kind": k,
                      **({"organization_id": nominating["id"]} if k == "ngo" else {})}
-                    for u, n, k in COMMITTEE]}, expect=(201, 409))
-    members = [mint_token(u, ["committee"]) for u, _, _ in COMMITTEE]
+                    for u, n, k in committee]}, expect=(201, 409))
+    members = [mint_token(u, ["committee"]) for u, _, _ in committee]
     for member in members:
         call("POST", f"{GRANTS}/api/v1/competitions/{cid}/committee/declaration", member,
              {"no_conflict_of_interest": True}, expect=(200, 409))
@@ -801,6 +866,7 @@ def main(argv: list[str] | None = None) -> int:
         departments()
         resources()
         orgs = organisations()
+        pending = organisations(PENDING_ORGANISATIONS, verify=False)
         programme_record = programme(year)
         consultation_record = consultation(year, programme_record, orgs)
         programme_record = adopt(programme_record)
@@ -808,7 +874,9 @@ def main(argv: list[str] | None = None) -> int:
         announced = competitions(year, programme_record, orgs)
         grants = small_grants(year, programme_record, orgs)
         inquiries(orgs)
+        booking_request(orgs)
         people = accounts(orgs)
+        waiting_for_the_office(pending)
         if args.time_travel:
             say(f"== TIME TRAVEL: deadlines moved in the local database ({MONGO_URI})")
             for competition in announced:
@@ -825,10 +893,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     say("\n== done: " + ", ".join(f"{k} {c} new / {r} reused" for k, (c, r) in COUNTS.items()))
     if people:
-        say(f"\n== demo accounts (password: DEMO_PASSWORD, here {DEMO_PASSWORD!r}); sign in at "
-            f"{IDENTITY}/oauth2/authorize through a client (the portal)")
+        say(f"\n== demo accounts (password: DEMO_PASSWORD, here {DEMO_PASSWORD!r}); sign in "
+            f"on the portal: {PORTAL}/logowanie (staff add the TOTP code the first sign-in "
+            "shows how to enrol)")
         for email, roles in people:
-            say(f"   {email:<28} {roles}")
+            say(f"   {email:<28} {roles:<40} {PORTAL}{WORKSPACE.get(email, '/moja-organizacja')}")
     try:
         where_to_look(year)
     except Unexpected as exc:

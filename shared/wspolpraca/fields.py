@@ -1,4 +1,5 @@
-"""marshmallow fields every service needs: money as a decimal string, non-blank text."""
+"""marshmallow fields every service needs: money as a decimal string, non-blank text, a time
+with its zone."""
 
 from __future__ import annotations
 
@@ -105,3 +106,8 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def Time(**kwargs) -> fields.AwareDateTime:  # noqa: N802 - reads as a field type
+    """An RFC 3339 time with a zone (a time without one is refused)."""
+    return fields.AwareDateTime(format="iso", **kwargs)

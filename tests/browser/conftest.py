@@ -130,7 +130,7 @@ class City:
         env = {**self.env, "REGISTRY": self.url("registry"), "GRANTS": self.url("grants"),
                "CONSULTATIONS": self.url("consultations"),
                "NOTIFICATIONS": self.url("notifications"), "REPORTING": self.url("reporting"),
-               "IDENTITY": self.url("identity")}
+               "IDENTITY": self.url("identity"), "PORTAL": self.portal}
         demo = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py")], env=env,
                               cwd=self.workdir, capture_output=True, text=True, timeout=900)
         assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]

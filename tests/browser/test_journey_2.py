@@ -17,6 +17,7 @@ import re
 import time
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import requests
@@ -257,3 +258,23 @@ def test_journey_2_programme_competition_offer_contract_report(city, context_fac
     person.goto(f"/konkursy/{competition_id}")
     public = person.locator("main").inner_text()
     assert ORGANISATION in public and "9\u00a0000,00\u00a0zł" in public
+
+    # --- the officer's statistics of the programme year: the award, once reporting projected it --
+    def culture_awarded() -> Decimal:
+        officer.goto(f"/urzad/statystyki?rok={year}")
+        row = officer.locator("#tabela-obszary tbody tr", has_text="kultura, sztuka")
+        if not row.count():
+            return Decimal(0)
+        cell = row.locator("td").nth(4).inner_text()   # "Przyznano w konkursach"
+        return Decimal(re.sub(r"[^0-9,]", "", cell).replace(",", "."))
+
+    wait_for(lambda: culture_awarded() >= Decimal("9000.00"), 30,
+             "the award in the officer's statistics")
+    assert officer.locator("#wykres-obszary svg[role='img']").count() == 1
+    assert officer.locator("#tabela-wydzialy tbody tr").count() >= 1
+    assert officer.locator(f"#formaty a[href='/sprawozdania/{year}.pdf']").count() == 1
+    checked(officer, "urzad-statystyki")
+    officer.get_by_label("Rok", exact=True).select_option(str(today.year))
+    officer.get_by_role("button", name="Pokaż statystyki").click()
+    arrive(officer, city, rf"/urzad/statystyki\?rok={today.year}$")
+    assert officer.locator("h1").inner_text() == f"Statystyki współpracy w {today.year} roku"

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from wspolpraca.enums import LabelledEnum
 from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
 
@@ -54,52 +55,27 @@ def add_years(day: date, years: int) -> date:
 # --- consultations ------------------------------------------------------------------
 
 
-class ConsultationForm(StrEnum):
-    WRITTEN_COMMENTS = "written_comments"
-    MEETING = "meeting"
-    ONLINE_FORM = "online_form"
-
-    @property
-    def label(self) -> str:
-        return {
-            ConsultationForm.WRITTEN_COMMENTS: "uwagi pisemne",
-            ConsultationForm.MEETING: "spotkanie konsultacyjne",
-            ConsultationForm.ONLINE_FORM: "formularz elektroniczny",
-        }[self]
+class ConsultationForm(LabelledEnum):
+    WRITTEN_COMMENTS = "written_comments", "uwagi pisemne"
+    MEETING = "meeting", "spotkanie konsultacyjne"
+    ONLINE_FORM = "online_form", "formularz elektroniczny"
 
 
-class ConsultationStatus(StrEnum):
+class ConsultationStatus(LabelledEnum):
     """What a consultation is at a given moment: the stored state and the clock together."""
 
-    PLANNED = "planned"  # announced, not yet open for comments
-    OPEN = "open"
-    CLOSED = "closed"
-    REPORT_PUBLISHED = "report_published"
-
-    @property
-    def label(self) -> str:
-        return {
-            ConsultationStatus.PLANNED: "zaplanowane",
-            ConsultationStatus.OPEN: "otwarte",
-            ConsultationStatus.CLOSED: "zamknięte",
-            ConsultationStatus.REPORT_PUBLISHED: "sprawozdanie opublikowane",
-        }[self]
+    PLANNED = "planned", "zaplanowane"  # announced, not yet open for comments
+    OPEN = "open", "otwarte"
+    CLOSED = "closed", "zamknięte"
+    REPORT_PUBLISHED = "report_published", "sprawozdanie opublikowane"
 
 
-class Decision(StrEnum):
+class Decision(LabelledEnum):
     """The city's answer to a comment."""
 
-    ACCEPTED = "accepted"
-    PARTLY_ACCEPTED = "partly_accepted"
-    REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        return {
-            Decision.ACCEPTED: "uwzględniona",
-            Decision.PARTLY_ACCEPTED: "uwzględniona częściowo",
-            Decision.REJECTED: "nieuwzględniona",
-        }[self]
+    ACCEPTED = "accepted", "uwzględniona"
+    PARTLY_ACCEPTED = "partly_accepted", "uwzględniona częściowo"
+    REJECTED = "rejected", "nieuwzględniona"
 
 
 def consultation_minimum(opens_at: datetime, rules: DatedRules) -> timedelta:
@@ -336,18 +312,10 @@ def decision_counts(comments: Iterable[Mapping]) -> dict[str, int]:
 # --- councils -----------------------------------------------------------------------
 
 
-class CouncilKind(StrEnum):
-    PUBLIC_BENEFIT_COUNCIL = "public_benefit_council"
-    SECTOR_COMMISSION = "sector_commission"
-    DISTRICT_COMMISSION = "district_commission"
-
-    @property
-    def label(self) -> str:
-        return {
-            CouncilKind.PUBLIC_BENEFIT_COUNCIL: "rada działalności pożytku publicznego",
-            CouncilKind.SECTOR_COMMISSION: "komisja dialogu społecznego (branżowa)",
-            CouncilKind.DISTRICT_COMMISSION: "dzielnicowa komisja dialogu społecznego",
-        }[self]
+class CouncilKind(LabelledEnum):
+    PUBLIC_BENEFIT_COUNCIL = "public_benefit_council", "rada działalności pożytku publicznego"
+    SECTOR_COMMISSION = "sector_commission", "komisja dialogu społecznego (branżowa)"
+    DISTRICT_COMMISSION = "district_commission", "dzielnicowa komisja dialogu społecznego"
 
 
 class Side(StrEnum):

@@ -5,20 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from consultations.domain import ConsultationForm, CouncilKind, Decision, Side
-from wspolpraca.fields import Text
+from wspolpraca.fields import Text, Time
 from wspolpraca.pagination import PageQuery
-
-OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
-
-
-def one_of(enum) -> validate.OneOf:
-    return validate.OneOf([member.value for member in enum])
-
-
-def Time(**kwargs) -> fields.AwareDateTime:  # noqa: N802 - reads as a field type
-    """An RFC 3339 time with a zone (a time without one is refused)."""
-    return fields.AwareDateTime(**kwargs)
-
+from wspolpraca.validators import OBJECT_ID, one_of
 
 # --- consultations ------------------------------------------------------------------
 

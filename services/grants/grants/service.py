@@ -2,8 +2,9 @@
 contracts and small grants.
 
 The entry points only route, validate (the schemas), check the role and make one call: a
-command handler in a unit of work (grants/handlers, grants/unit.py) or a query
-(grants/queries.py); the rules of the Act live in grants/domain.py.
+command handler with its command, `self.handle(handler, command)` (grants/handlers, in one
+unit of work of grants/unit.py), or a query (grants/queries.py); the rules of the Act live
+in grants/domain.py.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from grants.schemas import (
     SmallGrantSchema,
     TaskReportSchema,
 )
-from grants.unit import run
+from grants.unit import GrantsUnit
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError
 from wspolpraca.http import api
@@ -64,6 +65,7 @@ from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
 from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import PageQuery
+from wspolpraca.service_layer import HandlesCommands
 
 CONTRACT_CHECK_SECONDS = 3600
 # how often announced competitions past their deadline are closed; the end-to-end tests shorten
@@ -71,16 +73,19 @@ CONTRACT_CHECK_SECONDS = 3600
 COMPETITION_CHECK_SECONDS = float(os.environ.get("GRANTS_COMPETITION_CHECK_SECONDS", "60"))
 
 
-class ProgrammesMixin:
-    """Cooperation programmes (art. 5a)."""
-
+class _Entry(HandlesCommands):
     db: Mongo
+    unit = GrantsUnit
+
+
+class ProgrammesMixin(_Entry):
+    """Cooperation programmes (art. 5a)."""
 
     @api("POST", "/api/v1/programmes", roles=STAFF, body=ProgrammeCreateSchema,
          response=ProgrammeSchema, status=201, summary="Draft a cooperation programme (art. 5a)")
     def draft_programme(self, request, body):
-        return queries.programme_view(run(self.db, handlers.draft_programme,
-                                          request.principal, body))
+        return queries.programme_view(self.handle(handlers.draft_programme,
+                                                  handlers.DraftProgramme(request.principal, body)))
 
     @api("GET", "/api/v1/programmes", roles=RUNNERS, query=ProgrammeQuerySchema,
          response=ProgrammeSchema, summary="Cooperation programmes")
@@ -96,30 +101,32 @@ class ProgrammesMixin:
          response=ProgrammeSchema,
          summary="Edit the draft programme before its consultation (409 once consulted)")
     def update_programme(self, request, id, body):
-        return queries.programme_view(run(self.db, handlers.update_programme, id, body))
+        return queries.programme_view(self.handle(handlers.update_programme,
+                                                  handlers.ProgrammeStep(id, body)))
 
     @api("POST", "/api/v1/programmes/<id>/consult", roles=STAFF, response=ProgrammeSchema,
          summary="Mark the programme consulted with NGOs")
     def consult_programme(self, request, id):
-        return queries.programme_view(run(self.db, handlers.consult_programme, id))
+        return queries.programme_view(self.handle(handlers.consult_programme,
+                                                  handlers.ProgrammeStep(id)))
 
     @api("POST", "/api/v1/programmes/<id>/adopt", roles=STAFF, response=ProgrammeSchema,
          summary="Adopt the programme (by 30 November of the year before, art. 5a ust. 1)")
     def adopt_programme(self, request, id):
-        return queries.programme_view(run(self.db, handlers.adopt_programme, id))
+        return queries.programme_view(self.handle(handlers.adopt_programme,
+                                                  handlers.ProgrammeStep(id)))
 
 
-class CompetitionsMixin:
+class CompetitionsMixin(_Entry):
     """Open competitions (art. 11-15)."""
-
-    db: Mongo
 
     @api("POST", "/api/v1/competitions", roles=RUNNERS, body=CompetitionCreateSchema,
          response=CompetitionSchema, status=201,
          summary="Draft an open competition (with `announce`: drafted and announced at once, a "
                  "refused announcement leaves no draft)")
     def create_competition(self, request, body):
-        return run(self.db, handlers.create_competition, request.principal, body)
+        return self.handle(handlers.create_competition,
+                           handlers.CreateCompetition(request.principal, body))
 
     @api("GET", "/api/v1/competitions/announcement-terms", response=AnnouncementTermsSchema,
          summary="The 21 days of art. 13 ust. 1: the earliest deadline for offers of an "
@@ -141,17 +148,20 @@ class CompetitionsMixin:
          summary="Announce: the deadline must be 21 days after publication (art. 13 ust. 1); "
                  "the budget is committed against the programme")
     def announce_competition(self, request, id):
-        return run(self.db, handlers.announce_competition, request.principal, id)
+        return self.handle(handlers.announce_competition,
+                           handlers.CompetitionStep(request.principal, id))
 
     @api("POST", "/api/v1/competitions/<id>/close", roles=RUNNERS, response=CompetitionSchema,
          summary="Close the competition for offers once the deadline has passed")
     def close_competition(self, request, id):
-        return run(self.db, handlers.close_competition, request.principal, id)
+        return self.handle(handlers.close_competition,
+                           handlers.CloseCompetition(request.principal, id))
 
     @api("POST", "/api/v1/competitions/<id>/cancel", roles=RUNNERS, body=ReasonSchema,
          response=CompetitionSchema, summary="Cancel a competition, with a reason")
     def cancel_competition(self, request, id, body):
-        return run(self.db, handlers.cancel_competition, request.principal, id, body)
+        return self.handle(handlers.cancel_competition,
+                           handlers.CompetitionStep(request.principal, id, body))
 
     @timer(interval=COMPETITION_CHECK_SECONDS)
     def close_due_competitions(self) -> int:
@@ -161,38 +171,38 @@ class CompetitionsMixin:
         closed = 0
         for competition_id in queries.competitions_past_deadline(self.db, utcnow()):
             try:
-                run(self.db, handlers.close_competition, None, competition_id)
+                self.handle(handlers.close_competition,
+                            handlers.CloseCompetition(None, competition_id))
             except DomainError:  # closed meanwhile by an officer or another instance
                 continue
             closed += 1
         return closed
 
 
-class OffersMixin:
+class OffersMixin(_Entry):
     """Offers in open competitions."""
-
-    db: Mongo
 
     @api("POST", "/api/v1/competitions/<id>/offers", roles=("ngo",), body=OfferCreateSchema,
          response=OfferSchema, status=201,
          summary="Submit an offer for the representative's own verified organisation")
     def submit_offer(self, request, id, body):
-        return queries.with_warnings(self.db, "offer", run(
-            self.db, handlers.submit_offer, request.principal, id, body))
+        return queries.with_warnings(self.db, "offer", self.handle(
+            handlers.submit_offer, handlers.SubmitOffer(request.principal, id, body)))
 
     @api("POST", "/api/v1/competitions/<id>/offers/check", roles=("ngo",),
          body=OfferCreateSchema, response=FormalCheckSchema,
          summary="The formal check of an offer before it is submitted (nothing is saved): "
                  "200 with what was checked, or the finding as submission would answer it")
     def check_offer(self, request, id, body):
-        return run(self.db, handlers.check_offer, request.principal, id, body)
+        return self.handle(handlers.check_offer, handlers.SubmitOffer(request.principal, id, body))
 
     @api("PUT", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",), body=OfferDraftSchema,
          response=OfferDraftViewSchema,
          summary="Save the organisation's draft of its offer in an open competition (the "
                  "form's values as typed; replaced on every save, removed on submission)")
     def save_offer_draft(self, request, id, body):
-        return run(self.db, handlers.save_offer_draft, request.principal, id, body)
+        return self.handle(handlers.save_offer_draft,
+                           handlers.SaveOfferDraft(request.principal, id, body))
 
     @api("GET", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",),
          query=OfferDraftQuerySchema, response=OfferDraftViewSchema,
@@ -205,8 +215,8 @@ class OffersMixin:
          query=OfferDraftQuerySchema, response=OfferDraftViewSchema,
          summary="Discard the organisation's draft (the answer is the draft discarded)")
     def discard_offer_draft(self, request, id, query):
-        return run(self.db, handlers.discard_offer_draft, request.principal, id,
-                   query["organization_id"])
+        return self.handle(handlers.discard_offer_draft, handlers.DiscardOfferDraft(
+            request.principal, id, query["organization_id"]))
 
     @api("GET", "/api/v1/offer-drafts", roles=("ngo",), query=OfferDraftQuerySchema,
          response=OfferDraftViewSchema,
@@ -228,31 +238,30 @@ class OffersMixin:
     @api("PATCH", "/api/v1/offers/<id>", roles=("ngo",), body=OfferFieldsSchema,
          response=OfferSchema, summary="Amend an offer (until the deadline)")
     def amend_offer(self, request, id, body):
-        return queries.with_warnings(self.db, "offer", run(
-            self.db, handlers.amend_offer, request.principal, id, body))
+        return queries.with_warnings(self.db, "offer", self.handle(
+            handlers.amend_offer, handlers.OfferStep(request.principal, id, body)))
 
     @api("POST", "/api/v1/offers/<id>/withdraw", roles=("ngo",), response=OfferSchema,
          summary="Withdraw an offer (until the deadline)")
     def withdraw_offer(self, request, id):
-        return run(self.db, handlers.withdraw_offer, request.principal, id)
+        return self.handle(handlers.withdraw_offer, handlers.OfferStep(request.principal, id))
 
     @api("POST", "/api/v1/offers/<id>/reject", roles=RUNNERS, body=ReasonSchema,
          response=OfferSchema, summary="Reject an offer on formal grounds, with a reason")
     def reject_offer(self, request, id, body):
-        return run(self.db, handlers.reject_offer, request.principal, id, body)
+        return self.handle(handlers.reject_offer, handlers.OfferStep(request.principal, id, body))
 
 
-class CommitteeMixin:
+class CommitteeMixin(_Entry):
     """The committee, its scores and the results (art. 15)."""
-
-    db: Mongo
 
     @api("POST", "/api/v1/competitions/<id>/committee", roles=RUNNERS, body=CommitteeSchema,
          response=CommitteeViewSchema, status=201,
          summary="Appoint the committee; nominees of organisations taking part are excluded "
                  "(art. 15 ust. 2d); the competition goes under evaluation")
     def appoint_committee(self, request, id, body):
-        return run(self.db, handlers.appoint_committee, request.principal, id, body)
+        return self.handle(handlers.appoint_committee,
+                           handlers.CompetitionStep(request.principal, id, body))
 
     @api("GET", "/api/v1/competitions/<id>/committee", roles=("officer", "department",
                                                               "committee"),
@@ -264,19 +273,21 @@ class CommitteeMixin:
          body=DeclarationSchema, response=CommitteeViewSchema,
          summary="Declare no conflict of interest before scoring (art. 15 ust. 2f)")
     def declare_no_conflict(self, request, id, body):
-        return run(self.db, handlers.declare_no_conflict, request.principal, id)
+        return self.handle(handlers.declare_no_conflict,
+                           handlers.CompetitionStep(request.principal, id))
 
     @api("POST", "/api/v1/competitions/<id>/committee/assignments", roles=RUNNERS,
          body=AssignmentsSchema, response=CommitteeViewSchema,
          summary="Assign offers to committee members in bulk")
     def assign_offers(self, request, id, body):
-        return run(self.db, handlers.assign_offers, request.principal, id, body)
+        return self.handle(handlers.assign_offers,
+                           handlers.CompetitionStep(request.principal, id, body))
 
     @api("POST", "/api/v1/offers/<id>/scores", roles=("committee",), body=ScoreSchema,
          response=ScoreViewSchema, status=201,
          summary="Score an offer per criterion, within each criterion's maximum")
     def score_offer(self, request, id, body):
-        return run(self.db, handlers.score_offer, request.principal, id, body)
+        return self.handle(handlers.score_offer, handlers.OfferStep(request.principal, id, body))
 
     @api("GET", "/api/v1/competitions/<id>/ranking", roles=("officer", "department",
                                                             "committee"),
@@ -290,7 +301,7 @@ class CommitteeMixin:
          summary="Confirm the results: awards within the budget, funded and not funded offers "
                  "published; unused funds return to the programme")
     def confirm_results(self, request, id, body):
-        run(self.db, handlers.confirm_results, request.principal, id, body)
+        self.handle(handlers.confirm_results, handlers.CompetitionStep(request.principal, id, body))
         return queries.results(self.db, id)
 
     @api("GET", "/api/v1/competitions/<id>/results", response=ResultsViewSchema,
@@ -299,18 +310,16 @@ class CommitteeMixin:
         return queries.results(self.db, id)
 
 
-class SmallGrantsMixin:
+class SmallGrantsMixin(_Entry):
     """Small grants without a competition (art. 19a)."""
-
-    db: Mongo
 
     @api("POST", "/api/v1/small-grants", roles=("ngo",), body=SmallGrantCreateSchema,
          response=SmallGrantSchema, status=201,
          summary="Submit an offer without a competition: at most 10,000.00 PLN and 90 days "
                  "(art. 19a ust. 1)")
     def submit_small_grant(self, request, body):
-        return queries.with_warnings(self.db, "small_grant", run(
-            self.db, handlers.submit_small_grant, request.principal, body))
+        return queries.with_warnings(self.db, "small_grant", self.handle(
+            handlers.submit_small_grant, handlers.SubmitSmallGrant(request.principal, body)))
 
     @api("GET", "/api/v1/small-grants", query=SmallGrantQuerySchema,
          response=SmallGrantSchema,
@@ -326,14 +335,16 @@ class SmallGrantsMixin:
     @api("POST", "/api/v1/small-grants/<id>/publish", roles=RUNNERS, response=SmallGrantSchema,
          summary="Publish the offer for 7 days of comments (art. 19a ust. 3)")
     def publish_small_grant(self, request, id):
-        return run(self.db, handlers.publish_small_grant, id)
+        return self.handle(handlers.publish_small_grant,
+                           handlers.SmallGrantStep(request.principal, id))
 
     @api("POST", "/api/v1/small-grants/<id>/comments", body=CommentCreateSchema,
          response=CommentSchema, status=201, rate_limited=True,
          summary="Comment on a published offer (anyone, during the 7 days; in an "
                  "organisation's name only its representative)")
     def comment_small_grant(self, request, id, body):
-        return run(self.db, handlers.comment_small_grant, request.principal, id, body)
+        return self.handle(handlers.comment_small_grant,
+                           handlers.CommentSmallGrant(request.principal, id, body))
 
     @api("GET", "/api/v1/small-grants/<id>/comments", query=PageQuery, response=CommentSchema,
          summary="Comments on a published offer")
@@ -346,30 +357,31 @@ class SmallGrantsMixin:
                  "and the programme's funds are enforced by the database; funding the same "
                  "costs as another award needs `double_funding_reason`")
     def award_small_grant(self, request, id, body):
-        return run(self.db, handlers.award_small_grant, request.principal, id, body)
+        return self.handle(handlers.award_small_grant,
+                           handlers.SmallGrantStep(request.principal, id, body))
 
     @api("POST", "/api/v1/small-grants/<id>/refuse", roles=STAFF, body=ReasonSchema,
          response=SmallGrantSchema, summary="Refuse the small grant after the 7 days")
     def refuse_small_grant(self, request, id, body):
-        return run(self.db, handlers.refuse_small_grant, id, body)
+        return self.handle(handlers.refuse_small_grant,
+                           handlers.SmallGrantStep(request.principal, id, body))
 
 
-class ContractsMixin:
+class ContractsMixin(_Entry):
     """Contracts per award, task reports and settlement (art. 16, art. 18)."""
-
-    db: Mongo
 
     @api("POST", "/api/v1/offers/<id>/budget-update", roles=("ngo",), body=BudgetUpdateSchema,
          response=OfferSchema,
          summary="Update the budget to a grant lower than requested (art. 16 ust. 1)")
     def update_budget(self, request, id, body):
-        return run(self.db, handlers.update_budget, request.principal, id, body)
+        return self.handle(handlers.update_budget,
+                           handlers.OfferStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts", roles=RUNNERS, body=ContractCreateSchema,
          response=ContractSchema, status=201,
          summary="Sign the contract for an award, with its schedule and tranches")
     def sign_contract(self, request, body):
-        return run(self.db, handlers.sign_contract, request.principal, body)
+        return self.handle(handlers.sign_contract, handlers.SignContract(request.principal, body))
 
     @api("GET", "/api/v1/contracts", roles=("officer", "department", "ngo"),
          query=ContractQuerySchema, response=ContractSchema,
@@ -385,35 +397,39 @@ class ContractsMixin:
     @api("POST", "/api/v1/contracts/<id>/start", roles=RUNNERS, response=ContractSchema,
          summary="The task started (the first tranche is paid)")
     def start_contract(self, request, id):
-        return run(self.db, handlers.start_contract, request.principal, id)
+        return self.handle(handlers.start_contract, handlers.ContractStep(request.principal, id))
 
     @api("POST", "/api/v1/contracts/<id>/report", roles=("ngo",), body=TaskReportSchema,
          response=ContractSchema, status=201,
          summary="Submit the task report: results, expenses by source, personal and in-kind "
                  "contribution (art. 18)")
     def submit_report(self, request, id, body):
-        return run(self.db, handlers.submit_report, request.principal, id, body)
+        return self.handle(handlers.submit_report,
+                           handlers.ContractStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts/<id>/report/accept", roles=RUNNERS,
          response=ContractSchema, summary="Accept the task report; unused funds fall due")
     def accept_report(self, request, id):
-        return run(self.db, handlers.accept_report, request.principal, id)
+        return self.handle(handlers.accept_report, handlers.ContractStep(request.principal, id))
 
     @api("POST", "/api/v1/contracts/<id>/report/corrections", roles=RUNNERS, body=ReasonSchema,
          response=ContractSchema, summary="Send the task report back for corrections")
     def request_corrections(self, request, id, body):
-        return run(self.db, handlers.request_corrections, request.principal, id, body)
+        return self.handle(handlers.request_corrections,
+                           handlers.ContractStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts/<id>/settle", roles=RUNNERS, body=SettleSchema,
          response=ContractSchema,
          summary="Settle the contract once the report is accepted and unused funds returned")
     def settle_contract(self, request, id, body):
-        return run(self.db, handlers.settle_contract, request.principal, id, body)
+        return self.handle(handlers.settle_contract,
+                           handlers.ContractStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts/<id>/terminate", roles=RUNNERS, body=ReasonSchema,
          response=ContractSchema, summary="Terminate the contract, with a reason")
     def terminate_contract(self, request, id, body):
-        return run(self.db, handlers.terminate_contract, request.principal, id, body)
+        return self.handle(handlers.terminate_contract,
+                           handlers.ContractStep(request.principal, id, body))
 
     @timer(interval=CONTRACT_CHECK_SECONDS)
     def check_contracts(self) -> int:
@@ -424,7 +440,8 @@ class ContractsMixin:
 
     def flag_contract_deadlines(self) -> int:
         today = domain.local_date(utcnow())
-        return sum(run(self.db, handlers.flag_contract_deadlines, contract_id, today)
+        return sum(self.handle(handlers.flag_contract_deadlines,
+                               handlers.FlagContractDeadlines(contract_id, today))
                    for contract_id in queries.contracts_to_check(self.db, today.isoformat()))
 
 

@@ -1,16 +1,17 @@
 """The unit of work of the grants service: one transaction, the repositories that read and
 write in it, and the events it emits (cosmicpython's unit of work over `wspolpraca.mongo`).
 
-Command handlers (`grants.handlers`) take a unit of work; `run` gives them one in a
-transaction of the worker's database (retried on transient errors, events through the
-outbox), and the unit tests give them an in-memory one (tests/unit/grants/fakes.py).
+Command handlers (`grants.handlers`) are `handler(command, uow)`; the entry points run one
+in a transaction of the worker's database with `self.handle(handler, command)`
+(`wspolpraca.service_layer.HandlesCommands`: retried on transient errors, events through the
+outbox), and the unit tests give them an in-memory one (tests/unit/grants/grants_fakes.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from functools import cached_property
+from typing import Any
 
 from grants import coordination, similarity
 from grants.repository import (
@@ -26,31 +27,56 @@ from grants.repository import (
     SmallGrants,
     SmallGrantTotals,
 )
-from wspolpraca.mongo import Store, Transaction
-
-T = TypeVar("T")
+from wspolpraca.service_layer import UnitOfWork
 
 
-class GrantsUnit:
-    """What a command handler reads and writes through: the service's repositories."""
+class GrantsUnit(UnitOfWork):
+    """What a command handler reads and writes through: the service's repositories (`emit`
+    inherited: the event is published once the unit commits, through the outbox)."""
 
-    def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
-        self.programmes = Programmes(tx)
-        self.competitions = Competitions(tx)
-        self.offers = Offers(tx)
-        self.offer_drafts = OfferDrafts(tx)
-        self.organizations = Organizations(tx)
-        self.committee = Committee(tx)
-        self.scores = Scores(tx)
-        self.small_grants = SmallGrants(tx)
-        self.comments = Comments(tx)
-        self.totals = SmallGrantTotals(tx)
-        self.contracts = Contracts(tx)
+    @cached_property
+    def programmes(self) -> Programmes:
+        return Programmes(self.tx)
 
-    def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> None:
-        """Publish the event once the unit commits (through the outbox)."""
-        self.tx.emit(routing_key, subject, data)
+    @cached_property
+    def competitions(self) -> Competitions:
+        return Competitions(self.tx)
+
+    @cached_property
+    def offers(self) -> Offers:
+        return Offers(self.tx)
+
+    @cached_property
+    def offer_drafts(self) -> OfferDrafts:
+        return OfferDrafts(self.tx)
+
+    @cached_property
+    def organizations(self) -> Organizations:
+        return Organizations(self.tx)
+
+    @cached_property
+    def committee(self) -> Committee:
+        return Committee(self.tx)
+
+    @cached_property
+    def scores(self) -> Scores:
+        return Scores(self.tx)
+
+    @cached_property
+    def small_grants(self) -> SmallGrants:
+        return SmallGrants(self.tx)
+
+    @cached_property
+    def comments(self) -> Comments:
+        return Comments(self.tx)
+
+    @cached_property
+    def totals(self) -> SmallGrantTotals:
+        return SmallGrantTotals(self.tx)
+
+    @cached_property
+    def contracts(self) -> Contracts:
+        return Contracts(self.tx)
 
     def refresh_similar(self, kind: str, record: dict[str, Any], now: datetime) -> None:
         """Recompute the application's similar applications (the coordination read model)."""
@@ -60,8 +86,3 @@ class GrantsUnit:
                        field_name: str = "acknowledged_overlaps") -> list[similarity.Overlap]:
         """The double funding these awards would cause; 422 unless each is acknowledged."""
         return coordination.double_funding(self.tx, kind, funded, acknowledged, field_name)
-
-
-def run(db: Store, handler: Callable[..., T], *args: Any) -> T:
-    """Run a command handler in one unit of work of `db` and return what it returns."""
-    return db.transaction(lambda tx: handler(GrantsUnit(tx), *args))

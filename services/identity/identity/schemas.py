@@ -12,9 +12,7 @@ from identity.domain import (
 )
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
-from wspolpraca.validators import ONE_OF
-
-OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
+from wspolpraca.validators import OBJECT_ID, ONE_OF, one_of
 
 
 def Email(**kwargs) -> fields.Email:  # noqa: N802 - reads as a field type
@@ -55,7 +53,7 @@ class PasswordResetSchema(Schema):
 
 def roles_of(allowed, description: str) -> fields.List:
     """The roles an account is given, each one of `allowed`."""
-    choice = validate.OneOf([r.value for r in allowed], error=ONE_OF)
+    choice = one_of(allowed)
     return fields.List(fields.String(validate=choice),
                        load_default=list, metadata={"description": description})
 
@@ -156,8 +154,7 @@ class OptionalReasonSchema(Schema):
 
 
 class RepresentationQuerySchema(PageQuery):
-    status = fields.String(validate=validate.OneOf([s.value for s in RepresentationStatus],
-                                                     error=ONE_OF))
+    status = fields.String(validate=one_of(RepresentationStatus))
     organization_id = fields.String(validate=OBJECT_ID)
 
 

@@ -54,6 +54,7 @@ class CommitteeMixin:
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
     _invite: Callable[..., str]
+    _kept_form: Callable[..., Any]
     # PortalService's: the departments' names by code (the registry's public list, cached)
     _department_names: Callable[[Parts], dict[str, str]]
 
@@ -103,11 +104,14 @@ class CommitteeMixin:
     @page("GET", "/urzad/konkursy/<id>")
     def office_competition(self, request: Request, id: str) -> Response:
         me = self._staff(request)
-        return self._office_competition(request, me, id)
+        # the results posted after the session expired: as typed
+        kept = self._kept_form(request, me, f"/urzad/konkursy/{id}/wyniki")
+        return self._office_competition(request, me, id, kept_results=kept)
 
     def _office_competition(self, request: Request, me: Session, id: str,
                             members_form: Form | None = None,
-                            results_form: Form | None = None, status: int = 200) -> Response:
+                            results_form: Form | None = None, status: int = 200,
+                            kept_results: Any = None) -> Response:
         competition = self._call(me, "GET", "grants", f"/api/v1/competitions/{id}")
         parts = Parts()
         offers = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers",
@@ -125,6 +129,9 @@ class CommitteeMixin:
                 me, f"/api/v1/competitions/{id}/results"))
         items = (ranking or {}).get("items", [])
         similar = parts.fetch(lambda: self._similar(me, id), {})
+        if results_form is None and kept_results is not None:
+            blank = results_fields(items, similar)
+            results_form = Form.read(kept_results, blank.fields, blank.labels)
         if results_form is None:
             results_form = results_fields(items, similar)
             results_form.values = {f"award_{r['offer_id']}": _typed(r.get("proposed_amount"))
@@ -138,6 +145,7 @@ class CommitteeMixin:
             offer_statuses=OFFER_STATUSES, similar=similar, names=SimilarNames,
             departments=self._department_names(parts) if similar else {},
             members_form=members_form or self._member_form(), results_form=results_form,
+            restored=kept_results is not None,
             **bar,
             saved=request.args.get("zapisano"), error=request.args.get("blad"))
 

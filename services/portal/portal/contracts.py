@@ -56,6 +56,7 @@ class ContractsMixin:
     _staff: Callable[[Request], Session]
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
+    _kept_form: Callable[..., Any]
 
     # --- the officer ---------------------------------------------------------------------------
     @page("GET", "/urzad/umowy")
@@ -241,16 +242,19 @@ class ContractsMixin:
         else:
             form.values.update(expenses_0_source="grant", personal_contribution="0,00",
                                in_kind_contribution="0,00")
-        return self._my_contract(request, me, contract, form)
+        kept = self._kept_form(request, me, f"/moja-organizacja/umowy/{id}/sprawozdanie")
+        if kept is not None:   # posted after the session expired: as typed
+            form = Form.read(kept, form.fields, form.labels)
+        return self._my_contract(request, me, contract, form, restored=kept is not None)
 
     def _my_contract(self, request: Request, me: Session, contract: dict, form: Form,
-                     status: int = 200) -> Response:
+                     status: int = 200, restored: bool = False) -> Response:
         report = contract.get("report")
         may_report = contract["status"] in REPORTABLE and (
             report is None or report["status"] == "corrections_requested")
         return self._contract_view(request, me, contract, "workspace/contracts_mine_one.html",
                                    status=status, form=form, may_report=may_report,
-                                   expense_rows=range(EXPENSE_ROWS))
+                                   expense_rows=range(EXPENSE_ROWS), restored=restored)
 
     @page("POST", "/moja-organizacja/umowy/<id>/sprawozdanie")
     def file_report(self, request: Request, id: str) -> Response:

@@ -48,6 +48,7 @@ class ConsultationsOfficeMixin:
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
     _consultation: Callable[..., Response]
+    _kept_form: Callable[..., Any]
 
     def _staff_of_consultations(self, request: Request) -> Session:
         me = self._me(request)
@@ -96,12 +97,24 @@ class ConsultationsOfficeMixin:
     @page("GET", "/urzad/konsultacje/<id>")
     def office_consultation(self, request: Request, id: str) -> Response:
         me = self._staff_of_consultations(request)
+        kept = self._kept_form(request, me)   # posted after the session expired: as typed
+        answering = f"/urzad/konsultacje/{id}/uwagi/"
+        if kept is not None and kept.action.startswith(answering) \
+                and kept.action.endswith("/odpowiedz"):
+            comment_id = kept.action[len(answering):-len("/odpowiedz")]
+            blank = answer_form(comment_id)
+            return self._office_consultation(
+                request, me, id, answer=(comment_id, Form.read(kept, blank.fields, blank.labels)),
+                restored=True)
+        if kept is not None and kept.action == f"/urzad/konsultacje/{id}":
+            return self._office_consultation(request, me, id, restored=True,
+                                             edit=Form.read(kept, FIELDS, LABELS))
         return self._office_consultation(request, me, id)
 
     def _office_consultation(self, request: Request, me: Session, id: str,
                              edit: Form | None = None, answer: tuple[str, Form] | None = None,
                              problem: str = "", waiting: list[str] | None = None,
-                             status: int = 200) -> Response:
+                             status: int = 200, restored: bool = False) -> Response:
         c = self._call(me, "GET", "consultations", f"/api/v1/consultations/{id}")
         parts = Parts()
         comments = parts.fetch(lambda: self._items(
@@ -121,7 +134,8 @@ class ConsultationsOfficeMixin:
             request, "workspace/consultation_office.html", status=status, parts=parts, c=c,
             comments=comments, edit=edit, answers=answers, errors=summary,
             waiting=set(waiting or []), statuses=STATUSES, decisions=DECISIONS,
-            decision_names=dict(DECISIONS), saved=request.args.get("zapisano"))
+            decision_names=dict(DECISIONS), saved=request.args.get("zapisano"),
+            restored=restored)
 
     @page("POST", "/urzad/konsultacje/<id>")
     def edit_consultation(self, request: Request, id: str) -> Response:

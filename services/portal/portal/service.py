@@ -31,6 +31,7 @@ from portal.office_council import CouncilOfficeMixin
 from portal.office_council_meetings import CouncilMeetingsMixin, CouncilOpinionsMixin
 from portal.office_inquiries import OfficeInquiriesMixin
 from portal.office_programme import ProgrammeOfficeMixin
+from portal.office_stats import OfficeStatsMixin
 from portal.partnerships_ws import PartnershipsMixin
 from portal.patronages_ws import PatronagesMixin
 from portal.small_grants_ws import SmallGrantsWorkspaceMixin
@@ -124,7 +125,7 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
                     OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
                     NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin,
-                    CouncilMeetingsMixin, CouncilOpinionsMixin):
+                    OfficeStatsMixin, CouncilMeetingsMixin, CouncilOpinionsMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS

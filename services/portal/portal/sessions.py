@@ -31,6 +31,11 @@ class Session:
     touched: float = field(default_factory=time.monotonic)
     # the organisations the person may act for, read once after signing in: [(id, name)]
     organisations: list[tuple[str, str]] = field(default_factory=list)
+    # one refresh of the tokens at a time (htmx requests arrive together; identity revokes
+    # the whole family when a rotated refresh token is used twice); made when the session is,
+    # so it is eventlet's green lock once the runner has monkey-patched `threading`
+    refresh_lock: Any = field(default_factory=lambda: threading.Lock(), repr=False,
+                              compare=False)
 
     @property
     def signed_in(self) -> bool:
@@ -101,10 +106,11 @@ class SessionStore:
 
 @dataclass
 class Stashed:
-    path: str
+    path: str           # the page the form was on (it comes back there)
     items: list[tuple[str, str]]
     sub: str | None     # the person who typed it, when the portal still knew them
     stored: float = field(default_factory=time.monotonic)
+    action: str = ""    # where the form posted (a page with several forms fills that one)
 
 
 class FormStash:
@@ -119,7 +125,8 @@ class FormStash:
         self.lock = threading.Lock()
         self.kept: dict[str, Stashed] = {}
 
-    def put(self, path: str, items: list[tuple[str, str]], sub: str | None = None) -> str:
+    def put(self, path: str, items: list[tuple[str, str]], sub: str | None = None,
+            action: str = "") -> str:
         with self.lock:
             now = time.monotonic()
             for key in [k for k, v in self.kept.items() if v.stored + self.ttl < now]:
@@ -128,18 +135,26 @@ class FormStash:
                 oldest = min(self.kept, key=lambda k: self.kept[k].stored)
                 del self.kept[oldest]
             key = secrets.token_urlsafe(24)
-            self.kept[key] = Stashed(path, items, sub)
+            self.kept[key] = Stashed(path, items, sub, action=action or path)
             return key
 
     def take(self, key: str | None, path: str, sub: str | None) -> list[tuple[str, str]] | None:
         """The form's fields kept under `key` for `path` (once), or None."""
+        found = self.take_form(key, path, sub)
+        return found.items if found else None
+
+    def take_form(self, key: str | None, path: str, sub: str | None,
+                  action: str | None = None) -> Stashed | None:
+        """The form kept under `key` for the page `path` (once), with where it posted; with
+        `action`, only a form that posted there (another form of the page may take it)."""
         if not key:
             return None
         with self.lock:
             found = self.kept.get(key)
-            if found is None or found.path != path or (found.sub and found.sub != sub):
+            if found is None or found.path != path or (found.sub and found.sub != sub) \
+                    or (action is not None and found.action != action):
                 return None
             del self.kept[key]
             if found.stored + self.ttl < time.monotonic():
                 return None
-            return found.items
+            return found

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import redirect
@@ -27,7 +27,7 @@ from portal.csrf import FIELD as CSRF_FIELD
 from portal.sessions import Session
 from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
 from portal.views import Form, Parts, polish
-from portal.web import NotAllowed, Redirect, Site, page
+from portal.web import NotAllowed, Redirect, Site, origin_of, page
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,26 @@ def sign_in_link(path: str) -> str:
     return "/logowanie?next=" + quote(safe_next(path), safe="/")
 
 
+def form_page(request: Request) -> str:
+    """The page a posted form was on, to come back to after signing in again: the POST's
+    Referer when it is this portal's (same origin; the Referrer-Policy is same-origin), else
+    the posted path itself (a form posting to its own page)."""
+    referer = urlsplit(request.headers.get("Referer") or "")
+    own = {origin_of(request.host_url), origin_of(portal_url())}
+    if referer.path and f"{referer.scheme}://{referer.netloc}" in own:
+        return safe_next(referer.path)
+    return request.path
+
+
 def stash_items(request: Request) -> list[tuple[str, str]]:
     """What a posted form held, without its CSRF token and Idempotency-Key (a new token and
     key come with the form again)."""
     return [(k, v) for k, v in request.form.items(multi=True)
             if k not in (CSRF_FIELD, "idempotency_key")]
+
+
+def _expiring(tokens: Any) -> bool:
+    return tokens.expires_at - REFRESH_MARGIN < time.time()
 
 
 def amendable(offer: dict[str, Any], competition: dict[str, Any] | None,
@@ -68,6 +83,13 @@ def amendable(offer: dict[str, Any], competition: dict[str, Any] | None,
     return bool(competition) and offer.get("status") == "submitted" \
         and competition.get("status") == "announced" \
         and formatting.to_datetime(competition["submission_deadline"]) > now
+
+
+def search_by(typed: str) -> dict[str, str]:
+    """The registry's query for what a person typed to find an organisation: its NIP when it is
+    ten digits (dashes and spaces allowed; the registry checks the check digit), else its name."""
+    digits = "".join(c for c in typed if c not in "- ")
+    return {"nip": typed} if digits.isdigit() and len(digits) == 10 else {"q": typed}
 
 
 class WorkspacesMixin:
@@ -93,23 +115,46 @@ class WorkspacesMixin:
         session: Session | None = request.session
         if session is None or session.tokens is None:
             raise Redirect(self._sign_in_again(request, None))
-        if session.tokens.expires_at - REFRESH_MARGIN < time.time():
+        if _expiring(session.tokens):
+            self._refresh(request, session)
+        return session
+
+    def _refresh(self, request: Request, session: Session) -> None:
+        """One refresh per session at a time: a request that waited for another's refresh
+        uses the tokens it got (a second use of the rotated refresh token would make identity
+        revoke them all), or signs in again when that refresh failed."""
+        sub = session.claims.get("sub")
+        with session.refresh_lock:
+            if session.tokens is None:    # the refresh this request waited for failed
+                raise Redirect(self._sign_in_again(request, sub))
+            if not _expiring(session.tokens):
+                return
             try:
                 session.tokens = self.site.provider.refresh(session.tokens)
             except SignInFailed as exc:
                 log.info("refresh failed (%s): signing in again", exc)
-                sub = session.claims.get("sub")
                 session.tokens = None
                 raise Redirect(self._sign_in_again(request, sub)) from None
-        return session
 
     def _sign_in_again(self, request: Request, sub: str | None) -> str:
         """The sign-in, back to this page; a form posted meanwhile is kept on the server
         under a one-time key (`site.stash`) and comes back filled in (`?przywroc=`)."""
         if request.method != "POST":
             return sign_in_link(request.full_path.rstrip("?"))
-        key = self.site.stash.put(request.path, stash_items(request), sub)
-        return sign_in_link(f"{request.path}?przywroc={key}")
+        back = form_page(request)
+        key = self.site.stash.put(back, stash_items(request), sub, action=request.path)
+        return sign_in_link(f"{back}?przywroc={key}")
+
+    def _kept_form(self, request: Request, me: Session, action: str | None = None,
+                   ) -> SimpleNamespace | None:
+        """The form posted from this page after the session expired (`?przywroc=`, once): as
+        a request's `.form` for `Form.read`, with `.action`, where it posted; with `action`
+        given, only a form that posted there (a page with several forms)."""
+        found = self.site.stash.take_form(request.args.get("przywroc"), request.path,
+                                          me.claims.get("sub"), action)
+        if found is None:
+            return None
+        return SimpleNamespace(form=MultiDict(found.items), action=found.action)
 
     def _role(self, request: Request, role: str) -> Session:
         me = self._me(request)
@@ -244,9 +289,28 @@ class WorkspacesMixin:
         return self._my_organisation(request, me, Form(("organization_id",), labels={
             "organization_id": "Identyfikator organizacji"}))
 
+    def _find_organisations(self, request: Request) -> tuple[Form, list[dict] | None]:
+        """The registry's search for the organisation to represent: by NIP when ten digits
+        are typed (dashes and spaces allowed), else by name. The registry shows verified
+        organisations only to a person who represents none."""
+        search = Form(("szukaj",), labels={
+            "szukaj": "Znajdź organizację po nazwie albo numerze NIP"},
+            values={"szukaj": (request.args.get("szukaj") or "").strip()[:200]})
+        typed = search.values["szukaj"]
+        if not typed:
+            return search, None
+        try:
+            return search, self.site.backends.items("registry", "/api/v1/organizations",
+                                                    limit=20, pages=1, **search_by(typed))
+        except Rejected as exc:
+            search.errors["szukaj"] = [polish(m) for messages in exc.fields.values()
+                                              for m in messages] or [exc.message]
+            return search, None
+
     def _my_organisation(self, request: Request, me: Session, form: Form,
                          status: int = 200) -> Response:
         parts = Parts()
+        search, found = self._find_organisations(request)
         org = offers = competitions = colleagues = None
         if me.org_id:
             org = parts.fetch(lambda: self._call(me, "GET", "registry",
@@ -274,7 +338,9 @@ class WorkspacesMixin:
             own=own, unread=unread.get("unread"), form=form,
             statuses=REPRESENTATION_STATUS, offer_statuses=OFFER_STATUS, now=moment,
             left=formatting.days_left_text, sent=request.args.get("wyslano") == "1",
-            drafts=self._drafts(me, parts), discarded=request.args.get("usunieto") == "1")
+            drafts=self._drafts(me, parts), discarded=request.args.get("usunieto") == "1",
+            decided="blad" if request.args.get("blad") else request.args.get("zapisano"),
+            search=search, found=found)
 
     @page("POST", "/moja-organizacja/reprezentacja")
     def ask_to_represent(self, request: Request) -> Response:

@@ -12,11 +12,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from wspolpraca.enums import LabelledEnum
 from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
+from wspolpraca.transitions import require_reason, transition
+
+S = TypeVar("S", bound=StrEnum)
 
 CITY_ZONE = ZoneInfo("Europe/Warsaw")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -30,13 +34,6 @@ PATRONAGE_MIN_DAYS_BEFORE = "patronage_min_days_before_event"
 def _aware(moment: datetime, field: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise DomainError("timezone_required", "Podaj czas ze strefą czasową.", field=field)
-
-
-def require_reason(reason: str | None) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise DomainError("reason_required", "Podaj powód.", field="reason")
-    return text
 
 
 def check_period(starts_at: datetime, ends_at: datetime) -> None:
@@ -129,16 +126,11 @@ class ResourceKind(StrEnum):
     EQUIPMENT = "equipment"
 
 
-class BookingStatus(StrEnum):
-    REQUESTED = "requested"
-    APPROVED = "approved"
-    REFUSED = "refused"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {"requested": "złożona", "approved": "zatwierdzona", "refused": "odrzucona",
-                "cancelled": "anulowana"}[self.value]
+class BookingStatus(LabelledEnum):
+    REQUESTED = "requested", "złożona"
+    APPROVED = "approved", "zatwierdzona"
+    REFUSED = "refused", "odrzucona"
+    CANCELLED = "cancelled", "anulowana"
 
 
 def booking_hours(starts_at: datetime, ends_at: datetime) -> float:
@@ -177,13 +169,8 @@ def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datet
     return a_start < b_end and b_start < a_end
 
 
-def _transition(current: StrEnum, allowed: Iterable[StrEnum], target: StrEnum,
-                action_pl: str) -> StrEnum:
-    if current not in set(allowed):
-        label = getattr(current, "label", current.value)
-        raise DomainError("invalid_transition",
-                          f"Nie można {action_pl}: status „{label}”.", status=409)
-    return target
+def _transition(current: StrEnum, allowed: Iterable[StrEnum], target: S, action_pl: str) -> S:
+    return transition(current, allowed, target, f"Nie można {action_pl}: status „{{label}}”.")
 
 
 def approve_booking(status: BookingStatus | str) -> BookingStatus:
@@ -224,15 +211,10 @@ class PatronageKind(StrEnum):
     PROMOTION = "promotion"  # the city promotes the event
 
 
-class PatronageStatus(StrEnum):
-    REQUESTED = "requested"
-    GRANTED = "granted"
-    REFUSED = "refused"
-
-    @property
-    def label(self) -> str:
-        return {"requested": "złożony", "granted": "przyznany",
-                "refused": "odmowa"}[self.value]
+class PatronageStatus(LabelledEnum):
+    REQUESTED = "requested", "złożony"
+    GRANTED = "granted", "przyznany"
+    REFUSED = "refused", "odmowa"
 
 
 def check_patronage_request(starts_at: datetime, ends_at: datetime, now: datetime,

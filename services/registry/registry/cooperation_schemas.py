@@ -14,17 +14,13 @@ from registry.cooperation_domain import (
     ResourceKind,
     TrainingKind,
 )
-from registry.schemas import KNOWN_AREA, AreaCode, one_of
+from registry.schemas import AreaCode
 from wspolpraca.departments import DEPARTMENT_CODE
-from wspolpraca.fields import Text
+from wspolpraca.fields import Text, Time
 from wspolpraca.pagination import PageQuery
+from wspolpraca.validators import KNOWN_AREA, OBJECT_ID, one_of
 
-OBJECT_ID = validate.Regexp(r"^[0-9a-f]{24}$", error="Niepoprawny identyfikator.")
 DEPARTMENT = validate.Regexp(DEPARTMENT_CODE, error="Niepoprawny kod wydziału.")
-
-
-def Time() -> fields.AwareDateTime:  # noqa: N802 - reads as a field type
-    return fields.AwareDateTime(required=True, format="iso")
 
 
 # --- resources and bookings ------------------------------------------------------------
@@ -84,8 +80,8 @@ class ResourceQuerySchema(PageQuery):
 class BookingCreateSchema(Schema):
     organization_id = fields.String(required=True, validate=OBJECT_ID)
     purpose = Text(required=True, min_length=3, max_length=500)
-    starts_at = Time()
-    ends_at = Time()
+    starts_at = Time(required=True)
+    ends_at = Time(required=True)
     attendees = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100_000))
 
 
@@ -153,8 +149,8 @@ class PatronageCreateSchema(Schema):
     organization_id = fields.String(required=True, validate=OBJECT_ID)
     kind = fields.String(required=True, validate=one_of(PatronageKind))
     name = Text(required=True, min_length=3, max_length=300)
-    starts_at = Time()
-    ends_at = Time()
+    starts_at = Time(required=True)
+    ends_at = Time(required=True)
     place = Text(required=True, min_length=2, max_length=300)
     audience = Text(required=True, max_length=2000)
     justification = Text(required=True, max_length=5000)
@@ -202,8 +198,8 @@ class TrainingCreateSchema(Schema):
     topic = Text(required=True, max_length=200)
     description = fields.String(load_default=None, validate=validate.Length(max=10000))
     place = Text(required=True, min_length=2, max_length=300)
-    starts_at = Time()
-    ends_at = Time()
+    starts_at = Time(required=True)
+    ends_at = Time(required=True)
     seats = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
     trainer = Text(load_default=None, max_length=300)
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from wspolpraca.enums import LabelledEnum
 from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
 from wspolpraca.text import search_key  # noqa: F401 - re-exported for the registry
+from wspolpraca.transitions import require_reason, transition
 
 # --- identifiers: NIP, REGON, KRS ---------------------------------------------------
 
@@ -139,37 +140,27 @@ def validate_krs(raw: str) -> str:
 # --- legal forms ---------------------------------------------------------------------
 
 
-class LegalForm(StrEnum):
+class LegalForm(LabelledEnum):
     """Legal forms of the organisations of art. 3 ust. 2 and 3 of the Act."""
 
-    ASSOCIATION = "association"
-    ORDINARY_ASSOCIATION = "ordinary_association"
-    FOUNDATION = "foundation"
-    CHURCH_LEGAL_PERSON = "church_legal_person"
-    SOCIAL_COOPERATIVE = "social_cooperative"
-    SPORTS_CLUB = "sports_club"
-    NONPROFIT_COMPANY = "nonprofit_company"
-    LOCAL_GOVERNMENT_ASSOCIATION = "local_government_association"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return _LEGAL_FORM_LABELS[self]
-
-
-_LEGAL_FORM_LABELS: Mapping[LegalForm, str] = {
-    LegalForm.ASSOCIATION: "stowarzyszenie",
-    LegalForm.ORDINARY_ASSOCIATION: "stowarzyszenie zwykłe",
-    LegalForm.FOUNDATION: "fundacja",
-    LegalForm.CHURCH_LEGAL_PERSON: "osoba prawna lub jednostka organizacyjna kościoła "
-    "albo związku wyznaniowego",
-    LegalForm.SOCIAL_COOPERATIVE: "spółdzielnia socjalna",
-    LegalForm.SPORTS_CLUB: "klub sportowy",
-    LegalForm.NONPROFIT_COMPANY: "spółka niedziałająca w celu osiągnięcia zysku "
-    "(spółka non-profit)",
-    LegalForm.LOCAL_GOVERNMENT_ASSOCIATION: "stowarzyszenie jednostek samorządu terytorialnego",
-    LegalForm.OTHER: "inny podmiot, o którym mowa w art. 3 ust. 3 ustawy",
-}
+    ASSOCIATION = "association", "stowarzyszenie"
+    ORDINARY_ASSOCIATION = "ordinary_association", "stowarzyszenie zwykłe"
+    FOUNDATION = "foundation", "fundacja"
+    CHURCH_LEGAL_PERSON = (
+        "church_legal_person",
+        "osoba prawna lub jednostka organizacyjna kościoła albo związku wyznaniowego",
+    )
+    SOCIAL_COOPERATIVE = "social_cooperative", "spółdzielnia socjalna"
+    SPORTS_CLUB = "sports_club", "klub sportowy"
+    NONPROFIT_COMPANY = (
+        "nonprofit_company",
+        "spółka niedziałająca w celu osiągnięcia zysku (spółka non-profit)",
+    )
+    LOCAL_GOVERNMENT_ASSOCIATION = (
+        "local_government_association",
+        "stowarzyszenie jednostek samorządu terytorialnego",
+    )
+    OTHER = "other", "inny podmiot, o którym mowa w art. 3 ust. 3 ustawy"
 
 
 def parse_legal_form(code: str) -> LegalForm:
@@ -185,30 +176,11 @@ def parse_legal_form(code: str) -> LegalForm:
 # --- organisation status -------------------------------------------------------------
 
 
-class OrganizationStatus(StrEnum):
-    PENDING = "pending"
-    VERIFIED = "verified"
-    SUSPENDED = "suspended"
-    ARCHIVED = "archived"
-
-    @property
-    def label(self) -> str:
-        return _ORGANIZATION_STATUS_LABELS[self]
-
-
-_ORGANIZATION_STATUS_LABELS: Mapping[OrganizationStatus, str] = {
-    OrganizationStatus.PENDING: "oczekująca na weryfikację",
-    OrganizationStatus.VERIFIED: "zweryfikowana",
-    OrganizationStatus.SUSPENDED: "zawieszona",
-    OrganizationStatus.ARCHIVED: "zarchiwizowana",
-}
-
-
-def _require_reason(reason: str | None) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
-        raise DomainError("reason_required", "Podaj powód.", field="reason")
-    return text
+class OrganizationStatus(LabelledEnum):
+    PENDING = "pending", "oczekująca na weryfikację"
+    VERIFIED = "verified", "zweryfikowana"
+    SUSPENDED = "suspended", "zawieszona"
+    ARCHIVED = "archived", "zarchiwizowana"
 
 
 def _organization_transition(
@@ -217,14 +189,8 @@ def _organization_transition(
     target: OrganizationStatus,
     action_pl: str,
 ) -> OrganizationStatus:
-    current = OrganizationStatus(status)
-    if current not in allowed_from:
-        raise DomainError(
-            "invalid_transition",
-            f"Nie można {action_pl} organizacji o statusie „{current.label}”.",
-            status=409,
-        )
-    return target
+    return transition(OrganizationStatus(status), allowed_from, target,
+                      f"Nie można {action_pl} organizacji o statusie „{{label}}”.")
 
 
 def verify(status: OrganizationStatus | str) -> OrganizationStatus:
@@ -236,7 +202,7 @@ def verify(status: OrganizationStatus | str) -> OrganizationStatus:
 
 def suspend(status: OrganizationStatus | str, reason: str) -> OrganizationStatus:
     """verified → suspended, for a stated reason."""
-    _require_reason(reason)
+    require_reason(reason)
     return _organization_transition(
         status, {OrganizationStatus.VERIFIED}, OrganizationStatus.SUSPENDED, "zawiesić"
     )
@@ -251,7 +217,7 @@ def reinstate(status: OrganizationStatus | str) -> OrganizationStatus:
 
 def archive(status: OrganizationStatus | str, reason: str) -> OrganizationStatus:
     """pending, verified or suspended → archived, for a stated reason; archived is final."""
-    _require_reason(reason)
+    require_reason(reason)
     return _organization_transition(
         status,
         {OrganizationStatus.PENDING, OrganizationStatus.VERIFIED, OrganizationStatus.SUSPENDED},
@@ -331,25 +297,13 @@ def query_prefix(key: str) -> str | None:
 # --- inquiries -----------------------------------------------------------------------
 
 
-class InquiryStatus(StrEnum):
-    RECEIVED = "received"
-    ROUTED = "routed"
-    ASSIGNED = "assigned"
-    ANSWERED = "answered"
-    CLOSED = "closed"
+class InquiryStatus(LabelledEnum):
+    RECEIVED = "received", "przyjęte"
+    ROUTED = "routed", "przekazane do wydziału"
+    ASSIGNED = "assigned", "przydzielone"
+    ANSWERED = "answered", "z odpowiedzią"
+    CLOSED = "closed", "zamknięte"
 
-    @property
-    def label(self) -> str:
-        return _INQUIRY_STATUS_LABELS[self]
-
-
-_INQUIRY_STATUS_LABELS: Mapping[InquiryStatus, str] = {
-    InquiryStatus.RECEIVED: "przyjęte",
-    InquiryStatus.ROUTED: "przekazane do wydziału",
-    InquiryStatus.ASSIGNED: "przydzielone",
-    InquiryStatus.ANSWERED: "z odpowiedzią",
-    InquiryStatus.CLOSED: "zamknięte",
-}
 
 INQUIRY_RESPONSE_DAYS = "inquiry_response_days"
 """The rule (in the registry's rules file) giving the days the city has to answer."""
@@ -396,14 +350,8 @@ def _inquiry_transition(
     target: InquiryStatus,
     action_pl: str,
 ) -> InquiryStatus:
-    current = InquiryStatus(status)
-    if current not in allowed_from:
-        raise DomainError(
-            "invalid_transition",
-            f"Nie można {action_pl} o statusie „{current.label}”.",
-            status=409,
-        )
-    return target
+    return transition(InquiryStatus(status), allowed_from, target,
+                      f"Nie można {action_pl} o statusie „{{label}}”.")
 
 
 def route(status: InquiryStatus | str) -> InquiryStatus:

@@ -5,22 +5,17 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from registry.domain import InquiryStatus, LegalForm, OrganizationStatus
-from wspolpraca.areas import area_codes
 from wspolpraca.departments import DEPARTMENT_CODE, LIAISON_OFFICE
 from wspolpraca.fields import Text
 from wspolpraca.pagination import PageQuery
+from wspolpraca.validators import KNOWN_AREA, one_of
 
 NonEmpty = validate.Length(min=1)
-KNOWN_AREA = validate.OneOf(sorted(area_codes()), error="Nieznany obszar działalności: {input}.")
 
 
 def AreaCode() -> fields.String:  # noqa: N802 - reads as a field type
     # membership is checked by `validate_areas`, which names the unknown code
     return fields.String(validate=validate.Length(min=1, max=60))
-
-
-def one_of(enum) -> validate.OneOf:
-    return validate.OneOf([member.value for member in enum])
 
 
 class AddressSchema(Schema):
@@ -81,6 +76,8 @@ class OrganizationQuerySchema(PageQuery):
     area = fields.String(validate=KNOWN_AREA)
     status = fields.String(validate=one_of(OrganizationStatus))
     district = fields.String(validate=validate.Length(min=1, max=100))
+    # exact, as typed (dashes and spaces allowed): the organisation with that NIP, if any
+    nip = fields.String(validate=validate.Length(min=1, max=20))
 
 
 class OrganizationSchema(Schema):

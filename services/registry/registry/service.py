@@ -70,6 +70,12 @@ class OrganizationsMixin(Entry):
             if query.get("status") not in (None, status):
                 raise Forbidden("Organizacje o statusie innym niż zweryfikowane widzi tylko "
                                 "biuro; publiczna lista obejmuje zweryfikowane.")
+        if query.get("nip"):  # one organisation at most, by the unique index on the NIP
+            found = {**repository.organization_query(query.get("q"), query.get("area"), status,
+                                                     query.get("district")),
+                     "nip": domain.validate_nip(query["nip"])}
+            return repository.list_page(self.db, ORGANIZATIONS, found, query["limit"],
+                                        query["cursor"])
         indexed = self.search.page(query.get("q"), query.get("area"), status,
                                    query.get("district"), query["limit"], query["cursor"])
         if indexed is not None:  # the in-memory read model; the database while it loads

@@ -1,6 +1,6 @@
 """Several replicas of notifications on one database and one broker (issue #19, item 7):
 competing consumers handle each event once, and no delivery goes out twice (the registry's
-timers: tests/integration/registry/test_timer_replicas.py).
+timers: tests/integration/registry/test_registry_timer_replicas.py).
 
 Replicas here are containers of the same service in this process, sharing the database and the
 queues exactly as two pods of a Deployment do (tests/integration/shared/test_relay_replicas.py

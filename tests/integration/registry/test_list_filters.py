@@ -64,3 +64,20 @@ def test_the_liaison_offices_code_is_not_a_departments(registry, officer):
     """Competitions the office runs itself say `liaison_office`: no department may take it."""
     response = registry.post(DEPARTMENTS_PATH, officer, json=department_body("liaison_office"))
     assert_error(response, 422, "validation_failed", ("code",))
+
+
+def test_an_organisation_is_found_by_its_nip_as_typed(registry, officer, token):
+    pending = register(registry, token("ngo"))
+    digits = pending["nip"]
+    typed = f"{digits[:3]}-{digits[3:6]}-{digits[6:8]}-{digits[8:]}"
+    # the public and NGOs: verified ones only, so nothing until the office verifies it
+    assert registry.get(f"{ORGANIZATIONS_PATH}?nip={typed}").json()["items"] == []
+    found = registry.get(f"{ORGANIZATIONS_PATH}?nip={typed}&status=pending", officer).json()
+    assert [o["id"] for o in found["items"]] == [pending["id"]]
+    verified = registry.post(f"{ORGANIZATIONS_PATH}/{pending['id']}/verify", officer)
+    assert verified.status_code == 200, verified.text
+    found = registry.get(f"{ORGANIZATIONS_PATH}?nip={digits}").json()["items"]
+    assert [o["id"] for o in found] == [pending["id"]]
+    # not a NIP: the field named, nothing listed
+    error = assert_error(registry.get(f"{ORGANIZATIONS_PATH}?nip=123"), 422, "invalid_nip")
+    assert "nip" in error["fields"]

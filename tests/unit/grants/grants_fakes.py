@@ -150,14 +150,14 @@ class FakeUnit:
                        field_name: str = "acknowledged_overlaps") -> list:
         return list(self.overlaps)
 
-    def run(self, handler, *args: Any) -> Any:
-        """The handler in this unit: what it wrote and emitted stays only if it returns (a
-        refusal rolls the records back, like the database's transaction)."""
+    def run(self, handler, command: Any) -> Any:
+        """`handler(command, uow)` in this unit: what it wrote and emitted stays only if it
+        returns (a refusal rolls the records back, like the database's transaction)."""
         before = copy.deepcopy({k: v for k, v in vars(self).items()
                                 if k not in ("emitted", "committed")})
         self.emitted = []
         try:
-            result = handler(self, *args)
+            result = handler(command, self)
         except Exception:
             vars(self).update(before)
             self.emitted = []

@@ -32,4 +32,4 @@ def test_the_service_queries_nothing_itself():
                   if isinstance(node, ast.Subscript) and "db" in ast.unparse(node.value)]
     assert subscripts == []
     assert ".find(" not in SOURCE and ".find_one(" not in SOURCE
-    assert "self.db.transaction" not in SOURCE  # units of work run through grants.unit.run
+    assert "self.db.transaction" not in SOURCE  # units of work run through self.handle

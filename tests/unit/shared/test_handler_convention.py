@@ -2,21 +2,21 @@
 `handler(command, uow)`, run by the entry points' `self.handle(handler, command)` (or
 identity's `self.handle_now`). This test reads the services' entry points with `ast`,
 resolves every handler they run and checks its signature, and fails on the other
-convention, `run(self.db, handler, *args)`, outside the services still to convert."""
+convention, `run(self.db, handler, *args)`."""
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
+import typing
 from pathlib import Path
 
 import pytest
 
 SERVICES = Path(__file__).resolve().parents[3] / "services"
-CONVERTED = ("registry", "consultations", "identity")
-# still `run(db, handler, *args)` (grants/unit.py); remove once converted
-NOT_YET = ("grants",)
+CONVERTED = ("registry", "consultations", "identity", "grants")
 RUNNERS = ("handle", "handle_now")
 
 
@@ -84,14 +84,20 @@ def test_every_handler_a_service_runs_takes_the_command_then_the_unit(service):
 
 
 @pytest.mark.parametrize("service", CONVERTED)
+def test_every_command_is_a_frozen_dataclass(service):
+    wrong = []
+    for where, handler in _handlers_run(service):
+        command = next(iter(inspect.signature(handler).parameters))
+        kind = typing.get_type_hints(handler).get(command)
+        if not (dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen):
+            wrong.append(f"{where} {command}: {kind}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("service", CONVERTED)
 def test_no_converted_service_runs_handlers_with_positional_arguments(service):
     for path in _modules(service):
         source = path.read_text(encoding="utf-8")
         assert "run(self.db" not in source, path
         assert "from identity.unit import run\n" not in source, path
-
-
-def test_the_services_still_to_convert_are_named():
-    for service in NOT_YET:
-        assert "run(self.db" in (SERVICES / service / service / "service.py").read_text(
-            encoding="utf-8"), f"{service} is converted: move it to CONVERTED"
+        assert "from grants.unit import run\n" not in source, path

@@ -8,20 +8,24 @@ from decimal import Decimal
 from typing import Any
 
 from grants import access, coordination, domain, records
-from grants.handlers.common import Record, change_record
-from grants.handlers.competitions import OPEN_OFFER
+from grants.handlers.common import Record
+from grants.handlers.competitions import OPEN_OFFER, CompetitionStep
+from grants.handlers.offers import OfferStep
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError, NotFound
+from wspolpraca.service_layer import Changed, Event, change
 
 
-def appoint_committee(uow: GrantsUnit, principal: Principal, competition_id: str,
-                      body: dict[str, Any]) -> dict[str, Any]:
+def appoint_committee(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
+    competition_id, body = command.competition_id, command.body
     domain.check_members(body["members"])
     members: list[Record] = []
 
-    def step(competition: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+    def appoint(competition: Record) -> Changed:
+        access.check_runs(command.principal, competition)
+        now = utcnow()
         status = domain.start_evaluation(competition["status"])
         offers = uow.offers.of_competition(competition_id)
         bidders = {o["organization_id"] for o in offers} | {
@@ -32,16 +36,16 @@ def appoint_committee(uow: GrantsUnit, principal: Principal, competition_id: str
         for member in members:
             uow.committee.add(member)
         competition.update(status=status, updated_at=now)
-        return "committee.appointed", records.committee_payload(competition_id, members)
+        return Changed(competition, [Event("committee.appointed",
+                                           records.committee_payload(competition_id, members))])
 
-    change_record(uow, uow.competitions, competition_id, step,
-                  lambda competition: access.check_runs(principal, competition))
+    change(uow, uow.competitions, competition_id, appoint)
     return {"competition_id": competition_id, "members": members}
 
 
-def declare_no_conflict(uow: GrantsUnit, principal: Principal,
-                        competition_id: str) -> dict[str, Any]:
-    member = uow.committee.member(competition_id, principal.sub)
+def declare_no_conflict(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
+    competition_id = command.competition_id
+    member = uow.committee.member(competition_id, command.principal.sub)
     if member is None:
         raise NotFound("Nie jesteś członkiem komisji tego konkursu.")
     if domain.declare_no_conflict(member):
@@ -90,10 +94,10 @@ def _distribution(uow: GrantsUnit, competition_id: str, offers: dict[str, Record
     return domain.distribute_offers(chosen, members, distribute["per_offer"])
 
 
-def assign_offers(uow: GrantsUnit, principal: Principal, competition_id: str,
-                  body: dict[str, Any]) -> dict[str, Any]:
+def assign_offers(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
+    competition_id, body = command.competition_id, command.body
     competition = uow.competitions.get(competition_id)
-    access.check_runs(principal, competition)
+    access.check_runs(command.principal, competition)
     offers = {o["_id"]: o for o in uow.offers.of_competition(competition_id, OPEN_OFFER)}
     if body["distribute"] is not None:
         new = _distribution(uow, competition_id, offers, body["distribute"])
@@ -114,14 +118,14 @@ def assign_offers(uow: GrantsUnit, principal: Principal, competition_id: str,
     return {"competition_id": competition_id, "members": changed}
 
 
-def score_offer(uow: GrantsUnit, principal: Principal, offer_id: str,
-                body: dict[str, Any]) -> Record:
+def score_offer(command: OfferStep, uow: GrantsUnit) -> Record:
+    offer_id, scores, user_id = command.offer_id, command.body["scores"], command.principal.sub
     offer = uow.offers.get(offer_id)
     competition = uow.competitions.get(offer["competition_id"])
-    domain.check_may_score(uow.committee.member(competition["_id"], principal.sub), offer_id)
+    domain.check_may_score(uow.committee.member(competition["_id"], user_id), offer_id)
     domain.check_scoring_open(competition["status"], offer["status"])
-    domain.check_scores(competition["criteria"], body["scores"])
-    score = records.new_score(offer, principal.sub, body["scores"], utcnow())
+    domain.check_scores(competition["criteria"], scores)
+    score = records.new_score(offer, user_id, scores, utcnow())
     uow.scores.save(score)
     uow.emit("offer.scored", offer_id, records.score_payload(score))
     return score
@@ -145,12 +149,13 @@ def _decide(uow: GrantsUnit, principal: Principal, offer: Record, amount: Decima
                  records.offer_payload(offer, awarded_amount="0.00"))
 
 
-def confirm_results(uow: GrantsUnit, principal: Principal, competition_id: str,
-                    body: dict[str, Any]) -> Record:
-    awards = domain.awards_by_offer(body["awards"])
-    acknowledged = {a["offer_id"]: a["reason"] for a in body["acknowledged_overlaps"]}
+def confirm_results(command: CompetitionStep, uow: GrantsUnit) -> Record:
+    principal, competition_id = command.principal, command.competition_id
+    awards = domain.awards_by_offer(command.body["awards"])
+    acknowledged = {a["offer_id"]: a["reason"] for a in command.body["acknowledged_overlaps"]}
 
-    def step(competition: Record, now: datetime) -> None:
+    def confirm(competition: Record) -> Changed:
+        now = utcnow()
         status = domain.resolve(competition["status"])
         offers = {o["_id"]: o for o in uow.offers.of_competition(competition_id, OPEN_OFFER)}
         typed = {k: {"requested_amount": Decimal(o["requested_amount"])}
@@ -167,11 +172,12 @@ def confirm_results(uow: GrantsUnit, principal: Principal, competition_id: str,
                                                                total))
         competition.update(status=status, resolved_at=now, updated_at=now,
                            awarded=records.money(total))
-        uow.emit("competition.resolved", competition_id, records.competition_payload(
-            competition, awarded=records.money(total),
-            funded=sum(1 for a in awards.values() if a > 0),
-            not_funded=sum(1 for a in awards.values() if a == 0)))
-        uow.emit("results.confirmed", competition_id, records.results_payload(
-            competition, offers, awards, overlaps, acknowledged, now))
+        return Changed(competition, [
+            Event("competition.resolved", records.competition_payload(
+                competition, awarded=records.money(total),
+                funded=sum(1 for a in awards.values() if a > 0),
+                not_funded=sum(1 for a in awards.values() if a == 0))),
+            Event("results.confirmed", records.results_payload(
+                competition, offers, awards, overlaps, acknowledged, now))])
 
-    return change_record(uow, uow.competitions, competition_id, step)
+    return change(uow, uow.competitions, competition_id, confirm)

@@ -1,44 +1,17 @@
-"""What the command handlers share: the one change of a record, and checks across records."""
+"""What the command handlers share: checks across records. (A change of one record goes
+through `wspolpraca.service_layer.change`: load, the transition, save with the version,
+emit.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from grants import domain, records
 from grants.unit import GrantsUnit
-from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Conflict, NotFound
 
 Record = dict[str, Any]
-# a step applies the domain's transition to the record it was given (at `now`) and returns
-# the event to emit, (routing key, payload), or None
-Step = Callable[[Record, datetime], tuple[str, dict[str, Any]] | None]
-
-
-class Versioned(Protocol):
-    def get(self, record_id: str) -> Record: ...
-
-    def replace(self, record: Record, expected_version: int) -> None: ...
-
-
-def change_record(uow: GrantsUnit, repository: Versioned, record_id: str, step: Step,
-                  check: Callable[[Record], None] | None = None) -> Record:
-    """Every change of one record (a status change, an edit): load, check who acts (`check`),
-    apply the domain's transition (`step`), save against the version read (409
-    `concurrent_update` if it changed meanwhile), emit the step's event."""
-    record = repository.get(record_id)
-    if check is not None:
-        check(record)
-    version = record["version"]
-    emitted = step(record, utcnow())
-    repository.replace(record, version)
-    if emitted is not None:
-        routing_key, payload = emitted
-        uow.emit(routing_key, record_id, payload)
-    return record
 
 
 def check_funds(programme: Record, area: str, amount: Decimal, field: str) -> None:

@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from grants import access, domain, records
-from grants.handlers.common import Record, change_record, check_funds
+from grants.handlers.common import Record, check_funds
 from grants.rules import RULES
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.departments import LIAISON_OFFICE
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Forbidden
+from wspolpraca.service_layer import Changed, Event, change
 
 OPEN_OFFER = (domain.OfferStatus.SUBMITTED.value,)
 
 
-def create_competition(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -> Record:
+@dataclass(frozen=True)
+class CreateCompetition:
+    principal: Principal
+    body: dict[str, Any]
+
+
+def create_competition(command: CreateCompetition, uow: GrantsUnit) -> Record:
     """A draft; with `announce` drafted and announced at once (a refusal of the announcement,
     the 21 days of art. 13 ust. 1, leaves no draft behind)."""
+    principal = command.principal
     # the unit of work may run again (a transient error): the command stays as it came
-    department = body.get("department")
-    announce_now = bool(body.get("announce"))
-    body = {k: v for k, v in body.items() if k not in ("department", "announce")}
+    department = command.body.get("department")
+    announce_now = bool(command.body.get("announce"))
+    body = {k: v for k, v in command.body.items() if k not in ("department", "announce")}
     if not principal.is_staff:
         if department not in (None, principal.department):
             raise Forbidden("Wydział przygotowuje konkursy tylko we własnym imieniu.")
@@ -34,14 +43,14 @@ def create_competition(uow: GrantsUnit, principal: Principal, body: dict[str, An
     now = utcnow()
     record = records.new_competition(body, programme["_id"], principal.sub, now)
     record["department"] = department or LIAISON_OFFICE
-    emitted = _announced(uow, record, now) if announce_now else None
+    announced = _announced(uow, record, now) if announce_now else None
     uow.competitions.add(record)
-    if emitted is not None:
-        uow.emit(emitted[0], record["_id"], emitted[1])
+    if announced is not None:
+        uow.emit(announced.routing_key, record["_id"], announced.payload())
     return record
 
 
-def _announced(uow: GrantsUnit, record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def _announced(uow: GrantsUnit, record: Record, now: datetime) -> Event:
     """The announcement: the 21 days checked, the budget committed against the programme."""
     status = domain.announce(record["status"])
     terms = records.competition_terms(record)
@@ -50,45 +59,63 @@ def _announced(uow: GrantsUnit, record: Record, now: datetime) -> tuple[str, dic
     uow.programmes.commit(programme, record["area"], record["budget_grosze"], "budget")
     record.update(status=status, published_at=now, updated_at=now,
                   programme_id=programme["_id"], funds_committed=True)
-    return "competition.announced", records.competition_payload(record)
+    return Event("competition.announced", records.competition_payload(record))
 
 
-def announce_competition(uow: GrantsUnit, principal: Principal, competition_id: str) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
-        return _announced(uow, record, now)
+@dataclass(frozen=True)
+class CompetitionStep:
+    """A step on a competition: announced, cancelled, its committee appointed, offers
+    assigned, the results confirmed (by the department running it, or staff), no conflict
+    declared (by a committee member); `body`: the request's validated fields, if any."""
 
-    return change_record(uow, uow.competitions, competition_id, step,
-                         lambda record: access.check_runs(principal, record))
+    principal: Principal
+    competition_id: str
+    body: dict[str, Any] = field(default_factory=dict)
 
 
-def close_competition(uow: GrantsUnit, principal: Principal | None, competition_id: str) -> Record:
-    """Close for offers once the deadline passed: by the department running it, or (with no
-    principal) by the timer."""
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def announce_competition(command: CompetitionStep, uow: GrantsUnit) -> Record:
+    def announce(record: Record) -> Changed:
+        access.check_runs(command.principal, record)
+        return Changed(record, [_announced(uow, record, utcnow())])
+
+    return change(uow, uow.competitions, command.competition_id, announce)
+
+
+@dataclass(frozen=True)
+class CloseCompetition:
+    """Close for offers: by the department running it, or (`principal` None) by the timer."""
+
+    principal: Principal | None
+    competition_id: str
+
+
+def close_competition(command: CloseCompetition, uow: GrantsUnit) -> Record:
+    """Close for offers once the deadline passed."""
+    def close(record: Record) -> Changed:
+        if command.principal is not None:
+            access.check_runs(command.principal, record)
+        now = utcnow()
         status = domain.close_for_offers(record["status"], record["submission_deadline"], now)
-        offers = uow.offers.of_competition(competition_id, OPEN_OFFER)
+        offers = uow.offers.of_competition(command.competition_id, OPEN_OFFER)
         record.update(status=status, closed_at=now, updated_at=now)
-        return "competition.closed", records.competition_payload(
-            record, offers_submitted=len(offers))
+        return Changed(record, [Event("competition.closed", records.competition_payload(
+            record, offers_submitted=len(offers)))])
 
-    def check(record: Record) -> None:
-        if principal is not None:
-            access.check_runs(principal, record)
-
-    return change_record(uow, uow.competitions, competition_id, step, check)
+    return change(uow, uow.competitions, command.competition_id, close)
 
 
-def cancel_competition(uow: GrantsUnit, principal: Principal, competition_id: str,
-                       body: dict[str, Any]) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def cancel_competition(command: CompetitionStep, uow: GrantsUnit) -> Record:
+    reason = command.body["reason"]
+
+    def cancel(record: Record) -> Changed:
+        access.check_runs(command.principal, record)
         status = domain.cancel(record["status"])
         if record.get("funds_committed"):
             uow.programmes.release(record["programme_id"], record["area"],
                                    record["budget_grosze"])
-        record.update(status=status, cancel_reason=body["reason"], updated_at=now,
+        record.update(status=status, cancel_reason=reason, updated_at=utcnow(),
                       funds_committed=False)
-        return "competition.cancelled", records.competition_payload(record,
-                                                                     reason=body["reason"])
+        return Changed(record, [Event("competition.cancelled",
+                                      records.competition_payload(record, reason=reason))])
 
-    return change_record(uow, uow.competitions, competition_id, step,
-                         lambda record: access.check_runs(principal, record))
+    return change(uow, uow.competitions, command.competition_id, cancel)

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from grants import access, domain, records
-from grants.handlers.common import Record, Step, change_record
+from grants.handlers.common import Record
+from grants.handlers.offers import OfferStep
 from grants.repository import Contracts, Offers
 from grants.rules import RULES
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
+from wspolpraca.service_layer import Changed, Event, change
+
+# a contract's step applies the domain's transition to the record (at `now`) and returns
+# the events it raises
+ContractTransition = Callable[[Record, datetime], list[Event]]
 
 
-def update_budget(uow: GrantsUnit, principal: Principal, offer_id: str,
-                  body: dict[str, Any]) -> Record:
-    def step(offer: Record, now: datetime) -> None:
+def update_budget(command: OfferStep, uow: GrantsUnit) -> Record:
+    offer_id, body = command.offer_id, command.body
+
+    def update(offer: Record) -> Changed:
+        access.check_own(command.principal, offer, Offers.not_found)
         awarded = Decimal(offer["awarded_amount"]) if offer.get("awarded_amount") else None
         domain.check_budget_updatable(offer["status"], awarded,
                                       Decimal(offer["requested_amount"]),
@@ -25,13 +35,20 @@ def update_budget(uow: GrantsUnit, principal: Principal, offer_id: str,
         competition = records.competition_terms(uow.competitions.get(offer["competition_id"]))
         domain.check_updated_budget(body, awarded, competition["min_own_contribution_pct"],
                                     competition["mode"])
-        offer["updated_budget"] = records.budget_update(body, now)
+        offer["updated_budget"] = records.budget_update(body, utcnow())
+        return Changed(offer)
 
-    return change_record(uow, uow.offers, offer_id, step,
-                         lambda offer: access.check_own(principal, offer, Offers.not_found))
+    return change(uow, uow.offers, offer_id, update)
 
 
-def sign_contract(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -> Record:
+@dataclass(frozen=True)
+class SignContract:
+    principal: Principal
+    body: dict[str, Any]
+
+
+def sign_contract(command: SignContract, uow: GrantsUnit) -> Record:
+    principal, body = command.principal, command.body
     offer = uow.offers.get(body["offer_id"])
     access.check_runs(principal, uow.competitions.get(offer["competition_id"]))
     awarded = Decimal(offer["awarded_amount"]) if offer.get("awarded_amount") else None
@@ -47,110 +64,130 @@ def sign_contract(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -
     return record
 
 
-def _change_contract(uow: GrantsUnit, contract_id: str, step: Step, *,
+def _change_contract(uow: GrantsUnit, contract_id: str, step: ContractTransition, *,
                      owner: Principal | None = None,
                      runner: Principal | None = None) -> Record:
     """`owner`: the organisation's representative acts; `runner`: the department that
     runs the competition (or staff)."""
-    def check(record: Record) -> None:
+    def transition(record: Record) -> Changed:
         if owner is not None:
             access.check_own(owner, record, Contracts.not_found)
         if runner is not None:
             access.check_runs(runner, uow.competitions.get(record["competition_id"]))
-
-    def stamped(record: Record, now: datetime) -> tuple[str, dict[str, Any]] | None:
-        emitted = step(record, now)
+        now = utcnow()
+        events = step(record, now)
         record["updated_at"] = now
-        return emitted
+        return Changed(record, events)
 
-    return change_record(uow, uow.contracts, contract_id, stamped, check)
+    return change(uow, uow.contracts, contract_id, transition)
 
 
-def start_contract(uow: GrantsUnit, principal: Principal, contract_id: str) -> Record:
+@dataclass(frozen=True)
+class ContractStep:
+    """A step on a contract: started, its task report submitted, accepted or sent back,
+    settled, terminated (`body`: the request's validated fields, where the step has any)."""
+
+    principal: Principal
+    contract_id: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def start_contract(command: ContractStep, uow: GrantsUnit) -> Record:
     """The task started (the first tranche is paid)."""
-    def step(record: Record, now: datetime) -> None:
+    def start(record: Record, now: datetime) -> list[Event]:
         record["status"] = domain.start_contract(record["status"])
+        return []
 
-    return _change_contract(uow, contract_id, step, runner=principal)
+    return _change_contract(uow, command.contract_id, start, runner=command.principal)
 
 
-def submit_report(uow: GrantsUnit, principal: Principal, contract_id: str,
-                  body: dict[str, Any]) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def submit_report(command: ContractStep, uow: GrantsUnit) -> Record:
+    body = command.body
+
+    def submit(record: Record, now: datetime) -> list[Event]:
         domain.check_may_report(record["status"], record["report"])
         unused = domain.check_report(body["expenses"], Decimal(record["amount"]))
         record["report"] = records.new_report(body, unused, now)
-        return "task_report.submitted", records.report_payload(record)
+        return [Event("task_report.submitted", records.report_payload(record))]
 
-    return _change_contract(uow, contract_id, step, owner=principal)
+    return _change_contract(uow, command.contract_id, submit, owner=command.principal)
 
 
-def accept_report(uow: GrantsUnit, principal: Principal, contract_id: str) -> Record:
+def accept_report(command: ContractStep, uow: GrantsUnit) -> Record:
     """The report accepted: unused funds fall due (art. 251 u.f.p.)."""
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+    def accept(record: Record, now: datetime) -> list[Event]:
         record["report"]["status"] = domain.review_report(record["report"], True)
         record["report"]["accepted_at"] = now
         unused = Decimal(record["report"]["unused_amount"])
         record["unused_amount"] = records.money(unused)
         record["unused_due_on"] = records.day(domain.unused_funds_due_on(
             date.fromisoformat(record["task_end"]), RULES)) if unused > 0 else None
-        return "task_report.accepted", records.report_payload(
-            record, unused_due_on=record["unused_due_on"])
+        return [Event("task_report.accepted", records.report_payload(
+            record, unused_due_on=record["unused_due_on"]))]
 
-    return _change_contract(uow, contract_id, step, runner=principal)
+    return _change_contract(uow, command.contract_id, accept, runner=command.principal)
 
 
-def request_corrections(uow: GrantsUnit, principal: Principal, contract_id: str,
-                        body: dict[str, Any]) -> Record:
-    def step(record: Record, now: datetime) -> None:
+def request_corrections(command: ContractStep, uow: GrantsUnit) -> Record:
+    def send_back(record: Record, now: datetime) -> list[Event]:
         record["report"]["status"] = domain.review_report(record["report"], False)
-        record["report"]["corrections"] = body["reason"]
+        record["report"]["corrections"] = command.body["reason"]
+        return []
 
-    return _change_contract(uow, contract_id, step, runner=principal)
+    return _change_contract(uow, command.contract_id, send_back, runner=command.principal)
 
 
-def settle_contract(uow: GrantsUnit, principal: Principal, contract_id: str,
-                    body: dict[str, Any]) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def settle_contract(command: ContractStep, uow: GrantsUnit) -> Record:
+    returned = command.body["returned_amount"]
+
+    def settle(record: Record, now: datetime) -> list[Event]:
         unused = Decimal(record["unused_amount"] or "0")
         record["status"] = domain.check_may_settle(record["status"], record["report"],
-                                                   unused, body["returned_amount"])
-        record["returned_amount"] = records.money(body["returned_amount"])
-        return "contract.settled", records.contract_payload(
+                                                   unused, returned)
+        record["returned_amount"] = records.money(returned)
+        return [Event("contract.settled", records.contract_payload(
             record, returned_amount=record["returned_amount"],
-            unused_due_on=record["unused_due_on"])
+            unused_due_on=record["unused_due_on"]))]
 
-    return _change_contract(uow, contract_id, step, runner=principal)
+    return _change_contract(uow, command.contract_id, settle, runner=command.principal)
 
 
-def terminate_contract(uow: GrantsUnit, principal: Principal, contract_id: str,
-                       body: dict[str, Any]) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def terminate_contract(command: ContractStep, uow: GrantsUnit) -> Record:
+    reason = command.body["reason"]
+
+    def terminate(record: Record, now: datetime) -> list[Event]:
         record["status"] = domain.terminate_contract(record["status"])
-        record["status_reason"] = body["reason"]
-        return "contract.terminated", records.contract_payload(record, reason=body["reason"])
+        record["status_reason"] = reason
+        return [Event("contract.terminated", records.contract_payload(record, reason=reason))]
 
-    return _change_contract(uow, contract_id, step, runner=principal)
+    return _change_contract(uow, command.contract_id, terminate, runner=command.principal)
 
 
-def flag_contract_deadlines(uow: GrantsUnit, contract_id: str, today: date) -> int:
+@dataclass(frozen=True)
+class FlagContractDeadlines:
+    """The timer's look at one contract on `today` (the city's calendar day)."""
+
+    contract_id: str
+    today: date
+
+
+def flag_contract_deadlines(command: FlagContractDeadlines, uow: GrantsUnit) -> int:
     """Mark the ended task's report due and raise `task_report.overdue` once (art. 18
     ust. 1); 1 if it was raised now."""
+    today = command.today
     overdue: list[bool] = []
 
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]] | None:
+    def flag(record: Record) -> Changed:
         due_on = date.fromisoformat(record["report_due_on"])
         if domain.task_ended(record["status"], date.fromisoformat(record["task_end"]), today):
             record["status"] = domain.ContractStatus.REPORT_DUE.value
         overdue[:] = [not record["overdue_reported"] and domain.report_overdue(
             record["status"], record["report"], due_on, today)]
         if not overdue[0]:
-            return None
+            return Changed(record)
         record["overdue_reported"] = True
-        return "task_report.overdue", records.contract_payload(
-            record, days_overdue=(today - due_on).days)
+        return Changed(record, [Event("task_report.overdue", records.contract_payload(
+            record, days_overdue=(today - due_on).days))])
 
-    change_record(uow, uow.contracts, contract_id, step)
+    change(uow, uow.contracts, command.contract_id, flag)
     return 1 if overdue[0] else 0
-
-

@@ -3,16 +3,17 @@ deadline by the organisation, rejected on formal grounds by the department runni
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from grants import access, domain, records
-from grants.handlers.common import Record, change_record, open_competition
+from grants.handlers.common import Record, open_competition
 from grants.repository import OfferDrafts, Offers
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import NotFound
+from wspolpraca.service_layer import Changed, Event, change
 
 
 def _formal_check(uow: GrantsUnit, data: dict[str, Any], competition: Record, organization_id: str,
@@ -24,14 +25,27 @@ def _formal_check(uow: GrantsUnit, data: dict[str, Any], competition: Record, or
                           {p: organizations.view(p) for p in partners}, competition["area"])
 
 
-def submit_offer(uow: GrantsUnit, principal: Principal, competition_id: str,
-                 body: dict[str, Any]) -> Record:
-    access.check_acts_for(principal, body["organization_id"])
-    competition = open_competition(uow, competition_id)
+@dataclass(frozen=True)
+class SubmitOffer:
+    principal: Principal
+    competition_id: str
+    body: dict[str, Any]
+
+
+def _checked(command: SubmitOffer, uow: GrantsUnit) -> None:
+    """The formal check of the offer submitted (409/422 with the finding)."""
+    body = command.body
+    access.check_acts_for(command.principal, body["organization_id"])
+    competition = open_competition(uow, command.competition_id)
     _formal_check(uow, body, competition, body["organization_id"], body["partners"])
-    record = records.new_offer(body, competition_id, principal.sub, utcnow())
+
+
+def submit_offer(command: SubmitOffer, uow: GrantsUnit) -> Record:
+    _checked(command, uow)
+    body = command.body
+    record = records.new_offer(body, command.competition_id, command.principal.sub, utcnow())
     uow.offers.add(record)
-    uow.offer_drafts.discard(competition_id, body["organization_id"])   # submitted: no draft
+    uow.offer_drafts.discard(command.competition_id, body["organization_id"])  # no draft left
     uow.refresh_similar("offer", record, record["submitted_at"])
     uow.emit("offer.submitted", record["_id"], records.offer_payload(record))
     return record
@@ -48,71 +62,99 @@ FORMAL_CHECKS = (
 )
 
 
-def check_offer(uow: GrantsUnit, principal: Principal, competition_id: str,
-                body: dict[str, Any]) -> dict[str, Any]:
-    """The formal check of an offer before it is submitted: what `submit_offer` checks,
-    saving nothing (a finding is the same 422/409 as on submission)."""
-    access.check_acts_for(principal, body["organization_id"])
-    competition = open_competition(uow, competition_id)
-    _formal_check(uow, body, competition, body["organization_id"], body["partners"])
+def check_offer(command: SubmitOffer, uow: GrantsUnit) -> dict[str, Any]:
+    """The formal check of an offer before it is submitted (the submission's own command):
+    what `submit_offer` checks, saving nothing (a finding is the same 422/409 as on
+    submission)."""
+    _checked(command, uow)
     return {"passed": True, "checked": list(FORMAL_CHECKS)}
 
 
-def save_offer_draft(uow: GrantsUnit, principal: Principal, competition_id: str,
-                     body: dict[str, Any]) -> Record:
+@dataclass(frozen=True)
+class SaveOfferDraft:
+    principal: Principal
+    competition_id: str
+    body: dict[str, Any]
+
+
+def save_offer_draft(command: SaveOfferDraft, uow: GrantsUnit) -> Record:
     """The organisation's draft in an open competition, replaced as it is typed (no event:
     a draft is nobody's business but the organisation's until it is submitted)."""
-    access.check_acts_for(principal, body["organization_id"])
+    competition_id, organization_id = command.competition_id, command.body["organization_id"]
+    access.check_acts_for(command.principal, organization_id)
     competition = open_competition(uow, competition_id)
     domain.check_draft_open(competition["submission_deadline"], utcnow())
-    record = {"_id": uow.offer_drafts.key(competition_id, body["organization_id"]),
-              "competition_id": competition_id, "organization_id": body["organization_id"],
-              "values": body["values"], "updated_at": utcnow(), "updated_by": principal.sub}
+    record = {"_id": uow.offer_drafts.key(competition_id, organization_id),
+              "competition_id": competition_id, "organization_id": organization_id,
+              "values": command.body["values"], "updated_at": utcnow(),
+              "updated_by": command.principal.sub}
     uow.offer_drafts.put(record)
     return record
 
 
-def discard_offer_draft(uow: GrantsUnit, principal: Principal, competition_id: str,
-                        organization_id: str) -> Record:
-    access.check_acts_for(principal, organization_id)
-    discarded = uow.offer_drafts.discard(competition_id, organization_id)
+@dataclass(frozen=True)
+class DiscardOfferDraft:
+    principal: Principal
+    competition_id: str
+    organization_id: str
+
+
+def discard_offer_draft(command: DiscardOfferDraft, uow: GrantsUnit) -> Record:
+    access.check_acts_for(command.principal, command.organization_id)
+    discarded = uow.offer_drafts.discard(command.competition_id, command.organization_id)
     if discarded is None:
         raise NotFound(OfferDrafts.not_found)
     return discarded
 
 
-def amend_offer(uow: GrantsUnit, principal: Principal, offer_id: str,
-                body: dict[str, Any]) -> Record:
-    def step(record: Record, now: datetime) -> None:
+@dataclass(frozen=True)
+class OfferStep:
+    """A step on an offer: amended or withdrawn by its organisation, rejected on formal
+    grounds, scored by a committee member, its budget updated after a lower grant (`body`:
+    the request's validated fields, where the step has any)."""
+
+    principal: Principal
+    offer_id: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def amend_offer(command: OfferStep, uow: GrantsUnit) -> Record:
+    def amend(record: Record) -> Changed:
+        access.check_own(command.principal, record, Offers.not_found)
+        now = utcnow()
         competition = open_competition(uow, record["competition_id"])
         domain.check_amendable(record["status"], competition["submission_deadline"], now)
-        _formal_check(uow, body, competition, record["organization_id"], record["partners"])
-        record.update(records.offer_fields(body), updated_at=now)
+        _formal_check(uow, command.body, competition, record["organization_id"],
+                      record["partners"])
+        record.update(records.offer_fields(command.body), updated_at=now)
+        return Changed(record)
 
-    record = change_record(uow, uow.offers, offer_id, step,
-                           lambda record: access.check_own(principal, record, Offers.not_found))
+    record = change(uow, uow.offers, command.offer_id, amend)
     uow.refresh_similar("offer", record, record["updated_at"])
     return record
 
 
-def withdraw_offer(uow: GrantsUnit, principal: Principal, offer_id: str) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def withdraw_offer(command: OfferStep, uow: GrantsUnit) -> Record:
+    def withdraw(record: Record) -> Changed:
+        access.check_own(command.principal, record, Offers.not_found)
+        now = utcnow()
         competition = open_competition(uow, record["competition_id"])
         status = domain.withdraw(record["status"], competition["submission_deadline"], now)
         record.update(status=status, updated_at=now)
-        return "offer.withdrawn", records.offer_payload(record)
+        return Changed(record, [Event("offer.withdrawn", records.offer_payload(record))])
 
-    return change_record(uow, uow.offers, offer_id, step,
-                         lambda record: access.check_own(principal, record, Offers.not_found))
+    return change(uow, uow.offers, command.offer_id, withdraw)
 
 
-def reject_offer(uow: GrantsUnit, principal: Principal, offer_id: str,
-                 body: dict[str, Any]) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def reject_offer(command: OfferStep, uow: GrantsUnit) -> Record:
+    reason = command.body["reason"]
+
+    def reject(record: Record) -> Changed:
         competition = uow.competitions.get(record["competition_id"])
-        access.check_runs(principal, competition)
+        access.check_runs(command.principal, competition)
         status = domain.reject_formally(record["status"], competition["status"])
-        record.update(status=status, status_reason=body["reason"], updated_at=now)
-        return "offer.rejected_formally", records.offer_payload(record, reason=body["reason"])
+        record.update(status=status, status_reason=reason, updated_at=utcnow())
+        return Changed(record, [Event("offer.rejected_formally",
+                                      records.offer_payload(record, reason=reason))])
 
-    return change_record(uow, uow.offers, offer_id, step)
+    return change(uow, uow.offers, command.offer_id, reject)

@@ -2,48 +2,66 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from grants import domain, records
-from grants.handlers.common import Record, change_record
+from grants.handlers.common import Record
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
+from wspolpraca.service_layer import Changed, Event, change
 
 
-def draft_programme(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -> Record:
-    domain.check_programme_funds(body["funds"])
-    record = records.new_programme(body, principal.sub, utcnow())
+@dataclass(frozen=True)
+class DraftProgramme:
+    principal: Principal
+    body: dict[str, Any]
+
+
+def draft_programme(command: DraftProgramme, uow: GrantsUnit) -> Record:
+    domain.check_programme_funds(command.body["funds"])
+    record = records.new_programme(command.body, command.principal.sub, utcnow())
     uow.programmes.add(record)
     uow.emit("programme.drafted", record["_id"], records.programme_payload(record))
     return record
 
 
-def consult_programme(uow: GrantsUnit, programme_id: str) -> Record:
-    def step(record: Record, now: datetime) -> None:
-        record.update(status=domain.consult_programme(record["status"]), updated_at=now)
+@dataclass(frozen=True)
+class ProgrammeStep:
+    """A step on a programme by the liaison office: edited (`body`), consulted, adopted."""
 
-    return change_record(uow, uow.programmes, programme_id, step)
+    programme_id: str
+    body: dict[str, Any] = field(default_factory=dict)
 
 
-def update_programme(uow: GrantsUnit, programme_id: str, body: dict[str, Any]) -> Record:
+def consult_programme(command: ProgrammeStep, uow: GrantsUnit) -> Record:
+    def consult(record: Record) -> Changed:
+        record.update(status=domain.consult_programme(record["status"]), updated_at=utcnow())
+        return Changed(record)
+
+    return change(uow, uow.programmes, command.programme_id, consult)
+
+
+def update_programme(command: ProgrammeStep, uow: GrantsUnit) -> Record:
     """A draft edited (before its consultation): the fields given replace the draft's."""
+    body = command.body
     if "funds" in body:
         domain.check_programme_funds(body["funds"])
 
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+    def update(record: Record) -> Changed:
         domain.check_programme_editable(record["status"])
-        record.update(records.programme_fields(body), updated_at=now)
-        return "programme.updated", records.programme_payload(record)
+        record.update(records.programme_fields(body), updated_at=utcnow())
+        return Changed(record, [Event("programme.updated", records.programme_payload(record))])
 
-    return change_record(uow, uow.programmes, programme_id, step)
+    return change(uow, uow.programmes, command.programme_id, update)
 
 
-def adopt_programme(uow: GrantsUnit, programme_id: str) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def adopt_programme(command: ProgrammeStep, uow: GrantsUnit) -> Record:
+    def adopt(record: Record) -> Changed:
+        now = utcnow()
         record.update(status=domain.adopt_programme(record["status"]), updated_at=now,
                       adopted_at=now)
-        return "programme.adopted", records.programme_payload(record)
+        return Changed(record, [Event("programme.adopted", records.programme_payload(record))])
 
-    return change_record(uow, uow.programmes, programme_id, step)
+    return change(uow, uow.programmes, command.programme_id, adopt)

@@ -3,17 +3,19 @@ comments, awarded within the yearly caps or refused."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from grants import access, coordination, domain, records
-from grants.handlers.common import Record, change_record, check_funds
+from grants.handlers.common import Record, check_funds
 from grants.rules import RULES
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal, check_speaks_for
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import NotFound
+from wspolpraca.service_layer import Changed, Event, change
 
 
 def _check_caps(uow: GrantsUnit, record: Record, programme: Record, now: datetime) -> None:
@@ -29,7 +31,14 @@ def _check_caps(uow: GrantsUnit, record: Record, programme: Record, now: datetim
         domain.from_grosze(programme["total_grosze"]), domain.local_date(now), RULES)
 
 
-def submit_small_grant(uow: GrantsUnit, principal: Principal, body: dict[str, Any]) -> Record:
+@dataclass(frozen=True)
+class SubmitSmallGrant:
+    principal: Principal
+    body: dict[str, Any]
+
+
+def submit_small_grant(command: SubmitSmallGrant, uow: GrantsUnit) -> Record:
+    principal, body = command.principal, command.body
     access.check_acts_for(principal, body["organization_id"])
     now = utcnow()
     domain.check_small_grant(body, domain.local_date(now), RULES)
@@ -45,23 +54,42 @@ def submit_small_grant(uow: GrantsUnit, principal: Principal, body: dict[str, An
     return record
 
 
-def publish_small_grant(uow: GrantsUnit, small_grant_id: str) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class SmallGrantStep:
+    """A step on a small grant by the city: published, awarded, refused (`body`: the
+    request's validated fields, where the step has any)."""
+
+    principal: Principal
+    small_grant_id: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def publish_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
+    def publish(record: Record) -> Changed:
+        now = utcnow()
         status = domain.publish_small_grant(record["status"])
         due_on = record.get("publication_due_on")
         record.update(status=status, published_at=now,
                       comments_until=domain.publication_ends(now, RULES),
                       published_late=domain.published_late(
                           date.fromisoformat(due_on) if due_on else None, now))
-        return "small_grant.published", records.small_grant_payload(
-            record, published_at=format_time(now))
+        return Changed(record, [Event("small_grant.published", records.small_grant_payload(
+            record, published_at=format_time(now)))])
 
-    return change_record(uow, uow.small_grants, small_grant_id, step)
+    return change(uow, uow.small_grants, command.small_grant_id, publish)
 
 
-def comment_small_grant(uow: GrantsUnit, principal: Principal | None, small_grant_id: str,
-                        body: dict[str, Any]) -> Record:
+@dataclass(frozen=True)
+class CommentSmallGrant:
     """Anyone comments during the 7 days; in an organisation's name only its representative."""
+
+    principal: Principal | None
+    small_grant_id: str
+    body: dict[str, Any]
+
+
+def comment_small_grant(command: CommentSmallGrant, uow: GrantsUnit) -> Record:
+    principal, small_grant_id, body = command.principal, command.small_grant_id, command.body
     check_speaks_for(principal, body.get("organization_id"))
     record = uow.small_grants.get(small_grant_id)
     if record["status"] == domain.SmallGrantStatus.SUBMITTED and not access.is_runner(principal):
@@ -77,11 +105,12 @@ def comment_small_grant(uow: GrantsUnit, principal: Principal | None, small_gran
     return comment
 
 
-def award_small_grant(uow: GrantsUnit, principal: Principal, small_grant_id: str,
-                      body: dict[str, Any]) -> Record:
-    reason = body["double_funding_reason"]
+def award_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
+    small_grant_id = command.small_grant_id
+    reason = command.body["double_funding_reason"]
 
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+    def award(record: Record) -> Changed:
+        now = utcnow()
         domain.check_may_decide(record["status"], record["comments_until"], now)
         # funding the same costs twice needs an acknowledgement with a reason (422)
         overlaps = uow.double_funding("small_grant", [small_grant_id],
@@ -104,22 +133,25 @@ def award_small_grant(uow: GrantsUnit, principal: Principal, small_grant_id: str
         record.update(status=domain.SmallGrantStatus.AWARDED.value, decided_at=now)
         if overlaps:  # one small grant: at most one overlap
             record["double_funding_acknowledgement"] = coordination.acknowledgement(
-                overlaps[0], reason, principal.sub, now)
-        return "small_grant.awarded", records.small_grant_payload(
+                overlaps[0], reason, command.principal.sub, now)
+        return Changed(record, [Event("small_grant.awarded", records.small_grant_payload(
             record, awarded_amount=record["requested_amount"],
             acknowledged_overlaps=[records.acknowledged_overlap("small_grant_id", record,
                                                                 reason, overlap)
-                                   for overlap in overlaps])
+                                   for overlap in overlaps]))])
 
-    return change_record(uow, uow.small_grants, small_grant_id, step)
+    return change(uow, uow.small_grants, small_grant_id, award)
 
 
-def refuse_small_grant(uow: GrantsUnit, small_grant_id: str, body: dict[str, Any]) -> Record:
-    def step(record: Record, now: datetime) -> tuple[str, dict[str, Any]]:
+def refuse_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
+    reason = command.body["reason"]
+
+    def refuse(record: Record) -> Changed:
+        now = utcnow()
         domain.check_may_decide(record["status"], record["comments_until"], now)
         record.update(status=domain.SmallGrantStatus.REFUSED.value, decided_at=now,
-                      status_reason=body["reason"])
-        return "small_grant.refused", records.small_grant_payload(record,
-                                                                   reason=body["reason"])
+                      status_reason=reason)
+        return Changed(record, [Event("small_grant.refused",
+                                      records.small_grant_payload(record, reason=reason))])
 
-    return change_record(uow, uow.small_grants, small_grant_id, step)
+    return change(uow, uow.small_grants, command.small_grant_id, refuse)
