@@ -191,8 +191,10 @@ def consultation_meeting(subject: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def council_meeting(subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One entry per meeting: the events' subject is the council (its members are the
+    audience), the meeting is the payload's `id`."""
     agenda = data.get("agenda") or []
-    return {"_id": f"council-meeting-{subject}", "kind": "council_meeting",
+    return {"_id": f"council-meeting-{data.get('id') or subject}", "kind": "council_meeting",
             "title": f"{data.get('council_name', 'Rada')}: {data['title']}",
             "starts_at": parse_time(data["starts_at"]), "ends_at": _ends_at(data),
             "location": data.get("place"),

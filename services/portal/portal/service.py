@@ -28,6 +28,7 @@ from portal.notifications_ws import NotificationsWorkspaceMixin
 from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
+from portal.office_council_meetings import CouncilMeetingsMixin, CouncilOpinionsMixin
 from portal.office_inquiries import OfficeInquiriesMixin
 from portal.office_programme import ProgrammeOfficeMixin
 from portal.office_stats import OfficeStatsMixin
@@ -124,7 +125,7 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
                     OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
                     NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin,
-                    OfficeStatsMixin):
+                    OfficeStatsMixin, CouncilMeetingsMixin, CouncilOpinionsMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS

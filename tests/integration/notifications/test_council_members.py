@@ -103,7 +103,7 @@ def test_council_members_are_told_when_a_meeting_moves_or_is_called_off_and_the_
         "title": "Posiedzenie nr 1", "starts_at": "2027-03-10T16:00:00Z",
         "ends_at": "2027-03-10T18:00:00Z", "place": "Sala Sesyjna"}).json()
     path = f"{COUNCILS}/{council['id']}/meetings/{meeting['id']}"
-    entry = f"council-meeting-{council['id']}"
+    entry = f"council-meeting-{meeting['id']}"   # one entry per meeting, not per council
     wait_until(lambda: notifications.db["calendar_entries"].find_one({"_id": entry}))
 
     assert consultations.post(f"{path}/move", officer, json={

@@ -34,6 +34,22 @@ def test_a_council_meeting_is_a_calendar_entry_with_its_agenda():
     assert entry["description"] == "Porządek obrad: Opinia; Sprawy różne"
 
 
+def test_each_meeting_of_a_council_is_its_own_calendar_entry():
+    """The events' subject is the council; two of its meetings are two entries, and calling
+    one off leaves the other in the feeds."""
+    first, second = (calendar_entry_from_event(
+        "consultations.council.meeting_scheduled", "council-1", {
+            "id": meeting, "title": title, "council_name": "RDPP", "place": "Sala 1",
+            "starts_at": "2027-03-10T16:00:00.000Z", "ends_at": "2027-03-10T18:00:00.000Z"})
+        for meeting, title in (("m1", "Posiedzenie nr 3"), ("m2", "Posiedzenie nr 4")))
+    assert (first["_id"], second["_id"]) == ("council-meeting-m1", "council-meeting-m2")
+    cancelled = calendar_entry_from_event("consultations.council.meeting_cancelled", "council-1", {
+        "id": "m2", "title": "Posiedzenie nr 4", "council_name": "RDPP", "place": "Sala 1",
+        "starts_at": "2027-03-10T16:00:00.000Z", "ends_at": "2027-03-10T18:00:00.000Z",
+        "reason": "Brak kworum"})
+    assert cancelled["_id"] == "council-meeting-m2" and cancelled["audiences"] == []
+
+
 def test_a_consultation_meeting_is_a_calendar_entry():
     entry = calendar_entry_from_event("consultations.consultation.meeting_scheduled", "m2", {
         "title": "Spotkanie otwarte", "place": "Dom Kultury", "consultation_title": "Program",
