@@ -56,6 +56,7 @@ from wspolpraca.rules import RuleNotInForce
 log = logging.getLogger(__name__)
 
 PUBLIC = None  # roles=PUBLIC: anyone, token optional
+SIGNED_IN: tuple[str, ...] = ()  # roles=SIGNED_IN: any signed-in person, whatever their roles
 CORRELATION_HEADER = "X-Correlation-Id"
 _SAFE_CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -457,7 +458,7 @@ class HttpApi(HttpRequestHandler):
             return principal
         if principal is None:
             raise Unauthorized()
-        if not principal.has_any(self.roles):
+        if self.roles and not principal.has_any(self.roles):
             raise Forbidden()
         return principal
 

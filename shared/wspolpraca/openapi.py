@@ -140,8 +140,10 @@ def build_openapi(service: str, providers: list[Any]) -> dict:
             operation["responses"][str(provider.status)] = ok
             if provider.roles is not None:
                 operation["security"] = [{"bearer": []}]
-                operation["description"] = "Roles: " + ", ".join(provider.roles)
-                operation["responses"]["403"] = _error("Role not allowed")
+                operation["description"] = ("Roles: " + ", ".join(provider.roles)
+                                            if provider.roles else "Any signed-in person")
+                if provider.roles:
+                    operation["responses"]["403"] = _error("Role not allowed")
             if method in ("post", "put", "patch", "delete"):
                 operation["responses"]["409"] = _error("Duplicate or state conflict")
                 operation["parameters"].append(IDEMPOTENCY_KEY)

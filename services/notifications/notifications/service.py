@@ -35,7 +35,7 @@ from notifications.schemas import (
 )
 from wspolpraca.consumer import event_handler
 from wspolpraca.envelope import CloudEvent
-from wspolpraca.http import api
+from wspolpraca.http import SIGNED_IN, api
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
 
@@ -133,22 +133,22 @@ class SubscriptionsMixin:
 class InboxMixin:
     db: Mongo
 
-    @api("GET", "/api/v1/inbox", roles=MEMBERS, query=InboxQuerySchema,
+    @api("GET", "/api/v1/inbox", roles=SIGNED_IN, query=InboxQuerySchema,
          response=InboxItemSchema, summary="My inbox, newest first")
     def list_inbox(self, request, query):
         return queries.inbox(self.db, request.principal, query)
 
-    @api("GET", "/api/v1/inbox/unread-count", roles=MEMBERS, response=UnreadCountSchema,
+    @api("GET", "/api/v1/inbox/unread-count", roles=SIGNED_IN, response=UnreadCountSchema,
          summary="How many of my inbox items I have not read")
     def unread_count(self, request):
         return queries.unread_count(self.db, request.principal)
 
-    @api("POST", "/api/v1/inbox/<id>/read", roles=MEMBERS, response=InboxItemSchema,
+    @api("POST", "/api/v1/inbox/<id>/read", roles=SIGNED_IN, response=InboxItemSchema,
          summary="Mark one inbox item read")
     def mark_read(self, request, id):
         return handlers.mark_read(self.db, request.principal, id)
 
-    @api("POST", "/api/v1/inbox/read-all", roles=MEMBERS, response=UnreadCountSchema,
+    @api("POST", "/api/v1/inbox/read-all", roles=SIGNED_IN, response=UnreadCountSchema,
          summary="Mark all my inbox items read")
     def mark_all_read(self, request):
         return handlers.mark_all_read(self.db, request.principal)
@@ -168,7 +168,7 @@ class CalendarMixin:
     def public_calendar(self, request):
         return queries.calendar(self.db, ["public"], "Współpraca: kalendarz")
 
-    @api("GET", "/api/v1/calendar/feed", roles=MEMBERS, response=CalendarFeedSchema,
+    @api("GET", "/api/v1/calendar/feed", roles=SIGNED_IN, response=CalendarFeedSchema,
          summary="The address of my personal calendar feed (signed, for calendar apps)")
     def calendar_feed(self, request):
         return queries.calendar_feed(self.dispatcher, request.principal)

@@ -87,6 +87,34 @@ def test_council_members_hear_of_meetings_and_opinion_requests_in_their_inbox_an
     assert len(smtp.to("jan@miasto.example.pl", MEETING)) == 2
 
 
+def test_a_council_member_with_no_role_reads_their_own_inbox_and_calendar_feed(
+        start_service, notifications, token):
+    """A member invited from the portal has an account with no role (identity's invitation):
+    the inbox and the personal calendar feed are theirs all the same; subscribing is not."""
+    consultations = start_service(ConsultationsService)
+    officer = token("officer")
+    council = consultations.post(COUNCILS, officer, json={
+        "name": "Rada Seniorów", "kind": "public_benefit_council", "term_start": "2026-03-01",
+        "members": [{"name": "Ewa Lis", "side": "city", "user_id": "rada-ewa"},
+                    {"name": "Adam Sowa", "side": "ngo", "organization_id": str(ObjectId())}]})
+    assert council.status_code == 201, council.text
+    council = council.json()
+    wait_until(lambda: notifications.db["council_members"].count_documents(
+        {"council_id": council["id"], "active": True}) == 2)
+    assert consultations.post(f"{COUNCILS}/{council['id']}/meetings", officer, json={
+        "title": "Posiedzenie nr 1", "starts_at": "2027-03-10T16:00:00Z",
+        "ends_at": "2027-03-10T18:00:00Z", "place": "Sala Sesyjna"}).status_code == 201
+    ewa = token(sub="rada-ewa")   # signed in, no role
+    assert wait_until(lambda: inbox_types(notifications, ewa) == [MEETING])
+    [item] = notifications.get("/api/v1/inbox", ewa).json()["items"]
+    assert notifications.get("/api/v1/inbox/unread-count", ewa).json() == {"unread": 1}
+    assert notifications.post(f"/api/v1/inbox/{item['id']}/read", ewa).status_code == 200
+    assert notifications.post("/api/v1/inbox/read-all", ewa).json() == {"unread": 0}
+    assert notifications.get("/api/v1/calendar/feed", ewa).status_code == 200
+    assert notifications.get("/api/v1/inbox").status_code == 401
+    assert notifications.get("/api/v1/subscriptions", ewa).status_code == 403
+
+
 def test_council_members_are_told_when_a_meeting_moves_or_is_called_off_and_the_calendar_follows(
         start_service, notifications, smtp, token):
     consultations = start_service(ConsultationsService)
