@@ -377,10 +377,9 @@ class WorkspacesMixin:
         own = parts.fetch(lambda: [r for r in self._all(me, "identity",
                                                         "/api/v1/representations")
                                    if r.get("account_id") == me.claims.get("sub")], [])
-        unread = {}
-        if me.roles:   # the inbox is for the platform's roles; a new account has none yet
-            unread = parts.fetch(lambda: self._call(me, "GET", "notifications",
-                                                    "/api/v1/inbox/unread-count"), {}) or {}
+        # everyone signed in has an inbox (a council member invited by the office has no role)
+        unread = parts.fetch(lambda: self._call(me, "GET", "notifications",
+                                                "/api/v1/inbox/unread-count"), {}) or {}
         moment = _now()
         open_competitions = [c for c in competitions or []
                              if formatting.to_datetime(c["submission_deadline"]) > moment]
