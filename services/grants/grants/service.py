@@ -218,7 +218,7 @@ class OffersMixin(_Entry):
         return self.handle(handlers.discard_offer_draft, handlers.DiscardOfferDraft(
             request.principal, id, query["organization_id"]))
 
-    @api("GET", "/api/v1/offer-drafts", roles=("ngo",), query=OfferDraftQuerySchema,
+    @api("GET", "/api/v1/offers/drafts", roles=("ngo",), query=OfferDraftQuerySchema,
          response=OfferDraftViewSchema,
          summary="The organisation's drafts of offers, to any of its representatives")
     def list_offer_drafts(self, request, query):

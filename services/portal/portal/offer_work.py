@@ -108,7 +108,7 @@ class OfferWorkMixin:
         """The organisation's drafts with their competitions (for `/moja-organizacja`)."""
         if not me.org_id or not me.has("ngo"):
             return []
-        found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offer-drafts",
+        found = parts.fetch(lambda: self._items(me, "grants", "/api/v1/offers/drafts",
                                                 organization_id=me.org_id), []) or []
         moment = _now()
         for draft in found:

@@ -80,7 +80,7 @@ class TrainingsMixin:
         moment = datetime.now(formatting.WARSAW)
         found = parts.fetch(lambda: self.site.backends.items("registry", "/api/v1/trainings"))
         mine = parts.fetch(lambda: self._items(me, "registry",
-                                               "/api/v1/training-registrations"), []) or []
+                                               "/api/v1/trainings/registrations"), []) or []
         typed = Form(SIGN_UP, labels=SIGN_UP_LABELS, values={
             "name": me.claims.get("name") or "", "email": me.claims.get("email") or ""})
         return self.site.render(

@@ -59,7 +59,7 @@ class TrainingsMixin(Entry):
     def list_registrations(self, request, id, query):
         return queries.registrations_page(self.db, id, query["limit"], query["cursor"])
 
-    @api("GET", "/api/v1/training-registrations", roles=("ngo",), query=PageQuery,
+    @api("GET", "/api/v1/trainings/registrations", roles=("ngo",), query=PageQuery,
          response=RegistrationSchema,
          summary="The signed-in person's own registrations (a seat, the waiting list with "
                  "the place in it, or given up)")

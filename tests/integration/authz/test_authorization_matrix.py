@@ -156,7 +156,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
         "ngo ngo2 admin", destructive=True),
     ("registry", "POST", "/api/v1/trainings/{id}/attendance"): STAFF,
     ("registry", "POST", "/api/v1/trainings/{id}/cancel"): STAFF_D,
-    ("registry", "GET", "/api/v1/training-registrations"): rule("ngo ngo2 admin"),
+    ("registry", "GET", "/api/v1/trainings/registrations"): rule("ngo ngo2 admin"),
     ("registry", "POST", "/api/v1/partnerships"): rule("NGO STAFF", "ngo2"),
     ("registry", "GET", "/api/v1/partnerships"): public(),
     ("registry", "GET", "/api/v1/partnerships/{id}"): public(),
@@ -184,7 +184,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     # without `organization_id` (the cells send no query) a 422 to every representative
     ("grants", "GET", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
     ("grants", "DELETE", "/api/v1/competitions/{id}/offer-draft"): rule("ngo ngo2 admin"),
-    ("grants", "GET", "/api/v1/offer-drafts"): rule("ngo ngo2 admin"),
+    ("grants", "GET", "/api/v1/offers/drafts"): rule("ngo ngo2 admin"),
     ("grants", "GET", "/api/v1/offers"): rule("ngo ngo2 dept dept2 cm cm2 STAFF"),
     ("grants", "GET", "/api/v1/offers/{id}"): rule("ngo dept cm STAFF", "ngo2 dept2 cm2"),
     ("grants", "PATCH", "/api/v1/offers/{id}"): rule("NGO", "ngo2"),

@@ -31,7 +31,7 @@ def test_a_draft_is_saved_resumed_and_gone_once_the_offer_is_submitted(
     assert again.json()["values"] == {"title": "Festiwal", "rows": "3"}
     found = grants.get(draft, ngo, params={"organization_id": org_id}).json()
     assert found["values"]["title"] == "Festiwal" and found["competition_id"] == competition["id"]
-    listed = grants.get("/api/v1/offer-drafts", ngo, params={"organization_id": org_id}).json()
+    listed = grants.get("/api/v1/offers/drafts", ngo, params={"organization_id": org_id}).json()
     assert [d["competition_id"] for d in listed["items"]] == [competition["id"]]
 
     # another organisation's representative neither reads nor writes it

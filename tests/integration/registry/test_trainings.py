@@ -260,13 +260,13 @@ def test_a_person_reads_their_own_registrations(registry, publish, token, office
     register(registry, me, full["id"], 1)
     register(registry, me, other["id"], 1)
 
-    mine = registry.get("/api/v1/training-registrations", me).json()["items"]
+    mine = registry.get("/api/v1/trainings/registrations", me).json()["items"]
     assert {(r["training_id"], r["status"]) for r in mine} == {
         (full["id"], "waitlisted"), (other["id"], "registered")}
     assert {r["person"] for r in mine} == {"person-1"}
     unregister(registry, me, other["id"])
-    mine = registry.get("/api/v1/training-registrations", me).json()["items"]
+    mine = registry.get("/api/v1/trainings/registrations", me).json()["items"]
     assert {(r["training_id"], r["status"]) for r in mine} == {
         (full["id"], "waitlisted"), (other["id"], "unregistered")}
-    assert_error(registry.get("/api/v1/training-registrations"), 401)
-    assert_error(registry.get("/api/v1/training-registrations", officer), 403)
+    assert_error(registry.get("/api/v1/trainings/registrations"), 401)
+    assert_error(registry.get("/api/v1/trainings/registrations", officer), 403)
