@@ -132,7 +132,7 @@ class DepartmentMixin:
             request, "workspace/department_bookings.html", status=status, parts=parts,
             waiting=waiting, resources=resources, weeks=weeks, kinds=RESOURCE_KIND,
             statuses=BOOKING_STATUS, failed=failed, field=field, errors=errors or [],
-            typed=typed, saved=request.args.get("zapisano"))
+            typed=typed, saved=request.args.get("zapisano"), listing=listing)
 
     @page("POST", "/wydzial/rezerwacje/<id>/<action>")
     def decide_booking(self, request: Request, id: str, action: str) -> Response:

@@ -138,7 +138,7 @@ class ConsultationsOfficeMixin:
             comments=comments, edit=edit, answers=answers, errors=summary,
             waiting=set(waiting or []), statuses=STATUSES, decisions=DECISIONS,
             decision_names=dict(DECISIONS), saved=request.args.get("zapisano"),
-            restored=restored)
+            restored=restored, listing=listing)
 
     @page("POST", "/urzad/konsultacje/<id>")
     def edit_consultation(self, request: Request, id: str) -> Response:
