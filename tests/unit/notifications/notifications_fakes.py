@@ -17,7 +17,7 @@ from wspolpraca.service_layer import HandlesCommands
 from wspolpraca.testing.memory import FakeUnitOfWork, MemoryRepository
 
 Record = dict[str, Any]
-CONFIG = replace(NotificationSettings(), link_secret="test-link-secret",
+CONFIG = replace(NotificationSettings(), link_secret="a-test-link-secret-of-32-bytes-or-more",
                  portal_url="https://portal.example.pl")
 POLICY = TargetPolicy()
 
