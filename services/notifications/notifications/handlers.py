@@ -318,9 +318,9 @@ def _move(command: SubscriptionStep, uow: NotificationsUnit, status: str,
 
 
 @dataclass(frozen=True)
-class RetryDelivery:
-    principal: Principal
-    subscription_id: str
+class RetryDelivery(SubscriptionStep):
+    """A step on one delivery of the subscription."""
+
     delivery_id: str
 
 
