@@ -65,8 +65,9 @@ def apply_event(uow: NotificationsUnit, spec: EventSpec, event: CloudEvent,
     body = event.to_dict()
     step = Step(uow.tx, event, now, partial(record_deliveries, uow, now=now),
                 events.event_facts)
-    if spec.calendar is not None:
-        uow.calendar.put(spec.calendar(event.subject, event.data), event.time)
+    entry = spec.calendar(event.subject, event.data) if spec.calendar else None
+    if entry is not None:   # (a type's calendar may have no entry for this event)
+        uow.calendar.put(entry, event.time)
     added = sum(effect(step) or 0 for effect in (*spec.effects, *also))
     if not spec.delivered:
         return added

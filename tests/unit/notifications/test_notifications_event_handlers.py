@@ -106,6 +106,12 @@ def test_a_refused_booking_puts_nothing_in_the_calendar(uow):
     assert uow.calendar.records == {}
 
 
+def test_an_event_its_type_makes_no_calendar_entry_of_leaves_the_calendar_alone(uow):
+    spec = EventSpec("registry.booking.approved", calendar=lambda subject, data: None)
+    assert handlers.apply_event(uow, spec, booking_event()) == 1   # the inbox
+    assert uow.calendar.records == {}
+
+
 def test_a_type_not_delivered_runs_only_its_effects_in_the_same_transaction(uow):
     uow.subscriptions.add({**OFFICERS_EMAIL, "event_types": ["registry.*"]})
     ran: list[object] = []
