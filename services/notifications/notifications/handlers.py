@@ -96,8 +96,10 @@ def raise_reminder(command: Due, uow: NotificationsUnit) -> int:
     """Raise a reminder whose time has come, once (1): it is marked sent in the transaction
     that records its deliveries (whose ids follow from its own); an expired one is only
     marked expired (0)."""
-    reminder = uow.reminders.get(command.record_id)
+    reminder = uow.reminders.find_one({"_id": command.record_id})
     now = command.now
+    if reminder is None:
+        return 0
     outcome = domain.reminder_outcome(reminder["status"], reminder["due_at"],
                                       reminder["expires_at"], now)
     if outcome is None:
