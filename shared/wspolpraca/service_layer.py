@@ -48,11 +48,25 @@ class UnitOfWork:
     def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> Any:
         return self.tx.emit(routing_key, subject, data)
 
+    def committed(self) -> None:
+        """Called by `run` once the unit's transaction committed (never after a rollback):
+        what must wait for the commit, such as waking a sender. Nothing by default."""
+
 
 def run(db: Any, unit: Callable[[Transaction], U], handler: Callable[[C, U], R],
         command: C) -> R:
-    """Run `handler(command, unit)` in one transaction of `db` (a `wspolpraca.mongo.Store`)."""
-    return db.transaction(lambda tx: handler(command, unit(tx)))
+    """Run `handler(command, unit)` in one transaction of `db` (a `wspolpraca.mongo.Store`),
+    then tell the unit of the attempt that committed (`UnitOfWork.committed`)."""
+    units: list[U] = []
+
+    def work(tx: Transaction) -> R:
+        units[:] = [unit(tx)]   # a retried attempt gets a fresh unit
+        return handler(command, units[0])
+
+    result = db.transaction(work)
+    if units:
+        units[0].committed()
+    return result
 
 
 class HandlesCommands:

@@ -334,9 +334,11 @@ def project_council_member(tx: Transaction, council_id: str, member: Mapping[str
              "active": active}, event_time)
 
 
-def due_reminders(db, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
-    return list(db[REMINDERS].find({"status": "pending", "due_at": {"$lte": now}})
-                .sort("due_at", ASCENDING).limit(limit))
+def due_reminder_ids(db, now: datetime, limit: int = 500) -> list[str]:
+    """The pending reminders whose time has come, soonest first."""
+    return [r["_id"] for r in db[REMINDERS].find(
+        {"status": "pending", "due_at": {"$lte": now}}, {"_id": 1})
+        .sort("due_at", ASCENDING).limit(limit)]
 
 
 # One document every announcement, ending and late telling writes: two of them running at

@@ -1,19 +1,21 @@
 """The notifications service: subscriptions, email, signed webhooks, inbox, digests, calendar.
 
-The entry points only parse, check the role and call one function of `handlers` (commands)
-or `queries`. Event handlers are generated from the event table (`events.EVENTS`): one per
-consumed type, each recording what is to be delivered (one delivery per (event,
-recipient), written in the transaction that marks the event consumed); the `Dispatcher`
-sends.
+The entry points only parse, check the role and run one command handler of `handlers`
+with `self.handle(handler, command)` (in one transaction of the unit of work,
+`unit.NotificationsUnit`, which wakes the dispatcher once it committed) or call one function
+of `queries`. Event handlers are generated from the event table (`events.EVENTS`): one per
+consumed type, each recording what is to be delivered (one delivery per (event, recipient),
+written in the transaction that marks the event consumed); the `Dispatcher` sends.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from nameko.timer import timer
 
 from notifications import events, handlers, pages, queries, repository
 from notifications.dispatcher import Dispatcher
-from notifications.domain import SubscriptionStatus
 from notifications.events import EventSpec
 from notifications.schemas import (
     CalendarEntryCreateSchema,
@@ -33,11 +35,13 @@ from notifications.schemas import (
     UnreadCountSchema,
     UnsubscribeQuerySchema,
 )
+from notifications.unit import NotificationsUnit
 from wspolpraca.consumer import event_handler
-from wspolpraca.envelope import CloudEvent
+from wspolpraca.envelope import CloudEvent, utcnow
 from wspolpraca.http import SIGNED_IN, api
 from wspolpraca.logs import WorkerLogContext
-from wspolpraca.mongo import Mongo
+from wspolpraca.mongo import Mongo, Transaction
+from wspolpraca.service_layer import Due, HandlesCommands
 
 MEMBERS = ("officer", "department", "ngo", "committee")
 DIGEST_CHECK_SECONDS = 300
@@ -47,38 +51,49 @@ REMINDER_CHECK_SECONDS = 300
 def _consumer(spec: EventSpec):
     """The handler of one consumed event type (its queue is named after it)."""
     def handle(self, event: CloudEvent) -> int:
-        return handlers.handle_event(self.db, self.dispatcher, spec, event)
+        return self.handle(handlers.handle_event, handlers.HandleEvent(spec, event))
 
     handle.__name__ = handle.__qualname__ = spec.handler
     handle.__doc__ = f"`{spec.type}`, as its entry in the event table says."
     return event_handler(spec.source, spec.routing_key)(handle)
 
 
+class _Entry(HandlesCommands):
+    """`self.handle(handler, command)` with the notifications' unit of work."""
+
+    db: Mongo
+    dispatcher: Dispatcher
+
+    def unit(self, tx: Transaction) -> NotificationsUnit:
+        return NotificationsUnit(tx, self.dispatcher)
+
+
 # every consumed type of the event table, each with its own handler
-EventHandlers = type("EventHandlers", (), {
+EventHandlers = type("EventHandlers", (_Entry,), {
     spec.handler: _consumer(spec) for spec in events.consumed()})
 
 
-class SubscriptionsMixin:
-    db: Mongo
-    dispatcher: Dispatcher
+class SubscriptionsMixin(_Entry):
 
     @api("POST", "/api/v1/subscriptions", roles=MEMBERS, body=SubscriptionCreateSchema,
          response=SubscriptionCreatedSchema, status=201, rate_limited=True,
          summary="Subscribe to event types (the secret for webhook signatures is shown once)")
     def create_subscription(self, request, body):
-        return handlers.create_subscription(self.db, self.dispatcher, request.principal, body)
+        return self.handle(handlers.create_subscription, handlers.CreateSubscription(
+            request.principal, body, self.dispatcher.config, self.dispatcher.target_policy))
 
     @api("POST", "/api/v1/newsletter", body=NewsletterSignupSchema, status=202,
          summary="Sign up for the public newsletter (202 always; a confirmation email follows)")
     def newsletter_signup(self, request, body):
-        return handlers.newsletter_signup(self.db, self.dispatcher, body)
+        return self.handle(handlers.newsletter_signup,
+                           handlers.NewsletterSignup(body, self.dispatcher.config))
 
     @api("POST", "/api/v1/newsletter/confirm", body=ConfirmationSchema,
          response=ConfirmedSchema,
          summary="Confirm an email subscription or the newsletter (the link in the email)")
     def confirm_subscription(self, request, body):
-        return handlers.confirm_subscription(self.db, self.dispatcher, body["token"])
+        return self.handle(handlers.confirm_subscription,
+                           handlers.SignedLink(body["token"], self.dispatcher.config))
 
     @api("GET", "/api/v1/subscriptions", roles=MEMBERS, query=SubscriptionQuerySchema,
          response=SubscriptionSchema, summary="My subscriptions (all of them for officers)")
@@ -89,7 +104,7 @@ class SubscriptionsMixin:
          summary="The unsubscribe link of every email: a confirmation page (Polish HTML) "
                  "with a POST form; a GET changes nothing (mail scanners follow links)")
     def unsubscribe_link(self, request, query):
-        payload = handlers.unsubscribe_payload(self.dispatcher, query["token"])
+        payload = handlers.unsubscribe_payload(self.dispatcher.config, query["token"])
         return pages.unsubscribe_confirmation(query["token"], payload)
 
     @api("POST", "/api/v1/subscriptions/unsubscribe", query=UnsubscribeQuerySchema,
@@ -98,7 +113,8 @@ class SubscriptionsMixin:
          summary="Unsubscribe: the confirmation page's form, or a mail client's RFC 8058 "
                  "one-click POST (List-Unsubscribe-Post)")
     def unsubscribe_post(self, request, query):
-        handlers.unsubscribe(self.db, self.dispatcher, query["token"])
+        self.handle(handlers.unsubscribe,
+                    handlers.SignedLink(query["token"], self.dispatcher.config))
         return pages.unsubscribed()
 
     @api("GET", "/api/v1/subscriptions/<id>", roles=MEMBERS, response=SubscriptionSchema)
@@ -108,14 +124,14 @@ class SubscriptionsMixin:
     @api("POST", "/api/v1/subscriptions/<id>/cancel", roles=MEMBERS,
          response=SubscriptionSchema, summary="Cancel a subscription")
     def cancel_subscription(self, request, id):
-        return handlers.set_status(self.db, request.principal, id,
-                                   SubscriptionStatus.CANCELLED.value, handlers.CANCELLABLE)
+        return self.handle(handlers.cancel_subscription,
+                           handlers.SubscriptionStep(request.principal, id))
 
     @api("POST", "/api/v1/subscriptions/<id>/resume", roles=MEMBERS,
          response=SubscriptionSchema, summary="Resume a suspended subscription")
     def resume_subscription(self, request, id):
-        return handlers.set_status(self.db, request.principal, id,
-                                   SubscriptionStatus.ACTIVE.value, handlers.RESUMABLE)
+        return self.handle(handlers.resume_subscription,
+                           handlers.SubscriptionStep(request.principal, id))
 
     @api("GET", "/api/v1/subscriptions/<id>/deliveries", roles=MEMBERS,
          query=DeliveryQuerySchema, response=DeliverySchema,
@@ -126,12 +142,11 @@ class SubscriptionsMixin:
     @api("POST", "/api/v1/subscriptions/<id>/deliveries/<delivery_id>/retry", roles=MEMBERS,
          response=DeliverySchema, summary="Send a dead-lettered delivery again")
     def retry_delivery(self, request, id, delivery_id):
-        return handlers.retry_delivery(self.db, self.dispatcher, request.principal, id,
-                                       delivery_id)
+        return self.handle(handlers.retry_delivery,
+                           handlers.RetryDelivery(request.principal, id, delivery_id))
 
 
-class InboxMixin:
-    db: Mongo
+class InboxMixin(_Entry):
 
     @api("GET", "/api/v1/inbox", roles=SIGNED_IN, query=InboxQuerySchema,
          response=InboxItemSchema, summary="My inbox, newest first")
@@ -146,23 +161,22 @@ class InboxMixin:
     @api("POST", "/api/v1/inbox/<id>/read", roles=SIGNED_IN, response=InboxItemSchema,
          summary="Mark one inbox item read")
     def mark_read(self, request, id):
-        return handlers.mark_read(self.db, request.principal, id)
+        return self.handle(handlers.mark_read, handlers.MarkRead(request.principal, id))
 
     @api("POST", "/api/v1/inbox/read-all", roles=SIGNED_IN, response=UnreadCountSchema,
          summary="Mark all my inbox items read")
     def mark_all_read(self, request):
-        return handlers.mark_all_read(self.db, request.principal)
+        return self.handle(handlers.mark_all_read, handlers.MarkAllRead(request.principal))
 
 
-class CalendarMixin:
-    db: Mongo
-    dispatcher: Dispatcher
+class CalendarMixin(_Entry):
 
     @api("POST", "/api/v1/calendar/events", roles=("officer",), body=CalendarEntryCreateSchema,
          response=CalendarEntrySchema, status=201,
          summary="Publish a city event, training or meeting in the calendar")
     def publish_calendar_entry(self, request, body):
-        return handlers.publish_calendar_entry(self.db, body)
+        return self.handle(handlers.publish_calendar_entry,
+                           handlers.PublishCalendarEntry(body))
 
     @api("GET", "/api/v1/calendar.ics", summary="The public calendar (iCalendar)")
     def public_calendar(self, request):
@@ -197,4 +211,8 @@ class NotificationsService(EventHandlers, SubscriptionsMixin, InboxMixin, Calend
         """Reports coming due (7 days before) and trainings (the day before)."""
         if not self.db.provider.settings.timers_enabled:
             return 0
-        return handlers.send_due_reminders(self.db, self.dispatcher)
+        return self.raise_due_reminders(utcnow())
+
+    def raise_due_reminders(self, now: datetime) -> int:
+        return sum(self.handle(handlers.raise_reminder, Due(reminder_id, now))
+                   for reminder_id in repository.due_reminder_ids(self.db, now))

@@ -9,12 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from notifications_fakes import Directory, FakeNotificationsUnit, Worker
 
 from notifications import domain, events, handlers, service
-from notifications.domain import Subscription
 from notifications.events import EventSpec
 from wspolpraca.envelope import CloudEvent, format_time, utcnow
-from wspolpraca.testing.memory import FakeUnitOfWork, MemoryRepository
+from wspolpraca.service_layer import Due
 
 ORG = "665f1c2a9b1e8a0000000001"
 BOOKING = {"id": "b1", "resource_name": "Sala 12", "title": "Próba chóru",
@@ -28,128 +28,9 @@ OFFICERS_EMAIL = {"_id": "sub-officer", "channel": "email", "target": "urzad@exa
 Record = dict[str, Any]
 
 
-class MemoryCalendar(MemoryRepository):
-    def put(self, entry: Record, event_time: str) -> None:
-        self.records[entry["_id"]] = {**entry, "event_time": event_time}
-
-
-class MemorySubscriptions(MemoryRepository):
-    def matching(self, event_type: str) -> list[Subscription]:
-        service_, aggregate, _ = event_type.split(".", 2)
-        patterns = {event_type, f"{service_}.*", f"{service_}.{aggregate}.*"}
-        return [Subscription.from_record(r) for r in self.records.values()
-                if r["status"] == "active" and patterns & set(r["event_types"])]
-
-
-class MemoryDeliveries(MemoryRepository):
-    def add(self, record: Record) -> bool:  # type: ignore[override]
-        if record["_id"] in self.records:
-            return False   # this (event, recipient) delivery is recorded already
-        self.records[record["_id"]] = record
-        return True
-
-
-class MemoryOptouts(MemoryRepository):
-    def check(self):
-        return lambda email, event_type: (email, event_type) in {
-            (r["email"], r["event_type"]) for r in self.records.values()}
-
-
-class MemoryReminders(MemoryRepository):
-    def settle(self, reminder_id: str, status: str, now) -> bool:
-        stored = self.records.get(reminder_id)
-        if stored is None or stored["status"] != "pending":
-            return False
-        stored.update(status=status, sent_at=now if status == "sent" else None)
-        return True
-
-
-class Directory:
-    """The organisations' addresses known (none by default: they hear through their inbox
-    only)."""
-
-    def __init__(self, organizations: dict[str, Record] | None = None) -> None:
-        self.organizations = organizations or {}
-
-    def organization(self, organization_id: str) -> Record | None:
-        return self.organizations.get(organization_id)
-
-    def department(self, code: str) -> None:
-        return None
-
-    def organizations_in_areas(self, areas) -> list[Record]:
-        return []
-
-    def council_members(self, council_id: str) -> list[Record]:
-        return []
-
-
-class NoCompetitions:
-    def department_of(self, competition_id: str) -> None:
-        return None
-
-    def committee(self, competition_id: str) -> list[str]:
-        return []
-
-
-class FakeNotificationsUnit(FakeUnitOfWork):
-    """The transaction as the handlers see it: notifications' repositories, in memory."""
-
-    def __init__(self) -> None:
-        super().__init__(calendar=MemoryCalendar(), subscriptions=MemorySubscriptions(),
-                         deliveries=MemoryDeliveries(), optouts=MemoryOptouts(),
-                         reminders=MemoryReminders())
-        self.directory = Directory()
-        self.competitions = NoCompetitions()
-
-
-class FakeStore:
-    """Stands for `wspolpraca.mongo.Store`: every transaction runs in the one fake unit."""
-
-    def __init__(self, uow: FakeNotificationsUnit) -> None:
-        self.uow = uow
-        self.transactions = 0
-
-    def transaction(self, work):
-        self.transactions += 1
-        return work(self.uow)
-
-
-class FakeDispatcher:
-    """Records what is woken and put in inboxes instead of sending."""
-
-    def __init__(self) -> None:
-        self.woken = 0
-        self.inbox: list[tuple[str, str]] = []
-
-    def wake(self) -> None:
-        self.woken += 1
-
-    def deliver_to_inbox(self, tx, record: Record, audience: str, event: Record, now) -> bool:
-        if (record["_id"], audience) in self.inbox:
-            return False
-        self.inbox.append((record["_id"], audience))
-        return True
-
-
 @pytest.fixture
-def uow(monkeypatch) -> FakeNotificationsUnit:
-    """A fake unit, and the handlers' repositories read from it (the `tx` they get)."""
-    for name, attribute in (("Calendar", "calendar"), ("Subscriptions", "subscriptions"),
-                            ("Deliveries", "deliveries"), ("Optouts", "optouts"),
-                            ("Reminders", "reminders"), ("Directory", "directory"),
-                            ("Competitions", "competitions")):
-        monkeypatch.setattr(handlers, name, lambda tx, attribute=attribute:
-                            getattr(tx, attribute))
+def uow() -> FakeNotificationsUnit:
     return FakeNotificationsUnit()
-
-
-class Worker:
-    """The generated handlers' `self`: the database and the dispatcher."""
-
-    def __init__(self, uow: FakeNotificationsUnit) -> None:
-        self.db = FakeStore(uow)
-        self.dispatcher = FakeDispatcher()
 
 
 def booking_event(routing_key: str = "booking.approved", event_id: str | None = None
@@ -167,7 +48,7 @@ def generated(spec_type: str):
 def test_every_consumed_type_has_a_generated_handler_applying_its_own_table_entry(monkeypatch):
     seen: list[str] = []
     monkeypatch.setattr(handlers, "handle_event",
-                        lambda db, dispatcher, spec, event: seen.append(spec.type) or 0)
+                        lambda command, uow: seen.append(command.spec.type) or 0)
     worker = Worker(FakeNotificationsUnit())
     for spec in events.consumed():
         getattr(service.EventHandlers, spec.handler)(worker, booking_event())
@@ -225,17 +106,35 @@ def test_a_refused_booking_puts_nothing_in_the_calendar(uow):
     assert uow.calendar.records == {}
 
 
+def test_an_event_its_type_makes_no_calendar_entry_of_leaves_the_calendar_alone(uow):
+    spec = EventSpec("registry.booking.approved", calendar=lambda subject, data: None)
+    assert handlers.apply_event(uow, spec, booking_event()) == 1   # the inbox
+    assert uow.calendar.records == {}
+
+
 def test_a_type_not_delivered_runs_only_its_effects_in_the_same_transaction(uow):
     uow.subscriptions.add({**OFFICERS_EMAIL, "event_types": ["registry.*"]})
     ran: list[object] = []
     spec = EventSpec("registry.booking.approved", delivered=False,
                      effects=(lambda step: ran.append(step.tx) or 0,))
+    added = handlers.apply_event(uow, spec, booking_event(),
+                                 also=(lambda step: ran.append(step.tx) or 3,))
+    assert added == 3 and ran == [uow.tx, uow.tx]
+    assert uow.deliveries.records == {} and uow.dispatcher.inbox == []
+    uow.committed()
+    assert uow.dispatcher.woken == 0   # nothing waits for the dispatcher
+
+
+def test_only_a_unit_that_queued_a_delivery_wakes_the_dispatcher_and_only_once_committed(uow):
     worker = Worker(uow)
-    added = handlers.handle_event(worker.db, worker.dispatcher, spec, booking_event(),
-                                  also=(lambda step: ran.append(step.tx) or 3,))
-    assert added == 3 and ran == [uow, uow]
-    assert uow.deliveries.records == {} and worker.dispatcher.inbox == []
-    assert worker.db.transactions == 1 and worker.dispatcher.woken == 1
+    assert generated("registry.booking.refused")(worker, booking_event("booking.refused")) == 1
+    assert worker.dispatcher.woken == 0   # an inbox item is delivered as it is recorded
+    uow.subscriptions.add(OFFICERS_EMAIL)
+    assert handlers.handle_event(handlers.HandleEvent(
+        events.EVENTS["registry.booking.approved"], booking_event()), uow) == 2
+    assert uow.queued == 1 and uow.dispatcher.woken == 0   # not before the commit
+    uow.committed()
+    assert uow.dispatcher.woken == 1
 
 
 # --- the reminders' timer ----------------------------------------------------------------------
@@ -248,15 +147,25 @@ def reminder(reminder_id: str, due_in: timedelta, expires_in: timedelta) -> Reco
 
 
 def test_a_due_reminder_is_raised_once_and_an_expired_one_only_settled(uow, monkeypatch):
-    due = reminder("r-due", -timedelta(minutes=5), timedelta(hours=20))
-    late = reminder("r-late", -timedelta(days=2), -timedelta(days=1))
-    uow.reminders.add(due)
-    uow.reminders.add(late)
-    monkeypatch.setattr(handlers.repository, "due_reminders", lambda db, now: [
-        r for r in db.uow.reminders.find({}) if r["status"] == "pending"])
+    uow.reminders.add(reminder("r-due", -timedelta(minutes=5), timedelta(hours=20)))
+    uow.reminders.add(reminder("r-late", -timedelta(days=2), -timedelta(days=1)))
+    uow.reminders.add(reminder("r-later", timedelta(days=1), timedelta(days=2)))
+    monkeypatch.setattr(service.repository, "due_reminder_ids", lambda db, now: [
+        r["_id"] for r in uow.reminders.find({"status": "pending"}) if r["due_at"] <= now])
     worker = Worker(uow)
-    assert handlers.send_due_reminders(worker.db, worker.dispatcher) == 1
+    now = utcnow()
+    assert service.NotificationsService.raise_due_reminders(worker, now) == 1
+    assert worker.db.transactions == 2   # one a reminder
     assert uow.reminders.get("r-due")["status"] == "sent"
     assert uow.reminders.get("r-late")["status"] == "expired"
-    assert handlers.send_due_reminders(worker.db, worker.dispatcher) == 0   # nothing pending
+    assert uow.reminders.get("r-later")["status"] == "pending"
+    assert service.NotificationsService.raise_due_reminders(worker, now) == 0   # none due
     assert [audience for _, audience in worker.dispatcher.inbox] == [f"org:{ORG}"]
+
+
+def test_a_reminder_already_raised_is_not_raised_again(uow):
+    uow.reminders.add(reminder("r-due", -timedelta(minutes=5), timedelta(hours=20)))
+    now = utcnow()
+    assert handlers.raise_reminder(Due("r-due", now), uow) == 1
+    assert handlers.raise_reminder(Due("r-due", now), uow) == 0
+    assert len(uow.dispatcher.inbox) == 1

@@ -10,13 +10,14 @@ import ast
 import dataclasses
 import importlib
 import inspect
+import re
 import typing
 from pathlib import Path
 
 import pytest
 
 SERVICES = Path(__file__).resolve().parents[3] / "services"
-CONVERTED = ("registry", "consultations", "identity", "grants")
+CONVERTED = ("registry", "consultations", "identity", "grants", "notifications")
 RUNNERS = ("handle", "handle_now")
 
 
@@ -101,3 +102,11 @@ def test_no_converted_service_runs_handlers_with_positional_arguments(service):
         assert "run(self.db" not in source, path
         assert "from identity.unit import run\n" not in source, path
         assert "from grants.unit import run\n" not in source, path
+
+
+@pytest.mark.parametrize("service", ("notifications",))
+def test_no_handler_is_given_the_database_to_open_its_own_transaction(service):
+    # (identity still gives five of its sign-up and account handlers `self.db`)
+    for path in _modules(service):
+        source = path.read_text(encoding="utf-8")
+        assert re.search(r"handlers\.\w+\(self\.db\b", source) is None, path

@@ -1,0 +1,109 @@
+"""The unit of work of the notifications service: one transaction, the repositories that read
+and write in it, and the dispatcher's wake-up once it committed.
+
+Command handlers (`notifications.handlers`) are `handler(command, uow)`; the entry points run
+one in a transaction with `self.handle(handler, command)` (`wspolpraca.service_layer`), and
+the unit tests give them an in-memory unit (tests/unit/notifications/notifications_fakes.py).
+A handler queues a delivery through the unit (`queue`, `send_again`, `deliver_to_inbox`);
+the unit, not the handler, wakes the dispatcher after the commit when something waits for it
+(before the commit the dispatcher would not see it yet).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Protocol
+
+from notifications.repository import (
+    Calendar,
+    Competitions,
+    Deliveries,
+    Directory,
+    Inbox,
+    Optouts,
+    Quotas,
+    Reminders,
+    Subscriptions,
+)
+from wspolpraca.mongo import Transaction
+from wspolpraca.service_layer import UnitOfWork
+
+Record = dict[str, Any]
+
+
+class Sender(Protocol):
+    """What the unit uses of the dispatcher (`notifications.dispatcher.Dispatcher`)."""
+
+    def wake(self) -> None: ...
+
+    def deliver_to_inbox(self, tx: Any, record: Record, audience: str, event: Record,
+                         now: datetime) -> bool: ...
+
+
+class NotificationsUnit(UnitOfWork):
+    """What a command handler reads and writes through (`emit` inherited)."""
+
+    def __init__(self, tx: Transaction, sender: Sender) -> None:
+        super().__init__(tx)
+        self.sender = sender
+        self.queued = 0   # deliveries the dispatcher is to send once this commits
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(self.tx)
+
+    @cached_property
+    def quotas(self) -> Quotas:
+        return Quotas(self.tx)
+
+    @cached_property
+    def deliveries(self) -> Deliveries:
+        return Deliveries(self.tx)
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        return Inbox(self.tx)
+
+    @cached_property
+    def optouts(self) -> Optouts:
+        return Optouts(self.tx)
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        return Calendar(self.tx)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        return Reminders(self.tx)
+
+    @cached_property
+    def directory(self) -> Directory:
+        return Directory(self.tx)
+
+    @cached_property
+    def competitions(self) -> Competitions:
+        return Competitions(self.tx)
+
+    # what the dispatcher is to send ------------------------------------------------------
+    def queue(self, delivery: Record) -> bool:
+        """Record a pending delivery (False when this (event, recipient) one exists)."""
+        added = self.deliveries.add(delivery)
+        self.queued += int(added)
+        return added
+
+    def send_again(self, delivery_id: str, subscription_id: str, now: datetime
+                   ) -> Record | None:
+        """A dead-lettered delivery of the subscription back to pending (None if none)."""
+        updated = self.deliveries.retry_dead(delivery_id, subscription_id, now)
+        self.queued += updated is not None
+        return updated
+
+    def deliver_to_inbox(self, delivery: Record, audience: str, event: Record,
+                         now: datetime) -> bool:
+        """An inbox delivery, sent as it is recorded (the rendered item in the inbox)."""
+        return self.sender.deliver_to_inbox(self.tx, delivery, audience, event, now)
+
+    def committed(self) -> None:
+        if self.queued:
+            self.sender.wake()
