@@ -21,6 +21,7 @@ from urllib.parse import quote
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from portal import formatting
 from portal.backend import Rejected
 from portal.committee import _typed
 from portal.listing import Filter, Listing
@@ -239,7 +240,7 @@ class ContractsMixin:
                 activities=report.get("activities") or "",
                 personal_contribution=_typed(report.get("personal_contribution")),
                 in_kind_contribution=_typed(report.get("in_kind_contribution")),
-                volunteer_hours=report.get("volunteer_hours") or "")
+                volunteer_hours=formatting.plain_number(report.get("volunteer_hours")))
             for i, expense in enumerate(report.get("expenses", [])[:EXPENSE_ROWS]):
                 form.values.update({f"expenses_{i}_name": expense.get("name") or "",
                                     f"expenses_{i}_source": expense["source"],

@@ -46,6 +46,16 @@ def plain_money(value: str | Decimal | None) -> str:
         return str(value)
 
 
+def plain_number(value: str | Decimal | None) -> str:
+    """"20.00" -> "20", "7.50" -> "7,5": a quantity (hours) as a form field holds it."""
+    if value in (None, ""):
+        return ""
+    try:
+        return format_decimal(Decimal(str(value)), format="0.##", locale=LOCALE)
+    except InvalidOperation:
+        return str(value)
+
+
 def parse_money(text: str | None) -> str | None:
     """Money typed the Polish way ("12 500,00", "12500", "12500,5", "12 500 zł") as the APIs
     take it ("12500.00"); None when it is not an amount in złoty and grosze."""

@@ -34,3 +34,11 @@ def test_days_left_use_polish_plurals() -> None:
     assert formatting.days_left_text("2026-12-29T12:00:00Z", now) == "zostały 22 dni"
     assert formatting.days_left_text("2026-12-07T20:00:00Z", now) == "ostatni dzień"
     assert formatting.days_left_text("2026-12-07T09:00:00Z", now) == "termin minął"
+
+
+def test_a_quantity_in_a_form_field_is_written_the_polish_way() -> None:
+    assert formatting.plain_number("20.00") == "20"
+    assert formatting.plain_number("7.50") == "7,5"
+    assert formatting.plain_number("1234") == "1234"
+    assert formatting.plain_number(None) == ""
+    assert formatting.plain_number("") == ""
