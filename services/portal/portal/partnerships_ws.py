@@ -12,14 +12,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from portal.backend import Rejected
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import Site, page
-from portal.workspaces import form_key
 
 PARTNERSHIP_KIND = {"agreement": "Umowa partnerska", "joint_project": "Wspólny projekt"}
 FIELDS = ("kind", "title", "goal", "parties", "with_city", "partner", "areas", "starts_on",
@@ -57,6 +54,7 @@ class PartnershipsMixin:
     site: Site
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _submit_as: Callable[..., Response]
     _areas: Callable[[Parts], dict[str, str]]
 
     @page("GET", "/moja-organizacja/partnerstwa")
@@ -87,16 +85,10 @@ class PartnershipsMixin:
     def record_partnership(self, request: Request) -> Response:
         me = self._role(request, "ngo")
         form = Form.read(request, FIELDS, LABELS, many=("areas",))
-        body = partnership_body(form, me.org_id)
-        if form.errors:
-            return self._my_partnerships(request, me, form, 422)
-        try:
-            self._call(me, "POST", "registry", "/api/v1/partnerships", json=body,
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._my_partnerships(request, me, form, exc.status)
-        return redirect("/moja-organizacja/partnerstwa?wyslano=1#partnerstwa", code=303)
+        return self._submit_as(me, request, form, "registry", "/api/v1/partnerships",
+                               partnership_body(form, me.org_id),
+                               "/moja-organizacja/partnerstwa?wyslano=1#partnerstwa",
+                               lambda status: self._my_partnerships(request, me, form, status))
 
     @page("GET", "/partnerstwa")
     def partnerships(self, request: Request) -> Response:

@@ -12,14 +12,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from portal.backend import Rejected
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import Site, page
-from portal.workspaces import form_key
 
 FIELDS = ("title", "description", "areas", "district", "volunteers_needed", "starts_on",
           "ends_on", "contact_email")
@@ -57,6 +54,7 @@ class VolunteeringMixin:
     site: Site
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _submit_as: Callable[..., Response]
     _items: Callable[..., list[dict]]
     _areas: Callable[[Parts], dict[str, str]]
     districts: tuple[str, ...]
@@ -85,16 +83,10 @@ class VolunteeringMixin:
     def post_volunteering(self, request: Request) -> Response:
         me = self._role(request, "ngo")
         form = Form.read(request, FIELDS, LABELS, many=("areas",))
-        body = volunteering_body(form, me.org_id)
-        if form.errors:
-            return self._my_volunteering(request, me, form, 422)
-        try:
-            self._call(me, "POST", "registry", "/api/v1/volunteering", json=body,
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._my_volunteering(request, me, form, exc.status)
-        return redirect("/moja-organizacja/wolontariat?wyslano=1#ogloszenia", code=303)
+        return self._submit_as(me, request, form, "registry", "/api/v1/volunteering",
+                               volunteering_body(form, me.org_id),
+                               "/moja-organizacja/wolontariat?wyslano=1#ogloszenia",
+                               lambda status: self._my_volunteering(request, me, form, status))
 
     @page("GET", "/wolontariat")
     def volunteering(self, request: Request) -> Response:

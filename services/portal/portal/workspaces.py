@@ -183,6 +183,20 @@ class WorkspacesMixin:
                 raise NotAllowed(path) from None
             raise
 
+    def _submit_as(self, me: Session, request: Request, form: Form, service: str, path: str,
+                   body: Any, done: str, again: Callable[[int], Response]) -> Response:
+        """PortalService._submit with the person's token: the form checked, then passed to its
+        API; redirect on success, on an error or a refusal the page `again` with the
+        messages next to the fields."""
+        if form.errors:
+            return again(422)
+        try:
+            self._call(me, "POST", service, path, json=body, idempotency_key=form_key(request))
+        except Rejected as exc:
+            form.reject(exc)
+            return again(exc.status)
+        return redirect(done, code=303)
+
     def _invite(self, me: Session, email: str, name: str, roles: list[str],
                 idempotency_key: str | None = None) -> str:
         """An account for a committee or council member, invited by email through identity
