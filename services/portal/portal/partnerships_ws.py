@@ -66,8 +66,8 @@ class PartnershipsMixin:
     def _my_partnerships(self, request: Request, me: Session, form: Form,
                          status: int = 200) -> Response:
         parts = Parts()
-        own = parts.fetch(lambda: self.site.backends.items(
-            "registry", "/api/v1/partnerships", organization_id=me.org_id))
+        own = parts.fetch(lambda: self._all(
+            me, "registry", "/api/v1/partnerships", organization_id=me.org_id))
         org = parts.fetch(lambda: self._call(me, "GET", "registry",
                                              f"/api/v1/organizations/{me.org_id}"), {}) or {}
         verified = parts.fetch(lambda: self.site.backends.items(

@@ -68,8 +68,8 @@ class VolunteeringMixin:
     def _my_volunteering(self, request: Request, me: Session, form: Form,
                          status: int = 200) -> Response:
         parts = Parts()
-        own = parts.fetch(lambda: self.site.backends.items(
-            "registry", "/api/v1/volunteering", organization_id=me.org_id))
+        own = parts.fetch(lambda: self._all(
+            me, "registry", "/api/v1/volunteering", organization_id=me.org_id))
         org = parts.fetch(lambda: self._call(me, "GET", "registry",
                                              f"/api/v1/organizations/{me.org_id}"), {}) or {}
         names = self._areas(parts)

@@ -380,8 +380,10 @@ class WorkspacesMixin:
                                     key="oferty", keep=("wnioski", "wnioski_wstecz"),
                                     at="/moja-organizacja", organization_id=me.org_id)
             offers = offer_list.items or []
-            competitions = parts.fetch(lambda: self.site.backends.items(
-                "grants", "/api/v1/competitions", status="announced"), [])
+            # as the person, never the public cache: a competition announced a moment ago
+            # (by an officer elsewhere) is open to offers here at once
+            competitions = parts.fetch(lambda: self._all(
+                me, "grants", "/api/v1/competitions", status="announced"), [])
             colleague_list = self._list(me, request, parts, "identity",
                                         "/api/v1/representations", key="wnioski",
                                         keep=("oferty", "oferty_wstecz"),
