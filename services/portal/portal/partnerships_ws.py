@@ -8,11 +8,11 @@ an end before the start are its 422/409, shown next to the field they name.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from portal.patronages_ws import local_days
 from portal.sessions import Session
 from portal.signed_in import SignedIn
 from portal.views import Form, Parts
@@ -37,13 +37,7 @@ def partnership_body(form: Form, org_id: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"parties": parties, "areas": v["areas"],
                             "ends_on": None}
     body.update({name: v[name] for name in ("kind", "title", "goal") if v[name]})
-    for name in ("starts_on", "ends_on"):
-        if not v[name]:
-            continue
-        try:
-            body[name] = date.fromisoformat(v[name]).isoformat()
-        except ValueError:
-            form.errors.setdefault(name, []).append("Wybierz dzień, np. 2027-01-15.")
+    body.update(local_days(form, ("starts_on", "ends_on")))
     return body
 
 

@@ -10,7 +10,8 @@ ending before it starts, an organisation not verified, a refusal without a reaso
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -34,20 +35,31 @@ LOCAL_TIME = "%Y-%m-%dT%H:%M"   # what <input type="datetime-local"> sends, in W
 
 
 def local_moments(form: Form, names: tuple[str, ...]) -> dict[str, str]:
-    """The times typed in Warsaw time (`datetime-local`) with their zone, for the API; one
-    that is not a time is told at its field (a format, not a rule); an empty one left out,
-    for the service to ask for."""
+    """The times typed in Warsaw time (`datetime-local`) with their zone, for the API."""
+    return _typed(form, names, "Wpisz datę i godzinę, np. 15.01.2027, 10:00.", lambda typed:
+                  datetime.strptime(typed, LOCAL_TIME).replace(tzinfo=formatting.WARSAW)
+                  .isoformat())
+
+
+def local_days(form: Form, names: tuple[str, ...]) -> dict[str, str]:
+    """The days typed (`<input type="date">`) as the API takes them."""
+    return _typed(form, names, "Wybierz dzień, np. 2027-01-15.",
+                  lambda typed: date.fromisoformat(typed).isoformat())
+
+
+def _typed(form: Form, names: tuple[str, ...], message: str,
+           parse: Callable[[str], str]) -> dict[str, str]:
+    """The fields `names` as `parse` reads them; one it cannot read is told at its field
+    (`message`: a format, not a rule); an empty one left out, for the service to ask for."""
     found = {}
     for name in names:
         typed = form.values.get(name) or ""
         if not typed:
             continue
         try:
-            moment = datetime.strptime(typed, LOCAL_TIME)
+            found[name] = parse(typed)
         except ValueError:
-            form.errors.setdefault(name, []).append("Wpisz datę i godzinę, np. 15.01.2027, 10:00.")
-            continue
-        found[name] = moment.replace(tzinfo=formatting.WARSAW).isoformat()
+            form.errors.setdefault(name, []).append(message)
     return found
 
 

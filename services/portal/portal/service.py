@@ -66,10 +66,14 @@ MODES = {"supporting": "wspieranie (z wkładem własnym organizacji)",
          "entrusting": "powierzenie (pełne finansowanie)"}
 CONSULTATION_STATUS = {"planned": "Planowane", "open": "Trwają", "closed": "Zakończone",
                        "report_published": "Zakończone, raport opublikowany"}
+# the registry's legal forms (art. 3 ust. 2 and 3 of the Act), by the short names people read
 LEGAL_FORMS = {
-    "association": "stowarzyszenie", "ordinary_association": "stowarzyszenie zwykłe",
-    "foundation": "fundacja", "church_legal_person": "kościelna osoba prawna",
-    "social_cooperative": "spółdzielnia socjalna", "sports_club": "klub sportowy",
+    "association": "stowarzyszenie",
+    "ordinary_association": "stowarzyszenie zwykłe",
+    "foundation": "fundacja",
+    "church_legal_person": "kościelna osoba prawna",
+    "social_cooperative": "spółdzielnia socjalna",
+    "sports_club": "klub sportowy",
     "nonprofit_company": "spółka non-profit",
     "local_government_association": "stowarzyszenie jednostek samorządu terytorialnego",
     "other": "inny podmiot (art. 3 ust. 3 ustawy)",

@@ -13,6 +13,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from portal.patronages_ws import local_days
 from portal.sessions import Session
 from portal.signed_in import SignedIn
 from portal.views import Form, Parts
@@ -37,13 +38,7 @@ def volunteering_body(form: Form, org_id: str | None) -> dict[str, Any]:
         except ValueError:
             form.errors.setdefault("volunteers_needed", []).append(
                 "Wpisz liczbę osób, np. 5.")
-    for name in ("starts_on", "ends_on"):
-        if not v[name]:
-            continue
-        try:
-            body[name] = date.fromisoformat(v[name]).isoformat()
-        except ValueError:
-            form.errors.setdefault(name, []).append("Wybierz dzień, np. 2027-01-15.")
+    body.update(local_days(form, ("starts_on", "ends_on")))
     return body
 
 
