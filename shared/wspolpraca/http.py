@@ -266,11 +266,33 @@ class ApiServer(WebServer):
         return url_map
 
 
-class ApiApp:
-    def __init__(self, server: ApiServer) -> None:
+class RoutedApp:
+    """A web server's WSGI application: a request routed to its entrypoint or to a built-in
+    route (whose endpoint is its path), every answer counted in the HTTP metrics by its
+    route. How a built-in route and a failure answer is the subclass's: JSON for the APIs
+    (ApiApp), a page for the portal (portal.web.PortalApp)."""
+
+    def __init__(self, server: WebServer) -> None:
         self.server = server
         self.url_map = server.make_url_map()
-        self.builtins = Builtins(server)
+
+    def service_name(self) -> str:
+        return self.server.container.service_name
+
+    def builtin(self, route: str, values: dict[str, Any], environ: dict) -> Response:
+        raise NotImplementedError
+
+    def not_found(self) -> Response:
+        raise NotImplementedError
+
+    def method_not_allowed(self, exc: MethodNotAllowed) -> Response:
+        raise NotImplementedError
+
+    def http_error(self, exc: HTTPException, environ: dict) -> Response:
+        raise NotImplementedError
+
+    def failure(self) -> Response:
+        raise NotImplementedError
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -281,28 +303,22 @@ class ApiApp:
             endpoint, values = adapter.match()
             if isinstance(endpoint, str):
                 route = endpoint
-                response = self.builtins.answer(endpoint)
+                response = self.builtin(endpoint, values, environ)
             else:
                 route = endpoint.url
                 request.path_values = values
                 response = endpoint.handle_request(request)
         except NotFound:
-            response = json_response(
-                {"error": {"code": "not_found", "message": "Nie ma takiego adresu."}}, 404)
+            response = self.not_found()
         except MethodNotAllowed as exc:
-            response = json_response(
-                {"error": {"code": "method_not_allowed",
-                           "message": "Ta metoda nie jest dozwolona dla tego adresu."}},
-                405, {"Allow": ", ".join(exc.valid_methods or [])})
+            response = self.method_not_allowed(exc)
         except HTTPException as exc:
-            response = json_response(
-                {"error": {"code": "http_error", "message": exc.description or exc.name}},
-                exc.code or 400)
+            response = self.http_error(exc, environ)
         except Exception:
             log.exception("unexpected failure routing %s %s", request.method, request.path)
-            response = internal_error(None)
+            response = self.failure()
         elapsed = time.perf_counter() - started
-        service = self.server.container.service_name
+        service = self.service_name()
         metrics.HTTP_REQUESTS.labels(service=service, method=request.method, route=route,
                                      status=str(response.status_code)).inc()
         metrics.HTTP_DURATION.labels(service=service, method=request.method,
@@ -310,7 +326,47 @@ class ApiApp:
         return response(environ, start_response)
 
 
-class HttpApi(HttpRequestHandler):
+class ApiApp(RoutedApp):
+    def __init__(self, server: ApiServer) -> None:
+        super().__init__(server)
+        self.builtins = Builtins(server)
+
+    def builtin(self, route: str, values: dict[str, Any], environ: dict) -> Response:
+        return self.builtins.answer(route)
+
+    def not_found(self) -> Response:
+        return json_response(
+            {"error": {"code": "not_found", "message": "Nie ma takiego adresu."}}, 404)
+
+    def method_not_allowed(self, exc: MethodNotAllowed) -> Response:
+        return json_response(
+            {"error": {"code": "method_not_allowed",
+                       "message": "Ta metoda nie jest dozwolona dla tego adresu."}},
+            405, {"Allow": ", ".join(exc.valid_methods or [])})
+
+    def http_error(self, exc: HTTPException, environ: dict) -> Response:
+        return json_response(
+            {"error": {"code": "http_error", "message": exc.description or exc.name}},
+            exc.code or 400)
+
+    def failure(self) -> Response:
+        return internal_error(None)
+
+
+class InRequestThread(HttpRequestHandler):
+    """An HTTP entrypoint whose worker's result, or its exception, comes back to the
+    request's own thread: there the API makes a DomainError its JSON answer and the portal a
+    failure its page."""
+
+    def handle_result(self, event, worker_ctx, result, exc_info):
+        if exc_info is not None:
+            event.send_exception(*exc_info)
+        else:
+            event.send(result)
+        return result, exc_info
+
+
+class HttpApi(InRequestThread):
     server = ApiServer()
 
     def __init__(
@@ -484,13 +540,6 @@ class HttpApi(HttpRequestHandler):
             result = self._response.dump(result)
         return json_response(result, status)
 
-    def handle_result(self, event, worker_ctx, result, exc_info):
-        # re-raise in the request's thread so DomainError becomes its JSON answer
-        if exc_info is not None:
-            event.send_exception(*exc_info)
-        else:
-            event.send(result)
-        return result, exc_info
 
 
 api = HttpApi.decorator

@@ -10,22 +10,17 @@ arithmetic over the registry's calendar (opening hours minus approved bookings),
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from babel.dates import format_date
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.backend import Rejected
-from portal.listing import Listing
-from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import Site, page
-from portal.workspaces import form_key
+from portal.web import page
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BOOKING_STATUS = {"requested": "Czeka na decyzję wydziału", "approved": "Zatwierdzona",
@@ -148,15 +143,9 @@ def booking_times(form: Form) -> tuple[str | None, str | None]:
     return found[0], found[1]
 
 
-class BookingsMixin:
+class BookingsMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (whose `_role`, `_call`, `_items` it
     uses)."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _list: Callable[..., Listing]
-    _items: Callable[..., list[dict]]
 
     @page("GET", "/moja-organizacja/rezerwacje")
     def my_bookings(self, request: Request) -> Response:
@@ -207,14 +196,9 @@ class BookingsMixin:
                 attendees = int(str(attendees))
             except ValueError:
                 form.errors.setdefault("attendees", []).append("Wpisz liczbę osób, np. 25.")
-        if form.errors:
-            return self._booking_calendar(request, id, form, 422)
-        try:
-            self._call(me, "POST", "registry", f"/api/v1/resources/{id}/bookings", json={
-                "organization_id": me.org_id, "purpose": form.values["purpose"],
-                "starts_at": starts_at, "ends_at": ends_at, "attendees": attendees},
-                idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._booking_calendar(request, id, form, exc.status)
-        return redirect("/moja-organizacja/rezerwacje?wyslano=1#moje-rezerwacje", code=303)
+        return self._submit_as(me, request, form, "registry", f"/api/v1/resources/{id}/bookings",
+                               {"organization_id": me.org_id, "purpose": form.values["purpose"],
+                                "starts_at": starts_at, "ends_at": ends_at,
+                                "attendees": attendees},
+                               "/moja-organizacja/rezerwacje?wyslano=1#moje-rezerwacje",
+                               lambda status: self._booking_calendar(request, id, form, status))

@@ -11,7 +11,6 @@ the Act, the portal shows their answers next to the fields they name.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,11 +21,12 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import NotFound, Rejected
-from portal.listing import Filter, Listing
+from portal.listing import Filter
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import ALL, OFFER_STATUS, form_key
+from portal.web import NotAllowed, page
+from portal.workspaces import ALL, OFFER_STATUS
 
 COMPETITION_STATUS = {"draft": "Projekt", "announced": "Nabór trwa", "closed": "Nabór zamknięty",
                       "under_evaluation": "W ocenie komisji", "resolved": "Rozstrzygnięty",
@@ -48,20 +48,7 @@ class SimilarNames:
     plural = staticmethod(formatting.plural)
 
 
-class CommitteeMixin:
-    site: Site
-    # WorkspacesMixin's: the person with a fresh token, their role, a call with the token
-    _me: Callable[[Request], Session]
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _items: Callable[..., list[dict]]
-    _list: Callable[..., Listing]
-    _area_names: Callable[[Parts], dict[str, str]]
-    _invite: Callable[..., str]
-    _kept_form: Callable[..., Any]
-    # PortalService's: the departments' names by code (the registry's public list, cached)
-    _department_names: Callable[[Parts], dict[str, str]]
-
+class CommitteeMixin(SignedIn):
     def _staff(self, request: Request) -> Session:
         me = self._me(request)
         if not any(me.has(role) for role in STAFF_ROLES):
@@ -187,16 +174,11 @@ class CommitteeMixin:
             members.append({"user_id": account_id,
                             "name": form.values[f"members_{i}_name"], "kind": "official",
                             "email": form.values[f"members_{i}_email"]})
-        if form.errors:
-            return self._office_competition(request, me, id, members_form=form, status=422)
-        try:
-            self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee",
-                       json={"members": members}, idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._office_competition(request, me, id, members_form=form,
-                                            status=exc.status)
-        return redirect(f"/urzad/konkursy/{id}?zapisano=komisja#komisja", code=303)
+        return self._submit_as(
+            me, request, form, "grants", f"/api/v1/competitions/{id}/committee",
+            {"members": members}, f"/urzad/konkursy/{id}?zapisano=komisja#komisja",
+            lambda status: self._office_competition(request, me, id, members_form=form,
+                                                    status=status))
 
     @page("POST", "/urzad/konkursy/<id>/przydzial")
     def assign_offers(self, request: Request, id: str) -> Response:
@@ -213,13 +195,15 @@ class CommitteeMixin:
         elif not chosen:
             return redirect(f"/urzad/konkursy/{id}?blad={quote('Zaznacz oferty do przydziału.')}"
                             "#komisja", code=303)
-        try:
-            self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee/assignments",
-                       json=body, idempotency_key=form_key(request))
-        except Rejected as exc:
+
+        def refused(exc: Rejected) -> Response:
             message = " ".join(m for ms in exc.fields.values() for m in ms) or exc.message
             return redirect(f"/urzad/konkursy/{id}?blad={quote(message)}#komisja", code=303)
-        return redirect(f"/urzad/konkursy/{id}?zapisano=przydzial#komisja", code=303)
+
+        return self._act_as(me, request, "grants",
+                            f"/api/v1/competitions/{id}/committee/assignments",
+                            f"/urzad/konkursy/{id}?zapisano=przydzial#komisja", refused,
+                            json=body)
 
     @page("POST", "/urzad/konkursy/<id>/wyniki/suma")
     def results_sum(self, request: Request, id: str) -> Response:
@@ -247,22 +231,21 @@ class CommitteeMixin:
             if amount is None:
                 form.errors[f"award_{offer_id}"] = ["Wpisz kwotę w złotych, np. 12 500,00."]
             awards.append({"offer_id": offer_id, "amount": amount or typed})
-        if not form.errors:
-            try:
-                self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/results",
-                           json={"awards": awards, "acknowledged_overlaps": acknowledged},
-                           idempotency_key=form_key(request))
-                return redirect(f"/urzad/konkursy/{id}?zapisano=wyniki#wyniki", code=303)
-            except Rejected as exc:
-                for key, messages in award_errors(exc.fields, ids,
-                                                  [a["offer_id"] for a in acknowledged]).items():
-                    form.errors.setdefault(key, []).extend(messages)
-                if not exc.fields:
-                    form.message = exc.message
-                status = exc.status
-        else:
-            status = 422
-        return self._office_competition(request, me, id, results_form=form, status=status)
+        if form.errors:
+            return self._office_competition(request, me, id, results_form=form, status=422)
+
+        def refused(exc: Rejected) -> Response:
+            for key, messages in award_errors(exc.fields, ids,
+                                              [a["offer_id"] for a in acknowledged]).items():
+                form.errors.setdefault(key, []).extend(messages)
+            if not exc.fields:
+                form.message = exc.message
+            return self._office_competition(request, me, id, results_form=form,
+                                            status=exc.status)
+
+        return self._act_as(me, request, "grants", f"/api/v1/competitions/{id}/results",
+                            f"/urzad/konkursy/{id}?zapisano=wyniki#wyniki", refused,
+                            json={"awards": awards, "acknowledged_overlaps": acknowledged})
 
     # --- the committee member --------------------------------------------------------------
     def _membership(self, me: Session, competition_id: str) -> dict | None:
@@ -319,18 +302,19 @@ class CommitteeMixin:
         me = self._role(request, "committee")
         form = Form.read(request, ("no_conflict_of_interest",), {
             "no_conflict_of_interest": "Oświadczenie o braku konfliktu interesów"})
-        try:
-            self._call(me, "POST", "grants", f"/api/v1/competitions/{id}/committee/declaration",
-                       json={"no_conflict_of_interest": form.values[
-                           "no_conflict_of_interest"] == "tak"},
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
+
+        def refused(exc: Rejected) -> Response:
             form.reject(exc)
             if not exc.fields:
                 form.errors["no_conflict_of_interest"] = [exc.message]
                 form.message = ""
             return self._committee_competition(request, me, id, form, exc.status)
-        return redirect(f"/komisja/konkursy/{id}", code=303)
+
+        return self._act_as(me, request, "grants",
+                            f"/api/v1/competitions/{id}/committee/declaration",
+                            f"/komisja/konkursy/{id}", refused, json={
+                                "no_conflict_of_interest":
+                                    form.values["no_conflict_of_interest"] == "tak"})
 
     @staticmethod
     def _sheet_form(criteria: list[dict]) -> Form:
@@ -375,15 +359,10 @@ class CommitteeMixin:
                 continue
             scores.append({"criterion": criterion["name"], "points": points,
                            "comment": form.values[f"scores_{i}_comment"] or None})
-        if form.errors:
-            return self._score_sheet(request, me, id, form, 422)
-        try:
-            self._call(me, "POST", "grants", f"/api/v1/offers/{id}/scores",
-                       json={"scores": scores}, idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._score_sheet(request, me, id, form, exc.status)
-        return redirect(f"/komisja/konkursy/{competition['id']}?oceniono={id}", code=303)
+        return self._submit_as(me, request, form, "grants", f"/api/v1/offers/{id}/scores",
+                               {"scores": scores},
+                               f"/komisja/konkursy/{competition['id']}?oceniono={id}",
+                               lambda status: self._score_sheet(request, me, id, form, status))
 
 
 def budget_bar(typed: list[str | None], budget: Any) -> dict[str, Any]:

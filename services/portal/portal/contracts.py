@@ -24,12 +24,13 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import Rejected
 from portal.committee import _typed
-from portal.listing import Filter, Listing
+from portal.listing import Filter
 from portal.office_programme import parse_amounts, today
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts, polish
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import ALL, form_key
+from portal.web import NotAllowed, page
+from portal.workspaces import ALL
 
 CONTRACT_STATUS = {"signed": "Podpisana", "in_progress": "W realizacji",
                    "report_due": "Zadanie zakończone, czas na sprawozdanie",
@@ -51,16 +52,9 @@ def _rows(form: Form, prefix: str, count: int, parts: tuple[str, ...]) -> list[i
             if any(form.values.get(f"{prefix}_{i}_{p}") for p in parts)]
 
 
-class ContractsMixin:
-    site: Site
-    # WorkspacesMixin's and CommitteeMixin's: the person, their role, calls with the token
-    _role: Callable[[Request, str], Session]
+class ContractsMixin(SignedIn):
+    # CommitteeMixin's: an officer or a department's person
     _staff: Callable[[Request], Session]
-    _call: Callable[..., Any]
-    _items: Callable[..., list[dict]]
-    _list: Callable[..., Listing]
-    _all: Callable[..., list[dict]]
-    _kept_form: Callable[..., Any]
 
     # --- the officer ---------------------------------------------------------------------------
     @page("GET", "/urzad/umowy")
@@ -133,17 +127,12 @@ class ContractsMixin:
                                                 form.values[f"tranches_{i}_amount"]),
                           "due_on": form.values[f"tranches_{i}_due_on"]}
                          for i in tranche_rows]}
-        if form.errors:
-            return self._contract_page(request, me, offer, form, 422)
-        try:
-            contract = self._call(me, "POST", "grants", "/api/v1/contracts", json=body,
-                                  idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc, items={
-                "tranches": [f"tranches_{i}_{{}}" for i in tranche_rows],
-                "schedule": [f"schedule_{i}_{{}}" for i in schedule_rows]})
-            return self._contract_page(request, me, offer, form, exc.status)
-        return redirect(f"/urzad/umowy/{contract['id']}?zapisano=podpisana", code=303)
+        return self._submit_as(
+            me, request, form, "grants", "/api/v1/contracts", body,
+            lambda contract: f"/urzad/umowy/{contract['id']}?zapisano=podpisana",
+            lambda status: self._contract_page(request, me, offer, form, status),
+            items={"tranches": [f"tranches_{i}_{{}}" for i in tranche_rows],
+                   "schedule": [f"schedule_{i}_{{}}" for i in schedule_rows]})
 
     @page("GET", "/urzad/umowy/<id>")
     def office_contract(self, request: Request, id: str) -> Response:
@@ -196,15 +185,15 @@ class ContractsMixin:
         json = body()
         if form.errors:
             return self._office_contract(request, me, id, form, 422)
-        try:
-            self._call(me, "POST", "grants", f"/api/v1/contracts/{id}/{path}", json=json,
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
+
+        def refused(exc: Rejected) -> Response:
             if exc.fields:
                 form.reject(exc)
                 return self._office_contract(request, me, id, form, exc.status)
             return redirect(f"/urzad/umowy/{id}?blad={quote(polish(exc.message))}", code=303)
-        return redirect(f"/urzad/umowy/{id}?zapisano={action}", code=303)
+
+        return self._act_as(me, request, "grants", f"/api/v1/contracts/{id}/{path}",
+                            f"/urzad/umowy/{id}?zapisano={action}", refused, json=json)
 
     # --- the organisation ----------------------------------------------------------------------
     @page("GET", "/moja-organizacja/umowy")
@@ -282,14 +271,10 @@ class ContractsMixin:
             "in_kind_contribution": amounts.get("in_kind_contribution",
                                                 v["in_kind_contribution"] or "0.00"),
             "volunteer_hours": v["volunteer_hours"].replace(",", ".") or None}
-        if form.errors:
-            contract = self._call(me, "GET", "grants", f"/api/v1/contracts/{id}")
-            return self._my_contract(request, me, contract, form, 422)
-        try:
-            self._call(me, "POST", "grants", f"/api/v1/contracts/{id}/report", json=body,
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc, items={"expenses": [f"expenses_{i}_{{}}" for i in rows]})
-            contract = self._call(me, "GET", "grants", f"/api/v1/contracts/{id}")
-            return self._my_contract(request, me, contract, form, exc.status)
-        return redirect(f"/moja-organizacja/umowy/{id}?zapisano=sprawozdanie", code=303)
+        return self._submit_as(
+            me, request, form, "grants", f"/api/v1/contracts/{id}/report", body,
+            f"/moja-organizacja/umowy/{id}?zapisano=sprawozdanie",
+            lambda status: self._my_contract(
+                request, me, self._call(me, "GET", "grants", f"/api/v1/contracts/{id}"), form,
+                status),
+            items={"expenses": [f"expenses_{i}_{{}}" for i in rows]})

@@ -10,21 +10,17 @@ an approved booking (409, shown at the booking) and a refusal without a reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import Rejected
 from portal.bookings import BOOKING_STATUS, RESOURCE_KIND, calendar_range, first_day, week
-from portal.listing import Listing
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Parts, polish
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import form_key
+from portal.web import NotAllowed, page
 
 INQUIRY_STATUS = {"received": "Przyjęte", "routed": "Przekazane do wydziału",
                   "assigned": "Przydzielone", "answered": "Udzielono odpowiedzi",
@@ -36,15 +32,9 @@ def _message(exc: Rejected) -> str:
     return " ".join(polish(m) for ms in exc.fields.values() for m in ms) or exc.message
 
 
-class DepartmentMixin:
+class DepartmentMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (whose `_role`, `_call`, `_items` it
     uses)."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _list: Callable[..., Listing]
-    _items: Callable[..., list[dict]]
 
     def _department(self, request: Request) -> tuple[Session, str]:
         me = self._role(request, "department")
@@ -97,12 +87,11 @@ class DepartmentMixin:
         answer = (request.form.get("answer") or "").strip()
         if not answer:
             return self._inquiries_page(request, me, id, ["Wpisz odpowiedź."], status=422)
-        try:
-            self._call(me, "POST", "registry", f"/api/v1/inquiries/{id}/answer",
-                       json={"answer": answer}, idempotency_key=form_key(request))
-        except Rejected as exc:
-            return self._inquiries_page(request, me, id, [_message(exc)], answer, exc.status)
-        return redirect(f"/wydzial/zapytania?odpowiedziano={id}", code=303)
+        return self._act_as(me, request, "registry", f"/api/v1/inquiries/{id}/answer",
+                            f"/wydzial/zapytania?odpowiedziano={id}",
+                            lambda exc: self._inquiries_page(request, me, id, [_message(exc)],
+                                                             answer, exc.status),
+                            json={"answer": answer})
 
     # --- rooms, equipment and their bookings -------------------------------------------------
     @page("GET", "/wydzial/rezerwacje")
@@ -140,15 +129,10 @@ class DepartmentMixin:
         if action not in ("zatwierdz", "odrzuc"):
             raise NotAllowed(action)
         reason = (request.form.get("reason") or "").strip()
-        try:
-            if action == "zatwierdz":
-                self._call(me, "POST", "registry", f"/api/v1/bookings/{id}/approve",
-                           idempotency_key=form_key(request))
-            else:
-                self._call(me, "POST", "registry", f"/api/v1/bookings/{id}/refuse",
-                           json={"reason": reason}, idempotency_key=form_key(request))
-        except Rejected as exc:
-            field = "reason" if action == "odrzuc" else "approve"
-            return self._bookings_page(request, me, code, id, field, [_message(exc)], reason,
-                                       exc.status)
-        return redirect(f"/wydzial/rezerwacje?zapisano={action}#czekajace", code=303)
+        path, body = ("approve", None) if action == "zatwierdz" else ("refuse", {"reason": reason})
+        field = "reason" if action == "odrzuc" else "approve"
+        return self._act_as(me, request, "registry", f"/api/v1/bookings/{id}/{path}",
+                            f"/wydzial/rezerwacje?zapisano={action}#czekajace",
+                            lambda exc: self._bookings_page(request, me, code, id, field,
+                                                            [_message(exc)], reason, exc.status),
+                            json=body)

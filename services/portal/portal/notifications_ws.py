@@ -12,20 +12,17 @@ and its next entries.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.backend import Rejected
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts, calendar_entries, upcoming
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import form_key
+from portal.web import NotAllowed, page
 
 # what a person may choose, in words, and the catalogue's event types behind each
 TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -70,13 +67,8 @@ def subscription_body(form: Form) -> dict[str, Any]:
     return body
 
 
-class NotificationsWorkspaceMixin:
+class NotificationsWorkspaceMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (`_me`, `_call`, `_items`)."""
-
-    site: Site
-    _me: Callable[[Request], Session]
-    _call: Callable[..., Any]
-    _items: Callable[..., list[dict]]
 
     # --- preferences -----------------------------------------------------------------------
     @page("GET", "/moja-organizacja/powiadomienia")
@@ -105,31 +97,26 @@ class NotificationsWorkspaceMixin:
         if not form.values["event_types"]:
             form.errors["event_types"] = ["Wybierz co najmniej jeden temat."]
             return self._my_notifications(request, me, form, 422)
-        try:
-            made = self._call(me, "POST", "notifications", "/api/v1/subscriptions",
-                              json=subscription_body(form), idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._my_notifications(request, me, form, exc.status)
-        done = "potwierdz" if made.get("status") == "pending_confirmation" else "dodano"
-        return redirect(f"/moja-organizacja/powiadomienia?zapisano={done}#subskrypcje",
-                        code=303)
+
+        def done(made: dict[str, Any]) -> str:
+            saved = "potwierdz" if made.get("status") == "pending_confirmation" else "dodano"
+            return f"/moja-organizacja/powiadomienia?zapisano={saved}#subskrypcje"
+
+        return self._submit_as(me, request, form, "notifications", "/api/v1/subscriptions",
+                               subscription_body(form), done,
+                               lambda status: self._my_notifications(request, me, form, status))
 
     @page("POST", "/moja-organizacja/powiadomienia/<id>/<action>")
     def change_subscription(self, request: Request, id: str, action: str) -> Response:
         me = self._me(request)
         if action not in ACTIONS:
             raise NotAllowed(action)
-        try:
-            self._call(me, "POST", "notifications",
-                       f"/api/v1/subscriptions/{id}/{ACTIONS[action]}",
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            return self._my_notifications(request, me, Form(FIELDS, labels=LABELS, values={
+        return self._act_as(
+            me, request, "notifications", f"/api/v1/subscriptions/{id}/{ACTIONS[action]}",
+            f"/moja-organizacja/powiadomienia?zapisano={action}#subskrypcje",
+            lambda exc: self._my_notifications(request, me, Form(FIELDS, labels=LABELS, values={
                 "event_types": [], "channel": "inbox", "digest": "none", "target": ""}),
-                exc.status, failed=id, problem=exc.message)
-        return redirect(f"/moja-organizacja/powiadomienia?zapisano={action}#subskrypcje",
-                        code=303)
+                exc.status, failed=id, problem=exc.message))
 
     # --- the calendar ----------------------------------------------------------------------
     @page("GET", "/moja-organizacja/kalendarz")

@@ -25,27 +25,22 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import NotFound, Rejected
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import Site, page
+from portal.web import page
 from portal.workspaces import (
     OFFER_STATUS,
     VOLUNTEER_HOURS,
     VOLUNTEER_RATE,
     amendable,
-    form_key,
 )
 
 PARTNERS = "partners"
 PARTNERS_LABEL = "Partnerzy (oferta wspólna)"
-class OfferWorkMixin:
+class OfferWorkMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin, whose person, calls and offer form
     helpers it uses."""
 
-    site: Site
-    _me: Callable[[Request], Session]
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _items: Callable[..., list[dict]]
     _read_offer: Callable[[Any], Form]
     _offer_body: Callable[[Form, str], dict[str, Any]]
     _sums: Callable[[Form], dict[str, str]]
@@ -243,26 +238,19 @@ class OfferWorkMixin:
         if request.form.get("action") == "dodaj":
             return self._amend_form(request, offer, competition, form)
         body = self._offer_body(form, "")
-        if form.errors:
-            return self._amend_form(request, offer, competition, form, 422)
         body.pop("organization_id")
-        try:
-            self._call(me, "PATCH", "grants", f"/api/v1/offers/{id}", json=body,
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._amend_form(request, offer, competition, form, exc.status)
-        return redirect(f"/moja-organizacja/oferty/{id}?zmieniono=1", code=303)
+        return self._submit_as(me, request, form, "grants", f"/api/v1/offers/{id}", body,
+                               f"/moja-organizacja/oferty/{id}?zmieniono=1",
+                               lambda status: self._amend_form(request, offer, competition,
+                                                               form, status),
+                               method="PATCH")
 
     @page("POST", "/moja-organizacja/oferty/<id>/wycofaj")
     def withdraw_offer(self, request: Request, id: str) -> Response:
         me = self._role(request, "ngo")
-        try:
-            self._call(me, "POST", "grants", f"/api/v1/offers/{id}/withdraw",
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            return self._offer_refused(request, me, id, exc.message)
-        return redirect(f"/moja-organizacja/oferty/{id}?wycofano=1", code=303)
+        return self._act_as(me, request, "grants", f"/api/v1/offers/{id}/withdraw",
+                            f"/moja-organizacja/oferty/{id}?wycofano=1",
+                            lambda exc: self._offer_refused(request, me, id, exc.message))
 
     def _offer_refused(self, request: Request, me: Session, id: str, message: str) -> Response:
         offer, competition = self._own_offer(me, id)

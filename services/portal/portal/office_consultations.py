@@ -14,16 +14,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.backend import Rejected
-from portal.listing import Filter, Listing
+from portal.listing import Filter
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts, polish
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import form_key
+from portal.web import NotAllowed, page
 
 STATUSES = {"planned": "Planowane (przed otwarciem)", "open": "Trwają",
             "closed": "Zakończone", "report_published": "Zakończone, raport opublikowany"}
@@ -39,18 +38,11 @@ TIMES = ("opens_at", "closes_at")
 LOCAL_TIME = "%Y-%m-%dT%H:%M"   # what <input type="datetime-local"> sends, in Warsaw time
 
 
-class ConsultationsOfficeMixin:
+class ConsultationsOfficeMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (whose `_me`, `_role`, `_call`, `_items`
     it uses) and the public pages (whose `_consultation` shows a comment form again)."""
 
-    site: Site
-    _me: Callable[[Request], Session]
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _list: Callable[..., Listing]
-    _items: Callable[..., list[dict]]
     _consultation: Callable[..., Response]
-    _kept_form: Callable[..., Any]
 
     def _staff_of_consultations(self, request: Request) -> Session:
         me = self._me(request)
@@ -83,16 +75,10 @@ class ConsultationsOfficeMixin:
     def open_consultation(self, request: Request) -> Response:
         me = self._staff_of_consultations(request)
         form = Form.read(request, FIELDS, LABELS)
-        body = consultation_body(form)
-        if form.errors:
-            return self._consultation_form(request, form, 422)
-        try:
-            made = self._call(me, "POST", "consultations", "/api/v1/consultations",
-                              json=body, idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._consultation_form(request, form, exc.status)
-        return redirect(f"/urzad/konsultacje/{made['id']}?zapisano=utworzono", code=303)
+        return self._submit_as(
+            me, request, form, "consultations", "/api/v1/consultations", consultation_body(form),
+            lambda made: f"/urzad/konsultacje/{made['id']}?zapisano=utworzono",
+            lambda status: self._consultation_form(request, form, status))
 
     # --- one consultation ----------------------------------------------------------------
     @page("GET", "/urzad/konsultacje/<id>")
@@ -145,32 +131,27 @@ class ConsultationsOfficeMixin:
         """A change before the consultation opens (consultations' PATCH: 409 once open)."""
         me = self._staff_of_consultations(request)
         form = Form.read(request, FIELDS, LABELS)
-        body = consultation_body(form)
-        if form.errors:
-            return self._office_consultation(request, me, id, edit=form, status=422)
-        try:
-            self._call(me, "PATCH", "consultations", f"/api/v1/consultations/{id}",
-                       json=body, idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._office_consultation(request, me, id, edit=form, status=exc.status)
-        return redirect(f"/urzad/konsultacje/{id}?zapisano=zmiany", code=303)
+        return self._submit_as(me, request, form, "consultations", f"/api/v1/consultations/{id}",
+                               consultation_body(form), f"/urzad/konsultacje/{id}?zapisano=zmiany",
+                               lambda status: self._office_consultation(
+                                   request, me, id, edit=form, status=status),
+                               method="PATCH")
 
     def _step(self, request: Request, me: Session, id: str, path: str, done: str,
               json: Any = None) -> Response:
         """One action without fields (spam, close, publish): done, or the page with the
         service's refusal in the summary (an unpublishable report marks the comments
         waiting for an answer)."""
-        try:
-            self._call(me, "POST", "consultations", f"/api/v1/consultations/{id}{path}",
-                       json=json, idempotency_key=form_key(request))
-        except Rejected as exc:
+
+        def refused(exc: Rejected) -> Response:
             messages = [polish(m) for name, ms in exc.fields.items() if name != "comments"
                         for m in ms]
             return self._office_consultation(
                 request, me, id, problem=" ".join([exc.message, *messages]),
                 waiting=exc.fields.get("comments"), status=exc.status)
-        return redirect(f"/urzad/konsultacje/{id}?zapisano={done}", code=303)
+
+        return self._act_as(me, request, "consultations", f"/api/v1/consultations/{id}{path}",
+                            f"/urzad/konsultacje/{id}?zapisano={done}", refused, json=json)
 
     @page("POST", "/urzad/konsultacje/<id>/uwagi/<comment_id>/spam")
     def mark_spam(self, request: Request, id: str, comment_id: str) -> Response:
@@ -192,13 +173,8 @@ class ConsultationsOfficeMixin:
         me = self._staff_of_consultations(request)
         blank = answer_form(comment_id)
         form = Form.read(request, blank.fields, blank.labels)
-        try:
-            self._call(me, "POST", "consultations",
-                       f"/api/v1/consultations/{id}/comments/{comment_id}/answer",
-                       json={"decision": form.values[f"decision_{comment_id}"],
-                             "reason": form.values[f"reason_{comment_id}"]},
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
+
+        def refused(exc: Rejected) -> Response:
             for name, messages in exc.fields.items():
                 key = f"{name}_{comment_id}" if f"{name}_{comment_id}" in form.fields \
                     else f"reason_{comment_id}"
@@ -206,8 +182,12 @@ class ConsultationsOfficeMixin:
             return self._office_consultation(
                 request, me, id, answer=(comment_id, form),
                 problem="" if exc.fields else exc.message, status=exc.status)
-        return redirect(f"/urzad/konsultacje/{id}?zapisano=odpowiedz#uwaga-{comment_id}",
-                        code=303)
+
+        return self._act_as(me, request, "consultations",
+                            f"/api/v1/consultations/{id}/comments/{comment_id}/answer",
+                            f"/urzad/konsultacje/{id}?zapisano=odpowiedz#uwaga-{comment_id}",
+                            refused, json={"decision": form.values[f"decision_{comment_id}"],
+                                           "reason": form.values[f"reason_{comment_id}"]})
 
     # --- the public page: a comment in an organisation's name -----------------------------
     def _comment_for_organisation(self, request: Request, id: str, form: Form,
@@ -215,14 +195,11 @@ class ConsultationsOfficeMixin:
         """The representative's comment, sent with their token in the name of the
         organisation they act for (the service checks they speak for it)."""
         me = self._role(request, "ngo")
-        try:
-            self._call(me, "POST", "consultations", f"/api/v1/consultations/{id}/comments",
-                       json={**body, "organization_id": me.org_id},
-                       idempotency_key=form.key)
-        except Rejected as exc:
-            form.reject(exc)
-            return self._consultation(request, id, form, exc.status)
-        return redirect(f"/konsultacje/{id}?wyslano=1#uwagi", code=303)
+        return self._submit_as(me, request, form, "consultations",
+                               f"/api/v1/consultations/{id}/comments",
+                               {**body, "organization_id": me.org_id},
+                               f"/konsultacje/{id}?wyslano=1#uwagi",
+                               lambda status: self._consultation(request, id, form, status))
 
 
 def answer_form(comment_id: str) -> Form:

@@ -10,6 +10,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal.backend import Rejected
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
 from portal.web import page
 
@@ -24,7 +25,7 @@ KINDS = {"public_benefit_council": "rada działalności pożytku publicznego",
          "district_commission": "dzielnicowa komisja dialogu społecznego"}
 
 
-class CouncilOfficeMixin:
+class CouncilOfficeMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (whose `_role`, `_call`, `_invite` it
     uses)."""
 

@@ -12,20 +12,18 @@ the fields they name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from werkzeug.exceptions import NotFound
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.backend import Rejected
 from portal.patronages_ws import LOCAL_TIME, local_moments
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import Site, page
+from portal.web import page
 
 SCHEDULE_FIELDS = ("title", "starts_at", "ends_at", "place", "agenda")
 MOVE_FIELDS = ("starts_at", "ends_at", "place")
@@ -48,14 +46,9 @@ DONE = {"zaplanowano": "Posiedzenie zaplanowano. Członkowie rady dostali zawiad
                       "na wydanie opinii."}
 
 
-class CouncilMeetingsMixin:
+class CouncilMeetingsMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (whose `_role`, `_call`, `_items` it
     uses)."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _items: Callable[..., list[dict]]
 
     # --- the list, and a new meeting --------------------------------------------------------
     @page("GET", "/urzad/rada/<id>/posiedzenia")
@@ -87,15 +80,10 @@ class CouncilMeetingsMixin:
         body = meeting_body(form, ("title", "place"))
         body["agenda"] = [line.strip() for line in form.values["agenda"].splitlines()
                           if line.strip()]
-        if form.errors:
-            return self._meetings_page(request, me, id, form, 422)
-        try:
-            self._call(me, "POST", "consultations", f"/api/v1/councils/{id}/meetings",
-                       json=body, idempotency_key=form.key)
-        except Rejected as exc:
-            form.reject(exc)
-            return self._meetings_page(request, me, id, form, exc.status)
-        return redirect(f"/urzad/rada/{id}/posiedzenia?zapisano=zaplanowano", code=303)
+        return self._submit_as(me, request, form, "consultations",
+                               f"/api/v1/councils/{id}/meetings", body,
+                               f"/urzad/rada/{id}/posiedzenia?zapisano=zaplanowano",
+                               lambda status: self._meetings_page(request, me, id, form, status))
 
     # --- one meeting: move it or call it off ------------------------------------------------
     @page("GET", "/urzad/rada/<id>/posiedzenia/<meeting_id>")
@@ -124,8 +112,6 @@ class CouncilMeetingsMixin:
         me = self._role(request, "officer")
         form = Form.read(request, MOVE_FIELDS, LABELS)
         body = meeting_body(form, ("place",))
-        if form.errors:
-            return self._meeting_page(request, me, id, meeting_id, move=form, status=422)
         return self._change(request, me, id, meeting_id, "move", body, form, "przeniesiono")
 
     @page("POST", "/urzad/rada/<id>/posiedzenia/<meeting_id>/odwolaj")
@@ -137,17 +123,14 @@ class CouncilMeetingsMixin:
 
     def _change(self, request: Request, me: Session, id: str, meeting_id: str, action: str,
                 body: dict[str, Any], form: Form, done: str) -> Response:
-        """Moving or calling off (the service's 422 at the form's field, its 409, a meeting
-        already held or called off, above the form)."""
-        try:
-            self._call(me, "POST", "consultations",
-                       f"/api/v1/councils/{id}/meetings/{meeting_id}/{action}",
-                       json=body, idempotency_key=form.key)
-        except Rejected as exc:
-            form.reject(exc)
-            forms = {"move": form} if action == "move" else {"cancel": form}
-            return self._meeting_page(request, me, id, meeting_id, status=exc.status, **forms)
-        return redirect(f"/urzad/rada/{id}/posiedzenia?zapisano={done}", code=303)
+        """Moving or calling off (a mistyped moment and the service's 422 at the form's
+        field, its 409, a meeting already held or called off, above the form)."""
+        forms = {"move": form} if action == "move" else {"cancel": form}
+        return self._submit_as(me, request, form, "consultations",
+                               f"/api/v1/councils/{id}/meetings/{meeting_id}/{action}", body,
+                               f"/urzad/rada/{id}/posiedzenia?zapisano={done}",
+                               lambda status: self._meeting_page(request, me, id, meeting_id,
+                                                                 status=status, **forms))
 
 
 def meeting_body(form: Form, texts: tuple[str, ...]) -> dict[str, Any]:
@@ -168,15 +151,10 @@ def _local(value: str | None) -> str:
     return moment.strftime(LOCAL_TIME) if moment else ""
 
 
-class CouncilOpinionsMixin:
+class CouncilOpinionsMixin(SignedIn):
     """The officer asks the council for an opinion (`/urzad/rada/<id>/opinie`): the requests
     with their deadlines and opinions, and a new one (consultations
     `POST /api/v1/councils/{id}/opinion-requests`: the 14 days are the service's)."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _items: Callable[..., list[dict]]
 
     @page("GET", "/urzad/rada/<id>/opinie")
     def office_council_opinions(self, request: Request, id: str) -> Response:
@@ -201,10 +179,7 @@ class CouncilOpinionsMixin:
         me = self._role(request, "officer")
         form = Form.read(request, OPINION_FIELDS, OPINION_LABELS)
         body = {name: form.values[name] for name in OPINION_FIELDS if form.values[name]}
-        try:
-            self._call(me, "POST", "consultations", f"/api/v1/councils/{id}/opinion-requests",
-                       json=body, idempotency_key=form.key)
-        except Rejected as exc:
-            form.reject(exc)
-            return self._opinions_page(request, me, id, form, exc.status)
-        return redirect(f"/urzad/rada/{id}/opinie?zapisano=poproszono", code=303)
+        return self._submit_as(me, request, form, "consultations",
+                               f"/api/v1/councils/{id}/opinion-requests", body,
+                               f"/urzad/rada/{id}/opinie?zapisano=poproszono",
+                               lambda status: self._opinions_page(request, me, id, form, status))

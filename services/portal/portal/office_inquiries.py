@@ -9,32 +9,21 @@ inquiry already answered (409), an answer without text (422), shown at that inqu
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from portal.backend import Rejected
 from portal.department import INQUIRY_STATUS, _message
-from portal.listing import Filter, Listing
+from portal.listing import Filter
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Parts
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import ALL, form_key
+from portal.web import NotAllowed, page
+from portal.workspaces import ALL
 
 OPEN = ("received", "routed", "assigned")
 
 
-class OfficeInquiriesMixin:
+class OfficeInquiriesMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (`_role`, `_call`, `_items`)."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _items: Callable[..., list[dict]]
-    _list: Callable[..., Listing]
-    _department_names: Callable[[Parts], dict[str, str]]
 
     @page("GET", "/urzad/zapytania")
     def office_inquiries(self, request: Request) -> Response:
@@ -78,10 +67,9 @@ class OfficeInquiriesMixin:
             path, body = f"/api/v1/inquiries/{id}/answer", {"answer": typed}
         else:
             raise NotAllowed(action)
-        try:
-            self._call(me, "POST", "registry", path, json=body,
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            return self._office_inquiries(request, me, id, field, [_message(exc)], typed,
-                                          exc.status)
-        return redirect(f"/urzad/zapytania?zapisano={action}#czekajace", code=303)
+        return self._act_as(me, request, "registry", path,
+                            f"/urzad/zapytania?zapisano={action}#czekajace",
+                            lambda exc: self._office_inquiries(request, me, id, field,
+                                                               [_message(exc)], typed,
+                                                               exc.status),
+                            json=body)

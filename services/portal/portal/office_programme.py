@@ -10,7 +10,6 @@ the Polish way, a date and an hour in Warsaw time) and shows the API's answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
@@ -19,20 +18,17 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.backend import Rejected
 from portal.committee import _typed
-from portal.listing import Listing
 from portal.sessions import Session
-from portal.views import AreaNames, Form, Parts
-from portal.web import Site, page
-from portal.workspaces import form_key
+from portal.signed_in import SignedIn
+from portal.views import Form, Parts
+from portal.web import page
 
 PROGRAMME_STATUS = {"draft": "Projekt", "consulted": "Projekt po konsultacjach",
                     "adopted": "Uchwalony"}
 MODES = {"supporting": "wspieranie (z wkładem własnym organizacji)",
          "entrusting": "powierzenie (pełne finansowanie)"}
 CRITERION_ROWS = 3
-AREAS = AreaNames()
 MONEY_HINT = "Wpisz kwotę w złotych, np. 12 500,00."
 
 
@@ -64,17 +60,7 @@ def warsaw_moment(day_typed: str, hour_typed: str) -> str:
     return when.isoformat()
 
 
-class ProgrammeOfficeMixin:
-    site: Site
-    # WorkspacesMixin's: the person with a fresh token, their role, a call with the token
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _list: Callable[..., Listing]
-    _items: Callable[..., list[dict]]
-
-    def _areas(self, parts: Parts) -> dict[str, str]:
-        return parts.fetch(lambda: AREAS.get(self.site.backends), {}) or {}
-
+class ProgrammeOfficeMixin(SignedIn):
     # --- the programme ---------------------------------------------------------------------
     @staticmethod
     def _programme_form(areas: dict[str, str], with_year: bool) -> Form:
@@ -130,15 +116,11 @@ class ProgrammeOfficeMixin:
         blank = self._programme_form(areas, with_year=True)
         form = Form.read(request, blank.fields, blank.labels)
         body, sent = self._programme_body(form, areas)
-        if form.errors:
-            return self._programmes(request, me, form, parts, areas, 422)
-        try:
-            made = self._call(me, "POST", "grants", "/api/v1/programmes", json=body,
-                              idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc, items={"funds": sent})
-            return self._programmes(request, me, form, parts, areas, exc.status)
-        return redirect(f"/urzad/program/{made['id']}?zapisano=projekt", code=303)
+        return self._submit_as(
+            me, request, form, "grants", "/api/v1/programmes", body,
+            lambda made: f"/urzad/program/{made['id']}?zapisano=projekt",
+            lambda status: self._programmes(request, me, form, parts, areas, status),
+            items={"funds": sent})
 
     @page("GET", "/urzad/program/<id>")
     def programme(self, request: Request, id: str) -> Response:
@@ -168,25 +150,18 @@ class ProgrammeOfficeMixin:
         blank = self._programme_form(areas, with_year=False)
         form = Form.read(request, blank.fields, blank.labels)
         body, sent = self._programme_body(form, areas)
-        if form.errors:
-            return self._programme(request, me, id, form, 422)
-        try:
-            self._call(me, "PATCH", "grants", f"/api/v1/programmes/{id}", json=body,
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc, items={"funds": sent})
-            return self._programme(request, me, id, form, exc.status)
-        return redirect(f"/urzad/program/{id}?zapisano=zmiany", code=303)
+        return self._submit_as(me, request, form, "grants", f"/api/v1/programmes/{id}", body,
+                               f"/urzad/program/{id}?zapisano=zmiany",
+                               lambda status: self._programme(request, me, id, form, status),
+                               method="PATCH", items={"funds": sent})
 
     @page("POST", "/urzad/program/<id>/uchwal")
     def adopt_programme(self, request: Request, id: str) -> Response:
         me = self._role(request, "officer")
-        try:
-            self._call(me, "POST", "grants", f"/api/v1/programmes/{id}/adopt",
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            return redirect(f"/urzad/program/{id}?blad={quote(exc.message)}", code=303)
-        return redirect(f"/urzad/program/{id}?zapisano=uchwalony", code=303)
+        return self._act_as(me, request, "grants", f"/api/v1/programmes/{id}/adopt",
+                            f"/urzad/program/{id}?zapisano=uchwalony",
+                            lambda exc: redirect(f"/urzad/program/{id}?blad={quote(exc.message)}",
+                                                 code=303))
 
     # --- announcing a competition ------------------------------------------------------------
     COMPETITION_LABELS = {
@@ -254,15 +229,11 @@ class ProgrammeOfficeMixin:
             "criteria": criteria, "task_description": v["task_description"] or None,
             "award_rules": v["award_rules"] or None,
             "delivery_conditions": v["delivery_conditions"] or None, "announce": True}
-        if form.errors:
-            return self._competition_page(request, form, 422)
-        try:
-            made = self._call(me, "POST", "grants", "/api/v1/competitions", json=body,
-                              idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc, items={"criteria": sent})
-            return self._competition_page(request, form, exc.status)
-        return redirect(f"/urzad/konkursy/{made['id']}?zapisano=ogloszono", code=303)
+        return self._submit_as(
+            me, request, form, "grants", "/api/v1/competitions", body,
+            lambda made: f"/urzad/konkursy/{made['id']}?zapisano=ogloszono",
+            lambda status: self._competition_page(request, form, status),
+            items={"criteria": sent})
 
 
 def today() -> date:

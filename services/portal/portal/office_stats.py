@@ -19,9 +19,9 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Parts
-from portal.web import Site, page
+from portal.web import page
 from wspolpraca.departments import LIAISON_OFFICE
 
 BLUE, GREEN = "#2b6cb0", "#2f855a"
@@ -162,13 +162,8 @@ def chosen_year(request: Request, this_year: int) -> tuple[int, str | None]:
     return this_year, "Podaj rok od 2000 do 2100, np. 2026."
 
 
-class OfficeStatsMixin:
+class OfficeStatsMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (`_role`, `_call`)."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _department_names: Callable[[Parts], dict[str, str]]
 
     @page("GET", "/urzad/statystyki")
     def office_statistics(self, request: Request) -> Response:

@@ -8,15 +8,15 @@ an end before the start are its 422/409, shown next to the field they name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from portal.patronages_ws import local_days
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import Site, page
+from portal.web import page
 
 PARTNERSHIP_KIND = {"agreement": "Umowa partnerska", "joint_project": "Wspólny projekt"}
 FIELDS = ("kind", "title", "goal", "parties", "with_city", "partner", "areas", "starts_on",
@@ -37,25 +37,13 @@ def partnership_body(form: Form, org_id: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"parties": parties, "areas": v["areas"],
                             "ends_on": None}
     body.update({name: v[name] for name in ("kind", "title", "goal") if v[name]})
-    for name in ("starts_on", "ends_on"):
-        if not v[name]:
-            continue
-        try:
-            body[name] = date.fromisoformat(v[name]).isoformat()
-        except ValueError:
-            form.errors.setdefault(name, []).append("Wybierz dzień, np. 2027-01-15.")
+    body.update(local_days(form, ("starts_on", "ends_on")))
     return body
 
 
-class PartnershipsMixin:
+class PartnershipsMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (`_role`, `_call`) and
     SmallGrantsWorkspaceMixin (`_areas`)."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _submit_as: Callable[..., Response]
-    _areas: Callable[[Parts], dict[str, str]]
 
     @page("GET", "/moja-organizacja/partnerstwa")
     def my_partnerships(self, request: Request) -> Response:
@@ -68,35 +56,24 @@ class PartnershipsMixin:
         parts = Parts()
         own = parts.fetch(lambda: self._all(
             me, "registry", "/api/v1/partnerships", organization_id=me.org_id))
-        org = parts.fetch(lambda: self._call(me, "GET", "registry",
-                                             f"/api/v1/organizations/{me.org_id}"), {}) or {}
         verified = parts.fetch(lambda: self.site.backends.items(
             "registry", "/api/v1/organizations", status="verified"), []) or []
-        names = self._areas(parts)
+        names, areas = self._own_areas(me, parts)
         return self.site.render(
             request, "workspace/partnerships_mine.html", status=status, parts=parts, own=own,
-            form=form, kinds=PARTNERSHIP_KIND, names=names,
-            areas=[(code, names.get(code, code)) for code in org.get("areas") or names],
+            form=form, kinds=PARTNERSHIP_KIND, names=names, areas=areas,
             partners=sorted(((o["id"], o["name"]) for o in verified if o["id"] != me.org_id),
                             key=lambda p: p[1]),
             sent=request.args.get("wyslano"))
 
     @page("POST", "/moja-organizacja/partnerstwa")
     def record_partnership(self, request: Request) -> Response:
-        me = self._role(request, "ngo")
-        form = Form.read(request, FIELDS, LABELS, many=("areas",))
-        return self._submit_as(me, request, form, "registry", "/api/v1/partnerships",
-                               partnership_body(form, me.org_id),
-                               "/moja-organizacja/partnerstwa?wyslano=1#partnerstwa",
-                               lambda status: self._my_partnerships(request, me, form, status))
+        return self._send_for_organisation(
+            request, FIELDS, LABELS, "/api/v1/partnerships", partnership_body,
+            "/moja-organizacja/partnerstwa?wyslano=1#partnerstwa", self._my_partnerships)
 
     @page("GET", "/partnerstwa")
     def partnerships(self, request: Request) -> Response:
-        parts = Parts()
-        names = self._areas(parts)
-        area = request.args.get("obszar", "")
-        found = parts.fetch(lambda: self.site.backends.items(
-            "registry", "/api/v1/partnerships", area=area if area in names else ""))
+        parts, names, chosen, found = self._registry_public(request, "/api/v1/partnerships")
         return self.site.render(request, "partnerships.html", parts=parts, found=found,
-                                names=names, kinds=PARTNERSHIP_KIND,
-                                area=area if area in names else "")
+                                names=names, kinds=PARTNERSHIP_KIND, area=chosen["area"])

@@ -11,19 +11,16 @@ ending before it starts, an organisation not verified, a refusal without a reaso
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.backend import Rejected
-from portal.listing import Listing
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import form_key
+from portal.web import NotAllowed, page
 
 PATRONAGE_KIND = {"patronage": "Patronat honorowy prezydenta miasta",
                   "promotion": "Promocja wydarzenia przez miasto"}
@@ -38,20 +35,31 @@ LOCAL_TIME = "%Y-%m-%dT%H:%M"   # what <input type="datetime-local"> sends, in W
 
 
 def local_moments(form: Form, names: tuple[str, ...]) -> dict[str, str]:
-    """The times typed in Warsaw time (`datetime-local`) with their zone, for the API; one
-    that is not a time is told at its field (a format, not a rule); an empty one left out,
-    for the service to ask for."""
+    """The times typed in Warsaw time (`datetime-local`) with their zone, for the API."""
+    return _typed(form, names, "Wpisz datę i godzinę, np. 15.01.2027, 10:00.", lambda typed:
+                  datetime.strptime(typed, LOCAL_TIME).replace(tzinfo=formatting.WARSAW)
+                  .isoformat())
+
+
+def local_days(form: Form, names: tuple[str, ...]) -> dict[str, str]:
+    """The days typed (`<input type="date">`) as the API takes them."""
+    return _typed(form, names, "Wybierz dzień, np. 2027-01-15.",
+                  lambda typed: date.fromisoformat(typed).isoformat())
+
+
+def _typed(form: Form, names: tuple[str, ...], message: str,
+           parse: Callable[[str], str]) -> dict[str, str]:
+    """The fields `names` as `parse` reads them; one it cannot read is told at its field
+    (`message`: a format, not a rule); an empty one left out, for the service to ask for."""
     found = {}
     for name in names:
         typed = form.values.get(name) or ""
         if not typed:
             continue
         try:
-            moment = datetime.strptime(typed, LOCAL_TIME)
+            found[name] = parse(typed)
         except ValueError:
-            form.errors.setdefault(name, []).append("Wpisz datę i godzinę, np. 15.01.2027, 10:00.")
-            continue
-        found[name] = moment.replace(tzinfo=formatting.WARSAW).isoformat()
+            form.errors.setdefault(name, []).append(message)
     return found
 
 
@@ -65,16 +73,9 @@ def patronage_body(form: Form, org_id: str | None) -> dict[str, Any]:
     return body
 
 
-class PatronagesMixin:
+class PatronagesMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (`_role`, `_call`, `_items`) and
     SmallGrantsWorkspaceMixin (`_areas`)."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _list: Callable[..., Listing]
-    _items: Callable[..., list[dict]]
-    _areas: Callable[[Parts], dict[str, str]]
 
     # --- the organisation asks -------------------------------------------------------------
     @page("GET", "/moja-organizacja/patronaty")
@@ -89,10 +90,7 @@ class PatronagesMixin:
         listing = self._list(me, request, parts, "registry", "/api/v1/patronages",
                              at="/moja-organizacja/patronaty", organization_id=me.org_id)
         own = listing.items
-        org = parts.fetch(lambda: self._call(me, "GET", "registry",
-                                             f"/api/v1/organizations/{me.org_id}"), {}) or {}
-        names = self._areas(parts)
-        areas = [(code, names.get(code, code)) for code in org.get("areas") or names]
+        _, areas = self._own_areas(me, parts)
         return self.site.render(request, "workspace/patronage_mine.html", status=status,
                                 parts=parts, own=sorted(own or [], key=lambda p: p["created_at"],
                                                         reverse=True) if own is not None else None,
@@ -101,18 +99,10 @@ class PatronagesMixin:
 
     @page("POST", "/moja-organizacja/patronaty")
     def ask_patronage(self, request: Request) -> Response:
-        me = self._role(request, "ngo")
-        form = Form.read(request, FIELDS, LABELS, many=("areas",))
-        body = patronage_body(form, me.org_id)
-        if form.errors:
-            return self._my_patronages(request, form, 422)
-        try:
-            self._call(me, "POST", "registry", "/api/v1/patronages", json=body,
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._my_patronages(request, form, exc.status)
-        return redirect("/moja-organizacja/patronaty?wyslano=1#wnioski", code=303)
+        return self._send_for_organisation(
+            request, FIELDS, LABELS, "/api/v1/patronages", patronage_body,
+            "/moja-organizacja/patronaty?wyslano=1#wnioski",
+            lambda request, me, form, status: self._my_patronages(request, form, status))
 
     # --- the office decides ----------------------------------------------------------------
     @page("GET", "/urzad/patronaty")
@@ -146,16 +136,10 @@ class PatronagesMixin:
         if action not in ("przyznaj", "odmow"):
             raise NotAllowed(action)
         form = Form.read(request, ("reason",), {"reason": "Powód odmowy"})
-        try:
-            if action == "przyznaj":
-                self._call(me, "POST", "registry", f"/api/v1/patronages/{id}/grant",
-                           idempotency_key=form_key(request))
-            else:
-                self._call(me, "POST", "registry", f"/api/v1/patronages/{id}/refuse",
-                           json={"reason": form.values["reason"]} if form.values["reason"]
-                           else {},
-                           idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._office_patronages(request, me, id, form, exc.status)
-        return redirect(f"/urzad/patronaty?zapisano={action}#rozpatrzone", code=303)
+        reason = form.values["reason"]
+        path, body = ("grant", None) if action == "przyznaj" \
+            else ("refuse", {"reason": reason} if reason else {})
+        return self._submit_as(me, request, form, "registry", f"/api/v1/patronages/{id}/{path}",
+                               body, f"/urzad/patronaty?zapisano={action}#rozpatrzone",
+                               lambda status: self._office_patronages(request, me, id, form,
+                                                                      status))

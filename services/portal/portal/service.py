@@ -66,10 +66,14 @@ MODES = {"supporting": "wspieranie (z wkładem własnym organizacji)",
          "entrusting": "powierzenie (pełne finansowanie)"}
 CONSULTATION_STATUS = {"planned": "Planowane", "open": "Trwają", "closed": "Zakończone",
                        "report_published": "Zakończone, raport opublikowany"}
+# the registry's legal forms (art. 3 ust. 2 and 3 of the Act), by the short names people read
 LEGAL_FORMS = {
-    "association": "stowarzyszenie", "ordinary_association": "stowarzyszenie zwykłe",
-    "foundation": "fundacja", "church_legal_person": "kościelna osoba prawna",
-    "social_cooperative": "spółdzielnia socjalna", "sports_club": "klub sportowy",
+    "association": "stowarzyszenie",
+    "ordinary_association": "stowarzyszenie zwykłe",
+    "foundation": "fundacja",
+    "church_legal_person": "kościelna osoba prawna",
+    "social_cooperative": "spółdzielnia socjalna",
+    "sports_club": "klub sportowy",
     "nonprofit_company": "spółka non-profit",
     "local_government_association": "stowarzyszenie jednostek samorządu terytorialnego",
     "other": "inny podmiot (art. 3 ust. 3 ustawy)",
@@ -144,6 +148,26 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
             form.reject(exc)
             return again(exc.status)
         return redirect(done, code=303)
+
+    def _send(self, request: Request, fields: tuple[str, ...], labels: dict[str, str],
+              service: str, path: str, done: str, show: Callable[..., Response],
+              many: tuple[str, ...] = ()) -> Response:
+        """A public form sent as typed (`_submit`); `show(request, form, status)` is its page
+        again with the API's messages."""
+        form = Form.read(request, fields, labels, many=many)
+        return self._submit(form, service, path, dict(form.values), done,
+                            lambda status: show(request, form, status))
+
+    def _commented(self, request: Request, service: str, path: str, hidden: str,
+                   ) -> tuple[Parts, dict[str, Any], list[dict] | None]:
+        """A public record open to the public's comments (`{path}/comments`): not found while
+        its status is `hidden` (not yet public)."""
+        parts = Parts()
+        record = self.site.backends.get(service, path)
+        if record["status"] == hidden:
+            raise PageNotFound(request.path)
+        comments = parts.fetch(lambda: self.site.backends.items(service, f"{path}/comments"), [])
+        return parts, record, comments
 
     # --- what is open now ----------------------------------------------------------------
     @page("GET", "/")
@@ -287,12 +311,9 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
 
     def _consultation(self, request: Request, id: str, form: Form,
                       status: int = 200) -> Response:
-        site, parts, moment = self.site, Parts(), now()
-        consultation = site.backends.get("consultations", f"/api/v1/consultations/{id}")
-        if consultation["status"] == "planned":
-            raise PageNotFound(id)
-        comments = parts.fetch(lambda: site.backends.items(
-            "consultations", f"/api/v1/consultations/{id}/comments"), [])
+        site, moment = self.site, now()
+        parts, consultation, comments = self._commented(
+            request, "consultations", f"/api/v1/consultations/{id}", hidden="planned")
         return site.render(request, "consultation.html", status=status, parts=parts,
                            now=moment, c=consultation, comments=comments, form=form,
                            sent=request.args.get("wyslano") == "1",
@@ -326,19 +347,17 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
 
     @page("POST", "/male-granty/<id>")
     def comment_small_grant(self, request: Request, id: str) -> Response:
-        form = Form.read(request, self.SMALL_GRANT_FIELDS, self.SMALL_GRANT_LABELS)
-        return self._submit(form, "grants", f"/api/v1/small-grants/{id}/comments",
-                            dict(form.values), f"/male-granty/{id}?wyslano=1#uwagi",
-                            lambda status: self._small_grant(request, id, form, status))
+        return self._send(request, self.SMALL_GRANT_FIELDS, self.SMALL_GRANT_LABELS, "grants",
+                          f"/api/v1/small-grants/{id}/comments",
+                          f"/male-granty/{id}?wyslano=1#uwagi",
+                          lambda request, form, status: self._small_grant(request, id, form,
+                                                                          status))
 
     def _small_grant(self, request: Request, id: str, form: Form,
                      status: int = 200) -> Response:
-        site, parts, moment = self.site, Parts(), now()
-        grant = site.backends.get("grants", f"/api/v1/small-grants/{id}")
-        if grant["status"] == "submitted":
-            raise PageNotFound(id)
-        comments = parts.fetch(lambda: site.backends.items(
-            "grants", f"/api/v1/small-grants/{id}/comments"), [])
+        site, moment = self.site, now()
+        parts, grant, comments = self._commented(request, "grants", f"/api/v1/small-grants/{id}",
+                                                 hidden="submitted")
         org = parts.fetch(lambda: site.backends.get(
             "registry", f"/api/v1/organizations/{grant['organization_id']}"))
         open_for_comments = (grant["status"] == "published" and (
@@ -443,10 +462,8 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
 
     @page("POST", "/kontakt")
     def send_inquiry(self, request: Request) -> Response:
-        form = Form.read(request, self.CONTACT_FIELDS, self.CONTACT_LABELS)
-        return self._submit(form, "registry", "/api/v1/inquiries", dict(form.values),
-                            "/kontakt?wyslano=1",
-                            lambda status: self._contact(request, form, status))
+        return self._send(request, self.CONTACT_FIELDS, self.CONTACT_LABELS, "registry",
+                          "/api/v1/inquiries", "/kontakt?wyslano=1", self._contact)
 
     def _contact(self, request: Request, form: Form, status: int = 200) -> Response:
         parts = Parts()
@@ -467,11 +484,9 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
 
     @page("POST", "/newsletter")
     def subscribe(self, request: Request) -> Response:
-        form = Form.read(request, self.NEWSLETTER_FIELDS, self.NEWSLETTER_LABELS,
-                         many=("areas",))
-        return self._submit(form, "notifications", "/api/v1/newsletter", dict(form.values),
-                            "/newsletter?wyslano=1",
-                            lambda status: self._newsletter(request, form, status))
+        return self._send(request, self.NEWSLETTER_FIELDS, self.NEWSLETTER_LABELS,
+                          "notifications", "/api/v1/newsletter", "/newsletter?wyslano=1",
+                          self._newsletter, many=("areas",))
 
     def _newsletter(self, request: Request, form: Form, status: int = 200) -> Response:
         parts = Parts()

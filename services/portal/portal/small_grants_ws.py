@@ -14,44 +14,33 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.backend import Rejected
-from portal.listing import Filter, Listing
+from portal.listing import Filter
 from portal.sessions import Session
-from portal.views import AreaNames, Form, Parts
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import ALL, COST_ROWS, form_key
+from portal.signed_in import SignedIn
+from portal.views import Form, Parts
+from portal.web import NotAllowed, page
+from portal.workspaces import ALL, COST_ROWS
 
 SMALL_GRANT_STATUS = {"submitted": "Złożona, czeka na publikację",
                       "published": "Opublikowana do uwag", "awarded": "Dotacja przyznana",
                       "refused": "Dotacji nie przyznano"}
-AREAS = AreaNames()
 DECISION_FIELDS = ("reason", "double_funding_reason")
 DECISION_LABELS = {"reason": "Powód odmowy",
                    "double_funding_reason": "Uzasadnienie finansowania tych samych kosztów"}
 
 
-class SmallGrantsWorkspaceMixin:
+class SmallGrantsWorkspaceMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (whose `_me`, `_role`, `_call`, `_items`
     and the offer form's helpers it uses: a small grant is an offer without a competition)."""
 
-    site: Site
-    _me: Callable[[Request], Session]
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _items: Callable[..., list[dict]]
-    _list: Callable[..., Listing]
     _offer_fields: Callable[[int], tuple[str, ...]]
     _offer_labels: Callable[[int], dict[str, str]]
     _read_offer: Callable[[Request], Form]
     _offer_body: Callable[[Form, str], dict[str, Any]]
     _sums: Callable[[Form], dict[str, str]]
-
-    def _areas(self, parts: Parts) -> dict[str, str]:
-        return parts.fetch(lambda: AREAS.get(self.site.backends), {}) or {}
 
     # --- the NGO: its applications -------------------------------------------------------
     @page("GET", "/moja-organizacja/male-granty")
@@ -93,17 +82,11 @@ class SmallGrantsWorkspaceMixin:
         form.values["area"] = (request.form.get("area") or "").strip()
         if request.form.get("action") == "dodaj":   # no JavaScript: one more cost item row
             return self._small_grant_form(request, form)
-        body = self._offer_body(form, me.org_id or "")
-        body["area"] = form.values["area"]
-        if form.errors:
-            return self._small_grant_form(request, form, 422)
-        try:
-            grant = self._call(me, "POST", "grants", "/api/v1/small-grants", json=body,
-                               idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._small_grant_form(request, form, exc.status)
-        return redirect(f"/moja-organizacja/male-granty/{grant['id']}?zlozono=1", code=303)
+        body = {**self._offer_body(form, me.org_id or ""), "area": form.values["area"]}
+        return self._submit_as(
+            me, request, form, "grants", "/api/v1/small-grants", body,
+            lambda grant: f"/moja-organizacja/male-granty/{grant['id']}?zlozono=1",
+            lambda status: self._small_grant_form(request, form, status))
 
     @page("GET", "/moja-organizacja/male-granty/<id>")
     def my_small_grant(self, request: Request, id: str) -> Response:
@@ -168,13 +151,10 @@ class SmallGrantsWorkspaceMixin:
     def publish_small_grant(self, request: Request, id: str) -> Response:
         me = self._runner(request)
         form = Form(DECISION_FIELDS, labels=DECISION_LABELS)
-        try:
-            self._call(me, "POST", "grants", f"/api/v1/small-grants/{id}/publish",
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._office_small_grant(request, me, id, form, exc.status)
-        return redirect(f"/urzad/male-granty/{id}?zapisano=publikacja", code=303)
+        return self._submit_as(me, request, form, "grants", f"/api/v1/small-grants/{id}/publish",
+                               None, f"/urzad/male-granty/{id}?zapisano=publikacja",
+                               lambda status: self._office_small_grant(request, me, id, form,
+                                                                       status))
 
     @page("POST", "/urzad/male-granty/<id>/decyzja")
     def decide_small_grant(self, request: Request, id: str) -> Response:
@@ -185,19 +165,13 @@ class SmallGrantsWorkspaceMixin:
         action = request.form.get("action")
         if action not in ("przyznaj", "odmow"):
             raise NotAllowed(action or "")
-        try:
-            if action == "przyznaj":
-                body = {"double_funding_reason": form.values["double_funding_reason"] or None}
-                self._call(me, "POST", "grants", f"/api/v1/small-grants/{id}/award",
-                           json=body, idempotency_key=form_key(request))
-            else:
-                self._call(me, "POST", "grants", f"/api/v1/small-grants/{id}/refuse",
-                           json={"reason": form.values["reason"]},
-                           idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._office_small_grant(request, me, id, form, exc.status)
-        return redirect(f"/urzad/male-granty/{id}?zapisano={action}", code=303)
+        path, body = ("award", {"double_funding_reason": form.values["double_funding_reason"]
+                                or None}) if action == "przyznaj" \
+            else ("refuse", {"reason": form.values["reason"]})
+        return self._submit_as(me, request, form, "grants", f"/api/v1/small-grants/{id}/{path}",
+                               body, f"/urzad/male-granty/{id}?zapisano={action}",
+                               lambda status: self._office_small_grant(request, me, id, form,
+                                                                       status))
 
 
 def _now() -> datetime:

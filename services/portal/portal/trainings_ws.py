@@ -8,21 +8,17 @@ to the field it names, a training no longer open for registration (409) at its f
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
-from portal.backend import Rejected
-from portal.listing import Listing
 from portal.patronages_ws import local_moments
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import form_key
+from portal.web import NotAllowed, page
 
 TRAINING_KIND = {"training": "Szkolenie", "consultancy": "Dyżur doradczy",
                  "event": "Wydarzenie miejskie"}
@@ -60,14 +56,8 @@ def upcoming(trainings: list[dict], now: datetime) -> list[dict]:
                   key=lambda t: t["starts_at"])
 
 
-class TrainingsMixin:
+class TrainingsMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (`_role`, `_call`, `_items`)."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _list: Callable[..., Listing]
-    _items: Callable[..., list[dict]]
 
     # --- the organisation's people ---------------------------------------------------------
     @page("GET", "/moja-organizacja/szkolenia")
@@ -96,18 +86,12 @@ class TrainingsMixin:
         if action not in ("zapisz", "zrezygnuj"):
             raise NotAllowed(action)
         form = Form.read(request, SIGN_UP, SIGN_UP_LABELS)
-        try:
-            if action == "zapisz":
-                self._call(me, "POST", "registry", f"/api/v1/trainings/{id}/registrations",
-                           json=dict(form.values), idempotency_key=form_key(request))
-            else:
-                self._call(me, "POST", "registry", f"/api/v1/trainings/{id}/unregister",
-                           idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._my_trainings(request, me, id, form, exc.status)
-        return redirect(f"/moja-organizacja/szkolenia?zapisano={action}#szkolenie-{id}",
-                        code=303)
+        path, body = ("registrations", dict(form.values)) if action == "zapisz" \
+            else ("unregister", None)
+        return self._submit_as(me, request, form, "registry", f"/api/v1/trainings/{id}/{path}",
+                               body, f"/moja-organizacja/szkolenia?zapisano={action}"
+                               f"#szkolenie-{id}",
+                               lambda status: self._my_trainings(request, me, id, form, status))
 
     # --- the office ------------------------------------------------------------------------
     @page("GET", "/urzad/szkolenia")
@@ -129,16 +113,10 @@ class TrainingsMixin:
     def announce_training(self, request: Request) -> Response:
         me = self._role(request, "officer")
         form = Form.read(request, FIELDS, LABELS)
-        body = training_body(form)
-        if form.errors:
-            return self._office_trainings(request, form, 422)
-        try:
-            made = self._call(me, "POST", "registry", "/api/v1/trainings", json=body,
-                              idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._office_trainings(request, form, exc.status)
-        return redirect(f"/urzad/szkolenia/{made['id']}?zapisano=1", code=303)
+        return self._submit_as(me, request, form, "registry", "/api/v1/trainings",
+                               training_body(form),
+                               lambda made: f"/urzad/szkolenia/{made['id']}?zapisano=1",
+                               lambda status: self._office_trainings(request, form, status))
 
     @page("GET", "/urzad/szkolenia/<id>")
     def office_training(self, request: Request, id: str) -> Response:

@@ -8,15 +8,16 @@ before it starts (422 at the field), a missing field (422 at it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from portal.patronages_ws import local_days
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import Site, page
+from portal.web import page
 
 FIELDS = ("title", "description", "areas", "district", "volunteers_needed", "starts_on",
           "ends_on", "contact_email")
@@ -37,27 +38,13 @@ def volunteering_body(form: Form, org_id: str | None) -> dict[str, Any]:
         except ValueError:
             form.errors.setdefault("volunteers_needed", []).append(
                 "Wpisz liczbę osób, np. 5.")
-    for name in ("starts_on", "ends_on"):
-        if not v[name]:
-            continue
-        try:
-            body[name] = date.fromisoformat(v[name]).isoformat()
-        except ValueError:
-            form.errors.setdefault(name, []).append("Wybierz dzień, np. 2027-01-15.")
+    body.update(local_days(form, ("starts_on", "ends_on")))
     return body
 
 
-class VolunteeringMixin:
+class VolunteeringMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (`_role`, `_call`, `_items`) and
     SmallGrantsWorkspaceMixin (`_areas`); `districts` is the portal's list of districts."""
-
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _submit_as: Callable[..., Response]
-    _items: Callable[..., list[dict]]
-    _areas: Callable[[Parts], dict[str, str]]
-    districts: tuple[str, ...]
 
     @page("GET", "/moja-organizacja/wolontariat")
     def my_volunteering(self, request: Request) -> Response:
@@ -70,10 +57,7 @@ class VolunteeringMixin:
         parts = Parts()
         own = parts.fetch(lambda: self._all(
             me, "registry", "/api/v1/volunteering", organization_id=me.org_id))
-        org = parts.fetch(lambda: self._call(me, "GET", "registry",
-                                             f"/api/v1/organizations/{me.org_id}"), {}) or {}
-        names = self._areas(parts)
-        areas = [(code, names.get(code, code)) for code in org.get("areas") or names]
+        names, areas = self._own_areas(me, parts)
         return self.site.render(request, "workspace/volunteering_mine.html", status=status,
                                 parts=parts, own=own, form=form, areas=areas,
                                 names=names, districts=self.districts,
@@ -81,27 +65,16 @@ class VolunteeringMixin:
 
     @page("POST", "/moja-organizacja/wolontariat")
     def post_volunteering(self, request: Request) -> Response:
-        me = self._role(request, "ngo")
-        form = Form.read(request, FIELDS, LABELS, many=("areas",))
-        return self._submit_as(me, request, form, "registry", "/api/v1/volunteering",
-                               volunteering_body(form, me.org_id),
-                               "/moja-organizacja/wolontariat?wyslano=1#ogloszenia",
-                               lambda status: self._my_volunteering(request, me, form, status))
+        return self._send_for_organisation(
+            request, FIELDS, LABELS, "/api/v1/volunteering", volunteering_body,
+            "/moja-organizacja/wolontariat?wyslano=1#ogloszenia", self._my_volunteering)
 
     @page("GET", "/wolontariat")
     def volunteering(self, request: Request) -> Response:
-        parts = Parts()
-        names = self._areas(parts)
-        area = request.args.get("obszar", "")
-        district = request.args.get("dzielnica", "")
-        params = {k: v for k, v in (("area", area if area in names else ""),
-                                    ("district", district if district in self.districts
-                                     else "")) if v}
-        found = parts.fetch(lambda: self.site.backends.items("registry",
-                                                             "/api/v1/volunteering", **params))
+        parts, names, chosen, found = self._registry_public(request, "/api/v1/volunteering",
+                                                            self.districts)
         today = date.today().isoformat()
         current = [n for n in found or [] if not n.get("ends_on") or n["ends_on"] >= today]
         return self.site.render(request, "volunteering.html", parts=parts,
                                 found=found, needs=current, names=names,
-                                districts=self.districts, area=params.get("area", ""),
-                                district=params.get("district", ""))
+                                districts=self.districts, **chosen)

@@ -25,9 +25,8 @@ from urllib.parse import urlsplit
 from eventlet.event import Event
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
@@ -38,6 +37,7 @@ from portal.signin import Provider, portal_url
 from portal.views import Parts
 from wspolpraca import metrics
 from wspolpraca.config import ConfigurationError, Settings, check_production_secret, settings_of
+from wspolpraca.http import InRequestThread, RoutedApp
 
 log = logging.getLogger(__name__)
 
@@ -239,48 +239,32 @@ class PortalServer(WebServer):
         return url_map
 
 
-class PortalApp:
-    def __init__(self, server: PortalServer) -> None:
-        self.server = server
-        self.url_map = server.make_url_map()
+class PortalApp(RoutedApp):
+    """The portal's routing (wspolpraca.http.RoutedApp): its static files beside the built-in
+    routes, and its failures as pages."""
 
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        adapter = self.url_map.bind_to_environ(environ)
-        started = time.perf_counter()
-        route = "unmatched"
-        try:
-            endpoint, values = adapter.match()
-            if endpoint == STATIC_ROUTE:
-                route = endpoint
-                response = static_file(environ, values["filename"])
-            elif isinstance(endpoint, str):
-                route = endpoint
-                response = self.builtin(endpoint)
-            else:
-                route = endpoint.url
-                request.path_values = values
-                response = endpoint.handle_request(request)
-        except NotFound:
-            response = error_page(404)
-        except MethodNotAllowed as exc:
-            response = error_page(405)
-            response.headers["Allow"] = ", ".join(exc.valid_methods or [])
-        except HTTPException as exc:
-            if exc.code and exc.code < 400:  # a redirect (e.g. a trailing slash)
-                response = exc.get_response(environ)
-            else:
-                response = error_page(exc.code or 400)
-        except Exception:
-            log.exception("unexpected failure routing %s %s", request.method, request.path)
-            response = error_page(500)
-        metrics.HTTP_REQUESTS.labels(service=SERVICE, method=request.method, route=route,
-                                     status=str(response.status_code)).inc()
-        metrics.HTTP_DURATION.labels(service=SERVICE, method=request.method,
-                                     route=route).observe(time.perf_counter() - started)
-        return response(environ, start_response)
+    def service_name(self) -> str:
+        return SERVICE
 
-    def builtin(self, route: str) -> Response:
+    def not_found(self) -> Response:
+        return error_page(404)
+
+    def method_not_allowed(self, exc: MethodNotAllowed) -> Response:
+        response = error_page(405)
+        response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        return response
+
+    def http_error(self, exc: HTTPException, environ: dict) -> Response:
+        if exc.code and exc.code < 400:  # a redirect (e.g. a trailing slash)
+            return exc.get_response(environ)
+        return error_page(exc.code or 400)
+
+    def failure(self) -> Response:
+        return error_page(500)
+
+    def builtin(self, route: str, values: dict[str, Any], environ: dict) -> Response:
+        if route == STATIC_ROUTE:
+            return static_file(environ, values["filename"])
         if route == "/metrics":
             return Response(metrics.exposition(),
                             content_type="text/plain; version=0.0.4; charset=utf-8")
@@ -298,7 +282,7 @@ def static_file(environ, filename: str) -> Response:
     return secure(response)
 
 
-class Page(HttpRequestHandler):
+class Page(InRequestThread):
     server = PortalServer()
 
     def __init__(self, method: str, url: str, *, csp: str = CSP, **kwargs) -> None:
@@ -369,13 +353,6 @@ class Page(HttpRequestHandler):
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
         return secure(response, csp)
-
-    def handle_result(self, event, worker_ctx, result, exc_info):
-        if exc_info is not None:
-            event.send_exception(*exc_info)
-        else:
-            event.send(result)
-        return result, exc_info
 
 
 def _site_of(container) -> Site:

@@ -183,19 +183,49 @@ class WorkspacesMixin:
                 raise NotAllowed(path) from None
             raise
 
+    def _act_as(self, me: Session, request: Request, service: str, path: str,
+                done: str | Callable[[Any], str], refused: Callable[[Rejected], Response], *,
+                json: Any = None, method: str = "POST") -> Response:
+        """The one way a signed-in page sends something to its API: with the person's token
+        and the Idempotency-Key the form was rendered with; on success a redirect to `done`
+        (POST/redirect/GET; a function of the API's answer when the address needs it, the
+        new record's id), on a refusal what `refused` makes of it."""
+        try:
+            answer = self._call(me, method, service, path, json=json,
+                                idempotency_key=form_key(request))
+        except Rejected as exc:
+            return refused(exc)
+        return redirect(done(answer) if callable(done) else done, code=303)
+
     def _submit_as(self, me: Session, request: Request, form: Form, service: str, path: str,
-                   body: Any, done: str, again: Callable[[int], Response]) -> Response:
+                   body: Any, done: str | Callable[[Any], str],
+                   again: Callable[[int], Response], *, method: str = "POST",
+                   items: dict[str, list[str]] | None = None) -> Response:
         """PortalService._submit with the person's token: the form checked, then passed to its
-        API; redirect on success, on an error or a refusal the page `again` with the
-        messages next to the fields."""
+        API (`_act_as`); redirect on success, on an error or a refusal the page `again` with
+        the messages next to the fields (`items`: see Form.reject)."""
         if form.errors:
             return again(422)
-        try:
-            self._call(me, "POST", service, path, json=body, idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
+
+        def refused(exc: Rejected) -> Response:
+            form.reject(exc, items)
             return again(exc.status)
-        return redirect(done, code=303)
+
+        return self._act_as(me, request, service, path, done, refused, json=body,
+                            method=method)
+
+    def _send_for_organisation(self, request: Request, fields: tuple[str, ...],
+                               labels: dict[str, str], path: str,
+                               body_of: Callable[[Form, str | None], Any], done: str,
+                               show: Callable[[Request, Session, Form, int], Response],
+                               ) -> Response:
+        """A representative's form in the name of their organisation (its `areas` ticked),
+        made into the registry's body by `body_of(form, organisation id)` and sent
+        (`_submit_as`); `show(request, me, form, status)` is its page again."""
+        me = self._role(request, "ngo")
+        form = Form.read(request, fields, labels, many=("areas",))
+        return self._submit_as(me, request, form, "registry", path, body_of(form, me.org_id),
+                               done, lambda status: show(request, me, form, status))
 
     def _invite(self, me: Session, email: str, name: str, roles: list[str],
                 idempotency_key: str | None = None) -> str:
@@ -250,6 +280,30 @@ class WorkspacesMixin:
 
     def _area_names(self, parts: Parts) -> dict[str, str]:
         return parts.fetch(lambda: AREAS.get(self.site.backends), {}) or {}
+
+    _areas = _area_names   # the name most parts of the workspaces use
+
+    def _own_areas(self, me: Session, parts: Parts) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """The areas' names by code, and the choices of a form of the person's organisation:
+        its own areas (all of them when it names none)."""
+        org = parts.fetch(lambda: self._call(me, "GET", "registry",
+                                             f"/api/v1/organizations/{me.org_id}"), {}) or {}
+        names = self._area_names(parts)
+        return names, [(code, names.get(code, code)) for code in org.get("areas") or names]
+
+    def _registry_public(self, request: Request, path: str, districts: tuple[str, ...] = (),
+                         ) -> tuple[Parts, dict[str, str], dict[str, str], list[dict] | None]:
+        """A public list of the registry's (`path`) in the area chosen (`?obszar=`) and, given
+        `districts`, the district (`?dzielnica=`), each when it is one of them: the page's
+        parts, the areas' names, the filters applied ("" for none) and what was found."""
+        parts = Parts()
+        names = self._area_names(parts)
+        area, district = request.args.get("obszar", ""), request.args.get("dzielnica", "")
+        chosen = {"area": area if area in names else "",
+                  "district": district if district in districts else ""}
+        found = parts.fetch(lambda: self.site.backends.items(
+            "registry", path, **{k: v for k, v in chosen.items() if v}))
+        return parts, names, chosen, found
 
     # --- signing in and out --------------------------------------------------------------
     @page("GET", "/logowanie")
@@ -415,17 +469,17 @@ class WorkspacesMixin:
         me = self._me(request)
         form = Form.read(request, ("organization_id",),
                          {"organization_id": "Identyfikator organizacji"})
-        try:
-            self._call(me, "POST", "identity", "/api/v1/representations",
-                       json={"organization_id": form.values["organization_id"]},
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
+
+        def refused(exc: Rejected) -> Response:
             form.reject(exc)
             if exc.status == 409 and not exc.fields:
                 form.errors.setdefault("organization_id", []).append(exc.message)
                 form.message = ""
             return self._my_organisation(request, me, form, exc.status)
-        return redirect("/moja-organizacja?wyslano=1#reprezentacja", code=303)
+
+        return self._act_as(me, request, "identity", "/api/v1/representations",
+                            "/moja-organizacja?wyslano=1#reprezentacja", refused,
+                            json={"organization_id": form.values["organization_id"]})
 
     @page("POST", "/moja-organizacja/reprezentacje/<id>/<action>")
     def decide_colleague(self, request: Request, id: str, action: str) -> Response:
@@ -437,19 +491,17 @@ class WorkspacesMixin:
                                back: str) -> Response:
         if action not in ("zatwierdz", "odmow"):
             raise NotAllowed(action)
-        try:
-            if action == "zatwierdz":
-                self._call(me, "POST", "identity", f"/api/v1/representations/{id}/approve",
-                           idempotency_key=form_key(request))
-            else:
-                self._call(me, "POST", "identity", f"/api/v1/representations/{id}/refuse",
-                           json={"reason": (request.form.get("reason") or "").strip()},
-                           idempotency_key=form_key(request))
-        except Rejected as exc:
+        path, body = (f"/api/v1/representations/{id}/approve", None) \
+            if action == "zatwierdz" else (f"/api/v1/representations/{id}/refuse",
+                                           {"reason": (request.form.get("reason") or "").strip()})
+
+        def refused(exc: Rejected) -> Response:
             message = " ".join(polish(m) for ms in exc.fields.values() for m in ms) \
                 or exc.message
             return redirect(f"{back}?blad={quote(message)}&wniosek={id}#wnioski", code=303)
-        return redirect(f"{back}?zapisano={action}#wnioski", code=303)
+
+        return self._act_as(me, request, "identity", path, f"{back}?zapisano={action}#wnioski",
+                            refused, json=body)
 
     @page("GET", "/moja-organizacja/skrzynka")
     def inbox(self, request: Request) -> Response:
@@ -616,17 +668,11 @@ class WorkspacesMixin:
             checked = self._check(me, competition_id, form)
             return self._offer_form(request, competition_id, form,
                                     200 if checked else 422, checked=checked)
-        body = self._competition_body(form, me.org_id or "")
-        if form.errors:
-            return self._offer_form(request, competition_id, form, 422)
-        try:
-            offer = self._call(me, "POST", "grants",
-                               f"/api/v1/competitions/{competition_id}/offers", json=body,
-                               idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._offer_form(request, competition_id, form, exc.status)
-        return redirect(f"/moja-organizacja/oferty/{offer['id']}?zlozono=1", code=303)
+        return self._submit_as(
+            me, request, form, "grants", f"/api/v1/competitions/{competition_id}/offers",
+            self._competition_body(form, me.org_id or ""),
+            lambda offer: f"/moja-organizacja/oferty/{offer['id']}?zlozono=1",
+            lambda status: self._offer_form(request, competition_id, form, status))
 
     @page("GET", "/moja-organizacja/oferty/<id>")
     def offer(self, request: Request, id: str) -> Response:
@@ -675,13 +721,10 @@ class WorkspacesMixin:
     @page("POST", "/urzad/organizacje/<id>/weryfikuj")
     def verify(self, request: Request, id: str) -> Response:
         me = self._role(request, "officer")
-        try:
-            org = self._call(me, "POST", "registry", f"/api/v1/organizations/{id}/verify",
-                             idempotency_key=form_key(request))
-        except Rejected as exc:
-            return redirect("/urzad/organizacje?blad=" + quote(exc.message), code=303)
-        return redirect("/urzad/organizacje?zweryfikowano=" + quote(org.get("name", "")),
-                        code=303)
+        return self._act_as(
+            me, request, "registry", f"/api/v1/organizations/{id}/verify",
+            lambda org: "/urzad/organizacje?zweryfikowano=" + quote(org.get("name", "")),
+            lambda exc: redirect("/urzad/organizacje?blad=" + quote(exc.message), code=303))
 
     @page("GET", "/urzad/reprezentacje")
     def representation_requests(self, request: Request) -> Response:
