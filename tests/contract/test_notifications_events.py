@@ -1,7 +1,7 @@
-"""The notifications service's events in the catalogue (`infra/asyncapi/asyncapi.yaml`):
-an example of every type validates, a missing or extra field or a wrong value does not.
-(What the integration tests made the service publish is checked by
-`test_event_catalogue.py` for every service.)"""
+"""The two delivery events of notifications against the AsyncAPI catalogue: hand-made
+examples of `notification.sent` and `notification.failed` validate, and the catalogue refuses
+each with a field missing, a field too many or a value out of range (`test_event_catalogue.py`
+checks what the services really published)."""
 
 from __future__ import annotations
 
@@ -15,19 +15,15 @@ SUBSCRIPTION_ID = "665f1c2a9b1e8a0012345678"
 
 
 def sent(**changes: Any) -> dict[str, Any]:
-    data = {"delivery_id": DELIVERY_ID, "event_id": EVENT_ID,
+    return {"delivery_id": DELIVERY_ID, "event_id": EVENT_ID,
             "event_type": "registry.inquiry.routed", "channel": "webhook",
-            "subscription_id": SUBSCRIPTION_ID, "attempts": 1, "status": "sent"}
-    data.update(changes)
-    return data
+            "subscription_id": SUBSCRIPTION_ID, "attempts": 1, "status": "sent"} | changes
 
 
 def failed(**changes: Any) -> dict[str, Any]:
-    data = {**sent(), "attempts": 8, "status": "dead", "last_error": "HTTP 500",
+    return {**sent(), "attempts": 8, "status": "dead", "last_error": "HTTP 500",
             "last_status_code": 500, "subscription_suspended": False,
-            "consecutive_failures": 1}
-    data.update(changes)
-    return data
+            "consecutive_failures": 1} | changes
 
 
 EXAMPLES: dict[str, dict[str, Any]] = {
