@@ -5,7 +5,7 @@ checks what the services really published)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from wspolpraca.testing.event_examples import CatalogueExamples
 
@@ -26,37 +26,27 @@ def failed(**changes: Any) -> dict[str, Any]:
             "consecutive_failures": 1} | changes
 
 
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "notifications.notification.sent": sent(),
-    "notifications.notification.failed": failed(),
-}
-
-VARIANTS: list[tuple[str, dict[str, Any]]] = [
-    ("notifications.notification.sent", sent(channel="email", subscription_id=None)),
-    ("notifications.notification.failed", failed(
-        last_error="timeout after 10s", last_status_code=None, subscription_suspended=True,
-        consecutive_failures=5)),
-    ("notifications.notification.failed", failed(
-        channel="email", subscription_id=None, last_error="SMTP refused: SMTPRecipientsRefused",
-        last_status_code=None, consecutive_failures=0)),
-]
-
-WRONG_VALUES: list[tuple[str, str, Any]] = [
-    ("notifications.notification.sent", "channel", "inbox"),
-    ("notifications.notification.sent", "status", "dead"),
-    ("notifications.notification.sent", "attempts", 0),
-    ("notifications.notification.sent", "delivery_id", "not-a-delivery"),
-    ("notifications.notification.sent", "event_type", "inquiry.routed"),
-    ("notifications.notification.failed", "status", "sent"),
-    ("notifications.notification.failed", "last_error", "x" * 501),
-    ("notifications.notification.failed", "consecutive_failures", -1),
-]
+SENT, FAILED = "notifications.notification.sent", "notifications.notification.failed"
 
 
 class TestNotificationsEvents(CatalogueExamples):
-    examples = EXAMPLES
-    variants = VARIANTS
-    wrong_values = WRONG_VALUES
+    """The two types, each an example; other shapes the dispatcher sends; refused values."""
+
+    examples: ClassVar[dict[str, dict[str, Any]]] = {SENT: sent(), FAILED: failed()}
+    variants: ClassVar[list[tuple[str, dict[str, Any]]]] = [
+        (SENT, sent(channel="email", subscription_id=None)),
+        (FAILED, failed(last_error="timeout after 10s", last_status_code=None,
+                        subscription_suspended=True, consecutive_failures=5)),
+        (FAILED, failed(channel="email", subscription_id=None,
+                        last_error="SMTP refused: SMTPRecipientsRefused", last_status_code=None,
+                        consecutive_failures=0)),
+    ]
+    wrong_values: ClassVar[list[tuple[str, str, Any]]] = [
+        (SENT, "channel", "inbox"), (SENT, "status", "dead"), (SENT, "attempts", 0),
+        (SENT, "delivery_id", "not-a-delivery"), (SENT, "event_type", "inquiry.routed"),
+        (FAILED, "status", "sent"), (FAILED, "last_error", "x" * 501),
+        (FAILED, "consecutive_failures", -1),
+    ]
     extra_field = ("target", "https://dept.example.pl/hook")
     subject_of = staticmethod(lambda data: DELIVERY_ID)
 
@@ -65,12 +55,12 @@ event = TestNotificationsEvents.event
 
 
 def test_the_subject_is_the_delivery_id(catalogue):
-    wrong = event("notifications.notification.sent", sent())
+    wrong = event(SENT, sent())
     wrong["subject"] = "665f1c2a9b1e8a0012345678"
     assert catalogue.validate(wrong) != []
 
 
 def test_the_source_must_be_the_notifications_service(catalogue):
-    wrong = event("notifications.notification.sent", sent())
+    wrong = event(SENT, sent())
     wrong["source"] = "/wspolpraca/grants"
     assert catalogue.validate(wrong) != []
