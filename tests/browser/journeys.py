@@ -64,7 +64,7 @@ def arrive(page, city, pattern: str) -> None:
                              f"{page.locator('body').inner_text()[:2000]}\n{logs}") from exc
 
 
-def refused_at(page, field: str):
+def refused_at(page, field: str) -> tuple[Any, str]:
     """The field (its name in the form) once the API's 422 marked it invalid, and the text of
     what describes it (the message the API gave for it)."""
     marked = page.locator(f"#pole-{field}[aria-invalid='true']")
@@ -273,7 +273,7 @@ def _fill(page, fields: list[tuple[str, Any]]) -> None:
 
 # --- moving about and correcting what the API refused -----------------------------------------
 
-def open_from(page, city, link, pattern: str, shot: str | None = None,
+def open_from(page, city, link: str | re.Pattern[str], pattern: str, shot: str | None = None,
               within: str | None = None) -> None:
     """Follows the link named `link` (a string or a pattern; within `within`, say "main"),
     waits for the address `pattern` and, given `shot`, checks the page (`checked`)."""
@@ -285,7 +285,7 @@ def open_from(page, city, link, pattern: str, shot: str | None = None,
 
 
 def corrected(page, city, button: str, field: str, says: str, shot: str, value: str,
-              landing: str):
+              landing: str) -> None:
     """`button` sends the form: the API's 422 at `field` says `says` (the page checked as
     `shot`); `value` typed into the field and sent again lands at `landing`."""
     page.get_by_role("button", name=button).click()
