@@ -31,15 +31,23 @@ import uuid
 from datetime import datetime, timedelta
 
 import requests
-from test_journey_3 import represented_organisation, signed_in, signed_in_officer
-from test_journey_5 import room_of_the_department
-from test_workspaces import arrive, checked, officer_headers
+from journeys import (
+    LOCAL,
+    arrive,
+    checked,
+    corrected,
+    officer_headers,
+    open_from,
+    refused_at,
+    represented_organisation,
+    room_of_the_department,
+    signed_in,
+    signed_in_officer,
+)
 
 from conftest import DESKTOP, wait_for
 from portal.formatting import WARSAW
 from wspolpraca.auth import mint_token
-
-LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def test_cooperation_screens(city, context_factory) -> None:
@@ -59,9 +67,8 @@ def test_cooperation_screens(city, context_factory) -> None:
 def patronage(city, ngo, officer, stamp: str) -> None:
     event = f"Festiwal Sąsiedzki {stamp}"
     ngo.goto("/moja-organizacja")
-    ngo.locator("main").get_by_role("link", name="Patronaty i promocja").click()
-    arrive(ngo, city, r"/moja-organizacja/patronaty$")
-    checked(ngo, "patronaty-organizacji")
+    open_from(ngo, city, "Patronaty i promocja", r"/moja-organizacja/patronaty$",
+              "patronaty-organizacji", within="main")
     too_soon = (datetime.now(WARSAW) + timedelta(days=3)).replace(hour=15, minute=0)
     ngo.get_by_label("Patronat honorowy prezydenta miasta").check()
     ngo.get_by_label("Nazwa wydarzenia").fill(event)
@@ -72,10 +79,8 @@ def patronage(city, ngo, officer, stamp: str) -> None:
     ngo.get_by_label("Uzasadnienie").fill("Festiwal łączy sąsiadów i organizacje dzielnicy.")
     ngo.locator("#pole-areas input[type=checkbox]").first.check()
     ngo.get_by_role("button", name="Złóż wniosek").click()
-    starts = ngo.locator("#pole-starts_at[aria-invalid='true']")
-    starts.wait_for()   # the registry's 422, at the field it names
-    message = ngo.locator("#" + starts.get_attribute("aria-describedby").split()[-1])
-    assert "co najmniej 14 dni" in message.inner_text()
+    _, message = refused_at(ngo, "starts_at")   # the registry's 422, at the field it names
+    assert "co najmniej 14 dni" in message
     assert ngo.get_by_label("Nazwa wydarzenia").input_value() == event
     checked(ngo, "patronaty-organizacji-blad")
     day = (datetime.now(WARSAW) + timedelta(days=30)).replace(hour=15, minute=0)
@@ -87,9 +92,8 @@ def patronage(city, ngo, officer, stamp: str) -> None:
 
     # --- the officer: a refusal needs a reason (told at the field); then grants it ----------
     officer.goto("/urzad")
-    officer.locator("main").get_by_role("link", name="Patronaty i promocja").click()
-    arrive(officer, city, r"/urzad/patronaty$")
-    checked(officer, "urzad-patronaty")
+    open_from(officer, city, "Patronaty i promocja", r"/urzad/patronaty$", "urzad-patronaty",
+              within="main")
     request = officer.locator("#czekajace + ul > li").filter(has_text=event)
     assert "Festiwal łączy sąsiadów" in request.inner_text()   # the office reads it whole
     request.get_by_role("button", name=re.compile(r"^Odmów")).click()
@@ -121,9 +125,8 @@ def patronage(city, ngo, officer, stamp: str) -> None:
 def trainings(city, ngo, officer, email: str, stamp: str) -> None:
     title = f"Jak rozliczyć dotację {stamp}"
     officer.goto("/urzad")
-    officer.locator("main").get_by_role("link", name="Szkolenia i wydarzenia").click()
-    arrive(officer, city, r"/urzad/szkolenia$")
-    checked(officer, "urzad-szkolenia")
+    open_from(officer, city, "Szkolenia i wydarzenia", r"/urzad/szkolenia$", "urzad-szkolenia",
+              within="main")
     starts = (datetime.now(WARSAW) + timedelta(days=5)).replace(hour=10, minute=0)
     officer.get_by_label("Tytuł").fill(title)
     officer.get_by_label("Szkolenie", exact=True).check()
@@ -134,15 +137,9 @@ def trainings(city, ngo, officer, email: str, stamp: str) -> None:
     officer.get_by_label("Koniec").fill((starts + timedelta(hours=3)).strftime(LOCAL))
     officer.get_by_label("Liczba miejsc").fill("0")
     officer.get_by_label("Prowadzący").fill("Anna Kowalska")
-    officer.get_by_role("button", name="Ogłoś").click()
-    seats = officer.locator("#pole-seats[aria-invalid='true']")
-    seats.wait_for()   # the registry's 422, at the field it names, in Polish
-    assert "Wpisz liczbę od 1" in officer.locator(
-        "#" + seats.get_attribute("aria-describedby").split()[-1]).inner_text()
-    checked(officer, "urzad-szkolenia-blad")
-    seats.fill("1")
-    officer.get_by_role("button", name="Ogłoś").click()
-    arrive(officer, city, r"/urzad/szkolenia/[0-9a-f]{24}\?zapisano=1")
+    # the registry's 422, at the field it names, in Polish
+    corrected(officer, city, "Ogłoś", "seats", "Wpisz liczbę od 1", "urzad-szkolenia-blad",
+              "1", r"/urzad/szkolenia/[0-9a-f]{24}\?zapisano=1")
     training_id = re.search(r"/urzad/szkolenia/([0-9a-f]{24})", officer.url).group(1)
     checked(officer, "urzad-szkolenie")
 
@@ -156,8 +153,7 @@ def trainings(city, ngo, officer, email: str, stamp: str) -> None:
 
     # --- the organisation's person: the waiting list -----------------------------------------
     ngo.goto("/moja-organizacja")
-    ngo.locator("main").get_by_role("link", name="Szkolenia i wydarzenia").click()
-    arrive(ngo, city, r"/moja-organizacja/szkolenia$")
+    open_from(ngo, city, "Szkolenia i wydarzenia", r"/moja-organizacja/szkolenia$", within="main")
     item = ngo.locator(f"#szkolenie-{training_id}")
     assert "Wolne miejsca: 0 z 1" in item.inner_text()
     checked(ngo, "szkolenia-organizacji")
@@ -195,9 +191,8 @@ def trainings(city, ngo, officer, email: str, stamp: str) -> None:
 def volunteering(city, context_factory, ngo, stamp: str) -> None:
     title = f"Szukamy opiekunów świetlicy {stamp}"
     ngo.goto("/moja-organizacja")
-    ngo.locator("main").get_by_role("link", name="Wolontariat").click()
-    arrive(ngo, city, r"/moja-organizacja/wolontariat$")
-    checked(ngo, "wolontariat-organizacji")
+    open_from(ngo, city, "Wolontariat", r"/moja-organizacja/wolontariat$",
+              "wolontariat-organizacji", within="main")
     today = datetime.now(WARSAW).date()
     ngo.get_by_label("Tytuł ogłoszenia").fill(title)
     ngo.get_by_label("Czego szukacie").fill("Popołudniowe zajęcia z dziećmi, dwa razy w tygodniu.")
@@ -205,22 +200,16 @@ def volunteering(city, context_factory, ngo, stamp: str) -> None:
     ngo.get_by_label("Dzielnica").select_option("Bałuty")
     ngo.get_by_label("Liczba wolontariuszy").fill("3")
     ngo.get_by_label("Do dnia").fill((today - timedelta(days=1)).isoformat())
-    ngo.get_by_role("button", name="Opublikuj ogłoszenie").click()
-    ends = ngo.locator("#pole-ends_on[aria-invalid='true']")
-    ends.wait_for()   # the registry's 422, at the field it names
-    assert "Termin już minął" in ngo.locator(
-        "#" + ends.get_attribute("aria-describedby").split()[-1]).inner_text()
-    checked(ngo, "wolontariat-organizacji-blad")
-    ends.fill((today + timedelta(days=60)).isoformat())
-    ngo.get_by_role("button", name="Opublikuj ogłoszenie").click()
-    arrive(ngo, city, r"/moja-organizacja/wolontariat\?wyslano=1")
+    # the registry's 422, at the field it names
+    corrected(ngo, city, "Opublikuj ogłoszenie", "ends_on", "Termin już minął",
+              "wolontariat-organizacji-blad", (today + timedelta(days=60)).isoformat(),
+              r"/moja-organizacja/wolontariat\?wyslano=1")
     assert title in ngo.locator("#ogloszenia + ul").inner_text()
 
     # --- the public finds it by its district (without JavaScript) ----------------------------
     public = context_factory(viewport=DESKTOP, java_script_enabled=False).new_page()
     public.goto("/organizacje")
-    public.get_by_role("link", name="Organizacje szukają wolontariuszy").click()
-    arrive(public, city, r"/wolontariat$")
+    open_from(public, city, "Organizacje szukają wolontariuszy", r"/wolontariat$")
     public.get_by_label("Dzielnica").select_option("Bałuty")
     public.get_by_role("button", name="Pokaż").click()
     arrive(public, city, r"/wolontariat\?.*dzielnica=Ba")
@@ -232,9 +221,8 @@ def volunteering(city, context_factory, ngo, stamp: str) -> None:
 
 def notifications_and_calendar(city, ngo, org: dict, stamp: str) -> None:
     ngo.goto("/moja-organizacja")
-    ngo.locator("main").get_by_role("link", name="Powiadomienia").click()
-    arrive(ngo, city, r"/moja-organizacja/powiadomienia$")
-    checked(ngo, "powiadomienia")
+    open_from(ngo, city, "Powiadomienia", r"/moja-organizacja/powiadomienia$", "powiadomienia",
+              within="main")
     ngo.get_by_role("button", name="Zapisz subskrypcję").click()
     ngo.locator("#pole-event_types.field-invalid").wait_for()   # nothing chosen
     checked(ngo, "powiadomienia-blad")
@@ -324,9 +312,8 @@ def inquiries(city, context_factory, officer, stamp: str) -> None:
         arrive(resident, city, r"/kontakt\?wyslano=1")
 
     officer.goto("/urzad")
-    officer.locator("main").get_by_role("link", name="Zapytania do urzędu").click()
-    arrive(officer, city, r"/urzad/zapytania$")
-    checked(officer, "urzad-zapytania")
+    open_from(officer, city, "Zapytania do urzędu", r"/urzad/zapytania$", "urzad-zapytania",
+              within="main")
     item = officer.locator("#czekajace + ul > li").filter(has_text=routed)
     item.get_by_label(re.compile("^Wydział, który odpowie")).select_option(
         label="Wydział Polityki Społecznej")
@@ -364,9 +351,8 @@ def inquiries(city, context_factory, officer, stamp: str) -> None:
 def partnership(city, context_factory, ngo, name: str, stamp: str) -> None:
     title = f"Wspólna akcja sąsiedzka {stamp}"
     ngo.goto("/moja-organizacja")
-    ngo.locator("main").get_by_role("link", name="Partnerstwa").click()
-    arrive(ngo, city, r"/moja-organizacja/partnerstwa$")
-    checked(ngo, "partnerstwa-organizacji")
+    open_from(ngo, city, "Partnerstwa", r"/moja-organizacja/partnerstwa$",
+              "partnerstwa-organizacji", within="main")
     today = datetime.now(WARSAW).date()
     ngo.get_by_label("Wspólny projekt").check()
     ngo.get_by_label("Nazwa").fill(title)
@@ -378,21 +364,15 @@ def partnership(city, context_factory, ngo, name: str, stamp: str) -> None:
     ngo.locator("#pole-areas input[type=checkbox]").first.check()
     ngo.get_by_label("Od dnia").fill((today + timedelta(days=10)).isoformat())
     ngo.get_by_label("Do dnia").fill(today.isoformat())
-    ngo.get_by_role("button", name="Zapisz partnerstwo").click()
-    ends = ngo.locator("#pole-ends_on[aria-invalid='true']")
-    ends.wait_for()   # the registry's 422, at the field it names
-    assert "Koniec nie może być przed początkiem" in ngo.locator(
-        "#" + ends.get_attribute("aria-describedby").split()[-1]).inner_text()
-    checked(ngo, "partnerstwa-organizacji-blad")
-    ends.fill((today + timedelta(days=40)).isoformat())
-    ngo.get_by_role("button", name="Zapisz partnerstwo").click()
-    arrive(ngo, city, r"/moja-organizacja/partnerstwa\?wyslano=1")
+    # the registry's 422, at the field it names
+    corrected(ngo, city, "Zapisz partnerstwo", "ends_on", "Koniec nie może być przed początkiem",
+              "partnerstwa-organizacji-blad", (today + timedelta(days=40)).isoformat(),
+              r"/moja-organizacja/partnerstwa\?wyslano=1")
     assert title in ngo.locator("#partnerstwa + ul").inner_text()
 
     public = context_factory(viewport=DESKTOP).new_page()
     public.goto("/organizacje")
-    public.get_by_role("link", name="Partnerstwa i wspólne projekty").click()
-    arrive(public, city, r"/partnerstwa$")
+    open_from(public, city, "Partnerstwa i wspólne projekty", r"/partnerstwa$")
     entry = public.locator("#partnerstwa li").filter(has_text=title)
     parties = entry.locator(".strony").inner_text()
     assert name in parties and partner_name in parties and "Miasto" in parties

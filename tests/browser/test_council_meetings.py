@@ -13,9 +13,15 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import requests
+from journeys import (
+    arrive,
+    checked,
+    officer_headers,
+    represented_organisation,
+    signed_in,
+    signed_in_officer,
+)
 from pymongo import MongoClient
-from test_journey_3 import represented_organisation, signed_in, signed_in_officer
-from test_workspaces import arrive, checked, officer_headers
 
 from conftest import wait_for
 from portal import formatting
@@ -67,6 +73,19 @@ def type_moment(page, field_id: str, moment: datetime) -> None:
     page.keyboard.type(f"{moment:%H%M}")
     local = page.locator(f"#{field_id}").input_value()
     assert local == f"{moment:%Y-%m-%dT%H:%M}", local
+
+
+def required_then_sent(page, button: str, field: str, text: str, shot: str) -> None:
+    """By keyboard alone: `button` pressed with `field` empty, the service's "required" read at
+    the field (axe and screenshots as `shot`), then `text` typed into it and sent."""
+    tab_to(page, page.get_by_role("button", name=button))
+    press(page, "Enter")
+    page.locator(f"#pole-{field}[aria-invalid='true']").wait_for()
+    assert "To pole jest wymagane." in page.locator(f"#pole-{field}").locator(
+        "xpath=..").inner_text()
+    checked(page, shot)
+    type_into(page, f"pole-{field}", text)
+    press(page, "Enter")
 
 
 def council_with_a_member(city, stamp: str) -> tuple[dict, str]:
@@ -161,14 +180,8 @@ def test_council_meetings_by_keyboard(city, context_factory) -> None:
 
     # --- the second is called off: without a reason the service says so at the field --------
     follow(officer, city, second, r"/posiedzenia/[0-9a-f]{24}$")
-    tab_to(officer, officer.get_by_role("button", name="Odwołaj posiedzenie"))
-    press(officer, "Enter")
-    officer.locator("#pole-reason[aria-invalid='true']").wait_for()
-    assert "To pole jest wymagane." in officer.locator("#pole-reason").locator(
-        "xpath=..").inner_text()
-    checked(officer, "rada-posiedzenie-odwolanie-blad")
-    type_into(officer, "pole-reason", "Brak kworum")
-    press(officer, "Enter")
+    required_then_sent(officer, "Odwołaj posiedzenie", "reason", "Brak kworum",
+                       "rada-posiedzenie-odwolanie-blad")
     arrive(officer, city, r"zapisano=odwolano")
     past = officer.locator("#wczesniejsze + ul").inner_text()
     assert second in past and "Brak kworum" in past
@@ -179,15 +192,8 @@ def test_council_meetings_by_keyboard(city, context_factory) -> None:
     follow(officer, city, council["name"], rf"/urzad/rada/{council['id']}$",
            within="nav.breadcrumbs")
     follow(officer, city, "Opinie rady", r"/opinie$")
-    tab_to(officer, officer.get_by_role("button", name="Poproś o opinię"))
-    press(officer, "Enter")
-    officer.locator("#pole-subject[aria-invalid='true']").wait_for()
-    assert "To pole jest wymagane." in officer.locator("#pole-subject").locator(
-        "xpath=..").inner_text()
-    checked(officer, "rada-opinie-blad")
     subject = f"Projekt uchwały o grantach kulturalnych {stamp}"
-    type_into(officer, "pole-subject", subject)
-    press(officer, "Enter")
+    required_then_sent(officer, "Poproś o opinię", "subject", subject, "rada-opinie-blad")
     arrive(officer, city, r"zapisano=poproszono")
     asked = officer.locator("#prosby + ul > li").filter(has_text=subject).inner_text()
     assert "czeka na opinię" in asked

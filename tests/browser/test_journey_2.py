@@ -14,18 +14,27 @@ build/screenshots/."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import requests
-from test_workspaces import DEMO_PASSWORD, arrive, checked, sign_in_at_identity
-from test_workspaces_committee import PASSWORD, deadline_passed, officer_account
+from journeys import (
+    DEMO_PASSWORD,
+    PASSWORD,
+    arrive,
+    checked,
+    deadline_passed,
+    fill_offer,
+    officer_account,
+    open_from,
+    refused_at,
+    sign_in_at_identity,
+    sign_in_officer,
+)
 
 from conftest import wait_for
-from identity import totp
 
 REPRESENTATIVE = "ngo1@example.org"   # scripts/demo.py: represents its first organisation
 ORGANISATION = "Fundacja Teatr Na Podwórku"   # ... whose area is culture
@@ -39,16 +48,8 @@ def test_journey_2_programme_competition_offer_contract_report(city, context_fac
 
     # --- the officer drafts the programme, edits the draft and adopts it ----------------------
     officer = context_factory(viewport={"width": 1280, "height": 900}).new_page()
-    officer.goto("/urzad")
-    sign_in_at_identity(officer, officer_account(city, stamp), PASSWORD)
-    secret = re.search(r"secret=([A-Z2-7]+)",
-                       officer.locator("#otpauth").inner_text()).group(1)
-    officer.get_by_label("Kod z aplikacji").fill(totp.code_at(secret, totp.step_of(time.time())))
-    officer.get_by_role("button", name="Potwierdź").click()
-    arrive(officer, city, r"/urzad$")
-    officer.get_by_role("link", name="Program współpracy").click()
-    arrive(officer, city, r"/urzad/program$")
-    checked(officer, "urzad-program")
+    sign_in_officer(officer, city, officer_account(city, stamp))
+    open_from(officer, city, "Program współpracy", r"/urzad/program$", "urzad-program")
     officer.get_by_label("Rok programu").fill(str(year))
     officer.get_by_label("Tytuł programu").fill(f"Program współpracy na {year} rok")
     officer.get_by_label("Cele programu").fill("Kultura blisko mieszkańców\nAktywni seniorzy")
@@ -72,8 +73,7 @@ def test_journey_2_programme_competition_offer_contract_report(city, context_fac
     checked(officer, "urzad-program-uchwalony")
 
     # --- and announces a competition: the 21 days explained before they bite -------------------
-    officer.get_by_role("link", name="Ogłoś konkurs ofert").click()
-    arrive(officer, city, r"/urzad/konkursy/nowy$")
+    open_from(officer, city, "Ogłoś konkurs ofert", r"/urzad/konkursy/nowy$")
     terms = requests.get(city.url("grants") + "/api/v1/competitions/announcement-terms",
                          timeout=10).json()
     earliest = terms["earliest_submission_deadline"]
@@ -89,10 +89,9 @@ def test_journey_2_programme_competition_offer_contract_report(city, context_fac
     officer.get_by_label("Początek realizacji zadania").fill(f"{year}-03-01")
     officer.get_by_label("Koniec realizacji zadania").fill(f"{year}-11-30")
     officer.get_by_role("button", name="Ogłoś konkurs").click()
-    deadline = officer.locator("#pole-submission_deadline[aria-invalid='true']")
-    deadline.wait_for()   # grants' 422, at the field it names; nothing announced
-    message = officer.locator("#" + deadline.get_attribute("aria-describedby").split()[-1])
-    assert "art. 13 ust. 1" in message.inner_text() and earliest in message.inner_text()
+    # grants' 422, at the field it names; nothing announced
+    deadline, message = refused_at(officer, "submission_deadline")
+    assert "art. 13 ust. 1" in message and earliest in message
     checked(officer, "urzad-konkurs-nowy-blad")
     deadline.fill(earliest)
     officer.get_by_role("button", name="Ogłoś konkurs").click()
@@ -111,25 +110,17 @@ def test_journey_2_programme_competition_offer_contract_report(city, context_fac
     arrive(person, city, re.escape(city.portal) + r"/moja-organizacja$")
     assert person.locator("h1").inner_text() == ORGANISATION
     # the link names its competition for a screen reader (Chromium spaces the hidden part)
-    person.get_by_role("link", name=re.compile(rf"Złóż ofertę\W+{title}")).click()
-    arrive(person, city, rf"/moja-organizacja/oferty/nowa/{competition_id}$")
-    person.get_by_label("Tytuł zadania").fill(f"Teatr na podwórkach {stamp}")
-    person.get_by_label("Opis zadania").fill("Dwanaście spektakli na podwórkach kamienic.")
-    person.get_by_label("Początek realizacji").fill(f"{year}-03-01")
-    person.get_by_label("Koniec realizacji").fill(f"{year}-11-30")
-    person.get_by_label("Pozycja kosztorysu 1: nazwa").fill("Honoraria aktorów")
-    person.get_by_label("Pozycja kosztorysu 1: kwota (zł)").fill("7 000,00")
-    person.get_by_label("Pozycja kosztorysu 2: nazwa").fill("Scenografia")
-    person.get_by_label("Pozycja kosztorysu 2: kwota (zł)").fill("3000")
-    person.get_by_label("Wnioskowana kwota dotacji (zł)").fill("9 000,00")
-    person.get_by_label("Wkład własny finansowy (zł)").fill("1 000,00")
-    person.get_by_label("Wkład własny niefinansowy (osobowy i rzeczowy) (zł)").fill("0")
-    person.get_by_label("Całkowity koszt zadania (zł)").fill("11 000,00")   # a wrong sum
+    open_from(person, city, re.compile(rf"Złóż ofertę\W+{title}"),
+              rf"/moja-organizacja/oferty/nowa/{competition_id}$")
+    fill_offer(person, title=f"Teatr na podwórkach {stamp}",
+               description="Dwanaście spektakli na podwórkach kamienic.",
+               start=f"{year}-03-01", end=f"{year}-11-30",
+               costs=(("Honoraria aktorów", "7 000,00"), ("Scenografia", "3000")),
+               requested="9 000,00", own="1 000,00", non_financial="0",
+               total="11 000,00")   # a wrong sum
     person.get_by_role("button", name="Wyślij ofertę").click()
-    total = person.locator("#pole-total_cost[aria-invalid='true']")
-    total.wait_for()
-    assert "różni się od kosztu całkowitego" in person.locator(
-        "#" + total.get_attribute("aria-describedby").split()[0]).inner_text()
+    total, message = refused_at(person, "total_cost")
+    assert "różni się od kosztu całkowitego" in message
     total.fill("10 000,00")
     person.get_by_role("button", name="Wyślij ofertę").click()
     arrive(person, city, r"/moja-organizacja/oferty/[0-9a-f]{24}\?zlozono=1")
@@ -173,9 +164,8 @@ def test_journey_2_programme_competition_offer_contract_report(city, context_fac
     assert officer.locator("#stan-konkursu").inner_text() == "Rozstrzygnięty"
 
     # --- and signs the contract from the result: two tranches (a wrong sum explained first) -----
-    officer.get_by_role("link", name="Umowy z przyznanych dotacji").click()
-    arrive(officer, city, r"/urzad/umowy#do-zawarcia$")
-    checked(officer, "urzad-umowy")
+    open_from(officer, city, "Umowy z przyznanych dotacji", r"/urzad/umowy#do-zawarcia$",
+              "urzad-umowy")
     officer.get_by_role("link", name=re.compile(
         rf"Przygotuj umowę\W+Teatr na podwórkach {stamp}")).click()
     arrive(officer, city, rf"/urzad/umowy/nowa/{offer_id}$")
@@ -199,9 +189,7 @@ def test_journey_2_programme_competition_offer_contract_report(city, context_fac
 
     # --- the representative sees the contract with its tranches and files the report ----------
     person.goto("/moja-organizacja")
-    person.get_by_role("link", name="Umowy i sprawozdania").click()
-    arrive(person, city, r"/moja-organizacja/umowy$")
-    checked(person, "moje-umowy")
+    open_from(person, city, "Umowy i sprawozdania", r"/moja-organizacja/umowy$", "moje-umowy")
     person.locator(f"a[href='/moja-organizacja/umowy/{contract_id}']").click()
     arrive(person, city, rf"/moja-organizacja/umowy/{contract_id}$")
     tranches = person.locator("#transze + .table-wrap").inner_text()

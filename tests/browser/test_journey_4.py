@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import requests
-from pymongo import MongoClient
-from test_journey_3 import represented_organisation, signed_in, signed_in_officer
-from test_workspaces import arrive, checked
+from journeys import (
+    LOCAL,
+    a_second_ago,
+    arrive,
+    checked,
+    corrected,
+    open_from,
+    represented_organisation,
+    resident_comments,
+    signed_in,
+    signed_in_officer,
+)
 
-from conftest import DESKTOP
 from portal.formatting import WARSAW
-
-LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def comment_as_organisation(city, context_factory, email: str, consultation_id: str,
@@ -49,12 +55,10 @@ def test_journey_4_consultation_comments_answers_and_report(city, context_factor
 
     # --- the officer plans the consultation (too short: explained), then changes it ----------
     officer = signed_in_officer(city, context_factory, stamp)
-    officer.locator("main").get_by_role("link", name="Konsultacje").click()
-    arrive(officer, city, r"/urzad/konsultacje$")
-    checked(officer, "urzad-konsultacje")
-    officer.get_by_role("link", name="Nowe konsultacje").click()
-    arrive(officer, city, r"/urzad/konsultacje/nowe$")
-    checked(officer, "urzad-konsultacje-nowe")
+    open_from(officer, city, "Konsultacje", r"/urzad/konsultacje$", "urzad-konsultacje",
+              within="main")
+    open_from(officer, city, "Nowe konsultacje", r"/urzad/konsultacje/nowe$",
+              "urzad-konsultacje-nowe")
     opens = (datetime.now(WARSAW) + timedelta(days=1)).replace(hour=10, minute=0)
     officer.get_by_label("Tytuł").fill(title)
     officer.get_by_label("Przedmiot konsultacji").fill("Zasady urządzania zieleni na osiedlach.")
@@ -65,15 +69,10 @@ def test_journey_4_consultation_comments_answers_and_report(city, context_factor
     officer.get_by_label("Zamknięcie konsultacji").fill(
         (opens + timedelta(days=3)).strftime(LOCAL))
     officer.get_by_label("Uwagi mogą zgłaszać także mieszkańcy").check()
-    officer.get_by_role("button", name="Zaplanuj konsultacje").click()
-    closes = officer.locator("#pole-closes_at[aria-invalid='true']")
-    closes.wait_for()   # the service's 422, at the field it names
-    message = officer.locator("#" + closes.get_attribute("aria-describedby").split()[-1])
-    assert "co najmniej 7 dni" in message.inner_text()
-    checked(officer, "urzad-konsultacje-nowe-blad")
-    closes.fill((opens + timedelta(days=21)).strftime(LOCAL))
-    officer.get_by_role("button", name="Zaplanuj konsultacje").click()
-    arrive(officer, city, r"/urzad/konsultacje/[0-9a-f]{24}\?zapisano=utworzono")
+    # the service's 422, at the field it names
+    corrected(officer, city, "Zaplanuj konsultacje", "closes_at", "co najmniej 7 dni",
+              "urzad-konsultacje-nowe-blad", (opens + timedelta(days=21)).strftime(LOCAL),
+              r"/urzad/konsultacje/[0-9a-f]{24}\?zapisano=utworzono")
     consultation_id = re.search(r"/urzad/konsultacje/([0-9a-f]{24})", officer.url).group(1)
     assert officer.locator("#stan-konsultacji").inner_text() == "Planowane (przed otwarciem)"
     checked(officer, "urzad-konsultacja-planowana")
@@ -84,11 +83,7 @@ def test_journey_4_consultation_comments_answers_and_report(city, context_factor
     assert "§ 2. Wybór gatunków" in officer.locator("dl.facts").inner_text()
 
     # --- it opens (the tests' clock) ----------------------------------------------------------
-    with MongoClient(city.database.uri) as client:
-        moved = client["consultations"]["consultations"].update_one(
-            {"_id": consultation_id},
-            {"$set": {"opens_at": datetime.now(UTC) - timedelta(seconds=1)}})
-    assert moved.matched_count == 1
+    a_second_ago(city, "consultations", "consultations", consultation_id, "opens_at")
     officer.reload()
     assert officer.locator("#stan-konsultacji").inner_text() == "Trwają"
     assert officer.get_by_role("button", name="Zapisz zmiany").count() == 0
@@ -101,12 +96,9 @@ def test_journey_4_consultation_comments_answers_and_report(city, context_factor
         texts[first["id"]], shot="konsultacja-uwaga-organizacji")
     comment_as_organisation(city, context_factory, second_email, consultation_id,
                             "§ 2. Wybór gatunków", texts[second["id"]])
-    resident = context_factory(viewport=DESKTOP).new_page()
-    resident.goto(f"/konsultacje/{consultation_id}")
-    resident.get_by_label("Imię i nazwisko").fill("Sprzedawca Kredytów")
-    resident.get_by_label("Treść uwagi").fill("Tanie kredyty bez BIK, dzwoń teraz!")
-    resident.get_by_role("button", name="Wyślij uwagę").click()
-    arrive(resident, city, r"wyslano=1")
+    resident_comments(city, context_factory, f"/konsultacje/{consultation_id}",
+                      ("Imię i nazwisko", "Sprzedawca Kredytów"),
+                      "Tanie kredyty bez BIK, dzwoń teraz!")
     found = requests.get(city.url("consultations") + f"/api/v1/consultations/"
                          f"{consultation_id}/comments", timeout=10).json()["items"]
     by_org = {c["organization_id"]: c for c in found if c["organization_id"]}

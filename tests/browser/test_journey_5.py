@@ -11,39 +11,30 @@ axe finds nothing on any page, at 1280 and 320 px; each is saved under build/scr
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
-from test_workspaces import arrive, checked, officer_headers, sign_in_at_identity
+from journeys import (
+    DEMO_PASSWORD,
+    arrive,
+    checked,
+    officer_headers,
+    open_from,
+    refused_at,
+    room_of_the_department,
+    sign_in_at_identity,
+    sign_in_officer,
+)
 
 from conftest import wait_for
-from identity import totp
 
-DEMO_PASSWORD = "wspolpraca-demo-2026"   # scripts/demo.py's documented default
 DEPARTMENT_EMAIL = "wydzial@example.org"
-WARSAW_DAYS = [{"day": d, "opens": "08:00", "closes": "20:00"}
-               for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
-
-
-def room_of_the_department(city, stamp: str) -> dict:
-    """A room of the demo's department (social_policy, as `wydzial@example.org`), open every
-    day, so the test's hour is free whatever day it runs."""
-    created = requests.post(city.url("registry") + "/api/v1/resources", json={
-        "name": f"Sala spotkań {stamp}", "kind": "room", "address": "ul. Piotrkowska 113",
-        "capacity": 30, "department": "social_policy", "opening_hours": WARSAW_DAYS},
-        headers=officer_headers(), timeout=10)
-    assert created.status_code == 201, created.text
-    return created.json()
-
-
 def book(page, city, room: dict, day, purpose: str) -> None:
     """From the resource's calendar: a free slot fills in the form, then the hour is narrowed."""
     page.goto("/moja-organizacja/rezerwacje")
-    page.get_by_role("link", name=room["name"]).click()
-    arrive(page, city, rf"/moja-organizacja/rezerwacje/{room['id']}$")
+    open_from(page, city, room["name"], rf"/moja-organizacja/rezerwacje/{room['id']}$")
     page.locator(f"#dni a[href*='dzien={day.isoformat()}']").first.click()
     assert page.get_by_label("Dzień").input_value() == day.isoformat()
     page.get_by_label("Cel rezerwacji").fill(purpose)
@@ -68,9 +59,8 @@ def test_journey_5_one_room_two_organisations_one_hour(city, context_factory) ->
 
     # --- two organisations ask for the same hour: the registry takes both requests -----------
     first, first_name = representative(context_factory, city, "ngo1@example.org")
-    first.get_by_role("link", name="Rezerwacje sal i sprzętu").click()
-    arrive(first, city, r"/moja-organizacja/rezerwacje$")
-    checked(first, "rezerwacje")
+    open_from(first, city, "Rezerwacje sal i sprzętu", r"/moja-organizacja/rezerwacje$",
+              "rezerwacje")
     book(first, city, room, day, "Spotkanie wolontariuszy")
     arrive(first, city, r"/moja-organizacja/rezerwacje\?wyslano=1")
     assert "Czeka na decyzję wydziału" in first.locator("#moje-rezerwacje + *").inner_text()
@@ -84,19 +74,11 @@ def test_journey_5_one_room_two_organisations_one_hour(city, context_factory) ->
 
     # --- the department approves one; the other overlaps it (the registry's 409) -------------
     department = context_factory(viewport={"width": 1280, "height": 900}).new_page()
-    department.goto("/wydzial")
-    sign_in_at_identity(department, DEPARTMENT_EMAIL, DEMO_PASSWORD)
-    secret = re.search(r"secret=([A-Z2-7]+)",
-                       department.locator("#otpauth").inner_text()).group(1)
-    department.get_by_label("Kod z aplikacji").fill(
-        totp.code_at(secret, totp.step_of(time.time())))
-    department.get_by_role("button", name="Potwierdź").click()
-    arrive(department, city, r"/wydzial$")
+    sign_in_officer(department, city, DEPARTMENT_EMAIL, DEMO_PASSWORD, landing="/wydzial")
     assert "Wydział Polityki Społecznej" in department.locator("h1").inner_text()
     checked(department, "wydzial")
-    department.get_by_role("link", name="Sale, sprzęt i rezerwacje").click()
-    arrive(department, city, r"/wydzial/rezerwacje$")
-    checked(department, "wydzial-rezerwacje")
+    open_from(department, city, "Sale, sprzęt i rezerwacje", r"/wydzial/rezerwacje$",
+              "wydzial-rezerwacje")
     mine = department.locator("#czekajace + ul > li").filter(has_text=room["name"])
     assert mine.count() == 2
     first_request = mine.filter(has_text=first_name)
@@ -133,10 +115,8 @@ def test_journey_5_one_room_two_organisations_one_hour(city, context_factory) ->
     assert "Zajęte: 10:00–12:00" in today
     assert "Wolne 08:00–10:00" in today and "Wolne 12:00–20:00" in today
     book(second, city, room, day, "Próba chóru")
-    starts = second.locator("#pole-starts_at[aria-invalid='true']")
-    starts.wait_for()   # the registry's 409, at the field it names
-    message = second.locator("#" + starts.get_attribute("aria-describedby").split()[0])
-    assert "W tym czasie zasób jest już zarezerwowany" in message.inner_text()
+    _, message = refused_at(second, "starts_at")   # the registry's 409, at the field it names
+    assert "W tym czasie zasób jest już zarezerwowany" in message
     assert second.get_by_label("Cel rezerwacji").input_value() == "Próba chóru"
     checked(second, "rezerwacje-kolizja")
 
@@ -169,9 +149,8 @@ def test_journey_5_one_room_two_organisations_one_hour(city, context_factory) ->
 
     # --- the department answers an inquiry routed to it; the asker gets the answer -----------
     department.goto("/wydzial")
-    department.get_by_role("link", name="Zapytania organizacji").click()
-    arrive(department, city, r"/wydzial/zapytania$")
-    checked(department, "wydzial-zapytania")
+    open_from(department, city, "Zapytania organizacji", r"/wydzial/zapytania$",
+              "wydzial-zapytania")
     waiting = department.locator("#czekajace + ul > li").first
     subject = waiting.locator("h3").inner_text()
     asker = re.search(r", ([^\s;,]+@[^\s;,]+);", waiting.locator(".meta").inner_text()).group(1)

@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import time
 import uuid
 from pathlib import Path
 
 import requests
-from test_workspaces import (
+from journeys import (
     DEMO_PASSWORD,
     PASSWORD,
     arrive,
     checked,
+    enrol_totp,
     officer_headers,
     sign_in_at_identity,
+    staff_account,
 )
-
-from identity import totp
-from wspolpraca.auth import mint_token
 
 _spec = importlib.util.spec_from_file_location(
     "demo_script", Path(__file__).resolve().parents[2] / "scripts" / "demo.py")
@@ -135,11 +133,7 @@ def test_the_pages_no_other_journey_checks(city, context_factory) -> None:
 
     # --- identity's TOTP page: a staff account's first sign-in ---------------------------
     staff_email = f"urzednik-axe-{stamp}@example.org"
-    created = requests.post(city.url("identity") + "/api/v1/accounts/staff", json={
-        "email": staff_email, "name": "Olga Urzędniczka", "roles": ["officer"],
-        "password": PASSWORD}, timeout=10,
-        headers={"Authorization": "Bearer " + mint_token("browser-admin", ["admin"])})
-    assert created.status_code == 201, created.text
+    staff_account(city, staff_email, "Olga Urzędniczka", ["officer"])
     officer = context_factory(viewport={"width": 1280, "height": 900}).new_page()
     officer.goto("/urzad")
     sign_in_at_identity(officer, staff_email, PASSWORD)
@@ -149,10 +143,7 @@ def test_the_pages_no_other_journey_checks(city, context_factory) -> None:
     officer.get_by_role("button", name="Potwierdź").click()
     officer.get_by_label("Kod z aplikacji").wait_for()
     checked(officer, "identity-kod-totp-blad")
-    secret = re.search(r"secret=([A-Z2-7]+)", officer.locator("#otpauth").inner_text()).group(1)
-    officer.get_by_label("Kod z aplikacji").fill(totp.code_at(secret, totp.step_of(time.time())))
-    officer.get_by_role("button", name="Potwierdź").click()
-    arrive(officer, city, r"/urzad$")
+    enrol_totp(officer, city, "/urzad")
 
     # --- the verification queue: REGON beside NIP and KRS, and what the registry checked ---
     officer.goto("/urzad/organizacje")

@@ -10,14 +10,15 @@ from __future__ import annotations
 import uuid
 
 import requests
-from test_workspaces import (
+from journeys import (
     arrive,
     checked,
+    officer_account,
     officer_headers,
     open_competition,
     pending_organisation,
+    sign_in_officer,
 )
-from test_workspaces_committee import officer_account, sign_in_officer
 
 from portal.listing import PER_PAGE
 

@@ -17,16 +17,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import requests
-from test_offers import competition_of_our_own, drop_the_session, signed_in
-from test_workspaces import (
+from journeys import (
     PASSWORD,
     arrive,
     checked,
+    deadline_passed,
     officer_headers,
     pending_organisation,
     sign_in_at_identity,
+    staff_account,
 )
-from test_workspaces_committee import deadline_passed
+from test_offers import competition_of_our_own, drop_the_session, signed_in
 
 from wspolpraca.auth import mint_token
 
@@ -113,11 +114,7 @@ def test_the_task_report_typed_when_the_session_ended_comes_back_filled_in(
 def account(city, stamp: str, who: str, name: str) -> tuple[str, str]:
     """An active account with no role (as a registered NGO person's): its email and id."""
     email = f"{who}-{stamp}@example.org"
-    created = requests.post(city.url("identity") + "/api/v1/accounts/staff", json={
-        "email": email, "name": name, "roles": [], "password": PASSWORD}, timeout=10,
-        headers={"Authorization": "Bearer " + mint_token("browser-admin", ["admin"])})
-    assert created.status_code == 201, created.text
-    return email, created.json()["id"]
+    return email, staff_account(city, email, name, [])
 
 
 def asks_to_represent(city, account_id: str, org_id: str) -> str:

@@ -15,18 +15,25 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
-from pymongo import MongoClient
+from journeys import (
+    DEMO_PASSWORD,
+    a_second_ago,
+    arrive,
+    checked,
+    fill_offer,
+    officer_headers,
+    open_from,
+    sign_in_at_identity,
+)
 from pypdf import PdfReader
-from test_workspaces import arrive, checked, officer_headers, sign_in_at_identity
 
 from conftest import wait_for
 from wspolpraca.auth import mint_token
 
-DEMO_PASSWORD = "wspolpraca-demo-2026"   # scripts/demo.py's documented default
 PARTNER = "Stowarzyszenie Przyjaciół Muzyki Dawnej"   # ngo2's organisation, also in culture
 
 
@@ -66,19 +73,11 @@ def signed_in(context_factory, city):
 
 
 def fill_task(page, c: dict, total: str) -> None:
-    page.get_by_label("Początek realizacji").fill(c["task_start"][:10])
-    page.get_by_label("Koniec realizacji").fill(c["task_end"][:10])
-    page.get_by_label("Pozycja kosztorysu 1: nazwa").fill("Honoraria muzyków")
-    page.get_by_label("Pozycja kosztorysu 1: kwota (zł)").fill("4 000,00")
-    page.get_by_label("Pozycja kosztorysu 2: nazwa").fill("Nagłośnienie")
-    page.get_by_label("Pozycja kosztorysu 2: kwota (zł)").fill("1000")
-    page.get_by_label("Wnioskowana kwota dotacji (zł)").fill("4 000,00")
-    page.get_by_label("Wkład własny finansowy (zł)").fill("500")
-    page.get_by_label("Wkład własny niefinansowy (osobowy i rzeczowy) (zł)").fill("500")
     # volunteers' work, hours × rate, within the non-financial contribution
-    page.get_by_label("Praca wolontariuszy: liczba godzin").fill("12,5")
-    page.get_by_label("Praca wolontariuszy: stawka za godzinę (zł)").fill("40")
-    page.get_by_label("Całkowity koszt zadania (zł)").fill(total)
+    fill_offer(page, start=c["task_start"][:10], end=c["task_end"][:10],
+               costs=(("Honoraria muzyków", "4 000,00"), ("Nagłośnienie", "1000")),
+               requested="4 000,00", own="500", non_financial="500", volunteers=("12,5", "40"),
+               total=total)
 
 
 def plain(text: str) -> str:
@@ -104,8 +103,8 @@ def test_the_offer_drafted_checked_joint_restored_printed_amended_and_withdrawn(
     page = signed_in(context_factory, city)
     org_id = page.locator("a[href^='/organizacje/']").first.get_attribute("href").rsplit(
         "/", 1)[1]
-    page.get_by_role("link", name=re.compile(rf"Złóż ofertę.*{re.escape(c['title'])}")).click()
-    arrive(page, city, rf"/moja-organizacja/oferty/nowa/{c['id']}$")
+    open_from(page, city, re.compile(rf"Złóż ofertę.*{re.escape(c['title'])}"),
+              rf"/moja-organizacja/oferty/nowa/{c['id']}$")
     page.get_by_label("Tytuł zadania").fill(title)
     page.get_by_role("button", name="Zapisz szkic").click()   # a plain POST, no JavaScript
     assert "Szkic zapisano" in page.locator("#stan-szkicu").inner_text()
@@ -121,8 +120,8 @@ def test_the_offer_drafted_checked_joint_restored_printed_amended_and_withdrawn(
     drafts = other.locator("#szkice")
     assert title in drafts.inner_text() and c["title"] in drafts.inner_text()
     checked(other, "oferta-szkice")
-    other.get_by_role("link", name=re.compile(rf"{re.escape(title)}.*dokończ szkic")).click()
-    arrive(other, city, rf"/moja-organizacja/oferty/nowa/{c['id']}$")
+    open_from(other, city, re.compile(rf"{re.escape(title)}.*dokończ szkic"),
+              rf"/moja-organizacja/oferty/nowa/{c['id']}$")
     assert "Wczytano szkic" in other.locator("main").inner_text()
     wait_for(lambda: other.get_by_label("Opis zadania").input_value()
              == "Sześć koncertów muzyki dawnej w podwórkach.", 5, "the autosaved description")
@@ -176,8 +175,7 @@ def test_the_offer_drafted_checked_joint_restored_printed_amended_and_withdrawn(
         assert expected in plain(text), (expected, text[:1500])
 
     # --- 4. amended until the deadline -----------------------------------------------------
-    other.get_by_role("link", name="Zmień ofertę").click()
-    arrive(other, city, rf"/moja-organizacja/oferty/{number}/zmien$")
+    open_from(other, city, "Zmień ofertę", rf"/moja-organizacja/oferty/{number}/zmien$")
     assert plain(other.get_by_label("Wnioskowana kwota dotacji (zł)").input_value()) == \
         "4 000,00"
     assert other.get_by_label("Praca wolontariuszy: liczba godzin").input_value() == "12,50"
@@ -212,11 +210,7 @@ def test_the_offer_drafted_checked_joint_restored_printed_amended_and_withdrawn(
     # --- the deadline passes (the tests' clock): no buttons; a page left open is refused ---
     page.goto(f"/moja-organizacja/oferty/{number}")
     assert page.get_by_role("button", name="Wycofaj ofertę").is_visible()
-    with MongoClient(city.database.uri) as client:
-        moved = client["grants"]["competitions"].update_one(
-            {"_id": c["id"]},
-            {"$set": {"submission_deadline": datetime.now(UTC) - timedelta(seconds=1)}})
-    assert moved.matched_count == 1
+    a_second_ago(city, "grants", "competitions", c["id"], "submission_deadline")
 
     def buttons_gone() -> bool:   # the competition's public record: micro-cached for 2 s
         other.reload()

@@ -10,18 +10,21 @@ build/screenshots/."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import requests
-from pymongo import MongoClient
-from test_workspaces import arrive, checked, officer_headers, sign_in_at_identity
-
-from identity import totp
-from wspolpraca.auth import mint_token
-
-PASSWORD = "Zielone jabłko na moście 7"
+from journeys import (
+    PASSWORD,
+    arrive,
+    checked,
+    deadline_passed,
+    officer_account,
+    officer_headers,
+    open_from,
+    sign_in_at_identity,
+    sign_in_officer,
+)
 
 
 def closed_competition_with_offers(city) -> dict:
@@ -37,42 +40,6 @@ def closed_competition_with_offers(city) -> dict:
     return deadline_passed(city, with_offers[-1]["id"])
 
 
-def deadline_passed(city, competition_id: str) -> dict:
-    """The tests' clock: the competition's deadline for offers moved a second into the past
-    in the city's database (as `scripts/demo.py --time-travel` does), then closed."""
-    with MongoClient(city.database.uri) as client:
-        moved = client["grants"]["competitions"].update_one(
-            {"_id": competition_id},
-            {"$set": {"submission_deadline": datetime.now(UTC) - timedelta(seconds=1)}})
-    assert moved.matched_count == 1
-    closed = requests.post(city.url("grants") + f"/api/v1/competitions/{competition_id}"
-                           "/close", headers=officer_headers(), timeout=10)
-    assert closed.status_code == 200, closed.text
-    return closed.json()
-
-
-def officer_account(city, stamp: str) -> str:
-    """An officer of the test's own (the demo's officer enrols its TOTP in journey 1)."""
-    email = f"urzednik-{stamp}@example.org"
-    created = requests.post(city.url("identity") + "/api/v1/accounts/staff", json={
-        "email": email, "name": "Olga Urzędniczka", "roles": ["officer"],
-        "password": PASSWORD}, timeout=10,
-        headers={"Authorization": "Bearer " + mint_token("browser-admin", ["admin"])})
-    assert created.status_code == 201, created.text
-    return email
-
-
-def sign_in_officer(page, city, email: str) -> None:
-    """A fresh officer account signs in at identity and enrols its TOTP (staff need it),
-    ending at /urzad."""
-    page.goto("/urzad")
-    sign_in_at_identity(page, email, PASSWORD)
-    secret = re.search(r"secret=([A-Z2-7]+)", page.locator("#otpauth").inner_text()).group(1)
-    page.get_by_label("Kod z aplikacji").fill(totp.code_at(secret, totp.step_of(time.time())))
-    page.get_by_role("button", name="Potwierdź").click()
-    arrive(page, city, r"/urzad$")
-
-
 def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     competition = closed_competition_with_offers(city)
     stamp = uuid.uuid4().hex[:8]
@@ -81,17 +48,15 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     # --- the officer appoints the committee and assigns the offers --------------------------
     officer = context_factory(viewport={"width": 1280, "height": 900}).new_page()
     sign_in_officer(officer, city, officer_account(city, stamp))
-    officer.get_by_role("link", name="Konkursy ofert").click()
-    arrive(officer, city, r"/urzad/konkursy$")
+    open_from(officer, city, "Konkursy ofert", r"/urzad/konkursy$")
     assert officer.locator("h1").inner_text() == "Konkursy ofert"
     checked(officer, "urzad-konkursy")
     officer.get_by_label("Stan konkursu").select_option("closed")
     officer.get_by_role("button", name="Pokaż").click()
     arrive(officer, city, r"/urzad/konkursy\?stan=closed")
     assert "Nabór trwa" not in officer.locator("main table").inner_text()
-    officer.get_by_role("link", name=competition["title"]).click()
-    arrive(officer, city, rf"/urzad/konkursy/{competition['id']}$")
-    checked(officer, "urzad-konkurs-komisja")
+    open_from(officer, city, competition["title"], rf"/urzad/konkursy/{competition['id']}$",
+              "urzad-konkurs-komisja")
     officer.get_by_label("Członek komisji 1: imię i nazwisko").fill("Jan Oceniający")
     officer.get_by_label("Członek komisji 1: adres e-mail").fill(member_email)
     officer.get_by_role("button", name="Powołaj komisję").click()
@@ -118,9 +83,8 @@ def test_committee_appointed_declares_and_scores(city, context_factory) -> None:
     checked(member, "komisja")
 
     # --- declares no conflict of interest ---------------------------------------------------
-    member.get_by_role("link", name=competition["title"]).click()
-    arrive(member, city, rf"/komisja/konkursy/{competition['id']}$")
-    checked(member, "komisja-konkurs")
+    open_from(member, city, competition["title"], rf"/komisja/konkursy/{competition['id']}$",
+              "komisja-konkurs")
     member.get_by_role("button", name="Złóż oświadczenie").click()   # not ticked: explained
     member.locator("#pole-no_conflict_of_interest[aria-invalid='true']").wait_for()
     checked(member, "komisja-oswiadczenie-blad")

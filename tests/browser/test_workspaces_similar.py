@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import requests
-from pymongo import MongoClient
-from test_workspaces import arrive, checked, officer_headers, sign_in_at_identity
-from test_workspaces_committee import PASSWORD, officer_account, sign_in_officer
+from journeys import (
+    PASSWORD,
+    a_second_ago,
+    arrive,
+    checked,
+    officer_account,
+    officer_headers,
+    refused_at,
+    sign_in_at_identity,
+    sign_in_officer,
+    staff_account,
+)
 
 from conftest import wait_for
 from wspolpraca.auth import mint_token
@@ -26,23 +36,29 @@ from wspolpraca.auth import mint_token
 WARSAW = ZoneInfo("Europe/Warsaw")
 ORGANISATION = "Stowarzyszenie Biegamy Razem"   # scripts/demo.py's: sport and health
 YEAR = datetime.now(WARSAW).year + 1               # the demo's programme year
-CAMP = {
-    "title": "Letni obóz sportowy dla dzieci z Bałut", "requested_amount": "9000.00",
-    "own_contribution": {"financial": "1000.00", "non_financial": "0.00"},
-    "total_cost": "10000.00", "task_start": f"{YEAR}-07-01", "task_end": f"{YEAR}-08-31",
-    "description": "Dwa turnusy obozu nad jeziorem dla dzieci z rodzin w trudnej sytuacji.",
-    "cost_items": [{"name": "Zakwaterowanie", "amount": "6000.00"},
-                   {"name": "Wyżywienie", "amount": "3000.00"},
-                   {"name": "Transport", "amount": "1000.00"}]}
+
+
+def offer(title: str, description: str, days: tuple[str, str], own: str,
+          costs: dict[str, str]) -> dict:
+    """An offer's body: the task in the programme year (`days`: its first and last, MM-DD),
+    the grant asked for being its cost less `own` financial contribution."""
+    total = sum(Decimal(amount) for amount in costs.values())
+    return {"title": title, "description": description,
+            "task_start": f"{YEAR}-{days[0]}", "task_end": f"{YEAR}-{days[1]}",
+            "requested_amount": f"{total - Decimal(own):.2f}", "total_cost": f"{total:.2f}",
+            "own_contribution": {"financial": own, "non_financial": "0.00"},
+            "cost_items": [{"name": name, "amount": amount} for name, amount in costs.items()]}
+
+
+CAMP = offer("Letni obóz sportowy dla dzieci z Bałut",
+             "Dwa turnusy obozu nad jeziorem dla dzieci z rodzin w trudnej sytuacji.",
+             ("07-01", "08-31"), own="1000.00",
+             costs={"Zakwaterowanie": "6000.00", "Wyżywienie": "3000.00", "Transport": "1000.00"})
 TWIN = {**CAMP, "title": "LETNI OBÓZ sportowy dla dzieci z Balut",
         "task_start": f"{YEAR}-08-01", "task_end": f"{YEAR}-09-15"}
-UNRELATED = {
-    "title": "Turniej siatkówki plażowej seniorów", "requested_amount": "4000.00",
-    "own_contribution": {"financial": "500.00", "non_financial": "0.00"},
-    "total_cost": "4500.00", "task_start": f"{YEAR}-06-01", "task_end": f"{YEAR}-10-31",
-    "description": "Cykl turniejów na osiedlowych boiskach.",
-    "cost_items": [{"name": "Nagrody", "amount": "1500.00"},
-                   {"name": "Sędziowie", "amount": "3000.00"}]}
+UNRELATED = offer("Turniej siatkówki plażowej seniorów", "Cykl turniejów na osiedlowych boiskach.",
+                  ("06-01", "10-31"), own="500.00",
+                  costs={"Nagrody": "1500.00", "Sędziowie": "3000.00"})
 
 
 def api(city, method: str, service: str, path: str, token: str, body=None) -> dict:
@@ -71,10 +87,7 @@ def competition(city, area: str, title: str) -> dict:
 
 def under_evaluation(city, competition_id: str, user_id: str) -> None:
     """The deadline passed (the tests' clock), closed, a committee of one appointed."""
-    with MongoClient(city.database.uri) as client:
-        client["grants"]["competitions"].update_one(
-            {"_id": competition_id},
-            {"$set": {"submission_deadline": datetime.now(UTC) - timedelta(seconds=1)}})
+    a_second_ago(city, "grants", "competitions", competition_id, "submission_deadline")
     api(city, "POST", "grants", f"/api/v1/competitions/{competition_id}/close", officer_token())
     api(city, "POST", "grants", f"/api/v1/competitions/{competition_id}/committee",
         officer_token(), {"members": [{"user_id": user_id, "name": "Ewa Oceniająca",
@@ -82,11 +95,7 @@ def under_evaluation(city, competition_id: str, user_id: str) -> None:
 
 
 def committee_account(city, email: str) -> str:
-    created = api(city, "POST", "identity", "/api/v1/accounts/staff",
-                  mint_token("browser-admin", ["admin"]),
-                  {"email": email, "name": "Ewa Oceniająca", "roles": ["committee"],
-                   "password": PASSWORD})
-    return created["id"]
+    return staff_account(city, email, "Ewa Oceniająca", ["committee"])
 
 
 def test_similar_applications_and_the_cooperation_history(city, context_factory) -> None:
@@ -133,10 +142,8 @@ def test_similar_applications_and_the_cooperation_history(city, context_factory)
     officer.locator(f"#pole-award_{unrelated['id']}").fill("4 000,00")
     assert officer.locator(f"#pole-overlap_{unrelated['id']}").count() == 0
     officer.get_by_role("button", name="Zatwierdź wyniki").click()
-    reason_field = officer.locator(f"#pole-overlap_{twin['id']}[aria-invalid='true']")
-    reason_field.wait_for()
-    message = officer.locator("#" + reason_field.get_attribute("aria-describedby").split()[1])
-    assert "sfinansowałaby ponownie te same koszty" in message.inner_text()
+    reason_field, message = refused_at(officer, f"overlap_{twin['id']}")
+    assert "sfinansowałaby ponownie te same koszty" in message
     assert "sfinansowałaby ponownie" in officer.locator(".error-summary").inner_text()
     checked(officer, "urzad-konkurs-podobne-powod-blad")
     reason = "Drugi turnus w innym terminie; koszty rozdzielone między wydziały."

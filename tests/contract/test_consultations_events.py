@@ -22,7 +22,7 @@ TIME = "2026-03-20T10:15:30.123Z"
 
 
 def consultation(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "id": CONSULTATION_ID,
         "title": "Projekt programu współpracy na 2027 rok",
         "subject": "Roczny program współpracy z organizacjami pozarządowymi",
@@ -35,13 +35,11 @@ def consultation(**changes: Any) -> dict[str, Any]:
         "addressees": {"scope": "areas", "areas": ["culture", "sport"]},
         "residents_may_comment": True,
         "status": "open",
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 def member_change(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "council_id": COUNCIL_ID,
         "council_name": "Rada Działalności Pożytku Publicznego",
         "member": {"id": MEMBER_ID, "name": "Anna Nowak", "side": "ngo",
@@ -49,18 +47,14 @@ def member_change(**changes: Any) -> dict[str, Any]:
         "members": 5,
         "ngo_members": 3,
         "ngo_share_ok": True,
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 def opinion(status: str, **changes: Any) -> dict[str, Any]:
-    data = {"id": REQUEST_ID, "council_id": COUNCIL_ID,
+    return {"id": REQUEST_ID, "council_id": COUNCIL_ID,
             "subject": "Projekt programu współpracy na 2027 rok",
             "consultation_id": CONSULTATION_ID, "status": status,
-            "requested_at": OPENS, "deadline": "2026-03-16T09:00:00.000Z"}
-    data.update(changes)
-    return data
+            "requested_at": OPENS, "deadline": "2026-03-16T09:00:00.000Z"} | changes
 
 
 EXAMPLES: dict[str, dict[str, Any]] = {

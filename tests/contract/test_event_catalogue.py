@@ -37,7 +37,7 @@ DEADLINE = "2025-03-18T10:15:30.123Z"
 
 
 def organization(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "id": ORG_ID,
         "name": "Stowarzyszenie Przyjaciół Łąk",
         "legal_form": "association",
@@ -50,9 +50,7 @@ def organization(**changes: Any) -> dict[str, Any]:
         "status": "pending",
         "public_benefit_status": {"granted": True, "since": "2019-05-01"},
         "version": 1,
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 def status_change(status: str, reason: str | None) -> dict[str, Any]:
@@ -61,19 +59,17 @@ def status_change(status: str, reason: str | None) -> dict[str, Any]:
 
 
 def department(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "code": "social_policy",
         "name": "Wydział Polityki Społecznej",
         "areas": ["social_assistance", "seniors"],
         "contact_person": "Anna Nowak",
         "email": "wps@um.example.pl",
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 def inquiry(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "id": INQUIRY_ID,
         "subject": "Termin konkursu na 2026",
         "area": "seniors",
@@ -82,9 +78,7 @@ def inquiry(**changes: Any) -> dict[str, Any]:
         "status": "received",
         "received_at": TIME,
         "deadline": DEADLINE,
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 EXAMPLES: dict[str, dict[str, Any]] = {

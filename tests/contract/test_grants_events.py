@@ -23,33 +23,27 @@ LATER = "2026-03-11T10:15:30.123Z"
 
 
 def programme(**changes: Any) -> dict[str, Any]:
-    data = {"id": PROGRAMME_ID, "year": 2027, "title": "Program współpracy na 2027 rok",
+    return {"id": PROGRAMME_ID, "year": 2027, "title": "Program współpracy na 2027 rok",
             "status": "draft", "funds": [{"area": "culture", "amount": "200000.00"}],
-            "total_funds": "200000.00", "adopted_at": None}
-    data.update(changes)
-    return data
+            "total_funds": "200000.00", "adopted_at": None} | changes
 
 
 def competition(**changes: Any) -> dict[str, Any]:
-    data = {"id": COMPETITION_ID, "year": 2027, "title": "Festiwale osiedlowe",
+    return {"id": COMPETITION_ID, "year": 2027, "title": "Festiwale osiedlowe",
             "area": "culture", "mode": "supporting", "budget": "100000.00",
             "status": "announced", "submission_deadline": TIME, "task_start": "2027-03-01",
             "task_end": "2027-10-31", "min_own_contribution_pct": "10.00",
             "criteria": [{"name": "Jakość", "max_points": 10}], "published_at": TIME,
-            "department": "culture"}
-    data.update(changes)
-    return data
+            "department": "culture"} | changes
 
 
 def offer(**changes: Any) -> dict[str, Any]:
-    data = {"id": OFFER_ID, "competition_id": COMPETITION_ID, "organization_id": ORG_ID,
+    return {"id": OFFER_ID, "competition_id": COMPETITION_ID, "organization_id": ORG_ID,
             "partners": [PARTNER_ID], "title": "Festiwal na Bałutach",
             "requested_amount": "9000.00",
             "own_contribution": {"financial": "500.00", "non_financial": "500.00"},
             "total_cost": "10000.00", "task_start": "2027-03-01", "task_end": "2027-10-31",
-            "status": "submitted"}
-    data.update(changes)
-    return data
+            "status": "submitted"} | changes
 
 
 EXAMPLES: dict[str, dict[str, Any]] = {
@@ -89,12 +83,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 
 def small_grant(**changes: Any) -> dict[str, Any]:
-    data = {"id": SMALL_GRANT_ID, "year": 2027, "organization_id": ORG_ID, "area": "culture",
+    return {"id": SMALL_GRANT_ID, "year": 2027, "organization_id": ORG_ID, "area": "culture",
             "title": "Koncert w parku", "requested_amount": "10000.00",
             "total_cost": "10100.00", "task_start": "2027-04-01", "task_end": "2027-06-29",
-            "status": "submitted", "comments_until": None}
-    data.update(changes)
-    return data
+            "status": "submitted", "comments_until": None} | changes
 
 
 EXAMPLES.update({
@@ -118,20 +110,16 @@ EXAMPLES.update({
 
 
 def contract(**changes: Any) -> dict[str, Any]:
-    data = {"id": CONTRACT_ID, "offer_id": OFFER_ID, "competition_id": COMPETITION_ID,
+    return {"id": CONTRACT_ID, "offer_id": OFFER_ID, "competition_id": COMPETITION_ID,
             "organization_id": ORG_ID, "amount": "7000.00", "task_start": "2027-03-01",
-            "task_end": "2027-10-31", "report_due_on": "2027-11-30", "status": "signed"}
-    data.update(changes)
-    return data
+            "task_end": "2027-10-31", "report_due_on": "2027-11-30", "status": "signed"} | changes
 
 
 def report(**changes: Any) -> dict[str, Any]:
-    data = {"contract_id": CONTRACT_ID, "organization_id": ORG_ID, "amount": "7000.00",
+    return {"contract_id": CONTRACT_ID, "organization_id": ORG_ID, "amount": "7000.00",
             "expenses_by_source": {"grant": "6500.00", "own_financial": "1600.00"},
             "personal_contribution": "400.00", "in_kind_contribution": "100.00",
-            "unused_amount": "500.00", "submitted_at": TIME}
-    data.update(changes)
-    return data
+            "unused_amount": "500.00", "submitted_at": TIME} | changes
 
 
 EXAMPLES.update({

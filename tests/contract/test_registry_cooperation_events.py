@@ -26,7 +26,7 @@ ENDS = "2025-06-14T11:00:00.000Z"
 
 
 def resource(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "id": RESOURCE_ID,
         "name": "Sala konferencyjna",
         "kind": "room",
@@ -38,13 +38,11 @@ def resource(**changes: Any) -> dict[str, Any]:
         "included": ["rzutnik"],
         "opening_hours": [{"day": "mon", "opens": "08:00", "closes": "20:00"},
                           {"day": "sat", "opens": "10:00", "closes": "24:00"}],
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 def booking(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "id": BOOKING_ID,
         "resource_id": RESOURCE_ID,
         "resource_name": "Sala konferencyjna",
@@ -59,13 +57,11 @@ def booking(**changes: Any) -> dict[str, Any]:
         "hours": 3.0,
         "status": "requested",
         "reason": None,
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 def patronage(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "id": PATRONAGE_ID,
         "organization_id": ORG_ID,
         "organization_name": "Stowarzyszenie Przyjaciół Łąk",
@@ -77,13 +73,11 @@ def patronage(**changes: Any) -> dict[str, Any]:
         "areas": ["ecology"],
         "status": "requested",
         "reason": None,
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 def training(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "id": TRAINING_ID,
         "title": "Jak napisać ofertę",
         "kind": "training",
@@ -96,20 +90,16 @@ def training(**changes: Any) -> dict[str, Any]:
         "waiting": 0,
         "status": "published",
         "version": 4,
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 def registration(**changes: Any) -> dict[str, Any]:
-    data = {"id": REGISTRATION_ID, "person": "user-1a2b3c", "email": "osoba@ngo.example.pl",
-            "organization_id": ORG_ID, "status": "registered", "promoted": False}
-    data.update(changes)
-    return data
+    return {"id": REGISTRATION_ID, "person": "user-1a2b3c", "email": "osoba@ngo.example.pl",
+            "organization_id": ORG_ID, "status": "registered", "promoted": False} | changes
 
 
 def partnership(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "id": PARTNERSHIP_ID,
         "kind": "agreement",
         "title": "Porozumienie na rzecz seniorów",
@@ -120,13 +110,11 @@ def partnership(**changes: Any) -> dict[str, Any]:
         "areas": ["seniors"],
         "starts_on": "2025-01-01",
         "ends_on": "2025-12-31",
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 def volunteering(**changes: Any) -> dict[str, Any]:
-    data = {
+    return {
         "id": NEED_ID,
         "organization_id": ORG_ID,
         "organization_name": "Stowarzyszenie Przyjaciół Łąk",
@@ -136,9 +124,7 @@ def volunteering(**changes: Any) -> dict[str, Any]:
         "volunteers_needed": 10,
         "starts_on": "2025-04-01",
         "ends_on": None,
-    }
-    data.update(changes)
-    return data
+    } | changes
 
 
 EXAMPLES: dict[str, dict[str, Any]] = {

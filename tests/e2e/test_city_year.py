@@ -63,29 +63,41 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 
 # --- the outside world: a webhook receiver, an SMTP server, a department's queues ------------
 
+class _Record(BaseHTTPRequestHandler):
+    """Keeps every POST (path, headers, body) on its server's `Receiver`, answers 200."""
+
+    server: _RecordingServer
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        self.server.receiver.keep(self.path, dict(self.headers), self.rfile.read(length))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class _RecordingServer(ThreadingHTTPServer):
+    daemon_threads = True
+    receiver: Receiver
+
+
 class Receiver:
+    """A department's webhook endpoint: what was delivered to it, in order."""
+
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with receiver.lock:
-                    receiver.requests.append({"path": self.path, "headers": dict(self.headers),
-                                              "body": body})
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.server.daemon_threads = True
+        self.server = _RecordingServer(("127.0.0.1", free_port()), _Record)
+        self.server.receiver = self
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def keep(self, path: str, headers: dict, body: bytes) -> None:
+        with self.lock:
+            self.requests.append({"path": path, "headers": headers, "body": body})
 
     def received(self) -> list[dict]:
         with self.lock:

@@ -37,9 +37,19 @@ def replicas(start_service):
             for _ in range(2)]
 
 
-def raised_once(db, event_type: str, due: list[str]) -> None:
-    """Each due record's event is in the outbox exactly once (and no other record's)."""
-    raised = Counter(r["body"]["data"]["id"] for r in db["outbox"].find(
+def past_deadline(db, collection: str, ids: list[str], ago: timedelta) -> None:
+    db[collection].update_many({"_id": {"$in": ids}}, {"$set": {"deadline": now() - ago}})
+
+
+def race(monkeypatch, replicas, handler: str, timer: str, event_type: str,
+         due: list[str]) -> None:
+    """Both replicas' `timer` fired at once, their `handler` in lockstep on each due record:
+    each record handled once, its event (`event_type`) in the outbox exactly once (and no
+    other record's)."""
+    in_lockstep(monkeypatch, handlers, handler)
+    done = run_at_once(replicas, timer)
+    assert sum(done) == len(due), done
+    raised = Counter(r["body"]["data"]["id"] for r in replicas[0].db["outbox"].find(
         {"type": event_type}, {"body.data.id": 1}))
     assert set(raised) == set(due) and set(raised.values()) == {1}, raised
 
@@ -50,13 +60,11 @@ def test_two_replicas_close_each_due_consultation_once(replicas, officer, monkey
     for consultation_id in due:
         shift_consultation(replicas[0], consultation_id, now() - timedelta(seconds=5))
 
-    in_lockstep(monkeypatch, handlers, "close_due")
-    closed = run_at_once(replicas, "close_due_consultations")
+    race(monkeypatch, replicas, "close_due", "close_due_consultations",
+         "consultations.consultation.closed", due)
 
-    assert sum(closed) == DUE, closed
-    db = replicas[0].db
-    raised_once(db, "consultations.consultation.closed", due)
-    statuses = {c["_id"]: (c["status"], c["closed_by"]) for c in db["consultations"].find()}
+    consultations = replicas[0].db["consultations"].find()
+    statuses = {c["_id"]: (c["status"], c["closed_by"]) for c in consultations}
     assert statuses == {**{id: ("closed", "timer") for id in due}, running: ("open", None)}
 
 
@@ -67,16 +75,12 @@ def test_two_replicas_report_each_late_council_request_once(replicas, officer,
         "kind": "district_commission", "name": f"Komisja Dzielnicy nr {n}",
         "supporters": supporters}))["id"] for n in range(DUE + 1)]
     late, fresh = filed[:DUE], filed[DUE]
-    db = replicas[0].db
-    db["council_requests"].update_many({"_id": {"$in": late}},
-                                       {"$set": {"deadline": now() - timedelta(days=1)}})
+    past_deadline(replicas[0].db, "council_requests", late, timedelta(days=1))
 
-    in_lockstep(monkeypatch, handlers, "flag_late_request")
-    reported = run_at_once(replicas, "report_late_council_requests")
+    race(monkeypatch, replicas, "flag_late_request", "report_late_council_requests",
+         "consultations.council_request.overdue", late)
 
-    assert sum(reported) == DUE, reported
-    raised_once(db, "consultations.council_request.overdue", late)
-    flags = {r["_id"]: r["late_reported"] for r in db["council_requests"].find()}
+    flags = {r["_id"]: r["late_reported"] for r in replicas[0].db["council_requests"].find()}
     assert flags == {**dict.fromkeys(late, True), fresh: False}
 
 
@@ -86,14 +90,10 @@ def test_two_replicas_lapse_each_overdue_opinion_once(replicas, officer, monkeyp
                                           json={"subject": f"Projekt uchwały nr {n}"}))["id"]
              for n in range(DUE + 1)]
     overdue, pending = asked[:DUE], asked[DUE]
-    db = replicas[0].db
-    db["opinion_requests"].update_many({"_id": {"$in": overdue}},
-                                       {"$set": {"deadline": now() - timedelta(seconds=1)}})
+    past_deadline(replicas[0].db, "opinion_requests", overdue, timedelta(seconds=1))
 
-    in_lockstep(monkeypatch, handlers, "lapse_opinion")
-    lapsed = run_at_once(replicas, "lapse_overdue_opinions")
+    race(monkeypatch, replicas, "lapse_opinion", "lapse_overdue_opinions",
+         "consultations.council.opinion_lapsed", overdue)
 
-    assert sum(lapsed) == DUE, lapsed
-    raised_once(db, "consultations.council.opinion_lapsed", overdue)
-    statuses = {r["_id"]: r["status"] for r in db["opinion_requests"].find()}
+    statuses = {r["_id"]: r["status"] for r in replicas[0].db["opinion_requests"].find()}
     assert statuses == {**dict.fromkeys(overdue, "lapsed"), pending: "requested"}

@@ -130,6 +130,20 @@ def pass_deadline(grants, competition_id: str, seconds: int = 1) -> None:
         {"$set": {"submission_deadline": datetime.now(UTC) - timedelta(seconds=seconds)}})
 
 
+ONE_OFFICIAL = ({"user_id": "official-1", "name": "Anna Urzędnik", "kind": "official"},)
+
+
+def under_evaluation(grants, officer, competition_id: str,
+                     members: tuple[dict[str, Any], ...] | list[dict[str, Any]] = ONE_OFFICIAL
+                     ) -> dict[str, Any]:
+    """The deadline passed (the clock has moved on), the competition closed and its committee
+    of `members` appointed: the committee as grants answered."""
+    pass_deadline(grants, competition_id)
+    answered(grants.post(f"{COMPETITIONS}/{competition_id}/close", officer))
+    return created(grants.post(f"{COMPETITIONS}/{competition_id}/committee", officer,
+                               json={"members": list(members)}))
+
+
 # --- small grants -------------------------------------------------------------------------
 
 SMALL_GRANTS = "/api/v1/small-grants"
@@ -189,3 +203,49 @@ def awarded_small_grant(grants, officer, ngo, org_id, amount="10000.00") -> dict
     small = published_small_grant(grants, officer, ngo, org_id, amount)
     pass_publication(grants, small["id"])
     return answered(grants.post(f"{SMALL_GRANTS}/{small['id']}/award", officer))
+
+
+# --- the set-ups above, bound to one test's services and tokens -------------------------------
+
+
+class Given:
+    """The set-ups of a competition through to its results for one test (the `given` fixture):
+    `given.organization()`, `given.programme()`, `given.competition()`, `given.offer(...)`,
+    `given.deadline_passed(...)`, `given.under_evaluation(...)`, and the small grants'. Each is
+    the module's function of the same step with the test's grants service, officer and token
+    factory; the registry service starts only when an organisation is asked for."""
+
+    def __init__(self, grants, officer, token, registry) -> None:
+        self.grants, self.officer, self.token = grants, officer, token
+        self._registry = registry
+
+    def organization(self, areas=("culture",), verify: bool = True) -> tuple[str, str]:
+        return verified_organization(self._registry(), self.grants, self.token, self.officer,
+                                     areas=areas, verify=verify)
+
+    def programme(self, **overrides: Any) -> dict[str, Any]:
+        return adopted_programme(self.grants, self.officer, **overrides)
+
+    def competition(self, **overrides: Any) -> dict[str, Any]:
+        return announced_competition(self.grants, self.officer, **overrides)
+
+    def offer(self, ngo, competition_id: str, org_id: str, **overrides: Any) -> dict[str, Any]:
+        return submit_offer(self.grants, ngo, competition_id, org_id, **overrides)
+
+    def deadline_passed(self, competition_id: str, seconds: int = 1) -> None:
+        pass_deadline(self.grants, competition_id, seconds)
+
+    def under_evaluation(self, competition_id: str, members=ONE_OFFICIAL) -> dict[str, Any]:
+        return under_evaluation(self.grants, self.officer, competition_id, members)
+
+    def small_grant(self, ngo, org_id: str, amount: str = "10000.00",
+                    **overrides: Any) -> dict[str, Any]:
+        return submit_small_grant(self.grants, ngo, org_id, amount, **overrides)
+
+    def published_small_grant(self, ngo, org_id: str, amount: str = "10000.00",
+                              **overrides: Any) -> dict[str, Any]:
+        return published_small_grant(self.grants, self.officer, ngo, org_id, amount,
+                                     **overrides)
+
+    def publication_passed(self, small_grant_id: str, seconds: int = 1) -> None:
+        pass_publication(self.grants, small_grant_id, seconds)

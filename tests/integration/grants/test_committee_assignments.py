@@ -7,13 +7,8 @@ from __future__ import annotations
 from grants_helpers import (
     COMPETITIONS,
     OFFERS,
-    adopted_programme,
-    announced_competition,
     assert_error,
     db_state,
-    pass_deadline,
-    submit_offer,
-    verified_organization,
 )
 
 SCORES = {"scores": [{"criterion": "Jakość", "points": 7},
@@ -33,28 +28,25 @@ def told(events, count: int) -> dict[str, list[dict]]:
     return found
 
 
-def test_an_officer_distributes_offers_by_filter_among_members(grants, registry, officer,
-                                                                token, events):
-    orgs = [verified_organization(registry, grants, token, officer) for _ in range(4)]
-    adopted_programme(grants, officer)
-    cid = announced_competition(grants, officer, budget="50000.00")["id"]
+def test_an_officer_distributes_offers_by_filter_among_members(grants, officer, token, events,
+                                                                given):
+    orgs = [given.organization() for _ in range(4)]
+    given.programme()
+    cid = given.competition(budget="50000.00")["id"]
     small, large = [], []
     for index, (org_id, ngo) in enumerate(orgs):
-        small.append(submit_offer(grants, ngo, cid, org_id)["id"])  # 9,000.00
+        small.append(given.offer(ngo, cid, org_id)["id"])  # 9,000.00
         if index < 2:
-            large.append(submit_offer(
-                grants, ngo, cid, org_id, requested_amount="12000.00", total_cost="13500.00",
+            large.append(given.offer(
+                ngo, cid, org_id, requested_amount="12000.00", total_cost="13500.00",
                 own_contribution={"financial": "1000.00", "non_financial": "500.00"},
                 cost_items=[{"name": "Scena", "amount": "13500.00"}])["id"])
-    pass_deadline(grants, cid)
-    assert grants.post(f"{COMPETITIONS}/{cid}/close", officer).status_code == 200
     members = [{"user_id": f"official-{i}", "name": f"Urzędnik {i}", "kind": "official"}
                for i in range(3)]
     members[0]["email"] = "urzednik0@miasto.example.pl"
     members.append({"user_id": "nominee", "name": "Ewa Oferentka", "kind": "ngo",
                     "organization_id": orgs[0][0]})  # her organisation bids: excluded
-    assert grants.post(f"{COMPETITIONS}/{cid}/committee", officer,
-                       json={"members": members}).status_code == 201
+    given.under_evaluation(cid, members)
     url = f"{COMPETITIONS}/{cid}/committee/assignments"
 
     # refused: the excluded nominee, an unknown member, both ways at once, nothing at all,

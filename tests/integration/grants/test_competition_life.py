@@ -9,13 +9,8 @@ from grants_helpers import (
     COMPETITIONS,
     OFFERS,
     PROGRAMMES,
-    adopted_programme,
-    announced_competition,
     assert_error,
     db_state,
-    pass_deadline,
-    submit_offer,
-    verified_organization,
 )
 
 GOOD = [{"criterion": "Jakość", "points": 10, "comment": "Bardzo dobry program"},
@@ -28,25 +23,25 @@ def scores(quality: int, costs: int) -> dict:
 
 
 def test_the_life_of_a_competition_from_programme_to_published_results(
-        grants, registry, officer, token, events):
-    first_id, first = verified_organization(registry, grants, token, officer)
-    second_id, second = verified_organization(registry, grants, token, officer)
-    third_id, third = verified_organization(registry, grants, token, officer)
-    outsider_id, _ = verified_organization(registry, grants, token, officer)
-    programme = adopted_programme(grants, officer)
-    competition = announced_competition(grants, officer, budget="20000.00")
+        grants, officer, token, events, given):
+    first_id, first = given.organization()
+    second_id, second = given.organization()
+    third_id, third = given.organization()
+    outsider_id, _ = given.organization()
+    programme = given.programme()
+    competition = given.competition(budget="20000.00")
     cid = competition["id"]
 
     big = dict(requested_amount="12000.00", total_cost="13500.00",
                own_contribution={"financial": "1000.00", "non_financial": "500.00"},
                cost_items=[{"name": "Scena", "amount": "13500.00"}])
-    a = submit_offer(grants, first, cid, first_id, **big)
-    b = submit_offer(grants, second, cid, second_id, **big)
-    c = submit_offer(grants, third, cid, third_id)
+    a = given.offer(first, cid, first_id, **big)
+    b = given.offer(second, cid, second_id, **big)
+    c = given.offer(third, cid, third_id)
     assert_error(grants.post(f"{COMPETITIONS}/{cid}/committee", officer, json={"members": [
         {"user_id": "official-1", "name": "Anna Urzędnik", "kind": "official"}]}), 409,
         "invalid_state")
-    pass_deadline(grants, cid)
+    given.deadline_passed(cid)
     assert grants.post(f"{COMPETITIONS}/{cid}/close", officer).status_code == 200
 
     # the committee: an official, an outside nominee, and a nominee of a bidder (excluded)
@@ -158,16 +153,13 @@ def test_the_life_of_a_competition_from_programme_to_published_results(
 
 
 def test_two_officers_confirming_results_at_once_cannot_both_succeed(
-        grants, registry, officer, token, events):
-    org_id, ngo = verified_organization(registry, grants, token, officer)
-    adopted_programme(grants, officer)
-    competition = announced_competition(grants, officer, budget="20000.00")
+        grants, officer, token, events, given):
+    org_id, ngo = given.organization()
+    given.programme()
+    competition = given.competition(budget="20000.00")
     cid = competition["id"]
-    offer = submit_offer(grants, ngo, cid, org_id)
-    pass_deadline(grants, cid)
-    grants.post(f"{COMPETITIONS}/{cid}/close", officer)
-    grants.post(f"{COMPETITIONS}/{cid}/committee", officer, json={"members": [
-        {"user_id": "official-1", "name": "Anna Urzędnik", "kind": "official"}]})
+    offer = given.offer(ngo, cid, org_id)
+    given.under_evaluation(cid)
     awards = {"awards": [{"offer_id": offer["id"], "amount": "9000.00"}]}
 
     def confirm(who):

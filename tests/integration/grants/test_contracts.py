@@ -12,14 +12,10 @@ from grants_helpers import (
     PROGRAMMES,
     TASK_END,
     YEAR,
-    adopted_programme,
-    announced_competition,
+    Given,
     assert_error,
     db_state,
-    pass_deadline,
-    submit_offer,
     today,
-    verified_organization,
 )
 
 from grants.service import GrantsService
@@ -28,19 +24,15 @@ from wspolpraca.testing.entrypoints import run_entrypoint
 CONTRACTS = "/api/v1/contracts"
 
 
-def funded_offer(grants, registry, officer, token, awarded: str = "7000.00"):
+def funded_offer(given, awarded: str = "7000.00"):
     """An offer of 9,000.00 in a resolved competition, awarded `awarded`."""
-    org_id, ngo = verified_organization(registry, grants, token, officer)
-    programme = adopted_programme(grants, officer)
-    competition = announced_competition(grants, officer, budget="8000.00")
-    cid = competition["id"]
-    offer = submit_offer(grants, ngo, cid, org_id, requested_amount="7900.00",
-                         own_contribution={"financial": "1600.00", "non_financial": "500.00"})
-    pass_deadline(grants, cid)
-    assert grants.post(f"{COMPETITIONS}/{cid}/close", officer).status_code == 200
-    assert grants.post(f"{COMPETITIONS}/{cid}/committee", officer, json={"members": [
-        {"user_id": "official-1", "name": "Anna Urzędnik", "kind": "official"}]}
-    ).status_code == 201
+    grants, officer, token = given.grants, given.officer, given.token
+    org_id, ngo = given.organization()
+    programme = given.programme()
+    cid = given.competition(budget="8000.00")["id"]
+    offer = given.offer(ngo, cid, org_id, requested_amount="7900.00",
+                        own_contribution={"financial": "1600.00", "non_financial": "500.00"})
+    given.under_evaluation(cid)
     member = token("committee", sub="official-1")
     grants.post(f"{COMPETITIONS}/{cid}/committee/declaration", member,
                 json={"no_conflict_of_interest": True})
@@ -78,9 +70,8 @@ def end_task(grants, contract_id: str, report_due_days_ago: int | None = None) -
     grants.db["contracts"].update_one({"_id": contract_id}, {"$set": changes})
 
 
-def test_the_life_from_programme_to_a_settled_contract(grants, registry, officer, token,
-                                                       events):
-    org_id, ngo, programme, offer = funded_offer(grants, registry, officer, token)
+def test_the_life_from_programme_to_a_settled_contract(grants, officer, token, events, given):
+    org_id, ngo, programme, offer = funded_offer(given)
 
     # a grant lower than requested: the budget is updated before the contract
     assert_error(grants.post(CONTRACTS, officer, json=contract_body(offer["id"])), 409,
@@ -112,7 +103,7 @@ def test_the_life_from_programme_to_a_settled_contract(grants, registry, officer
                  "duplicate_contract")
 
     # only the organisation and the office see it
-    stranger_id, stranger = verified_organization(registry, grants, token, officer)
+    stranger_id, stranger = given.organization()
     assert_error(grants.get(f"{CONTRACTS}/{contract['id']}", stranger), 404)
     assert grants.get(CONTRACTS, stranger).json()["items"] == []
     assert [c["id"] for c in grants.get(CONTRACTS, ngo).json()["items"]] == [contract["id"]]
@@ -172,7 +163,7 @@ def check_contracts(running) -> int:
 def test_an_overdue_report_is_raised_once_and_the_contract_may_be_terminated(
         grants_with_timers, registry, officer, token, events):
     grants = grants_with_timers
-    org_id, ngo, programme, offer = funded_offer(grants, registry, officer, token,
+    org_id, ngo, programme, offer = funded_offer(Given(grants, officer, token, lambda: registry),
                                                  awarded="7900.00")
     response = grants.post(CONTRACTS, officer, json=contract_body(offer["id"],
                                                                   second="2900.00"))

@@ -11,14 +11,9 @@ import pika
 from grants_helpers import (
     COMPETITIONS,
     OFFERS,
-    adopted_programme,
-    announced_competition,
     assert_error,
     db_state,
     offer_body,
-    pass_deadline,
-    submit_offer,
-    verified_organization,
 )
 
 from wspolpraca.testing.waiting import wait_until
@@ -29,13 +24,13 @@ def offers_path(competition_id: str) -> str:
 
 
 def test_a_verified_organisation_submits_an_offer_that_passes_the_formal_check(
-        grants, registry, officer, token, events):
-    org_id, ngo = verified_organization(registry, grants, token, officer)
-    partner_id, _ = verified_organization(registry, grants, token, officer)
-    adopted_programme(grants, officer)
-    competition = announced_competition(grants, officer)
+        grants, officer, token, events, given):
+    org_id, ngo = given.organization()
+    partner_id, _ = given.organization()
+    given.programme()
+    competition = given.competition()
 
-    offer = submit_offer(grants, ngo, competition["id"], org_id, partners=[partner_id])
+    offer = given.offer(ngo, competition["id"], org_id, partners=[partner_id])
     assert offer["status"] == "submitted" and offer["partners"] == [partner_id]
     assert offer["own_contribution"]["volunteer_work"] == {
         "hours": "10.00", "hourly_rate": "40.00", "value": "400.00"}
@@ -60,7 +55,7 @@ def test_a_verified_organisation_submits_an_offer_that_passes_the_formal_check(
     # the partner organisation sees the joint offer; another organisation does not
     partner_token = token("ngo", org_id=partner_id)
     assert grants.get(f"{OFFERS}/{offer['id']}", partner_token).status_code == 200
-    stranger_id, stranger = verified_organization(registry, grants, token, officer)
+    stranger_id, stranger = given.organization()
     assert_error(grants.get(f"{OFFERS}/{offer['id']}", stranger), 404)
     assert grants.get(OFFERS, stranger).json()["items"] == []
     assert [o["id"] for o in grants.get(OFFERS, ngo).json()["items"]] == [offer["id"]]
@@ -75,12 +70,12 @@ def test_a_verified_organisation_submits_an_offer_that_passes_the_formal_check(
 
 
 def test_offers_failing_the_formal_check_are_refused_naming_the_field(
-        grants, registry, officer, token, events):
-    org_id, ngo = verified_organization(registry, grants, token, officer)
-    pending_id, pending = verified_organization(registry, grants, token, officer, verify=False)
-    sport_id, sport = verified_organization(registry, grants, token, officer, areas=["sport"])
-    adopted_programme(grants, officer)
-    competition = announced_competition(grants, officer, budget="20000.00")
+        grants, officer, token, events, given):
+    org_id, ngo = given.organization()
+    pending_id, pending = given.organization(verify=False)
+    sport_id, sport = given.organization(areas=["sport"])
+    given.programme()
+    competition = given.competition(budget="20000.00")
     path = offers_path(competition["id"])
     events.wait_for("grants.competition.announced")
     before = db_state(grants.db)
@@ -121,12 +116,12 @@ def test_offers_failing_the_formal_check_are_refused_naming_the_field(
 
 
 def test_an_offer_one_second_after_the_deadline_is_refused(
-        grants, registry, officer, token, events):
-    org_id, ngo = verified_organization(registry, grants, token, officer)
-    adopted_programme(grants, officer)
-    competition = announced_competition(grants, officer)
-    offer = submit_offer(grants, ngo, competition["id"], org_id)
-    pass_deadline(grants, competition["id"], seconds=1)
+        grants, officer, token, events, given):
+    org_id, ngo = given.organization()
+    given.programme()
+    competition = given.competition()
+    offer = given.offer(ngo, competition["id"], org_id)
+    given.deadline_passed(competition["id"], seconds=1)
     before = db_state(grants.db)
     assert_error(grants.post(offers_path(competition["id"]), ngo, json=offer_body(org_id)),
                  409, "deadline_passed")
@@ -148,9 +143,9 @@ def test_an_offer_one_second_after_the_deadline_is_refused(
     assert rejected["data"]["reason"] == "Brak podpisów osób upoważnionych."
 
 
-def test_closing_before_the_deadline_is_refused(grants, officer):
-    adopted_programme(grants, officer)
-    competition = announced_competition(grants, officer)
+def test_closing_before_the_deadline_is_refused(grants, officer, given):
+    given.programme()
+    competition = given.competition()
     assert_error(grants.post(f"{COMPETITIONS}/{competition['id']}/close", officer), 409,
                  "deadline_not_passed")
 

@@ -12,16 +12,8 @@ from grants_helpers import (
     OFFERS,
     SMALL_GRANTS,
     YEAR,
-    adopted_programme,
-    announced_competition,
     assert_error,
     db_state,
-    pass_deadline,
-    pass_publication,
-    published_small_grant,
-    submit_offer,
-    submit_small_grant,
-    verified_organization,
 )
 
 from reporting.service import ReportingService
@@ -48,34 +40,24 @@ WORKSHOPS = dict(
                 {"name": "Honoraria prowadzących", "amount": "3000.00"}])
 
 
-def under_evaluation(grants, officer, competition_id: str) -> None:
-    pass_deadline(grants, competition_id)
-    assert grants.post(f"{COMPETITIONS}/{competition_id}/close", officer).status_code == 200
-    response = grants.post(f"{COMPETITIONS}/{competition_id}/committee", officer, json={
-        "members": [{"user_id": "official-1", "name": "Anna Urzędnik", "kind": "official"}]})
-    assert response.status_code == 201, response.text
-
-
 def test_similar_applications_across_departments_and_the_acknowledged_double_funding(
-        grants, registry, start_service, officer, token, events):
+        grants, start_service, officer, token, events, given):
     """The done-when test of issue #22: grants, registry and reporting as services on the
     real broker and database."""
     reporting = start_service(ReportingService)
-    org_id, ngo = verified_organization(registry, grants, token, officer,
-                                        areas=("culture", "sport"))
-    other_id, other_ngo = verified_organization(registry, grants, token, officer,
-                                                areas=("culture", "sport"))
-    adopted_programme(grants, officer)
-    culture = announced_competition(grants, officer, department="culture",
-                                    title="Wypoczynek letni dzieci")
-    sport = announced_competition(grants, officer, department="sport", area="sport",
-                                  budget="40000.00", title="Aktywne wakacje")
-    camp = submit_offer(grants, ngo, culture["id"], org_id, **CAMP)
-    workshops = submit_offer(grants, ngo, culture["id"], org_id, **WORKSHOPS)
+    org_id, ngo = given.organization(areas=("culture", "sport"))
+    other_id, other_ngo = given.organization(areas=("culture", "sport"))
+    given.programme()
+    culture = given.competition(department="culture",
+                                title="Wypoczynek letni dzieci")
+    sport = given.competition(department="sport", area="sport",
+                              budget="40000.00", title="Aktywne wakacje")
+    camp = given.offer(ngo, culture["id"], org_id, **CAMP)
+    workshops = given.offer(ngo, culture["id"], org_id, **WORKSHOPS)
     # another organisation's identical camp is not this organisation's double funding
-    stranger = submit_offer(grants, other_ngo, sport["id"], other_id, **CAMP)
+    stranger = given.offer(other_ngo, sport["id"], other_id, **CAMP)
     assert camp["warnings"] == [] and stranger["warnings"] == []
-    again = submit_offer(grants, ngo, sport["id"], org_id, **CAMP_AGAIN)
+    again = given.offer(ngo, sport["id"], org_id, **CAMP_AGAIN)
 
     # the formal check warns (never rejects) on the later application
     assert again["status"] == "submitted"
@@ -122,7 +104,7 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
     assert_error(grants.get(f"{OFFERS}/{'0' * 24}/similar", officer), 404)
 
     # a small grant for the same camp is found too
-    small = submit_small_grant(grants, ngo, org_id, amount="9000.00", **{
+    small = given.small_grant(ngo, org_id, amount="9000.00", **{
         "title": CAMP["title"], "task_start": f"{YEAR}-07-01", "task_end": f"{YEAR}-08-31",
         "own_contribution": {"financial": "3000.00", "non_financial": "0.00"},
         "total_cost": "12000.00", "cost_items": [CAMP["cost_items"][0]]})
@@ -134,7 +116,7 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
         f"{OFFERS}/{camp['id']}/similar", officer).json()["items"]}
 
     # culture funds the camp first: nothing else is funded, no acknowledgement needed
-    under_evaluation(grants, officer, culture["id"])
+    given.under_evaluation(culture["id"])
     # the committee member reads the offer with its warning (the similar lists stay the
     # office's and the running department's)
     member = token("committee", sub="official-1")
@@ -147,7 +129,7 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
     assert response.status_code == 200, response.text
 
     # sport would fund the same costs again: 422 naming the overlap, nothing changed
-    under_evaluation(grants, officer, sport["id"])
+    given.under_evaluation(sport["id"])
     awards = [{"offer_id": again["id"], "amount": "18000.00"},
               {"offer_id": stranger["id"], "amount": "18000.00"}]
     before = db_state(grants.db)
@@ -214,13 +196,13 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
     assert_error(reporting.get(f"/api/v1/stats/departments?year={YEAR}"), 401)
 
 
-def test_an_amended_offer_is_compared_again(grants, registry, officer, token):
-    org_id, ngo = verified_organization(registry, grants, token, officer)
-    adopted_programme(grants, officer)
-    first = announced_competition(grants, officer)
-    second = announced_competition(grants, officer)
-    camp = submit_offer(grants, ngo, first["id"], org_id, **CAMP)
-    other = submit_offer(grants, ngo, second["id"], org_id, **WORKSHOPS)
+def test_an_amended_offer_is_compared_again(grants, officer, token, given):
+    org_id, ngo = given.organization()
+    given.programme()
+    first = given.competition()
+    second = given.competition()
+    camp = given.offer(ngo, first["id"], org_id, **CAMP)
+    other = given.offer(ngo, second["id"], org_id, **WORKSHOPS)
     assert grants.get(f"{OFFERS}/{camp['id']}/similar", officer).json()["items"] == []
 
     body = {k: v for k, v in CAMP.items()}
@@ -233,11 +215,11 @@ def test_an_amended_offer_is_compared_again(grants, registry, officer, token):
     assert grants.get(f"{OFFERS}/{camp['id']}/similar", officer).json()["items"] == []
 
 
-def test_two_similar_offers_arriving_at_once_see_each_other(grants, registry, officer, token):
-    org_id, ngo = verified_organization(registry, grants, token, officer)
-    adopted_programme(grants, officer)
-    first = announced_competition(grants, officer)
-    second = announced_competition(grants, officer)
+def test_two_similar_offers_arriving_at_once_see_each_other(grants, officer, token, given):
+    org_id, ngo = given.organization()
+    given.programme()
+    first = given.competition()
+    second = given.competition()
 
     def submit(competition_id):
         return grants.post(f"{COMPETITIONS}/{competition_id}/offers", ngo,
@@ -254,27 +236,27 @@ def test_two_similar_offers_arriving_at_once_see_each_other(grants, registry, of
 
 
 def test_a_small_grant_funding_the_same_costs_as_an_award_needs_an_acknowledgement(
-        grants, registry, officer, token, events):
+        grants, officer, token, events, given):
     """Art. 19a: a small grant for the camp a department funds already asks for the
     officer's reason (422 naming the award otherwise), recorded on the small grant and in
     `grants.small_grant.awarded`; an unrelated small grant is awarded as before."""
-    org_id, ngo = verified_organization(registry, grants, token, officer)
-    adopted_programme(grants, officer)
-    culture = announced_competition(grants, officer, department="culture")
-    camp = submit_offer(grants, ngo, culture["id"], org_id, **CAMP)
-    under_evaluation(grants, officer, culture["id"])
+    org_id, ngo = given.organization()
+    given.programme()
+    culture = given.competition(department="culture")
+    camp = given.offer(ngo, culture["id"], org_id, **CAMP)
+    given.under_evaluation(culture["id"])
     response = grants.post(f"{COMPETITIONS}/{culture['id']}/results", officer, json={
         "awards": [{"offer_id": camp["id"], "amount": CAMP["requested_amount"]}]})
     assert response.status_code == 200, response.text
 
     # the same camp's lodging, asked for again without a competition
-    twin = published_small_grant(grants, officer, ngo, org_id, amount="9000.00", **{
+    twin = given.published_small_grant(ngo, org_id, amount="9000.00", **{
         "title": CAMP["title"], "task_start": f"{YEAR}-07-01", "task_end": f"{YEAR}-08-31",
         "own_contribution": {"financial": "3000.00", "non_financial": "0.00"},
         "total_cost": "12000.00", "cost_items": [CAMP["cost_items"][0]]})
-    unrelated = published_small_grant(grants, officer, ngo, org_id, amount="4000.00")
-    pass_publication(grants, twin["id"])
-    pass_publication(grants, unrelated["id"])
+    unrelated = given.published_small_grant(ngo, org_id, amount="4000.00")
+    given.publication_passed(twin["id"])
+    given.publication_passed(unrelated["id"])
 
     award = f"{SMALL_GRANTS}/{twin['id']}/award"
     before = db_state(grants.db)

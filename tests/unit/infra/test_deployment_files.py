@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import yaml
 
+from wspolpraca.config import SERVICE_PORTS
+
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "infra" / "docker" / "Dockerfile"
@@ -30,17 +32,12 @@ RABBITMQ_CONF = RABBITMQ_DIR / "rabbitmq.conf"
 MONGO_DIR = ROOT / "infra" / "mongo"
 PROMETHEUS_FILE = ROOT / "infra" / "prometheus" / "prometheus.yml"
 
-# DESIGN.md, "Shape": service -> HTTP port (the database is named after the service).
-DESIGN_PORTS = {
-    "registry": 8001,
-    "grants": 8002,
-    "consultations": 8003,
-    "notifications": 8004,
-    "reporting": 8005,
-    "identity": 8006,
-}
-# services that keep no data (no MongoDB, no RabbitMQ): the portal
-WEB_SERVICES = {"portal": 8000}
+# DESIGN.md, "Shape", as README.md's table of the services states it: service -> HTTP port
+# (the database is named after the service); the portal keeps no data (no MongoDB, no RabbitMQ).
+_README_PORTS = {name: int(port) for name, port in re.findall(
+    r"^\| ([a-z]+) \| (\d{4}) \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
+WEB_SERVICES = {"portal": _README_PORTS.pop("portal")}
+DESIGN_PORTS = _README_PORTS
 RUNNER = ["python", "-m", "wspolpraca.runner"]
 DEPT_QUEUE = re.compile(r"^dept\.[a-z0-9_]+\.[a-z0-9_]+$")
 DLQ_SUFFIX = ".dlq"
@@ -151,6 +148,10 @@ def test_the_signing_secrets_have_no_default_in_compose() -> None:
         assert "${" + name + ":-" not in text
     assert _environment(SERVICES["notifications"])["NOTIFICATIONS_LINK_SECRET"] == (
         REQUIRED_SECRETS["NOTIFICATIONS_LINK_SECRET"])
+
+
+def test_the_services_listen_where_the_readme_says() -> None:
+    assert SERVICE_PORTS == {**DESIGN_PORTS, **WEB_SERVICES}
 
 
 def test_compose_runs_all_five_services_and_the_infrastructure() -> None:

@@ -16,19 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pypdf
+import reporting_factory as make
 from openpyxl import load_workbook
-from reporting_factory import (
-    awarded,
-    competition,
-    consultation,
-    contract,
-    event,
-    offer,
-    oid,
-    organization,
-    small_grant,
-    task_report,
-)
 
 from reporting import opendata, projections, report
 from wspolpraca import polish
@@ -43,8 +32,8 @@ SHARES = (Decimal("0.45"), Decimal("0.40"), Decimal("0.35"))  # of the budget, a
 
 
 def demo_year(decided: bool) -> list:
-    events = [event("grants", "programme.adopted", {
-        "id": oid("prog"), "year": YEAR, "title": f"Program współpracy na {YEAR} rok",
+    events = [make.event("grants", "programme.adopted", {
+        "id": make.oid("prog"), "year": YEAR, "title": f"Program współpracy na {YEAR} rok",
         "status": "adopted", "total_funds": str(sum(Decimal(v) for v in demo.FUNDS.values())),
         "funds": [{"area": a, "amount": v} for a, v in demo.FUNDS.items()],
         "adopted_at": "2026-11-25T10:00:00Z",
@@ -52,49 +41,49 @@ def demo_year(decided: bool) -> list:
         "measures": [{"area": None, "indicator": None, **m} for m in demo.MEASURES]},
         time="2026-11-25T10:00:00Z")]
     for i in range(len(demo.ORGANISATIONS)):
-        events.append(organization("registered", f"org-{i}", f"2026-10-{i + 1:02d}T09:00:00Z",
-                                   "pending"))
+        events.append(make.organization("registered", f"org-{i}", f"2026-10-{i + 1:02d}T09:00:00Z",
+                                        "pending"))
     n = 0
     for c, (_, area, budget, mode) in enumerate(demo.COMPETITIONS):
         # the first three organisations of the area bid, as demo.py's `competitions` does
         bidders = [i for i, (_, _, areas) in enumerate(demo.ORGANISATIONS) if area in areas][:3]
         cid = f"comp-{c}"
-        events.append(competition("announced", cid, f"2026-12-0{c + 1}T10:00:00Z", year=YEAR,
-                                  area=area, mode=mode, budget=budget,
-                                  published_at=f"2026-12-0{c + 1}T10:00:00.000Z"))
+        events.append(make.competition("announced", cid, f"2026-12-0{c + 1}T10:00:00Z", year=YEAR,
+                                       area=area, mode=mode, budget=budget,
+                                       published_at=f"2026-12-0{c + 1}T10:00:00.000Z"))
         for k, (share, bidder) in enumerate(zip(SHARES, bidders, strict=True)):
             requested = f"{(Decimal(budget) * share).quantize(Decimal('1'))}.00"
             org = f"org-{bidder}"
-            events.append(offer("submitted", f"off-{n}", cid, org,
-                                f"2026-12-{10 + n:02d}T10:00:00Z", requested=requested))
+            events.append(make.offer("submitted", f"off-{n}", cid, org,
+                                     f"2026-12-{10 + n:02d}T10:00:00Z", requested=requested))
             if decided and k < 2:
-                events.append(awarded(f"off-{n}", cid, org, "2026-12-28T10:00:00Z", requested,
-                                      area=area, year=YEAR, requested=requested))
-                events.append(contract("signed", f"k-{n}", f"off-{n}", org,
-                                       "2026-12-29T10:00:00Z", amount=requested,
-                                       competition_id=oid(cid)))
-                events.append(task_report(f"k-{n}", org, "2026-12-29T11:00:00Z"))
-                events.append(contract("settled", f"k-{n}", f"off-{n}", org,
-                                       "2026-12-29T12:00:00Z", amount=requested,
-                                       competition_id=oid(cid), returned_amount="250.00"))
+                events.append(make.awarded(f"off-{n}", cid, org, "2026-12-28T10:00:00Z", requested,
+                                           area=area, year=YEAR, requested=requested))
+                events.append(make.contract("signed", f"k-{n}", f"off-{n}", org,
+                                            "2026-12-29T10:00:00Z", amount=requested,
+                                            competition_id=make.oid(cid)))
+                events.append(make.task_report(f"k-{n}", org, "2026-12-29T11:00:00Z"))
+                events.append(make.contract("settled", f"k-{n}", f"off-{n}", org,
+                                            "2026-12-29T12:00:00Z", amount=requested,
+                                            competition_id=make.oid(cid), returned_amount="250.00"))
             elif decided:
-                events.append(offer("not_funded", f"off-{n}", cid, org,
-                                    "2026-12-28T10:00:01Z", requested=requested))
+                events.append(make.offer("not_funded", f"off-{n}", cid, org,
+                                         "2026-12-28T10:00:01Z", requested=requested))
             n += 1
         if decided:
-            events.append(competition("resolved", cid, "2026-12-28T10:00:02Z", year=YEAR,
-                                      area=area, mode=mode, budget=budget))
+            events.append(make.competition("resolved", cid, "2026-12-28T10:00:02Z", year=YEAR,
+                                           area=area, mode=mode, budget=budget))
     for g, (index, area, _, amount) in enumerate(demo.SMALL_GRANTS):
-        events.append(small_grant("submitted", f"sg-{g}", f"org-{index}",
-                                  "2026-12-07T10:00:00Z", year=YEAR, area=area,
-                                  requested=amount))
+        events.append(make.small_grant("submitted", f"sg-{g}", f"org-{index}",
+                                       "2026-12-07T10:00:00Z", year=YEAR, area=area,
+                                       requested=amount))
         if decided:
-            events.append(small_grant("awarded", f"sg-{g}", f"org-{index}",
-                                      "2026-12-07T10:05:00Z", year=YEAR, area=area,
-                                      requested=amount, awarded_amount=amount))
-    events.append(consultation("opened", "con-prog", "2026-12-07T08:00:00Z",
-                               opens_at="2026-12-07T08:00:00Z",
-                               closes_at="2026-12-28T16:00:00Z"))
+            events.append(make.small_grant("awarded", f"sg-{g}", f"org-{index}",
+                                           "2026-12-07T10:05:00Z", year=YEAR, area=area,
+                                           requested=amount, awarded_amount=amount))
+    events.append(make.consultation("opened", "con-prog", "2026-12-07T08:00:00Z",
+                                    opens_at="2026-12-07T08:00:00Z",
+                                    closes_at="2026-12-28T16:00:00Z"))
     return events
 
 
