@@ -4,12 +4,18 @@ Every service's repositories subclass `Repository` (name the collection and the 
 "not found" message). Records carry a `version`; `replace` writes the new state only if
 nobody changed the record since it was read (optimistic concurrency), so two officers acting
 at once cannot overwrite each other: the later one gets 409 `concurrent_update`.
+
+A request's `If-Match` (wspolpraca.conditional) is checked here too, for every endpoint at
+once: a record named in the request's path whose version is not one `If-Match` accepts
+answers 412 `stale`, when it is read (`get`) and, atomically, when it is written (`replace`
+filters on the version `If-Match` named).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from wspolpraca import conditional
 from wspolpraca.errors import Conflict, NotFound
 from wspolpraca.mongo import Transaction
 
@@ -25,11 +31,21 @@ class Repository:
         self.collection = tx.db[self.collection_name]
         self.session = tx.session
 
+    @property
+    def precondition(self) -> conditional.Precondition | None:
+        """The request's `If-Match`, when it sent one (a timer's or an event's worker, and a
+        unit test's fake transaction, have none)."""
+        store = getattr(self.tx, "store", None)
+        return conditional.from_worker(getattr(store, "worker_data", None))
+
     def get(self, record_id: str, **match: Any) -> dict[str, Any]:
         """The record, or 404 with the repository's message (also when `match` differs)."""
         found = self.collection.find_one({"_id": record_id, **match}, session=self.session)
         if found is None:
             raise NotFound(self.not_found)
+        precondition = self.precondition
+        if precondition is not None:
+            precondition.check(found)
         return found
 
     def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
@@ -42,9 +58,16 @@ class Repository:
         self.collection.insert_one(record, session=self.session)
 
     def replace(self, record: dict[str, Any], expected_version: int) -> None:
-        """Write the new state if nobody changed it since it was read."""
+        """Write the new state if nobody changed it since it was read (and, for the record a
+        request's `If-Match` names, if that is the version it named: else 412)."""
+        precondition = self.precondition
+        if precondition is not None and precondition.applies_to(record["_id"]) \
+                and not precondition.matches(expected_version):
+            raise conditional.Stale(expected_version)
+        # a record from before it carried a version counts as version 0
+        version: Any = {"$in": [0, None]} if expected_version == 0 else expected_version
         result = self.collection.replace_one(
-            {"_id": record["_id"], "version": expected_version},
+            {"_id": record["_id"], "version": version},
             {**record, "version": expected_version + 1}, session=self.session)
         if result.matched_count != 1:
             raise Conflict("concurrent_update", CONCURRENT_UPDATE)
@@ -52,7 +75,7 @@ class Repository:
 
     def save(self, record: dict[str, Any]) -> None:
         """Write the record read in this unit of work, checked against its version."""
-        self.replace(record, record["version"])
+        self.replace(record, record.get("version", 0))
 
 
 class UnversionedRepository(Repository):
@@ -60,4 +83,7 @@ class UnversionedRepository(Repository):
     serialised by another document of the same transaction): `save` replaces the record."""
 
     def save(self, record: dict[str, Any]) -> None:
+        precondition = self.precondition
+        if precondition is not None:
+            precondition.check(record)
         self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)

@@ -18,11 +18,18 @@ COUNCIL_REQUESTS = "council_requests"
 COUNCIL_MEETINGS = "council_meetings"
 OPINION_REQUESTS = "opinion_requests"
 
+
+
+def _version_consultations(collection) -> None:
+    """Consultations opened before they carried a version (for `If-Match`, issue #18)."""
+    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
+
+
 COLLECTIONS = (
     Collection(CONSULTATIONS, (
         IndexModel([("status", ASCENDING), ("closes_at", ASCENDING)], name="open_by_closing"),
         IndexModel([("opens_at", ASCENDING)], name="opens_at"),
-    )),
+    ), migrate=_version_consultations),
     Collection(COMMENTS, (
         IndexModel([("consultation_id", ASCENDING), ("_id", ASCENDING)], name="consultation"),
     )),
@@ -43,7 +50,7 @@ COLLECTIONS = (
     )),
 )
 
-class Consultations(UnversionedRepository):
+class Consultations(Repository):
     collection_name = CONSULTATIONS
     not_found = "Nie ma takich konsultacji."
 

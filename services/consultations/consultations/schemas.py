@@ -108,6 +108,8 @@ class ConsultationSchema(Schema):
     comments = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    # the record's version, also its ETag (`If-Match` on PATCH: 412 `stale` when it changed)
+    version = fields.Integer()
 
 
 class ConsultationQuerySchema(PageQuery):
