@@ -23,7 +23,7 @@ from portal.listing import Filter, Listing
 from portal.sessions import Session
 from portal.views import Form, Parts, polish
 from portal.web import NotAllowed, Site, page
-from portal.workspaces import form_key
+from portal.workspaces import edited_form, form_key
 
 STATUSES = {"planned": "Planowane (przed otwarciem)", "open": "Trwają",
             "closed": "Zakończone", "report_published": "Zakończone, raport opublikowany"}
@@ -47,6 +47,8 @@ class ConsultationsOfficeMixin:
     _me: Callable[[Request], Session]
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _read_versioned: Callable[..., tuple[dict[str, Any], str | None]]
+    _save_edit: Callable[..., Response]
     _list: Callable[..., Listing]
     _items: Callable[..., list[dict]]
     _consultation: Callable[..., Response]
@@ -116,14 +118,14 @@ class ConsultationsOfficeMixin:
                              edit: Form | None = None, answer: tuple[str, Form] | None = None,
                              problem: str = "", waiting: list[str] | None = None,
                              status: int = 200, restored: bool = False) -> Response:
-        c = self._call(me, "GET", "consultations", f"/api/v1/consultations/{id}")
+        c, version = self._read_versioned(me, "consultations", f"/api/v1/consultations/{id}")
         parts = Parts()
         listing = self._list(me, request, parts, "consultations",
                              f"/api/v1/consultations/{id}/comments", key="uwagi",
                              at=f"/urzad/konsultacje/{id}")
         comments = listing.items or []
-        if edit is None:
-            edit = Form(FIELDS, labels=LABELS, values=form_values(c))
+        edit = edited_form(edit, Form(FIELDS, labels=LABELS), form_values(c), version,
+                           "te konsultacje")
         answers = {m["id"]: answer_form(m["id"]) for m in comments or []}
         if answer is not None:
             answers[answer[0]] = answer[1]
@@ -146,15 +148,10 @@ class ConsultationsOfficeMixin:
         me = self._staff_of_consultations(request)
         form = Form.read(request, FIELDS, LABELS)
         body = consultation_body(form)
-        if form.errors:
-            return self._office_consultation(request, me, id, edit=form, status=422)
-        try:
-            self._call(me, "PATCH", "consultations", f"/api/v1/consultations/{id}",
-                       json=body, idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc)
-            return self._office_consultation(request, me, id, edit=form, status=exc.status)
-        return redirect(f"/urzad/konsultacje/{id}?zapisano=zmiany", code=303)
+        return self._save_edit(
+            me, request, form, "PATCH", "consultations", f"/api/v1/consultations/{id}", body,
+            f"/urzad/konsultacje/{id}?zapisano=zmiany",
+            lambda status: self._office_consultation(request, me, id, edit=form, status=status))
 
     def _step(self, request: Request, me: Session, id: str, path: str, done: str,
               json: Any = None) -> Response:

@@ -25,7 +25,7 @@ from portal.listing import Listing
 from portal.sessions import Session
 from portal.views import AreaNames, Form, Parts
 from portal.web import Site, page
-from portal.workspaces import form_key
+from portal.workspaces import edited_form, form_key
 
 PROGRAMME_STATUS = {"draft": "Projekt", "consulted": "Projekt po konsultacjach",
                     "adopted": "Uchwalony"}
@@ -69,6 +69,8 @@ class ProgrammeOfficeMixin:
     # WorkspacesMixin's: the person with a fresh token, their role, a call with the token
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
+    _read_versioned: Callable[..., tuple[dict[str, Any], str | None]]
+    _save_edit: Callable[..., Response]
     _list: Callable[..., Listing]
     _items: Callable[..., list[dict]]
 
@@ -147,15 +149,15 @@ class ProgrammeOfficeMixin:
 
     def _programme(self, request: Request, me: Session, id: str, form: Form | None = None,
                    status: int = 200) -> Response:
-        programme = self._call(me, "GET", "grants", f"/api/v1/programmes/{id}")
+        programme, version = self._read_versioned(me, "grants", f"/api/v1/programmes/{id}")
         parts = Parts()
         areas = self._areas(parts)
-        if form is None:
-            form = self._programme_form(areas, with_year=False)
-            form.values.update(title=programme["title"],
-                               goals="\n".join(programme.get("goals") or []))
-            for fund in programme["funds"]:
-                form.values[f"fund_{fund['area']}"] = _typed(fund["amount"])
+        stored = {"title": programme["title"],
+                  "goals": "\n".join(programme.get("goals") or [])}
+        for fund in programme["funds"]:
+            stored[f"fund_{fund['area']}"] = _typed(fund["amount"])
+        form = edited_form(form, self._programme_form(areas, with_year=False), stored, version,
+                           "ten projekt programu")
         return self.site.render(request, "workspace/programme.html", status=status,
                                 parts=parts, p=programme, form=form, areas=areas,
                                 statuses=PROGRAMME_STATUS, saved=request.args.get("zapisano"),
@@ -168,15 +170,10 @@ class ProgrammeOfficeMixin:
         blank = self._programme_form(areas, with_year=False)
         form = Form.read(request, blank.fields, blank.labels)
         body, sent = self._programme_body(form, areas)
-        if form.errors:
-            return self._programme(request, me, id, form, 422)
-        try:
-            self._call(me, "PATCH", "grants", f"/api/v1/programmes/{id}", json=body,
-                       idempotency_key=form_key(request))
-        except Rejected as exc:
-            form.reject(exc, items={"funds": sent})
-            return self._programme(request, me, id, form, exc.status)
-        return redirect(f"/urzad/program/{id}?zapisano=zmiany", code=303)
+        return self._save_edit(me, request, form, "PATCH", "grants", f"/api/v1/programmes/{id}",
+                               body, f"/urzad/program/{id}?zapisano=zmiany",
+                               lambda status: self._programme(request, me, id, form, status),
+                               items={"funds": sent})
 
     @page("POST", "/urzad/program/<id>/uchwal")
     def adopt_programme(self, request: Request, id: str) -> Response:
