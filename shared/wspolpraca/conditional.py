@@ -7,10 +7,12 @@ it back as `If-Match: "3"`. The check is made where the record is read and writt
 one named answers 412 `stale` and changes nothing. Without `If-Match` nothing is checked
 (the optimistic `version` still refuses a concurrent write with 409 `concurrent_update`).
 
-Which record the condition is about: the one whose id is in the request's path
-(`/api/v1/programmes/<id>`), so one parsing (`HttpApi`) and one check (the repository) serve
-every endpoint. `If-Match: *` matches any existing record. Weak tags (`W/"3"`) never match
-(RFC 9110 13.1.1 compares strongly); the API never sends them.
+Which record the condition is about: the versioned one whose id is in the request's path
+(`/api/v1/programmes/<id>`; `/api/v1/councils/<id>/meetings/<meeting_id>/move`: the meeting,
+the council carries no version; `/api/v1/consultations/<id>/meetings/<meeting_id>/move`: the
+consultation, whose part the meeting is), so one parsing (`HttpApi`) and one check (the
+repository) serve every endpoint. `If-Match: *` matches any existing record. Weak tags
+(`W/"3"`) never match (RFC 9110 13.1.1 compares strongly); the API never sends them.
 """
 
 from __future__ import annotations
@@ -80,13 +82,14 @@ class Precondition:
         return self.versions is None or version in self.versions
 
     def check(self, record: dict[str, Any]) -> None:
-        """412 unless the record (one the condition applies to) has an accepted version."""
-        if not self.applies_to(record.get("_id")):
-            return
+        """412 unless the record (one the condition applies to) has an accepted version. A
+        record that carries no version (a council, read beside the meeting its path names
+        and that If-Match is about) is not concerned."""
         version = record_version(record)
-        current = 0 if version is None else version
-        if not self.matches(current):
-            raise Stale(current)
+        if version is None or not self.applies_to(record.get("_id")):
+            return
+        if not self.matches(version):
+            raise Stale(version)
 
 
 def parse_if_match(header: str | None) -> frozenset[int] | None | bool:

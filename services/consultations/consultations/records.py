@@ -354,6 +354,7 @@ def new_council_meeting(council_id: str, data: dict[str, Any]) -> dict[str, Any]
         "attendance": [],
         "minutes": None,
         "resolutions": [],
+        "version": 0,
     }
 
 

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from werkzeug.exceptions import NotFound
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
@@ -26,6 +25,7 @@ from portal.patronages_ws import LOCAL_TIME, local_moments
 from portal.sessions import Session
 from portal.views import Form, Parts
 from portal.web import Site, page
+from portal.workspaces import edited_form
 
 SCHEDULE_FIELDS = ("title", "starts_at", "ends_at", "place", "agenda")
 MOVE_FIELDS = ("starts_at", "ends_at", "place")
@@ -56,6 +56,8 @@ class CouncilMeetingsMixin:
     _role: Callable[[Request, str], Session]
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
+    _read_versioned: Callable[..., tuple[dict[str, Any], str | None]]
+    _save_edit: Callable[..., Response]
 
     # --- the list, and a new meeting --------------------------------------------------------
     @page("GET", "/urzad/rada/<id>/posiedzenia")
@@ -107,13 +109,12 @@ class CouncilMeetingsMixin:
                       move: Form | None = None, cancel: Form | None = None,
                       status: int = 200) -> Response:
         council = self._call(me, "GET", "consultations", f"/api/v1/councils/{id}")
-        meeting = next((m for m in self._meetings(me, id) if m["id"] == meeting_id), None)
-        if meeting is None:
-            raise NotFound()
-        if move is None:
-            move = Form(MOVE_FIELDS, labels=LABELS, values={
-                "starts_at": _local(meeting["starts_at"]), "ends_at": _local(meeting["ends_at"]),
-                "place": meeting.get("place") or ""})
+        meeting, version = self._read_versioned(
+            me, "consultations", f"/api/v1/councils/{id}/meetings/{meeting_id}")
+        stored = {"starts_at": _local(meeting["starts_at"]),
+                  "ends_at": _local(meeting["ends_at"]), "place": meeting.get("place") or ""}
+        move = edited_form(move, Form(MOVE_FIELDS, labels=LABELS), stored, version,
+                           "to posiedzenie")
         cancel = cancel or Form(CANCEL_FIELDS, labels=LABELS)
         return self.site.render(request, "workspace/council_meeting.html", status=status,
                                 council=council, meeting=meeting, move=move, cancel=cancel,
@@ -124,9 +125,12 @@ class CouncilMeetingsMixin:
         me = self._role(request, "officer")
         form = Form.read(request, MOVE_FIELDS, LABELS)
         body = meeting_body(form, ("place",))
-        if form.errors:
-            return self._meeting_page(request, me, id, meeting_id, move=form, status=422)
-        return self._change(request, me, id, meeting_id, "move", body, form, "przeniesiono")
+        return self._save_edit(
+            me, request, form, "POST", "consultations",
+            f"/api/v1/councils/{id}/meetings/{meeting_id}/move", body,
+            f"/urzad/rada/{id}/posiedzenia?zapisano=przeniesiono",
+            lambda status: self._meeting_page(request, me, id, meeting_id, move=form,
+                                              status=status))
 
     @page("POST", "/urzad/rada/<id>/posiedzenia/<meeting_id>/odwolaj")
     def cancel_council_meeting(self, request: Request, id: str, meeting_id: str) -> Response:
@@ -137,8 +141,8 @@ class CouncilMeetingsMixin:
 
     def _change(self, request: Request, me: Session, id: str, meeting_id: str, action: str,
                 body: dict[str, Any], form: Form, done: str) -> Response:
-        """Moving or calling off (the service's 422 at the form's field, its 409, a meeting
-        already held or called off, above the form)."""
+        """Calling off (the service's 422 at the form's field, its 409, a meeting already
+        held or called off, above the form); a move is an edit (`_save_edit`, If-Match)."""
         try:
             self._call(me, "POST", "consultations",
                        f"/api/v1/councils/{id}/meetings/{meeting_id}/{action}",

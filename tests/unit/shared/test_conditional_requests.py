@@ -122,3 +122,10 @@ def test_a_record_from_before_versions_counts_as_version_0():
     record = things.get("a")
     things.save(record)
     assert things.collection.records["a"]["version"] == 1
+
+
+def test_a_record_without_a_version_named_in_the_path_is_not_concerned():
+    things = repository([{"_id": "council"}, {"_id": "m", "version": 1}],
+                        if_match('"1"', "council", "m"))
+    assert things.get("council") == {"_id": "council"}
+    assert things.get("m")["version"] == 1
