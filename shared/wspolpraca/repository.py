@@ -34,9 +34,21 @@ class Repository:
     @property
     def precondition(self) -> conditional.Precondition | None:
         """The request's `If-Match`, when it sent one (a timer's or an event's worker, and a
-        unit test's fake transaction, have none)."""
+        unit test's fake transaction, have none), until the record it is about was written
+        in this transaction (read again afterwards, it has its new version)."""
         store = getattr(self.tx, "store", None)
         return conditional.from_worker(getattr(store, "worker_data", None))
+
+    def _written(self) -> set[str]:
+        """The ids of the records this transaction wrote past their If-Match."""
+        written = getattr(self.tx, "if_match_written", None)
+        if written is None:
+            written = set()
+            try:
+                self.tx.if_match_written = written  # type: ignore[attr-defined]
+            except AttributeError:   # a fake transaction that takes no attribute
+                pass
+        return written
 
     def get(self, record_id: str, **match: Any) -> dict[str, Any]:
         """The record, or 404 with the repository's message (also when `match` differs)."""
@@ -44,7 +56,7 @@ class Repository:
         if found is None:
             raise NotFound(self.not_found)
         precondition = self.precondition
-        if precondition is not None:
+        if precondition is not None and found["_id"] not in self._written():
             precondition.check(found)
         return found
 
@@ -61,8 +73,9 @@ class Repository:
         """Write the new state if nobody changed it since it was read (and, for the record a
         request's `If-Match` names, if that is the version it named: else 412)."""
         precondition = self.precondition
-        if precondition is not None and precondition.applies_to(record["_id"]) \
-                and not precondition.matches(expected_version):
+        concerned = precondition is not None and precondition.applies_to(record["_id"]) \
+            and record["_id"] not in self._written()
+        if concerned and not precondition.matches(expected_version):  # type: ignore[union-attr]
             raise conditional.Stale(expected_version)
         # a record from before it carried a version counts as version 0
         version: Any = {"$in": [0, None]} if expected_version == 0 else expected_version
@@ -72,6 +85,8 @@ class Repository:
         if result.matched_count != 1:
             raise Conflict("concurrent_update", CONCURRENT_UPDATE)
         record["version"] = expected_version + 1
+        if concerned:
+            self._written().add(record["_id"])
 
     def save(self, record: dict[str, Any]) -> None:
         """Write the record read in this unit of work, checked against its version."""

@@ -129,3 +129,12 @@ def test_a_record_without_a_version_named_in_the_path_is_not_concerned():
                         if_match('"1"', "council", "m"))
     assert things.get("council") == {"_id": "council"}
     assert things.get("m")["version"] == 1
+
+
+def test_a_record_read_again_after_its_write_is_not_refused_for_its_new_version():
+    things = repository([{"_id": "a", "version": 2}], if_match('"2"', "a"))
+    record = things.get("a")
+    things.save(record)
+    assert things.get("a")["version"] == 3           # the transaction's own write
+    things.save(things.get("a"))
+    assert things.collection.records["a"]["version"] == 4
