@@ -5,6 +5,7 @@ changes nothing (wspolpraca.conditional, checked by the shared repository)."""
 from __future__ import annotations
 
 from grants_helpers import (
+    COMPETITIONS,
     OFFERS,
     PROGRAMMES,
     adopted_programme,
@@ -78,6 +79,7 @@ def test_an_offer_amended_from_a_stale_version_is_412_and_changes_nothing(
     org_id, ngo = verified_organization(registry, grants, token, officer)
     adopted_programme(grants, officer)
     competition = announced_competition(grants, officer)
+    assert grants.get(f"{COMPETITIONS}/{competition['id']}").headers["ETag"].strip('"').isdigit()
     offer = submit_offer(grants, ngo, competition["id"], org_id)
     url = f"{OFFERS}/{offer['id']}"
     tag = grants.get(url, ngo).headers["ETag"]
