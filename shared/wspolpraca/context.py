@@ -18,6 +18,10 @@ PROCESSED_RECORDED = "processed_recorded"
 IDEMPOTENCY_MARK = "idempotency_mark"
 IDEMPOTENCY_FINGERPRINT = "idempotency_fingerprint"
 IDEMPOTENCY_RECORDED = "idempotency_recorded"
+# a request's If-Match (wspolpraca.conditional): the versions it accepts (None: any) and the
+# ids in its path the condition is about
+IF_MATCH = "if_match"
+IF_MATCH_TARGETS = "if_match_targets"
 
 current = threading.local()
 

@@ -37,7 +37,7 @@ from werkzeug.exceptions import (
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from wspolpraca import context, idempotency, metrics
+from wspolpraca import conditional, context, idempotency, metrics
 from wspolpraca.auth import Principal, principal_from_header
 from wspolpraca.config import settings_of
 from wspolpraca.envelope import format_time
@@ -433,7 +433,9 @@ class HttpApi(InRequestThread):
             if self._query is not None:
                 kwargs["query"] = parse_query(request, self._query)
             context_data = {context.CORRELATION_ID: correlation_id,
-                            context.CAUSATION_ID: correlation_id}
+                            context.CAUSATION_ID: correlation_id,
+                            **conditional.request_data(request.headers, request.method,
+                                                       getattr(request, "path_values", {}))}
             key = idempotency.requested_key(request.headers, request.method)
             if key is not None and self.database is not None:
                 caller = request.principal.sub if request.principal else ""
@@ -445,7 +447,7 @@ class HttpApi(InRequestThread):
             if earlier is not None:
                 response = self.replayed(earlier)
             else:
-                response = self.run_worker(args, kwargs, context_data)
+                response = self.run_worker(args, kwargs, context_data, request.method)
                 if mark is not None and response.status_code < 300 and response.is_json:
                     idempotency.remember(self.database, mark[0], response.status_code,
                                          response.get_data())
@@ -497,11 +499,12 @@ class HttpApi(InRequestThread):
         response.headers[idempotency.REPLAYED_HEADER] = "true"
         return response
 
-    def run_worker(self, args, kwargs, context_data: dict[str, Any]) -> Response:
+    def run_worker(self, args, kwargs, context_data: dict[str, Any],
+                   method: str = "GET") -> Response:
         done = Event()
         self.container.spawn_worker(self, args, kwargs, context_data=context_data,
                                     handle_result=partial(self.handle_result, done))
-        return self.response_from_result(done.wait())
+        return self.response_from_result(done.wait(), method)
 
     def authenticate(self, request: Request) -> Principal | None:
         """The caller the bearer token names (None without one); a service that verifies
@@ -526,19 +529,22 @@ class HttpApi(InRequestThread):
             request.remote_addr, request.headers.get("X-Forwarded-For"),
             self.settings.trusted_proxies))
 
-    def response_from_result(self, result: Any) -> Response:
+    def response_from_result(self, result: Any, method: str = "GET") -> Response:
         if isinstance(result, Response):
             return result
         status = self.status
         if isinstance(result, tuple):
             status, result = result
+        # a single versioned record read or edited carries its ETag (wspolpraca.conditional)
+        tag = conditional.etag_of(method, result)
+        headers = {"ETag": tag} if tag else None
         if isinstance(result, Page):
             schema = self._response
             items = [schema.dump(i) for i in result.items] if schema else result.items
             return json_response({"items": items, "next_cursor": result.next_cursor}, status)
         if self._response is not None and result is not None:
             result = self._response.dump(result)
-        return json_response(result, status)
+        return json_response(result, status, headers)
 
 
 

@@ -84,6 +84,20 @@ IDEMPOTENCY_KEY = {
 }
 
 
+# wspolpraca.conditional: a write on a record named in the path may be made conditional
+IF_MATCH = {
+    "name": "If-Match", "in": "header", "required": False,
+    "schema": {"type": "string"},
+    "description": "The record's ETag as read (its version, a strong tag: \"3\"), or *: the "
+                   "write is made only if the record has not changed since; otherwise 412 "
+                   "`stale` and nothing changes. Without it the write is made as before. Not a "
+                   "list of quoted tags: 400 `malformed_if_match`.",
+}
+ETAG = {"description": "The record's version as a strong entity tag (\"3\"), for If-Match; "
+                       "sent when the record carries a version",
+        "schema": {"type": "string"}}
+
+
 def build_openapi(service: str, providers: list[Any]) -> dict:
     marshmallow = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
@@ -147,6 +161,14 @@ def build_openapi(service: str, providers: list[Any]) -> dict:
             if method in ("post", "put", "patch", "delete"):
                 operation["responses"]["409"] = _error("Duplicate or state conflict")
                 operation["parameters"].append(IDEMPOTENCY_KEY)
+                if _PATH_VALUE.search(provider.url):
+                    operation["parameters"].append(IF_MATCH)
+                    operation["responses"]["412"] = _error(
+                        "stale: the record changed since the version If-Match names "
+                        "(the answer's ETag header is the current one); nothing changed")
+            if method in ("get", "put", "patch") and _PATH_VALUE.search(provider.url) \
+                    and not lists:
+                ok["headers"] = {"ETag": ETAG}
             if getattr(provider, "rate_limited", False):
                 # a public write: naming an organisation one does not represent is refused
                 operation["responses"]["403"] = _error("Not a representative of the organisation")

@@ -4,12 +4,18 @@ Every service's repositories subclass `Repository` (name the collection and the 
 "not found" message). Records carry a `version`; `replace` writes the new state only if
 nobody changed the record since it was read (optimistic concurrency), so two officers acting
 at once cannot overwrite each other: the later one gets 409 `concurrent_update`.
+
+A request's `If-Match` (wspolpraca.conditional) is checked here too, for every endpoint at
+once: a record named in the request's path whose version is not one `If-Match` accepts
+answers 412 `stale`, when it is read (`get`) and, atomically, when it is written (`replace`
+filters on the version `If-Match` named).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from wspolpraca import conditional
 from wspolpraca.errors import Conflict, NotFound
 from wspolpraca.mongo import Transaction
 
@@ -25,11 +31,33 @@ class Repository:
         self.collection = tx.db[self.collection_name]
         self.session = tx.session
 
+    @property
+    def precondition(self) -> conditional.Precondition | None:
+        """The request's `If-Match`, when it sent one (a timer's or an event's worker, and a
+        unit test's fake transaction, have none), until the record it is about was written
+        in this transaction (read again afterwards, it has its new version)."""
+        store = getattr(self.tx, "store", None)
+        return conditional.from_worker(getattr(store, "worker_data", None))
+
+    def _written(self) -> set[str]:
+        """The ids of the records this transaction wrote past their If-Match."""
+        written = getattr(self.tx, "if_match_written", None)
+        if written is None:
+            written = set()
+            try:
+                self.tx.if_match_written = written  # type: ignore[attr-defined]
+            except AttributeError:   # a fake transaction that takes no attribute
+                pass
+        return written
+
     def get(self, record_id: str, **match: Any) -> dict[str, Any]:
         """The record, or 404 with the repository's message (also when `match` differs)."""
         found = self.collection.find_one({"_id": record_id, **match}, session=self.session)
         if found is None:
             raise NotFound(self.not_found)
+        precondition = self.precondition
+        if precondition is not None and found["_id"] not in self._written():
+            precondition.check(found)
         return found
 
     def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
@@ -42,17 +70,27 @@ class Repository:
         self.collection.insert_one(record, session=self.session)
 
     def replace(self, record: dict[str, Any], expected_version: int) -> None:
-        """Write the new state if nobody changed it since it was read."""
+        """Write the new state if nobody changed it since it was read (and, for the record a
+        request's `If-Match` names, if that is the version it named: else 412)."""
+        precondition = self.precondition
+        concerned = precondition is not None and precondition.applies_to(record["_id"]) \
+            and record["_id"] not in self._written()
+        if concerned and not precondition.matches(expected_version):  # type: ignore[union-attr]
+            raise conditional.Stale(expected_version)
+        # a record from before it carried a version counts as version 0
+        version: Any = {"$in": [0, None]} if expected_version == 0 else expected_version
         result = self.collection.replace_one(
-            {"_id": record["_id"], "version": expected_version},
+            {"_id": record["_id"], "version": version},
             {**record, "version": expected_version + 1}, session=self.session)
         if result.matched_count != 1:
             raise Conflict("concurrent_update", CONCURRENT_UPDATE)
         record["version"] = expected_version + 1
+        if concerned:
+            self._written().add(record["_id"])
 
     def save(self, record: dict[str, Any]) -> None:
         """Write the record read in this unit of work, checked against its version."""
-        self.replace(record, record["version"])
+        self.replace(record, record.get("version", 0))
 
 
 class UnversionedRepository(Repository):
@@ -60,4 +98,7 @@ class UnversionedRepository(Repository):
     serialised by another document of the same transaction): `save` replaces the record."""
 
     def save(self, record: dict[str, Any]) -> None:
+        precondition = self.precondition
+        if precondition is not None:
+            precondition.check(record)
         self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)

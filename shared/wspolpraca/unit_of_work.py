@@ -55,6 +55,8 @@ class Transaction:
         self.records: list[dict[str, Any]] = []
         self.started_at = utcnow()
         self.receipt: str | None = None
+        # the records written past the request's If-Match (wspolpraca.repository)
+        self.if_match_written: set[str] = set()
 
     def insert_once(self, collection: str, record: dict[str, Any],
                     key: tuple[str, ...] = ("_id",)) -> bool:

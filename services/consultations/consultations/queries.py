@@ -110,5 +110,13 @@ def council_meetings_page(db, council_id: str, limit: int, cursor: str | None) -
     return paginate(db[COUNCIL_MEETINGS], {"council_id": council_id}, limit, cursor)
 
 
+def council_meeting(db, council_id: str, meeting_id: str) -> dict[str, Any]:
+    """One meeting of a council (its version is the ETag a move's If-Match names)."""
+    found = db[COUNCIL_MEETINGS].find_one({"_id": meeting_id, "council_id": council_id})
+    if found is None:
+        raise NotFound("Nie ma takiego posiedzenia.")
+    return found
+
+
 def opinion_requests_page(db, council_id: str, limit: int, cursor: str | None) -> Page:
     return paginate(db[OPINION_REQUESTS], {"council_id": council_id}, limit, cursor)

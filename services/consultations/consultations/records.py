@@ -43,6 +43,7 @@ def new_consultation(data: dict[str, Any], created_by: str, now: datetime) -> di
         "created_by": created_by,
         "created_at": now,
         "updated_at": now,
+        "version": 0,
     }
 
 
@@ -353,6 +354,7 @@ def new_council_meeting(council_id: str, data: dict[str, Any]) -> dict[str, Any]
         "attendance": [],
         "minutes": None,
         "resolutions": [],
+        "version": 0,
     }
 
 

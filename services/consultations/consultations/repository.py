@@ -18,11 +18,18 @@ COUNCIL_REQUESTS = "council_requests"
 COUNCIL_MEETINGS = "council_meetings"
 OPINION_REQUESTS = "opinion_requests"
 
+
+
+def _versioned(collection) -> None:
+    """Records written before they carried a version (for `If-Match`, issue #18)."""
+    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
+
+
 COLLECTIONS = (
     Collection(CONSULTATIONS, (
         IndexModel([("status", ASCENDING), ("closes_at", ASCENDING)], name="open_by_closing"),
         IndexModel([("opens_at", ASCENDING)], name="opens_at"),
-    )),
+    ), migrate=_versioned),
     Collection(COMMENTS, (
         IndexModel([("consultation_id", ASCENDING), ("_id", ASCENDING)], name="consultation"),
     )),
@@ -35,7 +42,7 @@ COLLECTIONS = (
     )),
     Collection(COUNCIL_MEETINGS, (
         IndexModel([("council_id", ASCENDING), ("_id", ASCENDING)], name="council"),
-    )),
+    ), migrate=_versioned),
     ORGANIZATION_DIRECTORY,
     Collection(OPINION_REQUESTS, (
         IndexModel([("status", ASCENDING), ("deadline", ASCENDING)], name="open_by_deadline"),
@@ -43,7 +50,7 @@ COLLECTIONS = (
     )),
 )
 
-class Consultations(UnversionedRepository):
+class Consultations(Repository):
     collection_name = CONSULTATIONS
     not_found = "Nie ma takich konsultacji."
 
@@ -74,7 +81,7 @@ class CouncilRequests(UnversionedRepository):
     not_found = "Nie ma takiego wniosku."
 
 
-class CouncilMeetings(UnversionedRepository):
+class CouncilMeetings(Repository):
     collection_name = COUNCIL_MEETINGS
     not_found = "Nie ma takiego posiedzenia."
 

@@ -108,6 +108,8 @@ class ConsultationSchema(Schema):
     comments = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    # the record's version, also its ETag (`If-Match` on PATCH: 412 `stale` when it changed)
+    version = fields.Integer()
 
 
 class ConsultationQuerySchema(PageQuery):
@@ -276,6 +278,8 @@ class CouncilMeetingSchema(Schema):
     resolutions = fields.List(fields.Nested(ResolutionSchema))
     cancelled_at = fields.DateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    # the meeting's version, also its ETag (`If-Match` on move: 412 `stale` when it changed)
+    version = fields.Integer()
 
 
 class OpinionRequestCreateSchema(Schema):

@@ -284,6 +284,12 @@ class CouncilsMixin(_Entry):
     def list_council_meetings(self, request, id, query):
         return queries.council_meetings_page(self.db, id, query["limit"], query["cursor"])
 
+    @api("GET", "/api/v1/councils/<id>/meetings/<meeting_id>",
+         response=CouncilMeetingSchema,
+         summary="One council meeting (public), with its version as ETag")
+    def get_council_meeting(self, request, id, meeting_id):
+        return queries.council_meeting(self.db, id, meeting_id)
+
     @api("POST", "/api/v1/councils/<id>/meetings/<meeting_id>/minutes", roles=STAFF,
          body=MinutesSchema, response=CouncilMeetingSchema,
          summary="Record attendance, minutes and resolutions of a meeting")

@@ -114,6 +114,8 @@ class ProgrammeSchema(Schema):
     adopted_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    # the record's version, also its ETag (`If-Match` on PATCH: 412 `stale` when it changed)
+    version = fields.Integer()
 
 
 class ProgrammeQuerySchema(PageQuery):

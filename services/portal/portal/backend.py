@@ -198,19 +198,26 @@ class Backends:
 
     def personal(self, method: str, service: str, path: str, token: str, *,
                  params: dict[str, Any] | None = None, json: Any = None,
-                 idempotency_key: str | None = None) -> Any:
+                 idempotency_key: str | None = None, if_match: str | None = None,
+                 tagged: bool = False) -> Any:
         """A call as the signed-in person (their bearer token): never cached; a write drops
-        the service's public answers, as `post` does."""
+        the service's public answers, as `post` does. `if_match`: the record's ETag an edit
+        form was rendered from (412 when it changed since); `tagged`: the answer and its
+        ETag."""
         return self.write(method, service, path, {"Authorization": f"Bearer {token}"},
-                          params=params, json=json, idempotency_key=idempotency_key)
+                          params=params, json=json, idempotency_key=idempotency_key,
+                          if_match=if_match, tagged=tagged)
 
     def write(self, method: str, service: str, path: str, headers: dict[str, str], *,
               params: dict[str, Any] | None = None, json: Any = None,
-              idempotency_key: str | None = None) -> Any:
+              idempotency_key: str | None = None, if_match: str | None = None,
+              tagged: bool = False) -> Any:
         """`idempotency_key`: the form's key, made when it was rendered, so that a double
         click submits once."""
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        if if_match:
+            headers["If-Match"] = if_match
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             for attempt in range(IN_PROGRESS_ATTEMPTS):
@@ -228,7 +235,8 @@ class Backends:
         finally:
             if method != "GET":
                 self.cache.drop(service)
-        return response.json() if response.content else {}
+        answer = response.json() if response.content else {}
+        return (answer, response.headers.get("ETag")) if tagged else answer
 
     def items(self, service: str, path: str, limit: int = 100, pages: int = 5,
               **params: Any) -> list[dict]:

@@ -33,6 +33,7 @@ from portal.workspaces import (
     VOLUNTEER_HOURS,
     VOLUNTEER_RATE,
     amendable,
+    edited_form,
 )
 
 PARTNERS = "partners"
@@ -159,10 +160,16 @@ class OfferWorkMixin(SignedIn):
 
     # --- a submitted offer: the PDF, amending, withdrawing -------------------------------
     def _own_offer(self, me: Session, id: str) -> tuple[dict, dict | None]:
-        offer = self._call(me, "GET", "grants", f"/api/v1/offers/{id}")
+        offer, competition, _ = self._own_offer_versioned(me, id)
+        return offer, competition
+
+    def _own_offer_versioned(self, me: Session, id: str) -> tuple[dict, dict | None, str | None]:
+        """The offer, its competition and the offer's ETag (what its amend form is rendered
+        from)."""
+        offer, version = self._read_versioned(me, "grants", f"/api/v1/offers/{id}")
         competition = self._public(lambda: self.site.backends.get(
             "grants", f"/api/v1/competitions/{offer['competition_id']}"))
-        return offer, competition
+        return offer, competition, version
 
     def _organisation_names(self, ids: list[str]) -> list[str]:
         """The organisations' names from the registry's public profiles (the id if missing)."""
@@ -226,9 +233,12 @@ class OfferWorkMixin(SignedIn):
     @page("GET", "/moja-organizacja/oferty/<id>/zmien")
     def amend_offer_form(self, request: Request, id: str) -> Response:
         me = self._role(request, "ngo")
-        offer, competition = self._own_offer(me, id)
-        source = self._restored(request, me) or self._offer_as_typed(offer)
-        return self._amend_form(request, offer, competition, self._read_offer(source))
+        offer, competition, version = self._own_offer_versioned(me, id)
+        restored = self._restored(request, me)
+        form = self._read_offer(restored or self._offer_as_typed(offer))
+        if restored is None:
+            form.version = version
+        return self._amend_form(request, offer, competition, form)
 
     @page("POST", "/moja-organizacja/oferty/<id>/zmien")
     def amend_offer(self, request: Request, id: str) -> Response:
@@ -238,12 +248,16 @@ class OfferWorkMixin(SignedIn):
         if request.form.get("action") == "dodaj":
             return self._amend_form(request, offer, competition, form)
         body = self._offer_body(form, "")
-        body.pop("organization_id")
-        return self._submit_as(me, request, form, "grants", f"/api/v1/offers/{id}", body,
-                               f"/moja-organizacja/oferty/{id}?zmieniono=1",
-                               lambda status: self._amend_form(request, offer, competition,
-                                                               form, status),
-                               method="PATCH")
+        body.pop("organization_id", None)
+
+        def again(status: int) -> Response:
+            current, now_competition, version = self._own_offer_versioned(me, id)
+            stored = self._read_offer(self._offer_as_typed(current)).values
+            shown = edited_form(form, form, stored, version, "tę ofertę")
+            return self._amend_form(request, current, now_competition, shown, status)
+
+        return self._save_edit(me, request, form, "PATCH", "grants", f"/api/v1/offers/{id}",
+                               body, f"/moja-organizacja/oferty/{id}?zmieniono=1", again)
 
     @page("POST", "/moja-organizacja/oferty/<id>/wycofaj")
     def withdraw_offer(self, request: Request, id: str) -> Response:

@@ -23,6 +23,7 @@ from portal.sessions import Session
 from portal.signed_in import SignedIn
 from portal.views import Form, Parts, polish
 from portal.web import NotAllowed, page
+from portal.workspaces import edited_form
 
 STATUSES = {"planned": "Planowane (przed otwarciem)", "open": "Trwają",
             "closed": "Zakończone", "report_published": "Zakończone, raport opublikowany"}
@@ -102,14 +103,14 @@ class ConsultationsOfficeMixin(SignedIn):
                              edit: Form | None = None, answer: tuple[str, Form] | None = None,
                              problem: str = "", waiting: list[str] | None = None,
                              status: int = 200, restored: bool = False) -> Response:
-        c = self._call(me, "GET", "consultations", f"/api/v1/consultations/{id}")
+        c, version = self._read_versioned(me, "consultations", f"/api/v1/consultations/{id}")
         parts = Parts()
         listing = self._list(me, request, parts, "consultations",
                              f"/api/v1/consultations/{id}/comments", key="uwagi",
                              at=f"/urzad/konsultacje/{id}")
         comments = listing.items or []
-        if edit is None:
-            edit = Form(FIELDS, labels=LABELS, values=form_values(c))
+        edit = edited_form(edit, Form(FIELDS, labels=LABELS), form_values(c), version,
+                           "te konsultacje")
         answers = {m["id"]: answer_form(m["id"]) for m in comments or []}
         if answer is not None:
             answers[answer[0]] = answer[1]
@@ -131,11 +132,11 @@ class ConsultationsOfficeMixin(SignedIn):
         """A change before the consultation opens (consultations' PATCH: 409 once open)."""
         me = self._staff_of_consultations(request)
         form = Form.read(request, FIELDS, LABELS)
-        return self._submit_as(me, request, form, "consultations", f"/api/v1/consultations/{id}",
-                               consultation_body(form), f"/urzad/konsultacje/{id}?zapisano=zmiany",
-                               lambda status: self._office_consultation(
-                                   request, me, id, edit=form, status=status),
-                               method="PATCH")
+        body = consultation_body(form)
+        return self._save_edit(
+            me, request, form, "PATCH", "consultations", f"/api/v1/consultations/{id}", body,
+            f"/urzad/konsultacje/{id}?zapisano=zmiany",
+            lambda status: self._office_consultation(request, me, id, edit=form, status=status))
 
     def _step(self, request: Request, me: Session, id: str, path: str, done: str,
               json: Any = None) -> Response:

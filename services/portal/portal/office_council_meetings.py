@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
@@ -24,6 +23,7 @@ from portal.sessions import Session
 from portal.signed_in import SignedIn
 from portal.views import Form, Parts
 from portal.web import page
+from portal.workspaces import edited_form
 
 SCHEDULE_FIELDS = ("title", "starts_at", "ends_at", "place", "agenda")
 MOVE_FIELDS = ("starts_at", "ends_at", "place")
@@ -95,13 +95,12 @@ class CouncilMeetingsMixin(SignedIn):
                       move: Form | None = None, cancel: Form | None = None,
                       status: int = 200) -> Response:
         council = self._call(me, "GET", "consultations", f"/api/v1/councils/{id}")
-        meeting = next((m for m in self._meetings(me, id) if m["id"] == meeting_id), None)
-        if meeting is None:
-            raise NotFound()
-        if move is None:
-            move = Form(MOVE_FIELDS, labels=LABELS, values={
-                "starts_at": _local(meeting["starts_at"]), "ends_at": _local(meeting["ends_at"]),
-                "place": meeting.get("place") or ""})
+        meeting, version = self._read_versioned(
+            me, "consultations", f"/api/v1/councils/{id}/meetings/{meeting_id}")
+        stored = {"starts_at": _local(meeting["starts_at"]),
+                  "ends_at": _local(meeting["ends_at"]), "place": meeting.get("place") or ""}
+        move = edited_form(move, Form(MOVE_FIELDS, labels=LABELS), stored, version,
+                           "to posiedzenie")
         cancel = cancel or Form(CANCEL_FIELDS, labels=LABELS)
         return self.site.render(request, "workspace/council_meeting.html", status=status,
                                 council=council, meeting=meeting, move=move, cancel=cancel,
@@ -112,7 +111,12 @@ class CouncilMeetingsMixin(SignedIn):
         me = self._role(request, "officer")
         form = Form.read(request, MOVE_FIELDS, LABELS)
         body = meeting_body(form, ("place",))
-        return self._change(request, me, id, meeting_id, "move", body, form, "przeniesiono")
+        return self._save_edit(
+            me, request, form, "POST", "consultations",
+            f"/api/v1/councils/{id}/meetings/{meeting_id}/move", body,
+            f"/urzad/rada/{id}/posiedzenia?zapisano=przeniesiono",
+            lambda status: self._meeting_page(request, me, id, meeting_id, move=form,
+                                              status=status))
 
     @page("POST", "/urzad/rada/<id>/posiedzenia/<meeting_id>/odwolaj")
     def cancel_council_meeting(self, request: Request, id: str, meeting_id: str) -> Response:
@@ -123,8 +127,8 @@ class CouncilMeetingsMixin(SignedIn):
 
     def _change(self, request: Request, me: Session, id: str, meeting_id: str, action: str,
                 body: dict[str, Any], form: Form, done: str) -> Response:
-        """Moving or calling off (a mistyped moment and the service's 422 at the form's
-        field, its 409, a meeting already held or called off, above the form)."""
+        """Calling off (the service's 422 at the form's field, its 409, a meeting already
+        held or called off, above the form); a move is an edit (`_save_edit`, If-Match)."""
         forms = {"move": form} if action == "move" else {"cancel": form}
         return self._submit_as(me, request, form, "consultations",
                                f"/api/v1/councils/{id}/meetings/{meeting_id}/{action}", body,

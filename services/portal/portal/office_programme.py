@@ -23,6 +23,7 @@ from portal.sessions import Session
 from portal.signed_in import SignedIn
 from portal.views import Form, Parts
 from portal.web import page
+from portal.workspaces import edited_form
 
 PROGRAMME_STATUS = {"draft": "Projekt", "consulted": "Projekt po konsultacjach",
                     "adopted": "Uchwalony"}
@@ -129,15 +130,15 @@ class ProgrammeOfficeMixin(SignedIn):
 
     def _programme(self, request: Request, me: Session, id: str, form: Form | None = None,
                    status: int = 200) -> Response:
-        programme = self._call(me, "GET", "grants", f"/api/v1/programmes/{id}")
+        programme, version = self._read_versioned(me, "grants", f"/api/v1/programmes/{id}")
         parts = Parts()
         areas = self._areas(parts)
-        if form is None:
-            form = self._programme_form(areas, with_year=False)
-            form.values.update(title=programme["title"],
-                               goals="\n".join(programme.get("goals") or []))
-            for fund in programme["funds"]:
-                form.values[f"fund_{fund['area']}"] = _typed(fund["amount"])
+        stored = {"title": programme["title"],
+                  "goals": "\n".join(programme.get("goals") or [])}
+        for fund in programme["funds"]:
+            stored[f"fund_{fund['area']}"] = _typed(fund["amount"])
+        form = edited_form(form, self._programme_form(areas, with_year=False), stored, version,
+                           "ten projekt programu")
         return self.site.render(request, "workspace/programme.html", status=status,
                                 parts=parts, p=programme, form=form, areas=areas,
                                 statuses=PROGRAMME_STATUS, saved=request.args.get("zapisano"),
@@ -150,10 +151,10 @@ class ProgrammeOfficeMixin(SignedIn):
         blank = self._programme_form(areas, with_year=False)
         form = Form.read(request, blank.fields, blank.labels)
         body, sent = self._programme_body(form, areas)
-        return self._submit_as(me, request, form, "grants", f"/api/v1/programmes/{id}", body,
-                               f"/urzad/program/{id}?zapisano=zmiany",
+        return self._save_edit(me, request, form, "PATCH", "grants", f"/api/v1/programmes/{id}",
+                               body, f"/urzad/program/{id}?zapisano=zmiany",
                                lambda status: self._programme(request, me, id, form, status),
-                               method="PATCH", items={"funds": sent})
+                               items={"funds": sent})
 
     @page("POST", "/urzad/program/<id>/uchwal")
     def adopt_programme(self, request: Request, id: str) -> Response:

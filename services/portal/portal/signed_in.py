@@ -33,6 +33,9 @@ class SignedIn:
     # a form passed to its API with the person's token, an action without fields
     _submit_as: Callable[..., Response]
     _act_as: Callable[..., Response]
+    # an edit sent with If-Match (the version it was rendered from), its record with its version
+    _save_edit: Callable[..., Response]
+    _read_versioned: Callable[..., tuple[dict[str, Any], str | None]]
     _send_for_organisation: Callable[..., Response]
     # the areas' names by code (both names); PortalService's: the departments'
     _areas: Callable[[Parts], dict[str, str]]

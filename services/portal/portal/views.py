@@ -150,6 +150,9 @@ def polish(message: str) -> str:
     return message
 
 
+VERSION_FIELD = "wersja"   # an edit form's hidden field: the ETag it was rendered from
+
+
 @dataclass
 class Form:
     """What was typed and what is wrong with it, field by field (the API's 422 `fields`)."""
@@ -160,6 +163,11 @@ class Form:
     labels: dict[str, str] = field(default_factory=dict)
     message: str = ""
     key: str | None = None  # the Idempotency-Key the form was rendered with
+    # an edit form's: the record's ETag it was rendered from (the hidden field `wersja`, sent
+    # back as If-Match), and after a 412 what the record holds now beside what was typed
+    # (portal.workspaces.edited_form)
+    version: str | None = None
+    conflict: Any = None
 
     @classmethod
     def read(cls, request, fields: tuple[str, ...], labels: dict[str, str],
@@ -171,7 +179,8 @@ class Form:
             else:
                 values[name] = (request.form.get(name) or "").strip()
         return cls(fields=fields, values=values, labels=labels,
-                   key=(request.form.get("idempotency_key") or "")[:128] or None)
+                   key=(request.form.get("idempotency_key") or "")[:128] or None,
+                   version=(request.form.get(VERSION_FIELD) or "")[:64] or None)
 
     def require(self, name: str, message: str) -> None:
         if not self.values.get(name):

@@ -9,8 +9,10 @@ their answers (a 422's messages next to the fields they name) and hides what a r
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -97,6 +99,65 @@ def search_by(typed: str) -> dict[str, str]:
     return {"nip": typed} if digits.isdigit() and len(digits) == 10 else {"q": typed}
 
 
+STALE = "stale"   # form.conflict after a 412, until the page reads the record again
+
+
+@dataclass(frozen=True)
+class EditConflict:
+    """Someone else saved a record while a person edited it: what to tell them, and for each
+    field that differs its stored value beside the one they typed."""
+
+    title: str
+    message: str
+    rows: list[tuple[str, str, str]]
+
+
+_LOCAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")   # <input datetime-local>
+
+
+def _shown(value: Any) -> str:
+    """A form's value as a person reads it in the comparison: a list joined, a moment the
+    Polish way, a ticked box as "tak"."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    text = "\n".join(line.rstrip() for line in str(value or "").strip().splitlines())
+    if _LOCAL_MOMENT.match(text):
+        try:
+            return formatting.moment(text)
+        except ValueError:
+            return text
+    return text
+
+
+def edited_form(form: Form | None, blank: Form, stored: dict[str, Any], version: str | None,
+                what: str) -> Form:
+    """The edit form of a record read with its ETag `version`; `stored`: the record's values
+    as the form shows them, `what`: the record in the accusative ("ten projekt programu").
+
+    - no form yet (the page opened): `blank` filled with the stored values and the version;
+    - a form sent back after a 412 (`_save_edit`): what was typed stays (nothing lost), the
+      conflict names each field whose stored value differs from it, and the form now carries
+      the current version, so saving again applies what the person decides;
+    - a form refused otherwise (a 422): as typed, with the version it was rendered from (a
+      change saved meanwhile still answers 412 on the next save)."""
+    if form is None:
+        blank.values.update(stored)
+        blank.version = version
+        return blank
+    if form.conflict == STALE:
+        rows = [(form.labels.get(name, name), _shown(stored.get(name, "")),
+                 _shown(form.values.get(name, "")))
+                for name in form.fields]
+        form.conflict = EditConflict(
+            title=f"Ktoś inny zmienił {what} w międzyczasie.",
+            message="Poniżej aktualnie zapisana wersja obok Twojej. Twoje zmiany nie "
+                    "przepadły: są w formularzu, ale nie zostały zapisane. Sprawdź je wobec "
+                    "aktualnej wersji, popraw, jeśli trzeba, i zapisz ponownie.",
+            rows=[row for row in rows if row[1] != row[2]])
+        form.version = version
+    return form
+
+
 class WorkspacesMixin:
     site: Site
     # PortalService's: a form passed to its API, redirect on success, the form again on a 422
@@ -169,12 +230,14 @@ class WorkspacesMixin:
 
     def _call(self, me: Session, method: str, service: str, path: str, *,
               params: dict[str, Any] | None = None, json: Any = None,
-              idempotency_key: str | None = None) -> Any:
+              idempotency_key: str | None = None, if_match: str | None = None,
+              tagged: bool = False) -> Any:
         assert me.tokens is not None
         try:
             return self.site.backends.personal(method, service, path, me.tokens.access_token,
                                                params=params, json=json,
-                                               idempotency_key=idempotency_key)
+                                               idempotency_key=idempotency_key,
+                                               if_match=if_match, tagged=tagged)
         except Rejected as exc:
             if exc.status == 401:   # the token was refused: sign in again
                 me.tokens = None
@@ -185,14 +248,15 @@ class WorkspacesMixin:
 
     def _act_as(self, me: Session, request: Request, service: str, path: str,
                 done: str | Callable[[Any], str], refused: Callable[[Rejected], Response], *,
-                json: Any = None, method: str = "POST") -> Response:
+                json: Any = None, method: str = "POST", if_match: str | None = None) -> Response:
         """The one way a signed-in page sends something to its API: with the person's token
-        and the Idempotency-Key the form was rendered with; on success a redirect to `done`
-        (POST/redirect/GET; a function of the API's answer when the address needs it, the
-        new record's id), on a refusal what `refused` makes of it."""
+        and the Idempotency-Key the form was rendered with (and `if_match`, the version an
+        edit was rendered from); on success a redirect to `done` (POST/redirect/GET; a
+        function of the API's answer when the address needs it, the new record's id), on a
+        refusal what `refused` makes of it."""
         try:
             answer = self._call(me, method, service, path, json=json,
-                                idempotency_key=form_key(request))
+                                idempotency_key=form_key(request), if_match=if_match)
         except Rejected as exc:
             return refused(exc)
         return redirect(done(answer) if callable(done) else done, code=303)
@@ -226,6 +290,34 @@ class WorkspacesMixin:
         form = Form.read(request, fields, labels, many=("areas",))
         return self._submit_as(me, request, form, "registry", path, body_of(form, me.org_id),
                                done, lambda status: show(request, me, form, status))
+
+    def _read_versioned(self, me: Session, service: str, path: str,
+                        ) -> tuple[dict[str, Any], str | None]:
+        """A record an edit form shows, and its ETag (the version the form is rendered from,
+        sent back as If-Match by `_save_edit`)."""
+        return self._call(me, "GET", service, path, tagged=True)
+
+    def _save_edit(self, me: Session, request: Request, form: Form, method: str,
+                   service: str, path: str, body: Any, done: str,
+                   again: Callable[[int], Response],
+                   items: dict[str, list[str]] | None = None) -> Response:
+        """An edit form sent to its API with If-Match (the version it was rendered from):
+        redirect on success; on a 422 or a refusal the page `again` with the messages next to
+        the fields; on a 412 (someone else saved the record meanwhile) the page `again` with
+        what was typed kept and `form.conflict` set, for `edited_form` to show both versions
+        when the page reads the record again."""
+        if form.errors:
+            return again(422)
+
+        def refused(exc: Rejected) -> Response:
+            if exc.status == 412:
+                form.conflict = STALE
+                return again(409)
+            form.reject(exc, items=items)
+            return again(exc.status)
+
+        return self._act_as(me, request, service, path, done, refused, json=body,
+                            method=method, if_match=form.version)
 
     def _invite(self, me: Session, email: str, name: str, roles: list[str],
                 idempotency_key: str | None = None) -> str:

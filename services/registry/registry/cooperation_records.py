@@ -42,6 +42,7 @@ def new_resource(data: dict[str, Any], now: datetime) -> dict[str, Any]:
         "booking_version": 0,
         "created_at": now,
         "updated_at": now,
+        "version": 0,
     }
 
 

@@ -32,11 +32,16 @@ REGISTRATIONS = "training_registrations"
 PARTNERSHIPS = "partnerships"
 VOLUNTEERING = "volunteering_needs"
 
+def _versioned(collection) -> None:
+    """Resources written before they carried a version (for `If-Match`, issue #18)."""
+    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
+
+
 COLLECTIONS = (
     Collection(RESOURCES, (
         IndexModel([("department", ASCENDING), ("_id", ASCENDING)], name="department"),
         IndexModel([("kind", ASCENDING), ("_id", ASCENDING)], name="kind"),
-    )),
+    ), migrate=_versioned),
     Collection(BOOKINGS, (
         IndexModel([("resource_id", ASCENDING), ("status", ASCENDING),
                     ("starts_at", ASCENDING)], name="resource_calendar"),
@@ -70,7 +75,7 @@ COLLECTIONS = (
 )
 
 
-class Resources(UnversionedRepository):
+class Resources(Repository):
     collection_name = RESOURCES
     not_found = "Nie ma takiego zasobu."
 

@@ -69,6 +69,8 @@ class ResourceSchema(Schema):
     included = fields.List(fields.String())
     opening_hours = fields.List(fields.Nested(OpeningWindowSchema), allow_none=True)
     created_at = fields.DateTime()
+    # the record's version, also its ETag (`If-Match` on PATCH: 412 `stale` when it changed)
+    version = fields.Integer()
 
 
 class ResourceQuerySchema(PageQuery):

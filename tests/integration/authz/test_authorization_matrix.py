@@ -261,6 +261,7 @@ RULES: dict[tuple[str, str, str], Rule] = {
     ("consultations", "POST", "/api/v1/councils/{id}/meetings/{meeting_id}/cancel"): STAFF,
     ("consultations", "POST", "/api/v1/councils/{id}/meetings/{meeting_id}/move"): STAFF,
     ("consultations", "GET", "/api/v1/councils/{id}/meetings"): public(),
+    ("consultations", "GET", "/api/v1/councils/{id}/meetings/{meeting_id}"): public(),
     ("consultations", "POST",
      "/api/v1/councils/{id}/meetings/{meeting_id}/minutes"): STAFF,
     ("consultations", "POST", "/api/v1/councils/{id}/opinion-requests"): STAFF,

@@ -53,7 +53,7 @@ def test_a_form_accepted_is_sent_with_its_key_and_redirects() -> None:
                               lambda made: f"/done/{made['id']}", again(shown), method="PATCH")
     assert (answer.status_code, answer.headers["Location"]) == (303, "/done/n1")
     assert pages.calls == [(ME, "PATCH", "grants", "/api/v1/x",
-                            {"json": {"a": 1}, "idempotency_key": "key-1"})]
+                            {"json": {"a": 1}, "idempotency_key": "key-1", "if_match": None})]
     assert shown == []
 
 
@@ -80,4 +80,4 @@ def test_an_action_refused_is_what_the_page_makes_of_it() -> None:
     answer = pages._act_as(ME, REQUEST, "registry", "/api/v1/y/approve", "/done",
                            lambda exc: Response(exc.message, status=exc.status))
     assert (answer.status_code, answer.get_data(as_text=True)) == (409, "Już zatwierdzono.")
-    assert pages.calls[0][4] == {"json": None, "idempotency_key": "key-1"}
+    assert pages.calls[0][4] == {"json": None, "idempotency_key": "key-1", "if_match": None}

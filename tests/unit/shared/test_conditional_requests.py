@@ -1,0 +1,140 @@
+"""wspolpraca.conditional: If-Match parsed once, the ETag of a versioned record, and the
+check the shared repository makes with it (issue #18, "a conflict is explained")."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from wspolpraca import conditional, context
+from wspolpraca.conditional import MalformedIfMatch, Stale, parse_if_match
+from wspolpraca.errors import Conflict
+from wspolpraca.repository import Repository
+
+
+def test_if_match_is_a_list_of_strong_tags_or_a_star():
+    assert parse_if_match(None) is False
+    assert parse_if_match('"3"') == frozenset({3})
+    assert parse_if_match(' "3" , "7"') == frozenset({3, 7})
+    assert parse_if_match("*") is None
+    assert parse_if_match('W/"3"') == frozenset()          # weak never matches
+    assert parse_if_match('"abc"') == frozenset()          # not one of our versions
+    for bad in ("3", '"3', "", '"3" "4"', "W/3"):
+        with pytest.raises(MalformedIfMatch):
+            parse_if_match(bad)
+
+
+def test_the_etag_is_the_version_of_a_single_record_read_or_edited():
+    assert conditional.etag_of("GET", {"id": "a", "version": 4}) == '"4"'
+    assert conditional.etag_of("PATCH", {"version": 0}) == '"0"'
+    assert conditional.etag_of("POST", {"version": 4}) is None   # an action, not the record
+    assert conditional.etag_of("GET", {"items": []}) is None
+    assert conditional.etag_of("GET", {"version": True}) is None
+
+
+def test_a_request_without_if_match_or_a_get_carries_no_condition():
+    headers = {"If-Match": '"2"'}
+    assert conditional.request_data({}, "PATCH", {"id": "p1"}) == {}
+    assert conditional.request_data(headers, "GET", {"id": "p1"}) == {}
+    data = conditional.request_data(headers, "PATCH", {"id": "p1", "meeting_id": "m1"})
+    assert data == {context.IF_MATCH: [2], context.IF_MATCH_TARGETS: ["p1", "m1"]}
+    precondition = conditional.from_worker(data)
+    assert precondition is not None and precondition.applies_to("m1")
+    assert not precondition.applies_to("other")
+
+
+def test_stale_is_412_with_no_fields_and_the_current_etag():
+    error = Stale(5)
+    assert error.status == 412
+    assert error.to_body()["error"]["code"] == "stale"
+    assert error.to_body()["error"]["fields"] == {}
+    assert error.headers == {"ETag": '"5"'}
+
+
+class FakeCollection:
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = {r["_id"]: dict(r) for r in records}
+
+    def find_one(self, query: dict[str, Any], session: Any = None) -> dict[str, Any] | None:
+        found = self.records.get(query["_id"])
+        return dict(found) if found else None
+
+    def replace_one(self, query: dict[str, Any], record: dict[str, Any],
+                    session: Any = None) -> Any:
+        found = self.records.get(query["_id"])
+        wanted = query.get("version")
+        matched = found is not None and (
+            wanted is None or found.get("version") == wanted
+            or (isinstance(wanted, dict) and found.get("version") in wanted["$in"]))
+        if matched:
+            self.records[query["_id"]] = dict(record)
+        return SimpleNamespace(matched_count=int(matched))
+
+
+class Things(Repository):
+    collection_name = "things"
+
+
+def repository(records: list[dict[str, Any]], worker_data: dict[str, Any]) -> Things:
+    collection = FakeCollection(records)
+    tx = SimpleNamespace(db={"things": collection}, session=None,
+                         store=SimpleNamespace(worker_data=worker_data))
+    return Things(tx)  # type: ignore[arg-type]
+
+
+def if_match(header: str, *targets: str) -> dict[str, Any]:
+    return conditional.request_data({"If-Match": header}, "PATCH",
+                                    {f"id{i}": t for i, t in enumerate(targets)})
+
+
+def test_a_stale_version_is_refused_when_read_and_when_written_and_nothing_changes():
+    things = repository([{"_id": "a", "version": 2, "title": "stary"}], if_match('"1"', "a"))
+    with pytest.raises(Stale) as refused:
+        things.get("a")
+    assert refused.value.headers == {"ETag": '"2"'}
+    with pytest.raises(Stale):
+        things.replace({"_id": "a", "title": "nowy"}, 2)
+    assert things.collection.records["a"]["title"] == "stary"
+
+
+def test_the_version_named_goes_through_and_other_records_are_not_concerned():
+    things = repository([{"_id": "a", "version": 2, "title": "stary"},
+                         {"_id": "b", "version": 9}], if_match('"2"', "a"))
+    record = things.get("a")
+    record["title"] = "nowy"
+    things.save(record)
+    assert things.collection.records["a"] == {"_id": "a", "version": 3, "title": "nowy"}
+    other = things.get("b")                     # not named in the path: not checked
+    things.save(other)
+    assert things.collection.records["b"]["version"] == 10
+
+
+def test_without_if_match_a_concurrent_write_is_still_409():
+    things = repository([{"_id": "a", "version": 2}], {})
+    with pytest.raises(Conflict):
+        things.replace({"_id": "a"}, 1)
+
+
+def test_a_record_from_before_versions_counts_as_version_0():
+    things = repository([{"_id": "a", "title": "stary"}], if_match('"0"', "a"))
+    record = things.get("a")
+    things.save(record)
+    assert things.collection.records["a"]["version"] == 1
+
+
+def test_a_record_without_a_version_named_in_the_path_is_not_concerned():
+    things = repository([{"_id": "council"}, {"_id": "m", "version": 1}],
+                        if_match('"1"', "council", "m"))
+    assert things.get("council") == {"_id": "council"}
+    assert things.get("m")["version"] == 1
+
+
+def test_a_record_read_again_after_its_write_is_not_refused_for_its_new_version():
+    things = repository([{"_id": "a", "version": 2}], if_match('"2"', "a"))
+    record = things.get("a")
+    things.save(record)
+    assert things.get("a")["version"] == 3           # the transaction's own write
+    things.save(things.get("a"))
+    assert things.collection.records["a"]["version"] == 4
