@@ -184,18 +184,23 @@ class WorkspacesMixin:
             raise
 
     def _submit_as(self, me: Session, request: Request, form: Form, service: str, path: str,
-                   body: Any, done: str, again: Callable[[int], Response]) -> Response:
+                   body: Any, done: str | Callable[[Any], str],
+                   again: Callable[[int], Response], method: str = "POST",
+                   items: dict[str, list[str]] | None = None) -> Response:
         """PortalService._submit with the person's token: the form checked, then passed to its
-        API; redirect on success, on an error or a refusal the page `again` with the
-        messages next to the fields."""
+        API; redirect on success (`done`, or `done(answer)` when the address needs the API's
+        answer, such as a new record's id), on an error or a refusal the page `again` with
+        the messages next to the fields. `method`: PATCH for a change of a record; `items`:
+        where a list's rows went (`Form.reject`)."""
         if form.errors:
             return again(422)
         try:
-            self._call(me, "POST", service, path, json=body, idempotency_key=form_key(request))
+            answer = self._call(me, method, service, path, json=body,
+                                idempotency_key=form_key(request))
         except Rejected as exc:
-            form.reject(exc)
+            form.reject(exc, items)
             return again(exc.status)
-        return redirect(done, code=303)
+        return redirect(done if isinstance(done, str) else done(answer), code=303)
 
     def _invite(self, me: Session, email: str, name: str, roles: list[str],
                 idempotency_key: str | None = None) -> str:
