@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
@@ -122,6 +123,7 @@ RESOURCE_LABELS = {
     "description": "Opis", "accessibility": "Dostępność (każda cecha w osobnym wierszu)",
     "included": "W cenie użyczenia (każda rzecz w osobnym wierszu)",
     **{f"hours_{day}": f"Godziny otwarcia: {name}" for day, name in DAY_NAMES.items()}}
+OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 HOURS = re.compile(r"^(\d{1,2})[:.](\d{2})\s*[-–—]\s*(\d{1,2})[:.](\d{2})$")
 
 
@@ -228,45 +230,61 @@ class RegistryActionsMixin:
         return self._organisation_card(request, me, id)
 
     def _organisation_card(self, request: Request, me: Session, id: str,
-                           forms: dict[str, Form] | None = None, status: int = 200) -> Response:
+                           reinstating: Form | None = None, status: int = 200) -> Response:
         org = self._call(me, "GET", "registry", f"/api/v1/organizations/{id}")
         parts = Parts()
-        forms = {"zawies": Form(("reason", "confirm"), labels=REASON_LABELS),
-                 "przywroc": Form(("reason", "confirm"), labels=REASON_LABELS),
-                 "archiwizuj": Form(("reason", "confirm"), labels=REASON_LABELS),
-                 **(forms or {})}
         return self.site.render(
             request, "workspace/office_organisation.html", status=status, parts=parts,
             o=org, areas=self._registry_areas(parts), legal_forms=LEGAL_FORMS,
-            statuses=ORGANISATION_STATUS, forms=forms, saved=request.args.get("zapisano"),
-            failed=any(f.errors or f.message for f in forms.values()))
+            statuses=ORGANISATION_STATUS, saved=request.args.get("zapisano"),
+            reinstating=reinstating or Form((), labels={}))
 
-    def _organisation_status(self, request: Request, id: str, action: str, path: str,
-                             body: dict[str, Any] | None, form: Form) -> Response:
+    # suspending and archiving: a page of its own each, with the reason (and, for archiving,
+    # which is final, the confirmation)
+    DECISIONS = {"zawies": ("suspend", None),
+                 "archiwizuj": ("archive", "Zaznacz, że archiwizujesz organizację: tej decyzji "
+                                           "nie da się cofnąć.")}
+
+    @page("GET", "/urzad/organizacje/<id>/<any(zawies,archiwizuj):action>")
+    def organisation_decision_form(self, request: Request, id: str, action: str) -> Response:
         me = self._role(request, "officer")
-        return self._submit_as(me, request, form, "registry",
-                               f"/api/v1/organizations/{id}/{path}", body,
-                               f"/urzad/organizacje/{id}?zapisano={action}#stan",
-                               lambda status: self._organisation_card(
-                                   request, me, id, {action: form}, status))
+        return self._organisation_decision(request, me, id, action,
+                                           Form(("reason", "confirm"), labels=REASON_LABELS))
+
+    def _organisation_decision(self, request: Request, me: Session, id: str, action: str,
+                               form: Form, status: int = 200) -> Response:
+        org = self._call(me, "GET", "registry", f"/api/v1/organizations/{id}")
+        return self.site.render(request, "workspace/organisation_decision.html",
+                                status=status, o=org, form=form, action=action,
+                                statuses=ORGANISATION_STATUS)
 
     @page("POST", "/urzad/organizacje/<id>/zawies")
     def suspend_organisation(self, request: Request, id: str) -> Response:
-        form = reason_form(request)
-        return self._organisation_status(request, id, "zawies", "suspend",
-                                         reason_body(form, True), form)
-
-    @page("POST", "/urzad/organizacje/<id>/przywroc")
-    def reinstate_organisation(self, request: Request, id: str) -> Response:
-        form = reason_form(request)
-        return self._organisation_status(request, id, "przywroc", "reinstate", None, form)
+        return self._decide_organisation(request, id, "zawies")
 
     @page("POST", "/urzad/organizacje/<id>/archiwizuj")
     def archive_organisation(self, request: Request, id: str) -> Response:
-        form = reason_form(request, confirm=(
-            "Zaznacz, że archiwizujesz organizację: tej decyzji nie da się cofnąć."))
-        return self._organisation_status(request, id, "archiwizuj", "archive",
-                                         reason_body(form, True), form)
+        return self._decide_organisation(request, id, "archiwizuj")
+
+    def _decide_organisation(self, request: Request, id: str, action: str) -> Response:
+        me = self._role(request, "officer")
+        path, confirm = self.DECISIONS[action]
+        form = reason_form(request, confirm=confirm)
+        return self._submit_as(me, request, form, "registry",
+                               f"/api/v1/organizations/{id}/{path}", reason_body(form, True),
+                               f"/urzad/organizacje/{id}?zapisano={action}#stan",
+                               lambda status: self._organisation_decision(
+                                   request, me, id, action, form, status))
+
+    @page("POST", "/urzad/organizacje/<id>/przywroc")
+    def reinstate_organisation(self, request: Request, id: str) -> Response:
+        me = self._role(request, "officer")
+        form = Form.read(request, (), {})
+        return self._submit_as(me, request, form, "registry",
+                               f"/api/v1/organizations/{id}/reinstate", None,
+                               f"/urzad/organizacje/{id}?zapisano=przywroc#stan",
+                               lambda status: self._organisation_card(request, me, id, form,
+                                                                      status))
 
     # --- an organisation's data: registered and changed -----------------------------------
     def _organisation_page(self, request: Request, form: Form, *, title: str, action: str,
@@ -347,17 +365,22 @@ class RegistryActionsMixin:
         me = self._role(request, "ngo")
         return self._save_organisation(
             request, me, "/api/v1/organizations", True,
-            lambda org: f"/moja-organizacja/nowa-organizacja/{org['id']}",
+            lambda org: f"/moja-organizacja/nowa-organizacja/{org['id']}?" + urlencode(
+                {"nazwa": org.get("name") or "", "nip": org.get("nip") or ""}),
             lambda form, status: self._ngo_new_organisation(request, form, status))
 
     @page("GET", "/moja-organizacja/nowa-organizacja/<id>")
     def ngo_registered_organisation(self, request: Request, id: str) -> Response:
         """The confirmation: the organisation's identifier, and the request to represent it
-        (identity's, as on /moja-organizacja) at one click."""
-        me = self._role(request, "ngo")
-        org = self._call(me, "GET", "registry", f"/api/v1/organizations/{id}")
-        return self.site.render(request, "workspace/organisation_registered.html", o=org,
-                                statuses=ORGANISATION_STATUS)
+        (identity's, as on /moja-organizacja) at one click. The registry shows a waiting
+        organisation only to the office and its representatives, so the name and NIP come
+        from the registration's answer (the address it redirected to)."""
+        self._role(request, "ngo")
+        if not OBJECT_ID.match(id):
+            raise NotAllowed(id)
+        org = {"id": id, "name": request.args.get("nazwa", "")[:300],
+               "nip": request.args.get("nip", "")[:20]}
+        return self.site.render(request, "workspace/organisation_registered.html", o=org)
 
     @page("GET", "/moja-organizacja/dane")
     def ngo_organisation_data(self, request: Request) -> Response:
@@ -409,9 +432,14 @@ class RegistryActionsMixin:
         """Every booking the person may see (the registry limits a department to its own
         resources), filtered by state, with what each may still become."""
         parts = Parts()
+        code = me.claims.get("department") if where == "wydzial" else None
+        resources = parts.fetch(lambda: self.site.backends.items(
+            "registry", "/api/v1/resources", department=code), []) or []
         listing = self._list(me, request, parts, "registry", "/api/v1/bookings", filters=(
             Filter("stan", "status", "Stan rezerwacji", {**ALL, **BOOKING_STATUS},
-                   default="approved"),))
+                   default="approved"),
+            Filter("zasob", "resource_id", "Sala albo sprzęt",
+                   {**ALL, **{r["id"]: r["name"] for r in resources}})))
         return self.site.render(request, "workspace/staff_bookings.html", parts=parts,
                                 listing=listing, bookings=listing.items, where=where,
                                 statuses=BOOKING_STATUS, saved=request.args.get("zapisano"))

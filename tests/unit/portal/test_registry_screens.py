@@ -178,7 +178,8 @@ def test_an_organisations_change_is_a_patch_and_a_new_one_leads_to_representing_
     assert changed.location == "/urzad/organizacje/o1?zapisano=zmieniono"
     registered = service.ngo_register_organisation(request(
         "POST", "/moja-organizacja/nowa-organizacja", ["ngo"], typed, org_id="o1"))
-    assert registered.location == "/moja-organizacja/nowa-organizacja/o2"
+    assert registered.location == ("/moja-organizacja/nowa-organizacja/o2?"
+                                   "nazwa=Fundacja+Zielony+Skwer&nip=5261040828")
     assert [(m, p) for m, p, _, _ in registry.calls] == [
         ("PATCH", "/api/v1/organizations/o1"), ("POST", "/api/v1/organizations")]
     assert registry.calls[1][2]["areas"] == ["culture"]
@@ -316,6 +317,8 @@ def _routes() -> Map:
     ("GET", "/wydzial/rezerwacje/b1/anuluj", "staff_booking_decision_form"),
     ("GET", "/urzad/organizacje/nowa", "office_new_organisation"),
     ("GET", "/urzad/organizacje/o1", "office_organisation"),
+    ("GET", "/urzad/organizacje/o1/zawies", "organisation_decision_form"),
+    ("GET", "/urzad/organizacje/o1/zmien", "office_change_organisation"),
     ("POST", "/urzad/organizacje/o1/weryfikuj", "verify"),
     ("GET", "/urzad/zasoby/nowy", "staff_new_resource"),
     ("GET", "/wydzial/rezerwacje/wszystkie", "department_all_bookings"),
@@ -355,12 +358,14 @@ READS = {
 
 @pytest.mark.parametrize(("page", "path", "roles", "args", "shows"), [
     ("office_organisation", "/urzad/organizacje/o1", ["officer"], ("o1",), "Zawieś organizację"),
+    ("organisation_decision_form", "/urzad/organizacje/o1/archiwizuj", ["officer"],
+     ("o1", "archiwizuj"), "Potwierdzam archiwizację organizacji"),
     ("office_new_organisation", "/urzad/organizacje/nowa", ["officer"], (), "Zgłoś organizację"),
     ("office_change_organisation", "/urzad/organizacje/o1/zmien", ["officer"], ("o1",),
      'value="Fundacja Zielony Skwer"'),
     ("ngo_new_organisation", "/moja-organizacja/nowa-organizacja", ["ngo"], (), "NIP"),
-    ("ngo_registered_organisation", "/moja-organizacja/nowa-organizacja/o1", ["ngo"], ("o1",),
-     "Poproś o reprezentowanie"),
+    ("ngo_registered_organisation", "/moja-organizacja/nowa-organizacja/" + "a" * 24, ["ngo"],
+     ("a" * 24,), "Poproś o reprezentowanie"),
     ("ngo_organisation_data", "/moja-organizacja/dane", ["ngo"], (), "wraca do weryfikacji"),
     ("ngo_cancel_booking_form", "/moja-organizacja/rezerwacje/b1/anuluj", ["ngo"], ("b1",),
      "Potwierdzam anulowanie rezerwacji"),
