@@ -111,6 +111,15 @@ def reason_body(form: Form, required: bool) -> dict[str, Any]:
     return {} if required else {"reason": None}
 
 
+# a booking's decisions on a page of their own: the registry's path, whether it needs a
+# reason, what to tick first (a cancellation is final)
+BOOKING_ACTIONS: dict[str, tuple[str, bool, str | None]] = {
+    "anuluj": ("cancel", False,
+               "Zaznacz, że anulujesz rezerwację: tej decyzji nie da się cofnąć."),
+    "odrzuc": ("refuse", True, None),
+    "zatwierdz": ("approve", False, None),
+}
+
 # --- rooms and equipment ---------------------------------------------------------------------
 RESOURCE_FIELDS = ("name", "kind", "department", "address", "district", "capacity",
                    "description", "accessibility", "included",
@@ -448,7 +457,7 @@ class RegistryActionsMixin:
     def staff_booking_decision_form(self, request: Request, where: str, id: str,
                                     action: str) -> Response:
         me = self._registry_staff(request, where)
-        if action not in ("anuluj", "odrzuc") or (action == "odrzuc" and where != "urzad"):
+        if action not in BOOKING_ACTIONS or (action != "anuluj" and where != "urzad"):
             raise NotAllowed(action)
         return self._booking_decision(request, me, id, action, self._bookings_back(where),
                                       Form(("reason", "confirm"), labels=REASON_LABELS))
@@ -462,6 +471,12 @@ class RegistryActionsMixin:
     def office_refuse_booking(self, request: Request, id: str) -> Response:
         me = self._role(request, "officer")
         return self._decide_booking_as(request, me, id, "odrzuc", self._bookings_back("urzad"))
+
+    @page("POST", "/urzad/rezerwacje/<id>/zatwierdz")
+    def office_approve_booking(self, request: Request, id: str) -> Response:
+        me = self._role(request, "officer")
+        return self._decide_booking_as(request, me, id, "zatwierdz",
+                                       self._bookings_back("urzad"))
 
     @page("POST", "/wydzial/rezerwacje/<id>/anuluj")
     def department_cancel_booking(self, request: Request, id: str) -> Response:
@@ -482,15 +497,13 @@ class RegistryActionsMixin:
 
     def _decide_booking_as(self, request: Request, me: Session, id: str, action: str,
                            back: str) -> Response:
-        refusing = action == "odrzuc"
+        path, required, confirm = BOOKING_ACTIONS[action]
         anchor = "moje-rezerwacje" if back.startswith("/moja-organizacja") else "rezerwacje"
-        form = reason_form(request, confirm=(
-            "Zaznacz, że anulujesz rezerwację: tej decyzji nie da się cofnąć."
-            if not refusing else None))
+        form = reason_form(request, confirm=confirm)
         return self._submit_as(
-            me, request, form, "registry",
-            f"/api/v1/bookings/{id}/{'refuse' if refusing else 'cancel'}",
-            reason_body(form, refusing), f"{back}?zapisano={action}#{anchor}",
+            me, request, form, "registry", f"/api/v1/bookings/{id}/{path}",
+            reason_body(form, required) if path != "approve" else None,
+            f"{back}?zapisano={action}#{anchor}",
             lambda status: self._booking_decision(request, me, id, action, back, form, status))
 
     # --- rooms and equipment ---------------------------------------------------------------

@@ -231,6 +231,19 @@ def test_the_office_refuses_with_a_reason_and_a_department_cannot_open_the_refus
             "wydzial", "b1", "odrzuc")
 
 
+def test_the_offices_approval_of_an_overlapping_booking_is_the_registrys_409() -> None:
+    service, registry = portal({
+        ("GET", "/api/v1/bookings/b1"): {**BOOKING, "status": "requested"},
+        ("POST", "/api/v1/bookings/b1/approve"): Rejected(
+            409, "booking_overlap", "W tym czasie zasób jest już zarezerwowany.", {})})
+    response = service.office_approve_booking(request(
+        "POST", "/urzad/rezerwacje/b1/zatwierdz", ["officer"], {"idempotency_key": "k6"}),
+        "b1")
+    assert response.status_code == 409
+    assert "W tym czasie zasób jest już zarezerwowany." in html(response)
+    assert registry.calls == [("POST", "/api/v1/bookings/b1/approve", None, "k6")]
+
+
 # --- rooms and equipment ----------------------------------------------------------------------
 
 def test_a_resources_opening_hours_error_is_shown_at_the_day_it_was_typed_for() -> None:
@@ -314,6 +327,7 @@ def _routes() -> Map:
     ("POST", "/wydzial/zapytania/i1/odpowiedz", "answer_inquiry"),
     ("POST", "/wydzial/rezerwacje/b1/anuluj", "department_cancel_booking"),
     ("POST", "/wydzial/rezerwacje/b1/zatwierdz", "decide_booking"),
+    ("POST", "/urzad/rezerwacje/b1/zatwierdz", "office_approve_booking"),
     ("GET", "/wydzial/rezerwacje/b1/anuluj", "staff_booking_decision_form"),
     ("GET", "/urzad/organizacje/nowa", "office_new_organisation"),
     ("GET", "/urzad/organizacje/o1", "office_organisation"),
