@@ -159,7 +159,8 @@ class BookingsMixin(SignedIn):
         return self.site.render(request, "workspace/booking_list.html", parts=parts,
                                 resources=resources, own=own, listing=listing,
                                 statuses=BOOKING_STATUS,
-                                kinds=RESOURCE_KIND, sent=request.args.get("wyslano"))
+                                kinds=RESOURCE_KIND, sent=request.args.get("wyslano"),
+                                cancelled=request.args.get("zapisano") == "anuluj")
 
     @page("GET", "/moja-organizacja/rezerwacje/<id>")
     def booking_calendar(self, request: Request, id: str) -> Response:

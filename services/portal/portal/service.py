@@ -31,6 +31,7 @@ from portal.office_council import CouncilOfficeMixin
 from portal.office_council_meetings import CouncilMeetingsMixin, CouncilOpinionsMixin
 from portal.office_inquiries import OfficeInquiriesMixin
 from portal.office_programme import ProgrammeOfficeMixin
+from portal.office_registry import LEGAL_FORMS, RegistryActionsMixin
 from portal.office_stats import OfficeStatsMixin
 from portal.partnerships_ws import PartnershipsMixin
 from portal.patronages_ws import PatronagesMixin
@@ -66,18 +67,6 @@ MODES = {"supporting": "wspieranie (z wkładem własnym organizacji)",
          "entrusting": "powierzenie (pełne finansowanie)"}
 CONSULTATION_STATUS = {"planned": "Planowane", "open": "Trwają", "closed": "Zakończone",
                        "report_published": "Zakończone, raport opublikowany"}
-# the registry's legal forms (art. 3 ust. 2 and 3 of the Act), by the short names people read
-LEGAL_FORMS = {
-    "association": "stowarzyszenie",
-    "ordinary_association": "stowarzyszenie zwykłe",
-    "foundation": "fundacja",
-    "church_legal_person": "kościelna osoba prawna",
-    "social_cooperative": "spółdzielnia socjalna",
-    "sports_club": "klub sportowy",
-    "nonprofit_company": "spółka non-profit",
-    "local_government_association": "stowarzyszenie jednostek samorządu terytorialnego",
-    "other": "inny podmiot (art. 3 ust. 3 ustawy)",
-}
 REPORT_FORMATS = (("pdf", "PDF"), ("html", "HTML"), ("xlsx", "XLSX (arkusz)"), ("csv", "CSV"))
 SERVICES_FOR_DEVELOPERS = {
     "registry": "Rejestr: organizacje, wydziały, zapytania, zasoby",
@@ -129,7 +118,8 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
                     OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
                     NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin,
-                    OfficeStatsMixin, CouncilMeetingsMixin, CouncilOpinionsMixin):
+                    OfficeStatsMixin, CouncilMeetingsMixin, CouncilOpinionsMixin,
+                    RegistryActionsMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS

@@ -127,5 +127,12 @@ class TrainingsMixin(SignedIn):
                              f"/api/v1/trainings/{id}/registrations")
         return self.site.render(request, "workspace/training_office.html", parts=parts,
                                 t=training, registrations=listing.items, listing=listing,
-                                kinds=TRAINING_KIND,
+                                kinds=TRAINING_KIND, present=self._present(me, id, parts),
                                 statuses=OFFICE_STATUS, saved=request.args.get("zapisano"))
+
+    def _present(self, me: Session, id: str, parts: Parts) -> list[dict]:
+        """Everyone with a seat, every page of them: the attendance form lists them all
+        (the registry marks whoever is not ticked absent)."""
+        return parts.fetch(lambda: [r for r in self._items(
+            me, "registry", f"/api/v1/trainings/{id}/registrations")
+            if r["status"] == "registered"], []) or []
