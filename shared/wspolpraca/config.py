@@ -17,8 +17,10 @@ SERVICE_PORTS: dict[str, int] = {
     "identity": 8006,
 }
 
-# services that keep no data of their own (the portal renders the others' public APIs)
-WITHOUT_DATABASE = frozenset({"portal"})
+# services without a database of their own: none (the portal keeps its sessions in its own)
+WITHOUT_DATABASE: frozenset[str] = frozenset()
+# services that publish no events (no outbox): the portal renders the others' APIs
+WITHOUT_EVENTS = frozenset({"portal"})
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 # Documented development default; production refuses to start without a real secret.

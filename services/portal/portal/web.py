@@ -27,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
+from pymongo.database import Database
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import send_from_directory
@@ -38,6 +39,7 @@ from portal.signin import Provider, portal_url
 from portal.views import Parts
 from wspolpraca import metrics
 from wspolpraca.config import ConfigurationError, Settings, check_production_secret, settings_of
+from wspolpraca.database import connect, ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ class Site:
     sessions and the OpenID provider (the workspaces)."""
 
     def __init__(self, secret: str, urls: dict[str, str] | None = None,
-                 provider: Provider | None = None) -> None:
+                 provider: Provider | None = None, db: Database | None = None) -> None:
         self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                                autoescape=select_autoescape(["html"]),
                                trim_blocks=True, lstrip_blocks=True)
@@ -99,8 +101,12 @@ class Site:
         self.backends = backend.Backends(urls or backend.base_urls())
         self.csrf = Csrf(secret)
         self.contact = liaison_office()
-        self.sessions = sessions.SessionStore()
-        self.stash = sessions.FormStash()   # forms posted after the session expired
+        # the portal's own database, shared by its replicas (portal.sessions); the pages'
+        # unit tests, which have none, keep them in the process
+        self.sessions: Any = (sessions.SessionStore(db, secret) if db is not None
+                              else sessions.MemorySessionStore())
+        self.stash: Any = (sessions.FormStash(db, secret) if db is not None  # forms posted
+                           else sessions.MemoryFormStash())                 # after expiry
         self.provider = provider or Provider.from_environment()
         self.provider_origin = origin_of(self.provider.issuer)
 
@@ -191,7 +197,19 @@ class SiteProvider(DependencyProvider):
     """`site = SiteProvider()` on the service: one Site per container."""
 
     def setup(self) -> None:
-        self.site = Site(portal_secret(settings_of(self.container.config)))
+        settings = settings_of(self.container.config)
+        self.client = connect(settings)
+        db = self.client[settings.mongo_database]
+        ensure_schema(db, sessions.COLLECTIONS)
+        self.site = Site(portal_secret(settings), db=db)
+
+    def kill(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if getattr(self, "client", None) is not None:
+            self.client.close()
+            self.client = None
 
     def get_dependency(self, worker_ctx) -> Site:
         return self.site
