@@ -17,8 +17,6 @@ SERVICE_PORTS: dict[str, int] = {
     "identity": 8006,
 }
 
-# services without a database of their own: none (the portal keeps its sessions in its own)
-WITHOUT_DATABASE: frozenset[str] = frozenset()
 # services that publish no events (no outbox): the portal renders the others' APIs
 WITHOUT_EVENTS = frozenset({"portal"})
 
@@ -107,8 +105,6 @@ def resolve_mongo(service: str, env: dict[str, str]) -> tuple[str, str]:
     shared = env.get("MONGO_URI")
     if shared:
         return shared, service
-    if service in WITHOUT_DATABASE:
-        return "", ""
     raise ConfigurationError(
         f"No database configured for {service}: set MONGO_URI_{service.upper()} or MONGO_URI "
         "(`make run` starts the embedded SecantusDB and sets it for you)."

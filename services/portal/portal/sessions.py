@@ -12,9 +12,10 @@ and a restart or a rolling update signs nobody out.
   (`cryptography`: AES-128-CBC and HMAC-SHA256) under a key derived from PORTAL_SECRET by HKDF.
   A session whose tokens no longer decrypt (the secret changed) is simply signed out.
 - Idle expiry (`IDLE_SECONDS`, 12 h as identity's own session): checked on every read, and a TTL
-  index on `touched` removes what nobody reads again; `purge` does the same by a query at most
-  every `PURGE_EVERY` seconds, for a database without TTL monitors (SecantusDB). `touched` is
-  written at most every `TOUCH_EVERY` seconds, not on every request.
+  index on `touched` removes what nobody reads again (MongoDB's TTL monitor and SecantusDB's
+  sweep both honour it); `purge` does the same by a query at most every `PURGE_EVERY` seconds
+  per replica, a backstop for a server that does not. `touched` is written at most every
+  `TOUCH_EVERY` seconds, not on every request.
 - Refreshing the tokens is a compare-and-set on the stored session: identity rotates refresh
   tokens and revokes the whole family when a rotated one is used twice, so one replica claims
   the refresh (a short lease on the session's current `version`), asks identity, and stores the

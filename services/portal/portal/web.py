@@ -302,8 +302,8 @@ class PortalApp:
         if route == "/metrics":
             return Response(metrics.exposition(),
                             content_type="text/plain; version=0.0.4; charset=utf-8")
-        # the portal holds no data: it is ready when it serves; its backends are shown, and a
-        # page whose backend is down degrades rather than fails
+        # ready when it serves: the public pages need neither its database (sessions only) nor
+        # a broker; a page whose backend is down degrades rather than fails
         body = {"status": "ok", "service": SERVICE}
         return Response(json.dumps(body), mimetype="application/json")
 
