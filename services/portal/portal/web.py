@@ -28,6 +28,7 @@ from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import send_from_directory
@@ -337,7 +338,11 @@ class Page(HttpRequestHandler):
             cookie = fresh = Csrf.new_cookie()
         request.csrf_cookie = cookie
         site = _site_of(self.container)
-        request.session = site.sessions.get(request.cookies.get(sessions.COOKIE))
+        try:
+            request.session = site.sessions.get(request.cookies.get(sessions.COOKIE))
+        except PyMongoError as exc:   # its database is away: the public pages still answer
+            log.warning("sessions unavailable: %s", type(exc).__name__)
+            request.session = None
         request.session_changed = False  # a page that opens, renews or ends one sets it
         try:
             if request.method == "POST":
