@@ -22,7 +22,12 @@ TIME_TRAVEL=1), like `scripts/api-flows.sh`, the script moves just those dates o
 records a second into the past *in the local database* (MONGO_URI, the embedded SecantusDB of
 `make run` by default) and goes on: closing, committee, scores, results, contracts, task reports,
 settlements and small-grant awards. That is a development shortcut, not an API: never use it
-against a real city's database.
+against a real city's database (it refuses a database whose hosts are not this machine's).
+
+Even without it, one competition (`COMMITTEE_COMPETITION`) has its deadline moved the same way so
+that the committee has work: closed, komisja1@ and komisja2@ (and an NGO member) appointed,
+every offer assigned to each; their declaration and scores wait for them at /komisja. Where the
+local database cannot be reached (a city run by docker compose), that step is skipped.
 
     .venv/bin/python scripts/demo.py [--time-travel]
 """
@@ -38,6 +43,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
@@ -67,6 +73,11 @@ COMMITTEE = [("demo-official-1", "Anna Urzędnik", "official"),
              ("demo-ngo-member", "Barbara Społeczna", "ngo")]
 # the committee's officials are the demo accounts `komisja1@` and `komisja2@` when identity runs
 # (their account ids, filled in by `accounts`), so /komisja shows them their competitions
+# the competition whose committee is at work without --time-travel (`committee_at_work`): the
+# last one, so the others stay open for offers (the browser tests submit to them)
+COMMITTEE_COMPETITION = "Profilaktyka zdrowotna mieszkańców"
+# a competition's statuses before its results (a committee appointed: under evaluation)
+UNDECIDED = ("announced", "closed", "under_evaluation")
 COMMITTEE_ACCOUNTS = {"demo-official-1": "komisja1@example.org",
                       "demo-official-2": "komisja2@example.org"}
 ACCOUNT_IDS: dict[str, str] = {}
@@ -684,36 +695,97 @@ WORKSPACE = {"pelnomocnik@example.org": "/urzad", "wydzial@example.org": "/wydzi
              "komisja1@example.org": "/komisja", "komisja2@example.org": "/komisja"}
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def local_database(service: str) -> tuple[str, str]:
+    """The service's database as the service finds it (MONGO_URI_<SERVICE>, else MONGO_URI and
+    the service's name); refused unless every host of it is this machine (the safety check:
+    the demo moves dates only in a local database, never in a real city's)."""
+    uri, database = resolve_mongo(service, {**os.environ, "MONGO_URI": MONGO_URI})
+    netloc = urlsplit(uri).netloc.rsplit("@", 1)[-1]
+    hosts = {h.strip()[1:].split("]")[0] if h.strip().startswith("[")
+             else h.strip().rsplit(":", 1)[0] for h in netloc.split(",") if h.strip()}
+    if not hosts or not hosts <= LOOPBACK:
+        raise Unexpected(f"time travel refused: {database} is not on this machine "
+                         f"({', '.join(sorted(hosts)) or uri}); the demo moves dates only in a "
+                         "local database")
+    return uri, database
+
+
 def move_clock(service: str, collection: str, record_id: str, field: str) -> None:
-    """`field` of one record a second into the past, in the service's database as the service
-    finds it (MONGO_URI_<SERVICE>, else MONGO_URI and the service's name)."""
+    """`field` of one record a second into the past, in the service's local database."""
     from pymongo import MongoClient
 
-    uri, database = resolve_mongo(service, {**os.environ, "MONGO_URI": MONGO_URI})
-    with MongoClient(uri) as client:
+    uri, database = local_database(service)
+    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
         result = client[database][collection].update_one(
             {"_id": record_id}, {"$set": {field: datetime.now(UTC) - timedelta(seconds=1)}})
     if result.matched_count != 1:
         raise Unexpected(f"time travel: {database}.{collection} {record_id} not found")
 
 
-def settle_competition(year: int, competition: dict, orgs: list[dict]) -> None:
+def the_committee() -> list[tuple[str, str, str]]:
+    """(user id, name, kind) of the demo committee: komisja1@/komisja2@'s accounts when identity
+    runs, else the demo's own ids."""
+    return [(ACCOUNT_IDS.get(COMMITTEE_ACCOUNTS.get(u, ""), u), n, k) for u, n, k in COMMITTEE]
+
+
+def appoint_committee(competition: dict, orgs: list[dict]) -> list[tuple[str, str, str]]:
+    """Its deadline for offers moved into the past (local database), the competition closed and
+    its committee appointed (each step accepted again on a second run)."""
     cid = competition["id"]
     # the organisation nominating the committee's NGO member does not bid here
     bidders = {o["organization_id"] for o in competition["offers"]}
     nominating = next(o for o in reversed(orgs) if o["id"] not in bidders)
-    offers = sorted(competition["offers"], key=lambda o: o["submitted_at"])
-    if competition["status"] not in ("announced", "closed") or not offers \
-            or any(o["org"] is None for o in offers):
-        return  # settled by an earlier run, or not the demo's own offers
-    move_clock("grants", "competitions", cid, "submission_deadline")
-    call("POST", f"{GRANTS}/api/v1/competitions/{cid}/close", OFFICER, expect=(200, 409))
-    committee = [(ACCOUNT_IDS.get(COMMITTEE_ACCOUNTS.get(u, ""), u), n, k)
-                 for u, n, k in COMMITTEE]
+    if competition["status"] == "announced":
+        move_clock("grants", "competitions", cid, "submission_deadline")
+        call("POST", f"{GRANTS}/api/v1/competitions/{cid}/close", OFFICER, expect=(200, 409))
+    committee = the_committee()
     call("POST", f"{GRANTS}/api/v1/competitions/{cid}/committee", OFFICER, {
         "members": [{"user_id": u, "name": n, "kind": k,
                      **({"organization_id": nominating["id"]} if k == "ngo" else {})}
                     for u, n, k in committee]}, expect=(201, 409))
+    return committee
+
+
+def committee_at_work(competition: dict | None, orgs: list[dict]) -> None:
+    """Without --time-travel: one competition (`COMMITTEE_COMPETITION`) waits for its committee,
+    so komisja1@ and komisja2@ find a sheet to fill at /komisja: its deadline passed in the
+    local database, closed, the committee appointed, every offer assigned to each member; the
+    declaration of no conflict of interest and the scores are the members' to give."""
+    say("== a committee at work (komisja1@, komisja2@)")
+    if competition is None or competition["status"] not in UNDECIDED \
+            or not competition["offers"] or any(o["org"] is None for o in competition["offers"]):
+        say("   nothing to do: the competition is decided, or not the demo's own")
+        return
+    from pymongo.errors import PyMongoError
+
+    try:
+        committee = appoint_committee(competition, orgs)
+    except (Unexpected, PyMongoError) as exc:   # not the local run (`make run`)'s database
+        say(f"   skipped: {str(exc).splitlines()[0][:200]}")
+        return
+    cid = competition["id"]
+    members = call("GET", f"{GRANTS}/api/v1/competitions/{cid}/committee", OFFICER).json()
+    assigned = {m["user_id"]: m.get("assigned_offers") for m in members.get("members", [])}
+    waiting = [u for u, _, _ in committee if not assigned.get(u)]
+    if waiting:
+        call("POST", f"{GRANTS}/api/v1/competitions/{cid}/committee/assignments", OFFICER, {
+            "assignments": [{"user_id": u, "offer_ids": [o["id"] for o in competition["offers"]]}
+                            for u in waiting]})
+    tally("committee assignments", bool(waiting))
+    say(f"   {competition['title']!r}: closed for offers, {len(committee)} members, "
+        f"{len(competition['offers'])} offers each; the declaration waits for them")
+
+
+def settle_competition(year: int, competition: dict, orgs: list[dict]) -> None:
+    cid = competition["id"]
+    offers = sorted(competition["offers"], key=lambda o: o["submitted_at"])
+    if competition["status"] not in UNDECIDED or not offers \
+            or any(o["org"] is None for o in offers):
+        return  # settled by an earlier run, or not the demo's own offers
+    committee = appoint_committee(competition, orgs)
     members = [mint_token(u, ["committee"]) for u, _, _ in committee]
     for member in members:
         call("POST", f"{GRANTS}/api/v1/competitions/{cid}/committee/declaration", member,
@@ -877,6 +949,8 @@ def main(argv: list[str] | None = None) -> int:
         booking_request(orgs)
         people = accounts(orgs)
         waiting_for_the_office(pending)
+        committee_at_work(next((c for c in announced if c["title"] == COMMITTEE_COMPETITION),
+                               None), orgs)
         if args.time_travel:
             say(f"== TIME TRAVEL: deadlines moved in the local database ({MONGO_URI})")
             for competition in announced:

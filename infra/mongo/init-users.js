@@ -14,7 +14,7 @@
 // with the MONGO_PASSWORD_<SERVICE> variables set in that shell.
 
 const SERVICES = ["registry", "grants", "consultations", "notifications", "reporting",
-                  "identity"];
+                  "identity", "portal"];
 
 for (const service of SERVICES) {
   const variable = `MONGO_PASSWORD_${service.toUpperCase()}`;

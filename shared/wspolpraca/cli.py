@@ -26,7 +26,7 @@ from wspolpraca.config import (
     DEFAULT_AUDIENCE,
     DEVELOPMENT_JWT_SECRET,
     SERVICE_PORTS,
-    WITHOUT_DATABASE,
+    WITHOUT_EVENTS,
     ConfigurationError,
     resolve_mongo,
 )
@@ -216,7 +216,7 @@ def outbox(
     from wspolpraca.outbox import outbox_backlog
 
     figures: dict[str, dict] = {}
-    for name in service or [s for s in SERVICE_PORTS if s not in WITHOUT_DATABASE]:
+    for name in service or [s for s in SERVICE_PORTS if s not in WITHOUT_EVENTS]:
         try:
             uri, database = resolve_mongo(name, dict(os.environ))
         except ConfigurationError as exc:

@@ -17,8 +17,8 @@ SERVICE_PORTS: dict[str, int] = {
     "identity": 8006,
 }
 
-# services that keep no data of their own (the portal renders the others' public APIs)
-WITHOUT_DATABASE = frozenset({"portal"})
+# services that publish no events (no outbox): the portal renders the others' APIs
+WITHOUT_EVENTS = frozenset({"portal"})
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 # Documented development default; production refuses to start without a real secret.
@@ -105,8 +105,6 @@ def resolve_mongo(service: str, env: dict[str, str]) -> tuple[str, str]:
     shared = env.get("MONGO_URI")
     if shared:
         return shared, service
-    if service in WITHOUT_DATABASE:
-        return "", ""
     raise ConfigurationError(
         f"No database configured for {service}: set MONGO_URI_{service.upper()} or MONGO_URI "
         "(`make run` starts the embedded SecantusDB and sets it for you)."

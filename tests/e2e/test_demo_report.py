@@ -23,6 +23,7 @@ from pypdf import PdfReader
 from test_city_year import City
 
 from wspolpraca import topology
+from wspolpraca.auth import mint_token
 from wspolpraca.polish import as_spaces
 from wspolpraca.testing.rabbit import Vhost
 from wspolpraca.testing.waiting import wait_until
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 YEAR = datetime.now(ZoneInfo("Europe/Warsaw")).year + 1  # the demo's programme year
+COMMITTEE_COMPETITION = "Profilaktyka zdrowotna mieszkańców"  # scripts/demo.py's
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +81,29 @@ def pdf_text(city: City) -> str:
     return as_spaces(" ".join(" ".join(page.extract_text() for page in pages).split()))
 
 
+def committee_work(city: City) -> dict:
+    """The demo's committee competition (`make demo` without --time-travel, issue #18)."""
+    officer = mint_token("e2e-officer", ["officer"])
+    listed = city.api["grants"].get("/api/v1/competitions", officer, year=YEAR, limit=100)
+    (competition,) = [c for c in listed["items"] if c["title"] == COMMITTEE_COMPETITION]
+    committee = city.api["grants"].get(f"/api/v1/competitions/{competition['id']}/committee",
+                                       officer)
+    return {"status": competition["status"], "members": {
+        m["user_id"]: (len(m.get("assigned_offers") or []), m.get("declared_at"))
+        for m in committee["members"]}}
+
+
 def test_the_demo_years_report_before_and_after_the_time_travel(demo_city):
     run_demo(demo_city)
+    # the committee has work without the time travel: its competition closed for offers (its
+    # deadline moved in the local database), the members appointed, each given the three offers,
+    # no declaration yet; a second run changes nothing
+    work = {"status": "under_evaluation", "members": {
+        "demo-official-1": (3, None), "demo-official-2": (3, None),
+        "demo-ngo-member": (3, None)}}
+    assert committee_work(demo_city) == work
+    run_demo(demo_city)
+    assert committee_work(demo_city) == work
     summary_once(demo_city, {("offers", "submitted"): 15, ("offers", "under_evaluation"): 15,
                              ("small_grants", "submitted"): 3})
     text = pdf_text(demo_city)

@@ -9,10 +9,12 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import eventlet
 import urllib3
@@ -21,9 +23,12 @@ from jinja2.runtime import Undefined
 
 from notifications import domain
 from notifications.config import NotificationSettings
+from wspolpraca import polish
+from wspolpraca.areas import area_name
 from wspolpraca.errors import DomainError
 
 TEMPLATES = Path(__file__).with_name("templates") / "email"
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,32 @@ class Rendered:
     text: str
     html: str
     summary: str          # the message without the footer: what the inbox shows
+
+
+def moment(value: Any) -> str:
+    """An RFC 3339 time as a person in the city reads it: `14 czerwca 2025, 10:00`."""
+    if not isinstance(value, str) or "T" not in value:
+        return polish.long_date(value)
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if at.tzinfo is not None:
+        at = at.astimezone(WARSAW)
+    return f"{polish.long_date(at.date())}, {at:%H:%M}"
+
+
+def area(code: Any) -> str:
+    """An area of public benefit by its Polish name (an unknown code as it is)."""
+    try:
+        return area_name(str(code))
+    except KeyError:
+        return str(code)
+
+
+# the templates' filters: figures and dates the Polish way (wspolpraca.polish, Babel)
+FILTERS = {"money": polish.money, "day": polish.long_date, "moment": moment,
+           "area": area}
 
 
 class Renderer:
@@ -44,6 +75,8 @@ class Renderer:
         self.text_env = Environment(loader=loader, autoescape=False, undefined=Undefined,
                                     keep_trailing_newline=False)
         self.html_env = Environment(loader=loader, autoescape=True, undefined=Undefined)
+        for env in (self.text_env, self.html_env):
+            env.filters.update(FILTERS)
 
     def template_name(self, name: str) -> str:
         try:

@@ -6,9 +6,10 @@ filled in once the person has signed in again.
 
 Drafts live in grants (`PUT /competitions/<id>/offer-draft`), not in the portal: a draft
 belongs to the organisation, so a colleague or the same person on another device resumes it,
-and it survives a restart of the portal (which keeps no data). Every rule stays in grants: the
-formal check is its `POST /competitions/<id>/offers/check`, amending and withdrawing its
-`PATCH /offers/<id>` and `POST /offers/<id>/withdraw`, which refuse after the deadline.
+and it survives a restart of the portal (whose own database keeps only sessions). Every rule
+stays in grants: the formal check is its `POST /competitions/<id>/offers/check`, amending and
+withdrawing its `PATCH /offers/<id>` and `POST /offers/<id>/withdraw`, which refuse after the
+deadline.
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ from eventlet.event import Event
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.extensions import DependencyProvider
 from nameko.web.server import WebServer
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import send_from_directory
@@ -37,6 +39,7 @@ from portal.signin import Provider, portal_url
 from portal.views import Parts
 from wspolpraca import metrics
 from wspolpraca.config import ConfigurationError, Settings, check_production_secret, settings_of
+from wspolpraca.database import connect, ensure_schema
 from wspolpraca.http import InRequestThread, RoutedApp
 
 log = logging.getLogger(__name__)
@@ -89,7 +92,7 @@ class Site:
     sessions and the OpenID provider (the workspaces)."""
 
     def __init__(self, secret: str, urls: dict[str, str] | None = None,
-                 provider: Provider | None = None) -> None:
+                 provider: Provider | None = None, db: Database | None = None) -> None:
         self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                                autoescape=select_autoescape(["html"]),
                                trim_blocks=True, lstrip_blocks=True)
@@ -99,8 +102,12 @@ class Site:
         self.backends = backend.Backends(urls or backend.base_urls())
         self.csrf = Csrf(secret)
         self.contact = liaison_office()
-        self.sessions = sessions.SessionStore()
-        self.stash = sessions.FormStash()   # forms posted after the session expired
+        # the portal's own database, shared by its replicas (portal.sessions); the pages'
+        # unit tests, which have none, keep them in the process
+        self.sessions: Any = (sessions.SessionStore(db, secret) if db is not None
+                              else sessions.MemorySessionStore())
+        self.stash: Any = (sessions.FormStash(db, secret) if db is not None  # forms posted
+                           else sessions.MemoryFormStash())                 # after expiry
         self.provider = provider or Provider.from_environment()
         self.provider_origin = origin_of(self.provider.issuer)
 
@@ -191,7 +198,19 @@ class SiteProvider(DependencyProvider):
     """`site = SiteProvider()` on the service: one Site per container."""
 
     def setup(self) -> None:
-        self.site = Site(portal_secret(settings_of(self.container.config)))
+        settings = settings_of(self.container.config)
+        self.client = connect(settings)
+        db = self.client[settings.mongo_database]
+        ensure_schema(db, sessions.COLLECTIONS)
+        self.site = Site(portal_secret(settings), db=db)
+
+    def kill(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if getattr(self, "client", None) is not None:
+            self.client.close()
+            self.client = None
 
     def get_dependency(self, worker_ctx) -> Site:
         return self.site
@@ -268,8 +287,8 @@ class PortalApp(RoutedApp):
         if route == "/metrics":
             return Response(metrics.exposition(),
                             content_type="text/plain; version=0.0.4; charset=utf-8")
-        # the portal holds no data: it is ready when it serves; its backends are shown, and a
-        # page whose backend is down degrades rather than fails
+        # ready when it serves: the public pages need neither its database (sessions only) nor
+        # a broker; a page whose backend is down degrades rather than fails
         body = {"status": "ok", "service": SERVICE}
         return Response(json.dumps(body), mimetype="application/json")
 
@@ -303,7 +322,11 @@ class Page(InRequestThread):
             cookie = fresh = Csrf.new_cookie()
         request.csrf_cookie = cookie
         site = _site_of(self.container)
-        request.session = site.sessions.get(request.cookies.get(sessions.COOKIE))
+        try:
+            request.session = site.sessions.get(request.cookies.get(sessions.COOKIE))
+        except PyMongoError as exc:   # its database is away: the public pages still answer
+            log.warning("sessions unavailable: %s", type(exc).__name__)
+            request.session = None
         request.session_changed = False  # a page that opens, renews or ends one sets it
         try:
             if request.method == "POST":

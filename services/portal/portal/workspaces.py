@@ -186,21 +186,18 @@ class WorkspacesMixin:
         return session
 
     def _refresh(self, request: Request, session: Session) -> None:
-        """One refresh per session at a time: a request that waited for another's refresh
+        """One refresh per session at a time, across the portal's replicas (the store's
+        compare-and-set, `portal.sessions`): a request that waited for another's refresh
         uses the tokens it got (a second use of the rotated refresh token would make identity
         revoke them all), or signs in again when that refresh failed."""
         sub = session.claims.get("sub")
-        with session.refresh_lock:
-            if session.tokens is None:    # the refresh this request waited for failed
-                raise Redirect(self._sign_in_again(request, sub))
-            if not _expiring(session.tokens):
-                return
-            try:
-                session.tokens = self.site.provider.refresh(session.tokens)
-            except SignInFailed as exc:
-                log.info("refresh failed (%s): signing in again", exc)
-                session.tokens = None
-                raise Redirect(self._sign_in_again(request, sub)) from None
+        try:
+            self.site.sessions.refresh(session, self.site.provider.refresh)
+        except SignInFailed as exc:
+            log.info("refresh failed (%s): signing in again", exc)
+            raise Redirect(self._sign_in_again(request, sub)) from None
+        if session.tokens is None:    # the refresh this request waited for failed
+            raise Redirect(self._sign_in_again(request, sub))
 
     def _sign_in_again(self, request: Request, sub: str | None) -> str:
         """The sign-in, back to this page; a form posted meanwhile is kept on the server
@@ -240,7 +237,7 @@ class WorkspacesMixin:
                                                if_match=if_match, tagged=tagged)
         except Rejected as exc:
             if exc.status == 401:   # the token was refused: sign in again
-                me.tokens = None
+                self.site.sessions.drop_tokens(me)
                 raise Redirect(sign_in_link("/moja-organizacja")) from None
             if exc.status == 403 and method == "GET":
                 raise NotAllowed(path) from None
@@ -405,7 +402,8 @@ class WorkspacesMixin:
     def _start_sign_in(self, request: Request, next_path: str | None,
                        **extra: str) -> Response:
         session = request.session or self.site.sessions.new()
-        url, session.pending = self.site.provider.start(next_path or "", **extra)
+        url, pending = self.site.provider.start(next_path or "", **extra)
+        self.site.sessions.start_sign_in(session, pending)
         request.session, request.session_changed = session, True
         return redirect(url, code=303)
 
@@ -415,16 +413,14 @@ class WorkspacesMixin:
         pending = session.pending if session else None
         if session is None or pending is None:
             return self.site.render(request, "signin_failed.html", status=400)
-        session.pending = None
         try:
             tokens = self.site.provider.finish(pending, request.args.to_dict())
         except SignInFailed as exc:
             log.warning("sign-in refused: %s", exc)
             return self.site.render(request, "signin_failed.html", status=400)
-        self.site.sessions.renew(session)
-        session.tokens = tokens
+        self.site.sessions.signed_in(session, tokens)   # a new id, the pending one gone
         request.session_changed = True
-        session.organisations = self._organisations(session)
+        self.site.sessions.set_organisations(session, self._organisations(session))
         if session.org_id is None and len(session.organisations) > 1:
             return redirect("/wybierz-organizacje?next=" + quote(pending.next, safe="/"),
                             code=303)
@@ -441,7 +437,7 @@ class WorkspacesMixin:
     @page("GET", "/wybierz-organizacje")
     def choose_organisation(self, request: Request) -> Response:
         me = self._me(request)
-        me.organisations = self._organisations(me)
+        self.site.sessions.set_organisations(me, self._organisations(me))
         return self.site.render(request, "choose_organisation.html",
                                 next=safe_next(request.args.get("next")))
 

@@ -33,11 +33,14 @@ MONGO_DIR = ROOT / "infra" / "mongo"
 PROMETHEUS_FILE = ROOT / "infra" / "prometheus" / "prometheus.yml"
 
 # DESIGN.md, "Shape", as README.md's table of the services states it: service -> HTTP port
-# (the database is named after the service); the portal keeps no data (no MongoDB, no RabbitMQ).
+# (the database is named after the service); the portal has no RabbitMQ, and its own database keeps
+# only its sessions.
 _README_PORTS = {name: int(port) for name, port in re.findall(
     r"^\| ([a-z]+) \| (\d{4}) \|", (ROOT / "README.md").read_text(encoding="utf-8"), re.M)}
 WEB_SERVICES = {"portal": _README_PORTS.pop("portal")}
 DESIGN_PORTS = _README_PORTS
+# every service with a database of its own, its user and password on the `mongo` service
+DATABASE_SERVICES = {**DESIGN_PORTS, **WEB_SERVICES}
 RUNNER = ["python", "-m", "wspolpraca.runner"]
 DEPT_QUEUE = re.compile(r"^dept\.[a-z0-9_]+\.[a-z0-9_]+$")
 DLQ_SUFFIX = ".dlq"
@@ -160,13 +163,14 @@ def test_compose_runs_all_five_services_and_the_infrastructure() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(WEB_SERVICES))
-def test_web_service_runs_its_runner_on_its_port_without_a_database(name: str) -> None:
+def test_web_service_runs_its_runner_on_its_port_without_the_broker(name: str) -> None:
     spec = SERVICES[name]
     env = _environment(spec)
     assert spec["command"] == [*RUNNER, name]
     assert env["PORT"] == str(WEB_SERVICES[name])
     assert f"127.0.0.1:{WEB_SERVICES[name]}:{WEB_SERVICES[name]}" in spec["ports"]
-    assert not any(key.startswith("MONGO_URI") for key in env)
+    assert "AMQP_URI" not in env
+    assert spec["depends_on"]["mongo"]["condition"] == "service_healthy"
     assert spec["healthcheck"]["test"] and spec["restart"] == "unless-stopped"
     assert {env[f"PORTAL_{s.upper()}_URL"] for s in DESIGN_PORTS} == {
         f"http://{s}:{port}" for s, port in DESIGN_PORTS.items()}
@@ -247,7 +251,7 @@ def test_app_service_amqp_uri_points_at_the_broker(name: str) -> None:
     assert env.get("WSPOLPRACA_ENV") == "production"
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
+@pytest.mark.parametrize("name", sorted(DATABASE_SERVICES))
 def test_app_service_has_its_own_mongo_uri_and_database(name: str) -> None:
     env = _environment(SERVICES[name])
     variable = f"MONGO_URI_{name.upper()}"
@@ -360,10 +364,10 @@ def test_mongo_creates_a_user_for_every_service() -> None:
     script = (MONGO_DIR / "init-users.js").read_text(encoding="utf-8")
     listed = re.search(r"const SERVICES = \[([^\]]*)\]", script)
     assert listed, "init-users.js must list the services in `const SERVICES = [...]`"
-    assert set(re.findall(r'"([a-z_]+)"', listed.group(1))) == set(DESIGN_PORTS)
+    assert set(re.findall(r'"([a-z_]+)"', listed.group(1))) == set(DATABASE_SERVICES)
     assert 'role: "readWrite", db: service' in script
     env = _environment(SERVICES["mongo"])
-    for name in DESIGN_PORTS:
+    for name in DATABASE_SERVICES:
         assert env.get(f"MONGO_PASSWORD_{name.upper()}"), f"no password for the {name} user"
 
 

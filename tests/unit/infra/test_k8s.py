@@ -24,7 +24,9 @@ BASE = ROOT / "infra" / "k8s" / "base"
 KEDA = ROOT / "infra" / "k8s" / "overlays" / "keda"
 KUBERNETES_VERSION = "1.30"
 DESIGN_PORTS = {"registry": 8001, "grants": 8002, "consultations": 8003, "notifications": 8004,
-                "reporting": 8005, "identity": 8006}
+                "reporting": 8005, "identity": 8006, "portal": 8000}
+# the portal uses no RabbitMQ (its own database keeps its sessions, shared by its replicas)
+WITHOUT_BROKER = {"portal"}
 SECRET_LIKE = ("SECRET", "PASSWORD", "URI", "KEY", "TOKEN")
 
 
@@ -119,7 +121,8 @@ def test_secrets_come_from_secret_objects_only(service: str) -> None:
             assert "value" not in item and "secretKeyRef" in item["valueFrom"], name
     assert env[f"MONGO_URI_{service.upper()}"]["valueFrom"]["secretKeyRef"]["name"] \
         == f"wspolpraca-{service}"
-    assert "AMQP_URI" in env and "WSPOLPRACA_JWT_SECRET" in env
+    assert ("AMQP_URI" in env) == (service not in WITHOUT_BROKER)
+    assert "WSPOLPRACA_JWT_SECRET" in env
     assert not any(name.startswith("MONGO_URI") and name != f"MONGO_URI_{service.upper()}"
                    for name in env)
     config_maps = {ref["configMapRef"]["name"] for ref in container.get("envFrom", [])}
@@ -230,6 +233,15 @@ def test_rabbitmq_topology_is_the_one_of_infra_rabbitmq() -> None:
             == {k: v for k, v in theirs.items() if k != "definition"}
 
 
+def test_the_portal_runs_two_replicas_at_least_sharing_their_sessions() -> None:
+    """Issue #18: the sessions live in the portal's database, so any replica serves anyone."""
+    assert _of("HorizontalPodAutoscaler")["portal"]["spec"]["minReplicas"] == 2
+    (container,) = DEPLOYMENTS["portal"]["spec"]["template"]["spec"]["containers"]
+    env = _secret_refs(container)
+    assert env["PORTAL_SECRET"] == ("wspolpraca-portal", "portal-secret")
+    assert env["MONGO_URI_PORTAL"] == ("wspolpraca-portal", "mongo-uri")
+
+
 def test_mongodb_is_a_three_member_replica_set_with_a_keyfile_and_an_init_job() -> None:
     statefulset = _of("StatefulSet")["mongodb"]
     assert statefulset["spec"]["replicas"] == 3
@@ -335,5 +347,5 @@ def test_keda_scales_the_service_on_cpu_and_its_queue_depth(keda_objects, servic
 
 
 def test_the_other_services_keep_their_cpu_hpa_in_the_overlay(keda_objects) -> None:
-    assert set(_of("HorizontalPodAutoscaler", keda_objects)) == {"registry", "grants",
-                                                                   "consultations", "identity"}
+    assert set(_of("HorizontalPodAutoscaler", keda_objects)) == {
+        "registry", "grants", "consultations", "identity", "portal"}

@@ -8,11 +8,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from portal.sessions import FormStash, SessionStore
+from portal.sessions import MemoryFormStash, MemorySessionStore
 
 
 def test_the_stash_gives_a_form_back_once_for_its_path_and_person() -> None:
-    stash = FormStash(ttl=60)
+    stash = MemoryFormStash(ttl=60)
     key = stash.put("/moja-organizacja/oferty/nowa/c1", [("title", "Festyn"), ("partners", "a"),
                                                          ("partners", "b")], "sub-1")
     assert stash.take(key, "/moja-organizacja/oferty/nowa/c2", "sub-1") is None
@@ -24,7 +24,7 @@ def test_the_stash_gives_a_form_back_once_for_its_path_and_person() -> None:
 
 
 def test_a_stashed_form_expires() -> None:
-    stash = FormStash(ttl=60)
+    stash = MemoryFormStash(ttl=60)
     key = stash.put("/x", [("a", "1")])
     stash.kept[key].stored = time.monotonic() - 61
     assert stash.take(key, "/x", "anyone") is None
@@ -32,7 +32,8 @@ def test_a_stashed_form_expires() -> None:
 
 class _Site:
     def __init__(self) -> None:
-        self.stash = FormStash()
+        self.stash = MemoryFormStash()
+        self.sessions = MemorySessionStore()
 
 
 class _Post:
@@ -72,7 +73,7 @@ def test_a_form_posted_to_a_path_without_a_page_comes_back_to_the_page_it_was_on
 
     pages = WorkspacesMixin()
     pages.site = _Site()
-    post = _Post(SessionStore().new(), REPORT,
+    post = _Post(MemorySessionStore().new(), REPORT,
                  referer="http://portal.example/moja-organizacja/umowy/k1?zapisano=x")
     path, key = _signed_in_back_to(pages, post)
     assert path == "/moja-organizacja/umowy/k1"
@@ -81,7 +82,7 @@ def test_a_form_posted_to_a_path_without_a_page_comes_back_to_the_page_it_was_on
         args = {"przywroc": key}
 
     _Back.path = path
-    me = SessionStore().new()
+    me = MemorySessionStore().new()
     # another form of the page does not take it; the report's does, once
     assert pages._kept_form(_Back(), me, "/moja-organizacja/umowy/k1/inny") is None
     kept = pages._kept_form(_Back(), me, REPORT)
@@ -95,7 +96,7 @@ def test_another_sites_referer_is_not_followed() -> None:
     pages = WorkspacesMixin()
     pages.site = _Site()
     for referer in ("https://evil.example/moja-organizacja/umowy/k1", "//evil.example/x", None):
-        path, _ = _signed_in_back_to(pages, _Post(SessionStore().new(), REPORT, referer))
+        path, _ = _signed_in_back_to(pages, _Post(MemorySessionStore().new(), REPORT, referer))
         assert path == REPORT
 
 
@@ -105,7 +106,7 @@ def test_a_post_without_a_session_keeps_the_form_and_signs_in_back_to_it() -> No
 
     pages = WorkspacesMixin()
     pages.site = _Site()
-    session = SessionStore().new()   # signed out: no tokens
+    session = MemorySessionStore().new()   # signed out: no tokens
     try:
         pages._me(_Post(session))
     except Redirect as exc:
@@ -132,7 +133,7 @@ def _pages_with(*mixins):
 
     class Pages(WorkspacesMixin, *mixins):
         def _me(self, request):
-            return SessionStore().new()
+            return MemorySessionStore().new()
 
         def _staff(self, request):
             return self._me(request)

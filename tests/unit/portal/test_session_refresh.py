@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import replace
 
-from portal.sessions import SessionStore
+from portal.sessions import MemorySessionStore
 from portal.signin import SignInFailed, Tokens
 from portal.web import Redirect
 from portal.workspaces import WorkspacesMixin
@@ -40,6 +40,7 @@ class _Identity:
 class _Site:
     def __init__(self) -> None:
         self.provider = _Identity()
+        self.sessions = MemorySessionStore()
 
 
 class _CountingLock:
@@ -69,7 +70,7 @@ def test_two_requests_with_an_expiring_token_refresh_once_and_both_go_on() -> No
     pages = WorkspacesMixin()
     pages.site = _Site()
     identity = pages.site.provider
-    session = SessionStore().new()
+    session = MemorySessionStore().new()
     session.tokens = Tokens("access-0", "refresh-0", "id", time.time() + 10,
                             {"sub": "sub-1", "roles": ["ngo"]})
     lock = session.refresh_lock = _CountingLock()
@@ -101,7 +102,7 @@ def test_two_requests_with_an_expiring_token_refresh_once_and_both_go_on() -> No
 def test_a_request_that_waited_for_a_failed_refresh_signs_in_again() -> None:
     pages = WorkspacesMixin()
     pages.site = _Site()
-    session = SessionStore().new()
+    session = MemorySessionStore().new()
     session.tokens = Tokens("access-0", "refresh-0", "id", time.time() + 10, {"sub": "s"})
     pages.site.provider.release.set()
     pages.site.provider.used.add("refresh-0")   # already revoked

@@ -7,8 +7,8 @@ import time
 
 from portal.backend import Rejected
 from portal.formatting import parse_money
-from portal.sessions import SessionStore
-from portal.signin import Pending, Provider, SignInFailed, safe_next
+from portal.sessions import MemorySessionStore
+from portal.signin import Pending, Provider, SignInFailed, Tokens, safe_next
 from portal.views import Form
 
 
@@ -62,11 +62,11 @@ def test_the_portal_reaches_the_provider_at_its_internal_address() -> None:
 
 
 def test_sessions_expire_when_idle_and_get_a_new_id_after_signing_in() -> None:
-    store = SessionStore(idle=60)
+    store = MemorySessionStore(idle=60)
     session = store.new()
     first = session.id
     assert store.get(first) is session
-    store.renew(session)
+    store.signed_in(session, Tokens("a", "r", "i", time.time() + 300, {"sub": "s"}))
     assert store.get(first) is None and store.get(session.id) is session
     session.touched = time.monotonic() - 61
     assert store.get(session.id) is None
@@ -75,6 +75,7 @@ def test_sessions_expire_when_idle_and_get_a_new_id_after_signing_in() -> None:
 class _Site:
     def __init__(self, provider) -> None:
         self.provider = provider
+        self.sessions = MemorySessionStore()
 
 
 class _Request:
@@ -104,7 +105,7 @@ def test_an_access_token_near_its_expiry_is_refreshed_quietly_before_a_call() ->
 
     pages = WorkspacesMixin()
     pages.site = _Site(Refreshing())
-    session = SessionStore().new()
+    session = MemorySessionStore().new()
     session.tokens = _tokens(10)            # within the margin
     assert pages._me(_Request(session)) is session
     assert session.tokens is refreshed
@@ -123,7 +124,7 @@ def test_a_refused_refresh_sends_the_person_to_sign_in_again_and_back() -> None:
 
     pages = WorkspacesMixin()
     pages.site = _Site(Refusing())
-    session = SessionStore().new()
+    session = MemorySessionStore().new()
     session.tokens = _tokens(-5)
     try:
         pages._me(_Request(session))
