@@ -29,6 +29,7 @@ from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.office_council_meetings import CouncilMeetingsMixin, CouncilOpinionsMixin
+from portal.office_grants import OfficeGrantsMixin
 from portal.office_inquiries import OfficeInquiriesMixin
 from portal.office_programme import ProgrammeOfficeMixin
 from portal.office_stats import OfficeStatsMixin
@@ -125,7 +126,8 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     ConsultationsOfficeMixin, ProgrammeOfficeMixin, ContractsMixin,
                     OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
                     NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin,
-                    OfficeStatsMixin, CouncilMeetingsMixin, CouncilOpinionsMixin):
+                    OfficeStatsMixin, CouncilMeetingsMixin, CouncilOpinionsMixin,
+                    OfficeGrantsMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS
