@@ -25,6 +25,7 @@ from portal.committee import CommitteeMixin
 from portal.contracts import ContractsMixin
 from portal.department import DepartmentMixin
 from portal.notifications_ws import NotificationsWorkspaceMixin
+from portal.offer_budget import OfferBudgetMixin
 from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
@@ -127,7 +128,7 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
                     NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin,
                     OfficeStatsMixin, CouncilMeetingsMixin, CouncilOpinionsMixin,
-                    OfficeGrantsMixin):
+                    OfficeGrantsMixin, OfferBudgetMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS
