@@ -5,12 +5,16 @@ reason, the page to check it, the confirmation), the competition is cancelled wi
 and a contract is terminated with its reason. The other side: the organisation's inbox tells it
 why its offer was rejected, the public competition page says the competition was cancelled and
 why, and the organisation's contract page shows it terminated with the reason. axe finds
-nothing on any page at 1280 and 320 px; each is saved under build/screenshots/."""
+nothing on any page at 1280 and 320 px; each is saved under build/screenshots/.
+
+And the organisation's side of a grant lowered at the results (art. 16 ust. 1): its budget
+updated to the award from its offer's page, by keyboard, before the contract."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 
 import requests
 from test_council_meetings import press, tab_to, type_into
@@ -21,8 +25,10 @@ from test_workspaces import arrive, checked
 from test_workspaces_committee import deadline_passed
 
 from conftest import wait_for
+from portal.formatting import WARSAW
 from wspolpraca.auth import mint_token
 
+OFFICER = {"Authorization": "Bearer " + mint_token("browser-officer", ["officer"])}
 REJECTION = "Oferta nie zawiera wymaganego wkładu własnego (10% kosztu zadania)."
 CANCELLATION = "Żadna ze złożonych ofert nie spełnia wymogów ogłoszenia."
 TERMINATION = "Rozwiązanie umowy za porozumieniem stron: zadanie nie może się odbyć."
@@ -132,3 +138,86 @@ def test_office_rejects_an_offer_cancels_the_competition_and_terminates_a_contra
     assert ngo.locator("#stan-umowy").inner_text() == "Rozwiązana"
     assert TERMINATION in ngo.locator("dl.facts").first.inner_text()
     checked(ngo, "umowa-rozwiazana-organizacja")
+
+
+def lower_grant_awarded(city, stamp: str, org_id: str) -> tuple[dict, dict]:
+    """An offer of the organisation funded with less than it asked for (900,00 zł asked,
+    600,00 zł awarded), through the APIs as the demo does: its own competition, the deadline
+    passed, a one-person committee that scores it, the results."""
+    competition = competition_of_our_own(city, stamp)
+    offer = offer_of(city, competition, org_id, stamp)
+    deadline_passed(city, competition["id"])
+    grants = city.url("grants") + "/api/v1"
+    member = {"Authorization": "Bearer " + mint_token(f"member-{stamp}", ["committee"])}
+    for headers, path, body in (
+            (OFFICER, f"/competitions/{competition['id']}/committee", {"members": [
+                {"user_id": f"member-{stamp}", "name": "Anna Urzędnik", "kind": "official"}]}),
+            (member, f"/competitions/{competition['id']}/committee/declaration",
+             {"no_conflict_of_interest": True}),
+            (member, f"/offers/{offer['id']}/scores",
+             {"scores": [{"criterion": "Jakość merytoryczna", "points": 6}]}),
+            (OFFICER, f"/competitions/{competition['id']}/results",
+             {"awards": [{"offer_id": offer["id"], "amount": "600.00"}]})):
+        answer = requests.post(grants + path, headers=headers, json=body, timeout=10)
+        assert answer.status_code in (200, 201), (path, answer.text)
+    return competition, offer
+
+
+def contract_for(city, competition: dict, offer: dict) -> requests.Response:
+    return requests.post(city.url("grants") + "/api/v1/contracts", headers=OFFICER, timeout=10,
+                         json={"offer_id": offer["id"],
+                               "signed_on": datetime.now(WARSAW).date().isoformat(),
+                               "tranches": [{"amount": "600.00",
+                                             "due_on": competition["task_start"][:10]}],
+                               "schedule": [{"activity": "Warsztaty",
+                                             "starts_on": competition["task_start"][:10],
+                                             "ends_on": competition["task_end"][:10]}]})
+
+
+def retype(page, field_id: str, text: str) -> None:
+    """Tab to a filled field, select what it holds and type over it."""
+    tab_to(page, page.locator(f"#{field_id}"))
+    page.keyboard.press("Control+a")
+    page.keyboard.type(text)
+
+
+def test_the_organisation_updates_its_budget_to_a_lower_grant_by_keyboard(
+        city, context_factory) -> None:
+    """Art. 16 ust. 1: 600,00 zł awarded of 900,00 zł asked; grants signs no contract until the
+    organisation updates its budget. The representative does it from its offer by keyboard: the
+    costs left at 1 000,00 zł are grants' 422 at the total (the award and the own contribution
+    make 700,00 zł), then cut to 700,00 zł; the office can then sign the contract."""
+    stamp = uuid.uuid4().hex[:8]
+    org, email = represented_organisation(city, f"Fundacja Skromna {stamp}", "culture")
+    competition, offer = lower_grant_awarded(city, stamp, org["id"])
+    refused = contract_for(city, competition, offer)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == \
+        "budget_update_required", refused.text
+
+    ngo = signed_in(city, context_factory, email, f"/moja-organizacja/oferty/{offer['id']}")
+    assert "600,00" in ngo.locator("dl.facts").first.inner_text()
+    checked(ngo, "oferta-nizsza-dotacja")
+    address = f"/moja-organizacja/oferty/{offer['id']}/kosztorys"
+    tab_to(ngo, ngo.locator(f"main a[href='{address}']"))
+    press(ngo, "Enter")
+    arrive(ngo, city, re.escape(address) + "$")
+    assert ngo.locator("#pole-cost_items_0_amount").input_value() == "1\u00a0000,00"
+    checked(ngo, "kosztorys-aktualizacja")
+
+    tab_to(ngo, ngo.get_by_role("button", name="Zapisz zaktualizowany kosztorys"))
+    press(ngo, "Enter")
+    ngo.locator("#pole-total_cost[aria-invalid='true']").wait_for()
+    assert "700,00" in ngo.locator("#pole-total_cost").locator("xpath=..").inner_text()
+    checked(ngo, "kosztorys-aktualizacja-blad")
+
+    retype(ngo, "pole-cost_items_0_amount", "700")
+    retype(ngo, "pole-total_cost", "700,00")
+    tab_to(ngo, ngo.get_by_role("button", name="Zapisz zaktualizowany kosztorys"))
+    press(ngo, "Enter")
+    arrive(ngo, city, rf"/moja-organizacja/oferty/{offer['id']}\?kosztorys=1")
+    assert "Zaktualizowany kosztorys zapisano" in ngo.locator("[role=status]").first.inner_text()
+    checked(ngo, "kosztorys-zaktualizowany")
+
+    # the other side: the office may now sign the contract for the lower grant
+    signed = contract_for(city, competition, offer)
+    assert signed.status_code == 201, signed.text

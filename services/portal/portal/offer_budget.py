@@ -52,8 +52,12 @@ class OfferBudgetMixin:
 
     def _budget_page(self, request: Request, offer: dict, competition: dict | None, form: Form,
                      status: int = 200, restored: bool = False) -> Response:
-        # the live sums count the award, not what was asked for
+        # the live sums count the award, not what was asked for; grants' message on the award
+        # with the own contribution not making the total goes to the total (the award is no
+        # field here)
         form.values["requested_amount"] = formatting.plain_money(offer.get("awarded_amount"))
+        if "requested_amount" in form.errors:
+            form.errors.setdefault("total_cost", []).extend(form.errors.pop("requested_amount"))
         return self.site.render(request, "workspace/offer_budget.html", status=status,
                                 offer=offer, c=competition, form=form, sums=self._sums(form),
                                 lower=lower_grant(offer), restored=restored)

@@ -110,6 +110,12 @@ def test_grants_refusals_come_back_at_the_field_or_above_the_form(pages: Pages) 
     conflict = pages.update_offer_budget(request(TYPED), OFFER)
     assert conflict.status_code == 409 and "Umowa została już podpisana." in \
         conflict.get_data(as_text=True)
+    pages.site.backends.refusal = Rejected(422, "sums_do_not_add_up", "", {
+        "requested_amount": ["Wnioskowana kwota z wkładem własnym (700,00 zł) różni się od "
+                             "kosztu całkowitego (800,00 zł)."]})
+    award = pages.update_offer_budget(request(TYPED), OFFER).get_data(as_text=True)
+    assert 'id="blad-total_cost1"' in award and 'href="#pole-total_cost"' in award
+    assert 'href="#pole-requested_amount"' not in award   # no such field on this page
     wrong = pages.update_offer_budget(request({**TYPED, "total_cost": "dużo"}), OFFER)
     assert wrong.status_code == 422 and "Wpisz kwotę w złotych" in wrong.get_data(as_text=True)
     assert pages.site.backends.writes == []
