@@ -242,3 +242,57 @@ def test_the_competition_page_links_each_submitted_offer_to_its_rejection(pages:
     assert "Odrzucona z przyczyn formalnych: Po terminie." in page
     assert f"/urzad/konkursy/{COMPETITION}/uniewaznienie" in page
     assert "/odrzucenie" not in render(rejectable=False)
+
+
+def test_the_small_grant_shows_the_officer_the_organisations_similar_applications() -> None:
+    """grants' `GET /small-grants/<id>/similar` (the officer's) had no screen: the office's
+    small-grant page now shows its warning box; a department is not sent to ask for it."""
+    from portal.small_grants_ws import SmallGrantsWorkspaceMixin
+
+    grant = {"id": "f" * 24, "title": "Piknik sąsiedzki", "organization_id": "e" * 24,
+             "status": "published", "area": "culture", "task_start": "2027-05-01",
+             "task_end": "2027-05-30", "requested_amount": "5000.00", "total_cost": "6000.00",
+             "cost_items": [], "submitted_at": "2027-04-01T10:00:00+00:00",
+             "published_at": "2027-04-02T10:00:00+00:00",
+             "comments_until": "2027-04-09T10:00:00+00:00"}
+    similar = {"id": "a" * 24, "kind": "offer", "title": "Piknik na podwórku",
+               "department": "culture", "status": "funded", "task_start": "2027-05-01",
+               "task_end": "2027-05-31", "score": 87, "reasons": ["ten sam okres"]}
+    asked: list[str] = []
+
+    class Grants:
+        def personal(self, method, service, path, token, *, params=None, json=None,
+                     idempotency_key=None):
+            asked.append(path)
+            if path.endswith("/similar"):
+                return {"items": [similar]}
+            if path.endswith("/comments"):
+                return {"items": [], "next_cursor": None}
+            return grant if service == "grants" else {"name": "Fundacja Sąsiedzi"}
+
+        def get(self, service, path, **params):
+            return {"items": []}
+
+        def items(self, service, path, **params):
+            return []
+
+    class SmallGrantPages(WorkspacesMixin, SmallGrantsWorkspaceMixin):
+        roles: list[str] = ["officer"]
+        _me = Pages._me
+
+        def _department_names(self, parts):
+            return {"culture": "Wydział Kultury"}
+
+    pages = SmallGrantPages()
+    pages.site = Site("sekret", urls={}, provider=SimpleNamespace(issuer="http://id.example"))
+    pages.site.backends = Grants()
+    page = html(pages.office_small_grant(request(f"/urzad/male-granty/{grant['id']}"),
+                                         grant["id"]))
+    assert "Możliwe podwójne finansowanie: „Piknik sąsiedzki”" in page
+    assert "„Piknik na podwórku”" in page and "Wydział Kultury" in page
+    pages.roles = ["department"]
+    asked.clear()
+    page = html(pages.office_small_grant(request(f"/urzad/male-granty/{grant['id']}"),
+                                         grant["id"]))
+    assert "podwójne finansowanie" not in page
+    assert not any(p.endswith("/similar") for p in asked)
