@@ -4,7 +4,8 @@ rejected on formal grounds from the competition's offers (no reason: told at the
 reason, the page to check it, the confirmation), the competition is cancelled with its reason,
 and a contract is terminated with its reason. The other side: the organisation's inbox tells it
 why its offer was rejected, the public competition page says the competition was cancelled and
-why, and the organisation's contract page shows it terminated with the reason. axe finds
+why, and the organisation's contract page shows it terminated with the reason. A small grant
+the organisation then asks for, like its offer, shows the officer the similar application. axe finds
 nothing on any page at 1280 and 320 px; each is saved under build/screenshots/.
 
 And the organisation's side of a grant lowered at the results (art. 16 ust. 1): its budget
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import requests
 from test_council_meetings import press, tab_to, type_into
@@ -116,6 +117,23 @@ def test_office_rejects_an_offer_cancels_the_competition_and_terminates_a_contra
     assert officer.locator("#stan-umowy").inner_text() == "Rozwiązana"
     assert officer.locator("a[href$='/rozwiazanie']").count() == 0
     checked(officer, "urzad-umowa-rozwiazana")
+
+    # --- a small grant of the same organisation like its offer: the officer is warned -------
+    start = date.fromisoformat(competition["task_start"][:10])
+    ngo_token = {"Authorization": "Bearer " + mint_token(f"ngo-{stamp}", ["ngo"],
+                                                         org_id=org["id"])}
+    grant = requests.post(city.url("grants") + "/api/v1/small-grants", headers=ngo_token,
+                          timeout=10, json={
+        "organization_id": org["id"], "area": "culture", "title": offer["title"],
+        "requested_amount": "900.00", "total_cost": "1000.00",
+        "own_contribution": {"financial": "100.00", "non_financial": "0.00"},
+        "task_start": start.isoformat(), "task_end": (start + timedelta(days=60)).isoformat(),
+        "cost_items": [{"name": "Materiały", "amount": "1000.00"}]})
+    assert grant.status_code == 201, grant.text
+    officer.goto(f"/urzad/male-granty/{grant.json()['id']}")
+    box = officer.locator(f"#podobne-{grant.json()['id']}").inner_text()
+    assert "Możliwe podwójne finansowanie" in box and offer["title"] in box
+    checked(officer, "urzad-maly-grant-podobne")
 
     # --- the other side: the public page, the organisation's inbox and contract ------------
     public = context_factory(viewport={"width": 1280, "height": 900}).new_page()
