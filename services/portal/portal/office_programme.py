@@ -68,6 +68,8 @@ class ProgrammeOfficeMixin:
     site: Site
     # WorkspacesMixin's: the person with a fresh token, their role, a call with the token
     _role: Callable[[Request, str], Session]
+    # CommitteeMixin's: the officer or a department (who run competitions)
+    _staff: Callable[[Request], Session]
     _call: Callable[..., Any]
     _list: Callable[..., Listing]
     _items: Callable[..., list[dict]]
@@ -210,7 +212,8 @@ class ProgrammeOfficeMixin:
 
     @page("GET", "/urzad/konkursy/nowy")
     def new_competition(self, request: Request) -> Response:
-        self._role(request, "officer")
+        # the officer, or a department announcing its own (grants names it from the claim)
+        self._staff(request)
         form = self._competition_form()
         form.values.update(mode="supporting", submission_deadline_time="12:00",
                            min_own_contribution_pct="10", criteria_0_name="Jakość merytoryczna",
@@ -229,7 +232,7 @@ class ProgrammeOfficeMixin:
 
     @page("POST", "/urzad/konkursy/nowy")
     def announce_competition(self, request: Request) -> Response:
-        me = self._role(request, "officer")
+        me = self._staff(request)
         blank = self._competition_form()
         form = Form.read(request, blank.fields, blank.labels)
         v = form.values

@@ -296,3 +296,48 @@ def test_the_small_grant_shows_the_officer_the_organisations_similar_application
                                          grant["id"]))
     assert "podwójne finansowanie" not in page
     assert not any(p.endswith("/similar") for p in asked)
+
+
+def test_a_department_announces_its_own_competition_the_officers_form() -> None:
+    """grants lets a department draft and announce its own competitions (RUNNERS; it names the
+    department from the token's claim): `/urzad/konkursy/nowy` serves it too; a representative
+    is refused."""
+    from portal.committee import CommitteeMixin
+    from portal.office_programme import ProgrammeOfficeMixin
+
+    sent: list[tuple[str, Any, str | None]] = []
+
+    class Grants:
+        def personal(self, method, service, path, token, *, params=None, json=None,
+                     idempotency_key=None):
+            sent.append((path, json, idempotency_key))
+            return {"id": COMPETITION}
+
+        def get(self, service, path, **params):
+            if path.endswith("announcement-terms"):
+                return {"earliest_submission_deadline": "2027-01-20", "min_submission_days": 21}
+            return {"items": [{"code": "ecology", "name": "ekologia"}]}
+
+    class Announcing(WorkspacesMixin, CommitteeMixin, ProgrammeOfficeMixin):
+        roles: list[str] = ["department"]
+        _me = Pages._me
+
+    pages = Announcing()
+    pages.site = Site("sekret", urls={}, provider=SimpleNamespace(issuer="http://id.example"))
+    pages.site.backends = Grants()
+    assert pages.new_competition(request("/urzad/konkursy/nowy")).status_code == 200
+    done = pages.announce_competition(request("/urzad/konkursy/nowy", {
+        "title": "Sprzątanie lasu", "area": "ecology", "mode": "supporting",
+        "budget": "5 000,00", "submission_deadline": "2027-01-20",
+        "submission_deadline_time": "12:00", "task_start": "2027-03-01",
+        "task_end": "2027-06-30", "min_own_contribution_pct": "10",
+        "criteria_0_name": "Jakość", "criteria_0_max_points": "10",
+        "idempotency_key": "k-3"}))
+    assert done.status_code == 303
+    assert done.headers["Location"] == f"/urzad/konkursy/{COMPETITION}?zapisano=ogloszono"
+    path, body, key = sent[-1]
+    assert path == "/api/v1/competitions" and key == "k-3" and "department" not in body
+    assert body["budget"] == "5000.00" and body["announce"] is True
+    pages.roles = ["ngo"]
+    with pytest.raises(NotAllowed):
+        pages.new_competition(request("/urzad/konkursy/nowy"))
