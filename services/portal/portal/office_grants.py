@@ -243,7 +243,8 @@ class OfficeGrantsMixin:
             done = _format(done, {}, id)
         return self._submit_as(me, request, form, "grants", step.api.format(id=id), body, done,
                                again=lambda status: self._step_page(
-                                   request, me, action, id, form, "form", status))
+                                   request, me, action, id, form,
+                                   "form" if step.reason_label else "confirm", status))
 
     # --- the pages: one GET (the form or the confirmation) and one POST per action ----------
     @page("GET", "/urzad/oferty/<id>/odrzucenie")

@@ -163,6 +163,20 @@ def test_an_action_without_a_reason_is_only_confirmed(pages: Pages) -> None:
     assert done.headers["Location"] == f"/urzad/program/{PROGRAMME}?zapisano=skonsultowano"
     assert pages.site.backends.writes == [
         (f"/api/v1/programmes/{PROGRAMME}/consult", None, None)]
+    # refused (the call for offers still open): said above the confirmation, no reason asked
+    pages.site.backends.refusal = Rejected(409, "deadline_not_passed",
+                                           "Nabór ofert trwa do upływu terminu składania ofert.",
+                                           {})
+    RECORDS[f"/api/v1/competitions/{COMPETITION}"]["status"] = "announced"
+    try:
+        refused = pages.close_competition(
+            request(f"/urzad/konkursy/{COMPETITION}/zamkniecie", {"action": "potwierdz"}),
+            COMPETITION)
+    finally:
+        RECORDS[f"/api/v1/competitions/{COMPETITION}"]["status"] = "closed"
+    page = html(refused)
+    assert refused.status_code == 409 and "Nabór ofert trwa do upływu" in page
+    assert "<textarea" not in page and ">Zamknij nabór ofert</button>" in page
 
 
 def test_a_role_that_cannot_act_is_refused_before_anything_is_asked(pages: Pages) -> None:
@@ -186,7 +200,7 @@ def test_a_record_no_longer_in_a_state_for_it_says_so_instead_of_the_form(pages:
                                             OFFER))
     finally:
         RECORDS[f"/api/v1/offers/{OFFER}"]["status"] = "submitted"
-    assert "tego nie można zrobić" in page and "<textarea" not in page
+    assert "Tego nie można już zrobić" in page and "<textarea" not in page
 
 
 def test_the_links_show_where_the_role_and_state_allow() -> None:
