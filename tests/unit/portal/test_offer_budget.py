@@ -31,13 +31,22 @@ FUNDED = {"id": OFFER, "title": "Koncerty", "competition_id": "b" * 24, "status"
                          {"name": "Sala", "amount": "600.00"}]}
 
 
-class Backends:
+class Answers:
+    """A fake backend's `personal`: `answer` gives what the service answers; the keywords a
+    newer `_call` may add (`if_match`; `tagged`: the answer with its ETag) are taken too."""
+
+    def personal(self, method, service, path, token, *, tagged=False, if_match=None, **kw):
+        found = self.answer(method, service, path, token, **kw)
+        return (found, None) if tagged else found
+
+
+class Backends(Answers):
     def __init__(self) -> None:
         self.writes: list[tuple[str, Any, str | None]] = []
         self.refusal: Rejected | None = None
 
-    def personal(self, method, service, path, token, *, params=None, json=None,
-                 idempotency_key=None):
+    def answer(self, method, service, path, token, *, params=None, json=None,
+               idempotency_key=None):
         if method == "GET":
             return FUNDED
         if self.refusal is not None:

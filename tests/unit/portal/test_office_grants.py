@@ -43,7 +43,16 @@ RECORDS = {
 }
 
 
-class Backends:
+class Answers:
+    """A fake backend's `personal`: `answer` gives what the service answers; the keywords a
+    newer `_call` may add (`if_match`; `tagged`: the answer with its ETag) are taken too."""
+
+    def personal(self, method, service, path, token, *, tagged=False, if_match=None, **kw):
+        found = self.answer(method, service, path, token, **kw)
+        return (found, None) if tagged else found
+
+
+class Backends(Answers):
     """grants as the portal sees it: the records, and every write remembered (a refusal
     when one is set)."""
 
@@ -51,8 +60,8 @@ class Backends:
         self.writes: list[tuple[str, Any, str | None]] = []
         self.refusal: Rejected | None = None
 
-    def personal(self, method: str, service: str, path: str, token: str, *,
-                 params: Any = None, json: Any = None, idempotency_key: str | None = None):
+    def answer(self, method: str, service: str, path: str, token: str, *,
+               params: Any = None, json: Any = None, idempotency_key: str | None = None):
         assert service == "grants" and token == "t"
         if method == "GET":
             return RECORDS[path]
@@ -274,9 +283,9 @@ def test_the_small_grant_shows_the_officer_the_organisations_similar_application
                "task_end": "2027-05-31", "score": 87, "reasons": ["ten sam okres"]}
     asked: list[str] = []
 
-    class Grants:
-        def personal(self, method, service, path, token, *, params=None, json=None,
-                     idempotency_key=None):
+    class Grants(Answers):
+        def answer(self, method, service, path, token, *, params=None, json=None,
+                   idempotency_key=None):
             asked.append(path)
             if path.endswith("/similar"):
                 return {"items": [similar]}
@@ -321,9 +330,9 @@ def test_a_department_announces_its_own_competition_the_officers_form() -> None:
 
     sent: list[tuple[str, Any, str | None]] = []
 
-    class Grants:
-        def personal(self, method, service, path, token, *, params=None, json=None,
-                     idempotency_key=None):
+    class Grants(Answers):
+        def answer(self, method, service, path, token, *, params=None, json=None,
+                   idempotency_key=None):
             sent.append((path, json, idempotency_key))
             return {"id": COMPETITION}
 
