@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 from portal import formatting
 from portal.backend import NotFound, Rejected
 from portal.listing import Filter
+from portal.office_grants import competition_actions, offers_rejectable
 from portal.sessions import Session
 from portal.signed_in import SignedIn
 from portal.views import Form, Parts
@@ -142,6 +143,8 @@ class CommitteeMixin(SignedIn):
             departments=self._department_names(parts) if similar else {},
             members_form=members_form or self._member_form(), results_form=results_form,
             restored=kept_results is not None,
+            grants_actions=competition_actions(competition, me.has, datetime.now(UTC)),
+            rejectable=offers_rejectable(competition),
             **bar,
             saved=request.args.get("zapisano"), error=request.args.get("blad"))
 

@@ -10,6 +10,7 @@ the Polish way, a date and an hour in Warsaw time) and shows the API's answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
@@ -62,6 +63,9 @@ def warsaw_moment(day_typed: str, hour_typed: str) -> str:
 
 
 class ProgrammeOfficeMixin(SignedIn):
+    # CommitteeMixin's: the officer or a department (who run competitions)
+    _staff: Callable[[Request], Session]
+
     # --- the programme ---------------------------------------------------------------------
     @staticmethod
     def _programme_form(areas: dict[str, str], with_year: bool) -> Form:
@@ -186,7 +190,8 @@ class ProgrammeOfficeMixin(SignedIn):
 
     @page("GET", "/urzad/konkursy/nowy")
     def new_competition(self, request: Request) -> Response:
-        self._role(request, "officer")
+        # the officer, or a department announcing its own (grants names it from the claim)
+        self._staff(request)
         form = self._competition_form()
         form.values.update(mode="supporting", submission_deadline_time="12:00",
                            min_own_contribution_pct="10", criteria_0_name="Jakość merytoryczna",
@@ -205,7 +210,7 @@ class ProgrammeOfficeMixin(SignedIn):
 
     @page("POST", "/urzad/konkursy/nowy")
     def announce_competition(self, request: Request) -> Response:
-        me = self._role(request, "officer")
+        me = self._staff(request)
         blank = self._competition_form()
         form = Form.read(request, blank.fields, blank.labels)
         v = form.values

@@ -25,10 +25,12 @@ from portal.committee import CommitteeMixin
 from portal.contracts import ContractsMixin
 from portal.department import DepartmentMixin
 from portal.notifications_ws import NotificationsWorkspaceMixin
+from portal.offer_budget import OfferBudgetMixin
 from portal.offer_work import OfferWorkMixin
 from portal.office_consultations import ConsultationsOfficeMixin
 from portal.office_council import CouncilOfficeMixin
 from portal.office_council_meetings import CouncilMeetingsMixin, CouncilOpinionsMixin
+from portal.office_grants import OfficeGrantsMixin
 from portal.office_inquiries import OfficeInquiriesMixin
 from portal.office_programme import ProgrammeOfficeMixin
 from portal.office_registry import LEGAL_FORMS, RegistryActionsMixin
@@ -119,7 +121,7 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
                     OfferWorkMixin, PatronagesMixin, TrainingsMixin, VolunteeringMixin,
                     NotificationsWorkspaceMixin, OfficeInquiriesMixin, PartnershipsMixin,
                     OfficeStatsMixin, CouncilMeetingsMixin, CouncilOpinionsMixin,
-                    RegistryActionsMixin):
+                    RegistryActionsMixin, OfficeGrantsMixin, OfferBudgetMixin):
     name = "portal"
     site = SiteProvider()
     districts = DISTRICTS

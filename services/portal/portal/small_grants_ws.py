@@ -17,6 +17,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from portal import formatting
+from portal.committee import SimilarNames
 from portal.listing import Filter
 from portal.sessions import Session
 from portal.signed_in import SignedIn
@@ -41,6 +42,8 @@ class SmallGrantsWorkspaceMixin(SignedIn):
     _read_offer: Callable[[Request], Form]
     _offer_body: Callable[[Form, str], dict[str, Any]]
     _sums: Callable[[Form], dict[str, str]]
+    # PortalService's: the departments' names by code (the similar applications' box)
+    _department_names: Callable[[Parts], dict[str, str]]
 
     # --- the NGO: its applications -------------------------------------------------------
     @page("GET", "/moja-organizacja/male-granty")
@@ -138,10 +141,16 @@ class SmallGrantsWorkspaceMixin(SignedIn):
                 me, "grants", f"/api/v1/small-grants/{id}/comments"), [])
         org = parts.fetch(lambda: self._call(
             me, "GET", "registry", f"/api/v1/organizations/{grant['organization_id']}"))
+        # the organisation's similar applications (issue #22): grants shows them the officer
+        similar = parts.fetch(lambda: self._call(
+            me, "GET", "grants", f"/api/v1/small-grants/{id}/similar")["items"], []) \
+            if me.has("officer") else []
         moment = _now()
         until = formatting.to_datetime(grant.get("comments_until"))
         return self.site.render(
             request, "workspace/small_grant_office.html", status=status, parts=parts,
+            similar=similar, names=SimilarNames,
+            departments=self._department_names(parts) if similar else {},
             g=grant, org=org, comments=comments, form=form, statuses=SMALL_GRANT_STATUS,
             areas=self._areas(parts), now=moment, left=formatting.days_left_text,
             commenting=until is not None and until > moment,

@@ -27,6 +27,7 @@ from portal import formatting
 from portal.backend import Rejected
 from portal.csrf import FIELD as CSRF_FIELD
 from portal.listing import MAX_LIMIT, PER_PAGE, Filter, Listing, listing_of, load
+from portal.offer_budget import lower_grant
 from portal.sessions import Session
 from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
 from portal.views import AreaNames, Form, Parts, polish
@@ -774,6 +775,8 @@ class WorkspacesMixin:
                                 submitted=request.args.get("zlozono") == "1",
                                 amended=request.args.get("zmieniono") == "1",
                                 withdrawn=request.args.get("wycofano") == "1",
+                                budget_updated=request.args.get("kosztorys") == "1",
+                                lower_grant=lower_grant(offer),
                                 can_change=amendable(offer, competition, _now()),
                                 partner_names=self._organisation_names(
                                     offer.get("partners") or []))
