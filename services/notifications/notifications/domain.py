@@ -762,6 +762,8 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     # an NGO hears about every new competition and consultation in its areas
     "grants.competition.announced": _organizations_of_the_area,
     "consultations.consultation.opened": _organizations_of_the_area,
+    # and that such a competition was cancelled, with the reason
+    "grants.competition.cancelled": _organizations_of_the_area,
     # and about its own offers' results
     "grants.grant.awarded": _organization,
     "grants.offer.not_funded": _organization,
@@ -772,6 +774,8 @@ DEFAULT_RULES: dict[str, DefaultRule] = {
     # a committee member hears of the appointment, then of the offers assigned to score
     "grants.committee.appointed": _people,
     "grants.committee.offers_assigned": _people,
+    # a contract terminated: its organisation, with the reason
+    "grants.contract.terminated": _organization,
     # reports coming due (the reminder the `send_reminders` timer raises) and overdue
     REPORT_DUE_REMINDER: _organization,
     "grants.task_report.overdue": _all_of(_organization, _liaison_office),

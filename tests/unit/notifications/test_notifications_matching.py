@@ -248,3 +248,23 @@ def test_the_announcements_told_late_are_the_open_competitions_and_consultations
     assert ANNOUNCEMENTS_OPEN_UNTIL == {
         "grants.competition.announced": "submission_deadline",
         "consultations.consultation.opened": "closes_at"}
+
+
+def test_ngos_of_the_area_hear_that_a_competition_was_cancelled():
+    directory = FakeDirectory(organizations=[
+        {"_id": "o1", "email": "a@x.pl", "areas": ["culture"], "status": "verified"},
+        {"_id": "o2", "email": "b@x.pl", "areas": ["sport"], "status": "verified"}])
+    facts = event_facts("grants.competition.cancelled", "c1",
+                        {"id": "c1", "area": "culture", "title": "Koncerty",
+                         "reason": "Brak środków w budżecie."})
+    assert default_recipients(facts, directory) == [
+        Recipient(Channel.INBOX, "org:o1", "org:o1"), Recipient(Channel.EMAIL, "a@x.pl", "org:o1")]
+
+
+def test_an_organisation_hears_that_its_contract_was_terminated():
+    directory = FakeDirectory(organizations=[{"_id": "o1", "email": "a@x.pl"}])
+    facts = event_facts("grants.contract.terminated", "k1",
+                        {"id": "k1", "organization_id": "o1", "competition_id": "c1",
+                         "reason": "Zadanie nie jest realizowane."})
+    assert default_recipients(facts, directory) == [
+        Recipient(Channel.INBOX, "org:o1", "org:o1"), Recipient(Channel.EMAIL, "a@x.pl", "org:o1")]
