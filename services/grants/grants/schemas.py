@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from grants.domain import CompetitionStatus, MemberKind, Mode, OfferStatus
 from grants.records import department_of
 from wspolpraca.departments import DEPARTMENT_CODE
-from wspolpraca.fields import ExactDecimal, Money, Text
+from wspolpraca.fields import ExactDecimal, Money, Text, record_schema
 from wspolpraca.measures import INDICATORS
 from wspolpraca.pagination import PageQuery
 from wspolpraca.validators import KNOWN_AREA, OBJECT_ID, one_of
@@ -98,22 +98,15 @@ class FundViewSchema(Schema):
     remaining = Money()
 
 
-class ProgrammeSchema(Schema):
-    id = fields.String(attribute="_id")
-    year = fields.Integer()
-    title = fields.String()
-    goals = fields.List(fields.String())
-    priority_tasks = fields.List(fields.Nested(PriorityTaskSchema))
-    funds = fields.List(fields.Nested(FundViewSchema))
-    resolution = fields.Nested(ResolutionViewSchema, allow_none=True)
-    measures = fields.List(fields.Nested(MeasureSchema))
-    total_funds = Money()
-    status = fields.String()
-    adoption_deadline = fields.Date()
-    warnings = fields.List(fields.String())
-    adopted_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+ProgrammeSchema = record_schema("ProgrammeSchema", """
+    year:int title goals:strs priority_tasks funds resolution measures total_funds:money
+    status adoption_deadline:date warnings:strs adopted_at?:time created_at:time
+    updated_at:time
+""",
+    priority_tasks=fields.List(fields.Nested(PriorityTaskSchema)),
+    funds=fields.List(fields.Nested(FundViewSchema)),
+    resolution=fields.Nested(ResolutionViewSchema, allow_none=True),
+    measures=fields.List(fields.Nested(MeasureSchema)))
 
 
 class ProgrammeQuerySchema(PageQuery):
@@ -162,33 +155,15 @@ class AnnouncementTermsSchema(Schema):
     legal_basis = fields.String()
 
 
-class CompetitionSchema(Schema):
-    id = fields.String(attribute="_id")
-    year = fields.Integer()
-    title = fields.String()
-    area = fields.String()
-    mode = fields.String()
-    budget = Money()
-    submission_deadline = fields.DateTime()
-    task_start = fields.String()
-    task_end = fields.String()
-    min_own_contribution_pct = fields.String()
-    criteria = fields.List(fields.Nested(CriterionSchema))
-    task_description = fields.String(allow_none=True)
-    award_rules = fields.String(allow_none=True)
-    delivery_conditions = fields.String(allow_none=True)
-    selection_deadline = fields.String(allow_none=True)
-    funds_spent_this_year = Money(allow_none=True)
-    funds_spent_last_year = Money(allow_none=True)
-    programme_id = fields.String()
-    status = fields.String()
-    published_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
-    resolved_at = fields.DateTime(allow_none=True)
-    cancel_reason = fields.String(allow_none=True)
-    awarded = Money(allow_none=True)
-    department = fields.Function(department_of)
-    created_at = fields.DateTime()
+CompetitionSchema = record_schema("CompetitionSchema", """
+    year:int title area mode budget:money submission_deadline:time task_start task_end
+    min_own_contribution_pct criteria task_description? award_rules? delivery_conditions?
+    selection_deadline? funds_spent_this_year?:money funds_spent_last_year?:money
+    programme_id status published_at?:time closed_at?:time resolved_at?:time cancel_reason?
+    awarded?:money department created_at:time
+""",
+    criteria=fields.List(fields.Nested(CriterionSchema)),
+    department=fields.Function(department_of))
 
 
 class CompetitionQuerySchema(PageQuery):
@@ -538,13 +513,9 @@ class CommentCreateSchema(Schema):
     organization_id = ObjectIdField(load_default=None)
 
 
-class CommentSchema(Schema):
-    id = fields.String(attribute="_id")
-    small_grant_id = fields.String()
-    author = fields.String()
-    organization_id = fields.String(allow_none=True)
-    text = fields.String()
-    created_at = fields.DateTime()
+CommentSchema = record_schema("CommentSchema", """
+    small_grant_id author organization_id? text created_at:time
+""")
 
 
 # --- contracts and settlement -------------------------------------------------------------
@@ -598,26 +569,11 @@ class SettleSchema(Schema):
     returned_amount = Money(required=True)
 
 
-class ContractSchema(Schema):
-    id = fields.String(attribute="_id")
-    offer_id = fields.String()
-    competition_id = fields.String()
-    organization_id = fields.String()
-    amount = Money()
-    signed_on = fields.String()
-    task_start = fields.String()
-    task_end = fields.String()
-    schedule = fields.List(fields.Dict())
-    tranches = fields.List(fields.Dict())
-    status = fields.String()
-    report = fields.Dict(allow_none=True)
-    report_due_on = fields.String()
-    unused_amount = Money(allow_none=True)
-    unused_due_on = fields.String(allow_none=True)
-    returned_amount = Money(allow_none=True)
-    status_reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+ContractSchema = record_schema("ContractSchema", """
+    offer_id competition_id organization_id amount:money signed_on task_start task_end
+    schedule:dicts tranches:dicts status report?:dict report_due_on unused_amount?:money
+    unused_due_on? returned_amount?:money status_reason? created_at:time updated_at:time
+""")
 
 
 class ContractQuerySchema(PageQuery):
