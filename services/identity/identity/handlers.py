@@ -29,6 +29,7 @@ from identity.web import hash_password, verify_password
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden
+from wspolpraca.payloads import record_payload
 
 log = logging.getLogger(__name__)
 
@@ -347,12 +348,10 @@ def rotate_keys(command: RotateKeys, uow: IdentityUnit) -> None:
 
 # --- representations ------------------------------------------------------------------------
 def representation_payload(record: Record) -> Record:
-    return {"id": record["_id"], "account_id": record["account_id"],
-            "organization_id": record["organization_id"], "status": record["status"],
-            "name": record["name"], "email": record["email"], "reason": record.get("reason"),
-            "requested_at": format_time(record["requested_at"]),
-            "decided_at": format_time(record["decided_at"]) if record.get("decided_at")
-            else None}
+    return record_payload(record, """
+        account_id organization_id status name email reason? requested_at:time
+        decided_at?:time
+    """)
 
 
 @dataclass(frozen=True)
