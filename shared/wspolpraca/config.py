@@ -8,14 +8,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 SERVICE_PORTS: dict[str, int] = {
-    "portal": 8000,
-    "registry": 8001,
-    "grants": 8002,
-    "consultations": 8003,
-    "notifications": 8004,
-    "reporting": 8005,
-    "identity": 8006,
-}
+    "portal": 8000, "registry": 8001, "grants": 8002, "consultations": 8003,
+    "notifications": 8004, "reporting": 8005, "identity": 8006}
 
 # services that keep no data of their own (the portal renders the others' public APIs)
 WITHOUT_DATABASE = frozenset({"portal"})
