@@ -132,19 +132,20 @@ KINDS: dict[str, Callable[..., fields.Field]] = {
 }
 
 
-def record_schema(name: str, spec: str, base: type[Schema] = Schema,
+def record_schema(name: str, spec: str, base: type[Schema] = Schema, *, with_id: bool = True,
                   **named: fields.Field) -> type[Schema]:
-    """The schema of a record an API answers with: `id` (the stored `_id`), then the fields
-    of `spec` in their order, each `name`, `name:kind` or `name?:kind` (`?`: may be null;
-    the kinds are `KINDS`, `str` when none is given). A field that needs more than a kind
-    (a nested schema, a description) is given by keyword and named in `spec` where it
-    stands:
+    """The schema of a record an API answers with: `id` (the stored `_id`; none with
+    `with_id=False`), then the fields of `spec` in their order, each `name`, `name:kind`
+    or `name?:kind` (`?`: may be null; the kinds are `KINDS`, `str` when none is given).
+    A field that needs more than a kind (a nested schema, a description) is given by
+    keyword and named in `spec` where it stands:
 
         InquirySchema = record_schema("InquirySchema", \"\"\"
             subject text status received_at:time answered_at?:time overdue:bool
             meetings\"\"\", meetings=fields.List(fields.Nested(MeetingSchema)))
     """
-    declared: dict[str, fields.Field] = {"id": fields.String(attribute="_id")}
+    declared: dict[str, fields.Field] = {"id": fields.String(attribute="_id")} if with_id \
+        else {}
     for token in spec.split():
         field_name, _, kind = token.partition(":")
         nullable = field_name.endswith("?")

@@ -245,12 +245,9 @@ class ApplicationViewSchema(Schema):
     double_funding_acknowledgement = fields.Dict(allow_none=True)
 
 
-class OfferSchema(ApplicationViewSchema):
-    competition_id = fields.String()
-    partners = fields.List(fields.String())
-    awarded_amount = Money(allow_none=True)
-    updated_at = fields.DateTime()
-    version = fields.Integer()
+OfferSchema = record_schema("OfferSchema", """
+    competition_id partners:strs awarded_amount?:money updated_at:time version:int
+""", base=ApplicationViewSchema, with_id=False)
 
 
 class OfferDraftSchema(Schema):
@@ -263,12 +260,9 @@ class OfferDraftSchema(Schema):
                          required=True, validate=validate.Length(max=1000))
 
 
-class OfferDraftViewSchema(Schema):
-    competition_id = fields.String()
-    organization_id = fields.String()
-    values = fields.Dict()
-    updated_at = fields.DateTime()
-    updated_by = fields.String()
+OfferDraftViewSchema = record_schema("OfferDraftViewSchema", """
+    competition_id organization_id values:dict updated_at:time updated_by
+""", with_id=False)
 
 
 class OfferDraftQuerySchema(PageQuery):
@@ -353,15 +347,10 @@ class AssignmentsSchema(Schema):
                                   field_name="assignments")
 
 
-class CommitteeMemberViewSchema(Schema):
-    user_id = fields.String()
-    name = fields.String()
-    kind = fields.String()
-    organization_id = fields.String(allow_none=True)
-    excluded = fields.Boolean()
-    email = fields.String(allow_none=True)
-    declared_at = fields.DateTime(allow_none=True)
-    assigned_offers = fields.List(fields.String(), allow_none=True)
+CommitteeMemberViewSchema = record_schema("CommitteeMemberViewSchema", """
+    user_id name kind organization_id? excluded:bool email? declared_at?:time
+    assigned_offers?:strs
+""", with_id=False)
 
 
 class CommitteeViewSchema(Schema):
@@ -388,14 +377,10 @@ class ScoreViewSchema(Schema):
     scored_at = fields.DateTime()
 
 
-class RankingItemSchema(Schema):
-    offer_id = fields.String()
-    organization_id = fields.String()
-    title = fields.String()
-    requested_amount = Money()
-    average = fields.String()
-    scored_by = fields.Integer()
-    proposed_amount = Money()
+RankingItemSchema = record_schema("RankingItemSchema", """
+    offer_id organization_id title requested_amount:money average scored_by:int
+    proposed_amount:money
+""", with_id=False)
 
 
 class RankingSchema(Schema):
@@ -425,39 +410,26 @@ class ResultsSchema(Schema):
                                         validate=validate.Length(max=1000))
 
 
-class ResultItemSchema(Schema):
-    offer_id = fields.String()
-    organization_id = fields.String()
-    title = fields.String()
-    requested_amount = Money()
-    awarded_amount = Money()
-    funded = fields.Boolean()
-    average = fields.String(allow_none=True)
+ResultItemSchema = record_schema("ResultItemSchema", """
+    offer_id organization_id title requested_amount:money awarded_amount:money funded:bool
+    average?
+""", with_id=False)
 
 
-class ResultsViewSchema(Schema):
-    competition_id = fields.String()
-    title = fields.String()
-    status = fields.String()
-    budget = Money()
-    awarded = Money()
-    resolved_at = fields.DateTime()
-    items = fields.List(fields.Nested(ResultItemSchema))
+ResultsViewSchema = record_schema("ResultsViewSchema", """
+    competition_id title status budget:money awarded:money resolved_at:time items
+""", with_id=False, items=fields.List(fields.Nested(ResultItemSchema)))
 
 
-class SimilarItemSchema(Schema):
-    kind = fields.String(metadata={"enum": ["offer", "small_grant"]})
-    id = fields.String()
-    competition_id = fields.String(allow_none=True)
-    department = fields.String(allow_none=True)
-    organization_id = fields.String()
-    title = fields.String()
-    task_start = fields.String()
-    task_end = fields.String()
-    status = fields.String()
-    score = fields.Integer(metadata={"description": "0-100, higher is more alike"})
-    reasons = fields.List(fields.String(), metadata={"description": "In Polish, e.g. "
-                                                     "„ten sam tytuł”"})
+SimilarItemSchema = record_schema("SimilarItemSchema", """
+    kind id competition_id? department? organization_id title task_start task_end status
+    score reasons
+""",
+    with_id=False,
+    kind=fields.String(metadata={"enum": ["offer", "small_grant"]}),
+    score=fields.Integer(metadata={"description": "0-100, higher is more alike"}),
+    reasons=fields.List(fields.String(),
+                        metadata={"description": "In Polish, e.g. „ten sam tytuł”"}))
 
 
 class SimilarListSchema(Schema):
@@ -482,15 +454,10 @@ class SmallGrantCreateSchema(OfferFieldsSchema):
     area = Area()
 
 
-class SmallGrantSchema(ApplicationViewSchema):
-    year = fields.Integer()
-    area = fields.String()
-    published_at = fields.DateTime(allow_none=True)
-    publication_due_on = fields.String(allow_none=True)
-    published_late = fields.Boolean(allow_none=True)
-    comments_until = fields.DateTime(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
-    comments_count = fields.Integer()
+SmallGrantSchema = record_schema("SmallGrantSchema", """
+    year:int area published_at?:time publication_due_on? published_late?:bool
+    comments_until?:time decided_at?:time comments_count:int
+""", base=ApplicationViewSchema, with_id=False)
 
 
 class SmallGrantAwardSchema(Schema):

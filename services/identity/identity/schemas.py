@@ -118,16 +118,10 @@ class ClientCreateSchema(Schema):
         fields.Url(schemes={"https", "http"}, require_tld=False), load_default=list)
 
 
-class ClientSchema(Schema):
-    client_id = fields.String(attribute="_id")
-    name = fields.String()
-    kind = fields.String()
-    department = fields.String(allow_none=True)
-    redirect_uris = fields.List(fields.String())
-    post_logout_redirect_uris = fields.List(fields.String())
-    grant_types = fields.List(fields.String())
-    token_endpoint_auth_method = fields.String()
-    created_at = fields.AwareDateTime()
+ClientSchema = record_schema("ClientSchema", """
+    client_id name kind department? redirect_uris:strs post_logout_redirect_uris:strs
+    grant_types:strs token_endpoint_auth_method created_at:aware
+""", with_id=False, client_id=fields.String(attribute="_id"))
 
 
 class ClientCreatedSchema(ClientSchema):

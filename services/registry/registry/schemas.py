@@ -124,14 +124,9 @@ class DepartmentUpdateSchema(Schema):
     email = fields.Email()
 
 
-class DepartmentSchema(Schema):
-    code = fields.String(attribute="_id")
-    name = fields.String()
-    areas = fields.List(fields.String())
-    contact_person = fields.String()
-    email = fields.String()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+DepartmentSchema = record_schema("DepartmentSchema", """
+    code name areas:strs contact_person email created_at:time updated_at:time
+""", with_id=False, code=fields.String(attribute="_id"))
 
 
 class DepartmentQuerySchema(PageQuery):
