@@ -100,9 +100,8 @@ def new_booking(data: dict[str, Any], resource: dict[str, Any], organization: di
         "ends_at": ends_at,
         "hours": rules.booking_hours(starts_at, ends_at),
         "status": rules.BookingStatus.REQUESTED.value,
-        "reason": None,
         "requested_by": requested_by,
-        "decided_by": None,
+        **dict.fromkeys(("reason", "decided_by")),  # until it is decided
         "created_at": now,
         "updated_at": now,
     }
@@ -127,9 +126,7 @@ def new_patronage(data: dict[str, Any], organization: dict[str, Any], now: datet
         "ends_at": _ms(data["ends_at"]),
         "areas": validate_areas(data["areas"]),
         "status": rules.PatronageStatus.REQUESTED.value,
-        "reason": None,
-        "decided_by": None,
-        "decided_at": None,
+        **dict.fromkeys(("reason", "decided_by", "decided_at")),  # until it is decided
         "created_at": now,
     }
 
