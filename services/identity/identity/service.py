@@ -17,7 +17,6 @@ from typing import Any
 
 from authlib.oauth2 import OAuth2Error
 from nameko.extensions import DependencyProvider
-from nameko.timer import timer
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Request, Response
 
@@ -65,6 +64,7 @@ from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
 from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import PageQuery
+from wspolpraca.timers import scheduled
 
 log = logging.getLogger(__name__)
 
@@ -551,12 +551,10 @@ class IdentityService(AccountsMixin, ClientsMixin, RepresentationsMixin, OpenIdM
     boot = Bootstrap()
     log_context = WorkerLogContext()
 
-    @timer(interval=AUDIT_RETENTION_CHECK_SECONDS)
+    @scheduled(AUDIT_RETENTION_CHECK_SECONDS)
     def remove_expired_audit_entries(self) -> int:
         """The audit log keeps sign-ins and role changes WSPOLPRACA_IDENTITY_AUDIT_RETENTION_DAYS
         days; one instance at a time removes what is older."""
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         return self.expire_audit(utcnow())
 
     def expire_audit(self, now) -> int:
