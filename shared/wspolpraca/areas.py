@@ -26,132 +26,80 @@ class Area:
     """The point of art. 4 ust. 1 (e.g. "1a"), for reference."""
 
 
-AREAS: tuple[Area, ...] = (
-    Area(
-        "social_assistance",
-        "pomoc społeczna, w tym pomoc rodzinom i osobom w trudnej sytuacji życiowej "
-        "oraz wyrównywanie szans tych rodzin i osób",
-        "1",
-    ),
-    Area("family_support_foster_care", "wspieranie rodziny i systemu pieczy zastępczej", "1a"),
-    Area(
-        "social_inclusion",
-        "działalność na rzecz integracji i reintegracji zawodowej i społecznej osób "
-        "zagrożonych wykluczeniem społecznym",
-        "2",
-    ),
-    Area("charity", "działalność charytatywna", "3"),
-    Area(
-        "national_tradition",
-        "podtrzymywanie i upowszechnianie tradycji narodowej, pielęgnowanie polskości "
-        "oraz rozwój świadomości narodowej, obywatelskiej i kulturowej",
-        "4",
-    ),
-    Area(
-        "national_minorities",
-        "działalność na rzecz mniejszości narodowych i etnicznych oraz języka regionalnego",
-        "5",
-    ),
-    Area("foreigners_integration", "działalność na rzecz integracji cudzoziemców", "5a"),
-    Area("health", "ochrona i promocja zdrowia, w tym działalność lecznicza", "6"),
-    Area("disability", "działalność na rzecz osób niepełnosprawnych", "7"),
-    Area(
-        "employment",
-        "promocja zatrudnienia i aktywizacji zawodowej osób pozostających bez pracy "
-        "i zagrożonych zwolnieniem z pracy",
-        "8",
-    ),
-    Area("gender_equality", "działalność na rzecz równych praw kobiet i mężczyzn", "9"),
-    Area("seniors", "działalność na rzecz osób w wieku emerytalnym", "10"),
-    Area(
-        "economic_development",
-        "działalność wspomagająca rozwój gospodarczy, w tym rozwój przedsiębiorczości",
-        "11",
-    ),
-    Area(
-        "innovation",
-        "działalność wspomagająca rozwój techniki, wynalazczości i innowacyjności oraz "
-        "rozpowszechnianie i wdrażanie nowych rozwiązań technicznych w praktyce gospodarczej",
-        "12",
-    ),
-    Area(
-        "local_communities",
-        "działalność wspomagająca rozwój wspólnot i społeczności lokalnych",
-        "13",
-    ),
-    Area("education", "nauka, szkolnictwo wyższe, edukacja, oświata i wychowanie", "14"),
-    Area(
-        "children_and_youth",
-        "działalność na rzecz dzieci i młodzieży, w tym wypoczynek dzieci i młodzieży",
-        "15",
-    ),
-    Area("culture", "kultura, sztuka, ochrona dóbr kultury i dziedzictwa narodowego", "16"),
-    Area("sport", "wspieranie i upowszechnianie kultury fizycznej", "17"),
-    Area(
-        "ecology",
-        "ekologia i ochrona zwierząt oraz ochrona dziedzictwa przyrodniczego",
-        "18",
-    ),
-    Area("tourism", "turystyka i krajoznawstwo", "19"),
-    Area("public_safety", "porządek i bezpieczeństwo publiczne", "20"),
-    Area(
-        "national_defence",
-        "obronność państwa i działalność Sił Zbrojnych Rzeczypospolitej Polskiej",
-        "21",
-    ),
-    Area(
-        "human_rights",
-        "upowszechnianie i ochrona wolności i praw człowieka oraz swobód obywatelskich, "
-        "a także działania wspomagające rozwój demokracji",
-        "22",
-    ),
-    Area(
-        "legal_aid",
-        "udzielanie nieodpłatnej pomocy prawnej, nieodpłatne poradnictwo obywatelskie "
-        "oraz zwiększanie świadomości prawnej społeczeństwa",
-        "22a",
-    ),
-    Area("civil_protection", "ratownictwo i ochrona ludności", "23"),
-    Area(
-        "disaster_relief",
-        "pomoc ofiarom katastrof, klęsk żywiołowych, konfliktów zbrojnych i wojen "
-        "w kraju i za granicą",
-        "24",
-    ),
-    Area("consumer_rights", "upowszechnianie i ochrona praw konsumentów", "25"),
-    Area(
-        "european_integration",
-        "działalność na rzecz integracji europejskiej oraz rozwijania kontaktów "
-        "i współpracy między społeczeństwami",
-        "26",
-    ),
-    Area("volunteering", "promocja i organizacja wolontariatu", "27"),
-    Area("polish_diaspora", "pomoc Polonii i Polakom za granicą", "28"),
-    Area(
-        "combatants_and_repressed", "działalność na rzecz kombatantów i osób represjonowanych", "29"
-    ),
-    Area(
-        "veterans_abroad",
-        "działalność na rzecz weteranów i weteranów poszkodowanych "
-        "(weteranów działań poza granicami państwa)",
-        "29a",
-    ),
-    Area("poland_promotion", "promocja Rzeczypospolitej Polskiej za granicą", "30"),
-    Area(
-        "family_and_child_rights",
-        "działalność na rzecz rodziny, macierzyństwa, rodzicielstwa, upowszechniania "
-        "i ochrony praw dziecka",
-        "31",
-    ),
-    Area("addiction_prevention", "przeciwdziałanie uzależnieniom i patologiom społecznym", "32"),
-    Area("revitalisation", "rewitalizacja", "32a"),
-    Area(
-        "ngo_support",
-        "działalność na rzecz organizacji pozarządowych oraz podmiotów wymienionych "
-        "w art. 3 ust. 3 ustawy, w zakresie określonym w pozostałych punktach",
-        "33",
-    ),
-)
+# art. 4 ust. 1: the point, the code, its Polish name (a longer name goes on indented lines)
+_ACT_POINTS = """
+1   social_assistance: pomoc społeczna, w tym pomoc rodzinom i osobom w trudnej sytuacji
+    życiowej oraz wyrównywanie szans tych rodzin i osób
+1a  family_support_foster_care: wspieranie rodziny i systemu pieczy zastępczej
+2   social_inclusion: działalność na rzecz integracji i reintegracji zawodowej i społecznej osób
+    zagrożonych wykluczeniem społecznym
+3   charity: działalność charytatywna
+4   national_tradition: podtrzymywanie i upowszechnianie tradycji narodowej, pielęgnowanie
+    polskości oraz rozwój świadomości narodowej, obywatelskiej i kulturowej
+5   national_minorities: działalność na rzecz mniejszości narodowych i etnicznych oraz języka
+    regionalnego
+5a  foreigners_integration: działalność na rzecz integracji cudzoziemców
+6   health: ochrona i promocja zdrowia, w tym działalność lecznicza
+7   disability: działalność na rzecz osób niepełnosprawnych
+8   employment: promocja zatrudnienia i aktywizacji zawodowej osób pozostających bez pracy i
+    zagrożonych zwolnieniem z pracy
+9   gender_equality: działalność na rzecz równych praw kobiet i mężczyzn
+10  seniors: działalność na rzecz osób w wieku emerytalnym
+11  economic_development: działalność wspomagająca rozwój gospodarczy, w tym rozwój
+    przedsiębiorczości
+12  innovation: działalność wspomagająca rozwój techniki, wynalazczości i innowacyjności oraz
+    rozpowszechnianie i wdrażanie nowych rozwiązań technicznych w praktyce gospodarczej
+13  local_communities: działalność wspomagająca rozwój wspólnot i społeczności lokalnych
+14  education: nauka, szkolnictwo wyższe, edukacja, oświata i wychowanie
+15  children_and_youth: działalność na rzecz dzieci i młodzieży, w tym wypoczynek dzieci i
+    młodzieży
+16  culture: kultura, sztuka, ochrona dóbr kultury i dziedzictwa narodowego
+17  sport: wspieranie i upowszechnianie kultury fizycznej
+18  ecology: ekologia i ochrona zwierząt oraz ochrona dziedzictwa przyrodniczego
+19  tourism: turystyka i krajoznawstwo
+20  public_safety: porządek i bezpieczeństwo publiczne
+21  national_defence: obronność państwa i działalność Sił Zbrojnych Rzeczypospolitej Polskiej
+22  human_rights: upowszechnianie i ochrona wolności i praw człowieka oraz swobód obywatelskich,
+    a także działania wspomagające rozwój demokracji
+22a legal_aid: udzielanie nieodpłatnej pomocy prawnej, nieodpłatne poradnictwo obywatelskie oraz
+    zwiększanie świadomości prawnej społeczeństwa
+23  civil_protection: ratownictwo i ochrona ludności
+24  disaster_relief: pomoc ofiarom katastrof, klęsk żywiołowych, konfliktów zbrojnych i wojen w
+    kraju i za granicą
+25  consumer_rights: upowszechnianie i ochrona praw konsumentów
+26  european_integration: działalność na rzecz integracji europejskiej oraz rozwijania kontaktów
+    i współpracy między społeczeństwami
+27  volunteering: promocja i organizacja wolontariatu
+28  polish_diaspora: pomoc Polonii i Polakom za granicą
+29  combatants_and_repressed: działalność na rzecz kombatantów i osób represjonowanych
+29a veterans_abroad: działalność na rzecz weteranów i weteranów poszkodowanych (weteranów
+    działań poza granicami państwa)
+30  poland_promotion: promocja Rzeczypospolitej Polskiej za granicą
+31  family_and_child_rights: działalność na rzecz rodziny, macierzyństwa, rodzicielstwa,
+    upowszechniania i ochrony praw dziecka
+32  addiction_prevention: przeciwdziałanie uzależnieniom i patologiom społecznym
+32a revitalisation: rewitalizacja
+33  ngo_support: działalność na rzecz organizacji pozarządowych oraz podmiotów wymienionych w
+    art. 3 ust. 3 ustawy, w zakresie określonym w pozostałych punktach
+"""
+
+
+def _parse(table: str) -> tuple[Area, ...]:
+    entries: list[str] = []
+    for line in table.strip().splitlines():
+        if line.startswith(" "):
+            entries[-1] += " " + line.strip()
+        else:
+            entries.append(line)
+    areas = []
+    for entry in entries:
+        point, rest = entry.split(maxsplit=1)
+        code, name = rest.split(": ", 1)
+        areas.append(Area(code, name, point))
+    return tuple(areas)
+
+
+AREAS: tuple[Area, ...] = _parse(_ACT_POINTS)
 
 AREAS_BY_CODE: dict[str, Area] = {area.code: area for area in AREAS}
 

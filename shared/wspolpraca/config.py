@@ -8,14 +8,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 SERVICE_PORTS: dict[str, int] = {
-    "portal": 8000,
-    "registry": 8001,
-    "grants": 8002,
-    "consultations": 8003,
-    "notifications": 8004,
-    "reporting": 8005,
-    "identity": 8006,
-}
+    "portal": 8000, "registry": 8001, "grants": 8002, "consultations": 8003,
+    "notifications": 8004, "reporting": 8005, "identity": 8006}
 
 # services that publish no events (no outbox): the portal renders the others' APIs
 WITHOUT_EVENTS = frozenset({"portal"})

@@ -1,12 +1,15 @@
 """marshmallow fields every service needs: money as a decimal string, non-blank text, a time
-with its zone."""
+with its zone; and `record_schema`, the one way to write the schema of a record an API
+answers with."""
 
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 CENT = Decimal("0.01")
 # Matched with fullmatch: ASCII digits only (`\d` takes any script's), and the whole string
@@ -111,3 +114,49 @@ class Text(fields.String):
 def Time(**kwargs) -> fields.AwareDateTime:  # noqa: N802 - reads as a field type
     """An RFC 3339 time with a zone (a time without one is refused)."""
     return fields.AwareDateTime(format="iso", **kwargs)
+
+
+# The kinds of `record_schema`'s spec: what a stored record's field is answered as.
+KINDS: dict[str, Callable[..., fields.Field]] = {
+    "str": fields.String,
+    "int": fields.Integer,
+    "float": fields.Float,
+    "bool": fields.Boolean,
+    "time": fields.DateTime,
+    "aware": fields.AwareDateTime,
+    "date": fields.Date,
+    "money": Money,
+    "dict": fields.Dict,
+    "strs": lambda **kwargs: fields.List(fields.String(), **kwargs),
+    "dicts": lambda **kwargs: fields.List(fields.Dict(), **kwargs),
+}
+
+
+def record_schema(name: str, spec: str, base: type[Schema] = Schema, *, with_id: bool = True,
+                  **named: fields.Field) -> type[Schema]:
+    """The schema of a record an API answers with: `id` (the stored `_id`; none with
+    `with_id=False`), then the fields of `spec` in their order, each `name`, `name:kind`
+    or `name?:kind` (`?`: may be null; the kinds are `KINDS`, `str` when none is given).
+    A field that needs more than a kind (a nested schema, a description) is given by
+    keyword and named in `spec` where it stands:
+
+        InquirySchema = record_schema("InquirySchema", \"\"\"
+            subject text status received_at:time answered_at?:time overdue:bool
+            meetings\"\"\", meetings=fields.List(fields.Nested(MeetingSchema)))
+    """
+    declared: dict[str, fields.Field] = {"id": fields.String(attribute="_id")} if with_id \
+        else {}
+    for token in spec.split():
+        field_name, _, kind = token.partition(":")
+        nullable = field_name.endswith("?")
+        field_name = field_name.rstrip("?")
+        if field_name in named:
+            declared[field_name] = named.pop(field_name)
+            continue
+        options = {"allow_none": True} if nullable else {}
+        declared[field_name] = KINDS[kind or "str"](**options)
+    if named:
+        raise TypeError(f"{name}: {sorted(named)} given but not named in the spec")
+    schema = type(name, (base,), dict(declared))
+    schema.__module__ = sys._getframe(1).f_globals.get("__name__", __name__)  # the caller's
+    return schema

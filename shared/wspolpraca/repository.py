@@ -102,3 +102,13 @@ class UnversionedRepository(Repository):
         if precondition is not None:
             precondition.check(record)
         self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)
+
+
+def collection_repository(name: str, collection_name: str, not_found: str, *,
+                          versioned: bool = True) -> type[Repository]:
+    """A repository that needs nothing but the base's methods: its collection and "not
+    found" message (`Councils = collection_repository("Councils", COUNCILS, "Nie ma takiej
+    rady.", versioned=False)`)."""
+    base = Repository if versioned else UnversionedRepository
+    return type(name, (base,), {"collection_name": collection_name, "not_found": not_found,
+                                "__module__": base.__module__})

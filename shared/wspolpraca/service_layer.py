@@ -1,5 +1,6 @@
 """The service layer's machinery: the unit of work command handlers get, and the one
-generic status change ("load, apply a domain transition, save with the version, emit").
+generic status change ("load, apply a domain transition, save with the version, emit")
+and its twin for a new record (`create`: add, emit).
 
 A command handler is a plain function `handler(command, uow)`: it loads records through the
 unit's repositories, calls the domain, saves and emits. The nameko entry point parses the
@@ -149,6 +150,15 @@ def _apply(uow: Emitter, store: Store, record_id: str,
     for event in changed.events:
         uow.emit(event.routing_key, event.subject or record_id, event.payload())
     return changed.record, True
+
+
+def create(uow: Emitter, store: Any, record: dict[str, Any], routing_key: str,
+           payload: dict[str, Any]) -> dict[str, Any]:
+    """Add a new record and emit the event of its creation (its subject: the record's id);
+    the record."""
+    store.add(record)
+    uow.emit(routing_key, record["_id"], payload)
+    return record
 
 
 def change(uow: Emitter, store: Store, record_id: str,

@@ -4,9 +4,9 @@ for. The services' domain modules phrase the refusal; the rule is written once h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from wspolpraca.errors import DomainError
 
@@ -29,3 +29,22 @@ def require_reason(reason: str | None) -> str:
     if not text:
         raise DomainError("reason_required", "Podaj powód.", field="reason")
     return text
+
+
+def status_change(statuses: Callable[[Any], S], allowed: Iterable[S], target: S, refusal: str,
+                  *, reason: bool = False, doc: str = "") -> Callable[..., S]:
+    """A domain transition as a function of the current status (a status or its value):
+    `transition` to `target` from `allowed`, refused with `refusal`; with `reason=True` it
+    takes the reason too and asks for it first (`require_reason`)."""
+    allowed = frozenset(allowed)
+
+    def move(status: Any, *given: str | None) -> S:
+        if reason:
+            (why,) = given
+            require_reason(why)
+        elif given:
+            raise TypeError("this transition takes no reason")
+        return transition(statuses(status), allowed, target, refusal)
+
+    move.__doc__ = doc
+    return move

@@ -28,7 +28,7 @@ from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Forbidden, NotFound
 from wspolpraca.rules import DatedRules
-from wspolpraca.service_layer import Changed, Due, Event, UnitOfWork, change, sweep
+from wspolpraca.service_layer import Changed, Due, Event, UnitOfWork, change, create, sweep
 
 RULES = DatedRules.load(Path(__file__).with_name("rules.toml"))
 Record = dict[str, Any]
@@ -80,10 +80,8 @@ def open_consultation(command: OpenConsultation, uow: Unit) -> Record:
     data = command.data
     domain.check_consultation_period(data["opens_at"], data["closes_at"], now, RULES)
     record = records.new_consultation(data, command.created_by, now)
-    uow.consultations.add(record)
-    uow.emit("consultation.opened", record["_id"],
-             records.consultation_payload(record, records.status_now(record, now).value))
-    return record
+    return create(uow, uow.consultations, record, "consultation.opened",
+                  records.consultation_payload(record, records.status_now(record, now).value))
 
 
 @dataclass(frozen=True)
@@ -401,9 +399,7 @@ def create_council(command: CreateCouncil, uow: Unit) -> Record:
             return Changed(council_request)
 
         change(uow, uow.council_requests, data["request_id"], act_on)
-    uow.councils.add(record)
-    uow.emit("council.created", record["_id"], records.council_payload(record))
-    return record
+    return create(uow, uow.councils, record, "council.created", records.council_payload(record))
 
 
 @dataclass(frozen=True)

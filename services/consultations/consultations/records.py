@@ -9,6 +9,7 @@ from consultations import domain
 from wspolpraca.areas import validate_areas
 from wspolpraca.envelope import format_time
 from wspolpraca.pagination import new_id
+from wspolpraca.payloads import record_payload
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -81,22 +82,10 @@ def consultation_view(record: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def consultation_payload(record: dict[str, Any], status: str, **extra: Any) -> dict[str, Any]:
-    payload = {
-        "id": record["_id"],
-        "title": record["title"],
-        "subject": record["subject"],
-        "act_kind": record["act_kind"],
-        "programme_id": record.get("programme_id"),
-        "sections": record["sections"],
-        "forms": record["forms"],
-        "opens_at": format_time(record["opens_at"]),
-        "closes_at": format_time(record["closes_at"]),
-        "addressees": record["addressees"],
-        "residents_may_comment": record["residents_may_comment"],
-        "status": status,
-    }
-    payload.update(extra)
-    return payload
+    return record_payload(record, """
+        title subject act_kind programme_id? sections forms opens_at:time closes_at:time
+        addressees residents_may_comment status
+    """, status=status, **extra)
 
 
 def closed_payload(record: dict[str, Any], comments: int, closed_by: str) -> dict[str, Any]:
@@ -127,15 +116,13 @@ def new_comment(consultation_id: str, data: dict[str, Any], submitted_by: str | 
 
 def comment_payload(comment: dict[str, Any], consultation: dict[str, Any]) -> dict[str, Any]:
     """No comment text or author's name: those are read through the API."""
-    return {
-        "id": comment["_id"],
-        "consultation_id": consultation["_id"],
-        "consultation_title": consultation["title"],
-        "section": comment["section"],
-        "organization_id": comment["organization_id"],
-        "author_kind": "organization" if comment["organization_id"] else "resident",
-        "submitted_at": format_time(comment["submitted_at"]),
-    }
+    return record_payload(comment, """
+        consultation_id consultation_title section organization_id author_kind
+        submitted_at:time
+    """,
+        consultation_id=consultation["_id"],
+        consultation_title=consultation["title"],
+        author_kind="organization" if comment["organization_id"] else "resident")
 
 
 def spam_payload(comment: dict[str, Any], consultation: dict[str, Any]) -> dict[str, Any]:
@@ -180,15 +167,7 @@ def previous_time(meeting: dict[str, Any]) -> dict[str, Any]:
 
 def meeting_payload(meeting: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """What calendars need: title, start, end and place."""
-    payload = {
-        "id": meeting["_id"],
-        "title": meeting["title"],
-        "starts_at": format_time(meeting["starts_at"]),
-        "ends_at": format_time(meeting["ends_at"]),
-        "place": meeting["place"],
-    }
-    payload.update(extra)
-    return payload
+    return record_payload(meeting, "title starts_at:time ends_at:time place", **extra)
 
 
 def report(consultation: dict[str, Any], comments: list[dict[str, Any]],
@@ -280,9 +259,7 @@ def council_view(council: dict[str, Any]) -> dict[str, Any]:
 
 
 def member_payload(member: dict[str, Any]) -> dict[str, Any]:
-    return {"id": member["_id"], "name": member["name"], "side": member["side"],
-            "organization_id": member["organization_id"],
-            "user_id": member.get("user_id"), "email": member.get("email")}
+    return record_payload(member, "name side organization_id user_id? email?")
 
 
 def composition(council: dict[str, Any]) -> dict[str, Any]:
@@ -293,15 +270,9 @@ def composition(council: dict[str, Any]) -> dict[str, Any]:
 
 
 def council_payload(council: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": council["_id"],
-        "name": council["name"],
-        "kind": council["kind"],
-        "term_start": council["term_start"],
-        "term_end": council["term_end"],
-        "request_id": council.get("request_id"),
-        "members": [member_payload(m) for m in active_members(council)],
-    }
+    return record_payload(council, """
+        name kind term_start term_end request_id? members
+    """, members=[member_payload(m) for m in active_members(council)])
 
 
 def member_event(council: dict[str, Any], member: dict[str, Any], **extra: Any) -> dict:
@@ -331,15 +302,9 @@ def council_request_view(request: dict[str, Any], now: datetime) -> dict[str, An
 
 
 def council_request_payload(request: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {
-        "id": request["_id"],
-        "kind": request["kind"],
-        "name": request["name"],
-        "supporters": request["supporters"],
-        "received_at": format_time(request["received_at"]),
-        "deadline": format_time(request["deadline"]),
-        "days_late": max(0, (now - request["deadline"]).days),
-    }
+    return record_payload(request, """
+        kind name supporters received_at:time deadline:time days_late
+    """, days_late=max(0, (now - request["deadline"]).days))
 
 
 def new_council_meeting(council_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -376,14 +341,6 @@ def new_opinion_request(council_id: str, data: dict[str, Any], deadline: datetim
 
 
 def opinion_payload(request: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    payload = {
-        "id": request["_id"],
-        "council_id": request["council_id"],
-        "subject": request["subject"],
-        "consultation_id": request.get("consultation_id"),
-        "status": request["status"],
-        "requested_at": format_time(request["requested_at"]),
-        "deadline": format_time(request["deadline"]),
-    }
-    payload.update(extra)
-    return payload
+    return record_payload(request, """
+        council_id subject consultation_id? status requested_at:time deadline:time
+    """, **extra)

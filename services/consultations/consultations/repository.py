@@ -9,7 +9,7 @@ from pymongo import ASCENDING, IndexModel
 
 from wspolpraca.mongo import Collection, DomainGauge
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
-from wspolpraca.repository import Repository, UnversionedRepository
+from wspolpraca.repository import Repository, UnversionedRepository, collection_repository
 
 CONSULTATIONS = "consultations"
 COMMENTS = "comments"
@@ -71,24 +71,19 @@ class Comments(UnversionedRepository):
                                          session=self.session).sort("_id", ASCENDING))
 
 
-class Councils(UnversionedRepository):
-    collection_name = COUNCILS
-    not_found = "Nie ma takiej rady."
+Councils = collection_repository("Councils", COUNCILS, "Nie ma takiej rady.", versioned=False)
 
 
-class CouncilRequests(UnversionedRepository):
-    collection_name = COUNCIL_REQUESTS
-    not_found = "Nie ma takiego wniosku."
+CouncilRequests = collection_repository(
+    "CouncilRequests", COUNCIL_REQUESTS, "Nie ma takiego wniosku.", versioned=False)
 
 
-class CouncilMeetings(Repository):
-    collection_name = COUNCIL_MEETINGS
-    not_found = "Nie ma takiego posiedzenia."
+CouncilMeetings = collection_repository(
+    "CouncilMeetings", COUNCIL_MEETINGS, "Nie ma takiego posiedzenia.")
 
 
-class OpinionRequests(UnversionedRepository):
-    collection_name = OPINION_REQUESTS
-    not_found = "Nie ma takiego wniosku o opinię."
+OpinionRequests = collection_repository(
+    "OpinionRequests", OPINION_REQUESTS, "Nie ma takiego wniosku o opinię.", versioned=False)
 
 
 class Organizations(Repository):

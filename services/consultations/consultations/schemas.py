@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from consultations.domain import ConsultationForm, CouncilKind, Decision, Side
-from wspolpraca.fields import Text, Time
+from wspolpraca.fields import Text, Time, record_schema
 from wspolpraca.pagination import PageQuery
 from wspolpraca.validators import OBJECT_ID, one_of
 
@@ -69,14 +69,9 @@ class ConsultationUpdateSchema(Schema):
     residents_may_comment = fields.Boolean()
 
 
-class MeetingSchema(Schema):
-    id = fields.String(attribute="_id")
-    title = fields.String()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    place = fields.String()
-    cancelled_at = fields.DateTime(allow_none=True)
-    cancel_reason = fields.String(allow_none=True)
+MeetingSchema = record_schema("MeetingSchema", """
+    title starts_at:time ends_at:time place cancelled_at?:time cancel_reason?
+""")
 
 
 class MeetingMoveSchema(Schema):
@@ -87,29 +82,13 @@ class MeetingMoveSchema(Schema):
     place = Text(load_default=None, min_length=2, max_length=500)
 
 
-class ConsultationSchema(Schema):
-    id = fields.String(attribute="_id")
-    title = fields.String()
-    subject = fields.String()
-    act_kind = fields.String()
-    programme_id = fields.String(allow_none=True)
-    draft_text = fields.String(allow_none=True)
-    attachment_url = fields.String(allow_none=True)
-    sections = fields.List(fields.String())
-    forms = fields.List(fields.String())
-    opens_at = fields.DateTime()
-    closes_at = fields.DateTime()
-    addressees = fields.Dict()
-    residents_may_comment = fields.Boolean()
-    status = fields.String()
-    closed_at = fields.DateTime(allow_none=True)
-    report_published_at = fields.DateTime(allow_none=True)
-    meetings = fields.List(fields.Nested(MeetingSchema))
-    comments = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    # the record's version, also its ETag (`If-Match` on PATCH: 412 `stale` when it changed)
-    version = fields.Integer()
+# `version` is also the record's ETag (`If-Match` on a change: 412 `stale` when it changed)
+ConsultationSchema = record_schema("ConsultationSchema", """
+    title subject act_kind programme_id? draft_text? attachment_url? sections:strs
+    forms:strs opens_at:time closes_at:time addressees:dict residents_may_comment:bool
+    status closed_at?:time report_published_at?:time meetings comments:int created_at:time
+    updated_at:time version:int
+""", meetings=fields.List(fields.Nested(MeetingSchema)))
 
 
 class ConsultationQuerySchema(PageQuery):
@@ -135,19 +114,10 @@ class AnswerOutSchema(Schema):
     answered_at = fields.DateTime()
 
 
-class CommentSchema(Schema):
-    id = fields.String(attribute="_id")
-    consultation_id = fields.String()
-    section = fields.String(allow_none=True)
-    author = fields.String()
-    organization_id = fields.String(allow_none=True)
-    text = fields.String(allow_none=True)
-    submitted_at = fields.DateTime()
-    hidden = fields.Boolean()
-    hidden_reason = fields.String(allow_none=True)
-    hidden_at = fields.DateTime(allow_none=True)
-    spam = fields.Boolean()
-    answer = fields.Nested(AnswerOutSchema, allow_none=True)
+CommentSchema = record_schema("CommentSchema", """
+    consultation_id section? author organization_id? text? submitted_at:time hidden:bool
+    hidden_reason? hidden_at?:time spam:bool answer
+""", answer=fields.Nested(AnswerOutSchema, allow_none=True))
 
 
 class ReasonSchema(Schema):
@@ -228,16 +198,10 @@ class CouncilRequestCreateSchema(Schema):
     justification = fields.String(load_default=None, validate=validate.Length(max=20000))
 
 
-class CouncilRequestSchema(Schema):
-    id = fields.String(attribute="_id")
-    kind = fields.String()
-    name = fields.String()
-    supporters = fields.List(fields.String())
-    justification = fields.String(allow_none=True)
-    received_at = fields.DateTime()
-    deadline = fields.DateTime()
-    council_id = fields.String(allow_none=True)
-    late = fields.Boolean()
+CouncilRequestSchema = record_schema("CouncilRequestSchema", """
+    kind name supporters:strs justification? received_at:time deadline:time council_id?
+    late:bool
+""")
 
 
 class CouncilRequestQuerySchema(PageQuery):
@@ -265,21 +229,11 @@ class MinutesSchema(Schema):
     resolutions = fields.List(fields.Nested(ResolutionSchema), load_default=list)
 
 
-class CouncilMeetingSchema(Schema):
-    id = fields.String(attribute="_id")
-    council_id = fields.String()
-    title = fields.String()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    place = fields.String()
-    agenda = fields.List(fields.String())
-    attendance = fields.List(fields.String())
-    minutes = fields.String(allow_none=True)
-    resolutions = fields.List(fields.Nested(ResolutionSchema))
-    cancelled_at = fields.DateTime(allow_none=True)
-    cancel_reason = fields.String(allow_none=True)
-    # the meeting's version, also its ETag (`If-Match` on move: 412 `stale` when it changed)
-    version = fields.Integer()
+# `version` is also the record's ETag (`If-Match` on a change: 412 `stale` when it changed)
+CouncilMeetingSchema = record_schema("CouncilMeetingSchema", """
+    council_id title starts_at:time ends_at:time place agenda:strs attendance:strs minutes?
+    resolutions cancelled_at?:time cancel_reason? version:int
+""", resolutions=fields.List(fields.Nested(ResolutionSchema)))
 
 
 class OpinionRequestCreateSchema(Schema):
@@ -292,15 +246,7 @@ class OpinionSchema(Schema):
     opinion = Text(required=True, min_length=1, max_length=50000)
 
 
-class OpinionRequestSchema(Schema):
-    id = fields.String(attribute="_id")
-    council_id = fields.String()
-    subject = fields.String()
-    consultation_id = fields.String(allow_none=True)
-    document_url = fields.String(allow_none=True)
-    status = fields.String()
-    requested_at = fields.DateTime()
-    deadline = fields.DateTime()
-    opinion = fields.String(allow_none=True)
-    issued_at = fields.DateTime(allow_none=True)
-    lapsed_at = fields.DateTime(allow_none=True)
+OpinionRequestSchema = record_schema("OpinionRequestSchema", """
+    council_id subject consultation_id? document_url? status requested_at:time deadline:time
+    opinion? issued_at?:time lapsed_at?:time
+""")

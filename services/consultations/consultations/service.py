@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from nameko.timer import timer
-
 from consultations import handlers, queries, records, repository
 from consultations.report import in_format
 from consultations.schemas import (
@@ -48,6 +46,7 @@ from wspolpraca.mongo import Mongo
 from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import PageQuery
 from wspolpraca.service_layer import Due, HandlesCommands
+from wspolpraca.timers import scheduled
 
 STAFF = ("officer",)  # admin passes every role check
 DEADLINE_CHECK_SECONDS = 30
@@ -180,11 +179,9 @@ class ConsultationsMixin(_Entry):
 
     # --- the closing timer ----------------------------------------------------------
 
-    @timer(interval=DEADLINE_CHECK_SECONDS)
+    @scheduled(DEADLINE_CHECK_SECONDS)
     def close_due_consultations(self) -> int:
         """Close every consultation whose closing time has come (`consultation.closed`)."""
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         return self.close_due(utcnow())
 
     def close_due(self, now: datetime) -> int:
@@ -212,11 +209,9 @@ class CouncilsMixin(_Entry):
         return queries.council_requests_page(self.db, query.get("late"), query["limit"],
                                              query["cursor"])
 
-    @timer(interval=DEADLINE_CHECK_SECONDS)
+    @scheduled(DEADLINE_CHECK_SECONDS)
     def report_late_council_requests(self) -> int:
         """Raise `council_request.overdue` once for each request past its 2 months."""
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         return self.flag_late_requests(utcnow())
 
     def flag_late_requests(self, now: datetime) -> int:
@@ -317,11 +312,9 @@ class CouncilsMixin(_Entry):
         return self.handle(handlers.issue_opinion,
                            handlers.IssueOpinion(id, request_id, body["opinion"]))
 
-    @timer(interval=DEADLINE_CHECK_SECONDS)
+    @scheduled(DEADLINE_CHECK_SECONDS)
     def lapse_overdue_opinions(self) -> int:
         """No opinion within 14 days counts as none: `council.opinion_lapsed`."""
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         return self.lapse_opinions(utcnow())
 
     def lapse_opinions(self, now: datetime) -> int:

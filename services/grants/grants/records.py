@@ -16,6 +16,7 @@ from wspolpraca.departments import LIAISON_OFFICE
 from wspolpraca.envelope import format_time
 from wspolpraca.fields import format_money, to_money
 from wspolpraca.pagination import new_id
+from wspolpraca.payloads import record_payload
 
 
 def money(value: Decimal) -> str:
@@ -91,20 +92,17 @@ def programme_view(record: dict[str, Any], warnings: list[str],
 
 
 def programme_payload(record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": record["_id"],
-        "year": record["year"],
-        "title": record["title"],
-        "status": record["status"],
-        "funds": [{"area": f["area"], "amount": f["amount"]} for f in record["funds"]],
-        "total_funds": money(domain.from_grosze(record["total_grosze"])),
-        "adopted_at": format_time(record["adopted_at"]) if record.get("adopted_at") else None,
-        # the programme's contents the annual report needs (art. 5a ust. 4); optional,
-        # absent from programmes drafted before they were recorded
-        "resolution": record.get("resolution"),
-        "priority_tasks": record.get("priority_tasks") or [],
-        "measures": record.get("measures") or [],
-    }
+    # resolution, priority_tasks and measures: the programme's contents the annual report
+    # needs (art. 5a ust. 4); optional, absent from programmes drafted before they were
+    # recorded
+    return record_payload(record, """
+        year title status funds total_funds adopted_at?:time resolution? priority_tasks
+        measures
+    """,
+        funds=[{"area": f["area"], "amount": f["amount"]} for f in record["funds"]],
+        total_funds=money(domain.from_grosze(record["total_grosze"])),
+        priority_tasks=record.get("priority_tasks") or [],
+        measures=record.get("measures") or [])
 
 
 # --- competitions -------------------------------------------------------------------------
@@ -423,22 +421,10 @@ def new_small_grant(data: dict[str, Any], submitted_by: str, now: datetime,
 
 
 def small_grant_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    payload = {
-        "id": record["_id"],
-        "year": record["year"],
-        "organization_id": record["organization_id"],
-        "area": record["area"],
-        "title": record["title"],
-        "requested_amount": record["requested_amount"],
-        "total_cost": record["total_cost"],
-        "task_start": record["task_start"],
-        "task_end": record["task_end"],
-        "status": record["status"],
-        "comments_until": format_time(record["comments_until"])
-        if record.get("comments_until") else None,
-    }
-    payload.update(extra)
-    return payload
+    return record_payload(record, """
+        year organization_id area title requested_amount total_cost task_start task_end
+        status comments_until?:time
+    """, **extra)
 
 
 def new_comment(small_grant_id: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -477,10 +463,8 @@ def new_contract(offer: dict[str, Any], data: dict[str, Any], report_due: date,
         "report": None,
         "report_due_on": day(report_due),
         "overdue_reported": False,
-        "unused_amount": None,
-        "unused_due_on": None,
-        "returned_amount": None,
-        "status_reason": None,
+        # known at the settlement, or when the status changes
+        **dict.fromkeys(("unused_amount", "unused_due_on", "returned_amount", "status_reason")),
         "created_by": created_by,
         "created_at": now,
         "updated_at": now,
@@ -489,19 +473,10 @@ def new_contract(offer: dict[str, Any], data: dict[str, Any], report_due: date,
 
 
 def contract_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    payload = {
-        "id": record["_id"],
-        "offer_id": record["offer_id"],
-        "competition_id": record["competition_id"],
-        "organization_id": record["organization_id"],
-        "amount": record["amount"],
-        "task_start": record["task_start"],
-        "task_end": record["task_end"],
-        "report_due_on": record["report_due_on"],
-        "status": record["status"],
-    }
-    payload.update(extra)
-    return payload
+    return record_payload(record, """
+        offer_id competition_id organization_id amount task_start task_end report_due_on
+        status
+    """, **extra)
 
 
 def new_report(data: dict[str, Any], unused: Decimal, now: datetime) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from wspolpraca.errors import Conflict, DomainError
 from wspolpraca.fields import format_money
 from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
-from wspolpraca.repository import Repository
+from wspolpraca.repository import Repository, collection_repository
 
 PROGRAMMES = "programmes"
 COMPETITIONS = "competitions"
@@ -129,9 +129,7 @@ class Programmes(Repository):
             session=self.session)
 
 
-class Competitions(Repository):
-    collection_name = COMPETITIONS
-    not_found = "Nie ma takiego konkursu."
+Competitions = collection_repository("Competitions", COMPETITIONS, "Nie ma takiego konkursu.")
 
 
 class Offers(Repository):

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from grants.domain import CompetitionStatus, MemberKind, Mode, OfferStatus
 from grants.records import department_of
 from wspolpraca.departments import DEPARTMENT_CODE
-from wspolpraca.fields import ExactDecimal, Money, Text
+from wspolpraca.fields import ExactDecimal, Money, Text, record_schema
 from wspolpraca.measures import INDICATORS
 from wspolpraca.pagination import PageQuery
 from wspolpraca.validators import KNOWN_AREA, OBJECT_ID, one_of
@@ -98,24 +98,16 @@ class FundViewSchema(Schema):
     remaining = Money()
 
 
-class ProgrammeSchema(Schema):
-    id = fields.String(attribute="_id")
-    year = fields.Integer()
-    title = fields.String()
-    goals = fields.List(fields.String())
-    priority_tasks = fields.List(fields.Nested(PriorityTaskSchema))
-    funds = fields.List(fields.Nested(FundViewSchema))
-    resolution = fields.Nested(ResolutionViewSchema, allow_none=True)
-    measures = fields.List(fields.Nested(MeasureSchema))
-    total_funds = Money()
-    status = fields.String()
-    adoption_deadline = fields.Date()
-    warnings = fields.List(fields.String())
-    adopted_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    # the record's version, also its ETag (`If-Match` on PATCH: 412 `stale` when it changed)
-    version = fields.Integer()
+# `version` is also the record's ETag (`If-Match` on a change: 412 `stale` when it changed)
+ProgrammeSchema = record_schema("ProgrammeSchema", """
+    year:int title goals:strs priority_tasks funds resolution measures total_funds:money
+    status adoption_deadline:date warnings:strs adopted_at?:time created_at:time
+    updated_at:time version:int
+""",
+    priority_tasks=fields.List(fields.Nested(PriorityTaskSchema)),
+    funds=fields.List(fields.Nested(FundViewSchema)),
+    resolution=fields.Nested(ResolutionViewSchema, allow_none=True),
+    measures=fields.List(fields.Nested(MeasureSchema)))
 
 
 class ProgrammeQuerySchema(PageQuery):
@@ -164,33 +156,15 @@ class AnnouncementTermsSchema(Schema):
     legal_basis = fields.String()
 
 
-class CompetitionSchema(Schema):
-    id = fields.String(attribute="_id")
-    year = fields.Integer()
-    title = fields.String()
-    area = fields.String()
-    mode = fields.String()
-    budget = Money()
-    submission_deadline = fields.DateTime()
-    task_start = fields.String()
-    task_end = fields.String()
-    min_own_contribution_pct = fields.String()
-    criteria = fields.List(fields.Nested(CriterionSchema))
-    task_description = fields.String(allow_none=True)
-    award_rules = fields.String(allow_none=True)
-    delivery_conditions = fields.String(allow_none=True)
-    selection_deadline = fields.String(allow_none=True)
-    funds_spent_this_year = Money(allow_none=True)
-    funds_spent_last_year = Money(allow_none=True)
-    programme_id = fields.String()
-    status = fields.String()
-    published_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
-    resolved_at = fields.DateTime(allow_none=True)
-    cancel_reason = fields.String(allow_none=True)
-    awarded = Money(allow_none=True)
-    department = fields.Function(department_of)
-    created_at = fields.DateTime()
+CompetitionSchema = record_schema("CompetitionSchema", """
+    year:int title area mode budget:money submission_deadline:time task_start task_end
+    min_own_contribution_pct criteria task_description? award_rules? delivery_conditions?
+    selection_deadline? funds_spent_this_year?:money funds_spent_last_year?:money
+    programme_id status published_at?:time closed_at?:time resolved_at?:time cancel_reason?
+    awarded?:money department created_at:time
+""",
+    criteria=fields.List(fields.Nested(CriterionSchema)),
+    department=fields.Function(department_of))
 
 
 class CompetitionQuerySchema(PageQuery):
@@ -272,12 +246,9 @@ class ApplicationViewSchema(Schema):
     double_funding_acknowledgement = fields.Dict(allow_none=True)
 
 
-class OfferSchema(ApplicationViewSchema):
-    competition_id = fields.String()
-    partners = fields.List(fields.String())
-    awarded_amount = Money(allow_none=True)
-    updated_at = fields.DateTime()
-    version = fields.Integer()
+OfferSchema = record_schema("OfferSchema", """
+    competition_id partners:strs awarded_amount?:money updated_at:time version:int
+""", base=ApplicationViewSchema, with_id=False)
 
 
 class OfferDraftSchema(Schema):
@@ -290,12 +261,9 @@ class OfferDraftSchema(Schema):
                          required=True, validate=validate.Length(max=1000))
 
 
-class OfferDraftViewSchema(Schema):
-    competition_id = fields.String()
-    organization_id = fields.String()
-    values = fields.Dict()
-    updated_at = fields.DateTime()
-    updated_by = fields.String()
+OfferDraftViewSchema = record_schema("OfferDraftViewSchema", """
+    competition_id organization_id values:dict updated_at:time updated_by
+""", with_id=False)
 
 
 class OfferDraftQuerySchema(PageQuery):
@@ -380,15 +348,10 @@ class AssignmentsSchema(Schema):
                                   field_name="assignments")
 
 
-class CommitteeMemberViewSchema(Schema):
-    user_id = fields.String()
-    name = fields.String()
-    kind = fields.String()
-    organization_id = fields.String(allow_none=True)
-    excluded = fields.Boolean()
-    email = fields.String(allow_none=True)
-    declared_at = fields.DateTime(allow_none=True)
-    assigned_offers = fields.List(fields.String(), allow_none=True)
+CommitteeMemberViewSchema = record_schema("CommitteeMemberViewSchema", """
+    user_id name kind organization_id? excluded:bool email? declared_at?:time
+    assigned_offers?:strs
+""", with_id=False)
 
 
 class CommitteeViewSchema(Schema):
@@ -415,14 +378,10 @@ class ScoreViewSchema(Schema):
     scored_at = fields.DateTime()
 
 
-class RankingItemSchema(Schema):
-    offer_id = fields.String()
-    organization_id = fields.String()
-    title = fields.String()
-    requested_amount = Money()
-    average = fields.String()
-    scored_by = fields.Integer()
-    proposed_amount = Money()
+RankingItemSchema = record_schema("RankingItemSchema", """
+    offer_id organization_id title requested_amount:money average scored_by:int
+    proposed_amount:money
+""", with_id=False)
 
 
 class RankingSchema(Schema):
@@ -452,39 +411,26 @@ class ResultsSchema(Schema):
                                         validate=validate.Length(max=1000))
 
 
-class ResultItemSchema(Schema):
-    offer_id = fields.String()
-    organization_id = fields.String()
-    title = fields.String()
-    requested_amount = Money()
-    awarded_amount = Money()
-    funded = fields.Boolean()
-    average = fields.String(allow_none=True)
+ResultItemSchema = record_schema("ResultItemSchema", """
+    offer_id organization_id title requested_amount:money awarded_amount:money funded:bool
+    average?
+""", with_id=False)
 
 
-class ResultsViewSchema(Schema):
-    competition_id = fields.String()
-    title = fields.String()
-    status = fields.String()
-    budget = Money()
-    awarded = Money()
-    resolved_at = fields.DateTime()
-    items = fields.List(fields.Nested(ResultItemSchema))
+ResultsViewSchema = record_schema("ResultsViewSchema", """
+    competition_id title status budget:money awarded:money resolved_at:time items
+""", with_id=False, items=fields.List(fields.Nested(ResultItemSchema)))
 
 
-class SimilarItemSchema(Schema):
-    kind = fields.String(metadata={"enum": ["offer", "small_grant"]})
-    id = fields.String()
-    competition_id = fields.String(allow_none=True)
-    department = fields.String(allow_none=True)
-    organization_id = fields.String()
-    title = fields.String()
-    task_start = fields.String()
-    task_end = fields.String()
-    status = fields.String()
-    score = fields.Integer(metadata={"description": "0-100, higher is more alike"})
-    reasons = fields.List(fields.String(), metadata={"description": "In Polish, e.g. "
-                                                     "„ten sam tytuł”"})
+SimilarItemSchema = record_schema("SimilarItemSchema", """
+    kind id competition_id? department? organization_id title task_start task_end status
+    score reasons
+""",
+    with_id=False,
+    kind=fields.String(metadata={"enum": ["offer", "small_grant"]}),
+    score=fields.Integer(metadata={"description": "0-100, higher is more alike"}),
+    reasons=fields.List(fields.String(),
+                        metadata={"description": "In Polish, e.g. „ten sam tytuł”"}))
 
 
 class SimilarListSchema(Schema):
@@ -509,15 +455,10 @@ class SmallGrantCreateSchema(OfferFieldsSchema):
     area = Area()
 
 
-class SmallGrantSchema(ApplicationViewSchema):
-    year = fields.Integer()
-    area = fields.String()
-    published_at = fields.DateTime(allow_none=True)
-    publication_due_on = fields.String(allow_none=True)
-    published_late = fields.Boolean(allow_none=True)
-    comments_until = fields.DateTime(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
-    comments_count = fields.Integer()
+SmallGrantSchema = record_schema("SmallGrantSchema", """
+    year:int area published_at?:time publication_due_on? published_late?:bool
+    comments_until?:time decided_at?:time comments_count:int
+""", base=ApplicationViewSchema, with_id=False)
 
 
 class SmallGrantAwardSchema(Schema):
@@ -540,13 +481,9 @@ class CommentCreateSchema(Schema):
     organization_id = ObjectIdField(load_default=None)
 
 
-class CommentSchema(Schema):
-    id = fields.String(attribute="_id")
-    small_grant_id = fields.String()
-    author = fields.String()
-    organization_id = fields.String(allow_none=True)
-    text = fields.String()
-    created_at = fields.DateTime()
+CommentSchema = record_schema("CommentSchema", """
+    small_grant_id author organization_id? text created_at:time
+""")
 
 
 # --- contracts and settlement -------------------------------------------------------------
@@ -600,26 +537,11 @@ class SettleSchema(Schema):
     returned_amount = Money(required=True)
 
 
-class ContractSchema(Schema):
-    id = fields.String(attribute="_id")
-    offer_id = fields.String()
-    competition_id = fields.String()
-    organization_id = fields.String()
-    amount = Money()
-    signed_on = fields.String()
-    task_start = fields.String()
-    task_end = fields.String()
-    schedule = fields.List(fields.Dict())
-    tranches = fields.List(fields.Dict())
-    status = fields.String()
-    report = fields.Dict(allow_none=True)
-    report_due_on = fields.String()
-    unused_amount = Money(allow_none=True)
-    unused_due_on = fields.String(allow_none=True)
-    returned_amount = Money(allow_none=True)
-    status_reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+ContractSchema = record_schema("ContractSchema", """
+    offer_id competition_id organization_id amount:money signed_on task_start task_end
+    schedule:dicts tranches:dicts status report?:dict report_due_on unused_amount?:money
+    unused_due_on? returned_amount?:money status_reason? created_at:time updated_at:time
+""")
 
 
 class ContractQuerySchema(PageQuery):

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 
-from nameko.timer import timer
-
 from grants import domain, handlers, queries, repository
 from grants.access import RUNNERS, STAFF
 from grants.schemas import (
@@ -66,6 +64,7 @@ from wspolpraca.mongo import Mongo
 from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import PageQuery
 from wspolpraca.service_layer import HandlesCommands
+from wspolpraca.timers import scheduled
 
 CONTRACT_CHECK_SECONDS = 3600
 # how often announced competitions past their deadline are closed; the end-to-end tests shorten
@@ -163,11 +162,9 @@ class CompetitionsMixin(_Entry):
         return self.handle(handlers.cancel_competition,
                            handlers.CompetitionStep(request.principal, id, body))
 
-    @timer(interval=COMPETITION_CHECK_SECONDS)
+    @scheduled(COMPETITION_CHECK_SECONDS)
     def close_due_competitions(self) -> int:
         """Close every announced competition whose deadline for offers has passed."""
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         closed = 0
         for competition_id in queries.competitions_past_deadline(self.db, utcnow()):
             try:
@@ -431,11 +428,9 @@ class ContractsMixin(_Entry):
         return self.handle(handlers.terminate_contract,
                            handlers.ContractStep(request.principal, id, body))
 
-    @timer(interval=CONTRACT_CHECK_SECONDS)
+    @scheduled(CONTRACT_CHECK_SECONDS)
     def check_contracts(self) -> int:
         """Mark ended tasks' reports due and raise `task_report.overdue` once per contract."""
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         return self.flag_contract_deadlines()
 
     def flag_contract_deadlines(self) -> int:

@@ -20,18 +20,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from identity import domain, keys, oidc, repository, totp
 from identity.config import IdentitySettings
-from identity.unit import IdentityUnit, run_now
+from identity.unit import IdentityUnit
 from identity.web import hash_password, verify_password
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden
-from wspolpraca.mongo import Store
-from wspolpraca.service_layer import run
+from wspolpraca.payloads import record_payload
 
 log = logging.getLogger(__name__)
 
@@ -350,12 +348,10 @@ def rotate_keys(command: RotateKeys, uow: IdentityUnit) -> None:
 
 # --- representations ------------------------------------------------------------------------
 def representation_payload(record: Record) -> Record:
-    return {"id": record["_id"], "account_id": record["account_id"],
-            "organization_id": record["organization_id"], "status": record["status"],
-            "name": record["name"], "email": record["email"], "reason": record.get("reason"),
-            "requested_at": format_time(record["requested_at"]),
-            "decided_at": format_time(record["decided_at"]) if record.get("decided_at")
-            else None}
+    return record_payload(record, """
+        account_id organization_id status name email reason? requested_at:time
+        decided_at?:time
+    """)
 
 
 @dataclass(frozen=True)
@@ -557,67 +553,74 @@ def open_session(command: OpenSession, uow: IdentityUnit) -> tuple[Record, str]:
     return session, cookie
 
 
-# --- commands of more than one unit ---------------------------------------------------------
-def start(db: Database, settings: IdentitySettings, box: totp.SecretBox) -> str | None:
-    """The service's start (see `bootstrap`), its writes applied one by one."""
-    return run_now(db, bootstrap, Start(settings, box))
+# --- commands that check, then hand over to a handler above ---------------------------------
+@dataclass(frozen=True)
+class RegisterAccount:
+    settings: IdentitySettings
+    body: Record
 
 
-def register_account(db: Store, settings: IdentitySettings, body: Record) -> None:
-    """Registration (the password checked before any work); a registration of the same
-    address at the same moment gets the same answer."""
+def register_account(command: RegisterAccount, uow: IdentityUnit) -> None:
+    """Registration: the password checked and hashed, then `register`. (A registration of the
+    same address at the same moment fails on the unique email; the entry point gives it the
+    same answer.)"""
+    body = command.body
     email = domain.normalize_email(body["email"])
     domain.check_password(body["password"], email=email, name=body["name"])
-    password_hash = hash_password(body["password"])
-    try:
-        run(db, IdentityUnit, register, Register(settings, body, password_hash))
-    except DuplicateKeyError:
-        pass  # registered at the same moment by another request: the same answer
+    register(Register(command.settings, body, hash_password(body["password"])), uow)
 
 
-def create_staff_account(db: Store, settings: IdentitySettings, principal: Principal,
-                         body: Record) -> Record:
+@dataclass(frozen=True)
+class CreateStaffAccount:
+    settings: IdentitySettings
+    principal: Principal
+    body: Record
+
+
+def create_staff_account(command: CreateStaffAccount, uow: IdentityUnit) -> Record:
+    """The admin's account: the roles and a seeded password checked, then `create_staff`."""
+    body = command.body
     domain.check_staff_account(body["roles"], body.get("department"))
     password = body.get("password")
     if password is not None:
         domain.check_password(password, email=body["email"], name=body["name"])
     password_hash = hash_password(password) if password is not None else None
-    return run(db, IdentityUnit, create_staff,
-               CreateStaff(settings, principal, body, password_hash))
+    return create_staff(CreateStaff(command.settings, command.principal, body, password_hash),
+                        uow)
 
 
-def reset_password(db: Store, token: str, password: str) -> Record:
+def reset_password(command: SetPassword, uow: IdentityUnit) -> Record:
     """A new password through a reset or invitation link; every session of the account ends
     once it committed."""
-    account = run(db, IdentityUnit, set_password, SetPassword(token, password))
-    run_now(db, end_account_sessions, EndSessions(account["_id"], "password_changed"))
+    account = set_password(command, uow)
+    uow.after_commit(end_account_sessions, EndSessions(account["_id"], "password_changed"))
     return account
 
 
-def delete_me(db: Store, account_id: str) -> None:
-    run(db, IdentityUnit, delete_account, DeleteAccount(account_id))
-    run_now(db, end_account_sessions, EndSessions(account_id, "account_deleted"))
+def delete_me(command: DeleteAccount, uow: IdentityUnit) -> None:
+    """The account erased; every session of it ends once that committed."""
+    delete_account(command, uow)
+    uow.after_commit(end_account_sessions, EndSessions(command.account_id, "account_deleted"))
 
 
-def organization_exists(organization_id: str, uow: IdentityUnit) -> bool:
-    return uow.organizations.exists(organization_id)
-
-
-def ask_to_represent(db: Store, principal: Principal, organization_id: str) -> Record:
-    if not run_now(db, organization_exists, organization_id):
+def ask_to_represent(command: RequestRepresentation, uow: IdentityUnit) -> Record:
+    """A request to represent an organisation the registry knows (once: a second request is
+    refused by the repository, 409 `already_requested`)."""
+    if not uow.organizations.exists(command.organization_id):
         raise DomainError("unknown_organization", "Nie ma takiej organizacji w bazie.",
                           field="organization_id")
-    try:
-        return run(db, IdentityUnit, request_representation,
-                   RequestRepresentation(principal, organization_id))
-    except DuplicateKeyError:
-        raise Conflict("already_requested", "Wniosek o reprezentowanie tej organizacji "
-                       "już złożono.", "organization_id") from None
+    return request_representation(command, uow)
 
 
-def decide_representation(db: Store, principal: Principal, representation_id: str,
-                          action: str, reason: str | None) -> Record:
-    """The actor (what the person represents) read before the unit, as before."""
-    who = run_now(db, actor, principal)
-    return run(db, IdentityUnit, decide, Decide(who, representation_id, action, reason))
+@dataclass(frozen=True)
+class DecideAs:
+    principal: Principal
+    representation_id: str
+    action: str
+    reason: str | None
 
+
+def decide_as(command: DecideAs, uow: IdentityUnit) -> Record:
+    """`decide` by the signed-in person, as what they represent."""
+    return decide(Decide(actor(command.principal, uow), command.representation_id,
+                         command.action, command.reason), uow)

@@ -15,13 +15,21 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from identity import domain, keys
 from wspolpraca import pagination
+from wspolpraca.errors import Conflict
 from wspolpraca.leases import acquire_lease, release_lease
 from wspolpraca.mongo import Collection, DomainGauge, count_by
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
 from wspolpraca.repository import Repository
+
+
+def already_requested() -> Conflict:
+    """A second open request of one person for one organisation."""
+    return Conflict("already_requested", "Wniosek o reprezentowanie tej organizacji już "
+                    "złożono.", "organization_id")
 
 ACCOUNTS = "accounts"
 CLIENTS = "clients"
@@ -265,6 +273,14 @@ class Throttle(IdentityRepository):
 class Representations(IdentityRepository):
     collection_name = REPRESENTATIONS
     not_found = "Nie ma takiego wniosku."
+
+    def add(self, record: dict[str, Any]) -> None:
+        """A new request; 409 `already_requested` while one of the person for the
+        organisation is open (the unique index)."""
+        try:
+            super().add(record)
+        except DuplicateKeyError:
+            raise already_requested() from None
 
     def granted_organizations(self, account_id: str) -> list[str]:
         return granted_organizations(self.tx.db, account_id, self.session)

@@ -10,7 +10,7 @@ from identity.domain import (
     MAX_PASSWORD_LENGTH,
     RepresentationStatus,
 )
-from wspolpraca.fields import Text
+from wspolpraca.fields import Text, record_schema
 from wspolpraca.pagination import PageQuery
 from wspolpraca.validators import OBJECT_ID, ONE_OF, one_of
 
@@ -80,15 +80,9 @@ class AccountQuerySchema(PageQuery):
     email = fields.Email()
 
 
-class AccountSchema(Schema):
-    id = fields.String(attribute="_id")
-    email = fields.String()
-    name = fields.String()
-    status = fields.String()
-    roles = fields.List(fields.String())
-    department = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    confirmed_at = fields.AwareDateTime(allow_none=True)
+AccountSchema = record_schema("AccountSchema", """
+    email name status roles:strs department? created_at:aware confirmed_at?:aware
+""")
 
 
 class InvitedSchema(Schema):
@@ -124,16 +118,10 @@ class ClientCreateSchema(Schema):
         fields.Url(schemes={"https", "http"}, require_tld=False), load_default=list)
 
 
-class ClientSchema(Schema):
-    client_id = fields.String(attribute="_id")
-    name = fields.String()
-    kind = fields.String()
-    department = fields.String(allow_none=True)
-    redirect_uris = fields.List(fields.String())
-    post_logout_redirect_uris = fields.List(fields.String())
-    grant_types = fields.List(fields.String())
-    token_endpoint_auth_method = fields.String()
-    created_at = fields.AwareDateTime()
+ClientSchema = record_schema("ClientSchema", """
+    client_id name kind department? redirect_uris:strs post_logout_redirect_uris:strs
+    grant_types:strs token_endpoint_auth_method created_at:aware
+""", with_id=False, client_id=fields.String(attribute="_id"))
 
 
 class ClientCreatedSchema(ClientSchema):
@@ -158,14 +146,7 @@ class RepresentationQuerySchema(PageQuery):
     organization_id = fields.String(validate=OBJECT_ID)
 
 
-class RepresentationSchema(Schema):
-    id = fields.String(attribute="_id")
-    account_id = fields.String()
-    name = fields.String()
-    organization_id = fields.String()
-    organization_name = fields.String(allow_none=True)
-    status = fields.String()
-    reason = fields.String(allow_none=True)
-    requested_at = fields.AwareDateTime()
-    decided_at = fields.AwareDateTime(allow_none=True)
-    decided_by = fields.String(allow_none=True)
+RepresentationSchema = record_schema("RepresentationSchema", """
+    account_id name organization_id organization_name? status reason? requested_at:aware
+    decided_at?:aware decided_by?
+""")

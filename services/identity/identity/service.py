@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error
 from nameko.extensions import DependencyProvider
-from nameko.timer import timer
+from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Request, Response
 
 from identity import domain, handlers, keys, oidc, queries, repository, totp
@@ -42,7 +43,7 @@ from identity.schemas import (
     RepresentationSchema,
     StaffCreateSchema,
 )
-from identity.unit import HandlesIdentityCommands
+from identity.unit import HandlesIdentityCommands, run_now
 from identity.web import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -63,6 +64,7 @@ from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
 from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import PageQuery
+from wspolpraca.timers import scheduled
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +108,8 @@ class Bootstrap(DependencyProvider):
     def start(self) -> None:
         mongo = next(d for d in self.container.dependencies if isinstance(d, Mongo))
         self.keyring.ensure(mongo.db)
-        password = handlers.start(mongo.db, self.identity, self.totp_box)
+        password = run_now(mongo.db, handlers.bootstrap,
+                           handlers.Start(self.identity, self.totp_box))
         if password is not None:  # once, to the operator's terminal (never into the JSON log)
             email = self.identity.admin_email or "admin@wspolpraca.localhost"
             print(f"identity: the first admin is {email} with the one-time password "
@@ -131,7 +134,9 @@ class AccountsMixin(HandlesIdentityCommands):
                           "unconfirmed until the emailed link is followed. A known address "
                           "gets the same answer (and its owner an email instead).")
     def register(self, request, body):
-        handlers.register_account(self.db, self.identity, body)
+        with suppress(DuplicateKeyError):  # the same address at the same moment: same answer
+            self.handle(handlers.register_account,
+                        handlers.RegisterAccount(self.identity, body))
         return {"email": domain.normalize_email(body["email"]),
                 "status": domain.AccountStatus.UNCONFIRMED.value,
                 "message": REGISTERED_MESSAGE}
@@ -165,7 +170,8 @@ class AccountsMixin(HandlesIdentityCommands):
                   response=AccountSchema, bearer=False,
                   summary="Set a new password with the token of a reset (or invitation) link")
     def reset_api(self, request, body):
-        return handlers.reset_password(self.db, body["token"], body["password"])
+        return self.handle(handlers.reset_password,
+                           handlers.SetPassword(body["token"], body["password"]))
 
     @identity_api("GET", "/oauth2/reset", bearer=False,
                   summary="The page of the emailed reset link: a new password")
@@ -186,7 +192,8 @@ class AccountsMixin(HandlesIdentityCommands):
             return message_page("Nowe hasło", "Formularz wygasł. Otwórz link z wiadomości "
                                 "jeszcze raz.", 400, alert=True)
         try:
-            handlers.reset_password(self.db, token, request.form.get("password", ""))
+            self.handle(handlers.reset_password,
+                        handlers.SetPassword(token, request.form.get("password", "")))
         except DomainError as exc:
             errors = {"password": exc.fields.get("password", [exc.message])[0]} \
                 if "password" in exc.fields else {}
@@ -202,7 +209,8 @@ class AccountsMixin(HandlesIdentityCommands):
                           "without a role; the person sets a password through the emailed "
                           "link")
     def create_staff(self, request, body):
-        return handlers.create_staff_account(self.db, self.identity, request.principal, body)
+        return self.handle(handlers.create_staff_account,
+                           handlers.CreateStaffAccount(self.identity, request.principal, body))
 
     @identity_api("POST", "/api/v1/accounts/invitations", roles=INVITERS, body=InvitationSchema,
                   response=InvitedSchema, status=201,
@@ -238,7 +246,7 @@ class AccountsMixin(HandlesIdentityCommands):
                           "(signed offers) stays in the other services, detached from the "
                           "person")
     def delete_me(self, request):
-        handlers.delete_me(self.db, signed_in(request).sub)
+        self.handle(handlers.delete_me, handlers.DeleteAccount(signed_in(request).sub))
         return Response(status=204)
 
 
@@ -263,15 +271,16 @@ class RepresentationsMixin(HandlesIdentityCommands):
     db: Mongo
 
     def decide(self, request, id: str, action: str, reason: str | None) -> dict[str, Any]:
-        return queries.representation_view(self.db.db, handlers.decide_representation(
-            self.db, signed_in(request), id, action, reason))
+        return queries.representation_view(self.db.db, self.handle(
+            handlers.decide_as, handlers.DecideAs(signed_in(request), id, action, reason)))
 
     @identity_api("POST", "/api/v1/representations", roles=ANYONE_SIGNED_IN,
                   body=RepresentationCreateSchema, response=RepresentationSchema, status=201,
                   summary="Ask to represent an organisation of the registry")
     def request_representation(self, request, body):
-        return queries.representation_view(self.db.db, handlers.ask_to_represent(
-            self.db, signed_in(request), body["organization_id"]))
+        return queries.representation_view(self.db.db, self.handle(
+            handlers.ask_to_represent,
+            handlers.RequestRepresentation(signed_in(request), body["organization_id"])))
 
     @identity_api("GET", "/api/v1/representations", roles=ANYONE_SIGNED_IN,
                   query=RepresentationQuerySchema, response=RepresentationSchema,
@@ -542,12 +551,10 @@ class IdentityService(AccountsMixin, ClientsMixin, RepresentationsMixin, OpenIdM
     boot = Bootstrap()
     log_context = WorkerLogContext()
 
-    @timer(interval=AUDIT_RETENTION_CHECK_SECONDS)
+    @scheduled(AUDIT_RETENTION_CHECK_SECONDS)
     def remove_expired_audit_entries(self) -> int:
         """The audit log keeps sign-ins and role changes WSPOLPRACA_IDENTITY_AUDIT_RETENTION_DAYS
         days; one instance at a time removes what is older."""
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         return self.expire_audit(utcnow())
 
     def expire_audit(self, now) -> int:

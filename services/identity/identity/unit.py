@@ -51,6 +51,16 @@ class IdentityUnit(UnitOfWork):
         self.representations = Representations(tx)
         self.audit = AuditLog(tx)
         self.organizations = Organizations(tx)
+        self._after: list[tuple[Callable[[Any, IdentityUnit], Any], Any]] = []
+
+    def after_commit(self, handler: Callable[[C, IdentityUnit], Any], command: C) -> None:
+        """Run `handler(command, uow)` once this unit committed, its writes applied one by
+        one (a password change ends the account's sessions: not rolled back with it)."""
+        self._after.append((handler, command))
+
+    def committed(self) -> None:
+        for handler, command in self._after:
+            run_now(self.tx.db, handler, command)
 
 
 class _Immediate:

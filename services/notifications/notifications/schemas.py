@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from notifications.domain import Channel, DeliveryStatus, Digest, SubscriptionStatus
-from wspolpraca.fields import Text
+from wspolpraca.fields import Text, record_schema
 from wspolpraca.pagination import PageQuery
 from wspolpraca.validators import one_of
 
@@ -70,42 +70,24 @@ class ConfirmationSchema(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class ConfirmedSchema(Schema):
-    id = fields.String(attribute="_id")
-    status = fields.String()
-    areas = fields.List(fields.String())
-    digest = fields.String()
-    event_types = fields.List(fields.String())
+ConfirmedSchema = record_schema("ConfirmedSchema", """
+    status areas:strs digest event_types:strs
+""")
 
 
-class DeliverySchema(Schema):
-    id = fields.String(attribute="_id")
-    event_id = fields.String()
-    event_type = fields.String()
-    channel = fields.String()
-    status = fields.String()
-    attempts = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    last_status_code = fields.Integer(allow_none=True)
-    next_attempt_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    sent_at = fields.DateTime(allow_none=True)
+DeliverySchema = record_schema("DeliverySchema", """
+    event_id event_type channel status attempts:int last_error? last_status_code?:int
+    next_attempt_at?:time created_at:time updated_at:time sent_at?:time
+""")
 
 
 class DeliveryQuerySchema(PageQuery):
     status = fields.String(load_default=None, validate=one_of(DeliveryStatus))
 
 
-class InboxItemSchema(Schema):
-    id = fields.String(attribute="_id")
-    event_id = fields.String(allow_none=True)
-    event_type = fields.String(allow_none=True)
-    subject = fields.String(allow_none=True)
-    title = fields.String()
-    text = fields.String()
-    created_at = fields.DateTime()
-    read = fields.Boolean()
+InboxItemSchema = record_schema("InboxItemSchema", """
+    event_id? event_type? subject? title text created_at:time read:bool
+""")
 
 
 class InboxQuerySchema(PageQuery):
@@ -137,15 +119,9 @@ class CalendarEntryCreateSchema(Schema):
             raise ValidationError("Koniec musi być po początku.", field_name="ends_at")
 
 
-class CalendarEntrySchema(Schema):
-    id = fields.String(attribute="_id")
-    title = fields.String()
-    kind = fields.String()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime(allow_none=True)
-    location = fields.String(allow_none=True)
-    description = fields.String(allow_none=True)
-    areas = fields.List(fields.String())
+CalendarEntrySchema = record_schema("CalendarEntrySchema", """
+    title kind starts_at:time ends_at?:time location? description? areas:strs
+""")
 
 
 class CalendarFeedSchema(Schema):

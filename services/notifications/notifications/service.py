@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from nameko.timer import timer
-
 from notifications import events, handlers, pages, queries, repository
 from notifications.dispatcher import Dispatcher
 from notifications.events import EventSpec
@@ -42,6 +40,7 @@ from wspolpraca.http import SIGNED_IN, api
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo, Transaction
 from wspolpraca.service_layer import Due, HandlesCommands
+from wspolpraca.timers import scheduled
 
 MEMBERS = ("officer", "department", "ngo", "committee")
 DIGEST_CHECK_SECONDS = 300
@@ -200,17 +199,13 @@ class NotificationsService(EventHandlers, SubscriptionsMixin, InboxMixin, Calend
     dispatcher = Dispatcher()
     log_context = WorkerLogContext()
 
-    @timer(interval=DIGEST_CHECK_SECONDS)
+    @scheduled(DIGEST_CHECK_SECONDS)
     def send_digests(self) -> int:
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         return self.dispatcher.send_due_digests()
 
-    @timer(interval=REMINDER_CHECK_SECONDS)
+    @scheduled(REMINDER_CHECK_SECONDS)
     def send_reminders(self) -> int:
         """Reports coming due (7 days before) and trainings (the day before)."""
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         return self.raise_due_reminders(utcnow())
 
     def raise_due_reminders(self, now: datetime) -> int:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from wspolpraca.enums import LabelledEnum
 from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
-from wspolpraca.transitions import require_reason, transition
+from wspolpraca.transitions import status_change, transition
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -169,14 +169,18 @@ def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datet
     return a_start < b_end and b_start < a_end
 
 
+def _refusal(action_pl: str) -> str:
+    return f"Nie można {action_pl}: status „{{label}}”."
+
+
 def _transition(current: StrEnum, allowed: Iterable[StrEnum], target: S, action_pl: str) -> S:
-    return transition(current, allowed, target, f"Nie można {action_pl}: status „{{label}}”.")
+    return transition(current, allowed, target, _refusal(action_pl))
 
 
-def approve_booking(status: BookingStatus | str) -> BookingStatus:
-    """requested → approved (the overlap with approved bookings is checked apart)."""
-    return _transition(BookingStatus(status), {BookingStatus.REQUESTED},
-                       BookingStatus.APPROVED, "zatwierdzić rezerwacji")
+approve_booking = status_change(
+    BookingStatus, {BookingStatus.REQUESTED}, BookingStatus.APPROVED,
+    _refusal("zatwierdzić rezerwacji"),
+    doc="requested → approved (the overlap with approved bookings is checked apart).")
 
 
 def check_not_started(starts_at: datetime, now: datetime) -> None:
@@ -185,11 +189,9 @@ def check_not_started(starts_at: datetime, now: datetime) -> None:
         raise DomainError("booking_in_the_past", "Termin rezerwacji już minął.", status=409)
 
 
-def refuse_booking(status: BookingStatus | str, reason: str) -> BookingStatus:
-    """requested → refused, with a reason."""
-    require_reason(reason)
-    return _transition(BookingStatus(status), {BookingStatus.REQUESTED},
-                       BookingStatus.REFUSED, "odrzucić rezerwacji")
+refuse_booking = status_change(
+    BookingStatus, {BookingStatus.REQUESTED}, BookingStatus.REFUSED,
+    _refusal("odrzucić rezerwacji"), reason=True, doc="requested → refused, with a reason.")
 
 
 def cancel_booking(status: BookingStatus | str, ends_at: datetime,
@@ -230,15 +232,11 @@ def check_patronage_request(starts_at: datetime, ends_at: datetime, now: datetim
                           field="starts_at")
 
 
-def grant_patronage(status: PatronageStatus | str) -> PatronageStatus:
-    return _transition(PatronageStatus(status), {PatronageStatus.REQUESTED},
-                       PatronageStatus.GRANTED, "przyznać patronatu")
-
-
-def refuse_patronage(status: PatronageStatus | str, reason: str) -> PatronageStatus:
-    require_reason(reason)
-    return _transition(PatronageStatus(status), {PatronageStatus.REQUESTED},
-                       PatronageStatus.REFUSED, "odmówić patronatu")
+grant_patronage = status_change(PatronageStatus, {PatronageStatus.REQUESTED},
+                                PatronageStatus.GRANTED, _refusal("przyznać patronatu"))
+refuse_patronage = status_change(PatronageStatus, {PatronageStatus.REQUESTED},
+                                 PatronageStatus.REFUSED, _refusal("odmówić patronatu"),
+                                 reason=True)
 
 
 # --- trainings and city events ---------------------------------------------------------
@@ -332,10 +330,9 @@ def leave(seating: Seating, leaving: RegistrationStatus | str,
     raise ValueError(f"{leaving} holds no place")
 
 
-def cancel_training(status: TrainingStatus | str, reason: str) -> TrainingStatus:
-    require_reason(reason)
-    return _transition(TrainingStatus(status), {TrainingStatus.PUBLISHED},
-                       TrainingStatus.CANCELLED, "odwołać szkolenia")
+cancel_training = status_change(TrainingStatus, {TrainingStatus.PUBLISHED},
+                                TrainingStatus.CANCELLED, _refusal("odwołać szkolenia"),
+                                reason=True)
 
 
 def check_attendance(status: TrainingStatus | str, starts_at: datetime,

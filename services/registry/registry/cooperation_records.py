@@ -13,8 +13,8 @@ from typing import Any
 from registry import cooperation_domain as rules
 from registry.domain import search_key
 from wspolpraca.areas import validate_areas
-from wspolpraca.envelope import format_time
 from wspolpraca.pagination import new_id
+from wspolpraca.payloads import record_payload
 
 
 def _ms(moment: datetime) -> datetime:
@@ -101,31 +101,18 @@ def new_booking(data: dict[str, Any], resource: dict[str, Any], organization: di
         "ends_at": ends_at,
         "hours": rules.booking_hours(starts_at, ends_at),
         "status": rules.BookingStatus.REQUESTED.value,
-        "reason": None,
         "requested_by": requested_by,
-        "decided_by": None,
+        **dict.fromkeys(("reason", "decided_by")),  # until it is decided
         "created_at": now,
         "updated_at": now,
     }
 
 
 def booking_payload(record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": record["_id"],
-        "resource_id": record["resource_id"],
-        "resource_name": record["resource_name"],
-        "resource_kind": record["resource_kind"],
-        "department": record["department"],
-        "organization_id": record["organization_id"],
-        "organization_name": record["organization_name"],
-        "title": record["purpose"],
-        "place": record["place"],
-        "starts_at": format_time(record["starts_at"]),
-        "ends_at": format_time(record["ends_at"]),
-        "hours": record["hours"],
-        "status": record["status"],
-        "reason": record["reason"],
-    }
+    return record_payload(record, """
+        resource_id resource_name resource_kind department organization_id organization_name
+        title=purpose place starts_at:time ends_at:time hours status reason
+    """)
 
 
 # --- patronages ------------------------------------------------------------------------
@@ -140,27 +127,16 @@ def new_patronage(data: dict[str, Any], organization: dict[str, Any], now: datet
         "ends_at": _ms(data["ends_at"]),
         "areas": validate_areas(data["areas"]),
         "status": rules.PatronageStatus.REQUESTED.value,
-        "reason": None,
-        "decided_by": None,
-        "decided_at": None,
+        **dict.fromkeys(("reason", "decided_by", "decided_at")),  # until it is decided
         "created_at": now,
     }
 
 
 def patronage_payload(record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": record["_id"],
-        "organization_id": record["organization_id"],
-        "organization_name": record["organization_name"],
-        "kind": record["kind"],
-        "name": record["name"],
-        "starts_at": format_time(record["starts_at"]),
-        "ends_at": format_time(record["ends_at"]),
-        "place": record["place"],
-        "areas": record["areas"],
-        "status": record["status"],
-        "reason": record["reason"],
-    }
+    return record_payload(record, """
+        organization_id organization_name kind name starts_at:time ends_at:time place areas
+        status reason
+    """)
 
 
 # --- trainings -------------------------------------------------------------------------
@@ -185,22 +161,10 @@ def new_training(data: dict[str, Any], published_by: str, now: datetime) -> dict
 
 
 def training_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    payload = {
-        "id": record["_id"],
-        "title": record["title"],
-        "kind": record["kind"],
-        "topic": record["topic"],
-        "place": record["place"],
-        "starts_at": format_time(record["starts_at"]),
-        "ends_at": format_time(record["ends_at"]),
-        "seats": record["seats"],
-        "seats_taken": record["seats_taken"],
-        "waiting": record["waiting"],
-        "status": record["status"],
-        "version": record["version"],
-    }
-    payload.update(extra)
-    return payload
+    return record_payload(record, """
+        title kind topic place starts_at:time ends_at:time seats seats_taken waiting status
+        version
+    """, **extra)
 
 
 def new_registration(training: dict[str, Any], person: str, data: dict[str, Any],
@@ -222,14 +186,7 @@ def new_registration(training: dict[str, Any], person: str, data: dict[str, Any]
 
 
 def registration_payload(record: dict[str, Any], promoted: bool = False) -> dict[str, Any]:
-    return {
-        "id": record["_id"],
-        "person": record["person"],
-        "email": record["email"],
-        "organization_id": record["organization_id"],
-        "status": record["status"],
-        "promoted": promoted,
-    }
+    return record_payload(record, "person email organization_id status promoted", promoted=promoted)
 
 
 # --- partnerships and volunteering -----------------------------------------------------

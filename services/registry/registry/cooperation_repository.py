@@ -22,7 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from registry.cooperation_domain import BookingStatus, RegistrationStatus
 from wspolpraca.errors import Conflict, NotFound
 from wspolpraca.mongo import Collection, DomainGauge, count_by
-from wspolpraca.repository import Repository, UnversionedRepository
+from wspolpraca.repository import Repository, UnversionedRepository, collection_repository
 
 RESOURCES = "resources"
 BOOKINGS = "bookings"
@@ -103,14 +103,11 @@ class Bookings(UnversionedRepository):
         return self.collection.find_one(query, session=self.session)
 
 
-class Patronages(UnversionedRepository):
-    collection_name = PATRONAGES
-    not_found = "Nie ma takiego wniosku o patronat."
+Patronages = collection_repository(
+    "Patronages", PATRONAGES, "Nie ma takiego wniosku o patronat.", versioned=False)
 
 
-class Trainings(Repository):
-    collection_name = TRAININGS
-    not_found = "Nie ma takiego szkolenia."
+Trainings = collection_repository("Trainings", TRAININGS, "Nie ma takiego szkolenia.")
 
 
 class Registrations(UnversionedRepository):
@@ -158,14 +155,12 @@ class Registrations(UnversionedRepository):
                                     {"$set": {"attended": False}}, session=self.session)
 
 
-class Partnerships(UnversionedRepository):
-    collection_name = PARTNERSHIPS
-    not_found = "Nie ma takiego partnerstwa."
+Partnerships = collection_repository(
+    "Partnerships", PARTNERSHIPS, "Nie ma takiego partnerstwa.", versioned=False)
 
 
-class VolunteeringNeeds(UnversionedRepository):
-    collection_name = VOLUNTEERING
-    not_found = "Nie ma takiego ogłoszenia."
+VolunteeringNeeds = collection_repository(
+    "VolunteeringNeeds", VOLUNTEERING, "Nie ma takiego ogłoszenia.", versioned=False)
 
 
 GAUGES = (

@@ -16,7 +16,7 @@ from registry.cooperation_domain import (
 )
 from registry.schemas import AreaCode
 from wspolpraca.departments import DEPARTMENT_CODE
-from wspolpraca.fields import Text, Time
+from wspolpraca.fields import Text, Time, record_schema
 from wspolpraca.pagination import PageQuery
 from wspolpraca.validators import KNOWN_AREA, OBJECT_ID, one_of
 
@@ -56,21 +56,11 @@ class ResourceUpdateSchema(Schema):
     opening_hours = fields.List(fields.Nested(OpeningWindowSchema), allow_none=True)
 
 
-class ResourceSchema(Schema):
-    id = fields.String(attribute="_id")
-    name = fields.String()
-    kind = fields.String()
-    address = fields.String()
-    district = fields.String(allow_none=True)
-    capacity = fields.Integer(allow_none=True)
-    department = fields.String()
-    description = fields.String(allow_none=True)
-    accessibility = fields.List(fields.String())
-    included = fields.List(fields.String())
-    opening_hours = fields.List(fields.Nested(OpeningWindowSchema), allow_none=True)
-    created_at = fields.DateTime()
-    # the record's version, also its ETag (`If-Match` on PATCH: 412 `stale` when it changed)
-    version = fields.Integer()
+# `version` is also the record's ETag (`If-Match` on a change: 412 `stale` when it changed)
+ResourceSchema = record_schema("ResourceSchema", """
+    name kind address district? capacity?:int department description? accessibility:strs
+    included:strs opening_hours created_at:time version:int
+""", opening_hours=fields.List(fields.Nested(OpeningWindowSchema), allow_none=True))
 
 
 class ResourceQuerySchema(PageQuery):
@@ -95,25 +85,11 @@ class RequiredReasonSchema(Schema):
     reason = Text(required=True, max_length=2000)
 
 
-class BookingSchema(Schema):
-    id = fields.String(attribute="_id")
-    resource_id = fields.String()
-    resource_name = fields.String()
-    department = fields.String()
-    place = fields.String()
-    organization_id = fields.String()
-    organization_name = fields.String()
-    purpose = fields.String()
-    attendees = fields.Integer(allow_none=True)
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    hours = fields.Float()
-    status = fields.String()
-    reason = fields.String(allow_none=True)
-    requested_by = fields.String()
-    decided_by = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+BookingSchema = record_schema("BookingSchema", """
+    resource_id resource_name department place organization_id organization_name purpose
+    attendees?:int starts_at:time ends_at:time hours:float status reason? requested_by
+    decided_by? created_at:time updated_at:time
+""")
 
 
 class BookingQuerySchema(PageQuery):
@@ -127,14 +103,9 @@ class CalendarQuerySchema(Schema):
     ends = fields.AwareDateTime(load_default=None, data_key="to", format="iso")
 
 
-class CalendarEntrySchema(Schema):
-    id = fields.String(attribute="_id")
-    organization_id = fields.String()
-    organization_name = fields.String()
-    purpose = fields.String()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    status = fields.String()
+CalendarEntrySchema = record_schema("CalendarEntrySchema", """
+    organization_id organization_name purpose starts_at:time ends_at:time status
+""")
 
 
 class CalendarSchema(Schema):
@@ -160,24 +131,11 @@ class PatronageCreateSchema(Schema):
     website = fields.Url(load_default=None)
 
 
-class PatronageSchema(Schema):
-    id = fields.String(attribute="_id")
-    organization_id = fields.String()
-    organization_name = fields.String()
-    kind = fields.String()
-    name = fields.String()
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    place = fields.String()
-    audience = fields.String()
-    justification = fields.String()
-    areas = fields.List(fields.String())
-    website = fields.String(allow_none=True)
-    status = fields.String()
-    reason = fields.String(allow_none=True)
-    decided_by = fields.String(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+PatronageSchema = record_schema("PatronageSchema", """
+    organization_id organization_name kind name starts_at:time ends_at:time place audience
+    justification areas:strs website? status reason? decided_by? decided_at?:time
+    created_at:time
+""")
 
 
 class PublicPatronageSchema(PatronageSchema):
@@ -238,18 +196,10 @@ class RegistrationCreateSchema(Schema):
     email = fields.Email(required=True)
 
 
-class RegistrationSchema(Schema):
-    id = fields.String(attribute="_id")
-    training_id = fields.String()
-    person = fields.String()
-    name = fields.String()
-    email = fields.String()
-    organization_id = fields.String(allow_none=True)
-    status = fields.String()
-    queue_number = fields.Integer()
-    attended = fields.Boolean(allow_none=True)
-    registered_at = fields.DateTime()
-    updated_at = fields.DateTime()
+RegistrationSchema = record_schema("RegistrationSchema", """
+    training_id person name email organization_id? status queue_number:int attended?:bool
+    registered_at:time updated_at:time
+""")
 
 
 class AttendanceSchema(Schema):
@@ -277,17 +227,9 @@ class PartnershipCreateSchema(Schema):
     ends_on = fields.Date(load_default=None)
 
 
-class PartnershipSchema(Schema):
-    id = fields.String(attribute="_id")
-    kind = fields.String()
-    title = fields.String()
-    goal = fields.String()
-    parties = fields.List(fields.Nested(PartySchema))
-    areas = fields.List(fields.String())
-    starts_on = fields.String()
-    ends_on = fields.String(allow_none=True)
-    signed_by = fields.String()
-    created_at = fields.DateTime()
+PartnershipSchema = record_schema("PartnershipSchema", """
+    kind title goal parties areas:strs starts_on ends_on? signed_by created_at:time
+""", parties=fields.List(fields.Nested(PartySchema)))
 
 
 class PartnershipQuerySchema(PageQuery):
@@ -307,19 +249,10 @@ class VolunteeringCreateSchema(Schema):
     contact_email = fields.Email(required=True)
 
 
-class VolunteeringSchema(Schema):
-    id = fields.String(attribute="_id")
-    organization_id = fields.String()
-    organization_name = fields.String()
-    title = fields.String()
-    description = fields.String()
-    areas = fields.List(fields.String())
-    district = fields.String()
-    volunteers_needed = fields.Integer()
-    starts_on = fields.String(allow_none=True)
-    ends_on = fields.String(allow_none=True)
-    contact_email = fields.String()
-    created_at = fields.DateTime()
+VolunteeringSchema = record_schema("VolunteeringSchema", """
+    organization_id organization_name title description areas:strs district
+    volunteers_needed:int starts_on? ends_on? contact_email created_at:time
+""")
 
 
 class VolunteeringQuerySchema(PageQuery):

@@ -14,7 +14,7 @@ from wspolpraca.enums import LabelledEnum
 from wspolpraca.errors import DomainError
 from wspolpraca.rules import DatedRules
 from wspolpraca.text import search_key  # noqa: F401 - re-exported for the registry
-from wspolpraca.transitions import require_reason, transition
+from wspolpraca.transitions import status_change
 
 # --- identifiers: NIP, REGON, KRS ---------------------------------------------------
 
@@ -183,47 +183,21 @@ class OrganizationStatus(LabelledEnum):
     ARCHIVED = "archived", "zarchiwizowana"
 
 
-def _organization_transition(
-    status: OrganizationStatus | str,
-    allowed_from: Iterable[OrganizationStatus],
-    target: OrganizationStatus,
-    action_pl: str,
-) -> OrganizationStatus:
-    return transition(OrganizationStatus(status), allowed_from, target,
-                      f"Nie można {action_pl} organizacji o statusie „{{label}}”.")
+def _organization(allowed: Iterable[OrganizationStatus], target: OrganizationStatus,
+                  action_pl: str, doc: str, *, reason: bool = False):
+    return status_change(OrganizationStatus, allowed, target, f"Nie można {action_pl} "
+                         "organizacji o statusie „{label}”.", reason=reason, doc=doc)
 
 
-def verify(status: OrganizationStatus | str) -> OrganizationStatus:
-    """pending → verified: the office checked the organisation against the registers."""
-    return _organization_transition(
-        status, {OrganizationStatus.PENDING}, OrganizationStatus.VERIFIED, "zweryfikować"
-    )
-
-
-def suspend(status: OrganizationStatus | str, reason: str) -> OrganizationStatus:
-    """verified → suspended, for a stated reason."""
-    require_reason(reason)
-    return _organization_transition(
-        status, {OrganizationStatus.VERIFIED}, OrganizationStatus.SUSPENDED, "zawiesić"
-    )
-
-
-def reinstate(status: OrganizationStatus | str) -> OrganizationStatus:
-    """suspended → verified."""
-    return _organization_transition(
-        status, {OrganizationStatus.SUSPENDED}, OrganizationStatus.VERIFIED, "przywrócić"
-    )
-
-
-def archive(status: OrganizationStatus | str, reason: str) -> OrganizationStatus:
-    """pending, verified or suspended → archived, for a stated reason; archived is final."""
-    require_reason(reason)
-    return _organization_transition(
-        status,
-        {OrganizationStatus.PENDING, OrganizationStatus.VERIFIED, OrganizationStatus.SUSPENDED},
-        OrganizationStatus.ARCHIVED,
-        "zarchiwizować",
-    )
+_O = OrganizationStatus
+verify = _organization({_O.PENDING}, _O.VERIFIED, "zweryfikować",
+                       "pending → verified: the office checked it against the registers.")
+suspend = _organization({_O.VERIFIED}, _O.SUSPENDED, "zawiesić",
+                        "verified → suspended, for a stated reason.", reason=True)
+reinstate = _organization({_O.SUSPENDED}, _O.VERIFIED, "przywrócić", "suspended → verified.")
+archive = _organization({_O.PENDING, _O.VERIFIED, _O.SUSPENDED}, _O.ARCHIVED, "zarchiwizować",
+                        "pending, verified or suspended → archived, for a stated reason; "
+                        "archived is final.", reason=True)
 
 
 # What the office checked against the official registers (KRS, REGON, the OPP list) and the
@@ -261,11 +235,9 @@ def reverification_reason(fields: Iterable[str]) -> str:
             + "); wymaga ponownej weryfikacji.")
 
 
-def return_to_verification(status: OrganizationStatus | str) -> OrganizationStatus:
-    """verified → pending: changed data waits for the office's check again."""
-    return _organization_transition(
-        status, {OrganizationStatus.VERIFIED}, OrganizationStatus.PENDING,
-        "przywrócić do weryfikacji")
+return_to_verification = _organization(
+    {_O.VERIFIED}, _O.PENDING, "przywrócić do weryfikacji",
+    "verified → pending: changed data waits for the office's check again.")
 
 
 # --- search --------------------------------------------------------------------------
@@ -344,50 +316,24 @@ def is_overdue(deadline: datetime, status: InquiryStatus | str, now: datetime) -
     return now > deadline
 
 
-def _inquiry_transition(
-    status: InquiryStatus | str,
-    allowed_from: Iterable[InquiryStatus],
-    target: InquiryStatus,
-    action_pl: str,
-) -> InquiryStatus:
-    return transition(InquiryStatus(status), allowed_from, target,
-                      f"Nie można {action_pl} o statusie „{{label}}”.")
+def _inquiry(allowed: Iterable[InquiryStatus], target: InquiryStatus, action_pl: str,
+             doc: str):
+    return status_change(InquiryStatus, allowed, target,
+                         f"Nie można {action_pl} o statusie „{{label}}”.", doc=doc)
 
 
-def route(status: InquiryStatus | str) -> InquiryStatus:
-    """received → routed (or routed again to another department)."""
-    return _inquiry_transition(
-        status,
-        {InquiryStatus.RECEIVED, InquiryStatus.ROUTED},
-        InquiryStatus.ROUTED,
-        "przekazać zapytania",
-    )
-
-
-def assign(status: InquiryStatus | str) -> InquiryStatus:
-    """received or routed → assigned to a person."""
-    return _inquiry_transition(
-        status,
-        {InquiryStatus.RECEIVED, InquiryStatus.ROUTED},
-        InquiryStatus.ASSIGNED,
-        "przydzielić zapytania",
-    )
+_I = InquiryStatus
+route = _inquiry({_I.RECEIVED, _I.ROUTED}, _I.ROUTED, "przekazać zapytania",
+                 "received → routed (or routed again to another department).")
+assign = _inquiry({_I.RECEIVED, _I.ROUTED}, _I.ASSIGNED, "przydzielić zapytania",
+                  "received or routed → assigned to a person.")
+_answered = _inquiry({_I.RECEIVED, _I.ROUTED, _I.ASSIGNED}, _I.ANSWERED,
+                     "udzielić odpowiedzi na zapytanie", "")
+close = _inquiry({_I.ANSWERED}, _I.CLOSED, "zamknąć zapytania", "answered → closed.")
 
 
 def answer(status: InquiryStatus | str, answer_text: str) -> InquiryStatus:
     """received, routed or assigned → answered, with a non-empty answer."""
     if not isinstance(answer_text, str) or not answer_text.strip():
         raise DomainError("answer_required", "Wpisz treść odpowiedzi.", field="answer")
-    return _inquiry_transition(
-        status,
-        {InquiryStatus.RECEIVED, InquiryStatus.ROUTED, InquiryStatus.ASSIGNED},
-        InquiryStatus.ANSWERED,
-        "udzielić odpowiedzi na zapytanie",
-    )
-
-
-def close(status: InquiryStatus | str) -> InquiryStatus:
-    """answered → closed."""
-    return _inquiry_transition(
-        status, {InquiryStatus.ANSWERED}, InquiryStatus.CLOSED, "zamknąć zapytania"
-    )
+    return _answered(status)

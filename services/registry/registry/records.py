@@ -7,8 +7,8 @@ from typing import Any
 
 from registry import domain
 from wspolpraca.areas import validate_areas
-from wspolpraca.envelope import format_time
 from wspolpraca.pagination import new_id
+from wspolpraca.payloads import record_payload
 
 ORGANIZATION_EVENT_FIELDS = ("name", "legal_form", "nip", "regon", "krs", "areas", "email",
                              "district", "status", "public_benefit_status", "version")
@@ -132,15 +132,6 @@ def new_inquiry(data: dict[str, Any], deadline: datetime, now: datetime) -> dict
 
 
 def inquiry_payload(record: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    payload = {
-        "id": record["_id"],
-        "subject": record["subject"],
-        "area": record["area"],
-        "organization_id": record.get("organization_id"),
-        "department": record.get("department"),
-        "status": record["status"],
-        "received_at": format_time(record["received_at"]),
-        "deadline": format_time(record["deadline"]),
-    }
-    payload.update(extra)
-    return payload
+    return record_payload(record, """
+        subject area organization_id? department? status received_at:time deadline:time
+    """, **extra)

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from registry.domain import InquiryStatus, LegalForm, OrganizationStatus
 from wspolpraca.departments import DEPARTMENT_CODE, LIAISON_OFFICE
-from wspolpraca.fields import Text
+from wspolpraca.fields import Text, record_schema
 from wspolpraca.pagination import PageQuery
 from wspolpraca.validators import KNOWN_AREA, one_of
 
@@ -80,27 +80,13 @@ class OrganizationQuerySchema(PageQuery):
     nip = fields.String(validate=validate.Length(min=1, max=20))
 
 
-class OrganizationSchema(Schema):
-    id = fields.String(attribute="_id")
-    name = fields.String()
-    legal_form = fields.String()
-    nip = fields.String()
-    regon = fields.String(allow_none=True)
-    krs = fields.String(allow_none=True)
-    areas = fields.List(fields.String())
-    email = fields.String()
-    phone = fields.String(allow_none=True)
-    website = fields.String(allow_none=True)
-    address = fields.Nested(AddressSchema, allow_none=True)
-    district = fields.String(allow_none=True)
-    representatives = fields.List(fields.Nested(RepresentativeSchema))
-    public_benefit_status = fields.Dict(allow_none=True)
-    status = fields.String()
-    status_reason = fields.String(allow_none=True)
-    verified_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    version = fields.Integer()
+OrganizationSchema = record_schema("OrganizationSchema", """
+    name legal_form nip regon? krs? areas:strs email phone? website? address district?
+    representatives public_benefit_status?:dict status status_reason? verified_at?:time
+    created_at:time updated_at:time version:int
+""",
+    address=fields.Nested(AddressSchema, allow_none=True),
+    representatives=fields.List(fields.Nested(RepresentativeSchema)))
 
 
 class PublicOrganizationSchema(OrganizationSchema):
@@ -138,14 +124,9 @@ class DepartmentUpdateSchema(Schema):
     email = fields.Email()
 
 
-class DepartmentSchema(Schema):
-    code = fields.String(attribute="_id")
-    name = fields.String()
-    areas = fields.List(fields.String())
-    contact_person = fields.String()
-    email = fields.String()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+DepartmentSchema = record_schema("DepartmentSchema", """
+    code name areas:strs contact_person email created_at:time updated_at:time
+""", with_id=False, code=fields.String(attribute="_id"))
 
 
 class DepartmentQuerySchema(PageQuery):
@@ -180,20 +161,7 @@ class InquiryQuerySchema(PageQuery):
     overdue = fields.Boolean()
 
 
-class InquirySchema(Schema):
-    id = fields.String(attribute="_id")
-    subject = fields.String()
-    text = fields.String()
-    area = fields.String()
-    name = fields.String()
-    email = fields.String()
-    organization_id = fields.String(allow_none=True)
-    department = fields.String(allow_none=True)
-    assignee = fields.String(allow_none=True)
-    status = fields.String()
-    received_at = fields.DateTime()
-    deadline = fields.DateTime()
-    answer = fields.String(allow_none=True)
-    answered_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
-    overdue = fields.Boolean()
+InquirySchema = record_schema("InquirySchema", """
+    subject text area name email organization_id? department? assignee? status
+    received_at:time deadline:time answer? answered_at?:time closed_at?:time overdue:bool
+""")

@@ -7,8 +7,6 @@ The rules live in `domain.py` and `cooperation_domain.py`.
 
 from __future__ import annotations
 
-from nameko.timer import timer
-
 from registry import cooperation_repository, domain, queries, repository
 from registry.entry import STAFF, Entry
 from registry.handlers import inquiries, organizations
@@ -45,6 +43,7 @@ from wspolpraca.http import api
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
 from wspolpraca.service_layer import ChangeStatus, Due
+from wspolpraca.timers import scheduled
 
 OVERDUE_CHECK_SECONDS = 60
 
@@ -198,11 +197,9 @@ class InquiriesMixin(Entry):
     def close_inquiry(self, request, id):
         return self._inquiry_step(inquiries.close_inquiry, request, id)
 
-    @timer(interval=OVERDUE_CHECK_SECONDS)
+    @scheduled(OVERDUE_CHECK_SECONDS)
     def report_overdue_inquiries(self) -> int:
         """Raise `inquiry.overdue` once for each inquiry past its deadline."""
-        if not self.db.provider.settings.timers_enabled:
-            return 0
         return self.flag_overdue_inquiries()
 
     def flag_overdue_inquiries(self) -> int:

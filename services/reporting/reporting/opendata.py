@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -47,9 +48,7 @@ def _organizations(d: Data) -> list[dict[str, Any]]:
 
 
 def _competitions(d: Data) -> list[dict[str, Any]]:
-    offers: dict[str, int] = {}
-    for o in d.offers:
-        offers[o.get("competition_id")] = offers.get(o.get("competition_id"), 0) + 1
+    offers = Counter(o.get("competition_id") for o in d.offers)
     return [{
         "id": c["_id"], "year": c.get("year"), "title": c.get("title"), "area": c.get("area"),
         "mode": c.get("mode"), "budget": c.get("budget"), "status": c.get("status"),
@@ -93,9 +92,7 @@ def _small_grants(d: Data) -> list[dict[str, Any]]:
 
 
 def _consultations(d: Data) -> list[dict[str, Any]]:
-    comments: dict[str, int] = {}
-    for c in d.source.find(COMMENTS):
-        comments[c.get("consultation_id")] = comments.get(c.get("consultation_id"), 0) + 1
+    comments = Counter(c.get("consultation_id") for c in d.source.find(COMMENTS))
     return [{
         "id": c["_id"], "title": c.get("title"), "subject": c.get("subject"),
         "act_kind": c.get("act_kind"), "opens_at": c.get("opens_at"),
@@ -107,10 +104,7 @@ def _consultations(d: Data) -> list[dict[str, Any]]:
 
 
 def _councils(d: Data) -> list[dict[str, Any]]:
-    opinions: dict[str, int] = {}
-    for o in d.opinions:
-        if o.get("status") == "issued":
-            opinions[o.get("council_id")] = opinions.get(o.get("council_id"), 0) + 1
+    opinions = Counter(o.get("council_id") for o in d.opinions if o.get("status") == "issued")
     return [{
         "id": c["_id"], "name": c.get("name"), "kind": c.get("kind"),
         "term_start": c.get("term_start"), "term_end": c.get("term_end"),
@@ -127,74 +121,101 @@ ORGANIZATION_ID = Field("organization_id", "string", "Identyfikator organizacji"
 ORGANIZATION_NAME = Field("organization_name", "string", "Nazwa organizacji")
 TASK_TITLE = Field("title", "string", "Tytuł zadania")
 REQUESTED = Field("requested_amount", "money", "Wnioskowana kwota (PLN)")
+SHARED_FIELDS = {f.name: f for f in (ID, YEAR, AREA, ORGANIZATION_ID, ORGANIZATION_NAME,
+                                      TASK_TITLE, REQUESTED)}
+
+
+def _fields(table: str) -> tuple[Field, ...]:
+    """A dataset's fields, one a line: the name, its type and its description; a name alone
+    is the field of that name several datasets share (`SHARED_FIELDS`)."""
+    found = []
+    for line in table.strip().splitlines():
+        name, *rest = line.split(maxsplit=2)
+        found.append(Field(name, *rest) if rest else SHARED_FIELDS[name])
+    return tuple(found)
+
+
 DATASETS: dict[str, Dataset] = {d.name: d for d in (
-    Dataset("organizations", "Zweryfikowane organizacje pozarządowe", (
-        ID, Field("name", "string", "Nazwa organizacji"),
-        Field("legal_form", "string", "Forma prawna (kod)"),
-        Field("nip", "string", "NIP"), Field("regon", "string", "REGON"),
-        Field("krs", "string", "Numer KRS"),
-        Field("areas", "array", "Obszary działalności pożytku publicznego (kody)"),
-        Field("district", "string", "Dzielnica"),
-        Field("public_benefit", "boolean", "Status organizacji pożytku publicznego"),
-        Field("status", "string", "Status w bazie organizacji"),
-        Field("registered_at", "datetime", "Data rejestracji w bazie"),
-        Field("verified_at", "datetime", "Data weryfikacji"),
-    ), _organizations),
-    Dataset("competitions", "Otwarte konkursy ofert", (
-        ID, Field("year", "integer", "Rok programu współpracy"),
-        Field("title", "string", "Tytuł konkursu"), AREA,
-        Field("mode", "string", "Tryb: supporting (wspieranie) lub entrusting (powierzanie)"),
-        Field("budget", "money", "Środki na realizację zadania (PLN)"),
-        Field("status", "string", "Stan konkursu"),
-        Field("announced_at", "datetime", "Data ogłoszenia"),
-        Field("submission_deadline", "datetime", "Termin składania ofert"),
-        Field("task_start", "date", "Początek realizacji zadania"),
-        Field("task_end", "date", "Koniec realizacji zadania"),
-        Field("offers", "integer", "Liczba złożonych ofert"),
-    ), _competitions),
-    Dataset("results", "Wyniki otwartych konkursów ofert (z kwotami dotacji)", (
-        Field("offer_id", "string", "Identyfikator oferty"),
-        Field("competition_id", "string", "Identyfikator konkursu"),
-        Field("competition_title", "string", "Tytuł konkursu"),
-        YEAR, AREA,
-        ORGANIZATION_ID,
-        ORGANIZATION_NAME,
-        TASK_TITLE,
-        Field("result", "string", "funded (dofinansowana) lub not_funded (nie)"),
-        REQUESTED,
-        Field("awarded_amount", "money", "Przyznana dotacja (PLN)"),
-    ), _results),
-    Dataset("small_grants", "Małe granty (art. 19a)", (
-        ID, YEAR,
-        ORGANIZATION_ID,
-        ORGANIZATION_NAME,
-        AREA, TASK_TITLE,
-        REQUESTED,
-        Field("status", "string", "Stan: published, awarded, refused"),
-        Field("awarded_amount", "money", "Przyznana kwota (PLN)"),
-        Field("published_at", "datetime", "Data publikacji oferty"),
-        Field("task_start", "date", "Początek zadania"),
-        Field("task_end", "date", "Koniec zadania"),
-        Field("comments", "integer", "Liczba uwag do oferty"),
-    ), _small_grants),
-    Dataset("consultations", "Konsultacje projektów aktów", (
-        ID, Field("title", "string", "Tytuł"), Field("subject", "string", "Przedmiot"),
-        Field("act_kind", "string", "Rodzaj aktu"),
-        Field("opens_at", "datetime", "Otwarcie"), Field("closes_at", "datetime", "Zamknięcie"),
-        Field("status", "string", "Stan"), Field("comments", "integer", "Liczba uwag"),
-        Field("accepted", "integer", "Uwagi uwzględnione"),
-        Field("partly_accepted", "integer", "Uwagi uwzględnione częściowo"),
-        Field("rejected", "integer", "Uwagi nieuwzględnione"),
-        Field("report_published_at", "datetime", "Publikacja sprawozdania"),
-    ), _consultations),
-    Dataset("councils", "Rady i komisje dialogu", (
-        ID, Field("name", "string", "Nazwa"), Field("kind", "string", "Rodzaj"),
-        Field("term_start", "date", "Początek kadencji"),
-        Field("term_end", "date", "Koniec kadencji"),
-        Field("members", "integer", "Liczba członków"),
-        Field("ngo_members", "integer", "Członkowie z organizacji pozarządowych"),
-        Field("opinions_issued", "integer", "Wydane opinie"),
-    ), _councils),
+    Dataset("organizations", "Zweryfikowane organizacje pozarządowe", _fields("""
+        id
+        name            string    Nazwa organizacji
+        legal_form      string    Forma prawna (kod)
+        nip             string    NIP
+        regon           string    REGON
+        krs             string    Numer KRS
+        areas           array     Obszary działalności pożytku publicznego (kody)
+        district        string    Dzielnica
+        public_benefit  boolean   Status organizacji pożytku publicznego
+        status          string    Status w bazie organizacji
+        registered_at   datetime  Data rejestracji w bazie
+        verified_at     datetime  Data weryfikacji
+    """), _organizations),
+    Dataset("competitions", "Otwarte konkursy ofert", _fields("""
+        id
+        year                 integer   Rok programu współpracy
+        title                string    Tytuł konkursu
+        area
+        mode                 string    Tryb: supporting (wspieranie) lub entrusting (powierzanie)
+        budget               money     Środki na realizację zadania (PLN)
+        status               string    Stan konkursu
+        announced_at         datetime  Data ogłoszenia
+        submission_deadline  datetime  Termin składania ofert
+        task_start           date      Początek realizacji zadania
+        task_end             date      Koniec realizacji zadania
+        offers               integer   Liczba złożonych ofert
+    """), _competitions),
+    Dataset("results", "Wyniki otwartych konkursów ofert (z kwotami dotacji)", _fields("""
+        offer_id           string    Identyfikator oferty
+        competition_id     string    Identyfikator konkursu
+        competition_title  string    Tytuł konkursu
+        year
+        area
+        organization_id
+        organization_name
+        title
+        result             string    funded (dofinansowana) lub not_funded (nie)
+        requested_amount
+        awarded_amount     money     Przyznana dotacja (PLN)
+    """), _results),
+    Dataset("small_grants", "Małe granty (art. 19a)", _fields("""
+        id
+        year
+        organization_id
+        organization_name
+        area
+        title
+        requested_amount
+        status             string    Stan: published, awarded, refused
+        awarded_amount     money     Przyznana kwota (PLN)
+        published_at       datetime  Data publikacji oferty
+        task_start         date      Początek zadania
+        task_end           date      Koniec zadania
+        comments           integer   Liczba uwag do oferty
+    """), _small_grants),
+    Dataset("consultations", "Konsultacje projektów aktów", _fields("""
+        id
+        title                string    Tytuł
+        subject              string    Przedmiot
+        act_kind             string    Rodzaj aktu
+        opens_at             datetime  Otwarcie
+        closes_at            datetime  Zamknięcie
+        status               string    Stan
+        comments             integer   Liczba uwag
+        accepted             integer   Uwagi uwzględnione
+        partly_accepted      integer   Uwagi uwzględnione częściowo
+        rejected             integer   Uwagi nieuwzględnione
+        report_published_at  datetime  Publikacja sprawozdania
+    """), _consultations),
+    Dataset("councils", "Rady i komisje dialogu", _fields("""
+        id
+        name             string    Nazwa
+        kind             string    Rodzaj
+        term_start       date      Początek kadencji
+        term_end         date      Koniec kadencji
+        members          integer   Liczba członków
+        ngo_members      integer   Członkowie z organizacji pozarządowych
+        opinions_issued  integer   Wydane opinie
+    """), _councils),
 )}
 
 

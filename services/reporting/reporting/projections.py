@@ -152,6 +152,11 @@ def event_time(event: CloudEvent) -> str:
     return normalize_time(event.time) or ""
 
 
+def stated_time(event: CloudEvent, field: str) -> str:
+    """The time the event's data states in `field`, or else the event's own time."""
+    return normalize_time(event.data.get(field)) or event_time(event)
+
+
 # registry ------------------------------------------------------------------
 ORGANIZATION_FIELDS = ("name", "legal_form", "nip", "regon", "krs", "areas", "district",
                        "public_benefit_status")
@@ -164,7 +169,7 @@ def organization(event: CloudEvent, store: Store) -> None:
     if kind == "registered":
         firsts["registered_at"] = event_time(event)
     if kind == "verified":
-        firsts["verified_at"] = normalize_time(data.get("changed_at")) or event_time(event)
+        firsts["verified_at"] = stated_time(event, "changed_at")
     # the record's version (+1 on every change) orders its events; the clock breaks ties
     version = data.get("version") if isinstance(data.get("version"), int) else 0
     merge(store, ORGANIZATIONS, data.get("id") or event.subject, event,
@@ -196,10 +201,9 @@ def inquiry(event: CloudEvent, store: Store) -> None:
         groups["answer"] = (0, {"on_time": data.get("on_time")})
     firsts = {"received_at": normalize_time(data.get("received_at")),
               "deadline": normalize_time(data.get("deadline"))}
-    if kind == "answered":
-        firsts["answered_at"] = normalize_time(data.get("answered_at")) or event_time(event)
-    if kind == "overdue":
-        firsts["overdue_at"] = event_time(event)
+    if kind in ("answered", "overdue"):
+        firsts[f"{kind}_at"] = stated_time(event, "answered_at") if kind == "answered" \
+            else event_time(event)
     merge(store, INQUIRIES, data.get("id") or event.subject, event, groups=groups,
           firsts=firsts)
 
@@ -367,12 +371,9 @@ def small_grant(event: CloudEvent, store: Store) -> None:
     if kind == "awarded":
         groups["award"] = (0, {"awarded_amount": data.get("awarded_amount")})
     firsts = {"first_seen_at": event_time(event)}
-    if kind == "submitted":
-        firsts["submitted_at"] = event_time(event)
-    if kind == "published":
-        firsts["published_at"] = normalize_time(data.get("published_at")) or event_time(event)
-    if kind == "awarded":
-        firsts["awarded_at"] = event_time(event)
+    if kind in ("submitted", "published", "awarded"):  # published_at as the event states it
+        firsts[f"{kind}_at"] = stated_time(event, "published_at") if kind == "published" \
+            else event_time(event)
     merge(store, SMALL_GRANTS, data.get("id") or event.subject, event, groups=groups,
           firsts=firsts)
 
@@ -408,8 +409,7 @@ def consultation_comment(event: CloudEvent, store: Store) -> None:
     data = event.data
     merge(store, COMMENTS, data.get("id") or event.id, event,
           fields=pick(data, "consultation_id", "section", "organization_id", "author_kind"),
-          firsts={"submitted_at": normalize_time(data.get("submitted_at"))
-                  or event_time(event)})
+          firsts={"submitted_at": stated_time(event, "submitted_at")})
 
 
 def meeting(event: CloudEvent, store: Store) -> None:

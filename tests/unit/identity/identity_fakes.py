@@ -189,9 +189,7 @@ class MemoryRepresentations(MemoryIdentityRepository):
                 r["open"] and r["account_id"] == record["account_id"]
                 and r["organization_id"] == record["organization_id"]
                 for r in self.records.values()):
-            from pymongo.errors import DuplicateKeyError
-
-            raise DuplicateKeyError("one_open")
+            raise repository.already_requested()
         super().add(record)
 
     def granted_organizations(self, account_id: str) -> list[str]:
@@ -236,3 +234,12 @@ class FakeIdentityUnit(FakeUnitOfWork):
                          one_time=MemoryOneTime(), throttle=MemoryThrottle(),
                          representations=MemoryRepresentations(), audit=MemoryAudit(),
                          organizations=MemoryOrganizations())
+        self.after: list[tuple[Any, Any]] = []
+
+    def after_commit(self, handler: Any, command: Any) -> None:
+        self.after.append((handler, command))
+
+    def committed(self) -> None:
+        """What identity.unit.run does once the unit committed."""
+        for handler, command in self.after:
+            handler(command, self)

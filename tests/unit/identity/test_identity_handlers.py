@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import pytest
 from identity_fakes import FakeIdentityUnit
-from pymongo.errors import DuplicateKeyError
 
 from identity import domain, handlers, totp
 from identity.config import DEVELOPMENT_TOTP_KEY, IdentitySettings
@@ -114,6 +113,17 @@ def test_a_new_password_through_the_link_activates_and_is_audited():
     assert changed["status"] == "active" and changed["must_change_password"] is False
     assert uow.accounts.get(record["_id"])["password_hash"].startswith("$argon2")
     assert uow.audit.kinds() == ["password_changed"]
+
+
+def test_the_sessions_end_only_once_the_new_password_committed():
+    uow = FakeIdentityUnit()
+    record = account(uow)
+    uow.sessions.add({"_id": "s1", "account_id": record["_id"]})
+    token = uow.one_time.issue("reset", record["_id"], utcnow(), timedelta(hours=1))
+    handlers.reset_password(handlers.SetPassword(token, PASSWORD), uow)
+    assert sorted(uow.sessions.records) == ["s1"]
+    uow.committed()
+    assert uow.sessions.records == {}
 
 
 def test_a_weak_new_password_is_refused():
@@ -225,7 +235,7 @@ def test_a_representation_is_requested_then_decided_by_the_officer():
     record = account(uow)
     asked = handlers.request_representation(ask(record), uow)
     assert asked["status"] == "requested" and uow.routing_keys == ["representation.requested"]
-    with pytest.raises(DuplicateKeyError):
+    with pytest.raises(Conflict, match="już złożono"):
         handlers.request_representation(ask(record), uow)
     officer = domain.Actor("officer-1", True, frozenset())
     granted = handlers.decide(handlers.Decide(officer, asked["_id"], "approve", None), uow)
@@ -246,6 +256,28 @@ def test_a_person_does_not_decide_their_own_request():
     assert withdrawn["status"] == "withdrawn" and withdrawn["open"] is False
     with pytest.raises(Conflict):
         handlers.decide(handlers.Decide(me, asked["_id"], "withdraw", None), uow)
+
+
+def test_only_an_organisation_of_the_registry_can_be_represented():
+    uow = FakeIdentityUnit()
+    record = account(uow)
+    with pytest.raises(DomainError) as refused:
+        handlers.ask_to_represent(ask(record), uow)
+    assert refused.value.code == "unknown_organization"
+    uow.organizations.add({"_id": "o1"})
+    assert handlers.ask_to_represent(ask(record), uow)["status"] == "requested"
+
+
+def test_the_staff_account_and_a_registration_check_the_password_first():
+    uow = FakeIdentityUnit()
+    body = {"email": "jan@example.org", "name": "Jan Kowalski", "password": "jan@example.org"}
+    with pytest.raises(DomainError) as weak:
+        handlers.register_account(handlers.RegisterAccount(SETTINGS, body), uow)
+    assert weak.value.code == "weak_password" and uow.accounts.records == {}
+    with pytest.raises(DomainError) as staff_weak:
+        handlers.create_staff_account(handlers.CreateStaffAccount(
+            SETTINGS, ADMIN, {**body, "roles": ["officer"]}), uow)
+    assert staff_weak.value.code == "weak_password" and uow.accounts.records == {}
 
 
 def test_an_inactive_account_asks_for_nothing():

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import pytest
 from marshmallow import Schema, ValidationError
+from marshmallow import fields as mfields
 
-from wspolpraca.fields import Money, Text, format_money, to_money
+from wspolpraca.fields import Money, Text, format_money, record_schema, to_money
 
 
 class Offer(Schema):
@@ -38,3 +39,26 @@ def test_text_is_stripped_and_never_blank():
     for blank in ("", "   ", "\t\n"):
         with pytest.raises(ValidationError):
             Offer().load({"amount": "1", "title": blank})
+
+
+def test_a_record_schema_answers_its_fields_in_the_order_of_its_spec():
+    inner = record_schema("InnerSchema", "title starts_at:time")
+    schema = record_schema("ThingSchema", """
+        title reason? amount:money count:int done:bool tags:strs
+        at?:time items""", items=mfields.List(mfields.Nested(inner)))
+    assert schema.__name__ == "ThingSchema" and schema.__module__ == __name__
+    record = {"_id": "t1", "title": "Zbiórka", "reason": None, "amount": "12.5", "count": 3,
+              "done": True, "tags": ["a"], "at": None, "items": [{"_id": "i1", "title": "x"}]}
+    dumped = schema().dump(record)
+    assert list(dumped) == ["id", "title", "reason", "amount", "count", "done", "tags", "at",
+                            "items"]
+    assert dumped["id"] == "t1" and dumped["amount"] == "12.50"
+    assert dumped["items"] == [{"id": "i1", "title": "x"}]
+    assert schema._declared_fields["reason"].allow_none
+    assert not schema._declared_fields["title"].allow_none
+
+
+def test_a_record_schema_refuses_a_named_field_its_spec_does_not_place():
+    import pytest
+    with pytest.raises(TypeError, match="extra"):
+        record_schema("BadSchema", "title", extra=mfields.Dict())

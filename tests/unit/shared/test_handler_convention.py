@@ -104,9 +104,8 @@ def test_no_converted_service_runs_handlers_with_positional_arguments(service):
         assert "from grants.unit import run\n" not in source, path
 
 
-@pytest.mark.parametrize("service", ("notifications",))
+@pytest.mark.parametrize("service", ("notifications", "identity"))
 def test_no_handler_is_given_the_database_to_open_its_own_transaction(service):
-    # (identity still gives five of its sign-up and account handlers `self.db`)
     for path in _modules(service):
         source = path.read_text(encoding="utf-8")
         assert re.search(r"handlers\.\w+\(self\.db\b", source) is None, path

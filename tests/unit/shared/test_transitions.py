@@ -8,7 +8,7 @@ import pytest
 
 from wspolpraca.enums import LabelledEnum
 from wspolpraca.errors import DomainError
-from wspolpraca.transitions import require_reason, transition
+from wspolpraca.transitions import require_reason, status_change, transition
 
 
 class Door(LabelledEnum):
@@ -41,3 +41,23 @@ def test_a_blank_reason_is_refused_on_its_field(blank):
         require_reason(blank)
     assert (refused.value.code, refused.value.field) == ("reason_required", "reason")
     assert require_reason("  bo tak ") == "bo tak"
+
+
+def test_a_status_change_is_a_function_of_the_status_and_asks_for_its_reason_first():
+    class Light(StrEnum):
+        RED = "red"
+        GREEN = "green"
+
+    go = status_change(Light, {Light.RED}, Light.GREEN, "Nie można: „{label}”.", doc="go")
+    stop = status_change(Light, {Light.GREEN}, Light.RED, "Nie można: „{label}”.",
+                         reason=True)
+    assert go("red") is Light.GREEN and go.__doc__ == "go"
+    with pytest.raises(DomainError) as refused:
+        go(Light.GREEN)
+    assert refused.value.status == 409 and refused.value.message == "Nie można: „green”."
+    with pytest.raises(DomainError) as no_reason:
+        stop("red", " ")
+    assert no_reason.value.code == "reason_required"
+    assert stop("green", "awaria") is Light.RED
+    with pytest.raises(TypeError):
+        go("red", "a reason it does not take")

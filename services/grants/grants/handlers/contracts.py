@@ -16,7 +16,7 @@ from grants.rules import RULES
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
-from wspolpraca.service_layer import Changed, Event, change
+from wspolpraca.service_layer import Changed, Event, change, create
 
 # a contract's step applies the domain's transition to the record (at `now`) and returns
 # the events it raises
@@ -58,10 +58,8 @@ def sign_contract(command: SignContract, uow: GrantsUnit) -> Record:
     domain.check_tranches(body["tranches"], awarded, body["signed_on"], task_end)
     record = records.new_contract(offer, body, domain.report_due_on(task_end, RULES),
                                   principal.sub, utcnow())
-    uow.contracts.add(record)
-    uow.emit("contract.signed", record["_id"], records.contract_payload(
+    return create(uow, uow.contracts, record, "contract.signed", records.contract_payload(
         record, signed_on=record["signed_on"], tranches=[dict(t) for t in record["tranches"]]))
-    return record
 
 
 def _change_contract(uow: GrantsUnit, contract_id: str, step: ContractTransition, *,

@@ -10,7 +10,7 @@ from grants.handlers.common import Record
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
-from wspolpraca.service_layer import Changed, Event, change
+from wspolpraca.service_layer import Changed, Event, change, create
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,8 @@ class DraftProgramme:
 def draft_programme(command: DraftProgramme, uow: GrantsUnit) -> Record:
     domain.check_programme_funds(command.body["funds"])
     record = records.new_programme(command.body, command.principal.sub, utcnow())
-    uow.programmes.add(record)
-    uow.emit("programme.drafted", record["_id"], records.programme_payload(record))
-    return record
+    return create(uow, uow.programmes, record, "programme.drafted",
+                  records.programme_payload(record))
 
 
 @dataclass(frozen=True)

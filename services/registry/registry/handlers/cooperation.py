@@ -19,7 +19,7 @@ from registry.handlers import Unit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
-from wspolpraca.service_layer import Changed, ChangeStatus, Event, Step, change
+from wspolpraca.service_layer import Changed, ChangeStatus, Event, Step, change, create
 
 Record = dict[str, Any]
 CITY_NAME = "Miasto"
@@ -40,9 +40,7 @@ def create_resource(command: CreateResource, uow: Unit) -> Record:
     except NotFound:
         raise DomainError("unknown_department", "Nie ma takiego wydziału.",
                           field="department") from None
-    uow.resources.add(record)
-    uow.emit("resource.created", record["_id"], records.resource_payload(record))
-    return record
+    return create(uow, uow.resources, record, "resource.created", records.resource_payload(record))
 
 
 @dataclass(frozen=True)
@@ -93,9 +91,7 @@ def request_booking(command: RequestBooking, uow: Unit) -> Record:
     if uow.bookings.approved_overlapping(command.resource_id, record["starts_at"],
                                          record["ends_at"]):
         raise _overlap()
-    uow.bookings.add(record)
-    uow.emit("booking.requested", record["_id"], records.booking_payload(record))
-    return record
+    return create(uow, uow.bookings, record, "booking.requested", records.booking_payload(record))
 
 
 @dataclass(frozen=True)
@@ -167,9 +163,8 @@ def request_patronage(command: RequestPatronage, uow: Unit) -> Record:
     rules.check_patronage_request(data["starts_at"], data["ends_at"], now, RULES)
     organization = verified_organization(uow.organizations, data["organization_id"])
     record = records.new_patronage(data, organization, now)
-    uow.patronages.add(record)
-    uow.emit("patronage.requested", record["_id"], records.patronage_payload(record))
-    return record
+    return create(uow, uow.patronages, record, "patronage.requested",
+                  records.patronage_payload(record))
 
 
 # the decisions on a patronage
@@ -220,9 +215,8 @@ def sign_partnership(command: SignPartnership, uow: Unit) -> Record:
         parties.append({"kind": "organization", "organization_id": organization["_id"],
                         "name": organization["name"]})
     record = records.new_partnership(data, parties, principal.sub, utcnow())
-    uow.partnerships.add(record)
-    uow.emit("partnership.signed", record["_id"], records.partnership_payload(record))
-    return record
+    return create(uow, uow.partnerships, record, "partnership.signed",
+                  records.partnership_payload(record))
 
 
 @dataclass(frozen=True)
@@ -236,6 +230,5 @@ def post_volunteering(command: PostVolunteering, uow: Unit) -> Record:
     rules.check_volunteering(data.get("starts_on"), data.get("ends_on"), now.date())
     organization = verified_organization(uow.organizations, data["organization_id"])
     record = records.new_volunteering(data, organization, now)
-    uow.volunteering.add(record)
-    uow.emit("volunteering.posted", record["_id"], records.volunteering_payload(record))
-    return record
+    return create(uow, uow.volunteering, record, "volunteering.posted",
+                  records.volunteering_payload(record))

@@ -9,7 +9,7 @@ from registry import domain, records
 from registry.handlers import Unit
 from wspolpraca.areas import validate_areas
 from wspolpraca.envelope import format_time, utcnow
-from wspolpraca.service_layer import Changed, ChangeStatus, Event, Step, change
+from wspolpraca.service_layer import Changed, ChangeStatus, Event, Step, change, create
 
 Record = dict[str, Any]
 
@@ -22,9 +22,8 @@ class RegisterOrganization:
 
 def register_organization(command: RegisterOrganization, uow: Unit) -> Record:
     record = records.new_organization(command.data, command.registered_by, utcnow())
-    uow.organizations.add(record)
-    uow.emit("organization.registered", record["_id"], records.organization_payload(record))
-    return record
+    return create(uow, uow.organizations, record, "organization.registered",
+                  records.organization_payload(record))
 
 
 @dataclass(frozen=True)
@@ -96,9 +95,8 @@ class CreateDepartment:
 
 def create_department(command: CreateDepartment, uow: Unit) -> Record:
     record = records.new_department(command.data, utcnow())
-    uow.departments.add(record)
-    uow.emit("department.created", record["_id"], records.department_payload(record))
-    return record
+    return create(uow, uow.departments, record, "department.created",
+                  records.department_payload(record))
 
 
 @dataclass(frozen=True)

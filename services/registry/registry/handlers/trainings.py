@@ -14,7 +14,7 @@ from registry.cooperation_domain import RegistrationStatus
 from registry.handlers import Unit
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import NotFound
-from wspolpraca.service_layer import Changed, Event, change
+from wspolpraca.service_layer import Changed, Event, change, create
 
 Record = dict[str, Any]
 
@@ -29,9 +29,8 @@ def publish_training(command: PublishTraining, uow: Unit) -> Record:
     now = utcnow()
     rules.check_training(command.data["starts_at"], command.data["ends_at"], now)
     record = records.new_training(command.data, command.published_by, now)
-    uow.trainings.add(record)
-    uow.emit("training.published", record["_id"], records.training_payload(record))
-    return record
+    return create(uow, uow.trainings, record, "training.published",
+                  records.training_payload(record))
 
 
 @dataclass(frozen=True)
