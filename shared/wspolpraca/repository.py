@@ -104,6 +104,12 @@ class UnversionedRepository(Repository):
         self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)
 
 
+def version_from_zero(collection: Any) -> None:
+    """A collection's migration (`Collection(..., migrate=version_from_zero)`): records
+    written before they carried a version (for `If-Match`, issue #18) get version 0."""
+    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
+
+
 def collection_repository(name: str, collection_name: str, not_found: str, *,
                           versioned: bool = True) -> type[Repository]:
     """A repository that needs nothing but the base's methods: its collection and "not

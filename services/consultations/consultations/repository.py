@@ -9,7 +9,12 @@ from pymongo import ASCENDING, IndexModel
 
 from wspolpraca.mongo import Collection, DomainGauge
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
-from wspolpraca.repository import Repository, UnversionedRepository, collection_repository
+from wspolpraca.repository import (
+    Repository,
+    UnversionedRepository,
+    collection_repository,
+    version_from_zero,
+)
 
 CONSULTATIONS = "consultations"
 COMMENTS = "comments"
@@ -19,17 +24,11 @@ COUNCIL_MEETINGS = "council_meetings"
 OPINION_REQUESTS = "opinion_requests"
 
 
-
-def _versioned(collection) -> None:
-    """Records written before they carried a version (for `If-Match`, issue #18)."""
-    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
-
-
 COLLECTIONS = (
     Collection(CONSULTATIONS, (
         IndexModel([("status", ASCENDING), ("closes_at", ASCENDING)], name="open_by_closing"),
         IndexModel([("opens_at", ASCENDING)], name="opens_at"),
-    ), migrate=_versioned),
+    ), migrate=version_from_zero),
     Collection(COMMENTS, (
         IndexModel([("consultation_id", ASCENDING), ("_id", ASCENDING)], name="consultation"),
     )),
@@ -42,7 +41,7 @@ COLLECTIONS = (
     )),
     Collection(COUNCIL_MEETINGS, (
         IndexModel([("council_id", ASCENDING), ("_id", ASCENDING)], name="council"),
-    ), migrate=_versioned),
+    ), migrate=version_from_zero),
     ORGANIZATION_DIRECTORY,
     Collection(OPINION_REQUESTS, (
         IndexModel([("status", ASCENDING), ("deadline", ASCENDING)], name="open_by_deadline"),

@@ -15,7 +15,7 @@ from wspolpraca.errors import Conflict, DomainError
 from wspolpraca.fields import format_money
 from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
-from wspolpraca.repository import Repository, collection_repository
+from wspolpraca.repository import Repository, collection_repository, version_from_zero
 
 PROGRAMMES = "programmes"
 COMPETITIONS = "competitions"
@@ -32,15 +32,9 @@ SIMILAR = "similar_applications"
 OFFER_DRAFTS = "offer_drafts"
 
 
-
-def _version_programmes(collection) -> None:
-    """Programmes drafted before their status changes were checked against a version."""
-    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
-
-
 COLLECTIONS = (
     Collection(PROGRAMMES, (IndexModel([("year", ASCENDING)], name="year_unique",
-                                       unique=True),), migrate=_version_programmes),
+                                       unique=True),), migrate=version_from_zero),
     Collection(COMPETITIONS, (
         IndexModel([("status", ASCENDING), ("_id", ASCENDING)], name="status"),
         IndexModel([("area", ASCENDING), ("_id", ASCENDING)], name="area"),
