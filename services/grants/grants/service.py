@@ -84,7 +84,7 @@ class ProgrammesMixin(_Entry):
          response=ProgrammeSchema, status=201, summary="Draft a cooperation programme (art. 5a)")
     def draft_programme(self, request, body):
         return queries.programme_view(self.handle(handlers.draft_programme,
-                                                  handlers.DraftProgramme(request.principal, body)))
+                                                  handlers.Submit(request.principal, body)))
 
     @api("GET", "/api/v1/programmes", roles=RUNNERS, query=ProgrammeQuerySchema,
          response=ProgrammeSchema, summary="Cooperation programmes")
@@ -125,7 +125,7 @@ class CompetitionsMixin(_Entry):
                  "refused announcement leaves no draft)")
     def create_competition(self, request, body):
         return self.handle(handlers.create_competition,
-                           handlers.CreateCompetition(request.principal, body))
+                           handlers.Submit(request.principal, body))
 
     @api("GET", "/api/v1/competitions/announcement-terms", response=AnnouncementTermsSchema,
          summary="The 21 days of art. 13 ust. 1: the earliest deadline for offers of an "
@@ -148,7 +148,7 @@ class CompetitionsMixin(_Entry):
                  "the budget is committed against the programme")
     def announce_competition(self, request, id):
         return self.handle(handlers.announce_competition,
-                           handlers.CompetitionStep(request.principal, id))
+                           handlers.RecordStep(request.principal, id))
 
     @api("POST", "/api/v1/competitions/<id>/close", roles=RUNNERS, response=CompetitionSchema,
          summary="Close the competition for offers once the deadline has passed")
@@ -160,7 +160,7 @@ class CompetitionsMixin(_Entry):
          response=CompetitionSchema, summary="Cancel a competition, with a reason")
     def cancel_competition(self, request, id, body):
         return self.handle(handlers.cancel_competition,
-                           handlers.CompetitionStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
     @scheduled(COMPETITION_CHECK_SECONDS)
     def close_due_competitions(self) -> int:
@@ -184,14 +184,14 @@ class OffersMixin(_Entry):
          summary="Submit an offer for the representative's own verified organisation")
     def submit_offer(self, request, id, body):
         return queries.with_warnings(self.db, "offer", self.handle(
-            handlers.submit_offer, handlers.SubmitOffer(request.principal, id, body)))
+            handlers.submit_offer, handlers.OfferForm(request.principal, id, body)))
 
     @api("POST", "/api/v1/competitions/<id>/offers/check", roles=("ngo",),
          body=OfferCreateSchema, response=FormalCheckSchema,
          summary="The formal check of an offer before it is submitted (nothing is saved): "
                  "200 with what was checked, or the finding as submission would answer it")
     def check_offer(self, request, id, body):
-        return self.handle(handlers.check_offer, handlers.SubmitOffer(request.principal, id, body))
+        return self.handle(handlers.check_offer, handlers.OfferForm(request.principal, id, body))
 
     @api("PUT", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",), body=OfferDraftSchema,
          response=OfferDraftViewSchema,
@@ -199,7 +199,7 @@ class OffersMixin(_Entry):
                  "form's values as typed; replaced on every save, removed on submission)")
     def save_offer_draft(self, request, id, body):
         return self.handle(handlers.save_offer_draft,
-                           handlers.SaveOfferDraft(request.principal, id, body))
+                           handlers.OfferForm(request.principal, id, body))
 
     @api("GET", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",),
          query=OfferDraftQuerySchema, response=OfferDraftViewSchema,
@@ -236,17 +236,17 @@ class OffersMixin(_Entry):
          response=OfferSchema, summary="Amend an offer (until the deadline)")
     def amend_offer(self, request, id, body):
         return queries.with_warnings(self.db, "offer", self.handle(
-            handlers.amend_offer, handlers.OfferStep(request.principal, id, body)))
+            handlers.amend_offer, handlers.RecordStep(request.principal, id, body)))
 
     @api("POST", "/api/v1/offers/<id>/withdraw", roles=("ngo",), response=OfferSchema,
          summary="Withdraw an offer (until the deadline)")
     def withdraw_offer(self, request, id):
-        return self.handle(handlers.withdraw_offer, handlers.OfferStep(request.principal, id))
+        return self.handle(handlers.withdraw_offer, handlers.RecordStep(request.principal, id))
 
     @api("POST", "/api/v1/offers/<id>/reject", roles=RUNNERS, body=ReasonSchema,
          response=OfferSchema, summary="Reject an offer on formal grounds, with a reason")
     def reject_offer(self, request, id, body):
-        return self.handle(handlers.reject_offer, handlers.OfferStep(request.principal, id, body))
+        return self.handle(handlers.reject_offer, handlers.RecordStep(request.principal, id, body))
 
 
 class CommitteeMixin(_Entry):
@@ -258,7 +258,7 @@ class CommitteeMixin(_Entry):
                  "(art. 15 ust. 2d); the competition goes under evaluation")
     def appoint_committee(self, request, id, body):
         return self.handle(handlers.appoint_committee,
-                           handlers.CompetitionStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
     @api("GET", "/api/v1/competitions/<id>/committee", roles=("officer", "department",
                                                               "committee"),
@@ -271,20 +271,20 @@ class CommitteeMixin(_Entry):
          summary="Declare no conflict of interest before scoring (art. 15 ust. 2f)")
     def declare_no_conflict(self, request, id, body):
         return self.handle(handlers.declare_no_conflict,
-                           handlers.CompetitionStep(request.principal, id))
+                           handlers.RecordStep(request.principal, id))
 
     @api("POST", "/api/v1/competitions/<id>/committee/assignments", roles=RUNNERS,
          body=AssignmentsSchema, response=CommitteeViewSchema,
          summary="Assign offers to committee members in bulk")
     def assign_offers(self, request, id, body):
         return self.handle(handlers.assign_offers,
-                           handlers.CompetitionStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/offers/<id>/scores", roles=("committee",), body=ScoreSchema,
          response=ScoreViewSchema, status=201,
          summary="Score an offer per criterion, within each criterion's maximum")
     def score_offer(self, request, id, body):
-        return self.handle(handlers.score_offer, handlers.OfferStep(request.principal, id, body))
+        return self.handle(handlers.score_offer, handlers.RecordStep(request.principal, id, body))
 
     @api("GET", "/api/v1/competitions/<id>/ranking", roles=("officer", "department",
                                                             "committee"),
@@ -298,7 +298,7 @@ class CommitteeMixin(_Entry):
          summary="Confirm the results: awards within the budget, funded and not funded offers "
                  "published; unused funds return to the programme")
     def confirm_results(self, request, id, body):
-        self.handle(handlers.confirm_results, handlers.CompetitionStep(request.principal, id, body))
+        self.handle(handlers.confirm_results, handlers.RecordStep(request.principal, id, body))
         return queries.results(self.db, id)
 
     @api("GET", "/api/v1/competitions/<id>/results", response=ResultsViewSchema,
@@ -316,7 +316,7 @@ class SmallGrantsMixin(_Entry):
                  "(art. 19a ust. 1)")
     def submit_small_grant(self, request, body):
         return queries.with_warnings(self.db, "small_grant", self.handle(
-            handlers.submit_small_grant, handlers.SubmitSmallGrant(request.principal, body)))
+            handlers.submit_small_grant, handlers.Submit(request.principal, body)))
 
     @api("GET", "/api/v1/small-grants", query=SmallGrantQuerySchema,
          response=SmallGrantSchema,
@@ -333,7 +333,7 @@ class SmallGrantsMixin(_Entry):
          summary="Publish the offer for 7 days of comments (art. 19a ust. 3)")
     def publish_small_grant(self, request, id):
         return self.handle(handlers.publish_small_grant,
-                           handlers.SmallGrantStep(request.principal, id))
+                           handlers.RecordStep(request.principal, id))
 
     @api("POST", "/api/v1/small-grants/<id>/comments", body=CommentCreateSchema,
          response=CommentSchema, status=201, rate_limited=True,
@@ -355,13 +355,13 @@ class SmallGrantsMixin(_Entry):
                  "costs as another award needs `double_funding_reason`")
     def award_small_grant(self, request, id, body):
         return self.handle(handlers.award_small_grant,
-                           handlers.SmallGrantStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/small-grants/<id>/refuse", roles=STAFF, body=ReasonSchema,
          response=SmallGrantSchema, summary="Refuse the small grant after the 7 days")
     def refuse_small_grant(self, request, id, body):
         return self.handle(handlers.refuse_small_grant,
-                           handlers.SmallGrantStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
 
 class ContractsMixin(_Entry):
@@ -372,13 +372,13 @@ class ContractsMixin(_Entry):
          summary="Update the budget to a grant lower than requested (art. 16 ust. 1)")
     def update_budget(self, request, id, body):
         return self.handle(handlers.update_budget,
-                           handlers.OfferStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts", roles=RUNNERS, body=ContractCreateSchema,
          response=ContractSchema, status=201,
          summary="Sign the contract for an award, with its schedule and tranches")
     def sign_contract(self, request, body):
-        return self.handle(handlers.sign_contract, handlers.SignContract(request.principal, body))
+        return self.handle(handlers.sign_contract, handlers.Submit(request.principal, body))
 
     @api("GET", "/api/v1/contracts", roles=("officer", "department", "ngo"),
          query=ContractQuerySchema, response=ContractSchema,
@@ -394,7 +394,7 @@ class ContractsMixin(_Entry):
     @api("POST", "/api/v1/contracts/<id>/start", roles=RUNNERS, response=ContractSchema,
          summary="The task started (the first tranche is paid)")
     def start_contract(self, request, id):
-        return self.handle(handlers.start_contract, handlers.ContractStep(request.principal, id))
+        return self.handle(handlers.start_contract, handlers.RecordStep(request.principal, id))
 
     @api("POST", "/api/v1/contracts/<id>/report", roles=("ngo",), body=TaskReportSchema,
          response=ContractSchema, status=201,
@@ -402,31 +402,31 @@ class ContractsMixin(_Entry):
                  "contribution (art. 18)")
     def submit_report(self, request, id, body):
         return self.handle(handlers.submit_report,
-                           handlers.ContractStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts/<id>/report/accept", roles=RUNNERS,
          response=ContractSchema, summary="Accept the task report; unused funds fall due")
     def accept_report(self, request, id):
-        return self.handle(handlers.accept_report, handlers.ContractStep(request.principal, id))
+        return self.handle(handlers.accept_report, handlers.RecordStep(request.principal, id))
 
     @api("POST", "/api/v1/contracts/<id>/report/corrections", roles=RUNNERS, body=ReasonSchema,
          response=ContractSchema, summary="Send the task report back for corrections")
     def request_corrections(self, request, id, body):
         return self.handle(handlers.request_corrections,
-                           handlers.ContractStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts/<id>/settle", roles=RUNNERS, body=SettleSchema,
          response=ContractSchema,
          summary="Settle the contract once the report is accepted and unused funds returned")
     def settle_contract(self, request, id, body):
         return self.handle(handlers.settle_contract,
-                           handlers.ContractStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/contracts/<id>/terminate", roles=RUNNERS, body=ReasonSchema,
          response=ContractSchema, summary="Terminate the contract, with a reason")
     def terminate_contract(self, request, id, body):
         return self.handle(handlers.terminate_contract,
-                           handlers.ContractStep(request.principal, id, body))
+                           handlers.RecordStep(request.principal, id, body))
 
     @scheduled(CONTRACT_CHECK_SECONDS)
     def check_contracts(self) -> int:

@@ -131,7 +131,7 @@ def test_adopting_a_consulted_programme_emits_programme_adopted():
 
 def test_announcing_commits_the_budget_against_the_programme(uow):
     uow.competitions.add(competition())
-    record = uow.run(handlers.announce_competition, handlers.CompetitionStep(CULTURE, "c1"))
+    record = uow.run(handlers.announce_competition, handlers.RecordStep(CULTURE, "c1"))
     assert record["status"] == "announced" and record["funds_committed"]
     fund = uow.programmes.records["p1"]["funds"][0]
     assert (fund["committed_grosze"], fund["available_grosze"]) == (5_000_000, 5_000_000)
@@ -141,16 +141,16 @@ def test_announcing_commits_the_budget_against_the_programme(uow):
 def test_another_department_may_not_announce_and_nothing_is_committed(uow):
     uow.competitions.add(competition())
     with pytest.raises(Forbidden):
-        uow.run(handlers.announce_competition, handlers.CompetitionStep(SPORT, "c1"))
+        uow.run(handlers.announce_competition, handlers.RecordStep(SPORT, "c1"))
     assert uow.programmes.records["p1"]["funds"][0]["committed_grosze"] == 0
     assert uow.competitions.records["c1"]["status"] == "draft"
 
 
 def test_cancelling_an_announced_competition_releases_its_budget(uow):
     uow.competitions.add(competition())
-    uow.run(handlers.announce_competition, handlers.CompetitionStep(OFFICER, "c1"))
+    uow.run(handlers.announce_competition, handlers.RecordStep(OFFICER, "c1"))
     uow.run(handlers.cancel_competition,
-            handlers.CompetitionStep(OFFICER, "c1", {"reason": "Brak ofert"}))
+            handlers.RecordStep(OFFICER, "c1", {"reason": "Brak ofert"}))
     assert uow.programmes.records["p1"]["funds"][0]["committed_grosze"] == 0
     assert uow.routing_keys() == ["competition.announced", "competition.cancelled"]
 
@@ -162,10 +162,10 @@ def test_an_excluded_member_cannot_declare_and_a_second_declaration_changes_noth
     uow.committee.add({"_id": "c1:member-1", "competition_id": "c1", "user_id": "member-1",
                        "excluded": True})
     with pytest.raises(Conflict) as refused:
-        uow.run(handlers.declare_no_conflict, handlers.CompetitionStep(MEMBER, "c1"))
+        uow.run(handlers.declare_no_conflict, handlers.RecordStep(MEMBER, "c1"))
     assert refused.value.code == "member_excluded"
     uow.committee.records["c1:member-1"]["excluded"] = False
-    declare = handlers.CompetitionStep(MEMBER, "c1")
+    declare = handlers.RecordStep(MEMBER, "c1")
     first = uow.run(handlers.declare_no_conflict, declare)["members"][0]["declared_at"]
     again = uow.run(handlers.declare_no_conflict, declare)["members"][0]["declared_at"]
     assert first == again is not None
@@ -180,7 +180,7 @@ def test_results_fund_and_reject_offers_and_return_the_rest_to_the_programme(uow
     body = {"awards": [{"offer_id": "o1", "amount": Decimal("15000.00")},
                        {"offer_id": "o2", "amount": Decimal("0")}],
             "acknowledged_overlaps": []}
-    resolved = uow.run(handlers.confirm_results, handlers.CompetitionStep(OFFICER, "c1", body))
+    resolved = uow.run(handlers.confirm_results, handlers.RecordStep(OFFICER, "c1", body))
     assert resolved["status"] == "resolved" and resolved["awarded"] == "15000.00"
     assert uow.routing_keys() == ["grant.awarded", "offer.not_funded",
                                   "competition.resolved", "results.confirmed"]
@@ -196,7 +196,7 @@ def test_results_over_the_budget_change_nothing(uow):
     body = {"awards": [{"offer_id": "o1", "amount": Decimal("60000.00")}],
             "acknowledged_overlaps": []}
     with pytest.raises(DomainError) as refused:
-        uow.run(handlers.confirm_results, handlers.CompetitionStep(OFFICER, "c1", body))
+        uow.run(handlers.confirm_results, handlers.RecordStep(OFFICER, "c1", body))
     assert refused.value.code == "awards_exceed_budget"
     assert uow.offers.records["o1"]["status"] == "submitted" and uow.committed == []
 
@@ -207,7 +207,7 @@ def test_results_over_the_budget_change_nothing(uow):
 def test_signing_the_contract_of_a_full_grant(uow):
     uow.competitions.add(competition("resolved"))
     uow.offers.add(offer(status="funded", awarded_amount="20000.00"))
-    contract = uow.run(handlers.sign_contract, handlers.SignContract(CULTURE, contract_body()))
+    contract = uow.run(handlers.sign_contract, handlers.Submit(CULTURE, contract_body()))
     assert uow.contracts.records[contract["_id"]]["amount"] == "20000.00"
     assert contract["report_due_on"] == (TASK_END + timedelta(days=30)).isoformat()
     assert uow.routing_keys() == ["contract.signed"]
@@ -217,7 +217,7 @@ def test_a_lower_grant_is_signed_only_after_the_budget_update_art_16_ust_1(uow):
     uow.competitions.add(competition("resolved"))
     uow.offers.add(offer(status="funded", awarded_amount="15000.00"))
     with pytest.raises(Conflict) as refused:
-        uow.run(handlers.sign_contract, handlers.SignContract(CULTURE, contract_body("15000.00")))
+        uow.run(handlers.sign_contract, handlers.Submit(CULTURE, contract_body("15000.00")))
     assert refused.value.code == "budget_update_required"
     assert uow.contracts.records == {} and uow.committed == []
 
@@ -226,13 +226,13 @@ def test_another_department_does_not_sign(uow):
     uow.competitions.add(competition("resolved"))
     uow.offers.add(offer(status="funded", awarded_amount="20000.00"))
     with pytest.raises(Forbidden):
-        uow.run(handlers.sign_contract, handlers.SignContract(SPORT, contract_body()))
+        uow.run(handlers.sign_contract, handlers.Submit(SPORT, contract_body()))
 
 
 def test_an_overdue_report_is_flagged_once(uow):
     uow.competitions.add(competition("resolved"))
     uow.offers.add(offer(status="funded", awarded_amount="20000.00"))
-    contract = uow.run(handlers.sign_contract, handlers.SignContract(OFFICER, contract_body()))
+    contract = uow.run(handlers.sign_contract, handlers.Submit(OFFICER, contract_body()))
     later = date.fromisoformat(contract["report_due_on"]) + timedelta(days=1)
     check = handlers.FlagContractDeadlines(contract["_id"], later)
     assert uow.run(handlers.flag_contract_deadlines, check) == 1
@@ -268,28 +268,28 @@ def competition_body(**changes) -> dict:
 
 def test_a_department_drafts_a_competition_in_its_own_name_within_the_programme(uow):
     record = uow.run(handlers.create_competition,
-                     handlers.CreateCompetition(CULTURE, competition_body()))
+                     handlers.Submit(CULTURE, competition_body()))
     assert (record["department"], record["programme_id"]) == ("culture", "p1")
     assert uow.competitions.records[record["_id"]]["status"] == "draft"
     with pytest.raises(Forbidden):
         uow.run(handlers.create_competition,
-                handlers.CreateCompetition(CULTURE, competition_body(department="sport")))
+                handlers.Submit(CULTURE, competition_body(department="sport")))
     with pytest.raises(DomainError) as refused:
         uow.run(handlers.create_competition,
-                handlers.CreateCompetition(OFFICER, competition_body(budget=Decimal("100000.01"))))
+                handlers.Submit(OFFICER, competition_body(budget=Decimal("100000.01"))))
     assert refused.value.field == "budget"
     assert len(uow.competitions.records) == 1 and uow.committed == []
 
 
 def test_a_competition_drafted_and_announced_at_once_commits_its_budget_art_13_ust_1(uow):
     record = uow.run(handlers.create_competition,
-                     handlers.CreateCompetition(CULTURE, competition_body(announce=True)))
+                     handlers.Submit(CULTURE, competition_body(announce=True)))
     assert record["status"] == "announced" and record["funds_committed"]
     assert uow.programmes.records["p1"]["funds"][0]["committed_grosze"] == 5_000_000
     assert [(key, subject) for key, subject, _ in uow.committed] == [
         ("competition.announced", record["_id"])]
     with pytest.raises(DomainError) as refused:  # 20 days: no draft is left behind
-        uow.run(handlers.create_competition, handlers.CreateCompetition(CULTURE, competition_body(
+        uow.run(handlers.create_competition, handlers.Submit(CULTURE, competition_body(
             announce=True, submission_deadline=utcnow() + timedelta(days=20))))
     assert refused.value.code == "deadline_too_short"
     assert len(uow.competitions.records) == 1 and len(uow.committed) == 1
@@ -312,7 +312,7 @@ def small_grant(status: str = "published", **changes) -> dict:
 def test_a_small_grant_is_awarded_after_the_7_days_and_counted_against_the_caps(uow):
     uow.small_grants.add(small_grant())
     awarded = uow.run(handlers.award_small_grant,
-                      handlers.SmallGrantStep(OFFICER, "s1", {"double_funding_reason": None}))
+                      handlers.RecordStep(OFFICER, "s1", {"double_funding_reason": None}))
     assert awarded["status"] == "awarded"
     assert uow.totals.awarded[uow.totals.city_key(TASK_START.year)] == 900_000
     assert uow.programmes.records["p1"]["funds"][0]["committed_grosze"] == 900_000
@@ -323,7 +323,7 @@ def test_a_small_grant_is_not_decided_during_its_7_days_of_comments_art_19a_ust_
     uow.small_grants.add(small_grant(comments_until=utcnow() + timedelta(days=1)))
     with pytest.raises(Conflict) as refused:
         uow.run(handlers.award_small_grant,
-                handlers.SmallGrantStep(OFFICER, "s1", {"double_funding_reason": None}))
+                handlers.RecordStep(OFFICER, "s1", {"double_funding_reason": None}))
     assert refused.value.code == "publication_not_over"
     assert uow.totals.awarded == {} and uow.committed == []
 
@@ -351,12 +351,12 @@ def test_after_a_lower_grant_the_organisation_updates_its_budget_and_the_contrac
               "own_contribution": {"financial": Decimal("2000.00"), "non_financial": ZERO},
               "cost_items": [{"name": "Warsztaty", "amount": Decimal("17000.00")}]}
     with pytest.raises(NotFound):  # another organisation's offer does not exist for it
-        uow.run(handlers.update_budget, handlers.OfferStep(OTHER_NGO, "o1", update))
-    uow.run(handlers.update_budget, handlers.OfferStep(NGO, "o1", update))
+        uow.run(handlers.update_budget, handlers.RecordStep(OTHER_NGO, "o1", update))
+    uow.run(handlers.update_budget, handlers.RecordStep(NGO, "o1", update))
     assert uow.offers.records["o1"]["version"] == 2
-    uow.run(handlers.sign_contract, handlers.SignContract(CULTURE, contract_body("15000.00")))
+    uow.run(handlers.sign_contract, handlers.Submit(CULTURE, contract_body("15000.00")))
     with pytest.raises(Conflict) as refused:
-        uow.run(handlers.update_budget, handlers.OfferStep(NGO, "o1", update))
+        uow.run(handlers.update_budget, handlers.RecordStep(NGO, "o1", update))
     assert refused.value.code == "contract_signed"
     assert uow.routing_keys() == ["contract.signed"]
 
@@ -365,8 +365,8 @@ def test_only_the_organisation_withdraws_its_offer_before_the_deadline(uow):
     uow.competitions.add(competition("announced", published_at=utcnow()))
     uow.offers.add(offer())
     with pytest.raises(NotFound):
-        uow.run(handlers.withdraw_offer, handlers.OfferStep(OTHER_NGO, "o1"))
-    withdrawn = uow.run(handlers.withdraw_offer, handlers.OfferStep(NGO, "o1"))
+        uow.run(handlers.withdraw_offer, handlers.RecordStep(OTHER_NGO, "o1"))
+    withdrawn = uow.run(handlers.withdraw_offer, handlers.RecordStep(NGO, "o1"))
     assert withdrawn["status"] == "withdrawn"
     assert uow.routing_keys() == ["offer.withdrawn"]
 
@@ -375,8 +375,8 @@ def test_a_draft_is_the_organisations_until_the_deadline_and_emits_nothing(uow):
     uow.competitions.add(competition("announced", published_at=utcnow()))
     body = {"organization_id": "org-o1", "values": {"title": "Festyn"}}
     with pytest.raises(Forbidden):
-        uow.run(handlers.save_offer_draft, handlers.SaveOfferDraft(OTHER_NGO, "c1", body))
-    saved = uow.run(handlers.save_offer_draft, handlers.SaveOfferDraft(NGO, "c1", body))
+        uow.run(handlers.save_offer_draft, handlers.OfferForm(OTHER_NGO, "c1", body))
+    saved = uow.run(handlers.save_offer_draft, handlers.OfferForm(NGO, "c1", body))
     assert saved["_id"] == "c1:org-o1" and uow.offer_drafts.records["c1:org-o1"]["values"] == {
         "title": "Festyn"}
     uow.run(handlers.discard_offer_draft, handlers.DiscardOfferDraft(NGO, "c1", "org-o1"))
@@ -384,6 +384,6 @@ def test_a_draft_is_the_organisations_until_the_deadline_and_emits_nothing(uow):
         uow.run(handlers.discard_offer_draft, handlers.DiscardOfferDraft(NGO, "c1", "org-o1"))
     uow.competitions.records["c1"]["submission_deadline"] = utcnow() - timedelta(seconds=1)
     with pytest.raises(Conflict) as refused:
-        uow.run(handlers.save_offer_draft, handlers.SaveOfferDraft(NGO, "c1", body))
+        uow.run(handlers.save_offer_draft, handlers.OfferForm(NGO, "c1", body))
     assert refused.value.code == "deadline_passed"
     assert uow.routing_keys() == []

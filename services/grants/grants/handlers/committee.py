@@ -8,9 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from grants import access, coordination, domain, records
-from grants.handlers.common import Record
-from grants.handlers.competitions import OPEN_OFFER, CompetitionStep
-from grants.handlers.offers import OfferStep
+from grants.handlers.common import Record, RecordStep
+from grants.handlers.competitions import OPEN_OFFER
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
@@ -18,8 +17,8 @@ from wspolpraca.errors import DomainError, NotFound
 from wspolpraca.service_layer import Changed, Event, change
 
 
-def appoint_committee(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
-    competition_id, body = command.competition_id, command.body
+def appoint_committee(command: RecordStep, uow: GrantsUnit) -> dict[str, Any]:
+    competition_id, body = command.record_id, command.body
     domain.check_members(body["members"])
     members: list[Record] = []
 
@@ -43,8 +42,8 @@ def appoint_committee(command: CompetitionStep, uow: GrantsUnit) -> dict[str, An
     return {"competition_id": competition_id, "members": members}
 
 
-def declare_no_conflict(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
-    competition_id = command.competition_id
+def declare_no_conflict(command: RecordStep, uow: GrantsUnit) -> dict[str, Any]:
+    competition_id = command.record_id
     member = uow.committee.member(competition_id, command.principal.sub)
     if member is None:
         raise NotFound("Nie jesteś członkiem komisji tego konkursu.")
@@ -94,8 +93,8 @@ def _distribution(uow: GrantsUnit, competition_id: str, offers: dict[str, Record
     return domain.distribute_offers(chosen, members, distribute["per_offer"])
 
 
-def assign_offers(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
-    competition_id, body = command.competition_id, command.body
+def assign_offers(command: RecordStep, uow: GrantsUnit) -> dict[str, Any]:
+    competition_id, body = command.record_id, command.body
     competition = uow.competitions.get(competition_id)
     access.check_runs(command.principal, competition)
     offers = {o["_id"]: o for o in uow.offers.of_competition(competition_id, OPEN_OFFER)}
@@ -118,8 +117,8 @@ def assign_offers(command: CompetitionStep, uow: GrantsUnit) -> dict[str, Any]:
     return {"competition_id": competition_id, "members": changed}
 
 
-def score_offer(command: OfferStep, uow: GrantsUnit) -> Record:
-    offer_id, scores, user_id = command.offer_id, command.body["scores"], command.principal.sub
+def score_offer(command: RecordStep, uow: GrantsUnit) -> Record:
+    offer_id, scores, user_id = command.record_id, command.body["scores"], command.principal.sub
     offer = uow.offers.get(offer_id)
     competition = uow.competitions.get(offer["competition_id"])
     domain.check_may_score(uow.committee.member(competition["_id"], user_id), offer_id)
@@ -149,8 +148,8 @@ def _decide(uow: GrantsUnit, principal: Principal, offer: Record, amount: Decima
                  records.offer_payload(offer, awarded_amount="0.00"))
 
 
-def confirm_results(command: CompetitionStep, uow: GrantsUnit) -> Record:
-    principal, competition_id = command.principal, command.competition_id
+def confirm_results(command: RecordStep, uow: GrantsUnit) -> Record:
+    principal, competition_id = command.principal, command.record_id
     awards = domain.awards_by_offer(command.body["awards"])
     acknowledged = {a["offer_id"]: a["reason"] for a in command.body["acknowledged_overlaps"]}
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from grants import access, domain, records
-from grants.handlers.common import Record, check_funds
+from grants.handlers.common import Record, RecordStep, Submit, check_funds
 from grants.rules import RULES
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
@@ -19,13 +18,8 @@ from wspolpraca.service_layer import Changed, Event, change
 OPEN_OFFER = (domain.OfferStatus.SUBMITTED.value,)
 
 
-@dataclass(frozen=True)
-class CreateCompetition:
-    principal: Principal
-    body: dict[str, Any]
 
-
-def create_competition(command: CreateCompetition, uow: GrantsUnit) -> Record:
+def create_competition(command: Submit, uow: GrantsUnit) -> Record:
     """A draft; with `announce` drafted and announced at once (a refusal of the announcement,
     the 21 days of art. 13 ust. 1, leaves no draft behind)."""
     principal = command.principal
@@ -62,23 +56,13 @@ def _announced(uow: GrantsUnit, record: Record, now: datetime) -> Event:
     return Event("competition.announced", records.competition_payload(record))
 
 
-@dataclass(frozen=True)
-class CompetitionStep:
-    """A step on a competition: announced, cancelled, its committee appointed, offers
-    assigned, the results confirmed (by the department running it, or staff), no conflict
-    declared (by a committee member); `body`: the request's validated fields, if any."""
 
-    principal: Principal
-    competition_id: str
-    body: dict[str, Any] = field(default_factory=dict)
-
-
-def announce_competition(command: CompetitionStep, uow: GrantsUnit) -> Record:
+def announce_competition(command: RecordStep, uow: GrantsUnit) -> Record:
     def announce(record: Record) -> Changed:
         access.check_runs(command.principal, record)
         return Changed(record, [_announced(uow, record, utcnow())])
 
-    return change(uow, uow.competitions, command.competition_id, announce)
+    return change(uow, uow.competitions, command.record_id, announce)
 
 
 @dataclass(frozen=True)
@@ -104,7 +88,7 @@ def close_competition(command: CloseCompetition, uow: GrantsUnit) -> Record:
     return change(uow, uow.competitions, command.competition_id, close)
 
 
-def cancel_competition(command: CompetitionStep, uow: GrantsUnit) -> Record:
+def cancel_competition(command: RecordStep, uow: GrantsUnit) -> Record:
     reason = command.body["reason"]
 
     def cancel(record: Record) -> Changed:
@@ -118,4 +102,4 @@ def cancel_competition(command: CompetitionStep, uow: GrantsUnit) -> Record:
         return Changed(record, [Event("competition.cancelled",
                                       records.competition_payload(record, reason=reason))])
 
-    return change(uow, uow.competitions, command.competition_id, cancel)
+    return change(uow, uow.competitions, command.record_id, cancel)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from grants import access, domain, records
-from grants.handlers.common import Record
-from grants.handlers.offers import OfferStep
+from grants.handlers.common import Record, RecordStep, Submit
 from grants.repository import Contracts, Offers
 from grants.rules import RULES
 from grants.unit import GrantsUnit
@@ -23,8 +21,8 @@ from wspolpraca.service_layer import Changed, Event, change, create
 ContractTransition = Callable[[Record, datetime], list[Event]]
 
 
-def update_budget(command: OfferStep, uow: GrantsUnit) -> Record:
-    offer_id, body = command.offer_id, command.body
+def update_budget(command: RecordStep, uow: GrantsUnit) -> Record:
+    offer_id, body = command.record_id, command.body
 
     def update(offer: Record) -> Changed:
         access.check_own(command.principal, offer, Offers.not_found)
@@ -41,13 +39,8 @@ def update_budget(command: OfferStep, uow: GrantsUnit) -> Record:
     return change(uow, uow.offers, offer_id, update)
 
 
-@dataclass(frozen=True)
-class SignContract:
-    principal: Principal
-    body: dict[str, Any]
 
-
-def sign_contract(command: SignContract, uow: GrantsUnit) -> Record:
+def sign_contract(command: Submit, uow: GrantsUnit) -> Record:
     principal, body = command.principal, command.body
     offer = uow.offers.get(body["offer_id"])
     access.check_runs(principal, uow.competitions.get(offer["competition_id"]))
@@ -80,26 +73,17 @@ def _change_contract(uow: GrantsUnit, contract_id: str, step: ContractTransition
     return change(uow, uow.contracts, contract_id, transition)
 
 
-@dataclass(frozen=True)
-class ContractStep:
-    """A step on a contract: started, its task report submitted, accepted or sent back,
-    settled, terminated (`body`: the request's validated fields, where the step has any)."""
 
-    principal: Principal
-    contract_id: str
-    body: dict[str, Any] = field(default_factory=dict)
-
-
-def start_contract(command: ContractStep, uow: GrantsUnit) -> Record:
+def start_contract(command: RecordStep, uow: GrantsUnit) -> Record:
     """The task started (the first tranche is paid)."""
     def start(record: Record, now: datetime) -> list[Event]:
         record["status"] = domain.start_contract(record["status"])
         return []
 
-    return _change_contract(uow, command.contract_id, start, runner=command.principal)
+    return _change_contract(uow, command.record_id, start, runner=command.principal)
 
 
-def submit_report(command: ContractStep, uow: GrantsUnit) -> Record:
+def submit_report(command: RecordStep, uow: GrantsUnit) -> Record:
     body = command.body
 
     def submit(record: Record, now: datetime) -> list[Event]:
@@ -108,10 +92,10 @@ def submit_report(command: ContractStep, uow: GrantsUnit) -> Record:
         record["report"] = records.new_report(body, unused, now)
         return [Event("task_report.submitted", records.report_payload(record))]
 
-    return _change_contract(uow, command.contract_id, submit, owner=command.principal)
+    return _change_contract(uow, command.record_id, submit, owner=command.principal)
 
 
-def accept_report(command: ContractStep, uow: GrantsUnit) -> Record:
+def accept_report(command: RecordStep, uow: GrantsUnit) -> Record:
     """The report accepted: unused funds fall due (art. 251 u.f.p.)."""
     def accept(record: Record, now: datetime) -> list[Event]:
         record["report"]["status"] = domain.review_report(record["report"], True)
@@ -123,19 +107,19 @@ def accept_report(command: ContractStep, uow: GrantsUnit) -> Record:
         return [Event("task_report.accepted", records.report_payload(
             record, unused_due_on=record["unused_due_on"]))]
 
-    return _change_contract(uow, command.contract_id, accept, runner=command.principal)
+    return _change_contract(uow, command.record_id, accept, runner=command.principal)
 
 
-def request_corrections(command: ContractStep, uow: GrantsUnit) -> Record:
+def request_corrections(command: RecordStep, uow: GrantsUnit) -> Record:
     def send_back(record: Record, now: datetime) -> list[Event]:
         record["report"]["status"] = domain.review_report(record["report"], False)
         record["report"]["corrections"] = command.body["reason"]
         return []
 
-    return _change_contract(uow, command.contract_id, send_back, runner=command.principal)
+    return _change_contract(uow, command.record_id, send_back, runner=command.principal)
 
 
-def settle_contract(command: ContractStep, uow: GrantsUnit) -> Record:
+def settle_contract(command: RecordStep, uow: GrantsUnit) -> Record:
     returned = command.body["returned_amount"]
 
     def settle(record: Record, now: datetime) -> list[Event]:
@@ -147,10 +131,10 @@ def settle_contract(command: ContractStep, uow: GrantsUnit) -> Record:
             record, returned_amount=record["returned_amount"],
             unused_due_on=record["unused_due_on"]))]
 
-    return _change_contract(uow, command.contract_id, settle, runner=command.principal)
+    return _change_contract(uow, command.record_id, settle, runner=command.principal)
 
 
-def terminate_contract(command: ContractStep, uow: GrantsUnit) -> Record:
+def terminate_contract(command: RecordStep, uow: GrantsUnit) -> Record:
     reason = command.body["reason"]
 
     def terminate(record: Record, now: datetime) -> list[Event]:
@@ -158,7 +142,7 @@ def terminate_contract(command: ContractStep, uow: GrantsUnit) -> Record:
         record["status_reason"] = reason
         return [Event("contract.terminated", records.contract_payload(record, reason=reason))]
 
-    return _change_contract(uow, command.contract_id, terminate, runner=command.principal)
+    return _change_contract(uow, command.record_id, terminate, runner=command.principal)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@ deadline by the organisation, rejected on formal grounds by the department runni
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from grants import access, domain, records
-from grants.handlers.common import Record, open_competition
+from grants.handlers.common import Record, RecordStep, open_competition
 from grants.repository import OfferDrafts, Offers
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal
@@ -26,13 +26,16 @@ def _formal_check(uow: GrantsUnit, data: dict[str, Any], competition: Record, or
 
 
 @dataclass(frozen=True)
-class SubmitOffer:
+class OfferForm:
+    """An organisation's offer in an open competition as it sends it: submitted, checked
+    before submission, or saved as a draft."""
+
     principal: Principal
     competition_id: str
     body: dict[str, Any]
 
 
-def _checked(command: SubmitOffer, uow: GrantsUnit) -> None:
+def _checked(command: OfferForm, uow: GrantsUnit) -> None:
     """The formal check of the offer submitted (409/422 with the finding)."""
     body = command.body
     access.check_acts_for(command.principal, body["organization_id"])
@@ -40,7 +43,7 @@ def _checked(command: SubmitOffer, uow: GrantsUnit) -> None:
     _formal_check(uow, body, competition, body["organization_id"], body["partners"])
 
 
-def submit_offer(command: SubmitOffer, uow: GrantsUnit) -> Record:
+def submit_offer(command: OfferForm, uow: GrantsUnit) -> Record:
     _checked(command, uow)
     body = command.body
     record = records.new_offer(body, command.competition_id, command.principal.sub, utcnow())
@@ -62,7 +65,7 @@ FORMAL_CHECKS = (
 )
 
 
-def check_offer(command: SubmitOffer, uow: GrantsUnit) -> dict[str, Any]:
+def check_offer(command: OfferForm, uow: GrantsUnit) -> dict[str, Any]:
     """The formal check of an offer before it is submitted (the submission's own command):
     what `submit_offer` checks, saving nothing (a finding is the same 422/409 as on
     submission)."""
@@ -70,14 +73,8 @@ def check_offer(command: SubmitOffer, uow: GrantsUnit) -> dict[str, Any]:
     return {"passed": True, "checked": list(FORMAL_CHECKS)}
 
 
-@dataclass(frozen=True)
-class SaveOfferDraft:
-    principal: Principal
-    competition_id: str
-    body: dict[str, Any]
 
-
-def save_offer_draft(command: SaveOfferDraft, uow: GrantsUnit) -> Record:
+def save_offer_draft(command: OfferForm, uow: GrantsUnit) -> Record:
     """The organisation's draft in an open competition, replaced as it is typed (no event:
     a draft is nobody's business but the organisation's until it is submitted)."""
     competition_id, organization_id = command.competition_id, command.body["organization_id"]
@@ -107,18 +104,8 @@ def discard_offer_draft(command: DiscardOfferDraft, uow: GrantsUnit) -> Record:
     return discarded
 
 
-@dataclass(frozen=True)
-class OfferStep:
-    """A step on an offer: amended or withdrawn by its organisation, rejected on formal
-    grounds, scored by a committee member, its budget updated after a lower grant (`body`:
-    the request's validated fields, where the step has any)."""
 
-    principal: Principal
-    offer_id: str
-    body: dict[str, Any] = field(default_factory=dict)
-
-
-def amend_offer(command: OfferStep, uow: GrantsUnit) -> Record:
+def amend_offer(command: RecordStep, uow: GrantsUnit) -> Record:
     def amend(record: Record) -> Changed:
         access.check_own(command.principal, record, Offers.not_found)
         now = utcnow()
@@ -129,12 +116,12 @@ def amend_offer(command: OfferStep, uow: GrantsUnit) -> Record:
         record.update(records.offer_fields(command.body), updated_at=now)
         return Changed(record)
 
-    record = change(uow, uow.offers, command.offer_id, amend)
+    record = change(uow, uow.offers, command.record_id, amend)
     uow.refresh_similar("offer", record, record["updated_at"])
     return record
 
 
-def withdraw_offer(command: OfferStep, uow: GrantsUnit) -> Record:
+def withdraw_offer(command: RecordStep, uow: GrantsUnit) -> Record:
     def withdraw(record: Record) -> Changed:
         access.check_own(command.principal, record, Offers.not_found)
         now = utcnow()
@@ -143,10 +130,10 @@ def withdraw_offer(command: OfferStep, uow: GrantsUnit) -> Record:
         record.update(status=status, updated_at=now)
         return Changed(record, [Event("offer.withdrawn", records.offer_payload(record))])
 
-    return change(uow, uow.offers, command.offer_id, withdraw)
+    return change(uow, uow.offers, command.record_id, withdraw)
 
 
-def reject_offer(command: OfferStep, uow: GrantsUnit) -> Record:
+def reject_offer(command: RecordStep, uow: GrantsUnit) -> Record:
     reason = command.body["reason"]
 
     def reject(record: Record) -> Changed:
@@ -157,4 +144,4 @@ def reject_offer(command: OfferStep, uow: GrantsUnit) -> Record:
         return Changed(record, [Event("offer.rejected_formally",
                                       records.offer_payload(record, reason=reason))])
 
-    return change(uow, uow.offers, command.offer_id, reject)
+    return change(uow, uow.offers, command.record_id, reject)

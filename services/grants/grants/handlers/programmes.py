@@ -6,20 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grants import domain, records
-from grants.handlers.common import Record
+from grants.handlers.common import Record, Submit
 from grants.unit import GrantsUnit
-from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.service_layer import Changed, Event, change, create
 
 
-@dataclass(frozen=True)
-class DraftProgramme:
-    principal: Principal
-    body: dict[str, Any]
-
-
-def draft_programme(command: DraftProgramme, uow: GrantsUnit) -> Record:
+def draft_programme(command: Submit, uow: GrantsUnit) -> Record:
     domain.check_programme_funds(command.body["funds"])
     record = records.new_programme(command.body, command.principal.sub, utcnow())
     return create(uow, uow.programmes, record, "programme.drafted",

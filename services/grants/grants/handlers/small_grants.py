@@ -3,13 +3,13 @@ comments, awarded within the yearly caps or refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from grants import access, coordination, domain, records
-from grants.handlers.common import Record, check_funds
+from grants.handlers.common import Record, RecordStep, Submit, check_funds
 from grants.rules import RULES
 from grants.unit import GrantsUnit
 from wspolpraca.auth import Principal, check_speaks_for
@@ -31,13 +31,8 @@ def _check_caps(uow: GrantsUnit, record: Record, programme: Record, now: datetim
         domain.from_grosze(programme["total_grosze"]), domain.local_date(now), RULES)
 
 
-@dataclass(frozen=True)
-class SubmitSmallGrant:
-    principal: Principal
-    body: dict[str, Any]
 
-
-def submit_small_grant(command: SubmitSmallGrant, uow: GrantsUnit) -> Record:
+def submit_small_grant(command: Submit, uow: GrantsUnit) -> Record:
     principal, body = command.principal, command.body
     access.check_acts_for(principal, body["organization_id"])
     now = utcnow()
@@ -54,17 +49,8 @@ def submit_small_grant(command: SubmitSmallGrant, uow: GrantsUnit) -> Record:
     return record
 
 
-@dataclass(frozen=True)
-class SmallGrantStep:
-    """A step on a small grant by the city: published, awarded, refused (`body`: the
-    request's validated fields, where the step has any)."""
 
-    principal: Principal
-    small_grant_id: str
-    body: dict[str, Any] = field(default_factory=dict)
-
-
-def publish_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
+def publish_small_grant(command: RecordStep, uow: GrantsUnit) -> Record:
     def publish(record: Record) -> Changed:
         now = utcnow()
         status = domain.publish_small_grant(record["status"])
@@ -76,7 +62,7 @@ def publish_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
         return Changed(record, [Event("small_grant.published", records.small_grant_payload(
             record, published_at=format_time(now)))])
 
-    return change(uow, uow.small_grants, command.small_grant_id, publish)
+    return change(uow, uow.small_grants, command.record_id, publish)
 
 
 @dataclass(frozen=True)
@@ -105,8 +91,8 @@ def comment_small_grant(command: CommentSmallGrant, uow: GrantsUnit) -> Record:
     return comment
 
 
-def award_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
-    small_grant_id = command.small_grant_id
+def award_small_grant(command: RecordStep, uow: GrantsUnit) -> Record:
+    small_grant_id = command.record_id
     reason = command.body["double_funding_reason"]
 
     def award(record: Record) -> Changed:
@@ -143,7 +129,7 @@ def award_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
     return change(uow, uow.small_grants, small_grant_id, award)
 
 
-def refuse_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
+def refuse_small_grant(command: RecordStep, uow: GrantsUnit) -> Record:
     reason = command.body["reason"]
 
     def refuse(record: Record) -> Changed:
@@ -154,4 +140,4 @@ def refuse_small_grant(command: SmallGrantStep, uow: GrantsUnit) -> Record:
         return Changed(record, [Event("small_grant.refused",
                                       records.small_grant_payload(record, reason=reason))])
 
-    return change(uow, uow.small_grants, command.small_grant_id, refuse)
+    return change(uow, uow.small_grants, command.record_id, refuse)
