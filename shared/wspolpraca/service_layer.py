@@ -115,6 +115,16 @@ class ChangeStatus:
 
 
 @dataclass(frozen=True)
+class NewRecord:
+    """The command of a handler that adds one record from the request's validated fields
+    (`data`), by `actor` (the caller's subject): a consultation opened, a training
+    published."""
+
+    data: dict[str, Any]
+    actor: str
+
+
+@dataclass(frozen=True)
 class Step:
     """One status change: the domain transition (given the status, and the reason when
     there is one) and the event it raises."""

@@ -28,7 +28,16 @@ from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Forbidden, NotFound
 from wspolpraca.rules import DatedRules
-from wspolpraca.service_layer import Changed, Due, Event, UnitOfWork, change, create, sweep
+from wspolpraca.service_layer import (
+    Changed,
+    Due,
+    Event,
+    NewRecord,
+    UnitOfWork,
+    change,
+    create,
+    sweep,
+)
 
 RULES = DatedRules.load(Path(__file__).with_name("rules.toml"))
 Record = dict[str, Any]
@@ -69,17 +78,11 @@ class Unit(UnitOfWork):
 # --- consultations ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OpenConsultation:
-    data: dict[str, Any]
-    created_by: str
-
-
-def open_consultation(command: OpenConsultation, uow: Unit) -> Record:
+def open_consultation(command: NewRecord, uow: Unit) -> Record:
     now = utcnow()
     data = command.data
     domain.check_consultation_period(data["opens_at"], data["closes_at"], now, RULES)
-    record = records.new_consultation(data, command.created_by, now)
+    record = records.new_consultation(data, command.actor, now)
     return create(uow, uow.consultations, record, "consultation.opened",
                   records.consultation_payload(record, records.status_now(record, now).value))
 

@@ -14,21 +14,15 @@ from registry.cooperation_domain import RegistrationStatus
 from registry.handlers import Unit
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import NotFound
-from wspolpraca.service_layer import Changed, Event, change, create
+from wspolpraca.service_layer import Changed, Event, NewRecord, change, create
 
 Record = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class PublishTraining:
-    data: dict[str, Any]
-    published_by: str
-
-
-def publish_training(command: PublishTraining, uow: Unit) -> Record:
+def publish_training(command: NewRecord, uow: Unit) -> Record:
     now = utcnow()
     rules.check_training(command.data["starts_at"], command.data["ends_at"], now)
-    record = records.new_training(command.data, command.published_by, now)
+    record = records.new_training(command.data, command.actor, now)
     return create(uow, uow.trainings, record, "training.published",
                   records.training_payload(record))
 
