@@ -18,7 +18,6 @@ from wspolpraca.service_layer import Changed, Event, change
 OPEN_OFFER = (domain.OfferStatus.SUBMITTED.value,)
 
 
-
 def create_competition(command: Submit, uow: GrantsUnit) -> Record:
     """A draft; with `announce` drafted and announced at once (a refusal of the announcement,
     the 21 days of art. 13 ust. 1, leaves no draft behind)."""
@@ -54,7 +53,6 @@ def _announced(uow: GrantsUnit, record: Record, now: datetime) -> Event:
     record.update(status=status, published_at=now, updated_at=now,
                   programme_id=programme["_id"], funds_committed=True)
     return Event("competition.announced", records.competition_payload(record))
-
 
 
 def announce_competition(command: RecordStep, uow: GrantsUnit) -> Record:

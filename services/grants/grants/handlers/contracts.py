@@ -39,7 +39,6 @@ def update_budget(command: RecordStep, uow: GrantsUnit) -> Record:
     return change(uow, uow.offers, offer_id, update)
 
 
-
 def sign_contract(command: Submit, uow: GrantsUnit) -> Record:
     principal, body = command.principal, command.body
     offer = uow.offers.get(body["offer_id"])
@@ -71,7 +70,6 @@ def _change_contract(uow: GrantsUnit, contract_id: str, step: ContractTransition
         return Changed(record, events)
 
     return change(uow, uow.contracts, contract_id, transition)
-
 
 
 def start_contract(command: RecordStep, uow: GrantsUnit) -> Record:

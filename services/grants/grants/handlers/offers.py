@@ -73,7 +73,6 @@ def check_offer(command: OfferForm, uow: GrantsUnit) -> dict[str, Any]:
     return {"passed": True, "checked": list(FORMAL_CHECKS)}
 
 
-
 def save_offer_draft(command: OfferForm, uow: GrantsUnit) -> Record:
     """The organisation's draft in an open competition, replaced as it is typed (no event:
     a draft is nobody's business but the organisation's until it is submitted)."""
@@ -104,12 +103,16 @@ def discard_offer_draft(command: DiscardOfferDraft, uow: GrantsUnit) -> Record:
     return discarded
 
 
+def _own_in_open_competition(command: RecordStep, uow: GrantsUnit, offer: Record) -> Record:
+    """The competition of the caller's own offer, while it takes offers (amending and
+    withdrawing are the organisation's, until the deadline)."""
+    access.check_own(command.principal, offer, Offers.not_found)
+    return open_competition(uow, offer["competition_id"])
+
 
 def amend_offer(command: RecordStep, uow: GrantsUnit) -> Record:
     def amend(record: Record) -> Changed:
-        access.check_own(command.principal, record, Offers.not_found)
-        now = utcnow()
-        competition = open_competition(uow, record["competition_id"])
+        competition, now = _own_in_open_competition(command, uow, record), utcnow()
         domain.check_amendable(record["status"], competition["submission_deadline"], now)
         _formal_check(uow, command.body, competition, record["organization_id"],
                       record["partners"])
@@ -123,9 +126,7 @@ def amend_offer(command: RecordStep, uow: GrantsUnit) -> Record:
 
 def withdraw_offer(command: RecordStep, uow: GrantsUnit) -> Record:
     def withdraw(record: Record) -> Changed:
-        access.check_own(command.principal, record, Offers.not_found)
-        now = utcnow()
-        competition = open_competition(uow, record["competition_id"])
+        competition, now = _own_in_open_competition(command, uow, record), utcnow()
         status = domain.withdraw(record["status"], competition["submission_deadline"], now)
         record.update(status=status, updated_at=now)
         return Changed(record, [Event("offer.withdrawn", records.offer_payload(record))])

@@ -31,7 +31,6 @@ def _check_caps(uow: GrantsUnit, record: Record, programme: Record, now: datetim
         domain.from_grosze(programme["total_grosze"]), domain.local_date(now), RULES)
 
 
-
 def submit_small_grant(command: Submit, uow: GrantsUnit) -> Record:
     principal, body = command.principal, command.body
     access.check_acts_for(principal, body["organization_id"])
@@ -47,7 +46,6 @@ def submit_small_grant(command: Submit, uow: GrantsUnit) -> Record:
     uow.refresh_similar("small_grant", record, now)
     uow.emit("small_grant.submitted", record["_id"], records.small_grant_payload(record))
     return record
-
 
 
 def publish_small_grant(command: RecordStep, uow: GrantsUnit) -> Record:
