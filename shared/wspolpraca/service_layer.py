@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from wspolpraca.auth import Principal
 from wspolpraca.mongo import Transaction
 
 C = TypeVar("C")
@@ -115,13 +116,24 @@ class ChangeStatus:
 
 
 @dataclass(frozen=True)
-class NewRecord:
+class Submit:
     """The command of a handler that adds one record from the request's validated fields
-    (`data`), by `actor` (the caller's subject): a consultation opened, a training
-    published."""
+    (`body`), by the caller: a consultation opened, a training published, a programme
+    drafted, a competition created, a contract signed, a small grant submitted."""
 
-    data: dict[str, Any]
-    actor: str
+    principal: Principal
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordStep:
+    """The command of a step on one record by the caller; `body`: the request's validated
+    fields, where the step has any (a competition announced, an offer amended, a contract
+    settled, a resource changed, a resource booked)."""
+
+    principal: Principal
+    record_id: str
+    body: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from wspolpraca.service_layer import (
     Changed,
     Due,
     Event,
-    NewRecord,
+    Submit,
     UnitOfWork,
     change,
     create,
@@ -78,11 +78,11 @@ class Unit(UnitOfWork):
 # --- consultations ----------------------------------------------------------------------
 
 
-def open_consultation(command: NewRecord, uow: Unit) -> Record:
+def open_consultation(command: Submit, uow: Unit) -> Record:
     now = utcnow()
-    data = command.data
+    data = command.body
     domain.check_consultation_period(data["opens_at"], data["closes_at"], now, RULES)
-    record = records.new_consultation(data, command.actor, now)
+    record = records.new_consultation(data, command.principal.sub, now)
     return create(uow, uow.consultations, record, "consultation.opened",
                   records.consultation_payload(record, records.status_now(record, now).value))
 

@@ -45,7 +45,7 @@ from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
 from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import PageQuery
-from wspolpraca.service_layer import Due, HandlesCommands, NewRecord
+from wspolpraca.service_layer import Due, HandlesCommands, Submit
 from wspolpraca.timers import scheduled
 
 STAFF = ("officer",)  # admin passes every role check
@@ -95,7 +95,7 @@ class ConsultationsMixin(_Entry):
          summary="Open a consultation of a draft act or of the cooperation programme")
     def open_consultation(self, request, body):
         record = self.handle(handlers.open_consultation,
-                             NewRecord(body, request.principal.sub))
+                             Submit(request.principal, body))
         return records.consultation_view(record, utcnow())
 
     @api("PATCH", "/api/v1/consultations/<id>", roles=STAFF, body=ConsultationUpdateSchema,

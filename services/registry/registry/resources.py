@@ -21,6 +21,7 @@ from registry.entry import Entry
 from registry.handlers import cooperation
 from wspolpraca.auth import Principal
 from wspolpraca.http import api
+from wspolpraca.service_layer import RecordStep
 
 
 class ResourcesMixin(Entry):
@@ -39,7 +40,7 @@ class ResourcesMixin(Entry):
                  "bookings stay as they are")
     def update_resource(self, request, id, body):
         return self.handle(cooperation.update_resource,
-                           cooperation.UpdateResource(id, body, request.principal))
+                           RecordStep(request.principal, id, body))
 
     @api("GET", "/api/v1/resources", query=ResourceQuerySchema, response=ResourceSchema,
          summary="City rooms and equipment available to organisations")
@@ -66,7 +67,7 @@ class ResourcesMixin(Entry):
         principal: Principal = request.principal
         acting_for(principal, body["organization_id"])
         return self.handle(cooperation.request_booking,
-                           cooperation.RequestBooking(id, body, principal.sub))
+                           RecordStep(principal, id, body))
 
     @api("GET", "/api/v1/bookings", roles=("officer", "department", "ngo"),
          query=BookingQuerySchema, response=BookingSchema,

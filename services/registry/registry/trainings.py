@@ -19,7 +19,7 @@ from registry.handlers import trainings
 from wspolpraca.auth import Principal
 from wspolpraca.http import api
 from wspolpraca.pagination import PageQuery
-from wspolpraca.service_layer import NewRecord
+from wspolpraca.service_layer import Submit
 
 
 class TrainingsMixin(Entry):
@@ -28,7 +28,7 @@ class TrainingsMixin(Entry):
          summary="Publish a training, consultancy hours or a city event with seats")
     def publish_training(self, request, body):
         return self.handle(trainings.publish_training,
-                           NewRecord(body, request.principal.sub))
+                           Submit(request.principal, body))
 
     @api("GET", "/api/v1/trainings", query=TrainingQuerySchema, response=TrainingSchema,
          summary="Trainings and city events for NGOs")

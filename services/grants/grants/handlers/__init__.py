@@ -2,7 +2,7 @@
 command a frozen dataclass and the unit of work (grants/unit.py) last; they load through a
 repository, apply the rules of grants/domain.py, save (a change of one record through
 `wspolpraca.service_layer.change`) and emit. Handlers that ask for the
-same share one command (grants/handlers/common.py): `Submit` (who acts, the request's
+same share one command (wspolpraca.service_layer): `Submit` (who acts, the request's
 fields) for a new programme, competition, contract or small grant; `RecordStep` (who acts,
 the record, the request's fields) for every step on a competition, an offer, a contract or
 a small grant; `OfferForm` for an offer submitted, checked or saved as a draft. Others are

@@ -1,43 +1,21 @@
-"""What the command handlers share: the two commands most of them take, and checks across
-records. (A change of one record goes through `wspolpraca.service_layer.change`: load, the
-transition, save with the version, emit.)"""
+"""What the command handlers share: the two commands most of them take
+(`wspolpraca.service_layer.Submit` and `RecordStep`), and checks across records. (A change
+of one record goes through `wspolpraca.service_layer.change`: load, the transition, save
+with the version, emit.)"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from grants import domain, records
 from grants.unit import GrantsUnit
-from wspolpraca.auth import Principal
 from wspolpraca.errors import Conflict, NotFound
+from wspolpraca.service_layer import RecordStep, Submit
 
 Record = dict[str, Any]
 
-
-@dataclass(frozen=True)
-class Submit:
-    """A new record from the caller's validated request body: a programme drafted, a
-    competition created, a contract signed, a small grant submitted."""
-
-    principal: Principal
-    body: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RecordStep:
-    """A step on one record by the caller; `body`: the request's validated fields, where
-    the step has any. On a competition: announced, cancelled, its committee appointed,
-    offers assigned, the results confirmed, no conflict declared (by a committee member); on
-    an offer: amended or withdrawn by its organisation, rejected on formal grounds, scored,
-    its budget updated after a lower grant; on a contract: started, its task report
-    submitted, accepted or sent back, settled, terminated; on a small grant: published,
-    awarded, refused."""
-
-    principal: Principal
-    record_id: str
-    body: dict[str, Any] = field(default_factory=dict)
+__all__ = ["Record", "RecordStep", "Submit", "check_funds", "open_competition"]
 
 
 def check_funds(programme: Record, area: str, amount: Decimal, field: str) -> None:

@@ -19,7 +19,15 @@ from registry.handlers import Unit
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
-from wspolpraca.service_layer import Changed, ChangeStatus, Event, Step, change, create
+from wspolpraca.service_layer import (
+    Changed,
+    ChangeStatus,
+    Event,
+    RecordStep,
+    Step,
+    change,
+    create,
+)
 
 Record = dict[str, Any]
 CITY_NAME = "Miasto"
@@ -43,24 +51,17 @@ def create_resource(command: CreateResource, uow: Unit) -> Record:
     return create(uow, uow.resources, record, "resource.created", records.resource_payload(record))
 
 
-@dataclass(frozen=True)
-class UpdateResource:
-    resource_id: str
-    data: dict[str, Any]
-    actor: Principal
-
-
-def update_resource(command: UpdateResource, uow: Unit) -> Record:
+def update_resource(command: RecordStep, uow: Unit) -> Record:
     """Change a resource (its managing department or an officer); approved bookings stay."""
     def update(current: Record) -> Changed | None:
-        may_manage(command.actor, current["department"])
-        record, changed = records.updated_resource(current, command.data, utcnow())
+        may_manage(command.principal, current["department"])
+        record, changed = records.updated_resource(current, command.body, utcnow())
         if not changed:
             return None
         return Changed(record, [Event("resource.updated", records.resource_payload(
             record, changed_fields=changed))])
 
-    return change(uow, uow.resources, command.resource_id, update)
+    return change(uow, uow.resources, command.record_id, update)
 
 
 # --- bookings ---------------------------------------------------------------------------
@@ -72,23 +73,16 @@ def _overlap() -> Conflict:
                     field="starts_at")
 
 
-@dataclass(frozen=True)
-class RequestBooking:
-    resource_id: str
-    data: dict[str, Any]
-    requested_by: str
-
-
-def request_booking(command: RequestBooking, uow: Unit) -> Record:
+def request_booking(command: RecordStep, uow: Unit) -> Record:
     now = utcnow()
-    data = command.data
-    resource = uow.resources.get(command.resource_id)
+    data = command.body
+    resource = uow.resources.get(command.record_id)
     rules.check_booking(data["starts_at"], data["ends_at"], now,
                         records.resource_windows(resource), RULES,
                         resource.get("capacity"), data.get("attendees"))
     organization = verified_organization(uow.organizations, data["organization_id"])
-    record = records.new_booking(data, resource, organization, command.requested_by, now)
-    if uow.bookings.approved_overlapping(command.resource_id, record["starts_at"],
+    record = records.new_booking(data, resource, organization, command.principal.sub, now)
+    if uow.bookings.approved_overlapping(command.record_id, record["starts_at"],
                                          record["ends_at"]):
         raise _overlap()
     return create(uow, uow.bookings, record, "booking.requested", records.booking_payload(record))

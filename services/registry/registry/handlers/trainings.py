@@ -14,15 +14,15 @@ from registry.cooperation_domain import RegistrationStatus
 from registry.handlers import Unit
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import NotFound
-from wspolpraca.service_layer import Changed, Event, NewRecord, change, create
+from wspolpraca.service_layer import Changed, Event, Submit, change, create
 
 Record = dict[str, Any]
 
 
-def publish_training(command: NewRecord, uow: Unit) -> Record:
+def publish_training(command: Submit, uow: Unit) -> Record:
     now = utcnow()
-    rules.check_training(command.data["starts_at"], command.data["ends_at"], now)
-    record = records.new_training(command.data, command.actor, now)
+    rules.check_training(command.body["starts_at"], command.body["ends_at"], now)
+    record = records.new_training(command.body, command.principal.sub, now)
     return create(uow, uow.trainings, record, "training.published",
                   records.training_payload(record))
 
