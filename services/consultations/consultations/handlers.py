@@ -32,6 +32,7 @@ from wspolpraca.service_layer import (
     Changed,
     Due,
     Event,
+    RecordStep,
     Submit,
     UnitOfWork,
     change,
@@ -146,14 +147,8 @@ def close_due(command: Due, uow: Unit) -> int:
     return 1
 
 
-@dataclass(frozen=True)
-class ScheduleConsultationMeeting:
-    consultation_id: str
-    data: dict[str, Any]
-
-
-def schedule_consultation_meeting(command: ScheduleConsultationMeeting, uow: Unit) -> Record:
-    data = command.data
+def schedule_consultation_meeting(command: RecordStep, uow: Unit) -> Record:
+    data = command.body
 
     def schedule(record: Record) -> Changed:
         now = utcnow()
@@ -166,7 +161,7 @@ def schedule_consultation_meeting(command: ScheduleConsultationMeeting, uow: Uni
         return Changed(record, [Event("consultation.meeting_scheduled", records.meeting_payload(
             meeting, consultation_id=record["_id"], consultation_title=record["title"]))])
 
-    record = change(uow, uow.consultations, command.consultation_id, schedule)
+    record = change(uow, uow.consultations, command.record_id, schedule)
     return record["meetings"][-1]
 
 
@@ -447,20 +442,14 @@ def member_leaves(command: MemberLeaves, uow: Unit) -> Record:
     return change(uow, uow.councils, command.council_id, leave)
 
 
-@dataclass(frozen=True)
-class ScheduleCouncilMeeting:
-    council_id: str
-    data: dict[str, Any]
-
-
-def schedule_council_meeting(command: ScheduleCouncilMeeting, uow: Unit) -> Record:
-    data = command.data
+def schedule_council_meeting(command: RecordStep, uow: Unit) -> Record:
+    data = command.body
     domain.check_meeting_times(data["starts_at"], data["ends_at"])
-    council = uow.councils.get(command.council_id)
-    meeting = records.new_council_meeting(command.council_id, data)
+    council = uow.councils.get(command.record_id)
+    meeting = records.new_council_meeting(command.record_id, data)
     uow.council_meetings.add(meeting)
-    uow.emit("council.meeting_scheduled", command.council_id, records.meeting_payload(
-        meeting, council_id=command.council_id, council_name=council["name"],
+    uow.emit("council.meeting_scheduled", command.record_id, records.meeting_payload(
+        meeting, council_id=command.record_id, council_name=council["name"],
         agenda=meeting["agenda"]))
     return meeting
 

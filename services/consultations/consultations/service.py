@@ -45,7 +45,7 @@ from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
 from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import PageQuery
-from wspolpraca.service_layer import Due, HandlesCommands, Submit
+from wspolpraca.service_layer import Due, HandlesCommands, RecordStep, Submit
 from wspolpraca.timers import scheduled
 
 STAFF = ("officer",)  # admin passes every role check
@@ -118,7 +118,7 @@ class ConsultationsMixin(_Entry):
          summary="Schedule a consultation meeting (it appears in the calendar)")
     def schedule_consultation_meeting(self, request, id, body):
         return self.handle(handlers.schedule_consultation_meeting,
-                           handlers.ScheduleConsultationMeeting(id, body))
+                           RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/consultations/<id>/meetings/<meeting_id>/cancel", roles=STAFF,
          body=ReasonSchema, response=MeetingSchema,
@@ -257,7 +257,7 @@ class CouncilsMixin(_Entry):
          summary="Schedule a council meeting with its agenda (it appears in the calendar)")
     def schedule_council_meeting(self, request, id, body):
         return self.handle(handlers.schedule_council_meeting,
-                           handlers.ScheduleCouncilMeeting(id, body))
+                           RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/councils/<id>/meetings/<meeting_id>/cancel", roles=STAFF,
          body=ReasonSchema, response=CouncilMeetingSchema,

@@ -4,7 +4,6 @@ and joint projects) and organisations' volunteering needs, both public."""
 from __future__ import annotations
 
 from registry import queries
-from registry.cooperation_access import acting_for
 from registry.cooperation_schemas import (
     PartnershipCreateSchema,
     PartnershipQuerySchema,
@@ -16,6 +15,7 @@ from registry.cooperation_schemas import (
 from registry.entry import Entry
 from registry.handlers import cooperation
 from wspolpraca.http import api
+from wspolpraca.service_layer import Submit
 
 
 class PartnershipsMixin(Entry):
@@ -41,8 +41,7 @@ class PartnershipsMixin(Entry):
          response=VolunteeringSchema, status=201,
          summary="Post a volunteering need of a verified organisation")
     def post_volunteering(self, request, body):
-        acting_for(request.principal, body["organization_id"])
-        return self.handle(cooperation.post_volunteering, cooperation.PostVolunteering(body))
+        return self.handle(cooperation.post_volunteering, Submit(request.principal, body))
 
     @api("GET", "/api/v1/volunteering", query=VolunteeringQuerySchema,
          response=VolunteeringSchema, summary="Volunteering needs, by area and district")

@@ -5,7 +5,6 @@ and go into the calendar."""
 from __future__ import annotations
 
 from registry import queries
-from registry.cooperation_access import acting_for
 from registry.cooperation_schemas import (
     PatronageCreateSchema,
     PatronageQuerySchema,
@@ -16,7 +15,7 @@ from registry.cooperation_schemas import (
 from registry.entry import STAFF, Entry
 from registry.handlers import cooperation
 from wspolpraca.http import api, json_response
-from wspolpraca.service_layer import ChangeStatus
+from wspolpraca.service_layer import ChangeStatus, Submit
 
 
 class PatronagesMixin(Entry):
@@ -24,8 +23,7 @@ class PatronagesMixin(Entry):
          response=PatronageSchema, status=201,
          summary="Ask for the mayor's patronage or the city's promotion of an event")
     def request_patronage(self, request, body):
-        acting_for(request.principal, body["organization_id"])
-        return self.handle(cooperation.request_patronage, cooperation.RequestPatronage(body))
+        return self.handle(cooperation.request_patronage, Submit(request.principal, body))
 
     @api("GET", "/api/v1/patronages", query=PatronageQuerySchema,
          response=PublicPatronageSchema,

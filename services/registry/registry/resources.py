@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from registry import queries
-from registry.cooperation_access import acting_for, may_manage
+from registry.cooperation_access import may_manage
 from registry.cooperation_schemas import (
     BookingCreateSchema,
     BookingQuerySchema,
@@ -19,7 +19,6 @@ from registry.cooperation_schemas import (
 )
 from registry.entry import Entry
 from registry.handlers import cooperation
-from wspolpraca.auth import Principal
 from wspolpraca.http import api
 from wspolpraca.service_layer import RecordStep
 
@@ -64,10 +63,7 @@ class ResourcesMixin(Entry):
          response=BookingSchema, status=201,
          summary="Request a booking of a resource for a verified organisation")
     def request_booking(self, request, id, body):
-        principal: Principal = request.principal
-        acting_for(principal, body["organization_id"])
-        return self.handle(cooperation.request_booking,
-                           RecordStep(principal, id, body))
+        return self.handle(cooperation.request_booking, RecordStep(request.principal, id, body))
 
     @api("GET", "/api/v1/bookings", roles=("officer", "department", "ngo"),
          query=BookingQuerySchema, response=BookingSchema,

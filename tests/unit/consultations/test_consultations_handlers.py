@@ -9,10 +9,13 @@ from typing import Any
 import pytest
 
 from consultations import domain, handlers
+from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError
-from wspolpraca.service_layer import Due
+from wspolpraca.service_layer import Due, RecordStep
 from wspolpraca.testing.memory import FakeUnitOfWork, MemoryRepository
+
+OFFICER = Principal(sub="officer-1", roles=frozenset({"officer"}))
 
 
 class Consultations(MemoryRepository):
@@ -121,9 +124,9 @@ def test_a_meeting_after_closing_is_refused_and_nothing_is_saved():
     starts = utcnow() + timedelta(days=1)
 
     with pytest.raises(DomainError) as refused:
-        handlers.schedule_consultation_meeting(handlers.ScheduleConsultationMeeting(
-            "c-1", {"starts_at": starts, "ends_at": starts + timedelta(hours=2),
-                    "place": "Ratusz"}), uow)
+        handlers.schedule_consultation_meeting(RecordStep(
+            OFFICER, "c-1", {"starts_at": starts, "ends_at": starts + timedelta(hours=2),
+                             "place": "Ratusz"}), uow)
 
     assert (refused.value.code, refused.value.status) == ("consultation_closed", 409)
     assert uow.consultations.get("c-1")["meetings"] == [] and uow.emitted == []

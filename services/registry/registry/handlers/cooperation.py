@@ -11,6 +11,7 @@ from registry import cooperation_domain as rules
 from registry import cooperation_records as records
 from registry.cooperation_access import (
     RULES,
+    acting_for,
     may_manage,
     may_see_booking,
     verified_organization,
@@ -25,6 +26,7 @@ from wspolpraca.service_layer import (
     Event,
     RecordStep,
     Step,
+    Submit,
     change,
     create,
 )
@@ -76,6 +78,7 @@ def _overlap() -> Conflict:
 def request_booking(command: RecordStep, uow: Unit) -> Record:
     now = utcnow()
     data = command.body
+    acting_for(command.principal, data["organization_id"])
     resource = uow.resources.get(command.record_id)
     rules.check_booking(data["starts_at"], data["ends_at"], now,
                         records.resource_windows(resource), RULES,
@@ -146,14 +149,10 @@ def cancel_booking(command: DecideBooking, uow: Unit) -> Record:
 # --- patronages -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RequestPatronage:
-    data: dict[str, Any]
-
-
-def request_patronage(command: RequestPatronage, uow: Unit) -> Record:
+def request_patronage(command: Submit, uow: Unit) -> Record:
     now = utcnow()
-    data = command.data
+    data = command.body
+    acting_for(command.principal, data["organization_id"])
     rules.check_patronage_request(data["starts_at"], data["ends_at"], now, RULES)
     organization = verified_organization(uow.organizations, data["organization_id"])
     record = records.new_patronage(data, organization, now)
@@ -213,14 +212,10 @@ def sign_partnership(command: SignPartnership, uow: Unit) -> Record:
                   records.partnership_payload(record))
 
 
-@dataclass(frozen=True)
-class PostVolunteering:
-    data: dict[str, Any]
-
-
-def post_volunteering(command: PostVolunteering, uow: Unit) -> Record:
+def post_volunteering(command: Submit, uow: Unit) -> Record:
     now = utcnow()
-    data = command.data
+    data = command.body
+    acting_for(command.principal, data["organization_id"])
     rules.check_volunteering(data.get("starts_on"), data.get("ends_on"), now.date())
     organization = verified_organization(uow.organizations, data["organization_id"])
     record = records.new_volunteering(data, organization, now)
