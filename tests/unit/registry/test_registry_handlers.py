@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from registry.cooperation_domain import RegistrationStatus
-from registry.handlers import inquiries, organizations, trainings
+from registry.handlers import cooperation, inquiries, organizations, trainings
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden
-from wspolpraca.service_layer import ChangeStatus, Due
+from wspolpraca.service_layer import ChangeStatus, Due, RecordStep, Submit
 from wspolpraca.testing.memory import FakeUnitOfWork, MemoryRepository
 
 OFFICER = Principal("officer-1", frozenset({"officer"}))
@@ -253,3 +253,26 @@ def test_calling_a_training_off_tells_every_seat_and_waiting_place():
     assert cancelled.routing_key == "training.cancelled"
     assert [r["person"] for r in cancelled.data["registrations"]] == ["ala", "ola"]
     assert cancelled.data["version"] == uow.trainings.get("t-1")["version"]
+
+
+@pytest.mark.parametrize("handler", [cooperation.request_patronage,
+                                     cooperation.post_volunteering])
+def test_a_representative_asks_only_for_their_own_organisation_and_nothing_is_saved(handler):
+    uow = registry_unit()
+    someone_else = Principal("ngo-1", frozenset({"ngo"}), org_id="org-1")
+
+    with pytest.raises(Forbidden):
+        handler(Submit(someone_else, {"organization_id": "org-2"}), uow)
+
+    assert uow.emitted == []
+
+
+def test_a_representative_books_only_for_their_own_organisation():
+    uow = registry_unit()
+    someone_else = Principal("ngo-1", frozenset({"ngo"}), org_id="org-1")
+
+    with pytest.raises(Forbidden):
+        cooperation.request_booking(
+            RecordStep(someone_else, "r-1", {"organization_id": "org-2"}), uow)
+
+    assert uow.emitted == []
