@@ -93,6 +93,12 @@ class Repository:
         self.replace(record, record.get("version", 0))
 
 
+def backfill_versions(collection: Any) -> None:
+    """A collection's `migrate`: records written before they carried a version get version 0
+    (their GET then answers an ETag for `If-Match`)."""
+    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
+
+
 class UnversionedRepository(Repository):
     """A collection whose records carry no `version` (written by one writer at a time, or
     serialised by another document of the same transaction): `save` replaces the record."""
@@ -102,12 +108,6 @@ class UnversionedRepository(Repository):
         if precondition is not None:
             precondition.check(record)
         self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)
-
-
-def version_from_zero(collection: Any) -> None:
-    """A collection's migration (`Collection(..., migrate=version_from_zero)`): records
-    written before they carried a version (for `If-Match`, issue #18) get version 0."""
-    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
 
 
 def collection_repository(name: str, collection_name: str, not_found: str, *,

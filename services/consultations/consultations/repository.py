@@ -12,8 +12,8 @@ from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
 from wspolpraca.repository import (
     Repository,
     UnversionedRepository,
+    backfill_versions,
     collection_repository,
-    version_from_zero,
 )
 
 CONSULTATIONS = "consultations"
@@ -28,7 +28,7 @@ COLLECTIONS = (
     Collection(CONSULTATIONS, (
         IndexModel([("status", ASCENDING), ("closes_at", ASCENDING)], name="open_by_closing"),
         IndexModel([("opens_at", ASCENDING)], name="opens_at"),
-    ), migrate=version_from_zero),
+    ), migrate=backfill_versions),
     Collection(COMMENTS, (
         IndexModel([("consultation_id", ASCENDING), ("_id", ASCENDING)], name="consultation"),
     )),
@@ -41,7 +41,7 @@ COLLECTIONS = (
     )),
     Collection(COUNCIL_MEETINGS, (
         IndexModel([("council_id", ASCENDING), ("_id", ASCENDING)], name="council"),
-    ), migrate=version_from_zero),
+    ), migrate=backfill_versions),
     ORGANIZATION_DIRECTORY,
     Collection(OPINION_REQUESTS, (
         IndexModel([("status", ASCENDING), ("deadline", ASCENDING)], name="open_by_deadline"),

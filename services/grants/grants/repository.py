@@ -15,7 +15,7 @@ from wspolpraca.errors import Conflict, DomainError
 from wspolpraca.fields import format_money
 from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
-from wspolpraca.repository import Repository, collection_repository, version_from_zero
+from wspolpraca.repository import Repository, backfill_versions, collection_repository
 
 PROGRAMMES = "programmes"
 COMPETITIONS = "competitions"
@@ -34,7 +34,7 @@ OFFER_DRAFTS = "offer_drafts"
 
 COLLECTIONS = (
     Collection(PROGRAMMES, (IndexModel([("year", ASCENDING)], name="year_unique",
-                                       unique=True),), migrate=version_from_zero),
+                                       unique=True),), migrate=backfill_versions),
     Collection(COMPETITIONS, (
         IndexModel([("status", ASCENDING), ("_id", ASCENDING)], name="status"),
         IndexModel([("area", ASCENDING), ("_id", ASCENDING)], name="area"),

@@ -25,8 +25,8 @@ from wspolpraca.mongo import Collection, DomainGauge, count_by
 from wspolpraca.repository import (
     Repository,
     UnversionedRepository,
+    backfill_versions,
     collection_repository,
-    version_from_zero,
 )
 
 RESOURCES = "resources"
@@ -37,12 +37,11 @@ REGISTRATIONS = "training_registrations"
 PARTNERSHIPS = "partnerships"
 VOLUNTEERING = "volunteering_needs"
 
-
 COLLECTIONS = (
     Collection(RESOURCES, (
         IndexModel([("department", ASCENDING), ("_id", ASCENDING)], name="department"),
         IndexModel([("kind", ASCENDING), ("_id", ASCENDING)], name="kind"),
-    ), migrate=version_from_zero),
+    ), migrate=backfill_versions),
     Collection(BOOKINGS, (
         IndexModel([("resource_id", ASCENDING), ("status", ASCENDING),
                     ("starts_at", ASCENDING)], name="resource_calendar"),
