@@ -146,6 +146,8 @@ class DepartmentSchema(Schema):
     email = fields.String()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    # the record's version, also its ETag (`If-Match` on PATCH: 412 `stale` when it changed)
+    version = fields.Integer()
 
 
 class DepartmentQuerySchema(PageQuery):
