@@ -115,9 +115,12 @@ class EditConflict:
 _LOCAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")   # <input datetime-local>
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, names: dict[str, str] | None = None) -> str:
     """A form's value as a person reads it in the comparison: a list joined, a moment the
-    Polish way, a ticked box as "tak"."""
+    Polish way, a ticked box as "tak"; a code among `names` (a field's choices) by its name."""
+    if names is not None:
+        codes = value if isinstance(value, (list, tuple)) else [value] if value else []
+        return ", ".join(names.get(str(code), str(code)) for code in codes)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     text = "\n".join(line.rstrip() for line in str(value or "").strip().splitlines())
@@ -130,9 +133,10 @@ def _shown(value: Any) -> str:
 
 
 def edited_form(form: Form | None, blank: Form, stored: dict[str, Any], version: str | None,
-                what: str) -> Form:
+                what: str, choices: dict[str, dict[str, str]] | None = None) -> Form:
     """The edit form of a record read with its ETag `version`; `stored`: the record's values
-    as the form shows them, `what`: the record in the accusative ("ten projekt programu").
+    as the form shows them, `what`: the record in the accusative ("ten projekt programu"),
+    `choices`: a field's codes by their names, for the comparison (the areas ticked).
 
     - no form yet (the page opened): `blank` filled with the stored values and the version;
     - a form sent back after a 412 (`_save_edit`): what was typed stays (nothing lost), the
@@ -145,8 +149,9 @@ def edited_form(form: Form | None, blank: Form, stored: dict[str, Any], version:
         blank.version = version
         return blank
     if form.conflict == STALE:
-        rows = [(form.labels.get(name, name), _shown(stored.get(name, "")),
-                 _shown(form.values.get(name, "")))
+        names = choices or {}
+        rows = [(form.labels.get(name, name), _shown(stored.get(name, ""), names.get(name)),
+                 _shown(form.values.get(name, ""), names.get(name)))
                 for name in form.fields]
         form.conflict = EditConflict(
             title=f"Ktoś inny zmienił {what} w międzyczasie.",
