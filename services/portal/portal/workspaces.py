@@ -321,13 +321,22 @@ class WorkspacesMixin:
         return self._act_as(me, request, service, path, done, refused, json=body,
                             method=method, if_match=form.version)
 
-    def _invite(self, me: Session, email: str, name: str, roles: list[str],
-                idempotency_key: str | None = None) -> str:
+    def _invite(self, me: Session, form: Form, email: str, name: str, roles: list[str], *,
+                at: str = "", idempotency_key: str | None = None) -> str | None:
         """An account for a committee or council member, invited by email through identity
-        (a known address keeps its account); its id, the `user_id` to appoint."""
-        invited = self._call(me, "POST", "identity", "/api/v1/accounts/invitations",
-                             json={"email": email, "name": name, "roles": roles},
-                             idempotency_key=idempotency_key)
+        (a known address keeps its account): its id, the `user_id` to appoint; or None with
+        identity's refusal at the form's field it names (`at` + its name: a row's field; one
+        naming no field of the form at the email), so the form's send shows it and sends
+        nothing."""
+        try:
+            invited = self._call(me, "POST", "identity", "/api/v1/accounts/invitations",
+                                 json={"email": email, "name": name, "roles": roles},
+                                 idempotency_key=idempotency_key)
+        except Rejected as exc:
+            for field, messages in (exc.fields or {"email": [exc.message]}).items():
+                key = f"{at}{field}" if f"{at}{field}" in form.fields else f"{at}email"
+                form.errors.setdefault(key, []).extend(polish(m) for m in messages)
+            return None
         return invited["account_id"]
 
     def _items(self, me: Session, service: str, path: str, **params: Any) -> list[dict]:
@@ -610,10 +619,11 @@ class WorkspacesMixin:
 
     @page("POST", "/moja-organizacja/skrzynka/<id>/przeczytane")
     def mark_read(self, request: Request, id: str) -> Response:
+        """A message marked read; one that is gone meanwhile: the inbox as it is now."""
         me = self._me(request)
-        self._call(me, "POST", "notifications", f"/api/v1/inbox/{id}/read",
-                   idempotency_key=form_key(request))
-        return redirect("/moja-organizacja/skrzynka", code=303)
+        inbox = "/moja-organizacja/skrzynka"
+        return self._act_as(me, request, "notifications", f"/api/v1/inbox/{id}/read", inbox,
+                            lambda exc: redirect(inbox, code=303))
 
     # --- an offer ------------------------------------------------------------------------
     OFFER_LABELS = {
