@@ -93,6 +93,12 @@ class Repository:
         self.replace(record, record.get("version", 0))
 
 
+def backfill_versions(collection: Any) -> None:
+    """A collection's `migrate`: records written before they carried a version get version 0
+    (their GET then answers an ETag for `If-Match`)."""
+    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
+
+
 class UnversionedRepository(Repository):
     """A collection whose records carry no `version` (written by one writer at a time, or
     serialised by another document of the same transaction): `save` replaces the record."""

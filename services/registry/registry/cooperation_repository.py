@@ -22,7 +22,12 @@ from pymongo.errors import DuplicateKeyError
 from registry.cooperation_domain import BookingStatus, RegistrationStatus
 from wspolpraca.errors import Conflict, NotFound
 from wspolpraca.mongo import Collection, DomainGauge, count_by
-from wspolpraca.repository import Repository, UnversionedRepository, collection_repository
+from wspolpraca.repository import (
+    Repository,
+    UnversionedRepository,
+    backfill_versions,
+    collection_repository,
+)
 
 RESOURCES = "resources"
 BOOKINGS = "bookings"
@@ -32,16 +37,11 @@ REGISTRATIONS = "training_registrations"
 PARTNERSHIPS = "partnerships"
 VOLUNTEERING = "volunteering_needs"
 
-def _versioned(collection) -> None:
-    """Resources written before they carried a version (for `If-Match`, issue #18)."""
-    collection.update_many({"version": {"$exists": False}}, {"$set": {"version": 0}})
-
-
 COLLECTIONS = (
     Collection(RESOURCES, (
         IndexModel([("department", ASCENDING), ("_id", ASCENDING)], name="department"),
         IndexModel([("kind", ASCENDING), ("_id", ASCENDING)], name="kind"),
-    ), migrate=_versioned),
+    ), migrate=backfill_versions),
     Collection(BOOKINGS, (
         IndexModel([("resource_id", ASCENDING), ("status", ASCENDING),
                     ("starts_at", ASCENDING)], name="resource_calendar"),
