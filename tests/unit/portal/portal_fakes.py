@@ -30,3 +30,12 @@ class RotatingIdentity:
         self.used.append(tokens.refresh_token or "")
         return replace(tokens, access_token=f"access-{self.calls}",
                        refresh_token=f"refresh-{self.calls}", expires_at=time.time() + 300)
+
+
+class Answers:
+    """A fake backend's `personal`: `answer` gives what the service answers; the keywords a
+    newer `_call` may add (`if_match`; `tagged`: the answer with its ETag) are taken too."""
+
+    def personal(self, method, service, path, token, *, tagged=False, if_match=None, **kw):
+        found = self.answer(method, service, path, token, **kw)
+        return (found, None) if tagged else found
