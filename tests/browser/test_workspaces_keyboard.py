@@ -4,8 +4,10 @@
 For each role (the NGO's representative at /moja-organizacja, the liaison officer at /urzad,
 a department at /wydzial, a committee member at /komisja) the pages are DISCOVERED from the
 role's navigation: the links of the workspace's home page (its menu and cards) that stay in the
-role's workspace, one page per kind of address (ids stand for one another), so screens added
-later are covered without touching this file. On each page, from the top, by Tab alone:
+role's workspace, and one level deeper the pages those link to (a record's page from its list,
+a form to add one), one page per kind of address (ids stand for one another; at most three of
+a list whose addresses are codes), so screens added later are covered without touching this
+file. On each page, from the top, by Tab alone:
 
 - every link, button and form field is reached (a radio group once, as the browser does), in
   the order of the document (the focus only moves forward), and the focus comes back to the top
@@ -18,10 +20,9 @@ later are covered without touching this file. On each page, from the top, by Tab
 - the skip link is the first stop, is on screen when focused, and Enter on it moves the focus
   to the main content, the next Tab to the first control inside it.
 
-The committee's pages go one level deeper (its competitions' scoring sheets). One form per
-role is filled in and sent by keyboard alone (Tab, typing, Space on a checkbox, the arrow keys
-and Space in a radio group, Enter on the button) and its confirmation read: the NGO saves a
-partnership, the officer announces a training, the department answers an inquiry, the
+One form per role is filled in and sent by keyboard alone (Tab, typing, Space on a checkbox, the
+arrow keys and Space in a radio group, Enter on the button) and its confirmation read: the NGO
+saves a partnership, the officer announces a training, the department answers an inquiry, the
 committee member declares no conflict of interest. A screenshot of a focused state of each page
 is saved under build/screenshots/ (klawiatura-*). The last test checks the walk itself on
 deliberately broken pages (a missing indicator, a trap, a wrong order, a mouse-only control, a
@@ -106,7 +107,7 @@ INSTRUMENT = r"""() => {
     const sized = box.width > 1 && box.height > 1;
     window.__kbdLog.push({id: id === undefined ? null : id,
       group: e.dataset ? e.dataset.kbdGroup || null : null,
-      what: describe(e), forward, visible: changed && draws && sized,
+      what: describe(e), forward, repeat: prev === e, visible: changed && draws && sized,
       skip: e.classList.contains('skip-link'), main: e.tagName === 'MAIN',
       parts: e.tagName === 'INPUT'
         && ['date', 'datetime-local', 'time', 'month', 'week'].includes(e.type)});
@@ -137,32 +138,44 @@ def pattern_of(path: str) -> str:
     return IDS.sub("/{id}", path)
 
 
+FILES = ("/pdf", ".pdf", ".csv", ".ics", ".json", ".odt", ".xlsx")
+SIBLINGS = 3   # beyond the navigation, pages of one list whose addresses are not ids (codes,
+# names): at most so many
+
+
 def workspace_links(page, prefixes: tuple[str, ...]) -> list[str]:
     """The links of the page's main part that stay in the role's workspace (no query, no
-    fragment, no PDF), one per kind of address, in the page's order."""
-    hrefs = page.locator("main a[href]").evaluate_all("links => links.map(a => a.href)")
+    fragment, no file to download), one per kind of address, in the page's order."""
+    hrefs = page.locator("main a[href]:not([download])").evaluate_all(
+        "links => links.map(a => a.href)")
     found: dict[str, str] = {}
     for href in hrefs:
         parts = urlsplit(href)
-        if parts.query or parts.fragment or parts.path.endswith(("/pdf", ".pdf")):
+        if parts.query or parts.fragment or parts.path.endswith(FILES):
             continue
         if any(parts.path == p or parts.path.startswith(p + "/") for p in prefixes):
             found.setdefault(pattern_of(parts.path), parts.path)
     return list(found.values())
 
 
-def pages_of(page, home: str, prefixes: tuple[str, ...], depth: int = 1) -> list[str]:
-    """`home` and the pages its navigation lists (`depth` 2: and theirs), each kind once."""
+def pages_of(page, home: str, prefixes: tuple[str, ...], depth: int = 2) -> list[str]:
+    """`home`, the pages its navigation lists and (`depth` 2) the pages those link to in the
+    workspace (a record's page from its list), each kind of address once."""
     seen = {pattern_of(home): home}
+    siblings: dict[str, int] = {}
     level = [home]
-    for _ in range(depth):
+    for level_number in range(depth):
         following = []
         for path in level:
             page.goto(path)
             for found in workspace_links(page, prefixes):
-                if pattern_of(found) not in seen:
-                    seen[pattern_of(found)] = found
-                    following.append(found)
+                parent = pattern_of(found).rsplit("/", 1)[0]
+                if pattern_of(found) in seen or (level_number > 0
+                                                 and siblings.get(parent, 0) >= SIBLINGS):
+                    continue
+                siblings[parent] = siblings.get(parent, 0) + 1
+                seen[pattern_of(found)] = found
+                following.append(found)
         level = following
     return list(seen.values())
 
@@ -201,9 +214,8 @@ def keyboard_walk(page, path: str, shot: str | None) -> int:
         f"the last stops: {[e['what'] for e in log[-5:]]}")
     walk = log[:tops[1]]
     problems = []
-    for previous, entry in zip(walk, walk[1:], strict=False):
-        if entry["what"] == previous["what"] and not entry["parts"]:
-            problems.append(f"the focus did not move from {entry['what']}")
+    problems += [f"the focus did not move from {e['what']}" for e in walk
+                 if e["repeat"] and not e["parts"]]
     backwards = [e["what"] for e in walk if not e["forward"]]
     if backwards:
         problems.append(f"the focus went back in the document's order at {backwards}")
@@ -237,7 +249,7 @@ def keyboard_walk(page, path: str, shot: str | None) -> int:
 
 
 def walk_workspace(page, role: str, home: str, prefixes: tuple[str, ...],
-                   depth: int = 1) -> dict[str, int]:
+                   depth: int = 2) -> dict[str, int]:
     """Every page of the role's navigation walked by keyboard: the stops of each."""
     paths = pages_of(page, home, prefixes, depth)
     stops = {}
@@ -444,7 +456,7 @@ def test_the_committees_workspace_by_keyboard(city, context_factory) -> None:
     checked(member, "klawiatura-komisja-oswiadczenie-zlozone")
 
     # the committee's pages, with the scoring sheets the declaration opened
-    stops = walk_workspace(member, "komisja", "/komisja", ("/komisja",), depth=2)
+    stops = walk_workspace(member, "komisja", "/komisja", ("/komisja",))
     assert any(pattern_of(p) == "/komisja/oferty/{id}" for p in stops), stops
 
 
