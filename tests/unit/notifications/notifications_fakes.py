@@ -146,10 +146,15 @@ class FakeDispatcher:
 
     def __init__(self) -> None:
         self.woken = 0
+        self.handed: list[str] = []
         self.inbox: list[tuple[str, str]] = []
 
     def wake(self) -> None:
         self.woken += 1
+
+    def hand_over(self, records: list[Record]) -> None:
+        self.woken += 1
+        self.handed.extend(r["_id"] for r in records)
 
     def deliver_to_inbox(self, tx, record: Record, audience: str, event: Record, now) -> bool:
         if (record["_id"], audience) in self.inbox:
@@ -198,5 +203,5 @@ class Worker(HandlesCommands):
         self.dispatcher = uow.dispatcher
 
     def unit(self, tx: Any) -> FakeNotificationsUnit:  # type: ignore[override]
-        self.uow.queued = 0
+        self.uow.queued = []
         return self.uow
