@@ -179,6 +179,21 @@ def receiver_counts(receiver: str, prefix: str) -> int:
 
 def run_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
               name: str, slow: bool) -> dict:
+    if not args.profile:
+        return one_round(service_url, token, receiver, amqp_uri, db, args, name, slow)
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        return one_round(service_url, token, receiver, amqp_uri, db, args, name, slow)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(f"{args.profile}.{name}.prof")
+
+
+def one_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
+              name: str, slow: bool) -> dict:
     db["subscriptions"].update_many({}, {"$set": {"status": "cancelled"}})
     for number in range(args.subscriptions):
         path = f"/slow/{name}/{number}" if slow and number == 0 else f"/fast/{name}/{number}"
@@ -232,9 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", type=int, default=0,
                         help="past deliveries written into the log before round 3 (0: no "
                              "round 3)")
-    parser.add_argument("--profile", metavar="FILE",
+    parser.add_argument("--profile", metavar="PREFIX",
                         help="cProfile this process (the service, its dispatcher) during "
-                             "round 1 and write the stats to FILE")
+                             "each round and write the stats to PREFIX.<round>.prof")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
     if not broker_reachable():
@@ -270,17 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{base['rate']:9.1f} POSTs/s (requests.Session, {args.concurrency} at a "
                   f"time)", flush=True)
             try:
-                profiler = None
-                if args.profile:
-                    import cProfile
-
-                    profiler = cProfile.Profile()
-                    profiler.enable()
                 fast = run_round(service_url, token, receiver, vhost.uri, db, args, "fast",
                                  False)
-                if profiler is not None:
-                    profiler.disable()
-                    profiler.dump_stats(args.profile)
                 print(f"all fast:  {fast['deliveries']:>6} deliveries in "
                       f"{fast['seconds']:7.2f} s {fast['rate']:9.1f} deliveries/s "
                       f"(ratio to the baseline {fast['rate'] / base['rate']:.3f}, target "

@@ -79,8 +79,8 @@ class NotificationSettings:
     email_retry_seconds: float = 60.0  # SMTP down: the message waits and is tried again
     dispatcher_poll_seconds: float = 1.0
     dispatcher_concurrency: int = 50
-    # while deliveries handed over in memory wait, the database is still searched this often
-    # (retries that came due, other replicas' deliveries, claims that expired)
+    # the database is searched every poll (retries that came due, other replicas' deliveries,
+    # claims that expired); while deliveries handed over in memory wait, this often
     dispatcher_sweep_seconds: float = 2.0
     per_subscription_concurrency: int = 4
     dispatcher_enabled: bool = True

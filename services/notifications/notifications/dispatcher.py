@@ -8,9 +8,10 @@ never searches the delivery log. The dispatcher (a managed green thread, like th
 claims a batch of them (a conditional update to `sending` with a lease, so two dispatchers
 never take the same one and a crashed one's claims expire) and sends each in its own green
 thread of a bounded pool: a slow receiver holds at most `per_subscription_concurrency`
-slots, not the others. A sweep of the database (when nothing handed over waits, and at
-least every `dispatcher_sweep_seconds`) finds what the hand-off does not carry: retries
-that came due, deliveries recorded by another replica or before a restart, expired claims.
+slots, not the others. A sweep of the database (every `dispatcher_poll_seconds`, as the
+only search did before; every `dispatcher_sweep_seconds` while handed-over deliveries wait)
+finds what the hand-off does not carry: retries that came due, deliveries recorded by
+another replica or before a restart, expired claims.
 
 A failed attempt or a dead letter is recorded in its own transaction (with
 `notification.failed`); successes are recorded together, every success that finished while
@@ -105,7 +106,7 @@ class Dispatcher(DependencyProvider):
         self.in_flight: Counter[str | None] = Counter()
         # delivery ids handed over after their commit, by slot key (subscription), in order
         self._ready: dict[str | None, deque[str]] = {}
-        self._ready_count = 0
+        self._ready_ids: set[str] = set()
         self._last_sweep = float("-inf")
         # successes waiting to be recorded, and the recorder's wake-up
         self._sent: list[tuple[dict[str, Any], str | None]] = []   # (record, its claim)
@@ -143,13 +144,14 @@ class Dispatcher(DependencyProvider):
         search of the delivery log (the sweep finds any that this process does not send)."""
         now = utcnow()
         for record in records:
-            if self._ready_count >= HANDOFF_LIMIT:
+            if len(self._ready_ids) >= HANDOFF_LIMIT:
                 break
             if (record.get("status") != DeliveryStatus.PENDING.value
-                    or (record.get("next_attempt_at") or now) > now):
+                    or (record.get("next_attempt_at") or now) > now
+                    or record["_id"] in self._ready_ids):
                 continue
             self._ready.setdefault(slot_key(record), deque()).append(record["_id"])
-            self._ready_count += 1
+            self._ready_ids.add(record["_id"])
         self.wake()
 
     def _take_ready(self, free: int, limit: int) -> list[str]:
@@ -168,7 +170,7 @@ class Dispatcher(DependencyProvider):
                 room -= 1
             if queue:
                 self._ready[key] = queue
-        self._ready_count -= len(taken)
+        self._ready_ids.difference_update(taken)
         return taken
 
     @property
@@ -207,13 +209,15 @@ class Dispatcher(DependencyProvider):
         lease = now + timedelta(seconds=self.config.webhook_timeout + CLAIM_GRACE_SECONDS)
         limit = self.config.per_subscription_concurrency
         due = self._take_ready(free, limit)
-        if len(due) < free and (
-                not self._ready or time.monotonic() - self._last_sweep
-                >= self.config.dispatcher_sweep_seconds):
+        every = (self.config.dispatcher_sweep_seconds if self._ready
+                 else self.config.dispatcher_poll_seconds)
+        if len(due) < free and time.monotonic() - self._last_sweep >= every:
             self._last_sweep = time.monotonic()
             busy = sorted(k for k, n in self.in_flight.items()
                           if k is not None and n >= limit)
-            handed = set(due)
+            # what waits in memory is sent from there (claiming it here too would only
+            # make the hand-off's claim of it fail)
+            handed = set(due) | self._ready_ids
             due += [i for i in repository.due_delivery_ids(self.db, now, free - len(due), busy)
                     if i not in handed]
         if not due:
