@@ -209,6 +209,7 @@ class Dispatcher(DependencyProvider):
         lease = now + timedelta(seconds=self.config.webhook_timeout + CLAIM_GRACE_SECONDS)
         limit = self.config.per_subscription_concurrency
         due = self._take_ready(free, limit)
+        swept = False
         every = (self.config.dispatcher_sweep_seconds if self._ready
                  else self.config.dispatcher_poll_seconds)
         if len(due) < free and time.monotonic() - self._last_sweep >= every:
@@ -218,11 +219,14 @@ class Dispatcher(DependencyProvider):
             # what waits in memory is sent from there (claiming it here too would only
             # make the hand-off's claim of it fail)
             handed = set(due) | self._ready_ids
-            due += [i for i in repository.due_delivery_ids(self.db, now, free - len(due), busy)
-                    if i not in handed]
+            found = [i for i in repository.due_delivery_ids(self.db, now, free - len(due), busy)
+                     if i not in handed]
+            swept = bool(found)
+            due += found
         if not due:
             return 0
-        claimed = repository.claim_batch(self.db, due, now, lease, uuid.uuid4().hex)
+        claimed = repository.claim_batch(self.db, due, now, lease, uuid.uuid4().hex,
+                                         expired=swept)
         take, back = domain.within_limits(claimed, self.in_flight, limit)
         if back:
             repository.release(self.db, [r["_id"] for r in back])

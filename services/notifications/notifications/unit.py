@@ -96,6 +96,12 @@ class NotificationsUnit(UnitOfWork):
             self.queued.append(delivery)
         return added
 
+    def queue_many(self, deliveries: list[Record]) -> int:
+        """`queue` for many in one write; returns how many were new."""
+        added = self.deliveries.add_many(deliveries)
+        self.queued.extend(added)
+        return len(added)
+
     def send_again(self, delivery_id: str, subscription_id: str, now: datetime
                    ) -> Record | None:
         """A dead-lettered delivery of the subscription back to pending (None if none)."""

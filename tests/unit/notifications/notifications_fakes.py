@@ -67,6 +67,9 @@ class MemoryDeliveries(MemoryRepository):
         self.records[record["_id"]] = record
         return True
 
+    def add_many(self, records: list[Record]) -> list[Record]:
+        return [record for record in records if self.add(record)]
+
     def retry_dead(self, delivery_id: str, subscription_id: str, now: datetime
                    ) -> Record | None:
         stored = self.records.get(delivery_id)
