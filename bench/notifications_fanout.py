@@ -31,8 +31,9 @@ default recipients, so every delivery is a webhook of a subscription):
    and prints how long they took against that floor.
 3. **with history** (with `--history N`, N > 0): N past deliveries (sent, with their events, as
    the service records them) are written straight into the `deliveries` collection, then
-   round 1 runs again: its rate against round 1's shows whether the cost per delivery grows
-   with the delivery log (target: within 20 %).
+   round 1 runs again, twice: their rates against round 1's show whether the cost per
+   delivery grows with the delivery log (target: within 20 %); the first of them also pays
+   for the database settling the N documents just written.
 
 Every wait is bounded by `--timeout` seconds per round; a round that runs out prints what
 was delivered by then and the run exits with status 1 (never hangs).
@@ -301,6 +302,10 @@ def main(argv: list[str] | None = None) -> int:
                           f"{filled:.1f} s ({total} in the log)", flush=True)
                     history = run_round(service_url, token, receiver, vhost.uri, db, args,
                                         "history", False)
+                    # once more: the first round after writing N documents also pays for
+                    # the database settling them (its checkpoint), the second does not
+                    history_again = run_round(service_url, token, receiver, vhost.uri, db,
+                                              args, "history2", False)
             except RoundIncomplete as exc:
                 print(f"incomplete: {exc}", flush=True)
                 return 1
@@ -318,8 +323,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"with history: {history['deliveries']:>6} deliveries in "
                       f"{history['seconds']:7.2f} s {history['rate']:9.1f} deliveries/s "
                       f"(ratio to the baseline {history['rate'] / base['rate']:.3f})")
+                print(f"again:        {history_again['deliveries']:>6} deliveries in "
+                      f"{history_again['seconds']:7.2f} s {history_again['rate']:9.1f} "
+                      f"deliveries/s (ratio to the baseline "
+                      f"{history_again['rate'] / base['rate']:.3f})")
                 print(f"ratio deliveries/s with {args.history} past deliveries / with none: "
-                      f"{history['rate'] / fast['rate']:.3f} (target >= 0.8)")
+                      f"{history['rate'] / fast['rate']:.3f} first, "
+                      f"{history_again['rate'] / fast['rate']:.3f} again (target >= 0.8)")
         finally:
             if container is not None:
                 container.kill()
