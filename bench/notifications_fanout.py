@@ -221,6 +221,18 @@ def one_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, ar
     last = max(v[2] for v in groups.values())
     result = {"deliveries": expected, "seconds": last - started,
               "rate": expected / (last - started)}
+    # where the round's time went: events consumed (deliveries recorded) and sent, seconds
+    # after the first publish
+    recorded = sorted((d["created_at"].timestamp() - started, d["sent_at"].timestamp() - started)
+                      for d in db["deliveries"].find(
+                          {"target": {"$regex": f"/{'slow|fast' if slow else 'fast'}/{name}/"},
+                           "status": "sent"}, {"created_at": 1, "sent_at": 1}))
+    if recorded:
+        made = sorted(r[0] for r in recorded)
+        sent = sorted(r[1] for r in recorded)
+        print(f"  {name}: recorded {made[0]:.1f}-{made[-1]:.1f} s, sent (recorded as sent) "
+              f"{sent[0]:.1f}-{sent[len(sent) // 2]:.1f}-{sent[-1]:.1f} s after the first "
+              f"publish (first, median, last)", flush=True)
     if slow:
         slow_by_then = receiver_counts(receiver, f"/slow/{name}")
         try:
