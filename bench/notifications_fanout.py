@@ -306,6 +306,16 @@ def main(argv: list[str] | None = None) -> int:
                       f">= 0.5)", flush=True)
                 slow = run_round(service_url, token, receiver, vhost.uri, db, args, "slow",
                                  True)
+                floor = args.events * args.slow_seconds / per_subscription
+                print(f"one slow:  {slow['deliveries']:>6} fast deliveries in "
+                      f"{slow['seconds']:7.2f} s {slow['rate']:9.1f} deliveries/s "
+                      f"(the slow receiver had {slow['slow_by_then']} of {args.events} by then)",
+                      flush=True)
+                print(f"slow receiver: {args.events} deliveries of {args.slow_seconds:g} s each "
+                      f"done {slow['slow_seconds']:7.2f} s after the first publish (floor with "
+                      f"{per_subscription} at a time: {floor:.2f} s)", flush=True)
+                print(f"ratio fast deliveries/s with a slow receiver / without: "
+                      f"{slow['rate'] / fast['rate']:.3f} (target >= 0.8)", flush=True)
                 history = None
                 if args.history > 0:
                     filled = prefill_history(db, args.history)
@@ -321,16 +331,6 @@ def main(argv: list[str] | None = None) -> int:
             except RoundIncomplete as exc:
                 print(f"incomplete: {exc}", flush=True)
                 return 1
-            floor = args.events * args.slow_seconds / per_subscription
-            print(f"one slow:  {slow['deliveries']:>6} fast deliveries in "
-                  f"{slow['seconds']:7.2f} s {slow['rate']:9.1f} deliveries/s "
-                  f"(the slow receiver had {slow['slow_by_then']} of {args.events} by then)",
-                  flush=True)
-            print(f"slow receiver: {args.events} deliveries of {args.slow_seconds:g} s each "
-                  f"done {slow['slow_seconds']:7.2f} s after the first publish (floor with "
-                  f"{per_subscription} at a time: {floor:.2f} s)")
-            print(f"ratio fast deliveries/s with a slow receiver / without: "
-                  f"{slow['rate'] / fast['rate']:.3f} (target >= 0.8)")
             if history is not None:
                 print(f"with history: {history['deliveries']:>6} deliveries in "
                       f"{history['seconds']:7.2f} s {history['rate']:9.1f} deliveries/s "

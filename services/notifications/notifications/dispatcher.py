@@ -131,7 +131,11 @@ class Dispatcher(DependencyProvider):
                           "claims expire and they are sent again")
 
     def kill(self) -> None:
-        self.stop()
+        # no recording: the database may be gone already; the claims expire and the sweep
+        # sends those deliveries again
+        self._stopped = True
+        self._wake.set()
+        self._sent_wake.set()
 
     def get_dependency(self, worker_ctx) -> Dispatcher:
         return self
