@@ -86,6 +86,22 @@ class Transaction:
         self.records.append(record)
         return event
 
+    def emit_many(self, items: list[tuple[str, str, dict[str, Any]]]) -> list[CloudEvent]:
+        """`emit` for many `(routing_key, subject, data)` at once: one insert for them all."""
+        events = [CloudEvent(service=self.store.service, routing_key=routing_key,
+                             subject=subject, data=data,
+                             correlation_id=self.store.correlation_id,
+                             causation_id=self.store.causation_id)
+                  for routing_key, subject, data in items]
+        if not events:
+            return []
+        records = [outbox_record(event, self.started_at, len(self.events) + number)
+                   for number, event in enumerate(events)]
+        self.db[OUTBOX].insert_many(records, ordered=True, session=self.session)
+        self.events.extend(events)
+        self.records.extend(records)
+        return events
+
 
 class _CommittedBefore(Exception):
     """Raised out of a retried attempt to stop with_transaction: the earlier one committed."""
