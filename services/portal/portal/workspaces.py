@@ -176,6 +176,7 @@ class WorkspacesMixin:
     _draft: Callable[[Session, str], dict[str, Any] | None]
     _from_draft: Callable[[dict[str, Any]], Any]
     _save_draft: Callable[[Session, str, Form], dict[str, Any]]
+    _draft_conflict: Callable[[Session, str, Form], Form]
     _drafts: Callable[[Session, Parts], list[dict[str, Any]]]
     _check: Callable[[Session, str, Form], dict[str, Any] | None]
     _organisation_names: Callable[[list[str]], list[str]]
@@ -765,8 +766,12 @@ class WorkspacesMixin:
             try:
                 draft = self._save_draft(me, competition_id, form)
             except Rejected as exc:
-                form.reject(exc)
+                if exc.code == "draft_changed":   # both versions shown, nothing typed lost
+                    form = self._draft_conflict(me, competition_id, form)
+                else:
+                    form.reject(exc)
                 return self._offer_form(request, competition_id, form, exc.status)
+            form.version = str(draft["version"])
             return self._offer_form(request, competition_id, form, draft=draft, saved=True)
         if action == "sprawdz":   # grants' formal check, nothing submitted
             checked = self._check(me, competition_id, form)
