@@ -6,6 +6,12 @@ records each event in its own `seen` collection inside `self.db.transaction(...)
 so the effect and the dedupe mark commit together - the same unit of work a real
 consumer service does. `seen` holds one document per event id; the benchmark
 counts it.
+
+`KeyedBenchConsumer` (the default, `--consumer keyed`) does the same effect the way a
+handler whose whole effect is one document keyed by the event may
+(`event_handler(..., keyed_by_event=True)`): one atomic insert whose duplicate key is the
+processed mark, no transaction. `BenchConsumer` (`--consumer transaction`) is the general
+unit of work: the processed mark, the insert and the commit.
 """
 
 from __future__ import annotations
@@ -36,3 +42,17 @@ class BenchConsumer:
             )
 
         self.db.transaction(work)
+
+
+class KeyedBenchConsumer:
+    name = SERVICE_NAME
+
+    db = Mongo([Collection(SEEN)])
+
+    # the whole effect is one document keyed by the event: its duplicate key is the mark
+    @event_handler("registry", "organization.registered", keyed_by_event=True)
+    def record_registration(self, event: CloudEvent) -> None:
+        self.db.insert_keyed_by_event(SEEN, {"subject": event.subject, "received_at": utcnow()})
+
+
+CONSUMERS = {"transaction": BenchConsumer, "keyed": KeyedBenchConsumer}

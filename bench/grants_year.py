@@ -27,9 +27,11 @@ vhost of its own, both removed at the end (also on Ctrl-C):
 Total = offers / (first submission -> last results confirmed). Baseline, in the same
 run on the same server: the same offer documents (read back from grants) inserted
 with raw pymongo `insert_one` from C threads into another database; the submission
-rate is also printed as a ratio of it. Exit 1 when anything failed: an HTTP error,
-a count that is off (offers, scores, ranked, funded + not funded), events left
-unpublished in the outbox or a dead service.
+rate is also printed as a ratio of it. The fair baseline (issue #19, item 4): the same
+offers, each in one raw pymongo transaction with its `offer.submitted` outbox record;
+the submission's ratio to it, and both sides' database round trips per offer. Exit 1
+when anything failed: an HTTP error, a count that is off (offers, scores, ranked,
+funded + not funded), events left unpublished in the outbox or a dead service.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ import traceback
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -67,8 +70,10 @@ from throughput import (
     wait_until,
 )
 
+from grants.repository import COLLECTIONS as GRANTS_COLLECTIONS
 from wspolpraca.auth import mint_token
 from wspolpraca.envelope import CloudEvent, format_time
+from wspolpraca.outbox import OUTBOX_COLLECTION
 from wspolpraca.pagination import new_id
 from wspolpraca.secantus import SecantusServer, free_port
 from wspolpraca.testing.contract import load_catalogue
@@ -253,6 +258,74 @@ def run_parallel(base_url: str, requests_todo: list[tuple[str, str, dict]],
             "latency": percentiles(latencies)}
 
 
+def database_requests(uri: str) -> tuple[int, dict[str, int]]:
+    """Requests the database server has answered since it started, the request that reads
+    them included, and its opcounters by kind (serverStatus)."""
+    client = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        status = client.admin.command("serverStatus")
+        return (int(status["network"]["numRequests"]),
+                {k: int(v) for k, v in (status.get("opcounters") or {}).items()})
+    finally:
+        client.close()
+
+
+def per_unit(before: tuple[int, dict[str, int]], after: tuple[int, dict[str, int]],
+             units: int) -> tuple[float, dict[str, float]]:
+    """Round trips per unit between two `database_requests` (the read of `before` taken
+    off), and the opcounters per unit."""
+    kinds = {k: round((after[1].get(k, 0) - before[1].get(k, 0)) / units, 2)
+             for k in after[1]}
+    return round((after[0] - before[0] - 1) / units, 2), {k: v for k, v in kinds.items() if v}
+
+
+def raw_transactions(uri: str, pairs: list[tuple[dict, dict]], concurrency: int) -> dict:
+    """The fair baseline (issue #19, item 4): the same writes as a submission, each offer in
+    one raw pymongo transaction with its `offer.submitted` outbox record (the submission
+    updates no counter of the competition), from C threads, round trips counted."""
+    client = MongoClient(uri, tz_aware=True, maxPoolSize=concurrency + 2)
+    try:
+        db = client[BASELINE_DB]
+        client.drop_database(BASELINE_DB)
+        # the indexes grants keeps on both collections, the same cost per write
+        for collection in (*GRANTS_COLLECTIONS, OUTBOX_COLLECTION):
+            if collection.name in ("offers", "outbox"):
+                db.create_collection(collection.name)
+                if collection.indexes:
+                    db[collection.name].create_indexes(list(collection.indexes))
+        lock = threading.Lock()
+        todo = iter(pairs)
+
+        def write(offer: dict, record: dict, session) -> None:
+            db["offers"].insert_one(offer, session=session)
+            db["outbox"].insert_one(record, session=session)
+
+        def worker() -> None:
+            while True:
+                with lock:
+                    pair = next(todo, None)
+                if pair is None:
+                    return
+                with client.start_session() as session:
+                    session.with_transaction(partial(write, *pair))
+
+        before = database_requests(uri)
+        seconds = timed_threads([threading.Thread(target=worker, daemon=True)
+                                 for _ in range(concurrency)])
+        trips, kinds = per_unit(before, database_requests(uri), len(pairs))
+        inserted = db["offers"].estimated_document_count()
+        recorded = db["outbox"].estimated_document_count()
+        client.drop_database(BASELINE_DB)
+    finally:
+        client.close()
+    if inserted != len(pairs) or recorded != len(pairs):
+        raise BenchFailure(f"transaction baseline: {inserted} offers and {recorded} outbox "
+                           f"records of {len(pairs)}")
+    return {"transactions": inserted, "seconds": round(seconds, 3),
+            "rate": round(inserted / seconds, 1),
+            "round_trips_per_offer": trips, "opcounters_per_offer": kinds}
+
+
 def raw_inserts(uri: str, documents: list[dict], concurrency: int) -> dict:
     """The baseline: the same documents, one `insert_one` each, from C threads."""
     client = MongoClient(uri, tz_aware=True, maxPoolSize=concurrency + 2)
@@ -365,9 +438,13 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     random.Random(args.seed).shuffle(submissions)
     print(f"1. submission: {len(submissions)} offers to {len(competitions)} competitions "
           f"from {args.concurrency} clients ...", flush=True)
+    requests_before = database_requests(secantus.uri)
     year_started = time.monotonic()
     submission = parallel_phase("submission", "offers", grants, base_url, submissions,
                                 args.concurrency)
+    # every request the server answered meanwhile (the relay's included), per offer
+    submission["round_trips_per_offer"], submission["opcounters_per_offer"] = per_unit(
+        requests_before, database_requests(secantus.uri), len(submissions))
 
     # 2. close, committees, declarations, distribution
     print("2. evaluation: close, committees, declarations, distribution ...", flush=True)
@@ -453,6 +530,12 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
           flush=True)
     documents = list(db["offers"].find({"competition_id": {"$in": competitions}}))
     baseline = raw_inserts(secantus.uri, documents, args.concurrency)
+    records = {r["body"]["subject"]: r for r in db["outbox"].find(
+        {"type": "grants.offer.submitted"})}
+    pairs = [(d, records[d["_id"]]) for d in documents if d["_id"] in records]
+    print(f"baseline: {len(pairs)} raw pymongo transactions (offer + outbox record) ...",
+          flush=True)
+    transactions = raw_transactions(secantus.uri, pairs, args.concurrency)
 
     total_seconds = year_finished - year_started
     return {
@@ -472,6 +555,8 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
         "events_published": outbox,
         "baseline": baseline,
         "ratio_submission": round(submission["rate"] / baseline["rate"], 4),
+        "baseline_transaction": transactions,
+        "ratio_submission_transaction": round(submission["rate"] / transactions["rate"], 4),
         "ratio_total": round(len(submissions) / total_seconds / baseline["rate"], 4),
         "problems": problems,
     }
@@ -480,6 +565,7 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
 def report(r: dict) -> str:
     width = 52
     sub, sc, base = r["submission"], r["scoring"], r["baseline"]
+    tx = r["baseline_transaction"]
     rows = [
         ("1. submission (HTTP, formal check, outbox)",
          f"{sub['rate']:>10,.1f} offers/s  ({sub['seconds']:.1f} s)"),
@@ -494,6 +580,12 @@ def report(r: dict) -> str:
         ("baseline: raw pymongo insert_one, same docs",
          f"{base['rate']:>10,.1f} inserts/s  ({base['seconds']:.1f} s)"),
         ("ratio submission / baseline", f"{r['ratio_submission']:>10.3f}"),
+        ("baseline: raw pymongo transaction, offer + outbox",
+         f"{tx['rate']:>10,.1f} offers/s  ({tx['seconds']:.1f} s)"),
+        ("ratio submission / transaction (target 0.8)",
+         f"{r['ratio_submission_transaction']:>10.3f}"),
+        ("database round trips per offer: submission / tx",
+         f"{sub['round_trips_per_offer']:>10.2f} / {tx['round_trips_per_offer']:.2f}"),
         ("ratio total / baseline", f"{r['ratio_total']:>10.3f}"),
     ]
     lines = ["", "=" * 78, "grants: a competition year", "=" * 78]
@@ -506,6 +598,8 @@ def report(r: dict) -> str:
         f"{os.cpu_count()} cores",
         f"latency p50/p95: submission {sub['latency'].get('p50')}/{sub['latency'].get('p95')} s,"
         f" scoring {sc['latency'].get('p50')}/{sc['latency'].get('p95')} s",
+        f"opcounters per offer: submission {sub['opcounters_per_offer']}, transaction "
+        f"{tx['opcounters_per_offer']}",
         f"setup {r['setup_seconds']} s (not counted); funded {r['results']['funded']}, not "
         f"funded {r['results']['not_funded']}, awarded {r['results']['awarded']} PLN; "
         f"{r['events_published']} events published",

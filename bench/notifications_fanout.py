@@ -3,7 +3,7 @@
 ```
 .venv/bin/python bench/notifications_fanout.py [--events 100] [--subscriptions 100]
                                                [--slow-seconds 1.0] [--concurrency 50]
-                                               [--timeout 900]
+                                               [--history 100000] [--timeout 900]
 ```
 
 RabbitMQ must run on 127.0.0.1:5672 and SecantusDB be installed (`make install`). The run
@@ -12,7 +12,11 @@ in this process (eventlet); the webhook receivers run in a second process
 (`notifications_receiver.py`), so receiving does not compete with the dispatcher's green
 threads.
 
-Two rounds, each E events published to `registry.events` (`inquiry.closed`, which has no
+First the **baseline**: the same E × S signed bodies POSTed to the same receiver by
+`--concurrency` green threads, each with its own `requests.Session` (what a sender without a
+delivery log could do); every rate below is also printed as a ratio to it.
+
+Then the rounds, each E events published to `registry.events` (`inquiry.closed`, which has no
 default recipients, so every delivery is a webhook of a subscription):
 
 1. **all fast**: S subscriptions, every receiver answers at once. Prints deliveries per second
@@ -25,6 +29,11 @@ default recipients, so every delivery is a webhook of a subscription):
    near 1 while the slots are not exhausted. The round then waits for the slow receiver's E
    deliveries too, which cannot take less than E × slow-seconds / 4 (25 s at the defaults),
    and prints how long they took against that floor.
+3. **with history** (with `--history N`, N > 0): N past deliveries (sent, with their events, as
+   the service records them) are written straight into the `deliveries` collection, then
+   round 1 runs again, twice: their rates against round 1's show whether the cost per
+   delivery grows with the delivery log (target: within 20 %); the first of them also pays
+   for the database settling the N documents just written.
 
 Every wait is bounded by `--timeout` seconds per round; a round that runs out prints what
 was delivered by then and the run exits with status 1 (never hangs).
@@ -52,6 +61,9 @@ import pika  # noqa: E402
 import requests  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
+from notifications import domain  # noqa: E402
+from notifications.channels import signature_headers  # noqa: E402
+from notifications.dispatcher import encode_event  # noqa: E402
 from notifications.service import NotificationsService  # noqa: E402
 from wspolpraca.auth import mint_token  # noqa: E402
 from wspolpraca.envelope import CloudEvent  # noqa: E402
@@ -96,11 +108,92 @@ def publish_events(amqp_uri: str, count: int, round_name: str) -> float:
     return started
 
 
+def baseline(receiver: str, events: int, subscriptions: int, concurrency: int) -> dict:
+    """The same signed bodies POSTed by `concurrency` green threads with a requests.Session
+    each: what sending costs without recording, claiming and marking deliveries."""
+    from eventlet.greenpool import GreenPool
+
+    secret = "baseline-secret"
+    work: list[tuple[str, bytes, dict[str, str]]] = []
+    for number in range(events):
+        event = CloudEvent(service="registry", routing_key="inquiry.closed",
+                           subject=f"{number:024x}",
+                           data={"id": f"{number:024x}", "subject": f"baseline {number}",
+                                 "area": "culture", "status": "closed"}).to_dict()
+        body = encode_event(event)
+        for subscription in range(subscriptions):
+            work.append((f"{receiver}/base/{subscription}", body, {
+                "Content-Type": "application/cloudevents+json; charset=utf-8",
+                **signature_headers(secret, body),
+                domain.DELIVERY_HEADER: f"{number}-{subscription}",
+                domain.EVENT_TYPE_HEADER: event["type"]}))
+    queue = iter(work)
+    failures = []
+
+    def sender() -> None:
+        session = requests.Session()
+        for url, body, headers in queue:
+            response = session.post(url, data=body, headers=headers, timeout=30)
+            if response.status_code != 200:
+                failures.append(response.status_code)
+
+    pool = GreenPool(concurrency)
+    started = time.time()
+    for _ in range(concurrency):
+        pool.spawn_n(sender)
+    pool.waitall()
+    seconds = time.time() - started
+    if failures:
+        raise RuntimeError(f"baseline: {len(failures)} POSTs failed")
+    return {"deliveries": len(work), "seconds": seconds, "rate": len(work) / seconds}
+
+
+def prefill_history(db, count: int) -> float:
+    """`count` past deliveries, sent, written straight into the delivery log (copies of the
+    deliveries recorded so far, with new ids and older times). Returns the seconds taken."""
+    import uuid
+    from datetime import timedelta
+
+    samples = list(db["deliveries"].find({}).limit(100))
+    if not samples:
+        raise RuntimeError("no deliveries to copy the history from")
+    started = time.monotonic()
+    batch = []
+    for number in range(count):
+        sample = samples[number % len(samples)]
+        when = sample["created_at"] - timedelta(seconds=count - number)
+        batch.append({**sample, "_id": uuid.uuid4().hex, "event_id": f"past-{number // 100}",
+                      "status": "sent", "attempts": 1, "next_attempt_at": when,
+                      "claimed_until": None, "claim": None, "created_at": when,
+                      "updated_at": when, "sent_at": when})
+        if len(batch) == 1000:
+            db["deliveries"].insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        db["deliveries"].insert_many(batch, ordered=False)
+    return time.monotonic() - started
+
+
 def receiver_counts(receiver: str, prefix: str) -> int:
     return sum(v[0] for k, v in stats(receiver).items() if k.startswith(prefix))
 
 
 def run_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
+              name: str, slow: bool) -> dict:
+    if not args.profile:
+        return one_round(service_url, token, receiver, amqp_uri, db, args, name, slow)
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        return one_round(service_url, token, receiver, amqp_uri, db, args, name, slow)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(f"{args.profile}.{name}.prof")
+
+
+def one_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
               name: str, slow: bool) -> dict:
     db["subscriptions"].update_many({}, {"$set": {"status": "cancelled"}})
     for number in range(args.subscriptions):
@@ -128,6 +221,18 @@ def run_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, ar
     last = max(v[2] for v in groups.values())
     result = {"deliveries": expected, "seconds": last - started,
               "rate": expected / (last - started)}
+    # where the round's time went: events consumed (deliveries recorded) and sent, seconds
+    # after the first publish
+    recorded = sorted((d["created_at"].timestamp() - started, d["sent_at"].timestamp() - started)
+                      for d in db["deliveries"].find(
+                          {"target": {"$regex": f"/{'slow|fast' if slow else 'fast'}/{name}/"},
+                           "status": "sent"}, {"created_at": 1, "sent_at": 1}))
+    if recorded:
+        made = sorted(r[0] for r in recorded)
+        sent = sorted(r[1] for r in recorded)
+        print(f"  {name}: recorded {made[0]:.1f}-{made[-1]:.1f} s, sent (recorded as sent) "
+              f"{sent[0]:.1f}-{sent[len(sent) // 2]:.1f}-{sent[-1]:.1f} s after the first "
+              f"publish (first, median, last)", flush=True)
     if slow:
         slow_by_then = receiver_counts(receiver, f"/slow/{name}")
         try:
@@ -152,6 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subscriptions", type=int, default=100)
     parser.add_argument("--slow-seconds", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--history", type=int, default=0,
+                        help="past deliveries written into the log before round 3 (0: no "
+                             "round 3)")
+    parser.add_argument("--profile", metavar="PREFIX",
+                        help="cProfile this process (the service, its dispatcher) during "
+                             "each round and write the stats to PREFIX.<round>.prof")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
     if not broker_reachable():
@@ -182,26 +293,55 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.events} events x {args.subscriptions} webhook subscriptions, "
                   f"dispatcher concurrency {args.concurrency}", flush=True)
             per_subscription = PER_SUBSCRIPTION
+            base = baseline(receiver, args.events, args.subscriptions, args.concurrency)
+            print(f"baseline:  {base['deliveries']:>6} POSTs      in {base['seconds']:7.2f} s "
+                  f"{base['rate']:9.1f} POSTs/s (requests.Session, {args.concurrency} at a "
+                  f"time)", flush=True)
             try:
                 fast = run_round(service_url, token, receiver, vhost.uri, db, args, "fast",
                                  False)
                 print(f"all fast:  {fast['deliveries']:>6} deliveries in "
-                      f"{fast['seconds']:7.2f} s {fast['rate']:9.1f} deliveries/s", flush=True)
+                      f"{fast['seconds']:7.2f} s {fast['rate']:9.1f} deliveries/s "
+                      f"(ratio to the baseline {fast['rate'] / base['rate']:.3f}, target "
+                      f">= 0.5)", flush=True)
                 slow = run_round(service_url, token, receiver, vhost.uri, db, args, "slow",
                                  True)
+                floor = args.events * args.slow_seconds / per_subscription
+                print(f"one slow:  {slow['deliveries']:>6} fast deliveries in "
+                      f"{slow['seconds']:7.2f} s {slow['rate']:9.1f} deliveries/s "
+                      f"(the slow receiver had {slow['slow_by_then']} of {args.events} by then)",
+                      flush=True)
+                print(f"slow receiver: {args.events} deliveries of {args.slow_seconds:g} s each "
+                      f"done {slow['slow_seconds']:7.2f} s after the first publish (floor with "
+                      f"{per_subscription} at a time: {floor:.2f} s)", flush=True)
+                print(f"ratio fast deliveries/s with a slow receiver / without: "
+                      f"{slow['rate'] / fast['rate']:.3f} (target >= 0.8)", flush=True)
+                history = None
+                if args.history > 0:
+                    filled = prefill_history(db, args.history)
+                    total = db["deliveries"].estimated_document_count()
+                    print(f"history:   {args.history} past deliveries written in "
+                          f"{filled:.1f} s ({total} in the log)", flush=True)
+                    history = run_round(service_url, token, receiver, vhost.uri, db, args,
+                                        "history", False)
+                    # once more: the first round after writing N documents also pays for
+                    # the database settling them (its checkpoint), the second does not
+                    history_again = run_round(service_url, token, receiver, vhost.uri, db,
+                                              args, "history2", False)
             except RoundIncomplete as exc:
                 print(f"incomplete: {exc}", flush=True)
                 return 1
-            floor = args.events * args.slow_seconds / per_subscription
-            print(f"one slow:  {slow['deliveries']:>6} fast deliveries in "
-                  f"{slow['seconds']:7.2f} s {slow['rate']:9.1f} deliveries/s "
-                  f"(the slow receiver had {slow['slow_by_then']} of {args.events} by then)",
-                  flush=True)
-            print(f"slow receiver: {args.events} deliveries of {args.slow_seconds:g} s each "
-                  f"done {slow['slow_seconds']:7.2f} s after the first publish (floor with "
-                  f"{per_subscription} at a time: {floor:.2f} s)")
-            print(f"ratio fast deliveries/s with a slow receiver / without: "
-                  f"{slow['rate'] / fast['rate']:.3f}")
+            if history is not None:
+                print(f"with history: {history['deliveries']:>6} deliveries in "
+                      f"{history['seconds']:7.2f} s {history['rate']:9.1f} deliveries/s "
+                      f"(ratio to the baseline {history['rate'] / base['rate']:.3f})")
+                print(f"again:        {history_again['deliveries']:>6} deliveries in "
+                      f"{history_again['seconds']:7.2f} s {history_again['rate']:9.1f} "
+                      f"deliveries/s (ratio to the baseline "
+                      f"{history_again['rate'] / base['rate']:.3f})")
+                print(f"ratio deliveries/s with {args.history} past deliveries / with none: "
+                      f"{history['rate'] / fast['rate']:.3f} first, "
+                      f"{history_again['rate'] / fast['rate']:.3f} again (target >= 0.8)")
         finally:
             if container is not None:
                 container.kill()

@@ -49,8 +49,13 @@ def main() -> None:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        # listen(5), the default, drops connections when 50 senders connect at once; each
+        # dropped SYN is retried after 1, 2, 4, 8, 16 s, which put 25-30 s tails into rounds
+        request_queue_size = 1024
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", port), Handler)
     print("ready", flush=True)
     server.serve_forever()
 

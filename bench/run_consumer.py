@@ -1,7 +1,8 @@
 """Runs `bench_consumer` in this process: `python bench/run_consumer.py`.
 
 Environment: MONGO_URI, AMQP_URI (required); BENCH_CONSUMER_DB (database,
-default `bench_consumer`); WSPOLPRACA_MAX_WORKERS (default 20). The service
+default `bench_consumer`); WSPOLPRACA_MAX_WORKERS (default 20); BENCH_CONSUMER_MODE
+(`keyed`, the default, or `transaction`: bench/consumer_service.py). The service
 publishes nothing, so its outbox relay is off. SIGTERM or SIGINT stops it
 cleanly (in-flight workers finish).
 """
@@ -16,7 +17,7 @@ import logging  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
-from consumer_service import BenchConsumer  # noqa: E402
+from consumer_service import CONSUMERS, BenchConsumer  # noqa: E402
 
 from wspolpraca.config import DEVELOPMENT_JWT_SECRET, Settings  # noqa: E402
 from wspolpraca.runner import serve  # noqa: E402
@@ -42,7 +43,7 @@ def main() -> int:
         level=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    serve(BenchConsumer, settings_from_env())
+    serve(CONSUMERS[os.environ.get("BENCH_CONSUMER_MODE", "keyed")], settings_from_env())
     return 0
 
 

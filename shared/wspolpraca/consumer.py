@@ -10,6 +10,14 @@ takes one `CloudEvent`. Compared with nameko's own handler it
   (`<queue>.retry.<ms>ms`, whose messages expire back into the queue);
 - then parks the message in `<queue>.dlq` with the error, instead of acking it
   away. A message is acknowledged only after its copy is safely published.
+
+A handler whose whole effect is one new document keyed by the event's id (no other write, no
+event emitted) may say so: `@event_handler(..., keyed_by_event=True)` and write it with
+`self.db.insert_keyed_by_event(collection, document)`. That one insert is atomic by itself
+and its duplicate key IS the processed mark (a redelivered event fails on it and is
+acknowledged unhandled), so it needs neither a transaction nor a `processed_events` mark:
+one database round trip per event instead of three (insert the mark, insert the effect,
+commit). The collection must be written by that handler alone (the event's id is its key).
 """
 
 from __future__ import annotations
@@ -65,13 +73,16 @@ class IdempotentEventHandler(EventHandler):
     queue_consumer = ParkingQueueConsumer()
 
     def __init__(self, source_service: str, event_type: str, *, precheck: bool = True,
-                 **kwargs) -> None:
+                 keyed_by_event: bool = False, **kwargs) -> None:
         """`precheck=False` for a handler whose every effect is in `self.db.transaction`:
-        the transaction itself refuses a duplicate, so the extra look-up is saved."""
+        the transaction itself refuses a duplicate, so the extra look-up is saved.
+        `keyed_by_event=True` (no pre-check either) for a handler whose whole effect is one
+        `self.db.insert_keyed_by_event(...)`: the duplicate key is the processed mark."""
         # a duplicate caught by the transaction is an expected outcome, not an error to log
         kwargs.setdefault("expected_exceptions", (AlreadyProcessed,))
         super().__init__(source_service, event_type, **kwargs)
-        self.precheck = precheck
+        self.keyed_by_event = keyed_by_event
+        self.precheck = precheck and not keyed_by_event
         self._in_flight: dict[str, GreenEvent] = {}
 
     def setup(self) -> None:
@@ -145,6 +156,8 @@ class IdempotentEventHandler(EventHandler):
             context.EVENT_ID: event.id,
             context.CONSUMER: self.consumer_key,
         }
+        if self.keyed_by_event:
+            data[context.KEYED_BY_EVENT] = True
         started = time.perf_counter()
         try:
             self.container.spawn_worker(

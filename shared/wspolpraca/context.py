@@ -14,6 +14,9 @@ CAUSATION_ID = "causation_id"
 EVENT_ID = "event_id"
 CONSUMER = "consumer"
 PROCESSED_RECORDED = "processed_recorded"
+# the handler was declared `keyed_by_event=True` (wspolpraca.consumer): its one write, keyed by
+# the event's id, is its own processed mark (Store.insert_keyed_by_event)
+KEYED_BY_EVENT = "keyed_by_event"
 # a request's Idempotency-Key (wspolpraca.idempotency): its mark's id and the body's fingerprint
 IDEMPOTENCY_MARK = "idempotency_mark"
 IDEMPOTENCY_FINGERPRINT = "idempotency_fingerprint"

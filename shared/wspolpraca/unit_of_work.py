@@ -86,6 +86,22 @@ class Transaction:
         self.records.append(record)
         return event
 
+    def emit_many(self, items: list[tuple[str, str, dict[str, Any]]]) -> list[CloudEvent]:
+        """`emit` for many `(routing_key, subject, data)` at once: one insert for them all."""
+        events = [CloudEvent(service=self.store.service, routing_key=routing_key,
+                             subject=subject, data=data,
+                             correlation_id=self.store.correlation_id,
+                             causation_id=self.store.causation_id)
+                  for routing_key, subject, data in items]
+        if not events:
+            return []
+        records = [outbox_record(event, self.started_at, len(self.events) + number)
+                   for number, event in enumerate(events)]
+        self.db[OUTBOX].insert_many(records, ordered=True, session=self.session)
+        self.events.extend(events)
+        self.records.extend(records)
+        return events
+
 
 class _CommittedBefore(Exception):
     """Raised out of a retried attempt to stop with_transaction: the earlier one committed."""
@@ -158,6 +174,27 @@ class Store:
         if done and done[0].records:
             self.provider.events_committed(done[0].records)
         return result
+
+    def insert_keyed_by_event(self, collection: str, document: dict[str, Any]) -> None:
+        """The whole effect of a handler declared `keyed_by_event=True` (wspolpraca.consumer):
+        `document` inserted under the worker's event id as `_id`, one atomic write, no
+        transaction. The duplicate key is the processed mark: an event already applied raises
+        AlreadyProcessed (acknowledged unhandled), so the effect happens once however often the
+        event is delivered, and nothing is recorded in `processed_events`."""
+        event_id = self.worker_data.get(context.EVENT_ID)
+        if not event_id or not self.worker_data.get(context.KEYED_BY_EVENT):
+            raise RuntimeError("insert_keyed_by_event is for an event handler declared "
+                               "keyed_by_event=True")
+        if self.worker_data.get(context.PROCESSED_RECORDED):
+            raise RuntimeError(f"event {event_id} already has its processed mark: a keyed "
+                               "handler writes one document")
+        if document.get("_id", event_id) != event_id:
+            raise ValueError("the document of a keyed handler has the event's id as _id")
+        try:
+            self.db[collection].insert_one({**document, "_id": event_id})
+        except DuplicateKeyError:
+            raise AlreadyProcessed(event_id) from None
+        self.worker_data[context.PROCESSED_RECORDED] = True
 
     def _committed_before(self, earlier: Transaction, session: ClientSession) -> bool:
         """Did an earlier attempt commit although its commit seemed to fail?

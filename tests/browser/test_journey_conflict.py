@@ -2,8 +2,10 @@
 edit form open in two browsers; the first saves, the second saves from the version it was
 rendered from and is told someone else changed the programme meanwhile, with the stored
 values beside what it typed (kept in the form); it saves again and its change goes in. The
-portal sends the version as If-Match, grants answers 412 `stale`. axe finds nothing on the
-pages; each is saved under build/screenshots/."""
+portal sends the version as If-Match, grants answers 412 `stale`. The same for an
+organisation's data: the office changes it while its representative has the form open in
+another browser (the registry's 412). axe finds nothing on the pages; each is saved under
+build/screenshots/."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import re
 import uuid
 
 import requests
+from journeys import represented_organisation, signed_in
 from test_journey_3 import signed_in_officer
 from test_workspaces import arrive, checked, officer_headers
 
@@ -78,3 +81,41 @@ def test_two_officers_editing_one_draft_programme(city, context_factory) -> None
     assert first.locator("h1").inner_text() == mine
     assert requests.get(city.url("grants") + f"/api/v1/programmes/{programme_id}",
                         timeout=10, headers=officer_headers()).headers["ETag"] == '"2"'
+
+
+def test_the_office_changes_an_organisations_data_while_its_representative_edits_them(
+        city, context_factory) -> None:
+    stamp = uuid.uuid4().hex[:8]
+    org, email = represented_organisation(city, f"Fundacja Dwóch Wersji {stamp}", "culture")
+    address = city.url("registry") + f"/api/v1/organizations/{org['id']}"
+    ngo = signed_in(city, context_factory, email, "/moja-organizacja/dane")
+    officer = signed_in_officer(city, context_factory, stamp)
+
+    # --- the office saves a new telephone while the representative's form is open ------------
+    officer.goto(f"/urzad/organizacje/{org['id']}/zmien")
+    officer.get_by_label("Telefon").fill("42 111 22 33")
+    officer.get_by_role("button", name="Zapisz zmiany").click()
+    arrive(officer, city, r"zapisano=zmieniono")
+    version = requests.get(address, headers=officer_headers(), timeout=10).headers["ETag"]
+
+    # --- the representative saves from the version the form was rendered from -------------
+    ngo.get_by_label("Telefon").fill("42 999 88 77")
+    ngo.get_by_label("Dzielnica").fill("Widzew")
+    ngo.get_by_role("button", name="Zapisz zmiany").click()
+    notice = ngo.locator("#konflikt-edycji")
+    notice.wait_for()
+    assert "Ktoś inny zmienił dane tej organizacji w międzyczasie." in notice.inner_text()
+    phone = notice.locator("tbody tr").filter(has_text="Telefon").inner_text()
+    assert "42 111 22 33" in phone and "42 999 88 77" in phone       # stored, typed
+    assert "Widzew" in notice.locator("tbody tr").filter(has_text="Dzielnica").inner_text()
+    assert ngo.get_by_label("Telefon").input_value() == "42 999 88 77"   # kept in the form
+    stored = requests.get(address, headers=officer_headers(), timeout=10)
+    assert stored.json()["phone"] == "42 111 22 33" and stored.headers["ETag"] == version
+    checked(ngo, "organizacja-dane-konflikt")
+
+    # --- saved again, now from the current version: the representative's change goes in ---
+    ngo.get_by_role("button", name="Zapisz zmiany").click()
+    arrive(ngo, city, r"/moja-organizacja/dane\?zapisano=1")
+    assert ngo.locator("#konflikt-edycji").count() == 0
+    stored = requests.get(address, headers=officer_headers(), timeout=10).json()
+    assert (stored["phone"], stored["district"]) == ("42 999 88 77", "Widzew")

@@ -1,7 +1,9 @@
 """The offer done properly (issue #18), end to end on the real services in Chromium. A demo
 representative (`ngo1@example.org`) opens the offer form of a competition of the test's own: the
 draft is saved by the button (no JavaScript needed) and as the form changes (htmx), and resumed
-from `/moja-organizacja` on another device (a second browser context); grants' formal check is
+from `/moja-organizacja` on another device (a second browser context); both devices edit it:
+the later save is told in the status line, its page shows both versions with what was typed
+kept, and then saves; grants' formal check is
 shown before submission (a wrong sum at its field, then "bez uwag"); a partner organisation
 makes it a joint offer; the session expires before "Wyślij" (its cookie dropped) and after
 signing in again the form comes back filled in; the confirmation gives the number and a PDF
@@ -125,6 +127,31 @@ def test_the_offer_drafted_checked_joint_restored_printed_amended_and_withdrawn(
     assert "Wczytano szkic" in other.locator("main").inner_text()
     wait_for(lambda: other.get_by_label("Opis zadania").input_value()
              == "Sześć koncertów muzyki dawnej w podwórkach.", 5, "the autosaved description")
+
+    # --- 1a. the same draft edited on both devices: the later save explained, not lost ----
+    before = other.locator("#wersja-szkicu").input_value()
+    other.get_by_label("Zakładane rezultaty").fill("Sześć koncertów dla 600 słuchaczy.")
+    other.get_by_label("Tytuł zadania").focus()   # saved from the version it opened
+    wait_for(lambda: other.locator("#wersja-szkicu").input_value() not in ("", before), 15,
+             "the draft's new version swapped into the form")
+    page.get_by_label("Zakładane rezultaty").fill("Koncerty w sześciu podwórkach.")
+    page.get_by_label("Tytuł zadania").focus()    # saved from the version before: refused
+    wait_for(lambda: "ktoś inny zapisał ten szkic" in page.locator("#stan-szkicu").inner_text(),
+             15, "the status line telling the draft was saved elsewhere")
+    page.get_by_role("button", name="Zapisz szkic").click()
+    conflict = page.locator("#konflikt-edycji").inner_text()
+    assert "Ktoś inny zmienił ten szkic oferty w międzyczasie." in conflict
+    assert "Sześć koncertów dla 600 słuchaczy." in conflict
+    assert "Koncerty w sześciu podwórkach." in conflict
+    assert page.get_by_label("Zakładane rezultaty").input_value() \
+        == "Koncerty w sześciu podwórkach."   # what was typed, kept
+    checked(page, "oferta-szkic-konflikt")
+    page.get_by_role("button", name="Zapisz szkic").click()   # now it goes through
+    assert "Szkic zapisano" in page.locator("#stan-szkicu").inner_text()
+    assert page.locator("#konflikt-edycji").count() == 0
+    other.goto(f"/moja-organizacja/oferty/nowa/{c['id']}")   # read again (not restored)
+    assert other.get_by_label("Zakładane rezultaty").input_value() \
+        == "Koncerty w sześciu podwórkach."
 
     # --- 2. the formal check before submission: a finding at its field, then none ----------
     fill_task(other, c, "6 000,00")   # the items make 5 000,00

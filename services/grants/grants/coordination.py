@@ -131,8 +131,10 @@ def described(db, keys, session=None) -> dict[tuple[str, str], dict[str, Any]]:
                 found[(kind, record["_id"])] = record
     competition_ids = sorted({r["competition_id"] for (k, _), r in found.items()
                               if k == "offer"})
+    # no offer matched (the common case): no query for their competitions either
     departments = {c["_id"]: records.department_of(c) for c in db[COMPETITIONS].find(
-        {"_id": {"$in": competition_ids}}, {"department": 1}, session=session)}
+        {"_id": {"$in": competition_ids}}, {"department": 1}, session=session)
+    } if competition_ids else {}
     for (kind, _), record in found.items():
         record["department"] = departments.get(record.get("competition_id")) \
             if kind == "offer" else None

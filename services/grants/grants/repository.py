@@ -15,7 +15,12 @@ from wspolpraca.errors import Conflict, DomainError
 from wspolpraca.fields import format_money
 from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
 from wspolpraca.organizations import ORGANIZATION_DIRECTORY, ORGANIZATIONS
-from wspolpraca.repository import Repository, backfill_versions, collection_repository
+from wspolpraca.repository import (
+    CONCURRENT_UPDATE,
+    Repository,
+    backfill_versions,
+    collection_repository,
+)
 
 PROGRAMMES = "programmes"
 COMPETITIONS = "competitions"
@@ -63,7 +68,7 @@ COLLECTIONS = (
     )),
     Collection(SIMILAR),
     Collection(OFFER_DRAFTS, (IndexModel([("organization_id", ASCENDING), ("_id", ASCENDING)],
-                                         name="organization"),)),
+                                         name="organization"),), migrate=backfill_versions),
 )
 
 
@@ -138,6 +143,27 @@ class Offers(Repository):
         return list(self.collection.find(query, session=self.session).sort("_id", ASCENDING))
 
 
+DRAFT_CHANGED = ("Ktoś inny zapisał ten szkic oferty w międzyczasie (z innego urządzenia albo "
+                 "konta organizacji). Twoje zmiany nie zostały zapisane: porównaj je z "
+                 "aktualnym szkicem i zapisz ponownie.")
+
+
+class DraftChanged(Conflict):
+    """409 `draft_changed`: the draft is not the version the editor started from; the answer
+    carries the current draft (`error.current`, null when it was discarded or submitted)."""
+
+    def __init__(self, current: dict[str, Any] | None) -> None:
+        super().__init__("draft_changed", DRAFT_CHANGED)
+        self.current = current
+
+    def to_body(self) -> dict:
+        current = None
+        if self.current is not None:
+            current = {k: v for k, v in self.current.items() if k != "_id"}
+        return {"error": {"code": self.code, "message": self.message, "fields": {},
+                          "current": current}}
+
+
 class OfferDrafts(Repository):
     """An organisation's draft of its offer in a competition: what the form held as typed,
     kept by grants so that any of its representatives resumes it on any device."""
@@ -149,9 +175,36 @@ class OfferDrafts(Repository):
     def key(competition_id: str, organization_id: str) -> str:
         return f"{competition_id}:{organization_id}"
 
-    def put(self, record: dict[str, Any]) -> None:
-        self.collection.replace_one({"_id": record["_id"]}, record, upsert=True,
-                                    session=self.session)
+    def put(self, record: dict[str, Any], expected: int | None = None) -> None:
+        """Save the draft: version 0 on creation, +1 per save, in one conditional write.
+
+        `expected`: the version the editor started from; a stored draft of another version
+        (or none: discarded or submitted meanwhile) changes nothing and answers 409
+        `draft_changed` with the current draft. Without it the draft is replaced as it is
+        (a write between this read and the replace still answers 409 `concurrent_update`)."""
+        key = record["_id"]
+        if expected is None:
+            current = self.collection.find_one({"_id": key}, session=self.session)
+            if current is None:
+                record["version"] = 0
+                try:
+                    self.collection.insert_one(record, session=self.session)
+                except DuplicateKeyError:
+                    raise Conflict("concurrent_update", CONCURRENT_UPDATE) from None
+                return
+            base = current.get("version") or 0
+        else:
+            base = expected
+        # a draft from before drafts carried a version counts as version 0
+        version: Any = {"$in": [0, None]} if base == 0 else base
+        result = self.collection.replace_one({"_id": key, "version": version},
+                                             {**record, "version": base + 1},
+                                             session=self.session)
+        if result.matched_count != 1:
+            if expected is None:
+                raise Conflict("concurrent_update", CONCURRENT_UPDATE)
+            raise DraftChanged(self.collection.find_one({"_id": key}, session=self.session))
+        record["version"] = base + 1
 
     def discard(self, competition_id: str, organization_id: str) -> dict[str, Any] | None:
         """The draft removed (None if there was none)."""

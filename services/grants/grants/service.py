@@ -196,7 +196,10 @@ class OffersMixin(_Entry):
     @api("PUT", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",), body=OfferDraftSchema,
          response=OfferDraftViewSchema,
          summary="Save the organisation's draft of its offer in an open competition (the "
-                 "form's values as typed; replaced on every save, removed on submission)")
+                 "form's values as typed; replaced on every save, removed on submission). "
+                 "Its `version` is 0 when created, +1 per save; with `version` in the body "
+                 "(the one the editor started from) a draft saved meanwhile by someone else "
+                 "is not overwritten: 409 draft_changed, the current draft in `error.current`")
     def save_offer_draft(self, request, id, body):
         return self.handle(handlers.save_offer_draft,
                            handlers.OfferForm(request.principal, id, body))

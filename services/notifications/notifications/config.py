@@ -46,6 +46,7 @@ ENV = {
     "email_retry_seconds": "EMAIL_RETRY_SECONDS",
     "dispatcher_poll_seconds": "NOTIFICATIONS_POLL_SECONDS",
     "dispatcher_concurrency": "NOTIFICATIONS_CONCURRENCY",
+    "dispatcher_sweep_seconds": "NOTIFICATIONS_SWEEP_SECONDS",
     "per_subscription_concurrency": "WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION",
     "dispatcher_enabled": "NOTIFICATIONS_DISPATCHER",
     "webhook_allow_networks": "WSPOLPRACA_WEBHOOK_ALLOW_NETWORKS",
@@ -78,6 +79,9 @@ class NotificationSettings:
     email_retry_seconds: float = 60.0  # SMTP down: the message waits and is tried again
     dispatcher_poll_seconds: float = 1.0
     dispatcher_concurrency: int = 50
+    # the database is searched every poll (retries that came due, other replicas' deliveries,
+    # claims that expired); while deliveries handed over in memory wait, this often
+    dispatcher_sweep_seconds: float = 2.0
     per_subscription_concurrency: int = 4
     dispatcher_enabled: bool = True
     # non-global networks webhooks may reach (CIDRs, comma-separated), never at the platform's

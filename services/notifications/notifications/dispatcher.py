@@ -2,13 +2,22 @@
 
 An event handler writes one delivery record per (event, recipient) with a unique id in
 the same transaction as the consumed event, so a redelivered event records nothing new.
-The dispatcher (a managed green thread, like the outbox relay) claims due pending
-deliveries one by one (`find_one_and_update` to `sending` with a lease, so two
-dispatchers never take the same one and a crashed one's claims expire) and sends each in
-its own green thread of a bounded pool: a slow receiver holds one slot, not the others.
-The result is recorded in one transaction with the `notification.sent` /
-`notification.failed` event. A crash between sending and recording sends that one message
-again (at least once); receivers dedupe by the `X-Wspolpraca-Delivery` header.
+Once that transaction committed, the unit hands the new deliveries' ids to the dispatcher
+in memory (`hand_over`), as the outbox hands committed events to the relay: the normal path
+never searches the delivery log. The dispatcher (a managed green thread, like the relay)
+claims a batch of them (a conditional update to `sending` with a lease, so two dispatchers
+never take the same one and a crashed one's claims expire) and sends each in its own green
+thread of a bounded pool: a slow receiver holds at most `per_subscription_concurrency`
+slots, not the others. A sweep of the database (every `dispatcher_poll_seconds`, as the
+only search did before; every `dispatcher_sweep_seconds` while handed-over deliveries wait)
+finds what the hand-off does not carry: retries that came due, deliveries recorded by
+another replica or before a restart, expired claims.
+
+A failed attempt or a dead letter is recorded in its own transaction (with
+`notification.failed`); successes are recorded together, every success that finished while
+the previous batch was being written in one transaction with their `notification.sent`
+events. A crash between sending and recording sends that message again (at least once);
+receivers dedupe by the `X-Wspolpraca-Delivery` header.
 """
 
 from __future__ import annotations
@@ -17,14 +26,17 @@ import json
 import logging
 import random
 import threading
+import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from eventlet import sleep as eventlet_sleep
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
+from pymongo import UpdateOne
 
 from notifications import domain, records, repository
 from notifications.channels import (
@@ -48,6 +60,8 @@ from wspolpraca.mongo import Mongo, Store, Transaction
 log = logging.getLogger(__name__)
 
 CLAIM_GRACE_SECONDS = 30.0
+HANDOFF_LIMIT = 100_000   # ids waiting in memory at most; beyond it the sweep finds them
+SENT_BATCH = 200          # successes recorded in one transaction at most
 DELIVERIES_TOTAL = metrics.Counter(
     "wspolpraca_notification_deliveries_total",
     "Delivery attempts by channel and outcome (sent, failed = will retry, dead = gave up).",
@@ -56,6 +70,14 @@ DELIVERIES_TOTAL = metrics.Counter(
 )
 METRIC_OUTCOMES = {Outcome.SENT: "sent", Outcome.RETRY: "failed", Outcome.DEAD: "dead"}
 USER_AGENT = "wspolpraca-notifications/0.1"
+
+
+SENT_CHANGES = ("status", "attempts", "updated_at", "sent_at", "last_status_code",
+                "last_error", "claimed_until", "claim")
+
+
+class _ClaimLost(Exception):
+    """A batch of successes included one whose claim had expired: the batch is undone."""
 
 
 def encode_event(event: dict[str, Any]) -> bytes:
@@ -82,6 +104,13 @@ class Dispatcher(DependencyProvider):
         self._wake = threading.Event()
         self._stopped = False
         self.in_flight: Counter[str | None] = Counter()
+        # delivery ids handed over after their commit, by slot key (subscription), in order
+        self._ready: dict[str | None, deque[str]] = {}
+        self._ready_ids: set[str] = set()
+        self._last_sweep = float("-inf")
+        # successes waiting to be recorded, and the recorder's wake-up
+        self._sent: list[tuple[dict[str, Any], str | None]] = []   # (record, its claim)
+        self._sent_wake = threading.Event()
         for channel in (Channel.WEBHOOK, Channel.EMAIL):  # every series from the start,
             for outcome in METRIC_OUTCOMES.values():       # so rates and ratios exist at 0
                 DELIVERIES_TOTAL.labels(self.settings.service, channel.value, outcome)
@@ -89,19 +118,64 @@ class Dispatcher(DependencyProvider):
     def start(self) -> None:
         if self.config.dispatcher_enabled:
             self.container.spawn_managed_thread(self.run)
+            self.container.spawn_managed_thread(self.record_sent_loop)
 
     def stop(self) -> None:
         self._stopped = True
         self._wake.set()
+        self._sent_wake.set()
+        try:
+            self.record_sent()   # what was sent is recorded before the process ends
+        except Exception:
+            log.exception("notification dispatcher: successes not recorded at stop; their "
+                          "claims expire and they are sent again")
 
     def kill(self) -> None:
-        self.stop()
+        # no recording: the database may be gone already; the claims expire and the sweep
+        # sends those deliveries again
+        self._stopped = True
+        self._wake.set()
+        self._sent_wake.set()
 
     def get_dependency(self, worker_ctx) -> Dispatcher:
         return self
 
     def wake(self) -> None:
         self._wake.set()
+
+    def hand_over(self, records: list[dict[str, Any]]) -> None:
+        """Deliveries a transaction has just committed as pending and due: sent without a
+        search of the delivery log (the sweep finds any that this process does not send)."""
+        now = utcnow()
+        for record in records:
+            if len(self._ready_ids) >= HANDOFF_LIMIT:
+                break
+            if (record.get("status") != DeliveryStatus.PENDING.value
+                    or (record.get("next_attempt_at") or now) > now
+                    or record["_id"] in self._ready_ids):
+                continue
+            self._ready.setdefault(slot_key(record), deque()).append(record["_id"])
+            self._ready_ids.add(record["_id"])
+        self.wake()
+
+    def _take_ready(self, free: int, limit: int) -> list[str]:
+        """Up to `free` handed-over ids, none of a subscription beyond its `limit` in flight;
+        the subscriptions served go to the end of the line."""
+        taken: list[str] = []
+        for key in list(self._ready):
+            if len(taken) >= free:
+                break
+            queue = self._ready.pop(key)
+            room = free - len(taken)
+            if key is not None:
+                room = min(room, limit - self.in_flight[key])
+            while queue and room > 0:
+                taken.append(queue.popleft())
+                room -= 1
+            if queue:
+                self._ready[key] = queue
+        self._ready_ids.difference_update(taken)
+        return taken
 
     @property
     def db(self):
@@ -138,11 +212,25 @@ class Dispatcher(DependencyProvider):
         now = utcnow()
         lease = now + timedelta(seconds=self.config.webhook_timeout + CLAIM_GRACE_SECONDS)
         limit = self.config.per_subscription_concurrency
-        busy = sorted(k for k, n in self.in_flight.items() if k is not None and n >= limit)
-        due = repository.due_delivery_ids(self.db, now, free, busy)
+        due = self._take_ready(free, limit)
+        swept = False
+        every = (self.config.dispatcher_sweep_seconds if self._ready
+                 else self.config.dispatcher_poll_seconds)
+        if len(due) < free and time.monotonic() - self._last_sweep >= every:
+            self._last_sweep = time.monotonic()
+            busy = sorted(k for k, n in self.in_flight.items()
+                          if k is not None and n >= limit)
+            # what waits in memory is sent from there (claiming it here too would only
+            # make the hand-off's claim of it fail)
+            handed = set(due) | self._ready_ids
+            found = [i for i in repository.due_delivery_ids(self.db, now, free - len(due), busy)
+                     if i not in handed]
+            swept = bool(found)
+            due += found
         if not due:
             return 0
-        claimed = repository.claim_batch(self.db, due, now, lease, uuid.uuid4().hex)
+        claimed = repository.claim_batch(self.db, due, now, lease, uuid.uuid4().hex,
+                                         expired=swept)
         take, back = domain.within_limits(claimed, self.in_flight, limit)
         if back:
             repository.release(self.db, [r["_id"] for r in back])
@@ -175,6 +263,8 @@ class Dispatcher(DependencyProvider):
             self.in_flight[key] -= 1
             if self.in_flight[key] <= 0:
                 del self.in_flight[key]
+            if self._ready:
+                self.wake()   # a slot is free and handed-over deliveries wait for one
 
     def deliver(self, record: dict[str, Any], subscription: dict | None = None) -> None:
         if record.get("subscription_id") and subscription is None:
@@ -262,6 +352,10 @@ class Dispatcher(DependencyProvider):
             changes.update(status=DeliveryStatus.DEAD.value, next_attempt_at=None)
         attempt = DELIVERIES_TOTAL.labels(self.settings.service, record["channel"],
                                           METRIC_OUTCOMES[outcome])
+        if outcome == Outcome.SENT:
+            self._sent.append(({**record, **changes}, record.get("claim")))
+            self._sent_wake.set()
+            return
         if outcome == Outcome.RETRY:
             if self.db[DELIVERIES].update_one(mine, {"$set": changes}).modified_count:
                 attempt.inc()
@@ -275,10 +369,7 @@ class Dispatcher(DependencyProvider):
             if not tx.db[DELIVERIES].update_one(mine, {"$set": changes},
                                                 session=tx.session).modified_count:
                 return False
-            if outcome == Outcome.SENT:
-                self._on_sent(tx, updated)
-            else:
-                self._on_dead(tx, updated, count_failure, now)
+            self._on_dead(tx, updated, count_failure, now)
             return True
 
         if not self.store().transaction(work):
@@ -291,6 +382,81 @@ class Dispatcher(DependencyProvider):
                         record["_id"], record["event_type"], attempts, error)
         if self.pool.free() <= 1:
             self.wake()  # the pool was full: there may be due deliveries waiting for a slot
+
+    # successes, recorded in batches ----------------------------------------------------------
+    def record_sent_loop(self) -> None:
+        while not self._stopped:
+            self._sent_wake.wait(1.0)
+            self._sent_wake.clear()
+            try:
+                while self._sent and not self._stopped:
+                    self.record_sent()
+            except Exception:
+                if self._stopped:
+                    break
+                log.exception("notification dispatcher: recording successes failed; trying "
+                              "again")
+                eventlet_sleep(0.5)
+
+    def record_sent(self) -> int:
+        """Record the successes that wait (at most SENT_BATCH) in one transaction with their
+        `notification.sent` events: the deliveries marked sent (each only while its claim is
+        still this dispatcher's), the subscriptions' failure counts reset. If any claim
+        expired meanwhile, each is recorded alone (that one's result is dropped)."""
+        batch, self._sent[:] = self._sent[:SENT_BATCH], self._sent[SENT_BATCH:]
+        if not batch:
+            return 0
+        try:
+            recorded = self.store().transaction(lambda tx: self._record_sent(tx, batch))
+        except _ClaimLost:
+            recorded = [r for r, claim in batch if self._record_one_sent(r, claim)]
+        except Exception:
+            self._sent[:0] = batch   # tried again by the loop; at stop the claims expire
+            raise
+        for record in recorded:
+            DELIVERIES_TOTAL.labels(self.settings.service, record["channel"],
+                                    METRIC_OUTCOMES[Outcome.SENT]).inc()
+        if self.pool.free() <= 1 or self._ready:
+            self.wake()
+        return len(recorded)
+
+    def _record_sent(self, tx: Transaction, batch: list[tuple[dict[str, Any], str | None]]
+                     ) -> list[dict[str, Any]]:
+        changed = tx.db[DELIVERIES].bulk_write([UpdateOne(
+            {"_id": r["_id"], "status": DeliveryStatus.SENDING.value, "claim": claim},
+            {"$set": {k: r[k] for k in SENT_CHANGES}}) for r, claim in batch],
+            ordered=False, session=tx.session).modified_count
+        if changed != len(batch):
+            raise _ClaimLost
+        batch_records = [r for r, _ in batch]
+        subscriptions = sorted({r["subscription_id"] for r in batch_records
+                                if r.get("subscription_id") and r["channel"] == Channel.WEBHOOK})
+        if subscriptions:
+            # written only where there is something to reset: concurrent successes of one
+            # subscription then do not conflict on its document
+            tx.db[SUBSCRIPTIONS].update_many(
+                {"_id": {"$in": subscriptions}, "consecutive_failures": {"$ne": 0}},
+                {"$set": {"consecutive_failures": 0}}, session=tx.session)
+        tx.emit_many([("notification.sent", r["_id"], records.delivery_payload(
+            r, status=DeliveryStatus.SENT.value)) for r in batch_records])
+        return batch_records
+
+    def _record_one_sent(self, record: dict[str, Any], claim: str | None) -> bool:
+        mine = {"_id": record["_id"], "status": DeliveryStatus.SENDING.value, "claim": claim}
+
+        def work(tx: Transaction) -> bool:
+            if not tx.db[DELIVERIES].update_one(
+                    mine, {"$set": {k: record[k] for k in SENT_CHANGES}},
+                    session=tx.session).modified_count:
+                return False
+            self._on_sent(tx, record)
+            return True
+
+        if self.store().transaction(work):
+            return True
+        log.warning("delivery %s: its claim expired while sending; result dropped",
+                    record["_id"])
+        return False
 
     def _on_sent(self, tx: Transaction, record: dict[str, Any]) -> None:
         if record.get("subscription_id") and record["channel"] == Channel.WEBHOOK:

@@ -80,16 +80,18 @@ def apply_event(uow: NotificationsUnit, spec: EventSpec, event: CloudEvent,
 
 def record_deliveries(uow: NotificationsUnit, planned: list[Recipient], body: Record,
                       now: datetime) -> int:
-    """Store each planned delivery once (an inbox item is delivered at once)."""
+    """Store each planned delivery once (an inbox item is delivered at once; the others are
+    written in one command)."""
     added = 0
+    queued: list[Record] = []
     for recipient in planned:
         sent = personal_data.redacted(body) if recipient.redacted else body
         record = records.new_delivery(recipient, sent, now)
         if recipient.channel == Channel.INBOX:
             added += uow.deliver_to_inbox(record, recipient.target, sent, now)
         else:
-            added += uow.queue(record)
-    return added
+            queued.append(record)
+    return added + uow.queue_many(queued)
 
 
 def raise_reminder(command: Due, uow: NotificationsUnit) -> int:

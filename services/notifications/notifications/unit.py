@@ -5,8 +5,9 @@ Command handlers (`notifications.handlers`) are `handler(command, uow)`; the ent
 one in a transaction with `self.handle(handler, command)` (`wspolpraca.service_layer`), and
 the unit tests give them an in-memory unit (tests/unit/notifications/notifications_fakes.py).
 A handler queues a delivery through the unit (`queue`, `send_again`, `deliver_to_inbox`);
-the unit, not the handler, wakes the dispatcher after the commit when something waits for it
-(before the commit the dispatcher would not see it yet).
+the unit, not the handler, hands the queued deliveries to the dispatcher after the commit
+(before the commit the dispatcher could not claim them yet), so the dispatcher sends them
+without searching the delivery log.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Sender(Protocol):
 
     def wake(self) -> None: ...
 
+    def hand_over(self, records: list[Record]) -> None: ...
+
     def deliver_to_inbox(self, tx: Any, record: Record, audience: str, event: Record,
                          now: datetime) -> bool: ...
 
@@ -47,7 +50,7 @@ class NotificationsUnit(UnitOfWork):
     def __init__(self, tx: Transaction, sender: Sender) -> None:
         super().__init__(tx)
         self.sender = sender
-        self.queued = 0   # deliveries the dispatcher is to send once this commits
+        self.queued: list[Record] = []   # deliveries the dispatcher is to send once this commits
 
     @cached_property
     def subscriptions(self) -> Subscriptions:
@@ -89,14 +92,22 @@ class NotificationsUnit(UnitOfWork):
     def queue(self, delivery: Record) -> bool:
         """Record a pending delivery (False when this (event, recipient) one exists)."""
         added = self.deliveries.add(delivery)
-        self.queued += int(added)
+        if added:
+            self.queued.append(delivery)
         return added
+
+    def queue_many(self, deliveries: list[Record]) -> int:
+        """`queue` for many in one write; returns how many were new."""
+        added = self.deliveries.add_many(deliveries)
+        self.queued.extend(added)
+        return len(added)
 
     def send_again(self, delivery_id: str, subscription_id: str, now: datetime
                    ) -> Record | None:
         """A dead-lettered delivery of the subscription back to pending (None if none)."""
         updated = self.deliveries.retry_dead(delivery_id, subscription_id, now)
-        self.queued += updated is not None
+        if updated is not None:
+            self.queued.append(updated)
         return updated
 
     def deliver_to_inbox(self, delivery: Record, audience: str, event: Record,
@@ -106,4 +117,4 @@ class NotificationsUnit(UnitOfWork):
 
     def committed(self) -> None:
         if self.queued:
-            self.sender.wake()
+            self.sender.hand_over(self.queued)

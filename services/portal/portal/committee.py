@@ -167,12 +167,10 @@ class CommitteeMixin(SignedIn):
             form.errors["members_0_name"] = ["Podaj co najmniej jednego członka komisji."]
         members = []
         for i in rows:
-            try:
-                account_id = self._invite(me, form.values[f"members_{i}_email"],
-                                          form.values[f"members_{i}_name"], ["committee"])
-            except Rejected as exc:
-                for name, messages in (exc.fields or {"email": [exc.message]}).items():
-                    form.errors.setdefault(f"members_{i}_{name}", []).extend(messages)
+            account_id = self._invite(me, form, form.values[f"members_{i}_email"],
+                                      form.values[f"members_{i}_name"], ["committee"],
+                                      at=f"members_{i}_")
+            if account_id is None:
                 continue
             members.append({"user_id": account_id,
                             "name": form.values[f"members_{i}_name"], "kind": "official",

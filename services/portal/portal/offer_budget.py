@@ -20,8 +20,9 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form
-from portal.web import Site, page
+from portal.web import page
 
 BUDGET_KEYS = ("total_cost", "own_contribution", "cost_items")
 
@@ -36,13 +37,10 @@ def lower_grant(offer: dict[str, Any]) -> bool:
         return False
 
 
-class OfferBudgetMixin:
+class OfferBudgetMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin and OfferWorkMixin (whose offer form,
     `_submit_as` and calls it uses)."""
 
-    site: Site
-    _role: Callable[[Request, str], Session]
-    _submit_as: Callable[..., Response]
     _own_offer: Callable[[Session, str], tuple[dict, dict | None]]
     _offer_as_typed: Callable[[dict[str, Any]], Any]
     _read_offer: Callable[[Any], Form]

@@ -27,10 +27,11 @@ from portal import formatting
 from portal.backend import NotFound, Rejected
 from portal.sessions import Session
 from portal.signed_in import SignedIn
-from portal.views import Form, Parts
+from portal.views import VERSION_FIELD, Form, Parts
 from portal.web import page
 from portal.workspaces import (
     OFFER_STATUS,
+    STALE,
     VOLUNTEER_HOURS,
     VOLUNTEER_RATE,
     amendable,
@@ -39,6 +40,10 @@ from portal.workspaces import (
 
 PARTNERS = "partners"
 PARTNERS_LABEL = "Partnerzy (oferta wspólna)"
+DRAFT_CHANGED = "draft_changed"   # grants' 409: someone else saved the draft meanwhile
+DRAFT_CHANGED_STATUS = ("ktoś inny zapisał ten szkic w międzyczasie (na innym urządzeniu albo "
+                        "koncie organizacji). To, co wpisano tutaj, zostaje w formularzu: "
+                        "kliknij „Zapisz szkic”, aby porównać obie wersje i zapisać swoją.")
 class OfferWorkMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin, whose person, calls and offer form
     helpers it uses."""
@@ -84,9 +89,13 @@ class OfferWorkMixin(SignedIn):
 
     @staticmethod
     def _from_draft(draft: dict[str, Any]) -> Any:
+        """The form of a draft, with the draft's version (the hidden field the next save
+        sends back, so that a draft saved meanwhile elsewhere is not overwritten)."""
         values = dict(draft.get("values") or {})
         partners = [p for p in values.pop(PARTNERS, "").split(",") if p]
         data = MultiDict(values)
+        if draft.get("version") is not None:
+            data[VERSION_FIELD] = str(draft["version"])
         for partner in partners:
             data.add(PARTNERS, partner)
         return SimpleNamespace(form=data)
@@ -96,10 +105,23 @@ class OfferWorkMixin(SignedIn):
                   if name != PARTNERS}
         values["rows"] = str(form.values["rows"])
         values[PARTNERS] = ",".join(form.values[PARTNERS])
+        body: dict[str, Any] = {"organization_id": me.org_id or "",
+                                "values": {k: v for k, v in values.items() if v}}
+        version = (form.version or "").strip('"')
+        if version.isdigit():   # the draft's version the form started from
+            body["version"] = int(version)
         return self._call(me, "PUT", "grants",
-                          f"/api/v1/competitions/{competition_id}/offer-draft",
-                          json={"organization_id": me.org_id or "",
-                                "values": {k: v for k, v in values.items() if v}})
+                          f"/api/v1/competitions/{competition_id}/offer-draft", json=body)
+
+    def _draft_conflict(self, me: Session, competition_id: str, form: Form) -> Form:
+        """The button's form after grants' `draft_changed`: what was typed kept, the draft
+        saved meanwhile read again and shown beside it, and its version carried, so that
+        saving again from this page goes through (`edited_form`)."""
+        current = self._draft(me, competition_id)
+        stored = self._competition_offer(self._from_draft(current)).values if current else {}
+        form.conflict = STALE
+        version = str(current["version"]) if current and "version" in current else None
+        return edited_form(form, form, stored, version, "ten szkic oferty")
 
     def _drafts(self, me: Session, parts: Parts) -> list[dict[str, Any]]:
         """The organisation's drafts with their competitions (for `/moja-organizacja`)."""
@@ -129,9 +151,14 @@ class OfferWorkMixin(SignedIn):
         try:
             draft = self._save_draft(me, competition_id, form)
         except Rejected as exc:
+            # draft_changed: the form keeps its version, so autosave overwrites nothing until
+            # the person compares both versions (the button)
             return self.site.render(request, "workspace/offer_draft_status.html",
-                                    error=exc.message)
-        return self.site.render(request, "workspace/offer_draft_status.html", draft=draft)
+                                    error=DRAFT_CHANGED_STATUS if exc.code == DRAFT_CHANGED
+                                    else exc.message)
+        # the new version swapped into the form's hidden field (htmx out of band)
+        return self.site.render(request, "workspace/offer_draft_status.html", draft=draft,
+                                new_version=True)
 
     @page("POST", "/moja-organizacja/oferty/szkic/<competition_id>/usun")
     def discard_offer_draft(self, request: Request, competition_id: str) -> Response:

@@ -6,10 +6,10 @@ member signs in and finds the council's meetings and opinion requests in their i
 
 from __future__ import annotations
 
-from werkzeug.utils import redirect
+from urllib.parse import urlencode
+
 from werkzeug.wrappers import Request, Response
 
-from portal.backend import Rejected
 from portal.signed_in import SignedIn
 from portal.views import Form, Parts
 from portal.web import page
@@ -26,8 +26,8 @@ KINDS = {"public_benefit_council": "rada działalności pożytku publicznego",
 
 
 class CouncilOfficeMixin(SignedIn):
-    """Mixed into PortalService beside WorkspacesMixin (whose `_role`, `_call`, `_invite` it
-    uses)."""
+    """Mixed into PortalService beside WorkspacesMixin (whose `_role`, `_invite`,
+    `_submit_as` it uses)."""
 
     @page("GET", "/urzad/rada")
     def office_councils(self, request: Request) -> Response:
@@ -61,15 +61,11 @@ class CouncilOfficeMixin(SignedIn):
             return self._council_page(request, id, form, 422)
         values = form.values
         key = form.key or ""
-        try:
-            account_id = self._invite(me, values["email"], values["name"], [],
-                                      idempotency_key=key and f"{key}-invitation")
-            self._call(me, "POST", "consultations", f"/api/v1/councils/{id}/members", json={
-                "name": values["name"], "side": values["side"], "email": values["email"],
-                "organization_id": values["organization_id"] or None,
-                "user_id": account_id},
-                idempotency_key=key and f"{key}-member")
-        except Rejected as exc:
-            form.reject(exc)
-            return self._council_page(request, id, form, exc.status)
-        return redirect(f"/urzad/rada/{id}?zaproszono={values['email']}", code=303)
+        account_id = self._invite(me, form, values["email"], values["name"], [],
+                                  idempotency_key=key and f"{key}-invitation")
+        return self._submit_as(
+            me, request, form, "consultations", f"/api/v1/councils/{id}/members",
+            {"name": values["name"], "side": values["side"], "email": values["email"],
+             "organization_id": values["organization_id"] or None, "user_id": account_id},
+            f"/urzad/rada/{id}?" + urlencode({"zaproszono": values["email"]}),
+            lambda status: self._council_page(request, id, form, status))

@@ -31,8 +31,9 @@ from werkzeug.wrappers import Request, Response
 
 from portal import formatting
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import NotAllowed, Site, page
+from portal.web import NotAllowed, page
 
 CONFIRM = "potwierdz"   # the confirmation page's button: the action is sent
 
@@ -170,14 +171,9 @@ def _format(template: str, record: dict[str, Any], id: str) -> str:
     return template.format(id=id, competition=record.get("competition_id", ""))
 
 
-class OfficeGrantsMixin:
+class OfficeGrantsMixin(SignedIn):
     """Mixed into PortalService beside WorkspacesMixin (whose `_me`, `_call` and `_submit_as`
     it uses)."""
-
-    site: Site
-    _me: Callable[[Request], Session]
-    _call: Callable[..., Any]
-    _submit_as: Callable[..., Response]
 
     def _acting(self, request: Request, step: Step) -> Session:
         me = self._me(request)

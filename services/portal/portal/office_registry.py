@@ -16,8 +16,12 @@
 - departments: the officer adds one and changes its areas and contact (`/urzad/wydzialy`).
 
 Every write is `_submit_as` (the person's token, the form's Idempotency-Key, the API's 422 or
-409 next to the field it names, POST/redirect/GET). The registry decides every rule: who may
-suspend, which booking may still be cancelled, when attendance may be recorded.
+409 next to the field it names, POST/redirect/GET); a change of a record's data (an
+organisation, a resource, a department) is an edit, `_save_edit`: the form carries the
+version it was rendered from (If-Match), and someone else's change saved meanwhile comes back
+as both versions side by side with what was typed kept (`workspaces.edited_form`). The
+registry decides every rule: who may suspend, which booking may still be cancelled, when
+attendance may be recorded.
 """
 
 from __future__ import annotations
@@ -31,12 +35,13 @@ from werkzeug.wrappers import Request, Response
 
 from portal.bookings import BOOKING_STATUS, RESOURCE_KIND, WEEKDAYS
 from portal.department import INQUIRY_STATUS
-from portal.listing import Filter, Listing
+from portal.listing import Filter
 from portal.sessions import Session
+from portal.signed_in import SignedIn
 from portal.trainings_ws import OFFICE_STATUS, TRAINING_KIND
 from portal.views import AreaNames, Form, Parts
-from portal.web import NotAllowed, Site, page
-from portal.workspaces import ORGANISATION_STATUS
+from portal.web import NotAllowed, page
+from portal.workspaces import ORGANISATION_STATUS, edited_form
 
 AREAS = AreaNames()
 ALL = {"": "wszystkie"}
@@ -59,6 +64,7 @@ ORG_LABELS = {
     "address_street": "Ulica i numer", "address_postal_code": "Kod pocztowy",
     "address_city": "Miejscowość", "district": "Dzielnica"}
 ORG_OPTIONAL = ("regon", "krs", "phone", "website", "district")
+ORG_EDIT_FIELDS = tuple(name for name in ORG_FIELDS if name != "nip")   # the NIP never changes
 ADDRESS = ("street", "postal_code", "city")
 
 
@@ -79,14 +85,14 @@ def organisation_body(form: Form, creating: bool) -> dict[str, Any]:
     return body
 
 
-def organisation_form(org: dict[str, Any]) -> Form:
-    """The change form filled in with the organisation's data as the registry has it."""
+def organisation_values(org: dict[str, Any]) -> dict[str, Any]:
+    """The change form's values: the organisation's data as the registry has it."""
     address = org.get("address") or {}
-    values: dict[str, Any] = {name: org.get(name) or "" for name in ORG_FIELDS}
+    values: dict[str, Any] = {name: org.get(name) or "" for name in ORG_EDIT_FIELDS}
     values["areas"] = list(org.get("areas") or [])
     for part in ADDRESS:
         values[f"address_{part}"] = address.get(part) or ""
-    return Form(ORG_FIELDS, values=values, labels=ORG_LABELS)
+    return values
 
 
 # --- a reason, and a confirmation of what cannot be undone ----------------------------------
@@ -132,6 +138,9 @@ RESOURCE_LABELS = {
     "description": "Opis", "accessibility": "Dostępność (każda cecha w osobnym wierszu)",
     "included": "W cenie użyczenia (każda rzecz w osobnym wierszu)",
     **{f"hours_{day}": f"Godziny otwarcia: {name}" for day, name in DAY_NAMES.items()}}
+# what a change sends: the kind and the department that manages it stay as they were
+RESOURCE_EDIT_FIELDS = tuple(name for name in RESOURCE_FIELDS
+                             if name not in ("kind", "department"))
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 HOURS = re.compile(r"^(\d{1,2})[:.](\d{2})\s*[-–—]\s*(\d{1,2})[:.](\d{2})$")
 
@@ -178,14 +187,15 @@ def resource_body(form: Form, creating: bool) -> dict[str, Any]:
     return body
 
 
-def resource_form(resource: dict[str, Any]) -> Form:
-    values: dict[str, Any] = {name: resource.get(name) or "" for name in RESOURCE_FIELDS}
+def resource_values(resource: dict[str, Any]) -> dict[str, Any]:
+    """The change form's values: the resource as the registry has it."""
+    values: dict[str, Any] = {name: resource.get(name) or "" for name in RESOURCE_EDIT_FIELDS}
     values["capacity"] = str(resource.get("capacity") or "")
     values["accessibility"] = "\n".join(resource.get("accessibility") or [])
     values["included"] = "\n".join(resource.get("included") or [])
     for window in resource.get("opening_hours") or []:
         values[f"hours_{window['day']}"] = f"{window['opens']}–{window['closes']}"
-    return Form(RESOURCE_FIELDS, values=values, labels=RESOURCE_LABELS)
+    return values
 
 
 # the API's opening_hours.N, at the day it came from
@@ -199,6 +209,16 @@ DEPARTMENT_LABELS = {"code": "Kod wydziału", "name": "Nazwa", "areas": "Obszary
                      "contact_person": "Osoba do kontaktu", "email": "Adres e-mail"}
 
 
+DEPARTMENT_EDIT_FIELDS = DEPARTMENT_FIELDS[1:]   # a department's code never changes
+
+
+def department_values(department: dict[str, Any]) -> dict[str, Any]:
+    """The change form's values: the department as the registry has it."""
+    values = {name: department.get(name) or "" for name in DEPARTMENT_EDIT_FIELDS}
+    values["areas"] = list(department.get("areas") or [])
+    return values
+
+
 def department_body(form: Form, creating: bool) -> dict[str, Any]:
     v = form.values
     body = {"name": v["name"], "areas": list(v["areas"]),
@@ -210,17 +230,10 @@ def department_body(form: Form, creating: bool) -> dict[str, Any]:
 WHERE = {"urzad": "officer", "wydzial": "department"}
 
 
-class RegistryActionsMixin:
-    """Mixed into PortalService beside WorkspacesMixin (`_me`, `_role`, `_call`, `_list`,
-    `_submit_as`) and DepartmentMixin (`_department`)."""
+class RegistryActionsMixin(SignedIn):
+    """Mixed into PortalService beside WorkspacesMixin (what `SignedIn` declares) and
+    TrainingsMixin (`_present`)."""
 
-    site: Site
-    _me: Callable[[Request], Session]
-    _role: Callable[[Request, str], Session]
-    _call: Callable[..., Any]
-    _list: Callable[..., Listing]
-    _submit_as: Callable[..., Response]
-    _department_names: Callable[[Parts], dict[str, str]]
     _present: Callable[[Session, str, Parts], list[dict]]   # TrainingsMixin's
 
     def _registry_staff(self, request: Request, where: str) -> Session:
@@ -305,14 +318,13 @@ class RegistryActionsMixin:
             form=form, areas=self._registry_areas(parts), legal_forms=LEGAL_FORMS,
             title=title, action=action, back=back, creating=creating, **extra)
 
-    def _save_organisation(self, request: Request, me: Session, path: str, creating: bool,
-                           done: str | Callable[[Any], str],
-                           again: Callable[[Form, int], Response]) -> Response:
+    def _register_organisation(self, request: Request, me: Session,
+                               done: Callable[[Any], str],
+                               again: Callable[[Form, int], Response]) -> Response:
         form = Form.read(request, ORG_FIELDS, ORG_LABELS, many=("areas",))
-        return self._submit_as(me, request, form, "registry", path,
-                               organisation_body(form, creating), done,
-                               lambda status: again(form, status),
-                               method="POST" if creating else "PATCH")
+        return self._submit_as(me, request, form, "registry", "/api/v1/organizations",
+                               organisation_body(form, True), done,
+                               lambda status: again(form, status))
 
     @page("GET", "/urzad/organizacje/nowa")
     def office_new_organisation(self, request: Request) -> Response:
@@ -330,32 +342,51 @@ class RegistryActionsMixin:
     @page("POST", "/urzad/organizacje/nowa")
     def office_register_organisation(self, request: Request) -> Response:
         me = self._role(request, "officer")
-        return self._save_organisation(
-            request, me, "/api/v1/organizations", True,
-            lambda org: f"/urzad/organizacje/{org['id']}?zapisano=zarejestrowano",
+        return self._register_organisation(
+            request, me, lambda org: f"/urzad/organizacje/{org['id']}?zapisano=zarejestrowano",
             lambda form, status: self._office_new_organisation(request, form, status))
 
+    # a change is an edit (`_save_edit`): the form carries the version it was rendered from
+    # (If-Match); someone else's change saved meanwhile comes back as both versions
     @page("GET", "/urzad/organizacje/<id>/zmien")
     def office_change_organisation(self, request: Request, id: str) -> Response:
         me = self._role(request, "officer")
-        org = self._call(me, "GET", "registry", f"/api/v1/organizations/{id}")
-        return self._office_organisation_form(request, id, organisation_form(org), org=org)
+        return self._organisation_edit(request, me, id, own=False)
 
-    def _office_organisation_form(self, request: Request, id: str, form: Form,
-                                  status: int = 200, org: dict | None = None) -> Response:
+    @page("POST", "/urzad/organizacje/<id>/zmien")
+    def office_save_organisation(self, request: Request, id: str) -> Response:
+        me = self._role(request, "officer")
+        return self._save_organisation(request, me, id, own=False)
+
+    def _organisation_edit(self, request: Request, me: Session, id: str, *, own: bool,
+                           form: Form | None = None, status: int = 200) -> Response:
+        """The change form of an organisation's data: the officer's (`/urzad/organizacje/<id>
+        /zmien`) or, `own`, its representative's (`/moja-organizacja/dane`)."""
+        org, version = self._read_versioned(me, "registry", f"/api/v1/organizations/{id}")
+        form = edited_form(form, Form(ORG_EDIT_FIELDS, labels=ORG_LABELS),
+                           organisation_values(org), version, "dane tej organizacji",
+                           {"areas": self._registry_areas(Parts()), "legal_form": LEGAL_FORMS})
+        if own:
+            return self._organisation_page(
+                request, form, title="Dane organizacji", action="/moja-organizacja/dane",
+                back=("/moja-organizacja", "Moja organizacja"), creating=False,
+                status=status, org=org, own=True, saved=request.args.get("zapisano") == "1")
         return self._organisation_page(
             request, form, title="Zmiana danych organizacji",
             action=f"/urzad/organizacje/{id}/zmien",
             back=(f"/urzad/organizacje/{id}", "Organizacja"), creating=False, status=status,
             org=org)
 
-    @page("POST", "/urzad/organizacje/<id>/zmien")
-    def office_save_organisation(self, request: Request, id: str) -> Response:
-        me = self._role(request, "officer")
-        return self._save_organisation(
-            request, me, f"/api/v1/organizations/{id}", False,
-            f"/urzad/organizacje/{id}?zapisano=zmieniono",
-            lambda form, status: self._office_organisation_form(request, id, form, status))
+    def _save_organisation(self, request: Request, me: Session, id: str, *,
+                           own: bool) -> Response:
+        form = Form.read(request, ORG_EDIT_FIELDS, ORG_LABELS, many=("areas",))
+        done = "/moja-organizacja/dane?zapisano=1" if own else \
+            f"/urzad/organizacje/{id}?zapisano=zmieniono"
+        return self._save_edit(
+            me, request, form, "PATCH", "registry", f"/api/v1/organizations/{id}",
+            organisation_body(form, False), done,
+            lambda status: self._organisation_edit(request, me, id, own=own, form=form,
+                                                   status=status))
 
     @page("GET", "/moja-organizacja/nowa-organizacja")
     def ngo_new_organisation(self, request: Request) -> Response:
@@ -372,9 +403,8 @@ class RegistryActionsMixin:
     @page("POST", "/moja-organizacja/nowa-organizacja")
     def ngo_register_organisation(self, request: Request) -> Response:
         me = self._role(request, "ngo")
-        return self._save_organisation(
-            request, me, "/api/v1/organizations", True,
-            lambda org: f"/moja-organizacja/nowa-organizacja/{org['id']}?" + urlencode(
+        return self._register_organisation(
+            request, me, lambda org: f"/moja-organizacja/nowa-organizacja/{org['id']}?" + urlencode(
                 {"nazwa": org.get("name") or "", "nip": org.get("nip") or ""}),
             lambda form, status: self._ngo_new_organisation(request, form, status))
 
@@ -393,29 +423,20 @@ class RegistryActionsMixin:
 
     @page("GET", "/moja-organizacja/dane")
     def ngo_organisation_data(self, request: Request) -> Response:
-        me = self._role(request, "ngo")
-        if not me.org_id:
-            raise NotAllowed("ngo")
-        org = self._call(me, "GET", "registry", f"/api/v1/organizations/{me.org_id}")
-        return self._ngo_organisation_form(request, organisation_form(org), org=org,
-                                           saved=request.args.get("zapisano") == "1")
-
-    def _ngo_organisation_form(self, request: Request, form: Form, status: int = 200,
-                               **extra: Any) -> Response:
-        return self._organisation_page(
-            request, form, title="Dane organizacji", action="/moja-organizacja/dane",
-            back=("/moja-organizacja", "Moja organizacja"), creating=False, status=status,
-            own=True, **extra)
+        me = self._own_organisation(request)
+        return self._organisation_edit(request, me, me.org_id or "", own=True)
 
     @page("POST", "/moja-organizacja/dane")
     def ngo_save_organisation(self, request: Request) -> Response:
+        me = self._own_organisation(request)
+        return self._save_organisation(request, me, me.org_id or "", own=True)
+
+    def _own_organisation(self, request: Request) -> Session:
+        """A representative acting for an organisation (one they chose)."""
         me = self._role(request, "ngo")
         if not me.org_id:
             raise NotAllowed("ngo")
-        return self._save_organisation(
-            request, me, f"/api/v1/organizations/{me.org_id}", False,
-            "/moja-organizacja/dane?zapisano=1",
-            lambda form, status: self._ngo_organisation_form(request, form, status))
+        return me
 
     # --- bookings: cancelled, refused, listed for the staff --------------------------------
     @page("GET", "/moja-organizacja/rezerwacje/<id>/anuluj")
@@ -543,31 +564,34 @@ class RegistryActionsMixin:
         if where == "wydzial":   # a department offers its own (the registry checks it too)
             form.values["department"] = me.claims.get("department") or ""
         body = resource_body(form, creating=True)
-        return self._save_resource(request, me, where, form, body, "/api/v1/resources", None)
+        return self._submit_as(
+            me, request, form, "registry", "/api/v1/resources", body,
+            f"/{where}/zasoby?zapisano=1#zasoby",
+            lambda status: self._resource_page(request, where, form, id=None, status=status),
+            items=_hours_items(body))
 
     @page("GET", "/<any(urzad,wydzial):where>/zasoby/<id>")
     def staff_resource(self, request: Request, where: str, id: str) -> Response:
-        self._registry_staff(request, where)
-        resource = self.site.backends.get("registry", f"/api/v1/resources/{id}")
-        return self._resource_page(request, where, resource_form(resource), id=id)
+        me = self._registry_staff(request, where)
+        return self._resource_edit(request, me, where, id)
+
+    def _resource_edit(self, request: Request, me: Session, where: str, id: str,
+                       form: Form | None = None, status: int = 200) -> Response:
+        resource, version = self._read_versioned(me, "registry", f"/api/v1/resources/{id}")
+        form = edited_form(form, Form(RESOURCE_EDIT_FIELDS, labels=RESOURCE_LABELS),
+                           resource_values(resource), version, "dane tego zasobu")
+        return self._resource_page(request, where, form, id=id, status=status)
 
     @page("POST", "/<any(urzad,wydzial):where>/zasoby/<id>")
     def staff_change_resource(self, request: Request, where: str, id: str) -> Response:
         me = self._registry_staff(request, where)
-        form = Form.read(request, RESOURCE_FIELDS, RESOURCE_LABELS)
+        form = Form.read(request, RESOURCE_EDIT_FIELDS, RESOURCE_LABELS)
         body = resource_body(form, creating=False)
-        return self._save_resource(request, me, where, form, body, f"/api/v1/resources/{id}",
-                                   id)
-
-    def _save_resource(self, request: Request, me: Session, where: str, form: Form,
-                       body: dict[str, Any], path: str, id: str | None) -> Response:
-        def again(status: int) -> Response:
-            return self._resource_page(request, where, form, id=id, status=status)
-
-        return self._submit_as(me, request, form, "registry", path, body,
-                               f"/{where}/zasoby?zapisano=1#zasoby", again,
-                               method="POST" if id is None else "PATCH",
-                               items=_hours_items(body))
+        return self._save_edit(
+            me, request, form, "PATCH", "registry", f"/api/v1/resources/{id}", body,
+            f"/{where}/zasoby?zapisano=1#zasoby",
+            lambda status: self._resource_edit(request, me, where, id, form, status),
+            items=_hours_items(body))
 
     # --- trainings: attendance and calling one off -----------------------------------------
     @page("POST", "/urzad/szkolenia/<id>/obecnosc")
@@ -704,22 +728,22 @@ class RegistryActionsMixin:
 
     @page("GET", "/urzad/wydzialy/<code>")
     def office_department(self, request: Request, code: str) -> Response:
-        self._role(request, "officer")
-        found = self.site.backends.get("registry", f"/api/v1/departments/{code}")
-        values = {name: found.get(name) or "" for name in DEPARTMENT_FIELDS}
-        values["areas"] = list(found.get("areas") or [])
-        return self._department_page(request, Form(DEPARTMENT_FIELDS, values=values,
-                                                   labels=DEPARTMENT_LABELS), code)
+        me = self._role(request, "officer")
+        return self._department_edit(request, me, code)
+
+    def _department_edit(self, request: Request, me: Session, code: str,
+                         form: Form | None = None, status: int = 200) -> Response:
+        found, version = self._read_versioned(me, "registry", f"/api/v1/departments/{code}")
+        form = edited_form(form, Form(DEPARTMENT_EDIT_FIELDS, labels=DEPARTMENT_LABELS),
+                           department_values(found), version, "dane tego wydziału",
+                           {"areas": self._registry_areas(Parts())})
+        return self._department_page(request, form, code, status)
 
     @page("POST", "/urzad/wydzialy/<code>")
     def office_change_department(self, request: Request, code: str) -> Response:
         me = self._role(request, "officer")
-        form = Form.read(request, DEPARTMENT_FIELDS, DEPARTMENT_LABELS, many=("areas",))
-        form.values["code"] = code
-        return self._submit_as(me, request, form, "registry", f"/api/v1/departments/{code}",
-                               department_body(form, False), "/urzad/wydzialy?zapisano=1",
-                               lambda status: self._department_page(request, form, code,
-                                                                    status),
-                               method="PATCH")
-
-
+        form = Form.read(request, DEPARTMENT_EDIT_FIELDS, DEPARTMENT_LABELS, many=("areas",))
+        return self._save_edit(
+            me, request, form, "PATCH", "registry", f"/api/v1/departments/{code}",
+            department_body(form, False), "/urzad/wydzialy?zapisano=1",
+            lambda status: self._department_edit(request, me, code, form, status))

@@ -382,7 +382,20 @@ class Stashed:
     action: str = ""    # where the form posted (a page with several forms fills that one)
 
 
-class FormStash:
+class _Taken:
+    """What both stashes give back: a kept form's fields, taken once."""
+
+    def take_form(self, key: str | None, path: str, sub: str | None,
+                  action: str | None = None) -> Stashed | None:
+        raise NotImplementedError
+
+    def take(self, key: str | None, path: str, sub: str | None) -> list[tuple[str, str]] | None:
+        """The form's fields kept under `key` for `path` (once), or None."""
+        found = self.take_form(key, path, sub)
+        return found.items if found else None
+
+
+class FormStash(_Taken):
     """What a form held when its POST arrived without a valid session (expired, the refresh
     refused): kept in the portal's database under a random one-time key for `ttl` seconds,
     so the person signs in again and comes back to the form filled in, on any replica. The
@@ -406,11 +419,6 @@ class FormStash:
                               "items": self.sealer.seal([list(i) for i in items])})
         return key
 
-    def take(self, key: str | None, path: str, sub: str | None) -> list[tuple[str, str]] | None:
-        """The form's fields kept under `key` for `path` (once), or None."""
-        found = self.take_form(key, path, sub)
-        return found.items if found else None
-
     def take_form(self, key: str | None, path: str, sub: str | None,
                   action: str | None = None) -> Stashed | None:
         """The form kept under `key` for the page `path` (once), with where it posted; with
@@ -431,7 +439,7 @@ class FormStash:
                        action=found["action"])
 
 
-class MemoryFormStash:
+class MemoryFormStash(_Taken):
     """The same in this process (the pages' unit tests)."""
 
     def __init__(self, ttl: float = STASH_SECONDS, limit: int = 5_000) -> None:
@@ -452,10 +460,6 @@ class MemoryFormStash:
             key = secrets.token_urlsafe(24)
             self.kept[key] = Stashed(path, items, sub, action=action or path)
             return key
-
-    def take(self, key: str | None, path: str, sub: str | None) -> list[tuple[str, str]] | None:
-        found = self.take_form(key, path, sub)
-        return found.items if found else None
 
     def take_form(self, key: str | None, path: str, sub: str | None,
                   action: str | None = None) -> Stashed | None:

@@ -26,7 +26,7 @@ class SignedIn:
     _list: Callable[..., Listing]
     _all: Callable[..., list[dict]]
     _kept_form: Callable[..., Any]
-    _invite: Callable[..., str]
+    _invite: Callable[..., str | None]   # an account invited, or its refusal at the form's field
     _area_names: Callable[[Parts], dict[str, str]]
     _own_areas: Callable[[Session, Parts], tuple[dict[str, str], list[tuple[str, str]]]]
     _registry_public: Callable[..., tuple[Parts, dict[str, str], dict[str, str], Any]]

@@ -42,8 +42,6 @@ class SmallGrantsWorkspaceMixin(SignedIn):
     _read_offer: Callable[[Request], Form]
     _offer_body: Callable[[Form, str], dict[str, Any]]
     _sums: Callable[[Form], dict[str, str]]
-    # PortalService's: the departments' names by code (the similar applications' box)
-    _department_names: Callable[[Parts], dict[str, str]]
 
     # --- the NGO: its applications -------------------------------------------------------
     @page("GET", "/moja-organizacja/male-granty")

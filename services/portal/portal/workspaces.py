@@ -116,9 +116,12 @@ class EditConflict:
 _LOCAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")   # <input datetime-local>
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, names: dict[str, str] | None = None) -> str:
     """A form's value as a person reads it in the comparison: a list joined, a moment the
-    Polish way, a ticked box as "tak"."""
+    Polish way, a ticked box as "tak"; a code among `names` (a field's choices) by its name."""
+    if names is not None:
+        codes = value if isinstance(value, (list, tuple)) else [value] if value else []
+        return ", ".join(names.get(str(code), str(code)) for code in codes)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     text = "\n".join(line.rstrip() for line in str(value or "").strip().splitlines())
@@ -131,9 +134,10 @@ def _shown(value: Any) -> str:
 
 
 def edited_form(form: Form | None, blank: Form, stored: dict[str, Any], version: str | None,
-                what: str) -> Form:
+                what: str, choices: dict[str, dict[str, str]] | None = None) -> Form:
     """The edit form of a record read with its ETag `version`; `stored`: the record's values
-    as the form shows them, `what`: the record in the accusative ("ten projekt programu").
+    as the form shows them, `what`: the record in the accusative ("ten projekt programu"),
+    `choices`: a field's codes by their names, for the comparison (the areas ticked).
 
     - no form yet (the page opened): `blank` filled with the stored values and the version;
     - a form sent back after a 412 (`_save_edit`): what was typed stays (nothing lost), the
@@ -146,8 +150,9 @@ def edited_form(form: Form | None, blank: Form, stored: dict[str, Any], version:
         blank.version = version
         return blank
     if form.conflict == STALE:
-        rows = [(form.labels.get(name, name), _shown(stored.get(name, "")),
-                 _shown(form.values.get(name, "")))
+        names = choices or {}
+        rows = [(form.labels.get(name, name), _shown(stored.get(name, ""), names.get(name)),
+                 _shown(form.values.get(name, ""), names.get(name)))
                 for name in form.fields]
         form.conflict = EditConflict(
             title=f"Ktoś inny zmienił {what} w międzyczasie.",
@@ -171,6 +176,7 @@ class WorkspacesMixin:
     _draft: Callable[[Session, str], dict[str, Any] | None]
     _from_draft: Callable[[dict[str, Any]], Any]
     _save_draft: Callable[[Session, str, Form], dict[str, Any]]
+    _draft_conflict: Callable[[Session, str, Form], Form]
     _drafts: Callable[[Session, Parts], list[dict[str, Any]]]
     _check: Callable[[Session, str, Form], dict[str, Any] | None]
     _organisation_names: Callable[[list[str]], list[str]]
@@ -317,13 +323,22 @@ class WorkspacesMixin:
         return self._act_as(me, request, service, path, done, refused, json=body,
                             method=method, if_match=form.version)
 
-    def _invite(self, me: Session, email: str, name: str, roles: list[str],
-                idempotency_key: str | None = None) -> str:
+    def _invite(self, me: Session, form: Form, email: str, name: str, roles: list[str], *,
+                at: str = "", idempotency_key: str | None = None) -> str | None:
         """An account for a committee or council member, invited by email through identity
-        (a known address keeps its account); its id, the `user_id` to appoint."""
-        invited = self._call(me, "POST", "identity", "/api/v1/accounts/invitations",
-                             json={"email": email, "name": name, "roles": roles},
-                             idempotency_key=idempotency_key)
+        (a known address keeps its account): its id, the `user_id` to appoint; or None with
+        identity's refusal at the form's field it names (`at` + its name: a row's field; one
+        naming no field of the form at the email), so the form's send shows it and sends
+        nothing."""
+        try:
+            invited = self._call(me, "POST", "identity", "/api/v1/accounts/invitations",
+                                 json={"email": email, "name": name, "roles": roles},
+                                 idempotency_key=idempotency_key)
+        except Rejected as exc:
+            for field, messages in (exc.fields or {"email": [exc.message]}).items():
+                key = f"{at}{field}" if f"{at}{field}" in form.fields else f"{at}email"
+                form.errors.setdefault(key, []).extend(polish(m) for m in messages)
+            return None
         return invited["account_id"]
 
     def _items(self, me: Session, service: str, path: str, **params: Any) -> list[dict]:
@@ -606,10 +621,11 @@ class WorkspacesMixin:
 
     @page("POST", "/moja-organizacja/skrzynka/<id>/przeczytane")
     def mark_read(self, request: Request, id: str) -> Response:
+        """A message marked read; one that is gone meanwhile: the inbox as it is now."""
         me = self._me(request)
-        self._call(me, "POST", "notifications", f"/api/v1/inbox/{id}/read",
-                   idempotency_key=form_key(request))
-        return redirect("/moja-organizacja/skrzynka", code=303)
+        inbox = "/moja-organizacja/skrzynka"
+        return self._act_as(me, request, "notifications", f"/api/v1/inbox/{id}/read", inbox,
+                            lambda exc: redirect(inbox, code=303))
 
     # --- an offer ------------------------------------------------------------------------
     OFFER_LABELS = {
@@ -750,8 +766,12 @@ class WorkspacesMixin:
             try:
                 draft = self._save_draft(me, competition_id, form)
             except Rejected as exc:
-                form.reject(exc)
+                if exc.code == "draft_changed":   # both versions shown, nothing typed lost
+                    form = self._draft_conflict(me, competition_id, form)
+                else:
+                    form.reject(exc)
                 return self._offer_form(request, competition_id, form, exc.status)
+            form.version = str(draft["version"])
             return self._offer_form(request, competition_id, form, draft=draft, saved=True)
         if action == "sprawdz":   # grants' formal check, nothing submitted
             checked = self._check(me, competition_id, form)

@@ -102,6 +102,7 @@ def new_department(data: dict[str, Any], now: datetime) -> dict[str, Any]:
         "email": data["email"],
         "created_at": now,
         "updated_at": now,
+        "version": 0,
     }
 
 

@@ -16,7 +16,7 @@ from wspolpraca.departments import DEPARTMENT_CODE
 from wspolpraca.errors import Conflict, DomainError
 from wspolpraca.mongo import Collection, DomainGauge, count_by
 from wspolpraca.pagination import Page, encode_cursor, paginate
-from wspolpraca.repository import Repository, UnversionedRepository
+from wspolpraca.repository import Repository, UnversionedRepository, backfill_versions
 
 ORGANIZATIONS = "organizations"
 DEPARTMENTS = "departments"
@@ -50,7 +50,9 @@ COLLECTIONS = (
         ),
         migrate=backfill_name_prefixes,
     ),
-    Collection(DEPARTMENTS, (IndexModel([("areas", ASCENDING)], name="areas"),)),
+    # a department carries a version (its ETag, for `If-Match`, issue #18)
+    Collection(DEPARTMENTS, (IndexModel([("areas", ASCENDING)], name="areas"),),
+               migrate=backfill_versions),
     Collection(
         INQUIRIES,
         (
@@ -145,7 +147,7 @@ def _department_cursor(cursor: str) -> str:
     return code
 
 
-class Departments(UnversionedRepository):
+class Departments(Repository):
     collection_name = DEPARTMENTS
     not_found = "Nie ma takiego wydziału."
 

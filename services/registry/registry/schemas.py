@@ -124,8 +124,9 @@ class DepartmentUpdateSchema(Schema):
     email = fields.Email()
 
 
+# `version` is also the record's ETag (`If-Match` on PATCH: 412 `stale` when it changed)
 DepartmentSchema = record_schema("DepartmentSchema", """
-    code name areas:strs contact_person email created_at:time updated_at:time
+    code name areas:strs contact_person email created_at:time updated_at:time version:int
 """, with_id=False, code=fields.String(attribute="_id"))
 
 

@@ -238,10 +238,12 @@ class OrganizationSearch(DependencyProvider):
     Two ways a change arrives, both read back from the database:
     - the organisation events the relay publishes (the guarantee: every committed change,
       whichever process made it, also after a lost notice);
-    - at once: an organisation change this process commits is applied here and announced on
-      the fanout exchange `registry.search` to the other processes (a notice of ids only,
-      not durable), so a replica sees it in a fraction of a second even when another
-      replica's relay holds the lease and publishes the event only at its next sweep.
+    - at once: an organisation change this process commits is read back here by the follower
+      within `POLL_SECONDS` (the commits of that moment in one query, off the request's path)
+      or by the next search on this process, whichever comes first, and announced on the
+      fanout exchange `registry.search` to the other processes (a notice of ids only, not
+      durable), so a replica sees it in a fraction of a second even when another replica's
+      relay holds the lease and publishes the event only at its next sweep.
     """
 
     def setup(self) -> None:
@@ -251,6 +253,7 @@ class OrganizationSearch(DependencyProvider):
         self._stopped = False
         self._finished = threading.Event()
         self._dirty: set[str] = set()
+        self._catching_up = threading.Lock()
         self._to_announce: set[str] = set()
         self._mongo().commit_listeners.append(self._committed)
         SCRAPE_TIME.register(
@@ -278,6 +281,12 @@ class OrganizationSearch(DependencyProvider):
         index = self.index
         if index is None:
             return None
+        if self._dirty or self._catching_up.locked():  # marked, or being read back now
+            try:
+                self._catch_up(index)
+            except Exception:  # the database answers this one
+                log.warning("could not read back organisations for search", exc_info=True)
+                return None
         items, next_cursor = index.search(q, area, status, district, limit, cursor)
         return Response(page_body(items, next_cursor), mimetype="application/json")
 
@@ -286,23 +295,32 @@ class OrganizationSearch(DependencyProvider):
         return next(d for d in self.container.dependencies if isinstance(d, Mongo))
 
     def _committed(self, records: list[dict[str, Any]]) -> None:
-        """After a transaction of this process committed: its organisations are read back
-        before the request answers (a search that follows on this process sees the change),
-        and announced to the other processes by the follower."""
+        """After a transaction of this process committed: its organisations are marked to be
+        read back, by the follower within `POLL_SECONDS` (the commits of that moment in one
+        query, not one read per request) or by the next search on this process, whichever
+        comes first (`_catch_up`: a search that follows on this process sees the change), and
+        announced to the other processes by the follower."""
         ids = {r["body"]["subject"] for r in records
                if str(r.get("routing_key", "")).startswith("organization.")}
         if not ids:
             return
         self._to_announce |= ids
-        index = self.index
-        if index is None:  # loading: the organisation's event reaches the new index
+        if self.index is None:  # loading: the organisation's event reaches the new index
             return
-        try:
-            refresh(index, self._mongo().db, ids)
-        except Exception:  # the write committed; its event brings the change too
-            log.warning("could not read back organisations %s for search", sorted(ids),
-                        exc_info=True)
-            self._dirty |= ids
+        self._dirty |= ids
+
+    def _catch_up(self, index: OrganizationIndex) -> None:
+        """Read back what is marked for it (the lock: a read-back the follower has begun is
+        finished before a search answers); on a database error the marks stay, and raise."""
+        with self._catching_up:
+            if not self._dirty:
+                return
+            ids, self._dirty = self._dirty, set()
+            try:
+                refresh(index, self._mongo().db, ids)
+            except Exception:
+                self._dirty |= ids
+                raise
 
     def _run(self) -> None:
         try:
@@ -356,8 +374,7 @@ class OrganizationSearch(DependencyProvider):
                     except TimeoutError:
                         pass
                     if self._dirty:
-                        ids, self._dirty = self._dirty, set()
-                        refresh(index, db, ids)
+                        self._catch_up(index)
                     if self._to_announce:
                         ids, self._to_announce = self._to_announce, set()
                         producer.publish({"ids": sorted(ids), "from": self.queue_name},

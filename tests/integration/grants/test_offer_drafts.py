@@ -57,6 +57,60 @@ def test_a_draft_is_saved_resumed_and_gone_once_the_offer_is_submitted(
                  "deadline_passed")
 
 
+def test_a_draft_saved_meanwhile_on_another_device_is_not_overwritten(
+        grants, registry, officer, token):
+    org_id, ngo = verified_organization(registry, grants, token, officer)
+    adopted_programme(grants, officer)
+    competition = announced_competition(grants, officer)
+    draft = f"{COMPETITIONS}/{competition['id']}/offer-draft"
+
+    created = grants.put(draft, ngo, json={"organization_id": org_id,
+                                           "values": {"title": "Festiwal"}})
+    assert created.status_code == 200, created.text
+    assert created.json()["version"] == 0
+    read = grants.get(draft, ngo, params={"organization_id": org_id}).json()
+    assert read["version"] == 0
+
+    # the laptop saves from version 0: version 1
+    laptop = grants.put(draft, ngo, json={"organization_id": org_id, "version": 0,
+                                          "values": {"title": "Festiwal (laptop)"}})
+    assert laptop.status_code == 200, laptop.text
+    assert laptop.json()["version"] == 1
+
+    # the phone, still at version 0: refused, nothing changed, the current draft told
+    phone = grants.put(draft, ngo, json={"organization_id": org_id, "version": 0,
+                                         "values": {"title": "Festiwal (telefon)"}})
+    error = assert_error(phone, 409, "draft_changed")
+    assert error["fields"] == {} and "w międzyczasie" in error["message"]
+    current = error["current"]
+    assert current["version"] == 1 and current["values"] == {"title": "Festiwal (laptop)"}
+    stored = grants.get(draft, ngo, params={"organization_id": org_id}).json()
+    assert stored["version"] == 1 and stored["values"]["title"] == "Festiwal (laptop)"
+
+    # the phone saves again from the version it was told: it goes through
+    again = grants.put(draft, ngo, json={"organization_id": org_id, "version": 1,
+                                         "values": {"title": "Festiwal (telefon)"}})
+    assert again.status_code == 200, again.text
+    assert again.json()["version"] == 2
+
+    # without a version, as before: replaced (and counted)
+    plain = grants.put(draft, ngo, json={"organization_id": org_id, "values": {"title": "X"}})
+    assert plain.status_code == 200 and plain.json()["version"] == 3
+
+    # a version that is not a whole number is the field's 422, nothing saved
+    assert_error(grants.put(draft, ngo, json={"organization_id": org_id, "version": "3",
+                                              "values": {"title": "Y"}}), 422,
+                 "validation_failed")
+    assert grants.get(draft, ngo, params={"organization_id": org_id}).json()["version"] == 3
+
+    # discarded meanwhile: a save from a version is told so (nothing recreated)
+    assert grants.delete(draft, ngo, params={"organization_id": org_id}).status_code == 200
+    gone = grants.put(draft, ngo, json={"organization_id": org_id, "version": 3,
+                                        "values": {"title": "Z"}})
+    assert assert_error(gone, 409, "draft_changed")["current"] is None
+    assert grants.get(draft, ngo, params={"organization_id": org_id}).status_code == 404
+
+
 def test_the_formal_check_before_submission_saves_nothing(grants, registry, officer, token):
     org_id, ngo = verified_organization(registry, grants, token, officer)
     adopted_programme(grants, officer)

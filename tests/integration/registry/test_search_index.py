@@ -130,3 +130,30 @@ def test_a_bad_cursor_is_refused_as_the_database_path_refuses_it():
     with pytest.raises(DomainError) as refused:
         OrganizationIndex().search(None, None, None, None, 10, "nie-kursor")
     assert refused.value.code == "invalid_cursor"
+
+
+def test_a_search_on_the_process_that_just_wrote_finds_the_change(start_service, token):
+    """A commit marks its organisations to be read back (by the follower, or by the next search
+    on this process, whichever comes first): a search right after the write finds it."""
+    from registry_helpers import ORGANIZATIONS_PATH, register
+
+    from registry.search_index import OrganizationSearch
+    from registry.service import RegistryService
+    from wspolpraca.testing.waiting import wait_until
+
+    registry = start_service(RegistryService)
+    search = next(d for d in registry.container.dependencies
+                  if isinstance(d, OrganizationSearch))
+    wait_until(lambda: search.index is not None, what="the search index loaded")
+    officer = token("officer")
+    for n in range(3):
+        made = register(registry, token("ngo"), name=f"Fundacja Natychmiastowa nr {n}")
+        found = registry.get(ORGANIZATIONS_PATH, officer,
+                             params={"q": f"natychmiastowa nr {n}"})
+        assert found.status_code == 200, found.text
+        assert [item["id"] for item in found.json()["items"]] == [made["id"]]
+        renamed = registry.patch(f"{ORGANIZATIONS_PATH}/{made['id']}", officer,
+                                 json={"name": f"Fundacja Przemianowana nr {n}"})
+        assert renamed.status_code == 200, renamed.text
+        assert registry.get(ORGANIZATIONS_PATH, officer, params={
+            "q": f"natychmiastowa nr {n}"}).json()["items"] == []

@@ -67,6 +67,12 @@ class Sink:
         # no transaction of its own: the entrypoint records the event as processed
         self.db["seen"].insert_one({"event_id": event.id, "kind": "department"})
 
+    @event_handler("registry", "organization.suspended", keyed_by_event=True)
+    def on_suspended(self, event: CloudEvent) -> None:
+        # the whole effect is one document keyed by the event: its duplicate key is the mark
+        ATTEMPTS[event.id] += 1
+        self.db.insert_keyed_by_event("suspensions", {"subject": event.subject})
+
 
 QUEUE = "evt-registry-organization.registered--sink.on_registered"
 
@@ -114,6 +120,23 @@ def test_an_event_delivered_twice_takes_effect_once(sink, amqp_uri):
     wait_until(lambda: seen(sink, event.id) == 1)
     consumed.wait(event.type, 2)
     assert seen(sink, event.id) == 1
+
+
+def test_a_keyed_handler_applies_a_redelivered_event_once_without_a_processed_mark(sink,
+                                                                                amqp_uri):
+    event = an_event("organization.suspended")
+    consumed = Consumed("sink")
+    for _ in range(3):
+        publish(amqp_uri, event.to_dict(), "organization.suspended")
+    consumed.wait(event.type, 3)  # every copy dealt with: one applied, two duplicates
+    assert consumed.since(event.type, "ok") == 1
+    assert consumed.since(event.type, "duplicate") == 2
+    assert ATTEMPTS[event.id] == 3
+    assert list(sink.db["suspensions"].find({}, {"_id": 1, "subject": 1})) == [
+        {"_id": event.id, "subject": "org-1"}]
+    # the document is its own mark: nothing in processed_events, no transaction
+    assert sink.db["processed_events"].count_documents(
+        {"_id": {"$regex": f":{event.id}$"}}) == 0
 
 
 def test_a_handler_without_a_transaction_is_deduplicated_too(sink, amqp_uri):

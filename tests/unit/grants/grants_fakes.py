@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from grants import domain
-from grants.repository import OfferDrafts, SmallGrantTotals
+from grants.repository import DraftChanged, OfferDrafts, SmallGrantTotals
 from wspolpraca.errors import DomainError
 from wspolpraca.testing.memory import MemoryRepository
 
@@ -63,7 +63,13 @@ class FakeOfferDrafts(FakeRepository):
     not_found = "Nie ma szkicu oferty w tym konkursie."
     key = staticmethod(OfferDrafts.key)
 
-    def put(self, record: dict[str, Any]) -> None:
+    def put(self, record: dict[str, Any], expected: int | None = None) -> None:
+        """As the real one: version 0 on creation, +1 per save, `expected` checked."""
+        stored = self.records.get(record["_id"])
+        version = None if stored is None else stored.get("version", 0)
+        if expected is not None and expected != version:
+            raise DraftChanged(copy.deepcopy(stored))
+        record["version"] = 0 if version is None else version + 1
         self.records[record["_id"]] = copy.deepcopy(record)
 
     def discard(self, competition_id: str, organization_id: str) -> dict[str, Any] | None:

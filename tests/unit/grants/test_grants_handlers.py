@@ -387,3 +387,24 @@ def test_a_draft_is_the_organisations_until_the_deadline_and_emits_nothing(uow):
         uow.run(handlers.save_offer_draft, handlers.OfferForm(NGO, "c1", body))
     assert refused.value.code == "deadline_passed"
     assert uow.routing_keys() == []
+
+
+def test_a_draft_saved_from_an_older_version_changes_nothing_and_tells_the_current(uow):
+    uow.competitions.add(competition("announced", published_at=utcnow()))
+
+    def save(title: str, version: int | None = None) -> dict:
+        body = {"organization_id": "org-o1", "values": {"title": title}}
+        if version is not None:
+            body["version"] = version
+        return uow.run(handlers.save_offer_draft, handlers.OfferForm(NGO, "c1", body))
+
+    assert save("Festyn")["version"] == 0
+    assert save("Festyn (laptop)", 0)["version"] == 1
+    with pytest.raises(Conflict) as refused:
+        save("Festyn (telefon)", 0)
+    assert refused.value.code == "draft_changed" and refused.value.status == 409
+    error = refused.value.to_body()["error"]
+    assert error["fields"] == {} and error["current"]["values"] == {"title": "Festyn (laptop)"}
+    assert uow.offer_drafts.records["c1:org-o1"]["values"] == {"title": "Festyn (laptop)"}
+    assert save("Festyn (telefon)", 1)["version"] == 2
+    assert save("Festyn")["version"] == 3   # without a version: replaced, as before

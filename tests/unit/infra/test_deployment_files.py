@@ -359,9 +359,10 @@ def test_mongo_is_a_keyfile_replica_set_whose_member_the_services_resolve() -> N
 
 
 def test_mongo_creates_a_user_for_every_service() -> None:
-    target = _mount_target("mongo", "./infra/mongo/init-users.js")
+    # one script for compose and Kubernetes (kustomize reads only below infra/k8s/base)
+    target = _mount_target("mongo", "./infra/k8s/base/mongodb/init-users.js")
     assert target.startswith("/docker-entrypoint-initdb.d/") and target.endswith(".js")
-    script = (MONGO_DIR / "init-users.js").read_text(encoding="utf-8")
+    script = (ROOT / "infra/k8s/base/mongodb/init-users.js").read_text(encoding="utf-8")
     listed = re.search(r"const SERVICES = \[([^\]]*)\]", script)
     assert listed, "init-users.js must list the services in `const SERVICES = [...]`"
     assert set(re.findall(r'"([a-z_]+)"', listed.group(1))) == set(DATABASE_SERVICES)

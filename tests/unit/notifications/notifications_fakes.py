@@ -67,6 +67,9 @@ class MemoryDeliveries(MemoryRepository):
         self.records[record["_id"]] = record
         return True
 
+    def add_many(self, records: list[Record]) -> list[Record]:
+        return [record for record in records if self.add(record)]
+
     def retry_dead(self, delivery_id: str, subscription_id: str, now: datetime
                    ) -> Record | None:
         stored = self.records.get(delivery_id)
@@ -146,10 +149,15 @@ class FakeDispatcher:
 
     def __init__(self) -> None:
         self.woken = 0
+        self.handed: list[str] = []
         self.inbox: list[tuple[str, str]] = []
 
     def wake(self) -> None:
         self.woken += 1
+
+    def hand_over(self, records: list[Record]) -> None:
+        self.woken += 1
+        self.handed.extend(r["_id"] for r in records)
 
     def deliver_to_inbox(self, tx, record: Record, audience: str, event: Record, now) -> bool:
         if (record["_id"], audience) in self.inbox:
@@ -198,5 +206,5 @@ class Worker(HandlesCommands):
         self.dispatcher = uow.dispatcher
 
     def unit(self, tx: Any) -> FakeNotificationsUnit:  # type: ignore[override]
-        self.uow.queued = 0
+        self.uow.queued = []
         return self.uow

@@ -132,9 +132,10 @@ def test_only_a_unit_that_queued_a_delivery_wakes_the_dispatcher_and_only_once_c
     uow.subscriptions.add(OFFICERS_EMAIL)
     assert handlers.handle_event(handlers.HandleEvent(
         events.EVENTS["registry.booking.approved"], booking_event()), uow) == 2
-    assert uow.queued == 1 and uow.dispatcher.woken == 0   # not before the commit
+    assert len(uow.queued) == 1 and uow.dispatcher.woken == 0   # not before the commit
     uow.committed()
     assert uow.dispatcher.woken == 1
+    assert uow.dispatcher.handed == [uow.queued[0]["_id"]]   # handed over, not searched for
 
 
 # --- the reminders' timer ----------------------------------------------------------------------

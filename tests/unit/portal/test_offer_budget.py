@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from portal_fakes import Answers
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -29,15 +30,6 @@ FUNDED = {"id": OFFER, "title": "Koncerty", "competition_id": "b" * 24, "status"
           "task_start": "2027-04-01", "task_end": "2027-10-31",
           "cost_items": [{"name": "Druk", "amount": "400.00"},
                          {"name": "Sala", "amount": "600.00"}]}
-
-
-class Answers:
-    """A fake backend's `personal`: `answer` gives what the service answers; the keywords a
-    newer `_call` may add (`if_match`; `tagged`: the answer with its ETag) are taken too."""
-
-    def personal(self, method, service, path, token, *, tagged=False, if_match=None, **kw):
-        found = self.answer(method, service, path, token, **kw)
-        return (found, None) if tagged else found
 
 
 class Backends(Answers):

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from portal_fakes import Answers
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -41,15 +42,6 @@ RECORDS = {
     f"/api/v1/programmes/{PROGRAMME}": {"id": PROGRAMME, "title": "Program na 2027",
                                         "year": 2027, "status": "draft"},
 }
-
-
-class Answers:
-    """A fake backend's `personal`: `answer` gives what the service answers; the keywords a
-    newer `_call` may add (`if_match`; `tagged`: the answer with its ETag) are taken too."""
-
-    def personal(self, method, service, path, token, *, tagged=False, if_match=None, **kw):
-        found = self.answer(method, service, path, token, **kw)
-        return (found, None) if tagged else found
 
 
 class Backends(Answers):

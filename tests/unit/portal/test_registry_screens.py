@@ -51,6 +51,8 @@ class Registry:
     def __init__(self, answers: dict[tuple[str, str], Any]) -> None:
         self.answers = answers
         self.calls: list[tuple[str, str, Any, str | None]] = []
+        self.conditions: list[str | None] = []   # each write's If-Match
+        self.etag = '"1"'                          # every record's version, as its ETag
 
     def _answer(self, method: str, path: str) -> Any:
         found = self.answers.get((method, path), PUBLIC.get(path) if method == "GET" else None)
@@ -63,7 +65,9 @@ class Registry:
                  if_match: str | None = None, tagged: bool = False) -> Any:
         if method != "GET":
             self.calls.append((method, path, json, idempotency_key))
-        return self._answer(method, path)
+            self.conditions.append(if_match)
+        answer = self._answer(method, path)
+        return (answer, self.etag) if tagged else answer
 
     def get(self, service: str, path: str, **params: Any) -> Any:
         return self._answer("GET", path)
@@ -184,6 +188,74 @@ def test_an_organisations_change_is_a_patch_and_a_new_one_leads_to_representing_
     assert [(m, p) for m, p, _, _ in registry.calls] == [
         ("PATCH", "/api/v1/organizations/o1"), ("POST", "/api/v1/organizations")]
     assert registry.calls[1][2]["areas"] == ["culture"]
+
+
+# --- a change is an edit: its version goes back as If-Match, a 412 shows both versions ---------
+
+CHANGED = {"name": "Fundacja Zielony Skwer", "legal_form": "association", "areas": "sport",
+           "email": "biuro@skwer.pl"}
+
+
+def test_an_organisations_change_form_carries_its_version_and_sends_it_as_if_match() -> None:
+    service, registry = portal({("GET", "/api/v1/organizations/o1"): ORG,
+                                ("PATCH", "/api/v1/organizations/o1"): ORG})
+    page = html(service.ngo_organisation_data(request(
+        "GET", "/moja-organizacja/dane", ["ngo"], org_id="o1")))
+    assert 'name="wersja" value="&#34;1&#34;"' in page and "5261040828" in page
+    saved = service.ngo_save_organisation(request(
+        "POST", "/moja-organizacja/dane", ["ngo"],
+        {**CHANGED, "wersja": '"1"', "idempotency_key": "k7"}, org_id="o1"))
+    assert saved.location == "/moja-organizacja/dane?zapisano=1"
+    assert registry.conditions == ['"1"']
+    assert "nip" not in registry.calls[0][2]            # the NIP never changes
+
+
+def test_an_organisation_changed_meanwhile_is_explained_with_both_versions_and_kept() -> None:
+    service, registry = portal({
+        ("GET", "/api/v1/organizations/o1"): ORG,
+        ("PATCH", "/api/v1/organizations/o1"): Rejected(
+            412, "stale", "Ktoś inny zmienił ten zapis w międzyczasie.", {})})
+    registry.etag = '"2"'                               # what the registry holds now
+    response = service.office_save_organisation(request(
+        "POST", "/urzad/organizacje/o1/zmien", ["officer"],
+        {**CHANGED, "wersja": '"1"', "idempotency_key": "k8"}), "o1")
+    assert response.status_code == 409 and registry.conditions == ['"1"']
+    page = html(response)
+    assert "Ktoś inny zmienił dane tej organizacji w międzyczasie." in page
+    # only what differs, in words (the legal form and the areas by their names)
+    assert "<th scope=\"row\">Forma prawna</th><td class=\"prose\">fundacja</td>" \
+           "<td class=\"prose\">stowarzyszenie</td>" in page
+    assert "<td class=\"prose\">kultura</td>" in page and ">culture<" not in page
+    assert page.count('<th scope="row">') == 2           # the legal form and the areas
+    assert 'value="association" selected' in page         # what was typed stays
+    assert 'name="wersja" value="&#34;2&#34;"' in page    # saving again applies it
+    assert "Popraw następujące błędy" not in page
+
+
+def test_a_resource_and_a_department_are_changed_from_the_version_they_were_read_at() -> None:
+    department = {"code": "culture", "name": "Wydział Kultury", "areas": ["culture"],
+                  "contact_person": "Ola", "email": "k@x.pl"}
+    service, registry = portal({
+        ("GET", "/api/v1/resources/r1"): {"id": "r1", "name": "Sala", "kind": "room",
+                                          "department": "culture", "address": "Piotrkowska 1"},
+        ("PATCH", "/api/v1/resources/r1"): Rejected(412, "stale", "Zmieniono.", {}),
+        ("GET", "/api/v1/departments/culture"): department,
+        ("PATCH", "/api/v1/departments/culture"): department})
+    resource = service.staff_change_resource(request(
+        "POST", "/wydzial/zasoby/r1", ["department"],
+        {"name": "Sala duża", "address": "Piotrkowska 1", "wersja": '"1"'},
+        department="culture"), "wydzial", "r1")
+    assert resource.status_code == 409
+    assert "Ktoś inny zmienił dane tego zasobu w międzyczasie." in html(resource)
+    assert html(resource).count('<th scope="row">') == 1    # the name, not its kind
+    changed = service.office_change_department(request(
+        "POST", "/urzad/wydzialy/culture", ["officer"],
+        {"name": "Wydział Kultury", "areas": "culture", "contact_person": "Jan",
+         "email": "k@x.pl", "wersja": '"1"'}), "culture")
+    assert changed.location == "/urzad/wydzialy?zapisano=1"
+    assert registry.conditions == ['"1"', '"1"']
+    assert registry.calls[1][2] == {"name": "Wydział Kultury", "areas": ["culture"],
+                                    "contact_person": "Jan", "email": "k@x.pl"}
 
 
 def test_the_officers_pages_are_not_for_an_organisation() -> None:

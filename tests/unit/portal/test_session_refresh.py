@@ -7,39 +7,18 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
+
+from portal_fakes import WAIT, RotatingIdentity
 
 from portal.sessions import MemorySessionStore
-from portal.signin import SignInFailed, Tokens
+from portal.signin import Tokens
 from portal.web import Redirect
 from portal.workspaces import WorkspacesMixin
-
-WAIT = 10.0   # seconds a step may take before the test fails
-
-
-class _Identity:
-    """Rotates the refresh token; a reused one revokes the family (as identity's oidc.py)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.used: set[str] = set()
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
-    def refresh(self, tokens: Tokens) -> Tokens:
-        self.calls += 1
-        self.entered.set()
-        assert self.release.wait(WAIT)
-        if tokens.refresh_token in self.used:
-            raise SignInFailed("refresh token reused: family revoked")
-        self.used.add(tokens.refresh_token or "")
-        return replace(tokens, access_token=f"access-{self.calls}",
-                       refresh_token=f"refresh-{self.calls}", expires_at=time.time() + 300)
 
 
 class _Site:
     def __init__(self) -> None:
-        self.provider = _Identity()
+        self.provider = RotatingIdentity()
         self.sessions = MemorySessionStore()
 
 
@@ -105,7 +84,7 @@ def test_a_request_that_waited_for_a_failed_refresh_signs_in_again() -> None:
     session = MemorySessionStore().new()
     session.tokens = Tokens("access-0", "refresh-0", "id", time.time() + 10, {"sub": "s"})
     pages.site.provider.release.set()
-    pages.site.provider.used.add("refresh-0")   # already revoked
+    pages.site.provider.used.append("refresh-0")   # already revoked
     for _ in range(2):
         try:
             pages._me(_Get(session))

@@ -8,10 +8,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from portal_fakes import WAIT, RotatingIdentity
 
 from portal.sessions import (
     COLLECTIONS,
@@ -25,7 +25,6 @@ from portal.signin import Pending, SignInFailed, Tokens
 from wspolpraca.database import ensure_schema
 
 SECRET = "portal-secret-for-the-store-tests-0123456789"
-WAIT = 10.0
 
 
 @pytest.fixture
@@ -108,33 +107,12 @@ def test_reading_touches_the_session_at_most_once_a_minute(db) -> None:
     assert touched.replace(tzinfo=UTC) > old + timedelta(minutes=4)
 
 
-class _Identity:
-    """Rotates the refresh token; a reused one revokes the family (as identity's oidc.py).
-    Holds each refresh until the test releases it."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.used: list[str] = []
-        self.entered = threading.Event()
-        self.release = threading.Event()
-
-    def refresh(self, tokens: Tokens) -> Tokens:
-        self.calls += 1
-        self.entered.set()
-        assert self.release.wait(WAIT)
-        if tokens.refresh_token in self.used:
-            raise SignInFailed("refresh token reused: family revoked")
-        self.used.append(tokens.refresh_token or "")
-        return replace(tokens, access_token=f"access-{self.calls}",
-                       refresh_token=f"refresh-{self.calls}", expires_at=time.time() + 300)
-
-
 def test_two_replicas_refreshing_one_session_send_its_refresh_token_once(db) -> None:
     waiting = threading.Semaphore(0)
     first = SessionStore(db, SECRET)
     second = SessionStore(db, SECRET, on_wait=waiting.release)
     session_id = _signed_in(first, expires_in=10)   # within the refresh margin
-    identity = _Identity()
+    identity = RotatingIdentity()
     answers: dict[str, object] = {}
 
     def request(name: str, store: SessionStore) -> None:
@@ -165,7 +143,7 @@ def test_two_replicas_refreshing_one_session_send_its_refresh_token_once(db) -> 
 def test_a_replica_waiting_for_a_refused_refresh_signs_in_again(db) -> None:
     store = SessionStore(db, SECRET)
     session_id = _signed_in(store, expires_in=10)
-    identity = _Identity()
+    identity = RotatingIdentity()
     identity.release.set()
     identity.used.append("refresh-0")            # already revoked
     session = store.get(session_id)
@@ -181,7 +159,7 @@ def test_a_claim_left_by_a_replica_that_died_runs_out(db) -> None:
     session_id = _signed_in(store, expires_in=10)
     db[SESSIONS].update_one({}, {"$set": {"refreshing": {
         "by": "dead", "until": datetime.now(UTC) - timedelta(seconds=1)}}})
-    identity = _Identity()
+    identity = RotatingIdentity()
     identity.release.set()
     session = store.get(session_id)
     store.refresh(session, identity.refresh)
@@ -191,7 +169,7 @@ def test_a_claim_left_by_a_replica_that_died_runs_out(db) -> None:
 def test_a_fresh_token_is_not_refreshed(db) -> None:
     store = SessionStore(db, SECRET)
     session = store.get(_signed_in(store, expires_in=600))
-    identity = _Identity()
+    identity = RotatingIdentity()
     store.refresh(session, identity.refresh)
     assert identity.calls == 0 and session.tokens.access_token == "access-0"
 

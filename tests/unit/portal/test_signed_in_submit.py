@@ -81,3 +81,22 @@ def test_an_action_refused_is_what_the_page_makes_of_it() -> None:
                            lambda exc: Response(exc.message, status=exc.status))
     assert (answer.status_code, answer.get_data(as_text=True)) == (409, "Już zatwierdzono.")
     assert pages.calls[0][4] == {"json": None, "idempotency_key": "key-1", "if_match": None}
+
+
+def test_an_invitation_refused_is_told_at_the_rows_field_and_nothing_more_is_sent() -> None:
+    pages = Pages(refusal=refusal(422, {"email": ["Not a valid email address."]}))
+    typed = Form.read(SimpleNamespace(form=MultiDict({"members_1_email": "x"})),
+                      ("members_1_name", "members_1_email"), {})
+    assert pages._invite(ME, typed, "x", "Ewa", ["committee"], at="members_1_") is None
+    assert typed.errors == {"members_1_email": ["Wpisz adres e-mail, np. nazwa@example.pl."]}
+    shown: list[int] = []
+    pages._submit_as(ME, REQUEST, typed, "grants", "/api/v1/c/committee", {}, "/done",
+                     again(shown))
+    assert shown == [422] and len(pages.calls) == 1     # the invitation only
+
+
+def test_an_invitation_refused_without_a_field_is_told_at_the_email() -> None:
+    pages = Pages(refusal=refusal(409, message="Konto jest zablokowane."))
+    typed = Form.read(REQUEST, ("name", "email"), {})
+    assert pages._invite(ME, typed, "a@b.pl", "Ewa", []) is None
+    assert typed.errors == {"email": ["Konto jest zablokowane."]}

@@ -13,7 +13,7 @@ RENDER = re.compile(r'render\(\s*(?:request,\s*)?"(?P<template>workspace/[\w.]+)
 
 def test_every_render_of_a_paging_template_passes_its_listing() -> None:
     paging = {f"workspace/{t.name}" for t in (PORTAL / "templates" / "workspace").glob("*.html")
-              if re.search(r"\blist_(pager|filters)\(\s*listing\b", t.read_text("utf-8"))}
+              if re.search(r"\blist_(pager|filters|end)\(\s*listing\b", t.read_text("utf-8"))}
     assert paging, "no template pages a list: has the macro been renamed?"
     missing = []
     for module in PORTAL.glob("*.py"):

@@ -1,6 +1,6 @@
 // Run by the Job `mongodb-init` (mongosh as the root user against mongodb-0): initiates the
 // 3-member replica set rs0 once; running it again changes nothing. The services' users are then
-// created by infra/mongo/init-users.js (mounted next to it) with their passwords from Secrets.
+// created by init-users.js (mounted next to it) with their passwords from Secrets.
 const members = [0, 1, 2].map((i) => ({
   _id: i,
   host: `mongodb-${i}.mongodb-nodes.wspolpraca.svc.cluster.local:27017`,

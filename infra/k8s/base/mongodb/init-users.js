@@ -10,7 +10,7 @@
 // docker-compose mounts this file into /docker-entrypoint-initdb.d/, where the mongo image runs
 // it once, on the first start of an empty data volume (before the replica set exists). It is
 // idempotent, so it can be run again by hand to add a service or rotate passwords:
-//   mongosh "mongodb://root:<root password>@<host>/admin?replicaSet=rs0" infra/mongo/init-users.js
+//   mongosh "mongodb://root:<root password>@<host>/admin?replicaSet=rs0" infra/k8s/base/mongodb/init-users.js
 // with the MONGO_PASSWORD_<SERVICE> variables set in that shell.
 
 const SERVICES = ["registry", "grants", "consultations", "notifications", "reporting",

@@ -75,7 +75,9 @@ def check_offer(command: OfferForm, uow: GrantsUnit) -> dict[str, Any]:
 
 def save_offer_draft(command: OfferForm, uow: GrantsUnit) -> Record:
     """The organisation's draft in an open competition, replaced as it is typed (no event:
-    a draft is nobody's business but the organisation's until it is submitted)."""
+    a draft is nobody's business but the organisation's until it is submitted). With the
+    `version` the editor started from, a draft saved meanwhile by someone else (a colleague,
+    another device) is not overwritten: 409 `draft_changed` with the current one."""
     competition_id, organization_id = command.competition_id, command.body["organization_id"]
     access.check_acts_for(command.principal, organization_id)
     competition = open_competition(uow, competition_id)
@@ -84,7 +86,7 @@ def save_offer_draft(command: OfferForm, uow: GrantsUnit) -> Record:
               "competition_id": competition_id, "organization_id": organization_id,
               "values": command.body["values"], "updated_at": utcnow(),
               "updated_by": command.principal.sub}
-    uow.offer_drafts.put(record)
+    uow.offer_drafts.put(record, command.body.get("version"))
     return record
 
 
