@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
+from types import SimpleNamespace
+from typing import Any
 
+from portal.sessions import Session
 from portal.signin import SignInFailed, Tokens
+from portal.web import Site
 
 WAIT = 10.0   # seconds a step may take before the test fails
 
@@ -39,3 +43,16 @@ class Answers:
     def personal(self, method, service, path, token, *, tagged=False, if_match=None, **kw):
         found = self.answer(method, service, path, token, **kw)
         return (found, None) if tagged else found
+
+
+def signed_in(roles: list[str], **claims: Any) -> Session:
+    """A session of someone signed in with `roles` (and any other claims: org_id, sub)."""
+    return Session("s", tokens=Tokens(access_token="t", refresh_token=None, id_token="",
+                                      expires_at=2**40, claims={"roles": roles, **claims}))
+
+
+def site_on(backends: Any) -> Site:
+    """The portal's Site with a fake backend in place of the services."""
+    site = Site("sekret", urls={}, provider=SimpleNamespace(issuer="http://id.example"))
+    site.backends = backends
+    return site

@@ -6,20 +6,16 @@ after a lower grant."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from portal_fakes import Answers
+from portal_fakes import Answers, signed_in, site_on
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from portal.backend import Rejected
 from portal.offer_budget import OfferBudgetMixin, lower_grant
 from portal.offer_work import OfferWorkMixin
-from portal.sessions import Session
-from portal.signin import Tokens
-from portal.web import Site
 from portal.workspaces import WorkspacesMixin
 
 OFFER = "a" * 24
@@ -52,15 +48,13 @@ class Backends(Answers):
 
 class Pages(WorkspacesMixin, OfferWorkMixin, OfferBudgetMixin):
     def _me(self, request):
-        return Session("s", tokens=Tokens(access_token="t", refresh_token=None, id_token="",
-                                          expires_at=2**40, claims={"roles": ["ngo"]}))
+        return signed_in(["ngo"])
 
 
 @pytest.fixture
 def pages() -> Pages:
     made = Pages()
-    made.site = Site("sekret", urls={}, provider=SimpleNamespace(issuer="http://id.example"))
-    made.site.backends = Backends()
+    made.site = site_on(Backends())
     return made
 
 

@@ -7,19 +7,16 @@ that page goes through. Submitting the offer is unaffected."""
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from portal_fakes import Answers
+from portal_fakes import Answers, signed_in, site_on
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from portal.backend import NotFound, Rejected
 from portal.offer_work import OfferWorkMixin
 from portal.sessions import Session
-from portal.signin import Tokens
-from portal.web import Site
 from portal.workspaces import WorkspacesMixin
 
 ORG, COMPETITION = "a" * 24, "b" * 24
@@ -77,16 +74,13 @@ class Pages(WorkspacesMixin, OfferWorkMixin):
         return SESSION
 
 
-SESSION = Session("s", tokens=Tokens(access_token="t", refresh_token=None, id_token="",
-                                     expires_at=2**40, claims={"roles": ["ngo"],
-                                                               "org_id": ORG, "sub": "u1"}))
+SESSION = signed_in(["ngo"], org_id=ORG, sub="u1")
 
 
 @pytest.fixture
 def pages() -> Pages:
     made = Pages()
-    made.site = Site("sekret", urls={}, provider=SimpleNamespace(issuer="http://id.example"))
-    made.site.backends = Grants()
+    made.site = site_on(Grants())
     return made
 
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from portal_fakes import Answers
+from portal_fakes import Answers, signed_in, site_on
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -23,8 +23,6 @@ from portal.office_grants import (
     offers_rejectable,
     shown,
 )
-from portal.sessions import Session
-from portal.signin import Tokens
 from portal.web import NotAllowed, Site
 from portal.workspaces import WorkspacesMixin
 
@@ -67,15 +65,13 @@ class Pages(WorkspacesMixin, OfficeGrantsMixin):
     roles: list[str] = ["officer"]
 
     def _me(self, request):
-        return Session("s", tokens=Tokens(access_token="t", refresh_token=None, id_token="",
-                                          expires_at=2**40, claims={"roles": self.roles}))
+        return signed_in(self.roles)
 
 
 @pytest.fixture
 def pages() -> Pages:
     made = Pages()
-    made.site = Site("sekret", urls={}, provider=SimpleNamespace(issuer="http://id.example"))
-    made.site.backends = Backends()
+    made.site = site_on(Backends())
     return made
 
 
