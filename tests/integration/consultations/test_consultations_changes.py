@@ -6,7 +6,7 @@ move of one of its meetings or of the council's meeting with a stale If-Match an
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from consultations_helpers import (
     CONSULTATIONS,
@@ -118,14 +118,19 @@ def test_a_meeting_moved_outside_the_consultation_is_422_and_unknown_is_404(serv
     assert_error(service.post(f"{path}/{'0' * 24}/cancel", officer, json={"reason": "x"}), 404)
 
 
-def test_a_council_meeting_moved_and_called_off_is_told(service, officer, events):
+def council_meeting(service, officer) -> tuple[dict, datetime, str]:
+    """A council's meeting a week ahead: the council, when it starts, the meeting's path."""
     council = create_council(service, officer)
     starts = now() + timedelta(days=7)
     meeting = service.post(f"{COUNCILS}/{council['id']}/meetings", officer, json={
         "title": "Posiedzenie RDPP nr 1", "starts_at": iso(starts),
         "ends_at": iso(starts + timedelta(hours=3)), "place": "Ratusz",
         "agenda": ["Wybór przewodniczącego"]}).json()
-    path = f"{COUNCILS}/{council['id']}/meetings/{meeting['id']}"
+    return council, starts, f"{COUNCILS}/{council['id']}/meetings/{meeting['id']}"
+
+
+def test_a_council_meeting_moved_and_called_off_is_told(service, officer, events):
+    council, starts, path = council_meeting(service, officer)
 
     moved = service.post(f"{path}/move", officer, json={
         "starts_at": iso(starts + timedelta(days=1)),
@@ -188,13 +193,7 @@ def test_a_consultation_edited_from_a_stale_version_is_412_and_changes_nothing(
 
 def test_a_council_meeting_moved_from_a_stale_version_is_412_and_changes_nothing(
         service, officer):
-    council = create_council(service, officer)
-    starts = now() + timedelta(days=7)
-    meeting = service.post(f"{COUNCILS}/{council['id']}/meetings", officer, json={
-        "title": "Posiedzenie RDPP nr 1", "starts_at": iso(starts),
-        "ends_at": iso(starts + timedelta(hours=3)), "place": "Ratusz",
-        "agenda": ["Wybór przewodniczącego"]}).json()
-    path = f"{COUNCILS}/{council['id']}/meetings/{meeting['id']}"
+    council, starts, path = council_meeting(service, officer)
     read = service.get(path)                         # public, like the list
     assert read.status_code == 200 and read.json()["title"] == "Posiedzenie RDPP nr 1"
     tag = read.headers["ETag"]
