@@ -269,6 +269,17 @@ def send(amqp_uri: str, service: str, routing_key: str, subject: str, data: dict
     return event
 
 
+def organization(org_id: str, email: str, areas: list[str], status: str = "verified",
+                 name: str | None = None) -> dict:
+    """The registry's `organization.*` body of an organisation (as projected: its address and
+    areas decide who hears of it)."""
+    return {"id": org_id, "name": name or f"Organizacja {org_id[-1]}",
+            "legal_form": "association", "nip": "5260250274", "regon": None, "krs": None,
+            "areas": areas, "email": email, "district": None, "status": status,
+            "public_benefit_status": None, "version": 2, "reason": None,
+            "changed_by": "user-officer", "changed_at": "2027-03-01T10:00:00.000Z"}
+
+
 def routed_inquiry(department: str = "culture", area: str = "culture",
                    **data) -> CloudEvent:
     payload = {"id": "665f1c2a9b1e8a0087654321", "subject": "Sala na próby chóru",

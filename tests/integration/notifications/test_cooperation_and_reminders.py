@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_hook
-from notifications_helpers import FAST, all_delivered, feed, publish, send, text_of
+from notifications_helpers import FAST, all_delivered, feed, organization, publish, send, text_of
 
 from notifications.domain import local_today
 from notifications.service import NotificationsService
@@ -32,12 +32,8 @@ def at(moment) -> str:
 def running(start_service, smtp, amqp_uri):
     service = start_service(NotificationsService, timers_enabled=True, extra={
         **FAST, "smtp_host": "127.0.0.1", "smtp_port": smtp.port})
-    send(amqp_uri, "registry", "organization.verified", NGO, {
-        "id": NGO, "name": "Chór <Miejski>", "legal_form": "association",
-        "nip": "5260250274", "regon": None, "krs": None, "areas": ["culture"],
-        "email": NGO_EMAIL, "district": None, "status": "verified",
-        "public_benefit_status": None, "version": 2, "reason": None,
-        "changed_by": "user-officer", "changed_at": "2027-03-01T10:00:00.000Z"})
+    send(amqp_uri, "registry", "organization.verified", NGO,
+         organization(NGO, NGO_EMAIL, ["culture"], name="Chór <Miejski>"))
     wait_until(lambda: service.db["organizations"].find_one({"_id": NGO}))
     return service
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from icalendar import Calendar
-from notifications_helpers import all_delivered, publish, send, text_of
+from notifications_helpers import all_delivered, organization, publish, send, text_of
 
 from notifications.domain import signature_valid
 from wspolpraca.testing.sync import wait_handled
@@ -19,14 +19,6 @@ SPORT_NGO = "665f1c2a9b1e8a0000000002"
 PENDING_NGO = "665f1c2a9b1e8a0000000003"
 COMPETITION = "665f1c2a9b1e8a00000000c1"
 ANNOUNCED = "grants.competition.announced"
-
-
-def organization(org_id, email, areas, status="verified"):
-    return {"id": org_id, "name": f"Organizacja {org_id[-1]}", "legal_form": "association",
-            "nip": "5260250274", "regon": None, "krs": None, "areas": areas, "email": email,
-            "district": None, "status": status, "public_benefit_status": None, "version": 2,
-            "reason": None, "changed_by": "user-officer",
-            "changed_at": "2027-03-01T10:00:00.000Z"}
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 
-from notifications_helpers import FAST, all_delivered, routed_inquiry, send, text_of
+from notifications_helpers import FAST, all_delivered, organization, routed_inquiry, send, text_of
 
 from notifications import handlers
 from notifications.domain import local_today
@@ -80,12 +80,8 @@ def test_the_reminder_timers_of_two_notifications_replicas_remind_each_report_on
     replicas = [start_service(NotificationsService, mongo_database=database,
                               timers_enabled=True, extra=extra) for _ in range(2)]
     db = replicas[0].db
-    send(amqp_uri, "registry", "organization.verified", NGO, {
-        "id": NGO, "name": "Chór Miejski", "legal_form": "association",
-        "nip": "5260250274", "regon": None, "krs": None, "areas": ["culture"],
-        "email": NGO_EMAIL, "district": None, "status": "verified",
-        "public_benefit_status": None, "version": 2, "reason": None,
-        "changed_by": "user-officer", "changed_at": "2027-03-01T10:00:00.000Z"})
+    send(amqp_uri, "registry", "organization.verified", NGO,
+         organization(NGO, NGO_EMAIL, ["culture"], name="Chór Miejski"))
     wait_until(lambda: db["organizations"].find_one({"_id": NGO}), what="the organisation")
     contracts = [f"665f1c2a9b1e8a00000b{n:04d}" for n in range(4)]
     for contract_id in contracts:  # each report due in 5 days: its reminder (7 days) is due
