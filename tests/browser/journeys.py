@@ -117,10 +117,11 @@ def signed_in_officer(city, context_factory, stamp: str):
 
 # --- accounts and organisations through the APIs ----------------------------------------------
 
-def staff_account(city, email: str, name: str, roles: list[str]) -> str:
-    """An active account made by the administrator (password PASSWORD): its id."""
+def staff_account(city, email: str, name: str, roles: list[str], **extra: Any) -> str:
+    """An active account made by the administrator (password PASSWORD; `extra`: its
+    department): its id."""
     created = requests.post(city.url("identity") + "/api/v1/accounts/staff", json={
-        "email": email, "name": name, "roles": roles, "password": PASSWORD},
+        "email": email, "name": name, "roles": roles, "password": PASSWORD, **extra},
         headers=admin_headers(), timeout=10)
     assert created.status_code == 201, created.text
     return created.json()["id"]
@@ -130,6 +131,14 @@ def officer_account(city, stamp: str) -> str:
     """An officer of the test's own (the demo's officer enrols its TOTP in journey 1)."""
     email = f"urzednik-{stamp}@example.org"
     staff_account(city, email, "Olga Urzędniczka", ["officer"])
+    return email
+
+
+def department_account(city, stamp: str, department: str) -> str:
+    """A department's staff account of the test's own (the demo's department enrols its TOTP
+    in journey 5)."""
+    email = f"wydzial-{stamp}@example.org"
+    staff_account(city, email, "Wanda Wydziałowa", ["department"], department=department)
     return email
 
 
@@ -307,3 +316,25 @@ def resident_comments(city, context_factory, path: str, who: tuple[str, str], te
     resident.get_by_role("button", name="Wyślij uwagę").click()
     arrive(resident, city, r"wyslano=1")
     return resident
+
+
+# --- by keyboard alone ---------------------------------------------------------------------
+
+MAX_TABS = 400   # Tab presses before a control counts as unreachable
+
+
+def tab_to(page, target, limit: int = MAX_TABS) -> None:
+    """Tab (forwards) until `target` (a locator) has the focus, as a keyboard user does."""
+    handle = target.element_handle()
+    for _ in range(limit):
+        if page.evaluate("e => e === document.activeElement", handle):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} never reached by Tab")
+
+
+def retype(page, field_id: str, text: str) -> None:
+    """Tab to a filled field, select what it holds and type over it."""
+    tab_to(page, page.locator(f"#{field_id}"))
+    page.keyboard.press("Control+a")
+    page.keyboard.type(text)

@@ -20,24 +20,13 @@ from journeys import (
     represented_organisation,
     signed_in,
     signed_in_officer,
+    tab_to,
 )
 from pymongo import MongoClient
 
 from conftest import wait_for
 from portal import formatting
 from portal.formatting import WARSAW
-
-MAX_TABS = 250
-
-
-def tab_to(page, target) -> None:
-    """Tab (forwards) until `target` (a locator) has the focus, as a keyboard user does."""
-    handle = target.element_handle()
-    for _ in range(MAX_TABS):
-        if page.evaluate("e => e === document.activeElement", handle):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"{target} never reached by Tab")
 
 
 def follow(page, city, name: str, pattern: str, within: str = "main") -> None:

@@ -18,6 +18,7 @@ from journeys import (
     PASSWORD,
     arrive,
     checked,
+    department_account,
     officer_account,
     officer_headers,
     open_competition,
@@ -142,7 +143,7 @@ def test_the_department_and_the_organisation_page_their_bookings_by_keyboard(
 
     department = context_factory(viewport={"width": 1280, "height": 900}).new_page()
     department.goto("/wydzial")
-    sign_in_at_identity(department, department_account(city, stamp), PASSWORD)
+    sign_in_at_identity(department, department_account(city, stamp, DEPARTMENT), PASSWORD)
     secret = re.search(r"secret=([A-Z2-7]+)",
                        department.locator("#otpauth").inner_text()).group(1)
     department.get_by_label("Kod z aplikacji").fill(
@@ -166,14 +167,6 @@ def offset(day: str) -> str:
     return f"{hours:02d}:00"
 
 
-def department_account(city, stamp: str) -> str:
-    email = f"wydzial-{stamp}@example.org"
-    created = requests.post(city.url("identity") + "/api/v1/accounts/staff", json={
-        "email": email, "name": "Ewa Wydziałowa", "roles": ["department"],
-        "department": DEPARTMENT, "password": PASSWORD}, timeout=10,
-        headers={"Authorization": "Bearer " + mint_token("browser-admin", ["admin"])})
-    assert created.status_code == 201, created.text
-    return email
 
 
 def second_page(page, city, address: str, name: str) -> None:

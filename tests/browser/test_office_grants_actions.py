@@ -18,6 +18,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import requests
+from journeys import retype
 from test_council_meetings import press, tab_to, type_into
 from test_journey_3 import represented_organisation, signed_in, signed_in_officer
 from test_journey_sessions import signed_contract
@@ -192,11 +193,6 @@ def contract_for(city, competition: dict, offer: dict) -> requests.Response:
                                              "ends_on": competition["task_end"][:10]}]})
 
 
-def retype(page, field_id: str, text: str) -> None:
-    """Tab to a filled field, select what it holds and type over it."""
-    tab_to(page, page.locator(f"#{field_id}"))
-    page.keyboard.press("Control+a")
-    page.keyboard.type(text)
 
 
 def test_the_organisation_updates_its_budget_to_a_lower_grant_by_keyboard(

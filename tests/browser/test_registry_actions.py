@@ -24,6 +24,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import requests
+from journeys import retype
 from pymongo import MongoClient
 from test_council_meetings import follow, press, tab_to, type_into
 from test_journey_3 import represented_organisation, signed_in, signed_in_officer
@@ -41,10 +42,6 @@ def error_at(page, field_id: str) -> str:
     return page.locator(f"#{field_id}").locator("xpath=..").inner_text()
 
 
-def retype(page, field_id: str, text: str) -> None:
-    tab_to(page, page.locator(f"#{field_id}"))
-    page.keyboard.press("Control+A")
-    page.keyboard.type(text)
 
 
 def send(page, button: str) -> None:

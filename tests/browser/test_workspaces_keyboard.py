@@ -39,14 +39,14 @@ import pytest
 import requests
 from journeys import (
     DEMO_PASSWORD,
-    PASSWORD,
-    admin_headers,
     arrive,
     checked,
+    department_account,
     officer_account,
     officer_headers,
     sign_in_at_identity,
     sign_in_officer,
+    tab_to,
 )
 
 from conftest import DESKTOP, screenshot
@@ -265,14 +265,6 @@ def walk_workspace(page, role: str, home: str, prefixes: tuple[str, ...],
 
 # --- by keyboard alone: reaching a control, typing, sending ----------------------------------
 
-def tab_to(page, target) -> None:
-    """Tab (forwards) until `target` (a locator) has the focus."""
-    handle = target.element_handle()
-    for _ in range(MAX_TABS):
-        if page.evaluate("e => e === document.activeElement", handle):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"{target} never reached by Tab")
 
 
 def type_into(page, target, text: str) -> None:
@@ -388,15 +380,6 @@ def test_the_officers_workspace_by_keyboard(city, context_factory) -> None:
     checked(officer, "klawiatura-urzad-szkolenie-ogloszone")
 
 
-def department_account(city, stamp: str) -> str:
-    """A department's staff account of the test's own (the demo's department enrols its TOTP
-    in journey 5): the demo's first department."""
-    email = f"wydzial-{stamp}@example.org"
-    created = requests.post(city.url("identity") + "/api/v1/accounts/staff", json={
-        "email": email, "name": "Wanda Wydziałowa", "roles": ["department"],
-        "password": PASSWORD, "department": DEPARTMENT}, headers=admin_headers(), timeout=10)
-    assert created.status_code == 201, created.text
-    return email
 
 
 def inquiry_for_the_department(city, subject: str) -> dict:
@@ -419,7 +402,8 @@ def inquiry_for_the_department(city, subject: str) -> dict:
 def test_the_departments_workspace_by_keyboard(city, context_factory) -> None:
     stamp = uuid.uuid4().hex[:8]
     department = context_factory(viewport=DESKTOP).new_page()
-    sign_in_officer(department, city, department_account(city, stamp), landing="/wydzial")
+    sign_in_officer(department, city, department_account(city, stamp, DEPARTMENT),
+                    landing="/wydzial")
     stops = walk_workspace(department, "wydzial", "/wydzial", ("/wydzial", "/urzad/konkursy"))
     assert "/wydzial/zapytania" in stops, stops
 
