@@ -40,12 +40,8 @@ import argparse
 import json
 import os
 import random
-import shutil
-import signal
-import sys
 import threading
 import time
-import traceback
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -60,6 +56,7 @@ from throughput import (
     BenchFailure,
     begin,
     finish,
+    guarded,
     nips,
     percentiles,
     queue_state,
@@ -641,34 +638,16 @@ def main(argv: list[str] | None = None) -> int:
     started, stamp, workdir = begun
     outcome: dict = {"started": started.isoformat(timespec="seconds"),
                      "args": vars(args)}
-    failed: str | None = None
-    with ExitStack() as stack:
-        try:
-            if not args.keep:
-                stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-            print(f"work dir {workdir}; starting SecantusDB, a RabbitMQ vhost and grants ...",
-                  flush=True)
-            outcome["year"] = run_year(args, workdir, stack)
-            if outcome["year"]["problems"]:
-                failed = "; ".join(outcome["year"]["problems"])
-        except KeyboardInterrupt:
-            print("\ninterrupted: stopping everything ...", file=sys.stderr, flush=True)
-            return 130
-        except BenchFailure as exc:
-            failed = str(exc)
-        except Exception as exc:  # noqa: BLE001 - report, keep the logs, clean up
-            traceback.print_exc()
-            failed = f"{type(exc).__name__}: {exc}"
-        finally:
-            if failed:
-                keep = RESULTS / f"grants-year-{stamp}-logs"
-                keep.mkdir(parents=True, exist_ok=True)
-                for log in workdir.glob("*.log"):
-                    shutil.copy(log, keep / log.name)
-                outcome["logs_kept"] = str(keep)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def work(stack: ExitStack) -> str | None:
+        print(f"work dir {workdir}; starting SecantusDB, a RabbitMQ vhost and grants ...",
+              flush=True)
+        outcome["year"] = run_year(args, workdir, stack)
+        return "; ".join(outcome["year"]["problems"]) or None
+
+    interrupted, failed = guarded("grants-year", stamp, workdir, args.keep, outcome, work)
+    if interrupted:
+        return 130
 
     if "year" in outcome:
         print(report(outcome["year"]))

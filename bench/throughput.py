@@ -48,6 +48,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -916,69 +917,48 @@ def main(argv: list[str] | None = None) -> int:
                                  "load_average_at_start": os.getloadavg()},
                      "args": {k: (str(v) if isinstance(v, Path) else v)
                               for k, v in vars(args).items()}}
-    failed: str | None = None
-    with ExitStack() as stack:
-        try:
-            if not args.keep:
-                stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-            print(f"work dir {workdir}; starting SecantusDB and a RabbitMQ vhost ...",
-                  flush=True)
-            vhost = Vhost(prefix="wspolpraca-bench").create()
-            stack.callback(vhost.delete)
-            secantus = SecantusServer(workdir / "secantus", log_path=workdir / "secantus.log")
-            stack.callback(secantus.stop)
-            secantus.start()
-            consumer_db = secantus
-            if args.separate_consumer_db:
-                consumer_db = SecantusServer(workdir / "secantus-consumer",
-                                             log_path=workdir / "secantus-consumer.log")
-                stack.callback(consumer_db.stop)
-                consumer_db.start()
-            rabbit = rabbitmq_pid()
-            profiler = Profiler(args.py_spy)
-            stack.callback(profiler.stop)
 
-            body = sample_event_body()
-            if not args.skip_baseline:
-                print(f"baseline: raw pika, {args.events} confirmed persistent messages of "
-                      f"{len(body)} B ...", flush=True)
-                results["baseline"] = run_baseline(vhost.uri, args.events, body, rabbit)
-                print(f"  {results['baseline']['rate']:,.1f} msgs/s", flush=True)
-            print(f"durable path: {args.events} registrations from {args.concurrency} "
-                  f"clients (+{args.warmup} warm-up) ...", flush=True)
-            results["durable"] = run_durable(args, vhost.uri, secantus, consumer_db, workdir,
-                                             rabbit, stack, profiler)
-            print(f"  {results['durable']['rate']:,.1f} events/s", flush=True)
-            if not args.skip_peer:
-                print(f"peer: nameko-examples' way, {args.events} registrations ...",
-                      flush=True)
-                results["peer"] = run_peer(args, vhost.uri, secantus, workdir, rabbit, stack)
-                print(f"  {results['peer']['rate']:,.1f} events/s", flush=True)
-            problems = results["durable"]["problems"] + results.get("peer", {}).get(
-                "problems", [])
-            if problems:
-                failed = "; ".join(problems)
-        except KeyboardInterrupt:
-            print("\ninterrupted: stopping everything ...", file=sys.stderr, flush=True)
-            return 130
-        except BenchFailure as exc:
-            failed = str(exc)
-        except Exception as exc:  # noqa: BLE001 - report, keep the logs, clean up
-            traceback.print_exc()
-            failed = f"{type(exc).__name__}: {exc}"
-        finally:
-            if args.keep:
-                results["work_dir"] = str(workdir)
-            if failed:
-                keep = RESULTS / f"throughput-{stamp}-logs"
-                keep.mkdir(parents=True, exist_ok=True)
-                for log in workdir.glob("*.log"):
-                    shutil.copy(log, keep / log.name)
-                results["logs_kept"] = str(keep)
-            # stop the services (ExitStack) before printing; Ctrl-C here must not leak them
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    def work(stack: ExitStack) -> str | None:
+        print(f"work dir {workdir}; starting SecantusDB and a RabbitMQ vhost ...",
+              flush=True)
+        vhost = Vhost(prefix="wspolpraca-bench").create()
+        stack.callback(vhost.delete)
+        secantus = SecantusServer(workdir / "secantus", log_path=workdir / "secantus.log")
+        stack.callback(secantus.stop)
+        secantus.start()
+        consumer_db = secantus
+        if args.separate_consumer_db:
+            consumer_db = SecantusServer(workdir / "secantus-consumer",
+                                         log_path=workdir / "secantus-consumer.log")
+            stack.callback(consumer_db.stop)
+            consumer_db.start()
+        rabbit = rabbitmq_pid()
+        profiler = Profiler(args.py_spy)
+        stack.callback(profiler.stop)
+
+        body = sample_event_body()
+        if not args.skip_baseline:
+            print(f"baseline: raw pika, {args.events} confirmed persistent messages of "
+                  f"{len(body)} B ...", flush=True)
+            results["baseline"] = run_baseline(vhost.uri, args.events, body, rabbit)
+            print(f"  {results['baseline']['rate']:,.1f} msgs/s", flush=True)
+        print(f"durable path: {args.events} registrations from {args.concurrency} "
+              f"clients (+{args.warmup} warm-up) ...", flush=True)
+        results["durable"] = run_durable(args, vhost.uri, secantus, consumer_db, workdir,
+                                         rabbit, stack, profiler)
+        print(f"  {results['durable']['rate']:,.1f} events/s", flush=True)
+        if not args.skip_peer:
+            print(f"peer: nameko-examples' way, {args.events} registrations ...",
+                  flush=True)
+            results["peer"] = run_peer(args, vhost.uri, secantus, workdir, rabbit, stack)
+            print(f"  {results['peer']['rate']:,.1f} events/s", flush=True)
+        problems = results["durable"]["problems"] + results.get("peer", {}).get(
+            "problems", [])
+        return "; ".join(problems) or None
+
+    interrupted, failed = guarded("throughput", stamp, workdir, args.keep, results, work)
+    if interrupted:
+        return 130
 
     if "baseline" in results and "durable" in results:
         results["ratio"] = round(results["durable"]["rate"] / results["baseline"]["rate"], 4)
@@ -989,6 +969,41 @@ def main(argv: list[str] | None = None) -> int:
     if "durable" in results:
         print(report(results))
     return finish("throughput", stamp, results, failed)
+
+
+def guarded(name: str, stamp: str, workdir: Path, keep: bool, results: dict,
+            work: Callable[[ExitStack], str | None]) -> tuple[bool, str | None]:
+    """Run a benchmark's `work` (it starts what it needs on the stack and answers what failed,
+    or None) so that everything it started stops, also on Ctrl-C or SIGTERM, and the logs of a
+    failed run are kept under bench/results/<name>-<stamp>-logs; (interrupted, what failed)."""
+    failed: str | None = None
+    with ExitStack() as stack:
+        try:
+            if not keep:
+                stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+            failed = work(stack)
+        except KeyboardInterrupt:
+            print("\ninterrupted: stopping everything ...", file=sys.stderr, flush=True)
+            return True, None
+        except BenchFailure as exc:
+            failed = str(exc)
+        except Exception as exc:  # noqa: BLE001 - report, keep the logs, clean up
+            traceback.print_exc()
+            failed = f"{type(exc).__name__}: {exc}"
+        finally:
+            if keep:
+                results["work_dir"] = str(workdir)
+            if failed:
+                kept = RESULTS / f"{name}-{stamp}-logs"
+                kept.mkdir(parents=True, exist_ok=True)
+                for log in workdir.glob("*.log"):
+                    shutil.copy(log, kept / log.name)
+                results["logs_kept"] = str(kept)
+            # stop the services (ExitStack) before printing; Ctrl-C here must not leak them
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    return False, failed
 
 
 def finish(name: str, stamp: str, results: dict, failed: str | None) -> int:
