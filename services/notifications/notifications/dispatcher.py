@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from eventlet import Timeout
 from eventlet import sleep as eventlet_sleep
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
@@ -124,8 +125,14 @@ class Dispatcher(DependencyProvider):
         self._stopped = True
         self._wake.set()
         self._sent_wake.set()
+        # the sends under way finish first (within their timeout: their claims would expire
+        # after it), then every success is recorded before the process ends; a success left
+        # unrecorded is sent again once its claim expires, and an email has no dedupe
+        with Timeout(self.config.webhook_timeout + 1, False):
+            self.pool.waitall()
         try:
-            self.record_sent()   # what was sent is recorded before the process ends
+            while self._sent:
+                self.record_sent()
         except Exception:
             log.exception("notification dispatcher: successes not recorded at stop; their "
                           "claims expire and they are sent again")

@@ -283,12 +283,18 @@ class SessionStore:
         assert session.tokens is not None
         try:
             tokens = refresh(session.tokens)
-        except SignInFailed:
+        except Exception as exc:
+            # refused, or failed after identity may already have rotated the refresh token
+            # (reading its keys, a malformed answer): the claim is released and the tokens
+            # dropped, so no replica sends that refresh token again (identity would revoke
+            # the family) and nobody waits for the lease to run out; the person signs in again
             session.tokens = None
             session.version += 1
             self.records.update_one({"_id": key, "refreshing.by": claim}, {
                 "$set": {"tokens": None, "refreshing": None}, "$inc": {"version": 1}})
-            raise
+            if isinstance(exc, SignInFailed):
+                raise
+            raise SignInFailed(f"refresh failed: {type(exc).__name__}") from exc
         session.tokens = tokens
         session.version += 1
         done = self.records.update_one({"_id": key, "refreshing.by": claim}, {

@@ -154,6 +154,22 @@ def test_a_replica_waiting_for_a_refused_refresh_signs_in_again(db) -> None:
     assert later.tokens is None and identity.calls == 1
 
 
+def test_a_refresh_that_fails_unexpectedly_releases_its_claim_and_drops_the_tokens(db) -> None:
+    """Identity may have rotated the refresh token before the failure (reading its keys): the
+    used token is never sent again by another replica, and nobody waits out the lease."""
+    store = SessionStore(db, SECRET)
+    session_id = _signed_in(store, expires_in=10)
+
+    def broken(tokens: Tokens) -> Tokens:
+        raise ConnectionError("identity's keys did not answer")
+
+    with pytest.raises(SignInFailed):
+        store.refresh(store.get(session_id), broken)
+    assert db[SESSIONS].find_one()["refreshing"] is None
+    later = SessionStore(db, SECRET).get(session_id)   # the other replica's next request
+    assert later.tokens is None
+
+
 def test_a_claim_left_by_a_replica_that_died_runs_out(db) -> None:
     store = SessionStore(db, SECRET)
     session_id = _signed_in(store, expires_in=10)
