@@ -178,12 +178,17 @@ class OfferDrafts(Repository):
     def put(self, record: dict[str, Any], expected: int | None = None) -> None:
         """Save the draft: version 0 on creation, +1 per save, in one conditional write.
 
-        `expected`: the version the editor started from; a stored draft of another version
-        (or none: discarded or submitted meanwhile) changes nothing and answers 409
-        `draft_changed` with the current draft. Without it the draft is replaced as it is
+        `expected`: the version the editor started from (-1: it started without a draft); a
+        stored draft of another version (or none: discarded or submitted meanwhile; or one
+        begun meanwhile elsewhere) changes nothing and answers 409 `draft_changed` with the
+        current draft. Without it the draft is replaced as it is
         (a write between this read and the replace still answers 409 `concurrent_update`)."""
         key = record["_id"]
-        if expected is None:
+        if expected is not None and expected < 0:   # the editor started without a draft
+            current = self.collection.find_one({"_id": key}, session=self.session)
+            if current is not None:                 # a draft begun meanwhile elsewhere
+                raise DraftChanged(current)
+        if expected is None or expected < 0:
             current = self.collection.find_one({"_id": key}, session=self.session)
             if current is None:
                 record["version"] = 0

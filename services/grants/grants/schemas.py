@@ -259,9 +259,10 @@ class OfferDraftSchema(Schema):
     values = fields.Dict(keys=fields.String(validate=validate.Length(max=100)),
                          values=fields.String(validate=validate.Length(max=20000)),
                          required=True, validate=validate.Length(max=1000))
-    # the draft's version the editor started from (its GET's `version`): a draft saved
-    # meanwhile by someone else answers 409 `draft_changed`; without it the draft is replaced
-    version = fields.Integer(strict=True, validate=validate.Range(min=0))
+    # the draft's version the editor started from (its GET's `version`; -1: it started
+    # without a draft): a draft saved (or begun) meanwhile by someone else answers 409
+    # `draft_changed`; without it the draft is replaced
+    version = fields.Integer(strict=True, validate=validate.Range(min=-1))
 
 
 OfferDraftViewSchema = record_schema("OfferDraftViewSchema", """

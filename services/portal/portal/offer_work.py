@@ -108,8 +108,8 @@ class OfferWorkMixin(SignedIn):
         body: dict[str, Any] = {"organization_id": me.org_id or "",
                                 "values": {k: v for k, v in values.items() if v}}
         version = (form.version or "").strip('"')
-        if version.isdigit():   # the draft's version the form started from
-            body["version"] = int(version)
+        if version.lstrip("-").isdigit():   # the draft's version the form started from
+            body["version"] = int(version)    # (-1: the form started without a draft)
         return self._call(me, "PUT", "grants",
                           f"/api/v1/competitions/{competition_id}/offer-draft", json=body)
 

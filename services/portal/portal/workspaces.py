@@ -30,7 +30,7 @@ from portal.listing import MAX_LIMIT, PER_PAGE, Filter, Listing, listing_of, loa
 from portal.offer_budget import lower_grant
 from portal.sessions import Session
 from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
-from portal.views import AreaNames, Form, Parts, polish
+from portal.views import VERSION_FIELD, AreaNames, Form, Parts, polish
 from portal.web import NotAllowed, Redirect, Site, origin_of, page
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,11 @@ AREAS = AreaNames()
 ALL = {"": "wszystkie"}   # a list filter's first choice
 ORGANISATION_STATUS = {"pending": "Czeka na weryfikację", "verified": "Zweryfikowana",
                        "suspended": "Zawieszona", "archived": "Zarchiwizowana"}
+
+
+# an offer form opened without a draft: the first save creates one, or is told of one begun
+# meanwhile elsewhere (grants: version -1, 409 draft_changed)
+NO_DRAFT = "-1"
 
 
 def form_key(request: Request) -> str | None:
@@ -733,8 +738,9 @@ class WorkspacesMixin:
         source = restored or (self._from_draft(draft) if draft else None)
         if source is not None:
             form = self._competition_offer(source)
-        else:
-            form = self._competition_offer(SimpleNamespace(form=MultiDict({})))
+        else:   # no draft yet: its first save must not replace one begun meanwhile elsewhere
+            form = self._competition_offer(SimpleNamespace(form=MultiDict({
+                VERSION_FIELD: NO_DRAFT})))
         return self._offer_form(request, competition_id, form, draft=draft,
                                 restored=restored is not None)
 

@@ -110,6 +110,16 @@ def test_a_draft_saved_meanwhile_on_another_device_is_not_overwritten(
     assert assert_error(gone, 409, "draft_changed")["current"] is None
     assert grants.get(draft, ngo, params={"organization_id": org_id}).status_code == 404
 
+    # two forms opened without a draft (version -1): the first save creates it, the second
+    # is told of it instead of replacing it
+    first = grants.put(draft, ngo, json={"organization_id": org_id, "version": -1,
+                                         "values": {"title": "Z telefonu"}})
+    assert first.status_code == 200 and first.json()["version"] == 0, first.text
+    second = grants.put(draft, ngo, json={"organization_id": org_id, "version": -1,
+                                          "values": {"title": "Z laptopa"}})
+    assert assert_error(second, 409, "draft_changed")["current"]["values"] == {
+        "title": "Z telefonu"}
+
 
 def test_the_formal_check_before_submission_saves_nothing(grants, registry, officer, token):
     org_id, ngo = verified_organization(registry, grants, token, officer)

@@ -41,12 +41,12 @@ class Grants(Answers):
             return dict(self.draft)
         if path == DRAFT_PATH and method == "PUT":
             self.puts.append(json)
-            stored = None if self.draft is None else self.draft["version"]
+            stored = -1 if self.draft is None else self.draft["version"]   # -1: none yet
             if "version" in json and json["version"] != stored:
                 raise Rejected(409, "draft_changed", CHANGED, {})
             self.draft = {"competition_id": COMPETITION, "organization_id": ORG,
                           "values": json["values"], "updated_at": "2027-01-10T10:00:00+00:00",
-                          "updated_by": "u1", "version": 0 if stored is None else stored + 1}
+                          "updated_by": "u1", "version": stored + 1}
             return dict(self.draft)
         if path == f"/api/v1/competitions/{COMPETITION}/offers" and method == "POST":
             self.offers.append(json)
@@ -123,10 +123,10 @@ def test_the_form_carries_the_drafts_version_and_autosave_swaps_in_the_new_one(p
     grants: Grants = pages.site.backends
     empty = pages.new_offer(request(f"/moja-organizacja/oferty/nowa/{COMPETITION}"),
                             COMPETITION)
-    assert version_field(html(empty)) == ""      # no draft yet
+    assert version_field(html(empty)) == "-1"    # no draft yet: the first save creates one
 
-    first = autosave(pages, typed("Festyn", ""))
-    assert "version" not in grants.puts[0]       # nothing to compare with: created
+    first = autosave(pages, typed("Festyn", "-1"))
+    assert grants.puts[0]["version"] == -1       # created, unless begun meanwhile elsewhere
     assert version_field(html(first)) == "0" and 'hx-swap-oob="true"' in html(first)
     assert "Szkic zapisano" in html(first)
 
@@ -193,3 +193,15 @@ def test_submitting_the_offer_sends_no_draft_version(pages) -> None:
     sent = button(pages, form)
     assert sent.status_code == 303 and len(grants.offers) == 1
     assert "version" not in grants.offers[0]
+
+
+def test_a_draft_begun_meanwhile_on_another_device_is_not_replaced_by_a_new_form(pages) -> None:
+    grants: Grants = pages.site.backends
+    laptop = pages.new_offer(request(f"/moja-organizacja/oferty/nowa/{COMPETITION}"),
+                             COMPETITION)
+    assert version_field(html(laptop)) == "-1"
+    autosave(pages, typed("Festyn (telefon)", "-1"))          # the phone's form saves first
+
+    refused = autosave(pages, typed("Festyn (laptop)", "-1"))  # the laptop's form, opened before
+    assert "w międzyczasie" in html(refused)
+    assert grants.draft["values"]["title"] == "Festyn (telefon)"
