@@ -94,14 +94,15 @@ def test_a_success_whose_claim_was_lost_is_not_recorded_over_the_new_claim(
     dispatcher = dispatcher_of(service)
     now = utcnow()
     records = []
-    for number in range(3):
-        record = {"_id": uuid.uuid4().hex, "event_id": f"e{number}", "event_type":
+    for _ in range(3):
+        event_id = str(uuid.uuid4())    # as the catalogue's events carry (a contract test reads)
+        record = {"_id": uuid.uuid4().hex, "event_id": event_id, "event_type":
                   "registry.inquiry.routed", "subject": "s", "channel": "email",
                   "target": "a@example.pl", "audience": "a", "subscription_id": None,
                   "status": "sending", "claim": "mine", "attempts": 0, "next_attempt_at": now,
                   "claimed_until": now + timedelta(seconds=60), "last_error": None,
                   "last_status_code": None, "created_at": now, "updated_at": now,
-                  "sent_at": None, "event": {"id": f"e{number}"}}
+                  "sent_at": None, "event": {"id": event_id}}
         service.db["deliveries"].insert_one(record)
         records.append(record)
     service.db["deliveries"].update_one({"_id": records[1]["_id"]},

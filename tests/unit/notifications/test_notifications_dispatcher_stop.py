@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from types import SimpleNamespace
 
-from eventlet import sleep
 from eventlet.greenpool import GreenPool
 
 from notifications.dispatcher import SENT_BATCH, Dispatcher
@@ -41,8 +40,8 @@ def test_a_send_under_way_at_stop_is_recorded_once_it_has_finished():
     dispatcher, batches = stopping_dispatcher(0)
     finished = threading.Event()
 
-    def send() -> None:                  # a webhook answering a moment after the stop began
-        sleep(0.05)
+    def send() -> None:                  # a webhook answering after the stop began
+        dispatcher._sent_wake.wait()     # stop() sets it before it waits for the sends
         dispatcher._sent.append(({"_id": "late"}, "claim"))
         finished.set()
 
