@@ -42,8 +42,6 @@ def error_at(page, field_id: str) -> str:
     return page.locator(f"#{field_id}").locator("xpath=..").inner_text()
 
 
-
-
 def send(page, button: str) -> None:
     tab_to(page, page.get_by_role("button", name=button))
     press(page, "Enter")

@@ -39,11 +39,10 @@ from portal.listing import Filter
 from portal.sessions import Session
 from portal.signed_in import SignedIn
 from portal.trainings_ws import OFFICE_STATUS, TRAINING_KIND
-from portal.views import AreaNames, Form, Parts
+from portal.views import Form, Parts
 from portal.web import NotAllowed, page
 from portal.workspaces import ORGANISATION_STATUS, edited_form
 
-AREAS = AreaNames()
 ALL = {"": "wszystkie"}
 LEGAL_FORMS = {
     "association": "stowarzyszenie", "ordinary_association": "stowarzyszenie zwykłe",
@@ -242,9 +241,6 @@ class RegistryActionsMixin(SignedIn):
             raise NotAllowed(where)
         return self._role(request, WHERE[where])
 
-    def _registry_areas(self, parts: Parts) -> dict[str, str]:
-        return parts.fetch(lambda: AREAS.get(self.site.backends), {}) or {}
-
     # --- the officer's organisation card --------------------------------------------------
     @page("GET", "/urzad/organizacje/<id>")
     def office_organisation(self, request: Request, id: str) -> Response:
@@ -257,7 +253,7 @@ class RegistryActionsMixin(SignedIn):
         parts = Parts()
         return self.site.render(
             request, "workspace/office_organisation.html", status=status, parts=parts,
-            o=org, areas=self._registry_areas(parts), legal_forms=LEGAL_FORMS,
+            o=org, areas=self._area_names(parts), legal_forms=LEGAL_FORMS,
             statuses=ORGANISATION_STATUS, saved=request.args.get("zapisano"),
             reinstating=reinstating or Form((), labels={}))
 
@@ -315,7 +311,7 @@ class RegistryActionsMixin(SignedIn):
         parts = Parts()
         return self.site.render(
             request, "workspace/organisation_form.html", status=status, parts=parts,
-            form=form, areas=self._registry_areas(parts), legal_forms=LEGAL_FORMS,
+            form=form, areas=self._area_names(parts), legal_forms=LEGAL_FORMS,
             title=title, action=action, back=back, creating=creating, **extra)
 
     def _register_organisation(self, request: Request, me: Session,
@@ -365,7 +361,7 @@ class RegistryActionsMixin(SignedIn):
         org, version = self._read_versioned(me, "registry", f"/api/v1/organizations/{id}")
         form = edited_form(form, Form(ORG_EDIT_FIELDS, labels=ORG_LABELS),
                            organisation_values(org), version, "dane tej organizacji",
-                           {"areas": self._registry_areas(Parts()), "legal_form": LEGAL_FORMS})
+                           {"areas": self._area_names(Parts()), "legal_form": LEGAL_FORMS})
         if own:
             return self._organisation_page(
                 request, form, title="Dane organizacji", action="/moja-organizacja/dane",
@@ -701,7 +697,7 @@ class RegistryActionsMixin(SignedIn):
         parts = Parts()
         found = parts.fetch(lambda: self.site.backends.items("registry", "/api/v1/departments"))
         return self.site.render(request, "workspace/office_departments.html", parts=parts,
-                                departments=found, areas=self._registry_areas(parts),
+                                departments=found, areas=self._area_names(parts),
                                 saved=request.args.get("zapisano"))
 
     def _department_page(self, request: Request, form: Form, code: str | None,
@@ -709,7 +705,7 @@ class RegistryActionsMixin(SignedIn):
         parts = Parts()
         return self.site.render(request, "workspace/department_form.html", status=status,
                                 parts=parts, form=form, code=code,
-                                areas=self._registry_areas(parts))
+                                areas=self._area_names(parts))
 
     @page("GET", "/urzad/wydzialy/nowy")
     def office_new_department(self, request: Request) -> Response:
@@ -736,7 +732,7 @@ class RegistryActionsMixin(SignedIn):
         found, version = self._read_versioned(me, "registry", f"/api/v1/departments/{code}")
         form = edited_form(form, Form(DEPARTMENT_EDIT_FIELDS, labels=DEPARTMENT_LABELS),
                            department_values(found), version, "dane tego wydziału",
-                           {"areas": self._registry_areas(Parts())})
+                           {"areas": self._area_names(Parts())})
         return self._department_page(request, form, code, status)
 
     @page("POST", "/urzad/wydzialy/<code>")

@@ -43,6 +43,7 @@ from portal.views import (
     AreaNames,
     Form,
     Parts,
+    areas_of,
     calendar_entries,
     month_grid,
     shift_month,
@@ -53,7 +54,6 @@ from portal.web import ASYNCAPI_CSP, PageNotFound, Site, SiteProvider, page
 from portal.workspaces import WorkspacesMixin
 from wspolpraca.logs import WorkerLogContext
 
-AREAS = AreaNames()
 DEPARTMENTS = AreaNames(path="/api/v1/departments", params={"limit": 100})
 ORGANISATIONS_PER_PAGE = 20
 # the city's districts for the directory's filter (PORTAL_DISTRICTS, comma-separated)
@@ -92,10 +92,6 @@ def asyncapi_path() -> Path:
         if candidate.exists():
             return candidate
     return Path("infra/asyncapi/asyncapi.yaml")
-
-
-def areas_of(site: Site, parts: Parts) -> dict[str, str]:
-    return parts.fetch(lambda: AREAS.get(site.backends), {}) or {}
 
 
 def departments_of(site: Site, parts: Parts) -> dict[str, str]:

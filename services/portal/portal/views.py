@@ -62,6 +62,14 @@ class AreaNames:
         return self.names
 
 
+AREAS = AreaNames()   # the registry's areas: one cache for every page of the portal
+
+
+def areas_of(site: Any, parts: Parts) -> dict[str, str]:
+    """The areas' names by code (empty, and the page told, when the registry is away)."""
+    return parts.fetch(lambda: AREAS.get(site.backends), {}) or {}
+
+
 # --- the calendar --------------------------------------------------------------------------
 
 @dataclass(frozen=True)

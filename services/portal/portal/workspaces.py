@@ -30,7 +30,7 @@ from portal.listing import MAX_LIMIT, PER_PAGE, Filter, Listing, listing_of, loa
 from portal.offer_budget import lower_grant
 from portal.sessions import Session
 from portal.signin import REFRESH_MARGIN, SignInFailed, portal_url, safe_next
-from portal.views import VERSION_FIELD, AreaNames, Form, Parts, polish
+from portal.views import VERSION_FIELD, Form, Parts, areas_of, polish
 from portal.web import NotAllowed, Redirect, Site, origin_of, page
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,6 @@ VOLUNTEER_HOURS = "own_contribution_volunteer_work_hours"
 VOLUNTEER_RATE = "own_contribution_volunteer_work_hourly_rate"
 COST_ROWS = 3          # cost item rows an empty offer form shows
 MAX_COST_ROWS = 200    # as many as the API takes
-AREAS = AreaNames()
 ALL = {"": "wszystkie"}   # a list filter's first choice
 ORGANISATION_STATUS = {"pending": "Czeka na weryfikację", "verified": "Zweryfikowana",
                        "suspended": "Zawieszona", "archived": "Zarchiwizowana"}
@@ -389,7 +388,7 @@ class WorkspacesMixin:
         return found
 
     def _area_names(self, parts: Parts) -> dict[str, str]:
-        return parts.fetch(lambda: AREAS.get(self.site.backends), {}) or {}
+        return areas_of(self.site, parts)
 
     _areas = _area_names   # the name most parts of the workspaces use
 

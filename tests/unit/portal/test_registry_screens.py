@@ -14,7 +14,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from portal import office_registry
+from portal import office_registry, views
 from portal.backend import Rejected
 from portal.service import PortalService
 from portal.sessions import Session
@@ -83,7 +83,7 @@ def portal(answers: dict[tuple[str, str], Any]) -> tuple[PortalService, Registry
     service = PortalService.__new__(PortalService)
     service.site = site
     # the cached dictionaries of areas and departments are loaded from this fake
-    office_registry.AREAS.names = {}
+    views.AREAS.names = {}
     return service, registry
 
 
