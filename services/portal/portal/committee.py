@@ -51,10 +51,7 @@ class SimilarNames:
 
 class CommitteeMixin(SignedIn):
     def _staff(self, request: Request) -> Session:
-        me = self._me(request)
-        if not any(me.has(role) for role in STAFF_ROLES):
-            raise NotAllowed("officer")
-        return me
+        return self._role(request, *STAFF_ROLES)
 
     def _optional(self, me: Session, path: str) -> Any:
         """A part that may not exist yet (no committee, no ranking): None."""

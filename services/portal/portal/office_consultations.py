@@ -22,7 +22,7 @@ from portal.listing import Filter
 from portal.sessions import Session
 from portal.signed_in import SignedIn
 from portal.views import Form, Parts, polish
-from portal.web import NotAllowed, page
+from portal.web import page
 from portal.workspaces import edited_form
 
 STATUSES = {"planned": "Planowane (przed otwarciem)", "open": "Trwają",
@@ -46,10 +46,7 @@ class ConsultationsOfficeMixin(SignedIn):
     _consultation: Callable[..., Response]
 
     def _staff_of_consultations(self, request: Request) -> Session:
-        me = self._me(request)
-        if not (me.has("officer") or me.has("department")):
-            raise NotAllowed("officer")
-        return me
+        return self._role(request, "officer", "department")
 
     # --- the list, and a new consultation ------------------------------------------------
     @page("GET", "/urzad/konsultacje")

@@ -33,7 +33,7 @@ from portal import formatting
 from portal.sessions import Session
 from portal.signed_in import SignedIn
 from portal.views import Form, Parts
-from portal.web import NotAllowed, page
+from portal.web import page
 
 CONFIRM = "potwierdz"   # the confirmation page's button: the action is sent
 
@@ -176,10 +176,7 @@ class OfficeGrantsMixin(SignedIn):
     it uses)."""
 
     def _acting(self, request: Request, step: Step) -> Session:
-        me = self._me(request)
-        if not any(me.has(role) for role in step.roles):   # the role cannot: 403
-            raise NotAllowed(step.roles[0])
-        return me
+        return self._role(request, *step.roles)   # the role cannot: 403
 
     def _step_form(self, step: Step, request: Any = None) -> Form:
         fields = ("reason",) if step.reason_label else ()

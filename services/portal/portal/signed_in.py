@@ -20,7 +20,7 @@ class SignedIn:
     districts: tuple[str, ...]      # PortalService's: the city's districts
     # WorkspacesMixin's: the person with a fresh token, their role, calls with the token
     _me: Callable[[Request], Session]
-    _role: Callable[[Request, str], Session]
+    _role: Callable[..., Session]   # (request, role, *others): holding any of them
     _call: Callable[..., Any]
     _items: Callable[..., list[dict]]
     _list: Callable[..., Listing]

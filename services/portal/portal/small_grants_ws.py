@@ -101,10 +101,7 @@ class SmallGrantsWorkspaceMixin(SignedIn):
 
     # --- the officer ---------------------------------------------------------------------
     def _runner(self, request: Request) -> Session:
-        me = self._me(request)
-        if not (me.has("officer") or me.has("department")):
-            raise NotAllowed("officer")
-        return me
+        return self._role(request, "officer", "department")
 
     @page("GET", "/urzad/male-granty")
     def office_small_grants(self, request: Request) -> Response:

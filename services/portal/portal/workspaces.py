@@ -230,9 +230,10 @@ class WorkspacesMixin:
             return None
         return SimpleNamespace(form=MultiDict(found.items), action=found.action)
 
-    def _role(self, request: Request, role: str) -> Session:
+    def _role(self, request: Request, role: str, *others: str) -> Session:
+        """The person signed in, if they hold `role` or one of `others` (else 403)."""
         me = self._me(request)
-        if not me.has(role):
+        if not any(me.has(r) for r in (role, *others)):
             raise NotAllowed(role)
         return me
 
