@@ -117,6 +117,16 @@ register_verified() {
     call 200 "organization.verified" POST "$REGISTRY/api/v1/organizations/$ORG/verify" "$OFFICER"
 }
 
+# represented ID_VAR TOKEN_VAR NAME AREAS_JSON: a registered and verified organisation, its id
+# in ID_VAR and a token of its representative in TOKEN_VAR
+represented() {
+    local token
+    register_verified "$3" "$4"
+    token=$(make -s token ROLE=ngo ORG="$ORG")   # (a failing make stops the script)
+    printf -v "$1" %s "$ORG"
+    printf -v "$2" %s "$token"
+}
+
 OFFICER=$(make -s token ROLE=officer)
 NGO=$(make -s token ROLE=ngo)
 YEAR=$(($(TZ=Europe/Warsaw date +%Y) + 1))
@@ -127,9 +137,7 @@ DEADLINE=$(TZ=Europe/Warsaw date -d "$DEADLINE_DAY 12:00" +%FT%T%:z)
 # --- 1. an open competition, from the programme to a settled contract --------------------
 
 section "Open competition (grants): programme -> announcement -> offer -> committee -> results -> contract -> settlement"
-register_verified "Fundacja Teatr Ulicy" '["culture"]'
-ORG_ID=$ORG
-NGO_ORG=$(make -s token ROLE=ngo ORG="$ORG_ID")
+represented ORG_ID NGO_ORG "Fundacja Teatr Ulicy" '["culture"]'
 
 call '201|409' "programme.drafted (409 duplicate_year: the year's programme exists)" \
     POST "$GRANTS/api/v1/programmes" "$OFFICER" \
@@ -226,9 +234,7 @@ fi
 # --- 2. a small grant without a competition (art. 19a) -----------------------------------
 
 section "Small grant (grants): submission -> 7 days of publication with comments -> award"
-register_verified "Stowarzyszenie Muzyka w Parku" '["culture"]'
-SMALL_ORG_ID=$ORG
-NGO_SMALL=$(make -s token ROLE=ngo ORG="$SMALL_ORG_ID")
+represented SMALL_ORG_ID NGO_SMALL "Stowarzyszenie Muzyka w Parku" '["culture"]'
 call_projected 201 "small_grant.submitted" POST "$GRANTS/api/v1/small-grants" "$NGO_SMALL" \
     "{\"organization_id\":\"$SMALL_ORG_ID\",\"area\":\"culture\",\"title\":\"Koncert w parku\",
       \"requested_amount\":\"5000.00\",\"own_contribution\":{\"financial\":\"100.00\",\"non_financial\":\"0.00\"},
@@ -256,9 +262,7 @@ fi
 # --- 3. a consultation, from opening to the published report -----------------------------
 
 section "Consultation (consultations): open -> meeting -> comments -> close -> answers -> report"
-register_verified "Fundacja Seniorzy Razem" '["culture","seniors"]'
-CONS_ORG_ID=$ORG
-NGO_CONS=$(make -s token ROLE=ngo ORG="$CONS_ORG_ID")
+represented CONS_ORG_ID NGO_CONS "Fundacja Seniorzy Razem" '["culture","seniors"]'
 OPENS=$(date -u +%FT%T+00:00)
 CLOSES=$(date -u -d '+14 days' +%FT%T+00:00)
 MEETING_AT=$(date -u -d '+2 days' +%FT10:00:00+00:00)
