@@ -167,7 +167,8 @@ def schedule_consultation_meeting(command: RecordStep, uow: Unit) -> Record:
 
 @dataclass(frozen=True)
 class ChangeMeeting:
-    """Cancel a meeting (with a reason) or move it (to `data`'s time and place)."""
+    """Cancel a meeting (with a reason), move it (to `data`'s time and place) or record a
+    council meeting's minutes (`data`)."""
 
     parent_id: str  # the consultation or the council
     meeting_id: str
@@ -454,25 +455,20 @@ def schedule_council_meeting(command: RecordStep, uow: Unit) -> Record:
     return meeting
 
 
-@dataclass(frozen=True)
-class RecordMinutes:
-    council_id: str
-    meeting_id: str
-    data: dict[str, Any]
-
-
-def record_minutes(command: RecordMinutes, uow: Unit) -> Record:
-    council = uow.councils.get(command.council_id)
+def record_minutes(command: ChangeMeeting, uow: Unit) -> Record:
+    """A council meeting's minutes: who attended, what was said and resolved (`data`)."""
+    council = uow.councils.get(command.parent_id)
+    data = command.data or {}
 
     def minutes(meeting: Record) -> Changed:
         meeting["attendance"] = domain.check_attendance(
-            command.data["attendance"], [m["_id"] for m in council["members"]])
-        meeting["minutes"] = command.data["minutes"]
-        meeting["resolutions"] = command.data["resolutions"]
+            data["attendance"], [m["_id"] for m in council["members"]])
+        meeting["minutes"] = data["minutes"]
+        meeting["resolutions"] = data["resolutions"]
         return Changed(meeting)
 
     return change(uow, uow.council_meetings, command.meeting_id, minutes,
-                  council_id=command.council_id)
+                  council_id=command.parent_id)
 
 
 def _council_meeting_event(council: Record, meeting: Record, routing_key: str,

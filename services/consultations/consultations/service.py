@@ -289,7 +289,8 @@ class CouncilsMixin(_Entry):
          body=MinutesSchema, response=CouncilMeetingSchema,
          summary="Record attendance, minutes and resolutions of a meeting")
     def record_minutes(self, request, id, meeting_id, body):
-        return self.handle(handlers.record_minutes, handlers.RecordMinutes(id, meeting_id, body))
+        return self.handle(handlers.record_minutes,
+                           handlers.ChangeMeeting(id, meeting_id, data=body))
 
     # --- opinions -----------------------------------------------------------------
 
