@@ -166,12 +166,13 @@ def schedule_consultation_meeting(command: RecordStep, uow: Unit) -> Record:
 
 
 @dataclass(frozen=True)
-class ChangeMeeting:
-    """Cancel a meeting (with a reason), move it (to `data`'s time and place) or record a
-    council meeting's minutes (`data`)."""
+class ItemStep:
+    """A step on one item of a consultation or a council: a meeting cancelled (with a
+    reason), moved (to `data`'s time and place) or its minutes recorded (`data`); an opinion
+    request answered (`data`: the opinion)."""
 
     parent_id: str  # the consultation or the council
-    meeting_id: str
+    item_id: str  # the meeting or the opinion request
     reason: str | None = None
     data: dict[str, Any] | None = None
 
@@ -189,11 +190,11 @@ def _consultation_meeting_event(record: Record, meeting: Record, routing_key: st
         meeting, consultation_id=record["_id"], consultation_title=record["title"], **extra))]
 
 
-def cancel_consultation_meeting(command: ChangeMeeting, uow: Unit) -> Record:
+def cancel_consultation_meeting(command: ItemStep, uow: Unit) -> Record:
     """Call a meeting off; everyone who follows the consultation is told."""
     def cancel(record: Record) -> Changed:
         now = utcnow()
-        meeting = _meeting_of(record, command.meeting_id)
+        meeting = _meeting_of(record, command.item_id)
         domain.check_may_change_meeting(meeting, now)
         meeting.update(cancelled_at=now, cancel_reason=command.reason)
         record["updated_at"] = now
@@ -201,16 +202,16 @@ def cancel_consultation_meeting(command: ChangeMeeting, uow: Unit) -> Record:
             record, meeting, "consultation.meeting_cancelled", reason=command.reason))
 
     record = change(uow, uow.consultations, command.parent_id, cancel)
-    return _meeting_of(record, command.meeting_id)
+    return _meeting_of(record, command.item_id)
 
 
-def move_consultation_meeting(command: ChangeMeeting, uow: Unit) -> Record:
+def move_consultation_meeting(command: ItemStep, uow: Unit) -> Record:
     """Move a meeting (within the consultation); everyone who follows it is told."""
     data = command.data or {}
 
     def move(record: Record) -> Changed:
         now = utcnow()
-        current = _meeting_of(record, command.meeting_id)
+        current = _meeting_of(record, command.item_id)
         domain.check_may_change_meeting(current, now)
         domain.check_may_schedule_meeting(records.status_now(record, now))
         domain.check_new_meeting_time(data["starts_at"], now)
@@ -224,7 +225,7 @@ def move_consultation_meeting(command: ChangeMeeting, uow: Unit) -> Record:
             record, moved, "consultation.meeting_moved", **records.previous_time(current)))
 
     record = change(uow, uow.consultations, command.parent_id, move)
-    return _meeting_of(record, command.meeting_id)
+    return _meeting_of(record, command.item_id)
 
 
 @dataclass(frozen=True)
@@ -455,7 +456,7 @@ def schedule_council_meeting(command: RecordStep, uow: Unit) -> Record:
     return meeting
 
 
-def record_minutes(command: ChangeMeeting, uow: Unit) -> Record:
+def record_minutes(command: ItemStep, uow: Unit) -> Record:
     """A council meeting's minutes: who attended, what was said and resolved (`data`)."""
     council = uow.councils.get(command.parent_id)
     data = command.data or {}
@@ -467,7 +468,7 @@ def record_minutes(command: ChangeMeeting, uow: Unit) -> Record:
         meeting["resolutions"] = data["resolutions"]
         return Changed(meeting)
 
-    return change(uow, uow.council_meetings, command.meeting_id, minutes,
+    return change(uow, uow.council_meetings, command.item_id, minutes,
                   council_id=command.parent_id)
 
 
@@ -478,7 +479,7 @@ def _council_meeting_event(council: Record, meeting: Record, routing_key: str,
         agenda=meeting["agenda"], **extra), subject=council["_id"])]
 
 
-def cancel_council_meeting(command: ChangeMeeting, uow: Unit) -> Record:
+def cancel_council_meeting(command: ItemStep, uow: Unit) -> Record:
     """Call a council meeting off; its members are told."""
     council = uow.councils.get(command.parent_id)
 
@@ -489,11 +490,11 @@ def cancel_council_meeting(command: ChangeMeeting, uow: Unit) -> Record:
         return Changed(meeting, _council_meeting_event(
             council, meeting, "council.meeting_cancelled", reason=command.reason))
 
-    return change(uow, uow.council_meetings, command.meeting_id, cancel,
+    return change(uow, uow.council_meetings, command.item_id, cancel,
                   council_id=command.parent_id)
 
 
-def move_council_meeting(command: ChangeMeeting, uow: Unit) -> Record:
+def move_council_meeting(command: ItemStep, uow: Unit) -> Record:
     """Move a council meeting; its members are told."""
     council = uow.councils.get(command.parent_id)
     data = command.data or {}
@@ -507,7 +508,7 @@ def move_council_meeting(command: ChangeMeeting, uow: Unit) -> Record:
         return Changed(moved, _council_meeting_event(
             council, moved, "council.meeting_moved", **records.previous_time(current)))
 
-    return change(uow, uow.council_meetings, command.meeting_id, move,
+    return change(uow, uow.council_meetings, command.item_id, move,
                   council_id=command.parent_id)
 
 
@@ -530,25 +531,20 @@ def request_opinion(command: RequestOpinion, uow: Unit) -> Record:
     return record
 
 
-@dataclass(frozen=True)
-class IssueOpinion:
-    council_id: str
-    request_id: str
-    opinion: str
+def issue_opinion(command: ItemStep, uow: Unit) -> Record:
+    opinion = (command.data or {})["opinion"]
 
-
-def issue_opinion(command: IssueOpinion, uow: Unit) -> Record:
     def issue(record: Record) -> Changed:
         now = utcnow()
         domain.check_may_issue_opinion(record["status"], record["deadline"], now)
-        record.update(status=domain.OpinionStatus.ISSUED.value, opinion=command.opinion,
+        record.update(status=domain.OpinionStatus.ISSUED.value, opinion=opinion,
                       issued_at=now)
         return Changed(record, [Event("council.opinion_issued", records.opinion_payload(
-            record, issued_at=format_time(now), opinion=command.opinion),
-            subject=command.council_id)])
+            record, issued_at=format_time(now), opinion=opinion),
+            subject=command.parent_id)])
 
-    return change(uow, uow.opinion_requests, command.request_id, issue,
-                  council_id=command.council_id)
+    return change(uow, uow.opinion_requests, command.item_id, issue,
+                  council_id=command.parent_id)
 
 
 def lapse_opinion(command: Due, uow: Unit) -> int:

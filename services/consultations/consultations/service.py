@@ -126,7 +126,7 @@ class ConsultationsMixin(_Entry):
                  "consultation is told; the calendar drops it)")
     def cancel_consultation_meeting(self, request, id, meeting_id, body):
         return self.handle(handlers.cancel_consultation_meeting,
-                           handlers.ChangeMeeting(id, meeting_id, reason=body["reason"]))
+                           handlers.ItemStep(id, meeting_id, reason=body["reason"]))
 
     @api("POST", "/api/v1/consultations/<id>/meetings/<meeting_id>/move", roles=STAFF,
          body=MeetingMoveSchema, response=MeetingSchema,
@@ -134,7 +134,7 @@ class ConsultationsMixin(_Entry):
                  "following the consultation is told, the calendar shows the new time")
     def move_consultation_meeting(self, request, id, meeting_id, body):
         return self.handle(handlers.move_consultation_meeting,
-                           handlers.ChangeMeeting(id, meeting_id, data=body))
+                           handlers.ItemStep(id, meeting_id, data=body))
 
     # --- comments -----------------------------------------------------------------
 
@@ -265,14 +265,14 @@ class CouncilsMixin(_Entry):
                  "calendar drops it)")
     def cancel_council_meeting(self, request, id, meeting_id, body):
         return self.handle(handlers.cancel_council_meeting,
-                           handlers.ChangeMeeting(id, meeting_id, reason=body["reason"]))
+                           handlers.ItemStep(id, meeting_id, reason=body["reason"]))
 
     @api("POST", "/api/v1/councils/<id>/meetings/<meeting_id>/move", roles=STAFF,
          body=MeetingMoveSchema, response=CouncilMeetingSchema,
          summary="Move a council meeting to another time (and place); the members are told")
     def move_council_meeting(self, request, id, meeting_id, body):
         return self.handle(handlers.move_council_meeting,
-                           handlers.ChangeMeeting(id, meeting_id, data=body))
+                           handlers.ItemStep(id, meeting_id, data=body))
 
     @api("GET", "/api/v1/councils/<id>/meetings", query=PageQuery,
          response=CouncilMeetingSchema, summary="A council's meetings (public)")
@@ -290,7 +290,7 @@ class CouncilsMixin(_Entry):
          summary="Record attendance, minutes and resolutions of a meeting")
     def record_minutes(self, request, id, meeting_id, body):
         return self.handle(handlers.record_minutes,
-                           handlers.ChangeMeeting(id, meeting_id, data=body))
+                           handlers.ItemStep(id, meeting_id, data=body))
 
     # --- opinions -----------------------------------------------------------------
 
@@ -311,7 +311,7 @@ class CouncilsMixin(_Entry):
          summary="Record the council's opinion (up to its deadline)")
     def issue_opinion(self, request, id, request_id, body):
         return self.handle(handlers.issue_opinion,
-                           handlers.IssueOpinion(id, request_id, body["opinion"]))
+                           handlers.ItemStep(id, request_id, data=body))
 
     @scheduled(DEADLINE_CHECK_SECONDS)
     def lapse_overdue_opinions(self) -> int:

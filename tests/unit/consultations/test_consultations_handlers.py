@@ -187,7 +187,7 @@ def test_a_meeting_moved_says_when_it_was_and_keeps_its_place_unless_given():
     uow = unit(with_meeting())
     starts = utcnow() + timedelta(days=3)
 
-    moved = handlers.move_consultation_meeting(handlers.ChangeMeeting(
+    moved = handlers.move_consultation_meeting(handlers.ItemStep(
         "c-1", "s-1", data={"starts_at": starts, "ends_at": starts + timedelta(hours=1)}),
         uow)
 
@@ -202,7 +202,7 @@ def test_a_meeting_that_already_started_is_neither_cancelled_nor_moved():
 
     with pytest.raises(DomainError) as refused:
         handlers.cancel_consultation_meeting(
-            handlers.ChangeMeeting("c-1", "s-1", reason="Choroba"), uow)
+            handlers.ItemStep("c-1", "s-1", reason="Choroba"), uow)
 
     assert refused.value.code == "meeting_already_held" and uow.emitted == []
 
@@ -211,7 +211,7 @@ def test_a_cancelled_meeting_keeps_its_record_with_the_reason():
     uow = unit(with_meeting())
 
     handlers.cancel_consultation_meeting(
-        handlers.ChangeMeeting("c-1", "s-1", reason="Sala niedostępna"), uow)
+        handlers.ItemStep("c-1", "s-1", reason="Sala niedostępna"), uow)
 
     (meeting,) = uow.consultations.get("c-1")["meetings"]
     assert meeting["cancel_reason"] == "Sala niedostępna" and meeting["cancelled_at"]
