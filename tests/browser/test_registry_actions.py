@@ -47,6 +47,20 @@ def send(page, button: str) -> None:
     press(page, "Enter")
 
 
+def corrected_by_keyboard(page, city, button: str, field: str, says: str, shot: str | None,
+                          value: str, landing: str) -> None:
+    """journeys.corrected by keyboard: `button` sends the form, the field `field` (its name in
+    the form) says `says` (the page checked as `shot`, if given); `value` retyped into it and
+    sent again lands at `landing`."""
+    send(page, button)
+    assert says in error_at(page, f"pole-{field}")
+    if shot is not None:
+        checked(page, shot)
+    retype(page, f"pole-{field}", value)
+    send(page, button)
+    arrive(page, city, landing)
+
+
 def tick(page, field_id: str) -> None:
     tab_to(page, page.locator(f"#{field_id}"))
     page.keyboard.press("Space")
@@ -86,12 +100,9 @@ def test_registry_actions(city, context_factory) -> None:
     checked(ngo, "organizacja-dane")
     retype(ngo, "pole-email", "to-nie-adres")
     retype(ngo, "pole-district", "Bałuty")
-    send(ngo, "Zapisz zmiany")
-    assert "Wpisz adres e-mail" in error_at(ngo, "pole-email")
-    checked(ngo, "organizacja-dane-blad")
-    retype(ngo, "pole-email", f"biuro-{stamp}@example.org")
-    send(ngo, "Zapisz zmiany")
-    arrive(ngo, city, r"/moja-organizacja/dane\?zapisano=1")
+    corrected_by_keyboard(ngo, city, "Zapisz zmiany", "email", "Wpisz adres e-mail",
+                          "organizacja-dane-blad", f"biuro-{stamp}@example.org",
+                          r"/moja-organizacja/dane\?zapisano=1")
     wait_for(lambda: "Bałuty" in requests.get(
         city.portal + f"/organizacje/{org['id']}", timeout=10).text, 30,
         "the public page to show the new district")
@@ -107,12 +118,9 @@ def test_registry_actions(city, context_factory) -> None:
     type_into(ngo, "pole-nip", "1234567890")
     tick(ngo, "areas-culture")
     type_into(ngo, "pole-email", f"nowe-{stamp}@example.org")
-    send(ngo, "Zgłoś organizację")
-    assert error_at(ngo, "pole-nip")
-    checked(ngo, "nowa-organizacja-blad")
-    retype(ngo, "pole-nip", valid_nip(uuid.uuid4().int % 10**8))
-    send(ngo, "Zgłoś organizację")
-    arrive(ngo, city, r"/moja-organizacja/nowa-organizacja/[0-9a-f]{24}\?")
+    corrected_by_keyboard(ngo, city, "Zgłoś organizację", "nip", "cyfra kontrolna",
+                          "nowa-organizacja-blad", valid_nip(uuid.uuid4().int % 10**8),
+                          r"/moja-organizacja/nowa-organizacja/[0-9a-f]{24}\?")
     new_id = re.search(r"/nowa-organizacja/([0-9a-f]{24})", ngo.url).group(1)
     assert new_name in ngo.locator("h1").inner_text()
     checked(ngo, "nowa-organizacja-zgloszona")
@@ -252,11 +260,8 @@ def test_registry_actions(city, context_factory) -> None:
     checked(officer, "urzad-zasob")
     retype(officer, "pole-capacity", "45")
     retype(officer, "pole-hours_sun", "rano")
-    send(officer, "Zapisz zmiany")
-    assert "np. 8:00–20:00" in error_at(officer, "pole-hours_sun")
-    retype(officer, "pole-hours_sun", "10:00-16:00")
-    send(officer, "Zapisz zmiany")
-    arrive(officer, city, r"/urzad/zasoby\?zapisano=1")
+    corrected_by_keyboard(officer, city, "Zapisz zmiany", "hours_sun", "np. 8:00–20:00", None,
+                          "10:00-16:00", r"/urzad/zasoby\?zapisano=1")
     ngo.goto(f"/moja-organizacja/rezerwacje/{room['id']}")
     assert "45" in ngo.locator("dl.facts").inner_text()
 
@@ -289,10 +294,6 @@ def test_registry_actions(city, context_factory) -> None:
     tick(officer, "areas-culture")
     type_into(officer, "pole-contact_person", "Ewa Kontaktowa")
     type_into(officer, "pole-email", f"wydzial-{stamp}@example.org")
-    send(officer, "Dodaj wydział")
-    assert "Kod: małe litery" in error_at(officer, "pole-code")
-    checked(officer, "urzad-wydzial-blad")
-    retype(officer, "pole-code", f"zz_test_{stamp}")
-    send(officer, "Dodaj wydział")
-    arrive(officer, city, r"/urzad/wydzialy\?zapisano=1")
+    corrected_by_keyboard(officer, city, "Dodaj wydział", "code", "Kod: małe litery",
+                          "urzad-wydzial-blad", f"zz_test_{stamp}", r"/urzad/wydzialy\?zapisano=1")
     assert f"Wydział Testowy {stamp}" in officer.locator("main").inner_text()
