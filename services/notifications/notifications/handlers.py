@@ -32,7 +32,7 @@ from wspolpraca.areas import validate_areas
 from wspolpraca.auth import Principal
 from wspolpraca.envelope import CloudEvent, format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
-from wspolpraca.service_layer import Due
+from wspolpraca.service_layer import Due, RecordStep
 
 Record = dict[str, Any]
 
@@ -340,15 +340,10 @@ def retry_delivery(command: RetryDelivery, uow: NotificationsUnit) -> Record:
 
 # --- inbox and calendar ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class MarkRead:
-    principal: Principal
-    item_id: str
-
-
-def mark_read(command: MarkRead, uow: NotificationsUnit) -> Record:
+def mark_read(command: RecordStep, uow: NotificationsUnit) -> Record:
+    """One inbox item (`record_id`) read by the reader."""
     principal = command.principal
-    item = uow.inbox.mark_read(command.item_id, audiences(principal), principal.sub)
+    item = uow.inbox.mark_read(command.record_id, audiences(principal), principal.sub)
     return records.inbox_view(item, principal.sub)
 
 

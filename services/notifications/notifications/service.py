@@ -160,7 +160,7 @@ class InboxMixin(_Entry):
     @api("POST", "/api/v1/inbox/<id>/read", roles=SIGNED_IN, response=InboxItemSchema,
          summary="Mark one inbox item read")
     def mark_read(self, request, id):
-        return self.handle(handlers.mark_read, handlers.MarkRead(request.principal, id))
+        return self.handle(handlers.mark_read, handlers.RecordStep(request.principal, id))
 
     @api("POST", "/api/v1/inbox/read-all", roles=SIGNED_IN, response=UnreadCountSchema,
          summary="Mark all my inbox items read")

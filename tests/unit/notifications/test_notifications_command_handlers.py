@@ -191,10 +191,10 @@ def test_inbox_items_are_marked_read_for_their_audience_only(uow):
         uow.inbox.add({"_id": item_id, "audience": audience, "read_by": [],
                        "subject": "Temat", "summary": "", "event_type": "grants.x.y",
                        "created_at": datetime.now(UTC)})
-    handlers.mark_read(handlers.MarkRead(NGO, "i1"), uow)
+    handlers.mark_read(handlers.RecordStep(NGO, "i1"), uow)
     assert uow.inbox.records["i1"]["read_by"] == ["u1"]
     with pytest.raises(NotFound):
-        handlers.mark_read(handlers.MarkRead(NGO, "i3"), uow)
+        handlers.mark_read(handlers.RecordStep(NGO, "i3"), uow)
     assert handlers.mark_all_read(handlers.MarkAllRead(NGO), uow) == {"unread": 0}
     assert uow.inbox.records["i2"]["read_by"] == ["u1"]
     assert uow.inbox.records["i3"]["read_by"] == []
