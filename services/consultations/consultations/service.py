@@ -58,8 +58,6 @@ class _Entry(HandlesCommands):
 
 
 class ConsultationsMixin(_Entry):
-    db: Mongo
-
     # --- reading ----------------------------------------------------------------
 
     @api("GET", "/api/v1/consultations", query=ConsultationQuerySchema,
@@ -190,8 +188,6 @@ class ConsultationsMixin(_Entry):
 
 
 class CouncilsMixin(_Entry):
-    db: Mongo
-
     # --- requests to create a council ---------------------------------------------
 
     @api("POST", "/api/v1/councils/requests", roles=("ngo", "officer"),
