@@ -121,7 +121,6 @@ class Bootstrap(DependencyProvider):
 
 
 class AccountsMixin(HandlesIdentityCommands):
-    db: Mongo
     boot: Bootstrap
 
     @property
@@ -251,8 +250,6 @@ class AccountsMixin(HandlesIdentityCommands):
 
 
 class ClientsMixin(HandlesIdentityCommands):
-    db: Mongo
-
     @identity_api("POST", "/api/v1/clients", roles=ADMIN, body=ClientCreateSchema,
                   response=ClientCreatedSchema, status=201,
                   summary="Register a client (admin): a department's system or a web "
@@ -268,8 +265,6 @@ class ClientsMixin(HandlesIdentityCommands):
 
 
 class RepresentationsMixin(HandlesIdentityCommands):
-    db: Mongo
-
     def decide(self, request, id: str, action: str, reason: str | None) -> dict[str, Any]:
         return queries.representation_view(self.db.db, self.handle(
             handlers.decide_as, handlers.DecideAs(signed_in(request), id, action, reason)))
@@ -319,7 +314,6 @@ class RepresentationsMixin(HandlesIdentityCommands):
 class OpenIdMixin(HandlesIdentityCommands):
     """Discovery, keys, the sign-in page, tokens, userinfo and logout."""
 
-    db: Mongo
     boot: Bootstrap
 
     def server(self) -> oidc.IdentityServer:

@@ -29,7 +29,7 @@ from identity.repository import (
     Sessions,
     Throttle,
 )
-from wspolpraca.mongo import Store, Transaction
+from wspolpraca.mongo import Mongo, Store, Transaction
 from wspolpraca.service_layer import HandlesCommands, UnitOfWork
 
 C = TypeVar("C")
@@ -91,6 +91,7 @@ class HandlesIdentityCommands(HandlesCommands):
     """The entry points' `self.handle(handler, command)` (one transaction) and
     `self.handle_now(handler, command)` (writes one by one)."""
 
+    db: Mongo
     unit = IdentityUnit
 
     def handle_now(self, handler: Callable[[C, IdentityUnit], T], command: C) -> T:
