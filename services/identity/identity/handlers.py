@@ -30,6 +30,7 @@ from wspolpraca.auth import Principal
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden
 from wspolpraca.payloads import record_payload
+from wspolpraca.service_layer import Submit
 
 log = logging.getLogger(__name__)
 
@@ -311,13 +312,7 @@ def delete_account(command: DeleteAccount, uow: IdentityUnit) -> None:
 
 
 # --- clients --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CreateClient:
-    principal: Principal
-    body: Record
-
-
-def create_client(command: CreateClient, uow: IdentityUnit) -> Record:
+def create_client(command: Submit, uow: IdentityUnit) -> Record:
     """A department's system or a web application; the secret is answered once, kept only
     hashed."""
     body = command.body

@@ -64,6 +64,7 @@ from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
 from wspolpraca.organizations import OrganizationDirectoryMixin
 from wspolpraca.pagination import PageQuery
+from wspolpraca.service_layer import Submit
 from wspolpraca.timers import scheduled
 
 log = logging.getLogger(__name__)
@@ -255,8 +256,7 @@ class ClientsMixin(HandlesIdentityCommands):
                   summary="Register a client (admin): a department's system or a web "
                           "application. The secret is shown once and kept only hashed.")
     def create_client(self, request, body):
-        return self.handle(handlers.create_client,
-                           handlers.CreateClient(request.principal, body))
+        return self.handle(handlers.create_client, Submit(request.principal, body))
 
     @identity_api("GET", "/api/v1/clients", roles=ADMIN, query=PageQuery,
                   response=ClientSchema, summary="The registered clients (admin)")

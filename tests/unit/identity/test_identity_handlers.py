@@ -14,6 +14,7 @@ from identity.config import DEVELOPMENT_TOTP_KEY, IdentitySettings
 from identity.web import hash_password
 from wspolpraca.envelope import utcnow
 from wspolpraca.errors import Conflict, DomainError, Forbidden, NotFound
+from wspolpraca.service_layer import Submit
 
 PASSWORD = "Zielona-łąka-nad-Wisłą"
 SETTINGS = IdentitySettings(issuer="https://login.example.org", key_passphrase=b"x" * 32,
@@ -221,11 +222,11 @@ def test_a_client_answers_its_secret_once_and_keeps_its_hash():
     uow = FakeIdentityUnit()
     body = {"name": "Portal", "kind": "web", "redirect_uris": ["https://p/cb"],
             "post_logout_redirect_uris": []}
-    created = handlers.create_client(handlers.CreateClient(ADMIN, body), uow)
+    created = handlers.create_client(Submit(ADMIN, body), uow)
     stored = uow.clients.get(created["_id"])
     assert "client_secret" not in stored and stored["secret_hash"] != created["client_secret"]
     with pytest.raises(DomainError):
-        handlers.create_client(handlers.CreateClient(ADMIN, {**body, "kind": "department"}),
+        handlers.create_client(Submit(ADMIN, {**body, "kind": "department"}),
                               uow)
 
 
