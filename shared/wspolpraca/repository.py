@@ -69,6 +69,15 @@ class Repository:
     def add(self, record: dict[str, Any]) -> None:
         self.collection.insert_one(record, session=self.session)
 
+    def update(self, query: dict[str, Any], change: dict[str, Any], *,
+               upsert: bool = False) -> Any:
+        """A partial write (`$inc`, `$set`, ...) of a versioned record, which bumps its
+        `version` in the same update: every change of the record changes its ETag, so an
+        `If-Match` read before it is stale after it (a record from before it carried a
+        version gets version 1). The pymongo `UpdateResult`."""
+        bumped = {**change, "$inc": {**change.get("$inc", {}), "version": 1}}
+        return self.collection.update_one(query, bumped, upsert=upsert, session=self.session)
+
     def replace(self, record: dict[str, Any], expected_version: int) -> None:
         """Write the new state if nobody changed it since it was read (and, for the record a
         request's `If-Match` names, if that is the version it named: else 412)."""
@@ -102,6 +111,11 @@ def backfill_versions(collection: Any) -> None:
 class UnversionedRepository(Repository):
     """A collection whose records carry no `version` (written by one writer at a time, or
     serialised by another document of the same transaction): `save` replaces the record."""
+
+    def update(self, query: dict[str, Any], change: dict[str, Any], *,
+               upsert: bool = False) -> Any:
+        """A partial write: the record carries no version to bump."""
+        return self.collection.update_one(query, change, upsert=upsert, session=self.session)
 
     def save(self, record: dict[str, Any]) -> None:
         precondition = self.precondition

@@ -99,13 +99,12 @@ class Programmes(Repository):
         The condition is checked by the database in the same update, so two transactions
         committing the last funds cannot both succeed (the loser's transaction conflicts,
         is retried, and then finds too little left)."""
-        result = self.collection.update_one(
+        result = self.update(
             {"_id": programme["_id"], "status": domain.ProgrammeStatus.ADOPTED.value,
              "funds": {"$elemMatch": {"area": area,
                                       "available_grosze": {"$gte": amount_grosze}}}},
             {"$inc": {"funds.$.available_grosze": -amount_grosze,
-                      "funds.$.committed_grosze": amount_grosze}},
-            session=self.session)
+                      "funds.$.committed_grosze": amount_grosze}})
         if result.matched_count == 1:
             return
         current = self.get(programme["_id"])
@@ -121,11 +120,10 @@ class Programmes(Repository):
     def release(self, programme_id: str, area: str, amount_grosze: int) -> None:
         if amount_grosze <= 0:
             return
-        self.collection.update_one(
+        self.update(
             {"_id": programme_id, "funds.area": area},
             {"$inc": {"funds.$.available_grosze": amount_grosze,
-                      "funds.$.committed_grosze": -amount_grosze}},
-            session=self.session)
+                      "funds.$.committed_grosze": -amount_grosze}})
 
 
 Competitions = collection_repository("Competitions", COMPETITIONS, "Nie ma takiego konkursu.")
@@ -263,8 +261,7 @@ class SmallGrants(Repository):
     not_found = "Nie ma takiej oferty w trybie małej dotacji."
 
     def count_comment(self, small_grant_id: str) -> None:
-        self.collection.update_one({"_id": small_grant_id}, {"$inc": {"comments_count": 1}},
-                                   session=self.session)
+        self.update({"_id": small_grant_id}, {"$inc": {"comments_count": 1}})
 
 
 class Comments(Repository):

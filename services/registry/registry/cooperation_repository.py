@@ -82,9 +82,7 @@ class Resources(Repository):
     def lock_bookings(self, resource_id: str) -> None:
         """Write the resource's booking version: concurrent approvals of this resource
         now conflict, and all but one are retried after the others committed."""
-        result = self.collection.update_one({"_id": resource_id},
-                                            {"$inc": {"booking_version": 1}},
-                                            session=self.session)
+        result = self.update({"_id": resource_id}, {"$inc": {"booking_version": 1}})
         if result.matched_count != 1:
             raise NotFound(self.not_found)
 

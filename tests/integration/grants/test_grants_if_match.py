@@ -94,3 +94,32 @@ def test_an_offer_amended_from_a_stale_version_is_412_and_changes_nothing(
                                        "total_cost": "9000.00"}, headers={"If-Match": tag}))
     assert db_state(grants.db) == before
     assert grants.get(url, ngo).json()["requested_amount"] == "8000.00"
+
+
+def test_a_funds_move_changes_the_programmes_etag_so_an_earlier_if_match_is_stale(
+        grants, officer):
+    """Committing and releasing the programme's funds (partial `$inc` updates) bump its
+    version like any other change: an ETag read before the funds moved is stale after."""
+    programme = adopted_programme(grants, officer)
+    url = f"{PROGRAMMES}/{programme['id']}"
+    read = grants.get(url, officer)
+    tag = read.headers["ETag"]
+
+    competition = announced_competition(grants, officer)       # commits 100 000 of culture
+    committed = grants.get(url, officer)
+    culture = next(f for f in committed.json()["funds"] if f["area"] == "culture")
+    assert culture["committed"] == "100000.00"
+    assert committed.json()["version"] == read.json()["version"] + 1
+    assert committed.headers["ETag"] == f'"{committed.json()["version"]}"' != tag
+    before = db_state(grants.db)
+    stale(grants.post(f"{url}/consult", officer, headers={"If-Match": tag}))
+    assert db_state(grants.db) == before
+
+    cancelled = grants.post(f"{COMPETITIONS}/{competition['id']}/cancel", officer,
+                            json={"reason": "Zmiana planów"})
+    assert cancelled.status_code == 200, cancelled.text                # releases the funds
+    released = grants.get(url, officer)
+    assert released.json()["version"] == committed.json()["version"] + 1
+    assert released.headers["ETag"] != committed.headers["ETag"]
+    stale(grants.post(f"{url}/consult", officer,
+                      headers={"If-Match": committed.headers["ETag"]}))
