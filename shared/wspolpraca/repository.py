@@ -6,7 +6,8 @@ nobody changed the record since it was read (optimistic concurrency), so two off
 at once cannot overwrite each other: the later one gets 409 `concurrent_update`.
 
 A request's `If-Match` (wspolpraca.conditional) is checked here too, for every endpoint at
-once: a record named in the request's path whose version is not one `If-Match` accepts
+once: the one record it is about (its id in the request's path, of this collection when the
+endpoint names one), if its version is not one `If-Match` accepts
 answers 412 `stale`, when it is read (`get`) and, atomically, when it is written (`replace`
 filters on the version `If-Match` named).
 """
@@ -57,7 +58,7 @@ class Repository:
             raise NotFound(self.not_found)
         precondition = self.precondition
         if precondition is not None and found["_id"] not in self._written():
-            precondition.check(found)
+            precondition.check(found, self.collection_name)
         return found
 
     def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
@@ -82,7 +83,8 @@ class Repository:
         """Write the new state if nobody changed it since it was read (and, for the record a
         request's `If-Match` names, if that is the version it named: else 412)."""
         precondition = self.precondition
-        concerned = precondition is not None and precondition.applies_to(record["_id"]) \
+        concerned = precondition is not None \
+            and precondition.applies_to(record["_id"], self.collection_name) \
             and record["_id"] not in self._written()
         if concerned and not precondition.matches(expected_version):  # type: ignore[union-attr]
             raise conditional.Stale(expected_version)
@@ -120,7 +122,7 @@ class UnversionedRepository(Repository):
     def save(self, record: dict[str, Any]) -> None:
         precondition = self.precondition
         if precondition is not None:
-            precondition.check(record)
+            precondition.check(record, self.collection_name)
         self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)
 
 
