@@ -7,11 +7,16 @@ it back as `If-Match: "3"`. The check is made where the record is read and writt
 one named answers 412 `stale` and changes nothing. Without `If-Match` nothing is checked
 (the optimistic `version` still refuses a concurrent write with 409 `concurrent_update`).
 
-Which record the condition is about: the versioned one whose id is in the request's path
-(`/api/v1/programmes/<id>`; `/api/v1/councils/<id>/meetings/<meeting_id>/move`: the meeting,
-the council carries no version; `/api/v1/consultations/<id>/meetings/<meeting_id>/move`: the
-consultation, whose part the meeting is), so one parsing (`HttpApi`) and one check (the
-repository) serve every endpoint. `If-Match: *` matches any existing record. Weak tags
+Which record the condition is about: exactly the one the ETag was given for, the record a
+GET of the endpoint's resource answers. That is one path value of the request, by default
+the first (`/api/v1/programmes/<id>/adopt`: the programme; `/api/v1/consultations/<id>/
+meetings/<meeting_id>/move`: the consultation, whose part the meeting is); an endpoint whose
+record is another path value names it (`@api(..., if_match="meeting_id")` on
+`/api/v1/councils/<id>/meetings/<meeting_id>/move`: the meeting, not the council), and may
+name its collection too (`if_match_collection`), so that a record of another collection
+with the same id is never held to a tag it was not given. Every other record the request
+reads or writes is not concerned, whatever id it has. One parsing (`HttpApi`) and one check
+(the repository) serve every endpoint. `If-Match: *` matches any existing record. Weak tags
 (`W/"3"`) never match (RFC 9110 13.1.1 compares strongly); the API never sends them.
 """
 
@@ -69,24 +74,28 @@ class MalformedIfMatch(DomainError):
 
 @dataclass(frozen=True)
 class Precondition:
-    """A request's `If-Match` about the records named in its path: `versions` the versions it
-    accepts (None: `*`, any)."""
+    """A request's `If-Match` about the one record its ETag was given for: `versions` the
+    versions it accepts (None: `*`, any), `target` the record's id, `collection` its
+    collection (None: the endpoint did not name it; then the id alone tells it)."""
 
     versions: frozenset[int] | None
-    targets: frozenset[str]
+    target: str
+    collection: str | None = None
 
-    def applies_to(self, record_id: Any) -> bool:
-        return isinstance(record_id, str) and record_id in self.targets
+    def applies_to(self, record_id: Any, collection: str | None = None) -> bool:
+        """Is this the record the condition is about (`collection`: where it was read)?"""
+        if not isinstance(record_id, str) or record_id != self.target:
+            return False
+        return self.collection is None or collection == self.collection
 
     def matches(self, version: int) -> bool:
         return self.versions is None or version in self.versions
 
-    def check(self, record: dict[str, Any]) -> None:
-        """412 unless the record (one the condition applies to) has an accepted version. A
-        record that carries no version (a council, read beside the meeting its path names
-        and that If-Match is about) is not concerned."""
+    def check(self, record: dict[str, Any], collection: str | None = None) -> None:
+        """412 unless the record (if it is the one the condition applies to) has an accepted
+        version. A record that carries no version is not concerned."""
         version = record_version(record)
-        if version is None or not self.applies_to(record.get("_id")):
+        if version is None or not self.applies_to(record.get("_id"), collection):
             return
         if not self.matches(version):
             raise Stale(version)
@@ -116,26 +125,32 @@ def parse_if_match(header: str | None) -> frozenset[int] | None | bool:
     return frozenset(versions)
 
 
-def request_data(headers: Any, method: str, path_values: dict[str, Any]) -> dict[str, Any]:
+def request_data(headers: Any, method: str, path_values: dict[str, Any],
+                 target: str | None = None, collection: str | None = None) -> dict[str, Any]:
     """What a request's worker needs to check its `If-Match` (nothing without one; a GET's
-    is ignored: it changes nothing)."""
+    is ignored: it changes nothing): the path value `target` names (by default the first
+    one) is the id of the record it is about, of `collection` when the endpoint names it.
+    A path that names no record (or not that value) leaves nothing to check."""
     if method in ("GET", "HEAD", "OPTIONS"):
         return {}
     parsed = parse_if_match(headers.get("If-Match"))
     if parsed is False:
         return {}
-    targets = [str(v) for v in path_values.values() if isinstance(v, str)]
+    name = target if target is not None else next(iter(path_values), None)
+    record_id = path_values.get(name) if name is not None else None
+    if not isinstance(record_id, str):
+        return {}
     return {context.IF_MATCH: None if parsed is None else sorted(parsed),
-            context.IF_MATCH_TARGETS: targets}
+            context.IF_MATCH_TARGET: record_id, context.IF_MATCH_COLLECTION: collection}
 
 
 def from_worker(data: dict[str, Any] | None) -> Precondition | None:
     """The worker's precondition (None when its request sent no `If-Match`)."""
-    if not data or context.IF_MATCH_TARGETS not in data:
+    if not data or not isinstance(data.get(context.IF_MATCH_TARGET), str):
         return None
     versions = data.get(context.IF_MATCH)
     return Precondition(None if versions is None else frozenset(versions),
-                        frozenset(data[context.IF_MATCH_TARGETS]))
+                        data[context.IF_MATCH_TARGET], data.get(context.IF_MATCH_COLLECTION))
 
 
 def etag_of(method: str, result: Any) -> str | None:

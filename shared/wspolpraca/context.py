@@ -21,10 +21,11 @@ KEYED_BY_EVENT = "keyed_by_event"
 IDEMPOTENCY_MARK = "idempotency_mark"
 IDEMPOTENCY_FINGERPRINT = "idempotency_fingerprint"
 IDEMPOTENCY_RECORDED = "idempotency_recorded"
-# a request's If-Match (wspolpraca.conditional): the versions it accepts (None: any) and the
-# ids in its path the condition is about
+# a request's If-Match (wspolpraca.conditional): the versions it accepts (None: any), the id
+# of the one record the condition is about and (when its endpoint names it) its collection
 IF_MATCH = "if_match"
-IF_MATCH_TARGETS = "if_match_targets"
+IF_MATCH_TARGET = "if_match_target"
+IF_MATCH_COLLECTION = "if_match_collection"
 
 current = threading.local()
 

@@ -59,6 +59,8 @@ PUBLIC = None  # roles=PUBLIC: anyone, token optional
 SIGNED_IN: tuple[str, ...] = ()  # roles=SIGNED_IN: any signed-in person, whatever their roles
 CORRELATION_HEADER = "X-Correlation-Id"
 _SAFE_CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# a path value of an endpoint's URL, `<id>` or `<int:id>`: its name
+_PATH_NAME = re.compile(r"<(?:[a-z_]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
 
 
 # JSON ----------------------------------------------------------------------
@@ -384,6 +386,8 @@ class HttpApi(InRequestThread):
         forms: bool = False,
         optional_body: bool = False,
         rate_limited: bool = False,
+        if_match: str | None = None,
+        if_match_collection: str | None = None,
         **kwargs,
     ) -> None:
         kwargs.setdefault("expected_exceptions", (DomainError,))
@@ -400,6 +404,13 @@ class HttpApi(InRequestThread):
         self.optional_body = optional_body
         # a public write: limited per client address (wspolpraca.ratelimit), staff excepted
         self.rate_limited = rate_limited
+        # the path value naming the record an If-Match is about (wspolpraca.conditional):
+        # the first one unless the endpoint names another, and its collection if named
+        names = _PATH_NAME.findall(url)
+        if if_match is not None and if_match not in names:
+            raise ValueError(f"{url}: if_match names no path value {if_match!r}")
+        self.if_match = if_match if if_match is not None else (names[0] if names else None)
+        self.if_match_collection = if_match_collection
 
     def setup(self) -> None:
         super().setup()
@@ -435,7 +446,9 @@ class HttpApi(InRequestThread):
             context_data = {context.CORRELATION_ID: correlation_id,
                             context.CAUSATION_ID: correlation_id,
                             **conditional.request_data(request.headers, request.method,
-                                                       getattr(request, "path_values", {}))}
+                                                       getattr(request, "path_values", {}),
+                                                       self.if_match,
+                                                       self.if_match_collection)}
             key = idempotency.requested_key(request.headers, request.method)
             if key is not None and self.database is not None:
                 caller = request.principal.sub if request.principal else ""

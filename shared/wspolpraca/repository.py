@@ -6,7 +6,8 @@ nobody changed the record since it was read (optimistic concurrency), so two off
 at once cannot overwrite each other: the later one gets 409 `concurrent_update`.
 
 A request's `If-Match` (wspolpraca.conditional) is checked here too, for every endpoint at
-once: a record named in the request's path whose version is not one `If-Match` accepts
+once: the one record it is about (its id in the request's path, of this collection when the
+endpoint names one), if its version is not one `If-Match` accepts
 answers 412 `stale`, when it is read (`get`) and, atomically, when it is written (`replace`
 filters on the version `If-Match` named).
 """
@@ -57,7 +58,7 @@ class Repository:
             raise NotFound(self.not_found)
         precondition = self.precondition
         if precondition is not None and found["_id"] not in self._written():
-            precondition.check(found)
+            precondition.check(found, self.collection_name)
         return found
 
     def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
@@ -69,11 +70,21 @@ class Repository:
     def add(self, record: dict[str, Any]) -> None:
         self.collection.insert_one(record, session=self.session)
 
+    def update(self, query: dict[str, Any], change: dict[str, Any], *,
+               upsert: bool = False) -> Any:
+        """A partial write (`$inc`, `$set`, ...) of a versioned record, which bumps its
+        `version` in the same update: every change of the record changes its ETag, so an
+        `If-Match` read before it is stale after it (a record from before it carried a
+        version gets version 1). The pymongo `UpdateResult`."""
+        bumped = {**change, "$inc": {**change.get("$inc", {}), "version": 1}}
+        return self.collection.update_one(query, bumped, upsert=upsert, session=self.session)
+
     def replace(self, record: dict[str, Any], expected_version: int) -> None:
         """Write the new state if nobody changed it since it was read (and, for the record a
         request's `If-Match` names, if that is the version it named: else 412)."""
         precondition = self.precondition
-        concerned = precondition is not None and precondition.applies_to(record["_id"]) \
+        concerned = precondition is not None \
+            and precondition.applies_to(record["_id"], self.collection_name) \
             and record["_id"] not in self._written()
         if concerned and not precondition.matches(expected_version):  # type: ignore[union-attr]
             raise conditional.Stale(expected_version)
@@ -103,10 +114,15 @@ class UnversionedRepository(Repository):
     """A collection whose records carry no `version` (written by one writer at a time, or
     serialised by another document of the same transaction): `save` replaces the record."""
 
+    def update(self, query: dict[str, Any], change: dict[str, Any], *,
+               upsert: bool = False) -> Any:
+        """A partial write: the record carries no version to bump."""
+        return self.collection.update_one(query, change, upsert=upsert, session=self.session)
+
     def save(self, record: dict[str, Any]) -> None:
         precondition = self.precondition
         if precondition is not None:
-            precondition.check(record)
+            precondition.check(record, self.collection_name)
         self.collection.replace_one({"_id": record["_id"]}, record, session=self.session)
 
 

@@ -56,8 +56,7 @@ class Consultations(Repository):
     def count_comment(self, consultation_id: str) -> None:
         """Count a new comment; touching the consultation makes a concurrent close conflict
         and retry."""
-        self.collection.update_one({"_id": consultation_id}, {"$inc": {"comments": 1}},
-                                   session=self.session)
+        self.update({"_id": consultation_id}, {"$inc": {"comments": 1}})
 
 
 class Comments(UnversionedRepository):

@@ -256,6 +256,7 @@ class CouncilsMixin(_Entry):
                            RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/councils/<id>/meetings/<meeting_id>/cancel", roles=STAFF,
+         if_match="meeting_id", if_match_collection=repository.COUNCIL_MEETINGS,
          body=ReasonSchema, response=CouncilMeetingSchema,
          summary="Call a council meeting off, with a reason (the members are told; the "
                  "calendar drops it)")
@@ -264,6 +265,7 @@ class CouncilsMixin(_Entry):
                            handlers.ItemStep(id, meeting_id, reason=body["reason"]))
 
     @api("POST", "/api/v1/councils/<id>/meetings/<meeting_id>/move", roles=STAFF,
+         if_match="meeting_id", if_match_collection=repository.COUNCIL_MEETINGS,
          body=MeetingMoveSchema, response=CouncilMeetingSchema,
          summary="Move a council meeting to another time (and place); the members are told")
     def move_council_meeting(self, request, id, meeting_id, body):
@@ -282,6 +284,7 @@ class CouncilsMixin(_Entry):
         return queries.council_meeting(self.db, id, meeting_id)
 
     @api("POST", "/api/v1/councils/<id>/meetings/<meeting_id>/minutes", roles=STAFF,
+         if_match="meeting_id", if_match_collection=repository.COUNCIL_MEETINGS,
          body=MinutesSchema, response=CouncilMeetingSchema,
          summary="Record attendance, minutes and resolutions of a meeting")
     def record_minutes(self, request, id, meeting_id, body):

@@ -11,6 +11,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from grants import domain
+from wspolpraca import conditional
 from wspolpraca.errors import Conflict, DomainError
 from wspolpraca.fields import format_money
 from wspolpraca.mongo import Collection, DomainGauge, Transaction, count_by
@@ -99,13 +100,12 @@ class Programmes(Repository):
         The condition is checked by the database in the same update, so two transactions
         committing the last funds cannot both succeed (the loser's transaction conflicts,
         is retried, and then finds too little left)."""
-        result = self.collection.update_one(
+        result = self.update(
             {"_id": programme["_id"], "status": domain.ProgrammeStatus.ADOPTED.value,
              "funds": {"$elemMatch": {"area": area,
                                       "available_grosze": {"$gte": amount_grosze}}}},
             {"$inc": {"funds.$.available_grosze": -amount_grosze,
-                      "funds.$.committed_grosze": amount_grosze}},
-            session=self.session)
+                      "funds.$.committed_grosze": amount_grosze}})
         if result.matched_count == 1:
             return
         current = self.get(programme["_id"])
@@ -121,11 +121,10 @@ class Programmes(Repository):
     def release(self, programme_id: str, area: str, amount_grosze: int) -> None:
         if amount_grosze <= 0:
             return
-        self.collection.update_one(
+        self.update(
             {"_id": programme_id, "funds.area": area},
             {"$inc": {"funds.$.available_grosze": amount_grosze,
-                      "funds.$.committed_grosze": -amount_grosze}},
-            session=self.session)
+                      "funds.$.committed_grosze": -amount_grosze}})
 
 
 Competitions = collection_repository("Competitions", COMPETITIONS, "Nie ma takiego konkursu.")
@@ -184,6 +183,9 @@ class OfferDrafts(Repository):
         current draft. Without it the draft is replaced as it is
         (a write between this read and the replace still answers 409 `concurrent_update`)."""
         key = record["_id"]
+        if self._if_match(record["competition_id"], key) and expected is None:
+            current = self.collection.find_one({"_id": key}, session=self.session)
+            expected = (current or {}).get("version") or 0   # the one If-Match named
         if expected is not None and expected < 0:   # the editor started without a draft
             current = self.collection.find_one({"_id": key}, session=self.session)
             if current is not None:                 # a draft begun meanwhile elsewhere
@@ -213,8 +215,26 @@ class OfferDrafts(Repository):
 
     def discard(self, competition_id: str, organization_id: str) -> dict[str, Any] | None:
         """The draft removed (None if there was none)."""
-        return self.collection.find_one_and_delete(
-            {"_id": self.key(competition_id, organization_id)}, session=self.session)
+        key = self.key(competition_id, organization_id)
+        self._if_match(competition_id, key)
+        return self.collection.find_one_and_delete({"_id": key}, session=self.session)
+
+    def _if_match(self, competition_id: str, key: str) -> bool:
+        """The request's If-Match, when it is about this draft (the ETag the draft's GET and
+        PUT answer at /competitions/<id>/offer-draft, whose endpoints name this collection:
+        the competition in the path is not held to it): 412 `stale` unless the draft exists
+        in a version it names. True when it was checked."""
+        precondition = self.precondition
+        if precondition is None or not precondition.applies_to(competition_id,
+                                                               self.collection_name):
+            return False
+        current = self.collection.find_one({"_id": key}, session=self.session)
+        if current is None:
+            raise conditional.Stale()
+        version = current.get("version") or 0
+        if not precondition.matches(version):
+            raise conditional.Stale(version)
+        return True
 
 
 class Organizations(Repository):
@@ -263,8 +283,7 @@ class SmallGrants(Repository):
     not_found = "Nie ma takiej oferty w trybie małej dotacji."
 
     def count_comment(self, small_grant_id: str) -> None:
-        self.collection.update_one({"_id": small_grant_id}, {"$inc": {"comments_count": 1}},
-                                   session=self.session)
+        self.update({"_id": small_grant_id}, {"$inc": {"comments_count": 1}})
 
 
 class Comments(Repository):

@@ -193,7 +193,8 @@ class OffersMixin(_Entry):
     def check_offer(self, request, id, body):
         return self.handle(handlers.check_offer, handlers.OfferForm(request.principal, id, body))
 
-    @api("PUT", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",), body=OfferDraftSchema,
+    @api("PUT", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",),
+         if_match_collection=repository.OFFER_DRAFTS, body=OfferDraftSchema,
          response=OfferDraftViewSchema,
          summary="Save the organisation's draft of its offer in an open competition (the "
                  "form's values as typed; replaced on every save, removed on submission). "
@@ -212,6 +213,7 @@ class OffersMixin(_Entry):
                                        query["organization_id"])
 
     @api("DELETE", "/api/v1/competitions/<id>/offer-draft", roles=("ngo",),
+         if_match_collection=repository.OFFER_DRAFTS,
          query=OfferDraftQuerySchema, response=OfferDraftViewSchema,
          summary="Discard the organisation's draft (the answer is the draft discarded)")
     def discard_offer_draft(self, request, id, query):

@@ -12,6 +12,7 @@ from consultations_helpers import (
     CONSULTATIONS,
     COUNCILS,
     assert_error,
+    comment,
     create_council,
     db_state,
     iso,
@@ -215,3 +216,25 @@ def test_a_council_meeting_moved_from_a_stale_version_is_412_and_changes_nothing
     assert db_state(service.db) == before
     assert move(2).status_code == 200                # without If-Match as before
     assert_error(service.get(f"{COUNCILS}/{council['id']}/meetings/{'0' * 24}"), 404)
+
+
+def test_a_comment_counted_on_the_consultation_changes_its_etag(service, officer):
+    """The comment count is part of the consultation (its `comments`), so counting one is a
+    change like any other: a new version and ETag, and an If-Match read before it is stale."""
+    consultation = open_consultation(service, officer, residents_may_comment=True)
+    url = f"{CONSULTATIONS}/{consultation['id']}"
+    read = service.get(url, officer)
+    tag = read.headers["ETag"]
+
+    made = comment(service, consultation["id"], None, author="Jan Nowicki", text="Więcej sal.")
+    assert made.status_code == 201, made.text
+    after = service.get(url, officer)
+    assert after.json()["comments"] == read.json()["comments"] + 1
+    assert after.json()["version"] == read.json()["version"] + 1
+    assert after.headers["ETag"] != tag
+
+    before = db_state(service.db)
+    closed = service.post(f"{url}/close", officer, headers={"If-Match": tag})
+    assert closed.status_code == 412, closed.text
+    assert closed.headers["ETag"] == after.headers["ETag"]
+    assert db_state(service.db) == before

@@ -94,3 +94,66 @@ def test_an_offer_amended_from_a_stale_version_is_412_and_changes_nothing(
                                        "total_cost": "9000.00"}, headers={"If-Match": tag}))
     assert db_state(grants.db) == before
     assert grants.get(url, ngo).json()["requested_amount"] == "8000.00"
+
+
+def test_a_funds_move_changes_the_programmes_etag_so_an_earlier_if_match_is_stale(
+        grants, officer):
+    """Committing and releasing the programme's funds (partial `$inc` updates) bump its
+    version like any other change: an ETag read before the funds moved is stale after."""
+    programme = adopted_programme(grants, officer)
+    url = f"{PROGRAMMES}/{programme['id']}"
+    read = grants.get(url, officer)
+    tag = read.headers["ETag"]
+
+    competition = announced_competition(grants, officer)       # commits 100 000 of culture
+    committed = grants.get(url, officer)
+    culture = next(f for f in committed.json()["funds"] if f["area"] == "culture")
+    assert culture["committed"] == "100000.00"
+    assert committed.json()["version"] == read.json()["version"] + 1
+    assert committed.headers["ETag"] == f'"{committed.json()["version"]}"' != tag
+    before = db_state(grants.db)
+    stale(grants.post(f"{url}/consult", officer, headers={"If-Match": tag}))
+    assert db_state(grants.db) == before
+
+    cancelled = grants.post(f"{COMPETITIONS}/{competition['id']}/cancel", officer,
+                            json={"reason": "Zmiana planów"})
+    assert cancelled.status_code == 200, cancelled.text                # releases the funds
+    released = grants.get(url, officer)
+    assert released.json()["version"] == committed.json()["version"] + 1
+    assert released.headers["ETag"] != committed.headers["ETag"]
+    stale(grants.post(f"{url}/consult", officer,
+                      headers={"If-Match": committed.headers["ETag"]}))
+
+
+def test_if_match_on_an_offer_draft_is_about_the_draft_not_the_competition_in_the_path(
+        grants, registry, officer, token):
+    """`/competitions/<id>/offer-draft` answers the draft's version as ETag; If-Match sent
+    back there is about that draft. (It was held to the competition named in the path: a
+    current draft tag was refused, or another's version let a stale save through.)"""
+    org_id, ngo = verified_organization(registry, grants, token, officer)
+    adopted_programme(grants, officer)
+    competition = announced_competition(grants, officer)
+    competition_tag = grants.get(f"{COMPETITIONS}/{competition['id']}").headers["ETag"]
+    draft = f"{COMPETITIONS}/{competition['id']}/offer-draft"
+    body = {"organization_id": org_id, "values": {"title": "Festiwal"}}
+    for _ in range(5):   # the draft's version moves past the competition's
+        grants.put(draft, ngo, json=body)
+    read = grants.get(draft, ngo, params={"organization_id": org_id})
+    tag = read.headers["ETag"]
+    assert tag == f'"{read.json()["version"]}"' != competition_tag
+
+    saved = grants.put(draft, ngo, json={**body, "values": {"title": "Nowy"}},
+                       headers={"If-Match": tag})
+    assert saved.status_code == 200, saved.text
+    assert saved.headers["ETag"] != tag
+    before = db_state(grants.db)
+    for stale_tag in (tag, competition_tag):   # neither the draft's old tag nor another's
+        stale(grants.put(draft, ngo, json={**body, "values": {"title": "Stary"}},
+                         headers={"If-Match": stale_tag}))
+        stale(grants.delete(draft, ngo, params={"organization_id": org_id},
+                            headers={"If-Match": stale_tag}))
+    assert db_state(grants.db) == before
+    assert grants.delete(draft, ngo, params={"organization_id": org_id},
+                         headers={"If-Match": saved.headers["ETag"]}).status_code == 200
+    # no draft: a tag names nothing there
+    stale(grants.put(draft, ngo, json=body, headers={"If-Match": saved.headers["ETag"]}))

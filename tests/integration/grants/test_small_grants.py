@@ -38,7 +38,9 @@ def test_the_life_of_a_small_grant_from_submission_to_award(
     assert response.json()["comments_until"]
     assert events.wait_for("grants.small_grant.published")[0]["subject"] == small["id"]
 
-    # anyone comments during the 7 days, without a token
+    # anyone comments during the 7 days, without a token (a change of the small grant: its
+    # comment count, so its version and ETag move too)
+    published = int(grants.get(f"{SMALL_GRANTS}/{small['id']}").headers["ETag"].strip('"'))
     response = grants.post(f"{SMALL_GRANTS}/{small['id']}/comments",
                            json={"author": "Jan Mieszkaniec", "text": "Świetny pomysł"})
     assert response.status_code == 201, response.text
@@ -46,6 +48,7 @@ def test_the_life_of_a_small_grant_from_submission_to_award(
         small["id"]
     public = grants.get(f"{SMALL_GRANTS}/{small['id']}").json()
     assert public["comments_count"] == 1
+    assert grants.get(f"{SMALL_GRANTS}/{small['id']}").headers["ETag"] == f'"{published + 1}"'
     assert [c["text"] for c in grants.get(
         f"{SMALL_GRANTS}/{small['id']}/comments").json()["items"]] == ["Świetny pomysł"]
     assert [s["id"] for s in grants.get(SMALL_GRANTS).json()["items"]] == [small["id"]]

@@ -130,9 +130,13 @@ def test_a_booking_goes_from_request_to_approval_and_into_the_calendar(
     staff = registry.get(f"{RESOURCES_PATH}/{room['id']}/calendar", dept_token).json()
     assert [i["id"] for i in staff["items"]] == [booking["id"]]
 
+    tag = registry.get(f"{RESOURCES_PATH}/{room['id']}").headers["ETag"]
     response = act(registry, dept_token, booking["id"], "approve")
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "approved"
+    # the approval's lock on the resource is no change of the resource: its ETag stays
+    assert registry.db["resources"].find_one({"_id": room["id"]})["booking_version"] == 1
+    assert registry.get(f"{RESOURCES_PATH}/{room['id']}").headers["ETag"] == tag
     (approved,) = events.wait_for(APPROVED)
     data = approved["data"]
     assert data["title"] == "Walne zebranie członków"

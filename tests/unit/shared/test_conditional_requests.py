@@ -39,10 +39,50 @@ def test_a_request_without_if_match_or_a_get_carries_no_condition():
     assert conditional.request_data({}, "PATCH", {"id": "p1"}) == {}
     assert conditional.request_data(headers, "GET", {"id": "p1"}) == {}
     data = conditional.request_data(headers, "PATCH", {"id": "p1", "meeting_id": "m1"})
-    assert data == {context.IF_MATCH: [2], context.IF_MATCH_TARGETS: ["p1", "m1"]}
+    assert data == {context.IF_MATCH: [2], context.IF_MATCH_TARGET: "p1",
+                    context.IF_MATCH_COLLECTION: None}
     precondition = conditional.from_worker(data)
-    assert precondition is not None and precondition.applies_to("m1")
+    assert precondition is not None and precondition.applies_to("p1")
     assert not precondition.applies_to("other")
+
+
+def test_if_match_is_about_one_path_value_not_every_string_in_the_path():
+    """The ETag was given for one record: the first path value's by default, or the one
+    the endpoint names; the other path values (a council beside its meeting, a consultation
+    beside its comment) are not held to it."""
+    headers = {"If-Match": '"2"'}
+    path = {"id": "council", "meeting_id": "m1"}
+    first = conditional.from_worker(conditional.request_data(headers, "POST", path))
+    assert first is not None and first.applies_to("council")
+    assert not first.applies_to("m1")
+    named = conditional.from_worker(conditional.request_data(headers, "POST", path,
+                                                             "meeting_id"))
+    assert named is not None and named.applies_to("m1")
+    assert not named.applies_to("council")
+    # no path value: nothing to check (and a name the path lacks neither)
+    assert conditional.request_data(headers, "POST", {}) == {}
+    assert conditional.request_data(headers, "POST", path, "other_id") == {}
+
+
+def test_if_match_of_a_named_collection_concerns_no_record_of_another_one():
+    data = conditional.request_data({"If-Match": '"2"'}, "POST", {"id": "c", "meeting_id": "m"},
+                                    "meeting_id", "council_meetings")
+    precondition = conditional.from_worker(data)
+    assert precondition is not None
+    assert precondition.applies_to("m", "council_meetings")
+    assert not precondition.applies_to("m", "consultations")   # the same id elsewhere
+    assert not precondition.applies_to("c", "council_meetings")
+
+
+def test_an_endpoint_naming_a_path_value_it_lacks_is_refused_when_declared():
+    from wspolpraca.http import HttpApi
+
+    with pytest.raises(ValueError):
+        HttpApi("POST", "/api/v1/things/<id>/move", if_match="meeting_id")
+    assert HttpApi("POST", "/api/v1/c/<id>/m/<meeting_id>/move").if_match == "id"
+    assert HttpApi("POST", "/api/v1/c/<id>/m/<meeting_id>/move",
+                   if_match="meeting_id").if_match == "meeting_id"
+    assert HttpApi("POST", "/api/v1/things").if_match is None
 
 
 def test_stale_is_412_with_no_fields_and_the_current_etag():
@@ -84,9 +124,11 @@ def repository(records: list[dict[str, Any]], worker_data: dict[str, Any]) -> Th
     return Things(tx)  # type: ignore[arg-type]
 
 
-def if_match(header: str, *targets: str) -> dict[str, Any]:
-    return conditional.request_data({"If-Match": header}, "PATCH",
-                                    {f"id{i}": t for i, t in enumerate(targets)})
+def if_match(header: str, target: str, *others: str, collection: str | None = None,
+             ) -> dict[str, Any]:
+    """A PATCH whose path names `target` (the record the ETag was given for), then `others`."""
+    path = {"id": target, **{f"other{i}": o for i, o in enumerate(others)}}
+    return conditional.request_data({"If-Match": header}, "PATCH", path, None, collection)
 
 
 def test_a_stale_version_is_refused_when_read_and_when_written_and_nothing_changes():
@@ -131,6 +173,29 @@ def test_a_record_without_a_version_named_in_the_path_is_not_concerned():
     assert things.get("m")["version"] == 1
 
 
+def test_another_versioned_record_named_in_the_path_is_not_held_to_the_tag():
+    """`/parents/<id>/children/<child_id>`: the ETag was given for the parent; the child, a
+    versioned record of its own, is read and written whatever its version (the old check
+    held every path string to the one tag, so one of the two always failed)."""
+    things = repository([{"_id": "parent", "version": 4}, {"_id": "child", "version": 7}],
+                        if_match('"4"', "parent", "child"))
+    child = things.get("child")
+    things.save(child)
+    assert things.collection.records["child"]["version"] == 8
+    things.save(things.get("parent"))
+    assert things.collection.records["parent"]["version"] == 5
+
+
+def test_a_record_of_another_collection_with_the_target_id_is_not_concerned():
+    elsewhere = repository([{"_id": "a", "version": 9}],
+                           if_match('"1"', "a", collection="other_things"))
+    elsewhere.save(elsewhere.get("a"))                 # `things`, not `other_things`
+    assert elsewhere.collection.records["a"]["version"] == 10
+    named = repository([{"_id": "a", "version": 9}], if_match('"1"', "a", collection="things"))
+    with pytest.raises(Stale):
+        named.get("a")
+
+
 def test_a_record_read_again_after_its_write_is_not_refused_for_its_new_version():
     things = repository([{"_id": "a", "version": 2}], if_match('"2"', "a"))
     record = things.get("a")
@@ -138,3 +203,31 @@ def test_a_record_read_again_after_its_write_is_not_refused_for_its_new_version(
     assert things.get("a")["version"] == 3           # the transaction's own write
     things.save(things.get("a"))
     assert things.collection.records["a"]["version"] == 4
+
+
+def test_a_partial_update_of_a_versioned_record_bumps_its_version():
+    """`$inc`/`$set` writes (a programme's funds, a comment count) change the record, so
+    they change its version (its ETag) in the same update; an unversioned one's do not."""
+    from wspolpraca.repository import UnversionedRepository
+
+    written: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    class Updates(FakeCollection):
+        def update_one(self, query: dict[str, Any], change: dict[str, Any], upsert: bool = False,
+                       session: Any = None) -> Any:
+            written.append((query, change))
+            return SimpleNamespace(matched_count=1)
+
+    tx = SimpleNamespace(db={"things": Updates([])}, session=None, store=None)
+    Things(tx).update({"_id": "a"}, {"$inc": {"funds.$.available": -5},   # type: ignore[arg-type]
+                                     "$set": {"note": "x"}})
+    assert written[-1] == ({"_id": "a"}, {"$inc": {"funds.$.available": -5, "version": 1},
+                                          "$set": {"note": "x"}})
+    Things(tx).update({"_id": "a"}, {"$set": {"note": "y"}})          # type: ignore[arg-type]
+    assert written[-1][1] == {"$set": {"note": "y"}, "$inc": {"version": 1}}
+
+    class Plain(UnversionedRepository):
+        collection_name = "things"
+
+    Plain(tx).update({"_id": "a"}, {"$set": {"note": "z"}})          # type: ignore[arg-type]
+    assert written[-1][1] == {"$set": {"note": "z"}}
