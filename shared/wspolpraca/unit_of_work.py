@@ -4,18 +4,29 @@ mark. `Store` is what a worker gets as `self.db`; `Store.transaction(work)` runs
 
 An event is never sent from a request handler: `Transaction.emit` stores it in the outbox
 inside the transaction, and the relay (wspolpraca.relay) publishes it after the commit.
+
+`Transaction.later` keeps a write whose answer nobody reads (an insert of a new record, a
+delete, an upsert of a read model) until the work is done, and sends all of them in one
+`bulkWrite` round trip before the commit; the outbox records of a transaction that has such
+writes go with them.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from itertools import groupby
 from typing import Any, Protocol, TypeVar
 
-from pymongo import ASCENDING, IndexModel, MongoClient
+from pymongo import ASCENDING, IndexModel, InsertOne, MongoClient
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import (
+    ClientBulkWriteException,
+    DuplicateKeyError,
+    InvalidOperation,
+    PyMongoError,
+)
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -57,6 +68,48 @@ class Transaction:
         self.receipt: str | None = None
         # the records written past the request's If-Match (wspolpraca.repository)
         self.if_match_written: set[str] = set()
+        # writes kept for one round trip before the commit (`later`, `flush`)
+        self.pending: list[Any] = []
+
+    def namespace(self, collection: str) -> str:
+        """`<database>.<collection>`, as a write kept `later` names its collection."""
+        return f"{self.db.name}.{collection}"
+
+    def later(self, write: Any) -> None:
+        """Keep `write` (a pymongo `InsertOne`, `DeleteOne`, `UpdateOne` or `ReplaceOne` given
+        its `namespace=`) and send it with the others before the commit, in order, in one
+        round trip (`flush`). For writes whose answer nobody reads: a refusal (a write
+        conflict, a duplicate key) still aborts the transaction, at the flush. Reads in this
+        transaction do not see a kept write until then."""
+        self.pending.append(write)
+
+    def flush(self) -> None:
+        """Send the writes kept `later` (the store calls it once the work is done)."""
+        if not self.pending:
+            return
+        writes, self.pending = self.pending, []
+        if self.session.in_transaction and self.session._starting_transaction:
+            # SecantusDB refuses `bulkWrite` as the statement that starts a transaction
+            # (it carries the transaction's readConcern)
+            self._write_by_collection(writes)
+            return
+        try:
+            self.store.client.bulk_write(writes, ordered=True, session=self.session)
+        except InvalidOperation:   # a server before MongoDB 8.0 has no `bulkWrite`
+            self._write_by_collection(writes)
+        except ClientBulkWriteException as exc:
+            # the write's own error (a WriteConflict with its TransientTransactionError
+            # label) is what the transaction's retry looks at
+            if isinstance(exc.error, PyMongoError):
+                raise exc.error from exc
+            raise
+
+    def _write_by_collection(self, writes: list[Any]) -> None:
+        """The kept writes in order, one round trip per run of writes to one collection."""
+        for namespace, run in groupby(writes, key=lambda write: write._namespace):
+            database, _, collection = namespace.partition(".")
+            self.store.client[database][collection].bulk_write(list(run), ordered=True,
+                                                               session=self.session)
 
     def insert_once(self, collection: str, record: dict[str, Any],
                     key: tuple[str, ...] = ("_id",)) -> bool:
@@ -81,7 +134,10 @@ class Transaction:
             causation_id=self.store.causation_id,
         )
         record = outbox_record(event, self.started_at, len(self.events))
-        self.db[OUTBOX].insert_one(record, session=self.session)
+        if self.pending:   # sent with the kept writes (nothing reads the outbox meanwhile)
+            self.later(InsertOne(record, namespace=self.namespace(OUTBOX)))
+        else:
+            self.db[OUTBOX].insert_one(record, session=self.session)
         self.events.append(event)
         self.records.append(record)
         return event
@@ -97,7 +153,11 @@ class Transaction:
             return []
         records = [outbox_record(event, self.started_at, len(self.events) + number)
                    for number, event in enumerate(events)]
-        self.db[OUTBOX].insert_many(records, ordered=True, session=self.session)
+        if self.pending:   # sent with the kept writes, as in `emit`
+            for record in records:
+                self.later(InsertOne(record, namespace=self.namespace(OUTBOX)))
+        else:
+            self.db[OUTBOX].insert_many(records, ordered=True, session=self.session)
         self.events.extend(events)
         self.records.extend(records)
         return events
@@ -148,6 +208,7 @@ class Store:
             marked_now = self._mark_processed(session)
             keyed_now = self._mark_idempotency_key(session)
             result = work(tx)
+            tx.flush()
             if not tx.records and not marked_now:  # (an event's processed mark guards it)
                 tx.receipt = uuid.uuid4().hex
                 self.db[RECEIPTS].insert_one({"_id": tx.receipt, "at": utcnow()},
