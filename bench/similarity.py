@@ -49,10 +49,23 @@ COSTS = ("Honoraria", "Wynajem sali", "Materiały", "Transport", "Wyżywienie",
 
 
 class Tx:
-    """What `coordination.refresh` reads of a transaction: its database and session."""
+    """What `coordination.refresh` uses of a transaction: its database and session, and the
+    writes it keeps for one round trip before the commit (`flush`, as
+    `wspolpraca.unit_of_work.Transaction` does)."""
 
     def __init__(self, db, session) -> None:
-        self.db, self.session = db, session
+        self.db, self.session, self.pending = db, session, []
+
+    def namespace(self, collection: str) -> str:
+        return f"{self.db.name}.{collection}"
+
+    def later(self, write) -> None:
+        self.pending.append(write)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.db.client.bulk_write(self.pending, ordered=True, session=self.session)
+            self.pending = []
 
 
 def offer_body(rng: random.Random, organization_id: str, title: str) -> dict:
@@ -100,7 +113,9 @@ def submit_all(client: MongoClient, db_name: str, batch: list[dict], check: bool
         def work(session, doc=doc):
             db[OFFERS].insert_one(doc, session=session)
             if check:
-                coordination.refresh(Tx(db, session), "offer", doc, doc["submitted_at"])
+                tx = Tx(db, session)
+                coordination.refresh(tx, "offer", doc, doc["submitted_at"], new=True)
+                tx.flush()
 
         with client.start_session() as session:
             session.with_transaction(work)

@@ -15,6 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pymongo import ReplaceOne, UpdateOne
+
 from grants import records, similarity
 from grants.repository import COMPETITIONS, OFFERS, SIMILAR, SMALL_GRANTS
 from wspolpraca.departments import LIAISON_OFFICE
@@ -52,10 +54,12 @@ def match_of(doc: dict[str, Any]) -> similarity.Match:
                             doc.get("shared_costs", 0))
 
 
-def _candidates(tx: Transaction, application: similarity.Application) -> list:
+def _candidates(tx: Transaction, application: similarity.Application
+                ) -> dict[tuple[str, str], tuple[similarity.Application, dict[str, Any]]]:
     """The organisation's other applications whose task periods overlap (dates are
-    `YYYY-MM-DD` strings, so they compare as dates)."""
-    found = []
+    `YYYY-MM-DD` strings, so they compare as dates), withdrawn ones left out, with the
+    records they were read from."""
+    found = {}
     for kind, collection in KINDS.items():
         for record in tx.db[collection].find(
                 {"organization_id": application.organization_id,
@@ -64,54 +68,68 @@ def _candidates(tx: Transaction, application: similarity.Application) -> list:
                  "status": {"$nin": sorted(similarity.IGNORED)}}, _FIELDS,
                 session=tx.session):
             if (kind, record["_id"]) != application.key:
-                found.append(application_of(kind, record))
+                found[(kind, record["_id"])] = (application_of(kind, record), record)
     return found
 
 
-def refresh(tx: Transaction, kind: str, record: dict[str, Any], now: datetime) -> list:
-    """Recompute the application's matches and put them on both sides; the matches, best
-    first."""
+def refresh(tx: Transaction, kind: str, record: dict[str, Any], now: datetime,
+            new: bool = False) -> list[str]:
+    """Recompute the application's matches and put them on both sides; the formal check's
+    warnings about them (`similarity.warnings`). `new`: the application was submitted in
+    this transaction (so no other application's list names it yet).
+
+    The read model's writes are kept for the transaction's single round trip of writes
+    before the commit (`Transaction.later`)."""
     me = application_of(kind, record)
-    collection = tx.db[SIMILAR]
+    collection, similar = tx.db[SIMILAR], tx.namespace(SIMILAR)
     # two applications of one organisation arriving at once must see each other: both
-    # write the organisation's guard, so one transaction conflicts, is retried, and then
-    # reads the other's committed application
-    collection.update_one({"_id": f"organization:{me.organization_id}"},
-                          {"$inc": {"applications_checked": 1}}, upsert=True,
-                          session=tx.session)
-    candidates = _candidates(tx, me)
-    mine = similarity.find_similar(me, candidates)
+    # write the organisation's guard, so one transaction conflicts (at its write, or at
+    # its commit: either sees the other's write after its own snapshot), is retried, and
+    # then reads the other's committed application
+    tx.later(UpdateOne({"_id": f"organization:{me.organization_id}"},
+                       {"$inc": {"applications_checked": 1}}, upsert=True,
+                       namespace=similar))
+    found = _candidates(tx, me)
+    others = {key: application for key, (application, _) in found.items()}
+    mine = similarity.find_similar(me, list(others.values()))
+    theirs = {key: similarity.compare(other, me) for key, other in others.items()}
     own_key = read_key(kind, me.id)
-    others = {c.key: c for c in candidates}
-    # the read model of this application and of every candidate, in one query
+    # the read model of this application and of the candidates whose lists change, in one
+    # query (none when a new application matches nothing: no list names it yet)
+    wanted = [read_key(*key) for key, match in theirs.items()
+              if match is not None or not new]
+    if not new:
+        wanted.insert(0, own_key)
     docs = {d["_id"]: d for d in collection.find(
-        {"_id": {"$in": [own_key, *(read_key(*k) for k in others)]}}, session=tx.session)}
+        {"_id": {"$in": wanted}}, session=tx.session)} if wanted else {}
     before = docs.get(own_key) or {}
-    collection.replace_one({"_id": own_key}, {
+    tx.later(ReplaceOne({"_id": own_key}, {
         "_id": own_key, "kind": kind, "id": me.id, "organization_id": me.organization_id,
         "matches": [_match_doc(m) for m in mine], "computed_at": now},
-        upsert=True, session=tx.session)
+        upsert=True, namespace=similar))
     # an amended application may have left periods it overlapped before
     affected = set(others) | {(m["kind"], m["id"]) for m in before.get("matches", [])}
     for other_key in sorted(affected):
-        other = others.get(other_key)
-        theirs = similarity.compare(other, me) if other is not None else None
+        match = theirs.get(other_key)
         doc_key = read_key(*other_key)
-        doc = docs.get(doc_key) if other is not None else collection.find_one(
+        doc = docs.get(doc_key) if other_key in others else collection.find_one(
             {"_id": doc_key}, session=tx.session)
         kept = [m for m in (doc or {}).get("matches", [])
                 if (m["kind"], m["id"]) != me.key]
-        if theirs is None and (doc is None or len(kept) == len(doc["matches"])):
+        if match is None and (doc is None or len(kept) == len(doc["matches"])):
             continue  # nothing to change on that side
-        if theirs is not None:
-            kept.append(_match_doc(theirs))
+        if match is not None:
+            kept.append(_match_doc(match))
         kept.sort(key=lambda m: (-m["score"], m["kind"], m["id"]))
-        collection.replace_one({"_id": doc_key}, {
+        tx.later(ReplaceOne({"_id": doc_key}, {
             "_id": doc_key, "kind": other_key[0], "id": other_key[1],
             "organization_id": me.organization_id, "matches": kept,
             "computed_at": (doc or {}).get("computed_at", now)},
-            upsert=True, session=tx.session)
-    return mine
+            upsert=True, namespace=similar))
+    # the warnings from what this transaction read: the matches are live candidates
+    matched = {m.key: dict(found[m.key][1]) for m in mine}
+    _add_departments(tx.db, matched, tx.session)
+    return similarity.warnings(mine, {k: label(k[0], r, k[1]) for k, r in matched.items()})
 
 
 def matches(db, kind: str, record_id: str, session=None) -> list[similarity.Match]:
@@ -129,6 +147,13 @@ def described(db, keys, session=None) -> dict[tuple[str, str], dict[str, Any]]:
             for record in db[collection].find({"_id": {"$in": ids}}, _FIELDS,
                                               session=session):
                 found[(kind, record["_id"])] = record
+    _add_departments(db, found, session)
+    return found
+
+
+def _add_departments(db, found: dict[tuple[str, str], dict[str, Any]], session=None) -> None:
+    """Each offer's `department`, the one running its competition (None for small
+    grants)."""
     competition_ids = sorted({r["competition_id"] for (k, _), r in found.items()
                               if k == "offer"})
     # no offer matched (the common case): no query for their competitions either
@@ -138,7 +163,6 @@ def described(db, keys, session=None) -> dict[tuple[str, str], dict[str, Any]]:
     for (kind, _), record in found.items():
         record["department"] = departments.get(record.get("competition_id")) \
             if kind == "offer" else None
-    return found
 
 
 def label(kind: str, record: dict[str, Any] | None, record_id: str) -> str:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DeleteOne, IndexModel, InsertOne
 from pymongo.errors import DuplicateKeyError
 
 from grants import domain
@@ -134,6 +134,11 @@ class Offers(Repository):
     collection_name = OFFERS
     not_found = "Nie ma takiej oferty."
 
+    def add_later(self, record: dict[str, Any]) -> None:
+        """A new offer, inserted with the transaction's other kept writes before the commit
+        (`Transaction.later`: one round trip for them all)."""
+        self.tx.later(InsertOne(record, namespace=self.tx.namespace(OFFERS)))
+
     def of_competition(self, competition_id: str,
                        statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         query: dict[str, Any] = {"competition_id": competition_id}
@@ -235,6 +240,13 @@ class OfferDrafts(Repository):
         if not precondition.matches(version):
             raise conditional.Stale(version)
         return True
+
+    def discard_later(self, competition_id: str, organization_id: str) -> None:
+        """The draft removed, if there is one, with the transaction's other kept writes
+        (`Transaction.later`): a submitted offer leaves no draft behind, and usually there
+        is none to remove."""
+        self.tx.later(DeleteOne({"_id": self.key(competition_id, organization_id)},
+                                namespace=self.tx.namespace(OFFER_DRAFTS)))
 
 
 class Organizations(Repository):

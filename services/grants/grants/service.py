@@ -183,8 +183,8 @@ class OffersMixin(_Entry):
          response=OfferSchema, status=201,
          summary="Submit an offer for the representative's own verified organisation")
     def submit_offer(self, request, id, body):
-        return queries.with_warnings(self.db, "offer", self.handle(
-            handlers.submit_offer, handlers.OfferForm(request.principal, id, body)))
+        # the formal check's warnings come from the transaction (no read after it)
+        return self.handle(handlers.submit_offer, handlers.OfferForm(request.principal, id, body))
 
     @api("POST", "/api/v1/competitions/<id>/offers/check", roles=("ngo",),
          body=OfferCreateSchema, response=FormalCheckSchema,
@@ -240,8 +240,8 @@ class OffersMixin(_Entry):
     @api("PATCH", "/api/v1/offers/<id>", roles=("ngo",), body=OfferFieldsSchema,
          response=OfferSchema, summary="Amend an offer (until the deadline)")
     def amend_offer(self, request, id, body):
-        return queries.with_warnings(self.db, "offer", self.handle(
-            handlers.amend_offer, handlers.RecordStep(request.principal, id, body)))
+        # the formal check's warnings come from the transaction (no read after it)
+        return self.handle(handlers.amend_offer, handlers.RecordStep(request.principal, id, body))
 
     @api("POST", "/api/v1/offers/<id>/withdraw", roles=("ngo",), response=OfferSchema,
          summary="Withdraw an offer (until the deadline)")
@@ -320,8 +320,8 @@ class SmallGrantsMixin(_Entry):
          summary="Submit an offer without a competition: at most 10,000.00 PLN and 90 days "
                  "(art. 19a ust. 1)")
     def submit_small_grant(self, request, body):
-        return queries.with_warnings(self.db, "small_grant", self.handle(
-            handlers.submit_small_grant, handlers.Submit(request.principal, body)))
+        # the formal check's warnings come from the transaction (no read after it)
+        return self.handle(handlers.submit_small_grant, handlers.Submit(request.principal, body))
 
     @api("GET", "/api/v1/small-grants", query=SmallGrantQuerySchema,
          response=SmallGrantSchema,

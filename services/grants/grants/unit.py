@@ -78,9 +78,11 @@ class GrantsUnit(UnitOfWork):
     def contracts(self) -> Contracts:
         return Contracts(self.tx)
 
-    def refresh_similar(self, kind: str, record: dict[str, Any], now: datetime) -> None:
-        """Recompute the application's similar applications (the coordination read model)."""
-        coordination.refresh(self.tx, kind, record, now)
+    def refresh_similar(self, kind: str, record: dict[str, Any], now: datetime,
+                        new: bool = False) -> list[str]:
+        """Recompute the application's similar applications (the coordination read model;
+        `new`: submitted in this unit); the formal check's warnings about them."""
+        return coordination.refresh(self.tx, kind, record, now, new)
 
     def double_funding(self, kind: str, funded: list[str], acknowledged: dict[str, str],
                        field_name: str = "acknowledged_overlaps") -> list[similarity.Overlap]:

@@ -63,6 +63,9 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
     assert again["status"] == "submitted"
     [warning] = again["warnings"]
     assert warning.startswith("possible_double_funding:") and camp["id"] in warning
+    assert "wydział culture" in warning  # the matched offer's department, named
+    # the response's warnings (from the submission's transaction) are what is stored
+    assert grants.get(f"{OFFERS}/{again['id']}", officer).json()["warnings"] == [warning]
 
     # the similar endpoint: only the near-identical one, with its reasons, in both directions
     culture_desk = token("department", department="culture")
@@ -110,6 +113,8 @@ def test_similar_applications_across_departments_and_the_acknowledged_double_fun
         "total_cost": "12000.00", "cost_items": [CAMP["cost_items"][0]]})
     found = grants.get(f"{SMALL_GRANTS}/{small['id']}/similar", officer).json()["items"]
     assert {i["id"] for i in found} == {camp["id"], again["id"]}
+    [warning] = small["warnings"]
+    assert camp["id"] in warning and again["id"] in warning
     assert all(i["kind"] == "offer" for i in found)
     assert_error(grants.get(f"{SMALL_GRANTS}/{small['id']}/similar", culture_desk), 403)
     assert small["id"] in {i["id"] for i in grants.get(
@@ -208,10 +213,13 @@ def test_an_amended_offer_is_compared_again(grants, officer, token, given):
     body = {k: v for k, v in CAMP.items()}
     response = grants.patch(f"{OFFERS}/{other['id']}", ngo, json=body)
     assert response.status_code == 200, response.text
+    [warning] = response.json()["warnings"]
+    assert camp["id"] in warning
     assert [i["id"] for i in grants.get(f"{OFFERS}/{camp['id']}/similar",
                                         officer).json()["items"]] == [other["id"]]
     response = grants.patch(f"{OFFERS}/{other['id']}", ngo, json=WORKSHOPS)
     assert response.status_code == 200, response.text
+    assert response.json()["warnings"] == []
     assert grants.get(f"{OFFERS}/{camp['id']}/similar", officer).json()["items"] == []
 
 

@@ -52,6 +52,9 @@ class FakeProgrammes(FakeRepository):
 class FakeOffers(FakeRepository):
     not_found = "Nie ma takiej oferty."
 
+    def add_later(self, record: dict[str, Any]) -> None:
+        self.add(record)
+
     def of_competition(self, competition_id: str,
                        statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         return [copy.deepcopy(r) for _, r in sorted(self.records.items())
@@ -74,6 +77,9 @@ class FakeOfferDrafts(FakeRepository):
 
     def discard(self, competition_id: str, organization_id: str) -> dict[str, Any] | None:
         return self.records.pop(self.key(competition_id, organization_id), None)
+
+    def discard_later(self, competition_id: str, organization_id: str) -> None:
+        self.discard(competition_id, organization_id)
 
 
 class FakeCommittee(FakeRepository):
@@ -149,8 +155,10 @@ class FakeUnit:
     def emit(self, routing_key: str, subject: str, data: dict[str, Any]) -> None:
         self.emitted.append((routing_key, subject, data))
 
-    def refresh_similar(self, kind: str, record: dict[str, Any], now) -> None:
+    def refresh_similar(self, kind: str, record: dict[str, Any], now,
+                        new: bool = False) -> list[str]:
         self.refreshed.append((kind, record["_id"]))
+        return []
 
     def double_funding(self, kind: str, funded: list[str], acknowledged: dict[str, str],
                        field_name: str = "acknowledged_overlaps") -> list:

@@ -44,14 +44,18 @@ def _checked(command: OfferForm, uow: GrantsUnit) -> None:
 
 
 def submit_offer(command: OfferForm, uow: GrantsUnit) -> Record:
+    """The offer submitted, with the formal check's warnings (`warnings`: similar
+    applications of the organisation, never a rejection)."""
     _checked(command, uow)
     body = command.body
     record = records.new_offer(body, command.competition_id, command.principal.sub, utcnow())
-    uow.offers.add(record)
-    uow.offer_drafts.discard(command.competition_id, body["organization_id"])  # no draft left
-    uow.refresh_similar("offer", record, record["submitted_at"])
+    # the offer, the draft's removal, the similar lists and the event are written together,
+    # in one round trip before the commit (`Transaction.later`)
+    uow.offers.add_later(record)
+    uow.offer_drafts.discard_later(command.competition_id, body["organization_id"])
+    warnings = uow.refresh_similar("offer", record, record["submitted_at"], new=True)
     uow.emit("offer.submitted", record["_id"], records.offer_payload(record))
-    return record
+    return {**record, "warnings": warnings}
 
 
 FORMAL_CHECKS = (
@@ -122,8 +126,8 @@ def amend_offer(command: RecordStep, uow: GrantsUnit) -> Record:
         return Changed(record)
 
     record = change(uow, uow.offers, command.record_id, amend)
-    uow.refresh_similar("offer", record, record["updated_at"])
-    return record
+    warnings = uow.refresh_similar("offer", record, record["updated_at"])
+    return {**record, "warnings": warnings}
 
 
 def withdraw_offer(command: RecordStep, uow: GrantsUnit) -> Record:

@@ -43,9 +43,9 @@ def submit_small_grant(command: Submit, uow: GrantsUnit) -> Record:
         domain.local_date(now), RULES))
     _check_caps(uow, record, programme, now)
     uow.small_grants.add(record)
-    uow.refresh_similar("small_grant", record, now)
+    warnings = uow.refresh_similar("small_grant", record, now, new=True)
     uow.emit("small_grant.submitted", record["_id"], records.small_grant_payload(record))
-    return record
+    return {**record, "warnings": warnings}
 
 
 def publish_small_grant(command: RecordStep, uow: GrantsUnit) -> Record:
