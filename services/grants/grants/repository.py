@@ -257,8 +257,18 @@ class Organizations(Repository):
         found = self.collection.find_one({"_id": organization_id}, session=self.session)
         if found is None:
             return None
-        return domain.OrganizationView(found["_id"], found["status"],
-                                       frozenset(found.get("areas", [])))
+        return _view(found)
+
+    def views(self, organization_ids: list[str]) -> dict[str, domain.OrganizationView]:
+        """The organisations found among `organization_ids` (an offerer and its partners),
+        in one query."""
+        return {found["_id"]: _view(found) for found in self.collection.find(
+            {"_id": {"$in": sorted(set(organization_ids))}}, session=self.session)}
+
+
+def _view(found: dict[str, Any]) -> domain.OrganizationView:
+    return domain.OrganizationView(found["_id"], found["status"],
+                                   frozenset(found.get("areas", [])))
 
 
 class Committee(Repository):

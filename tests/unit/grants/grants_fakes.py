@@ -126,10 +126,13 @@ class FakeTotals:
 
 class FakeOrganizations:
     def __init__(self, *views: domain.OrganizationView) -> None:
-        self.views = {v.id: v for v in views}
+        self.known = {v.id: v for v in views}
 
     def view(self, organization_id: str) -> domain.OrganizationView | None:
-        return self.views.get(organization_id)
+        return self.known.get(organization_id)
+
+    def views(self, organization_ids: list[str]) -> dict[str, domain.OrganizationView]:
+        return {i: self.known[i] for i in organization_ids if i in self.known}
 
 
 class FakeUnit:

@@ -19,10 +19,10 @@ from wspolpraca.service_layer import Changed, Event, change
 def _formal_check(uow: GrantsUnit, data: dict[str, Any], competition: Record, organization_id: str,
                   partners: list[str]) -> None:
     domain.formal_check(data, records.competition_terms(competition), utcnow())
-    organizations = uow.organizations
-    domain.check_eligible(organizations.view(organization_id), competition["area"])
-    domain.check_partners(organization_id, partners,
-                          {p: organizations.view(p) for p in partners}, competition["area"])
+    views = uow.organizations.views([organization_id, *partners])  # one read for them all
+    domain.check_eligible(views.get(organization_id), competition["area"])
+    domain.check_partners(organization_id, partners, {p: views.get(p) for p in partners},
+                          competition["area"])
 
 
 @dataclass(frozen=True)
