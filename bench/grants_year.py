@@ -54,6 +54,7 @@ import requests
 from pymongo import MongoClient
 from throughput import (
     BenchFailure,
+    CpuMeter,
     begin,
     finish,
     guarded,
@@ -276,7 +277,8 @@ def per_unit(before: tuple[int, dict[str, int]], after: tuple[int, dict[str, int
     return round((after[0] - before[0] - 1) / units, 2), {k: v for k, v in kinds.items() if v}
 
 
-def raw_transactions(uri: str, pairs: list[tuple[dict, dict]], concurrency: int) -> dict:
+def raw_transactions(uri: str, pairs: list[tuple[dict, dict]], concurrency: int,
+                     server_pid: int | None = None) -> dict:
     """The fair baseline (issue #19, item 4): the same writes as a submission, each offer in
     one raw pymongo transaction with its `offer.submitted` outbox record (the submission
     updates no counter of the competition), from C threads, round trips counted."""
@@ -307,8 +309,11 @@ def raw_transactions(uri: str, pairs: list[tuple[dict, dict]], concurrency: int)
                     session.with_transaction(partial(write, *pair))
 
         before = database_requests(uri)
+        cpu = CpuMeter({"secantusdb": server_pid})
+        cpu.start()
         seconds = timed_threads([threading.Thread(target=worker, daemon=True)
                                  for _ in range(concurrency)])
+        usage = cpu.stop()
         trips, kinds = per_unit(before, database_requests(uri), len(pairs))
         inserted = db["offers"].estimated_document_count()
         recorded = db["outbox"].estimated_document_count()
@@ -320,7 +325,15 @@ def raw_transactions(uri: str, pairs: list[tuple[dict, dict]], concurrency: int)
                            f"records of {len(pairs)}")
     return {"transactions": inserted, "seconds": round(seconds, 3),
             "rate": round(inserted / seconds, 1),
-            "round_trips_per_offer": trips, "opcounters_per_offer": kinds}
+            "round_trips_per_offer": trips, "opcounters_per_offer": kinds,
+            "cpu": usage, "cpu_ms_per_offer": cpu_ms(usage, inserted)}
+
+
+def cpu_ms(usage: dict, units: int) -> dict[str, float]:
+    """A CpuMeter's CPU seconds per process as milliseconds per unit (less swayed by the
+    machine's other load than a rate)."""
+    return {name: round(1000 * seconds / units, 2)
+            for name, seconds in usage["cpu_seconds"].items() if units}
 
 
 def raw_inserts(uri: str, documents: list[dict], concurrency: int) -> dict:
@@ -436,9 +449,14 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     print(f"1. submission: {len(submissions)} offers to {len(competitions)} competitions "
           f"from {args.concurrency} clients ...", flush=True)
     requests_before = database_requests(secantus.uri)
+    cpu = CpuMeter({"secantusdb": secantus.process.pid if secantus.process else None,
+                    "grants": grants.pid})
+    cpu.start()
     year_started = time.monotonic()
     submission = parallel_phase("submission", "offers", grants, base_url, submissions,
                                 args.concurrency)
+    submission["cpu"] = cpu.stop()
+    submission["cpu_ms_per_offer"] = cpu_ms(submission["cpu"], len(submissions))
     # every request the server answered meanwhile (the relay's included), per offer
     submission["round_trips_per_offer"], submission["opcounters_per_offer"] = per_unit(
         requests_before, database_requests(secantus.uri), len(submissions))
@@ -532,7 +550,8 @@ def run_year(args, workdir: Path, stack: ExitStack) -> dict:
     pairs = [(d, records[d["_id"]]) for d in documents if d["_id"] in records]
     print(f"baseline: {len(pairs)} raw pymongo transactions (offer + outbox record) ...",
           flush=True)
-    transactions = raw_transactions(secantus.uri, pairs, args.concurrency)
+    transactions = raw_transactions(secantus.uri, pairs, args.concurrency,
+                                    secantus.process.pid if secantus.process else None)
 
     total_seconds = year_finished - year_started
     return {
@@ -583,6 +602,11 @@ def report(r: dict) -> str:
          f"{r['ratio_submission_transaction']:>10.3f}"),
         ("database round trips per offer: submission / tx",
          f"{sub['round_trips_per_offer']:>10.2f} / {tx['round_trips_per_offer']:.2f}"),
+        ("SecantusDB CPU ms per offer: submission / tx",
+         f"{sub['cpu_ms_per_offer'].get('secantusdb', 0):>10.2f} / "
+         f"{tx['cpu_ms_per_offer'].get('secantusdb', 0):.2f}"),
+        ("grants service CPU ms per offer (submission)",
+         f"{sub['cpu_ms_per_offer'].get('grants', 0):>10.2f}"),
         ("ratio total / baseline", f"{r['ratio_total']:>10.3f}"),
     ]
     lines = ["", "=" * 78, "grants: a competition year", "=" * 78]
