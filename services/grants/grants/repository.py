@@ -244,9 +244,11 @@ class OfferDrafts(Repository):
     def discard_later(self, competition_id: str, organization_id: str) -> None:
         """The draft removed, if there is one, with the transaction's other kept writes
         (`Transaction.later`): a submitted offer leaves no draft behind, and usually there
-        is none to remove."""
-        self.tx.later(DeleteOne({"_id": self.key(competition_id, organization_id)},
-                                namespace=self.tx.namespace(OFFER_DRAFTS)))
+        is none to remove. The request's If-Match is held as in `discard` (read only when
+        there is one about the draft)."""
+        key = self.key(competition_id, organization_id)
+        self._if_match(competition_id, key)
+        self.tx.later(DeleteOne({"_id": key}, namespace=self.tx.namespace(OFFER_DRAFTS)))
 
 
 class Organizations(Repository):
