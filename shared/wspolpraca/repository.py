@@ -14,6 +14,7 @@ filters on the version `If-Match` named).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from wspolpraca import conditional
@@ -102,6 +103,17 @@ class Repository:
     def save(self, record: dict[str, Any]) -> None:
         """Write the record read in this unit of work, checked against its version."""
         self.replace(record, record.get("version", 0))
+
+
+def first_version(now: datetime, by: str, who: str, *, at: str = "created_at",
+                  updated: bool = True) -> dict[str, Any]:
+    """The stamps a new versioned record ends with: who made it (under `by`: `created_by`,
+    `registered_by`, ...) and when (under `at`), `updated_at` (now; `updated=False` for a kind
+    that keeps no such stamp) and version 1."""
+    stamps: dict[str, Any] = {by: who, at: now}
+    if updated:
+        stamps["updated_at"] = now
+    return {**stamps, "version": 1}
 
 
 def backfill_versions(collection: Any) -> None:

@@ -17,6 +17,7 @@ from wspolpraca.envelope import format_time
 from wspolpraca.fields import format_money, to_money
 from wspolpraca.pagination import new_id
 from wspolpraca.payloads import record_payload
+from wspolpraca.repository import first_version
 
 
 def money(value: Decimal) -> str:
@@ -137,10 +138,7 @@ def new_competition(data: dict[str, Any], programme_id: str, created_by: str,
         "resolved_at": None,
         "cancel_reason": None,
         "awarded": None,
-        "created_by": created_by,
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
+        **first_version(now, "created_by", created_by),
     }
 
 
@@ -226,10 +224,7 @@ def new_offer(data: dict[str, Any], competition_id: str, submitted_by: str,
         "status": domain.OfferStatus.SUBMITTED.value,
         "status_reason": None,
         "awarded_amount": None,
-        "submitted_by": submitted_by,
-        "submitted_at": now,
-        "updated_at": now,
-        "version": 1,
+        **first_version(now, "submitted_by", submitted_by, at="submitted_at"),
     }
 
 
@@ -408,15 +403,13 @@ def new_small_grant(data: dict[str, Any], submitted_by: str, now: datetime,
         "amount_grosze": domain.grosze(data["requested_amount"]),
         "status": domain.SmallGrantStatus.SUBMITTED.value,
         "status_reason": None,
-        "submitted_by": submitted_by,
-        "submitted_at": now,
         "published_at": None,
         "publication_due_on": publication_due_on.isoformat(),
         "published_late": None,
         "comments_until": None,
         "decided_at": None,
         "comments_count": 0,
-        "version": 1,
+        **first_version(now, "submitted_by", submitted_by, at="submitted_at", updated=False),
     }
 
 
@@ -465,10 +458,7 @@ def new_contract(offer: dict[str, Any], data: dict[str, Any], report_due: date,
         "overdue_reported": False,
         # known at the settlement, or when the status changes
         **dict.fromkeys(("unused_amount", "unused_due_on", "returned_amount", "status_reason")),
-        "created_by": created_by,
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
+        **first_version(now, "created_by", created_by),
     }
 
 

@@ -257,13 +257,16 @@ def create_staff(command: CreateStaff, uow: IdentityUnit) -> Record:
 
 
 @dataclass(frozen=True)
-class InviteMember:
+class Invite:
+    """Staff asking for someone's account (the admin's staff account, an officer's or a
+    department's committee or council member): the settings (for the emailed link), who
+    asks, the body."""
     settings: IdentitySettings
     principal: Principal
     body: Record
 
 
-def invite_member(command: InviteMember, uow: IdentityUnit) -> Record:
+def invite_member(command: Invite, uow: IdentityUnit) -> Record:
     """A committee or council member: a new account invited, or a known one with the roles
     added (a new link while it was never confirmed)."""
     body = command.body
@@ -565,14 +568,7 @@ def register_account(command: RegisterAccount, uow: IdentityUnit) -> None:
     register(Register(command.settings, body, hash_password(body["password"])), uow)
 
 
-@dataclass(frozen=True)
-class CreateStaffAccount:
-    settings: IdentitySettings
-    principal: Principal
-    body: Record
-
-
-def create_staff_account(command: CreateStaffAccount, uow: IdentityUnit) -> Record:
+def create_staff_account(command: Invite, uow: IdentityUnit) -> Record:
     """The admin's account: the roles and a seeded password checked, then `create_staff`."""
     body = command.body
     domain.check_staff_account(body["roles"], body.get("department"))

@@ -128,6 +128,11 @@ class AccountsMixin(HandlesIdentityCommands):
     def identity(self) -> IdentitySettings:
         return self.boot.identity
 
+    def invitation(self, request, body) -> handlers.Invite:
+        """The request's staff account or member invitation: the settings, who asks, the
+        body."""
+        return handlers.Invite(self.identity, request.principal, body)
+
     @identity_api("POST", "/api/v1/accounts", body=AccountCreateSchema,
                   response=RegisteredSchema, status=201, bearer=False,
                   summary="Register (NGO representatives, residents): the account is "
@@ -209,8 +214,7 @@ class AccountsMixin(HandlesIdentityCommands):
                           "without a role; the person sets a password through the emailed "
                           "link")
     def create_staff(self, request, body):
-        return self.handle(handlers.create_staff_account,
-                           handlers.CreateStaffAccount(self.identity, request.principal, body))
+        return self.handle(handlers.create_staff_account, self.invitation(request, body))
 
     @identity_api("POST", "/api/v1/accounts/invitations", roles=INVITERS, body=InvitationSchema,
                   response=InvitedSchema, status=201,
@@ -222,8 +226,7 @@ class AccountsMixin(HandlesIdentityCommands):
                           "the `user_id` to appoint: grants' `POST /api/v1/competitions/{id}/"
                           "committee`, consultations' `POST /api/v1/councils/{id}/members`")
     def invite_member(self, request, body):
-        return self.handle(handlers.invite_member,
-                           handlers.InviteMember(self.identity, request.principal, body))
+        return self.handle(handlers.invite_member, self.invitation(request, body))
 
     @identity_api("GET", "/api/v1/accounts", roles=ADMIN, query=AccountQuerySchema,
                   response=AccountSchema, summary="Accounts (admin), by email")

@@ -295,25 +295,19 @@ CANCELLABLE = (SubscriptionStatus.ACTIVE.value, SubscriptionStatus.PENDING_CONFI
 RESUMABLE = (SubscriptionStatus.SUSPENDED.value,)
 
 
-@dataclass(frozen=True)
-class SubscriptionStep:
-    """A step one reader takes on one subscription (cancel, resume)."""
-
-    principal: Principal
-    subscription_id: str
-
-
-def cancel_subscription(command: SubscriptionStep, uow: NotificationsUnit) -> Record:
+def cancel_subscription(command: RecordStep, uow: NotificationsUnit) -> Record:
+    """The reader's subscription (`record_id`) cancelled."""
     return _move(command, uow, SubscriptionStatus.CANCELLED.value, CANCELLABLE)
 
 
-def resume_subscription(command: SubscriptionStep, uow: NotificationsUnit) -> Record:
+def resume_subscription(command: RecordStep, uow: NotificationsUnit) -> Record:
+    """The reader's suspended subscription (`record_id`) active again."""
     return _move(command, uow, SubscriptionStatus.ACTIVE.value, RESUMABLE)
 
 
-def _move(command: SubscriptionStep, uow: NotificationsUnit, status: str,
+def _move(command: RecordStep, uow: NotificationsUnit, status: str,
           allowed_from: tuple[str, ...]) -> Record:
-    record = own(command.principal, uow.subscriptions.get(command.subscription_id))
+    record = own(command.principal, uow.subscriptions.get(command.record_id))
     if record["status"] not in allowed_from:
         raise Conflict("invalid_state",
                        f"Subskrypcja ma stan {record['status']}; nie można tego zrobić.")
@@ -322,17 +316,11 @@ def _move(command: SubscriptionStep, uow: NotificationsUnit, status: str,
     return record
 
 
-@dataclass(frozen=True)
-class RetryDelivery(SubscriptionStep):
-    """A step on one delivery of the subscription."""
-
-    delivery_id: str
-
-
-def retry_delivery(command: RetryDelivery, uow: NotificationsUnit) -> Record:
-    """Send a dead-lettered delivery of one's subscription again."""
-    own(command.principal, uow.subscriptions.get(command.subscription_id))
-    updated = uow.send_again(command.delivery_id, command.subscription_id, utcnow())
+def retry_delivery(command: RecordStep, uow: NotificationsUnit) -> Record:
+    """Send a dead-lettered delivery (the body's `delivery_id`) of one's subscription
+    (`record_id`) again."""
+    own(command.principal, uow.subscriptions.get(command.record_id))
+    updated = uow.send_again(command.body["delivery_id"], command.record_id, utcnow())
     if updated is None:
         raise Conflict("not_dead", "Ponowić można tylko doręczenie, które się nie udało.")
     return updated

@@ -123,14 +123,12 @@ class SubscriptionsMixin(_Entry):
     @api("POST", "/api/v1/subscriptions/<id>/cancel", roles=MEMBERS,
          response=SubscriptionSchema, summary="Cancel a subscription")
     def cancel_subscription(self, request, id):
-        return self.handle(handlers.cancel_subscription,
-                           handlers.SubscriptionStep(request.principal, id))
+        return self.handle(handlers.cancel_subscription, handlers.RecordStep(request.principal, id))
 
     @api("POST", "/api/v1/subscriptions/<id>/resume", roles=MEMBERS,
          response=SubscriptionSchema, summary="Resume a suspended subscription")
     def resume_subscription(self, request, id):
-        return self.handle(handlers.resume_subscription,
-                           handlers.SubscriptionStep(request.principal, id))
+        return self.handle(handlers.resume_subscription, handlers.RecordStep(request.principal, id))
 
     @api("GET", "/api/v1/subscriptions/<id>/deliveries", roles=MEMBERS,
          query=DeliveryQuerySchema, response=DeliverySchema,
@@ -142,7 +140,7 @@ class SubscriptionsMixin(_Entry):
          response=DeliverySchema, summary="Send a dead-lettered delivery again")
     def retry_delivery(self, request, id, delivery_id):
         return self.handle(handlers.retry_delivery,
-                           handlers.RetryDelivery(request.principal, id, delivery_id))
+                           handlers.RecordStep(request.principal, id, {"delivery_id": delivery_id}))
 
 
 class InboxMixin(_Entry):

@@ -15,6 +15,7 @@ from registry.domain import search_key
 from wspolpraca.areas import validate_areas
 from wspolpraca.pagination import new_id
 from wspolpraca.payloads import record_payload
+from wspolpraca.repository import first_version
 
 
 def _ms(moment: datetime) -> datetime:
@@ -154,9 +155,7 @@ def new_training(data: dict[str, Any], published_by: str, now: datetime) -> dict
         "attended": None,
         "status": rules.TrainingStatus.PUBLISHED.value,
         "reason": None,
-        "published_by": published_by,
-        "created_at": now,
-        "version": 1,
+        **first_version(now, "published_by", published_by, updated=False),
     }
 
 

@@ -9,6 +9,7 @@ from registry import domain
 from wspolpraca.areas import validate_areas
 from wspolpraca.pagination import new_id
 from wspolpraca.payloads import record_payload
+from wspolpraca.repository import first_version
 
 ORGANIZATION_EVENT_FIELDS = ("name", "legal_form", "nip", "regon", "krs", "areas", "email",
                              "district", "status", "public_benefit_status", "version")
@@ -50,10 +51,7 @@ def new_organization(data: dict[str, Any], registered_by: str, now: datetime) ->
         "status": domain.OrganizationStatus.PENDING.value,
         "status_reason": None,
         "verified_at": None,
-        "registered_by": registered_by,
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
+        **first_version(now, "registered_by", registered_by),
     }
     _searchable(record)
     return record

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from registry import cooperation_repository, domain, queries, repository
 from registry.entry import STAFF, Entry
-from registry.handlers import inquiries, organizations
+from registry.handlers import departments, inquiries, organizations
 from registry.partnerships import PartnershipsMixin
 from registry.patronages import PatronagesMixin
 from registry.repository import ORGANIZATIONS
@@ -42,7 +42,7 @@ from wspolpraca.errors import Forbidden
 from wspolpraca.http import api
 from wspolpraca.logs import WorkerLogContext
 from wspolpraca.mongo import Mongo
-from wspolpraca.service_layer import ChangeStatus, Due
+from wspolpraca.service_layer import ChangeStatus, Due, RecordStep, Submit
 from wspolpraca.timers import scheduled
 
 OVERDUE_CHECK_SECONDS = 60
@@ -133,13 +133,13 @@ class DepartmentsMixin(Entry):
     @api("POST", "/api/v1/departments", roles=STAFF, body=DepartmentCreateSchema,
          response=DepartmentSchema, status=201, summary="Create a city department")
     def create_department(self, request, body):
-        return self.handle(organizations.create_department, organizations.CreateDepartment(body))
+        return self.handle(departments.create_department, Submit(request.principal, body))
 
     @api("PATCH", "/api/v1/departments/<code>", roles=STAFF, body=DepartmentUpdateSchema,
          response=DepartmentSchema, summary="Change a department (its areas, contact)")
     def update_department(self, request, code, body):
-        return self.handle(organizations.update_department,
-                           organizations.UpdateDepartment(code, body))
+        return self.handle(departments.update_department,
+                           RecordStep(request.principal, code, body))
 
     @api("GET", "/api/v1/departments", query=DepartmentQuerySchema, response=DepartmentSchema,
          summary="City departments and the areas they handle")

@@ -169,15 +169,15 @@ def test_an_invitation_adds_the_role_to_a_known_account_and_refuses_a_disabled_o
     uow = FakeIdentityUnit()
     known = account(uow)
     body = {"email": known["email"], "name": "Anna", "roles": ["committee"]}
-    answer = handlers.invite_member(handlers.InviteMember(SETTINGS, ADMIN, body), uow)
+    answer = handlers.invite_member(handlers.Invite(SETTINGS, ADMIN, body), uow)
     assert answer["status"] == "existing" and answer["roles"] == ["committee"]
     assert uow.emitted == []   # an active account needs no link
-    new = handlers.invite_member(handlers.InviteMember(
+    new = handlers.invite_member(handlers.Invite(
         SETTINGS, ADMIN, {**body, "email": "nowy@example.org"}), uow)
     assert new["status"] == "invited" and uow.routing_keys == ["account.invited"]
     account(uow, status="disabled", email="zablokowany@example.org")
     with pytest.raises(Conflict):
-        handlers.invite_member(handlers.InviteMember(
+        handlers.invite_member(handlers.Invite(
             SETTINGS, ADMIN, {**body, "email": "zablokowany@example.org"}), uow)
 
 
@@ -276,7 +276,7 @@ def test_the_staff_account_and_a_registration_check_the_password_first():
         handlers.register_account(handlers.RegisterAccount(SETTINGS, body), uow)
     assert weak.value.code == "weak_password" and uow.accounts.records == {}
     with pytest.raises(DomainError) as staff_weak:
-        handlers.create_staff_account(handlers.CreateStaffAccount(
+        handlers.create_staff_account(handlers.Invite(
             SETTINGS, ADMIN, {**body, "roles": ["officer"]}), uow)
     assert staff_weak.value.code == "weak_password" and uow.accounts.records == {}
 

@@ -153,7 +153,7 @@ def test_a_link_standing_for_nothing_is_refused(uow):
 # --- status steps and retries ------------------------------------------------------------------
 def test_cancel_and_resume_follow_the_allowed_statuses_of_the_owners_subscription(uow):
     record = subscribe(uow)
-    step = handlers.SubscriptionStep(NGO, record["_id"])
+    step = handlers.RecordStep(NGO, record["_id"])
     with pytest.raises(Conflict):
         handlers.resume_subscription(step, uow)   # only a suspended one resumes
     uow.subscriptions.set_fields(record["_id"], status="suspended", consecutive_failures=5)
@@ -167,8 +167,8 @@ def test_cancel_and_resume_follow_the_allowed_statuses_of_the_owners_subscriptio
 def test_someone_elses_subscription_is_not_found_but_an_officer_sees_it(uow):
     record = subscribe(uow)
     with pytest.raises(NotFound):
-        handlers.cancel_subscription(handlers.SubscriptionStep(OTHER, record["_id"]), uow)
-    assert handlers.cancel_subscription(handlers.SubscriptionStep(OFFICER, record["_id"]),
+        handlers.cancel_subscription(handlers.RecordStep(OTHER, record["_id"]), uow)
+    assert handlers.cancel_subscription(handlers.RecordStep(OFFICER, record["_id"]),
                                         uow)["status"] == "cancelled"
 
 
@@ -176,11 +176,12 @@ def test_only_a_dead_delivery_is_retried_and_the_dispatcher_woken_for_it(uow):
     record = subscribe(uow)
     uow.deliveries.add({"_id": "d1", "subscription_id": record["_id"], "status": "dead",
                         "attempts": 8})
-    retried = handlers.retry_delivery(handlers.RetryDelivery(NGO, record["_id"], "d1"), uow)
+    retry = handlers.RecordStep(NGO, record["_id"], {"delivery_id": "d1"})
+    retried = handlers.retry_delivery(retry, uow)
     assert (retried["status"], retried["attempts"]) == ("pending", 0)
     assert committed(uow) == 1
     with pytest.raises(Conflict) as refused:
-        handlers.retry_delivery(handlers.RetryDelivery(NGO, record["_id"], "d1"), uow)
+        handlers.retry_delivery(retry, uow)
     assert refused.value.code == "not_dead"
 
 

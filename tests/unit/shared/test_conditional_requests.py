@@ -3,6 +3,7 @@ check the shared repository makes with it (issue #18, "a conflict is explained")
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from wspolpraca import conditional, context
 from wspolpraca.conditional import MalformedIfMatch, Stale, parse_if_match
 from wspolpraca.errors import Conflict
-from wspolpraca.repository import Repository
+from wspolpraca.repository import Repository, first_version
 
 
 def test_if_match_is_a_list_of_strong_tags_or_a_star():
@@ -157,6 +158,14 @@ def test_without_if_match_a_concurrent_write_is_still_409():
     things = repository([{"_id": "a", "version": 2}], {})
     with pytest.raises(Conflict):
         things.replace({"_id": "a"}, 1)
+
+
+def test_a_new_record_is_stamped_by_whom_and_when_and_starts_at_version_1():
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    assert first_version(now, "created_by", "u1") == {
+        "created_by": "u1", "created_at": now, "updated_at": now, "version": 1}
+    assert list(first_version(now, "submitted_by", "u2", at="submitted_at", updated=False)) \
+        == ["submitted_by", "submitted_at", "version"]
 
 
 def test_a_record_from_before_versions_counts_as_version_0():

@@ -1,4 +1,4 @@
-"""Organisations and city departments: registering, changing, verifying."""
+"""Organisations: registering, changing, verifying."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from registry import domain, records
 from registry.handlers import Unit
-from wspolpraca.areas import validate_areas
 from wspolpraca.envelope import format_time, utcnow
 from wspolpraca.service_layer import Changed, ChangeStatus, Event, Step, change, create
 
@@ -86,35 +85,3 @@ def change_organization_status(command: ChangeStatus, uow: Unit) -> Record:
             changed_at=format_time(now)))])
 
     return change(uow, uow.organizations, command.record_id, apply)
-
-
-@dataclass(frozen=True)
-class CreateDepartment:
-    data: dict[str, Any]
-
-
-def create_department(command: CreateDepartment, uow: Unit) -> Record:
-    record = records.new_department(command.data, utcnow())
-    return create(uow, uow.departments, record, "department.created",
-                  records.department_payload(record))
-
-
-@dataclass(frozen=True)
-class UpdateDepartment:
-    code: str
-    data: dict[str, Any]
-
-
-def update_department(command: UpdateDepartment, uow: Unit) -> Record:
-    def update(current: Record) -> Changed | None:
-        changes = dict(command.data)
-        if "areas" in changes:
-            changes["areas"] = validate_areas(changes["areas"]) if changes["areas"] else []
-        changed = sorted(k for k, v in changes.items() if current.get(k) != v)
-        if not changed:
-            return None
-        record = {**current, **changes, "updated_at": utcnow()}
-        return Changed(record, [Event("department.updated", {
-            **records.department_payload(record), "changed_fields": changed})])
-
-    return change(uow, uow.departments, command.code, update)
