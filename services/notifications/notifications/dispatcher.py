@@ -43,6 +43,7 @@ from notifications import domain, records, repository
 from notifications.channels import (
     MailRefused,
     MailUnavailable,
+    ReceiverPools,
     Renderer,
     build_message,
     event_context,
@@ -63,6 +64,7 @@ log = logging.getLogger(__name__)
 CLAIM_GRACE_SECONDS = 30.0
 HANDOFF_LIMIT = 100_000   # ids waiting in memory at most; beyond it the sweep finds them
 SENT_BATCH = 200          # successes recorded in one transaction at most
+RECEIVER_POOLS = 256      # receivers' addresses with keep-alive connections at most
 DELIVERIES_TOTAL = metrics.Counter(
     "wspolpraca_notification_deliveries_total",
     "Delivery attempts by channel and outcome (sent, failed = will retry, dead = gave up).",
@@ -101,6 +103,9 @@ class Dispatcher(DependencyProvider):
         self.renderer = Renderer()
         self.target_policy = self.config.target_policy(self.settings)
         self.pool = GreenPool(self.config.dispatcher_concurrency)
+        # keep-alive connections to receivers, per checked address (closed at stop)
+        self.receivers = ReceiverPools(
+            max_pools=RECEIVER_POOLS, per_pool=self.config.per_subscription_concurrency)
         self.rng = random.Random()
         self._wake = threading.Event()
         self._stopped = False
@@ -130,6 +135,7 @@ class Dispatcher(DependencyProvider):
         # unrecorded is sent again once its claim expires, and an email has no dedupe
         with Timeout(self.config.webhook_timeout + 1, False):
             self.pool.waitall()
+        self.receivers.close()
         try:
             while self._sent:
                 self.record_sent()
@@ -143,6 +149,7 @@ class Dispatcher(DependencyProvider):
         self._stopped = True
         self._wake.set()
         self._sent_wake.set()
+        self.receivers.close()
 
     def get_dependency(self, worker_ctx) -> Dispatcher:
         return self
@@ -299,7 +306,8 @@ class Dispatcher(DependencyProvider):
         }
         result = post_webhook(subscription["target"], body, headers,
                               self.config.webhook_timeout, self.target_policy,
-                              self.config.webhook_max_response_bytes)
+                              self.config.webhook_max_response_bytes,
+                              pools=self.receivers)
         outcome = Outcome.DEAD if result.refused else domain.attempt_outcome(
             result.status, record["attempts"] + 1, self.config.retry_policy)
         retry_after = domain.parse_retry_after(result.retry_after, utcnow())
