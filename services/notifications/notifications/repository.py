@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMany, UpdateOne
 
 from notifications.domain import (
     COUNTED_STATUSES,
@@ -518,11 +518,35 @@ def due_delivery_ids(db, now: datetime, limit: int, skip_subscriptions: list[str
     return found
 
 
-def release(db, delivery_ids: list[str]) -> None:
-    """Hand claimed deliveries back unsent (their time stays as it was)."""
+def release(db, delivery_ids: list[str], token: str | None = None) -> None:
+    """Hand claimed deliveries back unsent (their time stays as it was); with `token`,
+    only those still claimed with it."""
+    mine: dict[str, Any] = {"_id": {"$in": delivery_ids},
+                            "status": DeliveryStatus.SENDING.value}
+    if token is not None:
+        mine["claim"] = token
     db[DELIVERIES].update_many(
-        {"_id": {"$in": delivery_ids}, "status": DeliveryStatus.SENDING.value},
-        {"$set": {"status": DeliveryStatus.PENDING.value, "claimed_until": None}})
+        mine, {"$set": {"status": DeliveryStatus.PENDING.value, "claimed_until": None}})
+
+
+def renew_claims(db, claims: Mapping[str | None, list[str]], now: datetime,
+                 until: datetime) -> set[str]:
+    """Extend unexpired claims (delivery ids by claim token) to `until`; returns the ids
+    renewed. A claim that expired is not renewed, even if nobody took it yet: whoever
+    holds it may not know whether it is still theirs. By `_id` (its index), one command."""
+    until = until.replace(microsecond=until.microsecond // 1000 * 1000)   # stored in ms
+    ids = [i for group in claims.values() for i in group]
+    if not ids:
+        return set()
+    db[DELIVERIES].bulk_write([UpdateMany(
+        {"_id": {"$in": group}, "status": DeliveryStatus.SENDING.value, "claim": token,
+         "claimed_until": {"$gte": now}},
+        {"$set": {"claimed_until": until}}) for token, group in claims.items() if group],
+        ordered=False)
+    tokens = set(claims)
+    return {doc["_id"] for doc in db[DELIVERIES].find(
+        {"_id": {"$in": ids}, "claimed_until": {"$gte": until}}, {"_id": 1, "claim": 1})
+        if doc.get("claim") in tokens}
 
 
 def _deliveries_by_status(db) -> list[tuple[dict[str, str], float]]:
