@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMan
 
 from notifications.domain import (
     COUNTED_STATUSES,
+    Channel,
     DeliveryStatus,
     Subscription,
     SubscriptionStatus,
@@ -549,11 +551,23 @@ def renew_claims(db, claims: Mapping[str | None, list[str]], now: datetime,
         if doc.get("claim") in tokens}
 
 
+# what waits: the statuses a delivery leaves (sent, dead and digested are for good, counted
+# as they happen by wspolpraca_notification_deliveries_total)
+WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.DIGEST)
+
+
 def _deliveries_by_status(db) -> list[tuple[dict[str, str], float]]:
-    groups = db[DELIVERIES].aggregate([
-        {"$group": {"_id": {"channel": "$channel", "status": "$status"}, "n": {"$sum": 1}}}])
-    return [({"channel": str(g["_id"]["channel"]), "status": str(g["_id"]["status"])},
-             float(g["n"])) for g in groups]
+    """Deliveries that wait, by channel and status, at every scrape: each status read through
+    the `due` index (status first), so the cost follows the backlog, not the delivery log's
+    history (the gauge used to group the whole collection, sent and dead included)."""
+    counts: Counter[tuple[str, str]] = Counter({   # 0, not no series, when nothing waits
+        (channel.value, status.value): 0
+        for channel in (Channel.WEBHOOK, Channel.EMAIL) for status in WAITING})
+    for status in WAITING:
+        for doc in db[DELIVERIES].find({"status": status.value}, {"_id": 0, "channel": 1}):
+            counts[(str(doc.get("channel")), status.value)] += 1
+    return [({"channel": channel, "status": status}, float(n))
+            for (channel, status), n in sorted(counts.items())]
 
 
 def _subscriptions_by_status(db) -> list[tuple[dict[str, str], float]]:
@@ -562,7 +576,8 @@ def _subscriptions_by_status(db) -> list[tuple[dict[str, str], float]]:
 
 
 GAUGES = (
-    DomainGauge("wspolpraca_notifications_deliveries", "Deliveries by channel and status.",
+    DomainGauge("wspolpraca_notifications_deliveries",
+                "Deliveries waiting, by channel and status (pending, sending, digest).",
                 ("channel", "status"), _deliveries_by_status),
     DomainGauge("wspolpraca_notifications_subscriptions", "Subscriptions by status.",
                 ("status",), _subscriptions_by_status),
