@@ -386,6 +386,7 @@ class Dispatcher(DependencyProvider):
                 self._finish(record, outcome, None, f"internal error: {type(exc).__name__}",
                              None)
             except Exception:
+                self._held.pop(record["_id"], None)   # not renewed: the sweep retries it
                 log.exception("delivery %s: its failure could not be recorded; its claim "
                               "expires", record["_id"])
         finally:
