@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 CLAIM_GRACE_SECONDS = 30.0
 HANDOFF_LIMIT = 100_000   # ids waiting in memory at most; beyond it the sweep finds them
 SENT_BATCH = 200          # successes recorded in one transaction at most
-RECEIVER_POOLS = 256      # receivers' addresses with keep-alive connections at most
+RECEIVER_POOLS = 64       # receivers' addresses with keep-alive connections at most
 CLAIMED_LIMIT = 10_000    # deliveries recorded already claimed and waiting in memory at most
 CLOCK_SKEW_SECONDS = 2.0  # a lease closer than this to its end may have been taken already
 DELIVERIES_TOTAL = metrics.Counter(
@@ -105,9 +105,11 @@ class Dispatcher(DependencyProvider):
         self.renderer = Renderer()
         self.target_policy = self.config.target_policy(self.settings)
         self.pool = GreenPool(self.config.dispatcher_concurrency)
-        # keep-alive connections to receivers, per checked address (closed at stop)
+        # keep-alive connections to receivers, per checked address (closed at stop); a pool
+        # only opens as many as are used at once: a receiver of one subscription has at most
+        # `per_subscription_concurrency`, one that many subscriptions share up to them all
         self.receivers = ReceiverPools(
-            max_pools=RECEIVER_POOLS, per_pool=self.config.per_subscription_concurrency)
+            max_pools=RECEIVER_POOLS, per_pool=self.config.dispatcher_concurrency)
         self.rng = random.Random()
         self._wake = threading.Event()
         self._stopped = False
