@@ -320,8 +320,9 @@ class Dispatcher(DependencyProvider):
         if not mine:
             return []
         enough = now + timedelta(seconds=self.config.webhook_timeout + self.clock_skew)
-        fresh = [r for r in mine if self._held[r["_id"]][1] > enough]
-        low = [r for r in mine if self._held[r["_id"]][1] <= enough]
+        held = {r["_id"]: self._held.get(r["_id"], (None, now))[1] for r in mine}
+        fresh = [r for r in mine if held[r["_id"]] > enough]
+        low = [r for r in mine if held[r["_id"]] <= enough]
         if low:
             renewed = repository.renew_claims(
                 self.db, {self.claim_token: [r["_id"] for r in low]}, now, lease)
