@@ -58,6 +58,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pika  # noqa: E402
+import pymongo.monitoring  # noqa: E402
 import requests  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
@@ -73,6 +74,34 @@ from wspolpraca.testing.rabbit import Vhost, broker_reachable  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PER_SUBSCRIPTION = 4   # the service's default WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION
+
+
+class CommandCounter(pymongo.monitoring.CommandListener):
+    """SecantusDB commands by name, from every client of this process (the service's and the
+    bench's): `pymongo.monitoring.register`ed before any client exists."""
+
+    COUNTED = ("insert", "update", "delete", "findAndModify", "find", "commitTransaction")
+
+    def __init__(self) -> None:
+        from collections import Counter
+
+        self.counts: Counter[str] = Counter()
+
+    def started(self, event) -> None:
+        if event.command_name in self.COUNTED:
+            self.counts[event.command_name] += 1
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
+
+    def snapshot(self) -> dict[str, int]:
+        return dict(self.counts)
+
+
+COMMANDS = CommandCounter()
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1):
@@ -205,6 +234,7 @@ def one_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, ar
         response.raise_for_status()
     fast_subscriptions = args.subscriptions - (1 if slow else 0)
     expected = args.events * fast_subscriptions
+    before = COMMANDS.snapshot()
     started = publish_events(amqp_uri, args.events, name)
     deadline = time.monotonic() + args.timeout
 
@@ -222,11 +252,34 @@ def one_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, ar
     result = {"deliveries": expected, "seconds": last - started,
               "rate": expected / (last - started)}
     # where the round's time went: events consumed (deliveries recorded) and sent, seconds
-    # after the first publish
+    # after the first publish (once every fast delivery is recorded as sent: the recorder
+    # may still be writing the last batch), and what took more than one attempt
+    query = {"target": {"$regex": f"/{'slow|fast' if slow else 'fast'}/{name}/"}}
+    try:
+        wait_for(lambda: db["deliveries"].count_documents(
+            {**query, "target": {"$regex": f"/fast/{name}/"}, "status": "sent"}) >= expected,
+            timeout=30)
+    except TimeoutError:
+        print(f"  {name}: not every fast delivery recorded as sent 30 s after the last "
+              f"arrived", flush=True)
+    after = COMMANDS.snapshot()
+    used = {k: after.get(k, 0) - before.get(k, 0) for k in CommandCounter.COUNTED}
+    total = expected + (args.events if slow else 0)
+    # (the bench's own waits use `aggregate`, not counted; every command below is the
+    # service's: handling the events, the dispatcher, the recorder, the relay)
+    print(f"  {name}: SecantusDB commands per delivery: "
+          + ", ".join(f"{k} {v / total:.2f}" for k, v in used.items())
+          + f" (all {sum(used.values()) / total:.2f})", flush=True)
+    retried = [d.get("last_error") or d.get("status") for d in db["deliveries"].find(
+        {**query, "attempts": {"$gt": 1}}, {"last_error": 1, "status": 1})]
+    if retried:
+        from collections import Counter
+
+        print(f"  {name}: {len(retried)} deliveries took more than one attempt: "
+              f"{dict(Counter(retried))}", flush=True)
     recorded = sorted((d["created_at"].timestamp() - started, d["sent_at"].timestamp() - started)
                       for d in db["deliveries"].find(
-                          {"target": {"$regex": f"/{'slow|fast' if slow else 'fast'}/{name}/"},
-                           "status": "sent"}, {"created_at": 1, "sent_at": 1}))
+                          {**query, "status": "sent"}, {"created_at": 1, "sent_at": 1}))
     if recorded:
         made = sorted(r[0] for r in recorded)
         sent = sorted(r[1] for r in recorded)
@@ -252,6 +305,7 @@ class RoundIncomplete(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    pymongo.monitoring.register(COMMANDS)   # before any client: every command is counted
     parser = argparse.ArgumentParser(prog="bench/notifications_fanout.py")
     parser.add_argument("--events", type=int, default=100)
     parser.add_argument("--subscriptions", type=int, default=100)

@@ -7,6 +7,7 @@ import smtplib
 import socket
 import ssl
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -223,12 +224,13 @@ def signature_headers(secret: str, body: bytes, now: float | None = None) -> dic
                                                                          body)}
 
 
-def _pinned_pool(target: domain.WebhookTarget, address: str,
-                 timeout: float) -> urllib3.HTTPConnectionPool:
+def _pinned_pool(target: domain.WebhookTarget, address: str, timeout: float,
+                 maxsize: int = 1) -> urllib3.HTTPConnectionPool:
     """A connection pool to the checked `address` that still speaks to `target.host`: the
     Host header is set by the caller, and for https the SNI and the certificate check use
     the host name (urllib3's `server_hostname` / `assert_hostname`)."""
-    options: dict[str, Any] = {"port": target.port, "maxsize": 1, "retries": False,
+    options: dict[str, Any] = {"port": target.port, "maxsize": maxsize, "block": False,
+                               "retries": False,
                                "timeout": urllib3.Timeout(connect=timeout, read=timeout)}
     if target.scheme == "https":
         return urllib3.HTTPSConnectionPool(
@@ -237,20 +239,76 @@ def _pinned_pool(target: domain.WebhookTarget, address: str,
     return urllib3.HTTPConnectionPool(address, **options)
 
 
+PoolKey = tuple[str, str, int, str, float]
+
+
+class ReceiverPools:
+    """Keep-alive connections to webhook receivers, one bounded pool per checked address.
+
+    Every attempt still resolves and checks its target first (`resolve_target`); the pool
+    it then uses is keyed by what was checked: the address, the host name (Host header, SNI
+    and certificate check), the port, the scheme (TLS or not) and the timeout. A receiver
+    whose name now resolves elsewhere gets a new pool for the new, checked address; a
+    connection is never reused for another address or host. At most `max_pools` pools
+    (least recently used closed first), each keeping at most `per_pool` idle connections
+    (more may be open at once; the extra ones are closed after their answer). `close()`
+    at the service's stop."""
+
+    def __init__(self, max_pools: int = 256, per_pool: int = 4) -> None:
+        self.max_pools = max_pools
+        self.per_pool = per_pool
+        self._pools: OrderedDict[PoolKey, urllib3.HTTPConnectionPool] = OrderedDict()
+        self._closed = False
+
+    def get(self, target: domain.WebhookTarget, address: str,
+            timeout: float) -> urllib3.HTTPConnectionPool:
+        key: PoolKey = (target.scheme, target.host, target.port, address, timeout)
+        pool = self._pools.get(key)
+        if pool is not None:
+            self._pools.move_to_end(key)
+            return pool
+        pool = _pinned_pool(target, address, timeout, self.per_pool)
+        if self._closed:
+            return pool   # after close(): used once, closed by the caller (not kept)
+        self._pools[key] = pool
+        while len(self._pools) > self.max_pools:
+            _, oldest = self._pools.popitem(last=False)
+            oldest.close()
+        return pool
+
+    def keeps(self, pool: urllib3.HTTPConnectionPool) -> bool:
+        return any(p is pool for p in self._pools.values())
+
+    def __len__(self) -> int:
+        return len(self._pools)
+
+    def close(self) -> None:
+        self._closed = True
+        while self._pools:
+            _, pool = self._pools.popitem(last=False)
+            pool.close()
+
+
 def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,
                  policy: domain.TargetPolicy = domain.TargetPolicy(),
                  max_response_bytes: int = 4096,
-                 resolver: Resolver = socket.getaddrinfo) -> PostResult:
+                 resolver: Resolver = socket.getaddrinfo,
+                 pools: ReceiverPools | None = None) -> PostResult:
     """POST once, with no redirects, to the address checked for this very attempt (DNS may
     have changed since the subscription was made). `timeout` is a wall-clock deadline for
     the whole exchange (resolving, connecting, sending, the answer's head and at most
-    `max_response_bytes` of its body), so a trickling receiver cannot hold a sender."""
+    `max_response_bytes` of its body), so a trickling receiver cannot hold a sender.
+
+    With `pools`, the connection is taken from (and, once its answer was read whole, given
+    back to) the keep-alive pool of the checked address; an answer not read to its end, an
+    error or a timeout closes the connection."""
     started = time.monotonic()
     try:
         target = domain.parse_webhook_url(url)
     except DomainError as exc:
         return PostResult(None, f"refused: {exc.message}", refused=True)
     pool = response = None
+    complete = False
     try:
         with eventlet.Timeout(timeout):
             try:
@@ -259,7 +317,8 @@ def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,
                 return PostResult(None, f"refused: {exc.message}", refused=True)
             except OSError:
                 return PostResult(None, "connection failed: the name does not resolve")
-            pool = _pinned_pool(target, address, timeout)
+            pool = (pools.get(target, address, timeout) if pools is not None
+                    else _pinned_pool(target, address, timeout))
             response = pool.urlopen("POST", target.path, body=body,
                                     headers={**headers, "Host": target.host_header},
                                     redirect=False, retries=False, preload_content=False,
@@ -272,8 +331,12 @@ def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,
                 chunk = response.read1(min(1024, max_response_bytes - read),
                                        decode_content=False)
                 if not chunk:
+                    complete = True
                     break
                 read += len(chunk)
+            else:
+                # as much as is read of an answer: done only if nothing is left of it
+                complete = response.length_remaining == 0
             status = response.status
             retry_after = response.headers.get("Retry-After")
     except eventlet.Timeout:
@@ -285,10 +348,17 @@ def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float,
     except OSError as exc:
         return PostResult(None, f"connection failed: {type(exc).__name__}")
     finally:
-        # whatever is left of the answer is never read: the connection is closed
+        kept = pool is not None and pools is not None and pools.keeps(pool)
         if response is not None:
-            response.close()
-        if pool is not None:
+            if complete and kept:
+                response.release_conn()   # read to its end: the connection can be reused
+            else:
+                # whatever is left of the answer is never read: the connection is closed
+                # (and its place in the pool given back, empty)
+                response.close()
+                if kept:
+                    response.release_conn()
+        if pool is not None and not kept:
             pool.close()
     error = None if 200 <= status < 300 else f"HTTP {status}"
     return PostResult(status, error, retry_after)

@@ -28,7 +28,7 @@ import random
 import threading
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -43,6 +43,7 @@ from notifications import domain, records, repository
 from notifications.channels import (
     MailRefused,
     MailUnavailable,
+    ReceiverPools,
     Renderer,
     build_message,
     event_context,
@@ -63,6 +64,9 @@ log = logging.getLogger(__name__)
 CLAIM_GRACE_SECONDS = 30.0
 HANDOFF_LIMIT = 100_000   # ids waiting in memory at most; beyond it the sweep finds them
 SENT_BATCH = 200          # successes recorded in one transaction at most
+RECEIVER_POOLS = 64       # receivers' addresses with keep-alive connections at most
+CLAIMED_LIMIT = 10_000    # deliveries recorded already claimed and waiting in memory at most
+CLOCK_SKEW_SECONDS = 2.0  # a lease closer than this to its end may have been taken already
 DELIVERIES_TOTAL = metrics.Counter(
     "wspolpraca_notification_deliveries_total",
     "Delivery attempts by channel and outcome (sent, failed = will retry, dead = gave up).",
@@ -101,6 +105,11 @@ class Dispatcher(DependencyProvider):
         self.renderer = Renderer()
         self.target_policy = self.config.target_policy(self.settings)
         self.pool = GreenPool(self.config.dispatcher_concurrency)
+        # keep-alive connections to receivers, per checked address (closed at stop); a pool
+        # only opens as many as are used at once: a receiver of one subscription has at most
+        # `per_subscription_concurrency`, one that many subscriptions share up to them all
+        self.receivers = ReceiverPools(
+            max_pools=RECEIVER_POOLS, per_pool=self.config.dispatcher_concurrency)
         self.rng = random.Random()
         self._wake = threading.Event()
         self._stopped = False
@@ -108,6 +117,19 @@ class Dispatcher(DependencyProvider):
         # delivery ids handed over after their commit, by slot key (subscription), in order
         self._ready: dict[str | None, deque[str]] = {}
         self._ready_ids: set[str] = set()
+        # Deliveries this process recorded already claimed (`lease_for_handoff`: the claim
+        # written with the record, in the consumed event's transaction) and handed over,
+        # by id; they are sent without a claim write. The claim token is this process's.
+        self.claim_token = uuid.uuid4().hex
+        self._claimed: dict[str, dict[str, Any]] = {}
+        # every claim this process holds (waiting in memory, sending, waiting to be recorded):
+        # delivery id -> (claim token, the lease's end as last written); `renew_claims`
+        # extends the leases that run low, so none expires while its delivery waits here
+        self._held: dict[str, tuple[str | None, datetime]] = {}
+        self.lease_seconds = self.config.webhook_timeout + CLAIM_GRACE_SECONDS
+        self.renew_every = self.lease_seconds / 4
+        self.clock_skew = CLOCK_SKEW_SECONDS
+        self._renew_wake = threading.Event()
         self._last_sweep = float("-inf")
         # successes waiting to be recorded, and the recorder's wake-up
         self._sent: list[tuple[dict[str, Any], str | None]] = []   # (record, its claim)
@@ -120,6 +142,7 @@ class Dispatcher(DependencyProvider):
         if self.config.dispatcher_enabled:
             self.container.spawn_managed_thread(self.run)
             self.container.spawn_managed_thread(self.record_sent_loop)
+            self.container.spawn_managed_thread(self.renew_claims_loop)
 
     def stop(self) -> None:
         self._stopped = True
@@ -130,12 +153,23 @@ class Dispatcher(DependencyProvider):
         # unrecorded is sent again once its claim expires, and an email has no dedupe
         with Timeout(self.config.webhook_timeout + 1, False):
             self.pool.waitall()
+        self.receivers.close()
         try:
             while self._sent:
                 self.record_sent()
         except Exception:
             log.exception("notification dispatcher: successes not recorded at stop; their "
                           "claims expire and they are sent again")
+        waiting = list(self._claimed)
+        try:
+            # recorded claimed by this process and not sent: pending again for the others
+            # (else their leases expire first)
+            if waiting:
+                repository.release(self.db, waiting, self.claim_token)
+        except Exception:
+            log.exception("notification dispatcher: claimed deliveries not released at "
+                          "stop; their leases expire and the sweep sends them")
+        self._renew_wake.set()
 
     def kill(self) -> None:
         # no recording: the database may be gone already; the claims expire and the sweep
@@ -143,6 +177,8 @@ class Dispatcher(DependencyProvider):
         self._stopped = True
         self._wake.set()
         self._sent_wake.set()
+        self._renew_wake.set()
+        self.receivers.close()
 
     def get_dependency(self, worker_ctx) -> Dispatcher:
         return self
@@ -150,16 +186,33 @@ class Dispatcher(DependencyProvider):
     def wake(self) -> None:
         self._wake.set()
 
+    def lease_for_handoff(self) -> tuple[str, datetime] | None:
+        """The claim (token, lease's end) a transaction writes with the deliveries it
+        records, to hand them over already claimed by this process; None when this process
+        does not send (dispatcher disabled or stopping) or holds enough in memory already
+        (they are recorded pending and claimed when their turn comes)."""
+        if (not self.config.dispatcher_enabled or self._stopped
+                or len(self._claimed) >= CLAIMED_LIMIT):
+            return None
+        return self.claim_token, utcnow() + timedelta(seconds=self.lease_seconds)
+
     def hand_over(self, records: list[dict[str, Any]]) -> None:
-        """Deliveries a transaction has just committed as pending and due: sent without a
-        search of the delivery log (the sweep finds any that this process does not send)."""
+        """Deliveries a transaction has just committed as pending and due, or as claimed by
+        this process (`lease_for_handoff`): sent without a search of the delivery log (the
+        sweep finds any that this process does not send, a claimed one once its lease
+        expired)."""
         now = utcnow()
         for record in records:
             if len(self._ready_ids) >= HANDOFF_LIMIT:
                 break
-            if (record.get("status") != DeliveryStatus.PENDING.value
-                    or (record.get("next_attempt_at") or now) > now
-                    or record["_id"] in self._ready_ids):
+            if record["_id"] in self._ready_ids:
+                continue
+            if (record.get("status") == DeliveryStatus.SENDING.value
+                    and record.get("claim") == self.claim_token):
+                self._claimed[record["_id"]] = record
+                self._held[record["_id"]] = (self.claim_token, record["claimed_until"])
+            elif (record.get("status") != DeliveryStatus.PENDING.value
+                    or (record.get("next_attempt_at") or now) > now):
                 continue
             self._ready.setdefault(slot_key(record), deque()).append(record["_id"])
             self._ready_ids.add(record["_id"])
@@ -217,9 +270,14 @@ class Dispatcher(DependencyProvider):
         if free <= 0:
             return 0
         now = utcnow()
-        lease = now + timedelta(seconds=self.config.webhook_timeout + CLAIM_GRACE_SECONDS)
+        lease = now + timedelta(seconds=self.lease_seconds)
         limit = self.config.per_subscription_concurrency
         due = self._take_ready(free, limit)
+        mine = [self._claimed.pop(i) for i in due if i in self._claimed]
+        if mine:
+            ids = {r["_id"] for r in mine}
+            due = [i for i in due if i not in ids]
+        own = self._own_claims(mine, now, lease)
         swept = False
         every = (self.config.dispatcher_sweep_seconds if self._ready
                  else self.config.dispatcher_poll_seconds)
@@ -234,13 +292,16 @@ class Dispatcher(DependencyProvider):
                      if i not in handed]
             swept = bool(found)
             due += found
-        if not due:
+        if not due and not own:
             return 0
         claimed = repository.claim_batch(self.db, due, now, lease, uuid.uuid4().hex,
-                                         expired=swept)
-        take, back = domain.within_limits(claimed, self.in_flight, limit)
-        if back:
-            repository.release(self.db, [r["_id"] for r in back])
+                                         expired=swept) if due else []
+        for record in claimed:
+            self._held[record["_id"]] = (record.get("claim"), record["claimed_until"])
+        take, back = domain.within_limits(own + claimed, self.in_flight, limit)
+        for record in back:
+            self._held.pop(record["_id"], None)
+            repository.release(self.db, [record["_id"]], record.get("claim"))
         wanted = {r["subscription_id"] for r in take if r.get("subscription_id")}
         subscriptions = {s["_id"]: s for s in self.db[SUBSCRIPTIONS].find(
             {"_id": {"$in": sorted(wanted)}})} if wanted else {}
@@ -249,6 +310,71 @@ class Dispatcher(DependencyProvider):
             self.pool.spawn_n(self._deliver_safely, record,
                               subscriptions.get(record.get("subscription_id")))
         return len(take)
+
+    def _own_claims(self, mine: list[dict[str, Any]], now: datetime,
+                    lease: datetime) -> list[dict[str, Any]]:
+        """Of the handed-over deliveries recorded already claimed by this process, those
+        to send without a claim write. A lease that ran low (it waited longer than
+        `renew_claims` kept up with) is extended first, only while it is still this
+        process's and unexpired; one that may have expired is left to the sweep."""
+        if not mine:
+            return []
+        enough = now + timedelta(seconds=self.config.webhook_timeout + self.clock_skew)
+        held = {r["_id"]: self._held.get(r["_id"], (None, now))[1] for r in mine}
+        fresh = [r for r in mine if held[r["_id"]] > enough]
+        low = [r for r in mine if held[r["_id"]] <= enough]
+        if low:
+            renewed = repository.renew_claims(
+                self.db, {self.claim_token: [r["_id"] for r in low]}, now, lease)
+            for record in low:
+                if record["_id"] in renewed:
+                    record["claimed_until"] = lease
+                    self._held[record["_id"]] = (self.claim_token, lease)
+                    fresh.append(record)
+                else:
+                    self._held.pop(record["_id"], None)
+                    log.warning("delivery %s waited until its lease ran out; the sweep "
+                                "sends it", record["_id"])
+        return fresh
+
+    # leases ----------------------------------------------------------------------------------
+    def renew_claims_loop(self) -> None:
+        while not self._stopped:
+            self._renew_wake.wait(self.renew_every)
+            self._renew_wake.clear()
+            if self._stopped:
+                break
+            try:
+                self.renew_claims()
+            except Exception:
+                log.exception("notification dispatcher: leases not renewed; trying again")
+
+    def renew_claims(self) -> int:
+        """Extend the leases of the claims this process holds that are past half their
+        time: a delivery waiting in memory to be sent, being sent (an SMTP exchange may take
+        longer than a webhook's timeout) or sent and waiting in the batch recorder (review
+        finding N2: one that waited there longer than its lease could be claimed and sent
+        again by another sender) keeps its claim for as long as this process lives. Only
+        unexpired leases are extended (conditional on the claim and its end), so a claim
+        another sender may have taken is never taken back; what this process then
+        believes of it is not trusted (`_own_claims`, the recorder's conditional writes).
+        Returns how many were renewed."""
+        now = utcnow()
+        soon = now + timedelta(seconds=self.lease_seconds / 2)
+        safe = now + timedelta(seconds=self.clock_skew)
+        due: dict[str | None, list[str]] = defaultdict(list)
+        for delivery_id, (token, until) in list(self._held.items()):
+            if safe < until < soon:
+                due[token].append(delivery_id)
+        if not due:
+            return 0
+        until = now + timedelta(seconds=self.lease_seconds)
+        renewed = repository.renew_claims(self.db, due, now, until)
+        for token, ids in due.items():
+            for delivery_id in ids:
+                if delivery_id in renewed and self._held.get(delivery_id, (None,))[0] == token:
+                    self._held[delivery_id] = (token, until)
+        return len(renewed)
 
     def _deliver_safely(self, record: dict[str, Any], subscription: dict | None) -> None:
         try:
@@ -263,6 +389,7 @@ class Dispatcher(DependencyProvider):
                 self._finish(record, outcome, None, f"internal error: {type(exc).__name__}",
                              None)
             except Exception:
+                self._held.pop(record["_id"], None)   # not renewed: the sweep retries it
                 log.exception("delivery %s: its failure could not be recorded; its claim "
                               "expires", record["_id"])
         finally:
@@ -299,7 +426,8 @@ class Dispatcher(DependencyProvider):
         }
         result = post_webhook(subscription["target"], body, headers,
                               self.config.webhook_timeout, self.target_policy,
-                              self.config.webhook_max_response_bytes)
+                              self.config.webhook_max_response_bytes,
+                              pools=self.receivers)
         outcome = Outcome.DEAD if result.refused else domain.attempt_outcome(
             result.status, record["attempts"] + 1, self.config.retry_policy)
         retry_after = domain.parse_retry_after(result.retry_after, utcnow())
@@ -369,6 +497,7 @@ class Dispatcher(DependencyProvider):
             else:
                 log.warning("delivery %s: its claim expired while sending; result dropped",
                             record["_id"])
+            self._held.pop(record["_id"], None)
             return
         updated = {**record, **changes}
 
@@ -379,7 +508,9 @@ class Dispatcher(DependencyProvider):
             self._on_dead(tx, updated, count_failure, now)
             return True
 
-        if not self.store().transaction(work):
+        done = self.store().transaction(work)
+        self._held.pop(record["_id"], None)
+        if not done:
             log.warning("delivery %s: its claim expired while sending; result dropped",
                         record["_id"])
             return
@@ -420,6 +551,8 @@ class Dispatcher(DependencyProvider):
         except Exception:
             self._sent[:0] = batch   # tried again by the loop; at stop the claims expire
             raise
+        for record, _ in batch:
+            self._held.pop(record["_id"], None)
         for record in recorded:
             DELIVERIES_TOTAL.labels(self.settings.service, record["channel"],
                                     METRIC_OUTCOMES[Outcome.SENT]).inc()

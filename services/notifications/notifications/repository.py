@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateMany, UpdateOne
 
 from notifications.domain import (
     COUNTED_STATUSES,
+    Channel,
     DeliveryStatus,
     Subscription,
     SubscriptionStatus,
@@ -518,18 +520,54 @@ def due_delivery_ids(db, now: datetime, limit: int, skip_subscriptions: list[str
     return found
 
 
-def release(db, delivery_ids: list[str]) -> None:
-    """Hand claimed deliveries back unsent (their time stays as it was)."""
+def release(db, delivery_ids: list[str], token: str | None = None) -> None:
+    """Hand claimed deliveries back unsent (their time stays as it was); with `token`,
+    only those still claimed with it."""
+    mine: dict[str, Any] = {"_id": {"$in": delivery_ids},
+                            "status": DeliveryStatus.SENDING.value}
+    if token is not None:
+        mine["claim"] = token
     db[DELIVERIES].update_many(
-        {"_id": {"$in": delivery_ids}, "status": DeliveryStatus.SENDING.value},
-        {"$set": {"status": DeliveryStatus.PENDING.value, "claimed_until": None}})
+        mine, {"$set": {"status": DeliveryStatus.PENDING.value, "claimed_until": None}})
+
+
+def renew_claims(db, claims: Mapping[str | None, list[str]], now: datetime,
+                 until: datetime) -> set[str]:
+    """Extend unexpired claims (delivery ids by claim token) to `until`; returns the ids
+    renewed. A claim that expired is not renewed, even if nobody took it yet: whoever
+    holds it may not know whether it is still theirs. By `_id` (its index), one command."""
+    until = until.replace(microsecond=until.microsecond // 1000 * 1000)   # stored in ms
+    ids = [i for group in claims.values() for i in group]
+    if not ids:
+        return set()
+    db[DELIVERIES].bulk_write([UpdateMany(
+        {"_id": {"$in": group}, "status": DeliveryStatus.SENDING.value, "claim": token,
+         "claimed_until": {"$gte": now}},
+        {"$set": {"claimed_until": until}}) for token, group in claims.items() if group],
+        ordered=False)
+    tokens = set(claims)
+    return {doc["_id"] for doc in db[DELIVERIES].find(
+        {"_id": {"$in": ids}, "claimed_until": {"$gte": until}}, {"_id": 1, "claim": 1})
+        if doc.get("claim") in tokens}
+
+
+# what waits: the statuses a delivery leaves (sent, dead and digested are for good, counted
+# as they happen by wspolpraca_notification_deliveries_total)
+WAITING = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.DIGEST)
 
 
 def _deliveries_by_status(db) -> list[tuple[dict[str, str], float]]:
-    groups = db[DELIVERIES].aggregate([
-        {"$group": {"_id": {"channel": "$channel", "status": "$status"}, "n": {"$sum": 1}}}])
-    return [({"channel": str(g["_id"]["channel"]), "status": str(g["_id"]["status"])},
-             float(g["n"])) for g in groups]
+    """Deliveries that wait, by channel and status, at every scrape: each status read through
+    the `due` index (status first), so the cost follows the backlog, not the delivery log's
+    history (the gauge used to group the whole collection, sent and dead included)."""
+    counts: Counter[tuple[str, str]] = Counter({   # 0, not no series, when nothing waits
+        (channel.value, status.value): 0
+        for channel in (Channel.WEBHOOK, Channel.EMAIL) for status in WAITING})
+    for status in WAITING:
+        for doc in db[DELIVERIES].find({"status": status.value}, {"_id": 0, "channel": 1}):
+            counts[(str(doc.get("channel")), status.value)] += 1
+    return [({"channel": channel, "status": status}, float(n))
+            for (channel, status), n in sorted(counts.items())]
 
 
 def _subscriptions_by_status(db) -> list[tuple[dict[str, str], float]]:
@@ -538,7 +576,8 @@ def _subscriptions_by_status(db) -> list[tuple[dict[str, str], float]]:
 
 
 GAUGES = (
-    DomainGauge("wspolpraca_notifications_deliveries", "Deliveries by channel and status.",
+    DomainGauge("wspolpraca_notifications_deliveries",
+                "Deliveries waiting, by channel and status (pending, sending, digest).",
                 ("channel", "status"), _deliveries_by_status),
     DomainGauge("wspolpraca_notifications_subscriptions", "Subscriptions by status.",
                 ("status",), _subscriptions_by_status),

@@ -7,7 +7,10 @@ the unit tests give them an in-memory unit (tests/unit/notifications/notificatio
 A handler queues a delivery through the unit (`queue`, `send_again`, `deliver_to_inbox`);
 the unit, not the handler, hands the queued deliveries to the dispatcher after the commit
 (before the commit the dispatcher could not claim them yet), so the dispatcher sends them
-without searching the delivery log.
+without searching the delivery log. The deliveries due at once are recorded already claimed
+by this process (`Sender.lease_for_handoff`: the claim and its lease written with the record,
+in the same transaction), so the dispatcher sends them without a claim write; if the process
+dies first, the lease expires and the sweep (of any replica) sends them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Protocol
 
+from notifications.domain import DeliveryStatus
 from notifications.repository import (
     Calendar,
     Competitions,
@@ -27,6 +31,7 @@ from notifications.repository import (
     Reminders,
     Subscriptions,
 )
+from wspolpraca.envelope import utcnow
 from wspolpraca.mongo import Transaction
 from wspolpraca.service_layer import UnitOfWork
 
@@ -39,6 +44,8 @@ class Sender(Protocol):
     def wake(self) -> None: ...
 
     def hand_over(self, records: list[Record]) -> None: ...
+
+    def lease_for_handoff(self) -> tuple[str, datetime] | None: ...
 
     def deliver_to_inbox(self, tx: Any, record: Record, audience: str, event: Record,
                          now: datetime) -> bool: ...
@@ -89,8 +96,25 @@ class NotificationsUnit(UnitOfWork):
         return Competitions(self.tx)
 
     # what the dispatcher is to send ------------------------------------------------------
+    def _claimed_here(self, deliveries: list[Record]) -> None:
+        """The deliveries due now recorded as claimed by this process (when it sends)."""
+        due = [d for d in deliveries if d.get("status") == DeliveryStatus.PENDING.value]
+        if not due:
+            return
+        lease = self.sender.lease_for_handoff()
+        if lease is None:
+            return
+        token, until = lease
+        now = utcnow()
+        for delivery in due:
+            at = delivery.get("next_attempt_at")
+            if at is None or at <= now:
+                delivery.update(status=DeliveryStatus.SENDING.value, claim=token,
+                                claimed_until=until)
+
     def queue(self, delivery: Record) -> bool:
         """Record a pending delivery (False when this (event, recipient) one exists)."""
+        self._claimed_here([delivery])
         added = self.deliveries.add(delivery)
         if added:
             self.queued.append(delivery)
@@ -98,6 +122,7 @@ class NotificationsUnit(UnitOfWork):
 
     def queue_many(self, deliveries: list[Record]) -> int:
         """`queue` for many in one write; returns how many were new."""
+        self._claimed_here(deliveries)
         added = self.deliveries.add_many(deliveries)
         self.queued.extend(added)
         return len(added)

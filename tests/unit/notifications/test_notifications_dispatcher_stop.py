@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from eventlet.greenpool import GreenPool
 
+from notifications.channels import ReceiverPools
 from notifications.dispatcher import SENT_BATCH, Dispatcher
 
 
@@ -17,6 +18,9 @@ def stopping_dispatcher(waiting: int) -> tuple[Dispatcher, list[int]]:
     dispatcher.config = SimpleNamespace(webhook_timeout=5)
     dispatcher.pool = GreenPool(4)
     dispatcher._wake, dispatcher._sent_wake = threading.Event(), threading.Event()
+    dispatcher._renew_wake = threading.Event()
+    dispatcher.receivers = ReceiverPools()
+    dispatcher._claimed = {}
     dispatcher._stopped = False
     dispatcher._sent = [({"_id": f"d{n}"}, "claim") for n in range(waiting)]
     batches: list[int] = []
