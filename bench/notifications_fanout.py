@@ -36,7 +36,8 @@ default recipients, so every delivery is a webhook of a subscription):
    for the database settling the N documents just written.
 
 Every wait is bounded by `--timeout` seconds per round; a round that runs out prints what
-was delivered by then and the run exits with status 1 (never hangs).
+was delivered by then and the run exits with status 1 (never hangs). The figures go to
+bench/results/notifications-<timestamp>.json (`result`), the file bench/suite.py reads.
 """
 
 from __future__ import annotations
@@ -51,10 +52,12 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pika  # noqa: E402
@@ -72,7 +75,47 @@ from wspolpraca.testing.plugin import make_settings  # noqa: E402
 from wspolpraca.testing.rabbit import Vhost, broker_reachable  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
 PER_SUBSCRIPTION = 4   # the service's default WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION
+# issue #19's targets: round 1 / the plain POST loop, round 2's fast ones / round 1, with
+# history / without
+TARGET_TO_BASELINE = 0.5
+TARGET_SLOW = 0.8
+TARGET_HISTORY = 0.8
+
+
+def result(args, base: dict, fast: dict, slow: dict, history: dict | None,
+           history_again: dict | None) -> dict:
+    """What bench/suite.py reads: every round, and the ratios of issue #19 (with history:
+    the second round after the prefill is the one judged, the first also pays for the database
+    settling the N documents the bench wrote at once)."""
+    outcome: dict = {
+        "args": {k: v for k, v in vars(args).items() if k != "profile"},
+        "machine": {"cores": os.cpu_count(), "load_average_at_start": LOAD_AT_START},
+        "baseline": base, "fast": fast,
+        "slow": {**slow, "floor_seconds": args.events * args.slow_seconds / PER_SUBSCRIPTION},
+        "ratio_to_baseline": round(fast["rate"] / base["rate"], 4),
+        "ratio_slow": round(slow["rate"] / fast["rate"], 4),
+        "targets": {"to_baseline": TARGET_TO_BASELINE, "slow": TARGET_SLOW,
+                    "history": TARGET_HISTORY},
+    }
+    if history is not None and history_again is not None:
+        outcome.update(history=history, history_again=history_again,
+                       ratio_history_first=round(history["rate"] / fast["rate"], 4),
+                       ratio_history=round(history_again["rate"] / fast["rate"], 4))
+    return outcome
+
+
+def save(outcome: dict) -> Path:
+    """bench/results/notifications-<timestamp>.json."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"notifications-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.write_text(json.dumps(outcome, indent=2, default=str) + "\n")
+    print(f"results: {out.relative_to(HERE.parent)}", flush=True)
+    return out
+
+
+LOAD_AT_START = os.getloadavg()
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1):
@@ -316,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{per_subscription} at a time: {floor:.2f} s)", flush=True)
                 print(f"ratio fast deliveries/s with a slow receiver / without: "
                       f"{slow['rate'] / fast['rate']:.3f} (target >= 0.8)", flush=True)
-                history = None
+                history = history_again = None
                 if args.history > 0:
                     filled = prefill_history(db, args.history)
                     total = db["deliveries"].estimated_document_count()
@@ -342,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"ratio deliveries/s with {args.history} past deliveries / with none: "
                       f"{history['rate'] / fast['rate']:.3f} first, "
                       f"{history_again['rate'] / fast['rate']:.3f} again (target >= 0.8)")
+            save(result(args, base, fast, slow, history, history_again))
         finally:
             if container is not None:
                 container.kill()
