@@ -255,7 +255,9 @@ def write_json(rows: list[Row], path: Path = JSON_OUT) -> Path:
 def format_table(rows: list[Row]) -> list[str]:
     cells = [row.table_cells() for row in rows]
     width = max((len(c[0]) for c in cells), default=0) + 2
-    return [f"{what:<{width}}{ours:<58}{ratio:<18}{verdict}"
+    shown = max((len(c[1]) for c in cells), default=0) + 2
+    judged = max((len(c[2]) for c in cells), default=0) + 2
+    return [f"{what:<{width}}{ours:<{shown}}{ratio:<{judged}}{verdict}"
             for what, ours, ratio, verdict in cells]
 
 

@@ -177,3 +177,12 @@ def test_every_line_of_issue_19_has_a_row_with_a_verdict():
     line("growth", "inbox")
     assert line("first annual-report PDF").target == "< 5 s"
     assert len(names) == len(set(names))
+
+
+def test_the_columns_of_the_table_stay_apart_however_long_a_measurement_reads():
+    rows = [*suite._notifications(NOTIFICATIONS_RESULT), *suite._grants(GRANTS_RESULT),
+            *suite._growth(GROWTH_RESULT)]
+    lines = suite.format_table(rows)
+    verdict_at = {line.rindex(row.verdict) for line, row in zip(lines, rows, strict=True)}
+    assert len(verdict_at) == 1
+    assert all(f"{row.shown}  " in line for line, row in zip(lines, rows, strict=True))
