@@ -128,6 +128,12 @@ def wait_for(predicate, timeout: float, interval: float = 0.1):
     raise TimeoutError(f"not done within {timeout}s")
 
 
+def subscriber(number: int) -> str:
+    """The token of the subscription's owner: one owner per webhook, as S subscribers of a
+    city would be (an owner may hold at most NOTIFICATIONS_MAX_SUBSCRIPTIONS_PER_OWNER, 50)."""
+    return mint_token(f"bench-subscriber-{number}", ["officer"])
+
+
 def stats(receiver: str) -> dict[str, list[float]]:
     return requests.get(f"{receiver}/stats", timeout=5).json()
 
@@ -221,22 +227,22 @@ def receiver_counts(receiver: str, prefix: str) -> int:
     return sum(v[0] for k, v in stats(receiver).items() if k.startswith(prefix))
 
 
-def run_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
+def run_round(service_url: str, receiver: str, amqp_uri: str, db, args,
               name: str, slow: bool) -> dict:
     if not args.profile:
-        return one_round(service_url, token, receiver, amqp_uri, db, args, name, slow)
+        return one_round(service_url, receiver, amqp_uri, db, args, name, slow)
     import cProfile
 
     profiler = cProfile.Profile()
     profiler.enable()
     try:
-        return one_round(service_url, token, receiver, amqp_uri, db, args, name, slow)
+        return one_round(service_url, receiver, amqp_uri, db, args, name, slow)
     finally:
         profiler.disable()
         profiler.dump_stats(f"{args.profile}.{name}.prof")
 
 
-def one_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
+def one_round(service_url: str, receiver: str, amqp_uri: str, db, args,
               name: str, slow: bool) -> dict:
     db["subscriptions"].update_many({}, {"$set": {"status": "cancelled"}})
     for number in range(args.subscriptions):
@@ -244,7 +250,7 @@ def one_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, ar
         response = requests.post(f"{service_url}/api/v1/subscriptions", json={
             "channel": "webhook", "target": receiver + path,
             "event_types": ["registry.inquiry.closed"]},
-            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            headers={"Authorization": f"Bearer {subscriber(number)}"}, timeout=30)
         response.raise_for_status()
     fast_subscriptions = args.subscriptions - (1 if slow else 0)
     expected = args.events * fast_subscriptions
@@ -332,7 +338,6 @@ def main(argv: list[str] | None = None) -> int:
             from pymongo import MongoClient
 
             db = MongoClient(secantus.uri)[settings.mongo_database]
-            token = mint_token("bench", ["officer"])
             print(f"{args.events} events x {args.subscriptions} webhook subscriptions, "
                   f"dispatcher concurrency {args.concurrency}", flush=True)
             per_subscription = PER_SUBSCRIPTION
@@ -341,13 +346,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"{base['rate']:9.1f} POSTs/s (requests.Session, {args.concurrency} at a "
                   f"time)", flush=True)
             try:
-                fast = run_round(service_url, token, receiver, vhost.uri, db, args, "fast",
+                fast = run_round(service_url, receiver, vhost.uri, db, args, "fast",
                                  False)
                 print(f"all fast:  {fast['deliveries']:>6} deliveries in "
                       f"{fast['seconds']:7.2f} s {fast['rate']:9.1f} deliveries/s "
                       f"(ratio to the baseline {fast['rate'] / base['rate']:.3f}, target "
                       f">= 0.5)", flush=True)
-                slow = run_round(service_url, token, receiver, vhost.uri, db, args, "slow",
+                slow = run_round(service_url, receiver, vhost.uri, db, args, "slow",
                                  True)
                 floor = args.events * args.slow_seconds / per_subscription
                 print(f"one slow:  {slow['deliveries']:>6} fast deliveries in "
@@ -365,11 +370,11 @@ def main(argv: list[str] | None = None) -> int:
                     total = db["deliveries"].estimated_document_count()
                     print(f"history:   {args.history} past deliveries written in "
                           f"{filled:.1f} s ({total} in the log)", flush=True)
-                    history = run_round(service_url, token, receiver, vhost.uri, db, args,
+                    history = run_round(service_url, receiver, vhost.uri, db, args,
                                         "history", False)
                     # once more: the first round after writing N documents also pays for
                     # the database settling them (its checkpoint), the second does not
-                    history_again = run_round(service_url, token, receiver, vhost.uri, db,
+                    history_again = run_round(service_url, receiver, vhost.uri, db,
                                               args, "history2", False)
             except RoundIncomplete as exc:
                 print(f"incomplete: {exc}", flush=True)

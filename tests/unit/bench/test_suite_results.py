@@ -186,3 +186,36 @@ def test_the_columns_of_the_table_stay_apart_however_long_a_measurement_reads():
     verdict_at = {line.rindex(row.verdict) for line, row in zip(lines, rows, strict=True)}
     assert len(verdict_at) == 1
     assert all(f"{row.shown}  " in line for line, row in zip(lines, rows, strict=True))
+
+
+def test_the_fan_out_bench_writes_what_the_suite_reads():
+    import argparse
+
+    import notifications_fanout
+
+    args = argparse.Namespace(events=100, subscriptions=100, slow_seconds=1.0, concurrency=50,
+                              history=100000, profile=None, timeout=900.0)
+    fast = {"deliveries": 10000, "seconds": 50.0, "rate": 200.0}
+    outcome = notifications_fanout.result(
+        args, {"deliveries": 10000, "seconds": 12.5, "rate": 800.0}, fast,
+        {"deliveries": 9900, "seconds": 55.0, "rate": 180.0, "slow_by_then": 90,
+         "slow_seconds": 60.0},
+        {"deliveries": 10000, "seconds": 80.0, "rate": 125.0},
+        {"deliveries": 10000, "seconds": 50.0, "rate": 200.0})
+    outcome = json.loads(json.dumps(outcome))  # as saved and read back
+    assert (outcome["ratio_to_baseline"], outcome["ratio_slow"], outcome["ratio_history"],
+            outcome["ratio_history_first"]) == (0.25, 0.9, 1.0, 0.625)
+    assert outcome["slow"]["floor_seconds"] == 25.0
+    rows = suite._notifications(outcome)
+    assert [row.verdict for row in rows] == ["BELOW", "PASS", "PASS"]
+    without = notifications_fanout.result(argparse.Namespace(**{**vars(args), "history": 0}),
+                                          outcome["baseline"], fast, outcome["slow"], None,
+                                          None)
+    assert suite._notifications(without)[1].verdict == "NOT RUN"
+
+
+def test_each_webhook_of_the_fan_out_has_its_own_subscriber():
+    # an owner may hold at most 50 subscriptions; the size is 100 webhooks
+    import notifications_fanout
+
+    assert len({notifications_fanout.subscriber(n) for n in range(100)}) == 100
