@@ -36,7 +36,8 @@ default recipients, so every delivery is a webhook of a subscription):
    for the database settling the N documents just written.
 
 Every wait is bounded by `--timeout` seconds per round; a round that runs out prints what
-was delivered by then and the run exits with status 1 (never hangs).
+was delivered by then and the run exits with status 1 (never hangs). The figures go to
+bench/results/notifications-<timestamp>.json (`result`), the file bench/suite.py reads.
 """
 
 from __future__ import annotations
@@ -51,10 +52,12 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pika  # noqa: E402
@@ -73,7 +76,47 @@ from wspolpraca.testing.plugin import make_settings  # noqa: E402
 from wspolpraca.testing.rabbit import Vhost, broker_reachable  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
 PER_SUBSCRIPTION = 4   # the service's default WEBHOOK_CONCURRENCY_PER_SUBSCRIPTION
+# issue #19's targets: round 1 / the plain POST loop, round 2's fast ones / round 1, with
+# history / without
+TARGET_TO_BASELINE = 0.5
+TARGET_SLOW = 0.8
+TARGET_HISTORY = 0.8
+
+
+def result(args, base: dict, fast: dict, slow: dict, history: dict | None,
+           history_again: dict | None) -> dict:
+    """What bench/suite.py reads: every round, and the ratios of issue #19 (with history:
+    the second round after the prefill is the one judged, the first also pays for the database
+    settling the N documents the bench wrote at once)."""
+    outcome: dict = {
+        "args": {k: v for k, v in vars(args).items() if k != "profile"},
+        "machine": {"cores": os.cpu_count(), "load_average_at_start": LOAD_AT_START},
+        "baseline": base, "fast": fast,
+        "slow": {**slow, "floor_seconds": args.events * args.slow_seconds / PER_SUBSCRIPTION},
+        "ratio_to_baseline": round(fast["rate"] / base["rate"], 4),
+        "ratio_slow": round(slow["rate"] / fast["rate"], 4),
+        "targets": {"to_baseline": TARGET_TO_BASELINE, "slow": TARGET_SLOW,
+                    "history": TARGET_HISTORY},
+    }
+    if history is not None and history_again is not None:
+        outcome.update(history=history, history_again=history_again,
+                       ratio_history_first=round(history["rate"] / fast["rate"], 4),
+                       ratio_history=round(history_again["rate"] / fast["rate"], 4))
+    return outcome
+
+
+def save(outcome: dict) -> Path:
+    """bench/results/notifications-<timestamp>.json."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"notifications-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.write_text(json.dumps(outcome, indent=2, default=str) + "\n")
+    print(f"results: {out.relative_to(HERE.parent)}", flush=True)
+    return out
+
+
+LOAD_AT_START = os.getloadavg()
 
 
 class CommandCounter(pymongo.monitoring.CommandListener):
@@ -112,6 +155,12 @@ def wait_for(predicate, timeout: float, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise TimeoutError(f"not done within {timeout}s")
+
+
+def subscriber(number: int) -> str:
+    """The token of the subscription's owner: one owner per webhook, as S subscribers of a
+    city would be (an owner may hold at most NOTIFICATIONS_MAX_SUBSCRIPTIONS_PER_OWNER, 50)."""
+    return mint_token(f"bench-subscriber-{number}", ["officer"])
 
 
 def stats(receiver: str) -> dict[str, list[float]]:
@@ -207,22 +256,22 @@ def receiver_counts(receiver: str, prefix: str) -> int:
     return sum(v[0] for k, v in stats(receiver).items() if k.startswith(prefix))
 
 
-def run_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
+def run_round(service_url: str, receiver: str, amqp_uri: str, db, args,
               name: str, slow: bool) -> dict:
     if not args.profile:
-        return one_round(service_url, token, receiver, amqp_uri, db, args, name, slow)
+        return one_round(service_url, receiver, amqp_uri, db, args, name, slow)
     import cProfile
 
     profiler = cProfile.Profile()
     profiler.enable()
     try:
-        return one_round(service_url, token, receiver, amqp_uri, db, args, name, slow)
+        return one_round(service_url, receiver, amqp_uri, db, args, name, slow)
     finally:
         profiler.disable()
         profiler.dump_stats(f"{args.profile}.{name}.prof")
 
 
-def one_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, args,
+def one_round(service_url: str, receiver: str, amqp_uri: str, db, args,
               name: str, slow: bool) -> dict:
     db["subscriptions"].update_many({}, {"$set": {"status": "cancelled"}})
     for number in range(args.subscriptions):
@@ -230,7 +279,7 @@ def one_round(service_url: str, token: str, receiver: str, amqp_uri: str, db, ar
         response = requests.post(f"{service_url}/api/v1/subscriptions", json={
             "channel": "webhook", "target": receiver + path,
             "event_types": ["registry.inquiry.closed"]},
-            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            headers={"Authorization": f"Bearer {subscriber(number)}"}, timeout=30)
         response.raise_for_status()
     fast_subscriptions = args.subscriptions - (1 if slow else 0)
     expected = args.events * fast_subscriptions
@@ -343,7 +392,6 @@ def main(argv: list[str] | None = None) -> int:
             from pymongo import MongoClient
 
             db = MongoClient(secantus.uri)[settings.mongo_database]
-            token = mint_token("bench", ["officer"])
             print(f"{args.events} events x {args.subscriptions} webhook subscriptions, "
                   f"dispatcher concurrency {args.concurrency}", flush=True)
             per_subscription = PER_SUBSCRIPTION
@@ -352,13 +400,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"{base['rate']:9.1f} POSTs/s (requests.Session, {args.concurrency} at a "
                   f"time)", flush=True)
             try:
-                fast = run_round(service_url, token, receiver, vhost.uri, db, args, "fast",
+                fast = run_round(service_url, receiver, vhost.uri, db, args, "fast",
                                  False)
                 print(f"all fast:  {fast['deliveries']:>6} deliveries in "
                       f"{fast['seconds']:7.2f} s {fast['rate']:9.1f} deliveries/s "
                       f"(ratio to the baseline {fast['rate'] / base['rate']:.3f}, target "
                       f">= 0.5)", flush=True)
-                slow = run_round(service_url, token, receiver, vhost.uri, db, args, "slow",
+                slow = run_round(service_url, receiver, vhost.uri, db, args, "slow",
                                  True)
                 floor = args.events * args.slow_seconds / per_subscription
                 print(f"one slow:  {slow['deliveries']:>6} fast deliveries in "
@@ -370,17 +418,17 @@ def main(argv: list[str] | None = None) -> int:
                       f"{per_subscription} at a time: {floor:.2f} s)", flush=True)
                 print(f"ratio fast deliveries/s with a slow receiver / without: "
                       f"{slow['rate'] / fast['rate']:.3f} (target >= 0.8)", flush=True)
-                history = None
+                history = history_again = None
                 if args.history > 0:
                     filled = prefill_history(db, args.history)
                     total = db["deliveries"].estimated_document_count()
                     print(f"history:   {args.history} past deliveries written in "
                           f"{filled:.1f} s ({total} in the log)", flush=True)
-                    history = run_round(service_url, token, receiver, vhost.uri, db, args,
+                    history = run_round(service_url, receiver, vhost.uri, db, args,
                                         "history", False)
                     # once more: the first round after writing N documents also pays for
                     # the database settling them (its checkpoint), the second does not
-                    history_again = run_round(service_url, token, receiver, vhost.uri, db,
+                    history_again = run_round(service_url, receiver, vhost.uri, db,
                                               args, "history2", False)
             except RoundIncomplete as exc:
                 print(f"incomplete: {exc}", flush=True)
@@ -396,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"ratio deliveries/s with {args.history} past deliveries / with none: "
                       f"{history['rate'] / fast['rate']:.3f} first, "
                       f"{history_again['rate'] / fast['rate']:.3f} again (target >= 0.8)")
+            save(result(args, base, fast, slow, history, history_again))
         finally:
             if container is not None:
                 container.kill()

@@ -143,12 +143,20 @@ def _similarity(r: dict) -> list[Row]:
 
 def _growth(r: dict) -> list[Row]:
     target = r["target"]
-    return [Row(f"growth: {p['path']}"[:60], round(p["x10"] * 1000, 1), "ms at x10",
+    rows = [Row(f"growth: {p['path']}"[:60], round(p["x10"] * 1000, 1), "ms at x10",
                 round(p["x1"] * 1000, 1), p["ratio"], f"<= {target} x the cost at x1",
                 "PASS" if p["ratio"] is not None and p["ratio"] <= target else "GROWS",
                 f"{p['x1'] * 1000:.0f} ms at {r['base']:,}, {p['x10'] * 1000:.0f} ms at "
                 f"{r['base'] * 10:,}")
             for p in r["paths"]]
+    if (pdf := r.get("first_pdf")) is not None:
+        # the issue's absolute limit, at each size: the slower of the two is judged
+        limit, slower = pdf["limit_seconds"], max(pdf["x1"], pdf["x10"])
+        rows.append(Row("first annual-report PDF after a process start", slower, "s", None,
+                        None, f"< {limit:g} s", "PASS" if slower < limit else "ABOVE",
+                        f"{pdf['x1']:.1f} s at {r['base']:,}, {pdf['x10']:.1f} s at "
+                        f"{r['base'] * 10:,} (the slower judged)"))
+    return rows
 
 
 def _portal(r: dict) -> list[Row]:
@@ -159,6 +167,52 @@ def _portal(r: dict) -> list[Row]:
                 f"p95 {p['page_p95'] * 1000:.0f} ms (slowest API call "
                 f"{p['slowest_api_p95'] * 1000:.0f})")
             for p in r["pages"]]
+
+
+def _notifications(r: dict) -> list[Row]:
+    args, base, fast, slow = r["args"], r["baseline"], r["fast"], r["slow"]
+    targets = r["targets"]
+    size = f"{args['events']} events x {args['subscriptions']} webhooks"
+    rows = [
+        Row(f"notifications fan-out vs a plain POST loop, {size}", fast["rate"],
+            "deliveries/s", base["rate"], r["ratio_to_baseline"],
+            f">= {targets['to_baseline']:.2f}",
+            "PASS" if r["ratio_to_baseline"] >= targets["to_baseline"] else "BELOW",
+            f"{fast['rate']:,.1f} deliveries/s vs the plain POST loop {base['rate']:,.0f}/s"),
+    ]
+    history = args.get("history") or 0
+    if "ratio_history" in r:
+        again, first = r["history_again"], r["ratio_history_first"]
+        rows.append(Row(f"notifications fan-out, {history:,} past deliveries vs none",
+                        again["rate"], "deliveries/s", fast["rate"], r["ratio_history"],
+                        f">= {targets['history']:.2f}",
+                        "PASS" if r["ratio_history"] >= targets["history"] else "BELOW",
+                        f"{again['rate']:,.1f} deliveries/s vs {fast['rate']:,.1f} with none "
+                        f"(the round just after the fill {first:.2f})"))
+    else:
+        rows.append(Row("notifications fan-out, past deliveries vs none", None,
+                        "deliveries/s", fast["rate"], None, f">= {targets['history']:.2f}",
+                        "NOT RUN", "not run (--history 0)"))
+    rows.append(Row(f"notifications fast receivers, one slow vs none, {size}",
+                    slow["rate"], "deliveries/s", fast["rate"], r["ratio_slow"],
+                    f">= {targets['slow']:.2f}",
+                    "PASS" if r["ratio_slow"] >= targets["slow"] else "BELOW",
+                    f"{slow['rate']:,.1f} deliveries/s vs {fast['rate']:,.1f} (the slow one's "
+                    f"{args['events']} done in {slow['slow_seconds']:.1f} s, floor "
+                    f"{slow['floor_seconds']:.1f})"))
+    return rows
+
+
+def _grants(r: dict) -> list[Row]:
+    year = r["year"]
+    sub, tx = year["submission"], year["baseline_transaction"]
+    ratio = year["ratio_submission_transaction"]
+    return [Row(f"grants submission vs a raw transaction, {year['offers']:,} offers",
+                sub["rate"], "offers/s", tx["rate"], ratio, ">= 0.80",
+                "PASS" if ratio >= 0.8 else "BELOW",
+                f"{sub['rate']:,.1f} offers/s, {sub['round_trips_per_offer']:.2f} db round "
+                f"trips/offer vs raw transaction {tx['rate']:,.0f}/s, "
+                f"{tx['round_trips_per_offer']:.2f} round trips/offer")]
 
 
 SUITE = (
@@ -172,7 +226,21 @@ SUITE = (
     Benchmark("similarity", "similarity.py", ("--sizes", "600", "6000"),
               ("--sizes", "60", "600"), "similarity", _similarity),
     Benchmark("portal", "portal_pages.py", (), ("--requests", "60"), "portal", _portal),
-    Benchmark("growth", "growth.py", (), ("--base", "40", "--requests", "10"), "growth", _growth),
+    # x1 = 100 (x10 = 1,000): at the script's default 300 the filling to 3,000 through the
+    # APIs slowed to under one inquiry a second past 1,400 (SecantusDB at a full core) on the
+    # busy 2-core machine; the issue names no size for growth, only x1 against x10
+    Benchmark("growth", "growth.py", ("--base", "100"), ("--base", "40", "--requests", "10"),
+              "growth", _growth),
+    # the issue's 100 x 100 (the script's defaults) and 100,000 past deliveries; a round
+    # expected in about 2 minutes gives up after 10 (the script's default is 15)
+    Benchmark("notifications", "notifications_fanout.py",
+              ("--history", "100000", "--timeout", "600"),
+              ("--events", "10", "--subscriptions", "10", "--history", "2000",
+               "--timeout", "300"), "notifications", _notifications),
+    # the issue names no size for the grants line: 2,000 offers in 10 competitions (the
+    # default 6,000 in 20 took 11.6 minutes on the busy 2-core machine, its year included)
+    Benchmark("grants", "grants_year.py", ("--offers", "2000", "--competitions", "10"),
+              ("--offers", "200", "--competitions", "4"), "grants-year", _grants),
 )
 
 
@@ -196,7 +264,9 @@ def write_json(rows: list[Row], path: Path = JSON_OUT) -> Path:
 def format_table(rows: list[Row]) -> list[str]:
     cells = [row.table_cells() for row in rows]
     width = max((len(c[0]) for c in cells), default=0) + 2
-    return [f"{what:<{width}}{ours:<58}{ratio:<18}{verdict}"
+    shown = max((len(c[1]) for c in cells), default=0) + 2
+    judged = max((len(c[2]) for c in cells), default=0) + 2
+    return [f"{what:<{width}}{ours:<{shown}}{ratio:<{judged}}{verdict}"
             for what, ours, ratio, verdict in cells]
 
 
