@@ -298,6 +298,10 @@ def one_round(service_url: str, receiver: str, amqp_uri: str, db, args,
             f"{name}: {receiver_counts(receiver, f'/fast/{name}')} of {expected} fast "
             f"deliveries within {args.timeout:g} s") from None
     last = max(v[2] for v in groups.values())
+    repeated = stats(receiver).get("repeated", [0])[0]
+    if repeated:
+        print(f"  {name}: {repeated} deliveries arrived a second time so far (all rounds; "
+              f"receivers dedupe by X-Wspolpraca-Delivery)", flush=True)
     result = {"deliveries": expected, "seconds": last - started,
               "rate": expected / (last - started)}
     # where the round's time went: events consumed (deliveries recorded) and sent, seconds

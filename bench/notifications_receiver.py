@@ -2,7 +2,9 @@
 
 `python bench/notifications_receiver.py PORT SLOW_SECONDS`: answers 200 to every POST, after
 SLOW_SECONDS for paths starting with /slow; GET /stats returns, per path prefix (the path
-without its last segment), the count of requests and the first and last arrival times.
+without its last segment), the count of requests and the first and last arrival times, and
+under "repeated" how many requests carried an `X-Wspolpraca-Delivery` id that had arrived
+before (a delivery sent twice).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATS: dict[str, list[float]] = {}
+SEEN: set[str] = set()
+REPEATED = [0]
 LOCK = threading.Lock()
 
 
@@ -29,7 +33,12 @@ def main() -> None:
                 time.sleep(slow)
             now = time.time()
             group = self.path.rsplit("/", 1)[0]
+            delivery = self.headers.get("X-Wspolpraca-Delivery")
             with LOCK:
+                if delivery in SEEN:
+                    REPEATED[0] += 1
+                elif delivery:
+                    SEEN.add(delivery)
                 entry = STATS.setdefault(group, [0, now, now])
                 entry[0] += 1
                 entry[2] = now
@@ -37,7 +46,7 @@ def main() -> None:
 
         def do_GET(self):
             with LOCK:
-                body = json.dumps(STATS).encode()
+                body = json.dumps({**STATS, "repeated": [REPEATED[0], 0, 0]}).encode()
             self._answer(200, body)
 
         def _answer(self, status: int, body: bytes) -> None:
