@@ -324,12 +324,11 @@ class Dispatcher(DependencyProvider):
         fresh = [r for r in mine if held[r["_id"]] > enough]
         low = [r for r in mine if held[r["_id"]] <= enough]
         if low:
-            renewed = repository.renew_claims(
-                self.db, {self.claim_token: [r["_id"] for r in low]}, now, lease)
+            renewed = self._renew({self.claim_token: [r["_id"] for r in low]}, now, lease)
             for record in low:
                 if record["_id"] in renewed:
                     record["claimed_until"] = lease
-                    self._held[record["_id"]] = (self.claim_token, lease)
+                    self._held[record["_id"]] = (self.claim_token, lease)   # sent: held
                     fresh.append(record)
                 else:
                     self._held.pop(record["_id"], None)
@@ -368,13 +367,19 @@ class Dispatcher(DependencyProvider):
                 due[token].append(delivery_id)
         if not due:
             return 0
-        until = now + timedelta(seconds=self.lease_seconds)
-        renewed = repository.renew_claims(self.db, due, now, until)
-        for token, ids in due.items():
+        return len(self._renew(due, now, now + timedelta(seconds=self.lease_seconds)))
+
+    def _renew(self, claims: dict[str | None, list[str]], now: datetime,
+               until: datetime) -> set[str]:
+        """Extend the unexpired leases of `claims` (delivery ids by claim token) to `until`
+        and remember the new ends of those renewed that this process still holds with that
+        token; returns the ids renewed."""
+        renewed = repository.renew_claims(self.db, claims, now, until)
+        for token, ids in claims.items():
             for delivery_id in ids:
                 if delivery_id in renewed and self._held.get(delivery_id, (None,))[0] == token:
                     self._held[delivery_id] = (token, until)
-        return len(renewed)
+        return renewed
 
     def _deliver_safely(self, record: dict[str, Any], subscription: dict | None) -> None:
         try:

@@ -33,6 +33,19 @@ def subscribe(service, token, url: str) -> dict:
     return response.json()
 
 
+def deliver_routed(service, token, receiver, amqp_uri, ids: str, count: int) -> None:
+    """Subscribe a webhook, publish `count` routed inquiries (ids `ids` + 00, 01, ...) and
+    wait until every one reached the receiver, was handled and is recorded as sent."""
+    subscribe(service, token, receiver.url + "/ok")
+    events = [routed_inquiry(id=f"{ids}{n:02d}") for n in range(count)]
+    for event in events:
+        publish(amqp_uri, event)
+    wait_until(lambda: len(receiver.at("/ok")) == count, timeout=20)
+    for event in events:
+        wait_handled(service, event)
+    all_delivered(service)
+
+
 def test_a_committed_delivery_is_handed_over_and_sent_without_a_search(
         start_notifications, dept, receiver, amqp_uri):
     service = start_notifications(dispatcher_poll_seconds=NEVER, dispatcher_sweep_seconds=NEVER)
@@ -46,14 +59,7 @@ def test_a_committed_delivery_is_handed_over_and_sent_without_a_search(
 
     repository.due_delivery_ids = counting
     try:
-        subscribe(service, dept, receiver.url + "/ok")
-        events = [routed_inquiry(id=f"665f1c2a9b1e8a00876520{n:02d}") for n in range(12)]
-        for event in events:
-            publish(amqp_uri, event)
-        wait_until(lambda: len(receiver.at("/ok")) == 12, timeout=20)
-        for event in events:
-            wait_handled(service, event)
-        all_delivered(service)
+        deliver_routed(service, dept, receiver, amqp_uri, "665f1c2a9b1e8a00876520", 12)
     finally:
         repository.due_delivery_ids = original
     assert len(searched) <= 1   # at most the start's sweep: all came through the hand-off
@@ -141,14 +147,7 @@ def test_a_handed_over_delivery_is_recorded_claimed_and_sent_without_a_claim_wri
 
     repository.claim_batch, dispatcher.hand_over = counting, hand_over
     try:
-        subscribe(service, dept, receiver.url + "/ok")
-        events = [routed_inquiry(id=f"665f1c2a9b1e8a00876530{n:02d}") for n in range(5)]
-        for event in events:
-            publish(amqp_uri, event)
-        wait_until(lambda: len(receiver.at("/ok")) == 5, timeout=20)
-        for event in events:
-            wait_handled(service, event)
-        all_delivered(service)
+        deliver_routed(service, dept, receiver, amqp_uri, "665f1c2a9b1e8a00876530", 5)
     finally:
         repository.claim_batch = original_claim
         dispatcher.hand_over = original_hand_over
