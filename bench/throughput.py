@@ -259,10 +259,45 @@ def service_env(service: str, mongo_uri: str, amqp_uri: str, port: int) -> dict[
     return env
 
 
-def service_process(service: str, env: dict[str, str], log_level: str, log_path: Path) -> Process:
+def service_process(service: str, env: dict[str, str], log_level: str, log_path: Path,
+                    commands: Commands | None = None) -> Process:
     """`python -m wspolpraca.runner <service>` started with `env`, logging to `log_path`."""
-    return Process(service, [sys.executable, "-m", "wspolpraca.runner", service,
-                             "--log-level", log_level], env, log_path)
+    argv = ["-m", "wspolpraca.runner", service, "--log-level", log_level]
+    if commands is not None:
+        return commands.process(service, argv, env, log_path)
+    return Process(service, [sys.executable, *argv], env, log_path)
+
+
+class Commands:
+    """`--commands`: each service process of a path runs under bench/commands.py, which counts
+    its database commands by kind with their round-trip time; zeroed when the measured phase
+    begins, collected when it ends."""
+
+    def __init__(self, workdir: Path, label: str) -> None:
+        self.workdir, self.label = workdir, label
+        self.processes: dict[str, tuple[Process, Path]] = {}
+
+    def process(self, name: str, argv: list[str], env: dict[str, str],
+                log_path: Path) -> Process:
+        out = self.workdir / f"commands-{self.label}-{name}.json"
+        started = Process(name, [sys.executable, str(BENCH / "commands.py"), *argv],
+                          {**env, "BENCH_COMMANDS_OUT": str(out)}, log_path)
+        self.processes[name] = (started, out)
+        return started
+
+    def start(self) -> None:
+        for process, _ in self.processes.values():
+            os.kill(process.pid, signal.SIGUSR1)
+
+    def stop(self, events: int) -> list[dict]:
+        from commands import summarize
+
+        for process, out in self.processes.values():
+            out.unlink(missing_ok=True)
+            os.kill(process.pid, signal.SIGUSR2)
+        wait_until(lambda: all(out.exists() for _, out in self.processes.values()), 30,
+                   f"{self.label}'s command counts")
+        return summarize({name: out for name, (_, out) in self.processes.items()}, events)
 
 
 def tail(path: Path, lines: int = 25) -> str:
@@ -554,12 +589,19 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
     if args.max_workers:
         env["WSPOLPRACA_MAX_WORKERS"] = str(args.max_workers)
     # the consumer first, so its queue is bound before the relay publishes anything
-    consumer = Process("bench_consumer", [sys.executable, str(BENCH / "run_consumer.py")],
-                       {**env, "MONGO_URI": consumer_db.uri, "BENCH_CONSUMER_DB": CONSUMER_DB,
-                        "BENCH_CONSUMER_MODE": args.consumer},
-                       workdir / "consumer.log")
+    commands = Commands(workdir, "durable") if args.commands else None
+    consumer_env = {**env, "MONGO_URI": consumer_db.uri, "BENCH_CONSUMER_DB": CONSUMER_DB,
+                    "BENCH_CONSUMER_MODE": args.consumer}
+    consumer_argv = [str(BENCH / "run_consumer.py")]
+    if commands is not None:
+        consumer = commands.process("bench_consumer", consumer_argv, consumer_env,
+                                    workdir / "consumer.log")
+    else:
+        consumer = Process("bench_consumer", [sys.executable, *consumer_argv], consumer_env,
+                           workdir / "consumer.log")
     stack.callback(consumer.stop)
-    registry = service_process("registry", env, args.service_log_level, workdir / "registry.log")
+    registry = service_process("registry", env, args.service_log_level, workdir / "registry.log",
+                               commands)
     stack.callback(registry.stop)
     processes = (consumer, registry)
 
@@ -592,6 +634,8 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
     cpu = CpuMeter({"registry": registry.pid, "bench_consumer": consumer.pid, **databases,
                     "rabbitmq": rabbit})
     requests_before, seen.polls = [database_requests(db) for db in servers], 0
+    if commands is not None:
+        commands.start()
     cpu.start()
     profiler.start({"registry": registry.pid, "bench_consumer": consumer.pid,
                     **{name.replace(" (", "-").rstrip(")"): pid
@@ -603,6 +647,7 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
     finally:
         profiler.stop()
     usage = cpu.stop()
+    by_command = commands.stop(http["ok"]) if commands is not None else None
     trips = sum(round_trips(db, before, seen.polls if db is consumer_db else 0, http["ok"])
                 for db, before in zip(servers, requests_before, strict=True))
     started, started_wall = http["started"], http["started_wall"]
@@ -682,6 +727,7 @@ def run_durable(args, amqp_uri: str, registry_db: SecantusServer, consumer_db: S
             "consumer_count_polled": round(polled, 3),
         },
         "db_round_trips_per_event": round(trips, 2),
+        "commands": by_command,
         "relay_lag": percentiles(relay_lag),
         "end_to_end_lag": percentiles(end_to_end),
         "cpu": usage,
@@ -725,17 +771,24 @@ def round_trips(server: SecantusServer, before: int, polls: int, events: int) ->
 
 # --- the peer: nameko-examples' way ----------------------------------------------
 def run_peer(args, amqp_uri: str, db: SecantusServer, workdir: Path, rabbit: int | None,
-             stack: ExitStack) -> dict:
+             stack: ExitStack, profiler: Profiler | None = None) -> dict:
     port = free_port()
     env = {**os.environ, "MONGO_URI": db.uri, "AMQP_URI": amqp_uri, "PYTHONUNBUFFERED": "1",
            "PEER_MAX_WORKERS": str(args.max_workers or 20)}
     script = str(BENCH / "peer_service.py")
-    consumer = Process("peer_consumer", [sys.executable, script, "consumer"],
-                       {**env, "PEER_DB": PEER_CONSUMER_DB}, workdir / "peer-consumer.log")
+    commands = Commands(workdir, "peer") if args.commands else None
+
+    def start(name: str, argv: list[str], env: dict[str, str], log_path: Path) -> Process:
+        if commands is not None:
+            return commands.process(name, argv, env, log_path)
+        return Process(name, [sys.executable, *argv], env, log_path)
+
+    consumer = start("peer_consumer", [script, "consumer"],
+                     {**env, "PEER_DB": PEER_CONSUMER_DB}, workdir / "peer-consumer.log")
     stack.callback(consumer.stop)
-    producer = Process("peer_registry", [sys.executable, script, "producer"],
-                       {**env, "PEER_DB": PEER_PRODUCER_DB, "PEER_HTTP_PORT": str(port)},
-                       workdir / "peer-producer.log")
+    producer = start("peer_registry", [script, "producer"],
+                     {**env, "PEER_DB": PEER_PRODUCER_DB, "PEER_HTTP_PORT": str(port)},
+                     workdir / "peer-producer.log")
     stack.callback(producer.stop)
     processes = (consumer, producer)
     base_url = f"http://127.0.0.1:{port}"
@@ -759,10 +812,20 @@ def run_peer(args, amqp_uri: str, db: SecantusServer, workdir: Path, rabbit: int
     cpu = CpuMeter({"peer_registry": producer.pid, "peer_consumer": consumer.pid,
                     "secantusdb": db.process.pid, "rabbitmq": rabbit})
     requests_before, seen.polls = database_requests(db), 0
+    if commands is not None:
+        commands.start()
     cpu.start()
-    http = clients.run(bodies[args.warmup:])
-    wait_consumed(seen, args.warmup + http["ok"], processes, args.stall_timeout, args.poll)
+    if profiler is not None:
+        profiler.start({"peer_registry": producer.pid, "peer_consumer": consumer.pid,
+                        "peer-secantusdb": db.process.pid})
+    try:
+        http = clients.run(bodies[args.warmup:])
+        wait_consumed(seen, args.warmup + http["ok"], processes, args.stall_timeout, args.poll)
+    finally:
+        if profiler is not None:
+            profiler.stop()
     usage = cpu.stop()
+    by_command = commands.stop(http["ok"]) if commands is not None else None
     trips = round_trips(db, requests_before, seen.polls, http["ok"])
     since = datetime.fromtimestamp(http["started_wall"], UTC)
     received = [(s["received_at"].timestamp() - http["started_wall"])
@@ -779,7 +842,8 @@ def run_peer(args, amqp_uri: str, db: SecantusServer, workdir: Path, rabbit: int
             "rate": round(http["ok"] / elapsed, 1) if elapsed else None,
             "http": {"rate": round(http["completed"] / http["seconds"], 1)
                      if http["seconds"] else None, "latency": http["latency"]},
-            "db_round_trips_per_event": trips, "cpu": usage, "problems": problems}
+            "db_round_trips_per_event": trips, "commands": by_command, "cpu": usage,
+            "problems": problems}
 
 
 # --- report --------------------------------------------------------------------
@@ -841,6 +905,13 @@ def report(results: dict) -> str:
             if cpu["other_cpu_seconds"] > 0.15 * cpu["wall_seconds"] else ""),
         "=" * 72,
     ]
+    if durable.get("commands") is not None:
+        from commands import table
+
+        lines.append(table("durable", durable["commands"]))
+        if peer and peer.get("commands") is not None:
+            lines.append(table("peer", peer["commands"]))
+        lines.append("=" * 72)
     return "\n".join(lines)
 
 
@@ -876,6 +947,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="no raw pika run (its ratio is context only)")
     parser.add_argument("--skip-peer", action="store_true",
                         help="no nameko-examples peer (durable path only, for profiling)")
+    parser.add_argument("--commands", action="store_true",
+                        help="count each service process's database commands by kind with "
+                             "their round-trip time (bench/commands.py) and print them per "
+                             "event for each path")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir (service logs, SecantusDB files)")
@@ -950,7 +1025,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_peer:
             print(f"peer: nameko-examples' way, {args.events} registrations ...",
                   flush=True)
-            results["peer"] = run_peer(args, vhost.uri, secantus, workdir, rabbit, stack)
+            results["peer"] = run_peer(args, vhost.uri, secantus, workdir, rabbit, stack,
+                                       profiler)
             print(f"  {results['peer']['rate']:,.1f} events/s", flush=True)
         problems = results["durable"]["problems"] + results.get("peer", {}).get(
             "problems", [])
