@@ -133,6 +133,9 @@ class Dispatcher(DependencyProvider):
         self._last_sweep = float("-inf")
         # successes waiting to be recorded, and the recorder's wake-up
         self._sent: list[tuple[dict[str, Any], str | None]] = []   # (record, its claim)
+        # the ids of the batch the recorder's transaction is writing now: not renewed
+        # meanwhile (the two would only meet on the same deliveries and one would wait)
+        self._recording: frozenset[str] = frozenset()
         self._sent_wake = threading.Event()
         for channel in (Channel.WEBHOOK, Channel.EMAIL):  # every series from the start,
             for outcome in METRIC_OUTCOMES.values():       # so rates and ratios exist at 0
@@ -357,13 +360,16 @@ class Dispatcher(DependencyProvider):
         unexpired leases are extended (conditional on the claim and its end), so a claim
         another sender may have taken is never taken back; what this process then
         believes of it is not trusted (`_own_claims`, the recorder's conditional writes).
+        The batch the recorder is writing at that moment is left for the next round: its
+        transaction takes a moment of a lease, and the two writes would only meet.
         Returns how many were renewed."""
         now = utcnow()
         soon = now + timedelta(seconds=self.lease_seconds / 2)
         safe = now + timedelta(seconds=self.clock_skew)
         due: dict[str | None, list[str]] = defaultdict(list)
+        recording = self._recording
         for delivery_id, (token, until) in list(self._held.items()):
-            if safe < until < soon:
+            if safe < until < soon and delivery_id not in recording:
                 due[token].append(delivery_id)
         if not due:
             return 0
@@ -549,6 +555,7 @@ class Dispatcher(DependencyProvider):
         batch, self._sent[:] = self._sent[:SENT_BATCH], self._sent[SENT_BATCH:]
         if not batch:
             return 0
+        self._recording = frozenset(r["_id"] for r, _ in batch)
         try:
             recorded = self.store().transaction(lambda tx: self._record_sent(tx, batch))
         except _ClaimLost:
@@ -556,6 +563,8 @@ class Dispatcher(DependencyProvider):
         except Exception:
             self._sent[:0] = batch   # tried again by the loop; at stop the claims expire
             raise
+        finally:
+            self._recording = frozenset()
         for record, _ in batch:
             self._held.pop(record["_id"], None)
         for record in recorded:

@@ -1,0 +1,42 @@
+"""The lease renewal leaves out the batch the success recorder is writing at that moment
+(issue #19): both would write the same deliveries, and one would only wait for the other.
+The batch's leases are renewed in the next round if it is handed back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+from notifications import dispatcher as module
+from notifications.dispatcher import Dispatcher
+from wspolpraca.envelope import utcnow
+
+
+def renewing_dispatcher(monkeypatch, held: list[str]) -> tuple[Dispatcher, list[dict]]:
+    dispatcher = Dispatcher.__new__(Dispatcher)
+    dispatcher.mongo = SimpleNamespace(db=None)
+    dispatcher.lease_seconds, dispatcher.clock_skew = 40.0, 2.0
+    running_low = utcnow() + timedelta(seconds=10)     # past half its time, unexpired
+    dispatcher._held = {i: ("mine", running_low) for i in held}
+    dispatcher._recording = frozenset()
+    asked: list[dict] = []
+
+    def renew_claims(db, claims, now, until):
+        asked.append({token: sorted(ids) for token, ids in claims.items()})
+        return {i for ids in claims.values() for i in ids}
+
+    monkeypatch.setattr(module, "repository", SimpleNamespace(renew_claims=renew_claims))
+    return dispatcher, asked
+
+
+def test_the_batch_being_recorded_is_not_renewed_meanwhile(monkeypatch):
+    dispatcher, asked = renewing_dispatcher(monkeypatch, ["a", "b", "c"])
+    dispatcher._recording = frozenset({"b"})
+    assert dispatcher.renew_claims() == 2
+    assert asked == [{"mine": ["a", "c"]}]
+
+
+def test_once_the_recording_is_over_its_leases_are_renewed_again(monkeypatch):
+    dispatcher, asked = renewing_dispatcher(monkeypatch, ["a", "b"])
+    assert dispatcher.renew_claims() == 2
+    assert asked == [{"mine": ["a", "b"]}]
