@@ -360,16 +360,16 @@ class Dispatcher(DependencyProvider):
         unexpired leases are extended (conditional on the claim and its end), so a claim
         another sender may have taken is never taken back; what this process then
         believes of it is not trusted (`_own_claims`, the recorder's conditional writes).
-        The batch the recorder is writing at that moment is left for the next round: its
-        transaction takes a moment of a lease, and the two writes would only meet.
+        The batch the recorder is writing when a statement goes is left for the next
+        round: its transaction takes a moment of a lease, and the two writes would only
+        meet (each attempt of a renewal's transaction asks again).
         Returns how many were renewed."""
         now = utcnow()
         soon = now + timedelta(seconds=self.lease_seconds / 2)
         safe = now + timedelta(seconds=self.clock_skew)
         due: dict[str | None, list[str]] = defaultdict(list)
-        recording = self._recording
         for delivery_id, (token, until) in list(self._held.items()):
-            if safe < until < soon and delivery_id not in recording:
+            if safe < until < soon:
                 due[token].append(delivery_id)
         if not due:
             return 0
@@ -380,7 +380,8 @@ class Dispatcher(DependencyProvider):
         """Extend the unexpired leases of `claims` (delivery ids by claim token) to `until`
         and remember the new ends of those renewed that this process still holds with that
         token; returns the ids renewed."""
-        renewed = repository.renew_claims(self.db, claims, now, until)
+        renewed = repository.renew_claims(self.db, claims, now, until,
+                                          busy=lambda: self._recording)
         for token, ids in claims.items():
             for delivery_id in ids:
                 if delivery_id in renewed and self._held.get(delivery_id, (None,))[0] == token:

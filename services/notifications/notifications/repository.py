@@ -562,22 +562,32 @@ def release(db, delivery_ids: list[str], token: str | None = None) -> None:
 
 
 def renew_claims(db, claims: Mapping[str | None, list[str]], now: datetime,
-                 until: datetime) -> set[str]:
+                 until: datetime, busy: Callable[[], Iterable[str]] = frozenset) -> set[str]:
     """Extend unexpired claims (delivery ids by claim token) to `until`; returns the ids
     renewed. A claim that expired is not renewed, even if nobody took it yet: whoever
     holds it may not know whether it is still theirs. By `_id` (its index), in statements
-    of at most `IDS_PER_STATEMENT` ids, each in a transaction of its own."""
+    of at most `IDS_PER_STATEMENT` ids, each in a transaction of its own. The ids `busy()`
+    names when a statement is sent (being written by another transaction of this process)
+    are left out of it, so a renewal that met one is not sent into it again."""
     until = until.replace(microsecond=until.microsecond // 1000 * 1000)   # stored in ms
     renewed: set[str] = set()
     for token, group in claims.items():
-        for ids in _chunks(group):
-            mine = {"_id": {"$in": ids}, "status": DeliveryStatus.SENDING.value,
-                    "claim": token}
-            _atomically(db, lambda session, mine=mine: db[DELIVERIES].update_many(
-                {**mine, "claimed_until": {"$gte": now}},
-                {"$set": {"claimed_until": until}}, session=session))
-            renewed.update(doc["_id"] for doc in db[DELIVERIES].find(
-                {**mine, "claimed_until": {"$gte": until}}, {"_id": 1}))
+        for chunk in _chunks(group):
+            def renew(session, chunk=chunk, token=token) -> list[str]:
+                skipped = set(busy())
+                ids = [i for i in chunk if i not in skipped]
+                if ids:
+                    db[DELIVERIES].update_many(
+                        {"_id": {"$in": ids}, "status": DeliveryStatus.SENDING.value,
+                         "claim": token, "claimed_until": {"$gte": now}},
+                        {"$set": {"claimed_until": until}}, session=session)
+                return ids
+
+            ids = _atomically(db, renew)
+            if ids:
+                renewed.update(doc["_id"] for doc in db[DELIVERIES].find(
+                    {"_id": {"$in": ids}, "status": DeliveryStatus.SENDING.value,
+                     "claim": token, "claimed_until": {"$gte": until}}, {"_id": 1}))
     return renewed
 
 

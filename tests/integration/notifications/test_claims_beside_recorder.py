@@ -115,3 +115,21 @@ def test_a_write_to_many_deliveries_waits_for_the_recorders_transaction_instead_
     finally:
         other.close()
         mongo_client.drop_database(name)
+
+
+def test_a_renewal_leaves_out_what_this_process_is_recording(mongo_client):
+    name = f"claimtest_{uuid.uuid4().hex[:8]}"
+    db = mongo_client[name]
+    ids = [uuid.uuid4().hex for _ in range(3)]
+    db[DELIVERIES].insert_many(_stored(ids, DeliveryStatus.SENDING))
+    before = {d["_id"]: d["claimed_until"] for d in db[DELIVERIES].find()}
+    try:
+        renewed = repository.renew_claims(db, {"mine": ids}, utcnow(),
+                                          utcnow() + timedelta(minutes=5),
+                                          busy=lambda: {ids[0]})
+        assert renewed == set(ids[1:])
+        after = {d["_id"]: d["claimed_until"] for d in db[DELIVERIES].find()}
+        assert after[ids[0]] == before[ids[0]]
+        assert all(after[i] > before[i] for i in ids[1:])
+    finally:
+        mongo_client.drop_database(name)

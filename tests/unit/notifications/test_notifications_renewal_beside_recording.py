@@ -21,9 +21,12 @@ def renewing_dispatcher(monkeypatch, held: list[str]) -> tuple[Dispatcher, list[
     dispatcher._recording = frozenset()
     asked: list[dict] = []
 
-    def renew_claims(db, claims, now, until):
-        asked.append({token: sorted(ids) for token, ids in claims.items()})
-        return {i for ids in claims.values() for i in ids}
+    def renew_claims(db, claims, now, until, busy):   # the database's part
+        skipped = set(busy())
+        sent = {token: sorted(i for i in ids if i not in skipped)
+                for token, ids in claims.items()}
+        asked.append(sent)
+        return {i for ids in sent.values() for i in ids}
 
     monkeypatch.setattr(module, "repository", SimpleNamespace(renew_claims=renew_claims))
     return dispatcher, asked
@@ -38,5 +41,8 @@ def test_the_batch_being_recorded_is_not_renewed_meanwhile(monkeypatch):
 
 def test_once_the_recording_is_over_its_leases_are_renewed_again(monkeypatch):
     dispatcher, asked = renewing_dispatcher(monkeypatch, ["a", "b"])
-    assert dispatcher.renew_claims() == 2
-    assert asked == [{"mine": ["a", "b"]}]
+    dispatcher._recording = frozenset({"b"})
+    assert dispatcher.renew_claims() == 1              # "a"; "b" is being recorded
+    dispatcher._recording = frozenset()                 # handed back unrecorded
+    assert dispatcher.renew_claims() == 1
+    assert asked[-1] == {"mine": ["b"]}
