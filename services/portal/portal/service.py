@@ -253,8 +253,11 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
         directory = site.fragment(("/organizacje", q, area, district, cursor),
                                   (page_of, areas), "organisations_directory.html",
                                   keep=not parts.unavailable, **context)
-        return site.render(request, "organisations.html", parts=parts, q=q,
-                           directory=directory)
+        # and a reader who is not signed in gets the whole page kept (per address)
+        return site.render_public(request, ("/organizacje", q, area, district, cursor),
+                                  (page_of, areas), "organisations.html",
+                                  keep=not parts.unavailable, parts=parts, q=q,
+                                  directory=directory)
 
     @page("GET", "/organizacje/<id>")
     def organisation(self, request: Request, id: str) -> Response:

@@ -115,13 +115,37 @@ class Site:
 
     def render(self, request: Request, template: str, status: int = 200,
                headers: dict[str, str] | None = None, **context: Any) -> Response:
+        html, _ = self._page(request, template, context)
+        return Response(html, status=status, headers=headers, mimetype="text/html")
+
+    def _page(self, request: Request, template: str, context: dict[str, Any],
+              ) -> tuple[str, bool]:
+        """The page's HTML and whether it shows the reader's CSRF token (a form that posts)."""
         cookie = getattr(request, "csrf_cookie", None) or ""
+        token = Deferred(partial(self.csrf.token, cookie) if cookie else str)  # "" without
         html = self.env.get_template(template).render(
             request=request, path=request.path, contact=self.contact,
-            csrf_field=FIELD, csrf_token=Deferred(partial(self.csrf.token, cookie)) if cookie
-            else "",
+            csrf_field=FIELD, csrf_token=token,
             me=getattr(request, "session", None), **context)
-        return Response(html, status=status, headers=headers, mimetype="text/html")
+        return html, token.value is not None
+
+    def render_public(self, request: Request, key: tuple, sources: tuple, template: str,
+                      keep: bool = True, **context: Any) -> Response:
+        """A public page, kept whole for readers who are not signed in: for them it holds
+        nothing of theirs but its own address (the sign-in link's `next`), so it is kept per
+        address while `sources` are the same answers, as `fragment` is (and not kept if it
+        showed a CSRF token after all). A signed-in reader's page (their account, the sign-out
+        form's token) is rendered for them. Not `keep`: rendered and not kept."""
+        me = getattr(request, "session", None)
+        if not keep or (me is not None and me.signed_in) or self.backends.cache.ttl <= 0:
+            return self.render(request, template, **context)
+        page_key = (*key, "page", request.full_path)
+        html = self.fragments.get(page_key, sources)
+        if html is None:
+            html, personal = self._page(request, template, context)
+            if not personal:
+                self.fragments.put(page_key, sources, html)
+        return Response(html, mimetype="text/html")
 
     def render_kept(self, request: Request, key: tuple, template: str,
                     build: Callable[[Parts], dict[str, Any]]) -> Response:
@@ -157,10 +181,10 @@ class Site:
         `keep`: rendered and not kept (a page a backend was missing from)."""
         html = self.fragments.get(key, sources) if keep else None
         if html is None:
-            html = Markup(self.env.get_template(template).render(**context))
+            html = self.env.get_template(template).render(**context)
             if keep and self.backends.cache.ttl > 0:  # with the cache off every answer is new
                 self.fragments.put(key, sources, html)
-        return html
+        return Markup(html)
 
 
 class Deferred:
@@ -183,22 +207,24 @@ class Deferred:
 
 
 class Fragments:
-    """`Site.fragment`'s rendered parts: by key, each with the answers it was rendered from
-    (held, so compared by identity safely); bounded like the micro-cache."""
+    """`Site.fragment`'s rendered parts and `Site.render_public`'s pages: by key, each with the
+    answers it was rendered from (held, so compared by identity safely); bounded like the
+    micro-cache."""
 
     LIMIT = 500  # entries; past it they start again
 
     def __init__(self) -> None:
-        self.entries: dict[tuple, tuple[tuple, Markup]] = {}
+        self.entries: dict[tuple, tuple[tuple, str]] = {}
 
-    def get(self, key: tuple, sources: tuple) -> Markup | None:
+    def get(self, key: tuple, sources: tuple) -> str | None:
         found = self.entries.get(key)
         if found is None or len(found[0]) != len(sources) \
-                or any(kept is not source for kept, source in zip(found[0], sources)):
+                or any(kept is not source
+                       for kept, source in zip(found[0], sources, strict=True)):
             return None
         return found[1]
 
-    def put(self, key: tuple, sources: tuple, html: Markup) -> None:
+    def put(self, key: tuple, sources: tuple, html: str) -> None:
         if len(self.entries) >= self.LIMIT:
             self.entries = {}
         self.entries[key] = (sources, html)

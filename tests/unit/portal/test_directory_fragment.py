@@ -140,3 +140,42 @@ def test_the_csrf_token_is_signed_only_on_a_page_that_shows_it(registry, monkeyp
     assert signed == []
     shown = page(site, session=signed_in(["ngo"], name="Anna Nowak"), cookie="c1")
     assert signed == ["c1"] and site.csrf.valid("c1", TOKEN.findall(shown)[0])
+
+
+def test_a_reader_not_signed_in_gets_the_whole_page_kept_per_address(registry, monkeypatch):
+    url, state = registry
+    site = Site("a-secret-0123456789abcdef0123456789abcdef", {"registry": url},
+                provider=SimpleNamespace(issuer="http://id.example"))
+    site.backends.cache.ttl = 60
+    rendered = counting(site, monkeypatch)
+    first = page(site, "q=las")
+    assert page(site, "q=las", cookie="inne") == first      # another reader: the same page
+    assert rendered.count("organisations.html") == 1
+    assert 'href="/logowanie?next=/organizacje%3Fq%3Dlas"' in first
+    other = page(site, "q=las&zrodlo=x")                     # another address: its own link
+    assert 'href="/logowanie?next=/organizacje%3Fq%3Dlas%26zrodlo%3Dx"' in other
+    assert rendered.count("organisations.html") == 2
+    assert rendered.count("organisations_directory.html") == 1  # the same results in both
+
+    theirs = page(site, "q=las", session=signed_in(["ngo"], name="Anna Nowak"))
+    assert "Anna Nowak" in theirs and rendered.count("organisations.html") == 3
+    assert "Anna Nowak" not in page(site, "q=las")           # never kept for the others
+    site.backends.cache.drop("registry")                     # a write: a new answer
+    assert "Fundacja las2" in page(site, "q=las") and rendered.count("organisations.html") == 4
+
+
+def test_a_public_page_that_shows_a_csrf_token_is_not_kept(registry, monkeypatch):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    site = Site("a-secret-0123456789abcdef0123456789abcdef", {"registry": registry[0]},
+                provider=SimpleNamespace(issuer="http://id.example"))
+    site.env.loader = ChoiceLoader([DictLoader({"form.html": "<b>{{ csrf_token }}</b>"}),
+                                    site.env.loader])
+    answer = {"items": []}
+    for cookie in ("c1", "c2"):
+        request = Request(EnvironBuilder(path="/x").get_environ())
+        request.csrf_cookie, request.session = cookie, None
+        shown = site.render_public(request, ("/x",), (answer,), "form.html")
+        token = shown.get_data(as_text=True)[3:-4]
+        assert site.csrf.valid(cookie, token)                # each reader's own
+    assert not site.fragments.entries
