@@ -244,11 +244,20 @@ class PortalService(WorkspacesMixin, CommitteeMixin, CouncilOfficeMixin,
 
         next_cursor = (page_of or {}).get("next_cursor")
         next_link = link(next_cursor) if next_cursor else None
-        return site.render(request, "organisations.html", parts=parts, q=q, area=area,
-                           areas=areas, district=district, districts=DISTRICTS,
-                           found=(page_of or {}).get("items"),
-                           next_link=next_link, first_link=link("") if cursor else None,
-                           legal_forms=LEGAL_FORMS)
+        context = dict(q=q, area=area, areas=areas, district=district, districts=DISTRICTS,
+                       found=(page_of or {}).get("items"), next_link=next_link,
+                       first_link=link("") if cursor else None, legal_forms=LEGAL_FORMS)
+        # the form and the results are the same for every reader until the registry's
+        # answers change: rendered once for them, the header (the reader's account) per
+        # request (docs/performance.md, "/organizacje"); shown but not kept when a part failed
+        directory = site.fragment(("/organizacje", q, area, district, cursor),
+                                  (page_of, areas), "organisations_directory.html",
+                                  keep=not parts.unavailable, **context)
+        # and a reader who is not signed in gets the whole page kept (per address)
+        return site.render_public(request, ("/organizacje", q, area, district, cursor),
+                                  (page_of, areas), "organisations.html",
+                                  keep=not parts.unavailable, parts=parts, q=q,
+                                  directory=directory)
 
     @page("GET", "/organizacje/<id>")
     def organisation(self, request: Request, id: str) -> Response:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from eventlet.event import Event
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from nameko.extensions import DependencyProvider
 from nameko.web.server import WebServer
 from pymongo.database import Database
@@ -110,15 +111,41 @@ class Site:
                            else sessions.MemoryFormStash())                 # after expiry
         self.provider = provider or Provider.from_environment()
         self.provider_origin = origin_of(self.provider.issuer)
+        self.fragments = Fragments()
 
     def render(self, request: Request, template: str, status: int = 200,
                headers: dict[str, str] | None = None, **context: Any) -> Response:
+        html, _ = self._page(request, template, context)
+        return Response(html, status=status, headers=headers, mimetype="text/html")
+
+    def _page(self, request: Request, template: str, context: dict[str, Any],
+              ) -> tuple[str, bool]:
+        """The page's HTML and whether it shows the reader's CSRF token (a form that posts)."""
         cookie = getattr(request, "csrf_cookie", None) or ""
+        token = Deferred(partial(self.csrf.token, cookie) if cookie else str)  # "" without
         html = self.env.get_template(template).render(
             request=request, path=request.path, contact=self.contact,
-            csrf_field=FIELD, csrf_token=self.csrf.token(cookie) if cookie else "",
+            csrf_field=FIELD, csrf_token=token,
             me=getattr(request, "session", None), **context)
-        return Response(html, status=status, headers=headers, mimetype="text/html")
+        return html, token.value is not None
+
+    def render_public(self, request: Request, key: tuple, sources: tuple, template: str,
+                      keep: bool = True, **context: Any) -> Response:
+        """A public page, kept whole for readers who are not signed in: for them it holds
+        nothing of theirs but its own address (the sign-in link's `next`), so it is kept per
+        address while `sources` are the same answers, as `fragment` is (and not kept if it
+        showed a CSRF token after all). A signed-in reader's page (their account, the sign-out
+        form's token) is rendered for them. Not `keep`: rendered and not kept."""
+        me = getattr(request, "session", None)
+        if not keep or (me is not None and me.signed_in) or self.backends.cache.ttl <= 0:
+            return self.render(request, template, **context)
+        page_key = (*key, "page", request.full_path)
+        html = self.fragments.get(page_key, sources)
+        if html is None:
+            html, personal = self._page(request, template, context)
+            if not personal:
+                self.fragments.put(page_key, sources, html)
+        return Response(html, mimetype="text/html")
 
     def render_kept(self, request: Request, key: tuple, template: str,
                     build: Callable[[Parts], dict[str, Any]]) -> Response:
@@ -141,6 +168,66 @@ class Site:
             finally:
                 cache.done(key)
         return Response(html, mimetype="text/html")
+
+    def fragment(self, key: tuple, sources: tuple, template: str, keep: bool = True,
+                 **context: Any) -> Markup:
+        """A part of a page that is the same for every reader (public answers only, no form
+        token, nothing of the reader's), rendered once per set of answers: `sources` are the
+        backends' answers it shows, the very objects the micro-cache hands out, and the HTML is
+        kept while they are the same objects, so it is never older than they are (a refresh or
+        a write passed to the service gives new ones, and it is rendered again). `key` names
+        the part and what the reader asked for (a page's filters); the rest of the page (the
+        header with the reader's account, the CSRF token) is rendered per request. Not
+        `keep`: rendered and not kept (a page a backend was missing from)."""
+        html = self.fragments.get(key, sources) if keep else None
+        if html is None:
+            html = self.env.get_template(template).render(**context)
+            if keep and self.backends.cache.ttl > 0:  # with the cache off every answer is new
+                self.fragments.put(key, sources, html)
+        return Markup(html)
+
+
+class Deferred:
+    """A template value made only if the template shows it, once (the CSRF token: signing it
+    costs ≈ 0.1–0.2 ms, and most public pages have no form that posts)."""
+
+    __slots__ = ("make", "value")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self.make = make
+        self.value: str | None = None
+
+    def __str__(self) -> str:
+        if self.value is None:
+            self.value = self.make()
+        return self.value
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+class Fragments:
+    """`Site.fragment`'s rendered parts and `Site.render_public`'s pages: by key, each with the
+    answers it was rendered from (held, so compared by identity safely); bounded like the
+    micro-cache."""
+
+    LIMIT = 500  # entries; past it they start again
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple, tuple[tuple, str]] = {}
+
+    def get(self, key: tuple, sources: tuple) -> str | None:
+        found = self.entries.get(key)
+        if found is None or len(found[0]) != len(sources) \
+                or any(kept is not source
+                       for kept, source in zip(found[0], sources, strict=True)):
+            return None
+        return found[1]
+
+    def put(self, key: tuple, sources: tuple, html: str) -> None:
+        if len(self.entries) >= self.LIMIT:
+            self.entries = {}
+        self.entries[key] = (sources, html)
 
 
 def origin_of(url: str) -> str:
