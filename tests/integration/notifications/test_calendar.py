@@ -132,6 +132,10 @@ def test_the_feed_is_kept_until_an_entry_changes_in_any_replica_and_answers_304(
     restarted = replica(start_service, smtp, database).get("/api/v1/calendar.ics")
     assert (restarted.headers["ETag"], restarted.content) == (
         changed.headers["ETag"], changed.content)
+    documented = one.get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/calendar.ics", "/api/v1/calendar/my.ics"):
+        assert "304" in documented[path]["get"]["responses"]
+        assert "ETag" in documented[path]["get"]["responses"]["200"]["headers"]
 
 
 def test_an_entry_an_event_moves_out_of_every_feed_leaves_the_kept_ones(
