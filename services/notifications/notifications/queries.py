@@ -94,14 +94,15 @@ def _render_calendar(db: Store, key: FeedKey, version: Version, since: datetime,
         entries = repository.calendar_entries(db, key[0], since)
         documents = repository.calendar_versions(db, key[0])
         read = version_of(documents)
-        if read == version:
-            break
+        consistent = read == version   # no entry of the feed changed while they were read
         version = read
+        if consistent:
+            break
     stamps = [d["changed_at"] for d in documents if d.get("changed_at")]
     body = build_calendar(entries, key[1], max(stamps) if stamps else utcnow())
     oldest = entries[0]["starts_at"] if entries else None
     return Rendered(version, oldest,
-                    entity_tag(key, version, oldest) if read == version else "", body)
+                    entity_tag(key, version, oldest) if consistent else "", body)
 
 
 def calendar_feed(dispatcher: Dispatcher, principal: Principal) -> dict[str, str]:

@@ -85,3 +85,19 @@ def test_the_entity_tag_names_the_feed_its_version_and_its_oldest_entry():
     assert len({tag, entity_tag(key(2), V1, SINCE), entity_tag(key(1), V2, SINCE),
                 entity_tag(key(1), V1, SINCE + timedelta(hours=1)),
                 entity_tag(key(1), V1, None)}) == 5
+
+
+def test_a_feed_read_while_its_entries_change_is_read_again_and_untagged_if_they_keep_changing(
+        monkeypatch):
+    from notifications import queries, repository
+
+    stamps = iter(["b", "c", "d", "e"])
+    monkeypatch.setattr(repository, "calendar_entries", lambda db, audiences, since: [])
+    monkeypatch.setattr(repository, "calendar_versions", lambda db, audiences: [
+        {"_id": "public", "stamp": next(stamps), "changed_at": SINCE}])
+    key_ = (("public",), "Współpraca: kalendarz")
+    changing = queries._render_calendar(None, key_, V1, SINCE, attempts=3)
+    assert changing.etag == "" and changing.version == (("public", "d"),)
+    settled = queries._render_calendar(None, key_, (("public", "e"),), SINCE)
+    assert settled.etag == entity_tag(key_, (("public", "e"),), None)
+    assert b"BEGIN:VCALENDAR" in settled.body
