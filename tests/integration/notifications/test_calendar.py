@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from icalendar import Calendar
@@ -168,3 +169,23 @@ def test_an_entry_an_event_moves_out_of_every_feed_leaves_the_kept_ones(
         assert after.status_code == 200
         assert after.headers["ETag"] != before.headers["ETag"]
         assert summaries(after) == []
+
+
+def test_entries_from_before_versions_were_kept_get_one_at_the_start(start_service, smtp,
+                                                                       mongo_client):
+    database = f"notifications_feeds_{uuid.uuid4().hex[:8]}"
+    mongo_client[database]["calendar_entries"].insert_many([
+        {"_id": "665f1c2a9b1e8a00aaaaaab1", "title": "Dawniej zapisane", "kind": "event",
+         "starts_at": datetime(2030, 6, 1, 8, tzinfo=UTC), "ends_at": None,
+         "audiences": ["public"], "areas": []},
+        {"_id": "665f1c2a9b1e8a00aaaaaab2", "title": "Rezerwacja", "kind": "booking",
+         "starts_at": datetime(2030, 6, 2, 8, tzinfo=UTC), "ends_at": None,
+         "audiences": ["org:665f1c2a9b1e8a0012345678", "dept:culture"], "areas": []}])
+    one = replica(start_service, smtp, database)
+    assert sorted(d["_id"] for d in one.db["calendar_versions"].find()) == [
+        "dept:culture", "org:665f1c2a9b1e8a0012345678", "public"]
+    two = replica(start_service, smtp, database)   # a second start changes nothing
+    assert one.db["calendar_versions"].count_documents({"changes": 0}) == 3
+    first, other = one.get("/api/v1/calendar.ics"), two.get("/api/v1/calendar.ics")
+    assert summaries(first) == ["Dawniej zapisane"]
+    assert (other.headers["ETag"], other.content) == (first.headers["ETag"], first.content)
