@@ -39,6 +39,8 @@ from wspolpraca.testing.stubs import JsonHandler, serve
 
 TARGET_GROWTH = 1.5
 FIRST_PDF = "the annual report's first PDF after a start"
+# a calendar app polling: If-None-Match with the feed's current ETag (304 while unchanged)
+CALENDAR_REVALIDATED = "the calendar feed, If-None-Match (304)"
 FIRST_PDF_LIMIT = 5.0  # seconds, at each size (issue #19)
 PAGE = 20  # lists are asked for one page of this size: full at both sizes (--base >= PAGE)
 SERVICES = ("registry", "notifications", "reporting")
@@ -109,8 +111,9 @@ class City:
         wait_until(ready, 120, f"{name} /health/ready", list(self.processes.values()))
 
     def call(self, method: str, service: str, path: str, token: str | None = None,
-             expect: int = 200, **kwargs) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+             expect: int = 200, headers: dict[str, str] | None = None,
+             **kwargs) -> requests.Response:
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         response = self.session.request(method, self.urls[service] + path, headers=headers,
                                         timeout=60, **kwargs)
         if response.status_code != expect:
@@ -179,6 +182,7 @@ def paths(city: City, subscription: str) -> list[tuple[str, str, str, dict, str 
         ("organisations, by area and status", "registry", "/api/v1/organizations",
          {"area": "culture", "status": "pending", "limit": PAGE}, OFFICER),
         ("the calendar feed (iCalendar)", "notifications", "/api/v1/calendar.ics", {}, None),
+        (CALENDAR_REVALIDATED, "notifications", "/api/v1/calendar.ics", {}, None),
         ("the inbox, unread first page", "notifications", "/api/v1/inbox",
          {"unread": "true", "limit": PAGE}, DEPT),
         ("the delivery log", "notifications", f"/api/v1/subscriptions/{subscription}/deliveries",
@@ -191,12 +195,18 @@ def paths(city: City, subscription: str) -> list[tuple[str, str, str, dict, str 
 def measure(city: City, requests_per_path: int, subscription: str) -> dict[str, dict]:
     measured = {}
     for name, service, path, params, token in paths(city, subscription):
+        headers, expect = {}, 200
+        if name == CALENDAR_REVALIDATED:
+            tag = city.call("GET", service, path, token, params=params).headers.get("ETag")
+            if tag:
+                headers, expect = {"If-None-Match": tag}, 304
         for _ in range(3):  # warm-up
-            city.call("GET", service, path, token, params=params)
+            city.call("GET", service, path, token, expect, params=params, headers=headers)
         latencies = []
         for _ in range(requests_per_path):
             started = time.perf_counter()
-            city.call("GET", service, path, token, params=params).content  # noqa: B018
+            city.call("GET", service, path, token, expect, params=params,  # noqa: B018
+                      headers=headers).content
             latencies.append(time.perf_counter() - started)
         measured[name] = {"median": round(statistics.median(latencies), 4),
                           **percentiles(latencies)}

@@ -388,6 +388,7 @@ class HttpApi(InRequestThread):
         rate_limited: bool = False,
         if_match: str | None = None,
         if_match_collection: str | None = None,
+        revalidated: bool = False,
         **kwargs,
     ) -> None:
         kwargs.setdefault("expected_exceptions", (DomainError,))
@@ -411,6 +412,9 @@ class HttpApi(InRequestThread):
             raise ValueError(f"{url}: if_match names no path value {if_match!r}")
         self.if_match = if_match if if_match is not None else (names[0] if names else None)
         self.if_match_collection = if_match_collection
+        # the answer carries an ETag of its own and If-None-Match naming it gets 304 (the
+        # handler does both; this documents them in the OpenAPI)
+        self.revalidated = revalidated
 
     def setup(self) -> None:
         super().setup()

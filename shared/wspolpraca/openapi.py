@@ -93,6 +93,14 @@ IF_MATCH = {
                    "`stale` and nothing changes. Without it the write is made as before. Not a "
                    "list of quoted tags: 400 `malformed_if_match`.",
 }
+IF_NONE_MATCH = {
+    "name": "If-None-Match", "in": "header", "required": False,
+    "schema": {"type": "string"},
+    "description": "The ETag of the answer the client has: 304 Not Modified without a body "
+                   "while it is still the current one.",
+}
+REVALIDATED_ETAG = {"description": "A strong entity tag of this answer, for If-None-Match",
+                    "schema": {"type": "string"}}
 ETAG = {"description": "The record's version as a strong entity tag (\"3\"), for If-Match; "
                        "sent when the record carries a version",
         "schema": {"type": "string"}}
@@ -169,6 +177,13 @@ def build_openapi(service: str, providers: list[Any]) -> dict:
             if method in ("get", "put", "patch") and _PATH_VALUE.search(provider.url) \
                     and not lists:
                 ok["headers"] = {"ETag": ETAG}
+            if getattr(provider, "revalidated", False):
+                ok["headers"] = {"ETag": REVALIDATED_ETAG}
+                operation["parameters"].append(IF_NONE_MATCH)
+                operation["responses"]["304"] = {
+                    "description": "Not Modified: If-None-Match names the current ETag "
+                                   "(no body)",
+                    "headers": {"ETag": REVALIDATED_ETAG}}
             if getattr(provider, "rate_limited", False):
                 # a public write: naming an organisation one does not represent is refused
                 operation["responses"]["403"] = _error("Not a representative of the organisation")

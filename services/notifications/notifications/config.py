@@ -56,6 +56,8 @@ ENV = {
     "confirmation_hours": "NOTIFICATIONS_CONFIRMATION_HOURS",
     "confirmation_resend_minutes": "NOTIFICATIONS_CONFIRMATION_RESEND_MINUTES",
     "portal_url": "WSPOLPRACA_PORTAL_URL",
+    "calendar_kept_feeds": "NOTIFICATIONS_CALENDAR_KEPT_FEEDS",
+    "calendar_kept_bytes": "NOTIFICATIONS_CALENDAR_KEPT_BYTES",
 }
 
 
@@ -93,6 +95,10 @@ class NotificationSettings:
     confirmation_hours: float = 48.0         # how long a confirmation link is valid
     confirmation_resend_minutes: float = 10.0  # at most one confirmation mail per address
     portal_url: str = "http://127.0.0.1:8000"  # newsletter confirmation links point here
+    # calendar feeds kept rendered per process (notifications.feeds): at most this many, and
+    # this many bytes of them; 0 feeds: every request renders its feed
+    calendar_kept_feeds: int = 64
+    calendar_kept_bytes: int = 32 * 1024 * 1024
     production: bool = False
 
     @property

@@ -25,6 +25,8 @@ def _utc(moment: datetime) -> datetime:
 
 def build_calendar(entries: Iterable[Mapping[str, Any]], name: str, now: datetime,
                    domain: str = "wspolpraca") -> bytes:
+    """The feed of `entries` in their order; `now` is every event's DTSTAMP (the feed's
+    last change, so that one version renders to the same bytes everywhere)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

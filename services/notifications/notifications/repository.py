@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo.collection import Collection as PymongoCollection
 
 from notifications.domain import (
     COUNTED_STATUSES,
@@ -19,10 +21,11 @@ from notifications.domain import (
     Subscription,
     SubscriptionStatus,
 )
+from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError, NotFound
 from wspolpraca.mongo import Collection, DomainGauge, Transaction
 from wspolpraca.pagination import Page, decode_cursor, encode_cursor
-from wspolpraca.projection import keep_newest
+from wspolpraca.projection import keep_newest, newer_kept
 from wspolpraca.repository import Repository
 
 SUBSCRIPTIONS = "subscriptions"
@@ -32,6 +35,10 @@ ORGANIZATIONS = "organizations"   # projection of registry events
 DEPARTMENTS = "departments"       # projection of registry events
 OPTOUTS = "optouts"
 CALENDAR = "calendar_entries"
+# one document per audience ("public", "org:<id>", ...): a new `stamp` with every change of an
+# entry of that audience, in the entry's transaction; a feed's version is its audiences' stamps
+# (notifications.feeds keeps each feed rendered until they change)
+CALENDAR_VERSIONS = "calendar_versions"
 REMINDERS = "reminders"           # the schedule of report and training reminders
 COUNCIL_MEMBERS = "council_members"   # projection of consultations' council events
 ANNOUNCEMENTS = "announcements"   # open competitions and consultations, for late verifications
@@ -65,6 +72,7 @@ COLLECTIONS = (
         IndexModel([("source_event_id", ASCENDING)], name="source_event",
                    unique=True, partialFilterExpression={"source_event_id": {"$type": "string"}}),
     )),
+    Collection(CALENDAR_VERSIONS, migrate=lambda versions: backfill_calendar_versions(versions)),
     Collection(REMINDERS, (
         IndexModel([("status", ASCENDING), ("due_at", ASCENDING)], name="due"),
         IndexModel([("training_id", ASCENDING)], name="training"),
@@ -213,15 +221,69 @@ class Optouts(Repository):
 
 
 class Calendar(Repository):
+    """Calendar entries. Every write of an entry gives each audience it is in (or was in,
+    before the write) a new version stamp in the same transaction (`CALENDAR_VERSIONS`), so
+    a feed's kept rendering is known to be current from one read by _id."""
+
     collection_name = CALENDAR
 
+    def add(self, record: dict[str, Any]) -> None:
+        super().add(record)
+        self._changed(record.get("audiences") or [])
+
     def put(self, entry: Mapping[str, Any], event_time: str) -> None:
-        """Put (or replace, if newer) an event's entry."""
-        keep_newest(self.tx, CALENDAR, entry["_id"],
-                    {k: v for k, v in entry.items() if k != "_id"}, event_time)
+        """Put (or replace, if newer) an event's entry (`keep_newest`'s rule)."""
+        current = self.find_one({"_id": entry["_id"]})
+        if newer_kept(current, None, event_time):
+            return
+        fields = {**{k: v for k, v in entry.items() if k != "_id"}, "event_time": event_time}
+        self.collection.update_one({"_id": entry["_id"]}, {"$set": fields}, upsert=True,
+                                   session=self.session)
+        self._changed([*((current or {}).get("audiences") or []),
+                       *(entry.get("audiences") or [])])
 
     def remove(self, entry_id: str) -> None:
-        self.collection.delete_one({"_id": entry_id}, session=self.session)
+        removed = self.collection.find_one_and_delete({"_id": entry_id}, session=self.session)
+        if removed is not None:
+            self._changed(removed.get("audiences") or [])
+
+    def _changed(self, audiences: Iterable[str]) -> None:
+        """A new version stamp for each of these audiences' feeds (sent with the
+        transaction's other kept writes: nothing in it reads them)."""
+        stamp, now = uuid.uuid4().hex, utcnow()
+        for audience in sorted(set(audiences)):
+            self.tx.later(UpdateOne(
+                {"_id": audience},
+                {"$set": {"stamp": stamp, "changed_at": now}, "$inc": {"changes": 1}},
+                upsert=True, namespace=self.tx.namespace(CALENDAR_VERSIONS)))
+
+
+def calendar_versions(db: Any, audiences: Iterable[str]) -> list[Mapping[str, Any]]:
+    """The version documents of these audiences (one read by _id; an audience none of
+    whose entries changed since versions were kept has none)."""
+    return list(db[CALENDAR_VERSIONS].find({"_id": {"$in": sorted(set(audiences))}}))
+
+
+def calendar_entries(db: Any, audiences: Iterable[str], since: datetime
+                     ) -> list[Mapping[str, Any]]:
+    """The entries of these audiences starting from `since`, earliest first."""
+    return list(db[CALENDAR].find(
+        {"audiences": {"$in": list(audiences)}, "starts_at": {"$gte": since}}
+    ).sort([("starts_at", ASCENDING), ("_id", ASCENDING)]))
+
+
+def backfill_calendar_versions(versions: PymongoCollection) -> None:
+    """`calendar_versions`' migrate: the audiences of entries written before versions were
+    kept get one (so every feed that has entries has a version, and its rendering's
+    DTSTAMP is the same in every replica). Once any version exists, one read."""
+    if versions.find_one({}, {"_id": 1}) is not None:
+        return
+    audiences = {audience for entry in versions.database[CALENDAR].find({}, {"audiences": 1})
+                 for audience in entry.get("audiences") or []}
+    now = utcnow()
+    for audience in sorted(audiences):
+        versions.update_one({"_id": audience}, {"$setOnInsert": {
+            "stamp": uuid.uuid4().hex, "changed_at": now, "changes": 0}}, upsert=True)
 
 
 class Directory:

@@ -15,6 +15,7 @@ from datetime import datetime
 from notifications import events, handlers, pages, queries, repository
 from notifications.dispatcher import Dispatcher
 from notifications.events import EventSpec
+from notifications.feeds import CalendarFeeds, KeptFeeds
 from notifications.schemas import (
     CalendarEntryCreateSchema,
     CalendarEntrySchema,
@@ -175,19 +176,25 @@ class CalendarMixin(_Entry):
         return self.handle(handlers.publish_calendar_entry,
                            handlers.PublishCalendarEntry(body))
 
-    @api("GET", "/api/v1/calendar.ics", summary="The public calendar (iCalendar)")
+    feeds: KeptFeeds
+
+    @api("GET", "/api/v1/calendar.ics", revalidated=True,
+         summary="The public calendar (iCalendar); its ETag answers If-None-Match with 304")
     def public_calendar(self, request):
-        return queries.calendar(self.db, ["public"], "Współpraca: kalendarz")
+        return queries.calendar(self.db, self.feeds, request, ["public"],
+                                "Współpraca: kalendarz")
 
     @api("GET", "/api/v1/calendar/feed", roles=SIGNED_IN, response=CalendarFeedSchema,
          summary="The address of my personal calendar feed (signed, for calendar apps)")
     def calendar_feed(self, request):
         return queries.calendar_feed(self.dispatcher, request.principal)
 
-    @api("GET", "/api/v1/calendar/my.ics", query=UnsubscribeQuerySchema,
-         summary="A personal calendar feed (public and own entries), by its signed link")
+    @api("GET", "/api/v1/calendar/my.ics", query=UnsubscribeQuerySchema, revalidated=True,
+         summary="A personal calendar feed (public and own entries), by its signed link; "
+                 "its ETag answers If-None-Match with 304 (for a valid link only)")
     def personal_calendar(self, request, query):
-        return queries.personal_calendar(self.db, self.dispatcher, query["token"])
+        return queries.personal_calendar(self.db, self.feeds, request, self.dispatcher,
+                                         query["token"])
 
 
 class NotificationsService(EventHandlers, SubscriptionsMixin, InboxMixin, CalendarMixin):
@@ -195,6 +202,7 @@ class NotificationsService(EventHandlers, SubscriptionsMixin, InboxMixin, Calend
 
     db = Mongo(repository.COLLECTIONS, repository.GAUGES)
     dispatcher = Dispatcher()
+    feeds = CalendarFeeds()
     log_context = WorkerLogContext()
 
     @scheduled(DIGEST_CHECK_SECONDS)
