@@ -238,6 +238,40 @@ def parse_query(request: Request, schema: Schema) -> Any:
     return load(schema, data)
 
 
+class QueryParser:
+    """`parse_query` for one endpoint's query schema; with `remember`, the last few hundred
+    query strings it accepted are kept, so the same `?q=fund&limit=20` (search-as-you-type
+    sends the same few prefixes over and over) is validated once. Only for a schema whose
+    loading is a function of the query string alone (no default or validator reading the
+    clock, the database or the rules in force: `@api(..., remember_queries=True)`). Each
+    caller gets its own copy; a refused query is refused anew every time."""
+
+    SIZE = 512
+
+    def __init__(self, schema: Schema, remember: bool = False) -> None:
+        self.schema = schema
+        self.remember = remember
+        self._known: dict[bytes, dict[str, Any]] = {}
+        # loaded values the caller could change in place (a list filter): copied per call
+        self._lists = any(f.__class__.__name__ == "List" for f in schema.fields.values())
+
+    def __call__(self, request: Request) -> Any:
+        if not self.remember:
+            return parse_query(request, self.schema)
+        raw: bytes = request.environ.get("QUERY_STRING", "").encode("latin-1")
+        known = self._known.get(raw)
+        if known is None:
+            known = parse_query(request, self.schema)
+            if not isinstance(known, dict):
+                return known
+            if len(self._known) >= self.SIZE:
+                self._known.pop(next(iter(self._known)))  # the oldest first
+            self._known[raw] = known
+        if self._lists:
+            return {k: list(v) if isinstance(v, list) else v for k, v in known.items()}
+        return dict(known)
+
+
 # the entrypoint ------------------------------------------------------------
 class ApiServer(WebServer):
     """nameko's web server answering every failure in JSON, plus the built-in routes."""
@@ -388,6 +422,7 @@ class HttpApi(InRequestThread):
         rate_limited: bool = False,
         if_match: str | None = None,
         if_match_collection: str | None = None,
+        remember_queries: bool = False,
         **kwargs,
     ) -> None:
         kwargs.setdefault("expected_exceptions", (DomainError,))
@@ -411,6 +446,8 @@ class HttpApi(InRequestThread):
             raise ValueError(f"{url}: if_match names no path value {if_match!r}")
         self.if_match = if_match if if_match is not None else (names[0] if names else None)
         self.if_match_collection = if_match_collection
+        # the query schema's result depends on the query string alone (see QueryParser)
+        self.remember_queries = remember_queries
 
     def setup(self) -> None:
         super().setup()
@@ -418,6 +455,8 @@ class HttpApi(InRequestThread):
         # schema instances are stateless between calls: build them once, not per request
         self._body = self.body_schema() if self.body_schema else None
         self._query = self.query_schema() if self.query_schema else None
+        self._parse_query = (QueryParser(self._query, self.remember_queries)
+                             if self._query is not None else None)
         self._response = self.response_schema() if self.response_schema else None
         from wspolpraca.mongo import Mongo
 
@@ -441,8 +480,8 @@ class HttpApi(InRequestThread):
                 kwargs["body"] = load(self._body, {} if left_out else parse_json_body(request))
             else:
                 refuse_unexpected_body(request, forms=self.forms)
-            if self._query is not None:
-                kwargs["query"] = parse_query(request, self._query)
+            if self._parse_query is not None:
+                kwargs["query"] = self._parse_query(request)
             context_data = {context.CORRELATION_ID: correlation_id,
                             context.CAUSATION_ID: correlation_id,
                             **conditional.request_data(request.headers, request.method,

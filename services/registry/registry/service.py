@@ -59,7 +59,8 @@ class OrganizationsMixin(Entry):
                            organizations.RegisterOrganization(body, request.principal.sub))
 
     @api("GET", "/api/v1/organizations", query=OrganizationQuerySchema,
-         response=PublicOrganizationSchema, summary="Search organisations")
+         response=PublicOrganizationSchema, summary="Search organisations",
+         remember_queries=True)  # its filters are checked against fixed lists only
     def list_organizations(self, request, query):
         principal: Principal | None = request.principal
         status = query.get("status")
