@@ -319,6 +319,11 @@ class OrganizationSearch(DependencyProvider):
     def get_dependency(self, worker_ctx) -> OrganizationSearch:
         return self
 
+    @classmethod
+    def of(cls, container) -> OrganizationSearch:
+        """The container's search provider (for an answer given without a worker)."""
+        return next(d for d in container.dependencies if isinstance(d, cls))
+
     def page(self, q: str | None, area: str | None, status: str | None,
              district: str | None, limit: int, cursor: str | None) -> Response | None:
         index = self.index
