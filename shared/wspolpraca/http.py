@@ -27,7 +27,7 @@ from kombu import Connection
 from marshmallow import RAISE, Schema, ValidationError
 from nameko.messaging import QueueConsumer
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import HttpOnlyProtocol, WebServer
+from nameko.web.server import WebServer
 from pymongo import MongoClient
 from werkzeug.exceptions import (
     HTTPException,
@@ -274,23 +274,11 @@ class QueryParser:
 
 
 # the entrypoint ------------------------------------------------------------
-class OneSendProtocol(HttpOnlyProtocol):
-    """eventlet's HTTP protocol with a write buffer that holds a page of 20 organisations
-    (10-20 KiB) and its headers: the response leaves in one send, not the headers in one
-    and the body in another (eventlet's 16 KiB buffer flushed the headers first whenever the
-    body did not fit beside them)."""
-
-    wbufsize = 64 << 10
-
-
 class ApiServer(WebServer):
     """nameko's web server answering every failure in JSON, plus the built-in routes."""
 
     def get_wsgi_app(self):
         return ApiApp(self)
-
-    def get_wsgi_server(self, sock, wsgi_app, protocol=OneSendProtocol, debug=False):
-        return super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
 
     def process_request(self, sock, address):
         # eventlet writes a response larger than its buffer (8 KiB: a page of 20 organisations)
