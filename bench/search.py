@@ -24,10 +24,13 @@ is loaded (its gauge `wspolpraca_registry_search_index_organizations`). In one r
 from __future__ import annotations
 
 import random
+import shutil
+import subprocess
 import sys
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import harness
 import requests
@@ -35,6 +38,7 @@ from pymongo import ASCENDING, MongoClient
 from rss import rss_mib
 from throughput import (
     BenchFailure,
+    CpuMeter,
     nips,
     percentiles,
     registry_ready,
@@ -250,8 +254,28 @@ def run(args, bench: harness.Bench) -> dict:
     most: dict[str, dict] = {}
     for what, call in (("live", trivial("/health/live")), ("search", search),
                        ("areas", trivial("/api/v1/areas"))):
+        # what each request cost the registry process and this client, in CPU: the rate
+        # follows the machine's other load, the CPU per request much less
+        meter = CpuMeter({"registry": registry.pid})
+        profiler = py_spy(registry.pid, args.profile, what, args.seconds)
+        meter.start()
         most[what] = saturate(args.saturating_clients, args.seconds, call)
-        print(f"  most {what}: {most[what]['rate']:,.1f}/s", flush=True)
+        used = meter.stop()
+        if profiler is not None:
+            profiler.wait(timeout=60)
+        done = max(most[what]["requests"], 1)
+        most[what]["cpu_ms_per_request"] = {
+            name: round(seconds * 1000 / done, 3)
+            for name, seconds in used["cpu_seconds"].items()}
+        most[what]["system_ms_per_request"] = {
+            name: round(seconds * 1000 / done, 3)
+            for name, seconds in used["of_which_system"].items()}
+        most[what]["machine_cores_busy"] = used["machine_cores_busy"]
+        print(f"  most {what}: {most[what]['rate']:,.1f}/s; CPU ms per request: registry "
+              f"{most[what]['cpu_ms_per_request']['registry']:.3f} (of which the kernel "
+              f"{most[what]['system_ms_per_request']['registry']:.3f}), this client "
+              f"{most[what]['cpu_ms_per_request']['bench client']:.3f} "
+              f"(machine {used['machine_cores_busy']} cores busy)", flush=True)
     registry.check_alive()
     rss_after = rss_mib(registry.pid)
     print(f"  registry RSS after the searches {rss_after:.1f} MiB", flush=True)
@@ -259,7 +283,26 @@ def run(args, bench: harness.Bench) -> dict:
             "index_load_seconds": round(load_seconds, 1),
             "rss_mib": {"loaded": round(rss_loaded, 1), "after": round(rss_after, 1)},
             "max_ratio": round(most["search"]["rate"] / most["live"]["rate"], 3),
-            "max_ratio_api": round(most["search"]["rate"] / most["areas"]["rate"], 3)}
+            "max_ratio_api": round(most["search"]["rate"] / most["areas"]["rate"], 3),
+            # the same ratio from the registry's CPU per request (live's ÷ search's): what
+            # the rates would give if the server alone were the limit
+            "cpu_ratio": round(most["live"]["cpu_ms_per_request"]["registry"]
+                               / max(most["search"]["cpu_ms_per_request"]["registry"],
+                                     1e-9), 3)}
+
+
+def py_spy(pid: int, out_dir: str | None, what: str,
+           seconds: float) -> subprocess.Popen | None:
+    """With --profile DIR: py-spy samples the registry during the closed loop of `what`
+    (DIR/<what>.txt, collapsed stacks: `sort` them, or feed them to a flame graph)."""
+    if not out_dir:
+        return None
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy")), "record",
+         "--pid", str(pid), "--format", "raw", "--rate", "250", "--nonblocking",
+         "--duration", str(max(1, int(seconds))), "-o", str(Path(out_dir) / f"{what}.txt")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def indexed(base_url: str) -> float:
@@ -290,6 +333,10 @@ def report(outcome: dict) -> str:
         ("most /api/v1/areas per second", f"{most['areas']['rate']:,.1f}"),
         ("ratio searches / live (target >= 0.8)", f"{outcome['max_ratio']:.2f}"),
         ("ratio searches / areas", f"{outcome['max_ratio_api']:.2f}"),
+        *((f"registry CPU per request, {what}",
+           f"{most[what]['cpu_ms_per_request']['registry']:.3f} ms")
+          for what in ("live", "search", "areas")),
+        ("ratio of registry CPU, live / search", f"{outcome['cpu_ratio']:.2f}"),
         ("registry RSS, index loaded / after (< 150 MiB)",
          f"{outcome['rss_mib']['loaded']:.0f} / {outcome['rss_mib']['after']:.0f} MiB"),
         ("target p99", f"< {TARGET_P99_SECONDS * 1000:.0f} ms"),
@@ -310,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--saturating-clients", type=int, default=4)
     parser.add_argument("--database-queries", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", metavar="DIR",
+                        help="py-spy record the registry during each closed loop (needs py-spy)")
     parser.add_argument("--quick", action="store_true",
                         help="2,000 organisations, 600 searches, 4 s loops")
     args = parser.parse_args(argv)

@@ -16,6 +16,7 @@ import re
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
@@ -238,6 +239,40 @@ def parse_query(request: Request, schema: Schema) -> Any:
     return load(schema, data)
 
 
+class QueryParser:
+    """`parse_query` for one endpoint's query schema; with `remember`, the last few hundred
+    query strings it accepted are kept, so the same `?q=fund&limit=20` (search-as-you-type
+    sends the same few prefixes over and over) is validated once. Only for a schema whose
+    loading is a function of the query string alone (no default or validator reading the
+    clock, the database or the rules in force: `@api(..., remember_queries=True)`). Each
+    caller gets its own copy; a refused query is refused anew every time."""
+
+    SIZE = 512
+
+    def __init__(self, schema: Schema, remember: bool = False) -> None:
+        self.schema = schema
+        self.remember = remember
+        self._known: dict[bytes, dict[str, Any]] = {}
+        # loaded values the caller could change in place (a list filter): copied per call
+        self._lists = any(f.__class__.__name__ == "List" for f in schema.fields.values())
+
+    def __call__(self, request: Request) -> Any:
+        if not self.remember:
+            return parse_query(request, self.schema)
+        raw: bytes = request.environ.get("QUERY_STRING", "").encode("latin-1")
+        known = self._known.get(raw)
+        if known is None:
+            known = parse_query(request, self.schema)
+            if not isinstance(known, dict):
+                return known
+            if len(self._known) >= self.SIZE:
+                self._known.pop(next(iter(self._known)))  # the oldest first
+            self._known[raw] = known
+        if self._lists:
+            return {k: list(v) if isinstance(v, list) else v for k, v in known.items()}
+        return dict(known)
+
+
 # the entrypoint ------------------------------------------------------------
 class ApiServer(WebServer):
     """nameko's web server answering every failure in JSON, plus the built-in routes."""
@@ -389,6 +424,8 @@ class HttpApi(InRequestThread):
         if_match: str | None = None,
         if_match_collection: str | None = None,
         revalidated: bool = False,
+        remember_queries: bool = False,
+        answer: Callable[[Any, Request, Any], Response | None] | None = None,
         **kwargs,
     ) -> None:
         kwargs.setdefault("expected_exceptions", (DomainError,))
@@ -415,6 +452,13 @@ class HttpApi(InRequestThread):
         # the answer carries an ETag of its own and If-None-Match naming it gets 304 (the
         # handler does both; this documents them in the OpenAPI)
         self.revalidated = revalidated
+        # the query schema's result depends on the query string alone (see QueryParser)
+        self.remember_queries = remember_queries
+        # a read model's answer in the request's own thread, without a worker (the spawn,
+        # the dependencies' setup and teardown cost more than answering from memory):
+        # `answer(container, request, query)` is called after the caller, the role and the
+        # query are checked; it returns the response, or None and the worker answers
+        self.answer = answer
 
     def setup(self) -> None:
         super().setup()
@@ -422,6 +466,8 @@ class HttpApi(InRequestThread):
         # schema instances are stateless between calls: build them once, not per request
         self._body = self.body_schema() if self.body_schema else None
         self._query = self.query_schema() if self.query_schema else None
+        self._parse_query = (QueryParser(self._query, self.remember_queries)
+                             if self._query is not None else None)
         self._response = self.response_schema() if self.response_schema else None
         from wspolpraca.mongo import Mongo
 
@@ -445,8 +491,8 @@ class HttpApi(InRequestThread):
                 kwargs["body"] = load(self._body, {} if left_out else parse_json_body(request))
             else:
                 refuse_unexpected_body(request, forms=self.forms)
-            if self._query is not None:
-                kwargs["query"] = parse_query(request, self._query)
+            if self._parse_query is not None:
+                kwargs["query"] = self._parse_query(request)
             context_data = {context.CORRELATION_ID: correlation_id,
                             context.CAUSATION_ID: correlation_id,
                             **conditional.request_data(request.headers, request.method,
@@ -461,7 +507,11 @@ class HttpApi(InRequestThread):
                 context_data[context.IDEMPOTENCY_MARK] = mark[0]
                 context_data[context.IDEMPOTENCY_FINGERPRINT] = mark[1]
             earlier = idempotency.earlier_answer(self.database, *mark) if mark else None
-            if earlier is not None:
+            answered = (self.answer(self.container, request, kwargs.get("query"))
+                        if self.answer is not None and mark is None else None)
+            if answered is not None:
+                response = answered
+            elif earlier is not None:
                 response = self.replayed(earlier)
             else:
                 response = self.run_worker(args, kwargs, context_data, request.method)

@@ -40,7 +40,7 @@ from kombu import Connection, Exchange, Queue, binding
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
-from registry.domain import query_prefix, search_key
+from registry.domain import SEARCH_PREFIX_LENGTH, query_prefix, search_key, word_prefixes
 from registry.repository import ORGANIZATIONS
 from registry.schemas import PublicOrganizationSchema
 from wspolpraca.config import settings_of
@@ -58,18 +58,26 @@ RECONNECT_SECONDS = (0.5, 1, 2, 5)
 # how often the follower looks at this process's own commits between broker messages
 POLL_SECONDS = 0.05
 STOP_SECONDS = 5.0
+# pages kept per process, dropped at any change of the index (a page is 10-20 KiB)
+PAGES_KEPT = 256
 _EMPTY: list[str] = []
 
 
 class Entry:
     """One organisation as the index keeps it."""
 
-    __slots__ = ("name_key", "prefixes", "areas", "status", "district_key", "version", "body")
+    __slots__ = ("name_key", "prefixes", "areas", "status", "district_key", "version", "body",
+                 "exact")
 
     def __init__(self, doc: dict[str, Any], body: bytes) -> None:
         self.name_key: str | None = doc.get("name_key")
         self.prefixes: tuple[str, ...] = tuple(sys.intern(p)
                                                for p in doc.get("name_prefixes") or ())
+        # its stored prefixes are its name's word prefixes (as `records` keeps them): then a
+        # one-word query up to the prefix length matches the name exactly when the query is
+        # one of them, and the pattern need not run
+        self.exact: bool = (isinstance(self.name_key, str)
+                            and sorted(self.prefixes) == word_prefixes(self.name_key))
         self.areas: tuple[str, ...] = tuple(sys.intern(a) for a in doc.get("areas") or ())
         status = doc.get("status")
         self.status: str | None = sys.intern(status) if isinstance(status, str) else status
@@ -99,6 +107,10 @@ class OrganizationIndex:
         self.by_area: dict[str, list[str]] = {}
         self.by_status: dict[str, list[str]] = {}
         self._schema = PublicOrganizationSchema()
+        # the last pages answered, as their bytes: search-as-you-type asks for the same few
+        # prefixes again and again; any change of the index drops them all (`changes`)
+        self._pages: dict[tuple, bytes] = {}
+        self.changes = 0
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -129,6 +141,7 @@ class OrganizationIndex:
         if known is not None and (doc.get("version") or 0) < known.version:
             return
         self.remove(organization_id)
+        self._changed()
         entry = Entry(doc, render(doc, self._schema))
         self.entries[organization_id] = entry
         insort(self.ids, organization_id)
@@ -140,6 +153,7 @@ class OrganizationIndex:
         entry = self.entries.pop(organization_id, None)
         if entry is None:
             return
+        self._changed()
         _discard(self.ids, organization_id)
         for postings, keys in self._postings(entry):
             for key in keys:
@@ -149,7 +163,27 @@ class OrganizationIndex:
                     if not found:
                         del postings[key]
 
+    def _changed(self) -> None:
+        self.changes += 1
+        self._pages.clear()
+
     # the search -----------------------------------------------------------------
+    def page(self, q: str | None, area: str | None, status: str | None,
+             district: str | None, limit: int, cursor: str | None) -> bytes:
+        """The page's response body: `page_body` of `search`, the same bytes, answered from
+        the pages kept while the index has not changed since."""
+        key = (q, area, status, district, limit, cursor)
+        body = self._pages.get(key)
+        if body is not None:
+            return body
+        changes = self.changes
+        body = page_body(*self.search(q, area, status, district, limit, cursor))
+        if changes == self.changes:  # not changed meanwhile (another thread)
+            if len(self._pages) >= PAGES_KEPT:
+                self._pages.pop(next(iter(self._pages)))  # the oldest first
+            self._pages[key] = body
+        return body
+
     def search(self, q: str | None, area: str | None, status: str | None,
                district: str | None, limit: int, cursor: str | None) -> tuple[list[bytes],
                                                                               str | None]:
@@ -157,8 +191,9 @@ class OrganizationIndex:
         after = decode_cursor(cursor) if cursor else None
         lists: list[list[str]] = []
         prefix = pattern = None
+        one_word = False
         if q:
-            prefix, pattern = name_condition(q)
+            prefix, pattern, one_word = name_condition(q)
             if prefix:
                 lists.append(self.by_prefix.get(prefix, _EMPTY))
         if area:
@@ -167,7 +202,8 @@ class OrganizationIndex:
             lists.append(self.by_status.get(status, _EMPTY))
         district_key = folded(district) if district else None
         candidates = min(lists, key=len) if lists else self.ids
-        if prefix and candidates is self.by_prefix.get(prefix):
+        from_prefix = bool(prefix) and candidates is self.by_prefix.get(prefix)
+        if from_prefix:
             prefix = None  # every candidate has it
         found: list[str] = []
         entries = self.entries
@@ -175,11 +211,14 @@ class OrganizationIndex:
                               len(candidates)):
             organization_id = candidates[position]
             entry = entries[organization_id]
-            if pattern is not None and (
-                    (prefix and prefix not in entry.prefixes)
-                    or not isinstance(entry.name_key, str)
-                    or pattern.search(entry.name_key) is None):
-                continue
+            if pattern is not None:
+                if one_word and entry.exact:  # the prefix is the whole condition
+                    if not from_prefix and prefix not in entry.prefixes:
+                        continue
+                elif ((prefix and prefix not in entry.prefixes)
+                        or not isinstance(entry.name_key, str)
+                        or pattern.search(entry.name_key) is None):
+                    continue
             if area and area not in entry.areas:
                 continue
             if status and entry.status != status:
@@ -196,11 +235,15 @@ class OrganizationIndex:
 
 
 @lru_cache(maxsize=4096)
-def name_condition(q: str) -> tuple[str | None, re.Pattern]:
+def name_condition(q: str) -> tuple[str | None, re.Pattern, bool]:
     """What `organization_query` asks of the name: the stored prefix of the query's first
-    word, and the pattern anchored at a word start (user input escaped)."""
+    word, the pattern anchored at a word start (user input escaped), and whether the query
+    is that prefix alone (one word of at most the prefix length: then a name whose prefixes
+    are its own matches the pattern exactly when it has the prefix)."""
     key = search_key(q)
-    return query_prefix(key), re.compile(r"(^|\s)" + re.escape(key))
+    prefix = query_prefix(key)
+    one_word = bool(prefix) and prefix == key and len(key) <= SEARCH_PREFIX_LENGTH
+    return prefix, re.compile(r"(^|\s)" + re.escape(key)), one_word
 
 
 folded = lru_cache(maxsize=1024)(search_key)
@@ -276,6 +319,11 @@ class OrganizationSearch(DependencyProvider):
     def get_dependency(self, worker_ctx) -> OrganizationSearch:
         return self
 
+    @classmethod
+    def of(cls, container) -> OrganizationSearch:
+        """The container's search provider (for an answer given without a worker)."""
+        return next(d for d in container.dependencies if isinstance(d, cls))
+
     def page(self, q: str | None, area: str | None, status: str | None,
              district: str | None, limit: int, cursor: str | None) -> Response | None:
         index = self.index
@@ -287,8 +335,8 @@ class OrganizationSearch(DependencyProvider):
             except Exception:  # the database answers this one
                 log.warning("could not read back organisations for search", exc_info=True)
                 return None
-        items, next_cursor = index.search(q, area, status, district, limit, cursor)
-        return Response(page_body(items, next_cursor), mimetype="application/json")
+        return Response(index.page(q, area, status, district, limit, cursor),
+                        mimetype="application/json")
 
     # keeping current ----------------------------------------------------------
     def _mongo(self) -> Mongo:

@@ -48,6 +48,28 @@ from wspolpraca.timers import scheduled
 OVERDUE_CHECK_SECONDS = 60
 
 
+def listed_status(principal: Principal | None, query: dict) -> str | None:
+    """The status a search lists: the public and NGOs see the published list, verified
+    organisations only; the office any status it asks for."""
+    if principal is not None and principal.is_staff:
+        return query.get("status")
+    status = domain.OrganizationStatus.VERIFIED.value
+    if query.get("status") not in (None, status):
+        raise Forbidden("Organizacje o statusie innym niż zweryfikowane widzi tylko "
+                        "biuro; publiczna lista obejmuje zweryfikowane.")
+    return status
+
+
+def indexed_search(search: OrganizationSearch, principal: Principal | None, query: dict):
+    """A search answered by the process's search index in the request's own thread (no
+    worker: the index is in memory); None for a search by NIP (the database's unique index
+    answers it) or while the index loads, and the worker answers."""
+    if query.get("nip"):
+        return None
+    return search.page(query.get("q"), query.get("area"), listed_status(principal, query),
+                       query.get("district"), query["limit"], query["cursor"])
+
+
 class OrganizationsMixin(Entry):
     search: OrganizationSearch
 
@@ -59,16 +81,12 @@ class OrganizationsMixin(Entry):
                            organizations.RegisterOrganization(body, request.principal.sub))
 
     @api("GET", "/api/v1/organizations", query=OrganizationQuerySchema,
-         response=PublicOrganizationSchema, summary="Search organisations")
+         response=PublicOrganizationSchema, summary="Search organisations",
+         remember_queries=True,  # its filters are checked against fixed lists only
+         answer=lambda container, request, query: indexed_search(
+             OrganizationSearch.of(container), request.principal, query))
     def list_organizations(self, request, query):
-        principal: Principal | None = request.principal
-        status = query.get("status")
-        if principal is None or not principal.is_staff:
-            # the public and NGOs see the published list: verified organisations only
-            status = domain.OrganizationStatus.VERIFIED.value
-            if query.get("status") not in (None, status):
-                raise Forbidden("Organizacje o statusie innym niż zweryfikowane widzi tylko "
-                                "biuro; publiczna lista obejmuje zweryfikowane.")
+        status = listed_status(request.principal, query)
         if query.get("nip"):  # one organisation at most, by the unique index on the NIP
             found = {**repository.organization_query(query.get("q"), query.get("area"), status,
                                                      query.get("district")),

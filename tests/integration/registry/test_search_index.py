@@ -82,11 +82,14 @@ def database_pages(db, query: dict) -> list[bytes]:
 
 
 def index_pages(index: OrganizationIndex, query: dict) -> list[bytes]:
+    """Every page the index answers; `index.page` (the kept pages) gives the same bytes."""
     pages, cursor = [], None
     while True:
-        items, cursor_next = index.search(query["q"], query["area"], query["status"],
-                                          query["district"], query["limit"], cursor)
+        args = (query["q"], query["area"], query["status"], query["district"], query["limit"])
+        items, cursor_next = index.search(*args, cursor)
         pages.append(page_body(items, cursor_next))
+        assert index.page(*args, cursor) == pages[-1]
+        assert index.page(*args, cursor) == pages[-1]  # now from the kept pages
         cursor = cursor_next
         if cursor is None:
             return pages
@@ -112,6 +115,8 @@ def test_the_index_answers_every_page_as_the_database_does(database, first, late
     if first:
         collection.insert_many([stored(o) for o in first])
     index = load(database)
+    for query in searches:  # pages kept before the changes must not outlive them
+        index_pages(index, query)
     # later changes arrive as events: new organisations, changed ones (same id), removed ones
     changed = [stored({**o, "_id": first[n]["_id"]} if n < len(first) and n % 2 else o, 2)
                for n, o in enumerate(later)]
