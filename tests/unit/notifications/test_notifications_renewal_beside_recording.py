@@ -1,4 +1,4 @@
-"""The lease renewal leaves out the batch the success recorder is writing at that moment
+"""The lease renewal renews first what is sent or being sent, and leaves out the batch the success recorder is writing at that moment
 (issue #19): both would write the same deliveries, and one would only wait for the other.
 The batch's leases are renewed in the next round if it is handed back."""
 
@@ -19,11 +19,12 @@ def renewing_dispatcher(monkeypatch, held: list[str]) -> tuple[Dispatcher, list[
     running_low = utcnow() + timedelta(seconds=10)     # past half its time, unexpired
     dispatcher._held = {i: ("mine", running_low) for i in held}
     dispatcher._recording = frozenset()
+    dispatcher._claimed = {}
     asked: list[dict] = []
 
     def renew_claims(db, claims, now, until, busy):   # the database's part
         skipped = set(busy())
-        sent = {token: sorted(i for i in ids if i not in skipped)
+        sent = {token: [i for i in ids if i not in skipped]
                 for token, ids in claims.items()}
         asked.append(sent)
         return {i for ids in sent.values() for i in ids}
@@ -46,3 +47,10 @@ def test_once_the_recording_is_over_its_leases_are_renewed_again(monkeypatch):
     dispatcher._recording = frozenset()                 # handed back unrecorded
     assert dispatcher.renew_claims() == 1
     assert asked[-1] == {"mine": ["b"]}
+
+
+def test_what_is_sent_or_being_sent_is_renewed_before_what_still_waits(monkeypatch):
+    dispatcher, asked = renewing_dispatcher(monkeypatch, ["waits", "sent", "sending"])
+    dispatcher._claimed = {"waits": {"_id": "waits"}}     # handed over, not taken yet
+    assert dispatcher.renew_claims() == 3
+    assert asked == [{"mine": ["sent", "sending", "waits"]}]
