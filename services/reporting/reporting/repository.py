@@ -79,6 +79,11 @@ class Reader:
     def find(self, collection: str) -> list[dict[str, Any]]:
         return list(self.db[collection].find({}))
 
+    def names(self, collection: str, ids: set[str]) -> dict[str, Any]:
+        """The `name` of these documents only (the grants' recipients, not every one)."""
+        return {doc["_id"]: doc.get("name") for doc in
+                self.db[collection].find({"_id": {"$in": sorted(ids)}}, {"name": 1})}
+
     def count_between(self, collection: str, field: str, low: str, high: str) -> int:
         """Documents whose `field` (a canonical time string) is in [low, high)."""
         return self.db[collection].count_documents({field: {"$gte": low, "$lt": high}})

@@ -1,0 +1,201 @@
+"""The year's figures kept as the events arrive: the sums of the annual report's largest
+calendar-year parts (organisations, inquiries, consultation comments), so that the report
+and the statistics read a few sums instead of every organisation, inquiry and comment.
+
+Every counted document carries what it adds to the sums (`_figures`: `[year, key, value]`
+triples). When a projection changes the document (`projections.merge`, in the event's own
+transaction), `recount` computes what it adds now, writes the difference to the sums and
+keeps the new triples on the document. So the sums always equal what the documents add:
+
+- an event applied twice, late, or out of order leaves the document, hence its triples,
+  as the merge leaves them, and a document that did not change adds no difference;
+- the rebuild replays the log into memory with the same `merge`, so it rebuilds the sums
+  with the read models (`FIGURES` is one of them).
+
+The sums of a year are spread over `SHARDS` documents (`<year>:<shard>`, a document always
+adding to the same shard, by its id), so that concurrent events rarely write the same sums
+document; a reader adds the shards up. Keys with a zero sum are dropped.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Protocol
+
+FIGURES = "figures"
+SHARDS = 16
+EVERY_YEAR = 0
+"""The year of figures that belong to no year (organisations verified now)."""
+
+ORGANIZATIONS = "organizations"  # the names of projections' collections (no import cycle)
+INQUIRIES = "inquiries"
+COMMENTS = "consultation_comments"
+COUNTED = frozenset({ORGANIZATIONS, INQUIRIES, COMMENTS})
+
+# keys of the sums
+REGISTERED = "organizations.registered"
+VERIFIED = "organizations.verified"
+TOTAL_VERIFIED = "organizations.total_verified"
+RECEIVED = "inquiries.received"
+ANSWERED = "inquiries.answered"
+ON_TIME = "inquiries.answered_on_time"
+RESPONSES = "inquiries.responses"  # answers with a response time
+RESPONSE_MS = "inquiries.response_ms"  # their response times summed, in milliseconds
+
+
+def registered_in(month: int) -> str:
+    return f"months|{month}|organizations_registered"
+
+
+def comments_in(month: int) -> str:
+    return f"months|{month}|comments"
+
+
+def district(code: str) -> str:
+    return f"district|{code}"
+
+
+def department(code: str, what: str) -> str:
+    return f"department|{what}|{code}"
+
+
+class Store(Protocol):
+    def get(self, collection: str, _id: str) -> dict[str, Any] | None: ...
+
+    def put(self, collection: str, doc: dict[str, Any]) -> None: ...
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _year(value: Any) -> int | None:  # as stats.year_of
+    text = str(value or "")
+    return _number(text[:4]) if len(text) >= 4 else None
+
+
+def _month(value: Any) -> int | None:  # as stats.month_of
+    text = str(value or "")
+    month = _number(text[5:7]) if len(text) >= 7 else None
+    return month if month is not None and 1 <= month <= 12 else None
+
+
+def response_ms(start: Any, end: Any) -> int | None:
+    """Milliseconds from `start` to `end` (as `stats.days_between`, exact)."""
+    try:
+        a = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        b = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return None
+    if a.tzinfo is None or b.tzinfo is None:
+        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    delta = b - a
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def contributions(collection: str, doc: dict[str, Any]) -> Counter[tuple[int, str]]:
+    """What one document of a counted read model adds to the sums: (year, key) → value,
+    by the same rules as `stats.summary`."""
+    added: Counter[tuple[int, str]] = Counter()
+    if collection == ORGANIZATIONS:
+        moment = doc.get("registered_at") or doc.get("first_seen_at")
+        year = _year(moment)
+        if year is not None:
+            added[year, REGISTERED] += 1
+            added[year, district(doc.get("district") or "")] += 1
+            month = _month(moment)
+            if month is not None:
+                added[year, registered_in(month)] += 1
+        verified = _year(doc.get("verified_at"))
+        if verified is not None:
+            added[verified, VERIFIED] += 1
+        if doc.get("status") == "verified":
+            added[EVERY_YEAR, TOTAL_VERIFIED] += 1
+    elif collection == INQUIRIES:
+        code = doc.get("department") or ""
+        received = _year(doc.get("received_at"))
+        if received is not None:
+            added[received, RECEIVED] += 1
+            added[received, department(code, "received")] += 1
+        answered = _year(doc.get("answered_at"))
+        if answered is not None:
+            added[answered, ANSWERED] += 1
+            added[answered, department(code, "answered")] += 1
+            if doc.get("on_time") is True:
+                added[answered, ON_TIME] += 1
+            took = response_ms(doc.get("received_at"), doc.get("answered_at"))
+            if took is not None:
+                added[answered, RESPONSES] += 1
+                added[answered, RESPONSE_MS] += took
+    elif collection == COMMENTS:
+        moment = doc.get("submitted_at")
+        year, month = _year(moment), _month(moment)
+        if isinstance(moment, str) and year is not None and month is not None:
+            added[year, comments_in(month)] += 1
+    return added
+
+
+def shard_of(_id: Any) -> int:
+    return zlib.crc32(str(_id).encode("utf-8")) % SHARDS
+
+
+def _escape(key: str) -> str:
+    """A key as a field name: no dots or dollars (codes come from events)."""
+    return key.replace("%", "%25").replace(".", "%2E").replace("$", "%24")
+
+
+def _unescape(name: str) -> str:
+    return name.replace("%24", "$").replace("%2E", ".").replace("%25", "%")
+
+
+def recount(store: Store, collection: str, doc: dict[str, Any]) -> None:
+    """Bring the sums up to date with the document as it is now (before it is stored)."""
+    now = contributions(collection, doc)
+    before: Counter[tuple[int, str]] = Counter(
+        {(year, key): value for year, key, value in doc.get("_figures") or []})
+    difference = Counter(now)
+    difference.subtract(before)
+    changed = {k: v for k, v in difference.items() if v}
+    doc["_figures"] = sorted([year, key, value] for (year, key), value in now.items())
+    if not changed:
+        return
+    by_year: dict[int, dict[str, int]] = {}
+    for (year, key), value in changed.items():
+        by_year.setdefault(year, {})[key] = value
+    shard = shard_of(doc["_id"])
+    for year, values in sorted(by_year.items()):
+        _id = f"{year}:{shard:02d}"
+        sums = store.get(FIGURES, _id) or {"_id": _id, "year": year, "values": {}}
+        kept = sums.setdefault("values", {})
+        for key, value in values.items():
+            name = _escape(key)
+            total = kept.get(name, 0) + value
+            if total:
+                kept[name] = total
+            else:
+                kept.pop(name, None)
+        store.put(FIGURES, sums)
+
+
+def of_year(documents: Iterable[dict[str, Any]], year: int) -> Counter[str]:
+    """The year's sums (key → value) from the sums documents (every shard)."""
+    total: Counter[str] = Counter()
+    for doc in documents:
+        if doc.get("year") == year:
+            for name, value in (doc.get("values") or {}).items():
+                total[_unescape(name)] += value
+    return +total  # zero sums are no figures
+
+
+def sums(source: Any, year: int) -> Counter[str]:
+    """The kept sums of `year` from a source (`Reader` or `MemoryStore`)."""
+    return of_year(source.find(FIGURES), year)
+
+
+def prefixed(sums: Counter[str], prefix: str) -> dict[str, int]:
+    """Sums whose key starts with `prefix|`, by the rest of their key."""
+    start = prefix + "|"
+    return {key[len(start):]: value for key, value in sums.items() if key.startswith(start)}
