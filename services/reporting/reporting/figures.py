@@ -10,7 +10,9 @@ keeps the new triples on the document. So the sums always equal what the documen
 - an event applied twice, late, or out of order leaves the document, hence its triples,
   as the merge leaves them, and a document that did not change adds no difference;
 - the rebuild replays the log into memory with the same `merge`, so it rebuilds the sums
-  with the read models (`FIGURES` is one of them).
+  with the read models (`FIGURES` is one of them); as it writes them collection by collection
+  while the live handlers go on, it ends by adding the sums up again from the documents'
+  triples in one transaction (`reconcile`), after which every event keeps them equal.
 
 The sums of a year are spread over `SHARDS` documents (`<year>:<shard>`, a document always
 adding to the same shard, by its id), so that concurrent events rarely write the same sums
@@ -187,7 +189,7 @@ def of_year(documents: Iterable[dict[str, Any]], year: int) -> Counter[str]:
         if doc.get("year") == year:
             for name, value in (doc.get("values") or {}).items():
                 total[_unescape(name)] += value
-    return +total  # zero sums are no figures
+    return Counter({key: value for key, value in total.items() if value})  # zero: none
 
 
 def sums(source: Any, year: int) -> Counter[str]:
@@ -199,3 +201,33 @@ def prefixed(sums: Counter[str], prefix: str) -> dict[str, int]:
     """Sums whose key starts with `prefix|`, by the rest of their key."""
     start = prefix + "|"
     return {key[len(start):]: value for key, value in sums.items() if key.startswith(start)}
+
+
+def totals(documents: Iterable[tuple[Any, list[list[Any]]]]) -> dict[str, dict[str, Any]]:
+    """The sums documents that (document id, `_figures`) pairs add up to."""
+    result: dict[str, dict[str, Any]] = {}
+    for _id, triples in documents:
+        shard = shard_of(_id)
+        for year, key, value in triples or []:
+            name = f"{year}:{shard:02d}"
+            values = result.setdefault(name, {"_id": name, "year": year, "values": {}})["values"]
+            values[_escape(key)] = values.get(_escape(key), 0) + value
+    for doc in result.values():
+        doc["values"] = {k: v for k, v in doc["values"].items() if v}
+    return result
+
+
+def reconcile(db: Any, session: Any = None) -> int:
+    """Set the sums to what the counted documents add (their `_figures`), every sums document
+    written, so that a handler committing meanwhile conflicts with this transaction and one
+    of the two is retried on top of the other. The number of sums documents written."""
+    pairs = ((doc["_id"], doc.get("_figures"))
+             for name in sorted(COUNTED)
+             for doc in db[name].find({}, {"_figures": 1}, session=session))
+    wanted = totals(pairs)
+    for doc in db[FIGURES].find({}, {"_id": 1, "year": 1}, session=session):
+        wanted.setdefault(doc["_id"], {"_id": doc["_id"], "year": doc.get("year"),
+                                       "values": {}})
+    for doc in wanted.values():
+        db[FIGURES].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
+    return len(wanted)

@@ -7,7 +7,10 @@ The handlers keep logging and projecting while this runs, and nothing is lost:
 2. drop the read models and write the rebuilt ones;
 3. catch up: re-apply every event logged since the watermark less a margin (which
    covers transactions that began before the watermark and committed after the
-   replay read the log), repeatedly until a pass finds nothing new.
+   replay read the log), repeatedly until a pass finds nothing new;
+4. add the year's kept sums up again from the documents they count (`figures.reconcile`,
+   one transaction): step 2 wrote the sums and the documents one after the other while
+   the handlers went on, so a handler's change may be in one and not the other.
 
 Re-applying an event the live handlers already applied changes nothing, because
 every projection is an idempotent, order-independent merge (see `projections`).
@@ -27,6 +30,7 @@ from pymongo.errors import BulkWriteError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from reporting import figures
 from reporting.projections import READ_MODELS, MemoryStore, apply
 from reporting.repository import EVENTS, MongoStore
 from wspolpraca.envelope import CloudEvent, utcnow
@@ -129,6 +133,10 @@ def rebuild(db: Database, out: TextIO | None = sys.stderr,
         for record in fresh:
             _apply_live(db, CloudEvent.from_dict(record["body"]))
             caught_up.add(record["_id"])
+    with db.client.start_session() as session:
+        session.with_transaction(lambda s: figures.reconcile(db, s),
+                                 read_concern=ReadConcern("snapshot"),
+                                 write_concern=WriteConcern("majority"))
     elapsed = time.perf_counter() - started
     return {"events": replayed, "documents": documents, "caught_up": len(caught_up),
             "seconds": round(elapsed, 3),
