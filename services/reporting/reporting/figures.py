@@ -28,6 +28,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 FIGURES = "figures"
+NAMES = "organization_names"
+"""The organisations' names, `SHARDS` documents (`names:<shard>`): what the report needs of
+every organisation it lists, without reading every organisation."""
 SHARDS = 16
 EVERY_YEAR = 0
 """The year of figures that belong to no year (organisations verified now)."""
@@ -180,6 +183,27 @@ def recount(store: Store, collection: str, doc: dict[str, Any]) -> None:
             else:
                 kept.pop(name, None)
         store.put(FIGURES, sums)
+
+
+def keep(store: Store, collection: str, doc: dict[str, Any]) -> None:
+    """What `merge` does for a counted document before storing it: its sums, and for an
+    organisation its name (set whenever the kept one differs, so a redelivery mends it)."""
+    recount(store, collection, doc)
+    if collection == ORGANIZATIONS:
+        _id = f"names:{shard_of(doc['_id']):02d}"
+        names = store.get(NAMES, _id) or {"_id": _id, "names": {}}
+        key = _escape(str(doc["_id"]))
+        if key not in names["names"] or names["names"][key] != doc.get("name"):
+            names["names"][key] = doc.get("name")
+            store.put(NAMES, names)
+
+
+def names(source: Any, ids: Iterable[str]) -> dict[str, Any]:
+    """The kept names of these organisations (None for one not known)."""
+    kept: dict[str, Any] = {}
+    for doc in source.find(NAMES):
+        kept.update(doc.get("names") or {})
+    return {i: kept.get(_escape(str(i))) for i in ids}
 
 
 def of_year(documents: Iterable[dict[str, Any]], year: int) -> Counter[str]:

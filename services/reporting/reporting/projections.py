@@ -47,12 +47,13 @@ VOLUNTEERING = "volunteering"
 DELIVERIES = "deliveries"
 COOPERATION = "cooperation"  # each organisation's cooperation (reporting/cooperation.py)
 FIGURES = figures.FIGURES  # the year's sums kept as events arrive (reporting/figures.py)
+NAMES = figures.NAMES  # the organisations' names, for the lists of the report
 
 READ_MODELS = (
     ORGANIZATIONS, DEPARTMENTS, INQUIRIES, PROGRAMMES, COMPETITIONS, OFFERS, CONTRACTS,
     TASK_REPORTS, SMALL_GRANTS, CONSULTATIONS, COMMENTS, COUNCILS, OPINIONS, MEETINGS,
     BOOKINGS, PATRONAGES, PARTNERSHIPS, TRAININGS, VOLUNTEERING, DELIVERIES, COOPERATION,
-    FIGURES,
+    FIGURES, NAMES,
 )
 
 
@@ -143,8 +144,8 @@ def merge(store: Store, collection: str, _id: str, event: CloudEvent, *,
     for name, value in checked(fill or {}).items():
         if value is not None and doc.get(name) is None:
             doc[name] = value
-    if collection in figures.COUNTED:  # the year's sums follow the document
-        figures.recount(store, collection, doc)
+    if collection in figures.COUNTED:  # the year's sums (and names) follow the document
+        figures.keep(store, collection, doc)
     store.put(collection, doc)
     return doc
 

@@ -161,11 +161,11 @@ class Data:
         return {o["_id"]: o.get("name") for o in self.organizations}
 
     def names_of(self, ids: set[str]) -> dict[str, Any]:
-        """The names of these organisations: all of them read once they are loaded anyway,
-        else only these (a source that can: `Reader.names`)."""
-        if "organizations" in self.__dict__ or not hasattr(self.source, "names"):
+        """The names of these organisations: from the organisations when they are loaded
+        anyway, else from the names kept as the events arrive (`figures.names`)."""
+        if "organizations" in self.__dict__:
             return {i: self.org_names.get(i) for i in ids}
-        return self.source.names(p.ORGANIZATIONS, ids)
+        return kept.names(self.source, ids)
 
     @cached_property
     def offers_by_id(self) -> dict[str, dict[str, Any]]:

@@ -93,6 +93,19 @@ def test_the_annual_report_from_kept_sums_equals_the_one_from_the_read_models():
     built = report.build(store, 2026)
     from_projections = stats.summary(store, 2026, kept_sums=False)
     assert built["summary"] == from_projections
+    data = stats.Data(store)
+    assert data.organizations  # loaded: the names come from the organisations themselves
+    assert built["grants"]["organizations"]  # the year story's grants, with their names
+    assert built["grants"] == stats.grants(store, 2026, data=data)
+
+
+def test_a_renamed_organisation_is_listed_by_its_new_name_whatever_the_order():
+    registered = organization("registered", "renamed", "2026-01-02T10:00:00.000Z", "pending")
+    renamed = organization("updated", "renamed", "2026-02-02T10:00:00.000Z", "pending",
+                           name="Stowarzyszenie Nowe", version=2)
+    for events in ([registered, renamed], [renamed, registered, renamed]):
+        store = project(events)
+        assert figures.names(store, [oid("renamed")]) == {oid("renamed"): "Stowarzyszenie Nowe"}
 
 
 def test_a_document_that_changes_moves_its_sums():
