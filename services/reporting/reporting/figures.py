@@ -101,45 +101,49 @@ def response_ms(start: Any, end: Any) -> int | None:
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
-def contributions(collection: str, doc: dict[str, Any]) -> Counter[tuple[int, str]]:
+def contributions(collection: str, doc: dict[str, Any]) -> dict[tuple[int, str], int]:
     """What one document of a counted read model adds to the sums: (year, key) → value,
     by the same rules as `stats.summary`."""
-    added: Counter[tuple[int, str]] = Counter()
+    added: dict[tuple[int, str], int] = {}
+
+    def add(year: int, key: str, value: int = 1) -> None:
+        added[year, key] = added.get((year, key), 0) + value
+
     if collection == ORGANIZATIONS:
         moment = doc.get("registered_at") or doc.get("first_seen_at")
         year = _year(moment)
         if year is not None:
-            added[year, REGISTERED] += 1
-            added[year, district(doc.get("district") or "")] += 1
+            add(year, REGISTERED)
+            add(year, district(doc.get("district") or ""))
             month = _month(moment)
             if month is not None:
-                added[year, registered_in(month)] += 1
+                add(year, registered_in(month))
         verified = _year(doc.get("verified_at"))
         if verified is not None:
-            added[verified, VERIFIED] += 1
+            add(verified, VERIFIED)
         if doc.get("status") == "verified":
-            added[EVERY_YEAR, TOTAL_VERIFIED] += 1
+            add(EVERY_YEAR, TOTAL_VERIFIED)
     elif collection == INQUIRIES:
         code = doc.get("department") or ""
         received = _year(doc.get("received_at"))
         if received is not None:
-            added[received, RECEIVED] += 1
-            added[received, department(code, "received")] += 1
+            add(received, RECEIVED)
+            add(received, department(code, "received"))
         answered = _year(doc.get("answered_at"))
         if answered is not None:
-            added[answered, ANSWERED] += 1
-            added[answered, department(code, "answered")] += 1
+            add(answered, ANSWERED)
+            add(answered, department(code, "answered"))
             if doc.get("on_time") is True:
-                added[answered, ON_TIME] += 1
+                add(answered, ON_TIME)
             took = response_ms(doc.get("received_at"), doc.get("answered_at"))
             if took is not None:
-                added[answered, RESPONSES] += 1
-                added[answered, RESPONSE_MS] += took
+                add(answered, RESPONSES)
+                add(answered, RESPONSE_MS, took)
     elif collection == COMMENTS:
         moment = doc.get("submitted_at")
         year, month = _year(moment), _month(moment)
         if isinstance(moment, str) and year is not None and month is not None:
-            added[year, comments_in(month)] += 1
+            add(year, comments_in(month))
     return added
 
 
@@ -159,17 +163,18 @@ def _unescape(name: str) -> str:
 def recount(store: Store, collection: str, doc: dict[str, Any]) -> None:
     """Bring the sums up to date with the document as it is now (before it is stored)."""
     now = contributions(collection, doc)
-    before: Counter[tuple[int, str]] = Counter(
-        {(year, key): value for year, key, value in doc.get("_figures") or []})
-    difference = Counter(now)
-    difference.subtract(before)
-    changed = {k: v for k, v in difference.items() if v}
-    doc["_figures"] = sorted([year, key, value] for (year, key), value in now.items())
-    if not changed:
-        return
+    triples = sorted([year, key, value] for (year, key), value in now.items())
+    before = doc.get("_figures")
+    doc["_figures"] = triples
+    if before == triples:
+        return  # the usual case: the event changed nothing the sums count
+    changed = dict(now)
+    for year, key, value in before or []:
+        changed[year, key] = changed.get((year, key), 0) - value
     by_year: dict[int, dict[str, int]] = {}
     for (year, key), value in changed.items():
-        by_year.setdefault(year, {})[key] = value
+        if value:
+            by_year.setdefault(year, {})[key] = value
     shard = shard_of(doc["_id"])
     for year, values in sorted(by_year.items()):
         _id = f"{year}:{shard:02d}"
