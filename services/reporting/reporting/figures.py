@@ -9,10 +9,9 @@ keeps the new triples on the document. So the sums always equal what the documen
 
 - an event applied twice, late, or out of order leaves the document, hence its triples,
   as the merge leaves them, and a document that did not change adds no difference;
-- the rebuild replays the log into memory with the same `merge`, so it rebuilds the sums
-  with the read models (`FIGURES` is one of them); as it writes them collection by collection
-  while the live handlers go on, it ends by adding the sums up again from the documents'
-  triples in one transaction (`reconcile`), after which every event keeps them equal.
+- the rebuild replays the log into memory with the same `merge`, so the documents it
+  writes carry their triples; it then sets the sums (and names) from the documents in one
+  transaction (`reconcile`), after which every event keeps them equal.
 
 The sums of a year are spread over `SHARDS` documents (`<year>:<shard>`, a document always
 adding to the same shard, by its id), so that concurrent events rarely write the same sums
@@ -39,6 +38,7 @@ ORGANIZATIONS = "organizations"  # the names of projections' collections (no imp
 INQUIRIES = "inquiries"
 COMMENTS = "consultation_comments"
 COUNTED = frozenset({ORGANIZATIONS, INQUIRIES, COMMENTS})
+KEPT = frozenset({FIGURES, NAMES})
 
 # keys of the sums
 REGISTERED = "organizations.registered"
@@ -246,17 +246,30 @@ def totals(documents: Iterable[tuple[Any, list[list[Any]]]]) -> dict[str, dict[s
     return result
 
 
+def name_documents(organizations: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The names documents of these organisations."""
+    result: dict[str, dict[str, Any]] = {}
+    for doc in organizations:
+        _id = f"names:{shard_of(doc['_id']):02d}"
+        result.setdefault(_id, {"_id": _id, "names": {}})["names"][
+            _escape(str(doc["_id"]))] = doc.get("name")
+    return result
+
+
 def reconcile(db: Any, session: Any = None) -> int:
-    """Set the sums to what the counted documents add (their `_figures`), every sums document
-    written, so that a handler committing meanwhile conflicts with this transaction and one
-    of the two is retried on top of the other. The number of sums documents written."""
+    """Set the sums to what the counted documents add (their `_figures`) and the names to
+    the organisations', every kept document written, so that a handler committing meanwhile
+    conflicts with this transaction and one of the two is retried on top of the other.
+    The number of documents written."""
     pairs = ((doc["_id"], doc.get("_figures"))
              for name in sorted(COUNTED)
              for doc in db[name].find({}, {"_figures": 1}, session=session))
-    wanted = totals(pairs)
-    for doc in db[FIGURES].find({}, {"_id": 1, "year": 1}, session=session):
-        wanted.setdefault(doc["_id"], {"_id": doc["_id"], "year": doc.get("year"),
-                                       "values": {}})
-    for doc in wanted.values():
-        db[FIGURES].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
-    return len(wanted)
+    wanted = {FIGURES: totals(pairs),
+              NAMES: name_documents(db[ORGANIZATIONS].find({}, {"name": 1}, session=session))}
+    for name, docs in wanted.items():
+        for doc in db[name].find({}, {"_id": 1, "year": 1}, session=session):
+            empty = {"values": {}, "year": doc.get("year")} if name == FIGURES else {"names": {}}
+            docs.setdefault(doc["_id"], {"_id": doc["_id"], **empty})
+        for doc in docs.values():
+            db[name].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
+    return sum(len(docs) for docs in wanted.values())

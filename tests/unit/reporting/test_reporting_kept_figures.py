@@ -131,3 +131,5 @@ def test_the_sums_added_up_again_from_the_documents_equal_the_kept_ones():
                for d in store.find(name)]
     assert {k: d["values"] for k, d in figures.totals(counted).items() if d["values"]} \
         == kept(store)
+    names = {d["_id"]: d for d in store.find(figures.NAMES)}
+    assert figures.name_documents(store.find(projections.ORGANIZATIONS)) == names
