@@ -38,7 +38,8 @@ def _amount(value: float) -> str:
 
 def _png(image: Image.Image) -> str:
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    # zlib's default level: `optimize=True` took 2-3 times as long for 1 % fewer bytes
+    image.save(out, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
+from reporting import figures
 from wspolpraca.envelope import CloudEvent, format_time
 from wspolpraca.fields import MONEY_PATTERN, format_money
 
@@ -45,11 +46,14 @@ TRAININGS = "trainings"
 VOLUNTEERING = "volunteering"
 DELIVERIES = "deliveries"
 COOPERATION = "cooperation"  # each organisation's cooperation (reporting/cooperation.py)
+FIGURES = figures.FIGURES  # the year's sums kept as events arrive (reporting/figures.py)
+NAMES = figures.NAMES  # the organisations' names, for the lists of the report
 
 READ_MODELS = (
     ORGANIZATIONS, DEPARTMENTS, INQUIRIES, PROGRAMMES, COMPETITIONS, OFFERS, CONTRACTS,
     TASK_REPORTS, SMALL_GRANTS, CONSULTATIONS, COMMENTS, COUNCILS, OPINIONS, MEETINGS,
     BOOKINGS, PATRONAGES, PARTNERSHIPS, TRAININGS, VOLUNTEERING, DELIVERIES, COOPERATION,
+    FIGURES, NAMES,
 )
 
 
@@ -140,6 +144,8 @@ def merge(store: Store, collection: str, _id: str, event: CloudEvent, *,
     for name, value in checked(fill or {}).items():
         if value is not None and doc.get(name) is None:
             doc[name] = value
+    if collection in figures.COUNTED:  # the year's sums (and names) follow the document
+        figures.keep(store, collection, doc)
     store.put(collection, doc)
     return doc
 

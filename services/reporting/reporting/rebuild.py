@@ -7,7 +7,13 @@ The handlers keep logging and projecting while this runs, and nothing is lost:
 2. drop the read models and write the rebuilt ones;
 3. catch up: re-apply every event logged since the watermark less a margin (which
    covers transactions that began before the watermark and committed after the
-   replay read the log), repeatedly until a pass finds nothing new.
+   replay read the log), repeatedly until a pass finds nothing new;
+4. set the kept sums and names from the documents they count (`figures.reconcile`, one
+   transaction): step 2 wrote the documents while the handlers went on adding to the
+   sums, so the two may differ until then. The sums are never written outside a
+   transaction: a bulk delete of them beside the handlers' transactions, which read and
+   write them in two statements, can stop the embedded SecantusDB server (the lock order
+   of "100 × 100 stops the embedded database" in docs/performance.md).
 
 Re-applying an event the live handlers already applied changes nothing, because
 every projection is an idempotent, order-independent merge (see `projections`).
@@ -27,6 +33,7 @@ from pymongo.errors import BulkWriteError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from reporting import figures
 from reporting.projections import READ_MODELS, MemoryStore, apply
 from reporting.repository import EVENTS, MongoStore
 from wspolpraca.envelope import CloudEvent, utcnow
@@ -68,6 +75,8 @@ class Progress:
 def _write(db: Database, memory: MemoryStore) -> int:
     written = 0
     for name in READ_MODELS:
+        if name in figures.KEPT:
+            continue  # set in a transaction at the end (`figures.reconcile`)
         db[name].delete_many({})
         docs = memory.find(name)
         for start in range(0, len(docs), BATCH):
@@ -129,6 +138,10 @@ def rebuild(db: Database, out: TextIO | None = sys.stderr,
         for record in fresh:
             _apply_live(db, CloudEvent.from_dict(record["body"]))
             caught_up.add(record["_id"])
+    with db.client.start_session() as session:
+        documents += session.with_transaction(lambda s: figures.reconcile(db, s),
+                                 read_concern=ReadConcern("snapshot"),
+                                 write_concern=WriteConcern("majority"))
     elapsed = time.perf_counter() - started
     return {"events": replayed, "documents": documents, "caught_up": len(caught_up),
             "seconds": round(elapsed, 3),

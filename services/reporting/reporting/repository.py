@@ -6,13 +6,38 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
+from pymongo.collection import Collection as PymongoCollection
 from pymongo.database import Database
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
 
+from reporting import figures
 from reporting.projections import COMMENTS, COOPERATION, READ_MODELS, normalize_time
 from wspolpraca.envelope import CloudEvent
 from wspolpraca.mongo import Collection, DomainGauge, Transaction
 
 EVENTS = "events"
+
+
+def count_in_figures(collection: PymongoCollection) -> None:
+    """A counted read model's `migrate`: documents stored before the year's sums were kept
+    (no `_figures`) are added to them, each in its own transaction (live handlers may run
+    beside it); a document a handler counted meanwhile is left as it is."""
+    db = collection.database
+    legacy = [d["_id"] for d in collection.find({"_figures": {"$exists": False}}, {"_id": 1})]
+
+    def count(session, _id) -> None:
+        store = MongoStore(db, session)
+        doc = store.get(collection.name, _id)
+        if doc is not None and "_figures" not in doc:
+            figures.keep(store, collection.name, doc)
+            store.put(collection.name, doc)
+
+    for _id in legacy:
+        with db.client.start_session() as session:
+            session.with_transaction(lambda s, i=_id: count(s, i),
+                                     read_concern=ReadConcern("snapshot"),
+                                     write_concern=WriteConcern("majority"))
 
 COLLECTIONS = (
     Collection(EVENTS, (
@@ -20,8 +45,10 @@ COLLECTIONS = (
         IndexModel([("time", ASCENDING), ("_id", ASCENDING)], name="time_order"),
         IndexModel([("type", ASCENDING)], name="type"),
     )),
-    *(Collection(name) for name in READ_MODELS if name not in (COMMENTS, COOPERATION)),
-    Collection(COMMENTS, (IndexModel([("submitted_at", ASCENDING)], name="submitted_at"),)),
+    *(Collection(name, migrate=count_in_figures if name in figures.COUNTED else None)
+      for name in READ_MODELS if name not in (COMMENTS, COOPERATION)),
+    Collection(COMMENTS, (IndexModel([("submitted_at", ASCENDING)], name="submitted_at"),),
+               migrate=count_in_figures),
     Collection(COOPERATION, (
         IndexModel([("organization_id", ASCENDING)], name="organization"),
         IndexModel([("form", ASCENDING), ("year", ASCENDING)], name="form_year"),

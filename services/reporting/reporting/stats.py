@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Protocol
 
+from reporting import figures as kept
 from reporting import projections as p
 from wspolpraca.areas import AREAS_BY_CODE
 from wspolpraca.fields import format_money
@@ -84,29 +86,94 @@ def days_between(start: str, end: str) -> float | None:
 
 
 class Data:
-    """The read models a year's figures need, loaded once."""
+    """The read models a year's figures need, each loaded once when first asked for (the
+    report does not read organisations, inquiries or comments: their sums are kept)."""
 
     def __init__(self, source: Source) -> None:
-        self.organizations = source.find(p.ORGANIZATIONS)
-        self.competitions = {c["_id"]: c for c in source.find(p.COMPETITIONS)}
-        self.offers = source.find(p.OFFERS)
-        self.small_grants = source.find(p.SMALL_GRANTS)
-        self.consultations = source.find(p.CONSULTATIONS)
         self.source = source
-        self.councils = source.find(p.COUNCILS)
-        self.opinions = source.find(p.OPINIONS)
-        self.inquiries = source.find(p.INQUIRIES)
-        self.contracts = source.find(p.CONTRACTS)
-        self.task_reports = source.find(p.TASK_REPORTS)
-        self.bookings = source.find(p.BOOKINGS)
-        self.patronages = source.find(p.PATRONAGES)
-        self.partnerships = source.find(p.PARTNERSHIPS)
-        self.trainings = source.find(p.TRAININGS)
-        self.volunteering = source.find(p.VOLUNTEERING)
-        self.programmes = source.find(p.PROGRAMMES)
-        self.org_names = {o["_id"]: o.get("name") for o in self.organizations}
-        self.offers_by_id = {o["_id"]: o for o in self.offers}
-        self.contracts_by_id = {c["_id"]: c for c in self.contracts}
+
+    @cached_property
+    def organizations(self) -> list[dict[str, Any]]:
+        return self.source.find(p.ORGANIZATIONS)
+
+    @cached_property
+    def competitions(self) -> dict[str, dict[str, Any]]:
+        return {c["_id"]: c for c in self.source.find(p.COMPETITIONS)}
+
+    @cached_property
+    def offers(self) -> list[dict[str, Any]]:
+        return self.source.find(p.OFFERS)
+
+    @cached_property
+    def small_grants(self) -> list[dict[str, Any]]:
+        return self.source.find(p.SMALL_GRANTS)
+
+    @cached_property
+    def consultations(self) -> list[dict[str, Any]]:
+        return self.source.find(p.CONSULTATIONS)
+
+    @cached_property
+    def councils(self) -> list[dict[str, Any]]:
+        return self.source.find(p.COUNCILS)
+
+    @cached_property
+    def opinions(self) -> list[dict[str, Any]]:
+        return self.source.find(p.OPINIONS)
+
+    @cached_property
+    def inquiries(self) -> list[dict[str, Any]]:
+        return self.source.find(p.INQUIRIES)
+
+    @cached_property
+    def contracts(self) -> list[dict[str, Any]]:
+        return self.source.find(p.CONTRACTS)
+
+    @cached_property
+    def task_reports(self) -> list[dict[str, Any]]:
+        return self.source.find(p.TASK_REPORTS)
+
+    @cached_property
+    def bookings(self) -> list[dict[str, Any]]:
+        return self.source.find(p.BOOKINGS)
+
+    @cached_property
+    def patronages(self) -> list[dict[str, Any]]:
+        return self.source.find(p.PATRONAGES)
+
+    @cached_property
+    def partnerships(self) -> list[dict[str, Any]]:
+        return self.source.find(p.PARTNERSHIPS)
+
+    @cached_property
+    def trainings(self) -> list[dict[str, Any]]:
+        return self.source.find(p.TRAININGS)
+
+    @cached_property
+    def volunteering(self) -> list[dict[str, Any]]:
+        return self.source.find(p.VOLUNTEERING)
+
+    @cached_property
+    def programmes(self) -> list[dict[str, Any]]:
+        return self.source.find(p.PROGRAMMES)
+
+    @cached_property
+    def org_names(self) -> dict[str, Any]:
+        return {o["_id"]: o.get("name") for o in self.organizations}
+
+    def names_of(self, ids: set[str]) -> dict[str, Any]:
+        """The names of these organisations: from the organisations when they are loaded
+        anyway, else from the names kept as the events arrive (`figures.names`)."""
+        if "organizations" in self.__dict__:
+            return {i: self.org_names.get(i) for i in ids}
+        return kept.names(self.source, ids)
+
+    @cached_property
+    def offers_by_id(self) -> dict[str, dict[str, Any]]:
+        return {o["_id"]: o for o in self.offers}
+
+    @cached_property
+    def contracts_by_id(self) -> dict[str, dict[str, Any]]:
+        return {c["_id"]: c for c in self.contracts}
 
     def offer_competition(self, offer: dict[str, Any]) -> dict[str, Any]:
         return self.competitions.get(offer.get("competition_id") or "", {})
@@ -156,11 +223,72 @@ def money(value: Decimal) -> str:
     return format_money(value)
 
 
-def summary(source: Source, year: int, data: Data | None = None) -> dict[str, Any]:
+def calendar_from_projections(d: Data, year: int) -> dict[str, Any]:
+    """The organisations', inquiries' and comments' figures of the year, computed from their
+    read models (what `calendar_from_sums` keeps as the events arrive: a test holds the two
+    equal, and the rebuild makes both from the same log)."""
+    registered = [o for o in d.organizations
+                  if year_of(o.get("registered_at") or o.get("first_seen_at")) == year]
+    received = [i for i in d.inquiries if year_of(i.get("received_at")) == year]
+    answered = [i for i in d.inquiries if year_of(i.get("answered_at")) == year]
+    response_days = [x for x in (days_between(i.get("received_at"), i.get("answered_at"))
+                                 for i in answered) if x is not None]
+    by_month = [0] * 12
+    for o in registered:
+        month = month_of(o.get("registered_at") or o.get("first_seen_at"))
+        if month and 1 <= month <= 12:
+            by_month[month - 1] += 1
+    return {
+        "registered": len(registered),
+        "verified": sum(year_of(o.get("verified_at")) == year for o in d.organizations),
+        "total_verified": sum(o.get("status") == "verified" for o in d.organizations),
+        "registered_by_month": by_month,
+        "comments_by_month": [
+            d.source.count_between(p.COMMENTS, "submitted_at", f"{year}-{m:02d}",
+                                   f"{year + m // 12}-{m % 12 + 1:02d}")
+            for m in range(1, 13)],
+        "received": len(received),
+        "answered": len(answered),
+        "answered_on_time": sum(i.get("on_time") is True for i in answered),
+        "mean_response_days": (round(sum(response_days) / len(response_days), 1)
+                               if response_days else None),
+        "by_department": by_department(received, answered),
+        "by_district": by_district(registered),
+    }
+
+
+def calendar_from_sums(d: Data, year: int) -> dict[str, Any]:
+    """The same figures from the sums kept as the events arrive (`reporting.figures`)."""
+    sums = kept.sums(d.source, year)
+    responses = sums[kept.RESPONSES]
+    received = kept.prefixed(sums, "department|received")
+    answered = kept.prefixed(sums, "department|answered")
+    districts = kept.prefixed(sums, "district")
+    return {
+        "registered": sums[kept.REGISTERED],
+        "verified": sums[kept.VERIFIED],
+        "total_verified": kept.sums(d.source, kept.EVERY_YEAR)[kept.TOTAL_VERIFIED],
+        "registered_by_month": [sums[kept.registered_in(m)] for m in range(1, 13)],
+        "comments_by_month": [sums[kept.comments_in(m)] for m in range(1, 13)],
+        "received": sums[kept.RECEIVED],
+        "answered": sums[kept.ANSWERED],
+        "answered_on_time": sums[kept.ON_TIME],
+        "mean_response_days": (round(sums[kept.RESPONSE_MS] / 86_400_000 / responses, 1)
+                               if responses else None),
+        "by_department": [{"department": code or None, "received": received.get(code, 0),
+                           "answered": answered.get(code, 0)}
+                          for code in sorted(set(received) | set(answered))],
+        "by_district": [{"district": code or None, "organizations_registered": districts[code]}
+                        for code in sorted(districts)],
+    }
+
+
+def summary(source: Source, year: int, data: Data | None = None, *,
+            kept_sums: bool = True) -> dict[str, Any]:
+    """`kept_sums=False` computes the organisations', inquiries' and comments' figures from
+    their read models instead of their kept sums (the same figures, slower)."""
     d = data or Data(source)
-    orgs_registered = [o for o in d.organizations
-                       if year_of(o.get("registered_at") or o.get("first_seen_at")) == year]
-    orgs_verified = [o for o in d.organizations if year_of(o.get("verified_at")) == year]
+    calendar = (calendar_from_sums if kept_sums else calendar_from_projections)(d, year)
     competitions = [c for c in d.competitions.values() if c.get("year") == year]
     announced = [c for c in competitions if c.get("announced_at")]
     resolved = [c for c in competitions if c.get("status") == "resolved"]
@@ -177,15 +305,8 @@ def summary(source: Source, year: int, data: Data | None = None) -> dict[str, An
     all_grants = awarded + small_amount
     share = (small_amount * 100 / all_grants).quantize(Decimal("0.01")) if all_grants else ZERO
     consultations = [c for c in d.consultations if year_of(c.get("opens_at")) == year]
-    comments_by_month = [
-        d.source.count_between(p.COMMENTS, "submitted_at", f"{year}-{m:02d}",
-                               f"{year + m // 12}-{m % 12 + 1:02d}")
-        for m in range(1, 13)]
+    comments_by_month = calendar["comments_by_month"]
     opinions = [o for o in d.opinions if year_of(o.get("requested_at")) == year]
-    received = [i for i in d.inquiries if year_of(i.get("received_at")) == year]
-    answered = [i for i in d.inquiries if year_of(i.get("answered_at")) == year]
-    response_days = [x for x in (days_between(i.get("received_at"), i.get("answered_at"))
-                                 for i in answered) if x is not None]
     contracts = d.contracts_of(year)
     contracts_signed = [c for c in contracts if c.get("signed_at")]
     contracts_settled = [c for c in contracts if c.get("settled_at")]
@@ -203,9 +324,9 @@ def summary(source: Source, year: int, data: Data | None = None) -> dict[str, An
     return {
         "year": year,
         "organizations": {
-            "registered": len(orgs_registered),
-            "verified": len(orgs_verified),
-            "total_verified": sum(o.get("status") == "verified" for o in d.organizations),
+            "registered": calendar["registered"],
+            "verified": calendar["verified"],
+            "total_verified": calendar["total_verified"],
             "cooperating": len(cooperating),
         },
         "competitions": {"announced": len(announced), "resolved": len(resolved),
@@ -259,18 +380,17 @@ def summary(source: Source, year: int, data: Data | None = None) -> dict[str, An
             "opinions_lapsed": sum(o.get("status") == "lapsed" for o in opinions),
         },
         "inquiries": {
-            "received": len(received),
-            "answered": len(answered),
-            "answered_on_time": sum(i.get("on_time") is True for i in answered),
-            "mean_response_days": (round(sum(response_days) / len(response_days), 1)
-                                   if response_days else None),
+            "received": calendar["received"],
+            "answered": calendar["answered"],
+            "answered_on_time": calendar["answered_on_time"],
+            "mean_response_days": calendar["mean_response_days"],
         },
         "cooperation": cooperation(d, year, bookings, patronages, partnerships),
         "by_area": by_area(d, year, competitions, offers, small),
-        "by_department": by_department(received, answered),
-        "by_district": by_district(orgs_registered),
-        **months(year, orgs_registered, offers, small_awarded, contracts_signed,
-                 comments_by_month),
+        "by_department": calendar["by_department"],
+        "by_district": calendar["by_district"],
+        **months(year, calendar["registered_by_month"], offers, small_awarded,
+                 contracts_signed, comments_by_month),
     }
 
 
@@ -367,8 +487,8 @@ MONTH_COUNTS = ("organizations_registered", "offers_submitted", "offers_funded",
 MONTH_AMOUNTS = ("awarded", "small_grants_amount")
 
 
-def months(year: int, registered, offers, small_awarded, contracts_signed,
-           comments_by_month) -> dict[str, Any]:
+def months(year: int, registered_by_month: list[int], offers, small_awarded,
+           contracts_signed, comments_by_month) -> dict[str, Any]:
     """Month by month, by the date of each event, with the rules of the figures above:
     the programme year's offers, awards and contracts (and only they) may fall before
     January or after December of the year (an offer filed in December for next year's
@@ -389,9 +509,8 @@ def months(year: int, registered, offers, small_awarded, contracts_signed,
         m = month_of(value)
         return rows[m - 1] if m and 1 <= m <= 12 else None
 
-    for o in registered:
-        if (r := row(o.get("registered_at") or o.get("first_seen_at"))) is not None:
-            r["organizations_registered"] += 1
+    for r, count in zip(rows, registered_by_month, strict=True):
+        r["organizations_registered"] = count
     for o in offers:
         if (r := row(o.get("submitted_at"))) is not None:
             r["offers_submitted"] += 1
@@ -446,14 +565,15 @@ def grants(source: Source, year: int, area: str | None = None,
         items = [i for i in items if i["area"] == area]
     if organization_id:
         items = [i for i in items if i["organization_id"] == organization_id]
-    items.sort(key=lambda i: (d.org_names.get(i["organization_id"]) or "", i["id"]))
+    names = d.names_of({i["organization_id"] for i in items if i["organization_id"]})
+    items.sort(key=lambda i: (names.get(i["organization_id"]) or "", i["id"]))
 
     per_org: dict[str, dict[str, Any]] = {}
     per_area: dict[str, dict[str, Any]] = {}
     for i in items:
         org = per_org.setdefault(i["organization_id"] or "", {
             "organization_id": i["organization_id"],
-            "name": d.org_names.get(i["organization_id"]),
+            "name": names.get(i["organization_id"]),
             "grants": 0, "amount": ZERO, "items": []})
         org["grants"] += 1
         org["amount"] += i["amount"]
