@@ -1,6 +1,7 @@
-"""The lease renewal renews first what is sent or being sent, and leaves out the batch the success recorder is writing at that moment
-(issue #19): both would write the same deliveries, and one would only wait for the other.
-The batch's leases are renewed in the next round if it is handed back."""
+"""The lease renewal renews first what is sent or being sent, and leaves out the batch the
+success recorder is writing at that moment (issue #19): both would write the same deliveries,
+and one would only wait for the other. The batch's leases are renewed in the next round if it
+is handed back."""
 
 from __future__ import annotations
 
