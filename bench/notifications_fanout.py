@@ -313,8 +313,16 @@ def one_round(service_url: str, receiver: str, amqp_uri: str, db, args,
             {**query, "target": {"$regex": f"/fast/{name}/"}, "status": "sent"}) >= expected,
             timeout=30)
     except TimeoutError:
+        left: dict[tuple, int] = {}
+        for d in db["deliveries"].find({"target": {"$regex": f"/fast/{name}/"},
+                                        "status": {"$ne": "sent"}},
+                                       {"status": 1, "attempts": 1, "claim": 1}):
+            key = (d.get("status"), d.get("attempts"), "claimed" if d.get("claim") else "-")
+            left[key] = left.get(key, 0) + 1
         print(f"  {name}: not every fast delivery recorded as sent 30 s after the last "
-              f"arrived", flush=True)
+              f"arrived; left by (status, attempts, claim): "
+              f"{', '.join(f'{k}: {n}' for k, n in sorted(left.items(), key=str))}",
+              flush=True)
     after = COMMANDS.snapshot()
     used = {k: after.get(k, 0) - before.get(k, 0) for k in CommandCounter.COUNTED}
     total = expected + (args.events if slow else 0)
