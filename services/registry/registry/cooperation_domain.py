@@ -23,6 +23,15 @@ from wspolpraca.transitions import status_change, transition
 S = TypeVar("S", bound=StrEnum)
 
 CITY_ZONE = ZoneInfo("Europe/Warsaw")
+
+
+def city_date(moment: datetime) -> date:
+    """The day it is in the city at `moment`: a deadline "by" a day, and the rules in force
+    on a day, are the city's days, not UTC's (which is still the day before from midnight
+    to 01:00 in winter and 02:00 in summer)."""
+    return moment.astimezone(CITY_ZONE).date()
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$")
 
@@ -146,11 +155,11 @@ def check_booking(starts_at: datetime, ends_at: datetime, now: datetime,
     people than the room holds."""
     check_period(starts_at, ends_at)
     check_in_future(starts_at, now, "booking_in_the_past")
-    max_hours = rules.value(BOOKING_MAX_HOURS, now.date())
+    max_hours = rules.value(BOOKING_MAX_HOURS, city_date(now))
     if ends_at - starts_at > timedelta(hours=max_hours):
         raise DomainError("booking_too_long",
                           f"Rezerwacja może trwać najwyżej {max_hours} godz.", field="ends_at")
-    days_ahead = rules.value(BOOKING_MAX_DAYS_AHEAD, now.date())
+    days_ahead = rules.value(BOOKING_MAX_DAYS_AHEAD, city_date(now))
     if starts_at > now + timedelta(days=days_ahead):
         raise DomainError("booking_too_far_ahead",
                           f"Można rezerwować najwyżej {days_ahead} dni naprzód.",
@@ -225,7 +234,7 @@ def check_patronage_request(starts_at: datetime, ends_at: datetime, now: datetim
     request that the city's rules ask for (so the office can decide in time)."""
     check_period(starts_at, ends_at)
     check_in_future(starts_at, now, "event_in_the_past")
-    days = rules.value(PATRONAGE_MIN_DAYS_BEFORE, now.date())
+    days = rules.value(PATRONAGE_MIN_DAYS_BEFORE, city_date(now))
     if starts_at < now + timedelta(days=days):
         raise DomainError("request_too_late",
                           f"O patronat trzeba prosić co najmniej {days} dni przed wydarzeniem.",

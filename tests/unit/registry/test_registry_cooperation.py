@@ -190,3 +190,15 @@ def test_attendance_counts_per_organisation_its_seats_and_who_came_without_names
         {"organization_id": "org-a", "registered": 1, "attended": 0},
         {"organization_id": "org-b", "registered": 2, "attended": 1}]
     assert rules.attendance_by_organization([], []) == []
+
+
+def test_the_day_is_the_citys_day_not_utcs():
+    """At 00:30 in Warsaw on 8 December it is still 7 December in UTC: a volunteering post
+    running "to 7 December" has ended, and the rules in force are those of 8 December."""
+    half_past_midnight_in_warsaw = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)
+    assert rules.city_date(half_past_midnight_in_warsaw) == date(2026, 12, 8)
+    assert code_of(lambda: rules.check_volunteering(
+        None, date(2026, 12, 7), rules.city_date(half_past_midnight_in_warsaw)))[0] \
+        == "in_the_past"
+    # summer time: from midnight to 02:00 in Warsaw
+    assert rules.city_date(datetime(2026, 7, 1, 22, 30, tzinfo=UTC)) == date(2026, 7, 2)

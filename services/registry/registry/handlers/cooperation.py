@@ -216,7 +216,8 @@ def post_volunteering(command: Submit, uow: Unit) -> Record:
     now = utcnow()
     data = command.body
     acting_for(command.principal, data["organization_id"])
-    rules.check_volunteering(data.get("starts_on"), data.get("ends_on"), now.date())
+    rules.check_volunteering(data.get("starts_on"), data.get("ends_on"),
+                             rules.city_date(now))
     organization = verified_organization(uow.organizations, data["organization_id"])
     record = records.new_volunteering(data, organization, now)
     return create(uow, uow.volunteering, record, "volunteering.posted",
