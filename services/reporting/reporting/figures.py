@@ -23,7 +23,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 FIGURES = "figures"
@@ -88,8 +88,9 @@ def _month(value: Any) -> int | None:  # as stats.month_of
     return month if month is not None and 1 <= month <= 12 else None
 
 
-def response_ms(start: Any, end: Any) -> int | None:
-    """Milliseconds from `start` to `end` (as `stats.days_between`, exact)."""
+def span(start: Any, end: Any) -> timedelta | None:
+    """The time from `start` to `end` (ISO 8601 texts), None if either is not one; when one
+    of them has no zone, both are taken as local times."""
     try:
         a = datetime.fromisoformat(start.replace("Z", "+00:00"))
         b = datetime.fromisoformat(end.replace("Z", "+00:00"))
@@ -97,7 +98,14 @@ def response_ms(start: Any, end: Any) -> int | None:
         return None
     if a.tzinfo is None or b.tzinfo is None:
         a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
-    delta = b - a
+    return b - a
+
+
+def response_ms(start: Any, end: Any) -> int | None:
+    """Milliseconds from `start` to `end` (as `stats.days_between`, exact)."""
+    delta = span(start, end)
+    if delta is None:
+        return None
     return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 

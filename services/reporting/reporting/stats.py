@@ -8,7 +8,6 @@ out as strings with two decimals; counts are integers.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Protocol
@@ -75,14 +74,8 @@ def area_name(code: str | None) -> str:
 
 
 def days_between(start: str, end: str) -> float | None:
-    try:
-        a = datetime.fromisoformat(start.replace("Z", "+00:00"))
-        b = datetime.fromisoformat(end.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
-        return None
-    if a.tzinfo is None or b.tzinfo is None:
-        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
-    return (b - a).total_seconds() / 86400
+    delta = kept.span(start, end)
+    return None if delta is None else delta.total_seconds() / 86400
 
 
 class Data:

@@ -6,15 +6,14 @@ marks what the holder now owns. Synchronised on events and database marks, never
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
 
 from wspolpraca import relay as outbox
-from wspolpraca.envelope import utcnow
 from wspolpraca.leases import LOCKS
 from wspolpraca.outbox import OUTBOX
 from wspolpraca.relay import ConfirmingPublisher, LeaseLost, OutboxRelay
+from wspolpraca.testing.outbox import pending_records
 from wspolpraca.testing.plugin import make_settings
 from wspolpraca.testing.rabbit import EventListener
 from wspolpraca.testing.waiting import wait_until
@@ -35,18 +34,7 @@ class StalledPublisher(ConfirmingPublisher):
 
 
 def _records(db, count: int) -> list[str]:
-    now = utcnow()
-    ids = []
-    for seq in range(count):
-        event_id = str(uuid.uuid4())
-        ids.append(event_id)
-        db[OUTBOX].insert_one({
-            "_id": event_id, "status": "pending", "created_at": now, "seq": seq,
-            "type": "leasetest.thing.created", "exchange": "leasetest.events",
-            "routing_key": "thing.created",
-            "body": {"id": event_id, "type": "leasetest.thing.created", "data": {"n": seq}},
-        })
-    return ids
+    return pending_records(db, count, "leasetest")
 
 
 def test_the_lease_outlives_a_publish_waiting_for_all_its_confirms():

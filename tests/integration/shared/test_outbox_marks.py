@@ -4,28 +4,16 @@ record another relay already marked keeps that relay's mark."""
 
 from __future__ import annotations
 
-import uuid
-
 from wspolpraca import relay as outbox
 from wspolpraca.envelope import utcnow
 from wspolpraca.outbox import OUTBOX
 from wspolpraca.relay import OutboxRelay
+from wspolpraca.testing.outbox import pending_records
 from wspolpraca.testing.plugin import make_settings
 
 
 def _records(db, count: int) -> list[str]:
-    now = utcnow()
-    ids = []
-    for seq in range(count):
-        event_id = str(uuid.uuid4())
-        ids.append(event_id)
-        db[OUTBOX].insert_one({
-            "_id": event_id, "status": "pending", "created_at": now, "seq": seq,
-            "type": "markstest.thing.created", "exchange": "markstest.events",
-            "routing_key": "thing.created",
-            "body": {"id": event_id, "type": "markstest.thing.created", "data": {"n": seq}},
-        })
-    return ids
+    return pending_records(db, count, "markstest")
 
 
 def test_every_confirmed_event_is_marked_sent_once_across_several_statements(
