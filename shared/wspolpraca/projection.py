@@ -34,12 +34,20 @@ def keep_newest(tx: Transaction, collection: str, key: str, values: Mapping[str,
                 event_time: str, version: int | None = None) -> bool:
     """Upsert the projection `key` with `values` unless a strictly newer state is kept;
     True when written. `event_time` (and `version`, when given) are kept beside them."""
+    return replace_newest(tx, collection, key, values, event_time, version)[0]
+
+
+def replace_newest(tx: Transaction, collection: str, key: str, values: Mapping[str, Any],
+                   event_time: str, version: int | None = None
+                   ) -> tuple[bool, Mapping[str, Any] | None]:
+    """`keep_newest`, also returning the state that was kept before (None if none): for a
+    projection whose write must know what it replaced."""
     current = tx.db[collection].find_one({"_id": key}, session=tx.session)
     if newer_kept(current, version, event_time):
-        return False
+        return False, current
     fields = {**values, "event_time": event_time}
     if version is not None:
         fields["version"] = version
     tx.db[collection].update_one({"_id": key}, {"$set": fields}, upsert=True,
                                  session=tx.session)
-    return True
+    return True, current

@@ -25,7 +25,7 @@ from wspolpraca.envelope import utcnow
 from wspolpraca.errors import DomainError, NotFound
 from wspolpraca.mongo import Collection, DomainGauge, Transaction
 from wspolpraca.pagination import Page, decode_cursor, encode_cursor
-from wspolpraca.projection import keep_newest, newer_kept
+from wspolpraca.projection import keep_newest, replace_newest
 from wspolpraca.repository import Repository
 
 SUBSCRIPTIONS = "subscriptions"
@@ -233,12 +233,11 @@ class Calendar(Repository):
 
     def put(self, entry: Mapping[str, Any], event_time: str) -> None:
         """Put (or replace, if newer) an event's entry (`keep_newest`'s rule)."""
-        current = self.find_one({"_id": entry["_id"]})
-        if newer_kept(current, None, event_time):
+        written, current = replace_newest(
+            self.tx, CALENDAR, entry["_id"], {k: v for k, v in entry.items() if k != "_id"},
+            event_time)
+        if not written:
             return
-        fields = {**{k: v for k, v in entry.items() if k != "_id"}, "event_time": event_time}
-        self.collection.update_one({"_id": entry["_id"]}, {"$set": fields}, upsert=True,
-                                   session=self.session)
         self._changed([*((current or {}).get("audiences") or []),
                        *(entry.get("audiences") or [])])
 
