@@ -547,8 +547,8 @@ def _atomically(db, work: Callable[[Any], Any]) -> Any:
     Alone, such an `update_many` that meets another transaction's uncommitted write to one of
     its deliveries (the success recorder's) is retried inside SecantusDB until that
     transaction ends, while it holds the collection's lock that transaction needs for its next
-    statement: neither moves until a lease runs out, and sends are left unrecorded (measured
-    under load: 300-413 of 2,450; docs/performance.md). In a transaction the conflict is
+    statement, so neither moves (py-spy of the server; this did not end every case of sends
+    left unrecorded under load: docs/performance.md). In a transaction the conflict is
     refused at once with a transient error and the driver runs `work` again. Every `work`
     here is a conditional write on `_id`s, so running it again (after a conflict or a lost
     commit answer) changes nothing that the first run did not."""
